@@ -1,0 +1,3 @@
+export * from './iot-security-checks';
+export * from './rule-definition';
+export * from './rules';

@@ -1,0 +1,116 @@
+import { CfnResource, Stack } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+
+/** A resource as CloudFormation will see it: property overrides applied, tokens resolved to intrinsics. */
+export interface ResolvedResource {
+  readonly logicalId: string;
+  readonly type: string;
+  readonly properties: { [key: string]: any };
+}
+
+/**
+ * Memo of resolved resources, alive only while a pack walks a tree (`withResolutionCache`).
+ * Outside a pass every call resolves afresh, so a rule used on its own never sees stale state.
+ */
+let cache: WeakMap<CfnResource, ResolvedResource> | undefined;
+let stackIndex: WeakMap<Stack, Map<string, CfnResource>> | undefined;
+
+/** Runs `fn` with resolved resources and stack indexes memoized, then drops the memo. */
+export function withResolutionCache<T>(fn: () => T): T {
+  const outer = cache;
+  const outerIndex = stackIndex;
+  cache = outer ?? new WeakMap();
+  stackIndex = outerIndex ?? new WeakMap();
+  try {
+    return fn();
+  } finally {
+    cache = outer;
+    stackIndex = outerIndex;
+  }
+}
+
+/**
+ * The resource in CloudFormation terms (PascalCase properties), read the way the template will
+ * be written. Reading the rendered form rather than typed L1 props means a rule sees raw
+ * overrides, `CfnResource`s built by hand and resources brought in by `CfnInclude` alike.
+ */
+export function resolveResource(node: CfnResource): ResolvedResource {
+  const hit = cache?.get(node);
+  if (hit) return hit;
+  const stack = Stack.of(node);
+  const rendered = stack.resolve((node as any)._toCloudFormation()) as { Resources?: { [id: string]: any } };
+  const [logicalId, body] = Object.entries(rendered.Resources ?? {})[0] ?? [stack.resolve(node.logicalId), {}];
+  const resolved: ResolvedResource = {
+    logicalId,
+    type: body.Type ?? node.cfnResourceType,
+    properties: body.Properties ?? {},
+  };
+  cache?.set(node, resolved);
+  return resolved;
+}
+
+/** The resource's properties, resolved (see `resolveResource`). */
+export function resolvedProperties(node: CfnResource): { [key: string]: any } {
+  return resolveResource(node).properties;
+}
+
+function indexStack(stack: Stack): Map<string, CfnResource> {
+  const index = new Map<string, CfnResource>();
+  const visit = (c: IConstruct) => {
+    if (CfnResource.isCfnResource(c) && Stack.of(c) === stack) {
+      index.set(stack.resolve(c.logicalId), c);
+    }
+    for (const child of c.node.children) {
+      if (!Stack.isStack(child) || child === stack) visit(child);
+    }
+  };
+  visit(stack);
+  return index;
+}
+
+/** The resource with this logical ID in the same stack as `node`, if there is one. */
+export function findInStack(node: CfnResource, logicalId: string): CfnResource | undefined {
+  const stack = Stack.of(node);
+  let index = stackIndex?.get(stack);
+  if (!index || !index.has(logicalId)) {
+    // A miss may be a resource added since the index was built: rebuild once.
+    index = indexStack(stack);
+    stackIndex?.set(stack, index);
+  }
+  return index.get(logicalId);
+}
+
+/** All resources of the stack `node` belongs to (nested stacks excluded). */
+export function resourcesInStack(node: CfnResource): CfnResource[] {
+  const stack = Stack.of(node);
+  let index = stackIndex?.get(stack);
+  if (!index) {
+    index = indexStack(stack);
+    stackIndex?.set(stack, index);
+  }
+  return [...index.values()];
+}
+
+/**
+ * The logical ID a value points at: `{ Ref: X }`, `{ 'Fn::GetAtt': [X, attr] }` or `'X.attr'`
+ * forms; `undefined` for anything else (a literal, a parameter, an import).
+ */
+export function referencedLogicalId(value: unknown): string | undefined {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const v = value as { [k: string]: unknown };
+  const keys = Object.keys(v);
+  if (keys.length !== 1) return undefined;
+  if (keys[0] === 'Ref' && typeof v.Ref === 'string' && !v.Ref.startsWith('AWS::')) return v.Ref;
+  if (keys[0] === 'Fn::GetAtt') {
+    const g = v['Fn::GetAtt'];
+    if (Array.isArray(g) && typeof g[0] === 'string') return g[0];
+    if (typeof g === 'string') return g.split('.')[0];
+  }
+  return undefined;
+}
+
+/** A value as an array: `undefined` is `[]`, a scalar is `[scalar]`. */
+export function asArray<T>(value: T | T[] | undefined | null): T[] {
+  if (value === undefined || value === null) return [];
+  return Array.isArray(value) ? value : [value];
+}

@@ -1,0 +1,2 @@
+// Rules of this area, one per file; each is re-exported here.
+export {};
