@@ -1,1 +1,5 @@
+export * from './asset-tags';
 export * from './practice';
+export * from './risk-profile';
+export * from './rollout-rate';
+export * from './tls-security-policy';

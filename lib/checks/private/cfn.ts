@@ -114,3 +114,28 @@ export function asArray<T>(value: T | T[] | undefined | null): T[] {
   if (value === undefined || value === null) return [];
   return Array.isArray(value) ? value : [value];
 }
+
+// Keyed by the pass's resolution cache, so a memo dies with its pass.
+const passMemos = new WeakMap<object, Map<string, WeakMap<object, unknown>>>();
+
+/**
+ * `compute()` for `node`, memoized under `key` for the current `withResolutionCache` pass, so
+ * several rules reading the same derived value do the work once. Outside a pass it computes afresh.
+ */
+export function memoizeInPass<T>(key: string, node: object, compute: () => T): T {
+  if (!cache) return compute();
+  let byKey = passMemos.get(cache);
+  if (!byKey) {
+    byKey = new Map();
+    passMemos.set(cache, byKey);
+  }
+  let memo = byKey.get(key);
+  if (!memo) {
+    memo = new WeakMap();
+    byKey.set(key, memo);
+  }
+  if (memo.has(node)) return memo.get(node) as T;
+  const value = compute();
+  memo.set(node, value);
+  return value;
+}

@@ -32,10 +32,19 @@ function isRule(v: unknown): v is IotRule {
  * Every rule of the pack, ordered by area (practice order) and number. This list is what
  * `IotSecurityChecks` applies and what `RULES.md` is generated from.
  */
-export const ALL_RULES: readonly IotRule[] = [
-  ...[data, gateway, identity, inventory, iotPolicy, monitoring, transport, updates]
-    .flatMap((area) => Object.values(area).filter(isRule)),
-].sort((a, b) => {
+const EXPORT_NAMES = new Map<IotRule, string>();
+for (const area of [data, gateway, identity, inventory, iotPolicy, monitoring, transport, updates]) {
+  for (const [name, value] of Object.entries(area)) {
+    if (isRule(value)) EXPORT_NAMES.set(value, name);
+  }
+}
+
+/** The name a rule is exported under, e.g. `IoTPolicyNoWildcardActions`. */
+export function ruleExportName(rule: IotRule): string {
+  return EXPORT_NAMES.get(rule) ?? rule.metadata.id;
+}
+
+export const ALL_RULES: readonly IotRule[] = [...EXPORT_NAMES.keys()].sort((a, b) => {
   const [aa, an] = areaAndNumber(a.metadata.id);
   const [ba, bn] = areaAndNumber(b.metadata.id);
   return aa - ba || an - bn;

@@ -1,0 +1,90 @@
+/*
+ * `npm run bench`: prints the library's speed and size figures. Not part of `npm test`: timings
+ * belong in a report, never in a pass/fail test.
+ *
+ * 1. Synth: the reference deployment (bin/) against an empty CDK app, each synthesized in a fresh
+ *    process as `cdk synth` runs an app, several runs, median and ratio, with peak memory.
+ * 2. Rule pack: IotSecurityChecks' cost per resource on generated apps of 500, 2,000 and 5,000
+ *    resources, next to cdk-nag's AwsSolutionsChecks on the same app.
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { IotSecurityChecks } from '../lib';
+import { generatedApp } from './generated-app';
+
+const ROOT = path.resolve(__dirname, '..');
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+function synthOnce(app: string): { ms: number; peakMb: number } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-synth-'));
+  const rssFile = path.join(dir, 'rss');
+  const context = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')).context;
+  const start = process.hrtime.bigint();
+  execFileSync(process.execPath, [
+    '-r', require.resolve('./report-peak-memory.js'),
+    '-r', 'ts-node/register/transpile-only',
+    path.join(ROOT, app),
+  ], {
+    cwd: ROOT,
+    env: { ...process.env, CDK_OUTDIR: path.join(dir, 'out'), CDK_CONTEXT_JSON: JSON.stringify(context), BENCH_RSS_FILE: rssFile },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const peakMb = Number(fs.readFileSync(rssFile, 'utf8')) / 1024;
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { ms, peakMb };
+}
+
+function benchSynth(): void {
+  const apps = { 'reference deployment (bin/)': 'bin/reference-deployment.ts', 'empty CDK app': 'bench/empty-app.ts' };
+  const results: { [name: string]: { ms: number; peakMb: number } } = {};
+  for (const [name, file] of Object.entries(apps)) {
+    synthOnce(file); // warm the file system cache and ts-node's
+    const runs = Array.from({ length: RUNS }, () => synthOnce(file));
+    results[name] = { ms: median(runs.map((r) => r.ms)), peakMb: Math.max(...runs.map((r) => r.peakMb)) };
+  }
+  const empty = results['empty CDK app'].ms;
+  console.log(`\n## Synth (median of ${RUNS} runs, each a fresh process with cdk.json's context and every validator active)\n`);
+  console.log('| app | median ms | x empty app | peak memory MB |');
+  console.log('|---|---:|---:|---:|');
+  for (const [name, r] of Object.entries(results)) {
+    console.log(`| ${name} | ${r.ms.toFixed(0)} | ${(r.ms / empty).toFixed(2)} | ${r.peakMb.toFixed(0)} |`);
+  }
+}
+
+function timeValidation(validate: () => void): number {
+  validate(); // warm-up: resolution caches of the CDK tree, JIT
+  const runs = Array.from({ length: Math.max(3, Math.min(RUNS, 5)) }, () => {
+    const start = process.hrtime.bigint();
+    validate();
+    return Number(process.hrtime.bigint() - start) / 1e6;
+  });
+  return median(runs);
+}
+
+function benchPack(): void {
+  console.log('\n## Rule pack cost per resource (median of runs of validateScope on one generated app)\n');
+  console.log('| resources | IotSecurityChecks ms | us/resource | AwsSolutionsChecks ms | us/resource | Iot/AwsSolutions |');
+  console.log('|---:|---:|---:|---:|---:|---:|');
+  for (const target of [500, 2000, 5000]) {
+    const { app, resources } = generatedApp(target);
+    const iotMs = timeValidation(() => new IotSecurityChecks().validateScope(app));
+    const awsMs = timeValidation(() => new AwsSolutionsChecks().validateScope(app));
+    console.log(`| ${resources} | ${iotMs.toFixed(0)} | ${(iotMs * 1000 / resources).toFixed(1)} | ${awsMs.toFixed(0)} `
+      + `| ${(awsMs * 1000 / resources).toFixed(1)} | ${(iotMs / awsMs).toFixed(2)} |`);
+  }
+}
+
+console.log(`# cdk-secure-iot benchmark (${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${os.cpus().length} cores)`);
+const only = process.argv[2];
+if (!only || only === 'synth') benchSynth();
+if (!only || only === 'pack') benchPack();

@@ -1,0 +1,239 @@
+import { Frequency, LogLevel } from '@aws-cdk/aws-iot-alpha';
+import { Practice } from './practice';
+import { RolloutRate } from './rollout-rate';
+import { TlsSecurityPolicy } from './tls-security-policy';
+
+/** What a construct does when monitoring finds a device behaving badly. */
+export enum ContainmentMode {
+  /** Move the device to a quarantine thing group and detach its policy at once. */
+  AUTOMATIC_QUARANTINE = 'AUTOMATIC_QUARANTINE',
+  /** Quarantine automatically, except devices tagged critical, which wait for a human's approval. */
+  AUTOMATIC_WITH_APPROVAL_FOR_CRITICAL = 'AUTOMATIC_WITH_APPROVAL_FOR_CRITICAL',
+  /** Alert, and act only on a human's approval: never cut a safety device off unasked. */
+  HUMAN_APPROVAL_ONLY = 'HUMAN_APPROVAL_ONLY',
+}
+
+/** How workloads in the deployment's network reach the internet. */
+export enum NetworkEgress {
+  /** Private subnets with NAT gateways. */
+  NAT = 'NAT',
+  /** No route to the internet: isolated subnets, AWS services through VPC endpoints only. */
+  NONE = 'NONE',
+}
+
+/** Every setting a risk profile decides. `RiskProfile.custom` takes any subset as overrides. */
+export interface RiskProfileSettings {
+  /** How often the scheduled Device Defender audit runs. */
+  readonly auditFrequency: Frequency;
+  /** The account's AWS IoT log level. */
+  readonly logLevel: LogLevel;
+  /** The TLS security policy of device-facing endpoints. */
+  readonly deviceTlsPolicy: TlsSecurityPolicy;
+  /** Lifetime of temporary credentials issued through a role alias, seconds (900..43200). */
+  readonly credentialDurationSec: number;
+  /** How fast an OTA update reaches the fleet. */
+  readonly otaRollout: RolloutRate;
+  /** Whether an OTA update goes to a canary thing group before the fleet. */
+  readonly otaCanaryGroupFirst: boolean;
+  /** An OTA update is cancelled when more than this share of its executions fail, percent (0 < x <= 100). */
+  readonly otaAbortFailurePercent: number;
+  /** What happens to a device a finding names. */
+  readonly containment: ContainmentMode;
+  /** How the deployment's network reaches the internet. */
+  readonly networkEgress: NetworkEgress;
+  /** How long recovery points are kept, days (1..36500). */
+  readonly backupRetentionDays: number;
+  /** Whether the backup vault is locked against deletion of recovery points. */
+  readonly backupVaultLock: boolean;
+  /** Whether recovery points are copied to a second region. */
+  readonly backupCopyToSecondRegion: boolean;
+  /** The practices the posture report requires to hold; a missing one fails the synth. */
+  readonly requiredPractices: readonly Practice[];
+}
+
+/** Props of `RiskProfile.custom`. */
+export interface CustomRiskProfileProps extends Partial<RiskProfileSettings> {
+  /** The profile's name, shown in the posture report. */
+  readonly name: string;
+  /**
+   * The profile whose settings are the starting point.
+   * @default RiskProfile.INDUSTRIAL
+   */
+  readonly base?: RiskProfile;
+}
+
+const ALL_PRACTICES: readonly Practice[] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+
+/**
+ * How much is at stake, and so how strict every construct's defaults are.
+ *
+ * Every construct takes an optional `riskProfile` and derives its defaults from it; a prop
+ * given explicitly always wins. The three presets follow `DESIGN.md`:
+ *
+ * | setting | CONSUMER | INDUSTRIAL | CRITICAL_INFRASTRUCTURE |
+ * |---|---|---|---|
+ * | audit | weekly | daily | daily |
+ * | log level | ERROR | WARN | INFO |
+ * | device TLS | TLS13_1_2_2022_10 | TLS13_1_2_2022_10 | TLS13_1_3_2022_10 |
+ * | credential lifetime | 3600 s | 3600 s | 900 s |
+ * | OTA rollout | exponential to 1000/min | constant 100/min | canary first, constant 10/min |
+ * | OTA abort above | 10 % | 5 % | 1 % |
+ * | containment | automatic | automatic, approval for critical | approval only |
+ * | egress | NAT | NAT | none |
+ * | backup | 35 d | 90 d | 365 d, vault lock, second region |
+ */
+export class RiskProfile implements RiskProfileSettings {
+  /**
+   * A consumer device such as a smart bulb: a large fleet, low harm per device, fast rollouts.
+   * Audits weekly, logs errors only, ramps updates exponentially from 50 to 1,000 things a minute.
+   */
+  public static readonly CONSUMER = new RiskProfile('CONSUMER', {
+    auditFrequency: Frequency.WEEKLY,
+    logLevel: LogLevel.ERROR,
+    deviceTlsPolicy: TlsSecurityPolicy.TLS13_1_2_2022_10,
+    credentialDurationSec: 3600,
+    otaRollout: RolloutRate.exponential({ baseRatePerMinute: 50, incrementFactor: 2, maximumPerMinute: 1000 }),
+    otaCanaryGroupFirst: false,
+    otaAbortFailurePercent: 10,
+    containment: ContainmentMode.AUTOMATIC_QUARANTINE,
+    networkEgress: NetworkEgress.NAT,
+    backupRetentionDays: 35,
+    backupVaultLock: false,
+    backupCopyToSecondRegion: false,
+    requiredPractices: ALL_PRACTICES,
+  });
+
+  /**
+   * A factory: devices that run a production line, where a bad update stops work.
+   * Audits daily, logs warnings, rolls updates out at 100 things a minute and stops at 5 % failures.
+   */
+  public static readonly INDUSTRIAL = new RiskProfile('INDUSTRIAL', {
+    auditFrequency: Frequency.DAILY,
+    logLevel: LogLevel.WARN,
+    deviceTlsPolicy: TlsSecurityPolicy.TLS13_1_2_2022_10,
+    credentialDurationSec: 3600,
+    otaRollout: RolloutRate.constant(100),
+    otaCanaryGroupFirst: false,
+    otaAbortFailurePercent: 5,
+    containment: ContainmentMode.AUTOMATIC_WITH_APPROVAL_FOR_CRITICAL,
+    networkEgress: NetworkEgress.NAT,
+    backupRetentionDays: 90,
+    backupVaultLock: false,
+    backupCopyToSecondRegion: false,
+    requiredPractices: ALL_PRACTICES,
+  });
+
+  /**
+   * Critical infrastructure such as a water utility, where a device failing can hurt people.
+   * TLS 1.3 only, 15-minute credentials, canary-first updates at 10 things a minute stopped at 1 %
+   * failures, no automatic containment, no internet egress, locked and copied backups kept a year.
+   */
+  public static readonly CRITICAL_INFRASTRUCTURE = new RiskProfile('CRITICAL_INFRASTRUCTURE', {
+    auditFrequency: Frequency.DAILY,
+    logLevel: LogLevel.INFO,
+    deviceTlsPolicy: TlsSecurityPolicy.TLS13_1_3_2022_10,
+    credentialDurationSec: 900,
+    otaRollout: RolloutRate.constant(10),
+    otaCanaryGroupFirst: true,
+    otaAbortFailurePercent: 1,
+    containment: ContainmentMode.HUMAN_APPROVAL_ONLY,
+    networkEgress: NetworkEgress.NONE,
+    backupRetentionDays: 365,
+    backupVaultLock: true,
+    backupCopyToSecondRegion: true,
+    requiredPractices: ALL_PRACTICES,
+  });
+
+  /** The three presets, from least to most strict. */
+  public static readonly PRESETS: readonly RiskProfile[] = [
+    RiskProfile.CONSUMER, RiskProfile.INDUSTRIAL, RiskProfile.CRITICAL_INFRASTRUCTURE,
+  ];
+
+  /**
+   * A profile of your own: a preset's settings with some replaced. Every value is checked;
+   * all problems are reported in one error.
+   */
+  public static custom(props: CustomRiskProfileProps): RiskProfile {
+    const { name, base, ...overrides } = props ?? ({} as CustomRiskProfileProps);
+    const problems: string[] = [];
+    if (typeof name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$/.test(name)) {
+      problems.push(`name must be 1-64 letters, digits, spaces, '_', '.' or '-', starting with a letter or digit, got ${JSON.stringify(name)}`);
+    }
+    const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+    const settings: RiskProfileSettings = { ...(base ?? RiskProfile.INDUSTRIAL).settings, ...defined };
+    problems.push(...RiskProfile.problemsOf(settings));
+    if (problems.length > 0) {
+      throw new Error(`RiskProfile.custom(${JSON.stringify(name)}): ${problems.join('; ')}`);
+    }
+    return new RiskProfile(name, settings);
+  }
+
+  private static problemsOf(s: RiskProfileSettings): string[] {
+    const problems: string[] = [];
+    const inRange = (prop: string, v: unknown, min: number, max: number, integer: boolean, minExclusive = false) => {
+      const ok = typeof v === 'number' && Number.isFinite(v) && (minExclusive ? v > min : v >= min) && v <= max
+        && (!integer || Number.isInteger(v));
+      if (!ok) {
+        problems.push(`${prop} must be ${integer ? 'an integer' : 'a number'} ${minExclusive ? `above ${min}` : `from ${min}`} to ${max}, got ${JSON.stringify(v)}`);
+      }
+    };
+    const oneOf = (prop: string, v: unknown, allowed: readonly unknown[]) => {
+      if (!allowed.includes(v)) problems.push(`${prop} must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+    };
+    inRange('credentialDurationSec', s.credentialDurationSec, 900, 43200, true);
+    inRange('otaAbortFailurePercent', s.otaAbortFailurePercent, 0, 100, false, true);
+    inRange('backupRetentionDays', s.backupRetentionDays, 1, 36500, true);
+    oneOf('auditFrequency', s.auditFrequency, Object.values(Frequency));
+    oneOf('logLevel', s.logLevel, Object.values(LogLevel).filter((l) => l !== LogLevel.DISABLED));
+    oneOf('containment', s.containment, Object.values(ContainmentMode));
+    oneOf('networkEgress', s.networkEgress, Object.values(NetworkEgress));
+    if (!(s.deviceTlsPolicy instanceof TlsSecurityPolicy) || !s.deviceTlsPolicy.isModern) {
+      problems.push(`deviceTlsPolicy must be TlsSecurityPolicy.TLS13_1_2_2022_10 or TLS13_1_3_2022_10, got ${(s.deviceTlsPolicy as TlsSecurityPolicy | undefined)?.policyName ?? JSON.stringify(s.deviceTlsPolicy)}`);
+    }
+    if (!(s.otaRollout instanceof RolloutRate)) {
+      problems.push('otaRollout must be made with RolloutRate.constant() or RolloutRate.exponential()');
+    }
+    for (const flag of ['otaCanaryGroupFirst', 'backupVaultLock', 'backupCopyToSecondRegion'] as const) {
+      if (typeof s[flag] !== 'boolean') problems.push(`${flag} must be true or false, got ${JSON.stringify(s[flag])}`);
+    }
+    const practices = s.requiredPractices;
+    if (!Array.isArray(practices) || practices.some((p) => !ALL_PRACTICES.includes(p))) {
+      problems.push(`requiredPractices must be a list of Practice values (1..10), got ${JSON.stringify(practices)}`);
+    }
+    return problems;
+  }
+
+  public readonly auditFrequency: Frequency;
+  public readonly logLevel: LogLevel;
+  public readonly deviceTlsPolicy: TlsSecurityPolicy;
+  public readonly credentialDurationSec: number;
+  public readonly otaRollout: RolloutRate;
+  public readonly otaCanaryGroupFirst: boolean;
+  public readonly otaAbortFailurePercent: number;
+  public readonly containment: ContainmentMode;
+  public readonly networkEgress: NetworkEgress;
+  public readonly backupRetentionDays: number;
+  public readonly backupVaultLock: boolean;
+  public readonly backupCopyToSecondRegion: boolean;
+  public readonly requiredPractices: readonly Practice[];
+
+  private constructor(
+    /** The profile's name. */
+    public readonly name: string,
+    private readonly settings: RiskProfileSettings,
+  ) {
+    this.auditFrequency = settings.auditFrequency;
+    this.logLevel = settings.logLevel;
+    this.deviceTlsPolicy = settings.deviceTlsPolicy;
+    this.credentialDurationSec = settings.credentialDurationSec;
+    this.otaRollout = settings.otaRollout;
+    this.otaCanaryGroupFirst = settings.otaCanaryGroupFirst;
+    this.otaAbortFailurePercent = settings.otaAbortFailurePercent;
+    this.containment = settings.containment;
+    this.networkEgress = settings.networkEgress;
+    this.backupRetentionDays = settings.backupRetentionDays;
+    this.backupVaultLock = settings.backupVaultLock;
+    this.backupCopyToSecondRegion = settings.backupCopyToSecondRegion;
+    this.requiredPractices = Object.freeze([...settings.requiredPractices]);
+  }
+}

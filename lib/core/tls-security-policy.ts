@@ -1,0 +1,40 @@
+/**
+ * An AWS IoT Core TLS security policy for a domain configuration.
+ *
+ * Only the 2022-10 policies are offered as members: they allow TLS 1.2 and 1.3 (or 1.3 alone)
+ * with forward-secret AEAD ciphers only. `of()` takes any other policy name for the few fleets
+ * that must name one explicitly; the rule pack still flags the older ones.
+ */
+export class TlsSecurityPolicy {
+  /** TLS 1.2 and 1.3, forward-secret AEAD ciphers only. */
+  public static readonly TLS13_1_2_2022_10 = new TlsSecurityPolicy('IoTSecurityPolicy_TLS13_1_2_2022_10');
+  /** TLS 1.3 only. */
+  public static readonly TLS13_1_3_2022_10 = new TlsSecurityPolicy('IoTSecurityPolicy_TLS13_1_3_2022_10');
+
+  /** The policies the library judges modern: the 2022-10 TLS 1.2/1.3 and 1.3-only policies. */
+  public static readonly MODERN: readonly string[] = [
+    TlsSecurityPolicy.TLS13_1_2_2022_10.policyName,
+    TlsSecurityPolicy.TLS13_1_3_2022_10.policyName,
+  ];
+
+  /**
+   * A policy by its AWS name.
+   * @param policyName an `IoTSecurityPolicy_...` name
+   */
+  public static of(policyName: string): TlsSecurityPolicy {
+    if (!/^IoTSecurityPolicy_[A-Za-z0-9_]+$/.test(policyName)) {
+      throw new Error(`TlsSecurityPolicy.of: policyName must be an AWS IoT policy name such as 'IoTSecurityPolicy_TLS13_1_2_2022_10', got '${policyName}'`);
+    }
+    return new TlsSecurityPolicy(policyName);
+  }
+
+  /** Whether this is one of the 2022-10 TLS 1.2/1.3 policies. */
+  public get isModern(): boolean {
+    return TlsSecurityPolicy.MODERN.includes(this.policyName);
+  }
+
+  private constructor(
+    /** The policy's name as AWS IoT Core knows it. */
+    public readonly policyName: string,
+  ) {}
+}

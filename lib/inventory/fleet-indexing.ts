@@ -1,0 +1,174 @@
+import { CustomResource, Names, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import { claimAccountSingleton } from '../core/private/account-singleton';
+import { secureFunction, secureKey } from '../core/private/secure-defaults';
+
+/** What the thing index holds. */
+export enum ThingIndexingMode {
+  /** Registry data only: names, types, attributes, groups. */
+  REGISTRY = 'REGISTRY',
+  /** Registry data and the classic shadow. */
+  REGISTRY_AND_SHADOW = 'REGISTRY_AND_SHADOW',
+}
+
+/** The type of a custom indexed field. */
+export enum IndexedFieldType {
+  /** A string. */
+  STRING = 'String',
+  /** A number. */
+  NUMBER = 'Number',
+  /** A boolean. */
+  BOOLEAN = 'Boolean',
+}
+
+/** A custom field to index, from thing attributes or shadows. */
+export interface IndexedField {
+  /** The field's path, e.g. `attributes.firmwareVersion` or `shadow.reported.temperature`. */
+  readonly name: string;
+  /** Its type. */
+  readonly type: IndexedFieldType;
+}
+
+/** Props of `FleetIndexing`. */
+export interface FleetIndexingProps {
+  /**
+   * What the thing index holds.
+   * @default ThingIndexingMode.REGISTRY_AND_SHADOW
+   */
+  readonly thingIndexingMode?: ThingIndexingMode;
+  /**
+   * Index connectivity status, so disconnected or unexpectedly connected devices can be found.
+   * @default true
+   */
+  readonly connectivityIndexing?: boolean;
+  /**
+   * Named shadows to index (at most 10).
+   * @default - none
+   */
+  readonly namedShadowNames?: string[];
+  /**
+   * Custom fields to index, so the fleet can be searched and grouped by them.
+   * @default - none
+   */
+  readonly customFields?: IndexedField[];
+  /**
+   * Index Device Defender Detect violations. Detect is closed to new customers since
+   * 2026-08-31; turn this on only in accounts that already use it.
+   * @default false
+   */
+  readonly deviceDefenderViolations?: boolean;
+  /**
+   * The key that encrypts the custom resource's log group and environment.
+   * @default - a new customer-managed key with rotation
+   */
+  readonly encryptionKey?: kms.IKey;
+}
+
+const FIELD_NAME = /^(attributes|shadow\.(reported|desired)|shadow\.name\.[A-Za-z0-9:_-]{1,64}\.(reported|desired))\.[A-Za-z0-9_.-]{1,128}$/;
+const SHADOW_NAME = /^[A-Za-z0-9:_-]{1,64}$/;
+
+/**
+ * The account's AWS IoT fleet indexing configuration (practice 2: an inventory you can search
+ * and act on by program). CloudFormation has no resource for it, so a custom resource applies
+ * it; deleting the stack puts back the configuration found before.
+ *
+ * AWS keeps one fleet indexing configuration per account and region: one `FleetIndexing` per
+ * environment in an app (`AccountBaseline` owns it in a full deployment).
+ */
+export class FleetIndexing extends Construct {
+  /** The key that encrypts the custom resource's log group and environment. */
+  public readonly encryptionKey: kms.IKey;
+  /** The configuration applied, as sent to `UpdateIndexingConfiguration`. */
+  public readonly thingIndexingConfiguration: { [key: string]: unknown };
+
+  constructor(scope: Construct, id: string, props: FleetIndexingProps = {}) {
+    super(scope, id);
+    this.thingIndexingConfiguration = this.configurationFrom(props);
+    claimAccountSingleton(this, 'fleet indexing configuration');
+
+    this.encryptionKey = props.encryptionKey ?? secureKey(this, 'Key', {
+      description: `Encrypts the fleet indexing custom resource's logs (${this.node.path})`,
+    });
+    const stack = Stack.of(this);
+    const parameterName = `/cdk-secure-iot/fleet-indexing/${Names.uniqueId(this)}`;
+    const fn = secureFunction(this, 'Handler', {
+      handlerName: 'fleet-indexing',
+      description: 'cdk-secure-iot: applies the AWS IoT fleet indexing configuration',
+      encryptionKey: this.encryptionKey,
+    });
+    // GetIndexingConfiguration and UpdateIndexingConfiguration have no resource type: IAM
+    // accepts only '*' for them (Service Authorization Reference, AWS IoT).
+    fn.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['iot:GetIndexingConfiguration', 'iot:UpdateIndexingConfiguration'],
+      resources: ['*'],
+    }));
+    fn.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter'],
+      resources: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: parameterName.slice(1) })],
+    }));
+    const policy = fn.role!.node.tryFindChild('DefaultPolicy')!;
+    Validations.of(policy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'iot:GetIndexingConfiguration and iot:UpdateIndexingConfiguration support no resource-level permissions; IAM requires Resource "*" for them. Every other statement is scoped to one resource.',
+    });
+
+    new CustomResource(this, 'Resource', {
+      serviceToken: fn.functionArn,
+      resourceType: 'Custom::IotFleetIndexing',
+      properties: {
+        ThingIndexingConfiguration: stack.toJsonString(this.thingIndexingConfiguration),
+        PreviousConfigurationParameter: parameterName,
+      },
+    });
+  }
+
+  private configurationFrom(props: FleetIndexingProps): { [key: string]: unknown } {
+    const problems: string[] = [];
+    const mode = props.thingIndexingMode ?? ThingIndexingMode.REGISTRY_AND_SHADOW;
+    if (!Object.values(ThingIndexingMode).includes(mode)) {
+      problems.push(`thingIndexingMode must be one of ${Object.values(ThingIndexingMode).join(', ')}, got ${JSON.stringify(mode)}`);
+    }
+    const shadows = props.namedShadowNames ?? [];
+    if (!Array.isArray(shadows) || shadows.length > 10) {
+      problems.push(`namedShadowNames must be a list of at most 10 names, got ${JSON.stringify(shadows)}`);
+    } else {
+      for (const name of shadows) {
+        if (!Token.isUnresolved(name) && !SHADOW_NAME.test(name)) {
+          problems.push(`namedShadowNames: each name must be 1-64 letters, digits, ':', '_' or '-', got ${JSON.stringify(name)}`);
+        }
+      }
+    }
+    const fields = props.customFields ?? [];
+    const seen = new Set<string>();
+    for (const field of Array.isArray(fields) ? fields : []) {
+      if (!field || typeof field.name !== 'string' || (!Token.isUnresolved(field.name) && !FIELD_NAME.test(field.name))) {
+        problems.push(`customFields: name must be 'attributes.<x>', 'shadow.reported.<x>', 'shadow.desired.<x>' or 'shadow.name.<shadow>.(reported|desired).<x>', got ${JSON.stringify(field?.name)}`);
+      } else if (seen.has(field.name)) {
+        problems.push(`customFields: ${field.name} is listed twice`);
+      } else {
+        seen.add(field.name);
+      }
+      if (!Object.values(IndexedFieldType).includes(field?.type)) {
+        problems.push(`customFields: type of ${JSON.stringify(field?.name)} must be one of ${Object.values(IndexedFieldType).join(', ')}, got ${JSON.stringify(field?.type)}`);
+      }
+    }
+    const needsShadow = shadows.length > 0 || (Array.isArray(fields) && fields.some((f) => typeof f?.name === 'string' && f.name.startsWith('shadow.')));
+    if (needsShadow && mode === ThingIndexingMode.REGISTRY) {
+      problems.push('thingIndexingMode must be REGISTRY_AND_SHADOW to index named shadows or shadow fields, got REGISTRY');
+    }
+    if (!Array.isArray(fields)) problems.push(`customFields must be a list, got ${JSON.stringify(fields)}`);
+    if (problems.length > 0) {
+      throw new Error(`${this.node.path}: FleetIndexing: ${problems.join('; ')}`);
+    }
+    return {
+      thingIndexingMode: mode,
+      thingConnectivityIndexingMode: props.connectivityIndexing === false ? 'OFF' : 'STATUS',
+      deviceDefenderIndexingMode: props.deviceDefenderViolations ? 'VIOLATIONS' : 'OFF',
+      namedShadowIndexingMode: shadows.length > 0 ? 'ON' : 'OFF',
+      ...(shadows.length > 0 ? { filter: { namedShadowNames: shadows } } : {}),
+      ...(fields.length > 0 ? { customFields: fields.map((f) => ({ name: f.name, type: f.type })) } : {}),
+    };
+  }
+}

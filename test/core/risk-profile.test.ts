@@ -1,0 +1,140 @@
+import { Frequency, LogLevel } from '@aws-cdk/aws-iot-alpha';
+import {
+  ContainmentMode, NetworkEgress, Practice, Practices, RiskProfile, RolloutRate, TlsSecurityPolicy,
+} from '../../lib/core';
+
+describe('RiskProfile presets (DESIGN.md table)', () => {
+  test.each([
+    ['CONSUMER', RiskProfile.CONSUMER, Frequency.WEEKLY, LogLevel.ERROR, 'IoTSecurityPolicy_TLS13_1_2_2022_10', 3600, 1000, 10],
+    ['INDUSTRIAL', RiskProfile.INDUSTRIAL, Frequency.DAILY, LogLevel.WARN, 'IoTSecurityPolicy_TLS13_1_2_2022_10', 3600, 100, 5],
+    ['CRITICAL_INFRASTRUCTURE', RiskProfile.CRITICAL_INFRASTRUCTURE, Frequency.DAILY, LogLevel.INFO, 'IoTSecurityPolicy_TLS13_1_3_2022_10', 900, 10, 1],
+  ])('%s', (name, profile, audit, log, tls, credSec, maxPerMin, abortPct) => {
+    expect(profile.name).toBe(name);
+    expect(profile.auditFrequency).toBe(audit);
+    expect(profile.logLevel).toBe(log);
+    expect(profile.deviceTlsPolicy.policyName).toBe(tls);
+    expect(profile.credentialDurationSec).toBe(credSec);
+    expect(profile.otaRollout.maximumPerMinute).toBe(maxPerMin);
+    expect(profile.otaAbortFailurePercent).toBe(abortPct);
+    expect(profile.requiredPractices).toHaveLength(10);
+  });
+
+  test('consumer rolls out exponentially; the others at a constant rate', () => {
+    expect(RiskProfile.CONSUMER.otaRollout.exponential).toEqual({ baseRatePerMinute: 50, incrementFactor: 2, successesBeforeIncrease: 10 });
+    expect(RiskProfile.INDUSTRIAL.otaRollout.exponential).toBeUndefined();
+    expect(RiskProfile.CRITICAL_INFRASTRUCTURE.otaRollout.exponential).toBeUndefined();
+  });
+
+  test('containment: only critical infrastructure waits for a human on every device', () => {
+    expect(RiskProfile.CONSUMER.containment).toBe(ContainmentMode.AUTOMATIC_QUARANTINE);
+    expect(RiskProfile.INDUSTRIAL.containment).toBe(ContainmentMode.AUTOMATIC_WITH_APPROVAL_FOR_CRITICAL);
+    expect(RiskProfile.CRITICAL_INFRASTRUCTURE.containment).toBe(ContainmentMode.HUMAN_APPROVAL_ONLY);
+  });
+
+  test('critical infrastructure: canary first, no egress, locked cross-region backups for a year', () => {
+    const p = RiskProfile.CRITICAL_INFRASTRUCTURE;
+    expect(p.otaCanaryGroupFirst).toBe(true);
+    expect(p.networkEgress).toBe(NetworkEgress.NONE);
+    expect([p.backupRetentionDays, p.backupVaultLock, p.backupCopyToSecondRegion]).toEqual([365, true, true]);
+    expect(RiskProfile.CONSUMER.networkEgress).toBe(NetworkEgress.NAT);
+    expect([RiskProfile.CONSUMER.backupRetentionDays, RiskProfile.INDUSTRIAL.backupRetentionDays]).toEqual([35, 90]);
+  });
+
+  test('presets are ordered from least to most strict', () => {
+    expect(RiskProfile.PRESETS.map((p) => p.name)).toEqual(['CONSUMER', 'INDUSTRIAL', 'CRITICAL_INFRASTRUCTURE']);
+    const abort = RiskProfile.PRESETS.map((p) => p.otaAbortFailurePercent);
+    expect([...abort].sort((a, b) => b - a)).toEqual(abort);
+  });
+});
+
+describe('RiskProfile.custom', () => {
+  test('starts from INDUSTRIAL and takes overrides', () => {
+    const p = RiskProfile.custom({ name: 'pumps', credentialDurationSec: 1200, otaAbortFailurePercent: 2 });
+    expect(p.name).toBe('pumps');
+    expect(p.credentialDurationSec).toBe(1200);
+    expect(p.otaAbortFailurePercent).toBe(2);
+    expect(p.logLevel).toBe(LogLevel.WARN);
+  });
+
+  test('starts from the base given; undefined overrides keep the base value', () => {
+    const p = RiskProfile.custom({ name: 'bulbs-eu', base: RiskProfile.CONSUMER, logLevel: undefined, backupRetentionDays: 60 });
+    expect(p.logLevel).toBe(LogLevel.ERROR);
+    expect(p.backupRetentionDays).toBe(60);
+    expect(p.auditFrequency).toBe(Frequency.WEEKLY);
+  });
+
+  test('takes a smaller set of required practices', () => {
+    const p = RiskProfile.custom({ name: 'lab', requiredPractices: [Practice.IDENTITY_AND_ACCESS, Practice.DATA_IN_TRANSIT] });
+    expect(p.requiredPractices).toEqual([3, 6]);
+  });
+
+  test.each([
+    [{ credentialDurationSec: 899 }, /credentialDurationSec must be an integer from 900 to 43200, got 899/],
+    [{ credentialDurationSec: 43201 }, /credentialDurationSec must be an integer from 900 to 43200, got 43201/],
+    [{ credentialDurationSec: 1000.5 }, /credentialDurationSec must be an integer/],
+    [{ otaAbortFailurePercent: 0 }, /otaAbortFailurePercent must be a number above 0 to 100, got 0/],
+    [{ otaAbortFailurePercent: 101 }, /otaAbortFailurePercent must be a number above 0 to 100, got 101/],
+    [{ backupRetentionDays: 0 }, /backupRetentionDays must be an integer from 1 to 36500, got 0/],
+    [{ logLevel: LogLevel.DISABLED }, /logLevel must be one of ERROR, WARN, INFO, DEBUG, got "DISABLED"/],
+    [{ deviceTlsPolicy: TlsSecurityPolicy.of('IoTSecurityPolicy_TLS13_1_2_2018_07') }, /deviceTlsPolicy must be TlsSecurityPolicy.TLS13_1_2_2022_10 or TLS13_1_3_2022_10, got IoTSecurityPolicy_TLS13_1_2_2018_07/],
+    [{ containment: 'YOLO' as ContainmentMode }, /containment must be one of .*got "YOLO"/],
+    [{ networkEgress: 'OPEN' as NetworkEgress }, /networkEgress must be one of NAT, NONE, got "OPEN"/],
+    [{ otaRollout: { maximumPerMinute: 5 } as RolloutRate }, /otaRollout must be made with RolloutRate.constant\(\) or RolloutRate.exponential\(\)/],
+    [{ backupVaultLock: 'yes' as unknown as boolean }, /backupVaultLock must be true or false, got "yes"/],
+    [{ requiredPractices: [11 as Practice] }, /requiredPractices must be a list of Practice values \(1..10\), got \[11\]/],
+  ])('rejects %j', (override, message) => {
+    expect(() => RiskProfile.custom({ name: 'x', ...override })).toThrow(message);
+  });
+
+  test('names the profile and reports every problem at once', () => {
+    expect(() => RiskProfile.custom({ name: 'x', credentialDurationSec: 1, backupRetentionDays: -1 }))
+      .toThrow(/^RiskProfile.custom\("x"\): credentialDurationSec .*; backupRetentionDays/);
+  });
+
+  test.each([[''], ['-starts-with-dash'], ['a'.repeat(65)], [undefined as unknown as string]])('rejects the name %j', (name) => {
+    expect(() => RiskProfile.custom({ name })).toThrow(/name must be 1-64 letters/);
+  });
+});
+
+describe('RolloutRate', () => {
+  test('constant', () => {
+    expect(RolloutRate.constant(100).maximumPerMinute).toBe(100);
+  });
+  test.each([[0], [1001], [2.5], [NaN]])('rejects constant(%p)', (n) => {
+    expect(() => RolloutRate.constant(n)).toThrow(/RolloutRate.constant: maximumPerMinute must be an integer from 1 to 1000/);
+  });
+  test('exponential checks each option and the base against the maximum', () => {
+    expect(() => RolloutRate.exponential({ baseRatePerMinute: 10, incrementFactor: 1.05, maximumPerMinute: 100 }))
+      .toThrow(/incrementFactor must be a number from 1.1 to 5, got 1.05/);
+    expect(() => RolloutRate.exponential({ baseRatePerMinute: 200, incrementFactor: 2, maximumPerMinute: 100 }))
+      .toThrow(/baseRatePerMinute \(200\) must not exceed maximumPerMinute \(100\)/);
+    expect(() => RolloutRate.exponential({ baseRatePerMinute: 1, incrementFactor: 2, maximumPerMinute: 10, successesBeforeIncrease: 0 }))
+      .toThrow(/successesBeforeIncrease must be an integer from 1/);
+  });
+});
+
+describe('TlsSecurityPolicy', () => {
+  test('the 2022-10 policies are modern, older ones are not', () => {
+    expect(TlsSecurityPolicy.TLS13_1_2_2022_10.isModern).toBe(true);
+    expect(TlsSecurityPolicy.TLS13_1_3_2022_10.isModern).toBe(true);
+    expect(TlsSecurityPolicy.of('IoTSecurityPolicy_TLS12_1_0_2016_01').isModern).toBe(false);
+  });
+  test('of() rejects a name that is not an IoT policy name', () => {
+    expect(() => TlsSecurityPolicy.of('TLSv1.2')).toThrow(/TlsSecurityPolicy.of: policyName must be an AWS IoT policy name .* got 'TLSv1.2'/);
+  });
+});
+
+describe('Practices', () => {
+  test('ten practices, numbered 1 to 10, each with a title and summary', () => {
+    const all = Practices.all();
+    expect(all.map((p) => p.number)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    for (const p of all) {
+      expect(p.title.length).toBeGreaterThan(5);
+      expect(p.summary).toMatch(/\.$/);
+    }
+    expect(Practices.of(Practice.DATA_IN_TRANSIT).title).toBe('Data in transit');
+  });
+  test('of() rejects a number outside 1..10', () => {
+    expect(() => Practices.of(11 as Practice)).toThrow(/practice must be a number from 1 to 10, got 11/);
+  });
+});

@@ -1,0 +1,109 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { FleetIndexing, IndexedFieldType, ThingIndexingMode } from '../../lib';
+import { newValidatedApp, validationFindings } from '../validation';
+
+function stack(app = new App(), id = 'S', env?: { account: string; region: string }) {
+  return new Stack(app, id, { env });
+}
+
+function configurationOf(s: Stack) {
+  const cr = Object.values(Template.fromStack(s).findResources('Custom::IotFleetIndexing'))[0];
+  return JSON.parse(cr.Properties.ThingIndexingConfiguration);
+}
+
+test('defaults: registry and shadow, connectivity status, no Detect violations', () => {
+  const s = stack();
+  new FleetIndexing(s, 'FI');
+  expect(configurationOf(s)).toEqual({
+    thingIndexingMode: 'REGISTRY_AND_SHADOW',
+    thingConnectivityIndexingMode: 'STATUS',
+    deviceDefenderIndexingMode: 'OFF',
+    namedShadowIndexingMode: 'OFF',
+  });
+});
+
+test('overrides: custom fields, named shadows, registry-only, connectivity off, Detect violations', () => {
+  const s = stack();
+  new FleetIndexing(s, 'FI', {
+    customFields: [{ name: 'attributes.site', type: IndexedFieldType.STRING }, { name: 'shadow.name.cfg.reported.rev', type: IndexedFieldType.NUMBER }],
+    namedShadowNames: ['cfg'],
+    connectivityIndexing: false,
+    deviceDefenderViolations: true,
+  });
+  expect(configurationOf(s)).toEqual({
+    thingIndexingMode: 'REGISTRY_AND_SHADOW',
+    thingConnectivityIndexingMode: 'OFF',
+    deviceDefenderIndexingMode: 'VIOLATIONS',
+    namedShadowIndexingMode: 'ON',
+    filter: { namedShadowNames: ['cfg'] },
+    customFields: [{ name: 'attributes.site', type: 'String' }, { name: 'shadow.name.cfg.reported.rev', type: 'Number' }],
+  });
+  const s2 = stack(new App());
+  new FleetIndexing(s2, 'FI', { thingIndexingMode: ThingIndexingMode.REGISTRY });
+  expect(configurationOf(s2).thingIndexingMode).toBe('REGISTRY');
+});
+
+test('least privilege: the only wildcard resource is the IoT indexing API, which has no resource type; SSM is one parameter', () => {
+  const s = stack(new App(), 'S', { account: '111122223333', region: 'eu-west-1' });
+  new FleetIndexing(s, 'FI');
+  const t = Template.fromStack(s);
+  const policy = Object.values(t.findResources('AWS::IAM::Policy'))[0];
+  const statements = policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[];
+  for (const st of statements) {
+    const actions = ([] as string[]).concat(st.Action);
+    expect(actions.every((a) => !a.includes('*'))).toBe(true);
+    if (st.Resource === '*') {
+      expect(actions.sort()).toEqual(['iot:GetIndexingConfiguration', 'iot:UpdateIndexingConfiguration']);
+    }
+  }
+  const ssm = statements.find((st) => ([] as string[]).concat(st.Action).includes('ssm:PutParameter'))!;
+  expect(JSON.stringify(ssm.Resource)).toMatch(/parameter\/cdk-secure-iot\/fleet-indexing\/SFI[0-9A-F]{8}"/);
+  const cr = Object.values(t.findResources('Custom::IotFleetIndexing'))[0];
+  expect(cr.Properties.PreviousConfigurationParameter).toMatch(/^\/cdk-secure-iot\/fleet-indexing\/SFI[0-9A-F]{8}$/);
+  t.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
+  expect(Object.values(t.findResources('AWS::IAM::Role'))[0].Properties.ManagedPolicyArns).toBeUndefined();
+});
+
+test('logs are encrypted with the key given and kept', () => {
+  const s = stack();
+  const key = new kms.Key(s, 'MyKey', { enableKeyRotation: true });
+  new FleetIndexing(s, 'FI', { encryptionKey: key });
+  const t = Template.fromStack(s);
+  t.resourceCountIs('AWS::KMS::Key', 1);
+  t.hasResourceProperties('AWS::Logs::LogGroup', { KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^MyKey'), 'Arn'] }, RetentionInDays: 365 });
+  t.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Retain' });
+});
+
+test('one per account and region: a second one in the same environment is an error naming both', () => {
+  const app = new App();
+  new FleetIndexing(stack(app, 'A'), 'FI');
+  expect(() => new FleetIndexing(stack(app, 'B'), 'FI'))
+    .toThrow(/B\/FI: the fleet indexing configuration of account <any account>, region <any region> is already owned by A\/FI/);
+});
+
+test('stacks in different explicit environments may each have one', () => {
+  const app = new App();
+  new FleetIndexing(stack(app, 'A', { account: '111122223333', region: 'eu-west-1' }), 'FI');
+  expect(() => new FleetIndexing(stack(app, 'B', { account: '111122223333', region: 'us-east-1' }), 'FI')).not.toThrow();
+});
+
+test.each([
+  [{ thingIndexingMode: 'ALL' as ThingIndexingMode }, /thingIndexingMode must be one of REGISTRY, REGISTRY_AND_SHADOW, got "ALL"/],
+  [{ namedShadowNames: Array.from({ length: 11 }, (_, i) => `s${i}`) }, /namedShadowNames must be a list of at most 10 names/],
+  [{ namedShadowNames: ['bad name'] }, /namedShadowNames: each name must be 1-64 letters.*got "bad name"/],
+  [{ customFields: [{ name: 'firmware', type: IndexedFieldType.STRING }] }, /customFields: name must be 'attributes.<x>'.*got "firmware"/],
+  [{ customFields: [{ name: 'attributes.a', type: 'Date' as IndexedFieldType }] }, /customFields: type of "attributes.a" must be one of String, Number, Boolean, got "Date"/],
+  [{ customFields: [{ name: 'attributes.a', type: IndexedFieldType.STRING }, { name: 'attributes.a', type: IndexedFieldType.STRING }] }, /attributes.a is listed twice/],
+  [{ thingIndexingMode: ThingIndexingMode.REGISTRY, namedShadowNames: ['cfg'] }, /thingIndexingMode must be REGISTRY_AND_SHADOW to index named shadows or shadow fields/],
+  [{ customFields: [undefined as never] }, /customFields: name must be/],
+])('rejects %j with the construct path and what is allowed', (props, message) => {
+  expect(() => new FleetIndexing(stack(), 'FI', props)).toThrow(new RegExp(`^S/FI: FleetIndexing: .*${message.source}`));
+});
+
+test('passes IotSecurityChecks, AwsSolutionsChecks and the CloudFormation validator with no unacknowledged finding', () => {
+  const app = newValidatedApp();
+  new FleetIndexing(new Stack(app, 'S'), 'FI', { customFields: [{ name: 'attributes.site', type: IndexedFieldType.STRING }] });
+  expect(validationFindings(app)).toEqual([]);
+});
