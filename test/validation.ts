@@ -38,7 +38,8 @@ export function validationFindings(app: App): Finding[] {
   try {
     outdir = app.synth().directory;
   } catch (e) {
-    if (!/Validation failed/.test((e as Error).message)) throw e;
+    // A failed validation still writes its report; any other error is a real failure.
+    if (!fs.existsSync(path.join(app.outdir, 'validation-report.json'))) throw e;
     outdir = app.outdir;
   } finally {
     quiet.mockRestore();

@@ -1,2 +1,2 @@
-// Rules of this area, one per file; each is re-exported here.
-export {};
+export { IoTEncryptionCustomerManagedKey } from './IoTEncryptionCustomerManagedKey';
+export { IoTTopicRuleErrorAction } from './IoTTopicRuleErrorAction';

@@ -1,2 +1,5 @@
-// Rules of this area, one per file; each is re-exported here.
-export {};
+export { IoTAuthorizerTokenSigning } from './IoTAuthorizerTokenSigning';
+export { IoTCaAutoRegistrationTemplate } from './IoTCaAutoRegistrationTemplate';
+export { IoTFleetProvisioningHook } from './IoTFleetProvisioningHook';
+export { IoTNoLiteralSecrets } from './IoTNoLiteralSecrets';
+export { IoTThingPrincipalExclusive } from './IoTThingPrincipalExclusive';

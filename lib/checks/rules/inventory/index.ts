@@ -1,2 +1,2 @@
-// Rules of this area, one per file; each is re-exported here.
-export {};
+export { IoTSecurityHubTagged } from './IoTSecurityHubTagged';
+export { IoTPracticeTagKeys } from './IoTPracticeTagKeys';

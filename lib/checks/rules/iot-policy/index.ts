@@ -1,2 +1,5 @@
-// Rules of this area, one per file; each is re-exported here.
-export {};
+export * from './IoTPolicyNoWildcardActions';
+export * from './IoTPolicyDataPlaneScopedToThing';
+export * from './IoTPolicyNoControlPlaneActions';
+export * from './IoTPolicyDenyNoMqttWildcards';
+export * from './IoTPolicyResolvable';

@@ -1,2 +1,6 @@
-// Rules of this area, one per file; each is re-exported here.
-export {};
+export { IoTLoggingEnabled } from './IoTLoggingEnabled';
+export { IoTAuditChecksEnabled } from './IoTAuditChecksEnabled';
+export { IoTAuditNotificationTarget } from './IoTAuditNotificationTarget';
+export { IoTSecurityProfileAlertTargets } from './IoTSecurityProfileAlertTargets';
+export { IoTScheduledAuditFrequency } from './IoTScheduledAuditFrequency';
+export { IoTResourceLoggingEnabled } from './IoTResourceLoggingEnabled';

@@ -1,2 +1,2 @@
-// Rules of this area, one per file; each is re-exported here.
-export {};
+export { IoTDomainConfigurationAuthorizerOverride } from './IoTDomainConfigurationAuthorizerOverride';
+export { IoTDomainConfigurationTlsPolicy } from './IoTDomainConfigurationTlsPolicy';

@@ -1,2 +1,4 @@
-// Rules of this area, one per file; each is re-exported here.
-export {};
+export { IoTJobAbortConfigured } from './IoTJobAbortConfigured';
+export { IoTJobStagedRollout } from './IoTJobStagedRollout';
+export { IoTJobTimeoutConfigured } from './IoTJobTimeoutConfigured';
+export { IoTOtaUpdateFilesSigned } from './IoTOtaUpdateFilesSigned';

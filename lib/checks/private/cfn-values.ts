@@ -1,0 +1,204 @@
+import { CfnElement, CfnParameter, CfnResource, Stack } from 'aws-cdk-lib';
+import { NagRuleCompliance, NagRuleResult } from 'cdk-nag';
+
+/**
+ * A value the template does not fix: a parameter without allowed values, an import, an
+ * attribute of another resource, a dynamic reference. Rules report it as `Unresolved::<path>`
+ * rather than pass it, because a value that cannot be read cannot be judged safe.
+ */
+export class Unresolved {
+  constructor(
+    /** What made the value unreadable, e.g. `Fn::ImportValue` or `Ref:MyParam`. */
+    public readonly reason: string,
+  ) {}
+}
+
+/** One value a property can take once deployed: a literal, `undefined` (absent), or `Unresolved`. */
+export type Possible = unknown;
+
+const MAX_DEPTH = 8;
+
+/** Every element (resource, parameter, condition...) of a stack by logical ID, to tell parameters apart. */
+const elementIndex = new WeakMap<Stack, Map<string, CfnElement>>();
+
+function findParameter(node: CfnResource, name: string): CfnParameter | undefined {
+  if (name.startsWith('AWS::')) return undefined;
+  const stack = Stack.of(node);
+  let index = elementIndex.get(stack);
+  if (!index || !index.has(name)) {
+    // A miss may be an element added since the index was built: rebuild once.
+    index = new Map();
+    for (const c of stack.node.findAll()) {
+      if (CfnElement.isCfnElement(c) && c.stack === stack) index.set(stack.resolve(c.logicalId), c);
+    }
+    elementIndex.set(stack, index);
+  }
+  const element = index.get(name);
+  return element instanceof CfnParameter ? element : undefined;
+}
+
+/** The `CfnParameter` a `{ Ref }` names, if it is a parameter of the same stack. */
+export function referencedParameter(node: CfnResource, value: unknown): CfnParameter | undefined {
+  if (!isObject(value)) return undefined;
+  const keys = Object.keys(value);
+  if (keys.length !== 1 || keys[0] !== 'Ref' || typeof value.Ref !== 'string') return undefined;
+  return findParameter(node, value.Ref);
+}
+
+/** A plain (non-array) object. */
+export function isObject(value: unknown): value is { [key: string]: unknown } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `{ Ref }`, `{ 'Fn::...' }` or `{ Condition }`: a value CloudFormation computes at deploy. */
+export function isIntrinsic(value: unknown): boolean {
+  if (!isObject(value)) return false;
+  const keys = Object.keys(value);
+  return keys.length === 1 && (keys[0] === 'Ref' || keys[0] === 'Condition' || keys[0].startsWith('Fn::'));
+}
+
+/** Whether a string holds a dynamic reference (`{{resolve:ssm:...}}` and kin), read only at deploy. */
+export function hasDynamicReference(value: string): boolean {
+  return value.includes('{{resolve:');
+}
+
+/**
+ * Every value `value` can take at deploy, as far as the template tells: both branches of an
+ * `Fn::If`, the allowed values of a parameter, `Fn::Join`/`Fn::Sub` of literals folded to one
+ * string, `AWS::NoValue` as `undefined`; anything else computed at deploy is `Unresolved`.
+ * Arrays and plain objects are returned as they are (one value).
+ */
+export function possibleValues(node: CfnResource, value: unknown, depth = 0): Possible[] {
+  if (value === undefined || value === null) return [undefined];
+  if (typeof value === 'string') return hasDynamicReference(value) ? [new Unresolved('dynamic reference')] : [value];
+  if (!isObject(value) || !isIntrinsic(value)) return [value];
+  if (depth > MAX_DEPTH) return [new Unresolved('nesting')];
+  const [fn] = Object.keys(value);
+  const arg = value[fn];
+  switch (fn) {
+    case 'Ref': {
+      if (arg === 'AWS::NoValue') return [undefined];
+      const parameter = typeof arg === 'string' ? findParameter(node, arg) : undefined;
+      const allowed = parameter?.allowedValues;
+      if (allowed && allowed.length > 0 && allowed.every((v) => typeof v === 'string')) {
+        return allowed.flatMap((v) => possibleValues(node, v, depth + 1));
+      }
+      return [new Unresolved(`Ref:${String(arg)}`)];
+    }
+    case 'Fn::If':
+      if (Array.isArray(arg) && arg.length === 3) {
+        return [...possibleValues(node, arg[1], depth + 1), ...possibleValues(node, arg[2], depth + 1)];
+      }
+      return [new Unresolved(fn)];
+    case 'Fn::Join': {
+      const folded = foldJoin(arg);
+      return folded === undefined ? [new Unresolved(fn)] : possibleValues(node, folded, depth + 1);
+    }
+    case 'Fn::Sub':
+      // A Sub with nothing to substitute is its string, `${!x}` being the escape for a literal `${x}`.
+      if (typeof arg === 'string' && !/\$\{(?!!)/.test(arg)) return possibleValues(node, arg.replace(/\$\{!/g, '${'), depth + 1);
+      return [new Unresolved(fn)];
+    default:
+      return [new Unresolved(fn)];
+  }
+}
+
+function foldJoin(arg: unknown): string | undefined {
+  if (!Array.isArray(arg) || arg.length !== 2 || typeof arg[0] !== 'string' || !Array.isArray(arg[1])) return undefined;
+  const parts = arg[1];
+  if (!parts.every((p) => typeof p === 'string' || typeof p === 'number')) return undefined;
+  return parts.join(arg[0]);
+}
+
+/** Every value the property at `path` can take, following intrinsics at each step (see `possibleValues`). */
+export function possibleAt(node: CfnResource, root: unknown, path: readonly string[]): Possible[] {
+  let current = possibleValues(node, root);
+  for (const key of path) {
+    current = current.flatMap((v) => {
+      if (v instanceof Unresolved) return [v];
+      // A missing or mis-shaped parent leaves the child absent, as CloudFormation would read it.
+      if (!isObject(v)) return [undefined];
+      return possibleValues(node, v[key]);
+    });
+  }
+  return current;
+}
+
+/**
+ * A boolean as CloudFormation takes it: `true`/`false` or the strings `"true"`/`"false"` in any
+ * case. `undefined` when absent; `Unresolved` for anything else (CloudFormation would reject it).
+ */
+export function asBoolean(value: Possible): boolean | undefined | Unresolved {
+  if (value === undefined || value instanceof Unresolved || typeof value === 'boolean') return value;
+  if (typeof value === 'string') {
+    const lower = value.trim().toLowerCase();
+    if (lower === 'true') return true;
+    if (lower === 'false') return false;
+  }
+  return new Unresolved('not a boolean');
+}
+
+/** A number as CloudFormation takes it: a number or a numeric string; `Unresolved` otherwise. */
+export function asNumber(value: Possible): number | undefined | Unresolved {
+  if (value === undefined || value instanceof Unresolved) return value;
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
+  return new Unresolved('not a number');
+}
+
+/** An enumerated string, upper-cased so `enable` and `ENABLE` compare equal; `Unresolved` for non-strings. */
+export function asEnum(value: Possible): string | undefined | Unresolved {
+  if (value === undefined || value instanceof Unresolved) return value;
+  if (typeof value === 'string') return value.trim() === '' ? undefined : value.trim().toUpperCase();
+  return new Unresolved('not a string');
+}
+
+/** Whether a value is set: present, not an empty string or object; an unresolved value counts as set. */
+export function isSet(value: Possible): boolean {
+  if (value === undefined) return false;
+  if (typeof value === 'string') return value.trim() !== '';
+  if (isObject(value) && !isIntrinsic(value)) return Object.keys(value).length > 0;
+  return true;
+}
+
+/** The finding a rule reports for a property it cannot read. */
+export function unresolvedFinding(path: string): string {
+  return `Unresolved::${path}`;
+}
+
+/**
+ * Runs a rule's check so that it never throws: a value shaped in a way the rule did not foresee
+ * becomes an `Unresolved::Properties` finding of the rule instead of an exception.
+ */
+export function neverThrow(check: (node: CfnResource) => NagRuleResult): (node: CfnResource) => NagRuleResult {
+  return (node) => {
+    try {
+      return check(node);
+    } catch {
+      return [unresolvedFinding('Properties')];
+    }
+  };
+}
+
+/**
+ * The verdict on a property from every value it can take: NON_COMPLIANT when one of them is a
+ * violation (a template that can deploy insecurely is insecure), else an `Unresolved::<path>`
+ * finding when one cannot be read, else COMPLIANT.
+ */
+export function judge<T>(
+  values: readonly Possible[],
+  read: (value: Possible) => T | Unresolved,
+  isViolation: (value: T) => boolean,
+  path: string,
+): NagRuleResult {
+  let unresolved = false;
+  for (const value of values) {
+    const read_ = read(value);
+    if (read_ instanceof Unresolved) {
+      unresolved = true;
+    } else if (isViolation(read_)) {
+      return NagRuleCompliance.NON_COMPLIANT;
+    }
+  }
+  return unresolved ? [unresolvedFinding(path)] : NagRuleCompliance.COMPLIANT;
+}

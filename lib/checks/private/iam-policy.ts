@@ -1,0 +1,344 @@
+import { CfnResource } from 'aws-cdk-lib';
+import { asArray, findInStack, referencedLogicalId, resolvedProperties, resourcesInStack } from './cfn';
+import { isIntrinsic, isObject, possibleValues, Unresolved, unresolvedFinding } from './cfn-values';
+
+/**
+ * Services whose every action administers identity or the account: any grant of them lets the
+ * holder change who may do what.
+ */
+const ADMIN_SERVICES = new Set(['iam', 'sts', 'organizations', 'account', 'sso', 'sso-directory', 'identitystore', 'controltower']);
+
+/** Actions of admin services that grant nothing (`sts:GetCallerIdentity` needs no permission). */
+const HARMLESS_ADMIN_ACTIONS = new Set(['sts:getcalleridentity']);
+
+/**
+ * Single actions of other services that administer keys, switch off the audit trail or detection,
+ * or rewrite AWS IoT authorization and logging: from a device or gateway role they are an escalation
+ * or a way to hide one. Lower case.
+ */
+const ADMIN_ACTIONS: readonly string[] = [
+  // KMS key administration: who may use a key, and whether it exists.
+  'kms:createkey', 'kms:putkeypolicy', 'kms:schedulekeydeletion', 'kms:cancelkeydeletion', 'kms:creategrant',
+  'kms:revokegrant', 'kms:retiregrant', 'kms:disablekey', 'kms:enablekey', 'kms:disablekeyrotation',
+  'kms:importkeymaterial', 'kms:deleteimportedkeymaterial', 'kms:createalias', 'kms:updatealias', 'kms:deletealias',
+  'kms:replicatekey', 'kms:updateprimaryregion', 'kms:tagresource', 'kms:untagresource',
+  // The audit trail and detection.
+  'cloudtrail:stoplogging', 'cloudtrail:deletetrail', 'cloudtrail:updatetrail', 'cloudtrail:puteventselectors',
+  'cloudtrail:deleteeventdatastore', 'cloudtrail:stopeventdatastoreingestion',
+  'config:stopconfigurationrecorder', 'config:deleteconfigurationrecorder', 'config:deletedeliverychannel',
+  'guardduty:deletedetector', 'guardduty:updatedetector', 'guardduty:disassociatefromadministratoraccount',
+  'guardduty:disassociatefrommasteraccount', 'securityhub:disablesecurityhub',
+  'logs:deleteloggroup', 'logs:deletelogstream', 'logs:putretentionpolicy', 'logs:deletesubscriptionfilter',
+  // AWS IoT authorization, credentials and logging.
+  'iot:attachpolicy', 'iot:attachprincipalpolicy', 'iot:createpolicy', 'iot:createpolicyversion', 'iot:setdefaultpolicyversion',
+  'iot:createrolealias', 'iot:updaterolealias', 'iot:setv2loggingoptions', 'iot:setloggingoptions', 'iot:setv2logginglevel',
+  'iot:deleteaccountauditconfiguration', 'iot:updateaccountauditconfiguration', 'iot:createtopicrule', 'iot:replacetopicrule',
+  'iot:registercacertificate', 'iot:updatecacertificate', 'iot:updatecertificate',
+];
+
+/**
+ * Actions that support no resource but `*`, so `Resource: *` on them is not a finding. Kept
+ * short on purpose: an action missing here costs an acknowledgment, one wrongly here hides data access.
+ */
+const STAR_ONLY_ACTIONS = new Set([
+  'cloudwatch:putmetricdata', 'xray:puttracesegments', 'xray:puttelemetryrecords', 'xray:getsamplingrules',
+  'xray:getsamplingtargets', 'ecr:getauthorizationtoken', 'iot:describeendpoint', 's3:listallmybuckets', 'sts:getcalleridentity',
+]);
+const STAR_ONLY_PATTERN = /^ec2:describe[a-z]*\*?$/;
+
+/** AWS-managed policies that grant administration, every action of a service, or read access to all data. */
+const BROAD_AWS_MANAGED = /^(AdministratorAccess.*|PowerUserAccess|ReadOnlyAccess|ViewOnlyAccess|.*FullAccess(-.*)?|.*PowerUser(Access)?|.*Administrator|AWSIoTDataAccess|AWSIoTConfigAccess)$/;
+
+function globToRegExp(glob: string): RegExp {
+  const body = glob.toLowerCase().replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${body}$`);
+}
+
+/** Collects findings without duplicates. */
+export class Findings {
+  private readonly set = new Set<string>();
+
+  public add(finding: string): void {
+    this.set.add(finding);
+  }
+
+  public unresolved(path: string): void {
+    this.set.add(unresolvedFinding(path));
+  }
+
+  public toArray(): string[] {
+    return [...this.set];
+  }
+}
+
+/**
+ * A string with the parts CloudFormation fills at deploy replaced by `{?}`, for shape checks on
+ * ARNs: `Fn::Join` of literals and references, `Fn::Sub` templates. `undefined` when the value
+ * is computed some other way.
+ */
+export function templateString(value: unknown): string | undefined {
+  if (typeof value === 'string') return value.replace(/\$\{[^}]*\}/g, '{?}');
+  if (!isObject(value) || !isIntrinsic(value)) return undefined;
+  const [fn] = Object.keys(value);
+  const arg = value[fn];
+  if (fn === 'Fn::Sub') {
+    const text = Array.isArray(arg) ? arg[0] : arg;
+    return typeof text === 'string' ? text.replace(/\$\{[^}]*\}/g, '{?}') : undefined;
+  }
+  if (fn === 'Fn::Join' && Array.isArray(arg) && typeof arg[0] === 'string' && Array.isArray(arg[1])) {
+    return arg[1].map((p: unknown) => (typeof p === 'string' || typeof p === 'number' ? String(p) : templateString(p) ?? '{?}')).join(arg[0]);
+  }
+  return '{?}';
+}
+
+/**
+ * Whether an ARN (possibly with `{?}` holes) covers every resource of its service or of one
+ * resource type: `*`, `arn:aws:s3:::*`, `arn:aws:dynamodb:*:*:table/*`, `arn:aws:iot:r:a:topic/*`;
+ * not `arn:aws:s3:::bucket/*` nor `...:topic/devices/*`.
+ */
+export function isWildcardResource(resource: string): boolean {
+  if (resource === '*') return true;
+  const parts = resource.split(':');
+  if (parts.length < 6 || parts[0] !== 'arn') return false;
+  const service = parts[2];
+  const segments = parts.slice(5).join(':').split(/[/:]/);
+  if (segments.every((s) => s === '*')) return true;
+  // S3 ARNs have no resource type: `bucket/*` is one bucket's objects.
+  if (service === 's3') return false;
+  return segments.length > 1 && /^[a-z][a-z0-9-]*$/i.test(segments[0]) && segments.slice(1).every((s) => s === '*');
+}
+
+/** Reviews a role's statements for what a device or gateway credential must not carry. */
+export class PolicyReview {
+  constructor(private readonly node: CfnResource, private readonly findings: Findings) {}
+
+  /** A policy document: an object, a JSON string, or an intrinsic choosing between documents. */
+  public document(document: unknown): void {
+    for (const doc of possibleValues(this.node, document)) {
+      if (doc === undefined) continue;
+      if (doc instanceof Unresolved) {
+        this.findings.unresolved('PolicyDocument');
+        continue;
+      }
+      let parsed: unknown = doc;
+      if (typeof doc === 'string') {
+        try {
+          parsed = JSON.parse(doc);
+        } catch {
+          this.findings.unresolved('PolicyDocument');
+          continue;
+        }
+      }
+      if (!isObject(parsed)) {
+        this.findings.unresolved('PolicyDocument');
+        continue;
+      }
+      for (const list of this.expand(parsed.Statement, 'Statement')) {
+        for (const item of asArray(list)) {
+          for (const statement of this.expand(item, 'Statement')) {
+            if (isObject(statement)) this.statement(statement);
+          }
+        }
+      }
+    }
+  }
+
+  private expand(value: unknown, path: string): unknown[] {
+    return possibleValues(this.node, value).flatMap((v) => {
+      if (v instanceof Unresolved) {
+        this.findings.unresolved(path);
+        return [];
+      }
+      return v === undefined ? [] : [v];
+    });
+  }
+
+  private strings(value: unknown, path: string): string[] {
+    return this.expand(value, path).flatMap((v) => asArray(v)).flatMap((v) => this.expand(v, path))
+      .filter((v): v is string => typeof v === 'string');
+  }
+
+  private statement(statement: { [key: string]: unknown }): void {
+    const effects = this.expand(statement.Effect, 'Effect');
+    // Deny grants nothing; an unreadable effect is read as Allow.
+    if (effects.length > 0 && effects.every((e) => typeof e === 'string' && e.toLowerCase() === 'deny')) return;
+
+    const actions = this.strings(statement.Action, 'Action');
+    const notAction = statement.NotAction !== undefined;
+    if (notAction) this.findings.add('NotAction');
+    for (const action of actions) this.action(action);
+
+    if (statement.NotResource !== undefined) this.findings.add('NotResource');
+    const dataAccess = notAction || actions.some((a) => !isStarOnly(a));
+    for (const shape of asArray(statement.Resource).flatMap((r) => this.resourceShapes(r))) {
+      if (dataAccess && isWildcardResource(shape)) this.findings.add(`Resource::${shape}`);
+    }
+  }
+
+  /**
+   * The ARN shapes a `Resource` entry can take: literals as written, `Fn::Join`/`Fn::Sub` with
+   * their holes as `{?}`, both branches of an `Fn::If`. A resource of the stack (`Ref`,
+   * `Fn::GetAtt`) is one specific resource and has no shape to judge; a parameter or an import
+   * may be `*` and is reported unresolved.
+   */
+  private resourceShapes(value: unknown): string[] {
+    if (typeof value === 'string') return [value.replace(/\$\{[^}]*\}/g, '{?}')];
+    if (Array.isArray(value)) return value.flatMap((v) => this.resourceShapes(v));
+    if (!isObject(value) || !isIntrinsic(value)) return [];
+    const [fn] = Object.keys(value);
+    const arg = value[fn];
+    if (fn === 'Fn::If' && Array.isArray(arg)) return arg.slice(1).flatMap((b) => this.resourceShapes(b));
+    if (fn === 'Fn::GetAtt') return [];
+    if (fn === 'Fn::Join' || fn === 'Fn::Sub') return [templateString(value) ?? '{?}'];
+    if (fn === 'Ref' && typeof arg === 'string') {
+      if (arg.startsWith('AWS::') || findInStack(this.node, arg)) return [];
+      return possibleValues(this.node, value).flatMap((v) => {
+        if (typeof v === 'string') return this.resourceShapes(v);
+        if (v instanceof Unresolved) this.findings.unresolved('Resource');
+        return [];
+      });
+    }
+    this.findings.unresolved('Resource');
+    return [];
+  }
+
+  private action(action: string): void {
+    const lower = action.toLowerCase();
+    if (lower === '*' || lower === '*:*') {
+      this.findings.add(`Action::${action}`);
+      return;
+    }
+    const colon = lower.indexOf(':');
+    if (colon < 0) return;
+    const service = lower.slice(0, colon);
+    const glob = /[*?]/.test(action);
+    if (glob) this.findings.add(`Action::${action}`);
+    const serviceMatch = /[*?]/.test(service) ? globToRegExp(service) : undefined;
+    const adminService = serviceMatch
+      ? [...ADMIN_SERVICES].find((s) => serviceMatch.test(s))
+      : ADMIN_SERVICES.has(service) ? service : undefined;
+    if (adminService && !HARMLESS_ADMIN_ACTIONS.has(lower)) {
+      this.findings.add(`AdminService::${adminService}`);
+      return;
+    }
+    const matcher = glob ? globToRegExp(lower) : undefined;
+    if (ADMIN_ACTIONS.some((a) => (matcher ? matcher.test(a) : a === lower))) this.findings.add(`AdminAction::${action}`);
+  }
+}
+
+function isStarOnly(action: string): boolean {
+  const lower = action.toLowerCase();
+  return STAR_ONLY_ACTIONS.has(lower) || STAR_ONLY_PATTERN.test(lower);
+}
+
+/** The name of an AWS-managed policy an ARN (possibly with `{?}` holes) names, without its path. */
+export function awsManagedPolicyName(arn: string): string | undefined {
+  const m = /^arn:[^:]*:iam::aws:policy\/(?:.*\/)?([^/]+)$/.exec(arn);
+  return m?.[1];
+}
+
+/** Whether an AWS-managed policy is one of the broad ones (admin, full access, read everything). */
+export function isBroadAwsManagedPolicy(name: string): boolean {
+  return BROAD_AWS_MANAGED.test(name);
+}
+
+function literalName(node: CfnResource, value: unknown): string | undefined {
+  const values = possibleValues(node, value);
+  return values.length === 1 && typeof values[0] === 'string' ? values[0] : undefined;
+}
+
+/** Whether a `Roles`/`RoleName` entry of a policy points at `role` (by `Ref`, or by its literal name). */
+function pointsAtRole(node: CfnResource, entry: unknown, roleId: string, roleName: string | undefined): boolean {
+  return possibleValues(node, entry).some((v) => v === roleName && v !== undefined)
+    || referencedLogicalId(entry) === roleId
+    || (isObject(entry) && 'Fn::If' in entry && Array.isArray(entry['Fn::If'])
+      && (entry['Fn::If'] as unknown[]).slice(1).some((b) => pointsAtRole(node, b, roleId, roleName)));
+}
+
+/**
+ * Reviews everything that grants permissions to `role`, an `AWS::IAM::Role` of the stack: its
+ * inline `Policies`, its `ManagedPolicyArns` (managed policies of the stack are read, broad
+ * AWS-managed ones are findings, others outside the stack are unresolved), and every
+ * `AWS::IAM::Policy`, `AWS::IAM::ManagedPolicy` and `AWS::IAM::RolePolicy` of the stack that
+ * names the role.
+ */
+export function reviewRole(node: CfnResource, role: CfnResource, findings: Findings): void {
+  const review = new PolicyReview(node, findings);
+  const props = resolvedProperties(role);
+  const roleId = role.stack.resolve(role.logicalId) as string;
+  const roleName = literalName(node, props.RoleName);
+
+  for (const list of possibleValues(node, props.Policies)) {
+    if (list instanceof Unresolved) {
+      findings.unresolved('Policies');
+      continue;
+    }
+    for (const item of asArray(list)) {
+      for (const policy of possibleValues(node, item)) {
+        if (policy instanceof Unresolved) findings.unresolved('Policies');
+        else if (isObject(policy)) review.document(policy.PolicyDocument);
+      }
+    }
+  }
+
+  for (const list of possibleValues(node, props.ManagedPolicyArns)) {
+    if (list instanceof Unresolved) {
+      findings.unresolved('ManagedPolicyArns');
+      continue;
+    }
+    for (const item of asArray(list)) managedPolicyArn(node, item, review, findings);
+  }
+
+  for (const other of resourcesInStack(node)) {
+    const type = other.cfnResourceType;
+    if (type !== 'AWS::IAM::Policy' && type !== 'AWS::IAM::ManagedPolicy' && type !== 'AWS::IAM::RolePolicy') continue;
+    let p: { [key: string]: unknown };
+    try {
+      p = resolvedProperties(other);
+    } catch {
+      // A policy CDK cannot render may name the role; what it grants cannot be read.
+      findings.unresolved('PolicyDocument');
+      continue;
+    }
+    const entries = type === 'AWS::IAM::RolePolicy' ? [p.RoleName] : asArray(p.Roles);
+    if (entries.some((e) => pointsAtRole(node, e, roleId, roleName))) review.document(p.PolicyDocument);
+  }
+}
+
+function managedPolicyArn(node: CfnResource, item: unknown, review: PolicyReview, findings: Findings): void {
+  if (isObject(item) && 'Fn::If' in item && Array.isArray(item['Fn::If'])) {
+    for (const branch of (item['Fn::If'] as unknown[]).slice(1)) managedPolicyArn(node, branch, review, findings);
+    return;
+  }
+  if (item === undefined || (isObject(item) && item.Ref === 'AWS::NoValue')) return;
+  const id = referencedLogicalId(item);
+  if (id) {
+    const target = findInStack(node, id);
+    if (target?.cfnResourceType === 'AWS::IAM::ManagedPolicy') {
+      review.document(resolvedProperties(target).PolicyDocument);
+      return;
+    }
+    if (!target) {
+      // A parameter: its allowed values may still name the policies.
+      const values = possibleValues(node, item);
+      if (values.every((v) => typeof v === 'string')) {
+        values.forEach((v) => managedPolicyArn(node, v, review, findings));
+        return;
+      }
+    }
+    findings.unresolved('ManagedPolicyArns');
+    return;
+  }
+  const shape = templateString(item);
+  const awsManaged = shape === undefined ? undefined : awsManagedPolicyName(shape);
+  if (awsManaged !== undefined) {
+    // Other AWS-managed policies are scoped to one job or service; the broad ones are the hazard.
+    if (isBroadAwsManagedPolicy(awsManaged)) findings.add(`ManagedPolicy::${awsManaged}`);
+    return;
+  }
+  const name = shape && /:policy\/(?:.*\/)?([^/{}]+)$/.exec(shape)?.[1];
+  const inStack = name ? resourcesInStack(node).find((r) => r.cfnResourceType === 'AWS::IAM::ManagedPolicy'
+    && literalName(node, resolvedProperties(r).ManagedPolicyName) === name) : undefined;
+  if (inStack) review.document(resolvedProperties(inStack).PolicyDocument);
+  else findings.unresolved('ManagedPolicyArns');
+}

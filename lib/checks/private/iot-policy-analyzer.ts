@@ -1,0 +1,561 @@
+import {
+  Dialect, displaySegments, evaluate, Evaluated, field, isObject, parseJson, Placeholders, Segment,
+} from './intrinsics';
+
+/**
+ * Every `iot:` IAM action, control plane and data plane (the AWS IoT API operations, the MQTT,
+ * shadow, jobs and retained-message data plane, the credentials provider and secure tunneling).
+ * Glob actions (`iot:*Publish*`, `iot:Up*`) are judged by what they match in this list.
+ */
+export const IOT_ACTIONS: readonly string[] = `
+  AcceptCertificateTransfer AddThingToBillingGroup AddThingToThingGroup
+  AssociateSbomWithPackageVersion AssociateTargetsWithJob AssumeRoleWithCertificate AttachPolicy
+  AttachPrincipalPolicy AttachSecurityProfile AttachThingPrincipal CancelAuditMitigationActionsTask
+  CancelAuditTask CancelCertificateTransfer CancelDetectMitigationActionsTask CancelJob
+  CancelJobExecution ClearDefaultAuthorizer CloseTunnel ConfirmTopicRuleDestination Connect
+  CreateAuditSuppression CreateAuthorizer CreateBillingGroup CreateCertificateFromCsr
+  CreateCertificateProvider CreateCommand CreateCustomMetric CreateDimension
+  CreateDomainConfiguration CreateDynamicThingGroup CreateFleetMetric CreateJob CreateJobTemplate
+  CreateKeysAndCertificate CreateMitigationAction CreateOTAUpdate CreatePackage
+  CreatePackageVersion CreatePolicy CreatePolicyVersion CreateProvisioningClaim
+  CreateProvisioningTemplate CreateProvisioningTemplateVersion CreateRoleAlias CreateScheduledAudit
+  CreateSecurityProfile CreateStream CreateThing CreateThingGroup CreateThingType CreateTopicRule
+  CreateTopicRuleDestination DeleteAccountAuditConfiguration DeleteAuditSuppression
+  DeleteAuthorizer DeleteBillingGroup DeleteCACertificate DeleteCertificate
+  DeleteCertificateProvider DeleteCommand DeleteCommandExecution DeleteCustomMetric DeleteDimension
+  DeleteDomainConfiguration DeleteDynamicThingGroup DeleteFleetMetric DeleteJob DeleteJobExecution
+  DeleteJobTemplate DeleteMitigationAction DeleteOTAUpdate DeletePackage DeletePackageVersion
+  DeletePolicy DeletePolicyVersion DeleteProvisioningTemplate DeleteProvisioningTemplateVersion
+  DeleteRegistrationCode DeleteRoleAlias DeleteScheduledAudit DeleteSecurityProfile DeleteStream
+  DeleteThing DeleteThingGroup DeleteThingShadow DeleteThingType DeleteTopicRule
+  DeleteTopicRuleDestination DeleteV2LoggingLevel DeprecateThingType
+  DescribeAccountAuditConfiguration DescribeAuditFinding DescribeAuditMitigationActionsTask
+  DescribeAuditSuppression DescribeAuditTask DescribeAuthorizer DescribeBillingGroup
+  DescribeCACertificate DescribeCertificate DescribeCertificateProvider DescribeCustomMetric
+  DescribeDefaultAuthorizer DescribeDetectMitigationActionsTask DescribeDimension
+  DescribeDomainConfiguration DescribeEncryptionConfiguration DescribeEndpoint
+  DescribeEventConfigurations DescribeFleetMetric DescribeIndex DescribeJob DescribeJobExecution
+  DescribeJobTemplate DescribeManagedJobTemplate DescribeMitigationAction
+  DescribeProvisioningTemplate DescribeProvisioningTemplateVersion DescribeRoleAlias
+  DescribeScheduledAudit DescribeSecurityProfile DescribeStream DescribeThing DescribeThingGroup
+  DescribeThingRegistrationTask DescribeThingType DescribeTunnel DetachPolicy DetachPrincipalPolicy
+  DetachSecurityProfile DetachThingPrincipal DisableTopicRule DisassociateSbomFromPackageVersion
+  EnableTopicRule GetBehaviorModelTrainingSummaries GetBucketsAggregation GetCardinality GetCommand
+  GetCommandExecution GetEffectivePolicies GetIndexingConfiguration GetJobDocument
+  GetLoggingOptions GetOTAUpdate GetPackage GetPackageConfiguration GetPackageVersion
+  GetPendingJobExecutions GetPercentiles GetPolicy GetPolicyVersion GetRegistrationCode
+  GetRetainedMessage GetStatistics GetThingConnectivityData GetThingShadow GetTopicRule
+  GetTopicRuleDestination GetV2LoggingOptions ListActiveViolations ListAttachedPolicies
+  ListAuditFindings ListAuditMitigationActionsExecutions ListAuditMitigationActionsTasks
+  ListAuditSuppressions ListAuditTasks ListAuthorizers ListBillingGroups ListCACertificates
+  ListCertificateProviders ListCertificates ListCertificatesByCA ListCommandExecutions ListCommands
+  ListCustomMetrics ListDetectMitigationActionsExecutions ListDetectMitigationActionsTasks
+  ListDimensions ListDomainConfigurations ListFleetMetrics ListIndices ListJobExecutionsForJob
+  ListJobExecutionsForThing ListJobTemplates ListJobs ListManagedJobTemplates ListMetricValues
+  ListMitigationActions ListNamedShadowsForThing ListOTAUpdates ListOutgoingCertificates
+  ListPackageVersions ListPackages ListPolicies ListPolicyPrincipals ListPolicyVersions
+  ListPrincipalPolicies ListPrincipalThings ListPrincipalThingsV2 ListProvisioningTemplateVersions
+  ListProvisioningTemplates ListRelatedResourcesForAuditFinding ListRetainedMessages
+  ListRoleAliases ListSbomValidationResults ListScheduledAudits ListSecurityProfiles
+  ListSecurityProfilesForTarget ListStreams ListTagsForResource ListTargetsForPolicy
+  ListTargetsForSecurityProfile ListThingGroups ListThingGroupsForThing ListThingPrincipals
+  ListThingPrincipalsV2 ListThingRegistrationTaskReports ListThingRegistrationTasks ListThingTypes
+  ListThings ListThingsInBillingGroup ListThingsInThingGroup ListTopicRuleDestinations
+  ListTopicRules ListTunnels ListV2LoggingLevels ListViolationEvents OpenTunnel Publish
+  PutVerificationStateOnViolation Receive RegisterCACertificate RegisterCertificate
+  RegisterCertificateWithoutCA RegisterThing RejectCertificateTransfer RemoveThingFromBillingGroup
+  RemoveThingFromThingGroup ReplaceTopicRule RetainPublish RotateTunnelAccessToken SearchIndex
+  SetDefaultAuthorizer SetDefaultPolicyVersion SetLoggingOptions SetV2LoggingLevel
+  SetV2LoggingOptions StartAuditMitigationActionsTask StartCommandExecution
+  StartDetectMitigationActionsTask StartNextPendingJobExecution StartOnDemandAuditTask
+  StartThingRegistrationTask StopThingRegistrationTask Subscribe TagResource TestAuthorization
+  TestInvokeAuthorizer TransferCertificate UntagResource UpdateAccountAuditConfiguration
+  UpdateAuditSuppression UpdateAuthorizer UpdateBillingGroup UpdateCACertificate UpdateCertificate
+  UpdateCertificateProvider UpdateCommand UpdateCustomMetric UpdateDimension
+  UpdateDomainConfiguration UpdateDynamicThingGroup UpdateEncryptionConfiguration
+  UpdateEventConfigurations UpdateFleetMetric UpdateIndexingConfiguration UpdateJob
+  UpdateJobExecution UpdateMitigationAction UpdatePackage UpdatePackageConfiguration
+  UpdatePackageVersion UpdateProvisioningTemplate UpdateRoleAlias UpdateScheduledAudit
+  UpdateSecurityProfile UpdateStream UpdateThing UpdateThingGroup UpdateThingGroupsForThing
+  UpdateThingShadow UpdateThingType UpdateTopicRuleDestination ValidateSecurityProfileBehaviors
+`.split(/\s+/).filter((a) => a.length > 0);
+
+const IOT_ACTION_BY_LOWER = new Map(IOT_ACTIONS.map((a) => [a.toLowerCase(), a]));
+
+/** The resource type (the ARN part before the first `/`) each device action is authorized on. */
+export type DeviceResourceType = 'client' | 'topic' | 'topicfilter' | 'thing' | 'rolealias' | 'account';
+
+/**
+ * The actions a device legitimately needs, with the resource type each is authorized on; ID2
+ * judges each on its own type. Besides the data plane this holds the credentials provider's
+ * `AssumeRoleWithCertificate`, since `rolealias/*` would let a device assume any role alias.
+ * `ListRetainedMessages` only accepts `*`: it lists every retained topic of the account.
+ */
+export const DEVICE_ACTIONS: ReadonlyMap<string, DeviceResourceType> = new Map<string, DeviceResourceType>([
+  ['Connect', 'client'],
+  ['Publish', 'topic'],
+  ['Receive', 'topic'],
+  ['RetainPublish', 'topic'],
+  ['GetRetainedMessage', 'topic'],
+  ['Subscribe', 'topicfilter'],
+  ['GetThingShadow', 'thing'],
+  ['UpdateThingShadow', 'thing'],
+  ['DeleteThingShadow', 'thing'],
+  ['ListNamedShadowsForThing', 'thing'],
+  ['DescribeJobExecution', 'thing'],
+  ['GetPendingJobExecutions', 'thing'],
+  ['StartNextPendingJobExecution', 'thing'],
+  ['UpdateJobExecution', 'thing'],
+  ['ListRetainedMessages', 'account'],
+  ['AssumeRoleWithCertificate', 'rolealias'],
+]);
+
+/**
+ * What Greengrass core and client devices call with their IoT policy (discovery, deployments,
+ * component artifacts, client device auth, connectivity info). Not `iot:` actions, but device
+ * actions all the same, so they are no ID3 finding; a glob such as `greengrass:*` still is.
+ */
+const GREENGRASS_DEVICE_ACTIONS = new Set([
+  'discover', 'getcomponentversionartifact', 'resolvecomponentcandidates', 'getdeploymentconfiguration',
+  'listthinggroupsforcoredevice', 'putcertificateauthorities', 'verifyclientdeviceidentity',
+  'verifyclientdeviceiotcertificateassociation', 'getconnectivityinfo', 'updateconnectivityinfo',
+]);
+
+/**
+ * Policy variables whose value identifies the one connecting device. `iot:ClientId` is among
+ * them: what binds the client ID to the device is the `iot:Connect` statement, and ID2 judges
+ * that one on its own (`client/${iot:ClientId}` there is a tautology unless the statement
+ * requires `iot:Connection.Thing.IsAttached`). Thing type, thing attributes and `IsAttached`
+ * are shared by many devices or are not names at all, so they do not scope a resource.
+ */
+const DEVICE_VARIABLES = new Set([
+  'iot:connection.thing.thingname',
+  'iot:clientid',
+  'iot:certificateid',
+  'iot:certificate.serialnumber',
+  'iot:certificate.subject.commonname',
+  'iot:certificate.subject.serialnumber',
+  'cognito-identity.amazonaws.com:sub',
+]);
+
+/** What the analyzer found in one policy document; each list is one rule's finding IDs. */
+export interface PolicyFindings {
+  /** ID1: `Action::<glob>` for an Allow of a wildcard action, `NotAction` for an Allow with NotAction. */
+  readonly wildcardActions: string[];
+  /** ID2: `Resource::<arn>`, `NotResource`, `Action::iot:ListRetainedMessages`. */
+  readonly unscopedDataPlane: string[];
+  /** ID3: `Action::<action>` for an Allow of anything but device actions, `NotAction`. */
+  readonly controlPlane: string[];
+  /** ID4: `Resource::<arn>` of a Deny whose topic or topic filter holds MQTT `+` or `#`. */
+  readonly denyMqttWildcards: string[];
+  /** ID5: `Unresolved::<path>` for each value that could not be read statically. */
+  readonly unresolved: string[];
+}
+
+/** Where a document sits in its resource, so findings can name what could not be read. */
+export interface DocumentLocation {
+  /** The path of the document itself, for `Unresolved::<documentPath>`. @default 'PolicyDocument' */
+  readonly documentPath?: string;
+  /** Put before `Statement[i]...` paths. @default '' */
+  readonly statementPrefix?: string;
+}
+
+/** Options of `analyzePolicyDocument`. */
+export interface AnalyzeOptions extends DocumentLocation {
+  /** The intrinsics the raw document may hold. @default 'cloudformation' */
+  readonly dialect?: Dialect;
+  /** The table of placeholders already in the document's strings, if it was rendered before. */
+  readonly placeholders?: Placeholders;
+}
+
+/** Empty findings. */
+export function emptyFindings(): PolicyFindings {
+  return { wildcardActions: [], unscopedDataPlane: [], controlPlane: [], denyMqttWildcards: [], unresolved: [] };
+}
+
+/** Adds `more` into `into`, keeping each finding once. */
+export function mergeFindings(into: PolicyFindings, more: PolicyFindings): void {
+  for (const key of Object.keys(into) as (keyof PolicyFindings)[]) {
+    for (const f of more[key]) if (!into[key].includes(f)) into[key].push(f);
+  }
+}
+
+/**
+ * Analyzes an IoT policy document as CloudFormation would hold it: an object or a JSON string,
+ * intrinsics anywhere. Never throws: whatever cannot be read is an `Unresolved::` finding.
+ */
+export function analyzePolicyDocument(document: unknown, options: AnalyzeOptions = {}): PolicyFindings {
+  const ph = options.placeholders ?? new Placeholders();
+  try {
+    return analyzeEvaluatedDocument(evaluate(document, ph, options.dialect ?? 'cloudformation'), ph, options);
+  } catch {
+    return unreadable(options);
+  }
+}
+
+/** Analyzes a document already evaluated (see `evaluate`) against `ph`. Never throws. */
+export function analyzeEvaluatedDocument(document: Evaluated | undefined, ph: Placeholders, where: DocumentLocation = {}): PolicyFindings {
+  try {
+    const acc = new Accumulator();
+    new DocumentAnalysis(ph, acc, where.statementPrefix ?? '').run(document, where.documentPath ?? 'PolicyDocument');
+    return acc.findings;
+  } catch {
+    return unreadable(where);
+  }
+}
+
+function unreadable(where: DocumentLocation): PolicyFindings {
+  return { ...emptyFindings(), unresolved: [`Unresolved::${where.documentPath ?? 'PolicyDocument'}`] };
+}
+
+class Accumulator {
+  public readonly findings = emptyFindings();
+  public add(key: keyof PolicyFindings, finding: string): void {
+    if (!this.findings[key].includes(finding)) this.findings[key].push(finding);
+  }
+}
+
+/** A list element of a statement: present or not, its strings' segments, and whether any was unreadable. */
+interface StringList {
+  readonly present: boolean;
+  readonly items: Segment[][];
+  readonly unreadable: boolean;
+}
+
+/** A glob match of `*` and `?` over whole strings, case-insensitive, linear in practice (no regex backtracking). */
+export function globMatch(pattern: string, text: string): boolean {
+  const p = pattern.toLowerCase();
+  const t = text.toLowerCase();
+  let pi = 0;
+  let ti = 0;
+  let star = -1;
+  let mark = 0;
+  while (ti < t.length) {
+    if (pi < p.length && (p[pi] === '?' || p[pi] === t[ti])) {
+      pi++;
+      ti++;
+    } else if (pi < p.length && p[pi] === '*') {
+      star = pi++;
+      mark = ti;
+    } else if (star >= 0) {
+      pi = star + 1;
+      ti = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p[pi] === '*') pi++;
+  return pi === p.length;
+}
+
+const hasGlob = (s: string) => s.includes('*') || s.includes('?');
+
+/** What one action string of a statement may grant. */
+export interface ActionInfo {
+  /** How the action is named in findings: the service in lower case, the name as written. */
+  readonly display: string;
+  /** Spans more than one action. */
+  readonly wildcard: boolean;
+  /** The `iot:` actions it matches, by their canonical names. */
+  readonly iotActions: readonly string[];
+  /** It may match actions of services other than `iot`. */
+  readonly otherServices: boolean;
+  /** An `iot:` name (or glob) that matches no known action. */
+  readonly unknown: boolean;
+}
+
+/** Reads one action string; `undefined` if it is not a readable action name. */
+export function parseAction(text: string): ActionInfo | undefined {
+  if (text === '*') {
+    return { display: '*', wildcard: true, iotActions: IOT_ACTIONS, otherServices: true, unknown: false };
+  }
+  const colon = text.indexOf(':');
+  if (colon <= 0 || colon === text.length - 1) return undefined;
+  const service = text.slice(0, colon).toLowerCase();
+  const name = text.slice(colon + 1);
+  const display = `${service}:${name}`;
+  const matchName = () => (hasGlob(name)
+    ? IOT_ACTIONS.filter((a) => globMatch(name, a))
+    : [IOT_ACTION_BY_LOWER.get(name.toLowerCase())].filter((a): a is string => a !== undefined));
+  if (hasGlob(service)) {
+    const iotActions = globMatch(service, 'iot') ? matchName() : [];
+    return { display, wildcard: true, iotActions, otherServices: true, unknown: false };
+  }
+  if (service === 'greengrass' && GREENGRASS_DEVICE_ACTIONS.has(name.toLowerCase())) {
+    return { display, wildcard: false, iotActions: [], otherServices: false, unknown: false };
+  }
+  if (service !== 'iot') {
+    return { display, wildcard: hasGlob(name), iotActions: [], otherServices: true, unknown: false };
+  }
+  const iotActions = matchName();
+  return { display, wildcard: iotActions.length > 1, iotActions, otherServices: false, unknown: iotActions.length === 0 };
+}
+
+/** One piece of a resource pattern. */
+export type Atom =
+  | { readonly k: 'char'; readonly c: string }
+  | { readonly k: 'glob' }
+  /** A value naming the one connecting device (a device policy variable or provisioning parameter). */
+  | { readonly k: 'device'; readonly clientId: boolean }
+  /** A fixed value not known statically: a resource or parameter reference, a pseudo parameter, another variable. */
+  | { readonly k: 'fixed' }
+  | { readonly k: 'unknown' };
+
+/** A resource string split into atoms, with what its ARN says literally. */
+export interface ResourcePattern {
+  readonly display: string;
+  readonly atoms: readonly Atom[];
+  /** The ARN's service, when literal. */
+  readonly service?: string;
+  /** The ARN's resource type (`topic`, `client`...), when literal. */
+  readonly type?: string;
+  /** The index of the first atom after `<type>/`. */
+  readonly restStart: number;
+}
+
+function textAtoms(text: string, out: Atom[]): void {
+  let i = 0;
+  while (i < text.length) {
+    if (text.startsWith('${', i)) {
+      const end = text.indexOf('}', i + 2);
+      if (end > 0) {
+        const name = text.slice(i + 2, end);
+        // `${*}`, `${?}` and `${$}` are how a policy writes those characters literally.
+        if (name === '*' || name === '?' || name === '$') out.push({ k: 'char', c: name });
+        else if (DEVICE_VARIABLES.has(name.toLowerCase())) out.push({ k: 'device', clientId: name.toLowerCase() === 'iot:clientid' });
+        else out.push({ k: 'fixed' });
+        i = end + 1;
+        continue;
+      }
+    }
+    const c = text[i++];
+    out.push(c === '*' || c === '?' ? { k: 'glob' } : { k: 'char', c });
+  }
+}
+
+/** Splits a resource into atoms and reads its ARN's service and resource type where literal. */
+export function parseResource(segments: readonly Segment[]): ResourcePattern {
+  const atoms: Atom[] = [];
+  for (const s of segments) {
+    if (s.kind === 'text') textAtoms(s.text, atoms);
+    else if (s.kind === 'device') atoms.push({ k: 'device', clientId: false });
+    else if (s.kind === 'unresolved') atoms.push({ k: 'unknown' });
+    else atoms.push({ k: 'fixed' });
+  }
+  const display = displaySegments(segments);
+  const literalPrefix = (n: number) => atoms.slice(0, n).map((a) => (a.k === 'char' ? a.c : '\0')).join('');
+  if (literalPrefix(4) !== 'arn:') return { display, atoms, restStart: atoms.length };
+  // Fields: 1 partition, 2 service, 3 region, 4 account, then the resource.
+  let fieldNo = 1;
+  let current = '';
+  let literal = true;
+  let service: string | undefined;
+  let i = 4;
+  for (; i < atoms.length && fieldNo < 5; i++) {
+    const a = atoms[i];
+    if (a.k === 'glob' || a.k === 'unknown') return { display, atoms, service, restStart: atoms.length };
+    if (a.k === 'char' && a.c === ':') {
+      if (fieldNo === 2 && literal) service = current;
+      fieldNo++;
+      current = '';
+      literal = true;
+    } else if (a.k === 'char') {
+      current += a.c;
+    } else {
+      literal = false;
+    }
+  }
+  if (fieldNo < 5) return { display, atoms, service, restStart: atoms.length };
+  let type = '';
+  for (; i < atoms.length; i++) {
+    const a = atoms[i];
+    if (a.k !== 'char') return { display, atoms, service, restStart: atoms.length };
+    if (a.c === '/') return { display, atoms, service, type, restStart: i + 1 };
+    type += a.c;
+  }
+  return { display, atoms, service, type, restStart: atoms.length };
+}
+
+/** How a resource stands for one device action. */
+export type Verdict = 'scoped' | 'unscoped' | 'irrelevant' | 'unknown';
+
+/**
+ * Whether a resource, for an action authorized on `type`, is scoped to the connecting device.
+ * A wildcard before any device variable is not; nor is one right after it (`${ThingName}*`
+ * also matches every thing whose name starts with this one's). A resource with no wildcard is
+ * one fixed resource, a deliberate choice such as a broadcast topic, and is scoped. A resource
+ * whose literal ARN names another service or resource type grants nothing for this action.
+ */
+export function judgeResource(pattern: ResourcePattern, type: DeviceResourceType, clientIdBound: boolean): Verdict {
+  if (pattern.service !== undefined && pattern.service !== 'iot') return 'irrelevant';
+  if (pattern.type !== undefined && pattern.type !== type) return 'irrelevant';
+  const mqtt = pattern.type === 'topic' || pattern.type === 'topicfilter';
+  let scoped = false;
+  let afterDevice = false;
+  for (let i = 0; i < pattern.atoms.length; i++) {
+    const a = pattern.atoms[i];
+    const wildcard = a.k === 'glob' || (mqtt && i >= pattern.restStart && a.k === 'char' && (a.c === '+' || a.c === '#'));
+    if (wildcard) {
+      if (!scoped || afterDevice) return 'unscoped';
+      afterDevice = false;
+    } else if (a.k === 'device' && (pattern.type === undefined || i >= pattern.restStart)) {
+      // For iot:Connect, `client/${iot:ClientId}` allows whatever client ID the device presents.
+      if (a.clientId && type === 'client' && !clientIdBound) return 'unscoped';
+      scoped = true;
+      afterDevice = true;
+    } else if (a.k === 'unknown') {
+      return scoped && !afterDevice ? 'scoped' : 'unknown';
+    } else {
+      afterDevice = false;
+    }
+  }
+  return 'scoped';
+}
+
+/** Whether a Deny's resource is a topic or topic filter holding MQTT `+` or `#`, literal characters in a policy. */
+export function hasMqttWildcard(pattern: ResourcePattern): boolean {
+  if (pattern.type !== 'topic' && pattern.type !== 'topicfilter') return false;
+  return pattern.atoms.slice(pattern.restStart).some((a) => a.k === 'char' && (a.c === '+' || a.c === '#'));
+}
+
+const IS_ATTACHED_OPERATORS = new Set(['bool', 'stringequals', 'stringequalsignorecase']);
+
+class DocumentAnalysis {
+  constructor(private readonly ph: Placeholders, private readonly acc: Accumulator, private readonly prefix: string) {}
+
+  public run(document: Evaluated | undefined, documentPath: string): void {
+    let doc = document;
+    if (typeof doc === 'string') doc = parseJson(doc);
+    if (!isObject(doc)) {
+      this.acc.add('unresolved', `Unresolved::${documentPath}`);
+      return;
+    }
+    const statement = field(doc, 'Statement');
+    if (statement === undefined) return;
+    const statements = Array.isArray(statement) ? statement : isObject(statement) ? [statement] : undefined;
+    if (!statements) {
+      this.unresolved('Statement');
+      return;
+    }
+    statements.forEach((s, i) => {
+      const path = `Statement[${i}]`;
+      if (isObject(s)) this.statement(s, path);
+      else this.unresolved(path);
+    });
+  }
+
+  private unresolved(path: string): void {
+    this.acc.add('unresolved', `Unresolved::${this.prefix}${path}`);
+  }
+
+  private literal(value: Evaluated | undefined): string | undefined {
+    if (typeof value !== 'string') return undefined;
+    const segments = this.ph.decode(value);
+    if (segments.length === 0) return '';
+    return segments.length === 1 && segments[0].kind === 'text' ? segments[0].text : undefined;
+  }
+
+  private list(stmt: { [key: string]: Evaluated }, name: string, path: string): StringList {
+    const value = field(stmt, name);
+    if (value === undefined) return { present: false, items: [], unreadable: false };
+    const raw = Array.isArray(value) ? value : [value];
+    const items: Segment[][] = [];
+    let unreadable = false;
+    for (const item of raw) {
+      if (typeof item === 'string') items.push(this.ph.decode(item));
+      else unreadable = true;
+    }
+    if (unreadable) this.unresolved(`${path}.${name}`);
+    return { present: true, items, unreadable };
+  }
+
+  private actions(list: StringList, path: string, name: string): { infos: ActionInfo[]; unreadable: boolean } {
+    const infos: ActionInfo[] = [];
+    let unreadable = list.unreadable;
+    for (const segments of list.items) {
+      const info = segments.length === 1 && segments[0].kind === 'text' ? parseAction(segments[0].text) : undefined;
+      if (info) {
+        infos.push(info);
+      } else {
+        unreadable = true;
+        this.unresolved(`${path}.${name}`);
+      }
+    }
+    return { infos, unreadable };
+  }
+
+  private resources(list: StringList, path: string, name: string): ResourcePattern[] {
+    return list.items.map((segments) => {
+      if (segments.some((s) => s.kind === 'unresolved')) this.unresolved(`${path}.${name}`);
+      return parseResource(segments);
+    });
+  }
+
+  private statement(stmt: { [key: string]: Evaluated }, path: string): void {
+    const effectValue = field(stmt, 'Effect');
+    const effect = this.literal(effectValue)?.toLowerCase();
+    const action = this.actions(this.list(stmt, 'Action', path), path, 'Action');
+    const notAction = this.actions(this.list(stmt, 'NotAction', path), path, 'NotAction');
+    const notActionPresent = field(stmt, 'NotAction') !== undefined;
+    const resources = this.resources(this.list(stmt, 'Resource', path), path, 'Resource');
+    const notResourceList = this.list(stmt, 'NotResource', path);
+    this.resources(notResourceList, path, 'NotResource');
+    if (effect === 'allow') {
+      this.allow(stmt, action.infos, notActionPresent ? notAction : undefined, resources, notResourceList.present);
+    } else if (effect === 'deny') {
+      for (const r of resources) if (hasMqttWildcard(r)) this.acc.add('denyMqttWildcards', `Resource::${r.display}`);
+    } else {
+      this.unresolved(`${path}.Effect`);
+    }
+  }
+
+  private allow(
+    stmt: { [key: string]: Evaluated },
+    actions: ActionInfo[],
+    notAction: { infos: ActionInfo[]; unreadable: boolean } | undefined,
+    resources: ResourcePattern[],
+    notResource: boolean,
+  ): void {
+    const granted = new Set<string>();
+    for (const a of actions) {
+      if (a.wildcard) this.acc.add('wildcardActions', `Action::${a.display}`);
+      if (a.otherServices || a.unknown || a.iotActions.some((n) => !DEVICE_ACTIONS.has(n))) {
+        this.acc.add('controlPlane', `Action::${a.display}`);
+      }
+      for (const n of a.iotActions) if (DEVICE_ACTIONS.has(n)) granted.add(n);
+    }
+    if (notAction) {
+      // Everything but the listed actions, which always includes every other service.
+      this.acc.add('wildcardActions', 'NotAction');
+      this.acc.add('controlPlane', 'NotAction');
+      if (!notAction.unreadable) {
+        const excluded = new Set(notAction.infos.flatMap((a) => a.iotActions));
+        for (const n of DEVICE_ACTIONS.keys()) if (!excluded.has(n)) granted.add(n);
+      }
+    }
+    if (granted.size === 0) return;
+    if (notResource) this.acc.add('unscopedDataPlane', 'NotResource');
+    const types = new Set([...granted].map((n) => DEVICE_ACTIONS.get(n)!));
+    const clientIdBound = this.requiresAttachedThing(field(stmt, 'Condition'));
+    for (const r of resources) {
+      for (const type of types) {
+        if (judgeResource(r, type, clientIdBound) !== 'unscoped') continue;
+        // Only `*` authorizes ListRetainedMessages, so the action, not the resource, is what to fix.
+        if (type === 'account') this.acc.add('unscopedDataPlane', 'Action::iot:ListRetainedMessages');
+        else this.acc.add('unscopedDataPlane', `Resource::${r.display}`);
+      }
+    }
+    if (notResource && granted.has('ListRetainedMessages')) this.acc.add('unscopedDataPlane', 'Action::iot:ListRetainedMessages');
+  }
+
+  /** Whether a Condition requires `iot:Connection.Thing.IsAttached` to be true. */
+  private requiresAttachedThing(condition: Evaluated | undefined): boolean {
+    if (!isObject(condition)) return false;
+    return Object.entries(condition).some(([operator, block]) => {
+      const op = operator.toLowerCase().replace(/^for(all|any)values:/, '');
+      if (!IS_ATTACHED_OPERATORS.has(op) || !isObject(block)) return false;
+      return Object.entries(block).some(([key, value]) => key.toLowerCase() === 'iot:connection.thing.isattached'
+        && (Array.isArray(value) ? value : [value]).some((v) => v === true || this.literal(v)?.toLowerCase() === 'true'));
+    });
+  }
+}

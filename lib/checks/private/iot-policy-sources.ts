@@ -1,0 +1,169 @@
+import { CfnResource, Stack } from 'aws-cdk-lib';
+import { NagRuleCompliance, NagRuleResult } from 'cdk-nag';
+import { memoizeInPass, referencedLogicalId, resolvedProperties } from './cfn';
+import { evaluate, Evaluated, field, isObject, parseJson, Placeholders } from './intrinsics';
+import { analyzeEvaluatedDocument, emptyFindings, mergeFindings, PolicyFindings } from './iot-policy-analyzer';
+
+/**
+ * Where IoT policy documents come from:
+ * - `AWS::IoT::Policy`: `PolicyDocument`, an object or a JSON string;
+ * - a custom resource made by `AwsCustomResource` (`Custom::AWS`, or any `Custom::Xyz` type the
+ *   user chose with `resourceType`): its `Create`/`Update` call of the IoT API's `CreatePolicy`
+ *   or `CreatePolicyVersion`, whose `parameters.policyDocument` is the document;
+ * - `AWS::IoT::ProvisioningTemplate`: the `AWS::IoT::Policy` resources of its `TemplateBody`,
+ *   where a `Ref` to a template parameter is a value of the device being provisioned.
+ *
+ * The rules dispatch on `'*'`, because a custom resource may carry any `Custom::` type; every
+ * other type is turned away by `isCandidate` with a string comparison.
+ */
+
+const POLICY = 'AWS::IoT::Policy';
+const PROVISIONING_TEMPLATE = 'AWS::IoT::ProvisioningTemplate';
+const CUSTOM_RESOURCE = 'AWS::CloudFormation::CustomResource';
+/** The logical ID prefix of the singleton function behind every `AwsCustomResource`. */
+const AWS_CUSTOM_RESOURCE_PROVIDER = 'AWS679f53fac002430cb0da5b7982bd2287';
+const IOT_SERVICE_NAMES = new Set(['iot', '@aws-sdk/client-iot', 'client-iot']);
+const CREATE_POLICY_ACTIONS = new Set(['createpolicy', 'createpolicyversion']);
+
+/** The resource types that may hold an IoT policy document. */
+export function isCandidate(type: string): boolean {
+  return type === POLICY || type === PROVISIONING_TEMPLATE || type.startsWith('Custom::') || type === CUSTOM_RESOURCE;
+}
+
+/** The IoT policy findings of one resource, or `undefined` if it holds no IoT policy. */
+export function iotPolicyFindings(node: CfnResource): PolicyFindings | undefined {
+  if (!isCandidate(node.cfnResourceType)) return undefined;
+  return memoizeInPass('iot-policy-findings', node, () => {
+    try {
+      return findingsOf(node);
+    } catch {
+      // Rendering the resource itself failed (a token CDK cannot resolve): say so, do not crash.
+      // Any other custom resource is most likely not an IoT policy at all.
+      const mayHoldPolicy = node.cfnResourceType === POLICY || node.cfnResourceType === PROVISIONING_TEMPLATE
+        || node.cfnResourceType === 'Custom::AWS';
+      return mayHoldPolicy ? { ...emptyFindings(), unresolved: ['Unresolved::Properties'] } : undefined;
+    }
+  });
+}
+
+/**
+ * A rule's result from one list of the resource's findings: not applicable when the resource
+ * holds no IoT policy, compliant when the list is empty, else the finding IDs.
+ */
+export function iotPolicyRuleResult(node: CfnResource, pick: (findings: PolicyFindings) => readonly string[]): NagRuleResult {
+  const findings = iotPolicyFindings(node);
+  if (!findings) return NagRuleCompliance.NOT_APPLICABLE;
+  const list = pick(findings);
+  return list.length > 0 ? [...list] : NagRuleCompliance.COMPLIANT;
+}
+
+/**
+ * The resource's properties as the template will hold them. CDK's L1 validator rejects a
+ * `PolicyDocument` given as a JSON string, which CloudFormation accepts (and `CfnInclude` brings
+ * in as is); then the typed properties are read without validation.
+ */
+function readProperties(node: CfnResource): { [key: string]: unknown } {
+  try {
+    return resolvedProperties(node);
+  } catch (error) {
+    const typed = (node as unknown as { cfnProperties?: { [key: string]: unknown } }).cfnProperties;
+    if (!typed || typeof typed !== 'object') throw error;
+    const resolved = Stack.of(node).resolve(typed) as { [key: string]: unknown };
+    const out: { [key: string]: unknown } = {};
+    for (const [key, value] of Object.entries(resolved ?? {})) out[key.charAt(0).toUpperCase() + key.slice(1)] = value;
+    return out;
+  }
+}
+
+function findingsOf(node: CfnResource): PolicyFindings | undefined {
+  const type = node.cfnResourceType;
+  const props = readProperties(node);
+  const ph = new Placeholders();
+  if (type === POLICY) {
+    return analyzeEvaluatedDocument(evaluate(props.PolicyDocument, ph, 'cloudformation'), ph);
+  }
+  if (type === PROVISIONING_TEMPLATE) return provisioningTemplate(props.TemplateBody, ph);
+  return customResource(type, props, ph);
+}
+
+/** A rendered value as an object: JSON strings parsed, anything else unresolved. */
+function asObject(value: Evaluated | undefined): { [key: string]: Evaluated } | undefined {
+  const v = typeof value === 'string' ? parseJson(value) : value;
+  return isObject(v) ? v : undefined;
+}
+
+function literalText(value: Evaluated | undefined, ph: Placeholders): string | undefined {
+  return typeof value === 'string' && ph.isLiteral(value) ? value : undefined;
+}
+
+function provisioningTemplate(body: unknown, ph: Placeholders): PolicyFindings | undefined {
+  const rendered = evaluate(body, ph, 'cloudformation');
+  if (rendered === undefined) return undefined;
+  const parsed = typeof rendered === 'string' ? parseJson(rendered) : rendered;
+  // The template's own intrinsics are the provisioning service's, evaluated per device.
+  const template = evaluate(parsed, ph, 'provisioning');
+  if (!isObject(template)) return { ...emptyFindings(), unresolved: ['Unresolved::TemplateBody'] };
+  const resources = field(template, 'Resources');
+  if (resources === undefined) return undefined;
+  if (!isObject(resources)) return { ...emptyFindings(), unresolved: ['Unresolved::TemplateBody.Resources'] };
+  let findings: PolicyFindings | undefined;
+  for (const [name, resource] of Object.entries(resources)) {
+    if (!isObject(resource)) continue;
+    const resourceType = field(resource, 'Type');
+    const more = emptyFindings();
+    if (literalText(resourceType, ph) === undefined) {
+      more.unresolved.push(`Unresolved::${name}.Type`);
+    } else if (resourceType === POLICY) {
+      const properties = field(resource, 'Properties');
+      const document = isObject(properties) ? field(properties, 'PolicyDocument') : undefined;
+      // A policy named by PolicyName alone is an existing policy, judged where it is defined.
+      if (document === undefined) continue;
+      mergeFindings(more, analyzeEvaluatedDocument(document, ph, {
+        documentPath: `${name}.PolicyDocument`,
+        statementPrefix: `${name}.`,
+      }));
+    } else {
+      continue;
+    }
+    findings ??= emptyFindings();
+    mergeFindings(findings, more);
+  }
+  return findings;
+}
+
+function customResource(type: string, props: { [key: string]: unknown }, ph: Placeholders): PolicyFindings | undefined {
+  // Custom::AWS is AwsCustomResource's own type; any other custom type is one only if its
+  // ServiceToken names the AwsCustomResource provider, or if its call has that shape.
+  const knownProvider = type === 'Custom::AWS'
+    || (referencedLogicalId(props.ServiceToken) ?? '').startsWith(AWS_CUSTOM_RESOURCE_PROVIDER);
+  let findings: PolicyFindings | undefined;
+  for (const key of ['Create', 'Update']) {
+    if (props[key] === undefined) continue;
+    const call = asObject(evaluate(props[key], ph, 'cloudformation'));
+    const more = emptyFindings();
+    if (!call) {
+      if (!knownProvider) continue;
+      more.unresolved.push(`Unresolved::${key}`);
+    } else {
+      const service = literalText(field(call, 'service'), ph);
+      const action = literalText(field(call, 'action'), ph);
+      if (service === undefined || action === undefined) {
+        if (!knownProvider) continue;
+        more.unresolved.push(`Unresolved::${key}`);
+      } else if (IOT_SERVICE_NAMES.has(service.toLowerCase())
+        && CREATE_POLICY_ACTIONS.has(action.toLowerCase().replace(/command$/, ''))) {
+        const parameters = field(call, 'parameters');
+        const document = isObject(parameters) ? field(parameters, 'policyDocument') : undefined;
+        mergeFindings(more, analyzeEvaluatedDocument(document, ph, {
+          documentPath: `${key}.parameters.policyDocument`,
+          statementPrefix: `${key}.`,
+        }));
+      } else {
+        continue;
+      }
+    }
+    findings ??= emptyFindings();
+    mergeFindings(findings, more);
+  }
+  return findings;
+}

@@ -1,0 +1,110 @@
+import { CfnResource } from 'aws-cdk-lib';
+import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
+import { Practice } from '../../../core/practice';
+import { findInStack, referencedLogicalId, resolvedProperties, resourcesInStack } from '../../private/cfn';
+import { isIntrinsic, isObject, neverThrow, possibleValues, Unresolved } from '../../private/cfn-values';
+import { Findings, reviewRole, templateString } from '../../private/iam-policy';
+import { defineRule } from '../../rule-definition';
+
+const TYPE = 'AWS::IoT::RoleAlias';
+const ROLE = 'AWS::IAM::Role';
+
+/** The roles of the stack a `RoleArn` value can point at; `Unresolved` where it points elsewhere. */
+function rolesOf(node: CfnResource, value: unknown, depth = 0): (CfnResource | Unresolved)[] {
+  if (depth > 8 || value === undefined) return [];
+  if (isObject(value) && isIntrinsic(value)) {
+    const [fn] = Object.keys(value);
+    const arg = value[fn];
+    if (fn === 'Fn::If' && Array.isArray(arg)) return arg.slice(1).flatMap((b) => rolesOf(node, b, depth + 1));
+    if (fn === 'Ref' && arg === 'AWS::NoValue') return [];
+    const id = referencedLogicalId(value);
+    if (id) {
+      const target = findInStack(node, id);
+      if (target) return [target.cfnResourceType === ROLE ? target : new Unresolved(`${id} is a ${target.cfnResourceType}`)];
+      // A parameter: its allowed values may still be ARNs of roles of the stack.
+      return possibleValues(node, value).flatMap((v) => (typeof v === 'string' ? rolesOf(node, v, depth + 1) : [new Unresolved(`Ref:${id}`)]));
+    }
+    const inner = referencedRoles(node, value);
+    if (inner.length > 0) return inner;
+    const shape = templateString(value);
+    return shape !== undefined && shape !== '{?}' ? rolesOf(node, shape, depth + 1) : [new Unresolved(fn)];
+  }
+  if (typeof value === 'string') {
+    const name = /:role\/(?:.*\/)?([^/{}]+)$/.exec(value)?.[1];
+    const role = name === undefined ? undefined : resourcesInStack(node).find((r) => r.cfnResourceType === ROLE
+      && possibleValues(node, resolvedProperties(r).RoleName).every((n) => n === name));
+    return [role ?? new Unresolved('role outside the stack')];
+  }
+  return [new Unresolved('not an ARN')];
+}
+
+/** Roles of the stack named inside an `Fn::Join` or `Fn::Sub` that builds an ARN from them. */
+function referencedRoles(node: CfnResource, value: { [key: string]: unknown }): CfnResource[] {
+  const ids = new Set<string>();
+  const visit = (v: unknown): void => {
+    if (typeof v === 'string') {
+      for (const m of v.matchAll(/\$\{([^}.!]+)(?:\.[^}]*)?\}/g)) ids.add(m[1]);
+    } else if (Array.isArray(v)) {
+      v.forEach(visit);
+    } else if (isObject(v)) {
+      const id = referencedLogicalId(v);
+      if (id) ids.add(id);
+      else Object.values(v).forEach(visit);
+    }
+  };
+  visit(value);
+  return [...ids].map((id) => findInStack(node, id)).filter((r): r is CfnResource => r?.cfnResourceType === ROLE);
+}
+
+/**
+ * GW1: the role behind a role alias grants a device or gateway only what it needs.
+ *
+ * `RoleArn` is followed through `Fn::GetAtt`/`Ref` (or an ARN built with `Fn::Join`/`Fn::Sub`,
+ * or a literal ARN whose name is a role of the stack) to the `AWS::IAM::Role`, and every `Fn::If`
+ * branch is followed. Everything granting the role is read: its inline `Policies`, its
+ * `ManagedPolicyArns` (managed policies of the stack, and AWS-managed policies by name), and each
+ * `AWS::IAM::Policy`, `AWS::IAM::ManagedPolicy` and `AWS::IAM::RolePolicy` of the stack naming it.
+ * Findings, one each:
+ * - `Action::<action>`: `*` or a wildcard action (`s3:*`, `s3:Get*`);
+ * - `AdminService::<service>`: any action of iam, sts, organizations, account, sso, identitystore, controltower;
+ * - `AdminAction::<action>`: KMS key administration, turning off CloudTrail, Config, GuardDuty, Security Hub or
+ *   logs, and rewriting AWS IoT policies, role aliases, logging or audit;
+ * - `NotAction`, `NotResource`;
+ * - `Resource::<arn>`: `*`, or every resource of a service or type (`arn:aws:iot:r:a:topic/*`), for an action
+ *   that can be scoped (a short list of actions that only take `*`, like `cloudwatch:PutMetricData`, is exempt);
+ * - `ManagedPolicy::<name>`: an AWS-managed admin, power-user, full-access or read-everything policy.
+ * Deny statements are ignored; a permissions boundary is not credited (the grant is what is reviewed).
+ * What cannot be read is a finding of this rule, since it may grant anything: `Unresolved::RoleArn`
+ * (an imported or parameter ARN, a role in another stack), `Unresolved::ManagedPolicyArns` (a customer-managed
+ * policy outside the stack), `Unresolved::PolicyDocument`, `Unresolved::Statement`, `Unresolved::Action`,
+ * `Unresolved::Resource`, `Unresolved::Policies`.
+ */
+export const IoTRoleAliasLeastPrivilege = defineRule({
+  id: 'GW1',
+  practice: Practice.GATEWAYS_AND_IT,
+  attackEnterprise: ['T1078.004', 'T1098.003', 'T1530', 'T1562.008'],
+  attackIcs: ['T0859', 'T0890'],
+  auditCheck: 'IOT_ROLE_ALIAS_OVERLY_PERMISSIVE_CHECK',
+  level: NagMessageLevel.ERROR,
+  info: 'The role behind the role alias grants wildcard, administrative or account-wide permissions.',
+  explanation:
+    'Every device or gateway holding a certificate allowed to assume the role alias gets these AWS credentials. ' +
+    'A key extracted from one device then reaches every resource the role can: wildcards and admin actions turn a stolen device into an account compromise.',
+  fix: 'Grant the role only the actions the devices use, on their own resources (scope by ${credentials-iot:ThingName} where you can); no admin services, no NotAction, no AWS-managed broad policies.',
+  resourceTypes: [TYPE],
+}, neverThrow((node: CfnResource): NagRuleResult => {
+  if (node.cfnResourceType !== TYPE) return NagRuleCompliance.NOT_APPLICABLE;
+  const findings = new Findings();
+  const seen = new Set<CfnResource>();
+  for (const role of rolesOf(node, resolvedProperties(node).RoleArn)) {
+    if (role instanceof Unresolved) {
+      findings.unresolved('RoleArn');
+    } else if (!seen.has(role)) {
+      seen.add(role);
+      reviewRole(node, role, findings);
+    }
+  }
+  if (seen.size === 0) findings.unresolved('RoleArn');
+  const result = findings.toArray();
+  return result.length > 0 ? result : NagRuleCompliance.COMPLIANT;
+}));

@@ -1,0 +1,59 @@
+import { CfnResource, Stack } from 'aws-cdk-lib';
+import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
+import { Practice } from '../../../core/practice';
+import { neverThrow, possibleValues, referencedParameter } from '../../private/cfn-values';
+import { resolvedProperties } from '../../private/cfn';
+import { findLiteralSecrets } from '../../private/secrets';
+import { defineRule } from '../../rule-definition';
+
+/** Metadata keys CDK and the nag tools write; never secrets, so never scanned. */
+function isToolMetadataKey(key: string): boolean {
+  return key.startsWith('aws:cdk:') || key === 'cdk_nag' || key === 'cfn_nag' || key === 'checkov';
+}
+
+/**
+ * ID10: no private key or credential is written into the template.
+ *
+ * Looks at every resource (`'*'`), in its properties and its own `Metadata` (cfn-init files):
+ * - `PrivateKey::<path>`: a PEM private-key block in any string;
+ * - `AccessKeyId::<path>`: an AWS access key ID (`AKIA`/`ASIA` and 16 more) in any string;
+ * - `UrlCredentials::<path>`: a URL with a literal password (`postgres://u:p@host`);
+ * - `LiteralSecret::<path>`: a literal under a secret's name (`DB_PASSWORD`, `clientSecret`,
+ *   `API_KEY`, an SSM parameter named `/app/db/password`, a `{Name, Value}` environment entry),
+ *   or an intrinsic there that still carries a literal: an `Fn::If` branch, an `Fn::Sub` without
+ *   variables, the `Default` or `AllowedValues` of the parameter it names.
+ *
+ * Values CloudFormation fills at deploy (`{{resolve:secretsmanager:...}}`, `{{resolve:ssm-secure:...}}`,
+ * a `Ref` to a parameter without a default, `Fn::ImportValue`) are what the rule asks for, so
+ * they never become findings, `Unresolved::` ones included. Findings name the path, never the value.
+ */
+export const IoTNoLiteralSecrets = defineRule({
+  id: 'ID10',
+  practice: Practice.IDENTITY_AND_ACCESS,
+  attackEnterprise: ['T1552.001', 'T1552.004', 'T1078.004'],
+  attackIcs: ['T0891', 'T0859'],
+  level: NagMessageLevel.ERROR,
+  info: 'The resource has a private key or credential written into the template.',
+  explanation:
+    'A template is copied to the cloud assembly, CI logs, the CloudFormation console and every clone of the repository; ' +
+    'a credential in it is readable by all of them and cannot be rotated without a deployment.',
+  fix:
+    'Keep the secret in Secrets Manager (or an SSM SecureString) and reference it with a dynamic reference ' +
+    "('{{resolve:secretsmanager:...}}') or SecretValue; give Lambda functions the secret's ARN, not its value.",
+  resourceTypes: ['*'],
+}, neverThrow((node: CfnResource): NagRuleResult => {
+  const stack = Stack.of(node);
+  const literalsOf = (intrinsic: { [key: string]: unknown }): string[] => {
+    const fallback = referencedParameter(node, intrinsic)?.default;
+    const literals = possibleValues(node, intrinsic).filter((v): v is string => typeof v === 'string');
+    return typeof fallback === 'string' ? [fallback, ...literals] : literals;
+  };
+  const findings = findLiteralSecrets(resolvedProperties(node), '', literalsOf);
+  const metadata = node.cfnOptions.metadata;
+  if (metadata && Object.keys(metadata).some((k) => !isToolMetadataKey(k))) {
+    for (const [key, value] of Object.entries(metadata)) {
+      if (!isToolMetadataKey(key)) findings.push(...findLiteralSecrets(stack.resolve(value), `Metadata.${key}`, literalsOf));
+    }
+  }
+  return findings.length > 0 ? findings : NagRuleCompliance.COMPLIANT;
+}));

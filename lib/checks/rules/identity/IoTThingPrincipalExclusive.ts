@@ -1,0 +1,35 @@
+import { CfnResource } from 'aws-cdk-lib';
+import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
+import { Practice } from '../../../core/practice';
+import { asEnum, judge, neverThrow, possibleAt } from '../../private/cfn-values';
+import { resolvedProperties } from '../../private/cfn';
+import { defineRule } from '../../rule-definition';
+
+const TYPE = 'AWS::IoT::ThingPrincipalAttachment';
+
+/**
+ * ID6: a certificate is attached to its thing exclusively.
+ *
+ * `ThingPrincipalType` absent means `NON_EXCLUSIVE_THING`, which lets the same certificate be
+ * attached to other things too. A `ThingPrincipalType` the template cannot read (a parameter
+ * without allowed values, an import) is reported as `Unresolved::ThingPrincipalType`, a finding
+ * of this rule: the attachment is only judged exclusive when the template says so.
+ */
+export const IoTThingPrincipalExclusive = defineRule({
+  id: 'ID6',
+  practice: Practice.IDENTITY_AND_ACCESS,
+  attackEnterprise: ['T1078', 'T1552.004'],
+  attackIcs: ['T0859', 'T0849'],
+  auditCheck: 'DEVICE_CERTIFICATE_SHARED_CHECK',
+  level: NagMessageLevel.ERROR,
+  info: 'The thing principal attachment is not exclusive: the certificate can be attached to more than one thing.',
+  explanation:
+    'A certificate shared between things breaks unique device identity: one stolen key impersonates every thing it is attached to, ' +
+    'and revoking it takes all of them offline. Without ThingPrincipalType, AWS IoT attaches as NON_EXCLUSIVE_THING.',
+  fix: "Set ThingPrincipalType to 'EXCLUSIVE_THING' and issue one certificate per device.",
+  resourceTypes: [TYPE],
+}, neverThrow((node: CfnResource): NagRuleResult => {
+  if (node.cfnResourceType !== TYPE) return NagRuleCompliance.NOT_APPLICABLE;
+  const values = possibleAt(node, resolvedProperties(node), ['ThingPrincipalType']);
+  return judge(values, asEnum, (type) => type !== 'EXCLUSIVE_THING', 'ThingPrincipalType');
+}));

@@ -1,0 +1,32 @@
+import { NagMessageLevel } from 'cdk-nag';
+import { Practice } from '../../../core/practice';
+import { iotPolicyRuleResult } from '../../private/iot-policy-sources';
+import { defineRule } from '../../rule-definition';
+
+/**
+ * Data-plane actions (connect, publish, receive, subscribe, shadows, jobs, retained messages,
+ * the credentials provider) must be allowed on resources scoped to the connecting device: no
+ * wildcard (`*`, `?`, and MQTT `+`/`#` in topics and topic filters) before a device policy
+ * variable such as `${iot:Connection.Thing.ThingName}` (or, in a provisioning template, a
+ * template parameter), and no `NotResource`. A wildcard after the device's own prefix is fine.
+ * A fully literal resource (a fixed broadcast topic) is one deliberate resource, not a wildcard,
+ * and passes. A ClientId variable counts as the device's (the Connect statement binds it, and
+ * `client/${iot:ClientId}` itself is a finding unless the statement requires
+ * `iot:Connection.Thing.IsAttached`). `iot:ListRetainedMessages` is only authorized on `*`, so
+ * allowing it on a wildcard resource is a finding of its own. Deny statements are not subtracted.
+ */
+export const IoTPolicyDataPlaneScopedToThing = defineRule({
+  id: 'ID2',
+  practice: Practice.IDENTITY_AND_ACCESS,
+  attackEnterprise: ['T1078', 'T1565'],
+  attackIcs: ['T0859', 'T0855', 'T0856', 'T0801'],
+  auditCheck: 'IOT_POLICY_OVERLY_PERMISSIVE_CHECK',
+  level: NagMessageLevel.ERROR,
+  info: 'The IoT policy allows data-plane actions on resources not scoped to the connecting device.',
+  explanation: 'With client/*, topic/*, thing/* or any wildcard before the thing name, one compromised device can '
+    + 'connect as any other, read and forge every device\'s messages, shadows and jobs.',
+  fix: 'Scope every data-plane resource to the device with a policy variable, e.g. '
+    + 'arn:aws:iot:<region>:<account>:client/${iot:Connection.Thing.ThingName} and '
+    + 'topic/things/${iot:Connection.Thing.ThingName}/*; in CDK write ${!iot:...} inside Fn::Sub.',
+  resourceTypes: ['*'],
+}, (node) => iotPolicyRuleResult(node, (f) => f.unscopedDataPlane));

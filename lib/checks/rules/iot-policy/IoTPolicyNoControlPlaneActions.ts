@@ -1,0 +1,29 @@
+import { NagMessageLevel } from 'cdk-nag';
+import { Practice } from '../../../core/practice';
+import { iotPolicyRuleResult } from '../../private/iot-policy-sources';
+import { defineRule } from '../../rule-definition';
+
+/**
+ * An IoT policy, which devices hold, must only Allow device actions: the MQTT, shadow, jobs
+ * and retained-message data plane and `iot:AssumeRoleWithCertificate`. Anything else, the IoT
+ * control plane (certificates, policies, things, `Create*`, `Update*`, `Delete*`, `Attach*`,
+ * ...) or another service (`iam:*`, `sts:*`), is a finding; the Greengrass actions core and
+ * client devices call (`greengrass:Discover`, `greengrass:ResolveComponentCandidates`, ...) are
+ * device actions too. Deny statements are not subtracted: least privilege is what the Allows
+ * grant. Fleet provisioning's
+ * `$aws/certificates/create/*` and `$aws/provisioning-templates/*` are topics, not actions.
+ * No Device Defender audit check looks at control-plane actions in device policies.
+ */
+export const IoTPolicyNoControlPlaneActions = defineRule({
+  id: 'ID3',
+  practice: Practice.IDENTITY_AND_ACCESS,
+  attackEnterprise: ['T1098', 'T1078'],
+  attackIcs: ['T0859'],
+  level: NagMessageLevel.ERROR,
+  info: 'The IoT policy allows control-plane, administrative or non-IoT actions to devices.',
+  explanation: 'A device that can create certificates, attach policies, manage things or call other services can '
+    + 'mint itself new credentials, widen its own permissions and take over the fleet once its key is stolen.',
+  fix: 'Allow devices only data-plane actions; perform administration from a backend role, and use fleet provisioning '
+    + 'topics ($aws/certificates/create/*, $aws/provisioning-templates/*) rather than control-plane actions.',
+  resourceTypes: ['*'],
+}, (node) => iotPolicyRuleResult(node, (f) => f.controlPlane));

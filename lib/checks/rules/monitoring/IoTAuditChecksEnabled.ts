@@ -1,0 +1,88 @@
+import { CfnResource } from 'aws-cdk-lib';
+import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
+import { Practice } from '../../../core/practice';
+import { defineRule } from '../../rule-definition';
+import { Findings, UNREADABLE_PROPERTIES, readBoolean, readObject, readProperties } from '../updates/private/template-values';
+
+/**
+ * Every Device Defender audit check, by its key in `AuditCheckConfigurations` and its API name.
+ * The set of the CloudFormation schema as of aws-cdk-lib 2.276 (17 checks, the newest being
+ * DEVICE_CERTIFICATE_AGE_CHECK and IOT_POLICY_POTENTIAL_MIS_CONFIGURATION_CHECK). Keys the rule
+ * does not know are left alone, so a newer check in a template is never an error.
+ */
+export const AUDIT_CHECKS: ReadonlyArray<readonly [key: string, name: string]> = [
+  ['AuthenticatedCognitoRoleOverlyPermissiveCheck', 'AUTHENTICATED_COGNITO_ROLE_OVERLY_PERMISSIVE_CHECK'],
+  ['CaCertificateExpiringCheck', 'CA_CERTIFICATE_EXPIRING_CHECK'],
+  ['CaCertificateKeyQualityCheck', 'CA_CERTIFICATE_KEY_QUALITY_CHECK'],
+  ['ConflictingClientIdsCheck', 'CONFLICTING_CLIENT_IDS_CHECK'],
+  ['DeviceCertificateAgeCheck', 'DEVICE_CERTIFICATE_AGE_CHECK'],
+  ['DeviceCertificateExpiringCheck', 'DEVICE_CERTIFICATE_EXPIRING_CHECK'],
+  ['DeviceCertificateKeyQualityCheck', 'DEVICE_CERTIFICATE_KEY_QUALITY_CHECK'],
+  ['DeviceCertificateSharedCheck', 'DEVICE_CERTIFICATE_SHARED_CHECK'],
+  ['IntermediateCaRevokedForActiveDeviceCertificatesCheck', 'INTERMEDIATE_CA_REVOKED_FOR_ACTIVE_DEVICE_CERTIFICATES_CHECK'],
+  ['IotPolicyOverlyPermissiveCheck', 'IOT_POLICY_OVERLY_PERMISSIVE_CHECK'],
+  ['IoTPolicyPotentialMisConfigurationCheck', 'IOT_POLICY_POTENTIAL_MIS_CONFIGURATION_CHECK'],
+  ['IotRoleAliasAllowsAccessToUnusedServicesCheck', 'IOT_ROLE_ALIAS_ALLOWS_ACCESS_TO_UNUSED_SERVICES_CHECK'],
+  ['IotRoleAliasOverlyPermissiveCheck', 'IOT_ROLE_ALIAS_OVERLY_PERMISSIVE_CHECK'],
+  ['LoggingDisabledCheck', 'LOGGING_DISABLED_CHECK'],
+  ['RevokedCaCertificateStillActiveCheck', 'REVOKED_CA_CERTIFICATE_STILL_ACTIVE_CHECK'],
+  ['RevokedDeviceCertificateStillActiveCheck', 'REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK'],
+  ['UnauthenticatedCognitoRoleOverlyPermissiveCheck', 'UNAUTHENTICATED_COGNITO_ROLE_OVERLY_PERMISSIVE_CHECK'],
+];
+
+/**
+ * IoTSecurity-MON2: the account's Device Defender audit configuration must enable every audit
+ * check.
+ *
+ * A check is enabled only by `Enabled: true` (or `"true"`): CloudFormation disables a check that
+ * is left out of `AuditCheckConfigurations`, and the API takes a missing `Enabled` as false, so an
+ * absent check, an absent flag and `false` are all `Disabled::<CHECK_NAME>`. A flag or block
+ * known only at deploy time is `Unresolved::<CHECK_NAME>`; the whole map so is
+ * `Unresolved::AuditCheckConfigurations`; a flag CloudFormation would reject is `Invalid::<CHECK_NAME>`.
+ */
+export const IoTAuditChecksEnabled = defineRule(
+  {
+    id: 'MON2',
+    practice: Practice.AUDIT_AND_MONITORING,
+    attackEnterprise: ['T1562', 'T1078'],
+    attackIcs: ['T0859'],
+    level: NagMessageLevel.ERROR,
+    info: 'A Device Defender audit check is disabled in the account audit configuration.',
+    explanation:
+      'Each audit check is the only routine look at one class of weakness: shared or revoked device certificates, weak keys, '
+      + 'overly permissive IoT policies and role aliases, disabled logs. A disabled check never reports, however bad things get, '
+      + 'and a scheduled audit cannot run a check the account has disabled.',
+    fix: 'Set Enabled: true for every check in AuditCheckConfigurations (the @aws-cdk/aws-iot-alpha AccountAuditConfiguration does so by default); acknowledge a check per finding, with a reason, only when its subject cannot exist in the account.',
+    resourceTypes: ['AWS::IoT::AccountAuditConfiguration'],
+  },
+  (node: CfnResource): NagRuleResult => {
+    const props = readProperties(node);
+    if (!props) return [...UNREADABLE_PROPERTIES];
+    const findings = new Findings();
+    const configs = readObject(props.AuditCheckConfigurations);
+    if (configs.kind === 'unresolved' || configs.kind === 'invalid') {
+      findings.unjudged(configs, 'AuditCheckConfigurations');
+      return findings.toArray();
+    }
+    for (const [key, name] of AUDIT_CHECKS) {
+      const check = configs.kind === 'value' ? readObject(configs.value[key]) : readObject(undefined);
+      if (check.kind === 'absent') {
+        findings.add('Disabled', name);
+        continue;
+      }
+      if (check.kind !== 'value') {
+        findings.unjudged(check, name);
+        continue;
+      }
+      const enabled = readBoolean(check.value.Enabled);
+      if (enabled.kind === 'value') {
+        if (!enabled.value) findings.add('Disabled', name);
+      } else if (enabled.kind === 'absent') {
+        findings.add('Disabled', name);
+      } else {
+        findings.unjudged(enabled, name);
+      }
+    }
+    return findings.toArray();
+  },
+);

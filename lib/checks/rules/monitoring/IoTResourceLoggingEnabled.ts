@@ -1,0 +1,40 @@
+import { CfnResource } from 'aws-cdk-lib';
+import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
+import { Practice } from '../../../core/practice';
+import { defineRule } from '../../rule-definition';
+import { Findings, UNREADABLE_PROPERTIES, readProperties, readString } from '../updates/private/template-values';
+
+/**
+ * IoTSecurity-MON6: a resource-specific logging level must not switch AWS IoT logs off for a
+ * target (a thing group, client ID, source IP, principal, or the default target).
+ *
+ * Findings: `Disabled::LogLevel`, `Missing::LogLevel`, `Unresolved::LogLevel` for a level known
+ * only at deploy time. Compared without regard to case.
+ */
+export const IoTResourceLoggingEnabled = defineRule(
+  {
+    id: 'MON6',
+    practice: Practice.AUDIT_AND_MONITORING,
+    attackEnterprise: ['T1562.008'],
+    attackIcs: ['T0872'],
+    level: NagMessageLevel.ERROR,
+    info: 'A resource-specific AWS IoT logging level is DISABLED.',
+    explanation:
+      'A resource-specific level overrides the account default for its target, so DISABLED silences exactly the devices it names '
+      + 'while account-level logging, and Device Defender\'s LOGGING_DISABLED_CHECK, still look healthy.',
+    fix: 'Set LogLevel to ERROR, WARN, INFO or DEBUG, or delete the resource so the target logs at the account default.',
+    resourceTypes: ['AWS::IoT::ResourceSpecificLogging'],
+  },
+  (node: CfnResource): NagRuleResult => {
+    const props = readProperties(node);
+    if (!props) return [...UNREADABLE_PROPERTIES];
+    const findings = new Findings();
+    const level = readString(props.LogLevel);
+    if (level.kind === 'value') {
+      if (level.value.trim().toUpperCase() === 'DISABLED') findings.add('Disabled', 'LogLevel');
+    } else {
+      findings.unjudged(level, 'LogLevel');
+    }
+    return findings.toArray();
+  },
+);

@@ -1,0 +1,47 @@
+import { CfnResource } from 'aws-cdk-lib';
+import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
+import { Practice } from '../../../core/practice';
+import { TlsSecurityPolicy } from '../../../core/tls-security-policy';
+import { judge, neverThrow, possibleAt, Possible, Unresolved } from '../../private/cfn-values';
+import { resolvedProperties } from '../../private/cfn';
+import { defineRule } from '../../rule-definition';
+
+const TYPE = 'AWS::IoT::DomainConfiguration';
+
+const MODERN = new Set(TlsSecurityPolicy.MODERN.map((p) => p.toUpperCase()));
+
+function asPolicyName(value: Possible): string | undefined | Unresolved {
+  if (value === undefined || value instanceof Unresolved) return value;
+  return typeof value === 'string' ? value.trim().toUpperCase() : new Unresolved('not a string');
+}
+
+/**
+ * TLS1: a domain configuration pins a 2022-10 TLS 1.2/1.3 or TLS 1.3 security policy.
+ *
+ * Allowed: `IoTSecurityPolicy_TLS13_1_2_2022_10` and `IoTSecurityPolicy_TLS13_1_3_2022_10`
+ * (`TlsSecurityPolicy.MODERN`), compared without regard to case. AWS documents no FIPS variant of
+ * these for AWS IoT Core, so none is allowed. An absent `TlsConfig.SecurityPolicy` is a violation:
+ * AWS applies its default at creation (today `IoTSecurityPolicy_TLS13_1_2_2022_10`), but the
+ * template then does not say which policy the endpoint runs, and removing the property from a
+ * deployed template does not reset a policy set earlier. Every service type is judged, since
+ * the TLS handshake is the same for data, jobs and credential-provider endpoints.
+ * A policy the template cannot read is reported as `Unresolved::TlsConfig.SecurityPolicy`,
+ * a finding of this rule.
+ */
+export const IoTDomainConfigurationTlsPolicy = defineRule({
+  id: 'TLS1',
+  practice: Practice.DATA_IN_TRANSIT,
+  attackEnterprise: ['T1040', 'T1557'],
+  attackIcs: ['T0830', 'T0842'],
+  level: NagMessageLevel.ERROR,
+  info: 'The domain configuration does not pin a 2022-10 TLS 1.2/1.3 security policy.',
+  explanation:
+    'Older IoT security policies accept CBC and non-forward-secret ciphers that let a recorded session be decrypted once a key leaks, ' +
+    'and an unpinned policy leaves the endpoint on whatever was set before. Devices should negotiate TLS 1.2 with AEAD, forward-secret ciphers or TLS 1.3.',
+  fix: "Set TlsConfig.SecurityPolicy to 'IoTSecurityPolicy_TLS13_1_2_2022_10', or 'IoTSecurityPolicy_TLS13_1_3_2022_10' where every device speaks TLS 1.3.",
+  resourceTypes: [TYPE],
+}, neverThrow((node: CfnResource): NagRuleResult => {
+  if (node.cfnResourceType !== TYPE) return NagRuleCompliance.NOT_APPLICABLE;
+  const values = possibleAt(node, resolvedProperties(node), ['TlsConfig', 'SecurityPolicy']);
+  return judge(values, asPolicyName, (policy) => policy === undefined || !MODERN.has(policy), 'TlsConfig.SecurityPolicy');
+}));

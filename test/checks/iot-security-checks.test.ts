@@ -1,0 +1,124 @@
+import * as fs from 'fs';
+import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import * as iot from 'aws-cdk-lib/aws-iot';
+import { NagMessageLevel, NagPack } from 'cdk-nag';
+import { ALL_RULES, IotSecurityChecks, Practice, ruleExportName } from '../../lib';
+import { RULES_MD, renderRulesMarkdown } from '../../scripts/generate-rules-md';
+import { newValidatedApp, validationFindings } from '../validation';
+
+const WILDCARD_POLICY = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:*', Resource: '*' }] };
+
+describe('the pack', () => {
+  test('is a cdk-nag v3 NagPack named IoTSecurity, listing every rule ID', () => {
+    const pack = new IotSecurityChecks();
+    expect(pack).toBeInstanceOf(NagPack);
+    expect(pack.name).toBe('IoTSecurity');
+    expect(pack.readPackName).toBe('IoTSecurity');
+    expect(pack.ruleIds).toEqual(ALL_RULES.map((r) => `IoTSecurity-${r.metadata.id}`));
+  });
+
+  test('holds at least 25 rules, with these IDs', () => {
+    const ids = new IotSecurityChecks().ruleIds!;
+    expect(ids.length).toBeGreaterThanOrEqual(25);
+    expect(ids).toEqual([
+      'IoTSecurity-INV1',
+      'IoTSecurity-INV2',
+      'IoTSecurity-ID1',
+      'IoTSecurity-ID2',
+      'IoTSecurity-ID3',
+      'IoTSecurity-ID4',
+      'IoTSecurity-ID5',
+      'IoTSecurity-ID6',
+      'IoTSecurity-ID7',
+      'IoTSecurity-ID8',
+      'IoTSecurity-ID9',
+      'IoTSecurity-ID10',
+      'IoTSecurity-UPD1',
+      'IoTSecurity-UPD2',
+      'IoTSecurity-UPD3',
+      'IoTSecurity-UPD4',
+      'IoTSecurity-DAT1',
+      'IoTSecurity-DAT2',
+      'IoTSecurity-TLS1',
+      'IoTSecurity-TLS2',
+      'IoTSecurity-GW1',
+      'IoTSecurity-GW2',
+      'IoTSecurity-MON1',
+      'IoTSecurity-MON2',
+      'IoTSecurity-MON3',
+      'IoTSecurity-MON4',
+      'IoTSecurity-MON5',
+      'IoTSecurity-MON6',
+    ]);
+  });
+
+  test('every rule carries complete metadata: practice, ATT&CK, level, info, explanation, fix, resource types', () => {
+    for (const rule of ALL_RULES) {
+      const m = rule.metadata;
+      expect(m.id).toMatch(/^(INV|ID|UPD|DAT|TLS|GW|MON|IR|BC|NET)\d+$/);
+      expect(Object.values(Practice)).toContain(m.practice);
+      // Tagging (INV) mitigates no technique by itself: it is what lets responders find assets.
+      if (!m.id.startsWith('INV')) expect(m.attackEnterprise.length + m.attackIcs.length).toBeGreaterThan(0);
+      for (const t of m.attackEnterprise) expect(t).toMatch(/^T1\d{3}(\.\d{3})?$/);
+      for (const t of m.attackIcs) expect(t).toMatch(/^T0\d{3}$/);
+      if (m.auditCheck !== undefined) expect(m.auditCheck).toMatch(/^[A-Z_]+_CHECK$/);
+      expect([NagMessageLevel.ERROR, NagMessageLevel.WARN]).toContain(m.level);
+      for (const text of [m.info, m.explanation, m.fix]) expect(text.length).toBeGreaterThan(15);
+      expect(m.resourceTypes.length).toBeGreaterThan(0);
+      expect(ruleExportName(rule)).toMatch(/^[A-Z][A-Za-z0-9]+$/);
+    }
+  });
+
+  test('a rule keeps the plain cdk-nag shape, so it can join another pack', () => {
+    for (const rule of ALL_RULES) {
+      expect(typeof rule).toBe('function');
+      expect(rule.length).toBe(1);
+    }
+  });
+
+  test('registers as a validation plugin and fails the synth on a finding', () => {
+    const app = newValidatedApp();
+    new iot.CfnPolicy(new Stack(app, 'S'), 'Policy', { policyDocument: WILDCARD_POLICY });
+    const findings = validationFindings(app).filter((f) => f.plugin === 'IoTSecurity');
+    expect(findings.map((f) => f.rule)).toEqual(expect.arrayContaining([expect.stringMatching(/^IoTSecurity-ID1/)]));
+    expect(findings.every((f) => f.paths.includes('S/Policy'))).toBe(true);
+  });
+
+  test('validateScope reports findings directly, and acknowledging the exact finding ID removes only that one', () => {
+    const app = new App();
+    const stack = new Stack(app, 'S');
+    const policy = new iot.CfnPolicy(stack, 'Policy', { policyDocument: WILDCARD_POLICY });
+    const before = new IotSecurityChecks().validateScope(app).violations.map((v) => v.ruleName);
+    expect(before.length).toBeGreaterThan(1);
+    Validations.of(policy).acknowledge({ id: before[0], reason: 'test: acknowledged on purpose' });
+    const after = new IotSecurityChecks().validateScope(app).violations.map((v) => v.ruleName);
+    expect(after).toEqual(before.slice(1));
+  });
+
+  test('rules never throw: an app of every IoT resource type with empty or odd properties gives findings, not errors', () => {
+    const app = new App();
+    const stack = new Stack(app, 'S');
+    const types = [...new Set(ALL_RULES.flatMap((r) => r.metadata.resourceTypes))].filter((t) => t !== '*');
+    const odd = [{}, { Tags: 'x' }, { PolicyDocument: 'not json', TopicRulePayload: 5 }, { Foo: { 'Fn::If': ['C', 1, 2] } }];
+    types.forEach((type, i) => odd.forEach((properties, j) => new CfnResource(stack, `R${i}x${j}`, { type, properties })));
+    const report = new IotSecurityChecks(undefined, { verbose: true }).validateScope(app);
+    const crashes = report.violations.filter((v) => /Rule threw an error/.test(v.description));
+    expect(crashes).toEqual([]);
+  });
+});
+
+describe('RULES.md', () => {
+  test('is generated from the rules and up to date (run `npm run rules:doc`)', () => {
+    expect(fs.readFileSync(RULES_MD, 'utf8')).toBe(renderRulesMarkdown());
+  });
+
+  test('lists every rule with its practice, ATT&CK techniques and audit check', () => {
+    const md = renderRulesMarkdown();
+    for (const rule of ALL_RULES) {
+      const row = md.split('\n').find((l) => l.startsWith(`| IoTSecurity-${rule.metadata.id} |`));
+      expect(row).toBeDefined();
+      for (const t of [...rule.metadata.attackEnterprise, ...rule.metadata.attackIcs]) expect(row).toContain(t);
+      if (rule.metadata.auditCheck) expect(row).toContain(rule.metadata.auditCheck);
+    }
+  });
+});

@@ -1,0 +1,183 @@
+import { App, CfnParameter, Stack, Tags } from 'aws-cdk-lib';
+import * as iot from 'aws-cdk-lib/aws-iot';
+import { Template } from 'aws-cdk-lib/assertions';
+import { IotSecurityChecks } from '../../../lib/checks/iot-security-checks';
+import { ALL_RULES, IoTPracticeTagKeys, IoTSecurityHubTagged } from '../../../lib/checks/rules';
+import { AssetTags, Criticality } from '../../../lib/core/asset-tags';
+import { check, checkType, includeTemplate, newStack, NOT_APPLICABLE } from '../rule-test-helpers';
+
+const ROLE = 'arn:aws:iam::123456789012:role/iot';
+const LAMBDA = 'arn:aws:lambda:us-east-1:123456789012:function:authorize';
+const PRACTICE_TAGS = [{ key: 'criticality', value: 'high' }, { key: 'owner', value: 'plant-ops' }];
+
+/** One resource of each type Security Hub's IoT.1 to IoT.6 evaluate, with the given tags. */
+function securityHubResources(stack: Stack, tags?: { key: string; value: string }[]): void {
+  new iot.CfnSecurityProfile(stack, 'Profile', { tags });
+  new iot.CfnMitigationAction(stack, 'Mitigation', {
+    roleArn: ROLE, actionParams: { enableIoTLoggingParams: { logLevel: 'INFO', roleArnForLogging: ROLE } }, tags,
+  });
+  new iot.CfnDimension(stack, 'Dimension', { type: 'TOPIC_FILTER', stringValues: ['admin/#'], tags });
+  new iot.CfnAuthorizer(stack, 'Authorizer', { authorizerFunctionArn: LAMBDA, tags });
+  new iot.CfnRoleAlias(stack, 'RoleAlias', { roleArn: ROLE, tags });
+  new iot.CfnPolicy(stack, 'Policy', { policyDocument: { Version: '2012-10-17', Statement: [] }, tags });
+}
+
+const CONTROLS: [type: string, control: string][] = [
+  ['AWS::IoT::SecurityProfile', 'IoT.1'],
+  ['AWS::IoT::MitigationAction', 'IoT.2'],
+  ['AWS::IoT::Dimension', 'IoT.3'],
+  ['AWS::IoT::Authorizer', 'IoT.4'],
+  ['AWS::IoT::RoleAlias', 'IoT.5'],
+  ['AWS::IoT::Policy', 'IoT.6'],
+];
+
+describe('IoTSecurityHubTagged (INV1)', () => {
+  const rule = IoTSecurityHubTagged;
+
+  test.each(CONTROLS)('Noncompliance 1: an untagged %s fails Security Hub %s', (type, control) => {
+    const stack = newStack();
+    securityHubResources(stack);
+    expect(checkType(rule, stack, type)).toEqual([`Untagged::${control}`]);
+  });
+
+  test('Noncompliance 2: an empty Tags list and only aws: system tags, in an included template', () => {
+    const stack = newStack();
+    includeTemplate(stack, {
+      Resources: {
+        Policy: { Type: 'AWS::IoT::Policy', Properties: { PolicyDocument: {}, Tags: [] } },
+        RoleAlias: { Type: 'AWS::IoT::RoleAlias', Properties: { RoleArn: ROLE, Tags: [{ Key: 'aws:cloudformation:stack-name', Value: 's' }] } },
+      },
+    });
+    expect(checkType(rule, stack, 'AWS::IoT::Policy')).toEqual(['Untagged::IoT.6']);
+    expect(checkType(rule, stack, 'AWS::IoT::RoleAlias')).toEqual(['Untagged::IoT.5']);
+  });
+
+  test('Noncompliance 3: a deletion override removes the tags of a tagged authorizer', () => {
+    const stack = newStack();
+    const authorizer = new iot.CfnAuthorizer(stack, 'Authorizer', { authorizerFunctionArn: LAMBDA, tags: PRACTICE_TAGS });
+    authorizer.addPropertyDeletionOverride('Tags');
+    expect(check(rule, authorizer)).toEqual(['Untagged::IoT.4']);
+  });
+
+  test('Noncompliance 4: tags known only at deploy time', () => {
+    const stack = newStack();
+    const policy = new iot.CfnPolicy(stack, 'Policy', { policyDocument: {} });
+    policy.addPropertyOverride('Tags', { 'Fn::If': ['Prod', [{ Key: 'owner', Value: 'ops' }], { Ref: 'AWS::NoValue' }] });
+    expect(check(rule, policy)).toEqual(['Unresolved::Tags']);
+    const key = new CfnParameter(stack, 'TagKey');
+    const dimension = new iot.CfnDimension(stack, 'Dimension', { type: 'TOPIC_FILTER', stringValues: ['#'], tags: [{ key: key.valueAsString, value: 'x' }] });
+    expect(check(rule, dimension)).toEqual(['Unresolved::Tags']);
+  });
+
+  test('Compliance: tags in props, from Tags.of after synthesis, on an included template; other types are not applicable', () => {
+    const stack = newStack();
+    securityHubResources(stack, PRACTICE_TAGS);
+    for (const [type] of CONTROLS) expect(checkType(rule, stack, type)).toEqual([]);
+
+    const app = new App();
+    const tagged = new Stack(app, 'Tagged');
+    securityHubResources(tagged);
+    Tags.of(tagged).add('owner', 'plant-ops');
+    Template.fromStack(tagged);
+    for (const [type] of CONTROLS) expect(checkType(rule, tagged, type)).toEqual([]);
+
+    const included = newStack();
+    includeTemplate(included, {
+      Resources: { Policy: { Type: 'AWS::IoT::Policy', Properties: { PolicyDocument: {}, Tags: [{ Key: 'cost-center', Value: '42' }] } } },
+    });
+    expect(checkType(rule, included, 'AWS::IoT::Policy')).toEqual([]);
+
+    const group = new iot.CfnThingGroup(newStack(), 'Group', {});
+    expect(check(rule, group)).toEqual(NOT_APPLICABLE);
+  });
+});
+
+describe('IoTPracticeTagKeys (INV2)', () => {
+  const rule = IoTPracticeTagKeys;
+
+  test('Noncompliance 1: a thing group with neither practice tag', () => {
+    const stack = newStack();
+    new iot.CfnThingGroup(stack, 'Group', { tags: [{ key: 'team', value: 'ops' }] });
+    expect(checkType(rule, stack, 'AWS::IoT::ThingGroup')).toEqual(['MissingTag::criticality', 'MissingTag::owner']);
+  });
+
+  test('Noncompliance 2: tag keys are case sensitive, and an empty owner names no one (included template)', () => {
+    const stack = newStack();
+    includeTemplate(stack, {
+      Resources: {
+        Rule: {
+          Type: 'AWS::IoT::TopicRule',
+          Properties: {
+            TopicRulePayload: { Sql: "SELECT * FROM 'telemetry/#'", Actions: [] },
+            Tags: [{ Key: 'Criticality', Value: 'high' }, { Key: 'owner', Value: '' }],
+          },
+        },
+      },
+    });
+    expect(checkType(rule, stack, 'AWS::IoT::TopicRule')).toEqual(['EmptyTag::owner', 'MissingTag::criticality']);
+  });
+
+  test('Noncompliance 3: an override replaces the tags of a job template', () => {
+    const stack = newStack();
+    const template = new iot.CfnJobTemplate(stack, 'Template', { jobTemplateId: 't', description: 'd', document: '{}', tags: PRACTICE_TAGS });
+    template.addPropertyOverride('Tags', [{ Key: 'owner', Value: 'ops' }]);
+    expect(check(rule, template)).toEqual(['MissingTag::criticality']);
+  });
+
+  test('Noncompliance 4: a tag entry known only at deploy time', () => {
+    const stack = newStack();
+    const alias = new iot.CfnRoleAlias(stack, 'RoleAlias', { roleArn: ROLE, tags: [{ key: 'owner', value: 'ops' }] });
+    alias.addPropertyOverride('Tags.1', { 'Fn::If': ['Prod', { Key: 'criticality', Value: 'high' }, { Ref: 'AWS::NoValue' }] });
+    expect(check(rule, alias)).toEqual(['Unresolved::Tags']);
+  });
+
+  test('Compliance: AssetTags on a stack, a value from a parameter, and an included thing type', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Fleet');
+    new iot.CfnThingGroup(stack, 'Group', {});
+    new iot.CfnPolicy(stack, 'Policy', { policyDocument: {} });
+    AssetTags.apply(stack, { criticality: Criticality.SAFETY_CRITICAL, owner: 'plant-ops' });
+    Template.fromStack(stack);
+    expect(checkType(rule, stack, 'AWS::IoT::ThingGroup')).toEqual([]);
+    expect(checkType(rule, stack, 'AWS::IoT::Policy')).toEqual([]);
+
+    const other = newStack();
+    const owner = new CfnParameter(other, 'Owner');
+    const profile = new iot.CfnSecurityProfile(other, 'Profile', { tags: [{ key: 'criticality', value: 'low' }, { key: 'owner', value: owner.valueAsString }] });
+    expect(check(rule, profile)).toEqual([]);
+
+    const included = newStack();
+    includeTemplate(included, {
+      Resources: { Type: { Type: 'AWS::IoT::ThingType', Properties: { Tags: [{ Key: 'criticality', Value: 'medium' }, { Key: 'owner', Value: 'ops' }] } } },
+    });
+    expect(checkType(rule, included, 'AWS::IoT::ThingType')).toEqual([]);
+  });
+});
+
+describe('inventory rules in the pack', () => {
+  test('the pack lists INV1 and INV2 for practice 2; things, which take no tags, meet neither', () => {
+    const inventory = ALL_RULES.filter((r) => r.metadata.id.startsWith('INV'));
+    expect(inventory.map((r) => r.metadata.id)).toEqual(['INV1', 'INV2']);
+    expect(inventory.every((r) => r.metadata.practice === 2)).toBe(true);
+    expect(inventory.flatMap((r) => r.metadata.resourceTypes)).not.toContain('AWS::IoT::Thing');
+    expect(IoTSecurityHubTagged.metadata.resourceTypes.every((t) => IoTPracticeTagKeys.metadata.resourceTypes.includes(t))).toBe(true);
+  });
+
+  test('an untagged policy reports both rules through the pack', () => {
+    const stack = newStack();
+    new iot.CfnPolicy(stack, 'Policy', { policyDocument: {} });
+    const names = new IotSecurityChecks().validateScope(stack).violations.map((v) => v.ruleName).filter((n) => n.startsWith('IoTSecurity-INV'));
+    expect(names.sort()).toEqual([
+      'IoTSecurity-INV1[Untagged::IoT.6]',
+      'IoTSecurity-INV2[MissingTag::criticality]',
+      'IoTSecurity-INV2[MissingTag::owner]',
+    ]);
+  });
+
+  test('a resource CDK cannot render yields a finding, not an exception', () => {
+    const stack = newStack();
+    const dimension = new iot.CfnDimension(stack, 'Dimension', { type: 'TOPIC_FILTER', stringValues: 'admin/#' as unknown as string[] });
+    expect(check(IoTSecurityHubTagged, dimension)).toEqual(['Unresolved::Properties']);
+    expect(check(IoTPracticeTagKeys, dimension)).toEqual(['Unresolved::Properties']);
+  });
+});

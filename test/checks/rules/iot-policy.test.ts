@@ -1,0 +1,480 @@
+import { Aws, CfnParameter, CfnResource, Fn, Stack, Validations } from 'aws-cdk-lib';
+import * as iot from 'aws-cdk-lib/aws-iot';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { IotSecurityChecks } from '../../../lib/checks/iot-security-checks';
+import {
+  IoTPolicyDataPlaneScopedToThing, IoTPolicyDenyNoMqttWildcards, IoTPolicyNoControlPlaneActions,
+  IoTPolicyNoWildcardActions, IoTPolicyResolvable,
+} from '../../../lib/checks/rules';
+import { ALL_RULES } from '../../../lib/checks/rules';
+import { check, checkType, COMPLIANT, includeTemplate, newStack, NOT_APPLICABLE } from '../rule-test-helpers';
+
+const POLICY = 'AWS::IoT::Policy';
+const TEMPLATE = 'AWS::IoT::ProvisioningTemplate';
+const THING = '${iot:Connection.Thing.ThingName}';
+const ARN = 'arn:aws:iot:us-east-1:123456789012';
+
+/** A least-privilege device policy, in the shape AWS documents it. */
+function devicePolicy(stack: Stack): object {
+  const base = `arn:${Aws.PARTITION}:iot:${stack.region}:${stack.account}`;
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Effect: 'Allow', Action: 'iot:Connect', Resource: `${base}:client/${THING}` },
+      { Effect: 'Allow', Action: ['iot:Publish', 'iot:Receive'], Resource: `${base}:topic/$aws/things/${THING}/*` },
+      { Effect: 'Allow', Action: 'iot:Subscribe', Resource: `${base}:topicfilter/$aws/things/${THING}/*` },
+      { Effect: 'Allow', Action: ['iot:GetThingShadow', 'iot:UpdateThingShadow'], Resource: `${base}:thing/${THING}` },
+      { Effect: 'Allow', Action: 'iot:Receive', Resource: `${base}:topic/broadcast/firmware` },
+      { Effect: 'Deny', Action: 'iot:Publish', Resource: `${base}:topic/$aws/things/${THING}/admin/*` },
+    ],
+  };
+}
+
+function policy(stack: Stack, policyDocument: unknown, id = 'Policy'): iot.CfnPolicy {
+  return new iot.CfnPolicy(stack, id, { policyDocument });
+}
+
+function include(stack: Stack, resources: object, extra: object = {}): void {
+  includeTemplate(stack, { ...extra, Resources: resources });
+}
+
+function createPolicyCall(stack: Stack, document: object, resourceType?: string): void {
+  new cr.AwsCustomResource(stack, 'CreatePolicy', {
+    resourceType,
+    onCreate: {
+      service: 'Iot',
+      action: 'createPolicy',
+      parameters: { policyName: 'device', policyDocument: JSON.stringify(document) },
+      physicalResourceId: cr.PhysicalResourceId.of('device'),
+    },
+    onUpdate: {
+      service: '@aws-sdk/client-iot',
+      action: 'CreatePolicyVersionCommand',
+      parameters: { policyName: 'device', policyDocument: stack.toJsonString(document), setAsDefault: true },
+      physicalResourceId: cr.PhysicalResourceId.of('device'),
+    },
+    policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: cr.AwsCustomResourcePolicy.ANY_RESOURCE }),
+    installLatestAwsSdk: false,
+  });
+}
+
+function provisioningTemplate(stack: Stack, policyDocument: unknown): void {
+  new iot.CfnProvisioningTemplate(stack, 'Template', {
+    provisioningRoleArn: 'arn:aws:iam::123456789012:role/provisioning',
+    templateBody: JSON.stringify({
+      Parameters: { SerialNumber: { Type: 'String' }, 'AWS::IoT::Certificate::Id': { Type: 'String' } },
+      Resources: {
+        thing: { Type: 'AWS::IoT::Thing', Properties: { ThingName: { 'Fn::Join': ['', ['dev-', { Ref: 'SerialNumber' }]] } } },
+        certificate: { Type: 'AWS::IoT::Certificate', Properties: { CertificateId: { Ref: 'AWS::IoT::Certificate::Id' }, Status: 'ACTIVE' } },
+        policy: { Type: 'AWS::IoT::Policy', Properties: { PolicyDocument: policyDocument } },
+      },
+    }),
+  });
+}
+
+describe('IoTPolicyNoWildcardActions (ID1)', () => {
+  const rule = IoTPolicyNoWildcardActions;
+
+  test('Noncompliance 1: iot:* in a single-object Statement of a CfnPolicy', () => {
+    const stack = newStack();
+    policy(stack, { Statement: { Effect: 'Allow', Action: 'iot:*', Resource: '*' } });
+    expect(checkType(rule, stack, POLICY)).toEqual(['Action::iot:*']);
+  });
+
+  test('Noncompliance 2: upper-case and glob actions in a JSON-string document', () => {
+    const stack = newStack();
+    policy(stack, JSON.stringify({ Statement: [{ Effect: 'Allow', Action: ['IOT:*Publish*', 'iot:Up*', '*'], Resource: '*' }] }));
+    expect(checkType(rule, stack, POLICY)).toEqual(['Action::*', 'Action::iot:*Publish*', 'Action::iot:Up*']);
+  });
+
+  test('Noncompliance 3: NotAction in an included template', () => {
+    const stack = newStack();
+    include(stack, { P: { Type: POLICY, Properties: { PolicyDocument: { Statement: [{ Effect: 'Allow', NotAction: ['iot:Connect'], Resource: '*' }] } } } });
+    expect(checkType(rule, stack, POLICY)).toEqual(['NotAction']);
+  });
+
+  test('Noncompliance 4: a policy created by an AwsCustomResource', () => {
+    const stack = newStack();
+    createPolicyCall(stack, { Statement: [{ Effect: 'Allow', Action: 'iot:*', Resource: `arn:aws:iot:${stack.region}:${stack.account}:*` }] });
+    expect(checkType(rule, stack, 'Custom::AWS')).toEqual(['Action::iot:*']);
+  });
+
+  test('Noncompliance 5: a policy in a fleet provisioning template', () => {
+    const stack = newStack();
+    provisioningTemplate(stack, JSON.stringify({ Statement: [{ Effect: 'Allow', Action: 'iot:*', Resource: '*' }] }));
+    expect(checkType(rule, stack, TEMPLATE)).toEqual(['Action::iot:*']);
+  });
+
+  test('Compliance', () => {
+    const stack = newStack();
+    policy(stack, { Statement: [{ Effect: 'Allow', Action: ['iot:?onnect'], Resource: '*' }, { Effect: 'Deny', Action: 'iot:*', Resource: '*' }] });
+    expect(checkType(rule, stack, POLICY)).toEqual(COMPLIANT);
+  });
+
+  test('other resources are not applicable', () => {
+    const stack = newStack();
+    const bucket = new s3.Bucket(stack, 'Bucket');
+    expect(check(rule, bucket.node.defaultChild as s3.CfnBucket)).toEqual(NOT_APPLICABLE);
+  });
+});
+
+describe('IoTPolicyDataPlaneScopedToThing (ID2)', () => {
+  const rule = IoTPolicyDataPlaneScopedToThing;
+
+  test('Noncompliance 1: client/* built with Fn::Sub', () => {
+    const stack = newStack();
+    policy(stack, { Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: Fn.sub('arn:${AWS::Partition}:iot:${AWS::Region}:${AWS::AccountId}:client/*') }] });
+    expect(checkType(rule, stack, POLICY)).toEqual(['Resource::arn:${AWS::Partition}:iot:${AWS::Region}:${AWS::AccountId}:client/*']);
+  });
+
+  test('Noncompliance 2: topic/* by Fn::Join and MQTT wildcards before the thing in an included template', () => {
+    const stack = newStack();
+    include(stack, {
+      P: {
+        Type: POLICY,
+        Properties: {
+          PolicyDocument: {
+            Statement: [
+              { Effect: 'Allow', Action: 'iot:Publish', Resource: { 'Fn::Join': ['', ['arn:aws:iot:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':topic/*']] } },
+              { Effect: 'Allow', Action: ['iot:Subscribe'], Resource: [{ 'Fn::Sub': 'arn:aws:iot:${AWS::Region}:${AWS::AccountId}:topicfilter/+/${!iot:Connection.Thing.ThingName}' }] },
+            ],
+          },
+        },
+      },
+    });
+    expect(checkType(rule, stack, POLICY)).toEqual([
+      'Resource::arn:aws:iot:${AWS::Region}:${AWS::AccountId}:topic/*',
+      'Resource::arn:aws:iot:${AWS::Region}:${AWS::AccountId}:topicfilter/+/${iot:Connection.Thing.ThingName}',
+    ]);
+  });
+
+  test('Noncompliance 3: NotResource, and thing/* for shadows in a JSON string', () => {
+    const stack = newStack();
+    policy(stack, JSON.stringify({
+      Statement: [
+        { Effect: 'Allow', Action: 'iot:Receive', NotResource: `${ARN}:topic/admin` },
+        { Effect: 'Allow', Action: 'iot:UpdateThingShadow', Resource: `${ARN}:thing/*` },
+      ],
+    }));
+    expect(checkType(rule, stack, POLICY)).toEqual(['NotResource', `Resource::${ARN}:thing/*`]);
+  });
+
+  test('Noncompliance 4: a custom resource type, region-wide ARN', () => {
+    const stack = newStack();
+    createPolicyCall(stack, { Statement: [{ Effect: 'Allow', Action: 'iot:Publish', Resource: `arn:aws:iot:${stack.region}:${stack.account}:*` }] }, 'Custom::DevicePolicy');
+    expect(checkType(rule, stack, 'Custom::DevicePolicy')).toEqual(['Resource::arn:aws:iot:${AWS::Region}:${AWS::AccountId}:*']);
+  });
+
+  test('Noncompliance 5: a provisioning template policy open to every thing', () => {
+    const stack = newStack();
+    provisioningTemplate(stack, JSON.stringify({ Statement: [{ Effect: 'Allow', Action: 'iot:GetThingShadow', Resource: `${ARN}:thing/*` }] }));
+    expect(checkType(rule, stack, TEMPLATE)).toEqual([`Resource::${ARN}:thing/*`]);
+  });
+
+  test('Noncompliance 6: client/${iot:ClientId} without IsAttached, unescaped in Fn::Sub', () => {
+    const stack = newStack();
+    policy(stack, { Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: { 'Fn::Sub': 'arn:aws:iot:${AWS::Region}:${AWS::AccountId}:client/${iot:ClientId}' } }] });
+    expect(checkType(rule, stack, POLICY)).toEqual(['Resource::arn:aws:iot:${AWS::Region}:${AWS::AccountId}:client/${iot:ClientId}']);
+  });
+
+  test('Compliance: thing-scoped, with a literal broadcast topic', () => {
+    const stack = newStack();
+    policy(stack, devicePolicy(stack));
+    expect(checkType(rule, stack, POLICY)).toEqual(COMPLIANT);
+  });
+
+  test('Compliance: Fn::Sub with ${!} escapes and the thing attached', () => {
+    const stack = newStack();
+    include(stack, {
+      P: {
+        Type: POLICY,
+        Properties: {
+          PolicyDocument: {
+            Statement: [{
+              Effect: 'Allow',
+              Action: 'iot:Connect',
+              Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:iot:${AWS::Region}:${AWS::AccountId}:client/${!iot:ClientId}' },
+              Condition: { Bool: { 'iot:Connection.Thing.IsAttached': 'true' } },
+            }, {
+              Effect: 'Allow',
+              Action: 'iot:Publish',
+              Resource: { 'Fn::Sub': ['arn:${AWS::Partition}:iot:${AWS::Region}:${AWS::AccountId}:topic/${Root}/${!iot:ClientId}/*', { Root: 'telemetry' }] },
+            }],
+          },
+        },
+      },
+    });
+    expect(checkType(rule, stack, POLICY)).toEqual(COMPLIANT);
+  });
+
+  test('Compliance: a provisioning template scoping the policy to its parameter', () => {
+    const stack = newStack();
+    provisioningTemplate(stack, {
+      'Fn::Join': ['', [
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iot:Connect","Resource":"arn:aws:iot:us-east-1:123456789012:client/dev-',
+        { Ref: 'SerialNumber' },
+        '"},{"Effect":"Allow","Action":["iot:Publish","iot:Receive"],"Resource":"arn:aws:iot:us-east-1:123456789012:topic/dev-',
+        { Ref: 'SerialNumber' },
+        '/*"}]}',
+      ]],
+    });
+    expect(checkType(rule, stack, TEMPLATE)).toEqual(COMPLIANT);
+  });
+});
+
+describe('IoTPolicyNoControlPlaneActions (ID3)', () => {
+  const rule = IoTPolicyNoControlPlaneActions;
+
+  test('Noncompliance 1: thing, certificate and policy management', () => {
+    const stack = newStack();
+    policy(stack, { Statement: [{ Effect: 'Allow', Action: ['iot:CreateThing', 'iot:UpdateCertificate', 'iot:AttachPolicy'], Resource: '*' }] });
+    expect(checkType(rule, stack, POLICY)).toEqual(['Action::iot:AttachPolicy', 'Action::iot:CreateThing', 'Action::iot:UpdateCertificate']);
+  });
+
+  test('Noncompliance 2: other services and globs reaching the control plane, case-insensitive', () => {
+    const stack = newStack();
+    include(stack, { P: { Type: POLICY, Properties: { PolicyDocument: JSON.stringify({ Statement: { Effect: 'Allow', Action: ['IAM:PassRole', 'iot:Update*', 'sts:*'], Resource: '*' } }) } } });
+    expect(checkType(rule, stack, POLICY)).toEqual(['Action::iam:PassRole', 'Action::iot:Update*', 'Action::sts:*']);
+  });
+
+  test('Noncompliance 3: NotAction', () => {
+    const stack = newStack();
+    policy(stack, { Statement: [{ Effect: 'Allow', NotAction: 'iot:Publish', Resource: '*' }] });
+    expect(checkType(rule, stack, POLICY)).toEqual(['NotAction']);
+  });
+
+  test('Noncompliance 4: a Greengrass wildcard', () => {
+    const stack = newStack();
+    policy(stack, { Statement: [{ Effect: 'Allow', Action: ['greengrass:*', 'greengrass:Discover'], Resource: '*' }] });
+    expect(checkType(rule, stack, POLICY)).toEqual(['Action::greengrass:*']);
+  });
+
+  test('Noncompliance 5: an AwsCustomResource policy granting CreateKeysAndCertificate', () => {
+    const stack = newStack();
+    createPolicyCall(stack, { Statement: [{ Effect: 'Allow', Action: 'iot:CreateKeysAndCertificate', Resource: '*' }] });
+    expect(checkType(rule, stack, 'Custom::AWS')).toEqual(['Action::iot:CreateKeysAndCertificate']);
+  });
+
+  test('Compliance: device actions, the credentials provider and fleet provisioning topics', () => {
+    const stack = newStack();
+    policy(stack, {
+      Statement: [
+        { Effect: 'Allow', Action: ['iot:Connect', 'iot:UpdateThingShadow', 'iot:DeleteThingShadow', 'iot:UpdateJobExecution', 'iot:AssumeRoleWithCertificate'], Resource: '*' },
+        { Effect: 'Allow', Action: ['iot:Publish', 'iot:Receive'], Resource: [`${ARN}:topic/$aws/certificates/create/*`, `${ARN}:topic/$aws/provisioning-templates/T/provision/*`] },
+        { Effect: 'Allow', Action: ['greengrass:Discover', 'greengrass:ResolveComponentCandidates'], Resource: '*' },
+        { Effect: 'Deny', Action: 'iot:CreateThing', Resource: '*' },
+      ],
+    });
+    expect(checkType(rule, stack, POLICY)).toEqual(COMPLIANT);
+  });
+});
+
+describe('IoTPolicyDenyNoMqttWildcards (ID4)', () => {
+  const rule = IoTPolicyDenyNoMqttWildcards;
+
+  test('Noncompliance 1: # in a Deny topic filter', () => {
+    const stack = newStack();
+    policy(stack, { Statement: [{ Effect: 'Deny', Action: 'iot:Subscribe', Resource: `${ARN}:topicfilter/admin/#` }] });
+    expect(checkType(rule, stack, POLICY)).toEqual([`Resource::${ARN}:topicfilter/admin/#`]);
+  });
+
+  test('Noncompliance 2: + in a Deny topic, in a JSON string built by Fn::Join in an included template', () => {
+    const stack = newStack();
+    include(stack, {
+      P: {
+        Type: POLICY,
+        Properties: {
+          PolicyDocument: { 'Fn::Join': ['', ['{"Statement":[{"Effect":"Deny","Action":"iot:Publish","Resource":"arn:aws:iot:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':topic/+/commands"}]}']] },
+        },
+      },
+    });
+    expect(checkType(rule, stack, POLICY)).toEqual(['Resource::arn:aws:iot:${AWS::Region}:${AWS::AccountId}:topic/+/commands']);
+  });
+
+  test('Compliance: * in Deny, MQTT wildcards in an Allow after the thing', () => {
+    const stack = newStack();
+    policy(stack, {
+      Statement: [
+        { Effect: 'Deny', Action: 'iot:Subscribe', Resource: `${ARN}:topicfilter/admin/*` },
+        { Effect: 'Allow', Action: 'iot:Subscribe', Resource: `${ARN}:topicfilter/things/${THING}/#` },
+      ],
+    });
+    expect(checkType(rule, stack, POLICY)).toEqual(COMPLIANT);
+  });
+});
+
+describe('IoTPolicyResolvable (ID5)', () => {
+  const rule = IoTPolicyResolvable;
+
+  test('Noncompliance 1: a document imported from another stack', () => {
+    const stack = newStack();
+    include(stack, { P: { Type: POLICY, Properties: { PolicyDocument: { 'Fn::ImportValue': 'SharedPolicyDocument' } } } });
+    expect(checkType(rule, stack, POLICY)).toEqual(['Unresolved::PolicyDocument']);
+  });
+
+  test('Noncompliance 2: a document from a parameter, and a malformed JSON string', () => {
+    const stack = newStack();
+    const param = new CfnParameter(stack, 'Doc');
+    policy(stack, param.valueAsString, 'FromParameter');
+    policy(stack, '{"Statement": [', 'Malformed');
+    expect(check(rule, stack.node.findChild('FromParameter') as iot.CfnPolicy)).toEqual(['Unresolved::PolicyDocument']);
+    expect(check(rule, stack.node.findChild('Malformed') as iot.CfnPolicy)).toEqual(['Unresolved::PolicyDocument']);
+  });
+
+  test('Noncompliance 3: an action built from a parameter and a resource under Fn::If', () => {
+    const stack = newStack();
+    include(stack, {
+      P: {
+        Type: POLICY,
+        Properties: {
+          PolicyDocument: {
+            Statement: [{
+              Effect: 'Allow',
+              Action: { 'Fn::Sub': 'iot:${Verb}' },
+              Resource: { 'Fn::If': ['Prod', `${ARN}:topic/prod`, '*'] },
+            }],
+          },
+        },
+      },
+    }, { Parameters: { Verb: { Type: 'String' } }, Conditions: { Prod: { 'Fn::Equals': [{ Ref: 'Verb' }, 'Publish'] } } });
+    expect(checkType(rule, stack, POLICY)).toEqual(['Unresolved::Statement[0].Action', 'Unresolved::Statement[0].Resource']);
+  });
+
+  test('Noncompliance 4: an unreadable custom resource call and provisioning template', () => {
+    const stack = newStack();
+    include(stack, {
+      C: { Type: 'Custom::AWS', Properties: { ServiceToken: { 'Fn::ImportValue': 'Provider' }, Create: { 'Fn::ImportValue': 'Call' } } },
+      T: { Type: TEMPLATE, Properties: { ProvisioningRoleArn: 'arn:aws:iam::123456789012:role/p', TemplateBody: '{not json' } },
+    });
+    expect(checkType(rule, stack, 'Custom::AWS')).toEqual(['Unresolved::Create']);
+    expect(checkType(rule, stack, TEMPLATE)).toEqual(['Unresolved::TemplateBody']);
+  });
+
+  test('Compliance: Ref, GetAtt and pseudo parameters are readable', () => {
+    const stack = newStack();
+    const thing = new iot.CfnThing(stack, 'Thing');
+    policy(stack, {
+      Statement: [
+        { Effect: 'Allow', Action: 'iot:UpdateThingShadow', Resource: thing.attrArn },
+        { Effect: 'Allow', Action: 'iot:Publish', Resource: `arn:${Aws.PARTITION}:iot:${Aws.REGION}:${Aws.ACCOUNT_ID}:topic/${thing.ref}` },
+      ],
+    });
+    expect(checkType(rule, stack, POLICY)).toEqual(COMPLIANT);
+  });
+});
+
+describe('sources', () => {
+  test('an AwsCustomResource renders its call as a JSON string; both Create and Update are read', () => {
+    const stack = newStack();
+    const thing = new iot.CfnThing(stack, 'Thing');
+    createPolicyCall(stack, { Statement: [{ Effect: 'Allow', Action: 'iot:Publish', Resource: `arn:aws:iot:${stack.region}:${stack.account}:topic/${thing.ref}/*` }] });
+    expect(checkType(IoTPolicyDataPlaneScopedToThing, stack, 'Custom::AWS'))
+      .toEqual(['Resource::arn:aws:iot:${AWS::Region}:${AWS::AccountId}:topic/${Thing}/*']);
+    expect(checkType(IoTPolicyResolvable, stack, 'Custom::AWS')).toEqual(COMPLIANT);
+  });
+
+  test('a custom resource calling another API is not applicable', () => {
+    const stack = newStack();
+    new cr.AwsCustomResource(stack, 'Endpoint', {
+      onCreate: { service: 'Iot', action: 'describeEndpoint', parameters: { endpointType: 'iot:Data-ATS' }, physicalResourceId: cr.PhysicalResourceId.of('e') },
+      policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: cr.AwsCustomResourcePolicy.ANY_RESOURCE }),
+      installLatestAwsSdk: false,
+    });
+    expect(checkType(IoTPolicyNoWildcardActions, stack, 'Custom::AWS')).toEqual(NOT_APPLICABLE);
+    expect(checkType(IoTPolicyResolvable, stack, 'Custom::AWS')).toEqual(NOT_APPLICABLE);
+  });
+
+  test('an included custom resource with the call as an object and a CreatePolicy of any casing', () => {
+    const stack = newStack();
+    include(stack, {
+      C: {
+        Type: 'AWS::CloudFormation::CustomResource',
+        Properties: {
+          ServiceToken: { 'Fn::GetAtt': ['AWS679f53fac002430cb0da5b7982bd22872D164C4C', 'Arn'] },
+          Create: { 'Fn::Sub': '{"service":"IoT","action":"CreatePolicy","parameters":{"policyName":"p","policyDocument":"{\\"Statement\\":{\\"Effect\\":\\"Allow\\",\\"Action\\":\\"iot:*\\",\\"Resource\\":\\"arn:aws:iot:${AWS::Region}:${AWS::AccountId}:*\\"}}"}}' },
+        },
+      },
+      AWS679f53fac002430cb0da5b7982bd22872D164C4C: { Type: 'AWS::SNS::Topic' },
+    });
+    expect(checkType(IoTPolicyNoWildcardActions, stack, 'AWS::CloudFormation::CustomResource')).toEqual(['Action::iot:*']);
+  });
+
+  test('an included provisioning template built by Fn::Sub', () => {
+    const stack = newStack();
+    const body = {
+      Parameters: { ThingName: { Type: 'String' } },
+      Resources: {
+        policy: {
+          Type: 'AWS::IoT::Policy',
+          Properties: {
+            PolicyDocument: JSON.stringify({
+              Statement: [
+                { Effect: 'Allow', Action: 'iot:Connect', Resource: 'arn:aws:iot:${AWS::Region}:${AWS::AccountId}:client/${!iot:Connection.Thing.ThingName}' },
+                { Effect: 'Allow', Action: 'iot:Publish', Resource: 'arn:aws:iot:${AWS::Region}:${AWS::AccountId}:topic/*' },
+              ],
+            }),
+          },
+        },
+      },
+    };
+    include(stack, { T: { Type: TEMPLATE, Properties: { ProvisioningRoleArn: 'arn:aws:iam::123456789012:role/p', TemplateBody: { 'Fn::Sub': JSON.stringify(body) } } } });
+    expect(checkType(IoTPolicyDataPlaneScopedToThing, stack, TEMPLATE)).toEqual(['Resource::arn:aws:iot:${AWS::Region}:${AWS::AccountId}:topic/*']);
+    expect(checkType(IoTPolicyResolvable, stack, TEMPLATE)).toEqual(COMPLIANT);
+  });
+
+  test('a JSON-string document set by a property override, and on a hand-built CfnResource', () => {
+    const stack = newStack();
+    const p = policy(stack, { Statement: [] }, 'Overridden');
+    p.addPropertyOverride('PolicyDocument', JSON.stringify({ Statement: { Effect: 'Allow', Action: 'iot:Connect', Resource: `${ARN}:client/*` } }));
+    const raw = new CfnResource(stack, 'Raw', {
+      type: POLICY,
+      properties: { PolicyDocument: JSON.stringify({ Statement: [{ Effect: 'Allow', Action: 'iot:DeleteThing', Resource: '*' }] }) },
+    });
+    expect(check(IoTPolicyDataPlaneScopedToThing, p)).toEqual([`Resource::${ARN}:client/*`]);
+    expect(check(IoTPolicyNoControlPlaneActions, raw)).toEqual(['Action::iot:DeleteThing']);
+  });
+
+  test('a provisioning template without policies is not applicable', () => {
+    const stack = newStack();
+    new iot.CfnProvisioningTemplate(stack, 'Template', {
+      provisioningRoleArn: 'arn:aws:iam::123456789012:role/p',
+      templateBody: JSON.stringify({ Resources: { thing: { Type: 'AWS::IoT::Thing', Properties: { ThingName: { Ref: 'ThingName' } } } } }),
+    });
+    expect(checkType(IoTPolicyNoWildcardActions, stack, TEMPLATE)).toEqual(NOT_APPLICABLE);
+  });
+});
+
+describe('the pack', () => {
+  test('lists the IoT policy rules', () => {
+    const ids = ALL_RULES.map((r) => r.metadata.id);
+    expect(ids).toEqual(expect.arrayContaining(['ID1', 'ID2', 'ID3', 'ID4', 'ID5']));
+    expect(new IotSecurityChecks().ruleIds).toEqual(expect.arrayContaining(['IoTSecurity-ID1', 'IoTSecurity-ID2', 'IoTSecurity-ID3', 'IoTSecurity-ID4', 'IoTSecurity-ID5']));
+    for (const r of [IoTPolicyNoWildcardActions, IoTPolicyDataPlaneScopedToThing, IoTPolicyNoControlPlaneActions, IoTPolicyDenyNoMqttWildcards, IoTPolicyResolvable]) {
+      expect(r.metadata.attackEnterprise.every((t) => /^T1\d{3}(\.\d{3})?$/.test(t))).toBe(true);
+      expect(r.metadata.attackIcs.every((t) => /^T0\d{3}$/.test(t))).toBe(true);
+    }
+  });
+
+  test('reports each finding under its own ID, and honors an acknowledgment of one finding', () => {
+    const stack = newStack();
+    const p = policy(stack, { Statement: [{ Effect: 'Allow', Action: ['iot:*', 'iam:PassRole'], Resource: '*' }] });
+    Validations.of(p).acknowledge({ id: 'IoTSecurity-ID3[Action::iam:PassRole]', reason: 'test: reviewed' });
+    const report = new IotSecurityChecks().validateScope(stack);
+    // Other areas' rules judge the same resource; only this area's findings are asserted.
+    const names = report.violations.map((v) => v.ruleName).filter((n) => /^IoTSecurity-ID[1-5]\[/.test(n)).sort();
+    expect(names).toEqual([
+      'IoTSecurity-ID1[Action::iot:*]',
+      'IoTSecurity-ID2[Action::iot:ListRetainedMessages]',
+      'IoTSecurity-ID2[Resource::*]',
+      'IoTSecurity-ID3[Action::iot:*]',
+    ]);
+  });
+
+  test('a least-privilege policy passes the whole pack', () => {
+    const stack = newStack();
+    policy(stack, devicePolicy(stack));
+    const report = new IotSecurityChecks().validateScope(stack);
+    expect(report.violations.filter((v) => /^IoTSecurity-ID[1-5]\b/.test(v.ruleName))).toEqual([]);
+  });
+});
