@@ -141,6 +141,8 @@ export function respond(
   return new Promise((resolve, reject) => {
     const req = transport.request(url, {
       method: 'PUT',
+      // One request per invocation: no keep-alive socket left open to freeze with the sandbox.
+      agent: false,
       // The pre-signed URL is signed for an empty content type.
       headers: { 'content-type': '', 'content-length': Buffer.byteLength(body) },
     }, (res) => {
