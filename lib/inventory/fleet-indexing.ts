@@ -85,6 +85,7 @@ export class FleetIndexing extends Construct {
 
   constructor(scope: Construct, id: string, props: FleetIndexingProps = {}) {
     super(scope, id);
+    props = props ?? {};
     this.thingIndexingConfiguration = this.configurationFrom(props);
     claimAccountSingleton(this, 'fleet indexing configuration');
 
@@ -129,6 +130,11 @@ export class FleetIndexing extends Construct {
     const mode = props.thingIndexingMode ?? ThingIndexingMode.REGISTRY_AND_SHADOW;
     if (!Object.values(ThingIndexingMode).includes(mode)) {
       problems.push(`thingIndexingMode must be one of ${Object.values(ThingIndexingMode).join(', ')}, got ${JSON.stringify(mode)}`);
+    }
+    for (const flag of ['connectivityIndexing', 'deviceDefenderViolations'] as const) {
+      if (props[flag] !== undefined && typeof props[flag] !== 'boolean') {
+        problems.push(`${flag} must be true or false, got ${JSON.stringify(props[flag])}`);
+      }
     }
     const shadows = props.namedShadowNames ?? [];
     if (!Array.isArray(shadows) || shadows.length > 10) {

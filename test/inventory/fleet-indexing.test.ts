@@ -98,8 +98,16 @@ test.each([
   [{ customFields: [{ name: 'attributes.a', type: IndexedFieldType.STRING }, { name: 'attributes.a', type: IndexedFieldType.STRING }] }, /attributes.a is listed twice/],
   [{ thingIndexingMode: ThingIndexingMode.REGISTRY, namedShadowNames: ['cfg'] }, /thingIndexingMode must be REGISTRY_AND_SHADOW to index named shadows or shadow fields/],
   [{ customFields: [undefined as never] }, /customFields: name must be/],
+  [{ deviceDefenderViolations: 'yes' as unknown as boolean }, /deviceDefenderViolations must be true or false, got "yes"/],
+  [{ connectivityIndexing: 0 as unknown as boolean }, /connectivityIndexing must be true or false, got 0/],
 ])('rejects %j with the construct path and what is allowed', (props, message) => {
   expect(() => new FleetIndexing(stack(), 'FI', props)).toThrow(new RegExp(`^S/FI: FleetIndexing: .*${message.source}`));
+});
+
+test('null props are the defaults, not a TypeError', () => {
+  const s = stack();
+  new FleetIndexing(s, 'FI', null as never);
+  expect(configurationOf(s).thingIndexingMode).toBe('REGISTRY_AND_SHADOW');
 });
 
 test('passes IotSecurityChecks, AwsSolutionsChecks and the CloudFormation validator with no unacknowledged finding', () => {
