@@ -50,9 +50,10 @@ export function generatedApp(targetResources: number): { app: App; resources: nu
     new iot.CfnThing(stack, `${u}Thing`, {});
     new iot.CfnJobTemplate(stack, `${u}Job`, {
       jobTemplateId: `job-${u}`, description: 'update', document: '{}',
-      abortConfig: { criteriaList: [{ action: 'CANCEL', failureType: 'FAILED', minNumberOfExecutedThings: 10, thresholdPercentage: 5 }] },
-      jobExecutionsRolloutConfig: { maximumPerMinute: 100 },
-      timeoutConfig: { inProgressTimeoutInMinutes: 60 },
+      // AbortConfig and the rollout config are untyped JSON in the L1: CloudFormation's own casing.
+      abortConfig: { CriteriaList: [{ Action: 'CANCEL', FailureType: 'FAILED', MinNumberOfExecutedThings: 10, ThresholdPercentage: 5 }] },
+      jobExecutionsRolloutConfig: { MaximumPerMinute: 100 },
+      timeoutConfig: { InProgressTimeoutInMinutes: 60 },
     });
     new s3.Bucket(stack, `${u}Bucket`, { enforceSSL: true });
     new sqs.Queue(stack, `${u}Queue`);

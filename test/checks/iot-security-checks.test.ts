@@ -95,6 +95,29 @@ describe('the pack', () => {
     expect(after).toEqual(before.slice(1));
   });
 
+  test("the README's acknowledgment example silences exactly its finding", () => {
+    const app = new App();
+    const job = new iot.CfnJobTemplate(new Stack(app, 'S'), 'Job', {
+      jobTemplateId: 'reset', description: 'factory reset', document: '{}',
+      // AbortConfig and the rollout config are untyped JSON in the L1: CloudFormation's own casing.
+      abortConfig: { CriteriaList: [{ Action: 'CANCEL', FailureType: 'FAILED', MinNumberOfExecutedThings: 10, ThresholdPercentage: 5 }] },
+      jobExecutionsRolloutConfig: { MaximumPerMinute: 10 },
+    });
+    const upd3 = () => new IotSecurityChecks().validateScope(app).violations.map((v) => v.ruleName).filter((r) => r.startsWith('IoTSecurity-UPD'));
+    expect(upd3()).toEqual(['IoTSecurity-UPD3[Missing::TimeoutConfig]']);
+    Validations.of(job).acknowledge({ id: 'IoTSecurity-UPD3[Missing::TimeoutConfig]', reason: 'test' });
+    expect(upd3()).toEqual([]);
+  });
+
+  test('at synth, the plugin-qualified form CDK prints (IoTSecurity::IoTSecurity-...) acknowledges too', () => {
+    const app = newValidatedApp();
+    const policy = new iot.CfnPolicy(new Stack(app, 'S'), 'Policy', { policyDocument: WILDCARD_POLICY });
+    Validations.of(policy).acknowledge({ id: 'IoTSecurity::IoTSecurity-ID1[Action::iot:*]', reason: 'test' });
+    const rules = validationFindings(app).map((f) => f.rule);
+    expect(rules).not.toContain('IoTSecurity-ID1[Action::iot:*]');
+    expect(rules).toContain('IoTSecurity-ID3[Action::iot:*]');
+  });
+
   test('rules never throw: an app of every IoT resource type with empty or odd properties gives findings, not errors', () => {
     const app = new App();
     const stack = new Stack(app, 'S');
