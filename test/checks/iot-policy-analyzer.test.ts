@@ -153,7 +153,7 @@ describe('ID2 data plane scoped to the thing', () => {
     ['iot:Publish', `${ARN}:topic/*`],
     ['iot:Publish', `${ARN}:topic/sensors/*/${THING}`],
     ['iot:Publish', `${ARN}:topic/sensors/+/data`],
-    ['iot:Receive', `${ARN}:topic/dev?ce/data`],
+    ['iot:Publish', `${ARN}:topic/dev?ce/data`],
     ['iot:Subscribe', `${ARN}:topicfilter/#`],
     ['iot:Subscribe', `${ARN}:topicfilter/things/+/${THING}`],
     ['iot:UpdateThingShadow', `${ARN}:thing/*`],
@@ -184,6 +184,23 @@ describe('ID2 data plane scoped to the thing', () => {
     ['iot:Publish', 'arn:aws:s3:::bucket/*'],
   ])('compliant: %s on %s', (action, resource) => {
     expect(analyze(allow(action, resource)).unscopedDataPlane).toEqual([]);
+  });
+
+  test('real-world refinements: Receive, IsAttached Connect, provisioning topics, thing names, iotjobsdata', () => {
+    const attached = { Condition: { Bool: { 'iot:Connection.Thing.IsAttached': 'true' } } };
+    expect(analyze(allow('iot:Receive', `${ARN}:topic/*`)).unscopedDataPlane).toEqual([]);
+    expect(analyze(allow(['iot:Receive', 'iot:Publish'], `${ARN}:topic/*`)).unscopedDataPlane).toEqual([`Resource::${ARN}:topic/*`]);
+    expect(analyze(allow('iot:Connect', '*', attached)).unscopedDataPlane).toEqual([]);
+    expect(analyze(allow(['iot:Connect', 'iot:Publish'], '*', attached)).unscopedDataPlane).toEqual(['Resource::*']);
+    expect(analyze(allow('iot:Publish', [`${ARN}:topic/$aws/certificates/create/*`, `${ARN}:topic/$aws/provisioning-templates/T/provision/*`])).unscopedDataPlane).toEqual([]);
+    expect(analyze(allow('iot:Publish', `${ARN}:topic/$aws/certificates/*`)).unscopedDataPlane).toEqual([`Resource::${ARN}:topic/$aws/certificates/*`]);
+    expect(analyze(allow('iot:Publish', `${ARN}:topic/$aws/things/${THING}*/shadow/*`)).unscopedDataPlane).toEqual([]);
+    expect(analyze(allow('iot:Publish', `${ARN}:topic/$aws/things/*/shadow/*`)).unscopedDataPlane).toEqual([`Resource::${ARN}:topic/$aws/things/*/shadow/*`]);
+    expect(analyze(allow('iot:Publish', `${ARN}:topic/$aws/things/core**/shadow/*`)).unscopedDataPlane).toEqual([`Resource::${ARN}:topic/$aws/things/core**/shadow/*`]);
+    expect(analyze(allow('iot:Connect', `${ARN}:client/\${iot:ClientId}*`)).unscopedDataPlane).toEqual([`Resource::${ARN}:client/\${iot:ClientId}*`]);
+    expect(analyze(allow('iotjobsdata:UpdateJobExecution', `${ARN}:thing/*`)).unscopedDataPlane).toEqual([`Resource::${ARN}:thing/*`]);
+    expect(analyze(allow('iotjobsdata:UpdateJobExecution', `${ARN}:thing/${THING}`))).toEqual(NONE);
+    expect(analyze(allow('iotjobsdata:Nope', '*')).controlPlane).toEqual(['Action::iotjobsdata:Nope']);
   });
 
   test('client/${iot:ClientId} for Connect is a tautology unless the thing must be attached', () => {

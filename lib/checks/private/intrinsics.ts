@@ -41,6 +41,16 @@ const OPEN = '\uE000';
 const CLOSE = '\uE001';
 const MAX_DEPTH = 64;
 const PSEUDO = /^AWS::[A-Za-z]+$/;
+/**
+ * Parameters of a provisioning template that many devices share (the issuer-side subject
+ * fields of their certificates): fixed values, not the device's own. `CommonName`,
+ * `SerialNumber` and `Id` of the certificate, and template parameters the device sends, are.
+ */
+const SHARED_CERTIFICATE_FIELD = /^AWS::IoT::Certificate::(Country|Organization|OrganizationalUnit|DistinguishedNameQualifier|StateName|Locality|Title|Surname|GivenName|Initials|Pseudonym|GenerationQualifier)$/;
+
+function provisioningKind(name: string): 'device' | 'ref' {
+  return SHARED_CERTIFICATE_FIELD.test(name) ? 'ref' : 'device';
+}
 
 /** The table behind the placeholders of one analysis; strings from one table only decode with it. */
 export class Placeholders {
@@ -204,7 +214,7 @@ function renderRef(name: unknown, ph: Placeholders, dialect: Dialect): string {
   if (typeof name !== 'string') return ph.encode({ kind: 'unresolved', label: 'Ref' });
   if (name === 'AWS::NoValue') return ph.encode({ kind: 'unresolved', label: name });
   if (PSEUDO.test(name)) return ph.encode({ kind: 'pseudo', label: name });
-  return ph.encode({ kind: dialect === 'provisioning' ? 'device' : 'ref', label: name });
+  return ph.encode({ kind: dialect === 'provisioning' ? provisioningKind(name) : 'ref', label: name });
 }
 
 function renderGetAtt(arg: unknown, ph: Placeholders, dialect: Dialect): string {
@@ -268,7 +278,7 @@ function subVariable(name: string, vars: { [name: string]: unknown }, ph: Placeh
   // CloudFormation's. CDK users should escape them as `${!iot:...}`; left unescaped they are
   // meant for the policy, so they pass through as written.
   if ((name.includes(':') && !name.includes('::')) || name === '') return `\${${name}}`;
-  if (dialect === 'provisioning') return ph.encode({ kind: 'device', label: name });
+  if (dialect === 'provisioning') return ph.encode({ kind: provisioningKind(name), label: name });
   return ph.encode({ kind: 'ref', label: name });
 }
 

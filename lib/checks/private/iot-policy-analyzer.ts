@@ -22,7 +22,7 @@ export const IOT_ACTIONS: readonly string[] = `
   CreateSecurityProfile CreateStream CreateThing CreateThingGroup CreateThingType CreateTopicRule
   CreateTopicRuleDestination DeleteAccountAuditConfiguration DeleteAuditSuppression
   DeleteAuthorizer DeleteBillingGroup DeleteCACertificate DeleteCertificate
-  DeleteCertificateProvider DeleteCommand DeleteCommandExecution DeleteCustomMetric DeleteDimension
+  DeleteCertificateProvider DeleteCommand DeleteCommandExecution DeleteConnection DeleteCustomMetric DeleteDimension
   DeleteDomainConfiguration DeleteDynamicThingGroup DeleteFleetMetric DeleteJob DeleteJobExecution
   DeleteJobTemplate DeleteMitigationAction DeleteOTAUpdate DeletePackage DeletePackageVersion
   DeletePolicy DeletePolicyVersion DeleteProvisioningTemplate DeleteProvisioningTemplateVersion
@@ -122,6 +122,20 @@ const GREENGRASS_DEVICE_ACTIONS = new Set([
 ]);
 
 /**
+ * The jobs data plane over HTTPS (and, in current AWS documentation, over MQTT) is authorized
+ * with `iotjobsdata:` actions on `thing/<name>`; each is the same device action as its `iot:`
+ * namesake, so it is judged as that one.
+ */
+const IOT_JOBS_DATA_ACTIONS = ['DescribeJobExecution', 'GetPendingJobExecutions', 'StartNextPendingJobExecution', 'UpdateJobExecution'];
+
+/**
+ * Device actions whose resource needs no scoping: a device receives only messages of topics it
+ * was allowed to subscribe to, so `iot:Receive` on `topic/*` widens nothing (Device Defender's
+ * IOT_POLICY_OVERLY_PERMISSIVE_CHECK documents it as compliant). Subscribe is what is judged.
+ */
+const UNSCOPED_OK_ACTIONS = new Set(['Receive']);
+
+/**
  * Policy variables whose value identifies the one connecting device. `iot:ClientId` is among
  * them: what binds the client ID to the device is the `iot:Connect` statement, and ID2 judges
  * that one on its own (`client/${iot:ClientId}` there is a tautology unless the statement
@@ -158,6 +172,8 @@ export interface DocumentLocation {
   readonly documentPath?: string;
   /** Put before `Statement[i]...` paths. @default '' */
   readonly statementPrefix?: string;
+  /** Labels of `Ref`s that name one device (things of the stack), see `parseResource`. */
+  readonly deviceRefs?: ReadonlySet<string>;
 }
 
 /** Options of `analyzePolicyDocument`. */
@@ -197,7 +213,7 @@ export function analyzePolicyDocument(document: unknown, options: AnalyzeOptions
 export function analyzeEvaluatedDocument(document: Evaluated | undefined, ph: Placeholders, where: DocumentLocation = {}): PolicyFindings {
   try {
     const acc = new Accumulator();
-    new DocumentAnalysis(ph, acc, where.statementPrefix ?? '').run(document, where.documentPath ?? 'PolicyDocument');
+    new DocumentAnalysis(ph, acc, where.statementPrefix ?? '', where.deviceRefs).run(document, where.documentPath ?? 'PolicyDocument');
     return acc.findings;
   } catch {
     return unreadable(where);
@@ -256,7 +272,7 @@ export interface ActionInfo {
   readonly display: string;
   /** Spans more than one action. */
   readonly wildcard: boolean;
-  /** The `iot:` actions it matches, by their canonical names. */
+  /** The `iot:` actions it matches, by their canonical names (an `iotjobsdata:` action counts as its `iot:` namesake). */
   readonly iotActions: readonly string[];
   /** It may match actions of services other than `iot`. */
   readonly otherServices: boolean;
@@ -280,6 +296,11 @@ export function parseAction(text: string): ActionInfo | undefined {
   if (hasGlob(service)) {
     const iotActions = globMatch(service, 'iot') ? matchName() : [];
     return { display, wildcard: true, iotActions, otherServices: true, unknown: false };
+  }
+  if (service === 'iotjobsdata') {
+    const jobs = hasGlob(name) ? IOT_JOBS_DATA_ACTIONS.filter((a) => globMatch(name, a))
+      : IOT_JOBS_DATA_ACTIONS.filter((a) => a.toLowerCase() === name.toLowerCase());
+    return { display, wildcard: jobs.length > 1, iotActions: jobs, otherServices: false, unknown: jobs.length === 0 };
   }
   if (service === 'greengrass' && GREENGRASS_DEVICE_ACTIONS.has(name.toLowerCase())) {
     return { display, wildcard: false, iotActions: [], otherServices: false, unknown: false };
@@ -333,12 +354,16 @@ function textAtoms(text: string, out: Atom[]): void {
   }
 }
 
-/** Splits a resource into atoms and reads its ARN's service and resource type where literal. */
-export function parseResource(segments: readonly Segment[]): ResourcePattern {
+/**
+ * Splits a resource into atoms and reads its ARN's service and resource type where literal.
+ * @param deviceRefs labels of `ref` segments that name one device (a `Ref` to an
+ * `AWS::IoT::Thing` of the stack): a per-device policy written for that thing
+ */
+export function parseResource(segments: readonly Segment[], deviceRefs?: ReadonlySet<string>): ResourcePattern {
   const atoms: Atom[] = [];
   for (const s of segments) {
     if (s.kind === 'text') textAtoms(s.text, atoms);
-    else if (s.kind === 'device') atoms.push({ k: 'device', clientId: false });
+    else if (s.kind === 'device' || (s.kind === 'ref' && deviceRefs?.has(s.label))) atoms.push({ k: 'device', clientId: false });
     else if (s.kind === 'unresolved') atoms.push({ k: 'unknown' });
     else atoms.push({ k: 'fixed' });
   }
@@ -379,28 +404,86 @@ export function parseResource(segments: readonly Segment[]): ResourcePattern {
 /** How a resource stands for one device action. */
 export type Verdict = 'scoped' | 'unscoped' | 'irrelevant' | 'unknown';
 
+/** The text of the atoms from `start`: globs as `*`, fixed and device values as \u0001, unknown as \u0002. */
+function restText(atoms: readonly Atom[], start: number): string {
+  return atoms.slice(start).map((a) => (a.k === 'char' ? a.c : a.k === 'glob' ? '*' : a.k === 'unknown' ? '\u0002' : '\u0001')).join('');
+}
+
+/**
+ * The fleet provisioning MQTT API: `$aws/certificates/create/...`, `$aws/certificates/create-from-csr/...`
+ * and `$aws/provisioning-templates/<one template>/provision/...`. AWS IoT answers each request only
+ * to the client that made it, and the topics carry no other device's data, so the claim
+ * certificate's policy (documented by AWS as required) is scoped when it names its template.
+ * A wildcard template name lets the claim provision through any template of the account.
+ */
+const PROVISIONING_TOPIC = /^\$aws\/(certificates\/create(-from-csr)?\/|provisioning-templates\/[^/*\u0002]+\/provision\/)/;
+
+/**
+ * Where a resource names one thing or client: the client ID of `client/<id>`, the thing of
+ * `thing/<name>[/<shadow>]`, and the thing of the reserved topics `$aws/things/<name>/...`.
+ * Returns the atom range of that name, if the resource has one.
+ */
+function thingNameRange(pattern: ResourcePattern): [number, number] | undefined {
+  const { atoms, type, restStart } = pattern;
+  let start: number;
+  if (type === 'client' || type === 'thing') start = restStart;
+  else if ((type === 'topic' || type === 'topicfilter') && restText(atoms, restStart).startsWith('$aws/things/')) start = restStart + 12;
+  else return undefined;
+  let end = start;
+  while (end < atoms.length && !(atoms[end].k === 'char' && (atoms[end] as { c: string }).c === '/')) end++;
+  return end > start ? [start, end] : undefined;
+}
+
+/**
+ * A name in a thing-name position (see `thingNameRange`) that is fixed or the device's own,
+ * optionally followed by one trailing wildcard, names one device: `thing/MyThing/*` (its named
+ * shadows), `$aws/things/${Thing}/jobs/*`, and AWS's minimal Greengrass V2 core device policy
+ * `client/core-device-thing-name*` (thing policy variables do not work for core devices, and the
+ * nucleus connects with suffixed client IDs). Such a name becomes one device atom. A name that
+ * starts with a wildcard (`$aws/things/*`), or holds one before its end, spans devices.
+ */
+function collapseThingName(pattern: ResourcePattern): readonly Atom[] {
+  const range = thingNameRange(pattern);
+  if (!range) return pattern.atoms;
+  const [start, end] = range;
+  const name = pattern.atoms.slice(start, end);
+  let body = name.length;
+  while (body > 0 && name[body - 1].k === 'glob') body--;
+  if (body === 0 || body < name.length - 1) return pattern.atoms;
+  const fixed = name.slice(0, body);
+  if (fixed.some((a) => a.k === 'glob' || a.k === 'unknown' || (a.k === 'device' && a.clientId))) return pattern.atoms;
+  return [...pattern.atoms.slice(0, start), { k: 'device', clientId: false }, ...pattern.atoms.slice(end)];
+}
+
 /**
  * Whether a resource, for an action authorized on `type`, is scoped to the connecting device.
  * A wildcard before any device variable is not; nor is one right after it (`${ThingName}*`
- * also matches every thing whose name starts with this one's). A resource with no wildcard is
- * one fixed resource, a deliberate choice such as a broadcast topic, and is scoped. A resource
- * whose literal ARN names another service or resource type grants nothing for this action.
+ * also matches every thing whose name starts with this one's), except at the end of a thing
+ * name (see `collapseThingName`). A resource with no wildcard is one fixed resource, a
+ * deliberate choice such as a broadcast topic, and is scoped. A resource whose literal ARN
+ * names another service or resource type grants nothing for this action. For `iot:Connect`, a
+ * statement requiring `iot:Connection.Thing.IsAttached` binds the client ID to a thing attached
+ * to the certificate whatever the resource (AWS's thing policy example allows `*` so), and the
+ * fleet provisioning topics of one template are scoped (see `PROVISIONING_TOPIC`).
  */
 export function judgeResource(pattern: ResourcePattern, type: DeviceResourceType, clientIdBound: boolean): Verdict {
   if (pattern.service !== undefined && pattern.service !== 'iot') return 'irrelevant';
   if (pattern.type !== undefined && pattern.type !== type) return 'irrelevant';
+  if (type === 'client' && clientIdBound) return 'scoped';
   const mqtt = pattern.type === 'topic' || pattern.type === 'topicfilter';
+  if (mqtt && PROVISIONING_TOPIC.test(restText(pattern.atoms, pattern.restStart))) return 'scoped';
+  const atoms = collapseThingName(pattern);
   let scoped = false;
   let afterDevice = false;
-  for (let i = 0; i < pattern.atoms.length; i++) {
-    const a = pattern.atoms[i];
+  for (let i = 0; i < atoms.length; i++) {
+    const a = atoms[i];
     const wildcard = a.k === 'glob' || (mqtt && i >= pattern.restStart && a.k === 'char' && (a.c === '+' || a.c === '#'));
     if (wildcard) {
       if (!scoped || afterDevice) return 'unscoped';
       afterDevice = false;
     } else if (a.k === 'device' && (pattern.type === undefined || i >= pattern.restStart)) {
       // For iot:Connect, `client/${iot:ClientId}` allows whatever client ID the device presents.
-      if (a.clientId && type === 'client' && !clientIdBound) return 'unscoped';
+      if (a.clientId && type === 'client') return 'unscoped';
       scoped = true;
       afterDevice = true;
     } else if (a.k === 'unknown') {
@@ -421,7 +504,12 @@ export function hasMqttWildcard(pattern: ResourcePattern): boolean {
 const IS_ATTACHED_OPERATORS = new Set(['bool', 'stringequals', 'stringequalsignorecase']);
 
 class DocumentAnalysis {
-  constructor(private readonly ph: Placeholders, private readonly acc: Accumulator, private readonly prefix: string) {}
+  constructor(
+    private readonly ph: Placeholders,
+    private readonly acc: Accumulator,
+    private readonly prefix: string,
+    private readonly deviceRefs?: ReadonlySet<string>,
+  ) {}
 
   public run(document: Evaluated | undefined, documentPath: string): void {
     let doc = document;
@@ -487,7 +575,7 @@ class DocumentAnalysis {
   private resources(list: StringList, path: string, name: string): ResourcePattern[] {
     return list.items.map((segments) => {
       if (segments.some((s) => s.kind === 'unresolved')) this.unresolved(`${path}.${name}`);
-      return parseResource(segments);
+      return parseResource(segments, this.deviceRefs);
     });
   }
 
@@ -533,9 +621,10 @@ class DocumentAnalysis {
         for (const n of DEVICE_ACTIONS.keys()) if (!excluded.has(n)) granted.add(n);
       }
     }
-    if (granted.size === 0) return;
+    const judged = [...granted].filter((n) => !UNSCOPED_OK_ACTIONS.has(n));
+    if (judged.length === 0) return;
     if (notResource) this.acc.add('unscopedDataPlane', 'NotResource');
-    const types = new Set([...granted].map((n) => DEVICE_ACTIONS.get(n)!));
+    const types = new Set(judged.map((n) => DEVICE_ACTIONS.get(n)!));
     const clientIdBound = this.requiresAttachedThing(field(stmt, 'Condition'));
     for (const r of resources) {
       for (const type of types) {

@@ -1,6 +1,6 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { NagRuleCompliance, NagRuleResult } from 'cdk-nag';
-import { memoizeInPass, referencedLogicalId, resolvedProperties } from './cfn';
+import { memoizeInPass, referencedLogicalId, resolvedProperties, resourcesInStack } from './cfn';
 import { evaluate, Evaluated, field, isObject, parseJson, Placeholders } from './intrinsics';
 import { analyzeEvaluatedDocument, emptyFindings, mergeFindings, PolicyFindings } from './iot-policy-analyzer';
 
@@ -11,7 +11,11 @@ import { analyzeEvaluatedDocument, emptyFindings, mergeFindings, PolicyFindings 
  *   user chose with `resourceType`): its `Create`/`Update` call of the IoT API's `CreatePolicy`
  *   or `CreatePolicyVersion`, whose `parameters.policyDocument` is the document;
  * - `AWS::IoT::ProvisioningTemplate`: the `AWS::IoT::Policy` resources of its `TemplateBody`,
- *   where a `Ref` to a template parameter is a value of the device being provisioned.
+ *   where a `Ref` to a template parameter is a value of the device being provisioned;
+ * - `AWS::IoT::CACertificate`: the just-in-time provisioning template of its
+ *   `RegistrationConfig.TemplateBody`, read the same way.
+ *
+ * In a policy of the stack, a `Ref` to an `AWS::IoT::Thing` of the stack names that one device.
  *
  * The rules dispatch on `'*'`, because a custom resource may carry any `Custom::` type; every
  * other type is turned away by `isCandidate` with a string comparison.
@@ -19,6 +23,8 @@ import { analyzeEvaluatedDocument, emptyFindings, mergeFindings, PolicyFindings 
 
 const POLICY = 'AWS::IoT::Policy';
 const PROVISIONING_TEMPLATE = 'AWS::IoT::ProvisioningTemplate';
+const CA_CERTIFICATE = 'AWS::IoT::CACertificate';
+const THING = 'AWS::IoT::Thing';
 const CUSTOM_RESOURCE = 'AWS::CloudFormation::CustomResource';
 /** The logical ID prefix of the singleton function behind every `AwsCustomResource`. */
 const AWS_CUSTOM_RESOURCE_PROVIDER = 'AWS679f53fac002430cb0da5b7982bd2287';
@@ -27,7 +33,8 @@ const CREATE_POLICY_ACTIONS = new Set(['createpolicy', 'createpolicyversion']);
 
 /** The resource types that may hold an IoT policy document. */
 export function isCandidate(type: string): boolean {
-  return type === POLICY || type === PROVISIONING_TEMPLATE || type.startsWith('Custom::') || type === CUSTOM_RESOURCE;
+  return type === POLICY || type === PROVISIONING_TEMPLATE || type === CA_CERTIFICATE || type.startsWith('Custom::')
+    || type === CUSTOM_RESOURCE;
 }
 
 /** The IoT policy findings of one resource, or `undefined` if it holds no IoT policy. */
@@ -40,7 +47,7 @@ export function iotPolicyFindings(node: CfnResource): PolicyFindings | undefined
       // Rendering the resource itself failed (a token CDK cannot resolve): say so, do not crash.
       // Any other custom resource is most likely not an IoT policy at all.
       const mayHoldPolicy = node.cfnResourceType === POLICY || node.cfnResourceType === PROVISIONING_TEMPLATE
-        || node.cfnResourceType === 'Custom::AWS';
+        || node.cfnResourceType === CA_CERTIFICATE || node.cfnResourceType === 'Custom::AWS';
       return mayHoldPolicy ? { ...emptyFindings(), unresolved: ['Unresolved::Properties'] } : undefined;
     }
   });
@@ -80,10 +87,28 @@ function findingsOf(node: CfnResource): PolicyFindings | undefined {
   const props = readProperties(node);
   const ph = new Placeholders();
   if (type === POLICY) {
-    return analyzeEvaluatedDocument(evaluate(props.PolicyDocument, ph, 'cloudformation'), ph);
+    return analyzeEvaluatedDocument(evaluate(props.PolicyDocument, ph, 'cloudformation'), ph, { deviceRefs: thingsOf(node) });
   }
   if (type === PROVISIONING_TEMPLATE) return provisioningTemplate(props.TemplateBody, ph);
-  return customResource(type, props, ph);
+  if (type === CA_CERTIFICATE) {
+    const config = props.RegistrationConfig;
+    const body = config && typeof config === 'object' && !Array.isArray(config) ? (config as { [key: string]: unknown }).TemplateBody : undefined;
+    return body === undefined ? undefined : provisioningTemplate(body, ph);
+  }
+  return customResource(type, props, ph, thingsOf(node));
+}
+
+/** The logical IDs of the things of the stack: a `Ref` to one is that thing's name. */
+function thingsOf(node: CfnResource): ReadonlySet<string> {
+  return memoizeInPass('iot-things', Stack.of(node), () => {
+    const ids = new Set<string>();
+    try {
+      for (const r of resourcesInStack(node)) if (r.cfnResourceType === THING) ids.add(Stack.of(r).resolve(r.logicalId));
+    } catch {
+      // No things, then: every Ref stays a fixed value.
+    }
+    return ids;
+  });
 }
 
 /** A rendered value as an object: JSON strings parsed, anything else unresolved. */
@@ -131,7 +156,9 @@ function provisioningTemplate(body: unknown, ph: Placeholders): PolicyFindings |
   return findings;
 }
 
-function customResource(type: string, props: { [key: string]: unknown }, ph: Placeholders): PolicyFindings | undefined {
+function customResource(
+  type: string, props: { [key: string]: unknown }, ph: Placeholders, deviceRefs: ReadonlySet<string>,
+): PolicyFindings | undefined {
   // Custom::AWS is AwsCustomResource's own type; any other custom type is one only if its
   // ServiceToken names the AwsCustomResource provider, or if its call has that shape.
   const knownProvider = type === 'Custom::AWS'
@@ -157,6 +184,7 @@ function customResource(type: string, props: { [key: string]: unknown }, ph: Pla
         mergeFindings(more, analyzeEvaluatedDocument(document, ph, {
           documentPath: `${key}.parameters.policyDocument`,
           statementPrefix: `${key}.`,
+          deviceRefs,
         }));
       } else {
         continue;

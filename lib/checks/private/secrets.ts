@@ -37,6 +37,11 @@ const QUALIFIERS = new Set([
   'url', 'uri', 'endpoint', 'header', 'field', 'type', 'file', 'location', 'length', 'ttl', 'expiry', 'expiration',
   'validity', 'units', 'policy', 'rotation', 'enabled', 'disabled', 'required', 'version', 'stage', 'prefix', 'template',
   'source', 'mode', 'format', 'algorithm', 'label', 'region', 'account', 'bucket', 'table', 'topic', 'queue', 'role',
+  // Settings of a token or of a secrets client: lifetimes, sizes, ports, levels, issuers. CDK's
+  // `paramsAndSecrets` writes PARAMETERS_SECRETS_EXTENSION_HTTP_PORT, _CACHE_SIZE, _LOG_LEVEL,
+  // _MAX_CONNECTIONS and SECRETS_MANAGER_TIMEOUT_MILLIS into every function that uses it.
+  'port', 'size', 'level', 'connections', 'timeout', 'millis', 'ms', 'seconds', 'secs', 'minutes', 'mins', 'hours',
+  'days', 'duration', 'lifetime', 'interval', 'count', 'limit', 'retries', 'attempts', 'audience', 'issuer', 'scope', 'scopes',
 ]);
 /** Names that read as secrets but are not: a custom resource's `ServiceToken` is its provider's ARN. */
 const NOT_SECRET_NAMES = new Set(['servicetoken']);

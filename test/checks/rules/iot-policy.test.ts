@@ -153,7 +153,7 @@ describe('IoTPolicyDataPlaneScopedToThing (ID2)', () => {
     const stack = newStack();
     policy(stack, JSON.stringify({
       Statement: [
-        { Effect: 'Allow', Action: 'iot:Receive', NotResource: `${ARN}:topic/admin` },
+        { Effect: 'Allow', Action: 'iot:Publish', NotResource: `${ARN}:topic/admin` },
         { Effect: 'Allow', Action: 'iot:UpdateThingShadow', Resource: `${ARN}:thing/*` },
       ],
     }));
@@ -367,11 +367,18 @@ describe('IoTPolicyResolvable (ID5)', () => {
 describe('sources', () => {
   test('an AwsCustomResource renders its call as a JSON string; both Create and Update are read', () => {
     const stack = newStack();
+    const root = new CfnParameter(stack, 'Root');
+    createPolicyCall(stack, { Statement: [{ Effect: 'Allow', Action: 'iot:Publish', Resource: `arn:aws:iot:${stack.region}:${stack.account}:topic/${root.valueAsString}/*` }] });
+    expect(checkType(IoTPolicyDataPlaneScopedToThing, stack, 'Custom::AWS'))
+      .toEqual(['Resource::arn:aws:iot:${AWS::Region}:${AWS::AccountId}:topic/${Root}/*']);
+    expect(checkType(IoTPolicyResolvable, stack, 'Custom::AWS')).toEqual(COMPLIANT);
+  });
+
+  test('a Ref to a thing of the stack names that one device', () => {
+    const stack = newStack();
     const thing = new iot.CfnThing(stack, 'Thing');
     createPolicyCall(stack, { Statement: [{ Effect: 'Allow', Action: 'iot:Publish', Resource: `arn:aws:iot:${stack.region}:${stack.account}:topic/${thing.ref}/*` }] });
-    expect(checkType(IoTPolicyDataPlaneScopedToThing, stack, 'Custom::AWS'))
-      .toEqual(['Resource::arn:aws:iot:${AWS::Region}:${AWS::AccountId}:topic/${Thing}/*']);
-    expect(checkType(IoTPolicyResolvable, stack, 'Custom::AWS')).toEqual(COMPLIANT);
+    expect(checkType(IoTPolicyDataPlaneScopedToThing, stack, 'Custom::AWS')).toEqual(COMPLIANT);
   });
 
   test('a custom resource calling another API is not applicable', () => {

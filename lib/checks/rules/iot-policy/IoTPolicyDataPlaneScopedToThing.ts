@@ -12,8 +12,22 @@ import { defineRule } from '../../rule-definition';
  * A fully literal resource (a fixed broadcast topic) is one deliberate resource, not a wildcard,
  * and passes. A ClientId variable counts as the device's (the Connect statement binds it, and
  * `client/${iot:ClientId}` itself is a finding unless the statement requires
- * `iot:Connection.Thing.IsAttached`). `iot:ListRetainedMessages` is only authorized on `*`, so
+ * `iot:Connection.Thing.IsAttached`, which binds any Connect resource, `*` included, to a thing
+ * attached to the certificate). `iot:ListRetainedMessages` is only authorized on `*`, so
  * allowing it on a wildcard resource is a finding of its own. Deny statements are not subtracted.
+ *
+ * Judged against AWS's documentation (see test/checks/real-world.test.ts):
+ * - `iot:Receive` is not judged: a device only receives messages of topics it may subscribe to,
+ *   and Device Defender documents `Receive` on `topic/$aws/things/*` as compliant;
+ * - a fixed thing name (literal, or a `Ref` to a thing of the stack) where a resource names a
+ *   thing or client (`client/<id>`, `thing/<name>/...`, `$aws/things/<name>/...`) names one device,
+ *   with at most one trailing wildcard (the minimal Greengrass V2 core device policy's
+ *   `client/core-device-thing-name*`); elsewhere a `Ref` to a thing of the stack does too;
+ * - the fleet provisioning topics `$aws/certificates/create[-from-csr]/*` and
+ *   `$aws/provisioning-templates/<one template>/provision/*` of the claim certificate policy are
+ *   scoped (AWS answers each request to its requester); `iot:Connect` on `*` in that policy is
+ *   not: a shared claim key could connect as any client ID. Acknowledge it per policy;
+ * - `iotjobsdata:` job actions are judged on `thing/<name>` like their `iot:` namesakes.
  */
 export const IoTPolicyDataPlaneScopedToThing = defineRule({
   id: 'ID2',
