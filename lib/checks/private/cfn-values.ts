@@ -2,6 +2,16 @@ import { CfnElement, CfnParameter, CfnResource, Stack } from 'aws-cdk-lib';
 import { NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 
 /**
+ * Static reading of a resource's CloudFormation property values, shared by every rule of the pack.
+ *
+ * A property can take several values once deployed: both branches of an `Fn::If`, each allowed
+ * value of a parameter. Rules judge every one of them (a template that can deploy insecurely is
+ * insecure) and report what they cannot read as a finding rather than guess. Conditions are
+ * taken as independent of each other: two `Fn::If`s on the same condition are judged as if each
+ * could go either way, which errs towards a finding.
+ */
+
+/**
  * A value the template does not fix: a parameter without allowed values, an import, an
  * attribute of another resource, a dynamic reference. Rules report it as `Unresolved::<path>`
  * rather than pass it, because a value that cannot be read cannot be judged safe.
@@ -12,6 +22,12 @@ export class Unresolved {
     public readonly reason: string,
   ) {}
 }
+
+/**
+ * A value CloudFormation would reject, e.g. `"ten"` for a number. It cannot be judged either, so
+ * it is an `Unresolved` to every rule; a rule that collects `Findings` reports it as `Invalid::<path>`.
+ */
+export class Invalid extends Unresolved {}
 
 /** One value a property can take once deployed: a literal, `undefined` (absent), or `Unresolved`. */
 export type Possible = unknown;
@@ -63,12 +79,34 @@ export function hasDynamicReference(value: string): boolean {
 }
 
 /**
+ * The forms `value` takes once CloudFormation has picked a branch of every `Fn::If`:
+ * `AWS::NoValue` as `undefined`, anything else as written (references are kept, so a rule can
+ * follow them to a resource of the stack).
+ */
+export function branches(value: unknown, depth = 0): unknown[] {
+  if (isObject(value) && Object.keys(value).length === 1) {
+    if (value.Ref === 'AWS::NoValue') return [undefined];
+    const arg = value['Fn::If'];
+    if (Array.isArray(arg) && arg.length === 3) {
+      if (depth > MAX_DEPTH) return [new Unresolved('nesting')];
+      return [...branches(arg[1], depth + 1), ...branches(arg[2], depth + 1)];
+    }
+  }
+  return [value];
+}
+
+/**
  * Every value `value` can take at deploy, as far as the template tells: both branches of an
  * `Fn::If`, the allowed values of a parameter, `Fn::Join`/`Fn::Sub` of literals folded to one
  * string, `AWS::NoValue` as `undefined`; anything else computed at deploy is `Unresolved`.
  * Arrays and plain objects are returned as they are (one value).
  */
 export function possibleValues(node: CfnResource, value: unknown, depth = 0): Possible[] {
+  return branches(value, depth).flatMap((b) => (b instanceof Unresolved ? [b] : leafValues(node, b, depth)));
+}
+
+/** The values of a form that is not an `Fn::If`. */
+function leafValues(node: CfnResource, value: unknown, depth: number): Possible[] {
   if (value === undefined || value === null) return [undefined];
   if (typeof value === 'string') return hasDynamicReference(value) ? [new Unresolved('dynamic reference')] : [value];
   if (!isObject(value) || !isIntrinsic(value)) return [value];
@@ -77,7 +115,6 @@ export function possibleValues(node: CfnResource, value: unknown, depth = 0): Po
   const arg = value[fn];
   switch (fn) {
     case 'Ref': {
-      if (arg === 'AWS::NoValue') return [undefined];
       const parameter = typeof arg === 'string' ? findParameter(node, arg) : undefined;
       const allowed = parameter?.allowedValues;
       if (allowed && allowed.length > 0 && allowed.every((v) => typeof v === 'string')) {
@@ -85,11 +122,6 @@ export function possibleValues(node: CfnResource, value: unknown, depth = 0): Po
       }
       return [new Unresolved(`Ref:${String(arg)}`)];
     }
-    case 'Fn::If':
-      if (Array.isArray(arg) && arg.length === 3) {
-        return [...possibleValues(node, arg[1], depth + 1), ...possibleValues(node, arg[2], depth + 1)];
-      }
-      return [new Unresolved(fn)];
     case 'Fn::Join': {
       const folded = foldJoin(arg);
       return folded === undefined ? [new Unresolved(fn)] : possibleValues(node, folded, depth + 1);
@@ -99,6 +131,7 @@ export function possibleValues(node: CfnResource, value: unknown, depth = 0): Po
       if (typeof arg === 'string' && !/\$\{(?!!)/.test(arg)) return possibleValues(node, arg.replace(/\$\{!/g, '${'), depth + 1);
       return [new Unresolved(fn)];
     default:
+      // A malformed `Fn::If` lands here too: CloudFormation would reject it.
       return [new Unresolved(fn)];
   }
 }
@@ -126,7 +159,7 @@ export function possibleAt(node: CfnResource, root: unknown, path: readonly stri
 
 /**
  * A boolean as CloudFormation takes it: `true`/`false` or the strings `"true"`/`"false"` in any
- * case. `undefined` when absent; `Unresolved` for anything else (CloudFormation would reject it).
+ * case. `undefined` when absent; `Invalid` for anything else (CloudFormation would reject it).
  */
 export function asBoolean(value: Possible): boolean | undefined | Unresolved {
   if (value === undefined || value instanceof Unresolved || typeof value === 'boolean') return value;
@@ -135,22 +168,41 @@ export function asBoolean(value: Possible): boolean | undefined | Unresolved {
     if (lower === 'true') return true;
     if (lower === 'false') return false;
   }
-  return new Unresolved('not a boolean');
+  return new Invalid('not a boolean');
 }
 
-/** A number as CloudFormation takes it: a number or a numeric string; `Unresolved` otherwise. */
+/** A number as CloudFormation takes it: a number or a numeric string; `Invalid` otherwise. */
 export function asNumber(value: Possible): number | undefined | Unresolved {
   if (value === undefined || value instanceof Unresolved) return value;
   if (typeof value === 'number') return value;
   if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
-  return new Unresolved('not a number');
+  return new Invalid('not a number');
 }
 
-/** An enumerated string, upper-cased so `enable` and `ENABLE` compare equal; `Unresolved` for non-strings. */
+/** An enumerated string, upper-cased so `enable` and `ENABLE` compare equal; `Invalid` for non-strings. */
 export function asEnum(value: Possible): string | undefined | Unresolved {
   if (value === undefined || value instanceof Unresolved) return value;
   if (typeof value === 'string') return value.trim() === '' ? undefined : value.trim().toUpperCase();
-  return new Unresolved('not a string');
+  return new Invalid('not a string');
+}
+
+/** A string; CloudFormation passes numbers and booleans on as their text. */
+export function asString(value: Possible): string | undefined | Unresolved {
+  if (value === undefined || value instanceof Unresolved || typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return new Invalid('not a string');
+}
+
+/** A configuration block (a plain object); `Invalid` for anything else. */
+export function asObject(value: Possible): { [key: string]: unknown } | undefined | Unresolved {
+  if (value === undefined || value instanceof Unresolved) return value;
+  return isObject(value) ? value : new Invalid('not an object');
+}
+
+/** A list; `Invalid` for anything else. */
+export function asList(value: Possible): readonly unknown[] | undefined | Unresolved {
+  if (value === undefined || value instanceof Unresolved) return value;
+  return Array.isArray(value) ? value : new Invalid('not a list');
 }
 
 /** Whether a value is set: present, not an empty string or object; an unresolved value counts as set. */
@@ -159,6 +211,15 @@ export function isSet(value: Possible): boolean {
   if (typeof value === 'string') return value.trim() !== '';
   if (isObject(value) && !isIntrinsic(value)) return Object.keys(value).length > 0;
   return true;
+}
+
+/**
+ * Whether the property is set whatever CloudFormation picks (see `isSet`), for settings whose
+ * presence is what counts (an ARN, a rate): a `Ref` or `Fn::GetAtt` is set whatever it resolves
+ * to, an `Fn::If` with an `AWS::NoValue` or empty branch is not.
+ */
+export function alwaysSet(node: CfnResource, value: unknown): boolean {
+  return possibleValues(node, value).every(isSet);
 }
 
 /** The finding a rule reports for a property it cannot read. */
@@ -201,4 +262,77 @@ export function judge<T>(
     }
   }
   return unresolved ? [unresolvedFinding(path)] : NagRuleCompliance.COMPLIANT;
+}
+
+/**
+ * The findings of one rule as `<Kind>::<path>`, without duplicates, in the order found. An empty
+ * list is cdk-nag's "compliant".
+ */
+export class Findings {
+  private readonly items = new Set<string>();
+
+  /** Adds `<kind>::<path>` once. */
+  public add(kind: string, path: string): void {
+    this.items.add(`${kind}::${path}`);
+  }
+
+  /** Adds the finding for a value the rule cannot judge: `Invalid::<path>` or `Unresolved::<path>`. */
+  public unreadable(value: Unresolved, path: string): void {
+    this.add(value instanceof Invalid ? 'Invalid' : 'Unresolved', path);
+  }
+
+  /** Adds every finding of `other`. */
+  public addAll(other: Findings): void {
+    other.items.forEach((f) => this.items.add(f));
+  }
+
+  /** Whether nothing was found. */
+  public get isEmpty(): boolean {
+    return this.items.size === 0;
+  }
+
+  /** The findings. */
+  public toArray(): string[] {
+    return [...this.items];
+  }
+}
+
+/**
+ * Every value the property can take (see `possibleValues`), read by `read`. The ones it cannot
+ * read go to `findings` under `path` (`Unresolved::` or `Invalid::`); the rest are returned,
+ * `undefined` standing for a branch in which the property is absent.
+ */
+export function readEach<T>(
+  node: CfnResource,
+  value: unknown,
+  read: (value: Possible) => T | undefined | Unresolved,
+  findings: Findings,
+  path: string,
+): (T | undefined)[] {
+  const readable: (T | undefined)[] = [];
+  for (const possible of possibleValues(node, value)) {
+    const v = read(possible);
+    if (v instanceof Unresolved) findings.unreadable(v, path);
+    else readable.push(v);
+  }
+  return readable;
+}
+
+/**
+ * Judges a setting in every value it can take: `verdict` names the kind of finding a value is
+ * (`Missing`, `Disabled`...), or `undefined` when it is fine; it is added to `findings` as
+ * `<kind>::<path>`, and what cannot be read as with `readEach`.
+ */
+export function judgeEach<T>(
+  node: CfnResource,
+  value: unknown,
+  read: (value: Possible) => T | undefined | Unresolved,
+  findings: Findings,
+  path: string,
+  verdict: (value: T | undefined) => string | undefined,
+): void {
+  for (const v of readEach(node, value, read, findings, path)) {
+    const kind = verdict(v);
+    if (kind !== undefined) findings.add(kind, path);
+  }
 }

@@ -59,10 +59,19 @@ describe('IoTSecurityHubTagged (INV1)', () => {
     expect(check(rule, authorizer)).toEqual(['Untagged::IoT.4']);
   });
 
-  test('Noncompliance 4: tags known only at deploy time', () => {
+  test('Noncompliance 4: tags removed by one branch of a condition', () => {
     const stack = newStack();
     const policy = new iot.CfnPolicy(stack, 'Policy', { policyDocument: {} });
     policy.addPropertyOverride('Tags', { 'Fn::If': ['Prod', [{ Key: 'owner', Value: 'ops' }], { Ref: 'AWS::NoValue' }] });
+    expect(check(rule, policy)).toEqual(['Untagged::IoT.6']);
+    policy.addPropertyOverride('Tags', [{ 'Fn::If': ['Prod', { Key: 'owner', Value: 'ops' }, { Key: 'aws:cloudformation:stack-id', Value: 'x' }] }]);
+    expect(check(rule, policy)).toEqual(['Untagged::IoT.6']);
+  });
+
+  test('Noncompliance 5: tags known only at deploy time', () => {
+    const stack = newStack();
+    const policy = new iot.CfnPolicy(stack, 'Policy', { policyDocument: {} });
+    policy.addPropertyOverride('Tags', { 'Fn::ImportValue': 'tags' });
     expect(check(rule, policy)).toEqual(['Unresolved::Tags']);
     const key = new CfnParameter(stack, 'TagKey');
     const dimension = new iot.CfnDimension(stack, 'Dimension', { type: 'TOPIC_FILTER', stringValues: ['#'], tags: [{ key: key.valueAsString, value: 'x' }] });
@@ -86,6 +95,10 @@ describe('IoTSecurityHubTagged (INV1)', () => {
       Resources: { Policy: { Type: 'AWS::IoT::Policy', Properties: { PolicyDocument: {}, Tags: [{ Key: 'cost-center', Value: '42' }] } } },
     });
     expect(checkType(rule, included, 'AWS::IoT::Policy')).toEqual([]);
+
+    const byCondition = new iot.CfnPolicy(newStack(), 'Policy', { policyDocument: {} });
+    byCondition.addPropertyOverride('Tags', { 'Fn::If': ['Prod', [{ Key: 'owner', Value: 'ops' }], [{ Key: 'team', Value: 'dev' }]] });
+    expect(check(rule, byCondition)).toEqual([]);
 
     const group = new iot.CfnThingGroup(newStack(), 'Group', {});
     expect(check(rule, group)).toEqual(NOT_APPLICABLE);
@@ -124,10 +137,19 @@ describe('IoTPracticeTagKeys (INV2)', () => {
     expect(check(rule, template)).toEqual(['MissingTag::criticality']);
   });
 
-  test('Noncompliance 4: a tag entry known only at deploy time', () => {
+  test('Noncompliance 4: a tag entry removed by one branch of a condition; an empty value among a parameter\'s allowed values', () => {
     const stack = newStack();
     const alias = new iot.CfnRoleAlias(stack, 'RoleAlias', { roleArn: ROLE, tags: [{ key: 'owner', value: 'ops' }] });
     alias.addPropertyOverride('Tags.1', { 'Fn::If': ['Prod', { Key: 'criticality', Value: 'high' }, { Ref: 'AWS::NoValue' }] });
+    expect(check(rule, alias)).toEqual(['MissingTag::criticality']);
+    const owner = new CfnParameter(stack, 'Owner', { allowedValues: ['plant-ops', ''] });
+    alias.addPropertyOverride('Tags', [{ Key: 'criticality', Value: 'high' }, { Key: 'owner', Value: owner.valueAsString }]);
+    expect(check(rule, alias)).toEqual(['EmptyTag::owner']);
+  });
+
+  test('Noncompliance 5: a tag entry known only at deploy time', () => {
+    const alias = new iot.CfnRoleAlias(newStack(), 'RoleAlias', { roleArn: ROLE, tags: [{ key: 'owner', value: 'ops' }] });
+    alias.addPropertyOverride('Tags.1', { 'Fn::ImportValue': 'criticality-tag' });
     expect(check(rule, alias)).toEqual(['Unresolved::Tags']);
   });
 
@@ -151,6 +173,10 @@ describe('IoTPracticeTagKeys (INV2)', () => {
       Resources: { Type: { Type: 'AWS::IoT::ThingType', Properties: { Tags: [{ Key: 'criticality', Value: 'medium' }, { Key: 'owner', Value: 'ops' }] } } },
     });
     expect(checkType(rule, included, 'AWS::IoT::ThingType')).toEqual([]);
+
+    const byCondition = new iot.CfnThingGroup(newStack(), 'Group', { tags: [{ key: 'owner', value: 'ops' }] });
+    byCondition.addPropertyOverride('Tags.1', { 'Fn::If': ['Prod', { Key: 'criticality', Value: 'high' }, { Key: 'criticality', Value: 'low' }] });
+    expect(check(rule, byCondition)).toEqual([]);
   });
 });
 

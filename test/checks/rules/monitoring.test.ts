@@ -79,6 +79,18 @@ describe('IoTLoggingEnabled (MON1)', () => {
     expect(check(rule, logging)).toEqual(['Unresolved::DefaultLogLevel', 'Unresolved::EventConfigurations.Connect.LogLevel']);
   });
 
+  test('Noncompliance 5: DISABLED in one branch of a condition, and among the allowed values of a parameter', () => {
+    const stack = newStack();
+    const level = new CfnParameter(stack, 'Level', { allowedValues: ['INFO', 'DISABLED'] });
+    const logging = new iot.CfnLogging(stack, 'Logging', {
+      accountId: stack.account, roleArn: ROLE, defaultLogLevel: 'ERROR',
+      eventConfigurations: [{ eventType: 'Connect', logLevel: level.valueAsString }],
+    });
+    expect(check(rule, logging)).toEqual(['Disabled::EventConfigurations.Connect']);
+    logging.addPropertyOverride('DefaultLogLevel', { 'Fn::If': ['Quiet', 'DISABLED', 'ERROR'] });
+    expect(check(rule, logging)).toEqual(['Disabled::DefaultLogLevel', 'Disabled::EventConfigurations.Connect']);
+  });
+
   test('Compliance: the alpha L2 default (ERROR), and a level per event type', () => {
     const stack = newStack();
     new iotAlpha.Logging(stack, 'Logging');
@@ -89,6 +101,11 @@ describe('IoTLoggingEnabled (MON1)', () => {
       eventConfigurations: [{ eventType: 'Connect', logLevel: 'INFO' }, { eventType: 'Publish-Out' }],
     });
     expect(checkType(rule, other, LOGGING)).toEqual([]);
+
+    const byCondition = newStack();
+    const logging = new iot.CfnLogging(byCondition, 'Logging', { accountId: '123456789012', roleArn: ROLE, defaultLogLevel: 'WARN' });
+    logging.addPropertyOverride('DefaultLogLevel', { 'Fn::If': ['Verbose', 'DEBUG', 'ERROR'] });
+    expect(check(rule, logging)).toEqual([]);
   });
 });
 
@@ -147,8 +164,19 @@ describe('IoTAuditChecksEnabled (MON2)', () => {
       auditCheckConfigurations: { ...lowerCase(allChecks()), loggingDisabledCheck: { enabled: enabled.valueAsString as unknown as boolean } },
     });
     expect(check(rule, audit)).toEqual(['Unresolved::LOGGING_DISABLED_CHECK']);
-    audit.addPropertyOverride('AuditCheckConfigurations', { 'Fn::If': ['Prod', allChecks(), allChecks(false)] });
+    audit.addPropertyOverride('AuditCheckConfigurations', { 'Fn::ImportValue': 'audit-checks' });
     expect(check(rule, audit)).toEqual(['Unresolved::AuditCheckConfigurations']);
+  });
+
+  test('Noncompliance 5: every check disabled in one branch of a condition; a flag whose parameter allows "false"', () => {
+    const stack = newStack();
+    const audit = auditConfiguration(stack);
+    audit.addPropertyOverride('AuditCheckConfigurations', { 'Fn::If': ['Prod', allChecks(), allChecks(false)] });
+    expect(check(rule, audit)).toEqual(ALL_CHECK_NAMES.map((n) => `Disabled::${n}`).sort());
+
+    const enabled = new CfnParameter(stack, 'Enabled', { allowedValues: ['true', 'false'] });
+    audit.addPropertyOverride('AuditCheckConfigurations', { ...allChecks(), LoggingDisabledCheck: { Enabled: enabled.valueAsString } });
+    expect(check(rule, audit)).toEqual(['Disabled::LOGGING_DISABLED_CHECK']);
   });
 
   test('Compliance: the alpha AccountAuditConfiguration default enables all 17 checks', () => {
@@ -159,6 +187,10 @@ describe('IoTAuditChecksEnabled (MON2)', () => {
     const other = newStack();
     auditConfiguration(other).addPropertyOverride('AuditCheckConfigurations', allChecks('TRUE'));
     expect(checkType(rule, other, AUDIT)).toEqual([]);
+
+    const byCondition = newStack();
+    auditConfiguration(byCondition).addPropertyOverride('AuditCheckConfigurations', { 'Fn::If': ['Prod', allChecks(), allChecks('true')] });
+    expect(checkType(rule, byCondition, AUDIT)).toEqual([]);
   });
 });
 
@@ -206,10 +238,24 @@ describe('IoTAuditNotificationTarget (MON3)', () => {
   test('Noncompliance 4: the target and its flag known only at deploy time', () => {
     const stack = newStack();
     const audit = auditConfiguration(stack);
-    audit.addPropertyOverride('AuditNotificationTargetConfigurations', { 'Fn::If': ['Prod', { Sns: { Enabled: true } }, { Ref: 'AWS::NoValue' }] });
+    audit.addPropertyOverride('AuditNotificationTargetConfigurations', { 'Fn::ImportValue': 'audit-targets' });
     expect(check(rule, audit)).toEqual(['Unresolved::AuditNotificationTargetConfigurations']);
     audit.addPropertyOverride('AuditNotificationTargetConfigurations', { Sns: { Enabled: { Ref: 'NotifyParameter' }, TargetArn: TOPIC, RoleArn: ROLE } });
     expect(check(rule, audit)).toEqual(['Unresolved::AuditNotificationTargetConfigurations.Sns.Enabled']);
+  });
+
+  test('Noncompliance 5: a condition whose branches lack the topic and role or the whole target; a flag whose parameter allows "false"', () => {
+    const stack = newStack();
+    const audit = auditConfiguration(stack);
+    audit.addPropertyOverride('AuditNotificationTargetConfigurations', { 'Fn::If': ['Prod', { Sns: { Enabled: true } }, { Ref: 'AWS::NoValue' }] });
+    expect(check(rule, audit)).toEqual([
+      'Missing::AuditNotificationTargetConfigurations.Sns',
+      'Missing::AuditNotificationTargetConfigurations.Sns.RoleArn',
+      'Missing::AuditNotificationTargetConfigurations.Sns.TargetArn',
+    ]);
+    const notify = new CfnParameter(stack, 'Notify', { allowedValues: ['true', 'false'] });
+    audit.addPropertyOverride('AuditNotificationTargetConfigurations', { Sns: { Enabled: notify.valueAsString, TargetArn: TOPIC, RoleArn: ROLE } });
+    expect(check(rule, audit)).toEqual(['Disabled::AuditNotificationTargetConfigurations.Sns']);
   });
 
   test('Compliance: the alpha L2 with a target topic, and an L1 whose topic is a parameter', () => {
@@ -220,6 +266,12 @@ describe('IoTAuditNotificationTarget (MON3)', () => {
     const topic = new CfnParameter(other, 'Topic');
     auditConfiguration(other, { auditNotificationTargetConfigurations: { sns: { enabled: true, targetArn: topic.valueAsString, roleArn: ROLE } } });
     expect(checkType(rule, other, AUDIT)).toEqual([]);
+
+    const byCondition = auditConfiguration(newStack());
+    byCondition.addPropertyOverride('AuditNotificationTargetConfigurations.Sns', {
+      'Fn::If': ['Prod', { Enabled: true, TargetArn: TOPIC, RoleArn: ROLE }, { Enabled: 'true', TargetArn: `${TOPIC}-dev`, RoleArn: ROLE }],
+    });
+    expect(check(rule, byCondition)).toEqual([]);
   });
 });
 
@@ -248,12 +300,20 @@ describe('IoTSecurityProfileAlertTargets (MON4)', () => {
     expect(check(rule, profile)).toEqual(['Missing::AlertTargets.SNS.RoleArn']);
   });
 
-  test('Noncompliance 4: targets known only at deploy time', () => {
+  test('Noncompliance 4: the targets, or the only target, removed by one branch of a condition', () => {
     const stack = newStack();
     const profile = new iot.CfnSecurityProfile(stack, 'Profile', { behaviors });
     profile.addPropertyOverride('AlertTargets', { 'Fn::If': ['Prod', { SNS: { AlertTargetArn: TOPIC, RoleArn: ROLE } }, { Ref: 'AWS::NoValue' }] });
-    expect(check(rule, profile)).toEqual(['Unresolved::AlertTargets']);
+    expect(check(rule, profile)).toEqual(['Missing::AlertTargets']);
     profile.addPropertyOverride('AlertTargets', { SNS: { 'Fn::If': ['Prod', { AlertTargetArn: TOPIC, RoleArn: ROLE }, { Ref: 'AWS::NoValue' }] } });
+    expect(check(rule, profile)).toEqual(['Missing::AlertTargets.SNS']);
+  });
+
+  test('Noncompliance 5: targets known only at deploy time', () => {
+    const profile = new iot.CfnSecurityProfile(newStack(), 'Profile', { behaviors });
+    profile.addPropertyOverride('AlertTargets', { 'Fn::ImportValue': 'alert-targets' });
+    expect(check(rule, profile)).toEqual(['Unresolved::AlertTargets']);
+    profile.addPropertyOverride('AlertTargets', { SNS: { 'Fn::ImportValue': 'sns-target' } });
     expect(check(rule, profile)).toEqual(['Unresolved::AlertTargets.SNS']);
   });
 
@@ -265,6 +325,10 @@ describe('IoTSecurityProfileAlertTargets (MON4)', () => {
     const included = newStack();
     includeResources(included, { Profile: { Type: PROFILE, Properties: { AlertTargets: { SNS: { AlertTargetArn: TOPIC, RoleArn: ROLE } } } } });
     expect(checkType(rule, included, PROFILE)).toEqual([]);
+
+    const byCondition = new iot.CfnSecurityProfile(newStack(), 'Profile', { behaviors });
+    byCondition.addPropertyOverride('AlertTargets.SNS', { 'Fn::If': ['Prod', { AlertTargetArn: TOPIC, RoleArn: ROLE }, { AlertTargetArn: `${TOPIC}-dev`, RoleArn: ROLE }] });
+    expect(check(rule, byCondition)).toEqual([]);
   });
 
   test('the explanation records that Detect is closed to new customers', () => {
@@ -316,6 +380,16 @@ describe('IoTScheduledAuditFrequency (MON5)', () => {
     expect(check(rule, audit)).toEqual(['Unresolved::Frequency', 'Unresolved::TargetCheckNames']);
   });
 
+  test('Noncompliance 5: MONTHLY in one branch of a condition, and BIWEEKLY among the allowed values of a parameter', () => {
+    const stack = newStack();
+    const audit = new iot.CfnScheduledAudit(stack, 'Audit', { frequency: 'DAILY', targetCheckNames: ['LOGGING_DISABLED_CHECK'] });
+    audit.addPropertyOverride('Frequency', { 'Fn::If': ['Prod', 'DAILY', 'MONTHLY'] });
+    expect(check(rule, audit)).toEqual(['Infrequent::Frequency']);
+    const frequency = new CfnParameter(stack, 'Frequency', { allowedValues: ['DAILY', 'BIWEEKLY'] });
+    audit.addPropertyOverride('Frequency', frequency.valueAsString);
+    expect(check(rule, audit)).toEqual(['Infrequent::Frequency']);
+  });
+
   test('Compliance: daily and weekly alpha ScheduledAudits, and an included weekly one in lower case', () => {
     for (const frequency of [iotAlpha.Frequency.DAILY, iotAlpha.Frequency.WEEKLY]) {
       const stack = newStack();
@@ -325,6 +399,13 @@ describe('IoTScheduledAuditFrequency (MON5)', () => {
     const included = newStack();
     includeResources(included, { Audit: { Type: SCHEDULED, Properties: { Frequency: 'weekly', DayOfWeek: 'SUN', TargetCheckNames: ['LOGGING_DISABLED_CHECK'] } } });
     expect(checkType(rule, included, SCHEDULED)).toEqual([]);
+
+    const stack = newStack();
+    const frequency = new CfnParameter(stack, 'Frequency', { allowedValues: ['DAILY', 'WEEKLY'] });
+    const audit = new iot.CfnScheduledAudit(stack, 'Audit', { frequency: frequency.valueAsString, targetCheckNames: ['LOGGING_DISABLED_CHECK'] });
+    expect(check(rule, audit)).toEqual([]);
+    audit.addPropertyOverride('Frequency', { 'Fn::If': ['Prod', 'DAILY', 'WEEKLY'] });
+    expect(check(rule, audit)).toEqual([]);
   });
 });
 
@@ -343,12 +424,18 @@ describe('IoTResourceLoggingEnabled (MON6)', () => {
     expect(checkType(rule, stack, RESOURCE_LOGGING)).toEqual(['Disabled::LogLevel']);
   });
 
-  test('Noncompliance 3: an override, and a level known only at deploy time', () => {
+  test('Noncompliance 3: an override, DISABLED in one branch of a condition or among a parameter\'s allowed values, a level known only at deploy time', () => {
     const stack = newStack();
     const logging = new iot.CfnResourceSpecificLogging(stack, 'Group', { targetType: 'THING_GROUP', targetName: 'fleet', logLevel: 'INFO' });
     logging.addPropertyOverride('LogLevel', 'DISABLED');
     expect(check(rule, logging)).toEqual(['Disabled::LogLevel']);
     logging.addPropertyOverride('LogLevel', { 'Fn::If': ['Quiet', 'DISABLED', 'INFO'] });
+    expect(check(rule, logging)).toEqual(['Disabled::LogLevel']);
+    const allowed = new CfnParameter(stack, 'AllowedLevel', { allowedValues: ['INFO', 'DISABLED'] });
+    logging.addPropertyOverride('LogLevel', allowed.valueAsString);
+    expect(check(rule, logging)).toEqual(['Disabled::LogLevel']);
+    const free = new CfnParameter(stack, 'FreeLevel');
+    logging.addPropertyOverride('LogLevel', free.valueAsString);
     expect(check(rule, logging)).toEqual(['Unresolved::LogLevel']);
   });
 
@@ -356,6 +443,12 @@ describe('IoTResourceLoggingEnabled (MON6)', () => {
     const stack = newStack();
     new iot.CfnResourceSpecificLogging(stack, 'Group', { targetType: 'THING_GROUP', targetName: 'canary', logLevel: 'DEBUG' });
     expect(checkType(rule, stack, RESOURCE_LOGGING)).toEqual([]);
+  });
+
+  test('Compliance: a level chosen by a condition whose branches both log', () => {
+    const logging = new iot.CfnResourceSpecificLogging(newStack(), 'Group', { targetType: 'THING_GROUP', targetName: 'canary', logLevel: 'DEBUG' });
+    logging.addPropertyOverride('LogLevel', { 'Fn::If': ['Quiet', 'WARN', 'DEBUG'] });
+    expect(check(rule, logging)).toEqual([]);
   });
 });
 

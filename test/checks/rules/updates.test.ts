@@ -56,6 +56,13 @@ function signedFile(): iot.CfnOTAUpdate.OTAUpdateFileProperty {
   };
 }
 
+/** `signedFile()` as CloudFormation writes it, for overrides and included templates. */
+const SIGNED_FILE = {
+  FileName: 'firmware.bin',
+  FileLocation: { S3Location: { Bucket: 'firmware', Key: 'firmware.bin', Version: '1' } },
+  CodeSigning: { StartSigningJobParameter: { SigningProfileName: 'fleet_firmware', Destination: { S3Destination: { Bucket: 'signed-firmware' } } } },
+};
+
 function otaUpdate(stack: Stack, props: Partial<iot.CfnOTAUpdateProps> = {}): iot.CfnOTAUpdate {
   return new iot.CfnOTAUpdate(stack, 'Ota', {
     otaUpdateId: 'firmware-1-2-0',
@@ -128,7 +135,7 @@ describe('IoTJobAbortConfigured (UPD1)', () => {
     expect(check(rule, job)).toEqual(['Missing::AbortConfig']);
   });
 
-  test('Noncompliance 7: abort settings behind a condition, a parameter and a threshold CloudFormation rejects', () => {
+  test('Noncompliance 7: abort settings behind a condition with an AWS::NoValue branch, a parameter and a threshold CloudFormation rejects', () => {
     const stack = newStack();
     includeResources(stack, {
       ByCondition: {
@@ -149,12 +156,46 @@ describe('IoTJobAbortConfigured (UPD1)', () => {
     });
     const include = stack.node.findChild('Included');
     const byLogicalId = (id: string) => include.node.findChild(id) as CfnResource;
-    expect(check(rule, byLogicalId('ByCondition'))).toEqual(['Unresolved::AbortConfig']);
+    // The branch without abort settings deploys a job that never aborts.
+    expect(check(rule, byLogicalId('ByCondition'))).toEqual(['Missing::AbortConfig']);
     expect(check(rule, byLogicalId('ByParameter'))).toEqual(['Unresolved::AbortConfig.CriteriaList.0.ThresholdPercentage']);
 
     const invalid = safeJob(newStack());
     invalid.addPropertyOverride('AbortConfig.CriteriaList.0.ThresholdPercentage', 'ten');
     expect(check(rule, invalid)).toEqual(['Invalid::AbortConfig.CriteriaList.0.ThresholdPercentage']);
+  });
+
+  test('Noncompliance 7b: one bad branch of an Fn::If, and a parameter whose allowed values include a threshold above 50 %', () => {
+    const stack = newStack();
+    includeResources(stack, {
+      BadBranch: {
+        Type: JOB, Properties: {
+          JobId: 'a', Targets: ['t'], Document: '{}',
+          AbortConfig: {
+            CriteriaList: [{
+              'Fn::If': ['Prod', ABORT.CriteriaList[0], { Action: 'CANCEL', FailureType: 'REJECTED', MinNumberOfExecutedThings: 1, ThresholdPercentage: 5 }],
+            }],
+          },
+        },
+      },
+      ByAllowedValues: {
+        Type: JOB, Properties: {
+          JobId: 'b', Targets: ['t'], Document: '{}',
+          AbortConfig: { CriteriaList: [{ Action: 'CANCEL', FailureType: 'FAILED', MinNumberOfExecutedThings: 1, ThresholdPercentage: { Ref: 'Threshold' } }] },
+        },
+      },
+    }, {
+      Parameters: { Stage: { Type: 'String' }, Threshold: { Type: 'Number', AllowedValues: ['5', '75'] } },
+      Conditions: { Prod: { 'Fn::Equals': [{ Ref: 'Stage' }, 'prod'] } },
+    });
+    const include = stack.node.findChild('Included');
+    const byLogicalId = (id: string) => include.node.findChild(id) as CfnResource;
+    expect(check(rule, byLogicalId('BadBranch'))).toEqual(['NoFailureCriterion::AbortConfig.CriteriaList']);
+    expect(check(rule, byLogicalId('ByAllowedValues'))).toEqual(['ThresholdAbove50::AbortConfig.CriteriaList.0.ThresholdPercentage']);
+
+    const removable = safeJob(newStack());
+    removable.addPropertyOverride('AbortConfig.CriteriaList.0', { 'Fn::If': ['Prod', ABORT.CriteriaList[0], { Ref: 'AWS::NoValue' }] });
+    expect(check(rule, removable)).toEqual(['Missing::AbortConfig.CriteriaList']);
   });
 
   test('Noncompliance 8: a job made from a template that has no abort configuration, or from a template the rule cannot read', () => {
@@ -191,6 +232,19 @@ describe('IoTJobAbortConfigured (UPD1)', () => {
     });
     expect(checkType(rule, included, OTA)).toEqual([]);
   });
+
+  test('Compliance: an Fn::If whose branches both abort on failures, and a parameter whose allowed values are all at most 50 %', () => {
+    const stack = newStack();
+    const strict = { CriteriaList: [{ Action: 'CANCEL', FailureType: 'ALL', MinNumberOfExecutedThings: 1, ThresholdPercentage: 1 }] };
+    const byCondition = safeJob(stack, 'ByCondition');
+    byCondition.addPropertyOverride('AbortConfig', { 'Fn::If': ['Prod', strict, ABORT] });
+    expect(check(rule, byCondition)).toEqual([]);
+
+    const threshold = new CfnParameter(stack, 'Threshold', { type: 'Number', allowedValues: ['1', '5', '50'] });
+    const byParameter = safeJob(stack, 'ByParameter');
+    byParameter.addPropertyOverride('AbortConfig.CriteriaList.0.ThresholdPercentage', threshold.valueAsNumber);
+    expect(check(rule, byParameter)).toEqual([]);
+  });
 });
 
 describe('IoTJobStagedRollout (UPD2)', () => {
@@ -222,15 +276,23 @@ describe('IoTJobStagedRollout (UPD2)', () => {
     expect(checkType(rule, stack, OTA)).toEqual(['Missing::AwsJobExecutionsRolloutConfig']);
   });
 
-  test('Noncompliance 5: the only rate behind a condition; the whole block behind a condition by override', () => {
+  test('Noncompliance 5: the only rate, or the whole block, removed by one branch of a condition', () => {
     const job = new iot.CfnJob(newStack(), 'Job', { jobId: 'j', targets: ['t'], jobExecutionsRolloutConfig: { maximumPerMinute: 10 } });
     job.addPropertyOverride('JobExecutionsRolloutConfig.MaximumPerMinute', { 'Fn::If': ['Prod', 10, { Ref: 'AWS::NoValue' }] });
-    expect(check(rule, job)).toEqual(['Unresolved::JobExecutionsRolloutConfig.MaximumPerMinute']);
+    expect(check(rule, job)).toEqual(['Missing::JobExecutionsRolloutConfig']);
 
     const other = safeJob(newStack());
     other.addPropertyDeletionOverride('JobExecutionsRolloutConfig');
     other.addPropertyOverride('JobExecutionsRolloutConfig', { 'Fn::If': ['Prod', ROLLOUT, { Ref: 'AWS::NoValue' }] });
-    expect(check(rule, other)).toEqual(['Unresolved::JobExecutionsRolloutConfig']);
+    expect(check(rule, other)).toEqual(['Missing::JobExecutionsRolloutConfig']);
+  });
+
+  test('Noncompliance 6: a rollout block known only at deploy time, and one CloudFormation rejects', () => {
+    const job = safeJob(newStack());
+    job.addPropertyOverride('JobExecutionsRolloutConfig', { 'Fn::ImportValue': 'rollout' });
+    expect(check(rule, job)).toEqual(['Unresolved::JobExecutionsRolloutConfig']);
+    job.addPropertyOverride('JobExecutionsRolloutConfig', 'fast');
+    expect(check(rule, job)).toEqual(['Invalid::JobExecutionsRolloutConfig']);
   });
 
   test('Compliance: exponential job rate, constant rate from a parameter, template key ExponentialRolloutRate, inherited rate, OTA', () => {
@@ -251,6 +313,10 @@ describe('IoTJobStagedRollout (UPD2)', () => {
     const ota = newStack();
     otaUpdate(ota, { awsJobExecutionsRolloutConfig: { maximumPerMinute: 10 } });
     expect(checkType(rule, ota, OTA)).toEqual([]);
+
+    const byCondition = safeJob(newStack());
+    byCondition.addPropertyOverride('JobExecutionsRolloutConfig', { 'Fn::If': ['Prod', ROLLOUT, { MaximumPerMinute: 500 }] });
+    expect(check(rule, byCondition)).toEqual([]);
   });
 });
 
@@ -274,12 +340,21 @@ describe('IoTJobTimeoutConfigured (UPD3)', () => {
     expect(checkType(rule, stack, JOB_TEMPLATE)).toEqual(['Invalid::TimeoutConfig.InProgressTimeoutInMinutes']);
   });
 
-  test('Noncompliance 3: an OTA update without AwsJobTimeoutConfig; a timeout behind a condition', () => {
+  test('Noncompliance 3: an OTA update without AwsJobTimeoutConfig; a timeout that one branch of a condition removes', () => {
     const stack = newStack();
     const ota = otaUpdate(stack);
     expect(check(rule, ota)).toEqual(['Missing::AwsJobTimeoutConfig']);
     ota.addPropertyOverride('AwsJobTimeoutConfig.InProgressTimeoutInMinutes', { 'Fn::If': ['Prod', 30, { Ref: 'AWS::NoValue' }] });
-    expect(check(rule, ota)).toEqual(['Unresolved::AwsJobTimeoutConfig.InProgressTimeoutInMinutes']);
+    expect(check(rule, ota)).toEqual(['Missing::AwsJobTimeoutConfig.InProgressTimeoutInMinutes']);
+  });
+
+  test('Noncompliance 4: a parameter whose allowed values include a timeout beyond 7 days; a timeout block known only at deploy time', () => {
+    const stack = newStack();
+    const minutes = new CfnParameter(stack, 'Minutes', { type: 'Number', allowedValues: ['60', '20000'] });
+    const job = new iot.CfnJob(stack, 'Job', { jobId: 'p', targets: ['t'], timeoutConfig: { inProgressTimeoutInMinutes: minutes.valueAsNumber } });
+    expect(check(rule, job)).toEqual(['Invalid::TimeoutConfig.InProgressTimeoutInMinutes']);
+    job.addPropertyOverride('TimeoutConfig', { 'Fn::ImportValue': 'timeout' });
+    expect(check(rule, job)).toEqual(['Unresolved::TimeoutConfig']);
   });
 
   test('Compliance: typed job, a string timeout by override, a parameter, an inherited timeout', () => {
@@ -296,6 +371,22 @@ describe('IoTJobTimeoutConfigured (UPD3)', () => {
     const template = jobTemplate(stack, { timeoutConfig: TIMEOUT });
     const fromTemplate = new iot.CfnJob(stack, 'FromTemplate', { jobId: 'k', targets: ['t'], jobTemplateArn: template.attrArn });
     expect(check(rule, fromTemplate)).toEqual([]);
+
+    const byCondition = safeJob(stack, 'ByCondition');
+    byCondition.addPropertyOverride('TimeoutConfig.InProgressTimeoutInMinutes', { 'Fn::If': ['Prod', 30, 120] });
+    expect(check(rule, byCondition)).toEqual([]);
+  });
+
+  test('a job whose own timeout one branch removes inherits the template\'s in that branch', () => {
+    const stack = newStack();
+    const template = jobTemplate(stack, { timeoutConfig: TIMEOUT });
+    const job = new iot.CfnJob(stack, 'Job', { jobId: 'k', targets: ['t'], jobTemplateArn: template.attrArn });
+    job.addPropertyOverride('TimeoutConfig', { 'Fn::If': ['Prod', { InProgressTimeoutInMinutes: 30 }, { Ref: 'AWS::NoValue' }] });
+    expect(check(rule, job)).toEqual([]);
+    const bare = jobTemplate(newStack(), {});
+    const fromBare = new iot.CfnJob(bare.stack, 'Job', { jobId: 'k', targets: ['t'], jobTemplateArn: bare.attrArn });
+    fromBare.addPropertyOverride('TimeoutConfig', { 'Fn::If': ['Prod', { InProgressTimeoutInMinutes: 30 }, { Ref: 'AWS::NoValue' }] });
+    expect(check(rule, fromBare)).toEqual(['Missing::TimeoutConfig']);
   });
 });
 
@@ -331,14 +422,26 @@ describe('IoTOtaUpdateFilesSigned (UPD4)', () => {
     expect(check(rule, ota)).toEqual(['Unsigned::Files.0']);
   });
 
-  test('Noncompliance 4: files, a file and a signing block known only at deploy time', () => {
+  test('Noncompliance 4: the files, a file or its signing unsigned in one branch of a condition', () => {
     const stack = newStack();
     const ota = otaUpdate(stack);
-    ota.addPropertyOverride('Files', { 'Fn::If': ['Prod', [signedFile()], []] });
-    expect(check(rule, ota)).toEqual(['Unresolved::Files']);
-    ota.addPropertyOverride('Files', [{ 'Fn::If': ['Prod', { FileName: 'a' }, { Ref: 'AWS::NoValue' }] }]);
-    expect(check(rule, ota)).toEqual(['Unresolved::Files.0']);
+    ota.addPropertyOverride('Files', { 'Fn::If': ['Prod', [SIGNED_FILE], [{ FileName: 'debug.bin' }]] });
+    expect(check(rule, ota)).toEqual(['Unsigned::Files.0']);
+    ota.addPropertyOverride('Files', [{ 'Fn::If': ['Prod', SIGNED_FILE, { FileName: 'a' }] }]);
+    expect(check(rule, ota)).toEqual(['Unsigned::Files.0']);
     ota.addPropertyOverride('Files', [{ FileName: 'a', CodeSigning: { AwsSignerJobId: { 'Fn::If': ['Prod', 'job', { Ref: 'AWS::NoValue' }] } } }]);
+    expect(check(rule, ota)).toEqual(['Unsigned::Files.0']);
+  });
+
+  test('Noncompliance 5: files, a file and a signing block known only at deploy time', () => {
+    const ota = otaUpdate(newStack());
+    ota.addPropertyOverride('Files', { 'Fn::ImportValue': 'files' });
+    expect(check(rule, ota)).toEqual(['Unresolved::Files']);
+    ota.addPropertyOverride('Files', [{ 'Fn::ImportValue': 'file' }]);
+    expect(check(rule, ota)).toEqual(['Unresolved::Files.0']);
+    ota.addPropertyOverride('Files', [{ FileName: 'a', CodeSigning: { 'Fn::ImportValue': 'signing' } }]);
+    expect(check(rule, ota)).toEqual(['Unresolved::Files.0.CodeSigning']);
+    ota.addPropertyOverride('Files', [{ FileName: 'a', CodeSigning: { StartSigningJobParameter: { 'Fn::ImportValue': 'signing' } } }]);
     expect(check(rule, ota)).toEqual(['Unresolved::Files.0.CodeSigning']);
   });
 
@@ -363,6 +466,10 @@ describe('IoTOtaUpdateFilesSigned (UPD4)', () => {
     });
     expect(checkType(rule, stack, OTA)).toEqual([]);
     expect(check(rule, safeJob(newStack()))).toEqual(NOT_APPLICABLE);
+
+    const byCondition = otaUpdate(newStack());
+    byCondition.addPropertyOverride('Files', { 'Fn::If': ['Prod', [SIGNED_FILE], [{ FileName: 'b', CodeSigning: { AwsSignerJobId: 'job' } }]] });
+    expect(check(rule, byCondition)).toEqual([]);
   });
 });
 

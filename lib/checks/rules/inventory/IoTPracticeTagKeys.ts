@@ -2,8 +2,9 @@ import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
 import { ASSET_TAG_KEYS } from '../../../core/asset-tags';
 import { Practice } from '../../../core/practice';
+import { resolvedProperties } from '../../private/cfn';
+import { Findings, neverThrow } from '../../private/cfn-values';
 import { defineRule } from '../../rule-definition';
-import { Findings, UNREADABLE_PROPERTIES, readProperties } from '../updates/private/template-values';
 import { readTags } from './private/tags';
 
 /**
@@ -50,7 +51,8 @@ export const TAGGABLE_IOT_TYPES: readonly string[] = [
  *
  * Findings: `MissingTag::<key>`, `EmptyTag::<key>` (the key with an empty value), and
  * `Unresolved::Tags` when a key is not there literally but some tags are known only at deploy
- * time. A value given by a parameter or an intrinsic counts.
+ * time. A value given by a parameter or an intrinsic counts. Every branch of an `Fn::If` is
+ * judged: a tag that a branch removes is missing.
  */
 export const IoTPracticeTagKeys = defineRule(
   {
@@ -67,18 +69,18 @@ export const IoTPracticeTagKeys = defineRule(
     fix: "Add the tags `criticality` and `owner` with values: AssetTags.apply(scope, { criticality, owner }) tags every resource under a scope.",
     resourceTypes: TAGGABLE_IOT_TYPES,
   },
-  (node: CfnResource): NagRuleResult => {
-    const props = readProperties(node);
-    if (!props) return [...UNREADABLE_PROPERTIES];
+  neverThrow((node: CfnResource): NagRuleResult => {
     const findings = new Findings();
-    const tags = readTags(props.Tags);
-    for (const key of PRACTICE_TAG_KEYS) {
-      if (tags.known.has(key)) {
-        if (tags.known.get(key)?.trim() === '') findings.add('EmptyTag', key);
-      } else {
-        findings.add(tags.someUnresolved ? 'Unresolved' : 'MissingTag', tags.someUnresolved ? 'Tags' : key);
+    for (const tags of readTags(node, resolvedProperties(node).Tags)) {
+      for (const key of PRACTICE_TAG_KEYS) {
+        const tag = tags.known.get(key);
+        if (tag) {
+          if (!tag.valueSet) findings.add('EmptyTag', key);
+        } else {
+          findings.add(tags.someUnresolved ? 'Unresolved' : 'MissingTag', tags.someUnresolved ? 'Tags' : key);
+        }
       }
     }
     return findings.toArray();
-  },
+  }),
 );

@@ -1,8 +1,9 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
+import { resolvedProperties } from '../../private/cfn';
+import { Findings, neverThrow } from '../../private/cfn-values';
 import { defineRule } from '../../rule-definition';
-import { Findings, UNREADABLE_PROPERTIES, readProperties } from '../updates/private/template-values';
 import { isSystemTag, readTags } from './private/tags';
 
 /** The AWS Security Hub CSPM tagging controls for AWS IoT, by the resource type each evaluates. */
@@ -22,7 +23,7 @@ export const SECURITY_HUB_IOT_TAGGING_CONTROLS: { readonly [type: string]: strin
  *
  * Findings: `Untagged::IoT.<n>` naming the control that will fail (no tags, an empty list, or only
  * `aws:` tags), and `Unresolved::Tags` when no literal tag is there but some tags are known only
- * at deploy time.
+ * at deploy time. Every branch of an `Fn::If` is judged: a branch without tags is untagged.
  */
 export const IoTSecurityHubTagged = defineRule(
   {
@@ -40,15 +41,14 @@ export const IoTSecurityHubTagged = defineRule(
     fix: 'Tag the resource, at least with the practice 2 keys `criticality` and `owner` (Tags.of(scope).add(...) tags every resource under a scope).',
     resourceTypes: Object.keys(SECURITY_HUB_IOT_TAGGING_CONTROLS),
   },
-  (node: CfnResource): NagRuleResult => {
-    const props = readProperties(node);
-    if (!props) return [...UNREADABLE_PROPERTIES];
+  neverThrow((node: CfnResource): NagRuleResult => {
     const control = SECURITY_HUB_IOT_TAGGING_CONTROLS[node.cfnResourceType];
     if (!control) return NagRuleCompliance.NOT_APPLICABLE;
     const findings = new Findings();
-    const tags = readTags(props.Tags);
-    if ([...tags.known.keys()].some((key) => !isSystemTag(key))) return findings.toArray();
-    findings.add(tags.someUnresolved ? 'Unresolved' : 'Untagged', tags.someUnresolved ? 'Tags' : control);
+    for (const tags of readTags(node, resolvedProperties(node).Tags)) {
+      if ([...tags.known.keys()].some((key) => !isSystemTag(key))) continue;
+      findings.add(tags.someUnresolved ? 'Unresolved' : 'Untagged', tags.someUnresolved ? 'Tags' : control);
+    }
     return findings.toArray();
-  },
+  }),
 );

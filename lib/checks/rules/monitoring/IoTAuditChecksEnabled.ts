@@ -1,8 +1,9 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
+import { resolvedProperties } from '../../private/cfn';
+import { asBoolean, asObject, Findings, neverThrow, readEach } from '../../private/cfn-values';
 import { defineRule } from '../../rule-definition';
-import { Findings, UNREADABLE_PROPERTIES, readBoolean, readObject, readProperties } from '../updates/private/template-values';
 
 /**
  * Every Device Defender audit check, by its key in `AuditCheckConfigurations` and its API name.
@@ -39,6 +40,7 @@ export const AUDIT_CHECKS: ReadonlyArray<readonly [key: string, name: string]> =
  * absent check, an absent flag and `false` are all `Disabled::<CHECK_NAME>`. A flag or block
  * known only at deploy time is `Unresolved::<CHECK_NAME>`; the whole map so is
  * `Unresolved::AuditCheckConfigurations`; a flag CloudFormation would reject is `Invalid::<CHECK_NAME>`.
+ * Every branch of an `Fn::If` and every allowed value of a parameter is judged.
  */
 export const IoTAuditChecksEnabled = defineRule(
   {
@@ -55,34 +57,17 @@ export const IoTAuditChecksEnabled = defineRule(
     fix: 'Set Enabled: true for every check in AuditCheckConfigurations (the @aws-cdk/aws-iot-alpha AccountAuditConfiguration does so by default); acknowledge a check per finding, with a reason, only when its subject cannot exist in the account.',
     resourceTypes: ['AWS::IoT::AccountAuditConfiguration'],
   },
-  (node: CfnResource): NagRuleResult => {
-    const props = readProperties(node);
-    if (!props) return [...UNREADABLE_PROPERTIES];
+  neverThrow((node: CfnResource): NagRuleResult => {
     const findings = new Findings();
-    const configs = readObject(props.AuditCheckConfigurations);
-    if (configs.kind === 'unresolved' || configs.kind === 'invalid') {
-      findings.unjudged(configs, 'AuditCheckConfigurations');
-      return findings.toArray();
-    }
-    for (const [key, name] of AUDIT_CHECKS) {
-      const check = configs.kind === 'value' ? readObject(configs.value[key]) : readObject(undefined);
-      if (check.kind === 'absent') {
-        findings.add('Disabled', name);
-        continue;
-      }
-      if (check.kind !== 'value') {
-        findings.unjudged(check, name);
-        continue;
-      }
-      const enabled = readBoolean(check.value.Enabled);
-      if (enabled.kind === 'value') {
-        if (!enabled.value) findings.add('Disabled', name);
-      } else if (enabled.kind === 'absent') {
-        findings.add('Disabled', name);
-      } else {
-        findings.unjudged(enabled, name);
+    for (const configs of readEach(node, resolvedProperties(node).AuditCheckConfigurations, asObject, findings, 'AuditCheckConfigurations')) {
+      for (const [key, name] of AUDIT_CHECKS) {
+        for (const check of readEach(node, configs?.[key], asObject, findings, name)) {
+          for (const enabled of readEach(node, check?.Enabled, asBoolean, findings, name)) {
+            if (enabled !== true) findings.add('Disabled', name);
+          }
+        }
       }
     }
     return findings.toArray();
-  },
+  }),
 );

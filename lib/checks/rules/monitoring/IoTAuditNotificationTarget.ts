@@ -1,8 +1,9 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
+import { resolvedProperties } from '../../private/cfn';
+import { alwaysSet, asBoolean, asObject, Findings, neverThrow, readEach } from '../../private/cfn-values';
 import { defineRule } from '../../rule-definition';
-import { Findings, UNREADABLE_PROPERTIES, readBoolean, readObject, readPresence, readProperties } from '../updates/private/template-values';
 
 const TARGETS = 'AuditNotificationTargetConfigurations';
 const SNS = `${TARGETS}.Sns`;
@@ -15,7 +16,8 @@ const SNS = `${TARGETS}.Sns`;
  * `Disabled::AuditNotificationTargetConfigurations.Sns` (`Enabled` false or left out: the API
  * takes a missing flag as false), `Missing::AuditNotificationTargetConfigurations.Sns.TargetArn` or `.RoleArn`, and
  * `Unresolved::<path>` for a block or flag known only at deploy time. A topic or role given by a
- * `Ref`, `Fn::GetAtt` or parameter counts as present.
+ * `Ref`, `Fn::GetAtt` or parameter counts as present. Every branch of an `Fn::If` and every
+ * allowed value of a parameter is judged.
  */
 export const IoTAuditNotificationTarget = defineRule(
   {
@@ -31,34 +33,22 @@ export const IoTAuditNotificationTarget = defineRule(
     fix: 'Set AuditNotificationTargetConfigurations.Sns with Enabled: true, TargetArn (an SNS topic) and RoleArn (a role that may publish to it); with the alpha AccountAuditConfiguration pass targetTopic.',
     resourceTypes: ['AWS::IoT::AccountAuditConfiguration'],
   },
-  (node: CfnResource): NagRuleResult => {
-    const props = readProperties(node);
-    if (!props) return [...UNREADABLE_PROPERTIES];
+  neverThrow((node: CfnResource): NagRuleResult => {
     const findings = new Findings();
-    const targets = readObject(props[TARGETS]);
-    if (targets.kind === 'absent') {
-      findings.add('Missing', SNS);
-      return findings.toArray();
-    }
-    if (targets.kind !== 'value') {
-      findings.unjudged(targets, TARGETS);
-      return findings.toArray();
-    }
-    const sns = readObject(targets.value.Sns);
-    if (sns.kind !== 'value') {
-      findings.unjudged(sns, SNS);
-      return findings.toArray();
-    }
-    const enabled = readBoolean(sns.value.Enabled);
-    if (enabled.kind === 'absent' || (enabled.kind === 'value' && !enabled.value)) {
-      findings.add('Disabled', SNS);
-    } else if (enabled.kind !== 'value') {
-      findings.unjudged(enabled, `${SNS}.Enabled`);
-    }
-    for (const member of ['TargetArn', 'RoleArn']) {
-      const present = readPresence(sns.value[member]);
-      if (present.kind !== 'value') findings.unjudged(present, `${SNS}.${member}`);
+    for (const targets of readEach(node, resolvedProperties(node)[TARGETS], asObject, findings, TARGETS)) {
+      for (const sns of readEach(node, targets?.Sns, asObject, findings, SNS)) {
+        if (!sns) {
+          findings.add('Missing', SNS);
+          continue;
+        }
+        for (const enabled of readEach(node, sns.Enabled, asBoolean, findings, `${SNS}.Enabled`)) {
+          if (enabled !== true) findings.add('Disabled', SNS);
+        }
+        for (const member of ['TargetArn', 'RoleArn']) {
+          if (!alwaysSet(node, sns[member])) findings.add('Missing', `${SNS}.${member}`);
+        }
+      }
     }
     return findings.toArray();
-  },
+  }),
 );

@@ -1,16 +1,19 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
+import { resolvedProperties } from '../../private/cfn';
+import { asEnum, asList, asObject, Findings, judgeEach, neverThrow, possibleValues, readEach } from '../../private/cfn-values';
 import { defineRule } from '../../rule-definition';
-import { Findings, UNREADABLE_PROPERTIES, readList, readObject, readProperties, readString } from '../updates/private/template-values';
 
 /**
  * IoTSecurity-MON1: the account's AWS IoT logging must not be disabled, neither as a whole
  * (`DefaultLogLevel: DISABLED`) nor for an event type (`EventConfigurations[].LogLevel: DISABLED`).
  *
  * Findings: `Disabled::DefaultLogLevel`, `Disabled::EventConfigurations.<EventType>` (the index
- * when the event type is not a literal), `Missing::DefaultLogLevel`, and `Unresolved::<path>` for
- * a level known only at deploy time. Log levels are compared without regard to case.
+ * when the event type is not a literal), `Missing::DefaultLogLevel`, `Unresolved::<path>` for a
+ * level known only at deploy time and `Invalid::<path>` for one that is not a string. Every branch
+ * of an `Fn::If` and every allowed value of a parameter is judged. Log levels are compared
+ * without regard to case.
  */
 export const IoTLoggingEnabled = defineRule(
   {
@@ -27,40 +30,24 @@ export const IoTLoggingEnabled = defineRule(
     fix: 'Set DefaultLogLevel to ERROR, WARN, INFO or DEBUG (the risk profiles use ERROR, WARN and INFO) and give no event configuration the level DISABLED.',
     resourceTypes: ['AWS::IoT::Logging'],
   },
-  (node: CfnResource): NagRuleResult => {
-    const props = readProperties(node);
-    if (!props) return [...UNREADABLE_PROPERTIES];
+  neverThrow((node: CfnResource): NagRuleResult => {
+    const props = resolvedProperties(node);
     const findings = new Findings();
-
-    const level = readString(props.DefaultLogLevel);
-    if (level.kind === 'value') {
-      if (level.value.trim().toUpperCase() === 'DISABLED') findings.add('Disabled', 'DefaultLogLevel');
-    } else {
-      findings.unjudged(level, 'DefaultLogLevel');
-    }
-
-    const events = readList(props.EventConfigurations);
-    if (events.kind === 'unresolved' || events.kind === 'invalid') {
-      findings.unjudged(events, 'EventConfigurations');
-    } else if (events.kind === 'value') {
-      events.value.forEach((entry, i) => {
-        const event = readObject(entry);
-        if (event.kind === 'absent') return;
-        if (event.kind !== 'value') {
-          findings.unjudged(event, `EventConfigurations.${i}`);
-          return;
-        }
-        const type = readString(event.value.EventType);
-        const name = type.kind === 'value' ? type.value : String(i);
-        const eventLevel = readString(event.value.LogLevel);
-        if (eventLevel.kind === 'value') {
-          if (eventLevel.value.trim().toUpperCase() === 'DISABLED') findings.add('Disabled', `EventConfigurations.${name}`);
-        } else if (eventLevel.kind !== 'absent') {
+    judgeEach(node, props.DefaultLogLevel, asEnum, findings, 'DefaultLogLevel',
+      (level) => (level === undefined ? 'Missing' : level === 'DISABLED' ? 'Disabled' : undefined));
+    for (const events of readEach(node, props.EventConfigurations, asList, findings, 'EventConfigurations')) {
+      (events ?? []).forEach((entry, i) => {
+        for (const event of readEach(node, entry, asObject, findings, `EventConfigurations.${i}`)) {
+          if (!event) continue;
+          const types = possibleValues(node, event.EventType);
+          const eventPath = `EventConfigurations.${types.length === 1 && typeof types[0] === 'string' ? types[0] : i}`;
           // An event without its own level logs at the default level, which is judged above.
-          findings.unjudged(eventLevel, `EventConfigurations.${name}.LogLevel`);
+          for (const level of readEach(node, event.LogLevel, asEnum, findings, `${eventPath}.LogLevel`)) {
+            if (level === 'DISABLED') findings.add('Disabled', eventPath);
+          }
         }
       });
     }
     return findings.toArray();
-  },
+  }),
 );

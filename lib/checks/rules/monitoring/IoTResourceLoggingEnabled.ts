@@ -1,15 +1,17 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
+import { resolvedProperties } from '../../private/cfn';
+import { asEnum, Findings, judgeEach, neverThrow } from '../../private/cfn-values';
 import { defineRule } from '../../rule-definition';
-import { Findings, UNREADABLE_PROPERTIES, readProperties, readString } from '../updates/private/template-values';
 
 /**
  * IoTSecurity-MON6: a resource-specific logging level must not switch AWS IoT logs off for a
  * target (a thing group, client ID, source IP, principal, or the default target).
  *
  * Findings: `Disabled::LogLevel`, `Missing::LogLevel`, `Unresolved::LogLevel` for a level known
- * only at deploy time. Compared without regard to case.
+ * only at deploy time, `Invalid::LogLevel` for one that is not a string. Every branch of an
+ * `Fn::If` and every allowed value of a parameter is judged. Compared without regard to case.
  */
 export const IoTResourceLoggingEnabled = defineRule(
   {
@@ -25,16 +27,10 @@ export const IoTResourceLoggingEnabled = defineRule(
     fix: 'Set LogLevel to ERROR, WARN, INFO or DEBUG, or delete the resource so the target logs at the account default.',
     resourceTypes: ['AWS::IoT::ResourceSpecificLogging'],
   },
-  (node: CfnResource): NagRuleResult => {
-    const props = readProperties(node);
-    if (!props) return [...UNREADABLE_PROPERTIES];
+  neverThrow((node: CfnResource): NagRuleResult => {
     const findings = new Findings();
-    const level = readString(props.LogLevel);
-    if (level.kind === 'value') {
-      if (level.value.trim().toUpperCase() === 'DISABLED') findings.add('Disabled', 'LogLevel');
-    } else {
-      findings.unjudged(level, 'LogLevel');
-    }
+    judgeEach(node, resolvedProperties(node).LogLevel, asEnum, findings, 'LogLevel',
+      (level) => (level === undefined ? 'Missing' : level === 'DISABLED' ? 'Disabled' : undefined));
     return findings.toArray();
-  },
+  }),
 );

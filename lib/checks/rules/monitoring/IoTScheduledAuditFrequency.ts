@@ -1,8 +1,9 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
+import { resolvedProperties } from '../../private/cfn';
+import { asEnum, asList, Findings, judgeEach, neverThrow } from '../../private/cfn-values';
 import { defineRule } from '../../rule-definition';
-import { Findings, UNREADABLE_PROPERTIES, readList, readProperties, readString } from '../updates/private/template-values';
 
 /**
  * The frequencies the rule accepts. The least demanding risk profile audits weekly; BIWEEKLY and
@@ -15,8 +16,10 @@ const FREQUENT_ENOUGH = new Set(['DAILY', 'WEEKLY']);
  * one check.
  *
  * Findings: `Infrequent::Frequency` (BIWEEKLY, MONTHLY or any other value),
- * `Missing::Frequency`, `Missing::TargetCheckNames` (absent or empty), and `Unresolved::<path>`
- * for a value known only at deploy time. Compared without regard to case.
+ * `Missing::Frequency`, `Missing::TargetCheckNames` (absent or empty), `Unresolved::<path>`
+ * for a value known only at deploy time and `Invalid::<path>` for one CloudFormation would reject.
+ * Every branch of an `Fn::If` and every allowed value of a parameter is judged. Compared without
+ * regard to case.
  */
 export const IoTScheduledAuditFrequency = defineRule(
   {
@@ -32,22 +35,13 @@ export const IoTScheduledAuditFrequency = defineRule(
     fix: 'Set Frequency to DAILY or WEEKLY (the risk profiles use WEEKLY for consumer fleets and DAILY otherwise) and list the checks to run in TargetCheckNames.',
     resourceTypes: ['AWS::IoT::ScheduledAudit'],
   },
-  (node: CfnResource): NagRuleResult => {
-    const props = readProperties(node);
-    if (!props) return [...UNREADABLE_PROPERTIES];
+  neverThrow((node: CfnResource): NagRuleResult => {
+    const props = resolvedProperties(node);
     const findings = new Findings();
-    const frequency = readString(props.Frequency);
-    if (frequency.kind === 'value') {
-      if (!FREQUENT_ENOUGH.has(frequency.value.trim().toUpperCase())) findings.add('Infrequent', 'Frequency');
-    } else {
-      findings.unjudged(frequency, 'Frequency');
-    }
-    const checks = readList(props.TargetCheckNames);
-    if (checks.kind === 'value') {
-      if (checks.value.length === 0) findings.add('Missing', 'TargetCheckNames');
-    } else {
-      findings.unjudged(checks, 'TargetCheckNames');
-    }
+    judgeEach(node, props.Frequency, asEnum, findings, 'Frequency',
+      (frequency) => (frequency === undefined ? 'Missing' : FREQUENT_ENOUGH.has(frequency) ? undefined : 'Infrequent'));
+    judgeEach(node, props.TargetCheckNames, asList, findings, 'TargetCheckNames',
+      (checks) => (checks === undefined || checks.length === 0 ? 'Missing' : undefined));
     return findings.toArray();
-  },
+  }),
 );

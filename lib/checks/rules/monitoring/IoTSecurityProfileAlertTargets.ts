@@ -1,15 +1,17 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
+import { resolvedProperties } from '../../private/cfn';
+import { alwaysSet, asObject, Findings, neverThrow, readEach } from '../../private/cfn-values';
 import { defineRule } from '../../rule-definition';
-import { Findings, UNREADABLE_PROPERTIES, readObject, readPresence, readProperties } from '../updates/private/template-values';
 
 /**
  * IoTSecurity-MON4: a Device Defender security profile must send its alarms to an alert target.
  *
  * Findings: `Missing::AlertTargets` (absent or an empty map), `Missing::AlertTargets.<type>.AlertTargetArn`
  * or `.RoleArn` for a target that cannot deliver, and `Unresolved::<path>` for a map, target or
- * member known only at deploy time. A profile passes when at least one target is complete.
+ * member known only at deploy time. A profile passes when at least one target is complete in
+ * every branch of an `Fn::If`.
  */
 export const IoTSecurityProfileAlertTargets = defineRule(
   {
@@ -27,37 +29,32 @@ export const IoTSecurityProfileAlertTargets = defineRule(
     fix: 'Set AlertTargets with an SNS entry: AlertTargetArn (an SNS topic) and RoleArn (a role that may publish to it).',
     resourceTypes: ['AWS::IoT::SecurityProfile'],
   },
-  (node: CfnResource): NagRuleResult => {
-    const props = readProperties(node);
-    if (!props) return [...UNREADABLE_PROPERTIES];
+  neverThrow((node: CfnResource): NagRuleResult => {
     const findings = new Findings();
-    const targets = readObject(props.AlertTargets);
-    if (targets.kind !== 'value') {
-      findings.unjudged(targets, 'AlertTargets');
-      return findings.toArray();
-    }
-    const entries = Object.entries(targets.value);
-    if (entries.length === 0) {
-      findings.add('Missing', 'AlertTargets');
-      return findings.toArray();
-    }
-    const targetFindings = new Findings();
-    let complete = false;
-    for (const [type, entry] of entries) {
-      const target = readObject(entry);
-      if (target.kind !== 'value') {
-        targetFindings.unjudged(target, `AlertTargets.${type}`);
+    for (const targets of readEach(node, resolvedProperties(node).AlertTargets, asObject, findings, 'AlertTargets')) {
+      const entries = Object.entries(targets ?? {});
+      if (entries.length === 0) {
+        findings.add('Missing', 'AlertTargets');
         continue;
       }
-      const members = ['AlertTargetArn', 'RoleArn'].map((m) => ({ m, read: readPresence(target.value[m]) }));
-      if (members.every((x) => x.read.kind === 'value')) {
-        complete = true;
-        continue;
-      }
-      members.forEach((x) => {
-        if (x.read.kind !== 'value') targetFindings.unjudged(x.read, `AlertTargets.${type}.${x.m}`);
-      });
+      // A target counts when it can deliver in every branch; the profile passes when one does.
+      const targetFindings = entries.map(([type, entry]) => judgeTarget(node, entry, `AlertTargets.${type}`));
+      if (!targetFindings.some((f) => f.isEmpty)) targetFindings.forEach((f) => findings.addAll(f));
     }
-    return complete ? findings.toArray() : targetFindings.toArray();
-  },
+    return findings.toArray();
+  }),
 );
+
+function judgeTarget(node: CfnResource, entry: unknown, path: string): Findings {
+  const findings = new Findings();
+  for (const target of readEach(node, entry, asObject, findings, path)) {
+    if (!target) {
+      findings.add('Missing', path);
+      continue;
+    }
+    for (const member of ['AlertTargetArn', 'RoleArn']) {
+      if (!alwaysSet(node, target[member])) findings.add('Missing', `${path}.${member}`);
+    }
+  }
+  return findings;
+}

@@ -1,9 +1,9 @@
 import { CfnResource } from 'aws-cdk-lib';
-import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
+import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
+import { asEnum, asList, asNumber, asObject, Findings, judgeEach, neverThrow, possibleValues, readEach, Unresolved } from '../../private/cfn-values';
 import { defineRule } from '../../rule-definition';
-import { effectiveJobSetting, JOB_TYPES } from './private/job-settings';
-import { Findings, readList, readNumber, readObject, readString, UNREADABLE_PROPERTIES } from './private/template-values';
+import { JOB_TYPES, judgeJobSetting } from './private/job-settings';
 
 /**
  * The highest abort threshold the rule accepts, in percent of executed things. The rule cannot
@@ -23,7 +23,9 @@ const FAILURE_TYPES = new Set(['FAILED', 'ALL']);
  * `NoFailureCriterion::<config>.<list>` (no criterion on FAILED or ALL),
  * `ThresholdAbove50::<config>.<list>.<i>.ThresholdPercentage`, `Invalid::<path>` (a value
  * CloudFormation would reject) and `Unresolved::<path>` for a value known only at deploy time (a
- * parameter, a condition) or a setting inherited from a job template the rule cannot read.
+ * parameter without allowed values, an import) or a setting inherited from a job template the
+ * rule cannot read. Every branch of an `Fn::If` and every allowed value of a parameter is judged;
+ * a criterion that a branch removes does not count.
  */
 export const IoTJobAbortConfigured = defineRule(
   {
@@ -39,64 +41,48 @@ export const IoTJobAbortConfigured = defineRule(
     fix: `Set AbortConfig.CriteriaList (AwsJobAbortConfig.AbortCriteriaList on an OTA update) with a CANCEL criterion on FAILED or ALL and ThresholdPercentage of at most ${MAX_ABORT_THRESHOLD_PERCENT} (the risk profiles use 10, 5 and 1).`,
     resourceTypes: JOB_TYPES,
   },
-  (node: CfnResource): NagRuleResult => {
-    const setting = effectiveJobSetting(node, 'abort');
-    if (!setting) return NagRuleCompliance.NOT_APPLICABLE;
-    if (setting === 'unreadable') return [...UNREADABLE_PROPERTIES];
-    const findings = new Findings();
-    const { path, read } = setting;
-    if (setting.unreadableSource) {
-      findings.add('Unresolved', setting.unreadableSource);
-      return findings.toArray();
-    }
-    if (read.kind !== 'value') {
-      findings.unjudged(read, path);
-      return findings.toArray();
-    }
-
-    const listName = node.cfnResourceType === 'AWS::IoT::OTAUpdate' ? 'AbortCriteriaList' : 'CriteriaList';
+  neverThrow((node: CfnResource): NagRuleResult => judgeJobSetting(node, 'abort', ({ block, fromType }, path, findings) => {
+    const listName = fromType === 'AWS::IoT::OTAUpdate' ? 'AbortCriteriaList' : 'CriteriaList';
     const listPath = `${path}.${listName}`;
-    const list = readList(read.value[listName]);
-    if (list.kind === 'unresolved' || list.kind === 'invalid') {
-      findings.unjudged(list, listPath);
-      return findings.toArray();
+    for (const list of readEach(node, block[listName], asList, findings, listPath)) {
+      const criteria = (list ?? []).map((item, i) => judgeCriterion(node, item, `${listPath}.${i}`, findings));
+      if (!criteria.some((c) => c.present)) {
+        findings.add('Missing', listPath);
+      } else if (!criteria.some((c) => c.watchesFailures || c.failureTypeUnknown)) {
+        findings.add('NoFailureCriterion', listPath);
+      }
     }
-    const items = list.kind === 'value' ? list.value : [];
-
-    let criteria = 0;
-    let watchesFailures = false;
-    let failureTypeUnknown = false;
-    items.forEach((item, i) => {
-      const itemPath = `${listPath}.${i}`;
-      const criterion = readObject(item);
-      if (criterion.kind === 'absent') return;
-      criteria++;
-      if (criterion.kind !== 'value') {
-        failureTypeUnknown = true;
-        findings.unjudged(criterion, itemPath);
-        return;
-      }
-      const failureType = readString(criterion.value.FailureType);
-      if (failureType.kind === 'value') {
-        watchesFailures ||= FAILURE_TYPES.has(failureType.value.trim().toUpperCase());
-      } else {
-        failureTypeUnknown = true;
-        findings.unjudged(failureType, `${itemPath}.FailureType`);
-      }
-      const threshold = readNumber(criterion.value.ThresholdPercentage);
-      const thresholdPath = `${itemPath}.ThresholdPercentage`;
-      if (threshold.kind === 'value') {
-        if (threshold.value > MAX_ABORT_THRESHOLD_PERCENT) findings.add(`ThresholdAbove${MAX_ABORT_THRESHOLD_PERCENT}`, thresholdPath);
-      } else {
-        findings.unjudged(threshold, thresholdPath);
-      }
-    });
-
-    if (criteria === 0) {
-      findings.add('Missing', listPath);
-    } else if (!watchesFailures && !failureTypeUnknown) {
-      findings.add('NoFailureCriterion', listPath);
-    }
-    return findings.toArray();
-  },
+  })),
 );
+
+/** What one criterion of the list is, over every form it can take. */
+interface CriterionVerdict {
+  /** It is in the list in every form (an unreadable criterion is there, only not readable). */
+  present: boolean;
+  /** In every form it is a criterion on FAILED or ALL executions. */
+  watchesFailures: boolean;
+  /** In some form its failure type cannot be read. */
+  failureTypeUnknown: boolean;
+}
+
+function judgeCriterion(node: CfnResource, item: unknown, path: string, findings: Findings): CriterionVerdict {
+  const verdict: CriterionVerdict = { present: true, watchesFailures: true, failureTypeUnknown: false };
+  for (const criterion of possibleValues(node, item).map(asObject)) {
+    if (criterion === undefined) {
+      verdict.present = false;
+      verdict.watchesFailures = false;
+    } else if (criterion instanceof Unresolved) {
+      findings.unreadable(criterion, path);
+      verdict.watchesFailures = false;
+      verdict.failureTypeUnknown = true;
+    } else {
+      const types = possibleValues(node, criterion.FailureType).map(asEnum);
+      verdict.watchesFailures &&= types.every((t) => typeof t === 'string' && FAILURE_TYPES.has(t));
+      verdict.failureTypeUnknown ||= types.some((t) => typeof t !== 'string');
+      judgeEach(node, criterion.FailureType, asEnum, findings, `${path}.FailureType`, (t) => (t === undefined ? 'Missing' : undefined));
+      judgeEach(node, criterion.ThresholdPercentage, asNumber, findings, `${path}.ThresholdPercentage`, (percent) =>
+        percent === undefined ? 'Missing' : percent > MAX_ABORT_THRESHOLD_PERCENT ? `ThresholdAbove${MAX_ABORT_THRESHOLD_PERCENT}` : undefined);
+    }
+  }
+  return verdict;
+}

@@ -1,9 +1,9 @@
 import { CfnResource } from 'aws-cdk-lib';
-import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
+import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
+import { alwaysSet, neverThrow } from '../../private/cfn-values';
 import { defineRule } from '../../rule-definition';
-import { effectiveJobSetting, JOB_TYPES } from './private/job-settings';
-import { Findings, readPresence, UNREADABLE_PROPERTIES } from './private/template-values';
+import { JOB_TYPES, judgeJobSetting } from './private/job-settings';
 
 /** The exponential-rate key of each type's rollout block: the job template names it differently. */
 const EXPONENTIAL_KEY: { readonly [type: string]: string } = {
@@ -16,10 +16,10 @@ const EXPONENTIAL_KEY: { readonly [type: string]: string } = {
  * IoTSecurity-UPD2: a job, job template or OTA update must roll out in stages, at a constant
  * (`MaximumPerMinute`) or exponential rate.
  *
- * Findings: `Missing::<config>` (no rollout block, or one with neither rate), `Unresolved::<path>`
- * when a rate sits behind an `Fn::If` or the setting is inherited from a job template the rule
- * cannot read, and `Invalid::<config>` for a block CloudFormation would reject. A rate given by a
- * parameter counts: whatever its value, the rollout is paced.
+ * Findings: `Missing::<config>` (no rollout block, or one with neither rate, in some branch of an
+ * `Fn::If`), `Unresolved::<path>` for a block known only at deploy time or inherited from a job
+ * template the rule cannot read, and `Invalid::<config>` for a block CloudFormation would reject.
+ * A rate given by a parameter counts: whatever its value, the rollout is paced.
  */
 export const IoTJobStagedRollout = defineRule(
   {
@@ -35,30 +35,8 @@ export const IoTJobStagedRollout = defineRule(
     fix: 'Set JobExecutionsRolloutConfig (AwsJobExecutionsRolloutConfig on an OTA update) with MaximumPerMinute or an exponential rate (ExponentialRate; ExponentialRolloutRate on a job template).',
     resourceTypes: JOB_TYPES,
   },
-  (node: CfnResource): NagRuleResult => {
-    const setting = effectiveJobSetting(node, 'rollout');
-    if (!setting) return NagRuleCompliance.NOT_APPLICABLE;
-    if (setting === 'unreadable') return [...UNREADABLE_PROPERTIES];
-    const findings = new Findings();
-    const { path, read } = setting;
-    if (setting.unreadableSource) {
-      findings.add('Unresolved', setting.unreadableSource);
-      return findings.toArray();
-    }
-    if (read.kind !== 'value') {
-      findings.unjudged(read, path);
-      return findings.toArray();
-    }
-
-    const rateKeys = ['MaximumPerMinute', EXPONENTIAL_KEY[setting.readFromType]];
-    const rates = rateKeys.map((key) => ({ key, read: readPresence(read.value[key]) }));
-    if (rates.some((r) => r.read.kind === 'value')) return findings.toArray();
-    const unknown = rates.filter((r) => r.read.kind === 'unresolved');
-    if (unknown.length > 0) {
-      unknown.forEach((r) => findings.add('Unresolved', `${path}.${r.key}`));
-    } else {
-      findings.add('Missing', path);
-    }
-    return findings.toArray();
-  },
+  neverThrow((node: CfnResource): NagRuleResult => judgeJobSetting(node, 'rollout', ({ block, fromType }, path, findings) => {
+    const rates = ['MaximumPerMinute', EXPONENTIAL_KEY[fromType]];
+    if (!rates.some((key) => alwaysSet(node, block[key]))) findings.add('Missing', path);
+  })),
 );

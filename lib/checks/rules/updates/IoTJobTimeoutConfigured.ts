@@ -1,9 +1,9 @@
 import { CfnResource } from 'aws-cdk-lib';
-import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
+import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
+import { asNumber, Invalid, isSet, neverThrow, possibleValues } from '../../private/cfn-values';
 import { defineRule } from '../../rule-definition';
-import { effectiveJobSetting, JOB_TYPES } from './private/job-settings';
-import { Findings, readNumber, readPresence, UNREADABLE_PROPERTIES } from './private/template-values';
+import { JOB_TYPES, judgeJobSetting } from './private/job-settings';
 
 /** The in-progress timeout CloudFormation accepts, in minutes: 1 minute to 7 days. */
 const TIMEOUT_RANGE_MINUTES = { min: 1, max: 10080 } as const;
@@ -14,8 +14,10 @@ const TIMEOUT_RANGE_MINUTES = { min: 1, max: 10080 } as const;
  *
  * Findings: `Missing::<config>` or `Missing::<config>.InProgressTimeoutInMinutes`,
  * `Invalid::<config>.InProgressTimeoutInMinutes` outside 1..10080 or not a number, and
- * `Unresolved::<path>` behind an `Fn::If` or inherited from a job template the rule cannot read.
- * A timeout given by a parameter counts: any value CloudFormation accepts is a timeout.
+ * `Unresolved::<path>` for a block known only at deploy time or inherited from a job template the
+ * rule cannot read. Every branch of an `Fn::If` and every allowed value of a parameter is judged;
+ * a timeout given by a parameter without allowed values counts: any value CloudFormation accepts
+ * is a timeout.
  */
 export const IoTJobTimeoutConfigured = defineRule(
   {
@@ -31,33 +33,16 @@ export const IoTJobTimeoutConfigured = defineRule(
     fix: 'Set TimeoutConfig.InProgressTimeoutInMinutes (AwsJobTimeoutConfig on an OTA update) to the longest time a healthy device needs, 1 to 10080 minutes.',
     resourceTypes: JOB_TYPES,
   },
-  (node: CfnResource): NagRuleResult => {
-    const setting = effectiveJobSetting(node, 'timeout');
-    if (!setting) return NagRuleCompliance.NOT_APPLICABLE;
-    if (setting === 'unreadable') return [...UNREADABLE_PROPERTIES];
-    const findings = new Findings();
-    const { path, read } = setting;
-    if (setting.unreadableSource) {
-      findings.add('Unresolved', setting.unreadableSource);
-      return findings.toArray();
-    }
-    if (read.kind !== 'value') {
-      findings.unjudged(read, path);
-      return findings.toArray();
-    }
-
+  neverThrow((node: CfnResource): NagRuleResult => judgeJobSetting(node, 'timeout', ({ block }, path, findings) => {
     const timeoutPath = `${path}.InProgressTimeoutInMinutes`;
-    const raw = read.value.InProgressTimeoutInMinutes;
-    const presence = readPresence(raw);
-    if (presence.kind !== 'value') {
-      findings.unjudged(presence, timeoutPath);
-      return findings.toArray();
+    for (const value of possibleValues(node, block.InProgressTimeoutInMinutes)) {
+      const minutes = asNumber(value);
+      if (!isSet(value)) {
+        findings.add('Missing', timeoutPath);
+      } else if (minutes instanceof Invalid
+        || (typeof minutes === 'number' && (minutes < TIMEOUT_RANGE_MINUTES.min || minutes > TIMEOUT_RANGE_MINUTES.max))) {
+        findings.add('Invalid', timeoutPath);
+      }
     }
-    const minutes = readNumber(raw);
-    if (minutes.kind === 'invalid'
-      || (minutes.kind === 'value' && (minutes.value < TIMEOUT_RANGE_MINUTES.min || minutes.value > TIMEOUT_RANGE_MINUTES.max))) {
-      findings.add('Invalid', timeoutPath);
-    }
-    return findings.toArray();
-  },
+  })),
 );

@@ -1,33 +1,33 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
+import { resolvedProperties } from '../../private/cfn';
+import { alwaysSet, asList, asObject, Findings, isObject, neverThrow, possibleValues, readEach, Unresolved } from '../../private/cfn-values';
 import { defineRule } from '../../rule-definition';
-import { Findings, Read, TemplateObject, UNREADABLE_PROPERTIES, readList, readObject, readPresence, readProperties } from './private/template-values';
 
 /** Whether one way of signing is there: yes, no, or hidden behind a deploy-time value. */
 type Signed = 'yes' | 'no' | 'unknown';
 
-function fromRead(read: Read<unknown>): Signed {
-  return read.kind === 'value' ? 'yes' : read.kind === 'unresolved' ? 'unknown' : 'no';
+/** A way of signing is there only if it is there in every branch of the template. */
+function inEveryBranch(branches: readonly Signed[]): Signed {
+  return branches.includes('no') ? 'no' : branches.includes('unknown') ? 'unknown' : 'yes';
 }
 
 /** A block whose named member must be present for the block to sign anything. */
-function blockWith(block: unknown, member: (b: TemplateObject) => Signed): Signed {
-  const read = readObject(block);
-  if (read.kind === 'value') return member(read.value);
-  return read.kind === 'unresolved' ? 'unknown' : 'no';
+function blockWith(node: CfnResource, block: unknown, member: (b: { [key: string]: unknown }) => Signed): Signed {
+  return inEveryBranch(possibleValues(node, block).map((b) => (b instanceof Unresolved ? 'unknown' : isObject(b) ? member(b) : 'no')));
 }
 
 /**
  * The three ways an OTA update file is signed: an existing AWS Signer job, a signing job that
  * the OTA update starts with a signing profile, or a signature made elsewhere (custom signing).
  */
-function signingMethods(codeSigning: TemplateObject): Signed[] {
+function signingMethods(node: CfnResource, codeSigning: { [key: string]: unknown }): Signed[] {
+  const present = (value: unknown): Signed => (alwaysSet(node, value) ? 'yes' : 'no');
   return [
-    fromRead(readPresence(codeSigning.AwsSignerJobId)),
-    blockWith(codeSigning.StartSigningJobParameter, (p) => fromRead(readPresence(p.SigningProfileName))),
-    blockWith(codeSigning.CustomCodeSigning, (c) =>
-      blockWith(c.Signature, (s) => fromRead(readPresence(s.InlineDocument)))),
+    present(codeSigning.AwsSignerJobId),
+    blockWith(node, codeSigning.StartSigningJobParameter, (p) => present(p.SigningProfileName)),
+    blockWith(node, codeSigning.CustomCodeSigning, (c) => blockWith(node, c.Signature, (sig) => present(sig.InlineDocument))),
   ];
 }
 
@@ -38,7 +38,8 @@ function signingMethods(codeSigning: TemplateObject): Signed[] {
  * signs nothing (no signer job ID, no signing profile name, no custom signature);
  * `Unresolved::Files`, `Unresolved::Files.<i>` or `Unresolved::Files.<i>.CodeSigning` when the
  * files or their signing are known only at deploy time; `Invalid::<path>` for a shape
- * CloudFormation would reject.
+ * CloudFormation would reject. Every branch of an `Fn::If` is judged: a file unsigned in one
+ * branch is unsigned.
  */
 export const IoTOtaUpdateFilesSigned = defineRule(
   {
@@ -54,41 +55,30 @@ export const IoTOtaUpdateFilesSigned = defineRule(
     fix: 'Give each entry of Files a CodeSigning block: AwsSignerJobId, StartSigningJobParameter with a SigningProfileName (AWS Signer), or CustomCodeSigning with a Signature.',
     resourceTypes: ['AWS::IoT::OTAUpdate'],
   },
-  (node: CfnResource): NagRuleResult => {
-    const props = readProperties(node);
-    if (!props) return [...UNREADABLE_PROPERTIES];
+  neverThrow((node: CfnResource): NagRuleResult => {
+    const props = resolvedProperties(node);
+    if (possibleValues(node, props.Files).every((files) => files === undefined)) return NagRuleCompliance.NOT_APPLICABLE;
     const findings = new Findings();
-    const files = readList(props.Files);
-    if (files.kind === 'absent') return NagRuleCompliance.NOT_APPLICABLE;
-    if (files.kind !== 'value') {
-      findings.unjudged(files, 'Files');
-      return findings.toArray();
+    for (const files of readEach(node, props.Files, asList, findings, 'Files')) {
+      (files ?? []).forEach((entry, i) => {
+        const filePath = `Files.${i}`;
+        for (const file of readEach(node, entry, asObject, findings, filePath)) {
+          if (file) judgeFile(node, file, filePath, findings);
+        }
+      });
     }
-    files.value.forEach((entry, i) => {
-      const filePath = `Files.${i}`;
-      const file = readObject(entry);
-      if (file.kind === 'absent') return;
-      if (file.kind !== 'value') {
-        findings.unjudged(file, filePath);
-        return;
-      }
-      const codeSigning = readObject(file.value.CodeSigning);
-      if (codeSigning.kind === 'absent') {
-        findings.add('Unsigned', filePath);
-        return;
-      }
-      if (codeSigning.kind !== 'value') {
-        findings.unjudged(codeSigning, `${filePath}.CodeSigning`);
-        return;
-      }
-      const methods = signingMethods(codeSigning.value);
-      if (methods.includes('yes')) return;
-      if (methods.includes('unknown')) {
-        findings.add('Unresolved', `${filePath}.CodeSigning`);
-      } else {
-        findings.add('Unsigned', filePath);
-      }
-    });
     return findings.toArray();
-  },
+  }),
 );
+
+function judgeFile(node: CfnResource, file: { [key: string]: unknown }, path: string, findings: Findings): void {
+  for (const codeSigning of readEach(node, file.CodeSigning, asObject, findings, `${path}.CodeSigning`)) {
+    const methods = codeSigning ? signingMethods(node, codeSigning) : [];
+    if (methods.includes('yes')) continue;
+    if (methods.includes('unknown')) {
+      findings.add('Unresolved', `${path}.CodeSigning`);
+    } else {
+      findings.add('Unsigned', path);
+    }
+  }
+}

@@ -1,6 +1,7 @@
 import { CfnResource } from 'aws-cdk-lib';
-import { findInStack, referencedLogicalId } from '../../../private/cfn';
-import { readObject, readPresence, readProperties, Read, TemplateObject } from './template-values';
+import { NagRuleCompliance, NagRuleResult } from 'cdk-nag';
+import { findInStack, referencedLogicalId, resolvedProperties } from '../../../private/cfn';
+import { asObject, branches, Findings, readEach } from '../../../private/cfn-values';
 
 /** The job settings the update rules judge. */
 export type JobSetting = 'abort' | 'rollout' | 'timeout';
@@ -26,61 +27,84 @@ const SOURCES: { readonly [type: string]: { readonly property: string; readonly 
 /** The types the update rules on job settings look at. */
 export const JOB_TYPES: readonly string[] = Object.keys(SETTINGS);
 
-/** A job setting as it will apply, and the path to name in findings. */
-export interface EffectiveSetting {
-  /** The property name on the judged resource, e.g. `AbortConfig` or `AwsJobAbortConfig`. */
-  readonly path: string;
-  /** The setting's block, read from the resource or, when it has none, from its source. */
-  readonly read: Read<TemplateObject>;
+/** One block a job can run with. */
+export interface SettingBlock {
+  /** The block, e.g. the value of `AbortConfig`. */
+  readonly block: { readonly [key: string]: unknown };
   /** The type of the resource the block was read from; key names inside differ by type. */
-  readonly readFromType: string;
-  /**
-   * Set when the resource has no setting of its own and names a source whose settings cannot be
-   * read (a template in another stack, a parameter): the source property to name in a finding.
-   */
-  readonly unreadableSource?: string;
+  readonly fromType: string;
 }
 
 /**
- * The setting of a Job, JobTemplate or OTAUpdate as the job will run with it. Never throws;
- * `undefined` for a type the update rules do not judge, `'unreadable'` when CDK cannot render
- * the resource.
+ * Judges a job setting of a Job, JobTemplate or OTAUpdate in every form the job can run with:
+ * `judgeBlock` gets each block (the resource's own, or, where it has none, the one it inherits
+ * from its job template or job) and `path`, the property to name in findings, e.g. `AbortConfig`
+ * or `AwsJobAbortConfig`. What the rule cannot judge becomes a finding: `Missing::<path>` where
+ * the job can run without the setting, `Unresolved::<path>` or `Invalid::<path>` for a block the
+ * template does not fix or CloudFormation would reject, and `Unresolved::JobTemplateArn` (or
+ * `JobArn`) for an inherited setting whose source the rule cannot read.
  */
-export function effectiveJobSetting(node: CfnResource, setting: JobSetting): EffectiveSetting | 'unreadable' | undefined {
-  const type = node.cfnResourceType;
-  const names = SETTINGS[type];
-  if (!names) return undefined;
-  const path = names[setting];
-  const props = readProperties(node);
-  if (!props) return 'unreadable';
-  const own = readObject(props[path]);
-  if (own.kind !== 'absent') return { path, read: own, readFromType: type };
-
-  const source = SOURCES[type];
-  if (!source) return { path, read: own, readFromType: type };
-  return inherited(node, props, source, setting, path, new Set([node]));
+export function judgeJobSetting(
+  node: CfnResource,
+  setting: JobSetting,
+  judgeBlock: (setting: SettingBlock, path: string, findings: Findings) => void,
+): NagRuleResult {
+  const names = SETTINGS[node.cfnResourceType];
+  if (!names) return NagRuleCompliance.NOT_APPLICABLE;
+  const reading: Reading = { setting, path: names[setting], findings: new Findings() };
+  for (const block of effectiveBlocks(node, resolvedProperties(node), reading, new Set([node]))) {
+    judgeBlock(block, reading.path, reading.findings);
+  }
+  return reading.findings.toArray();
 }
 
-function inherited(
-  node: CfnResource,
-  props: TemplateObject,
-  source: { readonly property: string; readonly type: string },
-  setting: JobSetting,
-  path: string,
-  seen: Set<CfnResource>,
-): EffectiveSetting {
-  const ref = readPresence(props[source.property]);
-  if (ref.kind === 'absent') return { path, read: { kind: 'absent' }, readFromType: node.cfnResourceType };
-  const logicalId = ref.kind === 'value' ? referencedLogicalId(ref.value) : undefined;
-  const target = logicalId ? findInStack(node, logicalId) : undefined;
-  if (!target || target.cfnResourceType !== source.type || seen.has(target)) {
-    return { path, read: { kind: 'absent' }, readFromType: node.cfnResourceType, unreadableSource: source.property };
+/** What one rule reads: the setting, the property to name in findings, and where they go. */
+interface Reading {
+  readonly setting: JobSetting;
+  readonly path: string;
+  readonly findings: Findings;
+}
+
+type Properties = { readonly [key: string]: unknown };
+
+function effectiveBlocks(node: CfnResource, props: Properties, reading: Reading, seen: ReadonlySet<CfnResource>): SettingBlock[] {
+  const fromType = node.cfnResourceType;
+  const blocks: SettingBlock[] = [];
+  let inherits = false;
+  for (const block of readEach(node, props[SETTINGS[fromType][reading.setting]], asObject, reading.findings, reading.path)) {
+    if (block) blocks.push({ block, fromType });
+    else inherits = true;
   }
-  seen.add(target);
-  const targetProps = readProperties(target);
-  if (!targetProps) return { path, read: { kind: 'absent' }, readFromType: node.cfnResourceType, unreadableSource: source.property };
-  const read = readObject(targetProps[SETTINGS[source.type][setting]]);
-  if (read.kind !== 'absent') return { path, read, readFromType: source.type };
-  const next = SOURCES[source.type];
-  return next ? inherited(target, targetProps, next, setting, path, seen) : { path, read, readFromType: source.type };
+  return inherits ? [...blocks, ...inheritedBlocks(node, props, reading, seen)] : blocks;
+}
+
+function inheritedBlocks(node: CfnResource, props: Properties, reading: Reading, seen: ReadonlySet<CfnResource>): SettingBlock[] {
+  const source = SOURCES[node.cfnResourceType];
+  if (!source) {
+    reading.findings.add('Missing', reading.path);
+    return [];
+  }
+  return branches(props[source.property]).flatMap((ref) => {
+    if (ref === undefined || ref === null || (typeof ref === 'string' && ref.trim() === '')) {
+      reading.findings.add('Missing', reading.path);
+      return [];
+    }
+    const logicalId = referencedLogicalId(ref);
+    const target = logicalId === undefined ? undefined : findInStack(node, logicalId);
+    const targetProps = target?.cfnResourceType === source.type && !seen.has(target) ? propertiesOrUndefined(target) : undefined;
+    if (!target || !targetProps) {
+      reading.findings.add('Unresolved', source.property);
+      return [];
+    }
+    return effectiveBlocks(target, targetProps, reading, new Set([...seen, target]));
+  });
+}
+
+/** A source CDK cannot render fails the synth on its own; here it is only a source the rule cannot read. */
+function propertiesOrUndefined(node: CfnResource): Properties | undefined {
+  try {
+    return resolvedProperties(node);
+  } catch {
+    return undefined;
+  }
 }
