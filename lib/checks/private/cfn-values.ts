@@ -12,9 +12,10 @@ import { NagRuleCompliance, NagRuleResult } from 'cdk-nag';
  */
 
 /**
- * A value the template does not fix: a parameter without allowed values, an import, an
- * attribute of another resource, a dynamic reference. Rules report it as `Unresolved::<path>`
- * rather than pass it, because a value that cannot be read cannot be judged safe.
+ * A value that cannot be read statically: a parameter without allowed values, an import, an
+ * attribute of another resource, a dynamic reference, an intrinsic the reader does not follow.
+ * Rules report it as `Unresolved::<path>` rather than pass it, because a value that cannot be
+ * read cannot be judged safe.
  */
 export class Unresolved {
   constructor(
@@ -25,7 +26,7 @@ export class Unresolved {
 
 /**
  * A value CloudFormation would reject, e.g. `"ten"` for a number. It cannot be judged either, so
- * it is an `Unresolved` to every rule; a rule that collects `Findings` reports it as `Invalid::<path>`.
+ * it is an `Unresolved` to every rule, reported as `Invalid::<path>` (see `Findings.unreadable`).
  */
 export class Invalid extends Unresolved {}
 
@@ -222,11 +223,6 @@ export function alwaysSet(node: CfnResource, value: unknown): boolean {
   return possibleValues(node, value).every(isSet);
 }
 
-/** The finding a rule reports for a property it cannot read. */
-export function unresolvedFinding(path: string): string {
-  return `Unresolved::${path}`;
-}
-
 /**
  * Runs a rule's check so that it never throws: a value shaped in a way the rule did not foresee
  * becomes an `Unresolved::Properties` finding of the rule instead of an exception.
@@ -236,32 +232,9 @@ export function neverThrow(check: (node: CfnResource) => NagRuleResult): (node: 
     try {
       return check(node);
     } catch {
-      return [unresolvedFinding('Properties')];
+      return ['Unresolved::Properties'];
     }
   };
-}
-
-/**
- * The verdict on a property from every value it can take: NON_COMPLIANT when one of them is a
- * violation (a template that can deploy insecurely is insecure), else an `Unresolved::<path>`
- * finding when one cannot be read, else COMPLIANT.
- */
-export function judge<T>(
-  values: readonly Possible[],
-  read: (value: Possible) => T | Unresolved,
-  isViolation: (value: T) => boolean,
-  path: string,
-): NagRuleResult {
-  let unresolved = false;
-  for (const value of values) {
-    const read_ = read(value);
-    if (read_ instanceof Unresolved) {
-      unresolved = true;
-    } else if (isViolation(read_)) {
-      return NagRuleCompliance.NON_COMPLIANT;
-    }
-  }
-  return unresolved ? [unresolvedFinding(path)] : NagRuleCompliance.COMPLIANT;
 }
 
 /**
@@ -271,9 +244,9 @@ export function judge<T>(
 export class Findings {
   private readonly items = new Set<string>();
 
-  /** Adds `<kind>::<path>` once. */
-  public add(kind: string, path: string): void {
-    this.items.add(`${kind}::${path}`);
+  /** Adds `<kind>::<path>` once, or `<kind>` alone for a finding about no one property. */
+  public add(kind: string, path?: string): void {
+    this.items.add(path === undefined ? kind : `${kind}::${path}`);
   }
 
   /** Adds the finding for a value the rule cannot judge: `Invalid::<path>` or `Unresolved::<path>`. */
@@ -295,6 +268,30 @@ export class Findings {
   public toArray(): string[] {
     return [...this.items];
   }
+}
+
+/**
+ * The verdict on a property from every value it can take: NON_COMPLIANT when one of them is a
+ * violation (a template that can deploy insecurely is insecure), else a finding for each kind of
+ * value that cannot be judged (`Invalid::<path>`, `Unresolved::<path>`, see `Findings.unreadable`),
+ * else COMPLIANT.
+ */
+export function judge<T>(
+  values: readonly Possible[],
+  read: (value: Possible) => T | Unresolved,
+  isViolation: (value: T) => boolean,
+  path: string,
+): NagRuleResult {
+  const findings = new Findings();
+  for (const value of values) {
+    const read_ = read(value);
+    if (read_ instanceof Unresolved) {
+      findings.unreadable(read_, path);
+    } else if (isViolation(read_)) {
+      return NagRuleCompliance.NON_COMPLIANT;
+    }
+  }
+  return findings.isEmpty ? NagRuleCompliance.COMPLIANT : findings.toArray();
 }
 
 /**

@@ -1,6 +1,6 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { asArray, findInStack, referencedLogicalId, resolvedProperties, resourcesInStack } from './cfn';
-import { isIntrinsic, isObject, possibleValues, Unresolved, unresolvedFinding } from './cfn-values';
+import { branches, Findings, isIntrinsic, isObject, possibleValues, Unresolved } from './cfn-values';
 
 /**
  * Services whose every action administers identity or the account: any grant of them lets the
@@ -54,21 +54,9 @@ function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${body}$`);
 }
 
-/** Collects findings without duplicates. */
-export class Findings {
-  private readonly set = new Set<string>();
-
-  public add(finding: string): void {
-    this.set.add(finding);
-  }
-
-  public unresolved(path: string): void {
-    this.set.add(unresolvedFinding(path));
-  }
-
-  public toArray(): string[] {
-    return [...this.set];
-  }
+/** `text` with each `${...}` of an `Fn::Sub` template replaced by the hole `{?}`. */
+function withHoles(text: string): string {
+  return text.replace(/\$\{[^}]*\}/g, '{?}');
 }
 
 /**
@@ -77,13 +65,13 @@ export class Findings {
  * is computed some other way.
  */
 export function templateString(value: unknown): string | undefined {
-  if (typeof value === 'string') return value.replace(/\$\{[^}]*\}/g, '{?}');
+  if (typeof value === 'string') return withHoles(value);
   if (!isObject(value) || !isIntrinsic(value)) return undefined;
   const [fn] = Object.keys(value);
   const arg = value[fn];
   if (fn === 'Fn::Sub') {
     const text = Array.isArray(arg) ? arg[0] : arg;
-    return typeof text === 'string' ? text.replace(/\$\{[^}]*\}/g, '{?}') : undefined;
+    return typeof text === 'string' ? withHoles(text) : undefined;
   }
   if (fn === 'Fn::Join' && Array.isArray(arg) && typeof arg[0] === 'string' && Array.isArray(arg[1])) {
     return arg[1].map((p: unknown) => (typeof p === 'string' || typeof p === 'number' ? String(p) : templateString(p) ?? '{?}')).join(arg[0]);
@@ -117,7 +105,7 @@ export class PolicyReview {
     for (const doc of possibleValues(this.node, document)) {
       if (doc === undefined) continue;
       if (doc instanceof Unresolved) {
-        this.findings.unresolved('PolicyDocument');
+        this.findings.unreadable(doc, 'PolicyDocument');
         continue;
       }
       let parsed: unknown = doc;
@@ -125,12 +113,12 @@ export class PolicyReview {
         try {
           parsed = JSON.parse(doc);
         } catch {
-          this.findings.unresolved('PolicyDocument');
+          this.findings.add('Unresolved', 'PolicyDocument');
           continue;
         }
       }
       if (!isObject(parsed)) {
-        this.findings.unresolved('PolicyDocument');
+        this.findings.add('Unresolved', 'PolicyDocument');
         continue;
       }
       for (const list of this.expand(parsed.Statement, 'Statement')) {
@@ -146,7 +134,7 @@ export class PolicyReview {
   private expand(value: unknown, path: string): unknown[] {
     return possibleValues(this.node, value).flatMap((v) => {
       if (v instanceof Unresolved) {
-        this.findings.unresolved(path);
+        this.findings.unreadable(v, path);
         return [];
       }
       return v === undefined ? [] : [v];
@@ -171,7 +159,7 @@ export class PolicyReview {
     if (statement.NotResource !== undefined) this.findings.add('NotResource');
     const dataAccess = notAction || actions.some((a) => !isStarOnly(a));
     for (const shape of asArray(statement.Resource).flatMap((r) => this.resourceShapes(r))) {
-      if (dataAccess && isWildcardResource(shape)) this.findings.add(`Resource::${shape}`);
+      if (dataAccess && isWildcardResource(shape)) this.findings.add('Resource', shape);
     }
   }
 
@@ -182,7 +170,7 @@ export class PolicyReview {
    * may be `*` and is reported unresolved.
    */
   private resourceShapes(value: unknown): string[] {
-    if (typeof value === 'string') return [value.replace(/\$\{[^}]*\}/g, '{?}')];
+    if (typeof value === 'string') return [withHoles(value)];
     if (Array.isArray(value)) return value.flatMap((v) => this.resourceShapes(v));
     if (!isObject(value) || !isIntrinsic(value)) return [];
     const [fn] = Object.keys(value);
@@ -194,35 +182,35 @@ export class PolicyReview {
       if (arg.startsWith('AWS::') || findInStack(this.node, arg)) return [];
       return possibleValues(this.node, value).flatMap((v) => {
         if (typeof v === 'string') return this.resourceShapes(v);
-        if (v instanceof Unresolved) this.findings.unresolved('Resource');
+        if (v instanceof Unresolved) this.findings.unreadable(v, 'Resource');
         return [];
       });
     }
-    this.findings.unresolved('Resource');
+    this.findings.add('Unresolved', 'Resource');
     return [];
   }
 
   private action(action: string): void {
     const lower = action.toLowerCase();
     if (lower === '*' || lower === '*:*') {
-      this.findings.add(`Action::${action}`);
+      this.findings.add('Action', action);
       return;
     }
     const colon = lower.indexOf(':');
     if (colon < 0) return;
     const service = lower.slice(0, colon);
     const glob = /[*?]/.test(action);
-    if (glob) this.findings.add(`Action::${action}`);
+    if (glob) this.findings.add('Action', action);
     const serviceMatch = /[*?]/.test(service) ? globToRegExp(service) : undefined;
     const adminService = serviceMatch
       ? [...ADMIN_SERVICES].find((s) => serviceMatch.test(s))
       : ADMIN_SERVICES.has(service) ? service : undefined;
     if (adminService && !HARMLESS_ADMIN_ACTIONS.has(lower)) {
-      this.findings.add(`AdminService::${adminService}`);
+      this.findings.add('AdminService', adminService);
       return;
     }
     const matcher = glob ? globToRegExp(lower) : undefined;
-    if (ADMIN_ACTIONS.some((a) => (matcher ? matcher.test(a) : a === lower))) this.findings.add(`AdminAction::${action}`);
+    if (ADMIN_ACTIONS.some((a) => (matcher ? matcher.test(a) : a === lower))) this.findings.add('AdminAction', action);
   }
 }
 
@@ -247,12 +235,10 @@ function literalName(node: CfnResource, value: unknown): string | undefined {
   return values.length === 1 && typeof values[0] === 'string' ? values[0] : undefined;
 }
 
-/** Whether a `Roles`/`RoleName` entry of a policy points at `role` (by `Ref`, or by its literal name). */
+/** Whether a `Roles`/`RoleName` entry of a policy points at `role` (by `Ref`, or by its literal name), in any branch. */
 function pointsAtRole(node: CfnResource, entry: unknown, roleId: string, roleName: string | undefined): boolean {
-  return possibleValues(node, entry).some((v) => v === roleName && v !== undefined)
-    || referencedLogicalId(entry) === roleId
-    || (isObject(entry) && 'Fn::If' in entry && Array.isArray(entry['Fn::If'])
-      && (entry['Fn::If'] as unknown[]).slice(1).some((b) => pointsAtRole(node, b, roleId, roleName)));
+  return branches(entry).some((b) => referencedLogicalId(b) === roleId)
+    || possibleValues(node, entry).some((v) => v === roleName && v !== undefined);
 }
 
 /**
@@ -270,12 +256,12 @@ export function reviewRole(node: CfnResource, role: CfnResource, findings: Findi
 
   for (const list of possibleValues(node, props.Policies)) {
     if (list instanceof Unresolved) {
-      findings.unresolved('Policies');
+      findings.unreadable(list, 'Policies');
       continue;
     }
     for (const item of asArray(list)) {
       for (const policy of possibleValues(node, item)) {
-        if (policy instanceof Unresolved) findings.unresolved('Policies');
+        if (policy instanceof Unresolved) findings.unreadable(policy, 'Policies');
         else if (isObject(policy)) review.document(policy.PolicyDocument);
       }
     }
@@ -283,10 +269,12 @@ export function reviewRole(node: CfnResource, role: CfnResource, findings: Findi
 
   for (const list of possibleValues(node, props.ManagedPolicyArns)) {
     if (list instanceof Unresolved) {
-      findings.unresolved('ManagedPolicyArns');
+      findings.unreadable(list, 'ManagedPolicyArns');
       continue;
     }
-    for (const item of asArray(list)) managedPolicyArn(node, item, review, findings);
+    for (const item of asArray(list)) {
+      for (const arn of branches(item)) managedPolicyArn(node, arn, review, findings);
+    }
   }
 
   for (const other of resourcesInStack(node)) {
@@ -297,7 +285,7 @@ export function reviewRole(node: CfnResource, role: CfnResource, findings: Findi
       p = resolvedProperties(other);
     } catch {
       // A policy CDK cannot render may name the role; what it grants cannot be read.
-      findings.unresolved('PolicyDocument');
+      findings.add('Unresolved', 'PolicyDocument');
       continue;
     }
     const entries = type === 'AWS::IAM::RolePolicy' ? [p.RoleName] : asArray(p.Roles);
@@ -305,12 +293,13 @@ export function reviewRole(node: CfnResource, role: CfnResource, findings: Findi
   }
 }
 
+/** Reviews the policy one `ManagedPolicyArns` entry names, in one branch of its `Fn::If`s (see `branches`). */
 function managedPolicyArn(node: CfnResource, item: unknown, review: PolicyReview, findings: Findings): void {
-  if (isObject(item) && 'Fn::If' in item && Array.isArray(item['Fn::If'])) {
-    for (const branch of (item['Fn::If'] as unknown[]).slice(1)) managedPolicyArn(node, branch, review, findings);
+  if (item === undefined) return;
+  if (item instanceof Unresolved) {
+    findings.unreadable(item, 'ManagedPolicyArns');
     return;
   }
-  if (item === undefined || (isObject(item) && item.Ref === 'AWS::NoValue')) return;
   const id = referencedLogicalId(item);
   if (id) {
     const target = findInStack(node, id);
@@ -326,19 +315,19 @@ function managedPolicyArn(node: CfnResource, item: unknown, review: PolicyReview
         return;
       }
     }
-    findings.unresolved('ManagedPolicyArns');
+    findings.add('Unresolved', 'ManagedPolicyArns');
     return;
   }
   const shape = templateString(item);
   const awsManaged = shape === undefined ? undefined : awsManagedPolicyName(shape);
   if (awsManaged !== undefined) {
     // Other AWS-managed policies are scoped to one job or service; the broad ones are the hazard.
-    if (isBroadAwsManagedPolicy(awsManaged)) findings.add(`ManagedPolicy::${awsManaged}`);
+    if (isBroadAwsManagedPolicy(awsManaged)) findings.add('ManagedPolicy', awsManaged);
     return;
   }
   const name = shape && /:policy\/(?:.*\/)?([^/{}]+)$/.exec(shape)?.[1];
   const inStack = name ? resourcesInStack(node).find((r) => r.cfnResourceType === 'AWS::IAM::ManagedPolicy'
     && literalName(node, resolvedProperties(r).ManagedPolicyName) === name) : undefined;
   if (inStack) review.document(resolvedProperties(inStack).PolicyDocument);
-  else findings.unresolved('ManagedPolicyArns');
+  else findings.add('Unresolved', 'ManagedPolicyArns');
 }

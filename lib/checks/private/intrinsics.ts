@@ -1,3 +1,5 @@
+import { Unresolved } from './cfn-values';
+
 /**
  * Static rendering of CloudFormation intrinsics into strings a rule can read.
  *
@@ -6,7 +8,9 @@
  * index into a `Placeholders` table. Placeholders survive concatenation and `JSON.parse`, so a
  * policy document that CDK rendered as `Fn::Join` around tokens inside `JSON.stringify` (or a
  * provisioning template inside a JSON string inside a property) can be parsed as JSON and still
- * say, for each string in it, which parts are literal and which are opaque.
+ * say, for each string in it, which parts are literal and which are opaque. A value that cannot
+ * be rendered at all (an `Fn::If` in structural position, malformed JSON) is the pack's
+ * `Unresolved`, as in `cfn-values`.
  */
 
 /** One piece of a rendered string. */
@@ -28,11 +32,6 @@ export type Segment =
  * policy document given as a JSON string, where `{"Ref": ...}` is just an object).
  */
 export type Dialect = 'cloudformation' | 'provisioning' | 'none';
-
-/** Stands for a value that cannot be read statically. */
-export class Unresolved {
-  constructor(public readonly reason: string) {}
-}
 
 /** A value after static evaluation: JSON, with strings that may hold placeholders. */
 export type Evaluated = string | number | boolean | null | Unresolved | Evaluated[] | { [key: string]: Evaluated };

@@ -113,6 +113,13 @@ describe('DAT2 IoTEncryptionCustomerManagedKey', () => {
     expect(check(IoTEncryptionCustomerManagedKey, e)).toEqual(['Unresolved::EncryptionType']);
   });
 
+  test('Noncompliance 6: a type CloudFormation would reject is invalid', () => {
+    const stack = newStack();
+    const e = new iot.CfnEncryptionConfiguration(stack, 'Enc', { encryptionType: 'CUSTOMER_MANAGED_KMS_KEY', kmsKeyArn: KEY, kmsAccessRoleArn: ROLE });
+    e.addPropertyOverride('EncryptionType', ['CUSTOMER_MANAGED_KMS_KEY']);
+    expect(check(IoTEncryptionCustomerManagedKey, e)).toEqual(['Invalid::EncryptionType']);
+  });
+
   test('Compliance: a customer-managed key of the stack, a literal key ARN, a key ARN from a parameter', () => {
     const stack = newStack();
     const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });

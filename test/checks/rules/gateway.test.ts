@@ -177,6 +177,45 @@ describe('GW1 IoTRoleAliasLeastPrivilege', () => {
     expect(check(IoTRoleAliasLeastPrivilege, alias(stack, role))).toEqual(['Resource::arn:aws:s3:::*/*']);
   });
 
+  test('Noncompliance 10: managed policies and a policy naming the role in one Fn::If branch, nested or beside AWS::NoValue', () => {
+    const stack = newStack();
+    includeTemplate(stack, {
+      Conditions: IS_PROD,
+      Resources: {
+        Scoped: {
+          Type: 'AWS::IAM::ManagedPolicy',
+          Properties: { PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'iot:Publish', Resource: 'arn:aws:iot:eu-west-1:111111111111:topic/*' }] } },
+        },
+        Role: {
+          Type: 'AWS::IAM::Role',
+          Properties: {
+            AssumeRolePolicyDocument: TRUST,
+            ManagedPolicyArns: [
+              { 'Fn::If': ['IsProd', 'arn:aws:iam::aws:policy/AdministratorAccess', { Ref: 'AWS::NoValue' }] },
+              { 'Fn::If': ['IsProd', { Ref: 'AWS::NoValue' }, { 'Fn::If': ['IsProd', { Ref: 'Scoped' }, 'arn:aws:iam::aws:policy/AWSIoTDataAccess'] }] },
+            ],
+          },
+        },
+        Grant: {
+          Type: 'AWS::IAM::Policy',
+          Properties: {
+            PolicyName: 'grant',
+            Roles: [{ 'Fn::If': ['IsProd', { Ref: 'Role' }, { Ref: 'AWS::NoValue' }] }],
+            PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] },
+          },
+        },
+        Alias: { Type: TYPE, Properties: { RoleArn: { 'Fn::GetAtt': ['Role', 'Arn'] } } },
+      },
+    });
+    expect(checkType(IoTRoleAliasLeastPrivilege, stack, TYPE)).toEqual([
+      'Action::s3:*',
+      'ManagedPolicy::AWSIoTDataAccess',
+      'ManagedPolicy::AdministratorAccess',
+      'Resource::*',
+      'Resource::arn:aws:iot:eu-west-1:111111111111:topic/*',
+    ]);
+  });
+
   test('Compliance: scoped actions on the device\'s own resources, star-only actions, Deny statements ignored', () => {
     const stack = newStack();
     const bucket = new s3.Bucket(stack, 'Firmware');
@@ -258,6 +297,13 @@ describe('GW2 IoTRoleAliasCredentialDuration', () => {
     const a = new iot.CfnRoleAlias(s2, 'Alias', { roleArn: 'arn:aws:iam::111111111111:role/gw' });
     a.addPropertyOverride('CredentialDurationSeconds', Fn.importValue('Ttl'));
     expect(check(IoTRoleAliasCredentialDuration, a)).toEqual(['Unresolved::CredentialDurationSeconds']);
+  });
+
+  test('Noncompliance 5: a duration CloudFormation would reject is invalid', () => {
+    const stack = newStack();
+    const a = new iot.CfnRoleAlias(stack, 'Alias', { roleArn: 'arn:aws:iam::111111111111:role/gw' });
+    a.addPropertyOverride('CredentialDurationSeconds', 'an hour');
+    expect(check(IoTRoleAliasCredentialDuration, a)).toEqual(['Invalid::CredentialDurationSeconds']);
   });
 
   test('Compliance: absent (AWS default 3600), exactly an hour, "900", and bounded parameters', () => {

@@ -63,6 +63,17 @@ describe('ID6 IoTThingPrincipalExclusive', () => {
     expect(check(IoTThingPrincipalExclusive, a)).toEqual(['Unresolved::ThingPrincipalType']);
   });
 
+  test('Noncompliance 7: a type CloudFormation would reject is invalid, and an import beside it still unresolved', () => {
+    const stack = newStack();
+    const a = new iot.CfnThingPrincipalAttachment(stack, 'A', { principal: 'p', thingName: 't' });
+    a.addPropertyOverride('ThingPrincipalType', 42);
+    expect(check(IoTThingPrincipalExclusive, a)).toEqual(['Invalid::ThingPrincipalType']);
+
+    const s2 = newStack();
+    includeTemplate(s2, template(attachment({ ThingPrincipalType: { 'Fn::If': ['IsProd', ['EXCLUSIVE_THING'], { 'Fn::ImportValue': 'Kind' }] } }), {}, IS_PROD));
+    expect(checkType(IoTThingPrincipalExclusive, s2, TYPE)).toEqual(['Invalid::ThingPrincipalType', 'Unresolved::ThingPrincipalType']);
+  });
+
   test('Compliance: EXCLUSIVE_THING as L1 prop, plain template, parameter allowing only it, and any case', () => {
     const stack = newStack();
     const a = new iot.CfnThingPrincipalAttachment(stack, 'A', { principal: 'p', thingName: 't', thingPrincipalType: 'EXCLUSIVE_THING' });
@@ -121,6 +132,17 @@ describe('ID7 IoTCaAutoRegistrationTemplate', () => {
     const stack = newStack();
     includeTemplate(stack, template(ca({ AutoRegistrationStatus: { Ref: 'Auto' } }), { Auto: { Type: 'String' } }));
     expect(checkType(IoTCaAutoRegistrationTemplate, stack, TYPE)).toEqual(['Unresolved::AutoRegistrationStatus']);
+  });
+
+  test('Noncompliance 6: a status or a removal CloudFormation would reject is invalid', () => {
+    const stack = newStack();
+    const c = new iot.CfnCACertificate(stack, 'Ca', { caCertificatePem: CA_PEM, status: 'ACTIVE' });
+    c.addPropertyOverride('AutoRegistrationStatus', true);
+    expect(check(IoTCaAutoRegistrationTemplate, c)).toEqual(['Invalid::AutoRegistrationStatus']);
+
+    c.addPropertyOverride('AutoRegistrationStatus', 'ENABLE');
+    c.addPropertyOverride('RemoveAutoRegistration', 'maybe');
+    expect(check(IoTCaAutoRegistrationTemplate, c)).toEqual(['Invalid::RemoveAutoRegistration']);
   });
 
   test('Compliance: a template name or body (literal or intrinsic), auto-registration off or removed', () => {
@@ -183,6 +205,13 @@ describe('ID8 IoTFleetProvisioningHook', () => {
     expect(checkType(IoTFleetProvisioningHook, stack, TYPE)).toEqual(['Unresolved::TemplateType']);
   });
 
+  test('Noncompliance 6: a type CloudFormation would reject, with no hook, is invalid', () => {
+    const stack = newStack();
+    const t = new iot.CfnProvisioningTemplate(stack, 'T', { provisioningRoleArn: ROLE, templateBody: '{}' });
+    t.addPropertyOverride('TemplateType', { Kind: 'JITP' });
+    expect(check(IoTFleetProvisioningHook, t)).toEqual(['Invalid::TemplateType']);
+  });
+
   test('Compliance: a hook by literal ARN or by Fn::GetAtt, whatever the type', () => {
     const stack = newStack();
     const fn = new lambda.Function(stack, 'Hook', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler=async()=>({allowProvisioning:false})') });
@@ -241,6 +270,17 @@ describe('ID9 IoTAuthorizerTokenSigning', () => {
     const a = new iot.CfnAuthorizer(s2, 'Auth', { authorizerFunctionArn: FN });
     a.addPropertyOverride('SigningDisabled', Fn.importValue('Unsigned'));
     expect(check(IoTAuthorizerTokenSigning, a)).toEqual(['Unresolved::SigningDisabled']);
+  });
+
+  test('Noncompliance 5: a flag CloudFormation would reject is invalid, and an import beside it still unresolved', () => {
+    const stack = newStack();
+    const a = new iot.CfnAuthorizer(stack, 'Auth', { authorizerFunctionArn: FN });
+    a.addPropertyOverride('SigningDisabled', 'yes');
+    expect(check(IoTAuthorizerTokenSigning, a)).toEqual(['Invalid::SigningDisabled']);
+
+    const s2 = newStack();
+    includeTemplate(s2, template(auth({ SigningDisabled: { 'Fn::If': ['IsProd', 'no', { 'Fn::ImportValue': 'Unsigned' }] } }), {}, IS_PROD));
+    expect(checkType(IoTAuthorizerTokenSigning, s2, TYPE)).toEqual(['Invalid::SigningDisabled', 'Unresolved::SigningDisabled']);
   });
 
   test('Compliance: signing left on (absent, false, "False", parameter allowing only false)', () => {

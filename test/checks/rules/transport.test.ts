@@ -68,6 +68,13 @@ describe('TLS1 IoTDomainConfigurationTlsPolicy', () => {
     expect(check(IoTDomainConfigurationTlsPolicy, d)).toEqual(['Unresolved::TlsConfig.SecurityPolicy']);
   });
 
+  test('Noncompliance 6: a policy that is not a string is invalid', () => {
+    const stack = newStack();
+    const d = new iot.CfnDomainConfiguration(stack, 'D', { tlsConfig: { securityPolicy: 'IoTSecurityPolicy_TLS13_1_2_2022_10' } });
+    d.addPropertyOverride('TlsConfig.SecurityPolicy', { Name: 'IoTSecurityPolicy_TLS13_1_2_2022_10' });
+    expect(check(IoTDomainConfigurationTlsPolicy, d)).toEqual(['Invalid::TlsConfig.SecurityPolicy']);
+  });
+
   test('Compliance: both 2022-10 TLS 1.3 policies, from L1, plain template, Fn::If and an allowed-values parameter', () => {
     const stack = newStack();
     for (const p of [TlsSecurityPolicy.TLS13_1_2_2022_10, TlsSecurityPolicy.TLS13_1_3_2022_10]) {
@@ -116,6 +123,13 @@ describe('TLS2 IoTDomainConfigurationAuthorizerOverride', () => {
     const stack = newStack();
     includeTemplate(stack, domainIn({ AuthorizerConfig: { AllowAuthorizerOverride: { Ref: 'Override' } } }, { Override: { Type: 'String' } }));
     expect(checkType(IoTDomainConfigurationAuthorizerOverride, stack, TYPE)).toEqual(['Unresolved::AuthorizerConfig.AllowAuthorizerOverride']);
+  });
+
+  test('Noncompliance 4: a flag CloudFormation would reject is invalid', () => {
+    const stack = newStack();
+    const d = new iot.CfnDomainConfiguration(stack, 'D', { authorizerConfig: { defaultAuthorizerName: 'devices' } });
+    d.addPropertyOverride('AuthorizerConfig.AllowAuthorizerOverride', 'sometimes');
+    expect(check(IoTDomainConfigurationAuthorizerOverride, d)).toEqual(['Invalid::AuthorizerConfig.AllowAuthorizerOverride']);
   });
 
   test('Compliance: absent, false, "false"', () => {

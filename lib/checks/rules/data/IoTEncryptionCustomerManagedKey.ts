@@ -12,7 +12,8 @@ const TYPE = 'AWS::IoT::EncryptionConfiguration';
  *
  * `EncryptionType` must be `CUSTOMER_MANAGED_KMS_KEY` (any case) and `KmsKeyArn` set (a literal
  * or any intrinsic; an `Fn::If` with an `AWS::NoValue` branch is not set). An `EncryptionType`
- * the template cannot read is reported as `Unresolved::EncryptionType`, a finding of this rule.
+ * the template cannot read is reported as `Unresolved::EncryptionType`, one that is not a string
+ * as `Invalid::EncryptionType`: findings of this rule.
  */
 export const IoTEncryptionCustomerManagedKey = defineRule({
   id: 'DAT2',

@@ -15,8 +15,8 @@ const MAX_ROLE_ALIAS_CREDENTIAL_SECONDS = 3600;
  *
  * `CredentialDurationSeconds` absent means the AWS default, 3600 s. A number or numeric string
  * is read as it is; a parameter is read by its `AllowedValues` or, failing those, its `MaxValue`.
- * A value the template cannot read is reported as `Unresolved::CredentialDurationSeconds`,
- * a finding of this rule.
+ * A value the template cannot read is reported as `Unresolved::CredentialDurationSeconds`, one
+ * that is not a number (`"ten"`) as `Invalid::CredentialDurationSeconds`: findings of this rule.
  */
 export const IoTRoleAliasCredentialDuration = defineRule({
   id: 'GW2',

@@ -2,8 +2,8 @@ import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
 import { findInStack, referencedLogicalId, resolvedProperties, resourcesInStack } from '../../private/cfn';
-import { isIntrinsic, isObject, neverThrow, possibleValues, Unresolved } from '../../private/cfn-values';
-import { Findings, reviewRole, templateString } from '../../private/iam-policy';
+import { Findings, isIntrinsic, isObject, neverThrow, possibleValues, Unresolved } from '../../private/cfn-values';
+import { reviewRole, templateString } from '../../private/iam-policy';
 import { defineRule } from '../../rule-definition';
 
 const TYPE = 'AWS::IoT::RoleAlias';
@@ -98,13 +98,12 @@ export const IoTRoleAliasLeastPrivilege = defineRule({
   const seen = new Set<CfnResource>();
   for (const role of rolesOf(node, resolvedProperties(node).RoleArn)) {
     if (role instanceof Unresolved) {
-      findings.unresolved('RoleArn');
+      findings.unreadable(role, 'RoleArn');
     } else if (!seen.has(role)) {
       seen.add(role);
       reviewRole(node, role, findings);
     }
   }
-  if (seen.size === 0) findings.unresolved('RoleArn');
-  const result = findings.toArray();
-  return result.length > 0 ? result : NagRuleCompliance.COMPLIANT;
+  if (seen.size === 0) findings.add('Unresolved', 'RoleArn');
+  return findings.isEmpty ? NagRuleCompliance.COMPLIANT : findings.toArray();
 }));

@@ -12,7 +12,8 @@ const TYPE = 'AWS::IoT::Authorizer';
  *
  * `SigningDisabled` true, as a boolean or as the string `"true"` in any case, is a violation;
  * absent means false. A `SigningDisabled` the template cannot read is reported as
- * `Unresolved::SigningDisabled`, a finding of this rule. The authorizer's `Status` is not
+ * `Unresolved::SigningDisabled`, one that is not a boolean (`"yes"`) as `Invalid::SigningDisabled`:
+ * findings of this rule. The authorizer's `Status` is not
  * considered: an inactive authorizer is one property away from taking connections.
  */
 export const IoTAuthorizerTokenSigning = defineRule({

@@ -1,7 +1,7 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
-import { asBoolean, asEnum, isSet, neverThrow, possibleAt, Possible, Unresolved, unresolvedFinding } from '../../private/cfn-values';
+import { asBoolean, asEnum, Findings, isSet, neverThrow, possibleAt, Possible, Unresolved } from '../../private/cfn-values';
 import { resolvedProperties } from '../../private/cfn';
 import { defineRule } from '../../rule-definition';
 
@@ -15,7 +15,8 @@ const TYPE = 'AWS::IoT::CACertificate';
  * `TemplateBody` or `TemplateName` (a literal or any intrinsic) passes. The CA's `Status` is not
  * considered: an inactive CA is one property away from registering devices.
  * An `AutoRegistrationStatus` or `RemoveAutoRegistration` the template cannot read is reported
- * as `Unresolved::<property>`, a finding of this rule.
+ * as `Unresolved::<property>` (`Invalid::<property>` for a value CloudFormation would reject),
+ * a finding of this rule.
  */
 export const IoTCaAutoRegistrationTemplate = defineRule({
   id: 'ID7',
@@ -44,8 +45,15 @@ export const IoTCaAutoRegistrationTemplate = defineRule({
   const mayKeep = removed.some((r) => r === false || r === undefined);
   if (status.includes('ENABLE') && mayKeep) return NagRuleCompliance.NON_COMPLIANT;
 
-  const findings: string[] = [];
-  if (status.some((s) => s instanceof Unresolved)) findings.push(unresolvedFinding('AutoRegistrationStatus'));
-  if (status.includes('ENABLE') && removed.some((r) => r instanceof Unresolved)) findings.push(unresolvedFinding('RemoveAutoRegistration'));
-  return findings.length > 0 ? findings : NagRuleCompliance.COMPLIANT;
+  const findings = new Findings();
+  for (const s of status) {
+    if (s instanceof Unresolved) findings.unreadable(s, 'AutoRegistrationStatus');
+  }
+  if (status.includes('ENABLE')) {
+    // Whether auto-registration is removed matters only where it may be on.
+    for (const r of removed) {
+      if (r instanceof Unresolved) findings.unreadable(r, 'RemoveAutoRegistration');
+    }
+  }
+  return findings.isEmpty ? NagRuleCompliance.COMPLIANT : findings.toArray();
 }));

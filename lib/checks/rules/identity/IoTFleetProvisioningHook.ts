@@ -1,7 +1,7 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
-import { asEnum, isSet, neverThrow, possibleAt, Unresolved, unresolvedFinding } from '../../private/cfn-values';
+import { asEnum, Findings, isSet, neverThrow, possibleAt, Unresolved } from '../../private/cfn-values';
 import { resolvedProperties } from '../../private/cfn';
 import { defineRule } from '../../rule-definition';
 
@@ -13,8 +13,8 @@ const TYPE = 'AWS::IoT::ProvisioningTemplate';
  * `TemplateType` absent means `FLEET_PROVISIONING`; a `JITP` template is not applicable (just-in-time
  * provisioning has no claim certificate and takes no hook). `PreProvisioningHook.TargetArn` may be
  * a literal or any intrinsic. A template without a hook whose `TemplateType` cannot be read
- * (it may be JITP) is reported as `Unresolved::TemplateType`, a finding of this rule; an
- * unreadable hook target counts as set.
+ * (it may be JITP) is reported as `Unresolved::TemplateType` (`Invalid::TemplateType` for a value
+ * CloudFormation would reject), a finding of this rule; an unreadable hook target counts as set.
  */
 export const IoTFleetProvisioningHook = defineRule({
   id: 'ID8',
@@ -38,5 +38,9 @@ export const IoTFleetProvisioningHook = defineRule({
   if (hooks.every(isSet)) return NagRuleCompliance.COMPLIANT;
   if (types.some((t) => t !== 'JITP' && !(t instanceof Unresolved))) return NagRuleCompliance.NON_COMPLIANT;
   // Only an unreadable type stands between this template and the requirement.
-  return [unresolvedFinding('TemplateType')];
+  const findings = new Findings();
+  for (const t of types) {
+    if (t instanceof Unresolved) findings.unreadable(t, 'TemplateType');
+  }
+  return findings.toArray();
 }));

@@ -12,8 +12,9 @@ const TYPE = 'AWS::IoT::ThingPrincipalAttachment';
  *
  * `ThingPrincipalType` absent means `NON_EXCLUSIVE_THING`, which lets the same certificate be
  * attached to other things too. A `ThingPrincipalType` the template cannot read (a parameter
- * without allowed values, an import) is reported as `Unresolved::ThingPrincipalType`, a finding
- * of this rule: the attachment is only judged exclusive when the template says so.
+ * without allowed values, an import) is reported as `Unresolved::ThingPrincipalType`, one that is
+ * not a string as `Invalid::ThingPrincipalType`: findings of this rule, since the attachment is
+ * only judged exclusive when the template says so.
  */
 export const IoTThingPrincipalExclusive = defineRule({
   id: 'ID6',

@@ -12,7 +12,8 @@ const TYPE = 'AWS::IoT::DomainConfiguration';
  *
  * `AuthorizerConfig.AllowAuthorizerOverride` true (boolean or string, any case) is a violation;
  * absent means false. A value the template cannot read is reported as
- * `Unresolved::AuthorizerConfig.AllowAuthorizerOverride`, a finding of this rule.
+ * `Unresolved::AuthorizerConfig.AllowAuthorizerOverride`, one that is not a boolean as
+ * `Invalid::AuthorizerConfig.AllowAuthorizerOverride`: findings of this rule.
  */
 export const IoTDomainConfigurationAuthorizerOverride = defineRule({
   id: 'TLS2',

@@ -2,18 +2,13 @@ import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
 import { TlsSecurityPolicy } from '../../../core/tls-security-policy';
-import { judge, neverThrow, possibleAt, Possible, Unresolved } from '../../private/cfn-values';
+import { asEnum, judge, neverThrow, possibleAt } from '../../private/cfn-values';
 import { resolvedProperties } from '../../private/cfn';
 import { defineRule } from '../../rule-definition';
 
 const TYPE = 'AWS::IoT::DomainConfiguration';
 
 const MODERN = new Set(TlsSecurityPolicy.MODERN.map((p) => p.toUpperCase()));
-
-function asPolicyName(value: Possible): string | undefined | Unresolved {
-  if (value === undefined || value instanceof Unresolved) return value;
-  return typeof value === 'string' ? value.trim().toUpperCase() : new Unresolved('not a string');
-}
 
 /**
  * TLS1: a domain configuration pins a 2022-10 TLS 1.2/1.3 or TLS 1.3 security policy.
@@ -25,8 +20,8 @@ function asPolicyName(value: Possible): string | undefined | Unresolved {
  * template then does not say which policy the endpoint runs, and removing the property from a
  * deployed template does not reset a policy set earlier. Every service type is judged, since
  * the TLS handshake is the same for data, jobs and credential-provider endpoints.
- * A policy the template cannot read is reported as `Unresolved::TlsConfig.SecurityPolicy`,
- * a finding of this rule.
+ * A policy the template cannot read is reported as `Unresolved::TlsConfig.SecurityPolicy`
+ * (`Invalid::TlsConfig.SecurityPolicy` for a value that is not a string), a finding of this rule.
  */
 export const IoTDomainConfigurationTlsPolicy = defineRule({
   id: 'TLS1',
@@ -43,5 +38,5 @@ export const IoTDomainConfigurationTlsPolicy = defineRule({
 }, neverThrow((node: CfnResource): NagRuleResult => {
   if (node.cfnResourceType !== TYPE) return NagRuleCompliance.NOT_APPLICABLE;
   const values = possibleAt(node, resolvedProperties(node), ['TlsConfig', 'SecurityPolicy']);
-  return judge(values, asPolicyName, (policy) => policy === undefined || !MODERN.has(policy), 'TlsConfig.SecurityPolicy');
+  return judge(values, asEnum, (policy) => policy === undefined || !MODERN.has(policy), 'TlsConfig.SecurityPolicy');
 }));
