@@ -1,4 +1,4 @@
-import { CfnParameter, CfnResource, Fn, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, CfnResource, Fn, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -228,6 +228,21 @@ describe('GW1 IoTRoleAliasLeastPrivilege', () => {
     role.addToPolicy(new iam.PolicyStatement({ actions: ['cloudwatch:PutMetricData', 'xray:PutTraceSegments'], resources: ['*'] }));
     role.addToPolicy(new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['*'], resources: ['*'] }));
     expect(check(IoTRoleAliasLeastPrivilege, alias(stack, role))).toEqual(COMPLIANT);
+  });
+
+  test('Noncompliance 11: a role in another stack of the app is followed to its own stack\'s policies', () => {
+    const app = new App();
+    const roles = new Stack(app, 'Roles');
+    const devices = new Stack(app, 'Devices');
+    const wide = gatewayRole(roles, 'Wide');
+    wide.addToPolicy(new iam.PolicyStatement({ actions: ['s3:*'], resources: ['*'] }));
+    const narrow = gatewayRole(roles, 'Narrow');
+    narrow.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::firmware/${credentials-iot:ThingName}/*'] }));
+    expect(check(IoTRoleAliasLeastPrivilege, alias(devices, wide, 'WideAlias'))).toEqual(['Action::s3:*', 'Resource::*']);
+    expect(check(IoTRoleAliasLeastPrivilege, alias(devices, narrow, 'NarrowAlias'))).toEqual(COMPLIANT);
+    // What the synthesized template holds is an import; the token is what still knows the role.
+    app.synth();
+    expect(check(IoTRoleAliasLeastPrivilege, devices.node.findChild('WideAlias') as iot.CfnRoleAlias)).toEqual(['Action::s3:*', 'Resource::*']);
   });
 
   test('Compliance: a literal role ARN that names a role of the same plain template', () => {

@@ -1,4 +1,5 @@
-import { CfnResource } from 'aws-cdk-lib';
+import { CfnResource, Reference, Stack, Token, Tokenization } from 'aws-cdk-lib';
+import { CfnRoleAlias } from 'aws-cdk-lib/aws-iot';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
 import { findInStack, referencedLogicalId, resolvedProperties, resourcesInStack } from '../../private/cfn';
@@ -38,6 +39,20 @@ function rolesOf(node: CfnResource, value: unknown, depth = 0): (CfnResource | U
   return [new Unresolved('not an ARN')];
 }
 
+/**
+ * The role of another stack of the app that the alias's `roleArn` token points at. In the
+ * template a cross-stack reference is an import the stack cannot read, but the CDK token still
+ * knows its target, so the role's own stack can be reviewed.
+ */
+function roleInAnotherStack(node: CfnResource): CfnResource | undefined {
+  const roleArn = node instanceof CfnRoleAlias ? node.roleArn : undefined;
+  if (typeof roleArn !== 'string' || !Token.isUnresolved(roleArn)) return undefined;
+  const token = Tokenization.reverseString(roleArn).firstToken;
+  const target = token instanceof Reference ? token.target : undefined;
+  return target && CfnResource.isCfnResource(target) && target.cfnResourceType === ROLE && Stack.of(target) !== Stack.of(node)
+    ? target : undefined;
+}
+
 /** Roles of the stack named inside an `Fn::Join` or `Fn::Sub` that builds an ARN from them. */
 function referencedRoles(node: CfnResource, value: { [key: string]: unknown }): CfnResource[] {
   const ids = new Set<string>();
@@ -74,8 +89,9 @@ function referencedRoles(node: CfnResource, value: { [key: string]: unknown }): 
  *   that can be scoped (a short list of actions that only take `*`, like `cloudwatch:PutMetricData`, is exempt);
  * - `ManagedPolicy::<name>`: an AWS-managed admin, power-user, full-access or read-everything policy.
  * Deny statements are ignored; a permissions boundary is not credited (the grant is what is reviewed).
- * What cannot be read is a finding of this rule, since it may grant anything: `Unresolved::RoleArn`
- * (an imported or parameter ARN, a role in another stack), `Unresolved::ManagedPolicyArns` (a customer-managed
+ * A role in another stack of the same CDK app is followed through its reference token and
+ * reviewed in its own stack. What cannot be read is a finding of this rule, since it may grant
+ * anything: `Unresolved::RoleArn` (an imported or parameter ARN), `Unresolved::ManagedPolicyArns` (a customer-managed
  * policy outside the stack), `Unresolved::PolicyDocument`, `Unresolved::Statement`, `Unresolved::Action`,
  * `Unresolved::Resource`, `Unresolved::Policies`.
  */
@@ -96,12 +112,16 @@ export const IoTRoleAliasLeastPrivilege = defineRule({
   if (node.cfnResourceType !== TYPE) return NagRuleCompliance.NOT_APPLICABLE;
   const findings = new Findings();
   const seen = new Set<CfnResource>();
-  for (const role of rolesOf(node, resolvedProperties(node).RoleArn)) {
+  let roles = rolesOf(node, resolvedProperties(node).RoleArn);
+  const crossStack = roles.every((r) => r instanceof Unresolved) ? roleInAnotherStack(node) : undefined;
+  if (crossStack) roles = [crossStack];
+  for (const role of roles) {
     if (role instanceof Unresolved) {
       findings.unreadable(role, 'RoleArn');
     } else if (!seen.has(role)) {
       seen.add(role);
-      reviewRole(node, role, findings);
+      // The role's policies are read in the role's own stack.
+      reviewRole(role, role, findings);
     }
   }
   if (seen.size === 0) findings.add('Unresolved', 'RoleArn');
