@@ -1,6 +1,6 @@
 /*
  * Writes RULES.md from the rules' own metadata, so the document cannot drift from the code.
- * `npm run rules:doc` rewrites it; test/checks/rules-md.test.ts fails when it is stale.
+ * `npm run rules:doc` rewrites it; test/checks/iot-security-checks.test.ts fails when it is stale.
  */
 import * as fs from 'fs';
 import * as path from 'path';

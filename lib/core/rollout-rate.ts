@@ -42,7 +42,7 @@ export class RolloutRate {
     /** The highest rate, things a minute. */
     public readonly maximumPerMinute: number,
     /** The exponential ramp, if this is an exponential rollout. */
-    public readonly exponential?: Required<Omit<ExponentialRolloutOptions, 'maximumPerMinute'>>,
+    public readonly exponentialRamp?: Required<Omit<ExponentialRolloutOptions, 'maximumPerMinute'>>,
   ) {}
 }
 

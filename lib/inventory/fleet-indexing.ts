@@ -1,9 +1,9 @@
-import { CustomResource, Names, Stack, Token, Validations } from 'aws-cdk-lib';
+import { CustomResource, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { claimAccountSingleton } from '../core/private/account-singleton';
-import { secureFunction, secureKey } from '../core/private/secure-defaults';
+import { acknowledge, secureFunction, secureKey } from '../core/private/secure-defaults';
 
 /** What the thing index holds. */
 export enum ThingIndexingMode {
@@ -55,12 +55,13 @@ export interface FleetIndexingProps {
   readonly customFields?: IndexedField[];
   /**
    * Index Device Defender Detect violations. Detect is closed to new customers since
-   * 2026-08-31; turn this on only in accounts that already use it.
-   * @default false
+   * 2026-08-31, so only accounts that already use it can turn this on.
+   * @default - the account's current setting is kept: an account that indexes violations today goes on doing so
    */
   readonly deviceDefenderViolations?: boolean;
   /**
-   * The key that encrypts the custom resource's log group and environment.
+   * The key that encrypts the custom resource's log group and environment. An imported key's
+   * policy must allow `logs.<region>.amazonaws.com` to use it (CDK cannot change it).
    * @default - a new customer-managed key with rotation
    */
   readonly encryptionKey?: kms.IKey;
@@ -69,10 +70,15 @@ export interface FleetIndexingProps {
 const FIELD_NAME = /^(attributes|shadow\.(reported|desired)|shadow\.name\.[A-Za-z0-9:_-]{1,64}\.(reported|desired))\.[A-Za-z0-9_.-]{1,128}$/;
 const SHADOW_NAME = /^[A-Za-z0-9:_-]{1,64}$/;
 
+/** The SSM parameter that keeps the configuration found before, one per account and region like the setting. */
+export const FLEET_INDEXING_STATE_PARAMETER = '/cdk-secure-iot/fleet-indexing/state';
+
 /**
  * The account's AWS IoT fleet indexing configuration (practice 2: an inventory you can search
  * and act on by program). CloudFormation has no resource for it, so a custom resource applies
- * it; deleting the stack puts back the configuration found before.
+ * it; deleting the stack puts back the configuration found before the library first set it
+ * (kept in the SSM parameter `FLEET_INDEXING_STATE_PARAMETER`). Moving the construct, which
+ * replaces the custom resource, hands the setting over without restoring it in between.
  *
  * AWS keeps one fleet indexing configuration per account and region: one `FleetIndexing` per
  * environment in an app (`AccountBaseline` owns it in a full deployment).
@@ -93,7 +99,7 @@ export class FleetIndexing extends Construct {
       description: `Encrypts the fleet indexing custom resource's logs (${this.node.path})`,
     });
     const stack = Stack.of(this);
-    const parameterName = `/cdk-secure-iot/fleet-indexing/${Names.uniqueId(this)}`;
+    const parameterName = FLEET_INDEXING_STATE_PARAMETER;
     const fn = secureFunction(this, 'Handler', {
       handlerName: 'fleet-indexing',
       description: 'cdk-secure-iot: applies the AWS IoT fleet indexing configuration',
@@ -110,10 +116,8 @@ export class FleetIndexing extends Construct {
       resources: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: parameterName.slice(1) })],
     }));
     const policy = fn.role!.node.tryFindChild('DefaultPolicy')!;
-    Validations.of(policy).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'iot:GetIndexingConfiguration and iot:UpdateIndexingConfiguration support no resource-level permissions; IAM requires Resource "*" for them. Every other statement is scoped to one resource.',
-    });
+    acknowledge(policy, 'AwsSolutions-IAM5[Resource::*]',
+      'iot:GetIndexingConfiguration and iot:UpdateIndexingConfiguration support no resource-level permissions; IAM requires Resource "*" for them. Every other statement is scoped to one resource.');
 
     new CustomResource(this, 'Resource', {
       serviceToken: fn.functionArn,
@@ -161,6 +165,12 @@ export class FleetIndexing extends Construct {
       }
     }
     const needsShadow = shadows.length > 0 || (Array.isArray(fields) && fields.some((f) => typeof f?.name === 'string' && f.name.startsWith('shadow.')));
+    for (const field of Array.isArray(fields) ? fields : []) {
+      const shadow = typeof field?.name === 'string' ? /^shadow\.name\.([^.]+)\./.exec(field.name)?.[1] : undefined;
+      if (shadow !== undefined && Array.isArray(shadows) && !shadows.includes(shadow)) {
+        problems.push(`customFields: ${field.name} reads the named shadow '${shadow}', which must be listed in namedShadowNames (got ${JSON.stringify(shadows)})`);
+      }
+    }
     if (needsShadow && mode === ThingIndexingMode.REGISTRY) {
       problems.push('thingIndexingMode must be REGISTRY_AND_SHADOW to index named shadows or shadow fields, got REGISTRY');
     }
@@ -171,7 +181,8 @@ export class FleetIndexing extends Construct {
     return {
       thingIndexingMode: mode,
       thingConnectivityIndexingMode: props.connectivityIndexing === false ? 'OFF' : 'STATUS',
-      deviceDefenderIndexingMode: props.deviceDefenderViolations ? 'VIOLATIONS' : 'OFF',
+      // Left out, the handler keeps the account's current Detect indexing.
+      ...(props.deviceDefenderViolations === undefined ? {} : { deviceDefenderIndexingMode: props.deviceDefenderViolations ? 'VIOLATIONS' : 'OFF' }),
       namedShadowIndexingMode: shadows.length > 0 ? 'ON' : 'OFF',
       ...(shadows.length > 0 ? { filter: { namedShadowNames: shadows } } : {}),
       ...(fields.length > 0 ? { customFields: fields.map((f) => ({ name: f.name, type: f.type })) } : {}),

@@ -20,9 +20,9 @@ describe('RiskProfile presets (DESIGN.md table)', () => {
   });
 
   test('consumer rolls out exponentially; the others at a constant rate', () => {
-    expect(RiskProfile.CONSUMER.otaRollout.exponential).toEqual({ baseRatePerMinute: 50, incrementFactor: 2, successesBeforeIncrease: 10 });
-    expect(RiskProfile.INDUSTRIAL.otaRollout.exponential).toBeUndefined();
-    expect(RiskProfile.CRITICAL_INFRASTRUCTURE.otaRollout.exponential).toBeUndefined();
+    expect(RiskProfile.CONSUMER.otaRollout.exponentialRamp).toEqual({ baseRatePerMinute: 50, incrementFactor: 2, successesBeforeIncrease: 10 });
+    expect(RiskProfile.INDUSTRIAL.otaRollout.exponentialRamp).toBeUndefined();
+    expect(RiskProfile.CRITICAL_INFRASTRUCTURE.otaRollout.exponentialRamp).toBeUndefined();
   });
 
   test('containment: only critical infrastructure waits for a human on every device', () => {

@@ -1,7 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { FleetIndexing, IndexedFieldType, ThingIndexingMode } from '../../lib';
+import { FLEET_INDEXING_STATE_PARAMETER, FleetIndexing, IndexedFieldType, ThingIndexingMode } from '../../lib';
 import { newValidatedApp, validationFindings } from '../validation';
 
 function stack(app = new App(), id = 'S', env?: { account: string; region: string }) {
@@ -13,15 +13,20 @@ function configurationOf(s: Stack) {
   return JSON.parse(cr.Properties.ThingIndexingConfiguration);
 }
 
-test('defaults: registry and shadow, connectivity status, no Detect violations', () => {
+test('defaults: registry and shadow, connectivity status, the account\'s Detect indexing left as it is', () => {
   const s = stack();
   new FleetIndexing(s, 'FI');
   expect(configurationOf(s)).toEqual({
     thingIndexingMode: 'REGISTRY_AND_SHADOW',
     thingConnectivityIndexingMode: 'STATUS',
-    deviceDefenderIndexingMode: 'OFF',
     namedShadowIndexingMode: 'OFF',
   });
+});
+
+test('deviceDefenderViolations: false turns Detect indexing off explicitly', () => {
+  const s = stack();
+  new FleetIndexing(s, 'FI', { deviceDefenderViolations: false });
+  expect(configurationOf(s).deviceDefenderIndexingMode).toBe('OFF');
 });
 
 test('overrides: custom fields, named shadows, registry-only, connectivity off, Detect violations', () => {
@@ -59,9 +64,9 @@ test('least privilege: the only wildcard resource is the IoT indexing API, which
     }
   }
   const ssm = statements.find((st) => ([] as string[]).concat(st.Action).includes('ssm:PutParameter'))!;
-  expect(JSON.stringify(ssm.Resource)).toMatch(/parameter\/cdk-secure-iot\/fleet-indexing\/SFI[0-9A-F]{8}"/);
+  expect(ssm.Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ssm:eu-west-1:111122223333:parameter/cdk-secure-iot/fleet-indexing/state']] });
   const cr = Object.values(t.findResources('Custom::IotFleetIndexing'))[0];
-  expect(cr.Properties.PreviousConfigurationParameter).toMatch(/^\/cdk-secure-iot\/fleet-indexing\/SFI[0-9A-F]{8}$/);
+  expect(cr.Properties.PreviousConfigurationParameter).toBe(FLEET_INDEXING_STATE_PARAMETER);
   t.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
   expect(Object.values(t.findResources('AWS::IAM::Role'))[0].Properties.ManagedPolicyArns).toBeUndefined();
 });
@@ -74,6 +79,13 @@ test('logs are encrypted with the key given and kept', () => {
   t.resourceCountIs('AWS::KMS::Key', 1);
   t.hasResourceProperties('AWS::Logs::LogGroup', { KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^MyKey'), 'Arn'] }, RetentionInDays: 365 });
   t.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Retain' });
+});
+
+test('an imported key gets a warning saying what its policy must allow, since CDK cannot change it', () => {
+  const s = stack(new App(), 'S', { account: '111122223333', region: 'eu-west-1' });
+  const key = kms.Key.fromKeyArn(s, 'Imported', 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab');
+  new FleetIndexing(s, 'FI', { encryptionKey: key });
+  Annotations.fromStack(s).hasWarning('/S/Imported', Match.stringLikeRegexp('must allow logs.eu-west-1.amazonaws.com'));
 });
 
 test('one per account and region: a second one in the same environment is an error naming both', () => {
@@ -98,6 +110,7 @@ test.each([
   [{ customFields: [{ name: 'attributes.a', type: IndexedFieldType.STRING }, { name: 'attributes.a', type: IndexedFieldType.STRING }] }, /attributes.a is listed twice/],
   [{ thingIndexingMode: ThingIndexingMode.REGISTRY, namedShadowNames: ['cfg'] }, /thingIndexingMode must be REGISTRY_AND_SHADOW to index named shadows or shadow fields/],
   [{ customFields: [undefined as never] }, /customFields: name must be/],
+  [{ customFields: [{ name: 'shadow.name.cfg.reported.rev', type: IndexedFieldType.NUMBER }] }, /customFields: shadow.name.cfg.reported.rev reads the named shadow 'cfg', which must be listed in namedShadowNames \(got \[\]\)/],
   [{ deviceDefenderViolations: 'yes' as unknown as boolean }, /deviceDefenderViolations must be true or false, got "yes"/],
   [{ connectivityIndexing: 0 as unknown as boolean }, /connectivityIndexing must be true or false, got 0/],
 ])('rejects %j with the construct path and what is allowed', (props, message) => {

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ArnFormat, Duration, FeatureFlags, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, FeatureFlags, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -38,13 +38,18 @@ export function secureKey(scope: Construct, id: string, options: SecureKeyOption
   });
 }
 
+const keysOpenToLogs = new WeakSet<kms.IKey>();
+
 /**
  * Lets CloudWatch Logs of this account and region encrypt with `key`, and only for log groups
- * (the encryption context names the log group).
+ * (the encryption context names the log group). Once per key. An imported key's policy cannot be
+ * changed from here: a warning says what its policy must allow, or the log group fails to deploy.
  */
 export function allowLogsToUseKey(key: kms.IKey): void {
+  if (keysOpenToLogs.has(key)) return;
+  keysOpenToLogs.add(key);
   const stack = Stack.of(key);
-  key.addToResourcePolicy(new iam.PolicyStatement({
+  const { statementAdded } = key.addToResourcePolicy(new iam.PolicyStatement({
     sid: 'AllowCloudWatchLogsOfThisAccount',
     principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
     actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
@@ -55,6 +60,10 @@ export function allowLogsToUseKey(key: kms.IKey): void {
       },
     },
   }));
+  if (!statementAdded) {
+    Annotations.of(key).addWarningV2('cdk-secure-iot:importedKeyPolicy',
+      `The imported key ${key.node.path} encrypts a log group; its key policy must allow logs.${stack.region}.amazonaws.com kms:Encrypt*, Decrypt*, ReEncrypt*, GenerateDataKey* and Describe* for this account's log groups, or the log group fails to deploy.`);
+  }
 }
 
 /** Options of `secureLogGroup`. */
@@ -86,7 +95,7 @@ export interface SecureBucketOptions {
   readonly encryptionKey: kms.IKey;
   /** Where server access logs go (a bucket made with `accessLogBucket`). */
   readonly serverAccessLogsBucket: s3.IBucket;
-  /** @default - the construct path */
+  /** @default - the bucket's construct ID and a slash */
   readonly serverAccessLogsPrefix?: string;
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
@@ -116,9 +125,9 @@ export function secureBucket(scope: Construct, id: string, options: SecureBucket
 }
 
 /**
- * The bucket that receives S3 server access logs. S3 delivers access logs only to buckets
- * encrypted with S3-managed keys, and a log bucket cannot log to itself without a loop, so
- * those two findings are acknowledged here, narrowly, with that reason.
+ * The bucket that receives S3 server access logs, encrypted with S3-managed keys because S3
+ * delivers access logs only to such buckets. A log bucket cannot log to itself without a loop,
+ * so that one finding (AwsSolutions-S1) is acknowledged here, with that reason.
  */
 export function accessLogBucket(scope: Construct, id: string): s3.Bucket {
   // With the feature flag, S3 log delivery is granted by bucket policy and ACLs can stay off;
@@ -142,7 +151,7 @@ export function accessLogBucket(scope: Construct, id: string): s3.Bucket {
 export interface SecureTopicOptions {
   /** The customer-managed key messages are encrypted with. */
   readonly masterKey: kms.IKey;
-  /** @default - a name CloudFormation generates */
+  /** @default - no display name */
   readonly displayName?: string;
 }
 
