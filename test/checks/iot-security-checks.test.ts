@@ -1,8 +1,12 @@
 import * as fs from 'fs';
+import * as path from 'path';
+import * as iotAlpha from '@aws-cdk/aws-iot-alpha';
 import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import { NagMessageLevel, NagPack } from 'cdk-nag';
-import { ALL_RULES, IotSecurityChecks, Practice, ruleExportName } from '../../lib';
+import { ALL_RULES, IotSecurityChecks, Practice, RuleArea, ruleExportName } from '../../lib';
+import { AUDIT_CHECKS } from '../../lib/checks/rules/monitoring/IoTAuditChecksEnabled';
 import { RULES_MD, renderRulesMarkdown } from '../../scripts/generate-rules-md';
 import { newValidatedApp, validationFindings } from '../validation';
 
@@ -127,6 +131,78 @@ describe('the pack', () => {
     const report = new IotSecurityChecks(undefined, { verbose: true }).validateScope(app);
     const crashes = report.violations.filter((v) => /Rule threw an error/.test(v.description));
     expect(crashes).toEqual([]);
+  });
+});
+
+describe('rule metadata against its sources', () => {
+  const AUDIT_CHECK_NAMES = AUDIT_CHECKS.map(([, name]) => name);
+
+  test("AUDIT_CHECKS keys are exactly the checks the alpha AccountAuditConfiguration enables in CloudFormation", () => {
+    const stack = new Stack(new App(), 'S');
+    new iotAlpha.AccountAuditConfiguration(stack, 'Audit');
+    const [audit] = Object.values(Template.fromStack(stack).findResources('AWS::IoT::AccountAuditConfiguration'));
+    expect(AUDIT_CHECKS.map(([key]) => key).sort()).toEqual(Object.keys(audit.Properties.AuditCheckConfigurations).sort());
+  });
+
+  test('each AUDIT_CHECKS name is its CloudFormation key in upper snake case', () => {
+    const snake = (key: string) => key.replace(/^IoT/, 'Iot').replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase();
+    expect(AUDIT_CHECKS.filter(([key, name]) => snake(key) !== name)).toEqual([]);
+  });
+
+  test("the alpha L2's AuditCheck enum is AUDIT_CHECKS less the three checks it has not caught up with", () => {
+    const alpha: string[] = Object.values(iotAlpha.AuditCheck);
+    expect(alpha.filter((name) => !AUDIT_CHECK_NAMES.includes(name))).toEqual([]);
+    expect(AUDIT_CHECK_NAMES.filter((name) => !alpha.includes(name))).toEqual([
+      'DEVICE_CERTIFICATE_AGE_CHECK',
+      'INTERMEDIATE_CA_REVOKED_FOR_ACTIVE_DEVICE_CERTIFICATES_CHECK',
+      'IOT_POLICY_POTENTIAL_MIS_CONFIGURATION_CHECK',
+    ]);
+  });
+
+  test("every rule's auditCheck is a Device Defender audit check name", () => {
+    const withCheck = ALL_RULES.filter((r) => r.metadata.auditCheck !== undefined);
+    expect(withCheck.length).toBeGreaterThan(0);
+    const unknown = withCheck.filter((r) => !AUDIT_CHECK_NAMES.includes(r.metadata.auditCheck!));
+    expect(unknown.map((r) => `${r.metadata.id}: ${r.metadata.auditCheck}`)).toEqual([]);
+  });
+
+  test('every rule serves the practice its ID area names', () => {
+    const PRACTICES_OF_AREA: { readonly [area in RuleArea]: readonly Practice[] } = {
+      INV: [Practice.ASSET_INVENTORY],
+      ID: [Practice.IDENTITY_AND_ACCESS],
+      UPD: [Practice.SECURE_UPDATES],
+      DAT: [Practice.DATA_AT_REST],
+      TLS: [Practice.DATA_IN_TRANSIT],
+      GW: [Practice.GATEWAYS_AND_IT],
+      MON: [Practice.AUDIT_AND_MONITORING],
+      IR: [Practice.INCIDENT_RESPONSE],
+      BC: [Practice.BUSINESS_CONTINUITY],
+      // Segmentation is risk assessment's zoning (1) or a gateway's allow lists (7).
+      NET: [Practice.RISK_ASSESSMENT, Practice.GATEWAYS_AND_IT],
+    };
+    const mismatched = ALL_RULES.filter((r) => {
+      const area = /^[A-Z]+/.exec(r.metadata.id)![0] as RuleArea;
+      return !PRACTICES_OF_AREA[area].includes(r.metadata.practice);
+    });
+    expect(mismatched.map((r) => `${r.metadata.id}: practice ${r.metadata.practice}`)).toEqual([]);
+  });
+
+  test("a rule's JSDoc starts with its pack ID, IoTSecurity-<ID>:", () => {
+    const rulesDir = path.join(__dirname, '..', '..', 'lib', 'checks', 'rules');
+    const sources = fs.readdirSync(rulesDir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .flatMap((d) => fs.readdirSync(path.join(rulesDir, d.name)).filter((f) => f.endsWith('.ts')).map((f) => path.join(rulesDir, d.name, f)))
+      .map((f) => fs.readFileSync(f, 'utf8'));
+    const headers = ALL_RULES.flatMap((rule) => {
+      const name = ruleExportName(rule);
+      const source = sources.find((text) => text.includes(`export const ${name} = defineRule(`));
+      if (!source) return [];
+      const doc = /\/\*\*\n \* ([^\n]*)\n(?:(?! \*\/)[^\n]*\n)* \*\/\nexport const (\w+) = defineRule\(/g;
+      const header = [...source.matchAll(doc)].find((m) => m[2] === name)?.[1];
+      return [[rule.metadata.id, header?.split(':')[0]]];
+    });
+    expect(headers.length).toBe(ALL_RULES.length);
+    expect(headers.filter(([id, prefix]) => prefix !== `IoTSecurity-${id}`)).toEqual([]);
   });
 });
 

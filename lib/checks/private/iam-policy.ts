@@ -46,8 +46,17 @@ const STAR_ONLY_ACTIONS = new Set([
 ]);
 const STAR_ONLY_PATTERN = /^ec2:describe[a-z]*\*?$/;
 
-/** AWS-managed policies that grant administration, every action of a service, or read access to all data. */
-const BROAD_AWS_MANAGED = /^(AdministratorAccess.*|PowerUserAccess|ReadOnlyAccess|ViewOnlyAccess|.*FullAccess(-.*)?|.*PowerUser(Access)?|.*Administrator|AWSIoTDataAccess|AWSIoTConfigAccess)$/;
+/**
+ * AWS-managed policies a device or gateway role may carry: none. AWS writes its managed policies
+ * for a job across an account, so they grant on `Resource: *` (AmazonS3ReadOnlyAccess reads every
+ * bucket, SecretsManagerReadWrite every secret, even service-role/AWSIoTLogging deletes any log
+ * stream and sets any retention); not one can be scoped to `${credentials-iot:ThingName}`, which is
+ * what a credential shared by a fleet needs. AWS also rewrites them without notice, so one narrow
+ * today need not be narrow when deployed. An entry here must name a policy whose every statement is narrow
+ * (its own resources, or actions that only take `*` like `cloudwatch:PutMetricData`) and that a
+ * device has a use for, with the reason beside it. Exact names, without path.
+ */
+export const DEVICE_SAFE_AWS_MANAGED_POLICIES: ReadonlySet<string> = new Set<string>();
 
 function globToRegExp(glob: string): RegExp {
   const body = glob.toLowerCase().replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
@@ -225,9 +234,13 @@ export function awsManagedPolicyName(arn: string): string | undefined {
   return m?.[1];
 }
 
-/** Whether an AWS-managed policy is one of the broad ones (admin, full access, read everything). */
-export function isBroadAwsManagedPolicy(name: string): boolean {
-  return BROAD_AWS_MANAGED.test(name);
+/**
+ * Whether an AWS-managed policy, by name without path, is a finding on a device or gateway role:
+ * every one is, unless it is in `DEVICE_SAFE_AWS_MANAGED_POLICIES`. A name known only at deploy
+ * (`{?}`) is never in the list.
+ */
+export function isDeviceUnsafeAwsManagedPolicy(name: string): boolean {
+  return !DEVICE_SAFE_AWS_MANAGED_POLICIES.has(name);
 }
 
 function literalName(node: CfnResource, value: unknown): string | undefined {
@@ -243,10 +256,10 @@ function pointsAtRole(node: CfnResource, entry: unknown, roleId: string, roleNam
 
 /**
  * Reviews everything that grants permissions to `role`, an `AWS::IAM::Role` of the stack: its
- * inline `Policies`, its `ManagedPolicyArns` (managed policies of the stack are read, broad
- * AWS-managed ones are findings, others outside the stack are unresolved), and every
- * `AWS::IAM::Policy`, `AWS::IAM::ManagedPolicy` and `AWS::IAM::RolePolicy` of the stack that
- * names the role.
+ * inline `Policies`, its `ManagedPolicyArns` (managed policies of the stack are read, AWS-managed
+ * ones are findings unless in `DEVICE_SAFE_AWS_MANAGED_POLICIES`, others outside the stack are
+ * unresolved), and every `AWS::IAM::Policy`, `AWS::IAM::ManagedPolicy` and `AWS::IAM::RolePolicy`
+ * of the stack that names the role.
  */
 export function reviewRole(node: CfnResource, role: CfnResource, findings: Findings): void {
   const review = new PolicyReview(node, findings);
@@ -321,8 +334,8 @@ function managedPolicyArn(node: CfnResource, item: unknown, review: PolicyReview
   const shape = templateString(item);
   const awsManaged = shape === undefined ? undefined : awsManagedPolicyName(shape);
   if (awsManaged !== undefined) {
-    // Other AWS-managed policies are scoped to one job or service; the broad ones are the hazard.
-    if (isBroadAwsManagedPolicy(awsManaged)) findings.add('ManagedPolicy', awsManaged);
+    // AWS-managed policies grant account-wide (see DEVICE_SAFE_AWS_MANAGED_POLICIES).
+    if (isDeviceUnsafeAwsManagedPolicy(awsManaged)) findings.add('ManagedPolicy', awsManaged);
     return;
   }
   const name = shape && /:policy\/(?:.*\/)?([^/{}]+)$/.exec(shape)?.[1];

@@ -2,6 +2,7 @@ import { Fn } from 'aws-cdk-lib';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { IoTEncryptionCustomerManagedKey, IoTTopicRuleErrorAction } from '../../../lib/checks/rules/data';
+import { Practice } from '../../../lib/core/practice';
 import { check, checkType, COMPLIANT, includeTemplate, newStack, NON_COMPLIANT, NOT_APPLICABLE } from '../rule-test-helpers';
 
 const IS_PROD = { IsProd: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'eu-west-1'] } };
@@ -140,5 +141,13 @@ describe('data rule metadata', () => {
   test('IDs and resource types', () => {
     expect(IoTTopicRuleErrorAction.metadata).toMatchObject({ id: 'DAT1', resourceTypes: ['AWS::IoT::TopicRule'] });
     expect(IoTEncryptionCustomerManagedKey.metadata).toMatchObject({ id: 'DAT2', resourceTypes: ['AWS::IoT::EncryptionConfiguration'] });
+  });
+
+  test('both rules serve practice 5 (data at rest); DAT1 explains the error action as the copy of undelivered data', () => {
+    expect(IoTTopicRuleErrorAction.metadata.practice).toBe(Practice.DATA_AT_REST);
+    expect(IoTEncryptionCustomerManagedKey.metadata.practice).toBe(Practice.DATA_AT_REST);
+    expect(IoTTopicRuleErrorAction.metadata.info).toBe('The topic rule has no error action: data its actions fail to deliver is lost.');
+    expect(IoTTopicRuleErrorAction.metadata.explanation).toMatch(/^A topic rule is how device data reaches the store that keeps it\./);
+    expect(IoTTopicRuleErrorAction.metadata.explanation).toMatch(/the data never reaches storage, and no copy is kept to replay it from/);
   });
 });

@@ -2,6 +2,7 @@ import { App, CfnParameter, CfnResource, Fn, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { DEVICE_SAFE_AWS_MANAGED_POLICIES } from '../../../lib/checks/private/iam-policy';
 import { IoTRoleAliasCredentialDuration, IoTRoleAliasLeastPrivilege } from '../../../lib/checks/rules/gateway';
 import { check, checkType, COMPLIANT, includeTemplate, newStack, NON_COMPLIANT, NOT_APPLICABLE } from '../rule-test-helpers';
 
@@ -28,17 +29,76 @@ describe('GW1 IoTRoleAliasLeastPrivilege', () => {
     expect(check(IoTRoleAliasLeastPrivilege, alias(stack, role))).toEqual(['Action::s3:*', 'Resource::*']);
   });
 
-  test('Noncompliance 2: AWS-managed admin and full-access policies', () => {
+  test('Noncompliance 2: every AWS-managed policy, admin, full-access or scoped to one service (path dropped from the name)', () => {
     const stack = newStack();
     const role = new iam.Role(stack, 'R', {
       assumedBy: new iam.ServicePrincipal('credentials.iot.amazonaws.com'),
       managedPolicies: [
         iam.ManagedPolicy.fromAwsManagedPolicyName('AdministratorAccess'),
         iam.ManagedPolicy.fromAwsManagedPolicyName('AWSIoTFullAccess'),
+        // logs:DeleteLogStream and logs:PutRetentionPolicy on *: not a logging-only policy.
         iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSIoTLogging'),
       ],
     });
-    expect(check(IoTRoleAliasLeastPrivilege, alias(stack, role))).toEqual(['ManagedPolicy::AWSIoTFullAccess', 'ManagedPolicy::AdministratorAccess']);
+    expect(check(IoTRoleAliasLeastPrivilege, alias(stack, role))).toEqual([
+      'ManagedPolicy::AWSIoTFullAccess',
+      'ManagedPolicy::AWSIoTLogging',
+      'ManagedPolicy::AdministratorAccess',
+    ]);
+  });
+
+  test('Noncompliance 12: read-only and single-service AWS-managed policies grant on * across the account', () => {
+    const stack = newStack();
+    const role = new iam.Role(stack, 'R', {
+      assumedBy: new iam.ServicePrincipal('credentials.iot.amazonaws.com'),
+      managedPolicies: [
+        'AmazonS3ReadOnlyAccess', // every object of every bucket
+        'AmazonDynamoDBReadOnlyAccess', // every table
+        'SecretsManagerReadWrite', // secretsmanager:* on *
+        'CloudWatchAgentServerPolicy', // logs on *, ssm:GetParameter
+        'AWSXrayWriteOnlyAccess', // narrow today, rewritten by AWS at will
+      ].map((name) => iam.ManagedPolicy.fromAwsManagedPolicyName(name)),
+    });
+    expect(check(IoTRoleAliasLeastPrivilege, alias(stack, role))).toEqual([
+      'ManagedPolicy::AWSXrayWriteOnlyAccess',
+      'ManagedPolicy::AmazonDynamoDBReadOnlyAccess',
+      'ManagedPolicy::AmazonS3ReadOnlyAccess',
+      'ManagedPolicy::CloudWatchAgentServerPolicy',
+      'ManagedPolicy::SecretsManagerReadWrite',
+    ]);
+  });
+
+  test('Noncompliance 13: AWS-managed policies in a plain template, by literal ARN, Fn::Sub, parameter values and a computed name', () => {
+    const stack = newStack();
+    includeTemplate(stack, {
+      Parameters: {
+        Picked: { Type: 'String', AllowedValues: ['arn:aws:iam::aws:policy/AmazonKinesisVideoStreamsFullAccess', 'arn:aws:iam::aws:policy/AWSIoTDataAccess'] },
+        Named: { Type: 'String' },
+      },
+      Resources: {
+        Role: {
+          Type: 'AWS::IAM::Role',
+          Properties: {
+            AssumeRolePolicyDocument: TRUST,
+            ManagedPolicyArns: [
+              'arn:aws-cn:iam::aws:policy/AmazonS3ReadOnlyAccess',
+              { 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/service-role/AWSIoTRuleActions' },
+              { Ref: 'Picked' },
+              // Some AWS-managed policy, which one known only at deploy: a finding all the same.
+              { 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/${Named}' },
+            ],
+          },
+        },
+        Alias: { Type: TYPE, Properties: { RoleArn: { 'Fn::GetAtt': ['Role', 'Arn'] } } },
+      },
+    });
+    expect(checkType(IoTRoleAliasLeastPrivilege, stack, TYPE)).toEqual([
+      'ManagedPolicy::AWSIoTDataAccess',
+      'ManagedPolicy::AWSIoTRuleActions',
+      'ManagedPolicy::AmazonKinesisVideoStreamsFullAccess',
+      'ManagedPolicy::AmazonS3ReadOnlyAccess',
+      'ManagedPolicy::{?}',
+    ]);
   });
 
   test('Noncompliance 3: inline policies with admin services, key and trail administration, NotAction', () => {
@@ -344,5 +404,9 @@ describe('gateway rule metadata', () => {
     expect(IoTRoleAliasLeastPrivilege.metadata).toMatchObject({ id: 'GW1', auditCheck: 'IOT_ROLE_ALIAS_OVERLY_PERMISSIVE_CHECK', resourceTypes: [TYPE] });
     expect(IoTRoleAliasCredentialDuration.metadata).toMatchObject({ id: 'GW2', resourceTypes: [TYPE] });
     expect(IoTRoleAliasCredentialDuration.metadata.auditCheck).toBeUndefined();
+  });
+
+  test('no AWS-managed policy is allowed on a device or gateway role', () => {
+    expect([...DEVICE_SAFE_AWS_MANAGED_POLICIES]).toEqual([]);
   });
 });

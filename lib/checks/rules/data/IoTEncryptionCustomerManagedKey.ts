@@ -8,7 +8,7 @@ import { defineRule } from '../../rule-definition';
 const TYPE = 'AWS::IoT::EncryptionConfiguration';
 
 /**
- * DAT2: AWS IoT encrypts the account's data at rest with a customer-managed KMS key.
+ * IoTSecurity-DAT2: AWS IoT encrypts the account's data at rest with a customer-managed KMS key.
  *
  * `EncryptionType` must be `CUSTOMER_MANAGED_KMS_KEY` (any case) and `KmsKeyArn` set (a literal
  * or any intrinsic; an `Fn::If` with an `AWS::NoValue` branch is not set). An `EncryptionType`

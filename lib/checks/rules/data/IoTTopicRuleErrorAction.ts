@@ -8,23 +8,27 @@ import { defineRule } from '../../rule-definition';
 const TYPE = 'AWS::IoT::TopicRule';
 
 /**
- * DAT1: a topic rule sends the messages its actions fail on somewhere.
+ * IoTSecurity-DAT1: a topic rule sends the messages its actions fail on somewhere.
  *
+ * Practice 5 (data at rest): a topic rule is how device data reaches the store that keeps it, and
+ * the error action is the only copy of a message the rule failed to deliver.
  * `TopicRulePayload.ErrorAction` must be a non-empty action; an intrinsic counts as set, an
  * `Fn::If` with an `AWS::NoValue` branch does not. A disabled rule is judged too: it is one
  * property away from running.
  */
 export const IoTTopicRuleErrorAction = defineRule({
   id: 'DAT1',
-  practice: Practice.AUDIT_AND_MONITORING,
+  practice: Practice.DATA_AT_REST,
   attackEnterprise: ['T1499', 'T1562'],
   attackIcs: ['T0815', 'T0829'],
   level: NagMessageLevel.WARN,
-  info: 'The topic rule has no error action.',
+  info: 'The topic rule has no error action: data its actions fail to deliver is lost.',
   explanation:
-    'When a rule action fails (throttling, a missing permission, a deleted target), AWS IoT drops the message and tells no one. ' +
-    'Without an error action, lost telemetry and a target an attacker disabled look the same as a quiet fleet.',
-  fix: 'Set TopicRulePayload.ErrorAction, e.g. to a CloudWatch Logs or SQS action, and alarm on it.',
+    'A topic rule is how device data reaches the store that keeps it. When a rule action fails (throttling, a missing permission, ' +
+    'a deleted or full target), AWS IoT drops the message: the data never reaches storage, and no copy is kept to replay it from. ' +
+    'An error action keeps what failed so it can be stored late rather than lost; without one, lost data and a target an attacker ' +
+    'disabled look the same as a quiet fleet.',
+  fix: 'Set TopicRulePayload.ErrorAction to a durable store (an SQS queue, an S3 bucket or CloudWatch Logs) so failed messages are kept for replay, and alarm on it.',
   resourceTypes: [TYPE],
 }, neverThrow((node: CfnResource): NagRuleResult => {
   if (node.cfnResourceType !== TYPE) return NagRuleCompliance.NOT_APPLICABLE;

@@ -11,7 +11,7 @@ const TYPE = 'AWS::IoT::RoleAlias';
 const MAX_ROLE_ALIAS_CREDENTIAL_SECONDS = 3600;
 
 /**
- * GW2: credentials issued through a role alias live an hour at most.
+ * IoTSecurity-GW2: credentials issued through a role alias live an hour at most.
  *
  * `CredentialDurationSeconds` absent means the AWS default, 3600 s. A number or numeric string
  * is read as it is; a parameter is read by its `AllowedValues` or, failing those, its `MaxValue`.

@@ -72,13 +72,13 @@ function referencedRoles(node: CfnResource, value: { [key: string]: unknown }): 
 }
 
 /**
- * GW1: the role behind a role alias grants a device or gateway only what it needs.
+ * IoTSecurity-GW1: the role behind a role alias grants a device or gateway only what it needs.
  *
  * `RoleArn` is followed through `Fn::GetAtt`/`Ref` (or an ARN built with `Fn::Join`/`Fn::Sub`,
  * or a literal ARN whose name is a role of the stack) to the `AWS::IAM::Role`, and every `Fn::If`
  * branch is followed. Everything granting the role is read: its inline `Policies`, its
- * `ManagedPolicyArns` (managed policies of the stack, and AWS-managed policies by name), and each
- * `AWS::IAM::Policy`, `AWS::IAM::ManagedPolicy` and `AWS::IAM::RolePolicy` of the stack naming it.
+ * `ManagedPolicyArns` (managed policies of the stack by their documents, AWS-managed ones by name),
+ * and each `AWS::IAM::Policy`, `AWS::IAM::ManagedPolicy` and `AWS::IAM::RolePolicy` of the stack naming it.
  * Findings, one each:
  * - `Action::<action>`: `*` or a wildcard action (`s3:*`, `s3:Get*`);
  * - `AdminService::<service>`: any action of iam, sts, organizations, account, sso, identitystore, controltower;
@@ -87,7 +87,10 @@ function referencedRoles(node: CfnResource, value: { [key: string]: unknown }): 
  * - `NotAction`, `NotResource`;
  * - `Resource::<arn>`: `*`, or every resource of a service or type (`arn:aws:iot:r:a:topic/*`), for an action
  *   that can be scoped (a short list of actions that only take `*`, like `cloudwatch:PutMetricData`, is exempt);
- * - `ManagedPolicy::<name>`: an AWS-managed admin, power-user, full-access or read-everything policy.
+ * - `ManagedPolicy::<name>`: any AWS-managed policy (name without path, `{?}` when computed at deploy).
+ *   AWS writes them to grant on `*` across the account (AmazonS3ReadOnlyAccess reads every bucket,
+ *   SecretsManagerReadWrite every secret) and changes them without notice; none can be scoped to the
+ *   thing. Only a policy in `DEVICE_SAFE_AWS_MANAGED_POLICIES` (`private/iam-policy.ts`, empty today) passes.
  * Deny statements are ignored; a permissions boundary is not credited (the grant is what is reviewed).
  * A role in another stack of the same CDK app is followed through its reference token and
  * reviewed in its own stack. What cannot be read is a finding of this rule, since it may grant
@@ -106,7 +109,7 @@ export const IoTRoleAliasLeastPrivilege = defineRule({
   explanation:
     'Every device or gateway holding a certificate allowed to assume the role alias gets these AWS credentials. ' +
     'A key extracted from one device then reaches every resource the role can: wildcards and admin actions turn a stolen device into an account compromise.',
-  fix: 'Grant the role only the actions the devices use, on their own resources (scope by ${credentials-iot:ThingName} where you can); no admin services, no NotAction, no AWS-managed broad policies.',
+  fix: 'Grant the role only the actions the devices use, on their own resources (scope by ${credentials-iot:ThingName} where you can); no admin services, no NotAction, no AWS-managed policies (they grant on * across the account).',
   resourceTypes: [TYPE],
 }, neverThrow((node: CfnResource): NagRuleResult => {
   if (node.cfnResourceType !== TYPE) return NagRuleCompliance.NOT_APPLICABLE;

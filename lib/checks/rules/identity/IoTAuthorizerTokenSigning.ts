@@ -8,7 +8,7 @@ import { defineRule } from '../../rule-definition';
 const TYPE = 'AWS::IoT::Authorizer';
 
 /**
- * ID9: a custom authorizer has AWS IoT verify the token signature.
+ * IoTSecurity-ID9: a custom authorizer has AWS IoT verify the token signature.
  *
  * `SigningDisabled` true, as a boolean or as the string `"true"` in any case, is a violation;
  * absent means false. A `SigningDisabled` the template cannot read is reported as

@@ -8,7 +8,7 @@ import { defineRule } from '../../rule-definition';
 const TYPE = 'AWS::IoT::CACertificate';
 
 /**
- * ID7: a CA that registers device certificates automatically does so through a template.
+ * IoTSecurity-ID7: a CA that registers device certificates automatically does so through a template.
  *
  * Auto-registration is on when `AutoRegistrationStatus` is `ENABLE` (any case) and
  * `RemoveAutoRegistration` is not true. It is then judged by `RegistrationConfig`: a

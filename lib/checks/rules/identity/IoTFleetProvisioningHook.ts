@@ -8,7 +8,7 @@ import { defineRule } from '../../rule-definition';
 const TYPE = 'AWS::IoT::ProvisioningTemplate';
 
 /**
- * ID8: a fleet provisioning template validates devices with a pre-provisioning hook.
+ * IoTSecurity-ID8: a fleet provisioning template validates devices with a pre-provisioning hook.
  *
  * `TemplateType` absent means `FLEET_PROVISIONING`; a `JITP` template is not applicable (just-in-time
  * provisioning has no claim certificate and takes no hook). `PreProvisioningHook.TargetArn` may be

@@ -12,7 +12,7 @@ function isToolMetadataKey(key: string): boolean {
 }
 
 /**
- * ID10: no private key or credential is written into the template.
+ * IoTSecurity-ID10: no private key or credential is written into the template.
  *
  * Looks at every resource (`'*'`), in its properties and its own `Metadata` (cfn-init files):
  * - `PrivateKey::<path>`: a PEM private-key block in any string;

@@ -8,7 +8,7 @@ import { defineRule } from '../../rule-definition';
 const TYPE = 'AWS::IoT::ThingPrincipalAttachment';
 
 /**
- * ID6: a certificate is attached to its thing exclusively.
+ * IoTSecurity-ID6: a certificate is attached to its thing exclusively.
  *
  * `ThingPrincipalType` absent means `NON_EXCLUSIVE_THING`, which lets the same certificate be
  * attached to other things too. A `ThingPrincipalType` the template cannot read (a parameter

@@ -8,7 +8,7 @@ import { defineRule } from '../../rule-definition';
 const TYPE = 'AWS::IoT::DomainConfiguration';
 
 /**
- * TLS2: clients of a domain configuration cannot choose another custom authorizer.
+ * IoTSecurity-TLS2: clients of a domain configuration cannot choose another custom authorizer.
  *
  * `AuthorizerConfig.AllowAuthorizerOverride` true (boolean or string, any case) is a violation;
  * absent means false. A value the template cannot read is reported as

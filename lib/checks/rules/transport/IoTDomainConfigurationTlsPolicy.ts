@@ -11,7 +11,7 @@ const TYPE = 'AWS::IoT::DomainConfiguration';
 const MODERN = new Set(TlsSecurityPolicy.MODERN.map((p) => p.toUpperCase()));
 
 /**
- * TLS1: a domain configuration pins a 2022-10 TLS 1.2/1.3 or TLS 1.3 security policy.
+ * IoTSecurity-TLS1: a domain configuration pins a 2022-10 TLS 1.2/1.3 or TLS 1.3 security policy.
  *
  * Allowed: `IoTSecurityPolicy_TLS13_1_2_2022_10` and `IoTSecurityPolicy_TLS13_1_3_2022_10`
  * (`TlsSecurityPolicy.MODERN`), compared without regard to case. AWS documents no FIPS variant of
