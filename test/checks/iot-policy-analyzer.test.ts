@@ -1,7 +1,8 @@
 import {
-  analyzePolicyDocument, DEVICE_ACTIONS, globMatch, IOT_ACTIONS, parseAction, PolicyFindings,
+  AnalyzeOptions, analyzePolicyDocument, DEVICE_ACTIONS, globMatch, IOT_ACTIONS, parseAction, PolicyFindings,
 } from '../../lib/checks/private/iot-policy-analyzer';
-import { evaluate, Placeholders, renderString } from '../../lib/checks/private/intrinsics';
+import { Unresolved } from '../../lib/checks/private/cfn-values';
+import { eachReading, evaluate, MAX_READINGS, Placeholders, renderString } from '../../lib/checks/private/intrinsics';
 
 const ARN = 'arn:aws:iot:us-east-1:123456789012';
 const THING = '${iot:Connection.Thing.ThingName}';
@@ -10,8 +11,8 @@ function allow(Action: unknown, Resource: unknown, extra: object = {}): object {
   return { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action, Resource, ...extra }] };
 }
 
-function analyze(doc: unknown): PolicyFindings {
-  const f = analyzePolicyDocument(doc);
+function analyze(doc: unknown, options: AnalyzeOptions = {}): PolicyFindings {
+  const f = analyzePolicyDocument(doc, options);
   return {
     wildcardActions: [...f.wildcardActions].sort(),
     unscopedDataPlane: [...f.unscopedDataPlane].sort(),
@@ -93,7 +94,7 @@ describe('intrinsics', () => {
     ]);
   });
 
-  test('Fn::Join, Fn::Select and Fn::Split over literal lists; Fn::If and Fn::ImportValue unresolved', () => {
+  test('Fn::Join, Fn::Select and Fn::Split over literal lists; Fn::If without a reading and Fn::ImportValue unresolved', () => {
     const ph = new Placeholders();
     expect(renderString({ 'Fn::Join': ['/', ['a', { 'Fn::Select': [1, ['x', 'b']] }, { 'Fn::Select': [0, { 'Fn::Split': [',', 'c,d'] }] }]] }, ph, 'cloudformation')).toBe('a/b/c');
     expect(ph.decode(renderString({ 'Fn::If': ['C', 'a', 'b'] }, ph, 'cloudformation'))).toEqual([{ kind: 'unresolved', label: 'Fn::If' }]);
@@ -149,7 +150,13 @@ describe('ID2 data plane scoped to the thing', () => {
     ['iot:Connect', '*'],
     ['iot:Connect', `${ARN}:client/*`],
     ['iot:Connect', `${ARN}:*`],
-    ['iot:Connect', 'arn:aws:iot:*:*:client/' + THING],
+    ['iot:Connect', 'arn:aws:iot:*:*:client/*'],
+    ['iot:Connect', 'arn:aws:iot:*:*:*'],
+    ['iot:Connect', 'arn:aws:*:*:*:*'],
+    ['iot:Connect', `arn:*:iot:*:*:client/${THING}`],
+    ['iot:Connect', `arn:aws:io?:us-east-1:123456789012:client/${THING}`],
+    ['iot:Connect', `arn:aws:iot:*:*:cl*ent/${THING}`],
+    ['iot:Publish', `arn:aws:iot:*:123456789012:topic/*/${THING}`],
     ['iot:Publish', `${ARN}:topic/*`],
     ['iot:Publish', `${ARN}:topic/sensors/*/${THING}`],
     ['iot:Publish', `${ARN}:topic/sensors/+/data`],
@@ -178,6 +185,10 @@ describe('ID2 data plane scoped to the thing', () => {
     ['iot:UpdateThingShadow', `${ARN}:thing/${THING}`],
     ['iot:UpdateThingShadow', `${ARN}:thing/${THING}/*`],
     ['iot:Publish', `${ARN}:topic/literal\${*}star`],
+    // A policy is only evaluated in its own account and region: wildcards there select nothing else.
+    ['iot:Connect', `arn:aws:iot:*:*:client/${THING}`],
+    ['iot:Publish', `arn:aws:iot:us-east-1:*:topic/$aws/things/${THING}/*`],
+    ['iot:Subscribe', `arn:\${AWS::Partition}:iot:*:*:topicfilter/$aws/things/${THING}/#`],
     ['iot:AssumeRoleWithCertificate', `${ARN}:rolealias/DeviceRoleAlias`],
     // The ARN names another resource type: the statement grants nothing for the action.
     ['iot:Connect', `${ARN}:topic/*`],
@@ -301,7 +312,8 @@ describe('ID5 unresolved', () => {
     [{ Statement: 'nope' }, 'Unresolved::Statement'],
     [{ Statement: ['nope'] }, 'Unresolved::Statement[0]'],
     [allow({ 'Fn::Sub': 'iot:${ActionParam}' }, '*'), 'Unresolved::Statement[0].Action'],
-    [allow({ 'Fn::If': ['C', 'iot:Connect', 'iot:*'] }, '*'), 'Unresolved::Statement[0].Action'],
+    [allow({ 'Fn::If': ['C', 'iot:Connect'] }, '*'), 'Unresolved::Statement[0].Action'],
+    [allow({ 'Fn::If': ['C', 'iot:Connect', { 'Fn::ImportValue': 'A' }] }, `${ARN}:client/${THING}`), 'Unresolved::Statement[0].Action'],
     [allow('iot:Connect', { 'Fn::ImportValue': 'Arn' }), 'Unresolved::Statement[0].Resource'],
     [{ Statement: { Effect: { Ref: 'E' }, Action: 'iot:Connect', Resource: '*' } }, 'Unresolved::Statement[0].Effect'],
   ])('%j', (doc, finding) => {
@@ -309,7 +321,7 @@ describe('ID5 unresolved', () => {
   });
 
   test('what can be read is still judged', () => {
-    const f = analyze(allow(['iot:*', { 'Fn::If': ['C', 'a', 'b'] }], '*'));
+    const f = analyze(allow(['iot:*', { 'Fn::ImportValue': 'A' }], '*'));
     expect(f.wildcardActions).toEqual(['Action::iot:*']);
     expect(f.unresolved).toEqual(['Unresolved::Statement[0].Action']);
   });
@@ -361,5 +373,131 @@ describe('document forms', () => {
     expect(() => analyzePolicyDocument(deep)).not.toThrow();
     expect(() => analyzePolicyDocument(JSON.parse('{"__proto__": {"Statement": 1}, "Statement": {"__proto__": 1}}'))).not.toThrow();
     expect(() => analyzePolicyDocument({ Statement: [{ Effect: 'Allow', Action: [null, 1, {}, []], Resource: [null, 1] }] })).not.toThrow();
+  });
+});
+
+describe('eachReading', () => {
+  test('reads every combination once, nested choices only where their branch is taken', () => {
+    const seen = eachReading((r) => {
+      const outer = r.choose(2);
+      return outer === 0 ? `a${r.choose(3)}` : `b${r.choose(2)}${r.choose(2)}`;
+    });
+    expect(seen).toEqual({ results: ['a0', 'a1', 'a2', 'b00', 'b01', 'b10', 'b11'], complete: true });
+  });
+
+  test('picks under one key agree within a reading', () => {
+    const seen = eachReading((r) => `${r.choose(2, 'C')}${r.choose(2, 'C')}${r.choose(2)}`);
+    expect(seen).toEqual({ results: ['000', '001', '110', '111'], complete: true });
+  });
+
+  test(`stops after ${MAX_READINGS} readings`, () => {
+    const seen = eachReading((r) => Array.from({ length: 7 }, () => r.choose(2)).join(''));
+    expect(seen.results).toHaveLength(MAX_READINGS);
+    expect(seen.complete).toBe(false);
+  });
+});
+
+describe('Fn::If: both branches judged', () => {
+  const ifC = (a: unknown, b: unknown) => ({ 'Fn::If': ['C', a, b] });
+  const NO_VALUE = { Ref: 'AWS::NoValue' };
+
+  test('in Action', () => {
+    expect(analyze(allow(ifC('iot:*', 'iot:Connect'), `${ARN}:client/${THING}`))).toEqual({
+      ...NONE, wildcardActions: ['Action::iot:*'], controlPlane: ['Action::iot:*'],
+    });
+    expect(analyze(allow(['iot:Publish', ifC('iot:CreateThing', NO_VALUE)], `${ARN}:topic/${THING}`))).toEqual({
+      ...NONE, controlPlane: ['Action::iot:CreateThing'],
+    });
+  });
+
+  test('in Resource, inside Fn::Join and Fn::Sub', () => {
+    expect(analyze(allow('iot:Connect', ifC(`${ARN}:client/${THING}`, '*')))).toEqual({ ...NONE, unscopedDataPlane: ['Resource::*'] });
+    const joined = { 'Fn::Join': ['', [`${ARN}:topic/`, ifC('*', THING)]] };
+    expect(analyze(allow('iot:Publish', joined)).unscopedDataPlane).toEqual([`Resource::${ARN}:topic/*`]);
+    const sub = { 'Fn::Sub': [`${ARN}:topic/\${Scope}`, { Scope: ifC('+/data', `\${!iot:Connection.Thing.ThingName}`) }] };
+    expect(analyze(allow('iot:Publish', sub)).unscopedDataPlane).toEqual([`Resource::${ARN}:topic/+/data`]);
+  });
+
+  test('in Effect, a whole statement, and the whole document', () => {
+    const stmt = { Effect: ifC('Deny', 'Allow'), Action: 'iot:*', Resource: '*' };
+    expect(analyze({ Statement: [stmt] }).wildcardActions).toEqual(['Action::iot:*']);
+    expect(analyze({ Statement: [ifC({ Effect: 'Allow', Action: 'iam:PassRole', Resource: '*' }, NO_VALUE)] })).toEqual({
+      ...NONE, controlPlane: ['Action::iam:PassRole'],
+    });
+    expect(analyze(ifC(allow('iot:Connect', `${ARN}:client/${THING}`), JSON.stringify(allow('iot:*', '*')))).wildcardActions)
+      .toEqual(['Action::iot:*']);
+    expect(analyze({ Statement: ifC([{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }], []) })).toEqual({
+      ...NONE, controlPlane: ['Action::sts:AssumeRole'],
+    });
+  });
+
+  test('AWS::NoValue in a branch is absent; both branches safe is compliant', () => {
+    expect(analyze(allow('iot:Connect', `${ARN}:client/${THING}`, { Condition: ifC({ Bool: { 'iot:Connection.Thing.IsAttached': 'true' } }, NO_VALUE) })))
+      .toEqual(NONE);
+    expect(analyze(allow('iot:Connect', `${ARN}:client/\${iot:ClientId}`, { Condition: ifC({ Bool: { 'iot:Connection.Thing.IsAttached': 'true' } }, NO_VALUE) })))
+      .toEqual({ ...NONE, unscopedDataPlane: [`Resource::${ARN}:client/\${iot:ClientId}`] });
+    expect(analyze(allow(ifC('iot:Connect', 'iot:?onnect'), ifC(`${ARN}:client/${THING}`, `arn:aws:iot:*:*:client/${THING}`)))).toEqual(NONE);
+  });
+
+  test('one condition takes one branch throughout the document', () => {
+    // Connect on * with the thing attached, or Publish on the thing's topic; never Publish on *.
+    const doc = allow(
+      { 'Fn::If': ['Prod', 'iot:Connect', 'iot:Publish'] },
+      { 'Fn::If': ['Prod', '*', `${ARN}:topic/${THING}`] },
+      { Condition: { Bool: { 'iot:Connection.Thing.IsAttached': 'true' } } },
+    );
+    expect(analyze(doc)).toEqual(NONE);
+    const twoConditions = JSON.parse(JSON.stringify(doc).replace('["Prod","*"', '["Other","*"'));
+    expect(analyze(twoConditions)).toEqual({ ...NONE, unscopedDataPlane: ['Resource::*'] });
+  });
+
+  test(`past ${MAX_READINGS} readings the document is unresolved, and what was read is judged`, () => {
+    const statements = Array.from({ length: 7 }, (_, i) => ({
+      Effect: 'Allow', Action: { 'Fn::If': [`C${i}`, 'iot:Connect', 'iot:Publish'] }, Resource: `${ARN}:client/${THING}`,
+    }));
+    expect(analyze({ Statement: statements })).toEqual({ ...NONE, unresolved: ['Unresolved::PolicyDocument'] });
+    statements[0] = { ...statements[0], Action: { 'Fn::If': ['C0', 'iot:*', 'iot:Publish'] } };
+    expect(analyze({ Statement: statements })).toEqual({
+      ...NONE, wildcardActions: ['Action::iot:*'], controlPlane: ['Action::iot:*'], unresolved: ['Unresolved::PolicyDocument'],
+    });
+    // Six conditions are 64 readings: all read.
+    expect(analyze({ Statement: statements.slice(1) })).toEqual(NONE);
+  });
+});
+
+describe('stack parameters', () => {
+  const params: { [name: string]: readonly (string | Unresolved)[] } = {
+    Star: ['*', 'a'],
+    Safe: ['iot:Connect', 'iot:Publish'],
+    Open: [new Unresolved('Ref:Open')],
+    Verb: ['Publish', 'CreateThing'],
+  };
+  const options: AnalyzeOptions = { parameterValues: (name) => params[name] };
+
+  test('a Ref to a parameter is each of its allowed values', () => {
+    expect(analyze(allow('iot:Connect', { Ref: 'Star' }), options)).toEqual({ ...NONE, unscopedDataPlane: ['Resource::*'] });
+    expect(analyze(allow({ Ref: 'Safe' }, `${ARN}:client/${THING}`), options)).toEqual(NONE);
+    expect(analyze(allow({ 'Fn::Sub': 'iot:${Verb}' }, `${ARN}:topic/${THING}`), options)).toEqual({ ...NONE, controlPlane: ['Action::iot:CreateThing'] });
+  });
+
+  test('a parameter without allowed values is unreadable, in a resource too (ID5, not ID2)', () => {
+    expect(analyze(allow('iot:Connect', { Ref: 'Open' }), options)).toEqual({ ...NONE, unresolved: ['Unresolved::Statement[0].Resource'] });
+    expect(analyze(allow('iot:Publish', { 'Fn::Sub': `${ARN}:topic/\${Open}/*` }), options)).toEqual({ ...NONE, unresolved: ['Unresolved::Statement[0].Resource'] });
+    expect(analyze(allow({ Ref: 'Open' }, '*'), options)).toEqual({ ...NONE, unresolved: ['Unresolved::Statement[0].Action'] });
+  });
+
+  test('a wildcard before an unreadable parameter is still a finding', () => {
+    expect(analyze(allow('iot:Publish', { 'Fn::Sub': `${ARN}:topic/*/\${Open}` }), options)).toEqual({
+      ...NONE, unscopedDataPlane: [`Resource::${ARN}:topic/*/\${Open}`], unresolved: ['Unresolved::Statement[0].Resource'],
+    });
+  });
+
+  test('one parameter takes one value throughout the document', () => {
+    const resource = { 'Fn::Sub': `${ARN}:topic/\${Star}/${THING.replace('${', '${!')}/\${Star}` };
+    expect(analyze(allow('iot:Publish', resource), options)).toEqual({ ...NONE, unscopedDataPlane: [`Resource::${ARN}:topic/*/${THING}/*`] });
+  });
+
+  test('a Ref that is no parameter is one fixed value', () => {
+    expect(analyze(allow('iot:Publish', { 'Fn::Sub': `${ARN}:topic/\${Topic}` }), options)).toEqual(NONE);
   });
 });

@@ -233,10 +233,28 @@ describe('fleet provisioning and just-in-time provisioning', () => {
     expect(findings(includedPolicy(doc(statement(['iot:Connect'], '*'), ...claimStatements('templateName'))))).toEqual({ ID2: ['Resource::*'] });
   });
 
-  test('the claim policy\'s CSR topics and a template named by a parameter in Fn::Sub are compliant', () => {
-    const stack = newStack();
-    includeTemplate(stack, {
-      Parameters: { TemplateName: { Type: 'String', Default: 'FactoryTemplate' } },
+  test('the claim policy\'s CSR topics and a template named by a parameter in Fn::Sub: compliant with AllowedValues, else unreadable', () => {
+    const claimPolicy = (templateName: object) => {
+      const stack = newStack();
+      includeTemplate(stack, claimTemplate(templateName));
+      return findings(stack);
+    };
+    expect(claimPolicy({ Type: 'String', AllowedValues: ['FactoryTemplate', 'FieldTemplate'] })).toEqual({});
+    // Without AllowedValues the deployer may name `*`, every template of the account.
+    expect(claimPolicy({ Type: 'String', Default: 'FactoryTemplate' })).toEqual({
+      ID5: ['Unresolved::Statement[0].Resource', 'Unresolved::Statement[1].Resource'],
+    });
+    expect(claimPolicy({ Type: 'String', AllowedValues: ['FactoryTemplate', '*'] })).toEqual({
+      ID2: [
+        'Resource::arn:${AWS::Partition}:iot:${AWS::Region}:${AWS::AccountId}:topic/$aws/provisioning-templates/*/provision/*',
+        'Resource::arn:${AWS::Partition}:iot:${AWS::Region}:${AWS::AccountId}:topicfilter/$aws/provisioning-templates/*/provision/*',
+      ],
+    });
+  });
+
+  function claimTemplate(templateName: object): object {
+    return {
+      Parameters: { TemplateName: templateName },
       Resources: {
         ClaimPolicy: {
           Type: POLICY,
@@ -254,9 +272,8 @@ describe('fleet provisioning and just-in-time provisioning', () => {
           },
         },
       },
-    });
-    expect(findings(stack)).toEqual({});
-  });
+    };
+  }
 
   test('a claim policy for every template of the account is a finding', () => {
     expect(findings(includedPolicy(doc(...claimStatements('*'))))).toEqual({
@@ -479,10 +496,17 @@ describe('CDK apps', () => {
       },
     });
     expect(findings(stack)).toEqual({});
-    const other = newStack();
-    const param = new CfnParameter(other, 'Fleet');
-    new iot.CfnPolicy(other, 'Policy', { policyDocument: { Statement: [{ Effect: 'Allow', Action: 'iot:Publish', Resource: `arn:aws:iot:us-east-1:123456789012:topic/${param.valueAsString}/*` }] } });
-    expect(findings(other)).toEqual({ ID2: ['Resource::arn:aws:iot:us-east-1:123456789012:topic/${Fleet}/*'] });
+    const fleetPrefix = (props: { allowedValues?: string[] }) => {
+      const other = newStack();
+      const param = new CfnParameter(other, 'Fleet', props);
+      new iot.CfnPolicy(other, 'Policy', { policyDocument: { Statement: [{ Effect: 'Allow', Action: 'iot:Publish', Resource: `arn:aws:iot:us-east-1:123456789012:topic/${param.valueAsString}/*` }] } });
+      return findings(other);
+    };
+    expect(fleetPrefix({ allowedValues: ['fleet-a', 'fleet-b'] })).toEqual({
+      ID2: ['Resource::arn:aws:iot:us-east-1:123456789012:topic/fleet-a/*', 'Resource::arn:aws:iot:us-east-1:123456789012:topic/fleet-b/*'],
+    });
+    // Without AllowedValues the value is unknown: it might be `*`, or a device policy variable.
+    expect(fleetPrefix({})).toEqual({ ID5: ['Unresolved::Statement[0].Resource'] });
   });
 });
 

@@ -1,29 +1,36 @@
-import { Unresolved } from './cfn-values';
+import { isObject, Unresolved } from './cfn-values';
 
 /**
  * Static rendering of CloudFormation intrinsics into strings a rule can read.
  *
- * A value that is only known at deploy time (a `Ref`, a `Fn::GetAtt`, a pseudo parameter) is
- * kept inside the rendered string as a placeholder: a private-use character pair around an
- * index into a `Placeholders` table. Placeholders survive concatenation and `JSON.parse`, so a
- * policy document that CDK rendered as `Fn::Join` around tokens inside `JSON.stringify` (or a
- * provisioning template inside a JSON string inside a property) can be parsed as JSON and still
- * say, for each string in it, which parts are literal and which are opaque. A value that cannot
- * be rendered at all (an `Fn::If` in structural position, malformed JSON) is the pack's
- * `Unresolved`, as in `cfn-values`.
+ * A value that is only known at deploy time (a `Ref` to a resource, a `Fn::GetAtt`, a pseudo
+ * parameter) is kept inside the rendered string as a placeholder: a private-use character pair
+ * around an index into a `Placeholders` table. Placeholders survive concatenation and
+ * `JSON.parse`, so a policy document that CDK rendered as `Fn::Join` around tokens inside
+ * `JSON.stringify` (or a provisioning template inside a JSON string inside a property) can be
+ * parsed as JSON and still say, for each string in it, which parts are literal and which are
+ * opaque. A value that cannot be rendered at all (malformed JSON, an `Fn::If` read without a
+ * `Reading`) is the pack's `Unresolved`, as in `cfn-values`.
+ *
+ * A value that can deploy in several forms (both branches of an `Fn::If`, each allowed value of
+ * a stack parameter) is read once per combination: `eachReading` runs a reader with a `Reading`
+ * that picks one form at each choice, until every combination has been read.
  */
 
 /** One piece of a rendered string. */
 export type Segment =
   /** Literal text. */
   | { readonly kind: 'text'; readonly text: string }
-  /** A `Ref`/`Fn::GetAtt` to a resource or parameter: unknown, but one fixed value, never a wildcard. */
+  /** A `Ref`/`Fn::GetAtt` to a resource of the stack: unknown, but one fixed value, never a wildcard. */
   | { readonly kind: 'ref'; readonly label: string }
   /** A pseudo parameter such as `AWS::Region`: fixed for the stack. */
   | { readonly kind: 'pseudo'; readonly label: string }
   /** A provisioning-template parameter: a value of the one device being provisioned. */
   | { readonly kind: 'device'; readonly label: string }
-  /** Anything that cannot be read statically (`Fn::If`, `Fn::ImportValue`, ...). */
+  /**
+   * Anything that cannot be read statically: a stack parameter without allowed values (it could
+   * be `*`, or a device policy variable), `Fn::ImportValue`, an `Fn::If` read without a `Reading`.
+   */
   | { readonly kind: 'unresolved'; readonly label: string };
 
 /**
@@ -35,6 +42,69 @@ export type Dialect = 'cloudformation' | 'provisioning' | 'none';
 
 /** A value after static evaluation: JSON, with strings that may hold placeholders. */
 export type Evaluated = string | number | boolean | null | Unresolved | Evaluated[] | { [key: string]: Evaluated };
+
+/**
+ * The values a stack parameter can take (its allowed values, or one `Unresolved` when it has
+ * none), or `undefined` when `name` is not a parameter of the stack (a resource, say).
+ */
+export type ParameterValues = (name: string) => readonly (string | Unresolved)[] | undefined;
+
+/** One way of reading a value that can deploy in several forms; see `eachReading`. */
+export interface Reading {
+  /**
+   * Picks one of `count` alternatives. Picks under the same `key` agree within one reading: a
+   * parameter has one value per deployment, a condition one truth value.
+   */
+  choose(count: number, key?: string): number;
+  /** See `ParameterValues`. */
+  parameterValues(name: string): readonly (string | Unresolved)[] | undefined;
+}
+
+/** The readings of a value, one result each (see `eachReading`). */
+export interface Readings<T> {
+  readonly results: readonly T[];
+  /** Whether every combination was read; false once `MAX_READINGS` were. */
+  readonly complete: boolean;
+}
+
+/**
+ * The most readings of one value. Past it the value is partly judged and reported as
+ * unreadable: a document whose every combination cannot be judged cannot be called safe.
+ */
+export const MAX_READINGS = 64;
+
+/**
+ * Runs `read` once for each combination of the choices it meets, at most `MAX_READINGS` times.
+ * Each run replays the picks of the one before up to its last choice that has an alternative
+ * left, takes that alternative and starts every later choice afresh, so a choice nested in a
+ * branch (an `Fn::If` inside an `Fn::If`) only counts where that branch is taken. `read` must
+ * meet its choices in the same order given the same picks (it is a walk of the same value).
+ */
+export function eachReading<T>(read: (reading: Reading) => T, parameterValues: ParameterValues = () => undefined): Readings<T> {
+  const results: T[] = [];
+  let plan: number[] = [];
+  for (;;) {
+    if (results.length >= MAX_READINGS) return { results, complete: false };
+    const made: { pick: number; count: number }[] = [];
+    const byKey = new Map<string, number>();
+    results.push(read({
+      parameterValues,
+      choose(count, key) {
+        if (count <= 1) return 0;
+        const agreed = key === undefined ? undefined : byKey.get(key);
+        if (agreed !== undefined) return Math.min(agreed, count - 1);
+        const pick = made.length < plan.length ? Math.min(plan[made.length], count - 1) : 0;
+        made.push({ pick, count });
+        if (key !== undefined) byKey.set(key, pick);
+        return pick;
+      },
+    }));
+    let last = made.length - 1;
+    while (last >= 0 && made[last].pick + 1 >= made[last].count) last--;
+    if (last < 0) return { results, complete: true };
+    plan = [...made.slice(0, last).map((m) => m.pick), made[last].pick + 1];
+  }
+}
 
 const OPEN = '\uE000';
 const CLOSE = '\uE001';
@@ -98,23 +168,50 @@ export function displaySegments(segments: readonly Segment[]): string {
   return segments.map((s) => (s.kind === 'text' ? s.text : `\${${s.label}}`)).join('');
 }
 
-function isIntrinsic(value: object, dialect: Dialect): value is { [key: string]: unknown } {
-  if (dialect === 'none' || Array.isArray(value)) return false;
+/** What one evaluation needs besides the value. */
+interface Context {
+  readonly ph: Placeholders;
+  readonly dialect: Dialect;
+  /** Without one, an `Fn::If` is unresolved and every `Ref` names a resource. */
+  readonly reading?: Reading;
+}
+
+/**
+ * The function and argument of `{ Ref }` or `{ 'Fn::...' }` in a dialect with intrinsics.
+ * Unlike `cfn-values.isIntrinsic`, `{ Condition }` is not one: in a policy it is a statement's key.
+ */
+function intrinsicCall(value: unknown, dialect: Dialect): [fn: string, arg: unknown] | undefined {
+  if (dialect === 'none' || !isObject(value)) return undefined;
   const keys = Object.keys(value);
-  return keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'));
+  return keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::')) ? [keys[0], value[keys[0]]] : undefined;
 }
 
 function isNoValue(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    && Object.keys(value).length === 1 && (value as { Ref?: unknown }).Ref === 'AWS::NoValue';
+  return isObject(value) && Object.keys(value).length === 1 && value.Ref === 'AWS::NoValue';
+}
+
+/**
+ * The branch of an `Fn::If` this reading takes, or `Unresolved` without a reading or for a
+ * malformed one. Picks on the same condition agree (see `Reading.choose`); conditions of
+ * different names are taken as independent, which errs towards a finding.
+ */
+function ifBranch(arg: unknown, ctx: Context): unknown {
+  if (!ctx.reading || !Array.isArray(arg) || arg.length !== 3) return new Unresolved('Fn::If');
+  const key = typeof arg[0] === 'string' ? `${ctx.dialect}:Condition:${arg[0]}` : undefined;
+  return arg[1 + ctx.reading.choose(2, key)];
 }
 
 /**
  * Evaluates a value in structural position (a document, a statement, a list): intrinsics that
- * yield strings are rendered, `AWS::NoValue` removes the key or element, and anything that
- * cannot be read becomes `Unresolved`. `undefined` means the value is absent. Never throws.
+ * yield strings are rendered, `Fn::If` takes the reading's branch, `AWS::NoValue` removes the
+ * key or element, and anything that cannot be read becomes `Unresolved`. `undefined` means the
+ * value is absent. Never throws.
  */
-export function evaluate(value: unknown, ph: Placeholders, dialect: Dialect, depth = 0): Evaluated | undefined {
+export function evaluate(value: unknown, ph: Placeholders, dialect: Dialect, reading?: Reading): Evaluated | undefined {
+  return evaluateIn(value, { ph, dialect, reading }, 0);
+}
+
+function evaluateIn(value: unknown, ctx: Context, depth: number): Evaluated | undefined {
   if (depth > MAX_DEPTH) return new Unresolved('nesting too deep');
   if (value === undefined) return undefined;
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
@@ -124,42 +221,43 @@ export function evaluate(value: unknown, ph: Placeholders, dialect: Dialect, dep
   if (Array.isArray(value)) {
     const out: Evaluated[] = [];
     for (const item of value) {
-      if (dialect !== 'none' && isNoValue(item)) continue;
-      const v = evaluate(item, ph, dialect, depth + 1);
+      if (ctx.dialect !== 'none' && isNoValue(item)) continue;
+      const v = evaluateIn(item, ctx, depth + 1);
       if (v !== undefined) out.push(v);
     }
     return out;
   }
-  if (isIntrinsic(value, dialect)) {
+  const call = intrinsicCall(value, ctx.dialect);
+  if (call) {
     if (isNoValue(value)) return undefined;
-    const [fn, arg] = Object.entries(value)[0];
-    if (fn === 'Fn::If') return new Unresolved('Fn::If');
-    if (fn === 'Fn::Select') return select(arg, ph, dialect, depth);
-    if (fn === 'Fn::Split') return split(arg, ph, dialect, depth);
-    return renderString(value, ph, dialect, depth);
+    const [fn, arg] = call;
+    if (fn === 'Fn::If') return evaluateIn(ifBranch(arg, ctx), ctx, depth + 1);
+    if (fn === 'Fn::Select') return select(arg, ctx, depth);
+    if (fn === 'Fn::Split') return split(arg, ctx, depth);
+    return render(value, ctx, depth);
   }
   // A null prototype, so a `__proto__` key from parsed JSON stays an ordinary key.
   const out: { [key: string]: Evaluated } = Object.create(null);
   for (const [key, item] of Object.entries(value)) {
-    const v = evaluate(item, ph, dialect, depth + 1);
+    const v = evaluateIn(item, ctx, depth + 1);
     if (v !== undefined) out[key] = v;
   }
   return out;
 }
 
-function select(arg: unknown, ph: Placeholders, dialect: Dialect, depth: number): Evaluated {
+function select(arg: unknown, ctx: Context, depth: number): Evaluated {
   if (!Array.isArray(arg) || arg.length !== 2) return new Unresolved('Fn::Select');
-  const index = renderString(arg[0], ph, dialect, depth + 1);
-  const list = evaluate(arg[1], ph, dialect, depth + 1);
+  const index = render(arg[0], ctx, depth + 1);
+  const list = evaluateIn(arg[1], ctx, depth + 1);
   if (!/^\d+$/.test(index) || !Array.isArray(list)) return new Unresolved('Fn::Select');
   return list[Number(index)] ?? new Unresolved('Fn::Select');
 }
 
-function split(arg: unknown, ph: Placeholders, dialect: Dialect, depth: number): Evaluated {
+function split(arg: unknown, ctx: Context, depth: number): Evaluated {
   if (!Array.isArray(arg) || arg.length !== 2) return new Unresolved('Fn::Split');
-  const delimiter = renderString(arg[0], ph, dialect, depth + 1);
-  const source = renderString(arg[1], ph, dialect, depth + 1);
-  if (!delimiter || !ph.isLiteral(delimiter) || !ph.isLiteral(source)) return new Unresolved('Fn::Split');
+  const delimiter = render(arg[0], ctx, depth + 1);
+  const source = render(arg[1], ctx, depth + 1);
+  if (!delimiter || !ctx.ph.isLiteral(delimiter) || !ctx.ph.isLiteral(source)) return new Unresolved('Fn::Split');
   return source.split(delimiter);
 }
 
@@ -167,34 +265,39 @@ function split(arg: unknown, ph: Placeholders, dialect: Dialect, depth: number):
  * Renders a value in string position to a string with placeholders. What cannot be read becomes
  * an `unresolved` placeholder, so the rest of the string can still be judged. Never throws.
  */
-export function renderString(value: unknown, ph: Placeholders, dialect: Dialect, depth = 0): string {
-  const unresolved = (label: string) => ph.encode({ kind: 'unresolved', label });
+export function renderString(value: unknown, ph: Placeholders, dialect: Dialect, reading?: Reading): string {
+  return render(value, { ph, dialect, reading }, 0);
+}
+
+function render(value: unknown, ctx: Context, depth: number): string {
+  const unresolved = (label: string) => ctx.ph.encode({ kind: 'unresolved', label });
   if (depth > MAX_DEPTH) return unresolved('nesting too deep');
   if (typeof value === 'string') return value;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   if (typeof value === 'boolean') return String(value);
   if (value instanceof Unresolved) return unresolved(value.reason);
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || !isIntrinsic(value, dialect)) {
-    return unresolved(Array.isArray(value) ? 'a list' : value === null ? 'null' : `a ${typeof value}`);
-  }
-  const [fn, arg] = Object.entries(value)[0];
+  const call = intrinsicCall(value, ctx.dialect);
+  if (!call) return unresolved(Array.isArray(value) ? 'a list' : value === null ? 'null' : `a ${typeof value}`);
+  const [fn, arg] = call;
   switch (fn) {
     case 'Ref':
-      return renderRef(arg, ph, dialect);
+      return renderRef(arg, ctx);
     case 'Fn::GetAtt':
-      return renderGetAtt(arg, ph, dialect);
+      return renderGetAtt(arg, ctx);
+    case 'Fn::If':
+      return render(ifBranch(arg, ctx), ctx, depth + 1);
     case 'Fn::Join':
-      return renderJoin(arg, ph, dialect, depth);
+      return renderJoin(arg, ctx, depth);
     case 'Fn::Sub':
-      return renderSub(arg, ph, dialect, depth);
+      return renderSub(arg, ctx, depth);
     case 'Fn::Select':
     case 'Fn::Split': {
-      const v = fn === 'Fn::Select' ? select(arg, ph, dialect, depth) : split(arg, ph, dialect, depth);
+      const v = fn === 'Fn::Select' ? select(arg, ctx, depth) : split(arg, ctx, depth);
       return typeof v === 'string' ? v : unresolved(fn);
     }
     case 'Fn::ToJsonString': {
       // AWS::LanguageExtensions: the document is serialized at deploy time, placeholders and all.
-      const v = evaluate(arg, ph, dialect, depth + 1);
+      const v = evaluateIn(arg, ctx, depth + 1);
       return v === undefined || v instanceof Unresolved || containsUnresolved(v, 0) ? unresolved(fn) : JSON.stringify(v);
     }
     default:
@@ -209,42 +312,54 @@ function containsUnresolved(value: Evaluated, depth: number): boolean {
   return false;
 }
 
-function renderRef(name: unknown, ph: Placeholders, dialect: Dialect): string {
-  if (typeof name !== 'string') return ph.encode({ kind: 'unresolved', label: 'Ref' });
-  if (name === 'AWS::NoValue') return ph.encode({ kind: 'unresolved', label: name });
-  if (PSEUDO.test(name)) return ph.encode({ kind: 'pseudo', label: name });
-  return ph.encode({ kind: dialect === 'provisioning' ? provisioningKind(name) : 'ref', label: name });
+function renderRef(name: unknown, ctx: Context): string {
+  if (typeof name !== 'string') return ctx.ph.encode({ kind: 'unresolved', label: 'Ref' });
+  if (name === 'AWS::NoValue') return ctx.ph.encode({ kind: 'unresolved', label: name });
+  if (PSEUDO.test(name)) return ctx.ph.encode({ kind: 'pseudo', label: name });
+  // A provisioning template's own parameters are the device's values, sent at provisioning.
+  if (ctx.dialect === 'provisioning') return ctx.ph.encode({ kind: provisioningKind(name), label: name });
+  return renderStackRef(name, ctx);
 }
 
-function renderGetAtt(arg: unknown, ph: Placeholders, dialect: Dialect): string {
+/**
+ * A `Ref` (or `${Name}` in `Fn::Sub`) in CloudFormation: a stack parameter is each of its allowed
+ * values, one per reading, and unreadable without them (the deployer may pass `*`); anything else
+ * names a resource, one fixed value.
+ */
+function renderStackRef(name: string, ctx: Context): string {
+  const values = ctx.reading?.parameterValues(name);
+  if (values === undefined) return ctx.ph.encode({ kind: 'ref', label: name });
+  const value = values.length === 0 ? undefined : values[ctx.reading!.choose(values.length, `Parameter:${name}`)];
+  return typeof value === 'string' ? value : ctx.ph.encode({ kind: 'unresolved', label: name });
+}
+
+function renderGetAtt(arg: unknown, ctx: Context): string {
   // Provisioning templates have no Fn::GetAtt.
-  if (dialect !== 'cloudformation') return ph.encode({ kind: 'unresolved', label: 'Fn::GetAtt' });
-  if (typeof arg === 'string' && arg.length > 0) return ph.encode({ kind: 'ref', label: arg });
+  if (ctx.dialect !== 'cloudformation') return ctx.ph.encode({ kind: 'unresolved', label: 'Fn::GetAtt' });
+  if (typeof arg === 'string' && arg.length > 0) return ctx.ph.encode({ kind: 'ref', label: arg });
   if (Array.isArray(arg) && arg.length === 2 && typeof arg[0] === 'string' && typeof arg[1] === 'string') {
-    return ph.encode({ kind: 'ref', label: `${arg[0]}.${arg[1]}` });
+    return ctx.ph.encode({ kind: 'ref', label: `${arg[0]}.${arg[1]}` });
   }
-  return ph.encode({ kind: 'unresolved', label: 'Fn::GetAtt' });
+  return ctx.ph.encode({ kind: 'unresolved', label: 'Fn::GetAtt' });
 }
 
-function renderJoin(arg: unknown, ph: Placeholders, dialect: Dialect, depth: number): string {
-  if (!Array.isArray(arg) || arg.length !== 2) return ph.encode({ kind: 'unresolved', label: 'Fn::Join' });
-  const delimiter = renderString(arg[0], ph, dialect, depth + 1);
-  const list = evaluate(arg[1], ph, dialect, depth + 1);
-  if (!Array.isArray(list)) return ph.encode({ kind: 'unresolved', label: 'Fn::Join' });
-  return list.map((item) => renderString(item, ph, dialect, depth + 1)).join(delimiter);
+function renderJoin(arg: unknown, ctx: Context, depth: number): string {
+  if (!Array.isArray(arg) || arg.length !== 2) return ctx.ph.encode({ kind: 'unresolved', label: 'Fn::Join' });
+  const delimiter = render(arg[0], ctx, depth + 1);
+  const list = evaluateIn(arg[1], ctx, depth + 1);
+  if (!Array.isArray(list)) return ctx.ph.encode({ kind: 'unresolved', label: 'Fn::Join' });
+  return list.map((item) => render(item, ctx, depth + 1)).join(delimiter);
 }
 
-function renderSub(arg: unknown, ph: Placeholders, dialect: Dialect, depth: number): string {
+function renderSub(arg: unknown, ctx: Context, depth: number): string {
   let template: unknown = arg;
   let vars: { [name: string]: unknown } = {};
   if (Array.isArray(arg)) {
-    if (arg.length !== 2 || typeof arg[1] !== 'object' || arg[1] === null || Array.isArray(arg[1])) {
-      return ph.encode({ kind: 'unresolved', label: 'Fn::Sub' });
-    }
+    if (arg.length !== 2 || !isObject(arg[1])) return ctx.ph.encode({ kind: 'unresolved', label: 'Fn::Sub' });
     template = arg[0];
-    vars = arg[1] as { [name: string]: unknown };
+    vars = arg[1];
   }
-  if (typeof template !== 'string') return ph.encode({ kind: 'unresolved', label: 'Fn::Sub' });
+  if (typeof template !== 'string') return ctx.ph.encode({ kind: 'unresolved', label: 'Fn::Sub' });
   let out = '';
   let at = 0;
   while (at < template.length) {
@@ -264,26 +379,27 @@ function renderSub(arg: unknown, ph: Placeholders, dialect: Dialect, depth: numb
       break;
     }
     const name = template.slice(start + 2, end).trim();
-    out += subVariable(name, vars, ph, dialect, depth);
+    out += subVariable(name, vars, ctx, depth);
     at = end + 1;
   }
   return out + template.slice(at);
 }
 
-function subVariable(name: string, vars: { [name: string]: unknown }, ph: Placeholders, dialect: Dialect, depth: number): string {
-  if (Object.prototype.hasOwnProperty.call(vars, name)) return renderString(vars[name], ph, dialect, depth + 1);
-  if (PSEUDO.test(name)) return renderRef(name, ph, dialect);
+function subVariable(name: string, vars: { [name: string]: unknown }, ctx: Context, depth: number): string {
+  if (Object.prototype.hasOwnProperty.call(vars, name)) return render(vars[name], ctx, depth + 1);
+  if (PSEUDO.test(name)) return renderRef(name, ctx);
   // `iot:ClientId`, `aws:SourceIp`, `cognito-identity.amazonaws.com:sub`: policy variables, not
   // CloudFormation's. CDK users should escape them as `${!iot:...}`; left unescaped they are
   // meant for the policy, so they pass through as written.
   if ((name.includes(':') && !name.includes('::')) || name === '') return `\${${name}}`;
-  if (dialect === 'provisioning') return ph.encode({ kind: provisioningKind(name), label: name });
-  return ph.encode({ kind: 'ref', label: name });
+  if (ctx.dialect === 'provisioning') return ctx.ph.encode({ kind: provisioningKind(name), label: name });
+  // `${Resource.Attribute}` is a GetAtt; `${Name}` a Ref.
+  return name.includes('.') ? ctx.ph.encode({ kind: 'ref', label: name }) : renderStackRef(name, ctx);
 }
 
-/** Whether an evaluated value is an object (not a list, not unresolved). */
-export function isObject(v: Evaluated | undefined): v is { [key: string]: Evaluated } {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Unresolved);
+/** Whether an evaluated value is a JSON object (not a list, not `Unresolved`). */
+export function isJsonObject(v: Evaluated | undefined): v is { [key: string]: Evaluated } {
+  return isObject(v) && !(v instanceof Unresolved);
 }
 
 /**

@@ -1,5 +1,6 @@
 import {
-  Dialect, displaySegments, evaluate, Evaluated, field, isObject, parseJson, Placeholders, Segment,
+  Dialect, displaySegments, eachReading, evaluate, Evaluated, field, isJsonObject, ParameterValues, parseJson, Placeholders,
+  Readings, Segment,
 } from './intrinsics';
 
 /**
@@ -182,6 +183,11 @@ export interface AnalyzeOptions extends DocumentLocation {
   readonly dialect?: Dialect;
   /** The table of placeholders already in the document's strings, if it was rendered before. */
   readonly placeholders?: Placeholders;
+  /**
+   * The stack's parameters, so a `Ref` to one is judged in each of its allowed values.
+   * @default - no parameters: every `Ref` names a resource, one fixed value
+   */
+  readonly parameterValues?: ParameterValues;
 }
 
 /** Empty findings. */
@@ -198,15 +204,36 @@ export function mergeFindings(into: PolicyFindings, more: PolicyFindings): void 
 
 /**
  * Analyzes an IoT policy document as CloudFormation would hold it: an object or a JSON string,
- * intrinsics anywhere. Never throws: whatever cannot be read is an `Unresolved::` finding.
+ * intrinsics anywhere, every form it can deploy in judged (see `eachReading`). Never throws:
+ * whatever cannot be read is an `Unresolved::` finding.
  */
 export function analyzePolicyDocument(document: unknown, options: AnalyzeOptions = {}): PolicyFindings {
   const ph = options.placeholders ?? new Placeholders();
   try {
-    return analyzeEvaluatedDocument(evaluate(document, ph, options.dialect ?? 'cloudformation'), ph, options);
+    const readings = eachReading(
+      (reading) => analyzeEvaluatedDocument(evaluate(document, ph, options.dialect ?? 'cloudformation', reading), ph, options),
+      options.parameterValues,
+    );
+    return mergeReadings(readings, options.documentPath ?? 'PolicyDocument') ?? emptyFindings();
   } catch {
     return unreadable(options);
   }
+}
+
+/**
+ * The findings of every reading of a value together: a finding in one form the value can deploy
+ * in is a finding of the value. `undefined` when no reading held a policy; else, when not every
+ * reading could be made (see `MAX_READINGS`), `Unresolved::<path>` besides.
+ */
+export function mergeReadings(readings: Readings<PolicyFindings | undefined>, path: string): PolicyFindings | undefined {
+  let merged: PolicyFindings | undefined;
+  for (const findings of readings.results) {
+    if (!findings) continue;
+    merged ??= emptyFindings();
+    mergeFindings(merged, findings);
+  }
+  if (merged && !readings.complete) mergeFindings(merged, { ...emptyFindings(), unresolved: [`Unresolved::${path}`] });
+  return merged;
 }
 
 /** Analyzes a document already evaluated (see `evaluate`) against `ph`. Never throws. */
@@ -318,7 +345,7 @@ export type Atom =
   | { readonly k: 'glob' }
   /** A value naming the one connecting device (a device policy variable or provisioning parameter). */
   | { readonly k: 'device'; readonly clientId: boolean }
-  /** A fixed value not known statically: a resource or parameter reference, a pseudo parameter, another variable. */
+  /** A fixed value not known statically: a reference to a resource, a pseudo parameter, another policy variable. */
   | { readonly k: 'fixed' }
   | { readonly k: 'unknown' };
 
@@ -356,6 +383,13 @@ function textAtoms(text: string, out: Atom[]): void {
 
 /**
  * Splits a resource into atoms and reads its ARN's service and resource type where literal.
+ * The region and account fields may hold anything (`*`, a reference, an unreadable value):
+ * an IoT policy is only evaluated for its own account and region, so they name no other
+ * device's resource. A known limit: in IAM's ARN matching a `*` that ends a field may match
+ * across colons, so `arn:aws:iot:*:*:topic/t/${thing}` also matches a topic named
+ * `<anything>:topic/t/<thing>`, which the device could then use; such a name still ends with the
+ * device's own scoped part, and is not judged. A wildcard or an unreadable value in the
+ * partition, the service or the resource type leaves them unknown.
  * @param deviceRefs labels of `ref` segments that name one device (a `Ref` to an
  * `AWS::IoT::Thing` of the stack): a per-device policy written for that thing
  */
@@ -378,7 +412,8 @@ export function parseResource(segments: readonly Segment[], deviceRefs?: Readonl
   let i = 4;
   for (; i < atoms.length && fieldNo < 5; i++) {
     const a = atoms[i];
-    if (a.k === 'glob' || a.k === 'unknown') return { display, atoms, service, restStart: atoms.length };
+    const regionOrAccount = fieldNo === 3 || fieldNo === 4;
+    if ((a.k === 'glob' || a.k === 'unknown') && !regionOrAccount) return { display, atoms, service, restStart: atoms.length };
     if (a.k === 'char' && a.c === ':') {
       if (fieldNo === 2 && literal) service = current;
       fieldNo++;
@@ -473,9 +508,12 @@ export function judgeResource(pattern: ResourcePattern, type: DeviceResourceType
   const mqtt = pattern.type === 'topic' || pattern.type === 'topicfilter';
   if (mqtt && PROVISIONING_TOPIC.test(restText(pattern.atoms, pattern.restStart))) return 'scoped';
   const atoms = collapseThingName(pattern);
+  // In a literal IoT ARN only the resource part (after `<type>/`) can span devices; anywhere
+  // else the whole string is judged, so `arn:aws:*:*:*:*` and `*` are wildcards before any device.
+  const from = pattern.service === 'iot' && pattern.type !== undefined ? pattern.restStart : 0;
   let scoped = false;
   let afterDevice = false;
-  for (let i = 0; i < atoms.length; i++) {
+  for (let i = from; i < atoms.length; i++) {
     const a = atoms[i];
     const wildcard = a.k === 'glob' || (mqtt && i >= pattern.restStart && a.k === 'char' && (a.c === '+' || a.c === '#'));
     if (wildcard) {
@@ -514,20 +552,20 @@ class DocumentAnalysis {
   public run(document: Evaluated | undefined, documentPath: string): void {
     let doc = document;
     if (typeof doc === 'string') doc = parseJson(doc);
-    if (!isObject(doc)) {
+    if (!isJsonObject(doc)) {
       this.acc.add('unresolved', `Unresolved::${documentPath}`);
       return;
     }
     const statement = field(doc, 'Statement');
     if (statement === undefined) return;
-    const statements = Array.isArray(statement) ? statement : isObject(statement) ? [statement] : undefined;
+    const statements = Array.isArray(statement) ? statement : isJsonObject(statement) ? [statement] : undefined;
     if (!statements) {
       this.unresolved('Statement');
       return;
     }
     statements.forEach((s, i) => {
       const path = `Statement[${i}]`;
-      if (isObject(s)) this.statement(s, path);
+      if (isJsonObject(s)) this.statement(s, path);
       else this.unresolved(path);
     });
   }
@@ -639,10 +677,10 @@ class DocumentAnalysis {
 
   /** Whether a Condition requires `iot:Connection.Thing.IsAttached` to be true. */
   private requiresAttachedThing(condition: Evaluated | undefined): boolean {
-    if (!isObject(condition)) return false;
+    if (!isJsonObject(condition)) return false;
     return Object.entries(condition).some(([operator, block]) => {
       const op = operator.toLowerCase().replace(/^for(all|any)values:/, '');
-      if (!IS_ATTACHED_OPERATORS.has(op) || !isObject(block)) return false;
+      if (!IS_ATTACHED_OPERATORS.has(op) || !isJsonObject(block)) return false;
       return Object.entries(block).some(([key, value]) => key.toLowerCase() === 'iot:connection.thing.isattached'
         && (Array.isArray(value) ? value : [value]).some((v) => v === true || this.literal(v)?.toLowerCase() === 'true'));
     });

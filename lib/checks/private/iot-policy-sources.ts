@@ -1,8 +1,9 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { memoizeInPass, referencedLogicalId, resolvedProperties, resourcesInStack } from './cfn';
-import { evaluate, Evaluated, field, isObject, parseJson, Placeholders } from './intrinsics';
-import { analyzeEvaluatedDocument, emptyFindings, mergeFindings, PolicyFindings } from './iot-policy-analyzer';
+import { isObject, possibleValues, referencedParameter, Unresolved } from './cfn-values';
+import { eachReading, evaluate, Evaluated, field, isJsonObject, parseJson, Placeholders, Reading } from './intrinsics';
+import { analyzeEvaluatedDocument, emptyFindings, mergeFindings, mergeReadings, PolicyFindings } from './iot-policy-analyzer';
 
 /**
  * Where IoT policy documents come from:
@@ -15,7 +16,10 @@ import { analyzeEvaluatedDocument, emptyFindings, mergeFindings, PolicyFindings 
  * - `AWS::IoT::CACertificate`: the just-in-time provisioning template of its
  *   `RegistrationConfig.TemplateBody`, read the same way.
  *
- * In a policy of the stack, a `Ref` to an `AWS::IoT::Thing` of the stack names that one device.
+ * In a policy of the stack, a `Ref` to an `AWS::IoT::Thing` of the stack names that one device,
+ * a `Ref` to another resource one fixed value, and a `Ref` to a stack parameter each of its
+ * allowed values (unreadable without them). Each form a value can deploy in (both branches of an
+ * `Fn::If`, each allowed value) is judged, and the findings of all of them reported together.
  *
  * The rules dispatch on `'*'`, because a custom resource may carry any `Custom::` type; every
  * other type is turned away by `isCandidate` with a string comparison.
@@ -66,36 +70,68 @@ export function iotPolicyRuleResult(node: CfnResource, pick: (findings: PolicyFi
 
 /**
  * The resource's properties as the template will hold them. CDK's L1 validator rejects a
- * `PolicyDocument` given as a JSON string, which CloudFormation accepts (and `CfnInclude` brings
- * in as is); then the typed properties are read without validation.
+ * `PolicyDocument` given as a JSON string (which CloudFormation accepts) on a typed `CfnPolicy`,
+ * including one `CfnInclude` made from a template. In a synth that fails the synth before any
+ * validation plugin runs, but `IotSecurityChecks.validateScope` (cdk-nag's entry point for CDK
+ * versions that give plugins no construct tree, and for tests) and a rule called directly read
+ * the construct tree without synthesizing: then the typed properties are read unvalidated, so
+ * the policy is still judged. A hand-built `CfnResource` is never validated and never needs it.
  */
 function readProperties(node: CfnResource): { [key: string]: unknown } {
   try {
     return resolvedProperties(node);
   } catch (error) {
     const typed = (node as unknown as { cfnProperties?: { [key: string]: unknown } }).cfnProperties;
-    if (!typed || typeof typed !== 'object') throw error;
-    const resolved = Stack.of(node).resolve(typed) as { [key: string]: unknown };
+    if (!isObject(typed)) throw error;
+    const resolved = Stack.of(node).resolve(typed) as unknown;
     const out: { [key: string]: unknown } = {};
-    for (const [key, value] of Object.entries(resolved ?? {})) out[key.charAt(0).toUpperCase() + key.slice(1)] = value;
+    for (const [key, value] of Object.entries(isObject(resolved) ? resolved : {})) out[key.charAt(0).toUpperCase() + key.slice(1)] = value;
     return out;
   }
+}
+
+/**
+ * The values of a stack parameter (see `cfn-values.possibleValues`): its allowed values, or one
+ * `Unresolved` when it has none; `undefined` when `name` is not a parameter of the stack.
+ */
+function parameterValues(node: CfnResource, name: string): readonly (string | Unresolved)[] | undefined {
+  const ref = { Ref: name };
+  if (!referencedParameter(node, ref)) return undefined;
+  return possibleValues(node, ref).map((v) => (typeof v === 'string' || v instanceof Unresolved ? v : new Unresolved(`Ref:${name}`)));
 }
 
 function findingsOf(node: CfnResource): PolicyFindings | undefined {
   const type = node.cfnResourceType;
   const props = readProperties(node);
   const ph = new Placeholders();
+  /** Every reading of one value of the resource, findings merged; `path` names it if it has too many. */
+  const eachOf = (path: string, read: (reading: Reading) => PolicyFindings | undefined) =>
+    mergeReadings(eachReading(read, (name) => parameterValues(node, name)), path);
   if (type === POLICY) {
-    return analyzeEvaluatedDocument(evaluate(props.PolicyDocument, ph, 'cloudformation'), ph, { deviceRefs: thingsOf(node) });
+    const deviceRefs = thingsOf(node);
+    return eachOf('PolicyDocument', (reading) => analyzeEvaluatedDocument(
+      evaluate(props.PolicyDocument, ph, 'cloudformation', reading), ph, { deviceRefs }));
   }
-  if (type === PROVISIONING_TEMPLATE) return provisioningTemplate(props.TemplateBody, ph);
+  if (type === PROVISIONING_TEMPLATE) return eachOf('TemplateBody', (reading) => provisioningTemplate(props.TemplateBody, ph, reading));
   if (type === CA_CERTIFICATE) {
-    const config = props.RegistrationConfig;
-    const body = config && typeof config === 'object' && !Array.isArray(config) ? (config as { [key: string]: unknown }).TemplateBody : undefined;
-    return body === undefined ? undefined : provisioningTemplate(body, ph);
+    return eachOf('RegistrationConfig', (reading) => {
+      const config = evaluate(props.RegistrationConfig, ph, 'cloudformation', reading);
+      const body = isJsonObject(config) ? config.TemplateBody : undefined;
+      return body === undefined ? undefined : provisioningTemplate(body, ph, reading);
+    });
   }
-  return customResource(type, props, ph, thingsOf(node));
+  const knownProvider = type === 'Custom::AWS'
+    || (referencedLogicalId(props.ServiceToken) ?? '').startsWith(AWS_CUSTOM_RESOURCE_PROVIDER);
+  const deviceRefs = thingsOf(node);
+  let findings: PolicyFindings | undefined;
+  for (const key of ['Create', 'Update']) {
+    if (props[key] === undefined) continue;
+    const more = eachOf(key, (reading) => customResourceCall(key, props[key], knownProvider, ph, reading, deviceRefs));
+    if (!more) continue;
+    findings ??= emptyFindings();
+    mergeFindings(findings, more);
+  }
+  return findings;
 }
 
 /** The logical IDs of the things of the stack: a `Ref` to one is that thing's name. */
@@ -111,36 +147,36 @@ function thingsOf(node: CfnResource): ReadonlySet<string> {
   });
 }
 
-/** A rendered value as an object: JSON strings parsed, anything else unresolved. */
-function asObject(value: Evaluated | undefined): { [key: string]: Evaluated } | undefined {
+/** A rendered value read as an object, a JSON string parsed; `undefined` for anything else. */
+function parsedObject(value: Evaluated | undefined): { [key: string]: Evaluated } | undefined {
   const v = typeof value === 'string' ? parseJson(value) : value;
-  return isObject(v) ? v : undefined;
+  return isJsonObject(v) ? v : undefined;
 }
 
 function literalText(value: Evaluated | undefined, ph: Placeholders): string | undefined {
   return typeof value === 'string' && ph.isLiteral(value) ? value : undefined;
 }
 
-function provisioningTemplate(body: unknown, ph: Placeholders): PolicyFindings | undefined {
-  const rendered = evaluate(body, ph, 'cloudformation');
+function provisioningTemplate(body: unknown, ph: Placeholders, reading: Reading): PolicyFindings | undefined {
+  const rendered = evaluate(body, ph, 'cloudformation', reading);
   if (rendered === undefined) return undefined;
   const parsed = typeof rendered === 'string' ? parseJson(rendered) : rendered;
   // The template's own intrinsics are the provisioning service's, evaluated per device.
-  const template = evaluate(parsed, ph, 'provisioning');
-  if (!isObject(template)) return { ...emptyFindings(), unresolved: ['Unresolved::TemplateBody'] };
+  const template = evaluate(parsed, ph, 'provisioning', reading);
+  if (!isJsonObject(template)) return { ...emptyFindings(), unresolved: ['Unresolved::TemplateBody'] };
   const resources = field(template, 'Resources');
   if (resources === undefined) return undefined;
-  if (!isObject(resources)) return { ...emptyFindings(), unresolved: ['Unresolved::TemplateBody.Resources'] };
+  if (!isJsonObject(resources)) return { ...emptyFindings(), unresolved: ['Unresolved::TemplateBody.Resources'] };
   let findings: PolicyFindings | undefined;
   for (const [name, resource] of Object.entries(resources)) {
-    if (!isObject(resource)) continue;
+    if (!isJsonObject(resource)) continue;
     const resourceType = field(resource, 'Type');
     const more = emptyFindings();
     if (literalText(resourceType, ph) === undefined) {
       more.unresolved.push(`Unresolved::${name}.Type`);
     } else if (resourceType === POLICY) {
       const properties = field(resource, 'Properties');
-      const document = isObject(properties) ? field(properties, 'PolicyDocument') : undefined;
+      const document = isJsonObject(properties) ? field(properties, 'PolicyDocument') : undefined;
       // A policy named by PolicyName alone is an existing policy, judged where it is defined.
       if (document === undefined) continue;
       mergeFindings(more, analyzeEvaluatedDocument(document, ph, {
@@ -156,42 +192,29 @@ function provisioningTemplate(body: unknown, ph: Placeholders): PolicyFindings |
   return findings;
 }
 
-function customResource(
-  type: string, props: { [key: string]: unknown }, ph: Placeholders, deviceRefs: ReadonlySet<string>,
+/**
+ * The findings of one call (`Create` or `Update`) of a custom resource, if it creates an IoT
+ * policy. `Custom::AWS` is AwsCustomResource's own type; any other custom type is one only if its
+ * ServiceToken names the AwsCustomResource provider (`knownProvider`), or if its call has that
+ * shape: an unreadable call of an unknown provider is most likely no IoT policy at all.
+ */
+function customResourceCall(
+  key: string, value: unknown, knownProvider: boolean, ph: Placeholders, reading: Reading, deviceRefs: ReadonlySet<string>,
 ): PolicyFindings | undefined {
-  // Custom::AWS is AwsCustomResource's own type; any other custom type is one only if its
-  // ServiceToken names the AwsCustomResource provider, or if its call has that shape.
-  const knownProvider = type === 'Custom::AWS'
-    || (referencedLogicalId(props.ServiceToken) ?? '').startsWith(AWS_CUSTOM_RESOURCE_PROVIDER);
-  let findings: PolicyFindings | undefined;
-  for (const key of ['Create', 'Update']) {
-    if (props[key] === undefined) continue;
-    const call = asObject(evaluate(props[key], ph, 'cloudformation'));
-    const more = emptyFindings();
-    if (!call) {
-      if (!knownProvider) continue;
-      more.unresolved.push(`Unresolved::${key}`);
-    } else {
-      const service = literalText(field(call, 'service'), ph);
-      const action = literalText(field(call, 'action'), ph);
-      if (service === undefined || action === undefined) {
-        if (!knownProvider) continue;
-        more.unresolved.push(`Unresolved::${key}`);
-      } else if (IOT_SERVICE_NAMES.has(service.toLowerCase())
-        && CREATE_POLICY_ACTIONS.has(action.toLowerCase().replace(/command$/, ''))) {
-        const parameters = field(call, 'parameters');
-        const document = isObject(parameters) ? field(parameters, 'policyDocument') : undefined;
-        mergeFindings(more, analyzeEvaluatedDocument(document, ph, {
-          documentPath: `${key}.parameters.policyDocument`,
-          statementPrefix: `${key}.`,
-          deviceRefs,
-        }));
-      } else {
-        continue;
-      }
-    }
-    findings ??= emptyFindings();
-    mergeFindings(findings, more);
+  const call = parsedObject(evaluate(value, ph, 'cloudformation', reading));
+  const service = call && literalText(field(call, 'service'), ph);
+  const action = call && literalText(field(call, 'action'), ph);
+  if (!call || service === undefined || action === undefined) {
+    return knownProvider ? { ...emptyFindings(), unresolved: [`Unresolved::${key}`] } : undefined;
   }
-  return findings;
+  if (!IOT_SERVICE_NAMES.has(service.toLowerCase()) || !CREATE_POLICY_ACTIONS.has(action.toLowerCase().replace(/command$/, ''))) {
+    return undefined;
+  }
+  const parameters = field(call, 'parameters');
+  const document = isJsonObject(parameters) ? field(parameters, 'policyDocument') : undefined;
+  return analyzeEvaluatedDocument(document, ph, {
+    documentPath: `${key}.parameters.policyDocument`,
+    statementPrefix: `${key}.`,
+    deviceRefs,
+  });
 }

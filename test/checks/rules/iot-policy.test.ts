@@ -1,4 +1,4 @@
-import { Aws, CfnParameter, CfnResource, Fn, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, CfnCondition, CfnParameter, CfnResource, Fn, Stack, Validations } from 'aws-cdk-lib';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cr from 'aws-cdk-lib/custom-resources';
@@ -8,6 +8,7 @@ import {
   IoTPolicyNoWildcardActions, IoTPolicyResolvable,
 } from '../../../lib/checks/rules';
 import { ALL_RULES } from '../../../lib/checks/rules';
+import { AUDIT_CHECKS } from '../../../lib/checks/rules/monitoring/IoTAuditChecksEnabled';
 import { check, checkType, COMPLIANT, includeTemplate, newStack, NOT_APPLICABLE } from '../rule-test-helpers';
 
 const POLICY = 'AWS::IoT::Policy';
@@ -322,7 +323,7 @@ describe('IoTPolicyResolvable (ID5)', () => {
     expect(check(rule, stack.node.findChild('Malformed') as iot.CfnPolicy)).toEqual(['Unresolved::PolicyDocument']);
   });
 
-  test('Noncompliance 3: an action built from a parameter and a resource under Fn::If', () => {
+  test('Noncompliance 3: an action built from a parameter without AllowedValues (a resource under Fn::If is readable)', () => {
     const stack = newStack();
     include(stack, {
       P: {
@@ -337,8 +338,25 @@ describe('IoTPolicyResolvable (ID5)', () => {
           },
         },
       },
-    }, { Parameters: { Verb: { Type: 'String' } }, Conditions: { Prod: { 'Fn::Equals': [{ Ref: 'Verb' }, 'Publish'] } } });
-    expect(checkType(rule, stack, POLICY)).toEqual(['Unresolved::Statement[0].Action', 'Unresolved::Statement[0].Resource']);
+    }, { Parameters: { Verb: { Type: 'String', Default: 'Publish' } }, Conditions: { Prod: { 'Fn::Equals': [{ Ref: 'Verb' }, 'Publish'] } } });
+    expect(checkType(rule, stack, POLICY)).toEqual(['Unresolved::Statement[0].Action']);
+  });
+
+  test('Noncompliance 5: a resource from a parameter without AllowedValues, whatever its Default', () => {
+    const stack = newStack();
+    const param = new CfnParameter(stack, 'ClientArn', { default: `${ARN}:client/device-1` });
+    policy(stack, { Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: param.valueAsString }] });
+    expect(checkType(rule, stack, POLICY)).toEqual(['Unresolved::Statement[0].Resource']);
+  });
+
+  test('Noncompliance 6: more forms than can be read (seven independent conditions)', () => {
+    const stack = newStack();
+    const statements = Array.from({ length: 7 }, (_, i) => {
+      const condition = new CfnCondition(stack, `C${i}`, { expression: Fn.conditionEquals(Aws.REGION, `region-${i}`) });
+      return { Effect: 'Allow', Action: Fn.conditionIf(condition.logicalId, 'iot:Connect', 'iot:Publish'), Resource: `${ARN}:client/${THING}` };
+    });
+    policy(stack, { Statement: statements });
+    expect(checkType(rule, stack, POLICY)).toEqual(['Unresolved::PolicyDocument']);
   });
 
   test('Noncompliance 4: an unreadable custom resource call and provisioning template', () => {
@@ -349,6 +367,19 @@ describe('IoTPolicyResolvable (ID5)', () => {
     });
     expect(checkType(rule, stack, 'Custom::AWS')).toEqual(['Unresolved::Create']);
     expect(checkType(rule, stack, TEMPLATE)).toEqual(['Unresolved::TemplateBody']);
+  });
+
+  test('Compliance: Fn::If and parameters with AllowedValues are readable', () => {
+    const stack = newStack();
+    const prod = new CfnCondition(stack, 'Prod', { expression: Fn.conditionEquals(Aws.REGION, 'us-east-1') });
+    const verb = new CfnParameter(stack, 'Verb', { allowedValues: ['iot:Publish', 'iot:Receive'] });
+    policy(stack, {
+      Statement: [
+        { Effect: 'Allow', Action: 'iot:Connect', Resource: Fn.conditionIf(prod.logicalId, `${ARN}:client/${THING}`, Aws.NO_VALUE) },
+        { Effect: 'Allow', Action: verb.valueAsString, Resource: `${ARN}:topic/${THING}` },
+      ],
+    });
+    expect(checkType(rule, stack, POLICY)).toEqual(COMPLIANT);
   });
 
   test('Compliance: Ref, GetAtt and pseudo parameters are readable', () => {
@@ -367,11 +398,21 @@ describe('IoTPolicyResolvable (ID5)', () => {
 describe('sources', () => {
   test('an AwsCustomResource renders its call as a JSON string; both Create and Update are read', () => {
     const stack = newStack();
+    const root = new CfnParameter(stack, 'Root', { allowedValues: ['telemetry', 'events'] });
+    createPolicyCall(stack, { Statement: [{ Effect: 'Allow', Action: 'iot:Publish', Resource: `arn:aws:iot:${stack.region}:${stack.account}:topic/${root.valueAsString}/*` }] });
+    expect(checkType(IoTPolicyDataPlaneScopedToThing, stack, 'Custom::AWS')).toEqual([
+      'Resource::arn:aws:iot:${AWS::Region}:${AWS::AccountId}:topic/events/*',
+      'Resource::arn:aws:iot:${AWS::Region}:${AWS::AccountId}:topic/telemetry/*',
+    ]);
+    expect(checkType(IoTPolicyResolvable, stack, 'Custom::AWS')).toEqual(COMPLIANT);
+  });
+
+  test('an AwsCustomResource policy naming a parameter without AllowedValues is unreadable in both calls', () => {
+    const stack = newStack();
     const root = new CfnParameter(stack, 'Root');
     createPolicyCall(stack, { Statement: [{ Effect: 'Allow', Action: 'iot:Publish', Resource: `arn:aws:iot:${stack.region}:${stack.account}:topic/${root.valueAsString}/*` }] });
-    expect(checkType(IoTPolicyDataPlaneScopedToThing, stack, 'Custom::AWS'))
-      .toEqual(['Resource::arn:aws:iot:${AWS::Region}:${AWS::AccountId}:topic/${Root}/*']);
-    expect(checkType(IoTPolicyResolvable, stack, 'Custom::AWS')).toEqual(COMPLIANT);
+    expect(checkType(IoTPolicyDataPlaneScopedToThing, stack, 'Custom::AWS')).toEqual(COMPLIANT);
+    expect(checkType(IoTPolicyResolvable, stack, 'Custom::AWS')).toEqual(['Unresolved::Create.Statement[0].Resource', 'Unresolved::Update.Statement[0].Resource']);
   });
 
   test('a Ref to a thing of the stack names that one device', () => {
@@ -442,6 +483,26 @@ describe('sources', () => {
     expect(check(IoTPolicyNoControlPlaneActions, raw)).toEqual(['Action::iot:DeleteThing']);
   });
 
+  test('a JSON-string document on a typed CfnPolicy, which fails a synth, is judged when the pack is run by validateScope', () => {
+    const stack = newStack();
+    policy(stack, JSON.stringify({ Statement: { Effect: 'Allow', Action: 'iot:*', Resource: `${ARN}:client/${THING}` } }));
+    const report = new IotSecurityChecks().validateScope(stack);
+    expect(report.violations.map((v) => v.ruleName).filter((n) => /^IoTSecurity-ID[1-5]\[/.test(n)).sort())
+      .toEqual(['IoTSecurity-ID1[Action::iot:*]', 'IoTSecurity-ID3[Action::iot:*]']);
+  });
+
+  test('a provisioning template whose body is chosen by Fn::If at stack level: both bodies judged', () => {
+    const stack = newStack();
+    const body = (action: string) => JSON.stringify({ Resources: { p: { Type: POLICY, Properties: { PolicyDocument: { Statement: [{ Effect: 'Allow', Action: action, Resource: `${ARN}:client/${THING}` }] } } } } });
+    const legacy = new CfnCondition(stack, 'Legacy', { expression: Fn.conditionEquals(Aws.REGION, 'us-east-1') });
+    new iot.CfnProvisioningTemplate(stack, 'Template', {
+      provisioningRoleArn: 'arn:aws:iam::123456789012:role/p',
+      templateBody: Fn.conditionIf(legacy.logicalId, body('iot:*'), body('iot:Connect')).toString(),
+    });
+    expect(checkType(IoTPolicyNoWildcardActions, stack, TEMPLATE)).toEqual(['Action::iot:*']);
+    expect(checkType(IoTPolicyResolvable, stack, TEMPLATE)).toEqual(COMPLIANT);
+  });
+
   test('a provisioning template without policies is not applicable', () => {
     const stack = newStack();
     new iot.CfnProvisioningTemplate(stack, 'Template', {
@@ -483,5 +544,192 @@ describe('the pack', () => {
     policy(stack, devicePolicy(stack));
     const report = new IotSecurityChecks().validateScope(stack);
     expect(report.violations.filter((v) => /^IoTSecurity-ID[1-5]\b/.test(v.ruleName))).toEqual([]);
+  });
+});
+
+describe('stack parameters in a policy are judged in each allowed value', () => {
+  test('Noncompliance 1: a CfnParameter whose AllowedValues include * as a Connect resource (ID2)', () => {
+    const stack = newStack();
+    const clientArn = new CfnParameter(stack, 'ClientArn', { allowedValues: ['*', `${ARN}:client/device-1`], default: `${ARN}:client/device-1` });
+    policy(stack, { Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: clientArn.valueAsString }] });
+    expect(checkType(IoTPolicyDataPlaneScopedToThing, stack, POLICY)).toEqual(['Resource::*']);
+    expect(checkType(IoTPolicyResolvable, stack, POLICY)).toEqual(COMPLIANT);
+  });
+
+  test('Noncompliance 2: an included template whose action parameter allows iot:* (ID1, ID3) and whose Deny topic may hold # (ID4)', () => {
+    const stack = newStack();
+    include(stack, {
+      P: {
+        Type: POLICY,
+        Properties: {
+          PolicyDocument: {
+            Statement: [
+              { Effect: 'Allow', Action: { Ref: 'DeviceAction' }, Resource: { 'Fn::Sub': 'arn:aws:iot:${AWS::Region}:${AWS::AccountId}:topic/${!iot:Connection.Thing.ThingName}' } },
+              { Effect: 'Deny', Action: 'iot:Publish', Resource: { 'Fn::Sub': 'arn:aws:iot:${AWS::Region}:${AWS::AccountId}:topic/admin/${Suffix}' } },
+            ],
+          },
+        },
+      },
+    }, {
+      Parameters: {
+        DeviceAction: { Type: 'String', AllowedValues: ['iot:Publish', 'iot:*'] },
+        Suffix: { Type: 'String', AllowedValues: ['all', '#'] },
+      },
+    });
+    expect(checkType(IoTPolicyNoWildcardActions, stack, POLICY)).toEqual(['Action::iot:*']);
+    expect(checkType(IoTPolicyNoControlPlaneActions, stack, POLICY)).toEqual(['Action::iot:*']);
+    expect(checkType(IoTPolicyDenyNoMqttWildcards, stack, POLICY)).toEqual(['Resource::arn:aws:iot:${AWS::Region}:${AWS::AccountId}:topic/admin/#']);
+    expect(checkType(IoTPolicyResolvable, stack, POLICY)).toEqual(COMPLIANT);
+  });
+
+  test('Noncompliance 3: an included parameter with Default * and no AllowedValues is unreadable (ID5), not passed', () => {
+    const stack = newStack();
+    include(stack, {
+      P: { Type: POLICY, Properties: { PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'iot:Subscribe', Resource: { Ref: 'Filter' } }] } } },
+    }, { Parameters: { Filter: { Type: 'String', Default: '*' } } });
+    expect(checkType(IoTPolicyDataPlaneScopedToThing, stack, POLICY)).toEqual(COMPLIANT);
+    expect(checkType(IoTPolicyResolvable, stack, POLICY)).toEqual(['Unresolved::Statement[0].Resource']);
+  });
+
+  test('Compliance: every allowed value scoped, one parameter taking one value throughout; a Ref to a thing stays fixed', () => {
+    const stack = newStack();
+    include(stack, {
+      Thing: { Type: 'AWS::IoT::Thing' },
+      P: {
+        Type: POLICY,
+        Properties: {
+          PolicyDocument: {
+            Statement: [
+              { Effect: 'Allow', Action: { 'Fn::Sub': 'iot:${Verb}' }, Resource: { 'Fn::Sub': 'arn:aws:iot:${AWS::Region}:${AWS::AccountId}:${Type}/${!iot:Connection.Thing.ThingName}' } },
+              { Effect: 'Allow', Action: 'iot:UpdateThingShadow', Resource: { 'Fn::Sub': 'arn:aws:iot:${AWS::Region}:${AWS::AccountId}:thing/${Thing}' } },
+            ],
+          },
+        },
+      },
+    }, {
+      Parameters: {
+        Verb: { Type: 'String', AllowedValues: ['Connect', 'Publish'] },
+        Type: { Type: 'String', AllowedValues: ['client', 'topic'] },
+      },
+    });
+    for (const rule of [IoTPolicyNoWildcardActions, IoTPolicyDataPlaneScopedToThing, IoTPolicyNoControlPlaneActions, IoTPolicyDenyNoMqttWildcards, IoTPolicyResolvable]) {
+      expect(checkType(rule, stack, POLICY)).toEqual(COMPLIANT);
+    }
+  });
+
+  test('Compliance: a Ref in a provisioning template names its own parameter, per device, not the stack\'s', () => {
+    const stack = newStack();
+    // A stack parameter of the same name, which could be `*`, is not what the template's Ref names.
+    new CfnParameter(stack, 'SerialNumber', { default: '*' });
+    provisioningTemplate(stack, { 'Fn::Join': ['', ['{"Statement":[{"Effect":"Allow","Action":"iot:Connect","Resource":"', `${ARN}:client/`, { Ref: 'SerialNumber' }, '"}]}']] });
+    expect(checkType(IoTPolicyDataPlaneScopedToThing, stack, TEMPLATE)).toEqual(COMPLIANT);
+    expect(checkType(IoTPolicyResolvable, stack, TEMPLATE)).toEqual(COMPLIANT);
+  });
+});
+
+describe('Fn::If in a policy: every branch judged', () => {
+  function prod(stack: Stack): string {
+    return new CfnCondition(stack, 'Prod', { expression: Fn.conditionEquals(Aws.REGION, 'us-east-1') }).logicalId;
+  }
+
+  test('Noncompliance 1: Fn::If(c, iot:*, iot:Connect) in Action of a CfnPolicy (ID1, ID3)', () => {
+    const stack = newStack();
+    policy(stack, { Statement: [{ Effect: 'Allow', Action: Fn.conditionIf(prod(stack), 'iot:*', 'iot:Connect'), Resource: `${ARN}:client/${THING}` }] });
+    expect(checkType(IoTPolicyNoWildcardActions, stack, POLICY)).toEqual(['Action::iot:*']);
+    expect(checkType(IoTPolicyNoControlPlaneActions, stack, POLICY)).toEqual(['Action::iot:*']);
+    expect(checkType(IoTPolicyResolvable, stack, POLICY)).toEqual(COMPLIANT);
+  });
+
+  test('Noncompliance 2: a Resource and an Effect under Fn::If in an included template (ID2)', () => {
+    const stack = newStack();
+    include(stack, {
+      P: {
+        Type: POLICY,
+        Properties: {
+          PolicyDocument: {
+            Statement: [
+              { Effect: 'Allow', Action: 'iot:Publish', Resource: { 'Fn::If': ['Prod', `${ARN}:topic/${THING}`, `${ARN}:topic/*`] } },
+              { Effect: { 'Fn::If': ['Prod', 'Deny', 'Allow'] }, Action: 'iot:Subscribe', Resource: `${ARN}:topicfilter/#` },
+            ],
+          },
+        },
+      },
+    }, { Conditions: { Prod: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'us-east-1'] } } });
+    expect(checkType(IoTPolicyDataPlaneScopedToThing, stack, POLICY)).toEqual([`Resource::${ARN}:topic/*`, `Resource::${ARN}:topicfilter/#`]);
+    expect(checkType(IoTPolicyDenyNoMqttWildcards, stack, POLICY)).toEqual([`Resource::${ARN}:topicfilter/#`]);
+    expect(checkType(IoTPolicyResolvable, stack, POLICY)).toEqual(COMPLIANT);
+  });
+
+  test('Noncompliance 3: a whole statement under Fn::If with AWS::NoValue, and a whole document under Fn::If', () => {
+    const stack = newStack();
+    const c = prod(stack);
+    policy(stack, { Statement: [Fn.conditionIf(c, { Effect: 'Allow', Action: 'iot:CreateThing', Resource: '*' }, Aws.NO_VALUE)] }, 'Statement');
+    policy(stack, Fn.conditionIf(c, { Statement: [{ Effect: 'Allow', NotAction: 'iot:Connect', Resource: '*' }] }, { Statement: [] }), 'Document');
+    expect(check(IoTPolicyNoControlPlaneActions, stack.node.findChild('Statement') as iot.CfnPolicy)).toEqual(['Action::iot:CreateThing']);
+    expect(check(IoTPolicyNoWildcardActions, stack.node.findChild('Document') as iot.CfnPolicy)).toEqual(['NotAction']);
+  });
+
+  test('Compliance: both branches scoped, AWS::NoValue an absent value, in a CfnPolicy and an included template', () => {
+    const stack = newStack();
+    const c = prod(stack);
+    policy(stack, {
+      Statement: [
+        { Effect: 'Allow', Action: ['iot:Connect', Fn.conditionIf(c, 'iot:Publish', Aws.NO_VALUE)], Resource: [`${ARN}:client/${THING}`, `${ARN}:topic/${THING}`] },
+        Fn.conditionIf(c, { Effect: 'Deny', Action: 'iot:Subscribe', Resource: `${ARN}:topicfilter/admin/*` }, Aws.NO_VALUE),
+      ],
+    });
+    const included = newStack('Included');
+    include(included, {
+      P: { Type: POLICY, Properties: { PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: { 'Fn::If': ['Prod', `arn:aws:iot:*:*:client/${THING}`, `${ARN}:client/${THING}`] } }] } } },
+    }, { Conditions: { Prod: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'us-east-1'] } } });
+    for (const rule of [IoTPolicyNoWildcardActions, IoTPolicyDataPlaneScopedToThing, IoTPolicyNoControlPlaneActions, IoTPolicyDenyNoMqttWildcards, IoTPolicyResolvable]) {
+      expect(checkType(rule, stack, POLICY)).toEqual(COMPLIANT);
+      expect(checkType(rule, included, POLICY)).toEqual(COMPLIANT);
+    }
+  });
+});
+
+describe('wildcards in the region and account of an IoT ARN', () => {
+  test('Noncompliance: a wildcard in the resource part, the partition, the service or the type (ID2)', () => {
+    const stack = newStack();
+    policy(stack, {
+      Statement: [
+        { Effect: 'Allow', Action: 'iot:Connect', Resource: ['arn:aws:iot:*:*:client/*', 'arn:aws:*:*:*:*', `arn:*:iot:*:*:client/${THING}`, `arn:aws:iot:*:*:*/${THING}`] },
+      ],
+    });
+    expect(checkType(IoTPolicyDataPlaneScopedToThing, stack, POLICY)).toEqual([
+      `Resource::arn:*:iot:*:*:client/${THING}`,
+      `Resource::arn:aws:*:*:*:*`,
+      'Resource::arn:aws:iot:*:*:*/${iot:Connection.Thing.ThingName}',
+      'Resource::arn:aws:iot:*:*:client/*',
+    ]);
+  });
+
+  test('Compliance: the resource part scoped to the thing, region and account *, in a CfnPolicy and an included template', () => {
+    const stack = newStack();
+    policy(stack, {
+      Statement: [
+        { Effect: 'Allow', Action: 'iot:Connect', Resource: `arn:aws:iot:*:*:client/${THING}` },
+        { Effect: 'Allow', Action: 'iot:Publish', Resource: `arn:${Aws.PARTITION}:iot:*:${Aws.ACCOUNT_ID}:topic/$aws/things/${THING}/*` },
+      ],
+    });
+    expect(checkType(IoTPolicyDataPlaneScopedToThing, stack, POLICY)).toEqual(COMPLIANT);
+    const included = newStack('Included');
+    include(included, {
+      P: { Type: POLICY, Properties: { PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'iot:Subscribe', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:iot:*:*:topicfilter/$aws/things/${!iot:Connection.Thing.ThingName}/#' } }] } } },
+    });
+    expect(checkType(IoTPolicyDataPlaneScopedToThing, included, POLICY)).toEqual(COMPLIANT);
+  });
+});
+
+describe('rule metadata', () => {
+  test('each IoT policy rule anticipates the Device Defender audit check it mirrors', () => {
+    const names = AUDIT_CHECKS.map(([, name]) => name);
+    expect(IoTPolicyNoWildcardActions.metadata.auditCheck).toBe('IOT_POLICY_OVERLY_PERMISSIVE_CHECK');
+    expect(IoTPolicyDataPlaneScopedToThing.metadata.auditCheck).toBe('IOT_POLICY_OVERLY_PERMISSIVE_CHECK');
+    expect(IoTPolicyNoControlPlaneActions.metadata.auditCheck).toBeUndefined();
+    expect(IoTPolicyDenyNoMqttWildcards.metadata.auditCheck).toBe('IOT_POLICY_POTENTIAL_MIS_CONFIGURATION_CHECK');
+    expect(IoTPolicyResolvable.metadata.auditCheck).toBeUndefined();
+    for (const r of [IoTPolicyNoWildcardActions, IoTPolicyDataPlaneScopedToThing, IoTPolicyDenyNoMqttWildcards]) expect(names).toContain(r.metadata.auditCheck);
   });
 });

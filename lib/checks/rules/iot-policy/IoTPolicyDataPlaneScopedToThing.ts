@@ -2,10 +2,12 @@ import { NagMessageLevel } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
 import { iotPolicyRuleResult } from '../../private/iot-policy-sources';
 import { defineRule } from '../../rule-definition';
+import { AUDIT_CHECKS } from '../monitoring/IoTAuditChecksEnabled';
 
 /**
- * Data-plane actions (connect, publish, receive, subscribe, shadows, jobs, retained messages,
- * the credentials provider) must be allowed on resources scoped to the connecting device: no
+ * IoTSecurity-ID2: data-plane actions (connect, publish, receive, subscribe, shadows, jobs,
+ * retained messages, the credentials provider) must be allowed on resources scoped to the
+ * connecting device: no
  * wildcard (`*`, `?`, and MQTT `+`/`#` in topics and topic filters) before a device policy
  * variable such as `${iot:Connection.Thing.ThingName}` (or, in a provisioning template, a
  * template parameter), and no `NotResource`. A wildcard after the device's own prefix is fine.
@@ -15,6 +17,15 @@ import { defineRule } from '../../rule-definition';
  * `iot:Connection.Thing.IsAttached`, which binds any Connect resource, `*` included, to a thing
  * attached to the certificate). `iot:ListRetainedMessages` is only authorized on `*`, so
  * allowing it on a wildcard resource is a finding of its own. Deny statements are not subtracted.
+ *
+ * In an IoT ARN (`arn:<partition>:iot:<region>:<account>:<type>/<resource>`) only the resource
+ * part is judged: a policy is only evaluated in its own account and region, so `*` there
+ * (`arn:aws:iot:*:*:client/${iot:Connection.Thing.ThingName}`) names no other device's
+ * resource (see `parseResource` for the one limit of that reading). A wildcard
+ * in the partition, service or type (`arn:aws:*:*:*:*`) is judged as any other. A stack
+ * parameter is judged in each of its allowed values; one without them cannot be read, and is
+ * IoTSecurity-ID5's finding rather than this rule's (its value might as well be a device policy
+ * variable as `*`), unless a wildcard before it already spans devices.
  *
  * Judged against AWS's documentation (see test/checks/real-world.test.ts):
  * - `iot:Receive` is not judged: a device only receives messages of topics it may subscribe to,
@@ -34,7 +45,7 @@ export const IoTPolicyDataPlaneScopedToThing = defineRule({
   practice: Practice.IDENTITY_AND_ACCESS,
   attackEnterprise: ['T1078', 'T1565'],
   attackIcs: ['T0859', 'T0855', 'T0856', 'T0801'],
-  auditCheck: 'IOT_POLICY_OVERLY_PERMISSIVE_CHECK',
+  auditCheck: new Map(AUDIT_CHECKS).get('IotPolicyOverlyPermissiveCheck'),
   level: NagMessageLevel.ERROR,
   info: 'The IoT policy allows data-plane actions on resources not scoped to the connecting device.',
   explanation: 'With client/*, topic/*, thing/* or any wildcard before the thing name, one compromised device can '

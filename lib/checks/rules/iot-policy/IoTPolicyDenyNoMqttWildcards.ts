@@ -2,9 +2,10 @@ import { NagMessageLevel } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
 import { iotPolicyRuleResult } from '../../private/iot-policy-sources';
 import { defineRule } from '../../rule-definition';
+import { AUDIT_CHECKS } from '../monitoring/IoTAuditChecksEnabled';
 
 /**
- * A Deny on a topic or topic filter must not rely on MQTT `+` or `#`: in a policy they are
+ * IoTSecurity-ID4: a Deny on a topic or topic filter must not rely on MQTT `+` or `#`: in a policy they are
  * literal characters, so `Deny topic/admin/#` denies only a topic literally named `admin/#` and
  * protects nothing else under `admin/`. An ERROR rather than a warning: the statement is a
  * security control that silently does not work, there is no case where the literal reading is
@@ -15,7 +16,7 @@ export const IoTPolicyDenyNoMqttWildcards = defineRule({
   practice: Practice.IDENTITY_AND_ACCESS,
   attackEnterprise: ['T1078', 'T1565'],
   attackIcs: ['T0855', 'T0856'],
-  auditCheck: 'IOT_POLICY_POTENTIAL_MISCONFIGURATION_CHECK',
+  auditCheck: new Map(AUDIT_CHECKS).get('IoTPolicyPotentialMisConfigurationCheck'),
   level: NagMessageLevel.ERROR,
   info: 'An IoT policy Deny statement uses the MQTT wildcards + or # in a topic or topic filter.',
   explanation: 'IoT policies treat + and # as literal characters, so the Deny matches only a topic literally '

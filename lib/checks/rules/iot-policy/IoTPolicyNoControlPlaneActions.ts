@@ -4,15 +4,15 @@ import { iotPolicyRuleResult } from '../../private/iot-policy-sources';
 import { defineRule } from '../../rule-definition';
 
 /**
- * An IoT policy, which devices hold, must only Allow device actions: the MQTT, shadow, jobs
+ * IoTSecurity-ID3: an IoT policy, which devices hold, must only Allow device actions: the MQTT, shadow, jobs
  * and retained-message data plane and `iot:AssumeRoleWithCertificate`. Anything else, the IoT
  * control plane (certificates, policies, things, `Create*`, `Update*`, `Delete*`, `Attach*`,
  * ...) or another service (`iam:*`, `sts:*`), is a finding; the Greengrass actions core and
  * client devices call (`greengrass:Discover`, `greengrass:ResolveComponentCandidates`, ...) and
  * the jobs data plane's `iotjobsdata:` actions are device actions too. `iot:DeleteConnection`
- * (disconnecting a client) is not. Deny statements are not subtracted: least privilege is what the Allows
- * grant. Fleet provisioning's
- * `$aws/certificates/create/*` and `$aws/provisioning-templates/*` are topics, not actions.
+ * (disconnecting a client) is not. Deny statements are not subtracted: least privilege is what
+ * the Allows grant. Fleet provisioning's `$aws/certificates/create/*` and
+ * `$aws/provisioning-templates/*` are topics, not actions.
  * No Device Defender audit check looks at control-plane actions in device policies.
  */
 export const IoTPolicyNoControlPlaneActions = defineRule({

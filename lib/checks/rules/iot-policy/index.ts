@@ -1,5 +1,5 @@
-export * from './IoTPolicyNoWildcardActions';
-export * from './IoTPolicyDataPlaneScopedToThing';
-export * from './IoTPolicyNoControlPlaneActions';
-export * from './IoTPolicyDenyNoMqttWildcards';
-export * from './IoTPolicyResolvable';
+export { IoTPolicyNoWildcardActions } from './IoTPolicyNoWildcardActions';
+export { IoTPolicyDataPlaneScopedToThing } from './IoTPolicyDataPlaneScopedToThing';
+export { IoTPolicyNoControlPlaneActions } from './IoTPolicyNoControlPlaneActions';
+export { IoTPolicyDenyNoMqttWildcards } from './IoTPolicyDenyNoMqttWildcards';
+export { IoTPolicyResolvable } from './IoTPolicyResolvable';
