@@ -38,7 +38,9 @@ export function resolveResource(node: CfnResource): ResolvedResource {
   const hit = cache?.get(node);
   if (hit) return hit;
   const stack = Stack.of(node);
-  const rendered = stack.resolve((node as any)._toCloudFormation()) as { Resources?: { [id: string]: any } };
+  // `_toCloudFormation` is CDK's own renderer (internal, but what every template is written with):
+  // the only place property overrides and raw `addOverride`s are merged in.
+  const rendered = stack.resolve((node as unknown as { _toCloudFormation(): object })._toCloudFormation()) as { Resources?: { [id: string]: any } };
   const [logicalId, body] = Object.entries(rendered.Resources ?? {})[0] ?? [stack.resolve(node.logicalId), {}];
   const resolved: ResolvedResource = {
     logicalId,
