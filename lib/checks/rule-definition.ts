@@ -1,6 +1,7 @@
 import { CfnResource } from 'aws-cdk-lib';
-import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
+import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../core/practice';
+import { neverThrow } from './private/cfn-values';
 
 /** The MITRE ATT&CK version the technique IDs of every rule refer to. */
 export const ATTACK_VERSION = 'v17';
@@ -47,6 +48,11 @@ const RULE_ID = /^(INV|ID|UPD|DAT|TLS|GW|MON|IR|BC|NET)[1-9][0-9]*$/;
 /**
  * Gives a rule function its metadata. The function keeps cdk-nag's shape, so it can join any
  * pack; its `name` becomes the rule ID so cdk-nag's default suffix is right too.
+ *
+ * Every rule gets the same two guarantees here rather than in its own body: a resource of a
+ * type outside `resourceTypes` is NOT_APPLICABLE (a pack that does not dispatch on type, as
+ * `IotSecurityChecks` does, still gets no finding for it), and a rule never throws: anything
+ * unexpected becomes the finding `Unresolved::Properties`.
  */
 export function defineRule(metadata: RuleMetadata, check: (node: CfnResource) => NagRuleResult): IotRule {
   if (!RULE_ID.test(metadata.id)) {
@@ -55,7 +61,11 @@ export function defineRule(metadata: RuleMetadata, check: (node: CfnResource) =>
   if (metadata.resourceTypes.length === 0) {
     throw new Error(`defineRule(${metadata.id}): resourceTypes must name at least one type or '*'`);
   }
-  const rule = ((node: CfnResource) => check(node)) as IotRule;
+  const types = new Set(metadata.resourceTypes);
+  const safe = neverThrow(check);
+  const rule = (types.has('*')
+    ? (node: CfnResource) => safe(node)
+    : (node: CfnResource) => (types.has(node.cfnResourceType) ? safe(node) : NagRuleCompliance.NOT_APPLICABLE)) as IotRule;
   Object.defineProperty(rule, 'name', { value: metadata.id });
   Object.defineProperty(rule, 'metadata', { value: Object.freeze({ ...metadata }), enumerable: true });
   return rule;

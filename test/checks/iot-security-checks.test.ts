@@ -4,8 +4,8 @@ import * as iotAlpha from '@aws-cdk/aws-iot-alpha';
 import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iot from 'aws-cdk-lib/aws-iot';
-import { NagMessageLevel, NagPack } from 'cdk-nag';
-import { ALL_RULES, IotSecurityChecks, Practice, RuleArea, ruleExportName } from '../../lib';
+import { NagMessageLevel, NagPack, NagRuleCompliance } from 'cdk-nag';
+import { ALL_RULES, defineRule, IotSecurityChecks, Practice, RuleArea, ruleExportName } from '../../lib';
 import { AUDIT_CHECKS } from '../../lib/checks/rules/monitoring/IoTAuditChecksEnabled';
 import { RULES_MD, renderRulesMarkdown } from '../../scripts/generate-rules-md';
 import { newValidatedApp, validationFindings } from '../validation';
@@ -120,6 +120,23 @@ describe('the pack', () => {
     const rules = validationFindings(app).map((f) => f.rule);
     expect(rules).not.toContain('IoTSecurity-ID1[Action::iot:*]');
     expect(rules).toContain('IoTSecurity-ID3[Action::iot:*]');
+  });
+
+  test('used in a pack that does not dispatch on type, a rule is not applicable to types it does not judge', () => {
+    const stack = new Stack(new App(), 'S');
+    const topic = new CfnResource(stack, 'Topic', { type: 'AWS::SNS::Topic', properties: {} });
+    const judged = ALL_RULES.filter((r) => !r.metadata.resourceTypes.includes('*'))
+      .filter((r) => r(topic) !== NagRuleCompliance.NOT_APPLICABLE)
+      .map((r) => r.metadata.id);
+    expect(judged).toEqual([]);
+  });
+
+  test('defineRule turns anything a rule throws into the finding Unresolved::Properties', () => {
+    const rule = defineRule({ ...ALL_RULES[0].metadata, resourceTypes: ['*'] }, () => {
+      throw new TypeError('boom');
+    });
+    const node = new CfnResource(new Stack(new App(), 'S'), 'R', { type: 'AWS::IoT::Policy', properties: {} });
+    expect(rule(node)).toEqual(['Unresolved::Properties']);
   });
 
   test('rules never throw: an app of every IoT resource type with empty or odd properties gives findings, not errors', () => {

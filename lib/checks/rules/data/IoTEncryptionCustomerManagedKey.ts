@@ -1,7 +1,7 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
-import { asEnum, isSet, judge, neverThrow, possibleAt } from '../../private/cfn-values';
+import { asEnum, isSet, judge, possibleAt } from '../../private/cfn-values';
 import { resolvedProperties } from '../../private/cfn';
 import { defineRule } from '../../rule-definition';
 
@@ -27,12 +27,11 @@ export const IoTEncryptionCustomerManagedKey = defineRule({
     'or revoke it to cut off access to device data in an incident.',
   fix: "Set EncryptionType to 'CUSTOMER_MANAGED_KMS_KEY' with KmsKeyArn (a key with rotation) and KmsAccessRoleArn.",
   resourceTypes: [TYPE],
-}, neverThrow((node: CfnResource): NagRuleResult => {
-  if (node.cfnResourceType !== TYPE) return NagRuleCompliance.NOT_APPLICABLE;
+}, (node: CfnResource): NagRuleResult => {
   const props = resolvedProperties(node);
   const verdict = judge(possibleAt(node, props, ['EncryptionType']), asEnum,
     (type) => type !== 'CUSTOMER_MANAGED_KMS_KEY', 'EncryptionType');
   if (verdict === NagRuleCompliance.NON_COMPLIANT) return verdict;
   if (!possibleAt(node, props, ['KmsKeyArn']).every(isSet)) return NagRuleCompliance.NON_COMPLIANT;
   return verdict;
-}));
+});

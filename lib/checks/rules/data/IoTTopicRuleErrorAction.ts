@@ -1,7 +1,7 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
-import { isSet, neverThrow, possibleAt } from '../../private/cfn-values';
+import { isSet, possibleAt } from '../../private/cfn-values';
 import { resolvedProperties } from '../../private/cfn';
 import { defineRule } from '../../rule-definition';
 
@@ -30,8 +30,7 @@ export const IoTTopicRuleErrorAction = defineRule({
     'disabled look the same as a quiet fleet.',
   fix: 'Set TopicRulePayload.ErrorAction to a durable store (an SQS queue, an S3 bucket or CloudWatch Logs) so failed messages are kept for replay, and alarm on it.',
   resourceTypes: [TYPE],
-}, neverThrow((node: CfnResource): NagRuleResult => {
-  if (node.cfnResourceType !== TYPE) return NagRuleCompliance.NOT_APPLICABLE;
+}, (node: CfnResource): NagRuleResult => {
   const actions = possibleAt(node, resolvedProperties(node), ['TopicRulePayload', 'ErrorAction']);
   return actions.every(isSet) ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
-}));
+});

@@ -1,7 +1,7 @@
 import { CfnResource } from 'aws-cdk-lib';
-import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
+import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
-import { asNumber, judge, neverThrow, possibleAt, referencedParameter } from '../../private/cfn-values';
+import { asNumber, judge, possibleAt, referencedParameter } from '../../private/cfn-values';
 import { resolvedProperties } from '../../private/cfn';
 import { defineRule } from '../../rule-definition';
 
@@ -30,12 +30,11 @@ export const IoTRoleAliasCredentialDuration = defineRule({
     'Short lifetimes bound that window; devices refresh through the credentials provider at no cost.',
   fix: `Set CredentialDurationSeconds to ${MAX_ROLE_ALIAS_CREDENTIAL_SECONDS} or less (900 for critical infrastructure).`,
   resourceTypes: [TYPE],
-}, neverThrow((node: CfnResource): NagRuleResult => {
-  if (node.cfnResourceType !== TYPE) return NagRuleCompliance.NOT_APPLICABLE;
+}, (node: CfnResource): NagRuleResult => {
   const props = resolvedProperties(node);
   const parameter = referencedParameter(node, props.CredentialDurationSeconds);
   const values = parameter && !parameter.allowedValues?.length && parameter.maxValue !== undefined
     ? [parameter.maxValue]
     : possibleAt(node, props, ['CredentialDurationSeconds']);
   return judge(values, asNumber, (seconds) => seconds !== undefined && seconds > MAX_ROLE_ALIAS_CREDENTIAL_SECONDS, 'CredentialDurationSeconds');
-}));
+});

@@ -3,7 +3,7 @@ import { CfnRoleAlias } from 'aws-cdk-lib/aws-iot';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
 import { findInStack, referencedLogicalId, resolvedProperties, resourcesInStack } from '../../private/cfn';
-import { Findings, isIntrinsic, isObject, neverThrow, possibleValues, Unresolved } from '../../private/cfn-values';
+import { Findings, isIntrinsic, isObject, possibleValues, Unresolved } from '../../private/cfn-values';
 import { reviewRole, templateString } from '../../private/iam-policy';
 import { defineRule } from '../../rule-definition';
 
@@ -111,8 +111,7 @@ export const IoTRoleAliasLeastPrivilege = defineRule({
     'A key extracted from one device then reaches every resource the role can: wildcards and admin actions turn a stolen device into an account compromise.',
   fix: 'Grant the role only the actions the devices use, on their own resources (scope by ${credentials-iot:ThingName} where you can); no admin services, no NotAction, no AWS-managed policies (they grant on * across the account).',
   resourceTypes: [TYPE],
-}, neverThrow((node: CfnResource): NagRuleResult => {
-  if (node.cfnResourceType !== TYPE) return NagRuleCompliance.NOT_APPLICABLE;
+}, (node: CfnResource): NagRuleResult => {
   const findings = new Findings();
   const seen = new Set<CfnResource>();
   let roles = rolesOf(node, resolvedProperties(node).RoleArn);
@@ -129,4 +128,4 @@ export const IoTRoleAliasLeastPrivilege = defineRule({
   }
   if (seen.size === 0) findings.add('Unresolved', 'RoleArn');
   return findings.isEmpty ? NagRuleCompliance.COMPLIANT : findings.toArray();
-}));
+});

@@ -1,7 +1,7 @@
 import { CfnResource } from 'aws-cdk-lib';
-import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
+import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
-import { asBoolean, judge, neverThrow, possibleAt } from '../../private/cfn-values';
+import { asBoolean, judge, possibleAt } from '../../private/cfn-values';
 import { resolvedProperties } from '../../private/cfn';
 import { defineRule } from '../../rule-definition';
 
@@ -28,8 +28,7 @@ export const IoTAuthorizerTokenSigning = defineRule({
     'and unauthenticated callers can run up Lambda invocations at will.',
   fix: 'Remove SigningDisabled (or set it false) and give the authorizer TokenKeyName and TokenSigningPublicKeys; devices sign their tokens.',
   resourceTypes: [TYPE],
-}, neverThrow((node: CfnResource): NagRuleResult => {
-  if (node.cfnResourceType !== TYPE) return NagRuleCompliance.NOT_APPLICABLE;
+}, (node: CfnResource): NagRuleResult => {
   const values = possibleAt(node, resolvedProperties(node), ['SigningDisabled']);
   return judge(values, asBoolean, (disabled) => disabled === true, 'SigningDisabled');
-}));
+});

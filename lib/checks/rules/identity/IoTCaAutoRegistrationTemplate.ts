@@ -1,7 +1,7 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
-import { asBoolean, asEnum, Findings, isSet, neverThrow, possibleAt, Possible, Unresolved } from '../../private/cfn-values';
+import { asBoolean, asEnum, Findings, isSet, possibleAt, Possible, Unresolved } from '../../private/cfn-values';
 import { resolvedProperties } from '../../private/cfn';
 import { defineRule } from '../../rule-definition';
 
@@ -31,8 +31,7 @@ export const IoTCaAutoRegistrationTemplate = defineRule({
     'the device identity and its privileges are not reviewed where the CA is.',
   fix: "Give the CA a RegistrationConfig with a TemplateName or TemplateBody (just-in-time provisioning), or set AutoRegistrationStatus to 'DISABLE'.",
   resourceTypes: [TYPE],
-}, neverThrow((node: CfnResource): NagRuleResult => {
-  if (node.cfnResourceType !== TYPE) return NagRuleCompliance.NOT_APPLICABLE;
+}, (node: CfnResource): NagRuleResult => {
   const props = resolvedProperties(node);
   const hasTemplate = (config: Possible) => config instanceof Unresolved
     || possibleAt(node, config, ['TemplateBody']).every(isSet)
@@ -56,4 +55,4 @@ export const IoTCaAutoRegistrationTemplate = defineRule({
     }
   }
   return findings.isEmpty ? NagRuleCompliance.COMPLIANT : findings.toArray();
-}));
+});

@@ -1,7 +1,7 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
-import { asEnum, Findings, isSet, neverThrow, possibleAt, Unresolved } from '../../private/cfn-values';
+import { asEnum, Findings, isSet, possibleAt, Unresolved } from '../../private/cfn-values';
 import { resolvedProperties } from '../../private/cfn';
 import { defineRule } from '../../rule-definition';
 
@@ -29,8 +29,7 @@ export const IoTFleetProvisioningHook = defineRule({
     'so one extracted claim key provisions any number of rogue devices.',
   fix: 'Set PreProvisioningHook.TargetArn to a Lambda function that checks the device against your manufacturing records.',
   resourceTypes: [TYPE],
-}, neverThrow((node: CfnResource): NagRuleResult => {
-  if (node.cfnResourceType !== TYPE) return NagRuleCompliance.NOT_APPLICABLE;
+}, (node: CfnResource): NagRuleResult => {
   const props = resolvedProperties(node);
   const types = possibleAt(node, props, ['TemplateType']).map(asEnum);
   if (types.every((t) => t === 'JITP')) return NagRuleCompliance.NOT_APPLICABLE;
@@ -43,4 +42,4 @@ export const IoTFleetProvisioningHook = defineRule({
     if (t instanceof Unresolved) findings.unreadable(t, 'TemplateType');
   }
   return findings.toArray();
-}));
+});

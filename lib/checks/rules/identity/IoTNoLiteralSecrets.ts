@@ -1,7 +1,7 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
-import { neverThrow, possibleValues, referencedParameter } from '../../private/cfn-values';
+import { possibleValues, referencedParameter } from '../../private/cfn-values';
 import { resolvedProperties } from '../../private/cfn';
 import { findLiteralSecrets } from '../../private/secrets';
 import { defineRule } from '../../rule-definition';
@@ -41,7 +41,7 @@ export const IoTNoLiteralSecrets = defineRule({
     'Keep the secret in Secrets Manager (or an SSM SecureString) and reference it with a dynamic reference ' +
     "('{{resolve:secretsmanager:...}}') or SecretValue; give Lambda functions the secret's ARN, not its value.",
   resourceTypes: ['*'],
-}, neverThrow((node: CfnResource): NagRuleResult => {
+}, (node: CfnResource): NagRuleResult => {
   const stack = Stack.of(node);
   const literalsOf = (intrinsic: { [key: string]: unknown }): string[] => {
     const fallback = referencedParameter(node, intrinsic)?.default;
@@ -56,4 +56,4 @@ export const IoTNoLiteralSecrets = defineRule({
     }
   }
   return findings.length > 0 ? findings : NagRuleCompliance.COMPLIANT;
-}));
+});

@@ -1,7 +1,7 @@
 import { CfnResource } from 'aws-cdk-lib';
-import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
+import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
-import { asEnum, judge, neverThrow, possibleAt } from '../../private/cfn-values';
+import { asEnum, judge, possibleAt } from '../../private/cfn-values';
 import { resolvedProperties } from '../../private/cfn';
 import { defineRule } from '../../rule-definition';
 
@@ -29,8 +29,7 @@ export const IoTThingPrincipalExclusive = defineRule({
     'and revoking it takes all of them offline. Without ThingPrincipalType, AWS IoT attaches as NON_EXCLUSIVE_THING.',
   fix: "Set ThingPrincipalType to 'EXCLUSIVE_THING' and issue one certificate per device.",
   resourceTypes: [TYPE],
-}, neverThrow((node: CfnResource): NagRuleResult => {
-  if (node.cfnResourceType !== TYPE) return NagRuleCompliance.NOT_APPLICABLE;
+}, (node: CfnResource): NagRuleResult => {
   const values = possibleAt(node, resolvedProperties(node), ['ThingPrincipalType']);
   return judge(values, asEnum, (type) => type !== 'EXCLUSIVE_THING', 'ThingPrincipalType');
-}));
+});

@@ -3,7 +3,7 @@ import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
 import { ASSET_TAG_KEYS } from '../../../core/asset-tags';
 import { Practice } from '../../../core/practice';
 import { resolvedProperties } from '../../private/cfn';
-import { Findings, neverThrow } from '../../private/cfn-values';
+import { Findings } from '../../private/cfn-values';
 import { defineRule } from '../../rule-definition';
 import { readTags } from './private/tags';
 
@@ -69,7 +69,7 @@ export const IoTPracticeTagKeys = defineRule(
     fix: "Add the tags `criticality` and `owner` with values: AssetTags.apply(scope, { criticality, owner }) tags every resource under a scope.",
     resourceTypes: TAGGABLE_IOT_TYPES,
   },
-  neverThrow((node: CfnResource): NagRuleResult => {
+  (node: CfnResource): NagRuleResult => {
     const findings = new Findings();
     for (const tags of readTags(node, resolvedProperties(node).Tags)) {
       for (const key of PRACTICE_TAG_KEYS) {
@@ -82,5 +82,5 @@ export const IoTPracticeTagKeys = defineRule(
       }
     }
     return findings.toArray();
-  }),
+  },
 );

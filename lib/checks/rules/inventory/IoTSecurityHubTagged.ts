@@ -2,7 +2,7 @@ import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
 import { resolvedProperties } from '../../private/cfn';
-import { Findings, neverThrow } from '../../private/cfn-values';
+import { Findings } from '../../private/cfn-values';
 import { defineRule } from '../../rule-definition';
 import { isSystemTag, readTags } from './private/tags';
 
@@ -41,7 +41,7 @@ export const IoTSecurityHubTagged = defineRule(
     fix: 'Tag the resource, at least with the practice 2 keys `criticality` and `owner` (Tags.of(scope).add(...) tags every resource under a scope).',
     resourceTypes: Object.keys(SECURITY_HUB_IOT_TAGGING_CONTROLS),
   },
-  neverThrow((node: CfnResource): NagRuleResult => {
+  (node: CfnResource): NagRuleResult => {
     const control = SECURITY_HUB_IOT_TAGGING_CONTROLS[node.cfnResourceType];
     if (!control) return NagRuleCompliance.NOT_APPLICABLE;
     const findings = new Findings();
@@ -50,5 +50,5 @@ export const IoTSecurityHubTagged = defineRule(
       findings.add(tags.someUnresolved ? 'Unresolved' : 'Untagged', tags.someUnresolved ? 'Tags' : control);
     }
     return findings.toArray();
-  }),
+  },
 );

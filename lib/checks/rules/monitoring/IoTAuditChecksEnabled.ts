@@ -2,7 +2,7 @@ import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
 import { resolvedProperties } from '../../private/cfn';
-import { asBoolean, asObject, Findings, neverThrow, readEach } from '../../private/cfn-values';
+import { asBoolean, asObject, Findings, readEach } from '../../private/cfn-values';
 import { defineRule } from '../../rule-definition';
 
 /**
@@ -57,7 +57,7 @@ export const IoTAuditChecksEnabled = defineRule(
     fix: 'Set Enabled: true for every check in AuditCheckConfigurations (the @aws-cdk/aws-iot-alpha AccountAuditConfiguration does so by default); acknowledge a check per finding, with a reason, only when its subject cannot exist in the account.',
     resourceTypes: ['AWS::IoT::AccountAuditConfiguration'],
   },
-  neverThrow((node: CfnResource): NagRuleResult => {
+  (node: CfnResource): NagRuleResult => {
     const findings = new Findings();
     for (const configs of readEach(node, resolvedProperties(node).AuditCheckConfigurations, asObject, findings, 'AuditCheckConfigurations')) {
       for (const [key, name] of AUDIT_CHECKS) {
@@ -69,5 +69,5 @@ export const IoTAuditChecksEnabled = defineRule(
       }
     }
     return findings.toArray();
-  }),
+  },
 );

@@ -2,7 +2,7 @@ import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
 import { resolvedProperties } from '../../private/cfn';
-import { alwaysSet, asBoolean, asObject, Findings, neverThrow, readEach } from '../../private/cfn-values';
+import { alwaysSet, asBoolean, asObject, Findings, readEach } from '../../private/cfn-values';
 import { defineRule } from '../../rule-definition';
 
 const TARGETS = 'AuditNotificationTargetConfigurations';
@@ -33,7 +33,7 @@ export const IoTAuditNotificationTarget = defineRule(
     fix: 'Set AuditNotificationTargetConfigurations.Sns with Enabled: true, TargetArn (an SNS topic) and RoleArn (a role that may publish to it); with the alpha AccountAuditConfiguration pass targetTopic.',
     resourceTypes: ['AWS::IoT::AccountAuditConfiguration'],
   },
-  neverThrow((node: CfnResource): NagRuleResult => {
+  (node: CfnResource): NagRuleResult => {
     const findings = new Findings();
     for (const targets of readEach(node, resolvedProperties(node)[TARGETS], asObject, findings, TARGETS)) {
       for (const sns of readEach(node, targets?.Sns, asObject, findings, SNS)) {
@@ -50,5 +50,5 @@ export const IoTAuditNotificationTarget = defineRule(
       }
     }
     return findings.toArray();
-  }),
+  },
 );

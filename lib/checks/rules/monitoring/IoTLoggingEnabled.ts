@@ -2,7 +2,7 @@ import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
 import { resolvedProperties } from '../../private/cfn';
-import { asEnum, asList, asObject, Findings, judgeEach, neverThrow, possibleValues, readEach } from '../../private/cfn-values';
+import { asEnum, asList, asObject, Findings, judgeEach, possibleValues, readEach } from '../../private/cfn-values';
 import { defineRule } from '../../rule-definition';
 
 /**
@@ -30,7 +30,7 @@ export const IoTLoggingEnabled = defineRule(
     fix: 'Set DefaultLogLevel to ERROR, WARN, INFO or DEBUG (the risk profiles use ERROR, WARN and INFO) and give no event configuration the level DISABLED.',
     resourceTypes: ['AWS::IoT::Logging'],
   },
-  neverThrow((node: CfnResource): NagRuleResult => {
+  (node: CfnResource): NagRuleResult => {
     const props = resolvedProperties(node);
     const findings = new Findings();
     judgeEach(node, props.DefaultLogLevel, asEnum, findings, 'DefaultLogLevel',
@@ -49,5 +49,5 @@ export const IoTLoggingEnabled = defineRule(
       });
     }
     return findings.toArray();
-  }),
+  },
 );

@@ -2,7 +2,7 @@ import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
 import { resolvedProperties } from '../../private/cfn';
-import { asEnum, Findings, judgeEach, neverThrow } from '../../private/cfn-values';
+import { asEnum, Findings, judgeEach } from '../../private/cfn-values';
 import { defineRule } from '../../rule-definition';
 
 /**
@@ -27,10 +27,10 @@ export const IoTResourceLoggingEnabled = defineRule(
     fix: 'Set LogLevel to ERROR, WARN, INFO or DEBUG, or delete the resource so the target logs at the account default.',
     resourceTypes: ['AWS::IoT::ResourceSpecificLogging'],
   },
-  neverThrow((node: CfnResource): NagRuleResult => {
+  (node: CfnResource): NagRuleResult => {
     const findings = new Findings();
     judgeEach(node, resolvedProperties(node).LogLevel, asEnum, findings, 'LogLevel',
       (level) => (level === undefined ? 'Missing' : level === 'DISABLED' ? 'Disabled' : undefined));
     return findings.toArray();
-  }),
+  },
 );

@@ -2,7 +2,7 @@ import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
 import { resolvedProperties } from '../../private/cfn';
-import { asEnum, asList, Findings, judgeEach, neverThrow } from '../../private/cfn-values';
+import { asEnum, asList, Findings, judgeEach } from '../../private/cfn-values';
 import { defineRule } from '../../rule-definition';
 
 /**
@@ -35,7 +35,7 @@ export const IoTScheduledAuditFrequency = defineRule(
     fix: 'Set Frequency to DAILY or WEEKLY (the risk profiles use WEEKLY for consumer fleets and DAILY otherwise) and list the checks to run in TargetCheckNames.',
     resourceTypes: ['AWS::IoT::ScheduledAudit'],
   },
-  neverThrow((node: CfnResource): NagRuleResult => {
+  (node: CfnResource): NagRuleResult => {
     const props = resolvedProperties(node);
     const findings = new Findings();
     judgeEach(node, props.Frequency, asEnum, findings, 'Frequency',
@@ -43,5 +43,5 @@ export const IoTScheduledAuditFrequency = defineRule(
     judgeEach(node, props.TargetCheckNames, asList, findings, 'TargetCheckNames',
       (checks) => (checks === undefined || checks.length === 0 ? 'Missing' : undefined));
     return findings.toArray();
-  }),
+  },
 );

@@ -2,7 +2,7 @@ import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
 import { resolvedProperties } from '../../private/cfn';
-import { alwaysSet, asObject, Findings, neverThrow, readEach } from '../../private/cfn-values';
+import { alwaysSet, asObject, Findings, readEach } from '../../private/cfn-values';
 import { defineRule } from '../../rule-definition';
 
 /**
@@ -29,7 +29,7 @@ export const IoTSecurityProfileAlertTargets = defineRule(
     fix: 'Set AlertTargets with an SNS entry: AlertTargetArn (an SNS topic) and RoleArn (a role that may publish to it).',
     resourceTypes: ['AWS::IoT::SecurityProfile'],
   },
-  neverThrow((node: CfnResource): NagRuleResult => {
+  (node: CfnResource): NagRuleResult => {
     const findings = new Findings();
     for (const targets of readEach(node, resolvedProperties(node).AlertTargets, asObject, findings, 'AlertTargets')) {
       const entries = Object.entries(targets ?? {});
@@ -42,7 +42,7 @@ export const IoTSecurityProfileAlertTargets = defineRule(
       if (!targetFindings.some((f) => f.isEmpty)) targetFindings.forEach((f) => findings.addAll(f));
     }
     return findings.toArray();
-  }),
+  },
 );
 
 function judgeTarget(node: CfnResource, entry: unknown, path: string): Findings {

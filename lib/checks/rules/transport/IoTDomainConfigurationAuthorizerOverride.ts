@@ -1,7 +1,7 @@
 import { CfnResource } from 'aws-cdk-lib';
-import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
+import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
-import { asBoolean, judge, neverThrow, possibleAt } from '../../private/cfn-values';
+import { asBoolean, judge, possibleAt } from '../../private/cfn-values';
 import { resolvedProperties } from '../../private/cfn';
 import { defineRule } from '../../rule-definition';
 
@@ -27,8 +27,7 @@ export const IoTDomainConfigurationAuthorizerOverride = defineRule({
     "so the endpoint's authentication is only as strong as the weakest authorizer in the account, including test and legacy ones.",
   fix: 'Remove AllowAuthorizerOverride (or set it false); give endpoints that need another authorizer their own domain configuration.',
   resourceTypes: [TYPE],
-}, neverThrow((node: CfnResource): NagRuleResult => {
-  if (node.cfnResourceType !== TYPE) return NagRuleCompliance.NOT_APPLICABLE;
+}, (node: CfnResource): NagRuleResult => {
   const values = possibleAt(node, resolvedProperties(node), ['AuthorizerConfig', 'AllowAuthorizerOverride']);
   return judge(values, asBoolean, (allowed) => allowed === true, 'AuthorizerConfig.AllowAuthorizerOverride');
-}));
+});

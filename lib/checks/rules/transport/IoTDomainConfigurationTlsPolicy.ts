@@ -1,8 +1,8 @@
 import { CfnResource } from 'aws-cdk-lib';
-import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
+import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
 import { TlsSecurityPolicy } from '../../../core/tls-security-policy';
-import { asEnum, judge, neverThrow, possibleAt } from '../../private/cfn-values';
+import { asEnum, judge, possibleAt } from '../../private/cfn-values';
 import { resolvedProperties } from '../../private/cfn';
 import { defineRule } from '../../rule-definition';
 
@@ -35,8 +35,7 @@ export const IoTDomainConfigurationTlsPolicy = defineRule({
     'and an unpinned policy leaves the endpoint on whatever was set before. Devices should negotiate TLS 1.2 with AEAD, forward-secret ciphers or TLS 1.3.',
   fix: "Set TlsConfig.SecurityPolicy to 'IoTSecurityPolicy_TLS13_1_2_2022_10', or 'IoTSecurityPolicy_TLS13_1_3_2022_10' where every device speaks TLS 1.3.",
   resourceTypes: [TYPE],
-}, neverThrow((node: CfnResource): NagRuleResult => {
-  if (node.cfnResourceType !== TYPE) return NagRuleCompliance.NOT_APPLICABLE;
+}, (node: CfnResource): NagRuleResult => {
   const values = possibleAt(node, resolvedProperties(node), ['TlsConfig', 'SecurityPolicy']);
   return judge(values, asEnum, (policy) => policy === undefined || !MODERN.has(policy), 'TlsConfig.SecurityPolicy');
-}));
+});

@@ -1,7 +1,7 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
-import { asEnum, asList, asNumber, asObject, Findings, judgeEach, neverThrow, possibleValues, readEach, Unresolved } from '../../private/cfn-values';
+import { asEnum, asList, asNumber, asObject, Findings, judgeEach, possibleValues, readEach, Unresolved } from '../../private/cfn-values';
 import { defineRule } from '../../rule-definition';
 import { JOB_TYPES, judgeJobSetting } from './private/job-settings';
 
@@ -41,7 +41,7 @@ export const IoTJobAbortConfigured = defineRule(
     fix: `Set AbortConfig.CriteriaList (AwsJobAbortConfig.AbortCriteriaList on an OTA update) with a CANCEL criterion on FAILED or ALL and ThresholdPercentage of at most ${MAX_ABORT_THRESHOLD_PERCENT} (the risk profiles use 10, 5 and 1).`,
     resourceTypes: JOB_TYPES,
   },
-  neverThrow((node: CfnResource): NagRuleResult => judgeJobSetting(node, 'abort', ({ block, fromType }, path, findings) => {
+  (node: CfnResource): NagRuleResult => judgeJobSetting(node, 'abort', ({ block, fromType }, path, findings) => {
     const listName = fromType === 'AWS::IoT::OTAUpdate' ? 'AbortCriteriaList' : 'CriteriaList';
     const listPath = `${path}.${listName}`;
     for (const list of readEach(node, block[listName], asList, findings, listPath)) {
@@ -52,7 +52,7 @@ export const IoTJobAbortConfigured = defineRule(
         findings.add('NoFailureCriterion', listPath);
       }
     }
-  })),
+  }),
 );
 
 /** What one criterion of the list is, over every form it can take. */

@@ -1,7 +1,7 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
-import { alwaysSet, neverThrow } from '../../private/cfn-values';
+import { alwaysSet } from '../../private/cfn-values';
 import { defineRule } from '../../rule-definition';
 import { JOB_TYPES, judgeJobSetting } from './private/job-settings';
 
@@ -35,8 +35,8 @@ export const IoTJobStagedRollout = defineRule(
     fix: 'Set JobExecutionsRolloutConfig (AwsJobExecutionsRolloutConfig on an OTA update) with MaximumPerMinute or an exponential rate (ExponentialRate; ExponentialRolloutRate on a job template).',
     resourceTypes: JOB_TYPES,
   },
-  neverThrow((node: CfnResource): NagRuleResult => judgeJobSetting(node, 'rollout', ({ block, fromType }, path, findings) => {
+  (node: CfnResource): NagRuleResult => judgeJobSetting(node, 'rollout', ({ block, fromType }, path, findings) => {
     const rates = ['MaximumPerMinute', EXPONENTIAL_KEY[fromType]];
     if (!rates.some((key) => alwaysSet(node, block[key]))) findings.add('Missing', path);
-  })),
+  }),
 );

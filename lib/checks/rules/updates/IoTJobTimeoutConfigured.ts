@@ -1,7 +1,7 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
-import { asNumber, Invalid, isSet, neverThrow, possibleValues } from '../../private/cfn-values';
+import { asNumber, Invalid, isSet, possibleValues } from '../../private/cfn-values';
 import { defineRule } from '../../rule-definition';
 import { JOB_TYPES, judgeJobSetting } from './private/job-settings';
 
@@ -33,7 +33,7 @@ export const IoTJobTimeoutConfigured = defineRule(
     fix: 'Set TimeoutConfig.InProgressTimeoutInMinutes (AwsJobTimeoutConfig on an OTA update) to the longest time a healthy device needs, 1 to 10080 minutes.',
     resourceTypes: JOB_TYPES,
   },
-  neverThrow((node: CfnResource): NagRuleResult => judgeJobSetting(node, 'timeout', ({ block }, path, findings) => {
+  (node: CfnResource): NagRuleResult => judgeJobSetting(node, 'timeout', ({ block }, path, findings) => {
     const timeoutPath = `${path}.InProgressTimeoutInMinutes`;
     for (const value of possibleValues(node, block.InProgressTimeoutInMinutes)) {
       const minutes = asNumber(value);
@@ -44,5 +44,5 @@ export const IoTJobTimeoutConfigured = defineRule(
         findings.add('Invalid', timeoutPath);
       }
     }
-  })),
+  }),
 );

@@ -2,7 +2,7 @@ import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
 import { resolvedProperties } from '../../private/cfn';
-import { alwaysSet, asList, asObject, Findings, isObject, neverThrow, possibleValues, readEach, Unresolved } from '../../private/cfn-values';
+import { alwaysSet, asList, asObject, Findings, isObject, possibleValues, readEach, Unresolved } from '../../private/cfn-values';
 import { defineRule } from '../../rule-definition';
 
 /** Whether one way of signing is there: yes, no, or hidden behind a deploy-time value. */
@@ -55,7 +55,7 @@ export const IoTOtaUpdateFilesSigned = defineRule(
     fix: 'Give each entry of Files a CodeSigning block: AwsSignerJobId, StartSigningJobParameter with a SigningProfileName (AWS Signer), or CustomCodeSigning with a Signature.',
     resourceTypes: ['AWS::IoT::OTAUpdate'],
   },
-  neverThrow((node: CfnResource): NagRuleResult => {
+  (node: CfnResource): NagRuleResult => {
     const props = resolvedProperties(node);
     if (possibleValues(node, props.Files).every((files) => files === undefined)) return NagRuleCompliance.NOT_APPLICABLE;
     const findings = new Findings();
@@ -68,7 +68,7 @@ export const IoTOtaUpdateFilesSigned = defineRule(
       });
     }
     return findings.toArray();
-  }),
+  },
 );
 
 function judgeFile(node: CfnResource, file: { [key: string]: unknown }, path: string, findings: Findings): void {
