@@ -1,5 +1,6 @@
-import { CfnElement, CfnParameter, CfnResource, Stack } from 'aws-cdk-lib';
+import { CfnParameter, CfnResource } from 'aws-cdk-lib';
 import { NagRuleCompliance, NagRuleResult } from 'cdk-nag';
+import { findParameterInStack } from './cfn';
 
 /**
  * Static reading of a resource's CloudFormation property values, shared by every rule of the pack.
@@ -35,31 +36,12 @@ export type Possible = unknown;
 
 const MAX_DEPTH = 8;
 
-/** Every element (resource, parameter, condition...) of a stack by logical ID, to tell parameters apart. */
-const elementIndex = new WeakMap<Stack, Map<string, CfnElement>>();
-
-function findParameter(node: CfnResource, name: string): CfnParameter | undefined {
-  if (name.startsWith('AWS::')) return undefined;
-  const stack = Stack.of(node);
-  let index = elementIndex.get(stack);
-  if (!index || !index.has(name)) {
-    // A miss may be an element added since the index was built: rebuild once.
-    index = new Map();
-    for (const c of stack.node.findAll()) {
-      if (CfnElement.isCfnElement(c) && c.stack === stack) index.set(stack.resolve(c.logicalId), c);
-    }
-    elementIndex.set(stack, index);
-  }
-  const element = index.get(name);
-  return element instanceof CfnParameter ? element : undefined;
-}
-
 /** The `CfnParameter` a `{ Ref }` names, if it is a parameter of the same stack. */
 export function referencedParameter(node: CfnResource, value: unknown): CfnParameter | undefined {
   if (!isObject(value)) return undefined;
   const keys = Object.keys(value);
   if (keys.length !== 1 || keys[0] !== 'Ref' || typeof value.Ref !== 'string') return undefined;
-  return findParameter(node, value.Ref);
+  return findParameterInStack(node, value.Ref);
 }
 
 /** A plain (non-array) object. */
@@ -116,7 +98,7 @@ function leafValues(node: CfnResource, value: unknown, depth: number): Possible[
   const arg = value[fn];
   switch (fn) {
     case 'Ref': {
-      const parameter = typeof arg === 'string' ? findParameter(node, arg) : undefined;
+      const parameter = typeof arg === 'string' ? findParameterInStack(node, arg) : undefined;
       const allowed = parameter?.allowedValues;
       if (allowed && allowed.length > 0 && allowed.every((v) => typeof v === 'string')) {
         return allowed.flatMap((v) => possibleValues(node, v, depth + 1));

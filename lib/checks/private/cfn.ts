@@ -1,4 +1,4 @@
-import { CfnResource, Stack } from 'aws-cdk-lib';
+import { CfnElement, CfnParameter, CfnResource, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /** A resource as CloudFormation will see it: property overrides applied, tokens resolved to intrinsics. */
@@ -13,7 +13,7 @@ export interface ResolvedResource {
  * Outside a pass every call resolves afresh, so a rule used on its own never sees stale state.
  */
 let cache: WeakMap<CfnResource, ResolvedResource> | undefined;
-let stackIndex: WeakMap<Stack, Map<string, CfnResource>> | undefined;
+let stackIndex: WeakMap<Stack, Map<string, CfnElement>> | undefined;
 
 /** Runs `fn` with resolved resources and stack indexes memoized, then drops the memo. */
 export function withResolutionCache<T>(fn: () => T): T {
@@ -56,10 +56,10 @@ export function resolvedProperties(node: CfnResource): { [key: string]: any } {
   return resolveResource(node).properties;
 }
 
-function indexStack(stack: Stack): Map<string, CfnResource> {
-  const index = new Map<string, CfnResource>();
+function indexStack(stack: Stack): Map<string, CfnElement> {
+  const index = new Map<string, CfnElement>();
   const visit = (c: IConstruct) => {
-    if (CfnResource.isCfnResource(c) && Stack.of(c) === stack) {
+    if (CfnElement.isCfnElement(c) && c.stack === stack) {
       index.set(stack.resolve(c.logicalId), c);
     }
     for (const child of c.node.children) {
@@ -70,27 +70,37 @@ function indexStack(stack: Stack): Map<string, CfnResource> {
   return index;
 }
 
-/** The resource with this logical ID in the same stack as `node`, if there is one. */
-export function findInStack(node: CfnResource, logicalId: string): CfnResource | undefined {
+/**
+ * Every element of the stack `node` belongs to (resources, parameters, conditions...) by logical
+ * ID, nested stacks excluded; memoized for the pass. With `logicalId`, an index that lacks it is
+ * rebuilt once, since the element may have been added after the index was built.
+ */
+function stackElements(node: CfnResource, logicalId?: string): Map<string, CfnElement> {
   const stack = Stack.of(node);
   let index = stackIndex?.get(stack);
-  if (!index || !index.has(logicalId)) {
-    // A miss may be a resource added since the index was built: rebuild once.
+  if (!index || (logicalId !== undefined && !index.has(logicalId))) {
     index = indexStack(stack);
     stackIndex?.set(stack, index);
   }
-  return index.get(logicalId);
+  return index;
+}
+
+/** The resource with this logical ID in the same stack as `node`, if there is one. */
+export function findInStack(node: CfnResource, logicalId: string): CfnResource | undefined {
+  const element = stackElements(node, logicalId).get(logicalId);
+  return element && CfnResource.isCfnResource(element) ? element : undefined;
+}
+
+/** The parameter with this logical ID in the same stack as `node`, if there is one. */
+export function findParameterInStack(node: CfnResource, logicalId: string): CfnParameter | undefined {
+  if (logicalId.startsWith('AWS::')) return undefined;
+  const element = stackElements(node, logicalId).get(logicalId);
+  return element instanceof CfnParameter ? element : undefined;
 }
 
 /** All resources of the stack `node` belongs to (nested stacks excluded). */
 export function resourcesInStack(node: CfnResource): CfnResource[] {
-  const stack = Stack.of(node);
-  let index = stackIndex?.get(stack);
-  if (!index) {
-    index = indexStack(stack);
-    stackIndex?.set(stack, index);
-  }
-  return [...index.values()];
+  return [...stackElements(node).values()].filter((e): e is CfnResource => CfnResource.isCfnResource(e));
 }
 
 /**
