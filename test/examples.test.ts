@@ -2,6 +2,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { reportedFindings } from './validation';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -23,8 +24,8 @@ test('examples/minimal synthesizes with every validator active and no finding', 
   const template = JSON.parse(fs.readFileSync(path.join(out, 'MinimalSecureIot.template.json'), 'utf8'));
   const types = Object.values(template.Resources).map((r) => (r as { Type: string }).Type);
   expect(types).toContain('Custom::IotFleetIndexing');
-  const report = JSON.parse(fs.readFileSync(path.join(out, 'validation-report.json'), 'utf8'));
-  expect(report.pluginReports.flatMap((p: { violations: unknown[] }) => p.violations)).toEqual([]);
+  expect(fs.existsSync(path.join(out, 'validation-report.json'))).toBe(true);
+  expect(reportedFindings(out)).toEqual([]);
 });
 
 test('its README gives the command that synthesizes it', () => {

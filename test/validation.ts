@@ -45,6 +45,11 @@ export function validationFindings(app: App): Finding[] {
     quiet.mockRestore();
     quietLog.mockRestore();
   }
+  return reportedFindings(outdir);
+}
+
+/** The findings in the validation report a synth wrote into `outdir` (`[]` when there is none). */
+export function reportedFindings(outdir: string): Finding[] {
   const reportFile = path.join(outdir, 'validation-report.json');
   if (!fs.existsSync(reportFile)) return [];
   const report = JSON.parse(fs.readFileSync(reportFile, 'utf8'));
