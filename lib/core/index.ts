@@ -3,3 +3,4 @@ export * from './practice';
 export * from './risk-profile';
 export * from './rollout-rate';
 export * from './tls-security-policy';
+export * from './iot-settings';

@@ -1,4 +1,4 @@
-import { Frequency, LogLevel } from '@aws-cdk/aws-iot-alpha';
+import { AuditFrequency, IotLogLevel } from './iot-settings';
 import { Practice } from './practice';
 import { RolloutRate } from './rollout-rate';
 import { TlsSecurityPolicy } from './tls-security-policy';
@@ -24,9 +24,9 @@ export enum NetworkEgress {
 /** Every setting a risk profile decides. `RiskProfile.custom` takes any subset as overrides. */
 export interface RiskProfileSettings {
   /** How often the scheduled Device Defender audit runs. */
-  readonly auditFrequency: Frequency;
+  readonly auditFrequency: AuditFrequency;
   /** The account's AWS IoT log level. */
-  readonly logLevel: LogLevel;
+  readonly logLevel: IotLogLevel;
   /** The TLS security policy of device-facing endpoints. */
   readonly deviceTlsPolicy: TlsSecurityPolicy;
   /** Lifetime of temporary credentials issued through a role alias, seconds (900..43200). */
@@ -88,8 +88,8 @@ export class RiskProfile implements RiskProfileSettings {
    * Audits weekly, logs errors only, ramps updates exponentially from 50 to 1,000 things a minute.
    */
   public static readonly CONSUMER = new RiskProfile('CONSUMER', {
-    auditFrequency: Frequency.WEEKLY,
-    logLevel: LogLevel.ERROR,
+    auditFrequency: AuditFrequency.WEEKLY,
+    logLevel: IotLogLevel.ERROR,
     deviceTlsPolicy: TlsSecurityPolicy.TLS13_1_2_2022_10,
     credentialDurationSec: 3600,
     otaRollout: RolloutRate.exponential({ baseRatePerMinute: 50, incrementFactor: 2, maximumPerMinute: 1000 }),
@@ -108,8 +108,8 @@ export class RiskProfile implements RiskProfileSettings {
    * Audits daily, logs warnings, rolls updates out at 100 things a minute and stops at 5 % failures.
    */
   public static readonly INDUSTRIAL = new RiskProfile('INDUSTRIAL', {
-    auditFrequency: Frequency.DAILY,
-    logLevel: LogLevel.WARN,
+    auditFrequency: AuditFrequency.DAILY,
+    logLevel: IotLogLevel.WARN,
     deviceTlsPolicy: TlsSecurityPolicy.TLS13_1_2_2022_10,
     credentialDurationSec: 3600,
     otaRollout: RolloutRate.constant(100),
@@ -129,8 +129,8 @@ export class RiskProfile implements RiskProfileSettings {
    * failures, no automatic containment, no internet egress, locked and copied backups kept a year.
    */
   public static readonly CRITICAL_INFRASTRUCTURE = new RiskProfile('CRITICAL_INFRASTRUCTURE', {
-    auditFrequency: Frequency.DAILY,
-    logLevel: LogLevel.INFO,
+    auditFrequency: AuditFrequency.DAILY,
+    logLevel: IotLogLevel.INFO,
     deviceTlsPolicy: TlsSecurityPolicy.TLS13_1_3_2022_10,
     credentialDurationSec: 900,
     otaRollout: RolloutRate.constant(10),
@@ -183,12 +183,12 @@ export class RiskProfile implements RiskProfileSettings {
     inRange('credentialDurationSec', s.credentialDurationSec, 900, 43200, true);
     inRange('otaAbortFailurePercent', s.otaAbortFailurePercent, 0, 100, false, true);
     inRange('backupRetentionDays', s.backupRetentionDays, 1, 36500, true);
-    oneOf('auditFrequency', s.auditFrequency, Object.values(Frequency));
-    oneOf('logLevel', s.logLevel, Object.values(LogLevel).filter((l) => l !== LogLevel.DISABLED));
+    oneOf('auditFrequency', s.auditFrequency, Object.values(AuditFrequency));
+    oneOf('logLevel', s.logLevel, Object.values(IotLogLevel).filter((l) => l !== IotLogLevel.DISABLED));
     oneOf('containment', s.containment, Object.values(ContainmentMode));
     oneOf('networkEgress', s.networkEgress, Object.values(NetworkEgress));
     if (!(s.deviceTlsPolicy instanceof TlsSecurityPolicy) || !s.deviceTlsPolicy.isModern) {
-      problems.push(`deviceTlsPolicy must be TlsSecurityPolicy.TLS13_1_2_2022_10 or TLS13_1_3_2022_10, got ${(s.deviceTlsPolicy as TlsSecurityPolicy | undefined)?.policyName ?? JSON.stringify(s.deviceTlsPolicy)}`);
+      problems.push(`deviceTlsPolicy must be TlsSecurityPolicy.TLS13_1_2_2022_10, TLS13_1_3_2022_10 or TLS12_1_2_2022_10, got ${(s.deviceTlsPolicy as TlsSecurityPolicy | undefined)?.policyName ?? JSON.stringify(s.deviceTlsPolicy)}`);
     }
     if (!(s.otaRollout instanceof RolloutRate)) {
       problems.push('otaRollout must be made with RolloutRate.constant() or RolloutRate.exponential()');
@@ -203,8 +203,8 @@ export class RiskProfile implements RiskProfileSettings {
     return problems;
   }
 
-  public readonly auditFrequency: Frequency;
-  public readonly logLevel: LogLevel;
+  public readonly auditFrequency: AuditFrequency;
+  public readonly logLevel: IotLogLevel;
   public readonly deviceTlsPolicy: TlsSecurityPolicy;
   public readonly credentialDurationSec: number;
   public readonly otaRollout: RolloutRate;

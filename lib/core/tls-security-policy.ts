@@ -10,11 +10,14 @@ export class TlsSecurityPolicy {
   public static readonly TLS13_1_2_2022_10 = new TlsSecurityPolicy('IoTSecurityPolicy_TLS13_1_2_2022_10');
   /** TLS 1.3 only. */
   public static readonly TLS13_1_3_2022_10 = new TlsSecurityPolicy('IoTSecurityPolicy_TLS13_1_3_2022_10');
+  /** TLS 1.2 only, forward-secret AEAD ciphers only: for devices whose TLS stack has no 1.3. */
+  public static readonly TLS12_1_2_2022_10 = new TlsSecurityPolicy('IoTSecurityPolicy_TLS12_1_2_2022_10');
 
-  /** The policies the library judges modern: the 2022-10 TLS 1.2/1.3 and 1.3-only policies. */
+  /** The policies the library judges modern: the three 2022-10 policies (TLS 1.2/1.3, 1.3 only, 1.2 only). */
   public static readonly MODERN: readonly string[] = [
     TlsSecurityPolicy.TLS13_1_2_2022_10.policyName,
     TlsSecurityPolicy.TLS13_1_3_2022_10.policyName,
+    TlsSecurityPolicy.TLS12_1_2_2022_10.policyName,
   ];
 
   /**
@@ -28,7 +31,7 @@ export class TlsSecurityPolicy {
     return new TlsSecurityPolicy(policyName);
   }
 
-  /** Whether this is one of the 2022-10 TLS 1.2/1.3 policies. */
+  /** Whether this is one of the 2022-10 policies. */
   public get isModern(): boolean {
     return TlsSecurityPolicy.MODERN.includes(this.policyName);
   }

@@ -1,13 +1,12 @@
-import { Frequency, LogLevel } from '@aws-cdk/aws-iot-alpha';
 import {
-  ContainmentMode, NetworkEgress, Practice, Practices, RiskProfile, RolloutRate, TlsSecurityPolicy,
+  AuditFrequency, ContainmentMode, IotLogLevel, NetworkEgress, Practice, Practices, RiskProfile, RolloutRate, TlsSecurityPolicy,
 } from '../../lib/core';
 
 describe('RiskProfile presets (DESIGN.md table)', () => {
   test.each([
-    ['CONSUMER', RiskProfile.CONSUMER, Frequency.WEEKLY, LogLevel.ERROR, 'IoTSecurityPolicy_TLS13_1_2_2022_10', 3600, 1000, 10],
-    ['INDUSTRIAL', RiskProfile.INDUSTRIAL, Frequency.DAILY, LogLevel.WARN, 'IoTSecurityPolicy_TLS13_1_2_2022_10', 3600, 100, 5],
-    ['CRITICAL_INFRASTRUCTURE', RiskProfile.CRITICAL_INFRASTRUCTURE, Frequency.DAILY, LogLevel.INFO, 'IoTSecurityPolicy_TLS13_1_3_2022_10', 900, 10, 1],
+    ['CONSUMER', RiskProfile.CONSUMER, AuditFrequency.WEEKLY, IotLogLevel.ERROR, 'IoTSecurityPolicy_TLS13_1_2_2022_10', 3600, 1000, 10],
+    ['INDUSTRIAL', RiskProfile.INDUSTRIAL, AuditFrequency.DAILY, IotLogLevel.WARN, 'IoTSecurityPolicy_TLS13_1_2_2022_10', 3600, 100, 5],
+    ['CRITICAL_INFRASTRUCTURE', RiskProfile.CRITICAL_INFRASTRUCTURE, AuditFrequency.DAILY, IotLogLevel.INFO, 'IoTSecurityPolicy_TLS13_1_3_2022_10', 900, 10, 1],
   ])('%s', (name, profile, audit, log, tls, credSec, maxPerMin, abortPct) => {
     expect(profile.name).toBe(name);
     expect(profile.auditFrequency).toBe(audit);
@@ -53,14 +52,14 @@ describe('RiskProfile.custom', () => {
     expect(p.name).toBe('pumps');
     expect(p.credentialDurationSec).toBe(1200);
     expect(p.otaAbortFailurePercent).toBe(2);
-    expect(p.logLevel).toBe(LogLevel.WARN);
+    expect(p.logLevel).toBe(IotLogLevel.WARN);
   });
 
   test('starts from the base given; undefined overrides keep the base value', () => {
     const p = RiskProfile.custom({ name: 'bulbs-eu', base: RiskProfile.CONSUMER, logLevel: undefined, backupRetentionDays: 60 });
-    expect(p.logLevel).toBe(LogLevel.ERROR);
+    expect(p.logLevel).toBe(IotLogLevel.ERROR);
     expect(p.backupRetentionDays).toBe(60);
-    expect(p.auditFrequency).toBe(Frequency.WEEKLY);
+    expect(p.auditFrequency).toBe(AuditFrequency.WEEKLY);
   });
 
   test('takes a smaller set of required practices', () => {
@@ -75,8 +74,8 @@ describe('RiskProfile.custom', () => {
     [{ otaAbortFailurePercent: 0 }, /otaAbortFailurePercent must be a number above 0 to 100, got 0/],
     [{ otaAbortFailurePercent: 101 }, /otaAbortFailurePercent must be a number above 0 to 100, got 101/],
     [{ backupRetentionDays: 0 }, /backupRetentionDays must be an integer from 1 to 36500, got 0/],
-    [{ logLevel: LogLevel.DISABLED }, /logLevel must be one of ERROR, WARN, INFO, DEBUG, got "DISABLED"/],
-    [{ deviceTlsPolicy: TlsSecurityPolicy.of('IoTSecurityPolicy_TLS13_1_2_2018_07') }, /deviceTlsPolicy must be TlsSecurityPolicy.TLS13_1_2_2022_10 or TLS13_1_3_2022_10, got IoTSecurityPolicy_TLS13_1_2_2018_07/],
+    [{ logLevel: IotLogLevel.DISABLED }, /logLevel must be one of ERROR, WARN, INFO, DEBUG, got "DISABLED"/],
+    [{ deviceTlsPolicy: TlsSecurityPolicy.of('IoTSecurityPolicy_TLS13_1_2_2018_07') }, /deviceTlsPolicy must be TlsSecurityPolicy.TLS13_1_2_2022_10, TLS13_1_3_2022_10 or TLS12_1_2_2022_10, got IoTSecurityPolicy_TLS13_1_2_2018_07/],
     [{ containment: 'YOLO' as ContainmentMode }, /containment must be one of .*got "YOLO"/],
     [{ networkEgress: 'OPEN' as NetworkEgress }, /networkEgress must be one of NAT, NONE, got "OPEN"/],
     [{ otaRollout: { maximumPerMinute: 5 } as RolloutRate }, /otaRollout must be made with RolloutRate.constant\(\) or RolloutRate.exponential\(\)/],
