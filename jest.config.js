@@ -1,3 +1,13 @@
+/*
+ * The Lambda handlers run on Node.js 24 in Lambda (HANDLER_RUNTIME; esbuild targets node22), where
+ * the AWS SDK v3 is supported. Their unit tests run them on the developer's Node.js, 20 on this
+ * project's machines, and the SDK would print its notice that releases after January 2027 need
+ * Node.js 22 in the middle of the test output: a notice about the test machine, not the code that
+ * ships. The package's own `engines` (Node.js >= 20, as aws-cdk-lib) is unaffected: the SDK clients
+ * are development dependencies only.
+ */
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',

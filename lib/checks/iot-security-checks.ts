@@ -1,6 +1,7 @@
 import { CfnResource, PolicyValidationPluginReport } from 'aws-cdk-lib';
 import { NagPack, NagPackProps } from 'cdk-nag';
 import { IConstruct } from 'constructs';
+import { assertPackPeers } from '../core/private/peer-versions';
 import { withResolutionCache } from './private/cfn';
 import { IotRule } from './rule-definition';
 import { ALL_RULES } from './rules';
@@ -25,6 +26,7 @@ export class IotSecurityChecks extends NagPack {
 
   constructor(scope?: IConstruct, props?: NagPackProps) {
     super(scope, props);
+    assertPackPeers('IotSecurityChecks');
     this.packName = IOT_SECURITY_PACK_NAME;
     this.byType = new Map();
     this.anyType = [];

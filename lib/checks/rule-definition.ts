@@ -9,7 +9,7 @@ export const ATTACK_VERSION = 'v17';
 /** The areas a rule ID names: `IoTSecurity-<AREA><n>`. */
 export type RuleArea = 'INV' | 'ID' | 'UPD' | 'DAT' | 'TLS' | 'GW' | 'MON' | 'IR' | 'BC' | 'NET';
 
-/** What a rule says of itself; `RULES.md` and the posture report are generated from it. */
+/** What a rule says of itself; `RULES.md` is generated from it. */
 export interface RuleMetadata {
   /** The rule's ID without the pack prefix, e.g. `ID1`. */
   readonly id: string;

@@ -1,5 +1,6 @@
 import { Tags, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { unknownPropProblems } from './private/props';
 
 /** How much harm follows if an asset is lost or subverted (practice 2). */
 export enum Criticality {
@@ -60,7 +61,7 @@ export class AssetTags {
   /** Tags every taggable resource under `scope`; a tag set closer to a resource wins. */
   public static apply(scope: IConstruct, props: AssetTagsProps): void {
     const where = `${scope.node.path || '<app>'}: AssetTags`;
-    const problems: string[] = [];
+    const problems: string[] = unknownPropProblems(props, ['criticality', 'owner', 'dataClass']);
     if (!Object.values(Criticality).includes(props?.criticality)) {
       problems.push(`criticality must be one of ${Object.values(Criticality).join(', ')}, got ${JSON.stringify(props?.criticality)}`);
     }

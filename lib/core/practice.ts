@@ -1,8 +1,8 @@
 /**
  * The ten practices of a secure IoT deployment, after AWS's "Securing IoT with AWS".
  *
- * Every construct, rule and report entry in this library names the practice it serves,
- * so that the posture report can say which practices hold for a stack.
+ * Every rule of the pack names the practice it serves (see RULES.md), so findings can be read
+ * by practice.
  */
 export enum Practice {
   /** Assess risk with a common framework (MITRE ATT&CK); zoning and micro-segmentation. */

@@ -1,5 +1,6 @@
 import { AuditFrequency, IotLogLevel } from './iot-settings';
 import { Practice } from './practice';
+import { unknownPropProblems } from './private/props';
 import { RolloutRate } from './rollout-rate';
 import { TlsSecurityPolicy } from './tls-security-policy';
 
@@ -47,13 +48,16 @@ export interface RiskProfileSettings {
   readonly backupVaultLock: boolean;
   /** Whether recovery points are copied to a second region. */
   readonly backupCopyToSecondRegion: boolean;
-  /** The practices the posture report requires to hold; a missing one fails the synth. */
+  /**
+   * The practices a deployment of this profile must hold. Recorded today; the posture report
+   * (planned, issue 14) will fail the synth when one of them is missing.
+   */
   readonly requiredPractices: readonly Practice[];
 }
 
 /** Props of `RiskProfile.custom`. */
 export interface CustomRiskProfileProps extends Partial<RiskProfileSettings> {
-  /** The profile's name, shown in the posture report. */
+  /** The profile's name. */
   readonly name: string;
   /**
    * The profile whose settings are the starting point.
@@ -63,6 +67,12 @@ export interface CustomRiskProfileProps extends Partial<RiskProfileSettings> {
 }
 
 const ALL_PRACTICES: readonly Practice[] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+
+const SETTING_NAMES: readonly (keyof RiskProfileSettings)[] = [
+  'auditFrequency', 'logLevel', 'deviceTlsPolicy', 'credentialDurationSec', 'otaRollout', 'otaCanaryGroupFirst',
+  'otaAbortFailurePercent', 'containment', 'networkEgress', 'backupRetentionDays', 'backupVaultLock',
+  'backupCopyToSecondRegion', 'requiredPractices',
+];
 
 /**
  * How much is at stake, and so how strict every construct's defaults are.
@@ -155,12 +165,18 @@ export class RiskProfile implements RiskProfileSettings {
    */
   public static custom(props: CustomRiskProfileProps): RiskProfile {
     const { name, base, ...overrides } = props ?? ({} as CustomRiskProfileProps);
-    const problems: string[] = [];
+    const problems: string[] = unknownPropProblems(props, ['name', 'base', ...SETTING_NAMES]);
     if (typeof name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$/.test(name)) {
       problems.push(`name must be 1-64 letters, digits, spaces, '_', '.' or '-', starting with a letter or digit, got ${JSON.stringify(name)}`);
     }
-    const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
-    const settings: RiskProfileSettings = { ...(base ?? RiskProfile.INDUSTRIAL).settings, ...defined };
+    const baseIsProfile = base === undefined || base instanceof RiskProfile;
+    if (!baseIsProfile) {
+      problems.push(`base must be a RiskProfile (RiskProfile.CONSUMER, RiskProfile.INDUSTRIAL, RiskProfile.CRITICAL_INFRASTRUCTURE or one made with RiskProfile.custom), got ${JSON.stringify(base)}`);
+    }
+    const known = Object.entries(overrides).filter(([k, v]) => v !== undefined && (SETTING_NAMES as readonly string[]).includes(k));
+    // With a base that is not a profile, the overrides are still checked, against INDUSTRIAL.
+    const start = baseIsProfile ? (base ?? RiskProfile.INDUSTRIAL) : RiskProfile.INDUSTRIAL;
+    const settings: RiskProfileSettings = { ...start.settings, ...Object.fromEntries(known) };
     problems.push(...RiskProfile.problemsOf(settings));
     if (problems.length > 0) {
       throw new Error(`RiskProfile.custom(${JSON.stringify(name)}): ${problems.join('; ')}`);

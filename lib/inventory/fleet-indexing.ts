@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { claimAccountSingleton } from '../core/private/account-singleton';
+import { firstInvalidCharacter, unknownPropProblems } from '../core/private/props';
 import { acknowledge, secureFunction, secureKey } from '../core/private/secure-defaults';
 
 /** What the thing index holds. */
@@ -68,6 +69,10 @@ export interface FleetIndexingProps {
 }
 
 const FIELD_NAME = /^(attributes|shadow\.(reported|desired)|shadow\.name\.[A-Za-z0-9:_-]{1,64}\.(reported|desired))\.[A-Za-z0-9_.-]{1,128}$/;
+const FIELD_NAME_CHARACTER = /[A-Za-z0-9_.:-]/;
+const PROPS: readonly (keyof FleetIndexingProps)[] = [
+  'thingIndexingMode', 'connectivityIndexing', 'namedShadowNames', 'customFields', 'deviceDefenderViolations', 'encryptionKey',
+];
 const SHADOW_NAME = /^[A-Za-z0-9:_-]{1,64}$/;
 
 /** The SSM parameter that keeps the configuration found before, one per account and region like the setting. */
@@ -81,7 +86,7 @@ export const FLEET_INDEXING_STATE_PARAMETER = '/cdk-secure-iot/fleet-indexing/st
  * replaces the custom resource, hands the setting over without restoring it in between.
  *
  * AWS keeps one fleet indexing configuration per account and region: one `FleetIndexing` per
- * environment in an app (`AccountBaseline` owns it in a full deployment).
+ * environment in an app, enforced at synth.
  */
 export class FleetIndexing extends Construct {
   /** The key that encrypts the custom resource's log group and environment. */
@@ -130,7 +135,7 @@ export class FleetIndexing extends Construct {
   }
 
   private configurationFrom(props: FleetIndexingProps): { [key: string]: unknown } {
-    const problems: string[] = [];
+    const problems: string[] = unknownPropProblems(props, PROPS);
     const mode = props.thingIndexingMode ?? ThingIndexingMode.REGISTRY_AND_SHADOW;
     if (!Object.values(ThingIndexingMode).includes(mode)) {
       problems.push(`thingIndexingMode must be one of ${Object.values(ThingIndexingMode).join(', ')}, got ${JSON.stringify(mode)}`);
@@ -154,7 +159,9 @@ export class FleetIndexing extends Construct {
     const seen = new Set<string>();
     for (const field of Array.isArray(fields) ? fields : []) {
       if (!field || typeof field.name !== 'string' || (!Token.isUnresolved(field.name) && !FIELD_NAME.test(field.name))) {
-        problems.push(`customFields: name must be 'attributes.<x>', 'shadow.reported.<x>', 'shadow.desired.<x>' or 'shadow.name.<shadow>.(reported|desired).<x>', got ${JSON.stringify(field?.name)}`);
+        const bad = typeof field?.name === 'string' ? firstInvalidCharacter(field.name, FIELD_NAME_CHARACTER) : undefined;
+        problems.push(`customFields: name must be 'attributes.<x>', 'shadow.reported.<x>', 'shadow.desired.<x>' or 'shadow.name.<shadow>.(reported|desired).<x>', `
+          + `where <x> is 1-128 letters, digits, '_', '.' or '-', got ${JSON.stringify(field?.name)}${bad ? ` (${bad} is not allowed)` : ''}`);
       } else if (seen.has(field.name)) {
         problems.push(`customFields: ${field.name} is listed twice`);
       } else {

@@ -42,6 +42,7 @@ test.each([
   [{ criticality: Criticality.LOW, owner: '' }, /S: AssetTags: owner must be 1-256 letters.*got ""/],
   [{ criticality: Criticality.LOW, owner: 'a;b' }, /owner must be 1-256 letters.*got "a;b"/],
   [{ criticality: Criticality.LOW, owner: 'x', dataClass: 'secret' as DataClass }, /dataClass must be one of public, internal, confidential, restricted, got "secret"/],
+  [{ criticality: Criticality.LOW, owner: 'x', data_class: 'internal' } as never, /S: AssetTags: unknown prop 'data_class' \(did you mean 'dataClass'\?\); the props are criticality, owner, dataClass/],
 ])('rejects %j with the path, the prop and what is allowed', (props, message) => {
   expect(() => AssetTags.apply(stackWithTopic(), props)).toThrow(message);
 });

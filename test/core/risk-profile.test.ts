@@ -85,6 +85,28 @@ describe('RiskProfile.custom', () => {
     expect(() => RiskProfile.custom({ name: 'x', ...override })).toThrow(message);
   });
 
+  test('a base that is not a profile is named once, not as thirteen missing settings', () => {
+    let message = '';
+    try {
+      RiskProfile.custom({ name: 'pumps', base: 'CRITICAL_INFRASTRUCTURE' as unknown as RiskProfile });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toBe('RiskProfile.custom("pumps"): base must be a RiskProfile (RiskProfile.CONSUMER, RiskProfile.INDUSTRIAL, '
+      + 'RiskProfile.CRITICAL_INFRASTRUCTURE or one made with RiskProfile.custom), got "CRITICAL_INFRASTRUCTURE"');
+  });
+
+  test('a misspelt setting from JavaScript is an error naming the setting it resembles, not a silent default', () => {
+    expect(() => RiskProfile.custom({ name: 'x', credentialDuration: 1800 } as never))
+      .toThrow(/^RiskProfile.custom\("x"\): unknown prop 'credentialDuration' \(did you mean 'credentialDurationSec'\?\); the props are name, base, auditFrequency/);
+    expect(() => RiskProfile.custom({ name: 'x', colour: 'red' } as never)).toThrow(/unknown prop 'colour'; the props are/);
+  });
+
+  test('every RiskProfileSettings member is a known prop', () => {
+    const all = Object.fromEntries(Object.entries(RiskProfile.CONSUMER).filter(([k]) => k !== 'name' && k !== 'settings'));
+    expect(() => RiskProfile.custom({ name: 'copy', ...all })).not.toThrow();
+  });
+
   test('names the profile and reports every problem at once', () => {
     expect(() => RiskProfile.custom({ name: 'x', credentialDurationSec: 1, backupRetentionDays: -1 }))
       .toThrow(/^RiskProfile.custom\("x"\): credentialDurationSec .*; backupRetentionDays/);

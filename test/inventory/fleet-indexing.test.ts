@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { FLEET_INDEXING_STATE_PARAMETER, FleetIndexing, IndexedFieldType, ThingIndexingMode } from '../../lib';
 import { newValidatedApp, validationFindings } from '../validation';
 
-function stack(app = new App(), id = 'S', env?: { account: string; region: string }) {
+function stack(app = new App(), id = 'S', env?: { account?: string; region?: string }) {
   return new Stack(app, id, { env });
 }
 
@@ -92,7 +92,24 @@ test('one per account and region: a second one in the same environment is an err
   const app = new App();
   new FleetIndexing(stack(app, 'A'), 'FI');
   expect(() => new FleetIndexing(stack(app, 'B'), 'FI'))
-    .toThrow(/B\/FI: the fleet indexing configuration of account <any account>, region <any region> is already owned by A\/FI/);
+    .toThrow(/B\/FI: the fleet indexing configuration of account <any account>, region <any region> may be the one A\/FI \(account <any account>, region <any region>\) already owns/);
+});
+
+test('an environment-agnostic stack collides with one in an explicit environment, in either order', () => {
+  const app = new App();
+  new FleetIndexing(stack(app, 'A', { account: '111122223333', region: 'eu-west-1' }), 'FI');
+  expect(() => new FleetIndexing(stack(app, 'B'), 'FI'))
+    .toThrow(/B\/FI: the fleet indexing configuration of account <any account>, region <any region> may be the one A\/FI \(account 111122223333, region eu-west-1\) already owns/);
+  const other = new App();
+  new FleetIndexing(stack(other, 'A'), 'FI');
+  expect(() => new FleetIndexing(stack(other, 'B', { account: '111122223333', region: 'eu-west-1' }), 'FI')).toThrow(/may be the one A\/FI/);
+});
+
+test('a stack with only its region given collides with one in that region, not with one in another', () => {
+  const app = new App();
+  new FleetIndexing(stack(app, 'A', { account: '111122223333', region: 'eu-west-1' }), 'FI');
+  expect(() => new FleetIndexing(stack(app, 'B', { region: 'us-east-1' }), 'FI')).not.toThrow();
+  expect(() => new FleetIndexing(stack(app, 'C', { region: 'eu-west-1' }), 'FI')).toThrow(/C\/FI: .* may be the one A\/FI/);
 });
 
 test('stacks in different explicit environments may each have one', () => {
@@ -113,6 +130,10 @@ test.each([
   [{ customFields: [{ name: 'shadow.name.cfg.reported.rev', type: IndexedFieldType.NUMBER }] }, /customFields: shadow.name.cfg.reported.rev reads the named shadow 'cfg', which must be listed in namedShadowNames \(got \[\]\)/],
   [{ deviceDefenderViolations: 'yes' as unknown as boolean }, /deviceDefenderViolations must be true or false, got "yes"/],
   [{ connectivityIndexing: 0 as unknown as boolean }, /connectivityIndexing must be true or false, got 0/],
+  [{ customFields: [{ name: 'attributes.firmware version', type: IndexedFieldType.STRING }] }, /got "attributes.firmware version" \(a space at position 20 is not allowed\)/],
+  [{ customFields: [{ name: 'attributes.fw#', type: IndexedFieldType.STRING }] }, /got "attributes.fw#" \('#' at position 14 is not allowed\)/],
+  [{ customField: [] } as never, /unknown prop 'customField' \(did you mean 'customFields'\?\); the props are thingIndexingMode, /],
+  [{ connectivity: true } as never, /unknown prop 'connectivity' \(did you mean 'connectivityIndexing'\?\)/],
 ])('rejects %j with the construct path and what is allowed', (props, message) => {
   expect(() => new FleetIndexing(stack(), 'FI', props)).toThrow(new RegExp(`^S/FI: FleetIndexing: .*${message.source}`));
 });

@@ -1,0 +1,50 @@
+/*
+ * The oldest peers the library works with, and a check that says so instead of failing obscurely.
+ * package.json's peerDependencies name the same floors; npm refuses an app below them unless the
+ * install is forced, and then this check is what the user meets.
+ */
+
+/**
+ * aws-cdk-lib 2.258.0 is the first release whose policy validation context carries the construct
+ * tree (`appConstruct`), which every cdk-nag 3 pack walks; with 2.257.0 cdk-nag 3 installs but
+ * its packs fail at synth.
+ */
+export const MIN_AWS_CDK_LIB = '2.258.0';
+
+function parse(version: string): number[] | undefined {
+  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(version);
+  return m ? m.slice(1, 4).map(Number) : undefined;
+}
+
+/** Whether `version` is at least `floor` (by major, minor, patch; prerelease tags ignored). */
+export function versionAtLeast(version: string, floor: string): boolean {
+  const v = parse(version);
+  const f = parse(floor)!;
+  if (!v) return false;
+  for (let i = 0; i < 3; i++) {
+    if (v[i] !== f[i]) return v[i] > f[i];
+  }
+  return true;
+}
+
+/** The version of the aws-cdk-lib this app loads, or undefined where it cannot be read. */
+export function awsCdkLibVersion(): string | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('aws-cdk-lib/package.json').version;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Throws when the app's aws-cdk-lib is older than the rule pack needs, naming both versions.
+ * An unreadable version passes here: the validation context check at synth still catches it.
+ */
+export function assertPackPeers(what: string, version: string | undefined = awsCdkLibVersion()): void {
+  if (version !== undefined && !versionAtLeast(version, MIN_AWS_CDK_LIB)) {
+    throw new Error(`${what} needs aws-cdk-lib ${MIN_AWS_CDK_LIB} or newer (the first release whose validation context gives `
+      + `plugins the construct tree, which cdk-nag 3 packs walk); this app loads aws-cdk-lib ${version}. `
+      + `Run 'npm install aws-cdk-lib@^${MIN_AWS_CDK_LIB}'.`);
+  }
+}

@@ -1,0 +1,249 @@
+/*
+ * The library as its users get it: packed with `npm pack` from a clean copy of the tree, installed
+ * into fresh CDK apps at the newest and at the lowest supported peers, and installed from git.
+ * Slow (it runs npm as a user would, from npm's cache where it can), so everything it needs is
+ * built once in beforeAll and shared by the tests.
+ */
+import { spawnSync, SpawnSyncReturns } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { MIN_AWS_CDK_LIB } from '../../lib/core/private/peer-versions';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+const WORK = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-secure-iot-package-'));
+
+jest.setTimeout(20 * 60 * 1000);
+
+/** The environment of a user's shell: none of the npm_* variables `npm test` sets for its scripts. */
+const USER_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_')));
+
+function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
+  return spawnSync(cmd, args, { cwd, env: { ...USER_ENV, ...env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+}
+
+function ok(cmd: string, args: string[], cwd: string): string {
+  const r = run(cmd, args, cwd);
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} in ${cwd} exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
+  return `${r.stdout}\n${r.stderr}`;
+}
+
+/** The tree as git sees it (tracked files and untracked ones it does not ignore), without build output. */
+function copyTree(to: string): void {
+  const files = ok('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], ROOT).split('\0').filter((f) => f && !f.includes('\n'));
+  for (const file of files) {
+    const from = path.join(ROOT, file);
+    if (!fs.existsSync(from)) continue;
+    fs.mkdirSync(path.dirname(path.join(to, file)), { recursive: true });
+    fs.copyFileSync(from, path.join(to, file));
+  }
+}
+
+/** A consumer's CDK app in TypeScript: an insecure IoT policy, acknowledged or not, and a FleetIndexing. */
+const APP_TS = `
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import * as iot from 'aws-cdk-lib/aws-iot';
+import { AssetTags, Criticality, FleetIndexing, IotSecurityChecks } from 'cdk-secure-iot';
+
+declare const process: { env: { [key: string]: string | undefined } };
+
+const app = new App({ outdir: process.env.OUTDIR });
+const stack = new Stack(app, 'Devices');
+AssetTags.apply(stack, { criticality: Criticality.HIGH, owner: 'iot-team' });
+new FleetIndexing(stack, 'FleetIndexing');
+const policy = new iot.CfnPolicy(stack, 'DevicePolicy', {
+  policyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:*', Resource: '*' }] },
+});
+for (const id of (process.env.ACKNOWLEDGE ?? '').split(',').filter((x) => x)) {
+  Validations.of(policy).acknowledge({ id, reason: 'Lab bench device, replaced before production (ticket IOT-42).' });
+}
+Validations.of(app).addPlugins(new IotSecurityChecks(app));
+app.synth();
+`;
+
+const TSCONFIG = {
+  compilerOptions: { target: 'ES2022', module: 'commonjs', strict: true, skipLibCheck: false, outDir: 'out', types: [] },
+  include: ['app.ts'],
+};
+
+interface ConsumerApp {
+  readonly dir: string;
+  readonly installOutput: string;
+}
+
+/** A fresh app with the given peers and the tarball, installed as a user would. */
+function consumerApp(name: string, peers: { [pkg: string]: string }, tarball: string, force = false): ConsumerApp {
+  const dir = path.join(WORK, name);
+  fs.mkdirSync(dir, { recursive: true });
+  if (!fs.existsSync(path.join(dir, 'package.json'))) {
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', private: true }));
+  }
+  const common = ['install', '--prefer-offline', '--no-audit', '--no-fund', '--save-exact'];
+  if (Object.keys(peers).length > 0) ok('npm', [...common, ...Object.entries(peers).map(([p, v]) => `${p}@${v}`)], dir);
+  const installOutput = ok('npm', [...common, ...(force ? ['--force'] : []), tarball], dir);
+  fs.writeFileSync(path.join(dir, 'app.ts'), APP_TS);
+  fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(TSCONFIG));
+  return { dir, installOutput };
+}
+
+/** Type-checks and compiles the consumer app; returns the diagnostics that concern the app or this package. */
+function compile(app: ConsumerApp): string[] {
+  const r = run(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], app.dir);
+  return r.stdout.split('\n').filter((l) => /^(app\.ts|node_modules\/cdk-secure-iot\/)/.test(l));
+}
+
+function synth(app: ConsumerApp, outdir: string, acknowledge: string[] = []): SpawnSyncReturns<string> {
+  return run(process.execPath, [path.join('out', 'app.js')], app.dir, { OUTDIR: outdir, ACKNOWLEDGE: acknowledge.join(',') });
+}
+
+/** The rule names of the findings in the validation report a synth wrote. */
+function reportedRuleNames(app: ConsumerApp, outdir: string): string[] {
+  const report = JSON.parse(fs.readFileSync(path.join(app.dir, outdir, 'validation-report.json'), 'utf8'));
+  return (report.pluginReports ?? []).flatMap((p: any) => (p.violations ?? []).map((v: any) => v.ruleName));
+}
+
+let tarball: string;
+let packedFiles: string[];
+let packedManifest: any;
+const peers = {
+  newest: { 'aws-cdk-lib': PKG.devDependencies['aws-cdk-lib'], 'constructs': PKG.devDependencies.constructs, 'cdk-nag': PKG.devDependencies['cdk-nag'] },
+  lowest: { 'aws-cdk-lib': MIN_AWS_CDK_LIB, 'constructs': PKG.peerDependencies.constructs.replace(/^\^/, ''), 'cdk-nag': PKG.peerDependencies['cdk-nag'].replace(/^\^/, '') },
+};
+
+beforeAll(() => {
+  const copy = path.join(WORK, 'clean-copy');
+  copyTree(copy);
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'), 'dir');
+  ok('npm', ['pack', '--pack-destination', WORK], copy);
+  tarball = path.join(WORK, fs.readdirSync(WORK).find((f) => f.endsWith('.tgz'))!);
+  packedFiles = ok('tar', ['-tzf', tarball], WORK).split('\n').filter((f) => f).map((f) => f.replace(/^package\//, '')).sort();
+  packedManifest = JSON.parse(ok('tar', ['-xzOf', tarball, 'package/package.json'], WORK));
+  // The copy's package.json is back as it was: packing only stripped the packed manifest.
+  expect(JSON.parse(fs.readFileSync(path.join(copy, 'package.json'), 'utf8'))).toEqual(PKG);
+});
+
+afterAll(() => {
+  fs.rmSync(WORK, { recursive: true, force: true });
+});
+
+describe('the tarball', () => {
+  test('holds the compiled library, its .d.ts, the bundled handlers, README, RULES.md and LICENSE', () => {
+    for (const f of ['LICENSE', 'README.md', 'RULES.md', 'package.json', 'dist/lib/index.js', 'dist/lib/index.d.ts',
+      'dist/lib/checks/iot-security-checks.js', 'dist/lib/inventory/fleet-indexing.d.ts', 'dist/handlers/fleet-indexing/index.js']) {
+      expect(packedFiles).toContain(f);
+    }
+    const handlers = fs.readdirSync(path.join(ROOT, 'lib'), { recursive: true, encoding: 'utf8' })
+      .filter((f) => /(^|\/)handlers\/[^/]+\.ts$/.test(f))
+      .map((f) => `dist/handlers/${path.basename(f, '.ts')}/index.js`);
+    expect(packedFiles).toEqual(expect.arrayContaining(handlers));
+  });
+
+  test('ships no sources, source maps, tests or development files, and nothing points at a file it lacks', () => {
+    expect(packedFiles.filter((f) => (f.endsWith('.ts') && !f.endsWith('.d.ts')) || f.endsWith('.map'))).toEqual([]);
+    expect(packedFiles.filter((f) => /^(test|scripts|bench|bin|examples|lib)\//.test(f))).toEqual([]);
+    for (const entry of [packedManifest.main, packedManifest.types, ...Object.values(packedManifest.bin ?? {})]) {
+      expect(packedFiles).toContain(path.normalize(entry as string));
+    }
+    const js = ok('tar', ['-xzOf', tarball, ...packedFiles.filter((f) => f.endsWith('.js')).map((f) => `package/${f}`)], WORK);
+    expect(js).not.toMatch(/sourceMappingURL/);
+  });
+
+  test('runs nothing at install: the packed manifest has no scripts', () => {
+    expect(packedManifest.scripts).toBeUndefined();
+    expect(packedManifest.allowScripts).toBeUndefined();
+    expect(packedManifest.engines).toEqual(PKG.engines);
+  });
+
+  test('asks for peers a real app can satisfy: the alpha modules are optional', () => {
+    expect(packedManifest.peerDependencies['aws-cdk-lib']).toBe(`^${MIN_AWS_CDK_LIB}`);
+    expect(packedManifest.peerDependencies['cdk-nag']).toMatch(/^\^3\./);
+    expect(packedManifest.peerDependenciesMeta).toEqual({
+      '@aws-cdk/aws-iot-alpha': { optional: true },
+      '@aws-cdk/aws-iot-actions-alpha': { optional: true },
+    });
+    expect(packedManifest.dependencies ?? {}).not.toHaveProperty('aws-cdk-lib');
+  });
+});
+
+describe.each([
+  ['newest', peers.newest],
+  ['lowest', peers.lowest],
+])('installed into a fresh CDK app at the %s supported peers', (name, versions) => {
+  let app: ConsumerApp;
+  beforeAll(() => {
+    app = consumerApp(`app-${name}`, versions, tarball);
+  });
+
+  test('installs without the alpha modules and without anything for npm\'s install-scripts check to flag', () => {
+    expect(app.installOutput).not.toMatch(/install-scripts|ERESOLVE|peer dep/i);
+    expect(fs.existsSync(path.join(app.dir, 'node_modules', '@aws-cdk', 'aws-iot-alpha'))).toBe(false);
+    expect(JSON.parse(fs.readFileSync(path.join(app.dir, 'node_modules', 'aws-cdk-lib', 'package.json'), 'utf8')).version).toBe(versions['aws-cdk-lib']);
+  });
+
+  test('the app compiles against the package\'s .d.ts with skipLibCheck off', () => {
+    expect(compile(app)).toEqual([]);
+  });
+
+  test('an insecure policy fails the synth, printing the rule, the construct path and the fix', () => {
+    const r = synth(app, 'out-insecure');
+    expect(r.status).not.toBe(0);
+    const output = `${r.stdout}\n${r.stderr}`;
+    expect(output).toMatch(/IoTSecurity-ID1/);
+    expect(output).toContain('Devices/DevicePolicy');
+    expect(output).toMatch(/Fix: /);
+  });
+
+  test('acknowledged with the IDs the synth printed, it passes and the reason is in the report', () => {
+    expect(synth(app, 'out-find').status).not.toBe(0);
+    const ids = reportedRuleNames(app, 'out-find');
+    expect(ids).toContain('IoTSecurity-ID1[Action::iot:*]');
+    const r = synth(app, 'out-acknowledged', ids);
+    expect(`${r.stdout}\n${r.stderr}`).not.toMatch(/Validation failed/);
+    expect(r.status).toBe(0);
+    const report = fs.readFileSync(path.join(app.dir, 'out-acknowledged', 'validation-report.json'), 'utf8');
+    expect(report).toContain('Lab bench device, replaced before production (ticket IOT-42).');
+    // FleetIndexing's handler bundle resolves from the installed package.
+    const template = JSON.parse(fs.readFileSync(path.join(app.dir, 'out-acknowledged', 'Devices.template.json'), 'utf8'));
+    expect(Object.values(template.Resources).some((r: any) => r.Type === 'AWS::Lambda::Function')).toBe(true);
+  });
+});
+
+describe('an app forced onto an aws-cdk-lib older than the floor', () => {
+  test('npm refuses it, and forced past that the synth fails naming the version needed', () => {
+    const dir = path.join(WORK, 'app-too-old');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'old', version: '1.0.0', private: true }));
+    ok('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--save-exact', 'aws-cdk-lib@2.257.0', 'constructs@10.5.1', 'cdk-nag@3.0.0'], dir);
+    const refused = run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], dir);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/ERESOLVE/);
+    const app = consumerApp('app-too-old', {}, tarball, true);
+    fs.mkdirSync(path.join(dir, 'out'), { recursive: true });
+    // Compiled by the newest app's tsc run: the same source.
+    fs.copyFileSync(path.join(WORK, 'app-newest', 'out', 'app.js'), path.join(dir, 'out', 'app.js'));
+    const r = synth(app, 'out-old');
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(`IotSecurityChecks needs aws-cdk-lib ${MIN_AWS_CDK_LIB} or newer`);
+    expect(r.stderr).toContain('this app loads aws-cdk-lib 2.257.0');
+  });
+});
+
+describe('installed from git', () => {
+  test('npm builds it on prepare and the package works', () => {
+    const repo = path.join(WORK, 'git-repo');
+    copyTree(repo);
+    ok('git', ['init', '-q'], repo);
+    ok('git', ['add', '-A'], repo);
+    ok('git', ['-c', 'user.email=test@example.invalid', '-c', 'user.name=test', 'commit', '-qm', 'snapshot'], repo);
+    const dir = path.join(WORK, 'app-git');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'git-app', version: '1.0.0', private: true }));
+    ok('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...Object.entries(peers.newest).map(([p, v]) => `${p}@${v}`), `git+file://${repo}`], dir);
+    const installed = path.join(dir, 'node_modules', 'cdk-secure-iot');
+    expect(fs.existsSync(path.join(installed, 'dist', 'lib', 'index.js'))).toBe(true);
+    expect(fs.existsSync(path.join(installed, 'dist', 'handlers', 'fleet-indexing', 'index.js'))).toBe(true);
+    const r = run(process.execPath, ['-e', "const l = require('cdk-secure-iot'); console.log(typeof l.IotSecurityChecks, typeof l.FleetIndexing)"], dir);
+    expect(r.stdout.trim()).toBe('function function');
+  });
+});
