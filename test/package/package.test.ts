@@ -155,14 +155,13 @@ describe('the tarball', () => {
     expect(packedManifest.engines).toEqual(PKG.engines);
   });
 
-  test('asks for peers a real app can satisfy: the alpha modules are optional', () => {
-    expect(packedManifest.peerDependencies['aws-cdk-lib']).toBe(`^${MIN_AWS_CDK_LIB}`);
-    expect(packedManifest.peerDependencies['cdk-nag']).toMatch(/^\^3\./);
-    expect(packedManifest.peerDependenciesMeta).toEqual({
-      '@aws-cdk/aws-iot-alpha': { optional: true },
-      '@aws-cdk/aws-iot-actions-alpha': { optional: true },
+  test('asks for peers a real app can satisfy, and not for the alpha modules', () => {
+    expect(packedManifest.peerDependencies).toEqual({
+      'aws-cdk-lib': `^${MIN_AWS_CDK_LIB}`,
+      'cdk-nag': expect.stringMatching(/^\^3\./),
+      'constructs': expect.stringMatching(/^\^10\./),
     });
-    expect(packedManifest.dependencies ?? {}).not.toHaveProperty('aws-cdk-lib');
+    expect(Object.keys(packedManifest.dependencies ?? {})).not.toEqual(expect.arrayContaining(['aws-cdk-lib']));
   });
 });
 
@@ -206,6 +205,14 @@ describe.each([
     // FleetIndexing's handler bundle resolves from the installed package.
     const template = JSON.parse(fs.readFileSync(path.join(app.dir, 'out-acknowledged', 'Devices.template.json'), 'utf8'));
     expect(Object.values(template.Resources).some((r: any) => r.Type === 'AWS::Lambda::Function')).toBe(true);
+  });
+});
+
+describe('an app pinned to another version of the alpha modules', () => {
+  test('installs the package without a peer conflict', () => {
+    const app = consumerApp('app-other-alpha', { ...peers.newest, '@aws-cdk/aws-iot-alpha': '2.173.0-alpha.0' }, tarball);
+    expect(app.installOutput).not.toMatch(/ERESOLVE|peer dep/i);
+    expect(JSON.parse(fs.readFileSync(path.join(app.dir, 'node_modules', '@aws-cdk', 'aws-iot-alpha', 'package.json'), 'utf8')).version).toBe('2.173.0-alpha.0');
   });
 });
 
