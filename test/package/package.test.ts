@@ -130,7 +130,8 @@ afterAll(() => {
 describe('the tarball', () => {
   test('holds the compiled library, its .d.ts, the bundled handlers, README, RULES.md and LICENSE', () => {
     for (const f of ['LICENSE', 'README.md', 'RULES.md', 'package.json', 'dist/lib/index.js', 'dist/lib/index.d.ts',
-      'dist/lib/checks/iot-security-checks.js', 'dist/lib/inventory/fleet-indexing.d.ts', 'dist/handlers/fleet-indexing/index.js']) {
+      'dist/lib/checks/iot-security-checks.js', 'dist/lib/inventory/fleet-indexing.d.ts', 'dist/handlers/fleet-indexing/index.js',
+      'schema/iot-security-posture.schema.json']) {
       expect(packedFiles).toContain(f);
     }
     const handlers = fs.readdirSync(path.join(ROOT, 'lib'), { recursive: true, encoding: 'utf8' })

@@ -1,0 +1,2 @@
+export * from './security-posture-report';
+export * from './threat-model';
