@@ -363,7 +363,8 @@ export class SignedFirmwarePipeline extends Construct {
       if (v === undefined) return fallback;
       if (Token.isUnresolved(v)) return v as number;
       const ok = typeof v === 'number' && Number.isFinite(v) && (minExclusive ? v > min : v >= min) && v <= max && (!integer || Number.isInteger(v));
-      if (!ok) problems.push(`${prop} must be ${integer ? 'an integer' : 'a number'} ${minExclusive ? `above ${min}` : `from ${min}`} to ${max}, got ${JSON.stringify(v)}`);
+      if (ok) return v;
+      problems.push(`${prop} must be ${integer ? 'an integer' : 'a number'} ${minExclusive ? `above ${min}` : `from ${min}`} to ${max}, got ${JSON.stringify(v)}`);
       return fallback;
     };
 
