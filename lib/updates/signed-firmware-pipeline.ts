@@ -8,6 +8,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -171,6 +172,11 @@ export class SignedFirmwarePipeline extends Construct {
   public readonly softwarePackages: { [thingTypeName: string]: iot.CfnSoftwarePackage };
   /** The dynamic thing group of each device type's things that do not run the released version. */
   public readonly outOfDateThingGroups: { [thingTypeName: string]: iot.CfnThingGroup };
+  /**
+   * Where the job and job execution events of the pipeline's jobs are kept, one JSON record per
+   * event with `jobId`: the deployment state of each release, queryable with Logs Insights.
+   */
+  public readonly jobEventLogGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: SignedFirmwarePipelineProps) {
     super(scope, id);
@@ -326,6 +332,7 @@ export class SignedFirmwarePipeline extends Construct {
     });
 
     this.alarms();
+    this.jobEventLogGroup = this.jobEvents();
 
     new CfnOutput(this, 'SigningProfileArnOutput', {
       description: 'The Signer profile that signs firmware: devices verify images against its certificate',
@@ -778,6 +785,39 @@ export class SignedFirmwarePipeline extends Construct {
         alarmActions: [this.alarmTopic.topicArn],
       });
     }
+  }
+
+  /**
+   * AWS IoT publishes job and job execution events on the reserved topics
+   * `$aws/events/job/<jobId>/<event>` and `$aws/events/jobExecution/<jobId>/<event>` once they are
+   * enabled for the account (UpdateEventConfigurations, JOB and JOB_EXECUTION). A topic rule keeps
+   * those of this pipeline's jobs. An L1 rule: the alpha TopicRule is an optional peer the
+   * pipeline does not need.
+   */
+  private jobEvents(): logs.LogGroup {
+    const key = this.encryptionKey;
+    const events = secureLogGroup(this, 'JobEventLog', { encryptionKey: key });
+    const errors = secureLogGroup(this, 'JobEventErrors', { encryptionKey: key });
+    const role = new iam.Role(this, 'JobEventRuleRole', {
+      assumedBy: new iam.ServicePrincipal('iot.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+      description: 'Lets the job event topic rule write to its two log groups',
+    });
+    events.grantWrite(role);
+    errors.grantWrite(role);
+    const rule = new iot.CfnTopicRule(this, 'JobEventRule', {
+      topicRulePayload: {
+        description: 'Keeps the job and job execution events of the firmware pipeline\'s jobs',
+        awsIotSqlVersion: '2016-03-23',
+        sql: `SELECT *, topic(3) AS eventSource, topic(5) AS eventName FROM '$aws/events/+/+/+' WHERE (topic(3) = 'job' OR topic(3) = 'jobExecution') AND startswith(topic(4), '${this.jobIdPrefix()}-')`,
+        ruleDisabled: false,
+        actions: [{ cloudwatchLogs: { logGroupName: events.logGroupName, roleArn: role.roleArn, batchMode: false } }],
+        errorAction: { cloudwatchLogs: { logGroupName: errors.logGroupName, roleArn: role.roleArn, batchMode: false } },
+      },
+    });
+    rule.node.addDependency(role);
+    return events;
   }
 
   private thingGroupArn(name: string): string {

@@ -351,3 +351,19 @@ describe('bad input', () => {
     expect(bad({ deviceTypes: [], abortFailurePercent: 99 })).toThrow(/deviceTypes must list.*; abortFailurePercent must be/);
   });
 });
+
+test('a topic rule keeps the job and job execution events of the pipeline\'s jobs in an encrypted log group, with an error action', () => {
+  const { t, fw } = pipeline();
+  t.hasResourceProperties('AWS::IoT::TopicRule', {
+    TopicRulePayload: Match.objectLike({
+      Sql: Match.stringLikeRegexp("FROM '\\$aws/events/\\+/\\+/\\+' WHERE \\(topic\\(3\\) = 'job' OR topic\\(3\\) = 'jobExecution'\\) AND startswith\\(topic\\(4\\), 'fw"),
+      Actions: [{ CloudwatchLogs: Match.objectLike({ LogGroupName: Match.anyValue() }) }],
+      ErrorAction: { CloudwatchLogs: Match.objectLike({ LogGroupName: Match.anyValue() }) },
+    }),
+  });
+  expect(fw.jobEventLogGroup).toBeDefined();
+  for (const lg of Object.values(t.findResources('AWS::Logs::LogGroup'))) {
+    expect(lg.Properties.KmsKeyId).toBeDefined();
+    expect(lg.DeletionPolicy).toBe('Retain');
+  }
+});
