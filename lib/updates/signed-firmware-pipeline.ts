@@ -134,6 +134,8 @@ const UPLOAD_PREFIX = 'incoming/';
 const SIGNED_PREFIX = 'signed/';
 const RELEASE_PREFIX = 'releases/';
 /** What S3 (SSE-KMS), DynamoDB and SNS need of the key for a reader and writer; no wildcard actions. */
+/** The metric of timed-out executions; the topic rule's CloudWatch action publishes it. */
+const TIMED_OUT_METRIC = { namespace: 'cdk-secure-iot/Firmware', name: 'TimedOutJobExecutions' } as const;
 const KEY_USE = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'];
 
 /**
@@ -225,6 +227,7 @@ export class SignedFirmwarePipeline extends Construct {
     this.softwarePackages = {};
     this.outOfDateThingGroups = {};
     const deviceTypeConfig: { [type: string]: object } = {};
+    const targetGroupArns: string[] = [];
     props.deviceTypes.forEach((type, i) => {
       const name = type.thingTypeName;
       this.softwarePackages[name] = new iot.CfnSoftwarePackage(this, `Package${i}`, {
@@ -244,10 +247,13 @@ export class SignedFirmwarePipeline extends Construct {
           thingGroupProperties: { thingGroupDescription: `${name} things that get each firmware release first` },
         }).ref;
       }
+      const targets = type.targetThingGroupNames.map((g) => this.thingGroupArn(g));
+      const canaryTarget = settings.canaryFirst ? this.thingGroupArn(canary!) : undefined;
+      targetGroupArns.push(...targets, ...(canaryTarget ? [canaryTarget] : []));
       deviceTypeConfig[name] = {
         packageName: name,
-        targets: type.targetThingGroupNames.map((g) => this.thingGroupArn(g)),
-        ...(settings.canaryFirst ? { canaryTarget: this.thingGroupArn(canary!) } : {}),
+        targets,
+        ...(canaryTarget ? { canaryTarget } : {}),
         complianceGroupName: `${name}-firmware-out-of-date`,
       };
     });
@@ -311,7 +317,7 @@ export class SignedFirmwarePipeline extends Construct {
     acknowledge(gate.role!.node.findChild('DefaultPolicy'), `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(this.uploadBucket)}.Arn>/${UPLOAD_PREFIX}*]`,
       'The gate looks for the SBOM uploaded beside an image (HeadObject), whose key is known only at run time; read-only, under incoming/ only.');
 
-    this.stateMachine = this.releaseStateMachine(gate, profile, presignRole, settings.releaseTimeout);
+    this.stateMachine = this.releaseStateMachine(gate, profile, presignRole, settings.releaseTimeout, targetGroupArns);
     this.releaseBucket.addToResourcePolicy(new iam.PolicyStatement({
       sid: 'OnlyTheReleaseAutomationWrites',
       effect: iam.Effect.DENY,
@@ -332,7 +338,9 @@ export class SignedFirmwarePipeline extends Construct {
     });
 
     this.alarms();
-    this.jobEventLogGroup = this.jobEvents();
+    const jobEvents = this.jobEvents();
+    this.jobEventLogGroup = jobEvents.events;
+    this.timedOutExecutionAlarm(jobEvents.role, jobEvents.errors);
 
     new CfnOutput(this, 'SigningProfileArnOutput', {
       description: 'The Signer profile that signs firmware: devices verify images against its certificate',
@@ -480,7 +488,8 @@ export class SignedFirmwarePipeline extends Construct {
     });
   }
 
-  private releaseStateMachine(gate: lambda.IFunction, profile: CustomResource, presignRole: iam.IRole, timeout: Duration): sfn.StateMachine {
+  private releaseStateMachine(gate: lambda.IFunction, profile: CustomResource, presignRole: iam.IRole, timeout: Duration,
+    targetGroupArns: string[]): sfn.StateMachine {
     const stack = Stack.of(this);
     const key = this.encryptionKey;
     const iotArn = (resource: string) => stack.formatArn({ service: 'iot', resource, resourceName: undefined }).replace(/:$/, '');
@@ -556,9 +565,8 @@ export class SignedFirmwarePipeline extends Construct {
       parameters: {
         Bucket: this.releaseBucket.bucketName,
         Key: sfn.JsonPath.stringAt('$.gate.release.releaseKey'),
+        // The release bucket's default encryption (the pipeline's key) applies to the copy.
         CopySource: sfn.JsonPath.format(`${this.uploadBucket.bucketName}/{}`, sfn.JsonPath.stringAt('$.signingStatus.SignedObject.S3.Key')),
-        ServerSideEncryption: 'aws:kms',
-        SsekmsKeyId: key.keyArn,
         Metadata: {
           'firmware-version': sfn.JsonPath.stringAt('$.gate.release.version'),
           'signing-job-id': sfn.JsonPath.stringAt('$.signing.jobId'),
@@ -619,7 +627,8 @@ export class SignedFirmwarePipeline extends Construct {
       ...jobArns,
       this.jobTemplate.attrArn,
       ...packageArns,
-      iotArn('thinggroup/*'),
+      // CreateJob is authorized on its targets too: the configured groups only.
+      ...new Set(targetGroupArns),
     ];
     const createJob = (id: string, jobIdPath: string, targetsPath: string) => {
       const task = new tasks.CallAwsService(this, id, {
@@ -660,8 +669,11 @@ export class SignedFirmwarePipeline extends Construct {
     const done = new sfn.Succeed(this, 'Released');
     const nothing = new sfn.Succeed(this, 'NothingToRelease', { comment: 'An SBOM, or an upload already released' });
 
+    // An empty canary group proves nothing: at least one canary must have succeeded.
     const canaryClean = sfn.Condition.and(
       sfn.Condition.stringEquals('$.canary.Job.Status', 'COMPLETED'),
+      sfn.Condition.isPresent('$.canary.Job.JobProcessDetails.NumberOfSucceededThings'),
+      sfn.Condition.numberGreaterThanEquals('$.canary.Job.JobProcessDetails.NumberOfSucceededThings', 1),
       ...['NumberOfFailedThings', 'NumberOfRejectedThings', 'NumberOfTimedOutThings', 'NumberOfCanceledThings', 'NumberOfRemovedThings']
         .map((n) => sfn.Condition.or(
           sfn.Condition.isNotPresent(`$.canary.Job.JobProcessDetails.${n}`),
@@ -737,7 +749,6 @@ export class SignedFirmwarePipeline extends Construct {
       [`${release}/${RELEASE_PREFIX}*`]: 'Publishes signed images under releases/<deviceType>/<version>/, names known only at run time.',
       'arn:<AWS::Partition>:signer:<AWS::Region>:<AWS::AccountId>:/signing-jobs/*': 'Signer generates signing job IDs at run time; DescribeSigningJob is scoped to signing jobs of this account and region.',
       [`${account}:job/${this.jobIdPrefix()}-*`]: 'Release job IDs carry the version, known at run time; the prefix is this pipeline\'s alone.',
-      [`${account}:thinggroup/*`]: 'iot:CreateJob is authorized on the job\'s targets; release jobs target the configured groups (fixed in the handler\'s configuration), whose ARNs IAM must see as thing groups.',
     };
     for (const name of Object.keys(this.softwarePackages)) {
       reasons[`${account}:package/${name}/version/*`] = `Package versions of ${name} are created per release, named after the version at run time.`;
@@ -764,14 +775,14 @@ export class SignedFirmwarePipeline extends Construct {
     });
     timedOut.addAlarmAction(action);
     // AWS IoT publishes job metrics per JobId, and jobs exist only at run time: a Metrics
-    // Insights query sums them over the account's jobs.
+    // Insights query sums them over the account's jobs. AWS/IoT has no timed-out count; the job
+    // event rule counts those (see jobEvents).
     for (const [metric, what] of [
       ['FailedJobExecutionCount', 'failed'],
       ['RejectedJobExecutionCount', 'were rejected'],
-      ['TimedOutJobExecutionCount', 'timed out'],
     ]) {
       new cloudwatch.CfnAlarm(this, `${metric}Alarm`, {
-        alarmDescription: `Job executions ${what} (AWS/IoT ${metric}, any job); the job's abort criteria stop it past ${'the threshold'}`,
+        alarmDescription: `Job executions ${what} (AWS/IoT ${metric}, any job of the account); a release job is cancelled past its abort threshold`,
         metrics: [{
           id: 'q',
           expression: `SELECT SUM(${metric}) FROM SCHEMA("AWS/IoT", JobId)`,
@@ -794,7 +805,7 @@ export class SignedFirmwarePipeline extends Construct {
    * those of this pipeline's jobs. An L1 rule: the alpha TopicRule is an optional peer the
    * pipeline does not need.
    */
-  private jobEvents(): logs.LogGroup {
+  private jobEvents(): { events: logs.LogGroup; errors: logs.LogGroup; role: iam.Role } {
     const key = this.encryptionKey;
     const events = secureLogGroup(this, 'JobEventLog', { encryptionKey: key });
     const errors = secureLogGroup(this, 'JobEventErrors', { encryptionKey: key });
@@ -817,7 +828,55 @@ export class SignedFirmwarePipeline extends Construct {
       },
     });
     rule.node.addDependency(role);
-    return events;
+    return { events, errors, role };
+  }
+
+  /**
+   * Counts the timed-out executions of the pipeline's jobs (a stalled device) as a metric, from
+   * the `timed_out` job execution event, and alarms on it.
+   */
+  private timedOutExecutionAlarm(role: iam.Role, errors: logs.LogGroup): void {
+    // The rule's CloudWatch action cannot set dimensions: the metric name carries the pipeline.
+    const metricName = `${TIMED_OUT_METRIC.name}-${this.jobIdPrefix()}`;
+    const metric = new cloudwatch.Metric({
+      namespace: TIMED_OUT_METRIC.namespace,
+      metricName,
+      statistic: 'Sum',
+      period: Duration.minutes(5),
+    });
+    role.addToPolicy(new iam.PolicyStatement({
+      actions: ['cloudwatch:PutMetricData'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'cloudwatch:namespace': TIMED_OUT_METRIC.namespace } },
+    }));
+    acknowledge(role.node.findChild('DefaultPolicy'), 'AwsSolutions-IAM5[Resource::*]',
+      'cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the pipeline\'s metric namespace by the cloudwatch:namespace condition.');
+    const rule = new iot.CfnTopicRule(this, 'TimedOutExecutionRule', {
+      topicRulePayload: {
+        description: 'Counts timed-out executions of the firmware pipeline\'s jobs',
+        awsIotSqlVersion: '2016-03-23',
+        sql: `SELECT topic(4) AS jobId FROM '$aws/events/jobExecution/+/timed_out' WHERE startswith(topic(4), '${this.jobIdPrefix()}-')`,
+        ruleDisabled: false,
+        actions: [{
+          cloudwatchMetric: {
+            metricNamespace: TIMED_OUT_METRIC.namespace,
+            metricName,
+            metricValue: '1',
+            metricUnit: 'Count',
+            roleArn: role.roleArn,
+          },
+        }],
+        errorAction: { cloudwatchLogs: { logGroupName: errors.logGroupName, roleArn: role.roleArn, batchMode: false } },
+      },
+    });
+    rule.node.addDependency(role);
+    metric.createAlarm(this, 'TimedOutJobExecutionAlarm', {
+      alarmDescription: 'Executions of a firmware release job timed out: devices stalled mid-update (needs job events enabled for the account)',
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
   }
 
   private thingGroupArn(name: string): string {

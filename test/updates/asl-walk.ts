@@ -35,6 +35,7 @@ function holds(rule: Json, doc: Json): boolean {
   if ('StringEquals' in rule) return v === rule.StringEquals;
   if ('BooleanEquals' in rule) return v === rule.BooleanEquals;
   if ('NumericEquals' in rule) return v === rule.NumericEquals;
+  if ('NumericGreaterThanEquals' in rule) return typeof v === 'number' && v >= rule.NumericGreaterThanEquals;
   throw new Error(`asl-walk: unsupported rule ${JSON.stringify(rule)}`);
 }
 

@@ -189,16 +189,40 @@ describe('registration and watching', () => {
     t.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ExecutionsFailed', AlarmActions: [{ Ref: Match.anyValue() }] });
     t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ExecutionsTimedOut' });
-    for (const metric of ['FailedJobExecutionCount', 'RejectedJobExecutionCount', 'TimedOutJobExecutionCount']) {
+    for (const metric of ['FailedJobExecutionCount', 'RejectedJobExecutionCount']) {
       t.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Metrics: [Match.objectLike({ Expression: `SELECT SUM(${metric}) FROM SCHEMA("AWS/IoT", JobId)` })],
         AlarmActions: [{ Ref: Match.anyValue() }],
       });
     }
+    // AWS/IoT has no timed-out count: a topic rule counts the pipeline's timed_out events.
+    t.hasResourceProperties('AWS::IoT::TopicRule', {
+      TopicRulePayload: Match.objectLike({
+        Sql: Match.stringLikeRegexp("FROM '\\$aws/events/jobExecution/\\+/timed_out' WHERE startswith\\(topic\\(4\\), 'fw"),
+        Actions: [{ CloudwatchMetric: Match.objectLike({ MetricNamespace: 'cdk-secure-iot/Firmware', MetricName: Match.stringLikeRegexp('^TimedOutJobExecutions-fw'), MetricValue: '1' }) }],
+        ErrorAction: Match.anyValue(),
+      }),
+    });
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'cdk-secure-iot/Firmware', MetricName: Match.stringLikeRegexp('^TimedOutJobExecutions-fw'), AlarmActions: [{ Ref: Match.anyValue() }],
+    });
     t.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       TracingConfiguration: { Enabled: true },
       LoggingConfiguration: Match.objectLike({ Level: 'ALL' }),
     });
+  });
+
+  test('the state machine may create jobs only on the configured thing groups, and publish only under releases/', () => {
+    const { t } = pipeline({ riskProfile: RiskProfile.CRITICAL_INFRASTRUCTURE });
+    const policies = JSON.stringify(t.findResources('AWS::IAM::Policy'));
+    expect(policies).not.toContain('thinggroup/*');
+    expect(policies).toContain('thinggroup/sensors-eu');
+    expect(policies).toContain('thinggroup/');
+    const statements = Object.values(t.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const createJob = statements.find((st: { Action: string | string[] }) => [st.Action].flat().includes('iot:CreateJob'));
+    expect(JSON.stringify(createJob.Resource)).toMatch(/thinggroup\/",{"Ref":"FwCanary0/);
+    const put = statements.filter((st: { Action: string | string[] }) => [st.Action].flat().includes('s3:PutObject'));
+    expect(put.map((st: { Resource: unknown }) => JSON.stringify(st.Resource)).every((r: string) => r.includes('/releases/*') || r.includes('/signed/*'))).toBe(true);
   });
 
   test('grantUpload allows PutObject under incoming/ only', () => {
@@ -251,7 +275,7 @@ describe('the release state machine', () => {
 
   test('canary first: the fleet job waits for a clean canary; a canary with failures stops the release and notifies', () => {
     const canary = { ...signed, CheckVersion: { verdict: 'PROCEED', release: { ...release, hasCanary: true } } };
-    const clean = run({ ...canary, DescribeCanaryJob: (v: number) => ({ Job: { Status: v < 2 ? 'IN_PROGRESS' : 'COMPLETED', JobProcessDetails: { NumberOfFailedThings: 0 } } }) });
+    const clean = run({ ...canary, DescribeCanaryJob: (v: number) => ({ Job: { Status: v < 2 ? 'IN_PROGRESS' : 'COMPLETED', JobProcessDetails: { NumberOfFailedThings: 0, NumberOfSucceededThings: 3 } } }) });
     expect(clean.path.indexOf('CreateCanaryJob')).toBeLessThan(clean.path.indexOf('CreateFleetJob'));
     expect(clean.end).toBe('Succeed');
     const bad = run({ ...canary, DescribeCanaryJob: { Job: { Status: 'COMPLETED', JobProcessDetails: { NumberOfFailedThings: 1 } } } });
@@ -259,6 +283,8 @@ describe('the release state machine', () => {
     expect(bad.path.slice(-2)).toEqual(['NotifyCanaryFailed', 'ReleaseFailed']);
     const cancelled = run({ ...canary, DescribeCanaryJob: { Job: { Status: 'CANCELED' } } });
     expect(cancelled.path.slice(-2)).toEqual(['NotifyCanaryFailed', 'ReleaseFailed']);
+    const empty = run({ ...canary, DescribeCanaryJob: { Job: { Status: 'COMPLETED', JobProcessDetails: { NumberOfSucceededThings: 0 } } } });
+    expect(empty.path.slice(-2)).toEqual(['NotifyCanaryFailed', 'ReleaseFailed']);
   });
 
   test('signing failed: nothing is committed or published, the topic is notified', () => {
