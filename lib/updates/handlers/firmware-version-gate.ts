@@ -156,12 +156,16 @@ async function readEntry(tableName: string, deviceType: string): Promise<Registr
 }
 
 /** How a release stands against the registry's entry for its device type. */
-function judge(release: Pick<Release, 'deviceType' | 'version' | 'source'>, entry: RegistryEntry | undefined): 'NEW' | 'SAME' | 'NOT_GREATER' {
+function judge(release: Pick<Release, 'deviceType' | 'version' | 'source'>, entry: RegistryEntry | undefined): 'NEW' | 'SAME' | 'NOT_GREATER' | 'UNREADABLE' {
   if (!entry) return 'NEW';
   if (entry.version === release.version && entry.sourceKey === release.source.key && entry.sourceVersionId === release.source.versionId) return 'SAME';
-  if (!isSemVer(entry.version)) return 'NEW';
+  // Fail closed: an entry the gate cannot compare with lets nothing through.
+  if (!isSemVer(entry.version)) return 'UNREADABLE';
   return compareVersions(release.version, entry.version) > 0 ? 'NEW' : 'NOT_GREATER';
 }
+
+const unreadable = (release: Pick<Release, 'deviceType'>, entry: RegistryEntry) =>
+  refuse(`the registry entry of ${release.deviceType} holds ${JSON.stringify(entry.version)}, not a semantic version: correct it before releasing`);
 
 async function findSbom(bucket: string, key: string): Promise<Release['sbom']> {
   for (const suffix of SBOM_SUFFIXES) {
@@ -201,6 +205,7 @@ export async function check(detail: ObjectCreatedDetail): Promise<GateResult> {
   if (standing === 'SAME' && entry!.status === 'RELEASED') {
     return { verdict: 'DUPLICATE', reason: `${deviceType} ${version} from this upload is already released` };
   }
+  if (standing === 'UNREADABLE') return unreadable({ deviceType }, entry!);
   if (standing === 'NOT_GREATER') {
     return refuse(`${deviceType} ${version} is not greater than the released ${entry!.version}: downgrades and re-releases are refused`);
   }
@@ -263,6 +268,7 @@ export async function commit(release: Release): Promise<GateResult> {
     const entry = await readEntry(tableName, release.deviceType);
     const standing = judge(release, entry);
     if (standing === 'SAME') return { verdict: 'COMMITTED', reason: `${release.deviceType} ${release.version} was already committed from this upload`, release };
+    if (standing === 'UNREADABLE') return unreadable(release, entry!);
     if (standing === 'NOT_GREATER') {
       return refuse(`${release.deviceType} ${release.version} is not greater than ${entry!.version}, released while it was being signed`);
     }

@@ -104,6 +104,17 @@ describe('check', () => {
     expect(resumed.reason).toMatch(/resuming/);
   });
 
+  test('a registry entry that is not a semantic version lets nothing through (fail closed)', async () => {
+    dynamodb.on(GetItemCommand).resolves(entry('garbage'));
+    expect(await handler(upload('incoming/sensor/99.0.0/fw.bin'))).toEqual({
+      verdict: 'REFUSED', reason: 'the registry entry of sensor holds "garbage", not a semantic version: correct it before releasing',
+    });
+    const release = await releaseOf('incoming/sensor/99.0.0/fw.bin');
+    dynamodb.on(GetItemCommand).resolves(entry('garbage'));
+    expect((await handler({ action: 'commit', release })).verdict).toBe('REFUSED');
+    expect(dynamodb.commandCalls(PutItemCommand)).toHaveLength(0);
+  });
+
   test('an SBOM beside the image is found and registered with it', async () => {
     s3.on(HeadObjectCommand, { Bucket: 'upload-bucket', Key: 'incoming/sensor/1.0.0/fw.bin.cdx.json' }).resolves({ VersionId: 'sbom-v' });
     const r = await handler(upload('incoming/sensor/1.0.0/fw.bin'));
