@@ -232,6 +232,17 @@ describe('registration and watching', () => {
   });
 });
 
+test('a release may take two days by default; releaseTimeout overrides it', () => {
+  expect(definitionOf(pipeline().t).TimeoutSeconds).toBe(2 * 24 * 3600);
+  expect(definitionOf(pipeline({ releaseTimeout: Duration.hours(6) }).t).TimeoutSeconds).toBe(6 * 3600);
+});
+
+test('the abort minimum follows a fractional threshold, and the TI CC3220SF platform is accepted', () => {
+  const { t } = pipeline({ abortFailurePercent: 2.5, signingPlatform: FirmwareSigningPlatform.AMAZON_FREE_RTOS_TI_CC3220SF });
+  expect(jobTemplate(t).AbortConfig.CriteriaList[0]).toMatchObject({ ThresholdPercentage: 2.5, MinNumberOfExecutedThings: 40 });
+  t.hasResourceProperties('Custom::FirmwareSigningProfile', { PlatformId: 'AmazonFreeRTOS-TI-CC3220SF' });
+});
+
 describe('the release state machine', () => {
   const release = { hasSbom: false, hasCanary: false };
   const definition = definitionOf(pipeline().t);
