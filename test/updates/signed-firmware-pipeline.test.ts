@@ -225,6 +225,15 @@ describe('registration and watching', () => {
     expect(put.map((st: { Resource: unknown }) => JSON.stringify(st.Resource)).every((r: string) => r.includes('/releases/*') || r.includes('/signed/*'))).toBe(true);
   });
 
+  test('grantReadReleases reads released images and decrypts them, nothing else', () => {
+    const { t } = pipeline({}, new App(), (stack, fw) => fw.grantReadReleases(new iam.Role(stack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() })));
+    const policy = Object.values(t.findResources('AWS::IAM::Policy')).find((p) => JSON.stringify(p.Properties.Roles).includes('Reader'));
+    const actions = policy!.Properties.PolicyDocument.Statement.flatMap((st: { Action: string | string[] }) => [st.Action].flat());
+    expect(actions).toContain('kms:Decrypt');
+    expect(actions.some((a: string) => a.startsWith('s3:Put') || a.startsWith('s3:Delete'))).toBe(false);
+    expect(JSON.stringify(policy)).toContain('/releases/*');
+  });
+
   test('grantUpload allows PutObject under incoming/ only', () => {
     const { t } = pipeline({}, new App(), (stack, fw) => fw.grantUpload(new iam.Role(stack, 'Builder', { assumedBy: new iam.AccountRootPrincipal() })));
     const policy = Object.values(t.findResources('AWS::IAM::Policy')).find((p) => JSON.stringify(p.Properties.Roles).includes('Builder'));
