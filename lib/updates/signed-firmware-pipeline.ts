@@ -1,4 +1,4 @@
-import { CfnOutput, CustomResource, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { CfnOutput, CfnResource, CustomResource, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -743,7 +743,7 @@ export class SignedFirmwarePipeline extends Construct {
     const account = 'arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>';
     const reasons: { [resource: string]: string } = {
       '*': 'X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) has no resource-level permissions; CDK adds it for tracingEnabled.',
-      [`<${Stack.of(this).getLogicalId(this.node.findChild('VersionGate').node.defaultChild as import('aws-cdk-lib').CfnResource)}.Arn>:*`]: 'Invoking the pipeline\'s own version gate function, any version or alias of it (CDK\'s LambdaInvoke grant).',
+      [`<${Stack.of(this).getLogicalId(this.node.findChild('VersionGate').node.defaultChild as CfnResource)}.Arn>:*`]: 'Invoking the pipeline\'s own version gate function, any version or alias of it (CDK\'s LambdaInvoke grant).',
       [`${upload}/${UPLOAD_PREFIX}*`]: 'Signer reads the uploaded image with the caller\'s permissions; uploads have keys only known at run time, under incoming/ only.',
       [`${upload}/${SIGNED_PREFIX}*`]: 'Signer writes signed images under signed/ with a key it chooses (its job ID); the state machine copies them from there.',
       [`${release}/${RELEASE_PREFIX}*`]: 'Publishes signed images under releases/<deviceType>/<version>/, names known only at run time.',
