@@ -1,6 +1,7 @@
-import { Environment, Stack } from 'aws-cdk-lib';
+import { CfnParameter, Environment, Stack } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import { Construct } from 'constructs';
-import { AssetTags, Criticality, DataClass, FleetIndexing, IndexedFieldType } from '../lib';
+import { AssetTags, Criticality, DataClass, FleetIndexing, IndexedFieldType, RiskProfile, SignedFirmwarePipeline } from '../lib';
 
 /**
  * The reference deployment's stacks, one per concern. Kept apart from the entry point so tests
@@ -21,5 +22,26 @@ export function buildReferenceDeployment(scope: Construct, env: Partial<Environm
     ],
   });
 
-  return [inventory];
+  const updates = new Stack(scope, 'SecureIotUpdates', {
+    env: environment,
+    description: 'cdk-secure-iot reference deployment: signed, staged, rollback-proof firmware updates (practice 4)',
+  });
+  AssetTags.apply(updates, { criticality: Criticality.HIGH, owner: 'iot-platform', dataClass: DataClass.INTERNAL });
+  // The code-signing certificate (with its private key) is imported into ACM out of band.
+  const certificateArn = new CfnParameter(updates, 'CodeSigningCertificateArn', {
+    type: 'String',
+    description: 'ARN of the ACM code-signing certificate AWS Signer signs firmware with',
+    allowedPattern: '^arn:aws[a-z-]*:acm:[a-z0-9-]+:\\d{12}:certificate/[0-9a-f-]+$',
+  });
+  new SignedFirmwarePipeline(updates, 'Firmware', {
+    riskProfile: RiskProfile.CRITICAL_INFRASTRUCTURE,
+    signingCertificate: acm.Certificate.fromCertificateArn(updates, 'CodeSigningCertificate', certificateArn.valueAsString),
+    deviceTypes: [
+      { thingTypeName: 'pump-controller', targetThingGroupNames: ['pumps-north', 'pumps-south'] },
+      { thingTypeName: 'flow-sensor', targetThingGroupNames: ['flow-sensors'] },
+    ],
+    maintenanceWindows: [{ startTime: 'cron(0 2 ? * SUN *)', durationMinutes: 240 }],
+  });
+
+  return [inventory, updates];
 }

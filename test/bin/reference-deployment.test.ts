@@ -1,4 +1,4 @@
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as fs from 'fs';
 import * as path from 'path';
 import { buildReferenceDeployment } from '../../bin/reference-stacks';
@@ -30,4 +30,22 @@ test('every resource carries the inventory tags of practice 2 where it can be ta
   Template.fromStack(inventory).hasResourceProperties('AWS::KMS::Key', {
     Tags: [{ Key: 'criticality', Value: 'high' }, { Key: 'data-class', Value: 'internal' }, { Key: 'owner', Value: 'iot-platform' }],
   });
+});
+
+test('the updates stack has the firmware pipeline: buckets, Signer profile, automation, version gate, packages, job template, event rules and alarms', () => {
+  const stacks = buildReferenceDeployment(newValidatedApp({ context: cdkJson.context }));
+  const updates = stacks.find((s) => s.stackName === 'SecureIotUpdates')!;
+  const t = Template.fromStack(updates);
+  t.resourceCountIs('Custom::FirmwareSigningProfile', 1);
+  t.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+  t.resourceCountIs('AWS::DynamoDB::Table', 1);
+  t.resourceCountIs('AWS::IoT::SoftwarePackage', 2);
+  t.hasResourceProperties('AWS::IoT::JobTemplate', {
+    AbortConfig: { CriteriaList: Match.arrayWith([Match.objectLike({ FailureType: 'FAILED', ThresholdPercentage: 1 })]) },
+    JobExecutionsRolloutConfig: { MaximumPerMinute: 10 },
+    TimeoutConfig: { InProgressTimeoutInMinutes: 60 },
+  });
+  t.hasResourceProperties('AWS::Events::Rule', { EventPattern: Match.objectLike({ 'detail-type': ['Object Created'] }) });
+  expect(Object.keys(t.findResources('AWS::CloudWatch::Alarm')).length).toBeGreaterThanOrEqual(5);
+  expect(Object.keys(t.findResources('AWS::S3::Bucket')).length).toBe(3);
 });

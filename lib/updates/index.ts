@@ -1,0 +1,2 @@
+export * from './firmware-signing-platform';
+export * from './signed-firmware-pipeline';
