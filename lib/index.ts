@@ -1,5 +1,6 @@
 export * from './core';
 export * from './inventory';
+export * from './network';
 export * from './transport';
 export * from './gateway';
 export * from './checks';
