@@ -177,7 +177,10 @@ const ENDPOINTS_GROUP = 'endpoints';
 const NAT_GROUP = 'nat';
 const PREFIX_LIST = /^pl-[0-9a-f]{8,17}$/;
 const EPHEMERAL = { from: 1024, to: 65535 };
-const RETENTIONS = Object.values(logs.RetentionDays).filter((v): v is number => typeof v === 'number' && v > 0).sort((a, b) => a - b);
+const RETENTIONS = Object.values(logs.RetentionDays)
+  .filter((v): v is number => typeof v === 'number' && v > 0 && v !== logs.RetentionDays.INFINITE).sort((a, b) => a - b);
+const ACL_REASON = 'Network ACLs are deliberate here: the second, stateless layer of zone segmentation (practice 1) under the security groups, '
+  + 'as the IoT Lens asks; every entry is generated from the declared flows, so none is managed by hand.';
 
 /** The default zones: where devices and gateways land, where data is processed, operators' tools, and storage. */
 export const DEFAULT_NETWORK_ZONES: readonly NetworkZoneOptions[] = [
@@ -274,6 +277,7 @@ export class SegmentedNetwork extends Construct {
         description: `Zone ${z.name} of ${this.node.path}: only declared flows`,
       });
       const acl = new ec2.NetworkAcl(this, `${pascal(z.name)}Acl`, { vpc: this.vpc, subnetSelection: { subnets } });
+      acknowledge(acl, 'AwsSolutions-VPC3', ACL_REASON);
       const zone: Zone = { name: z.name, isolated: z.isolated, securityGroup, acl, cidrs: subnets.map((s) => s.ipv4CidrBlock), nextRule: 100 };
       this.zoneMap.set(z.name, zone);
       // Subnets of one zone in different AZs: the security groups decide.
@@ -293,6 +297,7 @@ export class SegmentedNetwork extends Construct {
     });
     this.endpointPorts = [...new Set(endpoints.flatMap((e) => e.ports))].sort((a, b) => a - b);
     const endpointAcl = new ec2.NetworkAcl(this, 'EndpointsAcl', { vpc: this.vpc, subnetSelection: { subnets: endpointSubnets } });
+    acknowledge(endpointAcl, 'AwsSolutions-VPC3', ACL_REASON);
     let rule = 100;
     for (const zone of this.zoneMap.values()) {
       for (const c of zone.cidrs) {
