@@ -31,3 +31,23 @@ test('every resource carries the inventory tags of practice 2 where it can be ta
     Tags: [{ Key: 'criticality', Value: 'high' }, { Key: 'data-class', Value: 'internal' }, { Key: 'owner', Value: 'iot-platform' }],
   });
 });
+
+test('the connectivity stack: zoned VPC with flow logs and network ACLs, private IoT endpoints, a modern TLS endpoint, a role alias without wildcard actions', () => {
+  const [, connectivity] = buildReferenceDeployment(newValidatedApp({ context: cdkJson.context }));
+  const t = Template.fromStack(connectivity);
+  t.resourceCountIs('AWS::EC2::VPC', 1);
+  t.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'ALL' });
+  expect(Object.keys(t.findResources('AWS::EC2::NetworkAcl')).length).toBeGreaterThanOrEqual(4);
+  const services = Object.values(t.findResources('AWS::EC2::VPCEndpoint')).map((r) => JSON.stringify(r.Properties.ServiceName));
+  expect(services.some((s) => s.includes('.iot.data'))).toBe(true);
+  expect(services.some((s) => s.includes('.iot.credentials'))).toBe(true);
+  t.hasResourceProperties('AWS::IoT::DomainConfiguration', { TlsConfig: { SecurityPolicy: 'IoTSecurityPolicy_TLS13_1_2_2022_10' } });
+  t.hasResourceProperties('AWS::IoT::RoleAlias', { CredentialDurationSeconds: 3600 });
+  for (const policy of Object.values(t.findResources('AWS::IAM::Policy'))) {
+    const roles = JSON.stringify(policy.Properties.Roles);
+    if (!roles.includes('TokenExchangeRole')) continue;
+    for (const st of policy.Properties.PolicyDocument.Statement) {
+      expect(([] as string[]).concat(st.Action).every((a) => !a.includes('*'))).toBe(true);
+    }
+  }
+});
