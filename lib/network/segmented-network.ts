@@ -257,9 +257,9 @@ export class SegmentedNetwork extends Construct {
       natGateways: anyEgress ? props.natGateways ?? maxAzs : 0,
       natGatewaySubnets: anyEgress ? { subnetGroupName: NAT_GROUP } : undefined,
       subnetConfiguration,
+      // CDK strips the default security group's rules, so nothing can fall back on it.
       restrictDefaultSecurityGroup: true,
     });
-    this.acknowledgeDefaultSecurityGroupHandler();
 
     this.encryptionKey = props.encryptionKey ?? secureKey(this, 'Key', { description: `Encrypts the VPC flow logs of ${this.node.path}` });
     const retention = props.flowLogRetention ?? retentionAtLeast(Math.max(90, profile.backupRetentionDays));
@@ -504,17 +504,6 @@ export class SegmentedNetwork extends Construct {
       direction: direction === 'ingress' ? ec2.TrafficDirection.INGRESS : ec2.TrafficDirection.EGRESS,
       ruleAction: ec2.Action.ALLOW,
     });
-  }
-
-  /**
-   * `restrictDefaultSecurityGroup` strips the default security group's rules with a custom
-   * resource CDK ships (one per stack); its role and runtime are CDK's, not this library's.
-   */
-  private acknowledgeDefaultSecurityGroupHandler(): void {
-    const provider = Stack.of(this).node.tryFindChild('Custom::VpcRestrictDefaultSGCustomResourceProvider');
-    if (!provider) return;
-    acknowledge(provider, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      "CDK's own handler that removes the default security group's rules (restrictDefaultSecurityGroup); CDK gives it only this managed policy and ec2:Authorize/RevokeSecurityGroup* on the default group.");
   }
 
   private validate(props: SegmentedNetworkProps, profile: RiskProfile, cidr: string, maxAzs: number,

@@ -32,6 +32,12 @@ test('defaults (INDUSTRIAL): four zones, data isolated, NAT per AZ, IoT data and
     ['edge', false, 2], ['processing', false, 2], ['management', false, 2], ['data', true, 2],
   ]);
   t.resourceCountIs('AWS::EC2::NatGateway', 2);
+  // Three zones route out through NAT in each AZ; data has no route to the internet.
+  const natRoutes = Object.values(t.findResources('AWS::EC2::Route')).filter((r) => r.Properties.NatGatewayId !== undefined);
+  expect(natRoutes).toHaveLength(6);
+  const dataTables = n.vpc.selectSubnets({ subnetGroupName: 'data' }).subnets.map((sn) => s.resolve(sn.routeTable.routeTableId).Ref);
+  expect(natRoutes.every((r) => !dataTables.includes(r.Properties.RouteTableId.Ref))).toBe(true);
+  t.hasResourceProperties('Custom::VpcRestrictDefaultSG', {});
   expect(endpointServices(s)).toEqual(['com.amazonaws.eu-west-1.iot.credentials', 'com.amazonaws.eu-west-1.iot.data', 'gateway.s3']);
   t.hasResourceProperties('AWS::EC2::FlowLog', { ResourceType: 'VPC', TrafficType: 'ALL', LogDestinationType: 'cloud-watch-logs' });
   // Flow logs: encrypted with a rotating customer key, kept 90 days (INDUSTRIAL backups), retained.
