@@ -7,8 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { RiskProfile } from '../core/risk-profile';
-import { acknowledge } from '../core/private/secure-defaults';
-import { nagFlatten, problemsOfStatement, THING_NAME_VARIABLE } from './private/statements';
+import { acknowledgeWildcardResource, problemsOfStatement, THING_NAME_VARIABLE } from './private/statements';
 
 /** Props of `GatewayCredentials`. */
 export interface GatewayCredentialsProps {
@@ -185,10 +184,8 @@ export class GatewayCredentials extends Construct implements iam.IGrantable {
   /** A grant whose resources end in a wildcard after the thing name: cdk-nag's IAM5 finding on each is acknowledged. */
   private grantScoped(actions: string[], resourceArns: string[]): iam.Grant {
     const grant = iam.Grant.addToPrincipal({ grantee: this.role, actions, resourceArns });
-    const policy = this.role.node.findChild('DefaultPolicy');
-    const stack = Stack.of(this);
     for (const arn of resourceArns.filter((a) => a.includes('*'))) {
-      acknowledge(policy, `AwsSolutions-IAM5[Resource::${nagFlatten(stack.resolve(arn))}]`,
+      acknowledgeWildcardResource(this, this.role, arn,
         "Scoped to the calling gateway by ${credentials-iot:ThingName}: the '*' after it spans only that gateway's own objects or log streams.");
     }
     return grant;

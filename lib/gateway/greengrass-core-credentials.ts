@@ -5,9 +5,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { RiskProfile } from '../core/risk-profile';
-import { acknowledge } from '../core/private/secure-defaults';
 import { GatewayCredentials } from './gateway-credentials';
-import { nagFlatten } from './private/statements';
+import { acknowledgeWildcardResource } from './private/statements';
 
 /** Props of `GreengrassCoreCredentials`. */
 export interface GreengrassCoreCredentialsProps {
@@ -181,8 +180,7 @@ export class GreengrassCoreCredentials extends Construct implements iam.IGrantab
         conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` } },
       }));
     }
-    acknowledge(this.tokenExchangeRole.node.findChild('DefaultPolicy'),
-      `AwsSolutions-IAM5[Resource::${nagFlatten(Stack.of(this).resolve(bucket.arnForObjects('*')))}]`,
+    acknowledgeWildcardResource(this, this.tokenExchangeRole, bucket.arnForObjects('*'),
       'Greengrass downloads any artifact a deployment names from this artifact bucket, which was named for that purpose; read-only.');
   }
 }

@@ -142,3 +142,18 @@ test.each(RiskProfile.PRESETS.map((p) => [p.name, p]))('no unacknowledged findin
   g.grantWriteThingLogs(secureLogGroup(s, 'LogGroup', { encryptionKey: key }));
   expect(validationFindings(app)).toEqual([]);
 });
+
+test('a bucket of another stack: the grant\'s acknowledgment names the import cdk-nag sees', () => {
+  const app = newValidatedApp();
+  const env = { account: '111122223333', region: 'eu-west-1' };
+  const storage = new Stack(app, 'Storage', { env });
+  const key = secureKey(storage, 'Key', { description: 'test' });
+  const bucket = secureBucket(storage, 'Bucket', { encryptionKey: key, serverAccessLogsBucket: accessLogBucket(storage, 'Logs') });
+  const s = new Stack(app, 'Gateways', { env });
+  AssetTags.apply(app, { criticality: Criticality.HIGH, owner: 'ops' });
+  new GatewayCredentials(s, 'Gateways').grantReadThingObjects(bucket, 'config/');
+  const findings = validationFindings(app);
+  expect(findings.filter((f) => f.rule.startsWith('AwsSolutions'))).toEqual([]);
+  // IotSecurityChecks cannot read an ARN imported from another stack, and says so rather than pass it.
+  expect(findings.map((f) => f.rule)).toEqual(['IoTSecurity-GW1[Unresolved::Resource]']);
+});

@@ -1,4 +1,7 @@
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { acknowledge } from '../../core/private/secure-defaults';
 
 /** The credentials provider's policy variable for the calling device's thing name. */
 export const THING_NAME_VARIABLE = '${credentials-iot:ThingName}';
@@ -58,4 +61,20 @@ export function nagFlatten(node: unknown): string {
     if (v.Ref) return `<${nagFlatten(v.Ref)}>`;
   }
   return JSON.stringify(node);
+}
+
+/**
+ * Acknowledges cdk-nag's AwsSolutions-IAM5 finding for one resource ARN with a wildcard, on the
+ * role's default policy. The finding ID holds the ARN as the template will: it is computed once
+ * the app is prepared (from a validation hook), so a bucket of another stack is named by its
+ * import, as cdk-nag will see it.
+ */
+export function acknowledgeWildcardResource(scope: Construct, role: iam.Role, arn: string, reason: string): void {
+  scope.node.addValidation({
+    validate: () => {
+      const policy = role.node.tryFindChild('DefaultPolicy');
+      if (policy) acknowledge(policy, `AwsSolutions-IAM5[Resource::${nagFlatten(Stack.of(policy).resolve(arn))}]`, reason);
+      return [];
+    },
+  });
 }
