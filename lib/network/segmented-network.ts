@@ -46,7 +46,7 @@ export interface NetworkFlow {
   readonly kind: FlowKind;
   /** The source: a zone name, `cidr:<block>`. */
   readonly source: string;
-  /** The destination: a zone name, `endpoints`, `internet`, `cidr:<block>` or `prefix-list:<id>`. */
+  /** The destination: a zone name, `endpoints`, `internet`, `s3` (an isolated zone's HTTPS), `cidr:<block>` or `prefix-list:<id>`. */
   readonly destination: string;
   /** The TCP port. */
   readonly port: number;
@@ -223,6 +223,7 @@ export class SegmentedNetwork extends Construct {
 
   private readonly zoneMap = new Map<string, Zone>();
   private readonly flowList: NetworkFlow[] = [];
+  private readonly allowListEntries: AllowListEntry[] = [];
   private readonly endpointPorts: number[];
   private readonly endpointCidrs: string[];
   private readonly vpcCidr: string;
@@ -372,6 +373,11 @@ export class SegmentedNetwork extends Construct {
     return this.flowList.map((f) => ({ ...f }));
   }
 
+  /** Every allow-list entry: the external networks the zones talk to. */
+  public get allowList(): AllowListEntry[] {
+    return this.allowListEntries.map((e) => ({ ...e }));
+  }
+
   /** The zones as built. */
   public get zones(): NetworkZoneRecord[] {
     return [...this.zoneMap.values()].map((z) => ({ name: z.name, isolated: z.isolated, cidrs: [...z.cidrs] }));
@@ -428,6 +434,7 @@ export class SegmentedNetwork extends Construct {
     if (problems.length > 0) throw new Error(`${this.node.path}: allowList: ${problems.join('; ')}`);
     const zone = this.zoneMap.get(entry.zone)!;
     const port = ec2.Port.tcp(entry.port);
+    this.allowListEntries.push({ ...entry });
     if (entry.direction === AllowListDirection.INGRESS) {
       zone.securityGroup.addIngressRule(ec2.Peer.ipv4(entry.cidr!), port, `Allow-listed ${entry.cidr}`);
       this.aclEntry(zone, 'ingress', entry.cidr!, ec2.AclTraffic.tcpPort(entry.port));

@@ -151,6 +151,10 @@ test('allow list: CIDR ingress and egress, prefix-list egress, each recorded', (
   Template.fromStack(s).hasResourceProperties('AWS::EC2::SecurityGroupEgress', { DestinationPrefixListId: 'pl-0123456789abcdef0', FromPort: 443 });
   expect(aclEntries(s, 'NetManagementAcl')).toContainEqual(expect.objectContaining({ CidrBlock: '198.51.100.0/24', Egress: true, PortRange: { From: 22, To: 22 } }));
   expect(n.flows.filter((f) => f.kind === FlowKind.EXTERNAL_EGRESS).map((f) => f.destination)).toEqual(['cidr:198.51.100.0/24', 'prefix-list:pl-0123456789abcdef0']);
+  expect(n.allowList).toEqual([
+    { zone: 'management', direction: AllowListDirection.EGRESS, cidr: '198.51.100.0/24', port: 22 },
+    { zone: 'edge', direction: AllowListDirection.EGRESS, prefixListId: 'pl-0123456789abcdef0', port: 443 },
+  ]);
 });
 
 test('overrides: CIDR, zones, AZs, NAT count, retention, egress NONE on an INDUSTRIAL profile', () => {
