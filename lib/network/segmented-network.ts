@@ -3,6 +3,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { NetworkEgress, RiskProfile } from '../core/risk-profile';
@@ -176,6 +178,7 @@ const RESERVED_ZONES = ['endpoints', 'nat'];
 const ENDPOINTS_GROUP = 'endpoints';
 const NAT_GROUP = 'nat';
 const PREFIX_LIST = /^pl-[0-9a-f]{8,17}$/;
+const DOMAIN_NAME = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
 const EPHEMERAL = { from: 1024, to: 65535 };
 const RETENTIONS = Object.values(logs.RetentionDays)
   .filter((v): v is number => typeof v === 'number' && v > 0 && v !== logs.RetentionDays.INFINITE).sort((a, b) => a - b);
@@ -450,6 +453,28 @@ export class SegmentedNetwork extends Construct {
       zone.securityGroup.addEgressRule(ec2.Peer.prefixList(entry.prefixListId!), port, `Allow-listed ${entry.prefixListId}`);
       this.flowList.push({ kind: FlowKind.EXTERNAL_EGRESS, source: zone.name, destination: `prefix-list:${entry.prefixListId}`, port: entry.port, protocol: 'tcp' });
     }
+  }
+
+  /**
+   * Resolves `domainName` inside the VPC to one of its interface endpoints, through a private
+   * hosted zone: what AWS IoT Core's endpoints need, since they offer no private DNS. Give your
+   * account's ATS data endpoint (`aws iot describe-endpoint --endpoint-type iot:Data-ATS`), its
+   * credentials endpoint, or a `SecureIotEndpoint`'s custom domain.
+   */
+  public addPrivateDnsName(domainName: string, endpoint: PrivateEndpoint): route53.IPrivateHostedZone {
+    const problems: string[] = [];
+    if (typeof domainName !== 'string' || (!Token.isUnresolved(domainName) && !DOMAIN_NAME.test(domainName))) {
+      problems.push(`domainName must be a fully qualified domain name such as 'abc123-ats.iot.eu-west-1.amazonaws.com', got ${JSON.stringify(domainName)}`);
+    }
+    const target = endpoint instanceof PrivateEndpoint ? this.interfaceEndpoints[endpoint.name] : undefined;
+    if (!target) {
+      problems.push(`endpoint must be one of this network's endpoints (${Object.keys(this.interfaceEndpoints).join(', ') || 'none'}), got ${endpoint instanceof PrivateEndpoint ? endpoint.name : JSON.stringify(endpoint)}`);
+    }
+    if (problems.length > 0 || !target) throw new Error(`${this.node.path}: addPrivateDnsName: ${problems.join('; ')}`);
+    const id = `PrivateDns${this.node.children.filter((c) => c.node.id.startsWith('PrivateDns')).length}`;
+    const zone = new route53.PrivateHostedZone(this, id, { zoneName: domainName, vpc: this.vpc, comment: `${endpoint.name} endpoint of ${this.node.path}` });
+    new route53.ARecord(zone, 'Alias', { zone, target: route53.RecordTarget.fromAlias(new targets.InterfaceVpcEndpointTarget(target)) });
+    return zone;
   }
 
   private zoneOf(name: string, prop: string): Zone {

@@ -83,6 +83,19 @@ test('endpoints: private DNS and account-limited policies where the service supp
   expect(Object.keys(n.interfaceEndpoints).sort()).toEqual(['IOT_DATA', 'KMS', 'STS']);
 });
 
+test('addPrivateDnsName: a private hosted zone resolves an IoT endpoint name to its interface endpoint', () => {
+  const s = stack();
+  const n = new SegmentedNetwork(s, 'Net');
+  n.addPrivateDnsName('abc123-ats.iot.eu-west-1.amazonaws.com', PrivateEndpoint.IOT_DATA);
+  n.addPrivateDnsName('abc123.credentials.iot.eu-west-1.amazonaws.com', PrivateEndpoint.IOT_CREDENTIALS);
+  const t = Template.fromStack(s);
+  t.hasResourceProperties('AWS::Route53::HostedZone', { Name: 'abc123-ats.iot.eu-west-1.amazonaws.com.', VPCs: [Match.objectLike({ VPCId: { Ref: Match.stringLikeRegexp('NetVpc') } })] });
+  t.hasResourceProperties('AWS::Route53::RecordSet', { Type: 'A', AliasTarget: Match.objectLike({ DNSName: Match.anyValue() }) });
+  t.resourceCountIs('AWS::Route53::HostedZone', 2);
+  expect(() => n.addPrivateDnsName('not a name', PrivateEndpoint.KMS))
+    .toThrow(/S\/Net: addPrivateDnsName: domainName must be a fully qualified domain name .*got "not a name"; endpoint must be one of this network's endpoints \(IOT_DATA, IOT_CREDENTIALS\), got KMS/);
+});
+
 test('the S3 gateway endpoint reaches the named buckets only', () => {
   const s = stack();
   new SegmentedNetwork(s, 'Net', { s3Buckets: [s3.Bucket.fromBucketName(s, 'B', 'firmware-bucket')] });
@@ -234,5 +247,6 @@ test.each(RiskProfile.PRESETS.map((p) => [p.name, p]))('no unacknowledged findin
   const n = new SegmentedNetwork(s, 'Net', { riskProfile: profile as RiskProfile, flows: [{ from: 'edge', to: 'processing', port: 8883 }] });
   n.allowFlow('processing', 'data', 5432);
   n.allowExternal({ zone: 'edge', direction: AllowListDirection.INGRESS, cidr: '192.168.0.0/16', port: 8883 });
+  n.addPrivateDnsName('abc123-ats.iot.eu-west-1.amazonaws.com', PrivateEndpoint.IOT_DATA);
   expect(validationFindings(app)).toEqual([]);
 });
