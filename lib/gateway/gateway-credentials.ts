@@ -147,7 +147,9 @@ export class GatewayCredentials extends Construct implements iam.IGrantable {
 
   /**
    * Lets each gateway write log events to the streams of `logGroup` named after its thing
-   * (`<thing name>` or `<thing name>/...`).
+   * (`<thing name>` or `<thing name>/...`). Creating a stream is authorized on the log group
+   * (Service Authorization Reference), so any gateway may create a stream of any name; it can
+   * write only to its own.
    */
   public grantWriteThingLogs(logGroup: logs.ILogGroup): iam.Grant {
     const streams = Stack.of(this).formatArn({
@@ -156,7 +158,12 @@ export class GatewayCredentials extends Construct implements iam.IGrantable {
       resourceName: `${logGroup.logGroupName}:log-stream:${THING_NAME_VARIABLE}`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-    return this.grantScoped(['logs:CreateLogStream', 'logs:PutLogEvents'], [streams, `${streams}/*`]);
+    const create = iam.Grant.addToPrincipal({ grantee: this.role, actions: ['logs:CreateLogStream'], resourceArns: [logGroup.logGroupArn] });
+    if (logGroup.logGroupArn.includes('*')) {
+      acknowledgeWildcardResource(this, this.role, logGroup.logGroupArn,
+        "logs:CreateLogStream is authorized on the log group, whose ARN ends in ':*'; this names one log group.");
+    }
+    return create.combine(this.grantScoped(['logs:PutLogEvents'], [streams, `${streams}/*`]));
   }
 
   /**

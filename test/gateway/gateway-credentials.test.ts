@@ -2,6 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AssetTags, Criticality, GatewayCredentials, RiskProfile } from '../../lib';
 import { accessLogBucket, secureBucket, secureKey, secureLogGroup } from '../../lib/core/private/secure-defaults';
@@ -78,8 +79,11 @@ test('grants are scoped to the calling gateway with ${credentials-iot:ThingName}
   expect(get.Resource).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^Bucket/), 'Arn'] }, '/config/${credentials-iot:ThingName}/*']] });
   const put = statements.find((st) => actionsOf(st).includes('s3:PutObject'))!;
   expect(JSON.stringify(put.Resource)).toContain('/${credentials-iot:ThingName}/*');
-  const logs = statements.find((st) => actionsOf(st).includes('logs:PutLogEvents'))!;
-  expect(JSON.stringify(logs.Resource)).toContain(':log-stream:${credentials-iot:ThingName}');
+  const putEvents = statements.find((st) => actionsOf(st).includes('logs:PutLogEvents'))!;
+  expect(JSON.stringify(putEvents.Resource)).toContain(':log-stream:${credentials-iot:ThingName}');
+  expect(actionsOf(putEvents)).toEqual(['logs:PutLogEvents']);
+  const createStream = statements.find((st) => actionsOf(st).includes('logs:CreateLogStream'))!;
+  expect(createStream.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^LogGroup/), 'Arn'] });
   const items = statements.find((st) => actionsOf(st).includes('dynamodb:PutItem'))!;
   expect(items.Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['${credentials-iot:ThingName}'] } });
   const kms = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('kms:')));
@@ -140,6 +144,7 @@ test.each(RiskProfile.PRESETS.map((p) => [p.name, p]))('no unacknowledged findin
   g.grantReadThingObjects(bucket, 'config/');
   g.grantWriteThingObjects(bucket, 'uploads/');
   g.grantWriteThingLogs(secureLogGroup(s, 'LogGroup', { encryptionKey: key }));
+  g.grantWriteThingLogs(logs.LogGroup.fromLogGroupName(s, 'Imported', '/gateways/imported'));
   expect(validationFindings(app)).toEqual([]);
 });
 
