@@ -101,8 +101,9 @@ export interface SecureIotEndpointProps {
    */
   readonly authenticationType?: IotAuthenticationType;
   /**
-   * The protocol accepted.
-   * @default IotApplicationProtocol.SECURE_MQTT
+   * The protocol accepted. MQTT over TLS carries no SigV4 signature, and MQTT over WebSocket no
+   * client certificate, so those two pairings are refused.
+   * @default - IotApplicationProtocol.MQTT_WSS for SigV4, IotApplicationProtocol.SECURE_MQTT otherwise
    */
   readonly applicationProtocol?: IotApplicationProtocol;
   /**
@@ -152,7 +153,8 @@ export class SecureIotEndpoint extends Construct {
     this.tlsSecurityPolicy = props.tlsSecurityPolicy ?? profile.deviceTlsPolicy;
     const authenticationType = props.authenticationType
       ?? (props.authorizer ? IotAuthenticationType.CUSTOM_AUTHORIZER : IotAuthenticationType.X509);
-    const applicationProtocol = props.applicationProtocol ?? IotApplicationProtocol.SECURE_MQTT;
+    const applicationProtocol = props.applicationProtocol
+      ?? (authenticationType === IotAuthenticationType.SIGV4 ? IotApplicationProtocol.MQTT_WSS : IotApplicationProtocol.SECURE_MQTT);
     this.validate(props, authenticationType, applicationProtocol);
 
     const stack = Stack.of(this);
@@ -222,6 +224,10 @@ export class SecureIotEndpoint extends Construct {
     }
     if (!Object.values(IotApplicationProtocol).includes(applicationProtocol as IotApplicationProtocol)) {
       problems.push(`applicationProtocol must be one of ${Object.values(IotApplicationProtocol).join(', ')}, got ${JSON.stringify(applicationProtocol)}`);
+    }
+    if ((authenticationType === IotAuthenticationType.X509 && applicationProtocol === IotApplicationProtocol.MQTT_WSS)
+      || (authenticationType === IotAuthenticationType.SIGV4 && applicationProtocol === IotApplicationProtocol.SECURE_MQTT)) {
+      problems.push(`applicationProtocol ${applicationProtocol} cannot carry authenticationType ${authenticationType} (AWS IoT Core: X.509 over MQTT or HTTPS, SigV4 over MQTT_WSS or HTTPS)`);
     }
     const custom = authenticationType === IotAuthenticationType.CUSTOM_AUTHORIZER || authenticationType === IotAuthenticationType.CUSTOM_AUTHORIZER_X509;
     if (custom && !props.authorizer) {

@@ -87,6 +87,16 @@ test('custom authorizer: signing required, active, the default, no override; onl
   expect(e.authorizerName).toBe('DeviceAuth');
 });
 
+test('SigV4 defaults to MQTT over WebSocket; impossible pairings are refused', () => {
+  const s = stack();
+  new SecureIotEndpoint(s, 'Endpoint', { authenticationType: IotAuthenticationType.SIGV4 });
+  Template.fromStack(s).hasResourceProperties('AWS::IoT::DomainConfiguration', { AuthenticationType: 'AWS_SIGV4', ApplicationProtocol: 'MQTT_WSS' });
+  expect(() => new SecureIotEndpoint(stack(), 'E', { authenticationType: IotAuthenticationType.SIGV4, applicationProtocol: IotApplicationProtocol.SECURE_MQTT }))
+    .toThrow(/S\/E: applicationProtocol SECURE_MQTT cannot carry authenticationType AWS_SIGV4/);
+  expect(() => new SecureIotEndpoint(stack(), 'E', { applicationProtocol: IotApplicationProtocol.MQTT_WSS }))
+    .toThrow(/applicationProtocol MQTT_WSS cannot carry authenticationType AWS_X509/);
+});
+
 test('overrides: authentication type and protocol', () => {
   const s = stack();
   new SecureIotEndpoint(s, 'Endpoint', {
