@@ -58,6 +58,7 @@ const THING_NAME = /^[A-Za-z0-9:_-]{1,128}$/;
  * Greengrass documents that thing policy variables do not work for core devices (the nucleus
  * calls the Greengrass data plane over HTTPS, where they are not set, and connects over MQTT
  * with several client IDs, `<thing name>` and `<thing name>#2`...). One policy per core.
+ * `credentials.gatewayPolicy`, the alias alone, serves certificates that need only credentials.
  */
 export class GreengrassCoreCredentials extends Construct implements iam.IGrantable {
   /** The role alias and token exchange role. */

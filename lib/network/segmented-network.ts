@@ -185,10 +185,6 @@ const RETENTIONS = Object.values(logs.RetentionDays)
 const ACL_REASON = 'Network ACLs are deliberate here: the second, stateless layer of zone segmentation (practice 1) under the security groups, '
   + 'as the IoT Lens asks; every entry is generated from the declared flows, so none is managed by hand.';
 
-/** The default zones: where devices and gateways land, where data is processed, operators' tools, and storage. */
-export const DEFAULT_NETWORK_ZONES: readonly NetworkZoneOptions[] = [
-  { name: 'edge' }, { name: 'processing' }, { name: 'management' }, { name: 'data', isolated: true },
-];
 
 interface Zone {
   readonly name: string;
@@ -209,6 +205,11 @@ interface Zone {
  * and VPC flow logs to a KMS-encrypted log group. Every allowed flow is recorded in `flows`.
  */
 export class SegmentedNetwork extends Construct {
+  /** The default zones: where devices and gateways land, where data is processed, operators' tools, and storage. */
+  public static readonly DEFAULT_ZONES: readonly NetworkZoneOptions[] = [
+    { name: 'edge' }, { name: 'processing' }, { name: 'management' }, { name: 'data', isolated: true },
+  ];
+
   /** The VPC. */
   public readonly vpc: ec2.Vpc;
   /** Where the flow logs go. */
@@ -239,7 +240,7 @@ export class SegmentedNetwork extends Construct {
     const cidr = props.cidr ?? '10.0.0.0/16';
     this.vpcCidr = cidr;
     const maxAzs = props.maxAzs ?? 2;
-    const zoneOptions = props.zones ?? DEFAULT_NETWORK_ZONES;
+    const zoneOptions = props.zones ?? SegmentedNetwork.DEFAULT_ZONES;
     const endpoints = props.endpoints ?? (this.networkEgress === NetworkEgress.NONE
       ? [PrivateEndpoint.IOT_DATA, PrivateEndpoint.IOT_CREDENTIALS, PrivateEndpoint.KMS, PrivateEndpoint.CLOUDWATCH_LOGS,
         PrivateEndpoint.SECRETS_MANAGER, PrivateEndpoint.STS, PrivateEndpoint.SSM]

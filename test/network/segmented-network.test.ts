@@ -44,6 +44,7 @@ test('defaults (INDUSTRIAL): four zones, data isolated, NAT per AZ, IoT data and
   t.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   t.hasResource('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 90, KmsKeyId: Match.anyValue() }, DeletionPolicy: 'Retain' });
   expect(n.networkEgress).toBe(NetworkEgress.NAT);
+  expect(SegmentedNetwork.DEFAULT_ZONES.map((z) => z.name)).toEqual(n.zoneNames);
 });
 
 test('CRITICAL_INFRASTRUCTURE: no NAT, no internet gateway, every zone isolated, the full endpoint set, flow logs kept a year', () => {
