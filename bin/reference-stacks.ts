@@ -1,7 +1,11 @@
 import { CfnParameter, Environment, Stack } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import { Construct } from 'constructs';
-import { AssetTags, Criticality, DataClass, FleetIndexing, IndexedFieldType, RiskProfile, SignedFirmwarePipeline } from '../lib';
+import {
+  AllowListDirection, AssetTags, Criticality, DataClass, FleetIndexing, GatewayCredentials, GreengrassCoreCredentials, IndexedFieldType, RiskProfile,
+  SecureIotEndpoint, SegmentedNetwork, SignedFirmwarePipeline,
+} from '../lib';
+import { secureKey, secureLogGroup } from '../lib/core/private/secure-defaults';
 
 /**
  * The reference deployment's stacks, one per concern. Kept apart from the entry point so tests
@@ -43,5 +47,30 @@ export function buildReferenceDeployment(scope: Construct, env: Partial<Environm
     maintenanceWindows: [{ startTime: 'cron(0 2 ? * SUN *)', durationMinutes: 240 }],
   });
 
-  return [inventory, updates];
+  const connectivity = new Stack(scope, 'SecureIotConnectivity', {
+    env: environment,
+    description: 'cdk-secure-iot reference deployment: zoned network, device endpoint and gateway credentials (practices 1, 6, 7)',
+  });
+  AssetTags.apply(connectivity, { criticality: Criticality.HIGH, owner: 'iot-platform', dataClass: DataClass.CONFIDENTIAL });
+  const profile = RiskProfile.INDUSTRIAL;
+  const network = new SegmentedNetwork(connectivity, 'Network', {
+    riskProfile: profile,
+    flows: [{ from: 'edge', to: 'processing', port: 8883 }, { from: 'processing', to: 'data', port: 5432 }],
+  });
+  network.allowExternal({ zone: 'management', direction: AllowListDirection.EGRESS, cidr: '198.51.100.0/24', port: 443 });
+  new SecureIotEndpoint(connectivity, 'DeviceEndpoint', { riskProfile: profile });
+  const logKey = secureKey(connectivity, 'GatewayLogKey', { description: 'Encrypts the gateways\' log group' });
+  const gatewayLogs = secureLogGroup(connectivity, 'GatewayLogs', { encryptionKey: logKey });
+  const gateways = new GatewayCredentials(connectivity, 'GatewayCredentials', { riskProfile: profile });
+  gateways.grantWriteThingLogs(gatewayLogs);
+  new GreengrassCoreCredentials(connectivity, 'LineOneCore', {
+    riskProfile: profile,
+    coreDeviceThingName: 'line-1-greengrass-core',
+    logGroups: [secureLogGroup(connectivity, 'LineOneCoreLogs', {
+      encryptionKey: logKey,
+      logGroupName: '/aws/greengrass/UserComponent/line-1/com.example.Telemetry',
+    })],
+  });
+
+  return [inventory, updates, connectivity];
 }

@@ -49,3 +49,23 @@ test('the updates stack has the firmware pipeline: buckets, Signer profile, auto
   expect(Object.keys(t.findResources('AWS::CloudWatch::Alarm')).length).toBeGreaterThanOrEqual(5);
   expect(Object.keys(t.findResources('AWS::S3::Bucket')).length).toBe(3);
 });
+
+test('the connectivity stack: zoned VPC with flow logs and network ACLs, private IoT endpoints, a modern TLS endpoint, a role alias without wildcard actions', () => {
+  const connectivity = buildReferenceDeployment(newValidatedApp({ context: cdkJson.context })).find((s) => s.stackName === 'SecureIotConnectivity')!;
+  const t = Template.fromStack(connectivity);
+  t.resourceCountIs('AWS::EC2::VPC', 1);
+  t.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'ALL' });
+  expect(Object.keys(t.findResources('AWS::EC2::NetworkAcl')).length).toBeGreaterThanOrEqual(4);
+  const services = Object.values(t.findResources('AWS::EC2::VPCEndpoint')).map((r) => JSON.stringify(r.Properties.ServiceName));
+  expect(services.some((s) => s.includes('.iot.data'))).toBe(true);
+  expect(services.some((s) => s.includes('.iot.credentials'))).toBe(true);
+  t.hasResourceProperties('AWS::IoT::DomainConfiguration', { TlsConfig: { SecurityPolicy: 'IoTSecurityPolicy_TLS13_1_2_2022_10' } });
+  t.hasResourceProperties('AWS::IoT::RoleAlias', { CredentialDurationSeconds: 3600 });
+  for (const policy of Object.values(t.findResources('AWS::IAM::Policy'))) {
+    const roles = JSON.stringify(policy.Properties.Roles);
+    if (!roles.includes('TokenExchangeRole')) continue;
+    for (const st of policy.Properties.PolicyDocument.Statement) {
+      expect(([] as string[]).concat(st.Action).every((a) => !a.includes('*'))).toBe(true);
+    }
+  }
+});

@@ -1,0 +1,2 @@
+export * from './gateway-credentials';
+export * from './greengrass-core-credentials';

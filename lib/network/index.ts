@@ -1,0 +1,2 @@
+export * from './private-endpoint';
+export * from './segmented-network';
