@@ -1,0 +1,5 @@
+export * from './scan-error';
+export * from './scan-result';
+export * from './scan-report-schema';
+export * from './report-formats';
+export * from './template-scanner';
