@@ -54,7 +54,7 @@ export const SCAN_REPORT_JSON_SCHEMA = {
           fix: { type: 'string' },
           acknowledged: { type: 'boolean' },
           acknowledgmentReason: { type: 'string' },
-          acknowledgmentSource: { enum: ['acknowledgments file', 'cdk_nag metadata', 'cfn_nag metadata', 'guard metadata'] },
+          acknowledgmentSource: { enum: ['acknowledgments file', 'cdk_nag metadata', 'cfn_nag metadata', 'guard metadata', 'cloud assembly metadata'] },
         },
       },
     },

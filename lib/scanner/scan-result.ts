@@ -34,7 +34,7 @@ export interface ScanFinding {
   readonly acknowledged: boolean;
   /** The acknowledgment's reason. */
   readonly acknowledgmentReason?: string;
-  /** Where the acknowledgment was written: `acknowledgments file`, `cdk_nag metadata`, `cfn_nag metadata`, `guard metadata`. */
+  /** Where the acknowledgment was written: `acknowledgments file`, `cdk_nag metadata`, `cfn_nag metadata`, `guard metadata`, `cloud assembly metadata` (a CDK app's `Validations.of(x).acknowledge`). */
   readonly acknowledgmentSource?: string;
 }
 

@@ -1,7 +1,7 @@
 import { IOT_SECURITY_PACK_NAME, IotSecurityChecks } from '../checks/iot-security-checks';
 import { RuleMetadata } from '../checks/rule-definition';
 import { ALL_RULES } from '../checks/rules';
-import { fileAcknowledgment, metadataAcknowledgment, readAcknowledgmentsFile } from './private/acknowledgments';
+import { assemblyAcknowledgment, fileAcknowledgment, metadataAcknowledgment, readAcknowledgmentsFile } from './private/acknowledgments';
 import { expandInputs } from './private/inputs';
 import { declaredTransforms, expandSam, SAM_TRANSFORM } from './private/sam';
 import { LoadedTemplate } from './private/template-loader';
@@ -114,7 +114,8 @@ export class TemplateScanner {
         const resource = built.logicalIdByPath.get(violating.constructPath ?? '') ?? violating.resourceLogicalId ?? violating.constructPath ?? '?';
         const line = loaded.resourceLines.get(resource) ?? loaded.resourceLines.get(generatedFrom.get(resource) ?? '');
         const ack = fileAcknowledgment(acknowledgments, file, resource, findingId, ruleId)
-          ?? metadataAcknowledgment(template.Resources[resource]?.Metadata, findingId, ruleId);
+          ?? metadataAcknowledgment(template.Resources[resource]?.Metadata, findingId, ruleId)
+          ?? assemblyAcknowledgment(loaded.assemblyAcknowledgments, resource, findingId);
         findings.push({
           ruleId,
           findingId,

@@ -58,6 +58,12 @@ export function fileAcknowledgment(acks: readonly ScanAcknowledgment[], file: st
   return ack && { reason: ack.reason, source: 'acknowledgments file' };
 }
 
+/** The acknowledgment a CDK app recorded in its cloud assembly that covers the finding (exact ID, as cdk-nag v3 matches). */
+export function assemblyAcknowledgment(acks: ReadonlyMap<string, ReadonlyMap<string, string>> | undefined, resource: string, findingId: string): AcknowledgmentMatch | undefined {
+  const reason = acks?.get(resource)?.get(findingId);
+  return reason === undefined ? undefined : { reason, source: 'cloud assembly metadata' };
+}
+
 /** The bracketed part of a finding ID: `Action::iot:*` of `IoTSecurity-ID1[Action::iot:*]`. */
 function findingDetail(findingId: string, ruleId: string): string | undefined {
   return findingId.length > ruleId.length ? findingId.slice(ruleId.length + 1, -1) : undefined;

@@ -8,6 +8,8 @@ export interface LoadedTemplate {
   readonly template: { [key: string]: any };
   /** The 1-based line of each resource's logical ID, where the parser gives it. */
   readonly resourceLines: ReadonlyMap<string, number>;
+  /** Acknowledgments a CDK app recorded in its cloud assembly: logical ID -> finding ID -> reason. */
+  readonly assemblyAcknowledgments?: ReadonlyMap<string, ReadonlyMap<string, string>>;
 }
 
 /** CloudFormation's YAML short tags whose long form is `Fn::<Name>`. */
