@@ -7,7 +7,7 @@
  */
 import * as fs from 'fs';
 import { parseArgs } from 'util';
-import { formatScanResult, ScanOutputFormat, scannerVersion, summarize } from './report-formats';
+import { formatScanResult, ScanOutputFormat, scannerVersion, summaryLine } from './report-formats';
 import { ScanInputError } from './scan-error';
 import { FindingSeverity } from './scan-result';
 import { IotSecurityChecksOptions, scanFails, TemplateScanner } from './template-scanner';
@@ -128,8 +128,7 @@ function run(argv: readonly string[], io: CliIo): number {
     } catch (e) {
       throw new ScanInputError(values.output, `cannot write the report (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
-    const s = summarize(result);
-    io.stdout(`cdk-secure-iot: ${s.errors} errors, ${s.warnings} warnings, ${s.acknowledged} acknowledged; ${format} report written to ${values.output}\n`);
+    io.stdout(`cdk-secure-iot: ${summaryLine(result)}; ${format} report written to ${values.output}\n`);
   } else {
     io.stdout(report);
   }

@@ -118,9 +118,15 @@ export function formatText(result: ScanResult): string {
       lines.push(`  ${n.severity.padEnd(8)} ${n.file}${n.resource ? ` ${n.resource}` : ''}: ${n.message}`);
     }
   }
-  lines.push('', `${plural(s.errors, 'error')}, ${plural(s.warnings, 'warning')}, ${s.acknowledged} acknowledged`
-    + (s.notAnalyzed > 0 ? `, ${s.notAnalyzed} not analyzed` : ''));
+  lines.push('', summaryLine(result));
   return lines.join('\n') + '\n';
+}
+
+/** One line of counts: `5 errors, 1 warning, 0 acknowledged` (and how many were not analyzed, if any). */
+export function summaryLine(result: ScanResult): string {
+  const s = summarize(result);
+  return `${plural(s.errors, 'error')}, ${plural(s.warnings, 'warning')}, ${s.acknowledged} acknowledged`
+    + (s.notAnalyzed > 0 ? `, ${s.notAnalyzed} not analyzed` : '');
 }
 
 /** The JSON report (`ScanJsonReport`). */
