@@ -3,8 +3,8 @@ import * as path from 'path';
 import { pathToFileURL } from 'url';
 import { NagMessageLevel } from 'cdk-nag';
 import type * as sarif from 'sarif';
-import { IOT_SECURITY_PACK_NAME } from '../checks/iot-security-checks';
-import { ruleExportName, ALL_RULES } from '../checks/rules';
+import { ALL_RULES } from '../checks/rules';
+import { fullRuleId, RuleMetadataOf } from './private/pack';
 import { FindingSeverity, ScanFinding, ScanNotice, ScannedTemplate, ScanResult } from './scan-result';
 
 /** The output formats of `cdk-secure-iot scan`. */
@@ -160,28 +160,35 @@ function sarifLevel(severity: FindingSeverity): sarif.ReportingConfiguration.lev
   return severity === FindingSeverity.ERROR ? 'error' : severity === FindingSeverity.WARNING ? 'warning' : 'note';
 }
 
+const SARIF_RULE_FIELDS = new Set(['id', 'level', 'info', 'explanation', 'fix']);
+
+/**
+ * The rest of a rule's metadata (its practice, ATT&CK techniques, audit check, ...) as SARIF
+ * rule properties: whatever the pack records, the SARIF carries, without naming each field.
+ */
+function ruleProperties(metadata: RuleMetadataOf): { [key: string]: unknown } {
+  const props: { [key: string]: unknown } = {};
+  for (const [key, value] of Object.entries(metadata)) {
+    if (!SARIF_RULE_FIELDS.has(key) && value !== undefined) props[key] = Array.isArray(value) ? [...value] : value;
+  }
+  return props;
+}
+
 /** The SARIF 2.1.0 log, one rule per rule ID of the pack (with its help and fix), one result per finding. */
 export function sarifLog(result: ScanResult, cwd: string = process.cwd()): object {
   const ruleIndex = new Map<string, number>();
   const rules: sarif.ReportingDescriptor[] = ALL_RULES.map((rule, i) => {
     const m = rule.metadata;
-    const id = `${IOT_SECURITY_PACK_NAME}-${m.id}`;
+    const id = fullRuleId(m);
     ruleIndex.set(id, i);
     return {
       id,
-      name: ruleExportName(rule),
       shortDescription: { text: m.info },
       fullDescription: { text: m.explanation },
       help: { text: `${m.explanation}\n\nFix: ${m.fix}`, markdown: `${m.explanation}\n\n**Fix:** ${m.fix}` },
       helpUri: INFORMATION_URI,
       defaultConfiguration: { level: m.level === NagMessageLevel.ERROR ? 'error' : 'warning' },
-      properties: {
-        'tags': ['security', 'iot', `practice-${m.practice}`],
-        'practice': m.practice,
-        'attack-enterprise': [...m.attackEnterprise],
-        'attack-ics': [...m.attackIcs],
-        ...(m.auditCheck ? { 'device-defender-audit-check': m.auditCheck } : {}),
-      },
+      properties: { tags: ['security', 'iot'], ...ruleProperties(m) },
     };
   });
   const results: sarif.Result[] = result.findings.map((f) => {

@@ -1,8 +1,7 @@
-import { IOT_SECURITY_PACK_NAME, IotSecurityChecks } from '../checks/iot-security-checks';
-import { RuleMetadata } from '../checks/rule-definition';
-import { ALL_RULES } from '../checks/rules';
+import { IotSecurityChecks } from '../checks/iot-security-checks';
 import { assemblyAcknowledgment, fileAcknowledgment, metadataAcknowledgment, readAcknowledgmentsFile } from './private/acknowledgments';
 import { expandInputs } from './private/inputs';
+import { rulesById } from './private/pack';
 import { declaredTransforms, expandSam, SAM_TRANSFORM } from './private/sam';
 import { LoadedTemplate } from './private/template-loader';
 import { templateStack } from './private/template-stack';
@@ -33,8 +32,6 @@ export interface ScanOptions {
    */
   readonly checks?: IotSecurityChecksOptions;
 }
-
-const RULES_BY_ID = new Map<string, RuleMetadata>(ALL_RULES.map((r) => [`${IOT_SECURITY_PACK_NAME}-${r.metadata.id}`, r.metadata]));
 
 const SEVERITY_ORDER = { error: 0, warning: 1, note: 2 };
 
@@ -109,7 +106,7 @@ export class TemplateScanner {
     for (const violation of report.violations) {
       const findingId = violation.ruleName;
       const ruleId = findingId.replace(/\[.*$/s, '');
-      const metadata = RULES_BY_ID.get(ruleId);
+      const metadata = rulesById().get(ruleId);
       for (const violating of violation.violatingResources) {
         const resource = built.logicalIdByPath.get(violating.constructPath ?? '') ?? violating.resourceLogicalId ?? violating.constructPath ?? '?';
         const line = loaded.resourceLines.get(resource) ?? loaded.resourceLines.get(generatedFrom.get(resource) ?? '');

@@ -124,10 +124,11 @@ describe('--format', () => {
     expect(run.tool.driver.rules.map((rule: { id: string }) => rule.id)).toEqual(ALL_RULES.map((rule) => `IoTSecurity-${rule.metadata.id}`));
     const id1Rule = run.tool.driver.rules.find((rule: { id: string }) => rule.id === 'IoTSecurity-ID1');
     expect(id1Rule).toMatchObject({
-      name: 'IoTPolicyNoWildcardActions',
       shortDescription: { text: 'The IoT policy allows a wildcard action or uses NotAction.' },
       help: { text: expect.stringContaining('Fix: List the exact actions') },
       defaultConfiguration: { level: 'error' },
+      // The rest of the rule's metadata rides along as properties.
+      properties: expect.objectContaining({ tags: ['security', 'iot'], practice: ALL_RULES.find((rule) => rule.metadata.id === 'ID1')!.metadata.practice }),
     });
 
     const relative = path.relative(cwd, INSECURE).split(path.sep).join('/');

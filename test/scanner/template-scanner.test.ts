@@ -324,7 +324,14 @@ describe('folders and cloud assemblies', () => {
 
   test('a cloud assembly listing no stack is bad input', () => {
     write('manifest.json', { version: '36.0.0', artifacts: {} });
+    write('cdk.out', { version: '36.0.0' });
     expect(() => scanTemplates([dir])).toThrow(`${path.join(dir, 'manifest.json')}: the cloud assembly lists no stack template`);
+  });
+
+  test('a folder whose manifest.json is not a cloud assembly is scanned as a folder', () => {
+    write('manifest.json', { name: 'web app', icons: [] });
+    write('t.json', fs.readFileSync(fixture('secure.json'), 'utf8'));
+    expect(scanTemplates([dir]).templates.map((t) => path.basename(t.file))).toEqual(['t.json']);
   });
 
   test('the same template named twice is scanned once', () => {

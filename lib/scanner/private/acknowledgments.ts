@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { IOT_SECURITY_PACK_NAME } from '../../checks/iot-security-checks';
 import { ScanInputError } from '../scan-error';
 import { ScanAcknowledgment } from '../scan-result';
+import { rulePackName } from './pack';
 import { parseTemplateText } from './template-loader';
 
 /** What an acknowledgment matched: its reason and where it was written. */
@@ -15,7 +15,7 @@ const SHORT_RULE_ID = /^(INV|ID|UPD|DAT|TLS|GW|MON|IR|BC|NET)[1-9][0-9]*(\[.*\])
 
 /** `ID1` is `IoTSecurity-ID1`; anything else is kept as written. */
 function qualified(id: string): string {
-  return SHORT_RULE_ID.test(id) ? `${IOT_SECURITY_PACK_NAME}-${id}` : id;
+  return SHORT_RULE_ID.test(id) ? `${rulePackName()}-${id}` : id;
 }
 
 /** True when an acknowledgment of `id` covers the finding: the exact finding, or its whole rule. */

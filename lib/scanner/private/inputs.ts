@@ -39,7 +39,7 @@ export function expandInputs(inputs: readonly string[]): ExpandedInputs {
     }
     if (!stat.isDirectory()) {
       add(loadTemplate(input));
-    } else if (fs.existsSync(path.join(input, 'manifest.json'))) {
+    } else if (isCloudAssembly(input)) {
       const found = cloudAssemblyTemplates(input);
       if (found.length === 0) throw new ScanInputError(path.join(input, 'manifest.json'), 'the cloud assembly lists no stack template');
       found.forEach(add);
@@ -52,6 +52,22 @@ export function expandInputs(inputs: readonly string[]): ExpandedInputs {
     }
   }
   return result;
+}
+
+/**
+ * A cloud assembly has a `manifest.json` and, written by every CDK version since 1.0, a
+ * `cdk.out` version marker, or a manifest with `artifacts`; a web app's `manifest.json` has neither.
+ */
+function isCloudAssembly(dir: string): boolean {
+  const manifest = path.join(dir, 'manifest.json');
+  if (!fs.existsSync(manifest)) return false;
+  if (fs.existsSync(path.join(dir, 'cdk.out'))) return true;
+  try {
+    const parsed = JSON.parse(fs.readFileSync(manifest, 'utf8'));
+    return typeof parsed?.artifacts === 'object' && parsed.artifacts !== null;
+  } catch {
+    return false;
+  }
 }
 
 interface MetadataEntry {
@@ -183,7 +199,7 @@ function walkFolder(dir: string, add: (t: LoadedTemplate) => void, skipped: { fi
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) {
       if (SKIPPED_DIRS.has(entry.name) || entry.name.startsWith('.')) continue;
-      if (fs.existsSync(path.join(full, 'manifest.json'))) {
+      if (isCloudAssembly(full)) {
         cloudAssemblyTemplates(full).forEach(add);
       } else {
         walkFolder(full, add, skipped);
