@@ -93,6 +93,30 @@ describe('plain templates', () => {
     expect(rendered.Parameters).toMatchObject(template.Parameters);
   });
 
+  test('JSON-string policy documents, which CDK\'s typed L1s reject, are read like any other', () => {
+    const file = write('t.json', {
+      Resources: {
+        P: { Type: 'AWS::IoT::Policy', Properties: { PolicyDocument: JSON.stringify(OPEN_POLICY), Tags: TAGS } },
+        R: {
+          Type: 'AWS::IAM::Role',
+          Properties: {
+            AssumeRolePolicyDocument: { Statement: [{ Effect: 'Allow', Principal: { Service: 'credentials.iot.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
+            Policies: [{ PolicyName: 'p', PolicyDocument: JSON.stringify({ Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] }) }],
+          },
+        },
+        A: { Type: 'AWS::IoT::RoleAlias', Properties: { RoleArn: { 'Fn::GetAtt': ['R', 'Arn'] }, Tags: TAGS } },
+      },
+    });
+    expect(ids(scanTemplates([file]).findings)).toEqual([
+      'P IoTSecurity-ID1[Action::iot:*]',
+      'P IoTSecurity-ID2[Action::iot:ListRetainedMessages]',
+      'P IoTSecurity-ID2[Resource::*]',
+      'P IoTSecurity-ID3[Action::iot:*]',
+      'A IoTSecurity-GW1[Action::s3:*]',
+      'A IoTSecurity-GW1[Resource::*]',
+    ]);
+  });
+
   test('a resource without Type is bad input naming the line', () => {
     const file = write('t.yaml', 'Resources:\n  Good:\n    Type: AWS::SNS::Topic\n  Bad:\n    Properties: {}\n');
     expect(() => scanTemplates([file])).toThrow(new ScanInputError(file, 'resource Bad has no Type', 4));
