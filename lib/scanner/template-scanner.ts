@@ -67,18 +67,28 @@ export class TemplateScanner {
     const templates: ScannedTemplate[] = [];
     const findings: ScanFinding[] = [];
     const notices: ScanNotice[] = expanded.skipped.map((s) => ({ severity: FindingSeverity.NOTE, file: s.file, message: `skipped: ${s.reason}` }));
+    const used = new Set<ScanAcknowledgment>();
     expanded.templates.forEach((loaded, i) => {
-      const scanned = this.scanTemplate(loaded, i, acknowledgments);
+      const scanned = this.scanTemplate(loaded, i, acknowledgments, used);
       templates.push(scanned.template);
       findings.push(...scanned.findings);
       notices.push(...scanned.notices);
     });
+    // A stale acknowledgment hides nothing today but would hide a future finding unseen: say so.
+    for (const ack of acknowledgments.filter((a) => !used.has(a))) {
+      notices.push({
+        severity: FindingSeverity.NOTE,
+        file: this.options.acknowledgmentsFile ?? '(acknowledgments)',
+        resource: ack.resource,
+        message: `the acknowledgment of ${ack.id} on ${ack.resource}${ack.template ? ` in ${ack.template}` : ''} matched no finding`,
+      });
+    }
     findings.sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0) || a.resource.localeCompare(b.resource)
       || SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.findingId.localeCompare(b.findingId));
     return { templates, findings, notices };
   }
 
-  private scanTemplate(loaded: LoadedTemplate, index: number, acknowledgments: ScanAcknowledgment[]) {
+  private scanTemplate(loaded: LoadedTemplate, index: number, acknowledgments: ScanAcknowledgment[], used: Set<ScanAcknowledgment>) {
     const { file } = loaded;
     const notices: ScanNotice[] = [];
     for (const [id, r] of Object.entries<any>(loaded.template.Resources)) {
@@ -113,6 +123,7 @@ export class TemplateScanner {
         const ack = fileAcknowledgment(acknowledgments, file, resource, findingId, ruleId)
           ?? metadataAcknowledgment(template.Resources[resource]?.Metadata, findingId, ruleId)
           ?? assemblyAcknowledgment(loaded.assemblyAcknowledgments, resource, findingId);
+        if (ack?.entry) used.add(ack.entry);
         findings.push({
           ruleId,
           findingId,

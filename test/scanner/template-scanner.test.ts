@@ -225,8 +225,16 @@ describe('acknowledgments', () => {
       'IoTSecurity-ID3[Action::iot:*] (acknowledgments file): provisioning device',
     ]);
     expect(result.findings.filter((f) => f.ruleId === 'IoTSecurity-ID2').every((f) => !f.acknowledged)).toBe(true);
+    // The two that matched nothing are noted: a stale acknowledgment would hide a future finding.
+    expect(result.notices).toEqual([
+      { severity: FindingSeverity.NOTE, file: '(acknowledgments)', resource: 'P', message: 'the acknowledgment of IoTSecurity-ID2 on P in other/t.json matched no finding' },
+      { severity: FindingSeverity.NOTE, file: '(acknowledgments)', resource: 'Q', message: 'the acknowledgment of IoTSecurity-ID2 on Q matched no finding' },
+    ]);
     const withTemplate = new TemplateScanner({ acknowledgments: [{ id: 'IoTSecurity-ID2', resource: 'P', reason: 'r', template: 'stack/t.json' }] }).scan([file]);
     expect(withTemplate.findings.filter((f) => f.ruleId === 'IoTSecurity-ID2').every((f) => f.acknowledged)).toBe(true);
+    // A template path matches whole path segments only.
+    const partial = new TemplateScanner({ acknowledgments: [{ id: 'IoTSecurity-ID2', resource: 'P', reason: 'r', template: 'ck/t.json' }] }).scan([file]);
+    expect(partial.findings.filter((f) => f.ruleId === 'IoTSecurity-ID2').every((f) => !f.acknowledged)).toBe(true);
   });
 
   test('from a file on disk, JSON or YAML; every acknowledged finding clears the gate', () => {

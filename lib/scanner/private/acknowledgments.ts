@@ -5,10 +5,11 @@ import { ScanAcknowledgment } from '../scan-result';
 import { rulePackName } from './pack';
 import { parseTemplateText } from './template-loader';
 
-/** What an acknowledgment matched: its reason and where it was written. */
+/** What an acknowledgment matched: its reason and where it was written (and, from a file, which entry). */
 export interface AcknowledgmentMatch {
   readonly reason: string;
   readonly source: string;
+  readonly entry?: ScanAcknowledgment;
 }
 
 const SHORT_RULE_ID = /^(INV|ID|UPD|DAT|TLS|GW|MON|IR|BC|NET)[1-9][0-9]*(\[.*\])?$/;
@@ -52,10 +53,10 @@ export function readAcknowledgmentsFile(file: string): ScanAcknowledgment[] {
 
 /** The acknowledgment in the file's list that covers the finding, if any. */
 export function fileAcknowledgment(acks: readonly ScanAcknowledgment[], file: string, resource: string, findingId: string, ruleId: string): AcknowledgmentMatch | undefined {
-  const posixFile = path.resolve(file).split(path.sep).join('/');
-  const ack = acks.find((a) => a.resource === resource && covers(a.id, findingId, ruleId)
-    && (a.template === undefined || posixFile.endsWith(a.template.split(path.sep).join('/').replace(/^\.\//, ''))));
-  return ack && { reason: ack.reason, source: 'acknowledgments file' };
+  const posixFile = '/' + path.resolve(file).split(path.sep).join('/').replace(/^\/+/, '');
+  const inTemplate = (template: string) => posixFile.endsWith('/' + template.split(path.sep).join('/').replace(/^(\.\/|\/)+/, ''));
+  const ack = acks.find((a) => a.resource === resource && covers(a.id, findingId, ruleId) && (a.template === undefined || inTemplate(a.template)));
+  return ack && { reason: ack.reason, source: 'acknowledgments file', entry: ack };
 }
 
 /** The acknowledgment a CDK app recorded in its cloud assembly that covers the finding (exact ID, as cdk-nag v3 matches). */
