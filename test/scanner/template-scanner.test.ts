@@ -162,7 +162,7 @@ describe('SAM', () => {
         Handler: 'index.handler',
         Runtime: 'nodejs22.x',
         Code: { ZipFile: 'exports.handler = async () => {};' },
-        Tags: [{ Key: 'owner', Value: 'plant-ops' }, { Key: 'criticality', Value: 'high' }],
+        Tags: [{ Key: 'owner', Value: 'plant-ops' }, { Key: 'criticality', Value: 'high' }, { Key: 'lambda:createdBy', Value: 'SAM' }],
       },
     });
     expect(out.Resources.IngestFunctionTelemetry).toEqual({
@@ -190,6 +190,20 @@ describe('SAM', () => {
       },
     });
     expect(out.Resources.DeviceApi).toBeUndefined();
+  });
+
+  test('Globals merge into each function: a secret in the global environment is found on the function', () => {
+    const file = write('t.yaml', [
+      'Transform: AWS::Serverless-2016-10-31',
+      'Globals:',
+      '  Function:',
+      '    Environment: { Variables: { MQTT_PASSWORD: "hunter2-Secr3t!" } }',
+      'Resources:',
+      '  Fn:',
+      '    Type: AWS::Serverless::Function',
+      '    Properties: { Handler: i.h, Runtime: nodejs22.x, InlineCode: x, Environment: { Variables: { STAGE: prod } } }',
+    ].join('\n'));
+    expect(ids(scanTemplates([file]).findings)).toEqual(['Fn IoTSecurity-ID10[LiteralSecret::Environment.Variables.MQTT_PASSWORD]']);
   });
 
   test('a function whose execution role SAM generates from Policies says so', () => {

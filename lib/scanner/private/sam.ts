@@ -53,7 +53,8 @@ function expandFunction(id: string, props: { [key: string]: any }, out: SamExpan
   const fn: { [key: string]: any } = {};
   for (const key of FUNCTION_PASS_THROUGH) if (props[key] !== undefined) fn[key] = props[key];
   if (props.InlineCode !== undefined) fn.Code = { ZipFile: props.InlineCode };
-  if (props.Tags !== undefined) fn.Tags = tagList(props.Tags);
+  // SAM tags every function it creates with `lambda:createdBy`, after the function's own tags.
+  fn.Tags = [...((tagList(props.Tags) as unknown[] | undefined) ?? []), { Key: 'lambda:createdBy', Value: 'SAM' }];
   if (props.Tracing !== undefined) fn.TracingConfig = { Mode: props.Tracing };
   if (props.DeadLetterQueue?.TargetArn !== undefined) fn.DeadLetterConfig = { TargetArn: props.DeadLetterQueue.TargetArn };
   out.template.Resources[id] = { ...base, Type: 'AWS::Lambda::Function', Properties: fn };
