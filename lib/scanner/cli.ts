@@ -7,10 +7,11 @@
  */
 import * as fs from 'fs';
 import { parseArgs } from 'util';
-import { formatScanResult, ScanOutputFormat, scannerVersion, summaryLine } from './report-formats';
+import type * as reportFormats from './report-formats';
 import { ScanInputError } from './scan-error';
 import { FindingSeverity } from './scan-result';
-import { IotSecurityChecksOptions, scanFails, TemplateScanner } from './template-scanner';
+import { ScanOutputFormat, scannerVersion } from './scanner-info';
+import type * as templateScanner from './template-scanner';
 
 /** Where the command line writes: the process's streams, or a test's buffers. */
 export interface CliIo {
@@ -57,7 +58,7 @@ class UsageError extends Error {}
  * when its props gain one (such as the tag keys INV2 requires), its flag is parsed in `main` and
  * passed through here, and nowhere else.
  */
-function checksOptions(_values: { [flag: string]: unknown }): IotSecurityChecksOptions {
+function checksOptions(_values: { [flag: string]: unknown }): templateScanner.IotSecurityChecksOptions {
   return {};
 }
 
@@ -117,6 +118,10 @@ function run(argv: readonly string[], io: CliIo): number {
   const failOn = FAIL_ON[values['fail-on']!];
   if (failOn === undefined) throw new UsageError(`--fail-on must be one of ${Object.keys(FAIL_ON).join(', ')}, got '${values['fail-on']}'`);
 
+  // The rules (and aws-cdk-lib) load only once the arguments are known good: usage errors, --help
+  // and --version answer at once.
+  const { TemplateScanner, scanFails } = require('./template-scanner') as typeof templateScanner;
+  const { formatScanResult, summaryLine } = require('./report-formats') as typeof reportFormats;
   const result = new TemplateScanner({
     acknowledgmentsFile: values.acknowledgments,
     checks: checksOptions(values),
