@@ -123,7 +123,7 @@ export class TemplateScanner {
         const ack = fileAcknowledgment(acknowledgments, file, resource, findingId, ruleId)
           ?? metadataAcknowledgment(template.Resources[resource]?.Metadata, findingId, ruleId)
           ?? assemblyAcknowledgment(loaded.assemblyAcknowledgments, resource, findingId);
-        if (ack?.entry) used.add(ack.entry);
+        ack?.entries?.forEach((entry) => used.add(entry));
         findings.push({
           ruleId,
           findingId,

@@ -247,6 +247,15 @@ describe('acknowledgments', () => {
     const withTemplate = new TemplateScanner({ acknowledgments: [{ id: 'IoTSecurity-ID2', resource: 'P', reason: 'r', template: 'stack/t.json' }] }).scan([file]);
     expect(withTemplate.findings.filter((f) => f.ruleId === 'IoTSecurity-ID2').every((f) => f.acknowledged)).toBe(true);
     // A template path matches whole path segments only.
+    // Of two entries covering a finding, the exact one gives the reason, and neither is stale.
+    const both = new TemplateScanner({
+      acknowledgments: [
+        { id: 'ID1', resource: 'P', reason: 'whole rule' },
+        { id: 'IoTSecurity-ID1[Action::iot:*]', resource: 'P', reason: 'exact' },
+      ],
+    }).scan([file]);
+    expect(both.findings.find((f) => f.ruleId === 'IoTSecurity-ID1')?.acknowledgmentReason).toBe('exact');
+    expect(both.notices).toEqual([]);
     const partial = new TemplateScanner({ acknowledgments: [{ id: 'IoTSecurity-ID2', resource: 'P', reason: 'r', template: 'ck/t.json' }] }).scan([file]);
     expect(partial.findings.filter((f) => f.ruleId === 'IoTSecurity-ID2').every((f) => !f.acknowledged)).toBe(true);
   });

@@ -9,7 +9,8 @@ import { parseTemplateText } from './template-loader';
 export interface AcknowledgmentMatch {
   readonly reason: string;
   readonly source: string;
-  readonly entry?: ScanAcknowledgment;
+  /** From a file: every entry that covers the finding (the first gives the reason). */
+  readonly entries?: ScanAcknowledgment[];
 }
 
 const SHORT_RULE_ID = /^(INV|ID|UPD|DAT|TLS|GW|MON|IR|BC|NET)[1-9][0-9]*(\[.*\])?$/;
@@ -55,8 +56,10 @@ export function readAcknowledgmentsFile(file: string): ScanAcknowledgment[] {
 export function fileAcknowledgment(acks: readonly ScanAcknowledgment[], file: string, resource: string, findingId: string, ruleId: string): AcknowledgmentMatch | undefined {
   const posixFile = '/' + path.resolve(file).split(path.sep).join('/').replace(/^\/+/, '');
   const inTemplate = (template: string) => posixFile.endsWith('/' + template.split(path.sep).join('/').replace(/^(\.\/|\/)+/, ''));
-  const ack = acks.find((a) => a.resource === resource && covers(a.id, findingId, ruleId) && (a.template === undefined || inTemplate(a.template)));
-  return ack && { reason: ack.reason, source: 'acknowledgments file', entry: ack };
+  const matching = acks.filter((a) => a.resource === resource && covers(a.id, findingId, ruleId) && (a.template === undefined || inTemplate(a.template)));
+  // The most specific entry gives the reason: an exact finding ID before a whole rule.
+  const exact = matching.find((a) => qualified(a.id) === findingId) ?? matching[0];
+  return exact && { reason: exact.reason, source: 'acknowledgments file', entries: matching };
 }
 
 /** The acknowledgment a CDK app recorded in its cloud assembly that covers the finding (exact ID, as cdk-nag v3 matches). */
