@@ -181,7 +181,10 @@ export function sarifLog(result: ScanResult, cwd: string = process.cwd()): objec
     const index = ruleIndex.get(f.ruleId);
     if (index !== undefined) r.ruleIndex = index;
     if (f.acknowledged) {
-      r.suppressions = [{ kind: 'external', status: 'accepted', justification: `${f.acknowledgmentReason} (${f.acknowledgmentSource})` }];
+      // Written in the template's own resource metadata: in source; an acknowledgments file or the
+      // cloud assembly's construct metadata lies beside the template: external.
+      const inSource = f.acknowledgmentSource !== undefined && /^(cdk_nag|cfn_nag|guard) metadata$/.test(f.acknowledgmentSource);
+      r.suppressions = [{ kind: inSource ? 'inSource' : 'external', status: 'accepted', justification: `${f.acknowledgmentReason} (${f.acknowledgmentSource})` }];
     }
     return r;
   });

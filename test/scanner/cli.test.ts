@@ -149,6 +149,23 @@ describe('--format', () => {
     expect(run.originalUriBaseIds['%SRCROOT%'].uri).toMatch(/^file:\/\/.*\/$/);
   });
 
+  test('sarif: a suppression written in the template is in source', () => {
+    const file = path.join(dir, 't.json');
+    fs.writeFileSync(file, JSON.stringify({
+      Resources: {
+        P: {
+          Type: 'AWS::IoT::Policy',
+          Metadata: { cdk_nag: { rules_to_suppress: [{ id: 'IoTSecurity-ID1', reason: 'lab' }] } },
+          Properties: { PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:*', Resource: '*' }] } },
+        },
+      },
+    }));
+    const log = JSON.parse(cli('scan', file, '--format', 'sarif').stdout);
+    expect(sarifValidator()(log)).toBe(true);
+    expect(log.runs[0].results.find((res: any) => res.ruleId === 'IoTSecurity-ID1').suppressions)
+      .toEqual([{ kind: 'inSource', status: 'accepted', justification: 'lab (cdk_nag metadata)' }]);
+  });
+
   test('sarif: a file outside the working folder is an absolute file URI, and still valid', () => {
     const file = path.join(dir, 'outside.json');
     fs.writeFileSync(file, fs.readFileSync(INSECURE, 'utf8'));
@@ -162,6 +179,7 @@ describe('--format', () => {
     const r = cli('scan', INSECURE, '--format', 'sarif', '--output', out);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe(`cdk-secure-iot: 5 errors, 1 warning, 0 acknowledged; sarif report written to ${out}\n`);
+    expect(r.stderr).toBe('');
     expect(sarifValidator()(JSON.parse(fs.readFileSync(out, 'utf8')))).toBe(true);
   });
 });
