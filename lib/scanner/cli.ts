@@ -141,6 +141,11 @@ function run(argv: readonly string[], io: CliIo): number {
 }
 
 if (require.main === module) {
+  // A reader that stops early (`| head`) is not an error of the scan.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? 0);
+  });
   process.exitCode = main(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),

@@ -78,6 +78,15 @@ test('a SAM template as JSON with --fail-on warning: exit 1 on warnings alone', 
   expect(JSON.parse(r.stdout).summary).toEqual({ templates: 1, resources: 4, errors: 0, warnings: 1, acknowledged: 0, notAnalyzed: 1 });
 });
 
+test('a reader that stops early (| head) gets no stack trace', () => {
+  const script = `"${process.execPath}" -r ts-node/register/transpile-only "${CLI}" scan "${path.join(FIXTURES, 'insecure.yaml')}" --format sarif | head -c 20 >/dev/null`;
+  const r = spawnSync('sh', ['-c', script], {
+    cwd: ROOT, encoding: 'utf8', env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') }, timeout: 110_000,
+  });
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+});
+
 test.each([
   ['a missing file', ['scan', 'absent.yaml'], 'cdk-secure-iot: absent.yaml: no such file or folder\n'],
   ['a YAML error', ['scan', 'broken.yaml'], 'cdk-secure-iot: broken.yaml:3: YAML syntax error: '],
