@@ -206,6 +206,25 @@ describe('SAM', () => {
     expect(ids(scanTemplates([file]).findings)).toEqual(['Fn IoTSecurity-ID10[LiteralSecret::Environment.Variables.MQTT_PASSWORD]']);
   });
 
+  test('Globals merge as SAM documents: maps by key, lists add up, other values the function sets win', () => {
+    const { expandSam } = jest.requireActual('../../lib/scanner/private/sam');
+    const out = expandSam({
+      Globals: { Function: { Runtime: 'nodejs20.x', Layers: ['arn:global'], Environment: { Variables: { A: 'g', B: 'g' } }, VpcConfig: { Ref: 'Vpc' } } },
+      Resources: {
+        Fn: {
+          Type: 'AWS::Serverless::Function',
+          Properties: { Runtime: 'nodejs22.x', Layers: ['arn:own'], Environment: { Variables: { B: 'own' } }, VpcConfig: { SubnetIds: ['s'] } },
+        },
+      },
+    }).template;
+    expect(out.Resources.Fn.Properties).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Layers: ['arn:global', 'arn:own'],
+      Environment: { Variables: { A: 'g', B: 'own' } },
+      VpcConfig: { SubnetIds: ['s'] },
+    });
+  });
+
   test('a function whose execution role SAM generates from Policies says so', () => {
     const file = write('t.yaml', [
       'Transform: [AWS::Serverless-2016-10-31]',

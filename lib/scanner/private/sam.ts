@@ -29,15 +29,21 @@ function tagList(tags: unknown): unknown {
   return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 }
 
-/** SAM's Globals merge: a map merges key by key, anything else the resource sets wins. */
+const isIntrinsic = (v: object) => Object.keys(v).some((k) => k === 'Ref' || k.startsWith('Fn::'));
+const isPlainMap = (v: unknown): v is { [key: string]: any } => !!v && typeof v === 'object' && !Array.isArray(v) && !isIntrinsic(v);
+
+/**
+ * SAM's Globals merge, as SAM documents it: maps merge key by key, lists add up (the globals'
+ * entries first), and any other value the resource sets wins.
+ */
 function withGlobals(props: { [key: string]: any }, globals: { [key: string]: any } | undefined): { [key: string]: any } {
   if (!globals) return props;
   const merged: { [key: string]: any } = { ...globals };
   for (const [key, value] of Object.entries(props)) {
     const g = merged[key];
-    const bothMaps = g && value && typeof g === 'object' && typeof value === 'object' && !Array.isArray(g) && !Array.isArray(value)
-      && !Object.keys(value).some((k) => k === 'Ref' || k.startsWith('Fn::'));
-    merged[key] = bothMaps ? withGlobals(value, g) : value;
+    if (isPlainMap(g) && isPlainMap(value)) merged[key] = withGlobals(value, g);
+    else if (Array.isArray(g) && Array.isArray(value)) merged[key] = [...g, ...value];
+    else merged[key] = value;
   }
   return merged;
 }
