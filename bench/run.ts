@@ -6,13 +6,15 @@
  *    process as `cdk synth` runs an app, several runs, median and ratio, with peak memory.
  * 2. Rule pack: IotSecurityChecks' cost per resource on generated apps of 500, 2,000 and 5,000
  *    resources, next to cdk-nag's AwsSolutionsChecks on the same app.
+ * 3. Scanner: `cdk-secure-iot scan` on one generated template of about 500 resources, in process
+ *    (median after warm-up) and as a fresh process, as CI runs it.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { IotSecurityChecks } from '../lib';
+import { IotSecurityChecks, scanTemplates } from '../lib';
 import { generatedApp } from './generated-app';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -92,7 +94,58 @@ function benchPack(): void {
   }
 }
 
+/** One template of about `target` resources: the generated app's stacks synthesized, merged into one. */
+function generatedTemplate(target: number, dir: string): { file: string; resources: number } {
+  const { app } = generatedApp(target);
+  // What is measured is the scan; CDK's own template validator would only slow the set-up.
+  const validation = process.env.CDK_VALIDATION;
+  process.env.CDK_VALIDATION = 'false';
+  let assembly;
+  try {
+    assembly = app.synth();
+  } finally {
+    if (validation === undefined) delete process.env.CDK_VALIDATION;
+    else process.env.CDK_VALIDATION = validation;
+  }
+  const merged: { [section: string]: { [id: string]: unknown } } = {};
+  for (const stack of assembly.stacks) {
+    for (const [section, entries] of Object.entries<{ [id: string]: unknown }>(stack.template)) {
+      if (typeof entries === 'object') merged[section] = { ...merged[section], ...entries };
+    }
+  }
+  const file = path.join(dir, 'generated.template.json');
+  fs.writeFileSync(file, JSON.stringify(merged, null, 1));
+  return { file, resources: Object.keys(merged.Resources ?? {}).length };
+}
+
+function benchScan(): void {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-scan-'));
+  try {
+    const { file, resources } = generatedTemplate(500, dir);
+    const runs = Math.max(5, RUNS);
+    const [inProcessMs] = timeAlternately([() => scanTemplates([file])], runs);
+    const fresh: number[] = [];
+    for (let i = 0; i < Math.min(3, runs) + 1; i++) {
+      const start = process.hrtime.bigint();
+      try {
+        execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(ROOT, 'lib/scanner/cli.ts'), 'scan', file, '--format', 'sarif', '--fail-on', 'none'], {
+          cwd: ROOT, stdio: 'ignore', env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
+        });
+      } finally {
+        if (i > 0) fresh.push(Number(process.hrtime.bigint() - start) / 1e6); // the first run warms the file system cache
+      }
+    }
+    console.log(`\n## Scanner (cdk-secure-iot scan on one generated template; in process: median of ${runs} runs after two warm-up runs)\n`);
+    console.log('| resources | in process ms | us/resource | fresh process ms (ts-node, SARIF) |');
+    console.log('|---:|---:|---:|---:|');
+    console.log(`| ${resources} | ${inProcessMs.toFixed(0)} | ${(inProcessMs * 1000 / resources).toFixed(1)} | ${median(fresh).toFixed(0)} |`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 console.log(`# cdk-secure-iot benchmark (${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${os.cpus().length} cores)`);
 const only = process.argv[2];
 if (!only || only === 'synth') benchSynth();
 if (!only || only === 'pack') benchPack();
+if (!only || only === 'scan') benchScan();

@@ -6,3 +6,4 @@ export * from './gateway';
 export * from './checks';
 export * from './report';
 export * from './updates';
+export * from './scanner';

@@ -1,0 +1,222 @@
+import * as path from 'path';
+import { pathToFileURL } from 'url';
+import { NagMessageLevel } from 'cdk-nag';
+import type * as sarif from 'sarif';
+import { ALL_RULES } from '../checks/rules';
+import { fullRuleId, RuleMetadataOf } from './private/pack';
+import { FindingSeverity, ScanFinding, ScanNotice, ScannedTemplate, ScanResult } from './scan-result';
+import { INFORMATION_URI, SCANNER_NAME, ScanOutputFormat, scannerVersion } from './scanner-info';
+
+/** Counts over a result, as every format reports them. */
+export interface ScanSummary {
+  /** Templates scanned. */
+  readonly templates: number;
+  /** Resources analyzed in them. */
+  readonly resources: number;
+  /** Unacknowledged findings of level error. */
+  readonly errors: number;
+  /** Unacknowledged findings of level warning. */
+  readonly warnings: number;
+  /** Acknowledged findings. */
+  readonly acknowledged: number;
+  /** Notices of level warning: content that was not analyzed. */
+  readonly notAnalyzed: number;
+}
+
+/** The document `--format json` writes. Fields are only ever added, never renamed or removed, within a `schemaVersion`. */
+export interface ScanJsonReport {
+  /** `1`. */
+  readonly schemaVersion: number;
+  /** The scanner's name and version. */
+  readonly tool: { readonly name: string; readonly version: string };
+  /** Counts. */
+  readonly summary: ScanSummary;
+  /** Every template scanned. */
+  readonly templates: ScannedTemplate[];
+  /** Every finding, acknowledged ones included. */
+  readonly findings: ScanFinding[];
+  /** What was not analyzed, files passed over. */
+  readonly notices: ScanNotice[];
+}
+
+/** Counts unacknowledged findings by severity, acknowledged ones, and notices of content not analyzed. */
+export function summarize(result: ScanResult): ScanSummary {
+  const open = result.findings.filter((f) => !f.acknowledged);
+  return {
+    templates: result.templates.length,
+    resources: result.templates.reduce((n, t) => n + t.resources, 0),
+    errors: open.filter((f) => f.severity === FindingSeverity.ERROR).length,
+    warnings: open.filter((f) => f.severity === FindingSeverity.WARNING).length,
+    acknowledged: result.findings.length - open.length,
+    notAnalyzed: result.notices.filter((n) => n.severity === FindingSeverity.WARNING).length,
+  };
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** The text report: findings grouped by template and resource, each with its rule, severity and fix. */
+export function formatText(result: ScanResult): string {
+  const s = summarize(result);
+  const lines: string[] = [`${SCANNER_NAME} scan: ${plural(s.templates, 'template')}, ${plural(s.resources, 'resource')}`];
+  const byFile = new Map<string, Map<string, ScanFinding[]>>();
+  for (const f of result.findings) {
+    const byResource = byFile.get(f.file) ?? new Map<string, ScanFinding[]>();
+    byFile.set(f.file, byResource);
+    byResource.set(f.resource, [...(byResource.get(f.resource) ?? []), f]);
+  }
+  for (const [file, byResource] of byFile) {
+    lines.push('', file);
+    for (const [resource, findings] of byResource) {
+      const first = findings[0];
+      lines.push(`  ${resource} (${first.resourceType})${first.line !== undefined ? ` line ${first.line}` : ''}`);
+      for (const f of findings) {
+        const label = f.acknowledged ? 'acknowledged' : f.severity;
+        lines.push(`    ${label.padEnd(12)} ${f.findingId}`);
+        lines.push(`    ${''.padEnd(12)} ${f.message}`);
+        if (f.acknowledged) {
+          lines.push(`    ${''.padEnd(12)} Reason (${f.acknowledgmentSource}): ${f.acknowledgmentReason}`);
+        } else if (f.fix) {
+          lines.push(`    ${''.padEnd(12)} Fix: ${f.fix}`);
+        }
+      }
+    }
+  }
+  if (result.notices.length > 0) {
+    lines.push('', 'Notices:');
+    for (const n of result.notices) {
+      lines.push(`  ${n.severity.padEnd(8)} ${n.file}${n.resource ? ` ${n.resource}` : ''}: ${n.message}`);
+    }
+  }
+  lines.push('', summaryLine(result));
+  return lines.join('\n') + '\n';
+}
+
+/** One line of counts: `5 errors, 1 warning, 0 acknowledged` (and how many were not analyzed, if any). */
+export function summaryLine(result: ScanResult): string {
+  const s = summarize(result);
+  return `${plural(s.errors, 'error')}, ${plural(s.warnings, 'warning')}, ${s.acknowledged} acknowledged`
+    + (s.notAnalyzed > 0 ? `, ${s.notAnalyzed} not analyzed` : '');
+}
+
+/** The JSON report (`ScanJsonReport`). */
+export function jsonReport(result: ScanResult): ScanJsonReport {
+  return {
+    schemaVersion: 1,
+    tool: { name: SCANNER_NAME, version: scannerVersion() },
+    summary: summarize(result),
+    templates: result.templates,
+    findings: result.findings,
+    notices: result.notices,
+  };
+}
+
+/** The JSON report as text. */
+export function formatJson(result: ScanResult): string {
+  return JSON.stringify(jsonReport(result), null, 2) + '\n';
+}
+
+/** A file as a SARIF artifact location: relative to the working folder where it is inside it. */
+function artifactLocation(file: string, cwd: string): sarif.ArtifactLocation {
+  const abs = path.resolve(cwd, file);
+  const rel = path.relative(cwd, abs);
+  if (!rel.startsWith('..') && !path.isAbsolute(rel)) {
+    return { uri: rel.split(path.sep).map(encodeURIComponent).join('/'), uriBaseId: '%SRCROOT%' };
+  }
+  return { uri: pathToFileURL(abs).href };
+}
+
+function sarifLevel(severity: FindingSeverity): sarif.ReportingConfiguration.level {
+  return severity === FindingSeverity.ERROR ? 'error' : severity === FindingSeverity.WARNING ? 'warning' : 'note';
+}
+
+const SARIF_RULE_FIELDS = new Set(['id', 'level', 'info', 'explanation', 'fix']);
+
+/**
+ * The rest of a rule's metadata (its practice, ATT&CK techniques, audit check, ...) as SARIF
+ * rule properties: whatever the pack records, the SARIF carries, without naming each field.
+ */
+function ruleProperties(metadata: RuleMetadataOf): { [key: string]: unknown } {
+  const props: { [key: string]: unknown } = {};
+  for (const [key, value] of Object.entries(metadata)) {
+    if (!SARIF_RULE_FIELDS.has(key) && value !== undefined) props[key] = Array.isArray(value) ? [...value] : value;
+  }
+  return props;
+}
+
+/** The SARIF 2.1.0 log, one rule per rule ID of the pack (with its help and fix), one result per finding. */
+export function sarifLog(result: ScanResult, cwd: string = process.cwd()): object {
+  const ruleIndex = new Map<string, number>();
+  const rules: sarif.ReportingDescriptor[] = ALL_RULES.map((rule, i) => {
+    const m = rule.metadata;
+    const id = fullRuleId(m);
+    ruleIndex.set(id, i);
+    return {
+      id,
+      shortDescription: { text: m.info },
+      fullDescription: { text: m.explanation },
+      help: { text: `${m.explanation}\n\nFix: ${m.fix}`, markdown: `${m.explanation}\n\n**Fix:** ${m.fix}` },
+      helpUri: INFORMATION_URI,
+      defaultConfiguration: { level: m.level === NagMessageLevel.ERROR ? 'error' : 'warning' },
+      properties: { tags: ['security', 'iot'], ...ruleProperties(m) },
+    };
+  });
+  const results: sarif.Result[] = result.findings.map((f) => {
+    const location: sarif.Location = {
+      physicalLocation: {
+        artifactLocation: artifactLocation(f.file, cwd),
+        ...(f.line !== undefined ? { region: { startLine: f.line } } : {}),
+      },
+      logicalLocations: [{ name: f.resource, fullyQualifiedName: `${f.file}#${f.resource}`, kind: 'resource' }],
+    };
+    const r: sarif.Result = {
+      ruleId: f.ruleId,
+      level: sarifLevel(f.severity),
+      message: { text: `${f.resource} (${f.resourceType}): ${f.message} [${f.findingId}] Fix: ${f.fix}` },
+      locations: [location],
+      partialFingerprints: { 'cdkSecureIotFinding/v1': `${f.findingId}|${f.resource}|${f.resourceType}` },
+      properties: { findingId: f.findingId, resource: f.resource, resourceType: f.resourceType },
+    };
+    const index = ruleIndex.get(f.ruleId);
+    if (index !== undefined) r.ruleIndex = index;
+    if (f.acknowledged) {
+      // Written in the template's own resource metadata: in source; an acknowledgments file or the
+      // cloud assembly's construct metadata lies beside the template: external.
+      const inSource = f.acknowledgmentSource !== undefined && /^(cdk_nag|cfn_nag|guard) metadata$/.test(f.acknowledgmentSource);
+      r.suppressions = [{ kind: inSource ? 'inSource' : 'external', status: 'accepted', justification: `${f.acknowledgmentReason} (${f.acknowledgmentSource})` }];
+    }
+    return r;
+  });
+  const notifications: sarif.Notification[] = result.notices.map((n) => ({
+    level: sarifLevel(n.severity),
+    message: { text: n.resource ? `${n.resource}: ${n.message}` : n.message },
+    locations: [{ physicalLocation: { artifactLocation: artifactLocation(n.file, cwd) } }],
+  }));
+  const log: sarif.Log = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [{
+      tool: { driver: { name: SCANNER_NAME, version: scannerVersion(), informationUri: INFORMATION_URI, rules } },
+      originalUriBaseIds: { '%SRCROOT%': { uri: pathToFileURL(cwd.endsWith(path.sep) ? cwd : cwd + path.sep).href } },
+      invocations: [{ executionSuccessful: true, toolExecutionNotifications: notifications }],
+      artifacts: [...new Set(result.templates.map((t) => t.file))].map((file) => ({ location: artifactLocation(file, cwd) })),
+      results,
+    }],
+  };
+  return log;
+}
+
+/** The SARIF log as text. */
+export function formatSarif(result: ScanResult, cwd: string = process.cwd()): string {
+  return JSON.stringify(sarifLog(result, cwd), null, 2) + '\n';
+}
+
+/** The result in `format`. */
+export function formatScanResult(result: ScanResult, format: ScanOutputFormat): string {
+  switch (format) {
+    case ScanOutputFormat.JSON: return formatJson(result);
+    case ScanOutputFormat.SARIF: return formatSarif(result);
+    default: return formatText(result);
+  }
+}

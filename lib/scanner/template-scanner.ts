@@ -1,0 +1,165 @@
+import { IotSecurityChecks } from '../checks/iot-security-checks';
+import { assemblyAcknowledgment, fileAcknowledgment, metadataAcknowledgment, readAcknowledgmentsFile } from './private/acknowledgments';
+import { expandInputs } from './private/inputs';
+import { rulesById } from './private/pack';
+import { declaredTransforms, expandSam, SAM_TRANSFORM } from './private/sam';
+import { LoadedTemplate } from './private/template-loader';
+import { templateStack } from './private/template-stack';
+import { ScanInputError } from './scan-error';
+import { FindingSeverity, ScanAcknowledgment, ScanFinding, ScanNotice, ScannedTemplate, ScanResult } from './scan-result';
+
+/**
+ * The options `IotSecurityChecks` takes, passed through unchanged: whatever the pack can be told
+ * (e.g. which tag keys it requires, where its props offer that) the scanner can be told too.
+ */
+export type IotSecurityChecksOptions = NonNullable<ConstructorParameters<typeof IotSecurityChecks>[1]>;
+
+/** How to scan. */
+export interface ScanOptions {
+  /**
+   * Acknowledged findings: reported as acknowledged with their reason, never as failures.
+   * @default - none besides the suppressions written in the templates' resource metadata
+   */
+  readonly acknowledgments?: ScanAcknowledgment[];
+  /**
+   * A JSON or YAML file of acknowledgments, read and added to `acknowledgments`.
+   * @default - none
+   */
+  readonly acknowledgmentsFile?: string;
+  /**
+   * The options of the rule pack the scan runs.
+   * @default - the pack's defaults
+   */
+  readonly checks?: IotSecurityChecksOptions;
+}
+
+const SEVERITY_ORDER = { error: 0, warning: 1, note: 2 };
+
+/**
+ * Runs the `IotSecurityChecks` rules on CloudFormation templates from any tool (plain
+ * CloudFormation, SAM, CDK v1 or older CDK v2 cloud assemblies), without a CDK app: each
+ * template is rebuilt as an in-memory stack of raw resources and judged by the same pack.
+ *
+ * ```ts
+ * const result = new TemplateScanner().scan(['cdk.out']);
+ * ```
+ */
+export class TemplateScanner {
+  private readonly options: ScanOptions;
+
+  constructor(options: ScanOptions = {}) {
+    this.options = options;
+  }
+
+  /**
+   * Scans files and folders: a template file (JSON or YAML with CloudFormation's short tags), a
+   * cloud assembly folder (`cdk.out`: every stack template its manifest lists, nested stacks
+   * included), or any folder (every template in it). Throws `ScanInputError` for input it
+   * cannot read.
+   */
+  public scan(inputs: string[]): ScanResult {
+    if (inputs.length === 0) throw new ScanInputError('(no input)', 'name at least one template file or folder to scan');
+    const acknowledgments = [
+      ...(this.options.acknowledgments ?? []),
+      ...(this.options.acknowledgmentsFile ? readAcknowledgmentsFile(this.options.acknowledgmentsFile) : []),
+    ];
+    const expanded = expandInputs(inputs);
+    const templates: ScannedTemplate[] = [];
+    const findings: ScanFinding[] = [];
+    const notices: ScanNotice[] = expanded.skipped.map((s) => ({ severity: FindingSeverity.NOTE, file: s.file, message: `skipped: ${s.reason}` }));
+    const used = new Set<ScanAcknowledgment>();
+    expanded.templates.forEach((loaded, i) => {
+      const scanned = this.scanTemplate(loaded, i, acknowledgments, used);
+      templates.push(scanned.template);
+      findings.push(...scanned.findings);
+      notices.push(...scanned.notices);
+    });
+    // A stale acknowledgment hides nothing today but would hide a future finding unseen: say so.
+    for (const ack of acknowledgments.filter((a) => !used.has(a))) {
+      notices.push({
+        severity: FindingSeverity.NOTE,
+        file: this.options.acknowledgmentsFile ?? '(acknowledgments)',
+        resource: ack.resource,
+        message: `the acknowledgment of ${ack.id} on ${ack.resource}${ack.template ? ` in ${ack.template}` : ''} matched no finding`,
+      });
+    }
+    findings.sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0) || a.resource.localeCompare(b.resource)
+      || SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.findingId.localeCompare(b.findingId));
+    return { templates, findings, notices };
+  }
+
+  private scanTemplate(loaded: LoadedTemplate, index: number, acknowledgments: ScanAcknowledgment[], used: Set<ScanAcknowledgment>) {
+    const { file } = loaded;
+    const notices: ScanNotice[] = [];
+    for (const [id, r] of Object.entries<any>(loaded.template.Resources)) {
+      if (typeof r?.Type !== 'string') {
+        throw new ScanInputError(file, `resource ${id} has no Type`, loaded.resourceLines.get(id));
+      }
+    }
+    const transforms = declaredTransforms(loaded.template);
+    const sam = transforms.includes(SAM_TRANSFORM);
+    let template = loaded.template;
+    let generatedFrom = new Map<string, string>();
+    if (sam) {
+      const expansion = expandSam(template);
+      template = expansion.template;
+      generatedFrom = expansion.generatedFrom;
+      notices.push(...expansion.notAnalyzed.map((n) => ({ severity: FindingSeverity.WARNING, file, resource: n.resource, message: n.message })));
+    }
+    for (const transform of transforms.filter((t) => t !== SAM_TRANSFORM)) {
+      notices.push({ severity: FindingSeverity.WARNING, file, message: `the transform ${transform} was not applied: the template was scanned as written` });
+    }
+
+    const built = templateStack(template, `Template${index}`);
+    const report = new IotSecurityChecks(undefined, this.options.checks).validateScope(built.stack);
+    const findings: ScanFinding[] = [];
+    for (const violation of report.violations) {
+      const findingId = violation.ruleName;
+      const ruleId = findingId.replace(/\[.*$/s, '');
+      const metadata = rulesById().get(ruleId);
+      for (const violating of violation.violatingResources) {
+        const resource = built.logicalIdByPath.get(violating.constructPath ?? '') ?? violating.resourceLogicalId ?? violating.constructPath ?? '?';
+        const line = loaded.resourceLines.get(resource) ?? loaded.resourceLines.get(generatedFrom.get(resource) ?? '');
+        const ack = fileAcknowledgment(acknowledgments, file, resource, findingId, ruleId)
+          ?? metadataAcknowledgment(template.Resources[resource]?.Metadata, findingId, ruleId)
+          ?? assemblyAcknowledgment(loaded.assemblyAcknowledgments, resource, findingId);
+        ack?.entries?.forEach((entry) => used.add(entry));
+        findings.push({
+          ruleId,
+          findingId,
+          severity: violation.severity === 'error' ? FindingSeverity.ERROR : FindingSeverity.WARNING,
+          file,
+          resource,
+          resourceType: built.typeByLogicalId.get(resource) ?? '',
+          ...(line !== undefined ? { line } : {}),
+          message: metadata?.info ?? violation.description,
+          explanation: metadata?.explanation ?? violation.description,
+          fix: metadata?.fix ?? '',
+          acknowledged: ack !== undefined,
+          ...(ack ? { acknowledgmentReason: ack.reason, acknowledgmentSource: ack.source } : {}),
+        });
+      }
+    }
+    return {
+      template: { file, resources: built.typeByLogicalId.size, sam },
+      findings,
+      notices,
+    };
+  }
+}
+
+/** Scans files and folders with the pack's rules; see `TemplateScanner.scan`. */
+export function scanTemplates(inputs: string[], options: ScanOptions = {}): ScanResult {
+  return new TemplateScanner(options).scan(inputs);
+}
+
+/**
+ * True when the result should fail a build at `failOn`: an unacknowledged finding (or a notice
+ * of content not analyzed) at or above that severity. `NOTE` never fails.
+ */
+export function scanFails(result: ScanResult, failOn: FindingSeverity): boolean {
+  if (failOn === FindingSeverity.NOTE) return false;
+  const atOrAbove = (s: FindingSeverity) => s === FindingSeverity.ERROR || (failOn === FindingSeverity.WARNING && s === FindingSeverity.WARNING);
+  return result.findings.some((f) => !f.acknowledged && atOrAbove(f.severity))
+    || result.notices.some((n) => atOrAbove(n.severity));
+}

@@ -1,0 +1,112 @@
+/*
+ * The command line as a real process: what `npx cdk-secure-iot scan` runs, from the TypeScript
+ * source through ts-node (the package's `bin` is the same file compiled, see the last test).
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Stack } from 'aws-cdk-lib';
+import * as iot from 'aws-cdk-lib/aws-iot';
+import { sarifValidator } from './schemas';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const CLI = path.join(ROOT, 'lib', 'scanner', 'cli.ts');
+const FIXTURES = path.join(__dirname, 'fixtures');
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function cdkSecureIot(args: string[], cwd: string): Run {
+  const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', CLI, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), NODE_PATH: path.join(ROOT, 'node_modules') },
+    timeout: 110_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+let dir: string;
+beforeAll(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scan-e2e-')); });
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+test('a YAML template with short tags: text findings on stdout, exit 1', () => {
+  fs.copyFileSync(path.join(FIXTURES, 'insecure.yaml'), path.join(dir, 'insecure.yaml'));
+  const r = cdkSecureIot(['scan', 'insecure.yaml'], dir);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(1);
+  expect(r.stdout).toContain('insecure.yaml\n  OpenPolicy (AWS::IoT::Policy) line 22\n    error        IoTSecurity-ID1[Action::iot:*]');
+  expect(r.stdout).toContain('  TelemetryRule (AWS::IoT::TopicRule) line 48\n    warning      IoTSecurity-DAT1');
+});
+
+test('a folder of secure templates: exit 0', () => {
+  const folder = path.join(dir, 'templates');
+  fs.mkdirSync(path.join(folder, 'nested'), { recursive: true });
+  fs.copyFileSync(path.join(FIXTURES, 'secure.json'), path.join(folder, 'nested', 'secure.json'));
+  fs.writeFileSync(path.join(folder, 'README.md'), '# not a template');
+  const r = cdkSecureIot(['scan', folder, '--fail-on', 'warning'], dir);
+  expect(r).toEqual({ code: 0, stdout: expect.stringContaining('0 errors, 0 warnings, 0 acknowledged'), stderr: '' });
+});
+
+test('a cdk.out synthesized from a CDK app: valid SARIF written with --output, exit 1', () => {
+  const outdir = path.join(dir, 'cdk.out');
+  const app = new App({ outdir, builtinCloudFormationValidation: false });
+  new iot.CfnPolicy(new Stack(app, 'Fleet'), 'DevicePolicy', {
+    policyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:*', Resource: '*' }] },
+  });
+  app.synth();
+  const r = cdkSecureIot(['scan', 'cdk.out', '--format', 'sarif', '--output', 'scan.sarif'], dir);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(1);
+  expect(r.stdout).toMatch(/^cdk-secure-iot: \d+ errors?, \d+ warnings?, 0 acknowledged; sarif report written to scan\.sarif\n$/);
+  const log = JSON.parse(fs.readFileSync(path.join(dir, 'scan.sarif'), 'utf8'));
+  expect(sarifValidator()(log)).toBe(true);
+  expect(log.runs[0].results.find((res: any) => res.ruleId === 'IoTSecurity-ID1').locations[0]).toMatchObject({
+    physicalLocation: { artifactLocation: { uri: 'cdk.out/Fleet.template.json', uriBaseId: '%SRCROOT%' }, region: { startLine: 3 } },
+    logicalLocations: [{ name: 'DevicePolicy' }],
+  });
+});
+
+test('a SAM template as JSON with --fail-on warning: exit 1 on warnings alone', () => {
+  const r = cdkSecureIot(['scan', path.join(FIXTURES, 'sam.yaml'), '--format', 'json', '--fail-on', 'warning'], dir);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(1);
+  expect(JSON.parse(r.stdout).summary).toEqual({ templates: 1, resources: 4, errors: 0, warnings: 1, acknowledged: 0, notAnalyzed: 1 });
+});
+
+test('a reader that stops early (| head) gets no stack trace', () => {
+  const script = `"${process.execPath}" -r ts-node/register/transpile-only "${CLI}" scan "${path.join(FIXTURES, 'insecure.yaml')}" --format sarif | head -c 20 >/dev/null`;
+  const r = spawnSync('sh', ['-c', script], {
+    cwd: ROOT, encoding: 'utf8', env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') }, timeout: 110_000,
+  });
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+});
+
+test.each([
+  ['a missing file', ['scan', 'absent.yaml'], 'cdk-secure-iot: absent.yaml: no such file or folder\n'],
+  ['a YAML error', ['scan', 'broken.yaml'], 'cdk-secure-iot: broken.yaml:3: YAML syntax error: '],
+  ['an unknown flag', ['scan', 'x.yaml', '--strict'], "cdk-secure-iot: Unknown option '--strict'"],
+])('bad input, %s: the message on stderr, exit 2, no stack trace', (_name, args, message) => {
+  fs.writeFileSync(path.join(dir, 'broken.yaml'), 'Resources:\n  R:\n  Type: [a\n   b: c\n');
+  const r = cdkSecureIot(args, dir);
+  expect(r.code).toBe(2);
+  expect(r.stdout).toBe('');
+  expect(r.stderr.startsWith(message)).toBe(true);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+});
+
+test('the package bin is this file, compiled: shebang first, at the path tsconfig.build.json writes it', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  const build = JSON.parse(fs.readFileSync(path.join(ROOT, 'tsconfig.build.json'), 'utf8'));
+  expect(pkg.bin).toEqual({ 'cdk-secure-iot': 'dist/lib/scanner/cli.js' });
+  expect(path.join(build.compilerOptions.outDir, path.relative(path.join(ROOT, build.compilerOptions.rootDir), CLI)).replace(/\.ts$/, '.js'))
+    .toBe(path.normalize(pkg.bin['cdk-secure-iot']));
+  expect(build.include).toContain('lib/**/*.ts');
+  expect(fs.readFileSync(CLI, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+  expect(pkg.files).toContain('dist/lib/**/*.js');
+});

@@ -1,0 +1,414 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, CfnElement, NestedStack, Stack, Stage, Validations } from 'aws-cdk-lib';
+import * as iot from 'aws-cdk-lib/aws-iot';
+import { FindingSeverity, ScanFinding, ScanInputError, scanFails, scanTemplates, TemplateScanner } from '../../lib';
+import { parseTemplateText } from '../../lib/scanner/private/template-loader';
+import { templateStack } from '../../lib/scanner/private/template-stack';
+
+const FIXTURES = path.join(__dirname, 'fixtures');
+const fixture = (name: string) => path.join(FIXTURES, name);
+
+const OPEN_POLICY = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:*', Resource: '*' }] };
+const TAGS = [{ Key: 'criticality', Value: 'high' }, { Key: 'owner', Value: 'plant-ops' }];
+
+let dir: string;
+beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scan-')); });
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function write(name: string, content: string | object): string {
+  const file = path.join(dir, name);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
+  return file;
+}
+
+/** The stack's template, element by element as CDK renders it (no synth, so no template validator run). */
+function render(stack: Stack): { [section: string]: any } {
+  const out: { [section: string]: any } = {};
+  for (const element of stack.node.findAll().filter((c): c is CfnElement => CfnElement.isCfnElement(c))) {
+    const fragment = stack.resolve((element as unknown as { _toCloudFormation(): object })._toCloudFormation());
+    for (const [section, entries] of Object.entries<any>(fragment)) out[section] = { ...out[section], ...entries };
+  }
+  return out;
+}
+
+const ids = (findings: ScanFinding[]) => findings.map((f) => `${f.resource} ${f.findingId}`);
+
+describe('plain templates', () => {
+  test('an insecure YAML template: every finding with its rule, severity, line and fix', () => {
+    const result = scanTemplates([fixture('insecure.yaml')]);
+    expect(result.templates).toEqual([{ file: fixture('insecure.yaml'), resources: 4, sam: false }]);
+    expect(ids(result.findings)).toEqual([
+      'OpenPolicy IoTSecurity-ID1[Action::iot:*]',
+      'OpenPolicy IoTSecurity-ID2[Action::iot:ListRetainedMessages]',
+      'OpenPolicy IoTSecurity-ID2[Resource::*]',
+      'OpenPolicy IoTSecurity-ID3[Action::iot:*]',
+      // The parameter's AllowedValues include '*': the pack read them through the rebuilt stack.
+      'ParameterPolicy IoTSecurity-ID2[Resource::arn:${AWS::Partition}:iot:${AWS::Region}:${AWS::AccountId}:topic/*]',
+      'TelemetryRule IoTSecurity-DAT1',
+    ]);
+    const [id1] = result.findings;
+    expect(id1).toEqual({
+      ruleId: 'IoTSecurity-ID1',
+      findingId: 'IoTSecurity-ID1[Action::iot:*]',
+      severity: FindingSeverity.ERROR,
+      file: fixture('insecure.yaml'),
+      resource: 'OpenPolicy',
+      resourceType: 'AWS::IoT::Policy',
+      line: 22,
+      message: 'The IoT policy allows a wildcard action or uses NotAction.',
+      explanation: expect.stringContaining('stolen device credential'),
+      fix: expect.stringContaining('List the exact actions'),
+      acknowledged: false,
+    });
+    expect(result.findings.find((f) => f.findingId === 'IoTSecurity-DAT1')).toMatchObject({ severity: FindingSeverity.WARNING, line: 48 });
+    expect(scanFails(result, FindingSeverity.ERROR)).toBe(true);
+    expect(result.notices).toEqual([]);
+  });
+
+  test('a secure JSON template: no finding', () => {
+    const result = scanTemplates([fixture('secure.json')]);
+    expect(result.findings).toEqual([]);
+    expect(scanFails(result, FindingSeverity.WARNING)).toBe(false);
+  });
+
+  test('a parameter whose AllowedValues stay scoped: no finding', () => {
+    const text = fs.readFileSync(fixture('insecure.yaml'), 'utf8').replace("AllowedValues: ['*', 'dt/site-1']", "AllowedValues: ['dt/${!iot:Connection.Thing.ThingName}']");
+    const result = scanTemplates([write('scoped.yaml', text)]);
+    expect(result.findings.filter((f) => f.resource === 'ParameterPolicy')).toEqual([]);
+  });
+
+  test('the rebuilt stack renders the template as written: properties, metadata, conditions, attributes, parameters, mappings, outputs', () => {
+    const { template } = parseTemplateText('insecure.yaml', fs.readFileSync(fixture('insecure.yaml'), 'utf8'));
+    template.Resources.RuleRole.DeletionPolicy = 'Retain';
+    template.Resources.RuleRole.UpdateReplacePolicy = 'Retain';
+    template.Resources.RuleRole.DependsOn = ['OpenPolicy'];
+    const rendered = render(templateStack(template, 'Roundtrip').stack);
+    expect(rendered.Resources).toEqual(template.Resources);
+    expect(rendered.Conditions).toEqual(template.Conditions);
+    expect(rendered.Mappings).toEqual(template.Mappings);
+    expect(rendered.Outputs).toEqual(template.Outputs);
+    expect(rendered.Parameters).toMatchObject(template.Parameters);
+  });
+
+  test('JSON-string policy documents, which CDK\'s typed L1s reject, are read like any other', () => {
+    const file = write('t.json', {
+      Resources: {
+        P: { Type: 'AWS::IoT::Policy', Properties: { PolicyDocument: JSON.stringify(OPEN_POLICY), Tags: TAGS } },
+        R: {
+          Type: 'AWS::IAM::Role',
+          Properties: {
+            AssumeRolePolicyDocument: { Statement: [{ Effect: 'Allow', Principal: { Service: 'credentials.iot.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
+            Policies: [{ PolicyName: 'p', PolicyDocument: JSON.stringify({ Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] }) }],
+          },
+        },
+        A: { Type: 'AWS::IoT::RoleAlias', Properties: { RoleArn: { 'Fn::GetAtt': ['R', 'Arn'] }, Tags: TAGS } },
+      },
+    });
+    expect(ids(scanTemplates([file]).findings)).toEqual([
+      'P IoTSecurity-ID1[Action::iot:*]',
+      'P IoTSecurity-ID2[Action::iot:ListRetainedMessages]',
+      'P IoTSecurity-ID2[Resource::*]',
+      'P IoTSecurity-ID3[Action::iot:*]',
+      'A IoTSecurity-GW1[Action::s3:*]',
+      'A IoTSecurity-GW1[Resource::*]',
+    ]);
+  });
+
+  test('a resource without Type is bad input naming the line', () => {
+    const file = write('t.yaml', 'Resources:\n  Good:\n    Type: AWS::SNS::Topic\n  Bad:\n    Properties: {}\n');
+    expect(() => scanTemplates([file])).toThrow(new ScanInputError(file, 'resource Bad has no Type', 4));
+  });
+
+  test('no input is bad input', () => {
+    expect(() => scanTemplates([])).toThrow('name at least one template file or folder to scan');
+  });
+
+  test('a transform other than SAM is reported, the template scanned as written', () => {
+    const file = write('t.json', { Transform: ['AWS::LanguageExtensions'], Resources: { P: { Type: 'AWS::IoT::Policy', Properties: { PolicyDocument: OPEN_POLICY, Tags: TAGS } } } });
+    const result = scanTemplates([file]);
+    expect(result.notices).toEqual([{ severity: FindingSeverity.WARNING, file, message: 'the transform AWS::LanguageExtensions was not applied: the template was scanned as written' }]);
+    expect(ids(result.findings)).toContain('P IoTSecurity-ID1[Action::iot:*]');
+    expect(scanFails({ ...result, findings: [] }, FindingSeverity.WARNING)).toBe(true);
+    expect(scanFails({ ...result, findings: [] }, FindingSeverity.ERROR)).toBe(false);
+  });
+});
+
+describe('SAM', () => {
+  test('an IoTRule event becomes the topic rule SAM generates, judged by the pack', () => {
+    const result = scanTemplates([fixture('sam.yaml')]);
+    expect(result.templates).toEqual([{ file: fixture('sam.yaml'), resources: 4, sam: true }]);
+    // SAM writes no error action: DAT1. Tags propagate (PropagateTags), so INV1/INV2 stay quiet.
+    expect(ids(result.findings)).toEqual(['IngestFunctionTelemetry IoTSecurity-DAT1']);
+    expect(result.findings[0]).toMatchObject({ resourceType: 'AWS::IoT::TopicRule', line: 11 });
+    expect(result.notices).toEqual([{
+      severity: FindingSeverity.WARNING,
+      file: fixture('sam.yaml'),
+      resource: 'DeviceApi',
+      message: 'DeviceApi (AWS::Serverless::Api) was not analyzed: the scanner does not expand this SAM resource type',
+    }]);
+  });
+
+  test('the expansion as SAM documents it: function, topic rule, permission, table, globals', () => {
+    const { expandSam } = jest.requireActual('../../lib/scanner/private/sam');
+    const { template } = parseTemplateText('sam.yaml', fs.readFileSync(fixture('sam.yaml'), 'utf8'));
+    const out = expandSam(template).template;
+    expect(out.Globals).toBeUndefined();
+    expect(out.Resources.IngestFunction).toEqual({
+      Type: 'AWS::Lambda::Function',
+      Properties: {
+        Handler: 'index.handler',
+        Runtime: 'nodejs22.x',
+        Code: { ZipFile: 'exports.handler = async () => {};' },
+        Tags: [{ Key: 'owner', Value: 'plant-ops' }, { Key: 'criticality', Value: 'high' }, { Key: 'lambda:createdBy', Value: 'SAM' }],
+      },
+    });
+    expect(out.Resources.IngestFunctionTelemetry).toEqual({
+      Type: 'AWS::IoT::TopicRule',
+      Properties: {
+        TopicRulePayload: {
+          Sql: "SELECT * FROM 'dt/+/telemetry'",
+          AwsIotSqlVersion: '2016-03-23',
+          RuleDisabled: false,
+          Actions: [{ Lambda: { FunctionArn: { 'Fn::GetAtt': ['IngestFunction', 'Arn'] } } }],
+        },
+        Tags: [{ Key: 'owner', Value: 'plant-ops' }, { Key: 'criticality', Value: 'high' }],
+      },
+    });
+    expect(out.Resources.IngestFunctionTelemetryPermission).toMatchObject({
+      Type: 'AWS::Lambda::Permission',
+      Properties: { Action: 'lambda:InvokeFunction', FunctionName: { Ref: 'IngestFunction' }, Principal: 'iot.amazonaws.com' },
+    });
+    expect(out.Resources.Readings).toEqual({
+      Type: 'AWS::DynamoDB::Table',
+      Properties: {
+        AttributeDefinitions: [{ AttributeName: 'deviceId', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'deviceId', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      },
+    });
+    expect(out.Resources.DeviceApi).toBeUndefined();
+  });
+
+  test('Globals merge into each function: a secret in the global environment is found on the function', () => {
+    const file = write('t.yaml', [
+      'Transform: AWS::Serverless-2016-10-31',
+      'Globals:',
+      '  Function:',
+      '    Environment: { Variables: { MQTT_PASSWORD: "hunter2-Secr3t!" } }',
+      'Resources:',
+      '  Fn:',
+      '    Type: AWS::Serverless::Function',
+      '    Properties: { Handler: i.h, Runtime: nodejs22.x, InlineCode: x, Environment: { Variables: { STAGE: prod } } }',
+    ].join('\n'));
+    expect(ids(scanTemplates([file]).findings)).toEqual(['Fn IoTSecurity-ID10[LiteralSecret::Environment.Variables.MQTT_PASSWORD]']);
+  });
+
+  test('Globals merge as SAM documents: maps by key, lists add up, other values the function sets win', () => {
+    const { expandSam } = jest.requireActual('../../lib/scanner/private/sam');
+    const out = expandSam({
+      Globals: { Function: { Runtime: 'nodejs20.x', Layers: ['arn:global'], Environment: { Variables: { A: 'g', B: 'g' } }, VpcConfig: { Ref: 'Vpc' } } },
+      Resources: {
+        Fn: {
+          Type: 'AWS::Serverless::Function',
+          Properties: { Runtime: 'nodejs22.x', Layers: ['arn:own'], Environment: { Variables: { B: 'own' } }, VpcConfig: { SubnetIds: ['s'] } },
+        },
+      },
+    }).template;
+    expect(out.Resources.Fn.Properties).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Layers: ['arn:global', 'arn:own'],
+      Environment: { Variables: { A: 'g', B: 'own' } },
+      VpcConfig: { SubnetIds: ['s'] },
+    });
+  });
+
+  test('a function whose execution role SAM generates from Policies says so', () => {
+    const file = write('t.yaml', [
+      'Transform: [AWS::Serverless-2016-10-31]',
+      'Resources:',
+      '  Fn:',
+      '    Type: AWS::Serverless::Function',
+      '    Properties: { Handler: i.h, Runtime: nodejs22.x, InlineCode: x, Policies: [AWSIoTDataAccess] }',
+    ].join('\n'));
+    expect(scanTemplates([file]).notices).toEqual([{ severity: FindingSeverity.WARNING, file, resource: 'Fn', message: 'the execution role SAM generates for Fn from its Policies was not analyzed' }]);
+  });
+});
+
+describe('acknowledgments', () => {
+  const policyTemplate = (metadata?: object) => ({
+    Resources: { P: { Type: 'AWS::IoT::Policy', ...(metadata ? { Metadata: metadata } : {}), Properties: { PolicyDocument: OPEN_POLICY, Tags: TAGS } } },
+  });
+  const acknowledged = (findings: ScanFinding[]) => findings.filter((f) => f.acknowledged).map((f) => `${f.findingId} (${f.acknowledgmentSource}): ${f.acknowledgmentReason}`);
+
+  test('from a file: an exact finding ID, a whole rule by full or short ID, limited to a template', () => {
+    const file = write('stack/t.json', policyTemplate());
+    const result = new TemplateScanner({
+      acknowledgments: [
+        { id: 'IoTSecurity-ID1[Action::iot:*]', resource: 'P', reason: 'lab only' },
+        { id: 'ID3', resource: 'P', reason: 'provisioning device' },
+        { id: 'IoTSecurity-ID2', resource: 'P', reason: 'elsewhere', template: 'other/t.json' },
+        { id: 'IoTSecurity-ID2', resource: 'Q', reason: 'another resource' },
+      ],
+    }).scan([file]);
+    expect(acknowledged(result.findings)).toEqual([
+      'IoTSecurity-ID1[Action::iot:*] (acknowledgments file): lab only',
+      'IoTSecurity-ID3[Action::iot:*] (acknowledgments file): provisioning device',
+    ]);
+    expect(result.findings.filter((f) => f.ruleId === 'IoTSecurity-ID2').every((f) => !f.acknowledged)).toBe(true);
+    // The two that matched nothing are noted: a stale acknowledgment would hide a future finding.
+    expect(result.notices).toEqual([
+      { severity: FindingSeverity.NOTE, file: '(acknowledgments)', resource: 'P', message: 'the acknowledgment of IoTSecurity-ID2 on P in other/t.json matched no finding' },
+      { severity: FindingSeverity.NOTE, file: '(acknowledgments)', resource: 'Q', message: 'the acknowledgment of IoTSecurity-ID2 on Q matched no finding' },
+    ]);
+    const withTemplate = new TemplateScanner({ acknowledgments: [{ id: 'IoTSecurity-ID2', resource: 'P', reason: 'r', template: 'stack/t.json' }] }).scan([file]);
+    expect(withTemplate.findings.filter((f) => f.ruleId === 'IoTSecurity-ID2').every((f) => f.acknowledged)).toBe(true);
+    // A template path matches whole path segments only.
+    // Of two entries covering a finding, the exact one gives the reason, and neither is stale.
+    const both = new TemplateScanner({
+      acknowledgments: [
+        { id: 'ID1', resource: 'P', reason: 'whole rule' },
+        { id: 'IoTSecurity-ID1[Action::iot:*]', resource: 'P', reason: 'exact' },
+      ],
+    }).scan([file]);
+    expect(both.findings.find((f) => f.ruleId === 'IoTSecurity-ID1')?.acknowledgmentReason).toBe('exact');
+    expect(both.notices).toEqual([]);
+    const partial = new TemplateScanner({ acknowledgments: [{ id: 'IoTSecurity-ID2', resource: 'P', reason: 'r', template: 'ck/t.json' }] }).scan([file]);
+    expect(partial.findings.filter((f) => f.ruleId === 'IoTSecurity-ID2').every((f) => !f.acknowledged)).toBe(true);
+  });
+
+  test('from a file on disk, JSON or YAML; every acknowledged finding clears the gate', () => {
+    const file = write('t.json', policyTemplate());
+    const acks = write('acks.yaml', [
+      '- { id: IoTSecurity-ID1, resource: P, reason: r1 }',
+      '- { id: IoTSecurity-ID2, resource: P, reason: r2 }',
+      '- { id: IoTSecurity-ID3, resource: P, reason: r3 }',
+    ].join('\n'));
+    const result = new TemplateScanner({ acknowledgmentsFile: acks }).scan([file]);
+    expect(result.findings.length).toBeGreaterThan(0);
+    expect(result.findings.every((f) => f.acknowledged)).toBe(true);
+    expect(scanFails(result, FindingSeverity.WARNING)).toBe(false);
+  });
+
+  test.each([
+    ['not a list', '{ "id": "x" }', 'an acknowledgments file is a list of { id, resource, reason }'],
+    ['a missing reason', '[{ "id": "ID1", "resource": "P" }]', 'acknowledgment 1: \'reason\' must be a non-empty string (got {"id":"ID1","resource":"P"})'],
+    ['a YAML error', '- [a\n- b: c\n', 'YAML syntax error'],
+  ])('a bad acknowledgments file is bad input: %s', (_name, text, message) => {
+    const acks = write('acks.json', text);
+    expect(() => new TemplateScanner({ acknowledgmentsFile: acks }).scan([write('t.json', policyTemplate())])).toThrow(message);
+  });
+
+  test('a missing acknowledgments file is bad input', () => {
+    const acks = path.join(dir, 'absent.json');
+    expect(() => new TemplateScanner({ acknowledgmentsFile: acks }).scan([fixture('secure.json')])).toThrow(`${acks}: no such acknowledgments file`);
+  });
+
+  test('cdk-nag metadata: a rule ID, applies_to by string and by regex; other packs\' IDs ignored', () => {
+    const file = write('t.json', policyTemplate({
+      cdk_nag: {
+        rules_to_suppress: [
+          { id: 'AwsSolutions-IAM5', reason: 'not ours' },
+          { id: 'IoTSecurity-ID1', reason: 'whole rule' },
+          { id: 'IoTSecurity-ID2', reason: 'only the resource wildcard', applies_to: ['Resource::*'] },
+          { id: 'IoTSecurity-ID3', reason: 'by regex', applies_to: [{ regex: '/^Action::iot:\\*$/g' }] },
+        ],
+      },
+    }));
+    expect(acknowledged(scanTemplates([file]).findings)).toEqual([
+      'IoTSecurity-ID1[Action::iot:*] (cdk_nag metadata): whole rule',
+      'IoTSecurity-ID2[Resource::*] (cdk_nag metadata): only the resource wildcard',
+      'IoTSecurity-ID3[Action::iot:*] (cdk_nag metadata): by regex',
+    ]);
+  });
+
+  test('cfn_nag and guard metadata, where they name this pack\'s rules', () => {
+    const file = write('t.json', policyTemplate({
+      cfn_nag: { rules_to_suppress: [{ id: 'W11', reason: 'not ours' }, { id: 'IoTSecurity-ID1', reason: 'cfn_nag style' }] },
+      guard: { SuppressedRules: ['IOT_POLICY_RULE', 'IoTSecurity-ID3'] },
+    }));
+    expect(acknowledged(scanTemplates([file]).findings)).toEqual([
+      'IoTSecurity-ID1[Action::iot:*] (cfn_nag metadata): cfn_nag style',
+      "IoTSecurity-ID3[Action::iot:*] (guard metadata): suppressed in the resource's guard metadata (no reason given)",
+    ]);
+  });
+});
+
+describe('folders and cloud assemblies', () => {
+  test('a folder: every template in it and below, other files noted, node_modules skipped', () => {
+    write('a/insecure.yaml', fs.readFileSync(fixture('insecure.yaml'), 'utf8'));
+    write('b/secure.template', fs.readFileSync(fixture('secure.json'), 'utf8'));
+    write('package.json', { name: 'x' });
+    write('notes.yaml', 'just: [a, list\n');
+    write('node_modules/dep/t.json', { Resources: { P: { Type: 'AWS::IoT::Policy', Properties: { PolicyDocument: OPEN_POLICY } } } });
+    const result = scanTemplates([dir]);
+    expect(result.templates.map((t) => path.relative(dir, t.file))).toEqual([path.join('a', 'insecure.yaml'), path.join('b', 'secure.template')]);
+    expect(result.findings.every((f) => f.file === path.join(dir, 'a', 'insecure.yaml'))).toBe(true);
+    expect(result.notices.map((n) => [path.relative(dir, n.file), n.severity])).toEqual([
+      ['notes.yaml', FindingSeverity.NOTE],
+      ['package.json', FindingSeverity.NOTE],
+    ]);
+  });
+
+  test('a folder without a template is bad input', () => {
+    write('package.json', { name: 'x' });
+    expect(() => scanTemplates([dir])).toThrow(`${dir}: the folder holds no CloudFormation template`);
+  });
+
+  test('a broken file in a folder that says it is a template is bad input', () => {
+    const file = write('t.yaml', 'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  R: [\n');
+    expect(() => scanTemplates([dir])).toThrow(new RegExp(`^${file}:\\d+: YAML syntax error`));
+  });
+
+  test('a missing path is bad input', () => {
+    const missing = path.join(dir, 'nope');
+    expect(() => scanTemplates([missing])).toThrow(`${missing}: no such file or folder`);
+  });
+
+  test('a cdk.out: every stack, nested stacks and stages, with the app\'s acknowledgments', () => {
+    const outdir = path.join(dir, 'cdk.out');
+    // The scan is what is tested here, not CDK's own template validator (slow, and beside the point).
+    const app = new App({ outdir, builtinCloudFormationValidation: false });
+    const site = new Stack(app, 'Site');
+    const tags = TAGS.map((t) => ({ key: t.Key, value: t.Value }));
+    const open = new iot.CfnPolicy(site, 'Open', { policyDocument: OPEN_POLICY, tags });
+    Validations.of(open).acknowledge({ id: 'IoTSecurity-ID1[Action::iot:*]', reason: 'lab policy' });
+    const nested = new NestedStack(site, 'Inner');
+    new iot.CfnPolicy(nested, 'NestedOpen', { policyDocument: OPEN_POLICY, tags });
+    const stage = new Stage(app, 'Prod');
+    new iot.CfnPolicy(new Stack(stage, 'Edge'), 'StageOpen', { policyDocument: OPEN_POLICY, tags });
+    app.synth();
+
+    const result = scanTemplates([outdir]);
+    expect(result.templates.map((t) => path.relative(outdir, t.file)).sort()).toEqual([
+      'Site.template.json',
+      expect.stringMatching(/^SiteInner[0-9A-F]+\.nested\.template\.json$/),
+      expect.stringMatching(/^assembly-Prod\/ProdEdge[0-9A-F]+\.template\.json$/),
+    ]);
+    const id1 = result.findings.filter((f) => f.findingId === 'IoTSecurity-ID1[Action::iot:*]');
+    expect(id1.map((f) => [f.resource, f.acknowledged, f.acknowledgmentReason ?? null]).sort()).toEqual([
+      ['NestedOpen', false, null],
+      ['Open', true, 'lab policy'],
+      ['StageOpen', false, null],
+    ]);
+    expect(id1.find((f) => f.resource === 'Open')?.acknowledgmentSource).toBe('cloud assembly metadata');
+  });
+
+  test('a cloud assembly listing no stack is bad input', () => {
+    write('manifest.json', { version: '36.0.0', artifacts: {} });
+    write('cdk.out', { version: '36.0.0' });
+    expect(() => scanTemplates([dir])).toThrow(`${path.join(dir, 'manifest.json')}: the cloud assembly lists no stack template`);
+  });
+
+  test('a folder whose manifest.json is not a cloud assembly is scanned as a folder', () => {
+    write('manifest.json', { name: 'web app', icons: [] });
+    write('t.json', fs.readFileSync(fixture('secure.json'), 'utf8'));
+    expect(scanTemplates([dir]).templates.map((t) => path.basename(t.file))).toEqual(['t.json']);
+  });
+
+  test('the same template named twice is scanned once', () => {
+    expect(scanTemplates([fixture('secure.json'), fixture('secure.json')]).templates).toHaveLength(1);
+  });
+});
