@@ -7,6 +7,7 @@
  */
 import * as fs from 'fs';
 import { parseArgs } from 'util';
+import type * as postureModule from './private/posture';
 import type * as reportFormats from './report-formats';
 import { ScanInputError } from './scan-error';
 import { FindingSeverity } from './scan-result';
@@ -42,6 +43,11 @@ Options:
   --acknowledgments <file>         JSON or YAML list of { "id", "resource", "reason" }:
                                    findings it names are reported as acknowledged
   --output <file>                  write the report to <file> instead of stdout
+  --report <folder>                also write the security posture report (JSON, Markdown,
+                                   HTML) of the templates into <folder>
+  --profile <consumer|industrial|critical-infrastructure>
+                                   with --report: the risk profile of templates that declare
+                                   none; a practice it requires that is missing exits 1
   -h, --help                       show this help
   -v, --version                    show the version
 
@@ -92,6 +98,8 @@ function run(argv: readonly string[], io: CliIo): number {
         'fail-on': { type: 'string', default: 'error' },
         'acknowledgments': { type: 'string' },
         'output': { type: 'string', short: 'o' },
+        'report': { type: 'string' },
+        'profile': { type: 'string' },
         'help': { type: 'boolean', short: 'h' },
         'version': { type: 'boolean', short: 'v' },
       },
@@ -117,6 +125,11 @@ function run(argv: readonly string[], io: CliIo): number {
   if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got '${format}'`);
   const failOn = FAIL_ON[values['fail-on']!];
   if (failOn === undefined) throw new UsageError(`--fail-on must be one of ${Object.keys(FAIL_ON).join(', ')}, got '${values['fail-on']}'`);
+  if (values.profile !== undefined && values.report === undefined) throw new UsageError('--profile goes with --report');
+  const PROFILES = ['consumer', 'industrial', 'critical-infrastructure'];
+  if (values.profile !== undefined && !PROFILES.includes(values.profile)) {
+    throw new UsageError(`--profile must be one of ${PROFILES.join(', ')}, got '${values.profile}'`);
+  }
 
   // The rules (and aws-cdk-lib) load only once the arguments are known good: usage errors, --help
   // and --version answer at once.
@@ -137,7 +150,16 @@ function run(argv: readonly string[], io: CliIo): number {
   } else {
     io.stdout(report);
   }
-  return scanFails(result, failOn) ? EXIT_FINDINGS : EXIT_CLEAN;
+  let postureFailed = false;
+  if (values.report !== undefined) {
+    const posture = require('./private/posture') as typeof postureModule;
+    const doc = posture.scanPosture(inputs, result, values.profile === undefined ? undefined : posture.PROFILES_BY_NAME[values.profile]);
+    posture.writePosture(doc, values.report);
+    postureFailed = doc.summary.failed;
+    const missing = doc.environments.flatMap((e) => e.missingRequired);
+    io.stderr(`cdk-secure-iot: posture report written to ${values.report}${missing.length ? `; required practices missing: ${[...new Set(missing)].map((n) => `P${n}`).join(', ')}` : ''}\n`);
+  }
+  return scanFails(result, failOn) || (postureFailed && failOn !== FindingSeverity.NOTE) ? EXIT_FINDINGS : EXIT_CLEAN;
 }
 
 if (require.main === module) {

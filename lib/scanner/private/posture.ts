@@ -1,0 +1,63 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { RiskProfile } from '../../core/risk-profile';
+import { ALL_RULES } from '../../checks/rules';
+import { buildPosture, PostureDocument } from '../../report/private/posture';
+import { renderHtml, renderMarkdown } from '../../report/private/render';
+import { POSTURE_REPORT_FILES } from '../../report/security-posture-report';
+import { ScanInputError } from '../scan-error';
+import { ScanResult } from '../scan-result';
+import { scannerVersion } from '../scanner-info';
+import { expandInputs } from './inputs';
+import { declaredTransforms, expandSam, SAM_TRANSFORM } from './sam';
+
+/** The profiles `--profile` takes, by the names the command line uses. */
+export const PROFILES_BY_NAME: { readonly [name: string]: RiskProfile } = {
+  'consumer': RiskProfile.CONSUMER,
+  'industrial': RiskProfile.INDUSTRIAL,
+  'critical-infrastructure': RiskProfile.CRITICAL_INFRASTRUCTURE,
+};
+
+/**
+ * The security posture report of scanned templates, as `SecurityPostureReport` writes it for a CDK
+ * app: each template is a stack (in an unknown environment, unless a cloud assembly's manifest
+ * names it), judged on its resources after SAM's expansion, with the scan's findings and
+ * acknowledgments.
+ */
+export function scanPosture(inputs: string[], result: ScanResult, profile: RiskProfile | undefined): PostureDocument {
+  const practiceOf = new Map(ALL_RULES.map((r) => [r.metadata.id, r.metadata.practice as number]));
+  const stacks = expandInputs(inputs).templates.map((loaded) => {
+    const template = declaredTransforms(loaded.template).includes(SAM_TRANSFORM) ? expandSam(loaded.template).template : loaded.template;
+    return { name: loaded.file, path: loaded.file, templateFile: path.basename(loaded.file), template };
+  });
+  const lens: { [practice: number]: string[] } = {};
+  for (const r of ALL_RULES) {
+    const ids = (r.metadata as { iotLens?: readonly string[] }).iotLens ?? [];
+    lens[r.metadata.practice] = [...new Set([...(lens[r.metadata.practice] ?? []), ...ids])].sort();
+  }
+  return buildPosture(
+    stacks,
+    result.findings.filter((f) => !f.acknowledged).map((f) => ({
+      ruleId: f.findingId, practice: practiceOf.get(f.ruleId.replace(/^IoTSecurity-/, '')) ?? 0, severity: f.severity,
+      description: f.message, stack: f.file, resource: f.resource,
+    })),
+    result.findings.filter((f) => f.acknowledged).map((f) => ({ id: f.findingId, path: `${f.file}#${f.resource}`, reason: f.acknowledgmentReason ?? '' })),
+    {
+      generator: `cdk-secure-iot ${scannerVersion()} (scan)`,
+      iotLensByPractice: lens,
+      defaultProfile: profile ? { name: profile.name, requiredPractices: [...profile.requiredPractices] } : undefined,
+    },
+  );
+}
+
+/** Writes the report's three files into `folder`, creating it. */
+export function writePosture(doc: PostureDocument, folder: string): void {
+  try {
+    fs.mkdirSync(folder, { recursive: true });
+    fs.writeFileSync(path.join(folder, POSTURE_REPORT_FILES.json), `${JSON.stringify(doc, undefined, 2)}\n`);
+    fs.writeFileSync(path.join(folder, POSTURE_REPORT_FILES.markdown), renderMarkdown(doc));
+    fs.writeFileSync(path.join(folder, POSTURE_REPORT_FILES.html), renderHtml(doc));
+  } catch (e) {
+    throw new ScanInputError(folder, `cannot write the posture report (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
