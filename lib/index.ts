@@ -1,3 +1,5 @@
 export * from './core';
 export * from './inventory';
 export * from './checks';
+export * from './data';
+export * from './monitoring';
