@@ -1,1 +1,2 @@
 export * from './data-protection';
+export * from './telemetry-pipeline';
