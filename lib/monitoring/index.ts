@@ -1,1 +1,2 @@
 export * from './fleet-auditing';
+export * from './fleet-monitoring';
