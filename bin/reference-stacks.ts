@@ -1,6 +1,9 @@
 import { Environment, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { AssetTags, Criticality, DataClass, FleetIndexing, IndexedFieldType } from '../lib';
+import {
+  AssetTags, Criticality, DataCategory, DataClass, DataProtection, FleetAuditing, FleetIndexing, FleetMonitoring, IndexedFieldType,
+  TelemetryPipeline, TelemetryStore,
+} from '../lib';
 
 /**
  * The reference deployment's stacks, one per concern. Kept apart from the entry point so tests
@@ -21,5 +24,37 @@ export function buildReferenceDeployment(scope: Construct, env: Partial<Environm
     ],
   });
 
-  return [inventory];
+  const data = new Stack(scope, 'SecureIotData', {
+    env: environment,
+    description: 'cdk-secure-iot reference deployment: keys per data category, IoT Core encryption at rest, telemetry store (practice 5)',
+  });
+  AssetTags.apply(data, { criticality: Criticality.HIGH, owner: 'iot-platform', dataClass: DataClass.CONFIDENTIAL });
+  const dataProtection = new DataProtection(data, 'DataProtection');
+
+  const monitoring = new Stack(scope, 'SecureIotMonitoring', {
+    env: environment,
+    description: 'cdk-secure-iot reference deployment: Device Defender audit, IoT logging, alarms, trail and dashboard (practice 8)',
+  });
+  AssetTags.apply(monitoring, { criticality: Criticality.HIGH, owner: 'iot-platform', dataClass: DataClass.INTERNAL });
+  const auditing = new FleetAuditing(monitoring, 'FleetAuditing', {
+    iotDataKey: dataProtection.keyFor(DataCategory.CONFIGURATION),
+  });
+  const fleetMonitoring = new FleetMonitoring(monitoring, 'FleetMonitoring', {
+    iotLogGroup: auditing.iotLogGroup,
+  });
+
+  // Its own stack: it uses the data stack's key and the monitoring stack's alarm topic.
+  const telemetry = new Stack(scope, 'SecureIotTelemetry', {
+    env: environment,
+    description: 'cdk-secure-iot reference deployment: device telemetry into an encrypted store, with an alarmed dead-letter queue (practice 5)',
+  });
+  AssetTags.apply(telemetry, { criticality: Criticality.HIGH, owner: 'iot-platform', dataClass: DataClass.CONFIDENTIAL });
+  new TelemetryPipeline(telemetry, 'Telemetry', {
+    topicFilter: 'dt/+/telemetry',
+    store: TelemetryStore.S3,
+    encryptionKey: dataProtection.keyFor(DataCategory.TELEMETRY),
+    alarmTopic: fleetMonitoring.alarmTopic,
+  });
+
+  return [inventory, data, monitoring, telemetry];
 }

@@ -6,7 +6,6 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as pipes from 'aws-cdk-lib/aws-pipes';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { AUDIT_CHECKS } from '../checks/rules/monitoring/IoTAuditChecksEnabled';
@@ -379,7 +378,28 @@ export class FleetAuditing extends Construct {
       retentionPeriod: Duration.days(4),
       deadLetterQueue: { queue: deadLetters, maxReceiveCount: 5 },
     });
-    this.notificationTopic.addSubscription(new subscriptions.SqsSubscription(queue, { rawMessageDelivery: true }));
+    // Subscribed by hand: SqsSubscription would put the topic's ARN into the key policy, and the
+    // topic is encrypted with that same key, a cycle CloudFormation refuses.
+    queue.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('sns.amazonaws.com')],
+      actions: ['sqs:SendMessage'],
+      resources: [queue.queueArn],
+      conditions: { ArnEquals: { 'aws:SourceArn': this.notificationTopic.topicArn } },
+    }));
+    this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowSnsOfThisAccountToDeliverToTheRelayQueue',
+      principals: [new iam.ServicePrincipal('sns.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+    }));
+    const subscription = new sns.Subscription(this, 'RelaySubscription', {
+      topic: this.notificationTopic,
+      protocol: sns.SubscriptionProtocol.SQS,
+      endpoint: queue.queueArn,
+      rawMessageDelivery: true,
+    });
+    subscription.node.addDependency(queue);
 
     const bus = events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
     const role = new iam.Role(this, 'RelayRole', {

@@ -143,7 +143,8 @@ test('audit results reach the default EventBridge bus through an encrypted queue
   const s = stack();
   const fa = new FleetAuditing(s, 'FA');
   const t = Template.fromStack(s);
-  t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'sqs', RawMessageDelivery: true });
+  t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'sqs', RawMessageDelivery: true, Endpoint: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FARelayQueue'), 'Arn'] } });
+  t.hasResourceProperties('AWS::SQS::QueuePolicy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'sqs:SendMessage', Principal: { Service: 'sns.amazonaws.com' }, Condition: { ArnEquals: { 'aws:SourceArn': { Ref: Match.stringLikeRegexp('NotificationTopic') } } } })]) } });
   t.resourceCountIs('AWS::SQS::Queue', 2);
   t.allResourcesProperties('AWS::SQS::Queue', { KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FAKey'), 'Arn'] } });
   t.hasResourceProperties('AWS::SQS::Queue', { RedrivePolicy: { maxReceiveCount: 5 } });
@@ -219,6 +220,16 @@ test.each(RiskProfile.PRESETS.map((p) => [p.name, p]))('passes every validator w
 test('passes every validator in a pinned environment too (acknowledgments name the literal account and region)', () => {
   const app = newValidatedApp();
   const s = new Stack(app, 'S', { env: { account: '111122223333', region: 'eu-west-1' } });
+  AssetTags.apply(s, { criticality: Criticality.HIGH, owner: 'iot-platform' });
+  new FleetAuditing(s, 'FA');
+  expect(validationFindings(app)).toEqual([]);
+});
+
+test('passes every validator under the reference deployment\'s feature flags (cdk.json), where subscriptions tighten key policies', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { context } = require('../../cdk.json');
+  const app = newValidatedApp({ context });
+  const s = new Stack(app, 'S');
   AssetTags.apply(s, { criticality: Criticality.HIGH, owner: 'iot-platform' });
   new FleetAuditing(s, 'FA');
   expect(validationFindings(app)).toEqual([]);
