@@ -263,8 +263,9 @@ export class FleetAuditing extends Construct {
       assumedBy: iotPrincipal(stack),
     });
     notificationRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.notificationTopic.topicArn] }));
-    const topicKey = (this.notificationTopic as sns.Topic).masterKey ?? this.encryptionKey;
-    topicKey.grant(notificationRole, 'kms:Decrypt', 'kms:GenerateDataKey');
+    // A topic of the user's own: its key, when CDK knows it; an imported topic's key policy is theirs to open.
+    const topicKey = props.notificationTopic ? (props.notificationTopic as Partial<sns.Topic>).masterKey : this.encryptionKey;
+    topicKey?.grant(notificationRole, 'kms:Decrypt', 'kms:GenerateDataKey');
 
     const checks: { [key: string]: unknown } = {};
     for (const [key] of AUDIT_CHECKS) {

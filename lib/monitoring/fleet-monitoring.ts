@@ -63,8 +63,9 @@ export interface FleetMonitoringProps {
    */
   readonly thresholds?: FleetAlarmThresholds;
   /**
-   * Where every alarm notifies.
-   * @default - a new topic encrypted with `encryptionKey`
+   * Where every alarm notifies. An encrypted topic's key policy must let `cloudwatch.amazonaws.com`
+   * use its key (kms:Decrypt, kms:GenerateDataKey), or alarms cannot notify.
+   * @default - a new topic encrypted with `encryptionKey`, whose key policy lets CloudWatch of this account use it
    */
   readonly alarmTopic?: sns.ITopic;
   /**
@@ -158,6 +159,7 @@ export class FleetMonitoring extends Construct {
   public readonly securityProfile?: iot.CfnSecurityProfile;
 
   private readonly action: cloudwatch.IAlarmAction;
+  private readonly ownTopic: boolean;
 
   constructor(scope: Construct, id: string, props: FleetMonitoringProps = {}) {
     super(scope, id);
@@ -169,6 +171,7 @@ export class FleetMonitoring extends Construct {
     this.encryptionKey = props.encryptionKey ?? secureKey(this, 'Key', {
       description: `Encrypts fleet monitoring alarms and the CloudTrail trail (${this.node.path})`,
     });
+    this.ownTopic = !props.alarmTopic;
     this.alarmTopic = props.alarmTopic ?? secureTopic(this, 'AlarmTopic', { masterKey: this.encryptionKey, displayName: 'IoT fleet alarms' });
     // CloudWatch publishes alarm notifications to the encrypted topic: it must use the key.
     if (!props.alarmTopic) {
@@ -377,7 +380,8 @@ export class FleetMonitoring extends Construct {
       assumedBy: new iam.ServicePrincipal('iot.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
     });
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.alarmTopic.topicArn] }));
-    ((this.alarmTopic as sns.Topic).masterKey ?? this.encryptionKey).grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
+    const topicKey = this.ownTopic ? this.encryptionKey : (this.alarmTopic as Partial<sns.Topic>).masterKey;
+    topicKey?.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
     const rule = (name: string, metric: string, operator: string, count: number, durationSeconds?: number) => ({
       name, metric, criteria: { comparisonOperator: operator, value: { count: String(count) }, durationSeconds, consecutiveDatapointsToAlarm: 1, consecutiveDatapointsToClear: 1 },
     });

@@ -234,3 +234,12 @@ test('passes every validator under the reference deployment\'s feature flags (cd
   new FleetAuditing(s, 'FA');
   expect(validationFindings(app)).toEqual([]);
 });
+
+test('an imported topic: the notification role may publish to it; its key is the owner\'s to open, not the construct\'s key', () => {
+  const s = stack();
+  const topic = sns.Topic.fromTopicArn(s, 'Imported', 'arn:aws:sns:eu-west-1:111122223333:audit');
+  new FleetAuditing(s, 'FA', { notificationTopic: topic });
+  const t = Template.fromStack(s);
+  const policy = Object.values(t.findResources('AWS::IAM::Policy')).find((p) => JSON.stringify(p.Properties.Roles).includes('NotificationRole'))!;
+  expect(policy.Properties.PolicyDocument.Statement).toEqual([{ Action: 'sns:Publish', Effect: 'Allow', Resource: 'arn:aws:sns:eu-west-1:111122223333:audit' }]);
+});

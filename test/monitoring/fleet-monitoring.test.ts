@@ -183,3 +183,16 @@ test.each(RiskProfile.PRESETS.map((p) => [p.name, p]))('passes every validator w
   new FleetMonitoring(s, 'FM', { riskProfile, iotLogGroup: auditing.iotLogGroup, detectSecurityProfile: true });
   expect(validationFindings(app)).toEqual([]);
 });
+
+test('CloudWatch of this account may use the key of the alarm topic the construct creates, and of no topic it is given', () => {
+  const s = stack();
+  new FleetMonitoring(s, 'FM', { createTrail: false });
+  const key = Object.values(Template.fromStack(s).findResources('AWS::KMS::Key'))[0];
+  expect(key.Properties.KeyPolicy.Statement).toEqual(expect.arrayContaining([expect.objectContaining({
+    Sid: 'AllowCloudWatchAlarmsOfThisAccount', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+    Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+  })]));
+  const s2 = stack();
+  new FleetMonitoring(s2, 'FM', { createTrail: false, alarmTopic: new sns.Topic(s2, 'Pager') });
+  expect(JSON.stringify(Template.fromStack(s2).toJSON())).not.toContain('cloudwatch.amazonaws.com');
+});
