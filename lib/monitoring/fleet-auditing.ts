@@ -99,8 +99,9 @@ export interface FleetAuditingProps {
    */
   readonly iotDataKey?: kms.IKey;
   /**
-   * Set the account's AWS IoT logging (v2) at `logLevel`. AWS keeps one logging setting per
-   * account and region; set false only where another stack owns it.
+   * Set the account's AWS IoT logging (v2) at `logLevel`, into the log group `AWSIotLogsV2`
+   * created here. AWS keeps one logging setting per account and region; set false only where
+   * another stack owns it (and its log group, which is then only read).
    * @default true
    */
   readonly iotLogging?: boolean;
@@ -123,7 +124,7 @@ export interface FleetAuditingProps {
   readonly adoptExistingLogGroup?: boolean;
   /**
    * The thing group whose members log at DEBUG: move a device in while it is investigated. The
-   * group is created.
+   * group and its logging level are created with the account logging (`iotLogging`).
    * @default 'cdk-secure-iot-investigation'
    */
   readonly investigationThingGroupName?: string;
@@ -296,14 +297,16 @@ export class FleetAuditing extends Construct {
     this.relayToEventBridge(stack);
 
     this.investigationThingGroupName = settings.investigationGroup;
-    this.iotLogGroup = props.adoptExistingLogGroup
+    const logging = props.iotLogging ?? true;
+    // Whoever owns the account's logging owns its log group: without logging here, it is only read.
+    this.iotLogGroup = props.adoptExistingLogGroup || !logging
       ? logs.LogGroup.fromLogGroupName(this, 'IotLogGroup', 'AWSIotLogsV2')
       : secureLogGroup(this, 'IotLogGroup', {
         encryptionKey: this.encryptionKey,
         logGroupName: 'AWSIotLogsV2',
         retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       });
-    if (props.iotLogging ?? true) this.configureLogging(stack, settings.logLevel);
+    if (logging) this.configureLogging(stack, settings.logLevel);
   }
 
   private validate(props: FleetAuditingProps) {
@@ -349,8 +352,8 @@ export class FleetAuditing extends Construct {
         problems.push(`${flag} must be true or false, got ${JSON.stringify(props[flag])}`);
       }
     }
-    if (props.adoptExistingLogGroup && props.logRetention !== undefined) {
-      problems.push('logRetention cannot be set with adoptExistingLogGroup: the existing log group keeps its own retention');
+    if ((props.adoptExistingLogGroup || props.iotLogging === false) && props.logRetention !== undefined) {
+      problems.push('logRetention cannot be set with adoptExistingLogGroup or iotLogging: false: the log group is not created here and keeps its own retention');
     }
     if (problems.length > 0) throw new Error(`${this.node.path}: FleetAuditing: ${problems.join('; ')}`);
     return {

@@ -137,6 +137,8 @@ test('iotLogging: false leaves the account logging alone', () => {
   const t = Template.fromStack(s);
   t.resourceCountIs('AWS::IoT::Logging', 0);
   t.resourceCountIs('AWS::IoT::ResourceSpecificLogging', 0);
+  t.resourceCountIs('AWS::Logs::LogGroup', 0);
+  t.resourceCountIs('AWS::IoT::ThingGroup', 0);
 });
 
 test('audit results reach the default EventBridge bus through an encrypted queue with a dead-letter queue', () => {
@@ -190,7 +192,8 @@ test.each([
   [{ logLevel: IotLogLevel.DISABLED }, /logLevel must be one of ERROR, WARN, INFO, DEBUG \(logging cannot be switched off here\), got "DISABLED"/],
   [{ investigationThingGroupName: 'under investigation' }, /investigationThingGroupName must be 1-128 letters, digits, ':', '_' or '-', got "under investigation"/],
   [{ iotLogging: 'no' as unknown as boolean }, /iotLogging must be true or false, got "no"/],
-  [{ adoptExistingLogGroup: true, logRetention: logs.RetentionDays.ONE_DAY }, /logRetention cannot be set with adoptExistingLogGroup/],
+  [{ adoptExistingLogGroup: true, logRetention: logs.RetentionDays.ONE_DAY }, /logRetention cannot be set with adoptExistingLogGroup or iotLogging: false/],
+  [{ iotLogging: false, logRetention: logs.RetentionDays.ONE_DAY }, /logRetention cannot be set with adoptExistingLogGroup or iotLogging: false/],
   [{ riskProfile: {} as RiskProfile }, /riskProfile must be a RiskProfile, got \{\}/],
 ])('rejects %j', (props, message) => {
   expect(() => new FleetAuditing(stack(), 'FA', props)).toThrow(new RegExp(`^S/FA: FleetAuditing: .*${message.source}`));
