@@ -144,3 +144,13 @@ test.each(RiskProfile.PRESETS.flatMap((p) => Object.values(TelemetryStore).map((
     new TelemetryPipeline(s, 'TP', { topicFilter: 'dt/+/telemetry', store, riskProfile });
     expect(validationFindings(app)).toEqual([]);
   });
+
+test.each(Object.values(TelemetryStore))('passes every validator under the reference deployment\'s feature flags (cdk.json) with the %s store', (store) => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { context } = require('../../cdk.json');
+  const app = newValidatedApp({ context });
+  const s = new Stack(app, 'S');
+  AssetTags.apply(s, { criticality: Criticality.HIGH, owner: 'iot-platform' });
+  new TelemetryPipeline(s, 'TP', { topicFilter: 'dt/+/telemetry', store, fields: ['temperature'], samplePercent: 50 });
+  expect(validationFindings(app)).toEqual([]);
+});
