@@ -41,6 +41,8 @@ export function buildReferenceDeployment(scope: Construct, env: Partial<Environm
   });
   const fleetMonitoring = new FleetMonitoring(monitoring, 'FleetMonitoring', {
     iotLogGroup: auditing.iotLogGroup,
+    // FleetIndexing (inventory stack) indexes connectivity, which this fleet metric counts.
+    disconnectedDevicesThreshold: 50,
   });
 
   // Its own stack: it uses the data stack's key and the monitoring stack's alarm topic.

@@ -1,4 +1,4 @@
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -95,6 +95,13 @@ export interface FleetMonitoringProps {
    */
   readonly detectSecurityProfile?: boolean;
   /**
+   * Alarm when this many registered devices or more are disconnected (1..1000000), counted every
+   * five minutes by a fleet metric over fleet indexing's connectivity status. Needs fleet indexing
+   * with connectivity (`FleetIndexing`, on by default there).
+   * @default - no device availability metric or alarm
+   */
+  readonly disconnectedDevicesThreshold?: number;
+  /**
    * The name of the CloudWatch dashboard.
    * @default - a name CloudFormation generates
    */
@@ -146,7 +153,8 @@ export class FleetMonitoring extends Construct {
   /**
    * The alarms, by name: `authenticationFailures`, `authorizationFailures`, `connectThrottles`,
    * `publishErrors`, `ruleActionFailures`, `ruleMessagesThrottled` (both at the `ruleErrors`
-   * threshold), `jobExecutionFailures`, `connectionAnomaly`, `messageAnomaly`.
+   * threshold), `jobExecutionFailures`, `connectionAnomaly`, `messageAnomaly`, and
+   * `disconnectedDevices` with `disconnectedDevicesThreshold`.
    */
   public readonly alarms: { [name: string]: cloudwatch.IAlarm } = {};
   /** The thresholds in force. */
@@ -228,6 +236,15 @@ export class FleetMonitoring extends Construct {
     this.alarms.messageAnomaly = this.anomaly('MessageAnomaly', broker('PublishIn.Success').with({ label: 'Messages in' }), band,
       'Inbound messages far outside their usual band, or none at all: devices gone silent, or sending far more than they should', true);
 
+    const availability: cloudwatch.IMetric[] = [];
+    if (props.disconnectedDevicesThreshold !== undefined) {
+      const disconnected = this.disconnectedDevices();
+      availability.push(disconnected);
+      this.alarms.disconnectedDevices = this.alarm('DisconnectedDevices', disconnected, props.disconnectedDevicesThreshold,
+        'Registered devices disconnected, by fleet indexing: an outage of a site, a network or a device type',
+        `${props.disconnectedDevicesThreshold} or more devices disconnected at once`);
+    }
+
     const logGroup = props.iotLogGroup ?? logs.LogGroup.fromLogGroupName(this, 'IotLogGroup', 'AWSIotLogsV2');
     const logMetrics = this.metricFilters(logGroup);
 
@@ -249,7 +266,7 @@ export class FleetMonitoring extends Construct {
     );
     this.dashboard.addWidgets(
       graph('Rules and jobs', [signals.ruleActionFailures, signals.ruleMessagesThrottled, signals.jobExecutionFailures]),
-      graph('Unexpected disconnects (IoT logs)', [logMetrics.disconnects]),
+      graph('Unexpected disconnects (IoT logs) and disconnected devices', [logMetrics.disconnects, ...availability]),
       graph('Connection failures by client (top 10)', [insights('Top clients',
         `SELECT SUM(ConnectFailures) FROM SCHEMA("${FLEET_LOG_METRICS_NAMESPACE}", clientId) GROUP BY clientId ORDER BY SUM() DESC LIMIT 10`)]),
     );
@@ -278,6 +295,10 @@ export class FleetMonitoring extends Construct {
     for (const flag of ['createTrail', 'detectSecurityProfile'] as const) {
       if (props[flag] !== undefined && typeof props[flag] !== 'boolean') problems.push(`${flag} must be true or false, got ${JSON.stringify(props[flag])}`);
     }
+    const disconnected = props.disconnectedDevicesThreshold;
+    if (disconnected !== undefined && !Token.isUnresolved(disconnected) && (!Number.isInteger(disconnected) || disconnected < 1 || disconnected > 1_000_000)) {
+      problems.push(`disconnectedDevicesThreshold must be a whole number of devices from 1 to 1000000, got ${JSON.stringify(disconnected)}`);
+    }
     if (props.dashboardName !== undefined && !Token.isUnresolved(props.dashboardName) && !DASHBOARD_NAME.test(props.dashboardName)) {
       problems.push(`dashboardName must be 1-255 letters, digits, '_' or '-', got ${JSON.stringify(props.dashboardName)}`);
     }
@@ -285,9 +306,9 @@ export class FleetMonitoring extends Construct {
     return { profile, thresholds };
   }
 
-  private alarm(id: string, metric: cloudwatch.IMetric, threshold: number, description: string): cloudwatch.Alarm {
+  private alarm(id: string, metric: cloudwatch.IMetric, threshold: number, description: string, when = `${threshold} or more in 5 minutes`): cloudwatch.Alarm {
     const alarm = new cloudwatch.Alarm(this, `${id}Alarm`, {
-      alarmDescription: `${description} (${threshold} or more in 5 minutes)`,
+      alarmDescription: `${description} (${when})`,
       metric,
       threshold,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -311,6 +332,27 @@ export class FleetMonitoring extends Construct {
     });
     alarm.addAlarmAction(this.action);
     return alarm;
+  }
+
+  /** How many registered devices fleet indexing sees disconnected, every five minutes. */
+  private disconnectedDevices(): cloudwatch.Metric {
+    // Fleet metric names are unique in the account and region; this one is unique to the construct.
+    const metricName = `${Names.uniqueResourceName(this, { maxLength: 100, separator: '-' })}-disconnected-devices`;
+    new iot.CfnFleetMetric(this, 'DisconnectedDevices', {
+      metricName,
+      description: 'cdk-secure-iot: registered devices fleet indexing sees disconnected',
+      indexName: 'AWS_Things',
+      queryVersion: '2017-09-30',
+      queryString: 'connectivity.connected:false',
+      // A count of things needs a numeric field every thing has: the registry version.
+      aggregationField: 'registry.version',
+      aggregationType: { name: 'Statistics', values: ['count'] },
+      period: FIVE_MINUTES.toSeconds(),
+    });
+    // Fleet metrics land in IoTFleetMetrics, named after the fleet metric, one series per aggregation.
+    return new cloudwatch.Metric({
+      namespace: 'IoTFleetMetrics', metricName, dimensionsMap: { AggregationType: 'count' }, statistic: 'Maximum', period: FIVE_MINUTES, label: 'Disconnected devices',
+    });
   }
 
   private metricFilters(logGroup: logs.ILogGroup) {

@@ -196,3 +196,33 @@ test('CloudWatch of this account may use the key of the alarm topic the construc
   new FleetMonitoring(s2, 'FM', { createTrail: false, alarmTopic: new sns.Topic(s2, 'Pager') });
   expect(JSON.stringify(Template.fromStack(s2).toJSON())).not.toContain('cloudwatch.amazonaws.com');
 });
+
+test('device availability: a fleet metric of disconnected devices from fleet indexing, and an alarm on it', () => {
+  const s = stack();
+  const fm = new FleetMonitoring(s, 'FM', { disconnectedDevicesThreshold: 25, createTrail: false });
+  const t = Template.fromStack(s);
+  const metric = Object.values(t.findResources('AWS::IoT::FleetMetric'))[0];
+  expect(metric.Properties).toEqual(expect.objectContaining({
+    IndexName: 'AWS_Things', QueryString: 'connectivity.connected:false', AggregationField: 'registry.version',
+    AggregationType: { Name: 'Statistics', Values: ['count'] }, Period: 300, MetricName: expect.stringMatching(/^[a-zA-Z0-9_.-]+-disconnected-devices$/),
+  }));
+  const alarm = alarmNamed(t, 'DisconnectedDevices').Properties;
+  expect(alarm.Threshold).toBe(25);
+  expect(alarm.Metrics[0].MetricStat).toEqual({
+    Metric: { Namespace: 'IoTFleetMetrics', MetricName: metric.Properties.MetricName, Dimensions: [{ Name: 'AggregationType', Value: 'count' }] }, Period: 300, Stat: 'Maximum',
+  });
+  expect(fm.alarms.disconnectedDevices).toBeDefined();
+  const withoutAvailability = stack();
+  new FleetMonitoring(withoutAvailability, 'FM', { createTrail: false });
+  Template.fromStack(withoutAvailability).resourceCountIs('AWS::IoT::FleetMetric', 0);
+  expect(() => new FleetMonitoring(stack(), 'FM', { disconnectedDevicesThreshold: 0 }))
+    .toThrow(/^S\/FM: FleetMonitoring: disconnectedDevicesThreshold must be a whole number of devices from 1 to 1000000, got 0/);
+});
+
+test('device availability passes every validator', () => {
+  const app = newValidatedApp();
+  const s = new Stack(app, 'S');
+  AssetTags.apply(s, { criticality: Criticality.HIGH, owner: 'iot-platform' });
+  new FleetMonitoring(s, 'FM', { disconnectedDevicesThreshold: 10, createTrail: false });
+  expect(validationFindings(app)).toEqual([]);
+});
