@@ -88,7 +88,9 @@ export interface FleetAuditingProps {
    */
   readonly notificationTopic?: sns.ITopic;
   /**
-   * The key that encrypts the notification topic, the EventBridge relay queues and the IoT log group.
+   * The key that encrypts the notification topic, the EventBridge relay queues and the IoT log
+   * group. Its policy gets statements for SNS and CloudWatch Logs of this account; an imported
+   * key's policy cannot be changed from here and must allow them itself.
    * @default - a new customer-managed key with rotation
    */
   readonly encryptionKey?: kms.IKey;

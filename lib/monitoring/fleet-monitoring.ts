@@ -69,7 +69,9 @@ export interface FleetMonitoringProps {
    */
   readonly alarmTopic?: sns.ITopic;
   /**
-   * The key that encrypts the alarm topic and the trail.
+   * The key that encrypts the alarm topic and the trail. Its policy gets statements for CloudWatch
+   * alarms and CloudTrail of this account; an imported key's policy cannot be changed from here
+   * and must allow them itself.
    * @default - a new customer-managed key with rotation
    */
   readonly encryptionKey?: kms.IKey;
