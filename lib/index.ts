@@ -7,3 +7,5 @@ export * from './checks';
 export * from './report';
 export * from './updates';
 export * from './scanner';
+export * from './data';
+export * from './monitoring';

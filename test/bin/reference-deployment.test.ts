@@ -69,3 +69,23 @@ test('the connectivity stack: zoned VPC with flow logs and network ACLs, private
     }
   }
 });
+
+test('practices 5 and 8 are deployed: IoT encryption on a customer key, 17 audit checks on a schedule with a target, logging, a telemetry rule with an error action, alarms, filters, dashboard', () => {
+  const stacks = buildReferenceDeployment(newValidatedApp({ context: cdkJson.context }));
+  const all = (type: string) => stacks.flatMap((s) => Object.values(Template.fromStack(s).findResources(type)));
+  expect(all('AWS::IoT::EncryptionConfiguration')).toEqual([expect.objectContaining({
+    Properties: expect.objectContaining({ EncryptionType: 'CUSTOMER_MANAGED_KMS_KEY', KmsKeyArn: expect.anything(), KmsAccessRoleArn: expect.anything() }),
+  })]);
+  const [audit] = all('AWS::IoT::AccountAuditConfiguration');
+  const checks = Object.values(audit.Properties.AuditCheckConfigurations) as { Enabled: boolean }[];
+  expect(checks.filter((c) => c.Enabled === true)).toHaveLength(17);
+  expect(audit.Properties.AuditNotificationTargetConfigurations.Sns.Enabled).toBe(true);
+  expect(all('AWS::IoT::ScheduledAudit')[0].Properties.TargetCheckNames).toHaveLength(17);
+  expect(all('AWS::IoT::Logging')[0].Properties.DefaultLogLevel).toBe('WARN');
+  const telemetry = all('AWS::IoT::TopicRule').filter((r) => JSON.stringify(r.Properties.TopicRulePayload.Sql).includes('dt/+/telemetry'));
+  expect(telemetry).toHaveLength(1);
+  expect(telemetry[0].Properties.TopicRulePayload.ErrorAction.Sqs).toBeDefined();
+  expect(all('AWS::CloudWatch::Alarm').length).toBeGreaterThanOrEqual(10);
+  expect(all('AWS::Logs::MetricFilter')).toHaveLength(3);
+  expect(all('AWS::CloudWatch::Dashboard')).toHaveLength(1);
+});

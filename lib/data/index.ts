@@ -1,0 +1,2 @@
+export * from './data-protection';
+export * from './telemetry-pipeline';

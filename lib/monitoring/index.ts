@@ -1,0 +1,2 @@
+export * from './fleet-auditing';
+export * from './fleet-monitoring';
