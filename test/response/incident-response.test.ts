@@ -140,6 +140,11 @@ describe('playbook definitions', () => {
     const m = machines({ deviceFailureModes: DeviceFailureModes.of({ high: FailureMode.FAIL_CLOSED }), findingClasses: [FindingClass.SHARED_OR_REVOKED_CERTIFICATE] });
     const w = await walk(m.SHARED_OR_REVOKED_CERTIFICATE, device(), { ...criticality('high'), RequestApproval: { approved: true } });
     expect(w.path).toContain('DeactivateCertificate');
+    const all = machines({ deviceFailureModes: DeviceFailureModes.of({ safetyCritical: FailureMode.FAIL_CLOSED }), findingClasses: [FindingClass.SHARED_OR_REVOKED_CERTIFICATE] });
+    const unknown = await walk(all.SHARED_OR_REVOKED_CERTIFICATE, device(), { DescribeDevice: { attributes: { criticality: 'whatever' } }, RequestApproval: { approved: true } });
+    expect(unknown.path).toEqual(expect.arrayContaining(['RequestApproval', 'DeactivateCertificate']));
+    const defaults = await walk(industrial.SHARED_OR_REVOKED_CERTIFICATE, device(), { DescribeDevice: { attributes: { criticality: 'whatever' } }, RequestApproval: { approved: true } });
+    expect(defaults.path).toContain('KeepConnected');
   });
 
   test('dry run: every step runs, nothing is done to a device, the result is recorded and published', async () => {

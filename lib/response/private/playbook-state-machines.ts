@@ -8,7 +8,8 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ContainmentMode } from '../../core/risk-profile';
-import { DeviceFailureModes } from '../../continuity/device-failure-modes';
+import { Criticality } from '../../core/asset-tags';
+import { DeviceFailureModes, FailureMode } from '../../continuity/device-failure-modes';
 import { Playbook, PlaybookStep, RETURN_TO_BASELINE_STEPS } from '../playbook';
 
 /** What every playbook state machine uses. */
@@ -102,7 +103,10 @@ function machine(scope: Construct, id: string, definition: sfn.IChainable, r: Pl
 /** The state machine of one playbook. */
 export function playbookStateMachine(scope: Construct, playbook: Playbook, r: PlaybookResources): sfn.StateMachine {
   const m = describe(playbook.steps);
+  // A criticality that is not one of the known values counts as safety-critical.
   const failClosed = JSON.stringify(r.failureModes.failClosedCriticalities);
+  const known = JSON.stringify(Object.values(Criticality));
+  const unknownFailsClosed = r.failureModes.modeOf(Criticality.SAFETY_CRITICAL) === FailureMode.FAIL_CLOSED;
 
   const open = sfn.Pass.jsonata(scope, 'OpenIncident', {
     ...m('OpenIncident'),
@@ -231,7 +235,7 @@ export function playbookStateMachine(scope: Construct, playbook: Playbook, r: Pl
     });
     deactivate.addCatch(recordFailed, catchAll);
     mayDisconnect
-      .when(sfn.Condition.jsonata(`{% $certificateId != null and $criticality in ${failClosed} %}`), deactivateOrSimulate
+      .when(sfn.Condition.jsonata(`{% $certificateId != null and ($criticality in ${failClosed} or (${unknownFailsClosed} and $not($criticality in ${known}))) %}`), deactivateOrSimulate
         .when(sfn.Condition.jsonata('{% $dryRun %}'), simulateDeactivation.next(close))
         .otherwise(deactivate.next(close)))
       .otherwise(keepConnected.next(close));
