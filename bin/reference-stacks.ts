@@ -1,6 +1,8 @@
 import { Environment, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { AssetTags, Criticality, DataClass, FleetIndexing, IndexedFieldType } from '../lib';
+import {
+  AssetTags, BackupAndRecovery, Criticality, DataClass, FleetIndexing, IncidentResponse, IndexedFieldType, RiskProfile,
+} from '../lib';
 
 /**
  * The reference deployment's stacks, one per concern. Kept apart from the entry point so tests
@@ -21,5 +23,19 @@ export function buildReferenceDeployment(scope: Construct, env: Partial<Environm
     ],
   });
 
-  return [inventory];
+  // Practices 9 and 10: playbooks that contain a device the way the profile says, and backups
+  // (with restore tests) of every stateful resource of the deployment.
+  const resilience = new Stack(scope, 'SecureIotResilience', {
+    env: environment,
+    description: 'cdk-secure-iot reference deployment: incident response and business continuity (practices 9, 10)',
+  });
+  AssetTags.apply(resilience, { criticality: Criticality.HIGH, owner: 'iot-platform', dataClass: DataClass.CONFIDENTIAL });
+  const backup = new BackupAndRecovery(resilience, 'BackupAndRecovery', { riskProfile: RiskProfile.INDUSTRIAL });
+  new IncidentResponse(resilience, 'IncidentResponse', {
+    riskProfile: RiskProfile.INDUSTRIAL,
+    deviceFailureModes: backup.deviceFailureModes,
+  });
+  BackupAndRecovery.select(scope, backup.tagValue);
+
+  return [inventory, resilience];
 }
