@@ -106,6 +106,11 @@ export interface IncidentResponseProps {
 /** The source and detail type of the finding events that start playbooks. */
 export const FINDING_EVENT = { source: 'cdk-secure-iot', detailType: 'IoT Security Finding' } as const;
 
+/**
+ * What a writer of the incident table and topic, or a starter of an encrypted state machine, needs
+ * of the key (DynamoDB, SNS and Step Functions call KMS with the caller's credentials).
+ */
+const KEY_USE = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'];
 const KMS_TOPIC_REASON = 'Publishing to the KMS-encrypted incident topic needs kms:GenerateDataKey* (CDK\'s grant for encrypted topics), on that one key only.';
 /** The construct ID CDK gives the AwsCustomResource provider function in a stack. */
 const AWS_CUSTOM_RESOURCE_PROVIDER = 'AWS679f53fac002430cb0da5b7982bd2287';
@@ -290,11 +295,20 @@ export class IncidentResponse extends Construct {
       logGroup,
     };
     const bus = props.eventBus;
+    // One role for every rule target: it may start the playbooks, and use the key they are encrypted with.
+    const eventsRole = new iam.Role(this, 'EventsRole', {
+      assumedBy: new iam.ServicePrincipal('events.amazonaws.com'),
+      description: 'EventBridge starts the incident response playbooks with this role',
+    });
+    const useKey = (grantee: iam.IGrantable) => this.encryptionKey.grant(grantee, ...KEY_USE);
+    useKey(eventsRole);
+    for (const fn of [decision, request]) useKey(fn);
     const requestLogicalId = stack.getLogicalId(request.node.defaultChild as lambda.CfnFunction);
     for (const findingClass of classes) {
       const playbook = Playbook.of(findingClass);
       const machine = playbookStateMachine(new Construct(this, findingClass), playbook, resources);
       this.acknowledgeStateMachine(machine, requestLogicalId);
+      useKey(machine);
       this.playbooks.set(findingClass, machine);
       const input = (extra: object) => events.RuleTargetInput.fromObject({ findingClass, dryRun: false, source: events.EventField.source, ...extra });
       const detail = playbook.auditChecks.length > 0
@@ -304,7 +318,7 @@ export class IncidentResponse extends Construct {
         eventBus: bus,
         description: `cdk-secure-iot: starts the ${playbook.title} playbook on a finding event`,
         eventPattern: { source: [FINDING_EVENT.source], detailType: [FINDING_EVENT.detailType], detail },
-        targets: [new targets.SfnStateMachine(machine, { input: input({ detail: events.EventField.fromPath('$.detail') }) })],
+        targets: [new targets.SfnStateMachine(machine, { role: eventsRole, input: input({ detail: events.EventField.fromPath('$.detail') }) })],
       });
       const alarms = (props.alarmTriggers ?? []).filter((t) => t.findingClass === findingClass);
       if (alarms.length > 0) {
@@ -317,7 +331,7 @@ export class IncidentResponse extends Construct {
             resources: alarms.map((a) => a.alarm.alarmArn),
             detail: { state: { value: ['ALARM'] } },
           },
-          targets: [new targets.SfnStateMachine(machine, { input: input({ detail: { alarmName: events.EventField.fromPath('$.detail.alarmName') } }) })],
+          targets: [new targets.SfnStateMachine(machine, { role: eventsRole, input: input({ detail: { alarmName: events.EventField.fromPath('$.detail.alarmName') } }) })],
         });
       }
       if (props.disableScheduledDryRun !== true) {
@@ -326,6 +340,7 @@ export class IncidentResponse extends Construct {
           description: `cdk-secure-iot: dry run of the ${playbook.title} playbook (nothing is done to any device)`,
           schedule: events.Schedule.expression(dryRunSchedule),
           targets: [Criticality.LOW, Criticality.SAFETY_CRITICAL].map((criticality) => new targets.SfnStateMachine(machine, {
+            role: eventsRole,
             input: events.RuleTargetInput.fromObject({
               findingClass, dryRun: true, source: 'cdk-secure-iot.dry-run',
               detail: { thingName: DRY_RUN_THING, certificateId: 'dry-run-certificate', criticality },
@@ -337,6 +352,7 @@ export class IncidentResponse extends Construct {
 
     this.returnToBaseline = returnToBaselineStateMachine(new Construct(this, 'ReturnToBaseline'), resources);
     this.acknowledgeStateMachine(this.returnToBaseline);
+    useKey(this.returnToBaseline);
     const provider = stack.node.tryFindChild(AWS_CUSTOM_RESOURCE_PROVIDER)?.node.tryFindChild('ServiceRole');
     if (provider) {
       acknowledge(provider, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
@@ -347,6 +363,7 @@ export class IncidentResponse extends Construct {
         description: 'cdk-secure-iot: dry run of the return to baseline (nothing is done to any device)',
         schedule: events.Schedule.expression(dryRunSchedule),
         targets: [new targets.SfnStateMachine(this.returnToBaseline, {
+          role: eventsRole,
           input: events.RuleTargetInput.fromObject({
             incidentId: 'dry-run-return-to-baseline', thingName: DRY_RUN_THING, certificateId: 'dry-run-certificate', certificateAction: 'REACTIVATE', dryRun: true,
           }),

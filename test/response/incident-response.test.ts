@@ -226,6 +226,22 @@ describe('resources', () => {
     expect(actionsOf('IRPublishFindingActionRole')).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*', 'sns:Publish']);
   });
 
+  test('everyone who writes the encrypted table or topic, or starts an encrypted playbook, may use the key, and only that key', () => {
+    const policies = t.findResources('AWS::IAM::Policy');
+    const users = Object.entries(policies).filter(([, p]) => p.Properties.PolicyDocument.Statement.some((st: { Action: unknown; Condition?: unknown }) =>
+      JSON.stringify(st.Action) === JSON.stringify(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey']) && !st.Condition));
+    const names = users.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort();
+    expect(names).toEqual(expect.arrayContaining(['IRApprovalDecisionRoleDefaultPolicy', 'IRApprovalRequestRoleDefaultPolicy', 'IREventsRoleDefaultPolicy',
+      'IRReturnToBaselineStateMachineRoleDefaultPolicy', 'IRSHAREDORREVOKEDCERTIFICATEStateMachineRoleDefaultPolicy']));
+    expect(names.filter((n) => n.includes('StateMachineRole'))).toHaveLength(6);
+    for (const [, p] of users) {
+      const st = p.Properties.PolicyDocument.Statement.find((x: { Action: unknown }) => JSON.stringify(x.Action).includes('kms:Encrypt'));
+      expect(st.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^IRKey/), 'Arn'] });
+    }
+    const rules = Object.values(t.findResources('AWS::Events::Rule'));
+    expect(rules.every((r) => r.Properties.Targets.every((x: { RoleArn: unknown }) => JSON.stringify(x.RoleArn).includes('IREventsRole')))).toBe(true);
+  });
+
   test('IoT resources carry criticality and owner tags by default', () => {
     t.hasResourceProperties('AWS::IoT::MitigationAction', { Tags: Match.arrayWith([{ Key: 'criticality', Value: 'high' }, { Key: 'owner', Value: 'security-operations' }]) });
     t.hasResourceProperties('AWS::IoT::ThingGroup', { Tags: Match.arrayWith([{ Key: 'owner', Value: 'security-operations' }]) });
