@@ -2,7 +2,9 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import {
   BackupAndRecovery, Criticality, DeviceFailureModes, FailureMode, RiskProfile,
 } from '../../lib';
@@ -213,4 +215,22 @@ test.each([
   const s = new Stack(app, 'S');
   new BackupAndRecovery(s, 'B', { riskProfile, secondRegionVault: drVault(s) });
   expect(validationFindings(app)).toEqual([]);
+});
+
+test('overrides: your own key and topic; an air-gapped vault on any profile takes the plan\'s retention as its minimum', () => {
+  const s = stack();
+  const key = new kms.Key(s, 'MyKey', { enableKeyRotation: true });
+  const topic = new sns.Topic(s, 'MyTopic', { masterKey: key, enforceSSL: true });
+  const b = new BackupAndRecovery(s, 'B', { encryptionKey: key, notificationTopic: topic, airGappedVault: true, airGappedMaxRetentionDays: 400 });
+  const t = Template.fromStack(s);
+  t.resourceCountIs('AWS::KMS::Key', 1);
+  t.resourceCountIs('AWS::SNS::Topic', 1);
+  t.hasResourceProperties('AWS::Backup::BackupVault', {
+    EncryptionKeyArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^MyKey'), 'Arn'] },
+    Notifications: Match.objectLike({ SNSTopicArn: { Ref: Match.stringLikeRegexp('^MyTopic') } }),
+  });
+  t.hasResourceProperties('AWS::Backup::LogicallyAirGappedBackupVault', { MinRetentionDays: 90, MaxRetentionDays: 400 });
+  t.hasResourceProperties('AWS::Backup::LogicallyAirGappedBackupVault', { EncryptionKeyArn: Match.absent() });
+  expect(b.encryptionKey).toBe(key);
+  expect(b.notificationTopic).toBe(topic);
 });

@@ -1,7 +1,10 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import {
   ContainmentMode, DeviceFailureModes, FailureMode, FindingClass, IncidentResponse, IncidentResponseProps, Playbook, RETURN_TO_BASELINE_STEPS, RiskProfile,
 } from '../../lib';
@@ -332,4 +335,20 @@ test.each([
   const app = newValidatedApp();
   new IncidentResponse(new Stack(app, 'S'), 'IR', { riskProfile });
   expect(validationFindings(app)).toEqual([]);
+});
+
+test('overrides: your own key, topic and event bus', () => {
+  const s = stack();
+  const key = new kms.Key(s, 'MyKey', { enableKeyRotation: true });
+  const topic = new sns.Topic(s, 'MyTopic', { masterKey: key, enforceSSL: true });
+  const bus = new events.EventBus(s, 'Bus');
+  const ir = new IncidentResponse(s, 'IR', { encryptionKey: key, notificationTopic: topic, eventBus: bus, findingClasses: [FindingClass.UNEXPECTED_DISCONNECTS] });
+  const t = Template.fromStack(s);
+  t.resourceCountIs('AWS::KMS::Key', 1);
+  t.resourceCountIs('AWS::SNS::Topic', 1);
+  t.hasResourceProperties('AWS::DynamoDB::Table', { SSESpecification: Match.objectLike({ KMSMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^MyKey'), 'Arn'] } }) });
+  t.hasResourceProperties('AWS::Events::Rule', { EventBusName: { Ref: Match.stringLikeRegexp('^Bus') }, EventPattern: Match.objectLike({ source: ['cdk-secure-iot'] }) });
+  t.hasResourceProperties('AWS::IoT::MitigationAction', { ActionParams: { PublishFindingToSnsParams: { TopicArn: { Ref: Match.stringLikeRegexp('^MyTopic') } } } });
+  expect(ir.encryptionKey).toBe(key);
+  expect(ir.playbook(FindingClass.UNEXPECTED_DISCONNECTS)).toBeDefined();
 });
