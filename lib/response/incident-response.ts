@@ -160,6 +160,8 @@ export class IncidentResponse extends Construct {
   public readonly decisionUrl: string;
   /** The fail-open or fail-closed choice per device category the playbooks respect. */
   public readonly deviceFailureModes: DeviceFailureModes;
+  /** Alarms (one per state machine) on executions that failed or timed out, dry runs included; they notify the topic. */
+  public readonly failureAlarms: cloudwatch.IAlarm[] = [];
 
   private readonly playbooks = new Map<FindingClass, sfn.StateMachine>();
   private readonly decisionFunctionUrl: lambda.FunctionUrl;
@@ -309,6 +311,7 @@ export class IncidentResponse extends Construct {
       const machine = playbookStateMachine(new Construct(this, findingClass), playbook, resources);
       this.acknowledgeStateMachine(machine, requestLogicalId);
       useKey(machine);
+      this.alarmOnFailure(findingClass, machine);
       this.playbooks.set(findingClass, machine);
       const input = (extra: object) => events.RuleTargetInput.fromObject({ findingClass, dryRun: false, source: events.EventField.source, ...extra });
       const detail = playbook.auditChecks.length > 0
@@ -353,6 +356,22 @@ export class IncidentResponse extends Construct {
     this.returnToBaseline = returnToBaselineStateMachine(new Construct(this, 'ReturnToBaseline'), resources);
     this.acknowledgeStateMachine(this.returnToBaseline);
     useKey(this.returnToBaseline);
+    this.alarmOnFailure('ReturnToBaseline', this.returnToBaseline);
+    // CloudWatch publishes alarms to the encrypted topic with this key (an imported topic's or
+    // key's policy must allow it already).
+    const fromThisAccount = { StringEquals: { 'aws:SourceAccount': stack.account } };
+    this.notificationTopic.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['sns:Publish'],
+      resources: [this.notificationTopic.topicArn],
+      conditions: fromThisAccount,
+    }));
+    this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: ['*'],
+      conditions: fromThisAccount,
+    }));
     const provider = stack.node.tryFindChild(AWS_CUSTOM_RESOURCE_PROVIDER)?.node.tryFindChild('ServiceRole');
     if (provider) {
       acknowledge(provider, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
@@ -478,6 +497,25 @@ export class IncidentResponse extends Construct {
       })]),
     });
     attach.node.addDependency(this.quarantinePolicy);
+  }
+
+  private alarmOnFailure(id: string, machine: sfn.StateMachine): void {
+    const period = Duration.minutes(5);
+    const alarm = new cloudwatch.Alarm(this, `${id}FailureAlarm`, {
+      alarmDescription: `cdk-secure-iot: an execution of ${id} failed or timed out (a playbook that fails, in a dry run or for real, needs people)`,
+      metric: new cloudwatch.MathExpression({
+        expression: 'failed + timedOut',
+        usingMetrics: { failed: machine.metricFailed({ period, statistic: 'Sum' }), timedOut: machine.metricTimedOut({ period, statistic: 'Sum' }) },
+        period,
+        label: 'failed or timed-out executions',
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction({ bind: () => ({ alarmActionArn: this.notificationTopic.topicArn }) });
+    this.failureAlarms.push(alarm);
   }
 
   private acknowledgeStateMachine(machine: sfn.StateMachine, requestLogicalId?: string): void {

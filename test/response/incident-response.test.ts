@@ -245,6 +245,19 @@ describe('resources', () => {
     expect(rules.every((r) => r.Properties.Targets.every((x: { RoleArn: unknown }) => JSON.stringify(x.RoleArn).includes('IREventsRole')))).toBe(true);
   });
 
+  test('a failed or timed-out execution (dry runs included) raises an alarm that notifies the topic', () => {
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^IRNotifications') }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      Metrics: Match.arrayWith([Match.objectLike({ Expression: 'failed + timedOut' })]),
+    });
+    t.hasResourceProperties('AWS::SNS::TopicPolicy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish' })]) } });
+    expect(ir.failureAlarms).toHaveLength(6);
+  });
+
   test('IoT resources carry criticality and owner tags by default', () => {
     t.hasResourceProperties('AWS::IoT::MitigationAction', { Tags: Match.arrayWith([{ Key: 'criticality', Value: 'high' }, { Key: 'owner', Value: 'security-operations' }]) });
     t.hasResourceProperties('AWS::IoT::ThingGroup', { Tags: Match.arrayWith([{ Key: 'owner', Value: 'security-operations' }]) });
