@@ -525,6 +525,8 @@ export class IncidentResponse extends Construct {
       'Step Functions log delivery (logs:CreateLogDelivery and related) and X-Ray (xray:PutTraceSegments) support no resource-level permission; every AWS call of the playbook is on named resources.');
     acknowledge(policy, 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:thing/*]',
       'A playbook reads and quarantines whichever thing the finding names; thing names are not known at deploy time. The quarantine group itself is named.');
+    acknowledge(policy, 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:policy/*]',
+      'A playbook detaches (and the return to baseline re-attaches) whichever IoT policies are attached to the certificate the finding names; they are read at run time.');
     acknowledge(policy, 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:cert/*]',
       'A playbook deactivates (or the return to baseline reactivates or revokes) whichever certificate the finding names; certificate IDs are not known at deploy time.');
     if (requestLogicalId) {

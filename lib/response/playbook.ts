@@ -127,6 +127,11 @@ const OPEN: PlaybookStep[] = [
   { state: 'QuarantineOrSimulate', description: 'A dry run simulates the quarantine.' },
   { state: 'SimulateQuarantine', description: 'Dry run: notes the quarantine that would be done.' },
   { state: 'Quarantine', description: 'Adds the thing to the quarantine thing group (recovery-only policy, verbose logging).' },
+  { state: 'IsolateOrSimulate', description: 'Isolates the certificate the finding names (a dry run simulates it); without a certificate the group\'s policy is all that changes.' },
+  { state: 'SimulateIsolation', description: 'Dry run: notes the policies that would be detached.' },
+  { state: 'ListDevicePolicies', description: 'Lists the IoT policies attached to the device certificate.' },
+  { state: 'DetachDevicePolicies', description: 'Detaches them, so the quarantine group\'s recovery-only policy is all the device keeps; their names are recorded for the return to baseline.' },
+  { state: 'DetachPolicy', description: 'Detaches one policy from the certificate.' },
 ];
 const DISCONNECT: PlaybookStep[] = [
   { state: 'MayDisconnect', description: 'Disconnects only a device of a fail-closed category whose certificate the finding names; a fail-open device is never disconnected.' },
@@ -151,6 +156,11 @@ export const RETURN_TO_BASELINE_STEPS: readonly PlaybookStep[] = [
   { state: 'ReleaseOrSimulate', description: 'A dry run simulates the release.' },
   { state: 'SimulateRelease', description: 'Dry run: notes the release that would be done.' },
   { state: 'ReleaseFromQuarantine', description: 'Removes the thing from the quarantine thing group.' },
+  { state: 'ReadIncident', description: 'Reads the policies the playbook detached from the certificate.' },
+  { state: 'ReattachOrSimulate', description: 'Re-attaches them (a dry run simulates it).' },
+  { state: 'SimulateReattach', description: 'Dry run: notes the policies that would be re-attached.' },
+  { state: 'ReattachPolicies', description: 'Attaches every detached policy to the certificate again.' },
+  { state: 'AttachPolicy', description: 'Attaches one policy to the certificate.' },
   { state: 'CertificateAction', description: 'Chooses what happens to the old certificate.' },
   { state: 'SimulateCertificateAction', description: 'Dry run: notes the certificate change that would be done.' },
   { state: 'ReactivateCertificate', description: 'REACTIVATE: sets the certificate ACTIVE again (the device was cleared).' },

@@ -26,6 +26,18 @@ export interface AslState {
   readonly Default?: string;
   readonly Catch?: { ErrorEquals: string[]; Next: string; Output?: unknown }[];
   readonly TimeoutSeconds?: number;
+  readonly Items?: unknown;
+  readonly ItemProcessor?: { StartAt: string; States: { [name: string]: AslState } };
+}
+
+/** Every state of a definition, those inside Map states included. */
+export function allStates(asl: { States: { [name: string]: AslState } }): { [name: string]: AslState } {
+  const out: { [name: string]: AslState } = {};
+  for (const [name, state] of Object.entries(asl.States)) {
+    out[name] = state;
+    if (state.ItemProcessor) Object.assign(out, allStates(state.ItemProcessor));
+  }
+  return out;
 }
 
 function flatten(value: unknown): string {
@@ -108,9 +120,10 @@ export async function walk(asl: Asl, input: unknown, results: { [state: string]:
       continue;
     }
     let result: unknown = stateInput;
-    if (state.Type === 'Task') {
-      calls[name] = await evaluate(state.Arguments, base);
-      const r = results[name] ?? {};
+    if (state.Type === 'Task' || state.Type === 'Map') {
+      // A Map is taken as one call with its items; its result (default []) comes from the test.
+      calls[name] = await evaluate(state.Type === 'Map' ? state.Items : state.Arguments, base);
+      const r = results[name] ?? (state.Type === 'Map' ? [] : {});
       if (isError(r)) {
         const handler = state.Catch?.find((c) => c.ErrorEquals.includes(r.error) || c.ErrorEquals.includes('States.ALL'));
         if (!handler) return { path, variables, calls, end: `Uncaught ${r.error}` };

@@ -9,7 +9,7 @@ import {
   ContainmentMode, DeviceFailureModes, FailureMode, FindingClass, IncidentResponse, IncidentResponseProps, Playbook, RETURN_TO_BASELINE_STEPS, RiskProfile,
 } from '../../lib';
 import { newValidatedApp, validationFindings } from '../validation';
-import { Asl, definitions, walk } from './asl';
+import { Asl, allStates, definitions, walk } from './asl';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const aslValidator = require('asl-validator');
 
@@ -51,10 +51,12 @@ describe('playbook definitions', () => {
   test('the states are exactly the playbook model\'s, each commented with its runbook line', () => {
     for (const playbook of Playbook.all()) {
       const asl = industrial[playbook.findingClass];
-      expect(Object.keys(asl.States).sort()).toEqual(playbook.steps.map((s) => s.state).sort());
-      for (const step of playbook.steps) expect(asl.States[step.state].Comment).toBe(step.description);
+      expect(Object.keys(allStates(asl)).sort()).toEqual(playbook.steps.map((s) => s.state).sort());
+      for (const step of playbook.steps) expect(allStates(asl)[step.state].Comment).toBe(step.description);
     }
-    expect(Object.keys(industrial.RETURN_TO_BASELINE.States).sort()).toEqual(RETURN_TO_BASELINE_STEPS.map((s) => s.state).sort());
+    const baseline = allStates(industrial.RETURN_TO_BASELINE);
+    expect(Object.keys(baseline).sort()).toEqual(RETURN_TO_BASELINE_STEPS.map((s) => s.state).sort());
+    for (const step of RETURN_TO_BASELINE_STEPS) expect(baseline[step.state].Comment).toBe(step.description);
   });
 
   test('the approval waits on a task token for the approval timeout (default 4 hours)', () => {
@@ -124,6 +126,19 @@ describe('playbook definitions', () => {
       expect(w.path).toEqual(expect.arrayContaining(['Quarantine', 'RecordContained']));
       expect(Object.keys(industrial.FAILED_FIRMWARE_ROLLOUT.States)).not.toContain('DeactivateCertificate');
     });
+
+    test('quarantine isolates the certificate: its own policies are detached and recorded, leaving only the recovery policy', async () => {
+      const w = await walk(asl, device(), { ...criticality('low'), ListDevicePolicies: { policies: [{ policyName: 'device-policy' }, { policyName: 'telemetry' }] } });
+      expect(w.path).toEqual(expect.arrayContaining(['Quarantine', 'IsolateOrSimulate', 'ListDevicePolicies', 'DetachDevicePolicies', 'MayDisconnect']));
+      expect(w.calls.ListDevicePolicies).toEqual({ Target: 'arn:aws:iot:eu-west-1:111122223333:cert/abc123' });
+      expect(w.calls.DetachDevicePolicies).toEqual(['device-policy', 'telemetry']);
+      expect(asl.States.DetachDevicePolicies.ItemProcessor!.States.DetachPolicy.Arguments).toEqual({ PolicyName: '{% $states.input %}', Target: '{% "arn:aws:iot:eu-west-1:111122223333:cert/" & $certificateId %}' });
+      expect(w.calls.RecordContained).toMatchObject({ ExpressionAttributeValues: { ':detachedPolicies': { S: 'device-policy,telemetry' }, ':certificateId': { S: 'abc123' } } });
+      const noCertificate = await walk(asl, { ...device(), detail: { thingName: 'pump-7' } }, criticality('low'));
+      expect(noCertificate.path).not.toContain('ListDevicePolicies');
+      const failed = await walk(asl, device(), { ...criticality('low'), DetachDevicePolicies: { error: 'Iot.UnauthorizedException' } });
+      expect(failed.path.slice(-3)).toEqual(['RecordFailed', 'NotifyFailed', 'ContainmentFailed']);
+    });
   });
 
   test('HUMAN_APPROVAL_ONLY (CRITICAL_INFRASTRUCTURE): even a low-criticality device waits for approval', async () => {
@@ -157,7 +172,8 @@ describe('playbook definitions', () => {
       expect(w.path).not.toContain('DescribeDevice');
       expect(w.path).not.toContain('Quarantine');
       expect(w.path).not.toContain('DeactivateCertificate');
-      expect(w.path).toEqual(expect.arrayContaining(['UseGivenCriticality', 'SimulateQuarantine', 'RecordContained', 'NotifyContained']));
+      expect(w.path).toEqual(expect.arrayContaining(['UseGivenCriticality', 'SimulateQuarantine', 'SimulateIsolation', 'RecordContained', 'NotifyContained']));
+      expect(w.path).not.toContain('ListDevicePolicies');
       expect(w.path).toContain(crit === 'low' ? 'SimulateDeactivation' : 'KeepConnected');
       if (crit !== 'low') expect(w.path).toContain('RequestApproval');
       expect(w.calls.NotifyContained).toMatchObject({ Subject: '[dry run] IoT incident CONTAINED: SHARED_OR_REVOKED_CERTIFICATE' });
@@ -168,15 +184,21 @@ describe('playbook definitions', () => {
   test('return to baseline: release, then reactivate, revoke or leave the certificate; dry run simulates', async () => {
     const asl = industrial.RETURN_TO_BASELINE;
     const input = (certificateAction: string, dryRun = false) => ({ incidentId: 'incident-1', thingName: 'pump-7', certificateId: 'abc123', certificateAction, dryRun });
-    const reactivate = await walk(asl, input('REACTIVATE'));
-    expect(reactivate.path).toEqual(['StartReturn', 'RecordReturning', 'ReleaseOrSimulate', 'ReleaseFromQuarantine', 'CertificateAction', 'ReactivateCertificate', 'CloseIncident', 'NotifyClosed', 'BackToBaseline']);
+    const kept = { ReadIncident: { Item: { detachedPolicies: { S: 'device-policy,telemetry' } } } };
+    const reactivate = await walk(asl, input('REACTIVATE'), kept);
+    expect(reactivate.path).toEqual(['StartReturn', 'RecordReturning', 'ReleaseOrSimulate', 'ReleaseFromQuarantine', 'ReadIncident', 'ReattachOrSimulate',
+      'ReattachPolicies', 'CertificateAction', 'ReactivateCertificate', 'CloseIncident', 'NotifyClosed', 'BackToBaseline']);
+    expect(reactivate.calls.ReattachPolicies).toEqual(['device-policy', 'telemetry']);
+    expect(reactivate.calls.ReadIncident).toMatchObject({ Key: { incidentId: { S: 'incident-1' } }, ConsistentRead: true });
     expect(reactivate.calls.ReactivateCertificate).toEqual({ CertificateId: 'abc123', NewStatus: 'ACTIVE' });
     expect(reactivate.calls.CloseIncident).toMatchObject({ Key: { incidentId: { S: 'incident-1' } }, ExpressionAttributeValues: { ':status': { S: 'CLOSED' } } });
-    expect((await walk(asl, input('REVOKE'))).calls.RevokeCertificate).toEqual({ CertificateId: 'abc123', NewStatus: 'REVOKED' });
+    const revoke = await walk(asl, input('REVOKE'), kept);
+    expect(revoke.calls.RevokeCertificate).toEqual({ CertificateId: 'abc123', NewStatus: 'REVOKED' });
+    expect(revoke.path).not.toContain('ReattachPolicies');
     expect((await walk(asl, input('NONE'))).path).not.toEqual(expect.arrayContaining(['ReactivateCertificate']));
-    const dry = await walk(asl, input('REACTIVATE', true));
-    expect(dry.path).toEqual(expect.arrayContaining(['SimulateRelease', 'SimulateCertificateAction', 'CloseIncident']));
-    expect(Object.keys(dry.calls)).toEqual(['RecordReturning', 'CloseIncident', 'NotifyClosed']);
+    const dry = await walk(asl, input('REACTIVATE', true), kept);
+    expect(dry.path).toEqual(expect.arrayContaining(['SimulateRelease', 'SimulateReattach', 'SimulateCertificateAction', 'CloseIncident']));
+    expect(Object.keys(dry.calls)).toEqual(['RecordReturning', 'ReadIncident', 'CloseIncident', 'NotifyClosed']);
     const failed = await walk(asl, input('NONE'), { ReleaseFromQuarantine: { error: 'Iot.ResourceNotFoundException' } });
     expect(failed.path.slice(-2)).toEqual(['RecordReturnFailed', 'ReturnFailed']);
   });

@@ -120,6 +120,7 @@ export function playbookStateMachine(scope: Construct, playbook: Playbook, r: Pl
       givenCriticality: opt('$states.input.detail.criticality'),
       criticality: 'unknown',
       approver: 'none (automatic)',
+      devicePolicies: [],
       actions: [],
     },
   });
@@ -201,7 +202,11 @@ export function playbookStateMachine(scope: Construct, playbook: Playbook, r: Pl
     assign: { actions: '{% $append($actions, ["added " & $thingName & " to the quarantine group"]) %}' },
   });
 
-  const recordContained = record(scope, 'RecordContained', m('RecordContained'), r.table, 'CONTAINED', { approver: '{% $approver %}' });
+  const recordContained = record(scope, 'RecordContained', m('RecordContained'), r.table, 'CONTAINED', {
+    approver: '{% $approver %}',
+    detachedPolicies: '{% $join($devicePolicies, ",") %}',
+    certificateId: '{% $certificateId ? $certificateId : "" %}',
+  });
   const notifyContained = notify(scope, 'NotifyContained', m('NotifyContained'), r.topic, 'CONTAINED');
   const contained = new sfn.Succeed(scope, 'Contained', m('Contained'));
   const recordFailed = record(scope, 'RecordFailed', m('RecordFailed'), r.table, 'FAILED', ERROR);
@@ -241,9 +246,46 @@ export function playbookStateMachine(scope: Construct, playbook: Playbook, r: Pl
       .otherwise(keepConnected.next(close));
     afterQuarantine = mayDisconnect;
   }
+  const certArn = `{% "${iotArn(scope, 'cert/')}" & $certificateId %}`;
+  const isolateOrSimulate = sfn.Choice.jsonata(scope, 'IsolateOrSimulate', m('IsolateOrSimulate'));
+  const simulateIsolation = sfn.Pass.jsonata(scope, 'SimulateIsolation', {
+    ...m('SimulateIsolation'),
+    assign: { actions: '{% $append($actions, ["would detach the policies of certificate " & $certificateId]) %}' },
+  });
+  const listPolicies = tasks.CallAwsService.jsonata(scope, 'ListDevicePolicies', {
+    ...m('ListDevicePolicies'),
+    service: 'iot',
+    action: 'listAttachedPolicies',
+    iamAction: 'iot:ListAttachedPolicies',
+    iamResources: [iotArn(scope, 'cert/*')],
+    parameters: { Target: certArn },
+    assign: {
+      devicePolicies: '{% ($p := $exists($states.result.Policies) ? $states.result.Policies : $states.result.policies; [$p.($exists(PolicyName) ? PolicyName : policyName)]) %}',
+    },
+  });
+  const detachPolicy = tasks.CallAwsService.jsonata(scope, 'DetachPolicy', {
+    ...m('DetachPolicy'),
+    service: 'iot',
+    action: 'detachPolicy',
+    iamAction: 'iot:DetachPolicy',
+    iamResources: [iotArn(scope, 'cert/*'), iotArn(scope, 'policy/*')],
+    parameters: { PolicyName: '{% $states.input %}', Target: certArn },
+  });
+  const detachAll = sfn.Map.jsonata(scope, 'DetachDevicePolicies', {
+    ...m('DetachDevicePolicies'),
+    items: sfn.ProvideItems.jsonata('{% $devicePolicies %}'),
+    maxConcurrency: 1,
+    assign: { actions: '{% $append($actions, ["detached policies [" & $join($devicePolicies, ",") & "] from certificate " & $certificateId]) %}' },
+  }).itemProcessor(detachPolicy);
+  listPolicies.addCatch(recordFailed, catchAll);
+  detachAll.addCatch(recordFailed, catchAll);
+  isolateOrSimulate
+    .when(sfn.Condition.jsonata('{% $certificateId = null %}'), afterQuarantine)
+    .when(sfn.Condition.jsonata('{% $dryRun %}'), simulateIsolation.next(afterQuarantine))
+    .otherwise(listPolicies.next(detachAll).next(afterQuarantine));
   quarantineOrSimulate
-    .when(sfn.Condition.jsonata('{% $dryRun %}'), simulateQuarantine.next(afterQuarantine))
-    .otherwise(quarantine.next(afterQuarantine));
+    .when(sfn.Condition.jsonata('{% $dryRun %}'), simulateQuarantine.next(isolateOrSimulate))
+    .otherwise(quarantine.next(isolateOrSimulate));
 
   const contain = quarantineOrSimulate;
   approved
@@ -282,6 +324,7 @@ export function returnToBaselineStateMachine(scope: Construct, r: PlaybookResour
       certificateAction: '{% $exists($states.input.certificateAction) ? $states.input.certificateAction : "NONE" %}',
       dryRun: '{% $states.input.dryRun = true %}',
       criticality: 'n/a',
+      devicePolicies: [],
       actions: [],
     },
   });
@@ -300,6 +343,35 @@ export function returnToBaselineStateMachine(scope: Construct, r: PlaybookResour
     parameters: { ThingName: '{% $thingName %}', ThingGroupName: r.quarantineGroupName },
     assign: { actions: '{% $append($actions, ["removed " & $thingName & " from the quarantine group"]) %}' },
   });
+  const certArn = `{% "${iotArn(scope, 'cert/')}" & $certificateId %}`;
+  const readIncident = tasks.DynamoGetItem.jsonata(scope, 'ReadIncident', {
+    ...m('ReadIncident'),
+    table: r.table,
+    key: { incidentId: S('{% $incidentId %}') },
+    consistentRead: true,
+    assign: {
+      devicePolicies: '{% ($d := $states.result.Item.detachedPolicies.S; $d ? $split($d, ",") : []) %}',
+    },
+  });
+  const reattachOrSimulate = sfn.Choice.jsonata(scope, 'ReattachOrSimulate', m('ReattachOrSimulate'));
+  const simulateReattach = sfn.Pass.jsonata(scope, 'SimulateReattach', {
+    ...m('SimulateReattach'),
+    assign: { actions: '{% $append($actions, ["would re-attach [" & $join($devicePolicies, ",") & "]"]) %}' },
+  });
+  const attachPolicy = tasks.CallAwsService.jsonata(scope, 'AttachPolicy', {
+    ...m('AttachPolicy'),
+    service: 'iot',
+    action: 'attachPolicy',
+    iamAction: 'iot:AttachPolicy',
+    iamResources: [iotArn(scope, 'cert/*'), iotArn(scope, 'policy/*')],
+    parameters: { PolicyName: '{% $states.input %}', Target: certArn },
+  });
+  const reattachAll = sfn.Map.jsonata(scope, 'ReattachPolicies', {
+    ...m('ReattachPolicies'),
+    items: sfn.ProvideItems.jsonata('{% $devicePolicies %}'),
+    maxConcurrency: 1,
+    assign: { actions: '{% $append($actions, ["re-attached [" & $join($devicePolicies, ",") & "] to certificate " & $certificateId]) %}' },
+  }).itemProcessor(attachPolicy);
   const certificateAction = sfn.Choice.jsonata(scope, 'CertificateAction', m('CertificateAction'));
   const simulateCertificate = sfn.Pass.jsonata(scope, 'SimulateCertificateAction', {
     ...m('SimulateCertificateAction'),
@@ -322,7 +394,7 @@ export function returnToBaselineStateMachine(scope: Construct, r: PlaybookResour
   const recordFailed = record(scope, 'RecordReturnFailed', m('RecordReturnFailed'), r.table, 'RETURN_FAILED', ERROR);
   const failed = new sfn.Fail(scope, 'ReturnFailed', { ...m('ReturnFailed'), error: 'ReturnToBaselineFailed', cause: 'A call failed; see the incident record.' });
   const catchAll = { errors: ['States.ALL'], outputs: '{% { "error": $states.errorOutput } %}' };
-  for (const t of [release, reactivate, revoke]) t.addCatch(recordFailed, catchAll);
+  for (const t of [release, reactivate, revoke, readIncident, reattachAll]) t.addCatch(recordFailed, catchAll);
   recordFailed.next(failed);
 
   const close = closeIncident.next(notifyClosed).next(done);
@@ -331,9 +403,15 @@ export function returnToBaselineStateMachine(scope: Construct, r: PlaybookResour
     .when(sfn.Condition.jsonata('{% $certificateAction = "REACTIVATE" and $certificateId != null %}'), reactivate.next(close))
     .when(sfn.Condition.jsonata('{% $certificateAction = "REVOKE" and $certificateId != null %}'), revoke.next(close))
     .otherwise(close);
+  // A revoked certificate gets nothing back; the new certificate has its own policies.
+  reattachOrSimulate
+    .when(sfn.Condition.jsonata('{% $certificateId = null or $certificateAction = "REVOKE" or $count($devicePolicies) = 0 %}'), certificateAction)
+    .when(sfn.Condition.jsonata('{% $dryRun %}'), simulateReattach.next(certificateAction))
+    .otherwise(reattachAll.next(certificateAction));
+  readIncident.next(reattachOrSimulate);
   releaseOrSimulate
-    .when(sfn.Condition.jsonata('{% $dryRun %}'), simulateRelease.next(certificateAction))
-    .otherwise(release.next(certificateAction));
+    .when(sfn.Condition.jsonata('{% $dryRun %}'), simulateRelease.next(readIncident))
+    .otherwise(release.next(readIncident));
   const definition = start.next(recordReturning).next(releaseOrSimulate);
   return machine(scope, 'StateMachine', definition, r, Duration.hours(1), 'cdk-secure-iot: return a quarantined device to its baseline and close its incident');
 }
