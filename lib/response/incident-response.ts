@@ -201,7 +201,9 @@ export class IncidentResponse extends Construct {
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    BackupAndRecovery.select(this.incidentTable);
+    // Backed up by the library's default plan; lowest priority, so BackupAndRecovery.select(scope, value)
+    // with another plan's tag value, on any scope above, wins.
+    Tags.of(this.incidentTable).add(BackupAndRecovery.TAG_KEY, BackupAndRecovery.DEFAULT_TAG_VALUE, { priority: 0 });
 
     // The quarantine group and its recovery-only policy.
     this.quarantineGroup = new iot.CfnThingGroup(this, 'QuarantineGroup', {

@@ -6,7 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import {
-  ContainmentMode, DeviceFailureModes, FailureMode, FindingClass, IncidentResponse, IncidentResponseProps, Playbook, RETURN_TO_BASELINE_STEPS, RiskProfile,
+  BackupAndRecovery, ContainmentMode, DeviceFailureModes, FailureMode, FindingClass, IncidentResponse, IncidentResponseProps, Playbook, RETURN_TO_BASELINE_STEPS, RiskProfile,
 } from '../../lib';
 import { newValidatedApp, validationFindings } from '../validation';
 import { Asl, allStates, definitions, walk } from './asl';
@@ -370,6 +370,13 @@ test.each([
   const app = newValidatedApp();
   new IncidentResponse(new Stack(app, 'S'), 'IR', { riskProfile });
   expect(validationFindings(app)).toEqual([]);
+});
+
+test('the incident table follows the backup plan a scope above selects it for', () => {
+  const s = stack();
+  new IncidentResponse(s, 'IR', { findingClasses: [FindingClass.UNEXPECTED_DISCONNECTS] });
+  BackupAndRecovery.select(s, 'plant-a');
+  Template.fromStack(s).hasResourceProperties('AWS::DynamoDB::Table', { Tags: Match.arrayWith([{ Key: 'backup-plan', Value: 'plant-a' }]) });
 });
 
 test('overrides: your own key, topic and event bus', () => {
