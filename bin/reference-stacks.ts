@@ -2,9 +2,9 @@ import { CfnParameter, Environment, Stack } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import { Construct } from 'constructs';
 import {
-  AllowListDirection, AssetTags, Criticality, DataCategory, DataClass, DataProtection, FleetAuditing, FleetIndexing, FleetMonitoring,
-  GatewayCredentials, GreengrassCoreCredentials, IndexedFieldType, RiskProfile, SecureIotEndpoint, SegmentedNetwork, SignedFirmwarePipeline,
-  TelemetryPipeline, TelemetryStore,
+  AllowListDirection, AssetTags, BackupAndRecovery, Criticality, DataCategory, DataClass, DataProtection, FleetAuditing, FleetIndexing,
+  FleetMonitoring, GatewayCredentials, GreengrassCoreCredentials, IncidentResponse, IndexedFieldType, RiskProfile, SecureIotEndpoint,
+  SegmentedNetwork, SignedFirmwarePipeline, TelemetryPipeline, TelemetryStore,
 } from '../lib';
 import { secureKey, secureLogGroup } from '../lib/core/private/secure-defaults';
 
@@ -107,5 +107,19 @@ export function buildReferenceDeployment(scope: Construct, env: Partial<Environm
     alarmTopic: fleetMonitoring.alarmTopic,
   });
 
-  return [inventory, updates, connectivity, data, monitoring, telemetry];
+  // Practices 9 and 10: playbooks that contain a device the way the profile says, and backups
+  // (with restore tests) of every stateful resource of the deployment.
+  const resilience = new Stack(scope, 'SecureIotResilience', {
+    env: environment,
+    description: 'cdk-secure-iot reference deployment: incident response and business continuity (practices 9, 10)',
+  });
+  AssetTags.apply(resilience, { criticality: Criticality.HIGH, owner: 'iot-platform', dataClass: DataClass.CONFIDENTIAL });
+  const backup = new BackupAndRecovery(resilience, 'BackupAndRecovery', { riskProfile: RiskProfile.INDUSTRIAL });
+  new IncidentResponse(resilience, 'IncidentResponse', {
+    riskProfile: RiskProfile.INDUSTRIAL,
+    deviceFailureModes: backup.deviceFailureModes,
+  });
+  BackupAndRecovery.select(scope, backup.tagValue);
+
+  return [inventory, updates, connectivity, data, monitoring, telemetry, resilience];
 }

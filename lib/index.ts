@@ -9,3 +9,5 @@ export * from './updates';
 export * from './scanner';
 export * from './data';
 export * from './monitoring';
+export * from './continuity';
+export * from './response';

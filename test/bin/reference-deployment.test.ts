@@ -89,3 +89,23 @@ test('practices 5 and 8 are deployed: IoT encryption on a customer key, 17 audit
   expect(all('AWS::Logs::MetricFilter')).toHaveLength(3);
   expect(all('AWS::CloudWatch::Dashboard')).toHaveLength(1);
 });
+test('practices 9 and 10: mitigation actions, playbooks with approval, scheduled dry runs, and backups with restore tests of every stateful resource', () => {
+  const stacks = buildReferenceDeployment(newValidatedApp({ context: cdkJson.context }));
+  const t = Template.fromStack(stacks.find((s) => s.stackName === 'SecureIotResilience')!);
+  t.resourceCountIs('AWS::IoT::MitigationAction', 4);
+  const machines = Object.values(t.findResources('AWS::StepFunctions::StateMachine'));
+  expect(machines).toHaveLength(6);
+  expect(machines.filter((m) => JSON.stringify(m.Properties.DefinitionString).includes('lambda:invoke.waitForTaskToken'))).toHaveLength(5);
+  expect(Object.keys(t.findResources('AWS::Events::Rule', { Properties: { ScheduleExpression: 'cron(0 4 ? * MON *)' } }))).toHaveLength(6);
+  for (const type of ['AWS::Backup::BackupVault', 'AWS::Backup::BackupPlan', 'AWS::Backup::BackupSelection', 'AWS::Backup::RestoreTestingPlan', 'AWS::Backup::Framework']) {
+    t.resourceCountIs(type, 1);
+  }
+  for (const stack of stacks) {
+    const stateful = Template.fromStack(stack).toJSON().Resources as { [id: string]: { Type: string; Properties?: { Tags?: { Key: string; Value: string }[] } } };
+    for (const [id, r] of Object.entries(stateful)) {
+      if (['AWS::DynamoDB::Table', 'AWS::S3::Bucket'].includes(r.Type)) {
+        expect([id, r.Properties?.Tags]).toEqual([id, expect.arrayContaining([{ Key: 'backup-plan', Value: 'cdk-secure-iot' }])]);
+      }
+    }
+  }
+});
