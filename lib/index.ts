@@ -1,3 +1,4 @@
 export * from './core';
 export * from './inventory';
+export * from './identity';
 export * from './checks';
