@@ -132,7 +132,10 @@ export class DevicePolicy extends Construct {
   /** The L1 resource. */
   public readonly cfnPolicy: iot.CfnPolicy;
 
-  private readonly topicRoot: string;
+  /** The root of each device's own topic tree (`<topicRoot>/<thing name>/*`). */
+  public readonly topicRoot: string;
+  /** Whether the device has its own topic tree. */
+  public readonly ownTopicTree: boolean;
   private readonly extraTopics: DeviceTopic[] = [];
   private readonly settings: Required<Pick<DevicePolicyProps, 'ownTopicTree' | 'classicShadow' | 'jobs' | 'retainedMessages'>> & { namedShadows: string[] };
 
@@ -164,8 +167,9 @@ export class DevicePolicy extends Construct {
     for (const topic of Array.isArray(props.topics) ? props.topics : []) problems.push(...DevicePolicy.topicProblems(topic));
     if (problems.length > 0) throw new Error(`${this.node.path}: DevicePolicy: ${problems.join('; ')}`);
 
+    this.ownTopicTree = props.ownTopicTree ?? true;
     this.settings = {
-      ownTopicTree: props.ownTopicTree ?? true,
+      ownTopicTree: this.ownTopicTree,
       classicShadow: props.classicShadow ?? true,
       jobs: props.jobs ?? true,
       retainedMessages: props.retainedMessages ?? false,

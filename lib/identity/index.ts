@@ -1,1 +1,2 @@
 export * from './device-policy';
+export * from './fleet-provisioning';
