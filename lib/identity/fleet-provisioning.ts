@@ -1,4 +1,4 @@
-import { Aws, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
@@ -11,7 +11,8 @@ import { RiskProfile } from '../core/risk-profile';
 import { acknowledge, secureFunction, secureKey } from '../core/private/secure-defaults';
 import { DevicePolicy, DeviceTopic, THING_NAME_VARIABLE, TopicAccess } from './device-policy';
 import { applyAssetTags } from './private/default-tags';
-import { CertificateLifecycle, nagArn, ROTATION_TOPICS } from './private/certificate-lifecycle';
+import { CertificateLifecycle, ROTATION_TOPICS } from './private/certificate-lifecycle';
+import { provisioningRole, templateThing } from './private/provisioning-role';
 
 /** How a provisioned device gets its certificate. */
 export enum ProvisioningCertificateSource {
@@ -194,31 +195,9 @@ export class FleetProvisioning extends Construct {
 
     // What AWS IoT may do while provisioning: make the thing, activate and attach the certificate, attach the device policy.
     const arn = (resource: string, name: string) => stack.formatArn({ service: 'iot', resource, resourceName: name });
-    const thingArn = arn('thing', `${prefix}*`);
-    const role = new iam.Role(this, 'ProvisioningRole', {
-      assumedBy: new iam.ServicePrincipal('iot.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } } }),
-      description: `AWS IoT provisions devices through ${this.templateName} with this role`,
+    const role = provisioningRole(this, 'ProvisioningRole', {
+      purpose: this.templateName, thingNamePrefix: prefix, devicePolicy: p.devicePolicy, thingType: p.thingType, thingGroups: p.thingGroups,
     });
-    role.addToPolicy(new iam.PolicyStatement({
-      sid: 'Things',
-      actions: ['iot:CreateThing', 'iot:DescribeThing', 'iot:UpdateThing', 'iot:AttachThingPrincipal', 'iot:ListThingPrincipals',
-        'iot:AddThingToThingGroup', 'iot:ListThingGroupsForThing', 'iot:UpdateThingGroupsForThing'],
-      resources: [thingArn],
-    }));
-    role.addToPolicy(new iam.PolicyStatement({
-      sid: 'Certificates',
-      actions: ['iot:CreateCertificateFromCsr', 'iot:DescribeCertificate', 'iot:UpdateCertificate', 'iot:RegisterThing'],
-      resources: ['*'],
-    }));
-    role.addToPolicy(new iam.PolicyStatement({ sid: 'DevicePolicy', actions: ['iot:AttachPolicy', 'iot:GetPolicy'], resources: [p.devicePolicy.policyArn] }));
-    if ((p.thingGroups ?? []).length > 0) {
-      role.addToPolicy(new iam.PolicyStatement({ sid: 'Groups', actions: ['iot:AddThingToThingGroup', 'iot:DescribeThingGroup'], resources: p.thingGroups!.map((g) => g.attrArn) }));
-    }
-    if (p.thingType) role.addToPolicy(new iam.PolicyStatement({ sid: 'ThingType', actions: ['iot:DescribeThingType'], resources: [p.thingType.attrArn] }));
-    acknowledge(role.node.tryFindChild('DefaultPolicy')!, `AwsSolutions-IAM5[Resource::${nagArn(stack, 'thing', `${prefix}*`)}]`,
-      `AWS IoT creates the things ${prefix}<SerialNumber> while provisioning; serials are allow list data, not known at synth.`);
-    acknowledge(role.node.tryFindChild('DefaultPolicy')!, 'AwsSolutions-IAM5[Resource::*]',
-      'CreateCertificateFromCsr and RegisterThing support no resource type, and the certificate IoT creates has an ID unknown before provisioning; Resource "*" is what IAM allows for them.');
 
     const parameters: { [name: string]: unknown } = { 'SerialNumber': { Type: 'String' } };
     const attributePayload: { [name: string]: unknown } = { serialNumber: { Ref: 'SerialNumber' } };
@@ -232,16 +211,7 @@ export class FleetProvisioning extends Construct {
     const body = {
       Parameters: parameters,
       Resources: {
-        thing: {
-          Type: 'AWS::IoT::Thing',
-          OverrideSettings: { AttributePayload: 'MERGE', ThingTypeName: 'REPLACE', ThingGroups: 'DO_NOTHING' },
-          Properties: {
-            ThingName: { 'Fn::Join': ['', [prefix, { Ref: 'SerialNumber' }]] },
-            AttributePayload: attributePayload,
-            ...(p.thingType ? { ThingTypeName: p.thingType.ref } : {}),
-            ...((p.thingGroups ?? []).length > 0 ? { ThingGroups: p.thingGroups!.map((g) => g.ref) } : {}),
-          },
-        },
+        thing: templateThing(prefix, 'SerialNumber', attributePayload, p.thingType, p.thingGroups),
         certificate,
         policy: { Type: 'AWS::IoT::Policy', Properties: { PolicyName: p.devicePolicy.policyName } },
       },
