@@ -8,6 +8,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { AssetTagsProps, DataClass } from '../core/asset-tags';
 import { RiskProfile } from '../core/risk-profile';
+import { claimAccountSingleton } from '../core/private/account-singleton';
 import { acknowledge, secureFunction, secureKey } from '../core/private/secure-defaults';
 import { DevicePolicy, DeviceTopic, THING_NAME_VARIABLE, TopicAccess } from './device-policy';
 import { applyAssetTags } from './private/default-tags';
@@ -71,6 +72,15 @@ export interface FleetProvisioningProps {
    */
   readonly encryptionKey?: kms.IKey;
   /**
+   * Sign device certificates with your own CA: a Lambda function that AWS IoT calls with each CSR
+   * (fleet provisioning by CSR and rotation alike), registered as the account's
+   * `AWS::IoT::CertificateProvider` for `CreateCertificateFromCsr`. AWS keeps one default
+   * certificate provider per account and region, so one construct in an app may set it. Needs
+   * `certificateSource` CSR.
+   * @default - AWS IoT's CA signs device certificates
+   */
+  readonly certificateProviderFunction?: lambda.IFunction;
+  /**
    * Prefix of the claim certificate's client IDs: it may connect only as `<prefix>*`, so a
    * leaked claim key cannot take a provisioned device's client ID and disconnect it.
    * @default 'provisioning-'
@@ -110,6 +120,8 @@ export class FleetProvisioning extends Construct {
   public readonly template: iot.CfnProvisioningTemplate;
   /** The template's name. */
   public readonly templateName: string;
+  /** The account's certificate provider, when `certificateProviderFunction` is given. */
+  public readonly certificateProvider?: iot.CfnCertificateProvider;
   /** The policy to attach to the claim certificate. */
   public readonly claimPolicy: iot.CfnPolicy;
   /** The allow list. */
@@ -155,6 +167,9 @@ export class FleetProvisioning extends Construct {
       if (!key || key.name !== 'serialNumber' || key.type !== dynamodb.AttributeType.STRING) {
         problems.push(`allowListTable must have the partition key serialNumber (String), got ${key ? `${key.name} (${key.type})` : 'no partition key'}`);
       }
+    }
+    if (p.certificateProviderFunction !== undefined && source !== ProvisioningCertificateSource.CSR) {
+      problems.push(`certificateProviderFunction signs CSRs, so certificateSource must be CSR, got ${JSON.stringify(source)}`);
     }
     if (p.thingGroups !== undefined && (!Array.isArray(p.thingGroups) || p.thingGroups.some((g) => !(g instanceof iot.CfnThingGroup) || g.queryString !== undefined))) {
       problems.push('thingGroups must be a list of static thing groups (CfnThingGroup without a query; dynamic groups fill themselves)');
@@ -231,6 +246,18 @@ export class FleetProvisioning extends Construct {
     const topics = source === ProvisioningCertificateSource.CSR ? ['$aws/certificates/create-from-csr/json'] : ['$aws/certificates/create/json'];
     topics.push(`$aws/provisioning-templates/${this.templateName}/provision/json`);
     const replies = topics.map((t) => `${t}/*`);
+    if (p.certificateProviderFunction) {
+      claimAccountSingleton(this, 'default certificate provider for CreateCertificateFromCsr');
+      this.certificateProvider = new iot.CfnCertificateProvider(this, 'CertificateProvider', {
+        lambdaFunctionArn: p.certificateProviderFunction.functionArn,
+        accountDefaultForOperations: ['CreateCertificateFromCsr'],
+      });
+      p.certificateProviderFunction.addPermission(`InvokedByIoT${Names.nodeUniqueId(this.node)}`, {
+        principal: new iam.ServicePrincipal('iot.amazonaws.com'),
+        sourceAccount: stack.account,
+        sourceArn: this.certificateProvider.attrArn,
+      });
+    }
     this.claimPolicy = new iot.CfnPolicy(this, 'ClaimPolicy', {
       policyDocument: {
         Version: '2012-10-17',

@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import {
   DeviceInventory, DevicePolicy, FleetProvisioning, ProvisioningCertificateSource, RiskProfile, THING_NAME_VARIABLE,
 } from '../../lib';
@@ -224,6 +225,26 @@ describe('the certificate lifecycle', () => {
     const flat = JSON.stringify(policy.statements.map((x) => x.toStatementJson()));
     expect(flat).toContain(`devices/${THING_NAME_VARIABLE}/cert/rotate/csr`);
     expect(flat).toContain(`devices/${THING_NAME_VARIABLE}/cert/rotate/accepted`);
+  });
+});
+
+describe('your own CA through a certificate provider', () => {
+  const signer = (s: Stack) => new lambda.Function(s, 'Signer', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({})') });
+  test('registers the account\'s default provider for CreateCertificateFromCsr, invocable by IoT from it only', () => {
+    const s = stack();
+    const { t, fp } = build({ certificateProviderFunction: signer(s) }, s);
+    t.hasResourceProperties('AWS::IoT::CertificateProvider', { AccountDefaultForOperations: ['CreateCertificateFromCsr'], LambdaFunctionArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('Signer'), 'Arn'] } });
+    t.hasResourceProperties('AWS::Lambda::Permission', { Principal: 'iot.amazonaws.com', SourceArn: { 'Fn::GetAtt': [s.getLogicalId(fp.certificateProvider!), 'Arn'] } });
+  });
+  test('one per account and region; only with CSRs', () => {
+    const s = stack();
+    const fn = signer(s);
+    build({ certificateProviderFunction: fn }, s);
+    expect(() => new FleetProvisioning(s, 'FP2', { devicePolicy: new DevicePolicy(s, 'P2'), certificateProviderFunction: fn }))
+      .toThrow(/S\/FP2: the default certificate provider for CreateCertificateFromCsr of account 111122223333, region eu-west-1 is already owned by S\/FP/);
+    const s2 = stack();
+    expect(() => build({ certificateProviderFunction: signer(s2), certificateSource: ProvisioningCertificateSource.AWS_GENERATED_KEYS }, s2))
+      .toThrow(/certificateProviderFunction signs CSRs, so certificateSource must be CSR, got "AWS_GENERATED_KEYS"/);
   });
 });
 
