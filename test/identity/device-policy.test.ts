@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Lazy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import {
   AssetTags, Criticality, DevicePolicy, DeviceTopic, RiskProfile, THING_NAME_VARIABLE, TopicAccess,
@@ -124,6 +124,12 @@ describe('rejects what would let one device act as another', () => {
     const p = new DevicePolicy(stack(), 'P');
     expect(() => p.addTopic(DeviceTopic.perDevice(`x/${T}*`, TopicAccess.PUBLISH))).toThrow(/wildcard right after/);
   });
+});
+
+test('a topic known only at synth end is judged on the rendered document by the rule pack\'s analyzer', () => {
+  const s = stack();
+  new DevicePolicy(s, 'P', { topics: [DeviceTopic.perDevice(Lazy.string({ produce: () => 'fleet/*' }), TopicAccess.SUBSCRIBE)] });
+  expect(() => Template.fromStack(s)).toThrow(/DevicePolicy: the rendered policy is not least privilege: unscopedDataPlane: Resource::arn:\$\{AWS::Partition\}:iot:eu-west-1:111122223333:topicfilter\/fleet\/\*/);
 });
 
 test('rejects bad props in one error, without a TypeError', () => {
