@@ -93,6 +93,14 @@ export interface DevicePolicyProps {
    */
   readonly topics?: DeviceTopic[];
   /**
+   * Topics the device may never publish to, even where an Allow covers them (an explicit Deny
+   * wins), e.g. `devices/${iot:Connection.Thing.ThingName}/commands`. `*` widens a Deny safely;
+   * MQTT `+` and `#` are literal characters in a policy, so a Deny holding them denies nothing
+   * of what it seems to, and is rejected.
+   * @default - none
+   */
+  readonly denyPublishTopics?: string[];
+  /**
    * The risk profile, which sets the default criticality tag.
    * @default RiskProfile.INDUSTRIAL
    */
@@ -137,6 +145,7 @@ export class DevicePolicy extends Construct {
   /** Whether the device has its own topic tree. */
   public readonly ownTopicTree: boolean;
   private readonly extraTopics: DeviceTopic[] = [];
+  private readonly deniedPublish: string[];
   private readonly settings: Required<Pick<DevicePolicyProps, 'ownTopicTree' | 'classicShadow' | 'jobs' | 'retainedMessages'>> & { namedShadows: string[] };
 
   constructor(scope: Construct, id: string, props: DevicePolicyProps = {}) {
@@ -163,6 +172,16 @@ export class DevicePolicy extends Construct {
     if (props.policyName !== undefined && (typeof props.policyName !== 'string' || (!Token.isUnresolved(props.policyName) && !POLICY_NAME.test(props.policyName)))) {
       problems.push(`policyName must be 1-128 letters, digits or _ + = , . @ -, got ${JSON.stringify(props.policyName)}`);
     }
+    const denied = props.denyPublishTopics ?? [];
+    if (!Array.isArray(denied)) {
+      problems.push(`denyPublishTopics must be a list of topics, got ${JSON.stringify(denied)}`);
+    } else {
+      for (const t of denied) {
+        if (typeof t !== 'string' || t.length === 0) problems.push(`denyPublishTopics: each topic must be a non-empty string, got ${JSON.stringify(t)}`);
+        else if (!Token.isUnresolved(t) && /[+#]/.test(t)) problems.push(`denyPublishTopics: ${JSON.stringify(t)} holds MQTT '+' or '#', which a policy reads as literal characters, so the Deny would not cover the topics it seems to; use '*'`);
+      }
+    }
+    this.deniedPublish = Array.isArray(denied) ? [...denied] : [];
     if (props.topics !== undefined && !Array.isArray(props.topics)) problems.push(`topics must be a list of DeviceTopic, got ${JSON.stringify(props.topics)}`);
     for (const topic of Array.isArray(props.topics) ? props.topics : []) problems.push(...DevicePolicy.topicProblems(topic));
     if (problems.length > 0) throw new Error(`${this.node.path}: DevicePolicy: ${problems.join('; ')}`);
@@ -262,6 +281,9 @@ export class DevicePolicy extends Construct {
     if (subscribe.length > 0) {
       statements.push(new iam.PolicyStatement({ sid: 'SubscribeOwnTopics', actions: ['iot:Subscribe'], resources: subscribe.map((t) => arn('topicfilter', t)) }));
       statements.push(new iam.PolicyStatement({ sid: 'ReceiveOwnTopics', actions: ['iot:Receive'], resources: subscribe.map((t) => arn('topic', t)) }));
+    }
+    if (this.deniedPublish.length > 0) {
+      statements.push(new iam.PolicyStatement({ sid: 'NeverPublish', effect: iam.Effect.DENY, actions: ['iot:Publish'], resources: this.deniedPublish.map((t) => arn('topic', t)) }));
     }
     return statements;
   }

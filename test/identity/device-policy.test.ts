@@ -82,6 +82,16 @@ test('extra topics: per-device by access, shared ones subscribe and receive only
   expect(p.document.statementCount).toBe(4);
 });
 
+test('denyPublishTopics: an explicit Deny that wins over the Allows; MQTT wildcards in it are rejected', () => {
+  const s = stack();
+  new DevicePolicy(s, 'P', { denyPublishTopics: [`devices/${T}/commands`, 'devices/*/admin'] });
+  const deny = documentOf(s).flat.Statement.find((x) => x.Sid === 'NeverPublish')!;
+  expect(deny).toEqual({ Sid: 'NeverPublish', Effect: 'Deny', Action: 'iot:Publish', Resource: [topic(`devices/${T}/commands`), topic('devices/*/admin')] });
+  expect(analyzePolicyDocument(documentOf(s).raw).denyMqttWildcards).toEqual([]);
+  expect(() => new DevicePolicy(stack(), 'P', { denyPublishTopics: ['devices/+/admin'] })).toThrow(/S\/P: DevicePolicy: denyPublishTopics: "devices\/\+\/admin" holds MQTT '\+' or '#'/);
+  expect(() => new DevicePolicy(stack(), 'P', { denyPublishTopics: ['devices/#'] })).toThrow(/so the Deny would not cover the topics it seems to/);
+});
+
 test('tags: defaults from the risk profile, replaced by AssetTags above or assetTags', () => {
   const s = stack();
   new DevicePolicy(s, 'P', { riskProfile: RiskProfile.CRITICAL_INFRASTRUCTURE });
