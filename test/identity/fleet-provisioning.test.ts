@@ -143,6 +143,14 @@ describe('least privilege', () => {
     ]);
   });
 
+  test('the certificate sender may publish only on the devices\' accepted topics', () => {
+    const { t } = build();
+    const statements = statementsOf(t, 'SendCertificateFunctionRole');
+    const publish = statements.find((x) => x.Action === 'iot:Publish')!;
+    expect(JSON.stringify(publish.Resource)).toContain(':topic/devices/*/cert/rotate/accepted');
+    expect(statements.flatMap((x) => ([] as string[]).concat(x.Action)).filter((a) => a.startsWith('iot:'))).toEqual(['iot:Publish']);
+  });
+
   test('grantRevoke lets a principal start the revocation state machine only', () => {
     const s = stack();
     const fp = new FleetProvisioning(s, 'FP', { devicePolicy: new DevicePolicy(s, 'P') });
@@ -194,7 +202,9 @@ describe('the certificate lifecycle', () => {
     expect(s.RefuseUnlessProvisioned.Catch[0]).toEqual({ ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], Next: 'RotationRefused' });
     expect(s.IssueFromCsr.Parameters).toEqual({ 'CertificateSigningRequest.$': '$.csr', 'SetAsActive': true });
     expect(s.AttachToThingExclusively.Parameters.ThingPrincipalType).toBe('EXCLUSIVE_THING');
-    expect(s.SendCertificate.Resource).toMatch(/aws-sdk:iotdata:publish/);
+    expect(s.RecordPending.Next).toBe('CertificateToSend');
+    expect(s.CertificateToSend.Parameters).toEqual({ 'thingName.$': '$.thingName', 'certificateId.$': '$.certificate.id', 'certificatePem.$': '$.certificate.pem' });
+    expect(s.SendCertificate.Resource).toMatch(/aws-sdk:lambda:invoke/);
     expect(s.PromotePending.Parameters.ConditionExpression).toBe('#status = :provisioned AND pendingCertificateId = :new');
     expect(s.PromotePending.Catch[0].Next).toBe('NotThePendingCertificate');
     expect([s.OldCertificate.Next, s.DeactivateOld.Next, s.DetachOldFromPolicy.Next]).toEqual(['DeactivateOld', 'DetachOldFromPolicy', 'DetachOldFromThing']);
@@ -204,7 +214,7 @@ describe('the certificate lifecycle', () => {
     const { t, fp } = build({ riskProfile: RiskProfile.CRITICAL_INFRASTRUCTURE });
     t.hasResourceProperties('AWS::IoT::TopicRule', {
       TopicRulePayload: Match.objectLike({
-        Sql: "SELECT csr, topic(2) AS thingName, topic(5) AS step, principal() AS principal FROM 'devices/+/cert/rotate/+' WHERE topic(5) IN ('csr', 'confirm')",
+        Sql: "SELECT csr, topic(2) AS thingName, topic(5) AS step, principal() AS principal FROM 'devices/+/cert/rotate/+' WHERE topic(5) = 'csr' OR topic(5) = 'confirm'",
         ErrorAction: Match.objectLike({ CloudwatchLogs: Match.anyValue() }),
       }),
     });

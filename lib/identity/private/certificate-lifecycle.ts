@@ -1,4 +1,5 @@
-import { Stack, Token } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -7,7 +8,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { RiskProfile } from '../../core/risk-profile';
 import { iotActionsAlpha, iotAlpha } from '../../core/private/optional-modules';
-import { acknowledge, secureLogGroup } from '../../core/private/secure-defaults';
+import { acknowledge, secureFunction, secureLogGroup } from '../../core/private/secure-defaults';
 import { DevicePolicy } from '../device-policy';
 
 /** Props of `CertificateLifecycle`. */
@@ -136,19 +137,33 @@ export class CertificateLifecycle extends Construct {
       expressionAttributeValues: { ':id': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.certificate.id')) },
       resultPath: sfn.JsonPath.DISCARD,
     });
+    // Step Functions has no SDK integration for the IoT data plane: a function publishes.
+    const sender = secureFunction(this, 'SendCertificateFunction', {
+      handlerName: 'fleet-provisioning-send-certificate',
+      description: 'cdk-secure-iot: sends a rotating device its new certificate on its own topic',
+      encryptionKey: props.encryptionKey,
+      timeout: Duration.seconds(30),
+      environment: { TOPIC_ROOT: root },
+    });
+    const acceptedTopics = arn('topic', `${root}/*/${ROTATION_TOPICS.accepted}`);
+    sender.addToRolePolicy(new iam.PolicyStatement({ actions: ['iot:Publish'], resources: [acceptedTopics] }));
+    acknowledge(sender.role!.node.tryFindChild('DefaultPolicy')!, `AwsSolutions-IAM5[Resource::${nagArn(stack, 'topic', `${root}/*/${ROTATION_TOPICS.accepted}`)}]`,
+      'Publishes each rotating device its certificate on its own accepted topic; the thing name is known only at run time.');
     const send = new tasks.CallAwsService(this, 'SendCertificate', {
-      service: 'iotdata', action: 'publish', iamAction: 'iot:Publish',
-      iamResources: [arn('topic', `${root}/*/${ROTATION_TOPICS.accepted}`)],
+      service: 'lambda', action: 'invoke', iamAction: 'lambda:InvokeFunction', iamResources: [sender.functionArn],
       parameters: {
-        Topic: sfn.JsonPath.format(`${root}/{}/${ROTATION_TOPICS.accepted}`, sfn.JsonPath.stringAt('$.thingName')),
-        Qos: 1,
-        Payload: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.certificate')),
+        FunctionName: sender.functionArn,
+        Payload: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.send')),
       },
       resultPath: sfn.JsonPath.DISCARD,
     });
+    const sendInput = new sfn.Pass(this, 'CertificateToSend', {
+      parameters: { 'thingName.$': '$.thingName', 'certificateId.$': '$.certificate.id', 'certificatePem.$': '$.certificate.pem' },
+      resultPath: '$.send',
+    });
     const rotationRefused = new sfn.Fail(this, 'RotationRefused', { error: 'NotProvisioned', cause: 'The device is not PROVISIONED in the allow list (revoked or unknown)' });
     refuseRevoked.addCatch(rotationRefused, { errors: ['DynamoDB.ConditionalCheckFailedException'] });
-    const csrPath = refuseRevoked.next(issue).next(attachPolicy).next(attachThing).next(recordPending).next(send);
+    const csrPath = refuseRevoked.next(issue).next(attachPolicy).next(attachThing).next(recordPending).next(sendInput).next(send);
 
     const confirm = new tasks.DynamoUpdateItem(this, 'PromotePending', {
       table, key: serialKey,
@@ -197,7 +212,7 @@ export class CertificateLifecycle extends Construct {
     new alpha.TopicRule(this, 'RotationRule', {
       description: 'cdk-secure-iot: starts certificate rotation steps from devices',
       sql: alpha.IotSql.fromStringAsVer20160323(
-        `SELECT csr, topic(${levels + 1}) AS thingName, topic(${levels + 4}) AS step, principal() AS principal FROM '${root}/+/cert/rotate/+' WHERE topic(${levels + 4}) IN ('csr', 'confirm')`),
+        `SELECT csr, topic(${levels + 1}) AS thingName, topic(${levels + 4}) AS step, principal() AS principal FROM '${root}/+/cert/rotate/+' WHERE topic(${levels + 4}) = 'csr' OR topic(${levels + 4}) = 'confirm'`),
       actions: [new actions.StepFunctionsStateMachineAction(this.rotation, { executionNamePrefix: 'rotation' })],
       errorAction: new actions.CloudWatchLogsAction(errors),
     });
@@ -243,8 +258,6 @@ export class CertificateLifecycle extends Construct {
         ? 'X-Ray trace segments (xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) and iot:CreateCertificateFromCsr have no resource type; IAM accepts only "*" for them.'
         : 'X-Ray trace segments (xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) have no resource type; IAM accepts only "*" for them.');
     }
-    acknowledge(this.rotation.role.node.tryFindChild('DefaultPolicy')!, `AwsSolutions-IAM5[Resource::${nagArn(stack, 'topic', `${root}/*/${ROTATION_TOPICS.accepted}`)}]`,
-      'Publishes the new certificate to the one device rotating, on its own accepted topic; the thing name is the execution\'s input, not known at synth.');
   }
 
   private stateMachine(id: string, definition: sfn.IChainable, key: kms.IKey): sfn.StateMachine {
