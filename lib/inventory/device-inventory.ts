@@ -274,7 +274,7 @@ export class DeviceInventory extends Construct {
       parentGroupName: parent.thingGroupName,
       thingGroupProperties: { thingGroupDescription: description, attributePayload: { attributes } },
     });
-    group.addDependency(parent);
+    group.node.addDependency(parent);
     return group;
   }
 
