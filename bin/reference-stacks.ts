@@ -23,6 +23,7 @@ export function buildReferenceDeployment(scope: Construct, env: Partial<Environm
     dynamicGroups: [
       { name: 'firmware-outdated', query: DynamicGroupQuery.firmwareOlderThan(1042), description: 'Firmware build below the current release' },
       { name: 'disconnected', query: DynamicGroupQuery.disconnected(), description: 'Not connected now' },
+      { name: 'disconnected-30d', query: DynamicGroupQuery.disconnectedForDays(30), description: 'Not connected for 30 days or more' },
       { name: 'non-compliant', query: DynamicGroupQuery.nonCompliant(), description: 'Reports itself out of compliance' },
     ],
   });

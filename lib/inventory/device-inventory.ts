@@ -1,8 +1,14 @@
-import { Stack, Token } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import { Construct, IConstruct } from 'constructs';
 import { AssetTagsProps, Criticality, DataClass } from '../core/asset-tags';
 import { RiskProfile } from '../core/risk-profile';
+import { acknowledge, secureKey, secureLogGroup } from '../core/private/secure-defaults';
 import { applyAssetTags } from '../identity/private/default-tags';
 import { FleetIndexing, IndexedField, IndexedFieldType, ThingIndexingMode } from './fleet-indexing';
 import { FieldUse, parseFleetIndexQuery, QuerySyntaxError } from './private/fleet-index-query';
@@ -34,12 +40,22 @@ export class DynamicGroupQuery {
   }
 
   /**
-   * Devices disconnected since before an instant (`connectivity.timestamp` is the last
-   * connect or disconnect, epoch milliseconds). Fleet indexing has no relative time, so for
-   * "disconnected for N days" give the cut-off your deployment computes.
+   * Devices disconnected since before a fixed instant (`connectivity.timestamp` is the last
+   * connect or disconnect, epoch milliseconds). For a cut-off that moves with time, use
+   * `disconnectedForDays`.
    */
   public static disconnectedSince(epochMillis: number): DynamicGroupQuery {
     return new DynamicGroupQuery(`connectivity.connected:false AND connectivity.timestamp < ${epochMillis}`);
+  }
+
+  /**
+   * Devices not connected for `days` days or more. Fleet indexing has no relative time, so
+   * `DeviceInventory` refreshes the cut-off (`connectivity.timestamp`, epoch milliseconds) of
+   * this group every hour with a scheduled state machine; until its first run after a deploy the
+   * group is empty (the template holds the cut-off 0).
+   */
+  public static disconnectedForDays(days: number): DynamicGroupQuery {
+    return new DynamicGroupQuery(`${DISCONNECTED_PREFIX}0`, days);
   }
 
   /**
@@ -52,10 +68,14 @@ export class DynamicGroupQuery {
   }
 
   private constructor(
-    /** The query string. */
+    /** The query string (for a refreshed query, as the template holds it). */
     public readonly queryString: string,
+    /** Days disconnected, when the query's cut-off is refreshed on a schedule. */
+    public readonly disconnectedDays?: number,
   ) {}
 }
+
+const DISCONNECTED_PREFIX = 'connectivity.connected:false AND connectivity.timestamp < ';
 
 /** A thing type of the inventory. */
 export interface InventoryThingType {
@@ -125,6 +145,11 @@ export interface DeviceInventoryProps {
    */
   readonly fleetIndexingConfiguredOutsideApp?: boolean;
   /**
+   * The key that encrypts the logs of the cut-off refresher (`DynamicGroupQuery.disconnectedForDays`).
+   * @default - a new customer-managed key with rotation, made only when a group needs the refresher
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
    * The risk profile, which sets the default criticality tag.
    * @default RiskProfile.INDUSTRIAL
    */
@@ -158,6 +183,8 @@ export class DeviceInventory extends Construct {
   public readonly requiredCustomFields: IndexedField[];
   /** What the dynamic groups need of fleet indexing, one line per need (empty when nothing). */
   public readonly fleetIndexingRequirements: string[];
+  /** The state machine that refreshes the cut-off of `disconnectedForDays` groups every hour, if any. */
+  public readonly refresher?: sfn.IStateMachine;
 
   private readonly staticGroups = new Map<string, iot.CfnThingGroup>();
   private readonly rootName: string;
@@ -209,6 +236,10 @@ export class DeviceInventory extends Construct {
         problems.push(`dynamicGroups: the query of ${JSON.stringify(g?.name)} must be made with DynamicGroupQuery, got ${JSON.stringify(g?.query)}`);
         continue;
       }
+      const days = g.query.disconnectedDays;
+      if (days !== undefined && (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > 3650)) {
+        problems.push(`dynamicGroups: the days of ${JSON.stringify(g.name)} must be an integer from 1 to 3650, got ${JSON.stringify(days)}`);
+      }
       if (Token.isUnresolved(g.query.queryString)) continue;
       try {
         uses.push(...parseFleetIndexQuery(g.query.queryString).uses);
@@ -254,11 +285,51 @@ export class DeviceInventory extends Construct {
         thingGroupProperties: g.description ? { thingGroupDescription: g.description } : undefined,
       });
     }
+    const refreshed = dynamicGroups.filter((g) => g.query.disconnectedDays !== undefined);
+    if (refreshed.length > 0) this.refresher = this.refreshCutOffs(refreshed, props.encryptionKey);
     applyAssetTags(this, props.riskProfile ?? RiskProfile.INDUSTRIAL, props.assetTags, DataClass.INTERNAL);
 
     if (uses.length > 0 && props.fleetIndexingConfiguredOutsideApp !== true) {
       this.node.addValidation({ validate: () => this.checkFleetIndexing(props.fleetIndexing) });
     }
+  }
+
+  /**
+   * Every hour, sets the cut-off of each `disconnectedForDays` group to now minus its days: one
+   * JSONata task per group, each allowed to update only its group.
+   */
+  private refreshCutOffs(groups: InventoryDynamicGroup[], key: kms.IKey | undefined): sfn.StateMachine {
+    const encryptionKey = key ?? secureKey(this, 'RefresherKey', { description: `Encrypts the dynamic group refresher's logs (${this.node.path})` });
+    let chain: sfn.IChainable & sfn.INextable | undefined;
+    let start: sfn.IChainable | undefined;
+    for (const g of groups) {
+      const group = this.dynamicGroups[g.name];
+      const millis = g.query.disconnectedDays! * 86_400_000;
+      const task = tasks.CallAwsService.jsonata(this, `Refresh-${g.name}`, {
+        service: 'iot', action: 'updateDynamicThingGroup', iamAction: 'iot:UpdateDynamicThingGroup', iamResources: [group.attrArn],
+        parameters: {
+          ThingGroupName: g.name,
+          ThingGroupProperties: { ThingGroupDescription: g.description ?? `Not connected for ${g.query.disconnectedDays} days or more` },
+          QueryString: `{% '${DISCONNECTED_PREFIX}' & $string($millis() - ${millis}) %}`,
+        },
+      });
+      if (chain) chain.next(task);
+      else start = task;
+      chain = task;
+    }
+    const sm = new sfn.StateMachine(this, 'CutOffRefresher', {
+      definitionBody: sfn.DefinitionBody.fromChainable(start!),
+      tracingEnabled: true,
+      logs: { destination: secureLogGroup(this, 'CutOffRefresherLogs', { encryptionKey }), level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+    acknowledge(sm.role.node.tryFindChild('DefaultPolicy')!, 'AwsSolutions-IAM5[Resource::*]',
+      'X-Ray trace segments (xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) have no resource type; IAM accepts only "*" for them. The IoT statements name each group.');
+    new events.Rule(this, 'CutOffSchedule', {
+      description: 'cdk-secure-iot: refreshes the cut-off of the disconnected-for-days thing groups',
+      schedule: events.Schedule.rate(Duration.hours(1)),
+      targets: [new targets.SfnStateMachine(sm)],
+    });
+    return sm;
   }
 
   /** The static group of a criticality, or of a criticality at a site. */

@@ -71,6 +71,33 @@ test('dynamic groups: the query as given, and the fields fleet indexing must pro
   expect(() => new App().synth()).not.toThrow();
 });
 
+test('disconnectedForDays: the group starts empty and a scheduled state machine moves its cut-off to now minus the days', () => {
+  const s = stack();
+  const inv = new DeviceInventory(s, 'Inv', { dynamicGroups: [{ name: 'gone-30d', query: DynamicGroupQuery.disconnectedForDays(30) }] });
+  new FleetIndexing(s, 'FI');
+  const t = Template.fromStack(s);
+  t.hasResourceProperties('AWS::IoT::ThingGroup', { ThingGroupName: 'gone-30d', QueryString: 'connectivity.connected:false AND connectivity.timestamp < 0' });
+  t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)', State: 'ENABLED' });
+  const [sm] = Object.values(t.findResources('AWS::StepFunctions::StateMachine'));
+  const def = sm.Properties.DefinitionString;
+  const text = typeof def === 'string' ? def : (def['Fn::Join'][1] as unknown[]).map((p) => (typeof p === 'string' ? p : (p as { Ref?: string }).Ref === 'AWS::Partition' ? 'aws' : 'TOKEN')).join('');
+  const definition = JSON.parse(text);
+  const task = definition.States['Refresh-gone-30d'];
+  expect(task.QueryLanguage).toBe('JSONata');
+  expect(task.Arguments.QueryString).toBe("{% 'connectivity.connected:false AND connectivity.timestamp < ' & $string($millis() - 2592000000) %}");
+  expect(task.Arguments.ThingGroupName).toBe('gone-30d');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const asl = require('asl-validator');
+  const result = (asl.default ?? asl)(definition);
+  expect(result.errorsText()).toBe('');
+  const [, policy] = Object.entries(t.findResources('AWS::IAM::Policy')).find(([id]) => id.includes('CutOffRefresher'))!;
+  const iotStatements = (policy.Properties.PolicyDocument.Statement as { Action: string; Resource: unknown }[]).filter((x) => String(x.Action).startsWith('iot:'));
+  expect(iotStatements).toEqual([{ Effect: 'Allow', Action: 'iot:UpdateDynamicThingGroup', Resource: { 'Fn::GetAtt': [s.getLogicalId(inv.dynamicGroups['gone-30d']), 'Arn'] } }]);
+  expect(inv.refresher).toBeDefined();
+  expect(() => new DeviceInventory(stack(), 'Inv', { dynamicGroups: [{ name: 'g', query: DynamicGroupQuery.disconnectedForDays(0) }] }))
+    .toThrow(/the days of "g" must be an integer from 1 to 3650, got 0/);
+});
+
 describe('the app\'s FleetIndexing must provide the fields (synth error naming the field)', () => {
   const synth = (s: Stack) => () => s.node.root.node.children.length && (s.node.root as App).synth();
   test('no FleetIndexing at all', () => {
@@ -139,7 +166,10 @@ const PROFILES: [string, RiskProfile | undefined][] = [['default', undefined], .
 test.each(PROFILES)('no finding from the three validators (%s)', (_name, riskProfile) => {
   const app = newValidatedApp();
   const s = new Stack(app, 'S');
-  const inv = new DeviceInventory(s, 'Inv', { riskProfile, sites: ['north'], thingTypes: [{ name: 'sensor' }], dynamicGroups: actionable });
+  const inv = new DeviceInventory(s, 'Inv', {
+    riskProfile, sites: ['north'], thingTypes: [{ name: 'sensor' }],
+    dynamicGroups: [...actionable, { name: 'gone-7d', query: DynamicGroupQuery.disconnectedForDays(7) }],
+  });
   new FleetIndexing(s, 'FI', { customFields: inv.requiredCustomFields });
   expect(validationFindings(app)).toEqual([]);
 });
