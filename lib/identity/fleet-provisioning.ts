@@ -195,7 +195,7 @@ export class FleetProvisioning extends Construct {
       description: 'cdk-secure-iot: fleet provisioning pre-provisioning hook (allow list, once per serial)',
       encryptionKey: this.encryptionKey,
       timeout: Duration.seconds(5),
-      environment: { ALLOW_LIST_TABLE: this.allowListTable.tableName },
+      environment: { ALLOW_LIST_TABLE: this.allowListTable.tableName, TEMPLATE_PARAMETERS: attributes.join(',') },
     });
     this.allowListTable.grant(hook, 'dynamodb:UpdateItem');
     this.allowListTable.encryptionKey?.grant(hook, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*');

@@ -129,6 +129,7 @@ describe('least privilege', () => {
     const { t } = build({ templateName: 'sensors' });
     const hook = statementsOf(t, 'HookRole');
     expect(hook.flatMap((x) => ([] as string[]).concat(x.Action)).filter((a) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:UpdateItem']);
+    t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { ALLOW_LIST_TABLE: Match.anyValue(), TEMPLATE_PARAMETERS: 'Site,Criticality' } } });
     t.hasResourceProperties('AWS::Lambda::Permission', {
       Principal: 'iot.amazonaws.com', SourceAccount: '111122223333',
       SourceArn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iot:eu-west-1:111122223333:provisioningtemplate/sensors']] },

@@ -68,8 +68,11 @@ export async function handler(event: PreProvisioningHookEvent): Promise<PreProvi
       },
       ReturnValues: 'ALL_NEW',
     }));
+    // Only parameters the template declares can be overridden.
+    const declared = new Set((process.env.TEMPLATE_PARAMETERS ?? '').split(',').filter((x) => x.length > 0));
     const overrides: { [name: string]: string } = {};
     for (const [attribute, parameter] of Object.entries(OVERRIDES)) {
+      if (!declared.has(parameter)) continue;
       const value = result.Attributes?.[attribute]?.S;
       if (value !== undefined) overrides[parameter] = value;
     }

@@ -18,6 +18,7 @@ const conditionFailed = () => new ConditionalCheckFailedException({ message: 'no
 beforeEach(() => {
   ddb.reset();
   process.env.ALLOW_LIST_TABLE = 'AllowList';
+  process.env.TEMPLATE_PARAMETERS = 'Site,Criticality';
   jest.spyOn(console, 'log').mockImplementation(() => undefined);
 });
 
@@ -37,6 +38,12 @@ test('admits a serial on the allow list with one conditional write, once', async
 test('what the allow list knows of the device overrides what it claims', async () => {
   ddb.on(UpdateItemCommand).resolves({ Attributes: { site: { S: 'plant-1' }, criticality: { S: 'high' } } });
   expect(await handler(event({ SerialNumber: 'SN-0001', Site: 'elsewhere' }))).toEqual({ allowProvisioning: true, parameterOverrides: { Site: 'plant-1', Criticality: 'high' } });
+});
+
+test('only parameters the template declares are overridden', async () => {
+  process.env.TEMPLATE_PARAMETERS = 'Model';
+  ddb.on(UpdateItemCommand).resolves({ Attributes: { site: { S: 'plant-1' } } });
+  expect(await handler(event())).toEqual({ allowProvisioning: true });
 });
 
 test('refuses an unknown, revoked or already provisioned serial (the condition fails)', async () => {
