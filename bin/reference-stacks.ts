@@ -2,9 +2,10 @@ import { CfnParameter, Environment, Stack } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import { Construct } from 'constructs';
 import {
-  AllowListDirection, AssetTags, BackupAndRecovery, Criticality, DataCategory, DataClass, DataProtection, FleetAuditing, FleetIndexing,
-  FleetMonitoring, GatewayCredentials, GreengrassCoreCredentials, IncidentResponse, IndexedFieldType, RiskProfile, SecureIotEndpoint,
-  SegmentedNetwork, SignedFirmwarePipeline, TelemetryPipeline, TelemetryStore,
+  AllowListDirection, AssetTags, BackupAndRecovery, Criticality, DataCategory, DataClass, DataProtection, DeviceInventory, DevicePolicy,
+  DeviceTopic, DynamicGroupQuery, FleetAuditing, FleetIndexing, FleetMonitoring, FleetProvisioning, GatewayCredentials,
+  GreengrassCoreCredentials, IncidentResponse, IndexedFieldType, RiskProfile, SecureIotEndpoint, SegmentedNetwork,
+  SignedFirmwarePipeline, TelemetryPipeline, TelemetryStore, THING_NAME_VARIABLE, TopicAccess,
 } from '../lib';
 import { secureKey, secureLogGroup } from '../lib/core/private/secure-defaults';
 
@@ -20,10 +21,21 @@ export function buildReferenceDeployment(scope: Construct, env: Partial<Environm
     description: 'cdk-secure-iot reference deployment: fleet inventory (practice 2)',
   });
   AssetTags.apply(inventory, { criticality: Criticality.HIGH, owner: 'iot-platform', dataClass: DataClass.INTERNAL });
+  const devices = new DeviceInventory(inventory, 'DeviceInventory', {
+    sites: ['plant-north', 'plant-south'],
+    thingTypes: [{ name: 'line-sensor', description: 'Production line sensor' }],
+    dynamicGroups: [
+      { name: 'firmware-outdated', query: DynamicGroupQuery.firmwareOlderThan(1042), description: 'Firmware build below the current release' },
+      { name: 'disconnected', query: DynamicGroupQuery.disconnected(), description: 'Not connected now' },
+      { name: 'disconnected-30d', query: DynamicGroupQuery.disconnectedForDays(30), description: 'Not connected for 30 days or more' },
+      { name: 'non-compliant', query: DynamicGroupQuery.nonCompliant(), description: 'Reports itself out of compliance' },
+    ],
+  });
   new FleetIndexing(inventory, 'FleetIndexing', {
     customFields: [
       { name: 'attributes.firmwareVersion', type: IndexedFieldType.STRING },
       { name: 'attributes.site', type: IndexedFieldType.STRING },
+      ...devices.requiredCustomFields,
     ],
   });
 
@@ -107,6 +119,25 @@ export function buildReferenceDeployment(scope: Construct, env: Partial<Environm
     alarmTopic: fleetMonitoring.alarmTopic,
   });
 
+  const identity = new Stack(scope, 'SecureIotIdentity', {
+    env: environment,
+    description: 'cdk-secure-iot reference deployment: device identity, fleet provisioning and certificate lifecycle (practice 3)',
+  });
+  AssetTags.apply(identity, { criticality: Criticality.HIGH, owner: 'iot-platform', dataClass: DataClass.CONFIDENTIAL });
+  const devicePolicy = new DevicePolicy(identity, 'DevicePolicy', {
+    topics: [
+      DeviceTopic.perDevice(`telemetry/${THING_NAME_VARIABLE}`, TopicAccess.PUBLISH),
+      DeviceTopic.sharedReceiveOnly('broadcast/maintenance-window'),
+    ],
+  });
+  new FleetProvisioning(identity, 'FleetProvisioning', {
+    devicePolicy,
+    thingNamePrefix: 'sensor-',
+    thingType: devices.thingTypes['line-sensor'],
+    thingGroups: [devices.rootGroup],
+  });
+
+
   // Practices 9 and 10: playbooks that contain a device the way the profile says, and backups
   // (with restore tests) of every stateful resource of the deployment.
   const resilience = new Stack(scope, 'SecureIotResilience', {
@@ -121,5 +152,5 @@ export function buildReferenceDeployment(scope: Construct, env: Partial<Environm
   });
   BackupAndRecovery.select(scope, backup.tagValue);
 
-  return [inventory, updates, connectivity, data, monitoring, telemetry, resilience];
+  return [inventory, identity, updates, connectivity, data, monitoring, telemetry, resilience];
 }

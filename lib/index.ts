@@ -3,6 +3,7 @@ export * from './inventory';
 export * from './network';
 export * from './transport';
 export * from './gateway';
+export * from './identity';
 export * from './checks';
 export * from './report';
 export * from './updates';

@@ -109,3 +109,18 @@ test('practices 9 and 10: mitigation actions, playbooks with approval, scheduled
     }
   }
 });
+
+test('identity and inventory (practices 2, 3): provisioning with a hook, scoped policies, lifecycle, types and groups backed by fleet indexing', () => {
+  const [inventory, identity] = buildReferenceDeployment(newValidatedApp({ context: cdkJson.context }));
+  const inv = Template.fromStack(inventory);
+  inv.resourceCountIs('AWS::IoT::ThingType', 1);
+  inv.hasResourceProperties('AWS::IoT::ThingGroup', { ThingGroupName: 'fleet-high-plant-north', ParentGroupName: 'fleet-high' });
+  inv.hasResourceProperties('AWS::IoT::ThingGroup', { ThingGroupName: 'firmware-outdated', QueryString: 'attributes.firmwareBuild < 1042' });
+  const id = Template.fromStack(identity);
+  id.hasResourceProperties('AWS::IoT::ProvisioningTemplate', { TemplateType: 'FLEET_PROVISIONING', PreProvisioningHook: { TargetArn: Match.anyValue(), PayloadVersion: '2020-04-01' } });
+  const policies = JSON.stringify(id.findResources('AWS::IoT::Policy'));
+  expect(policies).toContain('${iot:Connection.Thing.ThingName}');
+  expect(policies).toContain('$aws/provisioning-templates/');
+  expect(Object.keys(id.findResources('AWS::StepFunctions::StateMachine')).map((k) => k.replace(/[0-9A-F]{8}$/, ''))).toEqual(
+    expect.arrayContaining([expect.stringMatching(/Revocation/), expect.stringMatching(/Rotation/)]));
+});
