@@ -163,9 +163,9 @@ export class FleetProvisioning extends Construct {
     const clientPrefix = p.claimClientIdPrefix ?? 'provisioning-';
     if (typeof clientPrefix !== 'string' || !CLIENT_PREFIX.test(clientPrefix)) problems.push(`claimClientIdPrefix must be 1-64 letters, digits, ':', '_' or '-', got ${JSON.stringify(clientPrefix)}`);
     if (p.allowListTable !== undefined) {
-      const key = p.allowListTable instanceof dynamodb.Table ? p.allowListTable.schema().partitionKey : undefined;
-      if (!key || key.name !== 'serialNumber' || key.type !== dynamodb.AttributeType.STRING) {
-        problems.push(`allowListTable must have the partition key serialNumber (String), got ${key ? `${key.name} (${key.type})` : 'no partition key'}`);
+      const keys = p.allowListTable instanceof dynamodb.Table ? p.allowListTable.schemaV2().partitionKeys : [];
+      if (keys.length !== 1 || keys[0].name !== 'serialNumber' || keys[0].type !== dynamodb.AttributeType.STRING) {
+        problems.push(`allowListTable must have the partition key serialNumber (String), got ${keys.length ? keys.map((k) => `${k.name} (${k.type})`).join(' + ') : 'no partition key'}`);
       }
     }
     if (p.certificateProviderFunction !== undefined && source !== ProvisioningCertificateSource.CSR) {

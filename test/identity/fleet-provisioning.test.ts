@@ -252,7 +252,7 @@ describe('your own CA through a certificate provider', () => {
     const fn = signer(s);
     build({ certificateProviderFunction: fn }, s);
     expect(() => new FleetProvisioning(s, 'FP2', { devicePolicy: new DevicePolicy(s, 'P2'), certificateProviderFunction: fn }))
-      .toThrow(/S\/FP2: the default certificate provider for CreateCertificateFromCsr of account 111122223333, region eu-west-1 is already owned by S\/FP/);
+      .toThrow(/S\/FP2: the default certificate provider for CreateCertificateFromCsr of account 111122223333, region eu-west-1 may be the one S\/FP \(account 111122223333, region eu-west-1\) already owns/);
     const s2 = stack();
     expect(() => build({ certificateProviderFunction: signer(s2), certificateSource: ProvisioningCertificateSource.AWS_GENERATED_KEYS }, s2))
       .toThrow(/certificateProviderFunction signs CSRs, so certificateSource must be CSR, got "AWS_GENERATED_KEYS"/);
