@@ -1,4 +1,4 @@
-import { App, CfnParameter, Stack, Tags } from 'aws-cdk-lib';
+import { App, CfnParameter, Lazy, Stack, Tags } from 'aws-cdk-lib';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import { Template } from 'aws-cdk-lib/assertions';
 import { IotSecurityChecks } from '../../../lib/checks/iot-security-checks';
@@ -200,10 +200,15 @@ describe('inventory rules in the pack', () => {
     ]);
   });
 
-  test('a resource CDK cannot render yields a finding, not an exception', () => {
+  test('a value the typed L1 validator rejects is still judged; a resource that cannot render at all is a finding, not an exception', () => {
     const stack = newStack();
     const dimension = new iot.CfnDimension(stack, 'Dimension', { type: 'TOPIC_FILTER', stringValues: 'admin/#' as unknown as string[] });
-    expect(check(IoTSecurityHubTagged, dimension)).toEqual(['Unresolved::Properties']);
-    expect(check(IoTPracticeTagKeys, dimension)).toEqual(['Unresolved::Properties']);
+    expect(check(IoTSecurityHubTagged, dimension)).toEqual(['Untagged::IoT.3']);
+    const broken = new iot.CfnDimension(stack, 'Broken', {
+      type: 'TOPIC_FILTER',
+      stringValues: Lazy.list({ produce: () => { throw new Error('cannot produce'); } }),
+    });
+    expect(check(IoTSecurityHubTagged, broken)).toEqual(['Unresolved::Properties']);
+    expect(check(IoTPracticeTagKeys, broken)).toEqual(['Unresolved::Properties']);
   });
 });

@@ -1,4 +1,4 @@
-import { CfnParameter, CfnResource, Stack } from 'aws-cdk-lib';
+import { CfnParameter, CfnResource, Lazy, Stack } from 'aws-cdk-lib';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import { IotSecurityChecks } from '../../../lib/checks/iot-security-checks';
 import {
@@ -497,8 +497,8 @@ describe('updates rules in the pack', () => {
     ]);
   });
 
-  test('a resource CDK cannot render yields a finding, not an exception', () => {
-    const job = new iot.CfnJob(newStack(), 'Job', { jobId: 'j', targets: 'thing' as unknown as string[] });
+  test('a resource that cannot render at all yields a finding, not an exception', () => {
+    const job = new iot.CfnJob(newStack(), 'Job', { jobId: 'j', targets: Lazy.list({ produce: () => { throw new Error('cannot produce'); } }) });
     for (const rule of [IoTJobAbortConfigured, IoTJobStagedRollout, IoTJobTimeoutConfigured]) {
       expect(check(rule, job)).toEqual(['Unresolved::Properties']);
     }
