@@ -2,7 +2,7 @@ import { CfnResource, Stack } from 'aws-cdk-lib';
 import { NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { memoizeInPass, referencedLogicalId, resolvedProperties, resourcesInStack } from './cfn';
 import { possibleValues, referencedParameter, Unresolved } from './cfn-values';
-import { eachReading, evaluate, Evaluated, field, isJsonObject, parseJson, Placeholders, Reading } from './intrinsics';
+import { eachReading, evaluate, Evaluated, field, isJsonObject, parseJson, Placeholders, provisioningDeviceParameters, Reading } from './intrinsics';
 import { analyzeEvaluatedDocument, emptyFindings, mergeFindings, mergeReadings, PolicyFindings } from './iot-policy-analyzer';
 
 /**
@@ -140,7 +140,7 @@ function provisioningTemplate(body: unknown, ph: Placeholders, reading: Reading)
   if (rendered === undefined) return undefined;
   const parsed = typeof rendered === 'string' ? parseJson(rendered) : rendered;
   // The template's own intrinsics are the provisioning service's, evaluated per device.
-  const template = evaluate(parsed, ph, 'provisioning', reading);
+  const template = evaluate(parsed, ph, 'provisioning', reading, provisioningDeviceParameters(parsed));
   if (!isJsonObject(template)) return { ...emptyFindings(), unresolved: ['Unresolved::TemplateBody'] };
   const resources = field(template, 'Resources');
   if (resources === undefined) return undefined;
