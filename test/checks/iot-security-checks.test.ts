@@ -47,6 +47,7 @@ describe('the pack', () => {
       'IoTSecurity-TLS2',
       'IoTSecurity-GW1',
       'IoTSecurity-GW2',
+      'IoTSecurity-GW3',
       'IoTSecurity-MON1',
       'IoTSecurity-MON2',
       'IoTSecurity-MON3',

@@ -1,2 +1,3 @@
 export { IoTRoleAliasCredentialDuration } from './IoTRoleAliasCredentialDuration';
 export { IoTRoleAliasLeastPrivilege } from './IoTRoleAliasLeastPrivilege';
+export { IoTCredentialsProviderRoleLeastPrivilege } from './IoTCredentialsProviderRoleLeastPrivilege';
