@@ -48,6 +48,7 @@ describe('the pack', () => {
       'IoTSecurity-GW1',
       'IoTSecurity-GW2',
       'IoTSecurity-GW3',
+      'IoTSecurity-GW4',
       'IoTSecurity-MON1',
       'IoTSecurity-MON2',
       'IoTSecurity-MON3',

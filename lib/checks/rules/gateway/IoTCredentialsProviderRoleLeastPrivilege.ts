@@ -12,8 +12,9 @@ const ROLE_ALIAS = 'AWS::IoT::RoleAlias';
 const CREDENTIALS_PROVIDER = 'credentials.iot.amazonaws.com';
 
 /**
- * The services a role's trust policy lets assume it (`Principal.Service` of its Allow
- * statements), lower-cased, across every form the document can deploy in. A JSON-string
+ * The services and identity providers a role's trust policy lets assume it (`Principal.Service`
+ * and `Principal.Federated` of its Allow statements: `cognito-identity.amazonaws.com` is a
+ * federated principal), lower-cased, across every form the document can deploy in. A JSON-string
  * document is parsed; what cannot be read is left out (the role is then not recognized).
  */
 export function trustedServices(node: CfnResource, role: CfnResource): Set<string> {
@@ -30,7 +31,7 @@ export function trustedServices(node: CfnResource, role: CfnResource): Set<strin
     if (!isObject(parsed)) continue;
     for (const statement of asArray(parsed.Statement as unknown)) {
       if (!isObject(statement) || String(statement.Effect).toLowerCase() !== 'allow' || !isObject(statement.Principal)) continue;
-      for (const service of asArray(statement.Principal.Service as unknown)) {
+      for (const service of [...asArray(statement.Principal.Service as unknown), ...asArray(statement.Principal.Federated as unknown)]) {
         for (const v of possibleValues(node, service)) if (typeof v === 'string') out.add(v.toLowerCase());
       }
     }
