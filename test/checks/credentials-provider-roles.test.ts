@@ -2,7 +2,7 @@ import { Fn } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import * as cr from 'aws-cdk-lib/custom-resources';
-import { IoTCredentialsProviderRoleLeastPrivilege as GW3, IoTRoleAliasLeastPrivilege as GW1 } from '../../lib/checks/rules';
+import { IoTCredentialsProviderRoleLeastPrivilege as GW3, IoTCredentialsSharedData, IoTRoleAliasLeastPrivilege as GW1 } from '../../lib/checks/rules';
 import { check, checkType, COMPLIANT, includeTemplate, newStack, NOT_APPLICABLE } from './rule-test-helpers';
 
 const ROLE = 'AWS::IAM::Role';
@@ -63,5 +63,41 @@ describe('GW3 every role the credentials provider may assume', () => {
       policies: [{ policyName: 'p', policyDocument: { Statement: [{ Effect: 'Allow', Action: 's3:PutObject', Resource: BUCKET_OBJECTS }] } }],
     });
     expect(check(GW3, role)).toEqual(COMPLIANT);
+  });
+});
+
+describe('GW5 data every device shares', () => {
+  const GW5 = IoTCredentialsSharedData;
+
+  test('Noncompliance: s3:PutObject on bucket/* (L2), a DynamoDB table prefix (plain template, behind a role alias)', () => {
+    const stack = newStack();
+    const role = new iam.Role(stack, 'DeviceRole', { assumedBy: new iam.ServicePrincipal('credentials.iot.amazonaws.com') });
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: ['arn:aws:s3:::telemetry/*'] }));
+    expect(checkType(GW5, stack, ROLE)).toEqual(['SharedData::arn:aws:s3:::telemetry/*']);
+
+    const s2 = newStack();
+    includeTemplate(s2, {
+      Resources: {
+        Role: {
+          Type: ROLE,
+          Properties: {
+            AssumeRolePolicyDocument: TRUST,
+            Policies: [{ PolicyName: 'p', PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: 'arn:aws:dynamodb:us-east-1:123456789012:table/telemetry*' }] } }],
+          },
+        },
+        Alias: { Type: 'AWS::IoT::RoleAlias', Properties: { RoleArn: { 'Fn::GetAtt': ['Role', 'Arn'] }, CredentialDurationSeconds: 900 } },
+      },
+    });
+    expect(checkType(GW5, s2, ROLE)).toEqual(['SharedData::arn:aws:dynamodb:us-east-1:123456789012:table/telemetry*']);
+  });
+
+  test('Compliance: scoped by ${credentials-iot:ThingName}; a whole-service wildcard is GW3\'s finding, not this one', () => {
+    const stack = newStack();
+    const role = new iam.CfnRole(stack, 'Role', { assumeRolePolicyDocument: TRUST, policies: [{ policyName: 'p', policyDocument: { Statement: [{ Effect: 'Allow', Action: 's3:PutObject', Resource: BUCKET_OBJECTS }] } }] });
+    expect(check(GW5, role)).toEqual(COMPLIANT);
+    const s2 = newStack();
+    const wide = new iam.CfnRole(s2, 'Role', { assumeRolePolicyDocument: TRUST, policies: [{ policyName: 'p', policyDocument: { Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] } }] });
+    expect(check(GW5, wide)).toEqual(COMPLIANT);
+    expect(check(GW3, wide)).toEqual(['Resource::*']);
   });
 });

@@ -49,6 +49,7 @@ describe('the pack', () => {
       'IoTSecurity-GW2',
       'IoTSecurity-GW3',
       'IoTSecurity-GW4',
+      'IoTSecurity-GW5',
       'IoTSecurity-MON1',
       'IoTSecurity-MON2',
       'IoTSecurity-MON3',
