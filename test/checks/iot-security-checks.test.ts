@@ -50,6 +50,7 @@ describe('the pack', () => {
       'IoTSecurity-GW3',
       'IoTSecurity-GW4',
       'IoTSecurity-GW5',
+      'IoTSecurity-GW6',
       'IoTSecurity-MON1',
       'IoTSecurity-MON2',
       'IoTSecurity-MON3',

@@ -3,3 +3,4 @@ export { IoTRoleAliasLeastPrivilege } from './IoTRoleAliasLeastPrivilege';
 export { IoTCredentialsProviderRoleLeastPrivilege } from './IoTCredentialsProviderRoleLeastPrivilege';
 export { IoTCognitoRoleNoIotControl } from './IoTCognitoRoleNoIotControl';
 export { IoTCredentialsSharedData } from './IoTCredentialsSharedData';
+export { IoTGreengrassDebugConsoleHttps } from './IoTGreengrassDebugConsoleHttps';
