@@ -16,5 +16,5 @@ buildReferenceDeployment(app, {
   account: app.node.tryGetContext('account'),
   region: app.node.tryGetContext('region'),
 });
-Validations.of(app).addPlugins(new IotSecurityChecks(app), new AwsSolutionsChecks(app));
+Validations.of(app).addPlugins(new IotSecurityChecks(app, { requiredTagKeys: ['criticality', 'owner'] }), new AwsSolutionsChecks(app));
 app.synth();
