@@ -98,12 +98,20 @@ function countResources(dir: string, into: { [stack: string]: number }, prefix =
   }
 }
 
+type Runner = 'ts-node' | 'ts-node-swc' | 'node';
+
+/** The transpiler the app's cdk.json runs it with: ts-node with SWC (`--swc`) or with TypeScript. */
+function cdkJsonRunner(app: SynthApp): Runner {
+  const command: string = JSON.parse(fs.readFileSync(path.join(app.cdkDir, 'cdk.json'), 'utf8')).app ?? '';
+  return /\s--swc(\s|$)/.test(command) ? 'ts-node-swc' : 'ts-node';
+}
+
 /**
  * One synth in a fresh process, as `cdk synth` runs the app (cdk.json's context; ts-node's
- * transpile-only register, as cdk.json's app command, or its SWC transpiler with `swc`, or a
- * compiled JS file as is), with the probe preloaded.
+ * transpile-only register with the transpiler of cdk.json's app command unless told otherwise,
+ * or a compiled JS file as is), with the probe preloaded.
  */
-function synthOnce(app: SynthApp, runner: 'ts-node' | 'ts-node-swc' | 'node' = 'ts-node', file = app.file): SynthRun {
+function synthOnce(app: SynthApp, runner = cdkJsonRunner(app), file = app.file): SynthRun {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-synth-'));
   const probeFile = path.join(dir, 'probe.json');
   const outdir = path.join(dir, 'out');
@@ -138,7 +146,7 @@ function synthOnce(app: SynthApp, runner: 'ts-node' | 'ts-node-swc' | 'node' = '
   }
 }
 
-function synthRuns(app: SynthApp, runner?: 'ts-node' | 'ts-node-swc' | 'node', file?: string): SynthRun[] {
+function synthRuns(app: SynthApp, runner?: Runner, file?: string): SynthRun[] {
   synthOnce(app, runner, file); // warms the file system cache
   return Array.from({ length: RUNS }, () => synthOnce(app, runner, file));
 }
@@ -152,7 +160,7 @@ function benchSynth(): void {
   const baseline = median(results.get(apps[apps.length - 1])!.map((r) => r.ms));
 
   console.log(`\n## Synth (median of ${RUNS} runs after one warm-up, each a fresh process as cdk.json runs the app: `
-    + "ts-node transpile-only, cdk.json's context, every registered validator and CDK's CloudFormation validator active)\n");
+    + "ts-node transpile-only with cdk.json's transpiler, cdk.json's context, every registered validator and CDK's CloudFormation validator active)\n");
   console.log('| app | median s | x baseline | peak memory MB | exit |');
   console.log('|---|---:|---:|---:|---|');
   const failures: string[] = [];
@@ -217,8 +225,8 @@ function benchAppCommand(): void {
     swc = false;
   }
   if (swc) rows.push(['ts-node --transpile-only, SWC (TS_NODE_SWC=true)', synthRuns(app, 'ts-node-swc')]);
-  // Inside the package, so lib/ finds the package root and its bundled handlers as from dist/lib.
-  const out = path.join(ROOT, 'dist', 'bench-js');
+  // At dist/'s depth in the package, so lib/ finds package.json and the bundled handlers as from dist/lib.
+  const out = path.join(ROOT, '.bench-js');
   let transpileMs = 0;
   try {
     const start = process.hrtime.bigint();
@@ -233,11 +241,11 @@ function benchAppCommand(): void {
     fs.rmSync(out, { recursive: true, force: true });
   }
   console.log(`\n## App command (the reference deployment; median of ${RUNS} runs after one warm-up)\n`);
-  console.log('| app command | median s | module loading s | peak memory MB |');
-  console.log('|---|---:|---:|---:|');
+  console.log('| app command | median s | module loading s | peak memory MB | exit |');
+  console.log('|---|---:|---:|---:|---|');
   for (const [name, runs] of rows) {
     console.log(`| ${name} | ${seconds(median(runs.map((r) => r.ms)))} | ${seconds(median(runs.map((r) => r.shares['module loading'] ?? 0)))} `
-      + `| ${Math.max(...runs.map((r) => r.peakMb)).toFixed(0)} |`);
+      + `| ${Math.max(...runs.map((r) => r.peakMb)).toFixed(0)} | ${runs.map((r) => r.status).join(', ')} |`);
   }
   console.log(`\nTranspiling lib/ and bin/ with esbuild took ${transpileMs.toFixed(0)} ms (once, outside the timed runs).`);
 }
