@@ -2,15 +2,21 @@
  * `npm run bench`: prints the library's speed and size figures. Not part of `npm test`: timings
  * belong in a report, never in a pass/fail test.
  *
- * 1. Synth: the reference deployment (bin/) against an empty CDK app, each synthesized in a fresh
- *    process as `cdk synth` runs an app, several runs, median and ratio, with peak memory.
+ * 1. Synth: the reference deployment (bin/) and every example found at run time
+ *    (examples/NAME/app.ts) against a plain CDK app of one stack with one resource, each
+ *    synthesized in a fresh process as `cdk synth` runs an app (CDK's CloudFormation validator on
+ *    all of them), several runs, median and ratio, peak memory; the share of the time spent in
+ *    module loading, app code, each validation plugin and CDK's synthesis (bench/synth-probe.js);
+ *    resources per stack against CloudFormation's 500 limit.
  * 2. Rule pack: IotSecurityChecks' cost per resource on generated apps of 500, 2,000 and 5,000
  *    resources, next to cdk-nag's AwsSolutionsChecks on the same app.
  * 3. Scanner: `cdk-secure-iot scan` on one generated template of about 500 resources, in process
  *    (median after warm-up) and as a fresh process, as CI runs it.
  * 4. FleetProvisioning's template size, which does not depend on the fleet size.
+ * 5. Opt-in (`npm run bench -- app-command`): the app command's cost, ts-node with TypeScript's
+ *    or SWC's transpiler against compiled JS.
  */
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -28,41 +34,220 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
-function synthOnce(app: string): { ms: number; peakMb: number } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-synth-'));
-  const rssFile = path.join(dir, 'rss');
-  const context = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')).context;
-  const start = process.hrtime.bigint();
-  execFileSync(process.execPath, [
-    '-r', require.resolve('./report-peak-memory.js'),
-    '-r', 'ts-node/register/transpile-only',
-    path.join(ROOT, app),
-  ], {
-    cwd: ROOT,
-    env: { ...process.env, CDK_OUTDIR: path.join(dir, 'out'), CDK_CONTEXT_JSON: JSON.stringify(context), BENCH_RSS_FILE: rssFile },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  const peakMb = Number(fs.readFileSync(rssFile, 'utf8')) / 1024;
-  fs.rmSync(dir, { recursive: true, force: true });
-  return { ms, peakMb };
+/** An app as `cdk synth` runs it: its file, and the folder of the cdk.json that holds its context. */
+interface SynthApp {
+  readonly name: string;
+  readonly file: string;
+  readonly cdkDir: string;
 }
 
+/** What the probe (bench/synth-probe.js) measured in one synth process, plus its wall time. */
+interface SynthRun {
+  readonly ms: number;
+  readonly peakMb: number;
+  readonly status: number | null;
+  readonly stderr: string;
+  readonly shares: { [share: string]: number };
+  /** Resources of each stack template the run wrote, by the template's path in the assembly. */
+  readonly resources: { [stack: string]: number };
+}
+
+/** Share names in the order the table prints them; anything else a probe reports follows. */
+const SHARES = [
+  'module loading',
+  'app code and constructs',
+  'IotSecurityChecks',
+  'AwsSolutionsChecks',
+  'SecurityPostureReport',
+  'CloudFormationValidatePlugin',
+  'CDK synthesis (prepare, aspects, templates)',
+];
+const SHARE_TITLES: { [share: string]: string } = {
+  'CloudFormationValidatePlugin': "CDK's validator",
+  'CDK synthesis (prepare, aspects, templates)': 'CDK synthesis',
+  'app code and constructs': 'app code and constructs',
+};
+/** Node's start-up before the probe, process spawn and exit: the wall time the probe cannot split. */
+const OUTSIDE = 'node start-up, spawn, exit';
+
+/** The reference deployment, every example found now (examples/NAME/app.ts), and the baseline. */
+function synthApps(): SynthApp[] {
+  const examples = fs.readdirSync(path.join(ROOT, 'examples'), { withFileTypes: true })
+    .filter((e) => e.isDirectory() && fs.existsSync(path.join(ROOT, 'examples', e.name, 'app.ts')))
+    .map((e) => e.name)
+    .sort();
+  return [
+    { name: 'reference deployment (bin/)', file: 'bin/reference-deployment.ts', cdkDir: ROOT },
+    ...examples.map((name) => {
+      const dir = path.join(ROOT, 'examples', name);
+      return { name: `examples/${name}`, file: `examples/${name}/app.ts`, cdkDir: fs.existsSync(path.join(dir, 'cdk.json')) ? dir : ROOT };
+    }),
+    { name: BASELINE, file: 'bench/one-resource-app.ts', cdkDir: ROOT },
+  ];
+}
+const BASELINE = 'CDK app, one stack of one resource';
+
+function countResources(dir: string, into: { [stack: string]: number }, prefix = ''): void {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) countResources(file, into, `${prefix}${entry.name}/`);
+    else if (entry.name.endsWith('.template.json')) {
+      const template = JSON.parse(fs.readFileSync(file, 'utf8'));
+      into[`${prefix}${entry.name.replace(/\.template\.json$/, '')}`] = Object.keys(template.Resources ?? {}).length;
+    }
+  }
+}
+
+type Runner = 'ts-node' | 'ts-node-swc' | 'node';
+
+/** The transpiler the app's cdk.json runs it with: ts-node with SWC (`--swc`) or with TypeScript. */
+function cdkJsonRunner(app: SynthApp): Runner {
+  const command: string = JSON.parse(fs.readFileSync(path.join(app.cdkDir, 'cdk.json'), 'utf8')).app ?? '';
+  return /\s--swc(\s|$)/.test(command) ? 'ts-node-swc' : 'ts-node';
+}
+
+/**
+ * One synth in a fresh process, as `cdk synth` runs the app (cdk.json's context; ts-node's
+ * transpile-only register with the transpiler of cdk.json's app command unless told otherwise,
+ * or a compiled JS file as is), with the probe preloaded.
+ */
+function synthOnce(app: SynthApp, runner = cdkJsonRunner(app), file = app.file): SynthRun {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-synth-'));
+  const probeFile = path.join(dir, 'probe.json');
+  const outdir = path.join(dir, 'out');
+  const context = JSON.parse(fs.readFileSync(path.join(app.cdkDir, 'cdk.json'), 'utf8')).context ?? {};
+  const loader = runner === 'node' ? [] : ['-r', 'ts-node/register/transpile-only'];
+  const start = process.hrtime.bigint();
+  const child = spawnSync(process.execPath, ['-r', require.resolve('./synth-probe.js'), ...loader, path.join(ROOT, file)], {
+    cwd: app.cdkDir,
+    env: {
+      ...process.env,
+      CDK_OUTDIR: outdir,
+      CDK_CONTEXT_JSON: JSON.stringify(context),
+      BENCH_PROBE_FILE: probeFile,
+      TS_NODE_SWC: runner === 'ts-node-swc' ? 'true' : '',
+    },
+    encoding: 'utf8',
+    stdio: ['ignore', 'ignore', 'pipe'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  try {
+    if (!fs.existsSync(probeFile)) throw new Error(`bench: ${file} did not run to its end (exit ${child.status}):\n${child.stderr}`);
+    const probe = JSON.parse(fs.readFileSync(probeFile, 'utf8'));
+    const shares: { [share: string]: number } = { ...probe.spent };
+    const inside = Object.values(shares).reduce((a, b) => a + b, 0);
+    shares[OUTSIDE] = Math.max(0, ms - inside);
+    const resources: { [stack: string]: number } = {};
+    if (fs.existsSync(outdir)) countResources(outdir, resources);
+    return { ms, peakMb: probe.maxRssKb / 1024, status: child.status, stderr: child.stderr, shares, resources };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function synthRuns(app: SynthApp, runner?: Runner, file?: string): SynthRun[] {
+  synthOnce(app, runner, file); // warms the file system cache
+  return Array.from({ length: RUNS }, () => synthOnce(app, runner, file));
+}
+
+const seconds = (ms: number) => (ms / 1000).toFixed(2);
+
 function benchSynth(): void {
-  const apps = { 'reference deployment (bin/)': 'bin/reference-deployment.ts', 'empty CDK app': 'bench/empty-app.ts' };
-  const results: { [name: string]: { ms: number; peakMb: number } } = {};
-  for (const [name, file] of Object.entries(apps)) {
-    synthOnce(file); // warm the file system cache and ts-node's
-    const runs = Array.from({ length: RUNS }, () => synthOnce(file));
-    results[name] = { ms: median(runs.map((r) => r.ms)), peakMb: Math.max(...runs.map((r) => r.peakMb)) };
+  const apps = synthApps();
+  const results = new Map<SynthApp, SynthRun[]>();
+  for (const app of apps) results.set(app, synthRuns(app));
+  const baseline = median(results.get(apps[apps.length - 1])!.map((r) => r.ms));
+
+  console.log(`\n## Synth (median of ${RUNS} runs after one warm-up, each a fresh process as cdk.json runs the app: `
+    + "ts-node transpile-only with cdk.json's transpiler, cdk.json's context, every registered validator and CDK's CloudFormation validator active)\n");
+  console.log('| app | median s | x baseline | peak memory MB | exit |');
+  console.log('|---|---:|---:|---:|---|');
+  const failures: string[] = [];
+  for (const [app, runs] of results) {
+    const ms = median(runs.map((r) => r.ms));
+    const status = runs[runs.length - 1].status;
+    if (status !== 0) failures.push(`${app.name}: ${runs[runs.length - 1].stderr.split('\n').filter((l) => /error/i.test(l)).slice(0, 3).join(' / ')}`);
+    console.log(`| ${app.name} | ${seconds(ms)} | ${(ms / baseline).toFixed(1)} | ${Math.max(...runs.map((r) => r.peakMb)).toFixed(0)} `
+      + `| ${status === 0 ? '0' : `${status} (validation failed)`} |`);
   }
-  const empty = results['empty CDK app'].ms;
-  console.log(`\n## Synth (median of ${RUNS} runs, each a fresh process with cdk.json's context and every validator active)\n`);
-  console.log('| app | median ms | x empty app | peak memory MB |');
-  console.log('|---|---:|---:|---:|');
-  for (const [name, r] of Object.entries(results)) {
-    console.log(`| ${name} | ${r.ms.toFixed(0)} | ${(r.ms / empty).toFixed(2)} | ${r.peakMb.toFixed(0)} |`);
+  for (const failure of failures) console.log(`\nexit != 0: ${failure}`);
+
+  const seen = new Set<string>();
+  for (const runs of results.values()) for (const r of runs) Object.keys(r.shares).forEach((s) => seen.add(s));
+  const shares = [...SHARES.filter((s) => seen.has(s)), ...[...seen].filter((s) => !SHARES.includes(s) && s !== OUTSIDE).sort(), OUTSIDE];
+  console.log('\n## Where the synth time goes (median ms of each share over the runs; % of the median wall time; "-" = not registered by the app)\n');
+  console.log(`| app | ${shares.map((s) => SHARE_TITLES[s] ?? s).join(' | ')} |`);
+  console.log(`|---|${shares.map(() => '---:').join('|')}|`);
+  for (const [app, runs] of results) {
+    const wall = median(runs.map((r) => r.ms));
+    const cells = shares.map((s) => {
+      if (!runs.some((r) => s in r.shares)) return '-';
+      const ms = median(runs.map((r) => r.shares[s] ?? 0));
+      return `${(ms / 1000).toFixed(2)} s (${(100 * ms / wall).toFixed(0)} %)`;
+    });
+    console.log(`| ${app.name} | ${cells.join(' | ')} |`);
   }
+
+  console.log("\n## Resources per stack (CloudFormation's limit: 500 per template)\n");
+  console.log('| app | stack | resources | of the 500 limit |');
+  console.log('|---|---|---:|---:|');
+  for (const [app, runs] of results) {
+    if (app.name === BASELINE) continue;
+    const resources = runs[runs.length - 1].resources;
+    for (const [stack, count] of Object.entries(resources).sort(([a], [b]) => a.localeCompare(b))) {
+      console.log(`| ${app.name} | ${stack} | ${count} | ${(100 * count / 500).toFixed(0)} % |`);
+    }
+  }
+}
+
+/** The TypeScript files of a folder, without the Lambda handlers (bundled apart by esbuild). */
+function tsFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.d.ts'))
+    .map((e) => path.join(e.parentPath, e.name))
+    .filter((f) => !f.split(path.sep).includes('handlers'));
+}
+
+/**
+ * What the app command in cdk.json costs: the reference deployment through ts-node with
+ * TypeScript's transpiler (cdk.json's command), through ts-node's SWC transpiler (if @swc/core
+ * is installed), and as compiled JS (lib/ and bin/ transpiled once by esbuild, the cost of
+ * keeping it fresh shown apart). Opt-in: `npm run bench -- app-command`.
+ */
+function benchAppCommand(): void {
+  const app: SynthApp = { name: 'reference deployment (bin/)', file: 'bin/reference-deployment.ts', cdkDir: ROOT };
+  const rows: [string, SynthRun[]][] = [['ts-node --transpile-only (TypeScript)', synthRuns(app, 'ts-node')]];
+  let swc = true;
+  try {
+    require.resolve('@swc/core');
+  } catch {
+    swc = false;
+  }
+  if (swc) rows.push(['ts-node --transpile-only, SWC (TS_NODE_SWC=true)', synthRuns(app, 'ts-node-swc')]);
+  // At dist/'s depth in the package, so lib/ finds package.json and the bundled handlers as from dist/lib.
+  const out = path.join(ROOT, '.bench-js');
+  let transpileMs = 0;
+  try {
+    const start = process.hrtime.bigint();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('esbuild').buildSync({
+      entryPoints: [...tsFiles(path.join(ROOT, 'lib')), ...tsFiles(path.join(ROOT, 'bin'))],
+      outdir: out, outbase: ROOT, format: 'cjs', platform: 'node', target: 'node20', logLevel: 'error',
+    });
+    transpileMs = Number(process.hrtime.bigint() - start) / 1e6;
+    rows.push(['node, compiled JS (lib/ and bin/ transpiled beforehand)', synthRuns(app, 'node', path.relative(ROOT, path.join(out, 'bin', 'reference-deployment.js')))]);
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+  console.log(`\n## App command (the reference deployment; median of ${RUNS} runs after one warm-up)\n`);
+  console.log('| app command | median s | module loading s | peak memory MB | exit |');
+  console.log('|---|---:|---:|---:|---|');
+  for (const [name, runs] of rows) {
+    console.log(`| ${name} | ${seconds(median(runs.map((r) => r.ms)))} | ${seconds(median(runs.map((r) => r.shares['module loading'] ?? 0)))} `
+      + `| ${Math.max(...runs.map((r) => r.peakMb)).toFixed(0)} | ${runs.map((r) => r.status).join(', ')} |`);
+  }
+  console.log(`\nTranspiling lib/ and bin/ with esbuild took ${transpileMs.toFixed(0)} ms (once, outside the timed runs).`);
 }
 
 /**
@@ -152,15 +337,18 @@ function benchScan(): void {
  * `the template does not grow with the fleet` proves it).
  */
 function benchProvisioningTemplate(): void {
-  const app = new App();
-  const stack = new Stack(app, 'Provisioning');
-  new FleetProvisioning(stack, 'FleetProvisioning', { devicePolicy: new DevicePolicy(stack, 'DevicePolicy'), thingNamePrefix: 'sensor-' });
-  const template = app.synth().getStackByName('Provisioning').template;
-  const bytes = Buffer.byteLength(JSON.stringify(template));
-  console.log('\n## FleetProvisioning template size (the same for any fleet size: devices are allow list rows, not resources)\n');
+  console.log('\n## FleetProvisioning template size (each row its own app; the fleet size is not an input: devices are allow list rows, not resources)\n');
   console.log('| devices | resources | template bytes |');
   console.log('|---:|---:|---:|');
-  for (const devices of [10, 1_000_000]) console.log(`| ${devices.toLocaleString('en')} | ${Object.keys(template.Resources).length} | ${bytes} |`);
+  for (const devices of [10, 1_000_000]) {
+    // One app per fleet: the same props a deployment for that fleet would use.
+    const app = new App();
+    const stack = new Stack(app, 'Provisioning');
+    new FleetProvisioning(stack, 'FleetProvisioning', { devicePolicy: new DevicePolicy(stack, 'DevicePolicy'), thingNamePrefix: 'sensor-' });
+    const template = app.synth().getStackByName('Provisioning').template;
+    const bytes = Buffer.byteLength(JSON.stringify(template));
+    console.log(`| ${devices.toLocaleString('en')} | ${Object.keys(template.Resources).length} | ${bytes.toLocaleString('en')} bytes |`);
+  }
 }
 
 console.log(`# cdk-secure-iot benchmark (${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${os.cpus().length} cores)`);
@@ -169,3 +357,4 @@ if (!only || only === 'synth') benchSynth();
 if (!only || only === 'pack') benchPack();
 if (!only || only === 'scan') benchScan();
 if (!only || only === 'provisioning') benchProvisioningTemplate();
+if (only === 'app-command') benchAppCommand();
