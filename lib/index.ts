@@ -9,3 +9,4 @@ export * from './updates';
 export * from './scanner';
 export * from './data';
 export * from './monitoring';
+export * from './deployment';
