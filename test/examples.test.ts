@@ -125,3 +125,63 @@ test('the water plant: no internet route, TLS 1.3 only, 15-minute credentials, c
   expect(job.AbortConfig.CriteriaList).toEqual(expect.arrayContaining([expect.objectContaining({ FailureType: 'FAILED', ThresholdPercentage: 1 })]));
   expect(ofType(s.templates.WaterBaseline, 'AWS::IoT::Logging')[0].Properties.DefaultLogLevel).toBe('INFO');
 });
+
+describe('examples/multi-account', () => {
+  let out: string;
+  const read = (file: string) => JSON.parse(fs.readFileSync(path.join(out, file), 'utf8'));
+  const resources = (t: any, type: string) => Object.values(t.Resources).filter((r: any) => r.Type === type) as any[];
+  beforeAll(() => { out = synthExample('multi-account'); });
+
+  test('synthesizes offline with every validator active and no unacknowledged finding, the baseline template and each fleet stage included', () => {
+    expect(reportedFindings(out)).toEqual([]);
+    expect(reportedFindings(path.join(out, 'stackset-iot-account-baseline'))).toEqual([]);
+    for (const stage of ['assembly-Fleet-333333333333-eu-west-1', 'assembly-Fleet-444444444444-us-east-1']) {
+      expect(fs.existsSync(path.join(out, stage))).toBe(true);
+      expect(reportedFindings(path.join(out, stage))).toEqual([]);
+    }
+  });
+
+  test('the baseline goes out as a service-managed StackSet to the OU, auto-deployed, from a template asset', () => {
+    const [set] = resources(read('IotBaselineStackSet.template.json'), 'AWS::CloudFormation::StackSet');
+    expect(set.Properties).toMatchObject({
+      PermissionModel: 'SERVICE_MANAGED',
+      AutoDeployment: { Enabled: true, RetainStacksOnAccountRemoval: true },
+      StackInstancesGroup: [{ DeploymentTargets: { OrganizationalUnitIds: ['ou-abcd-11111111'] }, Regions: ['eu-west-1', 'us-east-1'] }],
+      Capabilities: ['CAPABILITY_IAM'],
+    });
+    expect(JSON.stringify(set.Properties.TemplateURL)).toMatch(/cdk-hnb659fds-assets-111111111111-eu-west-1\/[0-9a-f]{64}\.json/);
+    const baseline = read('stackset-iot-account-baseline/IotAccountBaseline.template.json');
+    expect(resources(baseline, 'AWS::IoT::AccountAuditConfiguration')).toHaveLength(1);
+    expect(resources(baseline, 'AWS::IoT::EncryptionConfiguration')).toHaveLength(1);
+    expect(resources(baseline, 'Custom::IotFleetIndexing')).toHaveLength(1);
+    // Member accounts are not bootstrapped for it: code from the organization's per-region bucket, no bootstrap version check.
+    expect(resources(baseline, 'AWS::Lambda::Function')[0].Properties.Code.S3Bucket).toEqual({ 'Fn::Sub': 'iot-baseline-assets-111111111111-${AWS::Region}' });
+    expect(baseline.Rules?.CheckBootstrapVersion).toBeUndefined();
+  });
+
+  test('the fleets go out through a CDK pipeline from a connection, one stage per account and region, each fleet pinned there', () => {
+    const pipeline = read('IotFleetPipeline.template.json');
+    const [cp] = resources(pipeline, 'AWS::CodePipeline::Pipeline');
+    const source = cp.Properties.Stages[0].Actions[0];
+    expect(source.ActionTypeId).toMatchObject({ Category: 'Source', Provider: 'CodeStarSourceConnection' });
+    expect(source.Configuration).toMatchObject({
+      ConnectionArn: 'arn:aws:codeconnections:eu-west-1:222222222222:connection/00000000-0000-0000-0000-000000000000',
+      FullRepositoryId: 'example-org/iot-platform',
+      BranchName: 'main',
+    });
+    const deployed = JSON.stringify(cp.Properties.Stages.find((s: any) => s.Name === 'Fleets'));
+    expect(deployed).toContain('Fleet-333333333333-eu-west-1');
+    expect(deployed).toContain('Fleet-444444444444-us-east-1');
+    const fleet = read('assembly-Fleet-444444444444-us-east-1/Fleet444444444444useast1Fleet94087250.template.json');
+    expect(resources(fleet, 'AWS::IoT::DomainConfiguration')).toHaveLength(1);
+    expect(resources(fleet, 'AWS::CloudTrail::Trail')).toHaveLength(0);
+    expect(fleet.Metadata['cdk-secure-iot']).toMatchObject({ riskProfile: 'INDUSTRIAL' });
+    expect(Object.keys(fleet.Resources).length).toBeLessThan(500);
+  });
+
+  test('its README says how to synthesize it and which to use when', () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'examples', 'multi-account', 'README.md'), 'utf8');
+    expect(readme).toContain("npx cdk synth --app 'npx ts-node --prefer-ts-exts --transpile-only examples/multi-account/app.ts'");
+    expect(readme).toMatch(/## Which to use when/);
+  });
+});

@@ -209,3 +209,10 @@ describe('bad input', () => {
       .toThrow(/Bulbs: riskProfile CONSUMER differs from the profile INDUSTRIAL already declared for stack S/);
   });
 });
+
+test('in a pinned account and region (as a pipeline stage deploys it) it synthesizes with no unacknowledged finding', () => {
+  const app = newValidatedApp({ context: cdkJson.context });
+  const s = stack(app, 'Pinned', { account: '111122223333', region: 'eu-west-1' });
+  deploy(s, { riskProfile: RiskProfile.CRITICAL_INFRASTRUCTURE });
+  expect(validationFindings(app)).toEqual([]);
+});
