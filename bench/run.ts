@@ -8,13 +8,15 @@
  *    resources, next to cdk-nag's AwsSolutionsChecks on the same app.
  * 3. Scanner: `cdk-secure-iot scan` on one generated template of about 500 resources, in process
  *    (median after warm-up) and as a fresh process, as CI runs it.
+ * 4. FleetProvisioning's template size, which does not depend on the fleet size.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { IotSecurityChecks, scanTemplates } from '../lib';
+import { App, Stack } from 'aws-cdk-lib';
+import { DevicePolicy, FleetProvisioning, IotSecurityChecks, scanTemplates } from '../lib';
 import { generatedApp } from './generated-app';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -144,8 +146,26 @@ function benchScan(): void {
   }
 }
 
+/**
+ * Fleet provisioning's template size. The fleet size is not an input: devices are rows of the
+ * allow list, never resources, so this one figure holds for one device or a million (the test
+ * `the template does not grow with the fleet` proves it).
+ */
+function benchProvisioningTemplate(): void {
+  const app = new App();
+  const stack = new Stack(app, 'Provisioning');
+  new FleetProvisioning(stack, 'FleetProvisioning', { devicePolicy: new DevicePolicy(stack, 'DevicePolicy'), thingNamePrefix: 'sensor-' });
+  const template = app.synth().getStackByName('Provisioning').template;
+  const bytes = Buffer.byteLength(JSON.stringify(template));
+  console.log('\n## FleetProvisioning template size (the same for any fleet size: devices are allow list rows, not resources)\n');
+  console.log('| devices | resources | template bytes |');
+  console.log('|---:|---:|---:|');
+  for (const devices of [10, 1_000_000]) console.log(`| ${devices.toLocaleString('en')} | ${Object.keys(template.Resources).length} | ${bytes} |`);
+}
+
 console.log(`# cdk-secure-iot benchmark (${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${os.cpus().length} cores)`);
 const only = process.argv[2];
 if (!only || only === 'synth') benchSynth();
 if (!only || only === 'pack') benchPack();
 if (!only || only === 'scan') benchScan();
+if (!only || only === 'provisioning') benchProvisioningTemplate();

@@ -19,5 +19,7 @@ buildReferenceDeployment(app, {
   account: app.node.tryGetContext('account'),
   region: app.node.tryGetContext('region'),
 });
-Validations.of(app).addPlugins(new IotSecurityChecks(app), new AwsSolutionsChecks(app), new SecurityPostureReport(app));
+Validations.of(app).addPlugins(
+  new IotSecurityChecks(app, { requiredTagKeys: ['criticality', 'owner'] }), new AwsSolutionsChecks(app), new SecurityPostureReport(app),
+);
 app.synth();

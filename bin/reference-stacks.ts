@@ -1,12 +1,14 @@
 import { CfnParameter, Environment, Stack } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import { Construct } from 'constructs';
-import { AccountBaseline, AllowListDirection, IndexedFieldType, Practice, RiskProfile, SecureIotDeployment, SecurityPostureReport } from '../lib';
-import { acknowledge, secureKey, secureLogGroup } from '../lib/core/private/secure-defaults';
+import {
+  AccountBaseline, AllowListDirection, DeviceInventory, DeviceTopic, DynamicGroupQuery, IndexedFieldType, RiskProfile, SecureIotDeployment,
+} from '../lib';
+import { secureKey, secureLogGroup } from '../lib/core/private/secure-defaults';
 
 /** The reference deployment's stacks: the account's baseline and the factory's fleet. */
 export interface ReferenceDeployment {
-  /** The account-and-region settings: fleet indexing, audit, logging, IoT Core encryption. */
+  /** The account-and-region settings: fleet indexing, audit, logging, IoT Core encryption, incident response. */
   readonly baselineStack: Stack;
   /** The INDUSTRIAL fleet of the factory. */
   readonly factoryStack: Stack;
@@ -29,22 +31,35 @@ export function buildReferenceDeployment(scope: Construct, env: Partial<Environm
 
   const baselineStack = new Stack(scope, 'SecureIotBaseline', {
     env: environment,
-    description: 'cdk-secure-iot reference deployment: the account-and-region IoT settings (fleet indexing, Device Defender audit, IoT logging, IoT Core encryption)',
+    description: 'cdk-secure-iot reference deployment: the account-and-region IoT settings (fleet indexing, Device Defender audit, IoT logging, IoT Core encryption) and incident response',
+  });
+  const factoryStack = new Stack(scope, 'SecureIotFactory', {
+    env: environment,
+    description: 'cdk-secure-iot reference deployment: the INDUSTRIAL fleet of a factory (identity, network, endpoint, gateways, signed OTA, telemetry, monitoring, backups)',
+  });
+  // The factory's inventory: groups by criticality and site, typed things, and dynamic groups over
+  // the baseline's fleet indexing (which indexes the fields their queries read).
+  const devices = new DeviceInventory(factoryStack, 'DeviceInventory', {
+    riskProfile: profile,
+    rootGroupName: 'factory',
+    sites: ['plant-north', 'plant-south'],
+    thingTypes: [{ name: 'line-sensor', description: 'Production line sensor' }],
+    dynamicGroups: [
+      { name: 'firmware-outdated', query: DynamicGroupQuery.firmwareOlderThan(1042), description: 'Firmware build below the current release' },
+      { name: 'disconnected', query: DynamicGroupQuery.disconnected(), description: 'Not connected now' },
+      { name: 'non-compliant', query: DynamicGroupQuery.nonCompliant(), description: 'Reports itself out of compliance' },
+    ],
   });
   const baseline = new AccountBaseline(baselineStack, 'Baseline', {
     riskProfile: profile,
     fleetIndexing: {
       customFields: [
-        { name: 'attributes.firmwareVersion', type: IndexedFieldType.STRING },
         { name: 'attributes.site', type: IndexedFieldType.STRING },
+        ...devices.requiredCustomFields,
       ],
     },
   });
 
-  const factoryStack = new Stack(scope, 'SecureIotFactory', {
-    env: environment,
-    description: 'cdk-secure-iot reference deployment: the INDUSTRIAL fleet of a factory (network, endpoint, gateways, signed OTA, telemetry, monitoring)',
-  });
   // The code-signing certificate (with its private key) is imported into ACM out of band.
   const certificateArn = new CfnParameter(factoryStack, 'CodeSigningCertificateArn', {
     type: 'String',
@@ -62,6 +77,7 @@ export function buildReferenceDeployment(scope: Construct, env: Partial<Environm
     ],
     firmwareMaintenanceWindows: [{ startTime: 'cron(0 2 ? * SUN *)', durationMinutes: 240 }],
     greengrassCoreThingNames: ['line-1-greengrass-core'],
+    deviceTopics: [DeviceTopic.sharedReceiveOnly('broadcast/maintenance-window')],
     iotLogGroup: baseline.auditing.iotLogGroup,
     // The baseline's fleet indexing counts connectivity, which this alarm reads.
     disconnectedDevicesThreshold: 50,
@@ -71,11 +87,6 @@ export function buildReferenceDeployment(scope: Construct, env: Partial<Environm
   factory.network!.allowExternal({ zone: 'management', direction: AllowListDirection.EGRESS, cidr: '198.51.100.0/24', port: 443 });
   const logKey = secureKey(factoryStack, 'GatewayLogKey', { description: 'Encrypts the gateways\' log group' });
   factory.gatewayCredentials!.grantWriteThingLogs(secureLogGroup(factoryStack, 'GatewayLogs', { encryptionKey: logKey }));
-
-  // Interim, until BackupAndRecovery (practice 10) lands on main: the gap is recorded and shown.
-  const noBackups = 'BackupAndRecovery (practice 10) is not in the library yet; the factory\'s stores are retained, versioned and point-in-time recoverable meanwhile';
-  SecurityPostureReport.recordDisabledPart(factoryStack, Practice.BUSINESS_CONTINUITY, 'backups (BackupAndRecovery)', noBackups);
-  acknowledge(factoryStack, 'SecurityPostureReport::MissingPractice-10', noBackups);
 
   return { baselineStack, factoryStack, baseline, factory, stacks: [baselineStack, factoryStack] };
 }

@@ -20,8 +20,10 @@ export function renderRulesMarkdown(rules: readonly IotRule[] = ALL_RULES): stri
     '',
     `Pack \`${IOT_SECURITY_PACK_NAME}\`, ${rules.length} rules. ATT&CK technique IDs refer to MITRE ATT&CK ${ATTACK_VERSION} `
       + '(Enterprise and ICS matrices). Register the pack with '
-      + '`Validations.of(app).addPlugins(new IotSecurityChecks(app))`; acknowledge a finding with '
-      + '`Validations.of(construct).acknowledge({ id: \'IoTSecurity-ID1[Action::iot:*]\', reason: \'...\' })`.',
+      + '`Validations.of(app).addPlugins(new IotSecurityChecks(app))`. Every finding is printed with its fix and the ID to '
+      + 'acknowledge it with, e.g. `Validations.of(construct).acknowledge({ id: \'IoTSecurity::IoTSecurity-ID1[Action::iot:*]\', '
+      + 'reason: \'...\' })`: CDK records that acknowledgment and its reason in `validation-report.json`. Findings of Error rules '
+      + 'fail the synth; findings of Warning rules are reported but do not fail it unless the pack is given `failOnWarnings: true`.',
     '',
     '| Rule ID | Level | Practice | ATT&CK Enterprise | ATT&CK ICS | Device Defender audit check | Resource types | Finding |',
     '|---|---|---|---|---|---|---|---|',

@@ -31,7 +31,7 @@ export function newValidatedApp(props: AppProps = {}): App {
  * CDK's CloudFormation validator) and returns the unacknowledged findings: `[]` means clean.
  */
 export function validationFindings(app: App): Finding[] {
-  Validations.of(app).addPlugins(new IotSecurityChecks(app), new AwsSolutionsChecks(app));
+  Validations.of(app).addPlugins(new IotSecurityChecks(app, { requiredTagKeys: ['criticality', 'owner'] }), new AwsSolutionsChecks(app));
   const quiet = jest.spyOn(console, 'error').mockImplementation(() => undefined);
   const quietLog = jest.spyOn(console, 'log').mockImplementation(() => undefined);
   let outdir: string;

@@ -12,5 +12,5 @@ const stack = new Stack(app, 'MinimalSecureIot');
 AssetTags.apply(stack, { criticality: Criticality.MEDIUM, owner: 'iot-team' });
 new FleetIndexing(stack, 'FleetIndexing');
 
-Validations.of(app).addPlugins(new IotSecurityChecks(app), new AwsSolutionsChecks(app));
+Validations.of(app).addPlugins(new IotSecurityChecks(app, { requiredTagKeys: ['criticality', 'owner'] }), new AwsSolutionsChecks(app));
 app.synth();

@@ -1,13 +1,36 @@
-import { CfnResource, PolicyValidationPluginReport } from 'aws-cdk-lib';
-import { NagPack, NagPackProps } from 'cdk-nag';
+import {
+  CfnResource, IPolicyValidationContext, PolicyValidationPluginReport, PolicyViolation, Stack, Validations,
+} from 'aws-cdk-lib';
+import { NagMessageLevel, NagPack, NagPackProps, NagRuleCompliance } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { assertPackPeers } from '../core/private/peer-versions';
 import { withResolutionCache } from './private/cfn';
+import { DEFAULT_PACK_OPTIONS, withPackOptions } from './private/pack-options';
 import { IotRule } from './rule-definition';
 import { ALL_RULES } from './rules';
 
 /** The pack's name, and the prefix of every rule ID: `IoTSecurity-ID1`. */
 export const IOT_SECURITY_PACK_NAME = 'IoTSecurity';
+
+/** Options of `IotSecurityChecks`. */
+export interface IotSecurityChecksProps extends NagPackProps {
+  /**
+   * Whether findings of warning-level rules (RULES.md's "Warning") fail the synth. By default a
+   * warning is reported, with its fix, but does not fail the synth; with `true` it is reported
+   * with severity `error` and fails it, as an error-level rule's finding does.
+   * @default false
+   */
+  readonly failOnWarnings?: boolean;
+
+  /**
+   * The tag keys every taggable AWS IoT resource must carry (IoTSecurity-INV2), case sensitive.
+   * One finding per resource names every key it lacks. An app that has adopted a tagging
+   * convention names its keys here; cdk-secure-iot's own constructs carry `criticality` and
+   * `owner` (`AssetTags`), so `['criticality', 'owner']` holds them to it.
+   * @default - no key is required: INV2 is not applied
+   */
+  readonly requiredTagKeys?: string[];
+}
 
 /**
  * A cdk-nag v3 rule pack that enforces the ten practices of a secure IoT deployment at synth.
@@ -16,18 +39,37 @@ export const IOT_SECURITY_PACK_NAME = 'IoTSecurity';
  * Validations.of(app).addPlugins(new IotSecurityChecks(app));
  * ```
  *
- * Rules dispatch on resource type, so a resource only meets the rules that concern it.
+ * Rules dispatch on resource type, so a resource only meets the rules that concern it. Every
+ * finding carries its fix. Findings of error-level rules fail the synth; warnings are reported
+ * without failing it unless `failOnWarnings` is set. Acknowledge a finding with the ID the synth
+ * prints, `IoTSecurity::IoTSecurity-<rule>[<finding>]`: CDK then records the acknowledgment and
+ * its reason in `validation-report.json`.
  */
 export class IotSecurityChecks extends NagPack {
   public readonly name = IOT_SECURITY_PACK_NAME;
   public readonly ruleIds: string[] = ALL_RULES.map((r) => `${IOT_SECURITY_PACK_NAME}-${r.metadata.id}`);
   private readonly byType: Map<string, IotRule[]>;
   private readonly anyType: IotRule[];
+  private readonly failOnWarnings: boolean;
+  private readonly describeVerbosely: boolean;
+  private readonly requiredTagKeys: readonly string[];
 
-  constructor(scope?: IConstruct, props?: NagPackProps) {
+  constructor(scope?: IConstruct, props?: IotSecurityChecksProps) {
     super(scope, props);
     assertPackPeers('IotSecurityChecks');
     this.packName = IOT_SECURITY_PACK_NAME;
+    this.failOnWarnings = props?.failOnWarnings ?? false;
+    this.describeVerbosely = props?.verbose ?? false;
+    const keys = props?.requiredTagKeys ?? DEFAULT_PACK_OPTIONS.requiredTagKeys;
+    const problems: string[] = [];
+    if (props?.failOnWarnings !== undefined && typeof props.failOnWarnings !== 'boolean') {
+      problems.push(`failOnWarnings must be a boolean, got ${JSON.stringify(props.failOnWarnings)}`);
+    }
+    if (!Array.isArray(keys) || keys.some((k) => typeof k !== 'string' || k.trim() === '')) {
+      problems.push(`requiredTagKeys must be a list of non-empty tag keys, got ${JSON.stringify(keys)}`);
+    }
+    if (problems.length > 0) throw new Error(`IotSecurityChecks: ${problems.join('; ')}`);
+    this.requiredTagKeys = [...new Set(keys)];
     this.byType = new Map();
     this.anyType = [];
     for (const rule of ALL_RULES) {
@@ -43,25 +85,130 @@ export class IotSecurityChecks extends NagPack {
     }
   }
 
+  /**
+   * CDK's entry point at synth. Findings acknowledged with the plugin-qualified ID
+   * (`IoTSecurity::...`) are left in the report for CDK, which suppresses them and records the
+   * reason in `validation-report.json`. Prints one line on what was checked.
+   */
+  public validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
+    const app = (context as { appConstruct?: IConstruct }).appConstruct;
+    if (!app) return super.validate(context);
+    const { report, summary } = this.run(app, true);
+    console.error(summary);
+    return report;
+  }
+
+  /**
+   * Validates a construct tree directly (tests, the scanner, CDK versions that give plugins no
+   * construct tree): every acknowledged finding is left out of the report.
+   */
   public validateScope(scope: IConstruct): PolicyValidationPluginReport {
-    return withResolutionCache(() => super.validateScope(scope));
+    return this.run(scope, false).report;
   }
 
-  protected checkResource(node: CfnResource): void {
-    const specific = this.byType.get(node.cfnResourceType);
-    if (specific) specific.forEach((rule) => this.apply(rule, node));
-    this.anyType.forEach((rule) => this.apply(rule, node));
+  /**
+   * A cdk-nag 2 habit, `Aspects.of(app).add(new IotSecurityChecks())`, lands here: say how to
+   * register the pack instead of failing with a TypeError.
+   */
+  public visit(_node: IConstruct): void {
+    throw new Error('IotSecurityChecks is a cdk-nag 3 rule pack, which CDK runs as a validation plugin, not an aspect: replace '
+      + '`Aspects.of(app).add(new IotSecurityChecks())` with `Validations.of(app).addPlugins(new IotSecurityChecks(app))`.');
   }
 
-  private apply(rule: IotRule, node: CfnResource): void {
-    const m = rule.metadata;
-    this.applyRule({
-      ruleSuffixOverride: m.id,
-      info: m.info,
-      explanation: `${m.explanation} Fix: ${m.fix}`,
-      level: m.level,
-      node,
-      rule,
-    });
+  protected checkResource(_node: CfnResource): void {
+    // Unused: `run` walks the tree and applies the rules itself, so that it can attach each
+    // finding's fix, its severity and acknowledgments as CDK records them.
   }
+
+  private run(scope: IConstruct, atSynth: boolean): { report: PolicyValidationPluginReport; summary: string } {
+    const violations: PolicyViolation[] = [];
+    const byName = new Map<string, PolicyViolation>();
+    const stacks = new Set<Stack>();
+    const counts = { resources: 0, errors: 0, warnings: 0, acknowledged: 0, legacyAcknowledged: 0 };
+    const report = (rule: IotRule, node: CfnResource, ruleName: string) => {
+      const ack = acknowledgment(node, ruleName);
+      if (ack === 'legacy') counts.legacyAcknowledged++;
+      if (ack) counts.acknowledged++;
+      // At synth CDK suppresses what is acknowledged with its own ID form, and records the reason.
+      if (ack === 'legacy' || (ack === 'qualified' && !atSynth)) return;
+      const m = rule.metadata;
+      const severity = m.level === NagMessageLevel.ERROR || this.failOnWarnings ? 'error' : 'warning';
+      if (!ack) counts[severity === 'error' ? 'errors' : 'warnings']++;
+      let violation = byName.get(ruleName);
+      if (!violation) {
+        violation = {
+          ruleName,
+          description: this.describeVerbosely ? `${m.info} ${m.explanation}` : m.info,
+          fix: m.fix,
+          severity,
+          ruleMetadata: { practice: String(m.practice), level: m.level === NagMessageLevel.ERROR ? 'error' : 'warning' },
+          violatingResources: [],
+        };
+        byName.set(ruleName, violation);
+        violations.push(violation);
+      }
+      violation.violatingResources.push({ constructPath: node.node.path, locations: ['Properties'] });
+    };
+    const options = { requiredTagKeys: this.requiredTagKeys };
+    withPackOptions(options, () => withResolutionCache(() => {
+      const walk = (c: IConstruct) => {
+        if (CfnResource.isCfnResource(c)) {
+          counts.resources++;
+          stacks.add(Stack.of(c));
+          for (const rule of [...(this.byType.get(c.cfnResourceType) ?? []), ...this.anyType]) {
+            const ruleId = `${IOT_SECURITY_PACK_NAME}-${rule.metadata.id}`;
+            const result = rule(c);
+            if (result === NagRuleCompliance.NON_COMPLIANT) report(rule, c, ruleId);
+            else if (Array.isArray(result)) result.forEach((f) => report(rule, c, `${ruleId}[${f}]`));
+          }
+        }
+        c.node.children.forEach(walk);
+      };
+      walk(scope);
+    }));
+    const success = !violations.some((v) => v.severity === 'error');
+    const summary = `${IOT_SECURITY_PACK_NAME}: ${ALL_RULES.length} rules checked ${counts.resources} resources in ${stacks.size} `
+      + `stack${stacks.size === 1 ? '' : 's'}: ${counts.errors} error${counts.errors === 1 ? '' : 's'}, `
+      + `${counts.warnings} warning${counts.warnings === 1 ? '' : 's'}${this.failOnWarnings ? ' (failOnWarnings: they fail the synth)' : ' (reported, not failing the synth)'}, `
+      + `${counts.acknowledged} acknowledged.`
+      + (counts.legacyAcknowledged > 0
+        ? ` ${counts.legacyAcknowledged} of them acknowledged as 'IoTSecurity-...', whose reason CDK does not record: use the ID the synth prints, 'IoTSecurity::IoTSecurity-...'.`
+        : '');
+    return {
+      report: {
+        success,
+        violations,
+        metadata: {
+          rules: String(ALL_RULES.length),
+          resources: String(counts.resources),
+          stacks: String(stacks.size),
+          acknowledged: String(counts.acknowledged),
+          summary,
+        },
+      },
+      summary,
+    };
+  }
+}
+
+/**
+ * How a finding is acknowledged on `node` or one of its scopes: `qualified` with the ID CDK prints
+ * and records (`IoTSecurity::IoTSecurity-ID1[...]`), `legacy` with the bare ID of cdk-nag's own
+ * packs (`IoTSecurity-ID1[...]`, which CDK stores as `Annotation::...`), or not at all.
+ */
+function acknowledgment(node: IConstruct, ruleName: string): 'qualified' | 'legacy' | undefined {
+  // Exact, as CDK compares them: an ID CDK would not match is not counted as acknowledged.
+  const qualified = `${IOT_SECURITY_PACK_NAME}::${ruleName}`;
+  const legacy = [ruleName, `Annotation::${ruleName}`, `annotation::${ruleName}`];
+  let found: 'qualified' | 'legacy' | undefined;
+  for (let c: IConstruct | undefined = node; c && !found; c = c.node.scope) {
+    for (const entry of c.node.metadata) {
+      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY || !entry.data) continue;
+      for (const key of Object.keys(entry.data as object)) {
+        if (key === qualified) found = 'qualified';
+        else if (!found && legacy.includes(key)) found = 'legacy';
+      }
+    }
+  }
+  return found;
 }

@@ -1,7 +1,9 @@
 import { Stack, Token } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as backup from 'aws-cdk-lib/aws-backup';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { BackupAndRecovery } from '../continuity/backup-and-recovery';
 import { AssetTags, Criticality, DataClass } from '../core/asset-tags';
 import { Practice } from '../core/practice';
 import { unknownPropProblems } from '../core/private/props';
@@ -11,6 +13,8 @@ import { DataCategory, DataProtection } from '../data/data-protection';
 import { TelemetryPipeline, TelemetryStore } from '../data/telemetry-pipeline';
 import { GatewayCredentials } from '../gateway/gateway-credentials';
 import { GreengrassCoreCredentials } from '../gateway/greengrass-core-credentials';
+import { DevicePolicy, DeviceTopic } from '../identity/device-policy';
+import { FleetProvisioning } from '../identity/fleet-provisioning';
 import { FleetMonitoring } from '../monitoring/fleet-monitoring';
 import { SegmentedNetwork } from '../network/segmented-network';
 import { POSTURE_METADATA_KEY } from '../report/private/posture';
@@ -56,6 +60,44 @@ export interface SecureIotDeploymentProps {
    * @default DataClass.CONFIDENTIAL
    */
   readonly dataClass?: DataClass;
+
+  /**
+   * Your own device policy (practice 3).
+   * @default - a new `DevicePolicy`: each device its own topic tree under `dt/<name>/<thing name>`, its shadow and its jobs
+   */
+  readonly devicePolicy?: DevicePolicy;
+  /**
+   * Topics beyond each device's own tree, for the deployment's device policy.
+   * @default - none
+   */
+  readonly deviceTopics?: DeviceTopic[];
+  /**
+   * Your own fleet provisioning (practice 3), e.g. one with your own certificate provider.
+   * @default - a new `FleetProvisioning` with the device policy: claim certificates, a pre-provisioning hook checking an allow list, certificate rotation and revocation
+   */
+  readonly provisioning?: FleetProvisioning;
+  /**
+   * Switch fleet provisioning off, with the reason (e.g. devices carry certificates of your own CA, registered with `DeviceCertificateAuthority`).
+   * @default - provisioning is on
+   */
+  readonly disableProvisioning?: DisabledPart;
+
+  /**
+   * Your own backups (practice 10); the deployment's stateful resources are selected for its plan.
+   * @default - a new `BackupAndRecovery` for the profile, whose plan selects the deployment's stateful resources (tag value: the deployment's name)
+   */
+  readonly backup?: BackupAndRecovery;
+  /**
+   * Switch backups off, with the reason (e.g. an organization backup policy covers the account).
+   * @default - backups are on
+   */
+  readonly disableBackups?: DisabledPart;
+  /**
+   * The vault in another region that recovery points are copied to: required where the profile
+   * copies backups to a second region (CRITICAL_INFRASTRUCTURE).
+   * @default - none
+   */
+  readonly backupSecondRegionVault?: backup.IBackupVault;
 
   /**
    * Your own segmented network (practices 1 and 7), e.g. one shared by several fleets.
@@ -189,6 +231,8 @@ const CRITICALITY: { readonly [profile: string]: Criticality } = {
 };
 
 const PARTS = {
+  provisioning: { part: 'fleet provisioning (FleetProvisioning)', replaceProp: 'provisioning', disableProp: 'disableProvisioning', practice: Practice.IDENTITY_AND_ACCESS },
+  backup: { part: 'backups (BackupAndRecovery)', replaceProp: 'backup', disableProp: 'disableBackups', practice: Practice.BUSINESS_CONTINUITY },
   network: { part: 'segmented network (SegmentedNetwork)', replaceProp: 'network', disableProp: 'disableNetwork', practice: Practice.RISK_ASSESSMENT },
   endpoint: { part: 'device endpoint (SecureIotEndpoint)', replaceProp: 'endpoint', disableProp: 'disableEndpoint', practice: Practice.DATA_IN_TRANSIT },
   gateways: { part: 'gateway credentials (GatewayCredentials)', replaceProp: 'gatewayCredentials', disableProp: 'disableGatewayCredentials', practice: Practice.GATEWAYS_AND_IT },
@@ -199,6 +243,7 @@ const PARTS = {
 
 const KNOWN_PROPS = [
   'deploymentName', 'riskProfile', 'owner', 'criticality', 'dataClass',
+  'devicePolicy', 'deviceTopics', 'provisioning', 'disableProvisioning', 'backup', 'disableBackups', 'backupSecondRegionVault',
   'network', 'disableNetwork', 'endpoint', 'disableEndpoint',
   'gatewayCredentials', 'disableGatewayCredentials', 'greengrassCoreThingNames',
   'signingCertificate', 'firmwareDeviceTypes', 'firmwareMaintenanceWindows', 'firmwareUpdates', 'disableFirmwareUpdates',
@@ -213,12 +258,17 @@ const KNOWN_PROPS = [
  *
  * | part | construct | practice |
  * |---|---|---|
+ * | device policy, provisioning with an allow-list hook, rotation, revocation | `DevicePolicy`, `FleetProvisioning` | 3 |
  * | zoned network, flow logs, private IoT endpoints | `SegmentedNetwork` | 1, 7 |
  * | device endpoint with the profile's TLS policy | `SecureIotEndpoint` | 6 |
  * | gateways' role alias, Greengrass cores | `GatewayCredentials`, `GreengrassCoreCredentials` | 7 |
  * | signed, staged firmware releases | `SignedFirmwarePipeline` | 4 |
  * | keys per data category, telemetry store | `DataProtection`, `TelemetryPipeline` | 5 |
  * | alarms, trail, dashboard | `FleetMonitoring` | 8 |
+ * | backup vault and plan over the deployment's stores, restore tests | `BackupAndRecovery` | 10 |
+ *
+ * The account's settings and its incident response (Device Defender findings are account-wide,
+ * so one responder per account) are the `AccountBaseline`'s.
  *
  * Each part is a readonly attribute for wiring onward; each can be replaced by your own
  * (`network`, `endpoint`, ...: it must be of the same class, in the same environment, and at
@@ -231,6 +281,12 @@ export class SecureIotDeployment extends Construct {
   public readonly deploymentName: string;
   /** The profile every default follows. */
   public readonly riskProfile: RiskProfile;
+  /** The device policy. */
+  public readonly devicePolicy: DevicePolicy;
+  /** Fleet provisioning, unless switched off. */
+  public readonly provisioning?: FleetProvisioning;
+  /** The backups, unless switched off. */
+  public readonly backup?: BackupAndRecovery;
   /** The segmented network, unless switched off. */
   public readonly network?: SegmentedNetwork;
   /** The device endpoint, unless switched off. */
@@ -261,6 +317,8 @@ export class SecureIotDeployment extends Construct {
       problems.push(`deploymentName must be 1-32 lower-case letters, digits or '-', starting with a letter, got ${JSON.stringify(p.deploymentName)}`);
     }
     problems.push(
+      ...partProblems(this, PARTS.provisioning, p.provisioning, p.disableProvisioning, FleetProvisioning, 'FleetProvisioning'),
+      ...partProblems(this, PARTS.backup, p.backup, p.disableBackups, BackupAndRecovery, 'BackupAndRecovery'),
       ...partProblems(this, PARTS.network, p.network, p.disableNetwork, SegmentedNetwork, 'SegmentedNetwork'),
       ...partProblems(this, PARTS.endpoint, p.endpoint, p.disableEndpoint, SecureIotEndpoint, 'SecureIotEndpoint'),
       ...partProblems(this, PARTS.gateways, p.gatewayCredentials, p.disableGatewayCredentials, GatewayCredentials, 'GatewayCredentials'),
@@ -268,6 +326,14 @@ export class SecureIotDeployment extends Construct {
       ...partProblems(this, PARTS.telemetry, p.telemetry, p.disableTelemetry, TelemetryPipeline, 'TelemetryPipeline'),
       ...partProblems(this, PARTS.monitoring, p.monitoring, p.disableMonitoring, FleetMonitoring, 'FleetMonitoring'),
     );
+    if (p.devicePolicy !== undefined && !(p.devicePolicy instanceof DevicePolicy)) {
+      problems.push(`devicePolicy does not fit: it must be a DevicePolicy, got ${JSON.stringify(p.devicePolicy)}`);
+    }
+    if (p.riskProfile instanceof RiskProfile && p.riskProfile.backupCopyToSecondRegion && p.backupSecondRegionVault === undefined
+      && p.backup === undefined && p.disableBackups === undefined) {
+      problems.push(`backupSecondRegionVault is required: the ${p.riskProfile.name} profile copies every recovery point to a second region; `
+        + 'give a vault in another region, your own backups as backup, or disableBackups: { reason }');
+    }
     if (p.dataProtection !== undefined && !(p.dataProtection instanceof DataProtection)) {
       problems.push(`dataProtection does not fit: it must be a DataProtection, got ${JSON.stringify(p.dataProtection)}`);
     } else if (p.dataProtection !== undefined && !p.dataProtection.categories.includes(DataCategory.TELEMETRY)
@@ -292,6 +358,18 @@ export class SecureIotDeployment extends Construct {
     declareProfileOnce(this, profile);
     const dataClass = p.dataClass ?? DataClass.CONFIDENTIAL;
     AssetTags.apply(this, { criticality: p.criticality ?? CRITICALITY[profile.name] ?? Criticality.HIGH, owner: p.owner ?? name, dataClass });
+
+    this.devicePolicy = p.devicePolicy ?? new DevicePolicy(this, 'DevicePolicy', { riskProfile: profile, topicRoot: `dt/${name}`, topics: p.deviceTopics });
+    this.provisioning = this.part(PARTS.provisioning, p.provisioning, p.disableProvisioning,
+      () => new FleetProvisioning(this, 'Provisioning', {
+        riskProfile: profile,
+        devicePolicy: this.devicePolicy,
+        thingNamePrefix: `${name}-`,
+        // The claim is one shared identity: its client IDs are `<name>-claim` plus a suffix. Without a
+        // trailing separator the rule pack reads them as that one identity's (the default
+        // 'provisioning-' reads as a family of devices, IoTSecurity-ID2).
+        claimClientIdPrefix: `${name}-claim`,
+      }));
 
     this.network = this.part(PARTS.network, p.network, p.disableNetwork,
       () => new SegmentedNetwork(this, 'Network', { riskProfile: profile }));
@@ -332,6 +410,11 @@ export class SecureIotDeployment extends Construct {
         encryptionKey: this.dataProtection.keyFor(DataCategory.TELEMETRY),
         alarmTopic: this.monitoring?.alarmTopic,
       }));
+
+    this.backup = this.part(PARTS.backup, p.backup, p.disableBackups,
+      () => new BackupAndRecovery(this, 'Backup', { riskProfile: profile, secondRegionVault: p.backupSecondRegionVault, tagValue: name }));
+    // The deployment's stateful resources (tables, buckets) go into the plan with that tag value.
+    if (this.backup) BackupAndRecovery.select(this, this.backup.tagValue);
   }
 
   /** The user's part, none (recorded as a gap) when switched off, or the one `create` makes. */

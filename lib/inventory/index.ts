@@ -1,1 +1,2 @@
 export * from './fleet-indexing';
+export * from './device-inventory';

@@ -43,6 +43,8 @@ Options:
   --acknowledgments <file>         JSON or YAML list of { "id", "resource", "reason" }:
                                    findings it names are reported as acknowledged
   --output <file>                  write the report to <file> instead of stdout
+  --tag-keys <key,key...>          tag keys every IoT resource must carry (rule INV2;
+                                   default: none required)
   --report <folder>                also write the security posture report (JSON, Markdown,
                                    HTML) of the templates into <folder>
   --profile <consumer|industrial|critical-infrastructure>
@@ -59,13 +61,13 @@ const FAIL_ON: { [name: string]: FindingSeverity } = { error: FindingSeverity.ER
 
 class UsageError extends Error {}
 
-/**
- * The options handed to the rule pack. `IotSecurityChecks` takes no scan-relevant option yet;
- * when its props gain one (such as the tag keys INV2 requires), its flag is parsed in `main` and
- * passed through here, and nowhere else.
- */
-function checksOptions(_values: { [flag: string]: unknown }): templateScanner.IotSecurityChecksOptions {
-  return {};
+/** The options handed to the rule pack: the tag keys INV2 requires (`--tag-keys`), none by default as in the pack. */
+function checksOptions(values: { [flag: string]: unknown }): templateScanner.IotSecurityChecksOptions {
+  const keys = values['tag-keys'];
+  if (keys === undefined) return {};
+  const list = String(keys).split(',').map((k) => k.trim()).filter((k) => k.length > 0);
+  if (list.length === 0) throw new UsageError(`--tag-keys takes a comma-separated list of tag keys, got '${String(keys)}'`);
+  return { requiredTagKeys: list };
 }
 
 /** Runs the command line on `argv` (without `node` and the script); returns the exit code. */
@@ -99,6 +101,7 @@ function run(argv: readonly string[], io: CliIo): number {
         'acknowledgments': { type: 'string' },
         'output': { type: 'string', short: 'o' },
         'report': { type: 'string' },
+        'tag-keys': { type: 'string' },
         'profile': { type: 'string' },
         'help': { type: 'boolean', short: 'h' },
         'version': { type: 'boolean', short: 'v' },

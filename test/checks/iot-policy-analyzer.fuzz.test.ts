@@ -79,11 +79,11 @@ describe('the analyzer on random input', () => {
     }), { numRuns: 500 });
   });
 
-  test('an Allow of iot:* is always found, whatever else the statement holds', () => {
+  test('an Allow of iot:* is always found once, as a wildcard action, whatever else the statement holds', () => {
     fc.assert(fc.property(fc.array(value, { maxLength: 3 }), value, (others, resource) => {
       const findings = analyzePolicyDocument({ Statement: [...others, { Effect: 'Allow', Action: ['iot:*'], Resource: resource }] });
       expect(findings.wildcardActions).toContain('Action::iot:*');
-      expect(findings.controlPlane).toContain('Action::iot:*');
+      expect(findings.controlPlane).not.toContain('Action::iot:*');
     }), { numRuns: 200 });
   });
 });

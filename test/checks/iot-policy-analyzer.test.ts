@@ -2,7 +2,7 @@ import {
   AnalyzeOptions, analyzePolicyDocument, DEVICE_ACTIONS, globMatch, IOT_ACTIONS, parseAction, PolicyFindings,
 } from '../../lib/checks/private/iot-policy-analyzer';
 import { Unresolved } from '../../lib/checks/private/cfn-values';
-import { eachReading, evaluate, MAX_READINGS, Placeholders, renderString } from '../../lib/checks/private/intrinsics';
+import { eachReading, evaluate, MAX_READINGS, Placeholders, provisioningDeviceParameters, renderString } from '../../lib/checks/private/intrinsics';
 
 const ARN = 'arn:aws:iot:us-east-1:123456789012';
 const THING = '${iot:Connection.Thing.ThingName}';
@@ -101,9 +101,19 @@ describe('intrinsics', () => {
     expect(ph.decode(renderString({ 'Fn::ImportValue': 'X' }, ph, 'cloudformation'))).toEqual([{ kind: 'unresolved', label: 'Fn::ImportValue' }]);
   });
 
-  test('a Ref in a provisioning template is a device value; AWS::NoValue drops a list element', () => {
+  test('a Ref in a provisioning template is a device value only if it identifies the device; AWS::NoValue drops a list element', () => {
     const ph = new Placeholders();
-    expect(ph.decode(renderString({ Ref: 'SerialNumber' }, ph, 'provisioning'))).toEqual([{ kind: 'device', label: 'SerialNumber' }]);
+    const template = {
+      Parameters: { SerialNumber: { Type: 'String' }, Site: { Type: 'String' }, Prefix: { Type: 'String', Default: 'sensor' } },
+      Resources: { thing: { Type: 'AWS::IoT::Thing', Properties: { ThingName: { 'Fn::Join': ['', [{ Ref: 'Prefix' }, { Ref: 'SerialNumber' }]] } } } },
+    };
+    const device = provisioningDeviceParameters(template);
+    expect(ph.decode(evaluate({ Ref: 'SerialNumber' }, ph, 'provisioning', undefined, device) as string)).toEqual([{ kind: 'device', label: 'SerialNumber' }]);
+    // A site is shared by many devices; a parameter with a Default may be left to it by all of them.
+    expect(ph.decode(evaluate({ Ref: 'Site' }, ph, 'provisioning', undefined, device) as string)).toEqual([{ kind: 'shared', label: 'Site' }]);
+    expect(ph.decode(evaluate({ Ref: 'Prefix' }, ph, 'provisioning', undefined, device) as string)).toEqual([{ kind: 'shared', label: 'Prefix' }]);
+    expect(ph.decode(evaluate({ Ref: 'AWS::IoT::Certificate::Country' }, ph, 'provisioning', undefined, device) as string))
+      .toEqual([{ kind: 'shared', label: 'AWS::IoT::Certificate::Country' }]);
     expect(ph.decode(renderString({ 'Fn::Sub': 'c/${AWS::IoT::Certificate::Id}/${iot:ClientId}' }, ph, 'provisioning'))).toEqual([
       { kind: 'text', text: 'c/' }, { kind: 'device', label: 'AWS::IoT::Certificate::Id' }, { kind: 'text', text: '/${iot:ClientId}' },
     ]);
@@ -205,7 +215,9 @@ describe('ID2 data plane scoped to the thing', () => {
     expect(analyze(allow(['iot:Connect', 'iot:Publish'], '*', attached)).unscopedDataPlane).toEqual(['Resource::*']);
     expect(analyze(allow('iot:Publish', [`${ARN}:topic/$aws/certificates/create/*`, `${ARN}:topic/$aws/provisioning-templates/T/provision/*`])).unscopedDataPlane).toEqual([]);
     expect(analyze(allow('iot:Publish', `${ARN}:topic/$aws/certificates/*`)).unscopedDataPlane).toEqual([`Resource::${ARN}:topic/$aws/certificates/*`]);
-    expect(analyze(allow('iot:Publish', `${ARN}:topic/$aws/things/${THING}*/shadow/*`)).unscopedDataPlane).toEqual([]);
+    // A wildcard right after the thing's name spans every thing whose name starts with it.
+    expect(analyze(allow('iot:Publish', `${ARN}:topic/$aws/things/${THING}*/shadow/*`)).unscopedDataPlane)
+      .toEqual([`Resource::${ARN}:topic/$aws/things/${THING}*/shadow/*`]);
     expect(analyze(allow('iot:Publish', `${ARN}:topic/$aws/things/*/shadow/*`)).unscopedDataPlane).toEqual([`Resource::${ARN}:topic/$aws/things/*/shadow/*`]);
     expect(analyze(allow('iot:Publish', `${ARN}:topic/$aws/things/core**/shadow/*`)).unscopedDataPlane).toEqual([`Resource::${ARN}:topic/$aws/things/core**/shadow/*`]);
     expect(analyze(allow('iot:Connect', `${ARN}:client/\${iot:ClientId}*`)).unscopedDataPlane).toEqual([`Resource::${ARN}:client/\${iot:ClientId}*`]);
@@ -276,8 +288,11 @@ describe('ID3 control plane', () => {
   });
 
   test('globs reaching the control plane, wildcards and NotAction', () => {
-    expect(analyze(allow(['iot:Update*', 'iot:*', '*'], '*')).controlPlane).toEqual(['Action::*', 'Action::iot:*', 'Action::iot:Update*']);
-    expect(analyze({ Statement: { Effect: 'Allow', NotAction: 'iot:*', Resource: '*' } }).controlPlane).toEqual(['NotAction']);
+    // One cause, one finding: a wildcard action is ID1's, and ID3 names only actions written out.
+    expect(analyze(allow(['iot:Update*', 'iot:*', '*', 'iot:CreateThing'], '*')).controlPlane).toEqual(['Action::iot:CreateThing']);
+    expect(analyze(allow(['iot:Update*', 'iot:*', '*'], '*')).wildcardActions.sort()).toEqual(['Action::*', 'Action::iot:*', 'Action::iot:Update*']);
+    expect(analyze({ Statement: { Effect: 'Allow', NotAction: 'iot:*', Resource: '*' } }).controlPlane).toEqual([]);
+    expect(analyze({ Statement: { Effect: 'Allow', NotAction: 'iot:*', Resource: '*' } }).wildcardActions).toEqual(['NotAction']);
   });
 
   test('fleet provisioning topics are topics, not actions', () => {
@@ -403,7 +418,7 @@ describe('Fn::If: both branches judged', () => {
 
   test('in Action', () => {
     expect(analyze(allow(ifC('iot:*', 'iot:Connect'), `${ARN}:client/${THING}`))).toEqual({
-      ...NONE, wildcardActions: ['Action::iot:*'], controlPlane: ['Action::iot:*'],
+      ...NONE, wildcardActions: ['Action::iot:*'],
     });
     expect(analyze(allow(['iot:Publish', ifC('iot:CreateThing', NO_VALUE)], `${ARN}:topic/${THING}`))).toEqual({
       ...NONE, controlPlane: ['Action::iot:CreateThing'],
@@ -458,7 +473,7 @@ describe('Fn::If: both branches judged', () => {
     expect(analyze({ Statement: statements })).toEqual({ ...NONE, unresolved: ['Unresolved::PolicyDocument'] });
     statements[0] = { ...statements[0], Action: { 'Fn::If': ['C0', 'iot:*', 'iot:Publish'] } };
     expect(analyze({ Statement: statements })).toEqual({
-      ...NONE, wildcardActions: ['Action::iot:*'], controlPlane: ['Action::iot:*'], unresolved: ['Unresolved::PolicyDocument'],
+      ...NONE, wildcardActions: ['Action::iot:*'], unresolved: ['Unresolved::PolicyDocument'],
     });
     // Six conditions are 64 readings: all read.
     expect(analyze({ Statement: statements.slice(1) })).toEqual(NONE);

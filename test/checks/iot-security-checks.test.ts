@@ -47,6 +47,10 @@ describe('the pack', () => {
       'IoTSecurity-TLS2',
       'IoTSecurity-GW1',
       'IoTSecurity-GW2',
+      'IoTSecurity-GW3',
+      'IoTSecurity-GW4',
+      'IoTSecurity-GW5',
+      'IoTSecurity-GW6',
       'IoTSecurity-MON1',
       'IoTSecurity-MON2',
       'IoTSecurity-MON3',
@@ -119,7 +123,7 @@ describe('the pack', () => {
     Validations.of(policy).acknowledge({ id: 'IoTSecurity::IoTSecurity-ID1[Action::iot:*]', reason: 'test' });
     const rules = validationFindings(app).map((f) => f.rule);
     expect(rules).not.toContain('IoTSecurity-ID1[Action::iot:*]');
-    expect(rules).toContain('IoTSecurity-ID3[Action::iot:*]');
+    expect(rules).toContain('IoTSecurity-ID2[Resource::*]');
   });
 
   test('used in a pack that does not dispatch on type, a rule is not applicable to types it does not judge', () => {

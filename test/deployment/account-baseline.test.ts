@@ -2,7 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as fs from 'fs';
 import * as path from 'path';
-import { AccountBaseline, AuditFrequency, DataCategory, IndexedFieldType, IotLogLevel, RiskProfile } from '../../lib';
+import { AccountBaseline, AuditFrequency, ContainmentMode, DataCategory, IndexedFieldType, IotLogLevel, RiskProfile } from '../../lib';
 import { newValidatedApp, validationFindings } from '../validation';
 
 const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8'));
@@ -35,6 +35,16 @@ test('every account-and-region singleton, each from the construct that owns it',
   expect(b.auditing.iotLogGroup).toBeDefined();
   expect(b.fleetIndexing.thingIndexingConfiguration).toBeDefined();
   expect(b.dataProtection.iotEncryptionConfiguration).toBeDefined();
+  // Device Defender's findings are account-wide: one responder per account.
+  t.resourceCountIs('AWS::IoT::MitigationAction', 4);
+  expect(b.incidentResponse.containment).toBe(RiskProfile.INDUSTRIAL.containment);
+});
+
+test('incident response follows the profile: containment waits for a human in critical infrastructure', () => {
+  const s = stack();
+  const b = new AccountBaseline(s, 'Baseline', { riskProfile: RiskProfile.CRITICAL_INFRASTRUCTURE, incidentResponse: { owner: 'soc' } });
+  expect(b.incidentResponse.containment).toBe(ContainmentMode.HUMAN_APPROVAL_ONLY);
+  Template.fromStack(s).hasResourceProperties('AWS::IoT::MitigationAction', { Tags: Match.arrayWith([{ Key: 'owner', Value: 'iot-platform' }]) });
 });
 
 test('the audit role may decrypt IoT Core\'s data with the configuration key, or audits fail', () => {
@@ -101,4 +111,10 @@ describe('bad input', () => {
     expect(() => new AccountBaseline(stack(), 'B', { auditting: {} } as never)).toThrow(/unknown prop 'auditting' \(did you mean 'auditing'\?\)/);
     expect(() => new AccountBaseline(stack(), 'B', { auditing: true } as never)).toThrow(/auditing must be an object of FleetAuditingProps, got true/);
   });
+});
+
+test('in a pinned account and region (as a StackSet instance or a pinned stack) it synthesizes with no unacknowledged finding', () => {
+  const app = newValidatedApp({ context: cdkJson.context });
+  new AccountBaseline(stack(app, 'Pinned', { account: '111122223333', region: 'eu-west-1' }), 'Baseline', { riskProfile: RiskProfile.CRITICAL_INFRASTRUCTURE });
+  expect(validationFindings(app)).toEqual([]);
 });

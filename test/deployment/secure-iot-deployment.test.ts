@@ -1,11 +1,12 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as backup from 'aws-cdk-lib/aws-backup';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  Criticality, DataCategory, DataClass, DataProtection, GatewayCredentials, NetworkEgress, RiskProfile, SecureIotDeployment,
-  SecureIotDeploymentProps, SecureIotEndpoint, SegmentedNetwork, TlsSecurityPolicy,
+  BackupAndRecovery, Criticality, DataCategory, DataClass, DataProtection, DevicePolicy, DeviceTopic, FleetProvisioning, GatewayCredentials,
+  NetworkEgress, RiskProfile, SecureIotDeployment, SecureIotDeploymentProps, SecureIotEndpoint, SegmentedNetwork, TlsSecurityPolicy,
 } from '../../lib';
 import { POSTURE_METADATA_KEY } from '../../lib/report/private/posture';
 import { newValidatedApp, validationFindings } from '../validation';
@@ -17,8 +18,12 @@ function stack(app = new App(), id = 'S', env?: { account: string; region: strin
   return new Stack(app, id, { env });
 }
 const certificate = (s: Stack) => acm.Certificate.fromCertificateArn(s, `Cert${s.node.children.length}`, CERT);
+const drVault = (s: Stack) => backup.BackupVault.fromBackupVaultArn(s, `Dr${s.node.children.length}`, 'arn:aws:backup:us-west-2:111122223333:backup-vault:dr');
+/** A deployment; where the profile copies backups to a second region, with a vault there. */
 function deploy(s: Stack, props: Partial<SecureIotDeploymentProps> = {}, id = 'Fleet'): SecureIotDeployment {
-  return new SecureIotDeployment(s, id, { deploymentName: 'plant', riskProfile: RiskProfile.INDUSTRIAL, signingCertificate: certificate(s), ...props });
+  const profile = props.riskProfile ?? RiskProfile.INDUSTRIAL;
+  const vault = profile instanceof RiskProfile && profile.backupCopyToSecondRegion && !('backupSecondRegionVault' in props) ? { backupSecondRegionVault: drVault(s) } : {};
+  return new SecureIotDeployment(s, id, { deploymentName: 'plant', riskProfile: RiskProfile.INDUSTRIAL, signingCertificate: certificate(s), ...vault, ...props });
 }
 const declaration = (s: Stack) => Template.fromStack(s).toJSON().Metadata?.[POSTURE_METADATA_KEY];
 const resourceCount = (s: Stack) => Object.keys(Template.fromStack(s).toJSON().Resources).length;
@@ -133,7 +138,7 @@ test('a switched-off part is not created and its reason is recorded as a gap of 
   expect(d.firmwareUpdates).toBeUndefined();
   expect(d.network).toBeUndefined();
   const t = Template.fromStack(s);
-  t.resourceCountIs('AWS::IoT::JobTemplate', 0);
+  t.resourceCountIs('AWS::IoT::SoftwarePackage', 0);
   t.resourceCountIs('AWS::EC2::VPC', 0);
   expect(declaration(s)).toMatchObject({
     riskProfile: 'CONSUMER',
@@ -215,4 +220,51 @@ test('in a pinned account and region (as a pipeline stage deploys it) it synthes
   const s = stack(app, 'Pinned', { account: '111122223333', region: 'eu-west-1' });
   deploy(s, { riskProfile: RiskProfile.CRITICAL_INFRASTRUCTURE });
   expect(validationFindings(app)).toEqual([]);
+});
+
+test('identity: a device policy whose own tree holds the telemetry topic, provisioning through a hook under the deployment\'s prefixes', () => {
+  const s = stack();
+  const d = deploy(s, { deviceTopics: [DeviceTopic.sharedReceiveOnly('broadcast/maintenance')] });
+  expect(d.devicePolicy).toBeInstanceOf(DevicePolicy);
+  expect(d.provisioning).toBeInstanceOf(FleetProvisioning);
+  const t = Template.fromStack(s);
+  const policies = JSON.stringify(t.findResources('AWS::IoT::Policy'));
+  expect(policies).toContain('dt/plant/${iot:Connection.Thing.ThingName}');
+  expect(policies).toContain('broadcast/maintenance');
+  expect(policies).toContain('client/plant-claim*');
+  t.hasResourceProperties('AWS::IoT::ProvisioningTemplate', { PreProvisioningHook: Match.objectLike({ PayloadVersion: '2020-04-01' }) });
+});
+
+test('backups: a plan whose selection is the deployment\'s own tag value, over every table and bucket it holds; copied to the second region where the profile asks', () => {
+  const s = stack();
+  const d = deploy(s, { riskProfile: RiskProfile.CRITICAL_INFRASTRUCTURE });
+  expect(d.backup).toBeInstanceOf(BackupAndRecovery);
+  expect(d.backup!.tagValue).toBe('plant');
+  const t = Template.fromStack(s);
+  for (const [id, r] of Object.entries(t.toJSON().Resources as { [id: string]: any })) {
+    if (['AWS::DynamoDB::Table', 'AWS::S3::Bucket'].includes(r.Type)) {
+      expect([id, r.Properties.Tags]).toEqual([id, expect.arrayContaining([{ Key: 'backup-plan', Value: 'plant' }])]);
+    }
+  }
+  expect(JSON.stringify(t.findResources('AWS::Backup::BackupPlan'))).toContain('arn:aws:backup:us-west-2:111122223333:backup-vault:dr');
+  t.resourceCountIs('AWS::Backup::RestoreTestingPlan', 1);
+});
+
+test('provisioning and backups switched off, with reasons, as gaps of practices 3 and 10', () => {
+  const s = stack();
+  const d = deploy(s, {
+    disableProvisioning: { reason: 'devices carry certificates of our own CA, registered with DeviceCertificateAuthority' },
+    disableBackups: { reason: 'the organization backup policy selects every table and bucket of the account' },
+  });
+  expect(d.provisioning).toBeUndefined();
+  expect(d.backup).toBeUndefined();
+  Template.fromStack(s).resourceCountIs('AWS::IoT::ProvisioningTemplate', 0);
+  Template.fromStack(s).resourceCountIs('AWS::Backup::BackupPlan', 0);
+  expect(declaration(s).disabledParts.map((x: { practice: number }) => x.practice)).toEqual([3, 10]);
+});
+
+test('a profile that copies backups to a second region needs the vault there', () => {
+  const s = stack();
+  expect(() => deploy(s, { riskProfile: RiskProfile.CRITICAL_INFRASTRUCTURE, backupSecondRegionVault: undefined }))
+    .toThrow(/backupSecondRegionVault is required: the CRITICAL_INFRASTRUCTURE profile copies every recovery point to a second region; give a vault in another region, your own backups as backup, or disableBackups: \{ reason \}/);
 });

@@ -69,3 +69,18 @@ test('bad input: --profile without --report, an unknown profile, a report folder
   fs.writeFileSync(file, '');
   expect(cli('scan', path.join(FIXTURES, 'secure.json'), '--report', path.join(file, 'sub'))).toMatchObject({ code: 2, stderr: expect.stringMatching(/cannot write the posture report/) });
 });
+
+test('--tag-keys makes INV2 require those tag keys of every IoT resource; by default none are required', () => {
+  const file = path.join(dir, 'policy.json');
+  fs.writeFileSync(file, JSON.stringify({
+    Resources: {
+      Group: { Type: 'AWS::IoT::ThingGroup', Properties: { ThingGroupName: 'g', Tags: [{ Key: 'owner', Value: 'plant-ops' }] } },
+    },
+  }));
+  const plain = cli('scan', file, '--format', 'json');
+  expect(JSON.parse(plain.stdout).findings.filter((f: { ruleId: string }) => f.ruleId === 'IoTSecurity-INV2')).toEqual([]);
+  const tagged = cli('scan', file, '--format', 'json', '--tag-keys', 'criticality, owner', '--fail-on', 'none');
+  expect(JSON.parse(tagged.stdout).findings.filter((f: { ruleId: string }) => f.ruleId === 'IoTSecurity-INV2').map((f: { findingId: string }) => f.findingId))
+    .toEqual([expect.stringMatching(/^IoTSecurity-INV2\[MissingTags::criticality\]$/)]);
+  expect(cli('scan', file, '--tag-keys', ' , ')).toMatchObject({ code: 2, stderr: expect.stringMatching(/--tag-keys takes a comma-separated list of tag keys, got ' , '/) });
+});

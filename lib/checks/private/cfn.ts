@@ -1,4 +1,4 @@
-import { CfnElement, CfnParameter, CfnResource, Stack } from 'aws-cdk-lib';
+import { CfnElement, CfnParameter, CfnResource, Stack, ValidationResult } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /** A resource as CloudFormation will see it: property overrides applied, tokens resolved to intrinsics. */
@@ -33,14 +33,22 @@ export function withResolutionCache<T>(fn: () => T): T {
  * The resource in CloudFormation terms (PascalCase properties), read the way the template will
  * be written. Reading the rendered form rather than typed L1 props means a rule sees raw
  * overrides, `CfnResource`s built by hand and resources brought in by `CfnInclude` alike.
+ *
+ * This is the one place every rule reads properties through, and CDK's typed L1 validators
+ * are kept out of its way: valid CloudFormation they reject (a JSON-string `PolicyDocument` on
+ * `AWS::IoT::Policy`, a JSON-string inline policy on `AWS::IAM::Role`) is read as the template
+ * holds it (see `renderWithoutValidators`), so no rule reports such a resource as unreadable.
  */
 export function resolveResource(node: CfnResource): ResolvedResource {
   const hit = cache?.get(node);
   if (hit) return hit;
   const stack = Stack.of(node);
-  // `_toCloudFormation` is CDK's own renderer (internal, but what every template is written with):
-  // the only place property overrides and raw `addOverride`s are merged in.
-  const rendered = stack.resolve((node as unknown as { _toCloudFormation(): object })._toCloudFormation()) as { Resources?: { [id: string]: any } };
+  let rendered: { Resources?: { [id: string]: any } };
+  try {
+    rendered = renderWithoutValidators(node);
+  } catch {
+    rendered = { Resources: { [stack.resolve(node.logicalId)]: { Type: node.cfnResourceType, Properties: typedProperties(node) } } };
+  }
   const [logicalId, body] = Object.entries(rendered.Resources ?? {})[0] ?? [stack.resolve(node.logicalId), {}];
   const resolved: ResolvedResource = {
     logicalId,
@@ -49,6 +57,39 @@ export function resolveResource(node: CfnResource): ResolvedResource {
   };
   cache?.set(node, resolved);
   return resolved;
+}
+
+/**
+ * The resource rendered by CDK's own renderer, `_toCloudFormation` (internal, but what every
+ * template is written with: the only place property overrides and raw `addOverride`s are merged
+ * in), with the typed L1 validators' `assertSuccess` silenced for the call. The validators only
+ * judge the typed props' shapes; the mapping to CloudFormation names that follows them is kept,
+ * and a value they would reject passes through as written.
+ */
+function renderWithoutValidators(node: CfnResource): { Resources?: { [id: string]: any } } {
+  const proto = ValidationResult.prototype as unknown as { assertSuccess(): void };
+  const assertSuccess = proto.assertSuccess;
+  proto.assertSuccess = () => undefined;
+  try {
+    return Stack.of(node).resolve((node as unknown as { _toCloudFormation(): object })._toCloudFormation());
+  } finally {
+    proto.assertSuccess = assertSuccess;
+  }
+}
+
+/**
+ * The last resort, when even an unvalidated render fails: the typed L1 props, resolved, their
+ * top-level names in CloudFormation's casing (nested names are read case-insensitively where it
+ * matters, see `intrinsics.field`).
+ */
+function typedProperties(node: CfnResource): { [key: string]: unknown } {
+  const typed = (node as unknown as { cfnProperties?: unknown }).cfnProperties;
+  const resolved = Stack.of(node).resolve(typed ?? {}) as unknown;
+  const out: { [key: string]: unknown } = {};
+  if (resolved && typeof resolved === 'object' && !Array.isArray(resolved)) {
+    for (const [key, value] of Object.entries(resolved)) out[key.charAt(0).toUpperCase() + key.slice(1)] = value;
+  }
+  return out;
 }
 
 /** The resource's properties, resolved (see `resolveResource`). */

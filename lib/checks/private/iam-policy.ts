@@ -107,7 +107,11 @@ export function isWildcardResource(resource: string): boolean {
 
 /** Reviews a role's statements for what a device or gateway credential must not carry. */
 export class PolicyReview {
-  constructor(private readonly node: CfnResource, private readonly findings: Findings) {}
+  /**
+   * @param shared where to add `SharedData::<arn>`: data resources every device shares (a
+   * wildcard but no `${credentials-iot:ThingName}`), that are not wildcards of a whole service or type
+   */
+  constructor(private readonly node: CfnResource, private readonly findings: Findings, private readonly shared?: Findings) {}
 
   /** A policy document: an object, a JSON string, or an intrinsic choosing between documents. */
   public document(document: unknown): void {
@@ -167,8 +171,13 @@ export class PolicyReview {
 
     if (statement.NotResource !== undefined) this.findings.add('NotResource');
     const dataAccess = notAction || actions.some((a) => !isStarOnly(a));
-    for (const shape of asArray(statement.Resource).flatMap((r) => this.resourceShapes(r))) {
-      if (dataAccess && isWildcardResource(shape)) this.findings.add('Resource', shape);
+    for (const resource of asArray(statement.Resource)) {
+      // Holes hide policy variables, so whether the device's own name scopes it is read from the value as written.
+      const perThing = /\$\{credentials-iot:/i.test(JSON.stringify(resource) ?? '');
+      for (const shape of this.resourceShapes(resource)) {
+        if (dataAccess && isWildcardResource(shape)) this.findings.add('Resource', shape);
+        else if (dataAccess && !perThing && /[*?]/.test(shape)) this.shared?.add('SharedData', shape);
+      }
     }
   }
 
@@ -261,8 +270,8 @@ function pointsAtRole(node: CfnResource, entry: unknown, roleId: string, roleNam
  * unresolved), and every `AWS::IAM::Policy`, `AWS::IAM::ManagedPolicy` and `AWS::IAM::RolePolicy`
  * of the stack that names the role.
  */
-export function reviewRole(node: CfnResource, role: CfnResource, findings: Findings): void {
-  const review = new PolicyReview(node, findings);
+export function reviewRole(node: CfnResource, role: CfnResource, findings: Findings, shared?: Findings): void {
+  const review = new PolicyReview(node, findings, shared);
   const props = resolvedProperties(role);
   const roleId = role.stack.resolve(role.logicalId) as string;
   const roleName = literalName(node, props.RoleName);

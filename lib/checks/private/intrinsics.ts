@@ -25,8 +25,16 @@ export type Segment =
   | { readonly kind: 'ref'; readonly label: string }
   /** A pseudo parameter such as `AWS::Region`: fixed for the stack. */
   | { readonly kind: 'pseudo'; readonly label: string }
-  /** A provisioning-template parameter: a value of the one device being provisioned. */
+  /**
+   * A provisioning-template parameter that identifies the device being provisioned (see
+   * `provisioningDeviceParameters`): a value of that one device.
+   */
   | { readonly kind: 'device'; readonly label: string }
+  /**
+   * A provisioning-template parameter many devices may share (one with a `Default`, one that does
+   * not name the thing, an issuer-side certificate field): fixed, but no device's identity.
+   */
+  | { readonly kind: 'shared'; readonly label: string }
   /**
    * Anything that cannot be read statically: a stack parameter without allowed values (it could
    * be `*`, or a device policy variable), `Fn::ImportValue`, an `Fn::If` read without a `Reading`.
@@ -111,14 +119,44 @@ const CLOSE = '\uE001';
 const MAX_DEPTH = 64;
 const PSEUDO = /^AWS::[A-Za-z]+$/;
 /**
- * Parameters of a provisioning template that many devices share (the issuer-side subject
- * fields of their certificates): fixed values, not the device's own. `CommonName`,
- * `SerialNumber` and `Id` of the certificate, and template parameters the device sends, are.
+ * Certificate fields of just-in-time provisioning that identify one certificate, so one device.
+ * Every other `AWS::IoT::Certificate::` field (country, organization...) is the issuer's, shared.
  */
-const SHARED_CERTIFICATE_FIELD = /^AWS::IoT::Certificate::(Country|Organization|OrganizationalUnit|DistinguishedNameQualifier|StateName|Locality|Title|Surname|GivenName|Initials|Pseudonym|GenerationQualifier)$/;
+const DEVICE_CERTIFICATE_FIELD = /^AWS::IoT::Certificate::(CommonName|SerialNumber|Id)$/;
 
-function provisioningKind(name: string): 'device' | 'ref' {
-  return SHARED_CERTIFICATE_FIELD.test(name) ? 'ref' : 'device';
+/**
+ * The parameters of a provisioning template that identify the one device being provisioned: the
+ * certificate's own fields (common name, serial number, ID), and the parameters the device
+ * supplies (declared without a `Default`) that make up the name of the template's
+ * `AWS::IoT::Thing`. A parameter with a `Default` may be left to it by every device, and one
+ * that does not name the thing (a site, a model) is shared by many devices: neither scopes a
+ * policy to one device. `template` is the template as parsed, its intrinsics unevaluated.
+ */
+export function provisioningDeviceParameters(template: unknown): ReadonlySet<string> {
+  const out = new Set<string>(['CommonName', 'SerialNumber', 'Id'].map((f) => `AWS::IoT::Certificate::${f}`));
+  if (!isObject(template)) return out;
+  const declared = isObject(template.Parameters) ? template.Parameters : {};
+  const hasDefault = (name: string) => isObject(declared[name]) && (declared[name] as { [k: string]: unknown }).Default !== undefined;
+  const resources = isObject(template.Resources) ? Object.values(template.Resources) : [];
+  for (const resource of resources) {
+    if (!isObject(resource) || resource.Type !== 'AWS::IoT::Thing' || !isObject(resource.Properties)) continue;
+    for (const name of referencedNames(resource.Properties.ThingName, 0)) {
+      if (DEVICE_CERTIFICATE_FIELD.test(name) || (!name.startsWith('AWS::') && !hasDefault(name))) out.add(name);
+    }
+  }
+  return out;
+}
+
+/** The names a value refers to with `Ref` or `${Name}` inside `Fn::Sub`. */
+function referencedNames(value: unknown, depth: number): string[] {
+  if (depth > MAX_DEPTH) return [];
+  if (Array.isArray(value)) return value.flatMap((v) => referencedNames(v, depth + 1));
+  if (!isObject(value)) return [];
+  if (typeof value.Ref === 'string') return [value.Ref];
+  const sub = value['Fn::Sub'];
+  const text = typeof sub === 'string' ? sub : Array.isArray(sub) && typeof sub[0] === 'string' ? sub[0] : undefined;
+  const names = text === undefined ? [] : [...text.matchAll(/\$\{(?!!)([^}]+)\}/g)].map((m) => m[1].trim());
+  return [...names, ...Object.values(value).flatMap((v) => referencedNames(v, depth + 1))];
 }
 
 /** The table behind the placeholders of one analysis; strings from one table only decode with it. */
@@ -174,6 +212,13 @@ interface Context {
   readonly dialect: Dialect;
   /** Without one, an `Fn::If` is unresolved and every `Ref` names a resource. */
   readonly reading?: Reading;
+  /** In the provisioning dialect, the parameters that identify the device (see `provisioningDeviceParameters`). */
+  readonly deviceParameters?: ReadonlySet<string>;
+}
+
+/** The kind of segment a provisioning template's parameter renders to. */
+function provisioningKind(name: string, ctx: Context): 'device' | 'shared' {
+  return (ctx.deviceParameters ?? provisioningDeviceParameters(undefined)).has(name) ? 'device' : 'shared';
 }
 
 /**
@@ -207,8 +252,10 @@ function ifBranch(arg: unknown, ctx: Context): unknown {
  * key or element, and anything that cannot be read becomes `Unresolved`. `undefined` means the
  * value is absent. Never throws.
  */
-export function evaluate(value: unknown, ph: Placeholders, dialect: Dialect, reading?: Reading): Evaluated | undefined {
-  return evaluateIn(value, { ph, dialect, reading }, 0);
+export function evaluate(
+  value: unknown, ph: Placeholders, dialect: Dialect, reading?: Reading, deviceParameters?: ReadonlySet<string>,
+): Evaluated | undefined {
+  return evaluateIn(value, { ph, dialect, reading, deviceParameters }, 0);
 }
 
 function evaluateIn(value: unknown, ctx: Context, depth: number): Evaluated | undefined {
@@ -317,7 +364,7 @@ function renderRef(name: unknown, ctx: Context): string {
   if (name === 'AWS::NoValue') return ctx.ph.encode({ kind: 'unresolved', label: name });
   if (PSEUDO.test(name)) return ctx.ph.encode({ kind: 'pseudo', label: name });
   // A provisioning template's own parameters are the device's values, sent at provisioning.
-  if (ctx.dialect === 'provisioning') return ctx.ph.encode({ kind: provisioningKind(name), label: name });
+  if (ctx.dialect === 'provisioning') return ctx.ph.encode({ kind: provisioningKind(name, ctx), label: name });
   return renderStackRef(name, ctx);
 }
 
@@ -392,7 +439,7 @@ function subVariable(name: string, vars: { [name: string]: unknown }, ctx: Conte
   // CloudFormation's. CDK users should escape them as `${!iot:...}`; left unescaped they are
   // meant for the policy, so they pass through as written.
   if ((name.includes(':') && !name.includes('::')) || name === '') return `\${${name}}`;
-  if (ctx.dialect === 'provisioning') return ctx.ph.encode({ kind: provisioningKind(name), label: name });
+  if (ctx.dialect === 'provisioning') return ctx.ph.encode({ kind: provisioningKind(name, ctx), label: name });
   // `${Resource.Attribute}` is a GetAtt; `${Name}` a Ref.
   return name.includes('.') ? ctx.ph.encode({ kind: 'ref', label: name }) : renderStackRef(name, ctx);
 }

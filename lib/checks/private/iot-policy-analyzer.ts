@@ -347,6 +347,8 @@ export type Atom =
   | { readonly k: 'device'; readonly clientId: boolean }
   /** A fixed value not known statically: a reference to a resource, a pseudo parameter, another policy variable. */
   | { readonly k: 'fixed' }
+  /** A provisioning parameter many devices share: fixed, but where a thing is named, no one device. */
+  | { readonly k: 'shared' }
   | { readonly k: 'unknown' };
 
 /** A resource string split into atoms, with what its ARN says literally. */
@@ -382,6 +384,22 @@ function textAtoms(text: string, out: Atom[]): void {
 }
 
 /**
+ * The ARN of one thing of the stack (`Fn::GetAtt` `Arn` of an `AWS::IoT::Thing`):
+ * `arn:<partition>:iot:<region>:<account>:thing/<that thing>`, so what follows it (`/*` for its
+ * named shadows) is judged as following that one device's name.
+ */
+function thingArnAtoms(out: Atom[]): void {
+  textAtoms('arn:', out);
+  out.push({ k: 'fixed' });
+  textAtoms(':iot:', out);
+  out.push({ k: 'fixed' });
+  textAtoms(':', out);
+  out.push({ k: 'fixed' });
+  textAtoms(':thing/', out);
+  out.push({ k: 'device', clientId: false });
+}
+
+/**
  * Splits a resource into atoms and reads its ARN's service and resource type where literal.
  * The region and account fields may hold anything (`*`, a reference, an unreadable value):
  * an IoT policy is only evaluated for its own account and region, so they name no other
@@ -398,7 +416,9 @@ export function parseResource(segments: readonly Segment[], deviceRefs?: Readonl
   for (const s of segments) {
     if (s.kind === 'text') textAtoms(s.text, atoms);
     else if (s.kind === 'device' || (s.kind === 'ref' && deviceRefs?.has(s.label))) atoms.push({ k: 'device', clientId: false });
+    else if (s.kind === 'ref' && /\.Arn$/.test(s.label) && deviceRefs?.has(s.label.slice(0, -4))) thingArnAtoms(atoms);
     else if (s.kind === 'unresolved') atoms.push({ k: 'unknown' });
+    else if (s.kind === 'shared') atoms.push({ k: 'shared' });
     else atoms.push({ k: 'fixed' });
   }
   const display = displaySegments(segments);
@@ -469,13 +489,23 @@ function thingNameRange(pattern: ResourcePattern): [number, number] | undefined 
   return end > start ? [start, end] : undefined;
 }
 
+/** Characters a thing name may hold; anything else ends a name. */
+const THING_NAME_CHAR = /^[A-Za-z0-9:_-]$/;
+/** Characters that end a naming prefix (`sensor-`, `site_a:`): a prefix plus `*` is a family of names. */
+const PREFIX_SEPARATOR = /^[-_:.]$/;
+
 /**
- * A name in a thing-name position (see `thingNameRange`) that is fixed or the device's own,
- * optionally followed by one trailing wildcard, names one device: `thing/MyThing/*` (its named
- * shadows), `$aws/things/${Thing}/jobs/*`, and AWS's minimal Greengrass V2 core device policy
- * `client/core-device-thing-name*` (thing policy variables do not work for core devices, and the
- * nucleus connects with suffixed client IDs). Such a name becomes one device atom. A name that
- * starts with a wildcard (`$aws/things/*`), or holds one before its end, spans devices.
+ * A name in a thing-name position (see `thingNameRange`) that is fixed or the device's own names
+ * one device, and becomes one device atom. A trailing wildcard keeps it one device only where no
+ * other thing's name can start with what precedes it:
+ * - after the device's identity (`${iot:Connection.Thing.ThingName}*`, a thing of the stack plus
+ *   `*`) it spans every thing whose name starts with this one's (sensor-1 reaches sensor-10..19),
+ *   unless the character before it cannot be part of a thing name (`${ThingName}#*`);
+ * - after a literal name it names that device's suffixed client IDs, as AWS's minimal Greengrass
+ *   V2 core device policy writes `client/core-device-thing-name*`, but a literal that ends in a
+ *   separator (`client/sensor-*`) is a naming prefix and spans the family.
+ * A name that starts with a wildcard (`$aws/things/*`), holds one before its end or holds a
+ * shared provisioning parameter spans devices, and is left as it is for `judgeResource`.
  */
 function collapseThingName(pattern: ResourcePattern): readonly Atom[] {
   const range = thingNameRange(pattern);
@@ -486,7 +516,13 @@ function collapseThingName(pattern: ResourcePattern): readonly Atom[] {
   while (body > 0 && name[body - 1].k === 'glob') body--;
   if (body === 0 || body < name.length - 1) return pattern.atoms;
   const fixed = name.slice(0, body);
-  if (fixed.some((a) => a.k === 'glob' || a.k === 'unknown' || (a.k === 'device' && a.clientId))) return pattern.atoms;
+  if (fixed.some((a) => a.k === 'glob' || a.k === 'unknown' || a.k === 'shared' || (a.k === 'device' && a.clientId))) return pattern.atoms;
+  if (body < name.length) {
+    const last = fixed[fixed.length - 1];
+    const endsName = last.k === 'char' && !THING_NAME_CHAR.test(last.c);
+    const literalName = fixed.every((a) => a.k === 'char') && !PREFIX_SEPARATOR.test((last as { c: string }).c);
+    if (!endsName && !literalName) return pattern.atoms;
+  }
   return [...pattern.atoms.slice(0, start), { k: 'device', clientId: false }, ...pattern.atoms.slice(end)];
 }
 
@@ -507,6 +543,8 @@ export function judgeResource(pattern: ResourcePattern, type: DeviceResourceType
   if (type === 'client' && clientIdBound) return 'scoped';
   const mqtt = pattern.type === 'topic' || pattern.type === 'topicfilter';
   if (mqtt && PROVISIONING_TOPIC.test(restText(pattern.atoms, pattern.restStart))) return 'scoped';
+  const nameRange = thingNameRange(pattern);
+  if (nameRange && pattern.atoms.slice(nameRange[0], nameRange[1]).some((a) => a.k === 'shared')) return 'unscoped';
   const atoms = collapseThingName(pattern);
   // In a literal IoT ARN only the resource part (after `<type>/`) can span devices; anywhere
   // else the whole string is judged, so `arn:aws:*:*:*:*` and `*` are wildcards before any device.
@@ -541,7 +579,34 @@ export function hasMqttWildcard(pattern: ResourcePattern): boolean {
 
 const IS_ATTACHED_OPERATORS = new Set(['bool', 'stringequals', 'stringequalsignorecase']);
 
+/** A Deny statement as far as it takes from the Allows (see `DocumentAnalysis.denied`). */
+interface Denial {
+  /** The `iot:` actions it denies. */
+  readonly actions: ReadonlySet<string>;
+  readonly resources: readonly ResourcePattern[];
+  /** It has no Condition: it always applies. */
+  readonly unconditional: boolean;
+  /** Its only condition is that the connection's thing is not attached to the certificate. */
+  readonly whenThingNotAttached: boolean;
+}
+
+/** Whether a Deny resource matches everything an Allow resource does (decided on literal text; else not). */
+function covers(deny: ResourcePattern, allow: ResourcePattern): boolean {
+  if (deny.display === allow.display && deny.atoms.every((a) => a.k === 'char' || a.k === 'glob')) return true;
+  const atoms = deny.atoms;
+  if (atoms.length === 0 || atoms[atoms.length - 1].k !== 'glob') return false;
+  const prefix = atoms.slice(0, -1);
+  if (!prefix.every((a) => a.k === 'char')) return false;
+  if (allow.atoms.length < prefix.length) return false;
+  return prefix.every((a, i) => {
+    const b = allow.atoms[i];
+    return b.k === 'char' && b.c.toLowerCase() === (a as { c: string }).c.toLowerCase();
+  });
+}
+
 class DocumentAnalysis {
+  private readonly denials: Denial[] = [];
+
   constructor(
     private readonly ph: Placeholders,
     private readonly acc: Accumulator,
@@ -563,11 +628,13 @@ class DocumentAnalysis {
       this.unresolved('Statement');
       return;
     }
+    // Denies first: an Allow is judged for what it grants once every Deny that decidably applies is taken away.
+    const parsed = statements.map((s, i) => (isJsonObject(s) ? this.parse(s, `Statement[${i}]`) : undefined));
     statements.forEach((s, i) => {
-      const path = `Statement[${i}]`;
-      if (isJsonObject(s)) this.statement(s, path);
-      else this.unresolved(path);
+      if (!isJsonObject(s)) this.unresolved(`Statement[${i}]`);
     });
+    for (const p of parsed) if (p?.effect === 'deny') this.deny(p);
+    for (const p of parsed) if (p?.effect === 'allow') this.allow(p);
   }
 
   private unresolved(path: string): void {
@@ -617,72 +684,130 @@ class DocumentAnalysis {
     });
   }
 
-  private statement(stmt: { [key: string]: Evaluated }, path: string): void {
-    const effectValue = field(stmt, 'Effect');
-    const effect = this.literal(effectValue)?.toLowerCase();
+  private parse(stmt: { [key: string]: Evaluated }, path: string): ParsedStatement {
+    const effect = this.literal(field(stmt, 'Effect'))?.toLowerCase();
     const action = this.actions(this.list(stmt, 'Action', path), path, 'Action');
-    const notAction = this.actions(this.list(stmt, 'NotAction', path), path, 'NotAction');
     const notActionPresent = field(stmt, 'NotAction') !== undefined;
+    const notAction = this.actions(this.list(stmt, 'NotAction', path), path, 'NotAction');
     const resources = this.resources(this.list(stmt, 'Resource', path), path, 'Resource');
     const notResourceList = this.list(stmt, 'NotResource', path);
     this.resources(notResourceList, path, 'NotResource');
-    if (effect === 'allow') {
-      this.allow(stmt, action.infos, notActionPresent ? notAction : undefined, resources, notResourceList.present);
-    } else if (effect === 'deny') {
-      for (const r of resources) if (hasMqttWildcard(r)) this.acc.add('denyMqttWildcards', `Resource::${r.display}`);
-    } else {
-      this.unresolved(`${path}.Effect`);
-    }
+    if (effect !== 'allow' && effect !== 'deny') this.unresolved(`${path}.Effect`);
+    return {
+      effect, stmt, actions: action.infos, actionUnreadable: action.unreadable,
+      notAction: notActionPresent ? notAction : undefined, resources, notResource: notResourceList.present,
+    };
   }
 
-  private allow(
-    stmt: { [key: string]: Evaluated },
-    actions: ActionInfo[],
-    notAction: { infos: ActionInfo[]; unreadable: boolean } | undefined,
-    resources: ResourcePattern[],
-    notResource: boolean,
-  ): void {
+  private deny(p: ParsedStatement): void {
+    for (const r of p.resources) if (hasMqttWildcard(r)) this.acc.add('denyMqttWildcards', `Resource::${r.display}`);
+    // A Deny with NotAction or NotResource, or actions that cannot be read, is not credited: what it
+    // leaves out cannot be decided here. Conservative: the Allow is judged as if it were absent.
+    if (p.notAction || p.notResource || p.actionUnreadable) return;
+    const condition = field(p.stmt, 'Condition');
+    this.denials.push({
+      actions: new Set(p.actions.flatMap((a) => a.iotActions)),
+      resources: p.resources,
+      unconditional: condition === undefined,
+      whenThingNotAttached: condition !== undefined && this.onlyThingNotAttached(condition),
+    });
+  }
+
+  /** Whether an unconditional Deny takes `action` on `resource` away. */
+  private denied(action: string, resource: ResourcePattern): boolean {
+    return this.denials.some((d) => d.unconditional && d.actions.has(action) && d.resources.some((r) => covers(r, resource)));
+  }
+
+  /**
+   * Whether a Deny of `iot:Connect` on every client applies whenever the connection's thing is not
+   * attached to the certificate: then, as with an Allow that requires it, the client ID is bound.
+   */
+  private connectNeedsAttachedThing(): boolean {
+    return this.denials.some((d) => d.whenThingNotAttached && d.actions.has('Connect')
+      && d.resources.some((r) => r.display === '*' || (r.type === 'client' && restText(r.atoms, r.restStart) === '*')));
+  }
+
+  private allow(p: ParsedStatement): void {
     const granted = new Set<string>();
-    for (const a of actions) {
-      if (a.wildcard) this.acc.add('wildcardActions', `Action::${a.display}`);
-      if (a.otherServices || a.unknown || a.iotActions.some((n) => !DEVICE_ACTIONS.has(n))) {
+    // Actions the statement names itself (not through a wildcard): a finding about an action
+    // names only what the author wrote, and one wildcard is one cause (ID1), not several.
+    const named = new Set<string>();
+    for (const a of p.actions) {
+      if (a.wildcard) {
+        this.acc.add('wildcardActions', `Action::${a.display}`);
+      } else if (a.otherServices || a.unknown || a.iotActions.some((n) => !DEVICE_ACTIONS.has(n))) {
         this.acc.add('controlPlane', `Action::${a.display}`);
       }
-      for (const n of a.iotActions) if (DEVICE_ACTIONS.has(n)) granted.add(n);
+      for (const n of a.iotActions) {
+        if (!DEVICE_ACTIONS.has(n)) continue;
+        granted.add(n);
+        if (!a.wildcard) named.add(n);
+      }
     }
-    if (notAction) {
-      // Everything but the listed actions, which always includes every other service.
+    if (p.notAction) {
+      // Everything but the listed actions, which always includes every other service: one cause, ID1's.
       this.acc.add('wildcardActions', 'NotAction');
-      this.acc.add('controlPlane', 'NotAction');
-      if (!notAction.unreadable) {
-        const excluded = new Set(notAction.infos.flatMap((a) => a.iotActions));
+      if (!p.notAction.unreadable) {
+        const excluded = new Set(p.notAction.infos.flatMap((a) => a.iotActions));
         for (const n of DEVICE_ACTIONS.keys()) if (!excluded.has(n)) granted.add(n);
       }
     }
     const judged = [...granted].filter((n) => !UNSCOPED_OK_ACTIONS.has(n));
     if (judged.length === 0) return;
-    if (notResource) this.acc.add('unscopedDataPlane', 'NotResource');
-    const types = new Set(judged.map((n) => DEVICE_ACTIONS.get(n)!));
-    const clientIdBound = this.requiresAttachedThing(field(stmt, 'Condition'));
-    for (const r of resources) {
+    if (p.notResource) this.acc.add('unscopedDataPlane', 'NotResource');
+    const clientIdBound = this.requiresAttachedThing(field(p.stmt, 'Condition')) || this.connectNeedsAttachedThing();
+    for (const r of p.resources) {
+      const types = new Set(judged.filter((n) => !this.denied(n, r)).map((n) => DEVICE_ACTIONS.get(n)!));
       for (const type of types) {
         if (judgeResource(r, type, clientIdBound) !== 'unscoped') continue;
-        // Only `*` authorizes ListRetainedMessages, so the action, not the resource, is what to fix.
-        if (type === 'account') this.acc.add('unscopedDataPlane', 'Action::iot:ListRetainedMessages');
+        // Only `*` authorizes ListRetainedMessages: where the author named it, the action is what to fix.
+        if (type === 'account' && named.has('ListRetainedMessages')) this.acc.add('unscopedDataPlane', 'Action::iot:ListRetainedMessages');
         else this.acc.add('unscopedDataPlane', `Resource::${r.display}`);
       }
     }
-    if (notResource && granted.has('ListRetainedMessages')) this.acc.add('unscopedDataPlane', 'Action::iot:ListRetainedMessages');
+    if (p.notResource && named.has('ListRetainedMessages')) this.acc.add('unscopedDataPlane', 'Action::iot:ListRetainedMessages');
   }
 
-  /** Whether a Condition requires `iot:Connection.Thing.IsAttached` to be true. */
-  private requiresAttachedThing(condition: Evaluated | undefined): boolean {
-    if (!isJsonObject(condition)) return false;
-    return Object.entries(condition).some(([operator, block]) => {
+  /** The values of `iot:Connection.Thing.IsAttached` a Condition tests, if it tests it with a boolean operator. */
+  private isAttachedValues(condition: Evaluated | undefined): string[][] {
+    if (!isJsonObject(condition)) return [];
+    const out: string[][] = [];
+    for (const [operator, block] of Object.entries(condition)) {
       const op = operator.toLowerCase().replace(/^for(all|any)values:/, '');
-      if (!IS_ATTACHED_OPERATORS.has(op) || !isJsonObject(block)) return false;
-      return Object.entries(block).some(([key, value]) => key.toLowerCase() === 'iot:connection.thing.isattached'
-        && (Array.isArray(value) ? value : [value]).some((v) => v === true || this.literal(v)?.toLowerCase() === 'true'));
-    });
+      if (!IS_ATTACHED_OPERATORS.has(op) || !isJsonObject(block)) continue;
+      for (const [key, value] of Object.entries(block)) {
+        if (key.toLowerCase() !== 'iot:connection.thing.isattached') continue;
+        out.push((Array.isArray(value) ? value : [value]).map((v) => (v === true ? 'true' : v === false ? 'false' : this.literal(v)?.toLowerCase() ?? '?')));
+      }
+    }
+    return out;
   }
+
+  /**
+   * Whether a Condition requires `iot:Connection.Thing.IsAttached` to be true. Several values of
+   * one key are ORed: a list that also holds `false` lets any client in, and is no requirement.
+   */
+  private requiresAttachedThing(condition: Evaluated | undefined): boolean {
+    return this.isAttachedValues(condition).some((values) => values.length > 0 && values.every((v) => v === 'true'));
+  }
+
+  /** Whether a Condition is exactly `iot:Connection.Thing.IsAttached` is false (one operator, one key). */
+  private onlyThingNotAttached(condition: Evaluated): boolean {
+    if (!isJsonObject(condition)) return false;
+    const blocks = Object.values(condition);
+    if (blocks.length !== 1 || !isJsonObject(blocks[0]) || Object.keys(blocks[0]).length !== 1) return false;
+    const values = this.isAttachedValues(condition);
+    return values.length === 1 && values[0].length > 0 && values[0].every((v) => v === 'false');
+  }
+}
+
+/** One statement, read. */
+interface ParsedStatement {
+  readonly effect: string | undefined;
+  readonly stmt: { [key: string]: Evaluated };
+  readonly actions: ActionInfo[];
+  readonly actionUnreadable: boolean;
+  readonly notAction?: { infos: ActionInfo[]; unreadable: boolean };
+  readonly resources: ResourcePattern[];
+  readonly notResource: boolean;
 }

@@ -1,8 +1,8 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { memoizeInPass, referencedLogicalId, resolvedProperties, resourcesInStack } from './cfn';
-import { isObject, possibleValues, referencedParameter, Unresolved } from './cfn-values';
-import { eachReading, evaluate, Evaluated, field, isJsonObject, parseJson, Placeholders, Reading } from './intrinsics';
+import { possibleValues, referencedParameter, Unresolved } from './cfn-values';
+import { eachReading, evaluate, Evaluated, field, isJsonObject, parseJson, Placeholders, provisioningDeviceParameters, Reading } from './intrinsics';
 import { analyzeEvaluatedDocument, emptyFindings, mergeFindings, mergeReadings, PolicyFindings } from './iot-policy-analyzer';
 
 /**
@@ -69,28 +69,6 @@ export function iotPolicyRuleResult(node: CfnResource, pick: (findings: PolicyFi
 }
 
 /**
- * The resource's properties as the template will hold them. CDK's L1 validator rejects a
- * `PolicyDocument` given as a JSON string (which CloudFormation accepts) on a typed `CfnPolicy`,
- * including one `CfnInclude` made from a template. In a synth that fails the synth before any
- * validation plugin runs, but `IotSecurityChecks.validateScope` (cdk-nag's entry point for CDK
- * versions that give plugins no construct tree, and for tests) and a rule called directly read
- * the construct tree without synthesizing: then the typed properties are read unvalidated, so
- * the policy is still judged. A hand-built `CfnResource` is never validated and never needs it.
- */
-function readProperties(node: CfnResource): { [key: string]: unknown } {
-  try {
-    return resolvedProperties(node);
-  } catch (error) {
-    const typed = (node as unknown as { cfnProperties?: { [key: string]: unknown } }).cfnProperties;
-    if (!isObject(typed)) throw error;
-    const resolved = Stack.of(node).resolve(typed) as unknown;
-    const out: { [key: string]: unknown } = {};
-    for (const [key, value] of Object.entries(isObject(resolved) ? resolved : {})) out[key.charAt(0).toUpperCase() + key.slice(1)] = value;
-    return out;
-  }
-}
-
-/**
  * The values of a stack parameter (see `cfn-values.possibleValues`): its allowed values, or one
  * `Unresolved` when it has none; `undefined` when `name` is not a parameter of the stack.
  */
@@ -102,7 +80,7 @@ function parameterValues(node: CfnResource, name: string): readonly (string | Un
 
 function findingsOf(node: CfnResource): PolicyFindings | undefined {
   const type = node.cfnResourceType;
-  const props = readProperties(node);
+  const props = resolvedProperties(node);
   const ph = new Placeholders();
   /** Every reading of one value of the resource, findings merged; `path` names it if it has too many. */
   const eachOf = (path: string, read: (reading: Reading) => PolicyFindings | undefined) =>
@@ -162,7 +140,7 @@ function provisioningTemplate(body: unknown, ph: Placeholders, reading: Reading)
   if (rendered === undefined) return undefined;
   const parsed = typeof rendered === 'string' ? parseJson(rendered) : rendered;
   // The template's own intrinsics are the provisioning service's, evaluated per device.
-  const template = evaluate(parsed, ph, 'provisioning', reading);
+  const template = evaluate(parsed, ph, 'provisioning', reading, provisioningDeviceParameters(parsed));
   if (!isJsonObject(template)) return { ...emptyFindings(), unresolved: ['Unresolved::TemplateBody'] };
   const resources = field(template, 'Resources');
   if (resources === undefined) return undefined;

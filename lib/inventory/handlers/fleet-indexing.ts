@@ -9,8 +9,6 @@
  * configuration. Update applies the new one. Delete puts back what was found, but only while it
  * still owns the setting. Every step is safe to repeat.
  */
-import * as http from 'http';
-import * as https from 'https';
 import {
   GetIndexingConfigurationCommand,
   IoTClient,
@@ -25,6 +23,7 @@ import {
   PutParameterCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
+import { CustomResourceRequest, CustomResourceResult, respond } from '../../core/private/custom-resource';
 
 /** The properties the construct passes; CloudFormation turns every scalar into a string. */
 export interface FleetIndexingProperties {
@@ -37,21 +36,8 @@ export interface FleetIndexingProperties {
   readonly PreviousConfigurationParameter: string;
 }
 
-export interface CustomResourceEvent {
-  readonly RequestType: 'Create' | 'Update' | 'Delete';
-  readonly ResponseURL: string;
-  readonly StackId: string;
-  readonly RequestId: string;
-  readonly LogicalResourceId: string;
-  readonly PhysicalResourceId?: string;
-  readonly ResourceProperties: FleetIndexingProperties & { ServiceToken: string };
-  readonly OldResourceProperties?: FleetIndexingProperties;
-}
-
-export interface OnEventResult {
-  readonly PhysicalResourceId: string;
-  readonly Data?: { [key: string]: string };
-}
+export type CustomResourceEvent = CustomResourceRequest<FleetIndexingProperties>;
+export type OnEventResult = CustomResourceResult;
 
 /** What the SSM parameter holds. */
 export interface KeptState {
@@ -164,43 +150,6 @@ export async function onEvent(event: CustomResourceEvent): Promise<OnEventResult
     PhysicalResourceId: physicalId,
     Data: { ThingIndexingMode: desired.thingIndexingMode ?? 'OFF' },
   };
-}
-
-/** Sends the result to CloudFormation's pre-signed S3 URL. */
-export function respond(
-  event: CustomResourceEvent,
-  status: 'SUCCESS' | 'FAILED',
-  result: OnEventResult,
-  reason?: string,
-): Promise<void> {
-  const body = JSON.stringify({
-    Status: status,
-    Reason: (reason ?? 'See the function log').slice(0, 3000),
-    PhysicalResourceId: result.PhysicalResourceId,
-    StackId: event.StackId,
-    RequestId: event.RequestId,
-    LogicalResourceId: event.LogicalResourceId,
-    NoEcho: false,
-    Data: result.Data,
-  });
-  const url = new URL(event.ResponseURL);
-  const transport = url.protocol === 'http:' ? http : https;
-  return new Promise((resolve, reject) => {
-    const req = transport.request(url, {
-      method: 'PUT',
-      // One request per invocation: no keep-alive socket left open to freeze with the sandbox.
-      agent: false,
-      // The pre-signed URL is signed for an empty content type.
-      headers: { 'content-type': '', 'content-length': Buffer.byteLength(body) },
-    }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode && res.statusCode < 300
-        ? resolve()
-        : reject(new Error(`CloudFormation response was refused with HTTP ${res.statusCode}`))));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 /** Lambda entry point. Always answers CloudFormation, so a stack never hangs on a failure. */

@@ -16,7 +16,7 @@ import {
   SignerClient,
 } from '@aws-sdk/client-signer';
 import { createHash } from 'crypto';
-import { respond } from '../../inventory/handlers/fleet-indexing';
+import { CustomResourceRequest, CustomResourceResult, respond } from '../../core/private/custom-resource';
 
 /** The properties the construct passes; CloudFormation turns every scalar into a string. */
 export interface SigningProfileProperties {
@@ -27,21 +27,8 @@ export interface SigningProfileProperties {
   readonly SignatureValidityDays: string;
 }
 
-export interface SigningProfileEvent {
-  readonly RequestType: 'Create' | 'Update' | 'Delete';
-  readonly ResponseURL: string;
-  readonly StackId: string;
-  readonly RequestId: string;
-  readonly LogicalResourceId: string;
-  readonly PhysicalResourceId?: string;
-  readonly ResourceProperties: SigningProfileProperties & { ServiceToken: string };
-  readonly OldResourceProperties?: SigningProfileProperties;
-}
-
-export interface SigningProfileResult {
-  readonly PhysicalResourceId: string;
-  readonly Data?: { [key: string]: string };
-}
+export type SigningProfileEvent = CustomResourceRequest<SigningProfileProperties>;
+export type SigningProfileResult = CustomResourceResult;
 
 const signer = new SignerClient({});
 
@@ -109,14 +96,12 @@ function result(name: string, arn: string, version: string, versionArn: string):
 
 /** Lambda entry point. Always answers CloudFormation, so a stack never hangs on a failure. */
 export async function handler(event: SigningProfileEvent): Promise<void> {
-  // respond() reads only the request's identity and response URL.
-  const cfnEvent = event as unknown as Parameters<typeof respond>[0];
   try {
-    await respond(cfnEvent, 'SUCCESS', await onEvent(event));
+    await respond(event, 'SUCCESS', await onEvent(event));
   } catch (e) {
     const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     console.error(JSON.stringify({ level: 'ERROR', requestType: event.RequestType, message }));
     // Delete after a failed Create gets this ID, finds no active profile and does nothing.
-    await respond(cfnEvent, 'FAILED', { PhysicalResourceId: event.PhysicalResourceId ?? profileNameFor(event) }, message);
+    await respond(event, 'FAILED', { PhysicalResourceId: event.PhysicalResourceId ?? profileNameFor(event) }, message);
   }
 }

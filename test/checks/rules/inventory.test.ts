@@ -1,7 +1,8 @@
-import { App, CfnParameter, Stack, Tags } from 'aws-cdk-lib';
+import { App, CfnParameter, CfnResource, Lazy, Stack, Tags } from 'aws-cdk-lib';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import { Template } from 'aws-cdk-lib/assertions';
 import { IotSecurityChecks } from '../../../lib/checks/iot-security-checks';
+import { withPackOptions } from '../../../lib/checks/private/pack-options';
 import { ALL_RULES, IoTPracticeTagKeys, IoTSecurityHubTagged } from '../../../lib/checks/rules';
 import { AssetTags, Criticality } from '../../../lib/core/asset-tags';
 import { check, checkType, includeTemplate, newStack, NOT_APPLICABLE } from '../rule-test-helpers';
@@ -106,12 +107,40 @@ describe('IoTSecurityHubTagged (INV1)', () => {
 });
 
 describe('IoTPracticeTagKeys (INV2)', () => {
-  const rule = IoTPracticeTagKeys;
+  /** INV2 as a pack given `requiredTagKeys: ['criticality', 'owner']` runs it. */
+  const rule = (node: CfnResource) => withPackOptions({ requiredTagKeys: ['criticality', 'owner'] }, () => IoTPracticeTagKeys(node));
+
+  test('Not applicable without required keys (the default), so an app without a tagging convention is not flooded', () => {
+    const stack = newStack();
+    new iot.CfnThingGroup(stack, 'Group', { tags: [{ key: 'team', value: 'ops' }] });
+    expect(checkType(IoTPracticeTagKeys, stack, 'AWS::IoT::ThingGroup')).toEqual(NOT_APPLICABLE);
+    const names = new IotSecurityChecks().validateScope(stack).violations.map((v) => v.ruleName);
+    expect(names.filter((n) => n.startsWith('IoTSecurity-INV2'))).toEqual([]);
+  });
+
+  test('the keys are an option of the pack: one finding per resource names every missing key', () => {
+    const stack = newStack();
+    new iot.CfnThingGroup(stack, 'Group', { tags: [{ key: 'team', value: 'ops' }] });
+    new iot.CfnPolicy(stack, 'Policy', { policyDocument: {}, tags: [{ key: 'cost-center', value: '' }] });
+    const report = new IotSecurityChecks(undefined, { requiredTagKeys: ['team', 'cost-center', 'owner'] }).validateScope(stack);
+    const inv2 = report.violations.filter((v) => v.ruleName.startsWith('IoTSecurity-INV2'))
+      .flatMap((v) => v.violatingResources.map((r) => `${r.constructPath} ${v.ruleName}`)).sort();
+    expect(inv2).toEqual([
+      'Test/Group IoTSecurity-INV2[MissingTags::cost-center,owner]',
+      'Test/Policy IoTSecurity-INV2[EmptyTags::cost-center]',
+      'Test/Policy IoTSecurity-INV2[MissingTags::team,owner]',
+    ]);
+  });
+
+  test('rejects required keys that are not a list of non-empty strings', () => {
+    expect(() => new IotSecurityChecks(undefined, { requiredTagKeys: ['owner', ''] })).toThrow(/requiredTagKeys must be a list of non-empty tag keys, got \["owner",""\]/);
+    expect(() => new IotSecurityChecks(undefined, { requiredTagKeys: 'owner' as unknown as string[] })).toThrow(/requiredTagKeys must be a list of non-empty tag keys, got "owner"/);
+  });
 
   test('Noncompliance 1: a thing group with neither practice tag', () => {
     const stack = newStack();
     new iot.CfnThingGroup(stack, 'Group', { tags: [{ key: 'team', value: 'ops' }] });
-    expect(checkType(rule, stack, 'AWS::IoT::ThingGroup')).toEqual(['MissingTag::criticality', 'MissingTag::owner']);
+    expect(checkType(rule, stack, 'AWS::IoT::ThingGroup')).toEqual(['MissingTags::criticality,owner']);
   });
 
   test('Noncompliance 2: tag keys are case sensitive, and an empty owner names no one (included template)', () => {
@@ -127,24 +156,24 @@ describe('IoTPracticeTagKeys (INV2)', () => {
         },
       },
     });
-    expect(checkType(rule, stack, 'AWS::IoT::TopicRule')).toEqual(['EmptyTag::owner', 'MissingTag::criticality']);
+    expect(checkType(rule, stack, 'AWS::IoT::TopicRule')).toEqual(['EmptyTags::owner', 'MissingTags::criticality']);
   });
 
   test('Noncompliance 3: an override replaces the tags of a job template', () => {
     const stack = newStack();
     const template = new iot.CfnJobTemplate(stack, 'Template', { jobTemplateId: 't', description: 'd', document: '{}', tags: PRACTICE_TAGS });
     template.addPropertyOverride('Tags', [{ Key: 'owner', Value: 'ops' }]);
-    expect(check(rule, template)).toEqual(['MissingTag::criticality']);
+    expect(check(rule, template)).toEqual(['MissingTags::criticality']);
   });
 
   test('Noncompliance 4: a tag entry removed by one branch of a condition; an empty value among a parameter\'s allowed values', () => {
     const stack = newStack();
     const alias = new iot.CfnRoleAlias(stack, 'RoleAlias', { roleArn: ROLE, tags: [{ key: 'owner', value: 'ops' }] });
     alias.addPropertyOverride('Tags.1', { 'Fn::If': ['Prod', { Key: 'criticality', Value: 'high' }, { Ref: 'AWS::NoValue' }] });
-    expect(check(rule, alias)).toEqual(['MissingTag::criticality']);
+    expect(check(rule, alias)).toEqual(['MissingTags::criticality']);
     const owner = new CfnParameter(stack, 'Owner', { allowedValues: ['plant-ops', ''] });
     alias.addPropertyOverride('Tags', [{ Key: 'criticality', Value: 'high' }, { Key: 'owner', Value: owner.valueAsString }]);
-    expect(check(rule, alias)).toEqual(['EmptyTag::owner']);
+    expect(check(rule, alias)).toEqual(['EmptyTags::owner']);
   });
 
   test('Noncompliance 5: a tag entry known only at deploy time', () => {
@@ -192,18 +221,23 @@ describe('inventory rules in the pack', () => {
   test('an untagged policy reports both rules through the pack', () => {
     const stack = newStack();
     new iot.CfnPolicy(stack, 'Policy', { policyDocument: {} });
-    const names = new IotSecurityChecks().validateScope(stack).violations.map((v) => v.ruleName).filter((n) => n.startsWith('IoTSecurity-INV'));
+    const names = new IotSecurityChecks(undefined, { requiredTagKeys: ['criticality', 'owner'] }).validateScope(stack)
+      .violations.map((v) => v.ruleName).filter((n) => n.startsWith('IoTSecurity-INV'));
     expect(names.sort()).toEqual([
       'IoTSecurity-INV1[Untagged::IoT.6]',
-      'IoTSecurity-INV2[MissingTag::criticality]',
-      'IoTSecurity-INV2[MissingTag::owner]',
+      'IoTSecurity-INV2[MissingTags::criticality,owner]',
     ]);
   });
 
-  test('a resource CDK cannot render yields a finding, not an exception', () => {
+  test('a value the typed L1 validator rejects is still judged; a resource that cannot render at all is a finding, not an exception', () => {
     const stack = newStack();
     const dimension = new iot.CfnDimension(stack, 'Dimension', { type: 'TOPIC_FILTER', stringValues: 'admin/#' as unknown as string[] });
-    expect(check(IoTSecurityHubTagged, dimension)).toEqual(['Unresolved::Properties']);
-    expect(check(IoTPracticeTagKeys, dimension)).toEqual(['Unresolved::Properties']);
+    expect(check(IoTSecurityHubTagged, dimension)).toEqual(['Untagged::IoT.3']);
+    const broken = new iot.CfnDimension(stack, 'Broken', {
+      type: 'TOPIC_FILTER',
+      stringValues: Lazy.list({ produce: () => { throw new Error('cannot produce'); } }),
+    });
+    expect(check(IoTSecurityHubTagged, broken)).toEqual(['Unresolved::Properties']);
+    expect(check((node) => withPackOptions({ requiredTagKeys: ['owner'] }, () => IoTPracticeTagKeys(node)), broken)).toEqual(['Unresolved::Properties']);
   });
 });

@@ -277,6 +277,29 @@ describe('IoTAuditNotificationTarget (MON3)', () => {
 
 describe('IoTSecurityProfileAlertTargets (MON4)', () => {
   const rule = IoTSecurityProfileAlertTargets;
+
+  const TARGETS = { SNS: { AlertTargetArn: 'arn:aws:sns:us-east-1:123456789012:alerts', RoleArn: 'arn:aws:iam::123456789012:role/alerts' } };
+  const behavior = (name: string, suppress?: unknown) => ({
+    Name: name, Metric: 'aws:num-messages-sent', Criteria: { ComparisonOperator: 'greater-than', Value: { Count: '100' }, DurationSeconds: 300 },
+    ...(suppress === undefined ? {} : { SuppressAlerts: suppress }),
+  });
+
+  test('Noncompliance: every behavior suppresses its alerts (plain template; L1 with "true" as a string)', () => {
+    const stack = newStack();
+    includeTemplate(stack, { Resources: { P: { Type: 'AWS::IoT::SecurityProfile', Properties: { AlertTargets: TARGETS, Behaviors: [behavior('a', true), behavior('b', true)] } } } });
+    expect(checkType(rule, stack, 'AWS::IoT::SecurityProfile')).toEqual(['Suppressed::Behaviors']);
+    const l1 = new iot.CfnSecurityProfile(newStack(), 'P', { alertTargets: { SNS: { alertTargetArn: TARGETS.SNS.AlertTargetArn, roleArn: TARGETS.SNS.RoleArn } }, behaviors: [{ name: 'a', suppressAlerts: 'true' as unknown as boolean }] });
+    expect(check(rule, l1)).toEqual(['Suppressed::Behaviors']);
+  });
+
+  test('Compliance: one behavior that alerts is enough; no behaviors at all is not suppression', () => {
+    const stack = newStack();
+    includeTemplate(stack, { Resources: { P: { Type: 'AWS::IoT::SecurityProfile', Properties: { AlertTargets: TARGETS, Behaviors: [behavior('a', true), behavior('b')] } } } });
+    expect(checkType(rule, stack, 'AWS::IoT::SecurityProfile')).toEqual([]);
+    const s2 = newStack();
+    includeTemplate(s2, { Resources: { P: { Type: 'AWS::IoT::SecurityProfile', Properties: { AlertTargets: TARGETS } } } });
+    expect(checkType(rule, s2, 'AWS::IoT::SecurityProfile')).toEqual([]);
+  });
   const behaviors: iot.CfnSecurityProfile.BehaviorProperty[] = [
     { name: 'Connections', metric: 'aws:num-connection-attempts', criteria: { comparisonOperator: 'less-than', value: { count: '10' }, durationSeconds: 300 } },
   ];

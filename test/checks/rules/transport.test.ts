@@ -23,7 +23,6 @@ describe('TLS1 IoTDomainConfigurationTlsPolicy', () => {
   });
 
   test.each([
-    'IoTSecurityPolicy_TLS12_1_2_2022_10',
     'IoTSecurityPolicy_TLS12_1_0_2016_01',
     'IoTSecurityPolicy_TLS12_1_0_2015_01',
   ])('Noncompliance 2: the older policy %s in a plain template', (policy) => {
@@ -75,9 +74,9 @@ describe('TLS1 IoTDomainConfigurationTlsPolicy', () => {
     expect(check(IoTDomainConfigurationTlsPolicy, d)).toEqual(['Invalid::TlsConfig.SecurityPolicy']);
   });
 
-  test('Compliance: both 2022-10 TLS 1.3 policies, from L1, plain template, Fn::If and an allowed-values parameter', () => {
+  test('Compliance: the three 2022-10 policies, from L1, plain template, Fn::If and an allowed-values parameter', () => {
     const stack = newStack();
-    for (const p of [TlsSecurityPolicy.TLS13_1_2_2022_10, TlsSecurityPolicy.TLS13_1_3_2022_10]) {
+    for (const p of [TlsSecurityPolicy.TLS13_1_2_2022_10, TlsSecurityPolicy.TLS13_1_3_2022_10, TlsSecurityPolicy.TLS12_1_2_2022_10]) {
       const d = new iot.CfnDomainConfiguration(stack, p.policyName, { serviceType: 'CREDENTIAL_PROVIDER', tlsConfig: { securityPolicy: p.policyName } });
       expect(check(IoTDomainConfigurationTlsPolicy, d)).toEqual(COMPLIANT);
     }

@@ -1,10 +1,10 @@
-import { CfnParameter, CfnResource, Stack } from 'aws-cdk-lib';
+import { CfnParameter, CfnResource, Lazy, Stack } from 'aws-cdk-lib';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import { IotSecurityChecks } from '../../../lib/checks/iot-security-checks';
 import {
   ALL_RULES, IoTJobAbortConfigured, IoTJobStagedRollout, IoTJobTimeoutConfigured, IoTOtaUpdateFilesSigned,
 } from '../../../lib/checks/rules';
-import { check, checkType, includeTemplate, newStack, NOT_APPLICABLE } from '../rule-test-helpers';
+import { check, checkType, COMPLIANT, includeTemplate, newStack, NOT_APPLICABLE } from '../rule-test-helpers';
 
 const JOB = 'AWS::IoT::Job';
 const JOB_TEMPLATE = 'AWS::IoT::JobTemplate';
@@ -497,8 +497,8 @@ describe('updates rules in the pack', () => {
     ]);
   });
 
-  test('a resource CDK cannot render yields a finding, not an exception', () => {
-    const job = new iot.CfnJob(newStack(), 'Job', { jobId: 'j', targets: 'thing' as unknown as string[] });
+  test('a resource that cannot render at all yields a finding, not an exception', () => {
+    const job = new iot.CfnJob(newStack(), 'Job', { jobId: 'j', targets: Lazy.list({ produce: () => { throw new Error('cannot produce'); } }) });
     for (const rule of [IoTJobAbortConfigured, IoTJobStagedRollout, IoTJobTimeoutConfigured]) {
       expect(check(rule, job)).toEqual(['Unresolved::Properties']);
     }
@@ -509,5 +509,37 @@ describe('updates rules in the pack', () => {
     for (const rule of [IoTJobAbortConfigured, IoTJobStagedRollout, IoTJobTimeoutConfigured]) {
       expect(check(rule, job)).toEqual([]);
     }
+  });
+});
+
+describe('UPD1/UPD2: a job that targets exactly one thing needs no staged rollout or abort threshold', () => {
+  const THING_ARN = 'arn:aws:iot:us-east-1:123456789012:thing/pump-1';
+
+  test('Compliance: one literal thing ARN (L1), one thing of the stack by Fn::GetAtt Arn (plain template)', () => {
+    const job = new iot.CfnJob(newStack(), 'Job', { jobId: 'j', targets: [THING_ARN], document: '{}' });
+    for (const rule of [IoTJobAbortConfigured, IoTJobStagedRollout]) expect(check(rule, job)).toEqual(COMPLIANT);
+    const stack = newStack();
+    includeTemplate(stack, {
+      Resources: {
+        Pump: { Type: 'AWS::IoT::Thing', Properties: { ThingName: 'pump-1' } },
+        Job: { Type: 'AWS::IoT::Job', Properties: { JobId: 'j', Document: '{}', Targets: [{ 'Fn::GetAtt': ['Pump', 'Arn'] }] } },
+      },
+    });
+    for (const rule of [IoTJobAbortConfigured, IoTJobStagedRollout]) expect(checkType(rule, stack, 'AWS::IoT::Job')).toEqual(COMPLIANT);
+  });
+
+  test('Noncompliance: two things, a thing group, a wildcard, a parameter, or one Fn::If branch with a group', () => {
+    const stack = newStack();
+    const cases: unknown[] = [
+      [THING_ARN, 'arn:aws:iot:us-east-1:123456789012:thing/pump-2'],
+      ['arn:aws:iot:us-east-1:123456789012:thinggroup/pumps'],
+      ['arn:aws:iot:us-east-1:123456789012:thing/pump-*'],
+      [{ 'Fn::Sub': 'arn:aws:iot:${AWS::Region}:${AWS::AccountId}:thing/${Name}' }],
+      { 'Fn::If': ['C', [THING_ARN], ['arn:aws:iot:us-east-1:123456789012:thinggroup/pumps']] },
+    ];
+    cases.forEach((targets, i) => {
+      const job = new CfnResource(stack, `Job${i}`, { type: 'AWS::IoT::Job', properties: { JobId: `j${i}`, Document: '{}', Targets: targets } });
+      expect(check(IoTJobStagedRollout, job)).toEqual(['Missing::JobExecutionsRolloutConfig']);
+    });
   });
 });

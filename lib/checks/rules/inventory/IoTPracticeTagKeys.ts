@@ -1,15 +1,17 @@
 import { CfnResource } from 'aws-cdk-lib';
-import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
+import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { ASSET_TAG_KEYS } from '../../../core/asset-tags';
 import { Practice } from '../../../core/practice';
 import { resolvedProperties } from '../../private/cfn';
 import { Findings } from '../../private/cfn-values';
+import { packOptions } from '../../private/pack-options';
 import { defineRule } from '../../rule-definition';
 import { readTags } from './private/tags';
 
 /**
- * The tag keys of practice 2 that every IoT resource carries; `data-class` applies only to
- * resources that hold data, so it is not asked of all. Tag keys are case sensitive.
+ * The tag keys of practice 2 that every IoT resource cdk-secure-iot creates carries; `data-class`
+ * applies only to resources that hold data, so it is not asked of all. Tag keys are case
+ * sensitive. Pass them as `IotSecurityChecksProps.requiredTagKeys` to hold an app to them.
  */
 export const PRACTICE_TAG_KEYS: readonly string[] = [ASSET_TAG_KEYS.criticality, ASSET_TAG_KEYS.owner];
 
@@ -46,13 +48,16 @@ export const TAGGABLE_IOT_TYPES: readonly string[] = [
 ];
 
 /**
- * IoTSecurity-INV2: every taggable AWS IoT resource carries the practice 2 tag keys
- * `criticality` and `owner`, each with a value.
+ * IoTSecurity-INV2: every taggable AWS IoT resource carries the tag keys the app requires
+ * (`IotSecurityChecksProps.requiredTagKeys`, e.g. practice 2's `criticality` and `owner`), each
+ * with a value. Without required keys (the default) the rule is not applied, so an app that never
+ * adopted a tagging convention is not flooded with findings.
  *
- * Findings: `MissingTag::<key>`, `EmptyTag::<key>` (the key with an empty value), and
- * `Unresolved::Tags` when a key is not there literally but some tags are known only at deploy
- * time. A value given by a parameter or an intrinsic counts. Every branch of an `Fn::If` is
- * judged: a tag that a branch removes is missing.
+ * One finding per resource and cause, naming every key it concerns: `MissingTags::<k1>,<k2>`
+ * (keys absent), `EmptyTags::<k1>,...` (keys with an empty value), and `Unresolved::Tags` when a
+ * key is not there literally but some tags are known only at deploy time. A value given by a
+ * parameter or an intrinsic counts. Every branch of an `Fn::If` is judged: a tag that a branch
+ * removes is missing.
  */
 export const IoTPracticeTagKeys = defineRule(
   {
@@ -62,25 +67,34 @@ export const IoTPracticeTagKeys = defineRule(
     attackEnterprise: [],
     attackIcs: [],
     level: NagMessageLevel.WARN,
-    info: 'The IoT resource lacks the practice 2 tag `criticality` or `owner`.',
+    info: 'The IoT resource lacks a tag key the app requires (requiredTagKeys, e.g. practice 2\'s criticality and owner).',
     explanation:
       'The inventory categorizes every asset by how critical it is and who answers for it, so that audits, incident response and '
       + 'patching can select resources by program: a resource without these tags is left out of every such selection.',
-    fix: "Add the tags `criticality` and `owner` with values: AssetTags.apply(scope, { criticality, owner }) tags every resource under a scope.",
+    fix: 'Add the missing tags with values (Tags.of(scope).add(key, value) tags every resource under a scope; AssetTags.apply(scope, '
+      + '{ criticality, owner }) adds practice 2\'s), or change the keys the pack requires with IotSecurityChecksProps.requiredTagKeys.',
     resourceTypes: TAGGABLE_IOT_TYPES,
   },
   (node: CfnResource): NagRuleResult => {
+    const required = packOptions().requiredTagKeys;
+    if (required.length === 0) return NagRuleCompliance.NOT_APPLICABLE;
+    const missing = new Set<string>();
+    const empty = new Set<string>();
     const findings = new Findings();
     for (const tags of readTags(node, resolvedProperties(node).Tags)) {
-      for (const key of PRACTICE_TAG_KEYS) {
+      for (const key of required) {
         const tag = tags.known.get(key);
         if (tag) {
-          if (!tag.valueSet) findings.add('EmptyTag', key);
+          if (!tag.valueSet) empty.add(key);
+        } else if (tags.someUnresolved) {
+          findings.add('Unresolved', 'Tags');
         } else {
-          findings.add(tags.someUnresolved ? 'Unresolved' : 'MissingTag', tags.someUnresolved ? 'Tags' : key);
+          missing.add(key);
         }
       }
     }
+    if (missing.size > 0) findings.add('MissingTags', [...missing].join(','));
+    if (empty.size > 0) findings.add('EmptyTags', [...empty].join(','));
     return findings.toArray();
   },
 );

@@ -15,8 +15,23 @@ import { AUDIT_CHECKS } from '../monitoring/IoTAuditChecksEnabled';
  * and passes. A ClientId variable counts as the device's (the Connect statement binds it, and
  * `client/${iot:ClientId}` itself is a finding unless the statement requires
  * `iot:Connection.Thing.IsAttached`, which binds any Connect resource, `*` included, to a thing
- * attached to the certificate). `iot:ListRetainedMessages` is only authorized on `*`, so
- * allowing it on a wildcard resource is a finding of its own. Deny statements are not subtracted.
+ * attached to the certificate, as does a Deny of `iot:Connect` on every client whose only
+ * condition is that the thing is not attached). Several values of one condition key are ORed:
+ * `IsAttached: ["true", "false"]` binds nothing. `iot:ListRetainedMessages` is only authorized on
+ * `*`: where the statement names it, the action is the finding (`Action::iot:ListRetainedMessages`),
+ * where a wildcard action grants it, the resource is.
+ *
+ * Allow minus Deny: a Deny with no Condition, of the same action, whose resource is the Allow's
+ * or a literal prefix plus `*` covering it, takes the action on that resource away. A Deny whose
+ * condition cannot be decided, or with NotAction/NotResource, is not credited (conservative).
+ *
+ * A wildcard right after the device's identity (`client/${iot:Connection.Thing.ThingName}*`)
+ * spans every thing whose name starts with it and is a finding; a literal name plus `*` names one
+ * device only when the literal does not end in a separator (`-`, `_`, `:`, `.`): `client/sensor-*`
+ * is a family of clients. In a provisioning template, a parameter is the device's only when the
+ * device supplies it (no `Default`) and it makes up the thing's name, or it is the certificate's
+ * common name, serial number or ID; any other parameter (a site, a model) is shared by devices
+ * and scopes no thing name. `Fn::GetAtt` `Arn` of an `AWS::IoT::Thing` of the stack names that thing.
  *
  * In an IoT ARN (`arn:<partition>:iot:<region>:<account>:<type>/<resource>`) only the resource
  * part is judged: a policy is only evaluated in its own account and region, so `*` there
@@ -31,9 +46,9 @@ import { AUDIT_CHECKS } from '../monitoring/IoTAuditChecksEnabled';
  * - `iot:Receive` is not judged: a device only receives messages of topics it may subscribe to,
  *   and Device Defender documents `Receive` on `topic/$aws/things/*` as compliant;
  * - a fixed thing name (literal, or a `Ref` to a thing of the stack) where a resource names a
- *   thing or client (`client/<id>`, `thing/<name>/...`, `$aws/things/<name>/...`) names one device,
- *   with at most one trailing wildcard (the minimal Greengrass V2 core device policy's
- *   `client/core-device-thing-name*`); elsewhere a `Ref` to a thing of the stack does too;
+ *   thing or client (`client/<id>`, `thing/<name>/...`, `$aws/things/<name>/...`) names one device;
+ *   a literal name with one trailing wildcard too (the minimal Greengrass V2 core device policy's
+ *   `client/core-device-thing-name*`), unless it ends in a separator (see above);
  * - the fleet provisioning topics `$aws/certificates/create[-from-csr]/*` and
  *   `$aws/provisioning-templates/<one template>/provision/*` of the claim certificate policy are
  *   scoped (AWS answers each request to its requester); `iot:Connect` on `*` in that policy is

@@ -11,7 +11,9 @@ import { defineRule } from '../../rule-definition';
  * client devices call (`greengrass:Discover`, `greengrass:ResolveComponentCandidates`, ...) and
  * the jobs data plane's `iotjobsdata:` actions are device actions too. `iot:DeleteConnection`
  * (disconnecting a client) is not. Deny statements are not subtracted: least privilege is what
- * the Allows grant. Fleet provisioning's `$aws/certificates/create/*` and
+ * the Allows grant. One cause, one finding: an action written with a wildcard (`iot:*`,
+ * `iot:Update*`, `sts:*`) or `NotAction` is IoTSecurity-ID1's finding alone, so this rule names the
+ * control-plane and other services' actions written out (`iot:CreateThing`, `iam:PassRole`). Fleet provisioning's `$aws/certificates/create/*` and
  * `$aws/provisioning-templates/*` are topics, not actions.
  * No Device Defender audit check looks at control-plane actions in device policies.
  */

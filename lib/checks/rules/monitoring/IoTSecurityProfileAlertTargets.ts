@@ -2,7 +2,7 @@ import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
 import { resolvedProperties } from '../../private/cfn';
-import { alwaysSet, asObject, Findings, readEach } from '../../private/cfn-values';
+import { alwaysSet, asBoolean, asList, asObject, Findings, isObject, possibleValues, readEach } from '../../private/cfn-values';
 import { defineRule } from '../../rule-definition';
 
 /**
@@ -11,7 +11,9 @@ import { defineRule } from '../../rule-definition';
  * Findings: `Missing::AlertTargets` (absent or an empty map), `Missing::AlertTargets.<type>.AlertTargetArn`
  * or `.RoleArn` for a target that cannot deliver, and `Unresolved::<path>` for a map, target or
  * member known only at deploy time. A profile passes when at least one target is complete in
- * every branch of an `Fn::If`.
+ * every branch of an `Fn::If`. A profile with behaviors that all set `SuppressAlerts: true`
+ * (in every form the template can deploy them in) alerts no one whatever its targets:
+ * `Suppressed::Behaviors`. A behavior whose `SuppressAlerts` cannot be read counts as alerting.
  */
 export const IoTSecurityProfileAlertTargets = defineRule(
   {
@@ -20,13 +22,14 @@ export const IoTSecurityProfileAlertTargets = defineRule(
     attackEnterprise: ['T1562'],
     attackIcs: ['T0878'],
     level: NagMessageLevel.WARN,
-    info: 'The Device Defender security profile sends its alarms to no alert target.',
+    info: 'The Device Defender security profile sends its alarms to no alert target, or suppresses the alerts of all its behaviors.',
     explanation:
       'A behavior violation (a device opening new ports, sending far more messages, failing authorization) is only shown in the '
       + 'console unless the profile has an alert target, so a compromised device is noticed late or not at all. Note: AWS IoT '
       + 'Device Defender Detect is closed to new customers from 31 August 2026 (Audit is unaffected); the rule still applies '
       + 'to the security profiles of accounts that use Detect.',
-    fix: 'Set AlertTargets with an SNS entry: AlertTargetArn (an SNS topic) and RoleArn (a role that may publish to it).',
+    fix: 'Set AlertTargets with an SNS entry: AlertTargetArn (an SNS topic) and RoleArn (a role that may publish to it), and leave '
+      + 'SuppressAlerts false on the behaviors that should alert.',
     resourceTypes: ['AWS::IoT::SecurityProfile'],
   },
   (node: CfnResource): NagRuleResult => {
@@ -41,9 +44,19 @@ export const IoTSecurityProfileAlertTargets = defineRule(
       const targetFindings = entries.map(([type, entry]) => judgeTarget(node, entry, `AlertTargets.${type}`));
       if (!targetFindings.some((f) => f.isEmpty)) targetFindings.forEach((f) => findings.addAll(f));
     }
+    for (const behaviors of readEach(node, resolvedProperties(node).Behaviors, asList, findings, 'Behaviors')) {
+      const list = behaviors ?? [];
+      if (list.length > 0 && list.every((b) => allSuppressed(node, b))) findings.add('Suppressed', 'Behaviors');
+    }
     return findings.toArray();
   },
 );
+
+/** Whether a behavior sets `SuppressAlerts` to true in every form it can deploy in. */
+function allSuppressed(node: CfnResource, behavior: unknown): boolean {
+  const values = possibleValues(node, behavior).flatMap((b) => (isObject(b) ? possibleValues(node, b.SuppressAlerts) : [undefined]));
+  return values.length > 0 && values.every((v) => asBoolean(v) === true);
+}
 
 function judgeTarget(node: CfnResource, entry: unknown, path: string): Findings {
   const findings = new Findings();

@@ -1,9 +1,9 @@
 import { CfnResource } from 'aws-cdk-lib';
-import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
+import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
 import { asEnum, asList, asNumber, asObject, Findings, judgeEach, possibleValues, readEach, Unresolved } from '../../private/cfn-values';
 import { defineRule } from '../../rule-definition';
-import { JOB_TYPES, judgeJobSetting } from './private/job-settings';
+import { JOB_TYPES, judgeJobSetting, targetsOneThing } from './private/job-settings';
 
 /**
  * The highest abort threshold the rule accepts, in percent of executed things. The rule cannot
@@ -25,7 +25,8 @@ const FAILURE_TYPES = new Set(['FAILED', 'ALL']);
  * CloudFormation would reject) and `Unresolved::<path>` for a value known only at deploy time (a
  * parameter without allowed values, an import) or a setting inherited from a job template the
  * rule cannot read. Every branch of an `Fn::If` and every allowed value of a parameter is judged;
- * a criterion that a branch removes does not count.
+ * a criterion that a branch removes does not count. A job or OTA update that targets exactly one
+ * thing (see `targetsOneThing`) has no fleet to abort across and passes.
  */
 export const IoTJobAbortConfigured = defineRule(
   {
@@ -41,7 +42,7 @@ export const IoTJobAbortConfigured = defineRule(
     fix: `Set AbortConfig.CriteriaList (AwsJobAbortConfig.AbortCriteriaList on an OTA update) with a CANCEL criterion on FAILED or ALL and ThresholdPercentage of at most ${MAX_ABORT_THRESHOLD_PERCENT} (the risk profiles use 10, 5 and 1).`,
     resourceTypes: JOB_TYPES,
   },
-  (node: CfnResource): NagRuleResult => judgeJobSetting(node, 'abort', ({ block, fromType }, path, findings) => {
+  (node: CfnResource): NagRuleResult => (targetsOneThing(node) ? NagRuleCompliance.COMPLIANT : judgeJobSetting(node, 'abort', ({ block, fromType }, path, findings) => {
     const listName = fromType === 'AWS::IoT::OTAUpdate' ? 'AbortCriteriaList' : 'CriteriaList';
     const listPath = `${path}.${listName}`;
     for (const list of readEach(node, block[listName], asList, findings, listPath)) {
@@ -52,7 +53,7 @@ export const IoTJobAbortConfigured = defineRule(
         findings.add('NoFailureCriterion', listPath);
       }
     }
-  }),
+  })),
 );
 
 /** What one criterion of the list is, over every form it can take. */

@@ -1,9 +1,9 @@
 import { CfnResource } from 'aws-cdk-lib';
-import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
+import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
 import { alwaysSet } from '../../private/cfn-values';
 import { defineRule } from '../../rule-definition';
-import { JOB_TYPES, judgeJobSetting } from './private/job-settings';
+import { JOB_TYPES, judgeJobSetting, targetsOneThing } from './private/job-settings';
 
 /** The exponential-rate key of each type's rollout block: the job template names it differently. */
 const EXPONENTIAL_KEY: { readonly [type: string]: string } = {
@@ -19,7 +19,8 @@ const EXPONENTIAL_KEY: { readonly [type: string]: string } = {
  * Findings: `Missing::<config>` (no rollout block, or one with neither rate, in some branch of an
  * `Fn::If`), `Unresolved::<path>` for a block known only at deploy time or inherited from a job
  * template the rule cannot read, and `Invalid::<config>` for a block CloudFormation would reject.
- * A rate given by a parameter counts: whatever its value, the rollout is paced.
+ * A rate given by a parameter counts: whatever its value, the rollout is paced. A job or OTA update
+ * that targets exactly one thing (see `targetsOneThing`) has nothing to stage and passes.
  */
 export const IoTJobStagedRollout = defineRule(
   {
@@ -35,8 +36,8 @@ export const IoTJobStagedRollout = defineRule(
     fix: 'Set JobExecutionsRolloutConfig (AwsJobExecutionsRolloutConfig on an OTA update) with MaximumPerMinute or an exponential rate (ExponentialRate; ExponentialRolloutRate on a job template).',
     resourceTypes: JOB_TYPES,
   },
-  (node: CfnResource): NagRuleResult => judgeJobSetting(node, 'rollout', ({ block, fromType }, path, findings) => {
+  (node: CfnResource): NagRuleResult => (targetsOneThing(node) ? NagRuleCompliance.COMPLIANT : judgeJobSetting(node, 'rollout', ({ block, fromType }, path, findings) => {
     const rates = ['MaximumPerMinute', EXPONENTIAL_KEY[fromType]];
     if (!rates.some((key) => alwaysSet(node, block[key]))) findings.add('Missing', path);
-  }),
+  })),
 );

@@ -1,7 +1,8 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { findInStack, referencedLogicalId, resolvedProperties } from '../../../private/cfn';
-import { asObject, branches, Findings, readEach } from '../../../private/cfn-values';
+import { asObject, branches, Findings, isObject, possibleValues, readEach } from '../../../private/cfn-values';
+import { templateString } from '../../../private/iam-policy';
 
 /** The job settings the update rules judge. */
 export type JobSetting = 'abort' | 'rollout' | 'timeout';
@@ -107,4 +108,25 @@ function propertiesOrUndefined(node: CfnResource): Properties | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Whether a job or OTA update targets exactly one thing in every form its template can deploy
+ * in: one entry in `Targets`, naming a thing (`arn:...:thing/<name>` with no wildcard, or the
+ * `Fn::GetAtt` `Arn` of an `AWS::IoT::Thing` of the stack), never a thing group. Such a job has
+ * no fleet to stage or to abort across; UPD1 and UPD2 do not ask it for a rollout or abort
+ * criteria. A job template has no targets, so it is never one.
+ */
+export function targetsOneThing(node: CfnResource): boolean {
+  if (node.cfnResourceType !== 'AWS::IoT::Job' && node.cfnResourceType !== 'AWS::IoT::OTAUpdate') return false;
+  const lists = possibleValues(node, resolvedProperties(node).Targets);
+  return lists.length > 0 && lists.every((list) => Array.isArray(list) && list.length === 1
+    && branches(list[0]).every((target) => namesOneThing(node, target)));
+}
+
+function namesOneThing(node: CfnResource, target: unknown): boolean {
+  const id = referencedLogicalId(target);
+  if (id && isObject(target) && 'Fn::GetAtt' in target) return findInStack(node, id)?.cfnResourceType === 'AWS::IoT::Thing';
+  const shape = templateString(target);
+  return shape !== undefined && /^arn:[^:]+:iot:[^:]*:[^:]*:thing\/[^/*?{}]+$/.test(shape);
 }

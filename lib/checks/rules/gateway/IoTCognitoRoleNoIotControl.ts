@@ -1,0 +1,110 @@
+import { CfnResource } from 'aws-cdk-lib';
+import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
+import { Practice } from '../../../core/practice';
+import { asArray, resolvedProperties, resourcesInStack } from '../../private/cfn';
+import { Findings, isObject, possibleValues, Unresolved } from '../../private/cfn-values';
+import { isWildcardResource, templateString } from '../../private/iam-policy';
+import { DEVICE_ACTIONS, parseAction } from '../../private/iot-policy-analyzer';
+import { defineRule } from '../../rule-definition';
+import { trustedServices } from './IoTCredentialsProviderRoleLeastPrivilege';
+
+const ROLE = 'AWS::IAM::Role';
+const COGNITO_IDENTITY = 'cognito-identity.amazonaws.com';
+
+/** The JSON-ish text fragments by which a value refers to a resource of the stack. */
+function refersTo(value: unknown, id: string): boolean {
+  const text = JSON.stringify(value ?? null);
+  return [`"Ref":"${id}"`, `"Fn::GetAtt":["${id}"`, `"Fn::GetAtt":"${id}.`, `\${${id}.Arn}`, `\${${id}}`].some((r) => text.includes(r));
+}
+
+/** Whether an identity pool role attachment of the stack names the role (`Roles` or `RoleMappings`). */
+function attachedToIdentityPool(role: CfnResource, id: string): boolean {
+  return resourcesInStack(role).some((r) => {
+    if (r.cfnResourceType !== 'AWS::Cognito::IdentityPoolRoleAttachment') return false;
+    try {
+      const p = resolvedProperties(r);
+      return refersTo(p.Roles, id) || refersTo(p.RoleMappings, id);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** The policy documents that grant the role: its inline `Policies` and each `AWS::IAM::Policy` of the stack naming it. */
+function documentsOf(role: CfnResource, id: string): unknown[] {
+  const docs: unknown[] = [];
+  for (const list of possibleValues(role, resolvedProperties(role).Policies)) {
+    for (const item of asArray(list)) if (isObject(item)) docs.push(item.PolicyDocument);
+  }
+  for (const r of resourcesInStack(role)) {
+    if (r.cfnResourceType !== 'AWS::IAM::Policy' && r.cfnResourceType !== 'AWS::IAM::ManagedPolicy') continue;
+    const p = resolvedProperties(r);
+    if (refersTo(p.Roles, id)) docs.push(p.PolicyDocument);
+  }
+  return docs;
+}
+
+/**
+ * IoTSecurity-GW4: a Cognito identity pool role (trusted by `cognito-identity.amazonaws.com`, or
+ * named by an `AWS::Cognito::IdentityPoolRoleAttachment` of the stack) must not allow AWS IoT
+ * control-plane actions (`iot:AttachPolicy`, `iot:CreateJob`, `iot:DeleteThing`,
+ * `iot:UpdateCertificate`... or a wildcard that matches one), nor IoT data-plane actions on `*`
+ * or on every resource of a type. Every app user (or, for the unauthenticated role, anyone on the
+ * internet) holds these credentials. Anticipates Device Defender's
+ * AUTHENTICATED_COGNITO_ROLE_OVERLY_PERMISSIVE_CHECK and UNAUTHENTICATED_COGNITO_ROLE_OVERLY_PERMISSIVE_CHECK.
+ *
+ * Findings: `Action::<action>` (as written) and `Resource::<arn>`; `Unresolved::PolicyDocument`
+ * for a document that cannot be read. Reads inline policies and `AWS::IAM::Policy` /
+ * `AWS::IAM::ManagedPolicy` resources of the stack that name the role.
+ */
+export const IoTCognitoRoleNoIotControl = defineRule({
+  id: 'GW4',
+  practice: Practice.GATEWAYS_AND_IT,
+  attackEnterprise: ['T1078.004', 'T1098'],
+  attackIcs: ['T0859'],
+  auditCheck: 'AUTHENTICATED_COGNITO_ROLE_OVERLY_PERMISSIVE_CHECK',
+  level: NagMessageLevel.ERROR,
+  info: 'A Cognito identity pool role allows AWS IoT control-plane actions, or IoT data-plane actions on every resource.',
+  explanation: 'Every user of the app (anyone, for an unauthenticated role) gets these credentials: with IoT control-plane actions '
+    + 'they can attach policies, create jobs, delete things or revoke certificates across the fleet, and with data-plane actions on * '
+    + 'they can read and command every device.',
+  fix: 'Give identity pool roles only iot:Connect, iot:Publish, iot:Subscribe and iot:Receive on resources scoped by '
+    + '${cognito-identity.amazonaws.com:sub}, and attach an IoT policy per identity; do administration from a backend role.',
+  resourceTypes: [ROLE],
+}, (node: CfnResource): NagRuleResult => {
+  const id = node.stack.resolve(node.logicalId) as string;
+  if (!trustedServices(node, node).has(COGNITO_IDENTITY) && !attachedToIdentityPool(node, id)) return NagRuleCompliance.NOT_APPLICABLE;
+  const findings = new Findings();
+  for (const document of documentsOf(node, id)) {
+    for (const doc of possibleValues(node, document)) {
+      let parsed: unknown = doc;
+      if (typeof doc === 'string') {
+        try {
+          parsed = JSON.parse(doc);
+        } catch {
+          parsed = undefined;
+        }
+      }
+      if (doc instanceof Unresolved || !isObject(parsed)) {
+        findings.add('Unresolved', 'PolicyDocument');
+        continue;
+      }
+      for (const statement of asArray(parsed.Statement as unknown)) {
+        if (!isObject(statement) || String(statement.Effect).toLowerCase() !== 'allow') continue;
+        let dataPlane = false;
+        for (const action of asArray(statement.Action as unknown)) {
+          const info = typeof action === 'string' ? parseAction(action) : undefined;
+          if (!info) continue;
+          if (info.iotActions.some((n) => !DEVICE_ACTIONS.has(n))) findings.add('Action', info.display);
+          else if (info.iotActions.length > 0) dataPlane = true;
+        }
+        if (!dataPlane) continue;
+        for (const resource of asArray(statement.Resource as unknown)) {
+          const shape = templateString(resource);
+          if (shape !== undefined && (shape === '*' || isWildcardResource(shape))) findings.add('Resource', shape);
+        }
+      }
+    }
+  }
+  return findings.isEmpty ? NagRuleCompliance.COMPLIANT : findings.toArray();
+});

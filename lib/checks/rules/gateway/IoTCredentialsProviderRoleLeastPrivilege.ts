@@ -1,0 +1,85 @@
+import { CfnResource } from 'aws-cdk-lib';
+import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
+import { Practice } from '../../../core/practice';
+import { asArray, resolvedProperties, resourcesInStack } from '../../private/cfn';
+import { Findings, isObject, possibleValues } from '../../private/cfn-values';
+import { reviewRole } from '../../private/iam-policy';
+import { defineRule } from '../../rule-definition';
+import { IoTRoleAliasLeastPrivilege } from './IoTRoleAliasLeastPrivilege';
+
+const ROLE = 'AWS::IAM::Role';
+const ROLE_ALIAS = 'AWS::IoT::RoleAlias';
+const CREDENTIALS_PROVIDER = 'credentials.iot.amazonaws.com';
+
+/**
+ * The services and identity providers a role's trust policy lets assume it (`Principal.Service`
+ * and `Principal.Federated` of its Allow statements: `cognito-identity.amazonaws.com` is a
+ * federated principal), lower-cased, across every form the document can deploy in. A JSON-string
+ * document is parsed; what cannot be read is left out (the role is then not recognized).
+ */
+export function trustedServices(node: CfnResource, role: CfnResource): Set<string> {
+  const out = new Set<string>();
+  for (const doc of possibleValues(node, resolvedProperties(role).AssumeRolePolicyDocument)) {
+    let parsed: unknown = doc;
+    if (typeof doc === 'string') {
+      try {
+        parsed = JSON.parse(doc);
+      } catch {
+        continue;
+      }
+    }
+    if (!isObject(parsed)) continue;
+    for (const statement of asArray(parsed.Statement as unknown)) {
+      if (!isObject(statement) || String(statement.Effect).toLowerCase() !== 'allow' || !isObject(statement.Principal)) continue;
+      for (const service of [...asArray(statement.Principal.Service as unknown), ...asArray(statement.Principal.Federated as unknown)]) {
+        for (const v of possibleValues(node, service)) if (typeof v === 'string') out.add(v.toLowerCase());
+      }
+    }
+  }
+  return out;
+}
+
+/** Whether a role alias of the stack points at `role` (then IoTSecurity-GW1 judges it). */
+function behindRoleAlias(role: CfnResource): boolean {
+  const id = role.stack.resolve(role.logicalId) as string;
+  const refs = [`"Ref":"${id}"`, `"Fn::GetAtt":["${id}"`, `"Fn::GetAtt":"${id}.`, `\${${id}.Arn}`, `\${${id}}`];
+  return resourcesInStack(role).some((r) => {
+    if (r.cfnResourceType !== ROLE_ALIAS) return false;
+    try {
+      const text = JSON.stringify(resolvedProperties(r).RoleArn ?? null);
+      return refs.some((ref) => text.includes(ref));
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * IoTSecurity-GW3: every IAM role the AWS IoT credentials provider may assume (trusted by
+ * `credentials.iot.amazonaws.com`) grants devices only what they need, whether or not a native
+ * `AWS::IoT::RoleAlias` of the stack points at it: a role alias made by a custom resource, in
+ * another template or by hand hands out the same credentials. A role behind a role alias of the
+ * stack is IoTSecurity-GW1's (one cause, one finding); this rule judges the others by the same
+ * review and with the same finding IDs (`Action::`, `AdminService::`, `AdminAction::`,
+ * `Resource::`, `ManagedPolicy::`, `NotAction`, `NotResource`, `Unresolved::...`).
+ */
+export const IoTCredentialsProviderRoleLeastPrivilege = defineRule({
+  id: 'GW3',
+  practice: Practice.GATEWAYS_AND_IT,
+  attackEnterprise: IoTRoleAliasLeastPrivilege.metadata.attackEnterprise,
+  attackIcs: IoTRoleAliasLeastPrivilege.metadata.attackIcs,
+  auditCheck: 'IOT_ROLE_ALIAS_OVERLY_PERMISSIVE_CHECK',
+  level: NagMessageLevel.ERROR,
+  info: 'A role the AWS IoT credentials provider may assume grants wildcard, administrative or account-wide permissions.',
+  explanation:
+    'A role trusted by credentials.iot.amazonaws.com can be handed to devices by any role alias, including one created outside this '
+    + 'template: every certificate allowed to assume that alias gets its credentials, so a key extracted from one device reaches all it grants.',
+  fix: IoTRoleAliasLeastPrivilege.metadata.fix,
+  resourceTypes: [ROLE],
+}, (node: CfnResource): NagRuleResult => {
+  if (!trustedServices(node, node).has(CREDENTIALS_PROVIDER)) return NagRuleCompliance.NOT_APPLICABLE;
+  if (behindRoleAlias(node)) return NagRuleCompliance.NOT_APPLICABLE;
+  const findings = new Findings();
+  reviewRole(node, node, findings);
+  return findings.isEmpty ? NagRuleCompliance.COMPLIANT : findings.toArray();
+});

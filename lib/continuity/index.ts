@@ -1,0 +1,2 @@
+export * from './backup-and-recovery';
+export * from './device-failure-modes';

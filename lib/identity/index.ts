@@ -1,0 +1,3 @@
+export * from './device-policy';
+export * from './fleet-provisioning';
+export * from './device-certificate-authority';

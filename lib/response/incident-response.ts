@@ -1,0 +1,565 @@
+import { ArnFormat, Duration, Fn, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as iot from 'aws-cdk-lib/aws-iot';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import { ASSET_TAG_KEYS, Criticality } from '../core/asset-tags';
+import { ContainmentMode, RiskProfile } from '../core/risk-profile';
+import { acknowledge, nagArnPrefix, secureFunction, secureKey, secureLogGroup, secureTopic } from '../core/private/secure-defaults';
+import { BackupAndRecovery } from '../continuity/backup-and-recovery';
+import { DeviceFailureModes } from '../continuity/device-failure-modes';
+import { awsCronProblem } from '../continuity/private/aws-cron';
+import { FindingClass, Playbook } from './playbook';
+import { PlaybookResources, playbookStateMachine, returnToBaselineStateMachine } from './private/playbook-state-machines';
+
+/** A CloudWatch alarm whose ALARM state starts a playbook. */
+export interface AlarmTrigger {
+  /** The alarm. */
+  readonly alarm: cloudwatch.IAlarm;
+  /** The playbook it starts. */
+  readonly findingClass: FindingClass;
+}
+
+/** Props of `IncidentResponse`. */
+export interface IncidentResponseProps {
+  /**
+   * How much is at stake: gives the containment mode and the log level of the logging mitigation.
+   * @default RiskProfile.INDUSTRIAL
+   */
+  readonly riskProfile?: RiskProfile;
+  /**
+   * What happens to a device a finding names.
+   * @default - the profile's `containment`
+   */
+  readonly containment?: ContainmentMode;
+  /**
+   * How long a playbook waits for a human decision before it escalates, leaving the device as it is
+   * (5 minutes to 7 days).
+   * @default Duration.hours(4)
+   */
+  readonly approvalTimeout?: Duration;
+  /**
+   * The finding classes to build a playbook for.
+   * @default - every `FindingClass`
+   */
+  readonly findingClasses?: FindingClass[];
+  /**
+   * CloudWatch alarms whose ALARM state starts a playbook (e.g. the monitoring constructs'
+   * authentication-failure and disconnect alarms).
+   * @default - none: playbooks start from finding events only
+   */
+  readonly alarmTriggers?: AlarmTrigger[];
+  /**
+   * The bus finding events (`source: cdk-secure-iot`, `detail-type: IoT Security Finding`) arrive on.
+   * @default - the account's default event bus
+   */
+  readonly eventBus?: events.IEventBus;
+  /**
+   * The fail-open or fail-closed choice per device category (`BackupAndRecovery.deviceFailureModes`):
+   * a fail-open device is never disconnected.
+   * @default DeviceFailureModes.DEFAULT
+   */
+  readonly deviceFailureModes?: DeviceFailureModes;
+  /**
+   * When every playbook is exercised in a dry run (nothing is done to any device; the result is
+   * recorded and published), as an AWS cron expression in UTC.
+   * @default 'cron(0 4 ? * MON *)' (Mondays at 04:00)
+   */
+  readonly dryRunSchedule?: string;
+  /**
+   * Turn the scheduled dry run off. Untested playbooks fail when they are needed.
+   * @default false
+   */
+  readonly disableScheduledDryRun?: boolean;
+  /**
+   * Turn off DEBUG logging of the quarantine thing group (AWS::IoT::ResourceSpecificLogging),
+   * e.g. where the account's AWS IoT logging is not configured yet.
+   * @default false
+   */
+  readonly disableQuarantineVerboseLogging?: boolean;
+  /**
+   * The key that encrypts the incident table, the topic, the state machines and the logs.
+   * @default - a new customer-managed key with rotation
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
+   * Where incidents, approval requests and dry-run results are published.
+   * @default - a new topic encrypted with `encryptionKey`
+   */
+  readonly notificationTopic?: sns.ITopic;
+  /**
+   * The `owner` tag of the resources this construct creates (a tag set closer to the scope, e.g.
+   * by `AssetTags.apply`, wins).
+   * @default 'security-operations'
+   */
+  readonly owner?: string;
+}
+
+/** The source and detail type of the finding events that start playbooks. */
+export const FINDING_EVENT = { source: 'cdk-secure-iot', detailType: 'IoT Security Finding' } as const;
+
+/**
+ * What a writer of the incident table and topic, or a starter of an encrypted state machine, needs
+ * of the key (DynamoDB, SNS and Step Functions call KMS with the caller's credentials).
+ */
+const KEY_USE = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'];
+const KMS_TOPIC_REASON = 'Publishing to the KMS-encrypted incident topic needs kms:GenerateDataKey* (CDK\'s grant for encrypted topics), on that one key only.';
+/** The construct ID CDK gives the AwsCustomResource provider function in a stack. */
+const AWS_CUSTOM_RESOURCE_PROVIDER = 'AWS679f53fac002430cb0da5b7982bd2287';
+const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$/u;
+const DRY_RUN_THING = 'cdk-secure-iot-dry-run';
+
+/**
+ * Incident response (practice 9): Device Defender mitigation actions, a Step Functions playbook
+ * per finding class started by EventBridge, a human approval where the profile asks for one, a
+ * return to baseline, a scheduled dry run of every playbook, and an encrypted incident table
+ * that records everything done. Runbooks are rendered from the same model (`Playbook`).
+ *
+ * | containment (profile) | a device is contained... |
+ * |---|---|
+ * | AUTOMATIC_QUARANTINE (CONSUMER) | at once |
+ * | AUTOMATIC_WITH_APPROVAL_FOR_CRITICAL (INDUSTRIAL) | at once, unless its `criticality` attribute is high, safety-critical or unknown: then on approval |
+ * | HUMAN_APPROVAL_ONLY (CRITICAL_INFRASTRUCTURE) | only on approval |
+ *
+ * A device of a fail-open category (`DeviceFailureModes`) is never disconnected, only quarantined.
+ */
+export class IncidentResponse extends Construct {
+  /** The key that encrypts the table, topic, state machines and logs. */
+  public readonly encryptionKey: kms.IKey;
+  /** Every incident and what was done about it (PITR on, retained). */
+  public readonly incidentTable: dynamodb.Table;
+  /** Where incidents, approval requests and dry-run results are published. */
+  public readonly notificationTopic: sns.ITopic;
+  /** The containment mode the playbooks follow. */
+  public readonly containment: ContainmentMode;
+  /** The thing group quarantined devices are put in. */
+  public readonly quarantineGroup: iot.CfnThingGroup;
+  /** The recovery-only IoT policy of the quarantine group. */
+  public readonly quarantinePolicy: iot.CfnPolicy;
+  /** Mitigation action: add the thing to the quarantine group. */
+  public readonly quarantineAction: iot.CfnMitigationAction;
+  /** Mitigation action: deactivate the device certificate. */
+  public readonly deactivateCertificateAction: iot.CfnMitigationAction;
+  /** Mitigation action: turn AWS IoT logging back on (answers LOGGING_DISABLED_CHECK). */
+  public readonly enableLoggingAction: iot.CfnMitigationAction;
+  /** Mitigation action: publish the finding to the incident topic. */
+  public readonly publishFindingAction: iot.CfnMitigationAction;
+  /** The state machine that takes a device out of quarantine and closes its incident. */
+  public readonly returnToBaseline: sfn.StateMachine;
+  /** The function that takes approvers' decisions. */
+  public readonly decisionFunction: lambda.IFunction;
+  /** The IAM-authenticated URL approvers use. */
+  public readonly decisionUrl: string;
+  /** The fail-open or fail-closed choice per device category the playbooks respect. */
+  public readonly deviceFailureModes: DeviceFailureModes;
+  /** Alarms (one per state machine) on executions that failed or timed out, dry runs included; they notify the topic. */
+  public readonly failureAlarms: cloudwatch.IAlarm[] = [];
+
+  private readonly playbooks = new Map<FindingClass, sfn.StateMachine>();
+  private readonly decisionFunctionUrl: lambda.FunctionUrl;
+
+  constructor(scope: Construct, id: string, props: IncidentResponseProps = {}) {
+    super(scope, id);
+    props = props ?? {};
+    const profile = props.riskProfile ?? RiskProfile.INDUSTRIAL;
+    const containment = props.containment ?? profile.containment;
+    const approvalTimeout = props.approvalTimeout ?? Duration.hours(4);
+    const classes = props.findingClasses ?? Object.values(FindingClass);
+    const dryRunSchedule = props.dryRunSchedule ?? 'cron(0 4 ? * MON *)';
+    const owner = props.owner ?? 'security-operations';
+    this.validate(props, { containment, approvalTimeout, classes, dryRunSchedule, owner });
+    this.containment = containment;
+    this.deviceFailureModes = props.deviceFailureModes ?? DeviceFailureModes.DEFAULT;
+    const stack = Stack.of(this);
+
+    // Lowest priority: AssetTags.apply (or any tag) on a scope above wins.
+    Tags.of(this).add(ASSET_TAG_KEYS.criticality, Criticality.HIGH, { priority: 0 });
+    Tags.of(this).add(ASSET_TAG_KEYS.owner, owner, { priority: 0 });
+
+    this.encryptionKey = props.encryptionKey ?? secureKey(this, 'Key', {
+      description: `Encrypts the incident records, notifications, playbooks and their logs (${this.node.path})`,
+    });
+    this.notificationTopic = props.notificationTopic ?? secureTopic(this, 'Notifications', {
+      masterKey: this.encryptionKey,
+      displayName: 'cdk-secure-iot: IoT incidents and approval requests',
+    });
+
+    this.incidentTable = new dynamodb.Table(this, 'Incidents', {
+      partitionKey: { name: 'incidentId', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.encryptionKey,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // Backed up by the library's default plan; lowest priority, so BackupAndRecovery.select(scope, value)
+    // with another plan's tag value, on any scope above, wins.
+    Tags.of(this.incidentTable).add(BackupAndRecovery.TAG_KEY, BackupAndRecovery.DEFAULT_TAG_VALUE, { priority: 0 });
+
+    // The quarantine group and its recovery-only policy.
+    this.quarantineGroup = new iot.CfnThingGroup(this, 'QuarantineGroup', {
+      thingGroupProperties: {
+        thingGroupDescription: 'cdk-secure-iot quarantine: devices a finding named, with only what they need to recover (jobs, streams) and verbose logging',
+      },
+    });
+    const groupName = this.quarantineGroup.ref;
+    const groupArn = this.quarantineGroup.attrArn;
+    this.quarantinePolicy = new iot.CfnPolicy(this, 'QuarantinePolicy', { policyDocument: quarantinePolicyDocument() });
+    this.attachQuarantinePolicy(groupArn);
+    if (props.disableQuarantineVerboseLogging !== true) {
+      new iot.CfnResourceSpecificLogging(this, 'QuarantineLogging', { targetType: 'THING_GROUP', targetName: groupName, logLevel: 'DEBUG' });
+    }
+
+    // Device Defender mitigation actions, each with a role allowed only its own action.
+    this.quarantineAction = this.mitigationAction('Quarantine', { addThingsToThingGroupParams: { thingGroupNames: [groupName], overrideDynamicGroups: true } }, [
+      new iam.PolicyStatement({ actions: ['iot:AddThingToThingGroup'], resources: [groupArn, stack.formatArn({ service: 'iot', resource: 'thing/*' })] }),
+      new iam.PolicyStatement({ actions: ['iot:ListPrincipalThings'], resources: ['*'] }),
+    ], ['Resource::*', `Resource::${nagArnPrefix(this, 'iot')}:thing/*`],
+    'iot:ListPrincipalThings supports no resource-level permission; the action adds whichever thing the finding names to the one quarantine group, so things are thing/*.');
+    this.deactivateCertificateAction = this.mitigationAction('DeactivateCertificate', { updateDeviceCertificateParams: { action: 'DEACTIVATE' } }, [
+      new iam.PolicyStatement({ actions: ['iot:UpdateCertificate'], resources: [stack.formatArn({ service: 'iot', resource: 'cert/*' })] }),
+    ], [`Resource::${nagArnPrefix(this, 'iot')}:cert/*`],
+    'The action deactivates whichever device certificate the audit finding names; certificate IDs are not known at deploy time.');
+    const loggingRole = new iam.Role(this, 'IotLoggingRole', {
+      assumedBy: new iam.ServicePrincipal('iot.amazonaws.com'),
+      description: 'AWS IoT writes its logs (AWSIotLogsV2) with this role, set by the enable-logging mitigation action',
+      inlinePolicies: {
+        logs: new iam.PolicyDocument({
+          statements: [new iam.PolicyStatement({
+            actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:PutMetricFilter', 'logs:PutRetentionPolicy'],
+            resources: [stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: 'AWSIotLogsV2:*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+          })],
+        }),
+      },
+    });
+    acknowledge(loggingRole, `AwsSolutions-IAM5[Resource::${nagArnPrefix(this, 'logs')}:log-group:AWSIotLogsV2:*]`,
+      'AWS IoT writes to the log group AWSIotLogsV2 and streams it names itself; the role is limited to that one log group.');
+    this.enableLoggingAction = this.mitigationAction('EnableLogging', { enableIoTLoggingParams: { logLevel: profile.logLevel, roleArnForLogging: loggingRole.roleArn } }, [
+      new iam.PolicyStatement({ actions: ['iot:SetV2LoggingOptions'], resources: ['*'] }),
+      new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [loggingRole.roleArn] }),
+    ], ['Resource::*'], 'iot:SetV2LoggingOptions supports no resource-level permission (Service Authorization Reference, AWS IoT); PassRole is limited to the logging role.');
+    this.publishFindingAction = this.mitigationAction('PublishFinding', { publishFindingToSnsParams: { topicArn: this.notificationTopic.topicArn } }, [], [], '',
+      (role) => this.notificationTopic.grantPublish(role));
+    acknowledge(this.node.findChild('PublishFindingActionRole').node.findChild('DefaultPolicy'), 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', KMS_TOPIC_REASON);
+
+    // Approvals.
+    const logGroup = secureLogGroup(this, 'PlaybookLogs', { encryptionKey: this.encryptionKey });
+    const decision = secureFunction(this, 'ApprovalDecision', {
+      handlerName: 'incident-approval-decision',
+      description: 'cdk-secure-iot: takes an approver\'s decision on an IoT incident containment',
+      encryptionKey: this.encryptionKey,
+      timeout: Duration.seconds(30),
+      environment: { TABLE_NAME: this.incidentTable.tableName },
+    });
+    this.decisionFunctionUrl = decision.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
+    this.decisionFunction = decision;
+    this.decisionUrl = this.decisionFunctionUrl.url;
+    const request = secureFunction(this, 'ApprovalRequest', {
+      handlerName: 'incident-approval-request',
+      description: 'cdk-secure-iot: asks for a human approval of an IoT incident containment',
+      encryptionKey: this.encryptionKey,
+      timeout: Duration.seconds(30),
+      environment: {
+        TABLE_NAME: this.incidentTable.tableName,
+        TOPIC_ARN: this.notificationTopic.topicArn,
+        DECISION_URL: this.decisionUrl,
+        DECISION_FUNCTION: decision.functionName,
+      },
+    });
+    for (const fn of [decision, request]) {
+      this.incidentTable.grant(fn, 'dynamodb:UpdateItem');
+      // SendTaskSuccess supports no resource-level permission: the task token is the authority.
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: ['*'] }));
+      acknowledge(fn.role!.node.tryFindChild('DefaultPolicy')!, 'AwsSolutions-IAM5[Resource::*]',
+        'states:SendTaskSuccess supports no resource-level permission (Service Authorization Reference, AWS Step Functions); the task token itself names the one waiting execution.');
+    }
+    this.notificationTopic.grantPublish(request);
+    acknowledge(request.role!.node.tryFindChild('DefaultPolicy')!, 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', KMS_TOPIC_REASON);
+
+    // Playbooks.
+    const resources: PlaybookResources = {
+      table: this.incidentTable,
+      topic: this.notificationTopic,
+      approvalFunction: request,
+      quarantineGroupName: groupName,
+      quarantineGroupArn: groupArn,
+      containment,
+      failureModes: this.deviceFailureModes,
+      approvalTimeout,
+      encryptionKey: this.encryptionKey,
+      logGroup,
+    };
+    const bus = props.eventBus;
+    // One role for every rule target: it may start the playbooks, and use the key they are encrypted with.
+    const eventsRole = new iam.Role(this, 'EventsRole', {
+      assumedBy: new iam.ServicePrincipal('events.amazonaws.com'),
+      description: 'EventBridge starts the incident response playbooks with this role',
+    });
+    const useKey = (grantee: iam.IGrantable) => this.encryptionKey.grant(grantee, ...KEY_USE);
+    useKey(eventsRole);
+    for (const fn of [decision, request]) useKey(fn);
+    const requestLogicalId = stack.getLogicalId(request.node.defaultChild as lambda.CfnFunction);
+    for (const findingClass of classes) {
+      const playbook = Playbook.of(findingClass);
+      const machine = playbookStateMachine(new Construct(this, findingClass), playbook, resources);
+      this.acknowledgeStateMachine(machine, requestLogicalId);
+      useKey(machine);
+      this.alarmOnFailure(findingClass, machine);
+      this.playbooks.set(findingClass, machine);
+      const input = (extra: object) => events.RuleTargetInput.fromObject({ findingClass, dryRun: false, source: events.EventField.source, ...extra });
+      const detail = playbook.auditChecks.length > 0
+        ? { $or: [{ findingClass: [findingClass] }, { checkName: playbook.auditChecks }] }
+        : { findingClass: [findingClass] };
+      new events.Rule(this, `${findingClass}Findings`, {
+        eventBus: bus,
+        description: `cdk-secure-iot: starts the ${playbook.title} playbook on a finding event`,
+        eventPattern: { source: [FINDING_EVENT.source], detailType: [FINDING_EVENT.detailType], detail },
+        targets: [new targets.SfnStateMachine(machine, { role: eventsRole, input: input({ detail: events.EventField.fromPath('$.detail') }) })],
+      });
+      const alarms = (props.alarmTriggers ?? []).filter((t) => t.findingClass === findingClass);
+      if (alarms.length > 0) {
+        // CloudWatch sends alarm state changes to the default bus only.
+        new events.Rule(this, `${findingClass}Alarms`, {
+          description: `cdk-secure-iot: starts the ${playbook.title} playbook when one of its alarms goes to ALARM`,
+          eventPattern: {
+            source: ['aws.cloudwatch'],
+            detailType: ['CloudWatch Alarm State Change'],
+            resources: alarms.map((a) => a.alarm.alarmArn),
+            detail: { state: { value: ['ALARM'] } },
+          },
+          targets: [new targets.SfnStateMachine(machine, { role: eventsRole, input: input({ detail: { alarmName: events.EventField.fromPath('$.detail.alarmName') } }) })],
+        });
+      }
+      if (props.disableScheduledDryRun !== true) {
+        // One fail-closed and one fail-open device, so both branches of every playbook run.
+        new events.Rule(this, `${findingClass}DryRun`, {
+          description: `cdk-secure-iot: dry run of the ${playbook.title} playbook (nothing is done to any device)`,
+          schedule: events.Schedule.expression(dryRunSchedule),
+          targets: [Criticality.LOW, Criticality.SAFETY_CRITICAL].map((criticality) => new targets.SfnStateMachine(machine, {
+            role: eventsRole,
+            input: events.RuleTargetInput.fromObject({
+              findingClass, dryRun: true, source: 'cdk-secure-iot.dry-run',
+              detail: { thingName: DRY_RUN_THING, certificateId: 'dry-run-certificate', criticality },
+            }),
+          })),
+        });
+      }
+    }
+
+    this.returnToBaseline = returnToBaselineStateMachine(new Construct(this, 'ReturnToBaseline'), resources);
+    this.acknowledgeStateMachine(this.returnToBaseline);
+    useKey(this.returnToBaseline);
+    this.alarmOnFailure('ReturnToBaseline', this.returnToBaseline);
+    // CloudWatch publishes alarms to the encrypted topic with this key (an imported topic's or
+    // key's policy must allow it already).
+    const fromThisAccount = { StringEquals: { 'aws:SourceAccount': stack.account } };
+    this.notificationTopic.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['sns:Publish'],
+      resources: [this.notificationTopic.topicArn],
+      conditions: fromThisAccount,
+    }));
+    this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: ['*'],
+      conditions: fromThisAccount,
+    }));
+    const provider = stack.node.tryFindChild(AWS_CUSTOM_RESOURCE_PROVIDER)?.node.tryFindChild('ServiceRole');
+    if (provider) {
+      acknowledge(provider, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        'CDK\'s AwsCustomResource provider (attaches the quarantine policy to its thing group, which CloudFormation cannot do) comes with this policy; it only writes the provider\'s own logs.');
+    }
+    if (props.disableScheduledDryRun !== true) {
+      new events.Rule(this, 'ReturnToBaselineDryRun', {
+        description: 'cdk-secure-iot: dry run of the return to baseline (nothing is done to any device)',
+        schedule: events.Schedule.expression(dryRunSchedule),
+        targets: [new targets.SfnStateMachine(this.returnToBaseline, {
+          role: eventsRole,
+          input: events.RuleTargetInput.fromObject({
+            incidentId: 'dry-run-return-to-baseline', thingName: DRY_RUN_THING, certificateId: 'dry-run-certificate', certificateAction: 'REACTIVATE', dryRun: true,
+          }),
+        })],
+      });
+    }
+  }
+
+  /** The playbook state machine of a finding class; an error if it was not built. */
+  public playbook(findingClass: FindingClass): sfn.IStateMachine {
+    const machine = this.playbooks.get(findingClass);
+    if (!machine) {
+      throw new Error(`${this.node.path}: there is no playbook for finding class ${JSON.stringify(findingClass)}; built: ${[...this.playbooks.keys()].join(', ')}`);
+    }
+    return machine;
+  }
+
+  /** Lets `grantee` approve or refuse containments (through the decision URL or a direct invoke). */
+  public grantApprove(grantee: iam.IGrantable): iam.Grant {
+    const url = this.decisionFunctionUrl.grantInvokeUrl(grantee);
+    this.decisionFunction.grantInvoke(grantee);
+    return url;
+  }
+
+  /** Lets `grantee` start the return to baseline of a device. */
+  public grantReturnToBaseline(grantee: iam.IGrantable): iam.Grant {
+    return this.returnToBaseline.grantStartExecution(grantee);
+  }
+
+  /** Lets `grantee` read the incident records. */
+  public grantReadIncidents(grantee: iam.IGrantable): iam.Grant {
+    return this.incidentTable.grantReadData(grantee);
+  }
+
+  private validate(props: IncidentResponseProps, v: { containment: unknown; approvalTimeout: Duration; classes: unknown; dryRunSchedule: string; owner: string }): void {
+    const problems: string[] = [];
+    if (!Object.values(ContainmentMode).includes(v.containment as ContainmentMode)) {
+      problems.push(`containment must be one of ${Object.values(ContainmentMode).join(', ')}, got ${JSON.stringify(v.containment)}`);
+    }
+    if (!(v.approvalTimeout instanceof Duration)) {
+      problems.push('approvalTimeout must be a Duration');
+    } else if (!Token.isUnresolved(v.approvalTimeout.toSeconds())) {
+      const seconds = v.approvalTimeout.toSeconds();
+      if (seconds < 300 || seconds > 7 * 24 * 3600) {
+        problems.push(`approvalTimeout must be from 5 minutes to 7 days, got ${v.approvalTimeout.toHumanString()}`);
+      }
+    }
+    if (!Array.isArray(v.classes) || v.classes.length === 0) {
+      problems.push(`findingClasses must be a non-empty list of FindingClass values, got ${JSON.stringify(v.classes)}`);
+    } else {
+      for (const c of v.classes) {
+        if (!Object.values(FindingClass).includes(c)) {
+          problems.push(`findingClasses: there is no playbook for finding class ${JSON.stringify(c)}; known classes: ${Object.values(FindingClass).join(', ')}`);
+        }
+      }
+      if (new Set(v.classes).size !== v.classes.length) problems.push(`findingClasses lists a class twice: ${JSON.stringify(v.classes)}`);
+    }
+    for (const t of props.alarmTriggers ?? []) {
+      if (!t?.alarm || !Object.values(FindingClass).includes(t.findingClass)) {
+        problems.push(`alarmTriggers: each needs an alarm and a FindingClass, got findingClass ${JSON.stringify(t?.findingClass)}`);
+      } else if (Array.isArray(v.classes) && !v.classes.includes(t.findingClass)) {
+        problems.push(`alarmTriggers: ${t.findingClass} has no playbook here (findingClasses: ${v.classes.join(', ')})`);
+      }
+    }
+    if (!Token.isUnresolved(v.dryRunSchedule)) {
+      const problem = awsCronProblem(v.dryRunSchedule);
+      if (problem) problems.push(`dryRunSchedule ${problem}, got ${JSON.stringify(v.dryRunSchedule)}`);
+    }
+    if (typeof v.owner !== 'string' || (!Token.isUnresolved(v.owner) && !TAG_VALUE.test(v.owner))) {
+      problems.push(`owner must be 1-256 letters, digits, spaces or _ . : / = + - @, got ${JSON.stringify(v.owner)}`);
+    }
+    for (const flag of ['disableScheduledDryRun', 'disableQuarantineVerboseLogging'] as const) {
+      if (props[flag] !== undefined && typeof props[flag] !== 'boolean') problems.push(`${flag} must be true or false, got ${JSON.stringify(props[flag])}`);
+    }
+    if (props.deviceFailureModes !== undefined && !(props.deviceFailureModes instanceof DeviceFailureModes)) {
+      problems.push('deviceFailureModes must be made with DeviceFailureModes.of() or be DeviceFailureModes.DEFAULT');
+    }
+    if (problems.length > 0) throw new Error(`${this.node.path}: IncidentResponse: ${problems.join('; ')}`);
+  }
+
+  private mitigationAction(
+    id: string, actionParams: iot.CfnMitigationAction.ActionParamsProperty, statements: iam.PolicyStatement[],
+    wildcardFindings: string[], reason: string, grant?: (role: iam.IRole) => void,
+  ): iot.CfnMitigationAction {
+    const role = new iam.Role(this, `${id}ActionRole`, {
+      assumedBy: new iam.ServicePrincipal('iot.amazonaws.com'),
+      description: `Device Defender mitigation action ${id}: only what the action does`,
+    });
+    for (const s of statements) role.addToPolicy(s);
+    grant?.(role);
+    const policy = role.node.tryFindChild('DefaultPolicy');
+    for (const finding of wildcardFindings) acknowledge(policy!, `AwsSolutions-IAM5[${finding}]`, reason);
+    const action = new iot.CfnMitigationAction(this, `${id}Action`, { actionParams, roleArn: role.roleArn });
+    if (policy) action.node.addDependency(policy);
+    return action;
+  }
+
+  private attachQuarantinePolicy(groupArn: string): void {
+    const call = (action: string): cr.AwsSdkCall => ({
+      service: 'Iot',
+      action,
+      parameters: { policyName: this.quarantinePolicy.ref, target: groupArn },
+      physicalResourceId: cr.PhysicalResourceId.of(`quarantine-policy@${this.node.addr}`),
+    });
+    const attach = new cr.AwsCustomResource(this, 'AttachQuarantinePolicy', {
+      // Its own encrypted log group: under the '@aws-cdk/aws-lambda:useCdkManagedLogGroup' flag the
+      // provider would otherwise get an unencrypted one.
+      logGroup: secureLogGroup(this, 'AttachQuarantinePolicyLogs', { encryptionKey: this.encryptionKey }),
+      onCreate: call('attachPolicy'),
+      onDelete: call('detachPolicy'),
+      installLatestAwsSdk: false,
+      policy: cr.AwsCustomResourcePolicy.fromStatements([new iam.PolicyStatement({
+        actions: ['iot:AttachPolicy', 'iot:DetachPolicy'],
+        resources: [groupArn, this.quarantinePolicy.attrArn],
+      })]),
+    });
+    attach.node.addDependency(this.quarantinePolicy);
+  }
+
+  private alarmOnFailure(id: string, machine: sfn.StateMachine): void {
+    const period = Duration.minutes(5);
+    const alarm = new cloudwatch.Alarm(this, `${id}FailureAlarm`, {
+      alarmDescription: `cdk-secure-iot: an execution of ${id} failed or timed out (a playbook that fails, in a dry run or for real, needs people)`,
+      metric: new cloudwatch.MathExpression({
+        expression: 'failed + timedOut',
+        usingMetrics: { failed: machine.metricFailed({ period, statistic: 'Sum' }), timedOut: machine.metricTimedOut({ period, statistic: 'Sum' }) },
+        period,
+        label: 'failed or timed-out executions',
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction({ bind: () => ({ alarmActionArn: this.notificationTopic.topicArn }) });
+    this.failureAlarms.push(alarm);
+  }
+
+  private acknowledgeStateMachine(machine: sfn.StateMachine, requestLogicalId?: string): void {
+    const policy = machine.role.node.tryFindChild('DefaultPolicy');
+    if (!policy) return;
+    acknowledge(policy, 'AwsSolutions-IAM5[Resource::*]',
+      'Step Functions log delivery (logs:CreateLogDelivery and related) and X-Ray (xray:PutTraceSegments) support no resource-level permission; every AWS call of the playbook is on named resources.');
+    acknowledge(policy, `AwsSolutions-IAM5[Resource::${nagArnPrefix(this, 'iot')}:thing/*]`,
+      'A playbook reads and quarantines whichever thing the finding names; thing names are not known at deploy time. The quarantine group itself is named.');
+    acknowledge(policy, `AwsSolutions-IAM5[Resource::${nagArnPrefix(this, 'iot')}:policy/*]`,
+      'A playbook detaches (and the return to baseline re-attaches) whichever IoT policies are attached to the certificate the finding names; they are read at run time.');
+    acknowledge(policy, `AwsSolutions-IAM5[Resource::${nagArnPrefix(this, 'iot')}:cert/*]`,
+      'A playbook deactivates (or the return to baseline reactivates or revokes) whichever certificate the finding names; certificate IDs are not known at deploy time.');
+    if (requestLogicalId) {
+      acknowledge(policy, `AwsSolutions-IAM5[Resource::<${requestLogicalId}.Arn>:*]`,
+        'CDK grants invoking the approval function and its versions (<arn>:*); it is the one function of this construct.');
+    }
+  }
+}
+
+/**
+ * The quarantine group's policy: connect as itself, and the jobs and streams topics a device
+ * needs to receive a fix, all scoped to the connecting thing.
+ */
+function quarantinePolicyDocument(): object {
+  const thing = '${!iot:Connection.Thing.ThingName}';
+  const arn = (resource: string) => Fn.sub(`arn:\${AWS::Partition}:iot:\${AWS::Region}:\${AWS::AccountId}:${resource}`);
+  const topics = (kind: string) => [`${kind}/$aws/things/${thing}/jobs/*`, `${kind}/$aws/things/${thing}/streams/*`].map(arn);
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: 'iot:Connect',
+        Resource: arn(`client/${thing}`),
+        Condition: { Bool: { 'iot:Connection.Thing.IsAttached': 'true' } },
+      },
+      { Effect: 'Allow', Action: ['iot:Publish', 'iot:Receive'], Resource: topics('topic') },
+      { Effect: 'Allow', Action: 'iot:Subscribe', Resource: topics('topicfilter') },
+    ],
+  };
+}

@@ -1,0 +1,302 @@
+import { ContainmentMode } from '../core/risk-profile';
+import { DeviceFailureModes } from '../continuity/device-failure-modes';
+
+/** The classes of finding `IncidentResponse` has a playbook for. */
+export enum FindingClass {
+  /** An IoT policy grants more than a device needs (Device Defender audit). */
+  OVERLY_PERMISSIVE_POLICY = 'OVERLY_PERMISSIVE_POLICY',
+  /** A device certificate is shared by several devices, or revoked yet still active (Device Defender audit). */
+  SHARED_OR_REVOKED_CERTIFICATE = 'SHARED_OR_REVOKED_CERTIFICATE',
+  /** Authentication or authorization failures rise above their baseline (alarm). */
+  AUTHENTICATION_FAILURE_SPIKE = 'AUTHENTICATION_FAILURE_SPIKE',
+  /** A firmware rollout fails on devices or is aborted by its failure criteria (alarm or jobs event). */
+  FAILED_FIRMWARE_ROLLOUT = 'FAILED_FIRMWARE_ROLLOUT',
+  /** Devices disconnect unexpectedly, e.g. a cloned client ID kicking the real device off (alarm). */
+  UNEXPECTED_DISCONNECTS = 'UNEXPECTED_DISCONNECTS',
+}
+
+/** One state of a playbook's state machine, as the runbook describes it. */
+export interface PlaybookStep {
+  /** The state's name in the state machine. */
+  readonly state: string;
+  /** What it does, as the runbook says it (also the state's comment). */
+  readonly description: string;
+}
+
+interface PlaybookModel {
+  readonly title: string;
+  readonly trigger: string;
+  readonly auditChecks: readonly string[];
+  readonly deactivatesCertificate: boolean;
+  readonly investigation: readonly string[];
+  readonly recovery: readonly string[];
+}
+
+const MODELS: { readonly [c in FindingClass]: PlaybookModel } = {
+  [FindingClass.OVERLY_PERMISSIVE_POLICY]: {
+    title: 'Overly permissive IoT policy',
+    trigger: 'Device Defender audit finding IOT_POLICY_OVERLY_PERMISSIVE_CHECK or IOT_POLICY_POTENTIAL_MISCONFIGURATION_CHECK for a policy attached to the device.',
+    auditChecks: ['IOT_POLICY_OVERLY_PERMISSIVE_CHECK', 'IOT_POLICY_POTENTIAL_MISCONFIGURATION_CHECK'],
+    deactivatesCertificate: false,
+    investigation: [
+      'Read the policy version the finding names and list its targets (`aws iot list-targets-for-policy`).',
+      'Search the AWS IoT logs (AWSIotLogsV2) of the quarantined device for publishes or subscriptions outside its own topics.',
+      'Decide whether the grant was used: if it was, treat every device sharing the policy as suspect.',
+    ],
+    recovery: [
+      'Create a policy version scoped to `${iot:Connection.Thing.ThingName}` (the rule pack\'s IoTSecurity-ID2 shows what is not) and make it the default.',
+      'Run the return-to-baseline state machine for the device with certificateAction NONE.',
+    ],
+  },
+  [FindingClass.SHARED_OR_REVOKED_CERTIFICATE]: {
+    title: 'Shared or revoked device certificate',
+    trigger: 'Device Defender audit finding DEVICE_CERTIFICATE_SHARED_CHECK, REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK or REVOKED_CA_CERTIFICATE_STILL_ACTIVE_CHECK.',
+    auditChecks: ['DEVICE_CERTIFICATE_SHARED_CHECK', 'REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK', 'REVOKED_CA_CERTIFICATE_STILL_ACTIVE_CHECK'],
+    deactivatesCertificate: true,
+    investigation: [
+      'List the client IDs and source IPs that connected with the certificate (AWSIotLogsV2, Connect events).',
+      'Find how the private key left the device: a shared provisioning image, a returned or stolen unit, a debug port.',
+    ],
+    recovery: [
+      'Issue the device a new certificate through fleet provisioning or the device certificate authority.',
+      'Run the return-to-baseline state machine with certificateAction REVOKE (the old certificate is revoked for good).',
+    ],
+  },
+  [FindingClass.AUTHENTICATION_FAILURE_SPIKE]: {
+    title: 'Authentication failure spike',
+    trigger: 'A CloudWatch alarm on AWS IoT Connect.AuthNError / authorization failures goes to ALARM, or an event naming the device.',
+    auditChecks: [],
+    deactivatesCertificate: true,
+    investigation: [
+      'Group the failures by client ID, certificate and source IP: one device retrying after a rotation, or many trying one identity?',
+      'Check recent certificate rotations and policy changes for the devices involved.',
+    ],
+    recovery: [
+      'If the device was only misconfigured: fix it and run return-to-baseline with certificateAction REACTIVATE.',
+      'If the identity was attacked: replace the certificate and run return-to-baseline with certificateAction REVOKE.',
+    ],
+  },
+  [FindingClass.FAILED_FIRMWARE_ROLLOUT]: {
+    title: 'Failed firmware rollout',
+    trigger: 'A CloudWatch alarm on failed or rejected job executions goes to ALARM, or an event naming the device whose update failed.',
+    auditChecks: [],
+    deactivatesCertificate: false,
+    investigation: [
+      'Read the job execution\'s status details on the device and the job\'s abort state: is the failure the image, the device or the rollout?',
+      'Verify the signature and hash of the image the device reports against the signed build.',
+    ],
+    recovery: [
+      'Roll the device back to the last good signed image with a job (the quarantine policy keeps jobs and streams open).',
+      'Run return-to-baseline with certificateAction NONE once the device reports the good version.',
+    ],
+  },
+  [FindingClass.UNEXPECTED_DISCONNECTS]: {
+    title: 'Unexpected disconnects',
+    trigger: 'A CloudWatch alarm on disconnects (DUPLICATE_CLIENTID, connection lost) goes to ALARM, or an event naming the device.',
+    auditChecks: [],
+    deactivatesCertificate: false,
+    investigation: [
+      'Read the disconnect reasons in the lifecycle events: DUPLICATE_CLIENTID means a second party uses the device\'s identity.',
+      'Check the site\'s network and power before suspecting an attack.',
+    ],
+    recovery: [
+      'If the identity is cloned: handle it as a shared certificate (replace, REVOKE).',
+      'Otherwise run return-to-baseline with certificateAction NONE.',
+    ],
+  },
+};
+
+const OPEN: PlaybookStep[] = [
+  { state: 'OpenIncident', description: 'Takes the finding, the device, whether this is a dry run and the containment mode.' },
+  { state: 'RecordOpened', description: 'Records the incident as OPEN in the incident table.' },
+  { state: 'NotifyOpened', description: 'Tells the incident topic a playbook started.' },
+  { state: 'NamesDevice', description: 'A finding that names no device is fleet-wide: it stays open for human triage.' },
+  { state: 'AwaitTriage', description: 'Ends the automation; people triage the fleet-wide finding.' },
+  { state: 'DryRunCriticality', description: 'In a dry run, takes the device criticality from the input instead of the registry.' },
+  { state: 'UseGivenCriticality', description: 'Dry run: uses the criticality of the input (default low).' },
+  { state: 'DescribeDevice', description: 'Reads the device\'s `criticality` attribute from the registry (unknown counts as safety-critical).' },
+  { state: 'UnknownCriticality', description: 'The device could not be read: treats it as safety-critical.' },
+  { state: 'NeedsApproval', description: 'Asks for approval under HUMAN_APPROVAL_ONLY, and under AUTOMATIC_WITH_APPROVAL_FOR_CRITICAL for high, safety-critical or unknown devices.' },
+  { state: 'RequestApproval', description: 'Stores a task token, sends the approval request to the incident topic and waits for a decision until the approval timeout.' },
+  { state: 'RecordTimedOut', description: 'Nobody decided in time: records the incident as ESCALATED; nothing is done to the device.' },
+  { state: 'NotifyTimedOut', description: 'Tells the incident topic the approval timed out and the device was left as it is.' },
+  { state: 'Approved', description: 'Goes on only if the approver approved.' },
+  { state: 'RecordRefused', description: 'Records the incident as REFUSED; nothing is done to the device.' },
+  { state: 'NotifyRefused', description: 'Tells the incident topic containment was refused.' },
+  { state: 'NotContained', description: 'Ends without touching the device.' },
+  { state: 'QuarantineOrSimulate', description: 'A dry run simulates the quarantine.' },
+  { state: 'SimulateQuarantine', description: 'Dry run: notes the quarantine that would be done.' },
+  { state: 'Quarantine', description: 'Adds the thing to the quarantine thing group (recovery-only policy, verbose logging).' },
+  { state: 'IsolateOrSimulate', description: 'Isolates the certificate the finding names (a dry run simulates it); without a certificate the group\'s policy is all that changes.' },
+  { state: 'SimulateIsolation', description: 'Dry run: notes the policies that would be detached.' },
+  { state: 'ListDevicePolicies', description: 'Lists the IoT policies attached to the device certificate.' },
+  { state: 'DetachDevicePolicies', description: 'Detaches them, so the quarantine group\'s recovery-only policy is all the device keeps; their names are recorded for the return to baseline.' },
+  { state: 'DetachPolicy', description: 'Detaches one policy from the certificate.' },
+];
+const DISCONNECT: PlaybookStep[] = [
+  { state: 'MayDisconnect', description: 'Disconnects only a device of a fail-closed category whose certificate the finding names; a fail-open device is never disconnected.' },
+  { state: 'KeepConnected', description: 'Leaves the certificate active: the device fails open, or no certificate was named.' },
+  { state: 'DeactivateOrSimulate', description: 'A dry run simulates the deactivation.' },
+  { state: 'SimulateDeactivation', description: 'Dry run: notes the deactivation that would be done.' },
+  { state: 'DeactivateCertificate', description: 'Sets the device certificate INACTIVE: the device is disconnected and cannot reconnect.' },
+];
+const CLOSE: PlaybookStep[] = [
+  { state: 'RecordContained', description: 'Records the incident as CONTAINED with every action taken (or simulated).' },
+  { state: 'NotifyContained', description: 'Tells the incident topic what was done.' },
+  { state: 'Contained', description: 'Ends; the device waits in quarantine for the return to baseline.' },
+  { state: 'RecordFailed', description: 'A containment call failed: records the incident as FAILED with the error.' },
+  { state: 'NotifyFailed', description: 'Tells the incident topic containment failed and people must act.' },
+  { state: 'ContainmentFailed', description: 'Ends the execution as failed.' },
+];
+
+/** The states of the return-to-baseline state machine, as its runbook describes them. */
+export const RETURN_TO_BASELINE_STEPS: readonly PlaybookStep[] = [
+  { state: 'StartReturn', description: 'Takes the incident, the device, the certificate action (REACTIVATE, REVOKE or NONE) and whether this is a dry run.' },
+  { state: 'RecordReturning', description: 'Records the incident as RETURNING.' },
+  { state: 'ReleaseOrSimulate', description: 'A dry run simulates the release.' },
+  { state: 'SimulateRelease', description: 'Dry run: notes the release that would be done.' },
+  { state: 'ReleaseFromQuarantine', description: 'Removes the thing from the quarantine thing group.' },
+  { state: 'ReadIncident', description: 'Reads the policies the playbook detached from the certificate.' },
+  { state: 'ReattachOrSimulate', description: 'Re-attaches them (a dry run simulates it).' },
+  { state: 'SimulateReattach', description: 'Dry run: notes the policies that would be re-attached.' },
+  { state: 'ReattachPolicies', description: 'Attaches every detached policy to the certificate again.' },
+  { state: 'AttachPolicy', description: 'Attaches one policy to the certificate.' },
+  { state: 'CertificateAction', description: 'Chooses what happens to the old certificate.' },
+  { state: 'SimulateCertificateAction', description: 'Dry run: notes the certificate change that would be done.' },
+  { state: 'ReactivateCertificate', description: 'REACTIVATE: sets the certificate ACTIVE again (the device was cleared).' },
+  { state: 'RevokeCertificate', description: 'REVOKE: revokes the old certificate for good (the device has a new one).' },
+  { state: 'CloseIncident', description: 'Records the incident as CLOSED with every action taken.' },
+  { state: 'NotifyClosed', description: 'Tells the incident topic the device is back to its baseline.' },
+  { state: 'BackToBaseline', description: 'Ends.' },
+  { state: 'RecordReturnFailed', description: 'A call failed: records the error on the incident, which stays open.' },
+  { state: 'ReturnFailed', description: 'Ends the execution as failed.' },
+];
+
+/**
+ * A playbook per finding class: its trigger, the automated steps of its state machine, and what
+ * people do around them. The state machines `IncidentResponse` builds and the runbooks
+ * `renderRunbook` writes come from this one model, so the two cannot drift.
+ */
+export class Playbook {
+  /** The playbooks of every finding class, in the order of `FindingClass`. */
+  public static all(): Playbook[] {
+    return Object.values(FindingClass).map((c) => new Playbook(c));
+  }
+
+  /** The playbook of one finding class; an unknown class is an error naming the known ones. */
+  public static of(findingClass: FindingClass): Playbook {
+    if (!Object.values(FindingClass).includes(findingClass)) {
+      throw new Error(`Playbook.of: there is no playbook for finding class ${JSON.stringify(findingClass)}; known classes: ${Object.values(FindingClass).join(', ')}`);
+    }
+    return new Playbook(findingClass);
+  }
+
+  /**
+   * Every runbook in one Markdown document (RUNBOOKS.md is this, for the default settings).
+   * @param containment the containment mode to describe; default: each mode's behaviour is described
+   */
+  public static renderRunbooks(containment?: ContainmentMode, failureModes?: DeviceFailureModes): string {
+    const intro = [
+      '# Incident response runbooks',
+      '',
+      '<!-- Generated by `npm run runbooks:doc` from lib/response/playbook.ts; do not edit by hand. -->',
+      '',
+      'One runbook per finding class handled by `IncidentResponse`. The automated steps are the states of the playbook\'s',
+      'Step Functions state machine, in order; the state machines are built from the same model.',
+      '',
+      '## Roles',
+      '',
+      '| role | responsibilities |',
+      '|---|---|',
+      '| Incident commander (on-call security engineer) | owns the incident from OPEN to CLOSED; approves or refuses containment; decides on escalation |',
+      '| Device owner (the `owner` tag) | judges the safety impact of isolating the device; confirms the device is back to normal |',
+      '| Platform engineer | investigates, fixes the cause, replaces credentials, runs the return to baseline |',
+      '',
+    ];
+    return [...intro, ...Playbook.all().map((p) => p.renderRunbook(containment, failureModes)), Playbook.renderReturnToBaseline()].join('\n');
+  }
+
+  /** The runbook of the return to baseline, shared by every finding class. */
+  public static renderReturnToBaseline(): string {
+    return [
+      '## Return to baseline',
+      '',
+      'Started by the platform engineer (`IncidentResponse.returnToBaseline`) once the cause is fixed, with',
+      '`{ "incidentId", "thingName", "certificateId", "certificateAction": "REACTIVATE" | "REVOKE" | "NONE", "dryRun": false }`.',
+      '',
+      ...RETURN_TO_BASELINE_STEPS.map((s, i) => `${i + 1}. **${s.state}**: ${s.description}`),
+      '',
+    ].join('\n');
+  }
+
+  private readonly model: PlaybookModel;
+
+  private constructor(
+    /** The class of finding this playbook answers. */
+    public readonly findingClass: FindingClass,
+  ) {
+    this.model = MODELS[findingClass];
+  }
+
+  /** A short title. */
+  public get title(): string { return this.model.title; }
+  /** What starts the playbook. */
+  public get trigger(): string { return this.model.trigger; }
+  /** The Device Defender audit checks whose findings start it. */
+  public get auditChecks(): string[] { return [...this.model.auditChecks]; }
+  /** Whether containment may deactivate the device certificate (fail-closed devices only). */
+  public get deactivatesCertificate(): boolean { return this.model.deactivatesCertificate; }
+  /** What people investigate while the device is contained. */
+  public get investigation(): string[] { return [...this.model.investigation]; }
+  /** What people do before the return to baseline. */
+  public get recovery(): string[] { return [...this.model.recovery]; }
+
+  /** The states of the playbook's state machine, in order, each with what it does. */
+  public get steps(): PlaybookStep[] {
+    return [...OPEN, ...(this.deactivatesCertificate ? DISCONNECT : []), ...CLOSE];
+  }
+
+  /** The runbook: roles, trigger, approval rule, automated steps, investigation and recovery, in Markdown. */
+  public renderRunbook(containment?: ContainmentMode, failureModes?: DeviceFailureModes): string {
+    const modes = failureModes ?? DeviceFailureModes.DEFAULT;
+    const approval = containment === undefined
+      ? [
+        '- AUTOMATIC_QUARANTINE (CONSUMER): contained at once, no approval.',
+        '- AUTOMATIC_WITH_APPROVAL_FOR_CRITICAL (INDUSTRIAL): contained at once unless the device is high, safety-critical or of unknown criticality; those wait for the incident commander.',
+        '- HUMAN_APPROVAL_ONLY (CRITICAL_INFRASTRUCTURE): never contained without the incident commander\'s approval.',
+      ]
+      : [`- ${containment}: ${APPROVAL_RULE[containment]}`];
+    return [
+      `## ${this.title} (\`${this.findingClass}\`)`,
+      '',
+      `**Trigger.** ${this.trigger}`,
+      '',
+      '**Approval.** An approval not given within the approval timeout escalates: the device is left untouched.',
+      '',
+      ...approval,
+      '',
+      `**Disconnection.** ${this.deactivatesCertificate
+        ? `Only devices that fail closed (${modes.failClosedCriticalities.join(', ')}) are disconnected; devices that fail open (${modes.failOpenCriticalities.join(', ')}, or unknown) keep their certificate and are quarantined only.`
+        : 'This playbook never deactivates a certificate; the device is quarantined only.'}`,
+      '',
+      '**Automated steps** (state machine states):',
+      '',
+      ...this.steps.map((s, i) => `${i + 1}. **${s.state}**: ${s.description}`),
+      '',
+      '**Investigation** (platform engineer, while the device is contained):',
+      '',
+      ...this.investigation.map((s) => `- ${s}`),
+      '',
+      '**Recovery**:',
+      '',
+      ...this.recovery.map((s) => `- ${s}`),
+      '',
+    ].join('\n');
+  }
+}
+
+const APPROVAL_RULE: { readonly [m in ContainmentMode]: string } = {
+  [ContainmentMode.AUTOMATIC_QUARANTINE]: 'contained at once, no approval.',
+  [ContainmentMode.AUTOMATIC_WITH_APPROVAL_FOR_CRITICAL]: 'contained at once unless the device is high, safety-critical or of unknown criticality; those wait for the incident commander.',
+  [ContainmentMode.HUMAN_APPROVAL_ONLY]: 'never contained without the incident commander\'s approval.',
+};

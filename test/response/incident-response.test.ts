@@ -1,0 +1,396 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import {
+  BackupAndRecovery, ContainmentMode, DeviceFailureModes, FailureMode, FindingClass, IncidentResponse, IncidentResponseProps, Playbook, RETURN_TO_BASELINE_STEPS, RiskProfile,
+} from '../../lib';
+import { newValidatedApp, validationFindings } from '../validation';
+import { Asl, allStates, definitions, walk } from './asl';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const aslValidator = require('asl-validator');
+
+const env = { account: '111122223333', region: 'eu-west-1' };
+function stack(app = new App()) {
+  return new Stack(app, 'S', { env });
+}
+
+/** The state machines of one IncidentResponse, by finding class (and RETURN_TO_BASELINE). */
+function machines(props: IncidentResponseProps = {}): { [name: string]: Asl } {
+  const s = stack();
+  new IncidentResponse(s, 'IR', props);
+  const byName: { [name: string]: Asl } = {};
+  for (const asl of Object.values(definitions(Template.fromStack(s)))) {
+    const comment = (asl as unknown as { Comment: string }).Comment;
+    const cls = Object.values(FindingClass).find((c) => comment.includes(`(${c})`));
+    byName[cls ?? 'RETURN_TO_BASELINE'] = asl;
+  }
+  return byName;
+}
+
+const device = (extra: object = {}) => ({ findingClass: 'X', dryRun: false, source: 'cdk-secure-iot', detail: { thingName: 'pump-7', certificateId: 'abc123', ...extra } });
+const criticality = (c: string) => ({ DescribeDevice: { attributes: { criticality: c } } });
+
+describe('playbook definitions', () => {
+  const industrial = machines();
+  const critical = machines({ riskProfile: RiskProfile.CRITICAL_INFRASTRUCTURE });
+  const consumer = machines({ riskProfile: RiskProfile.CONSUMER });
+
+  test('one JSONata state machine per finding class and one return to baseline, each valid ASL', () => {
+    expect(Object.keys(industrial).sort()).toEqual([...Object.values(FindingClass), 'RETURN_TO_BASELINE'].sort());
+    for (const [name, asl] of Object.entries({ ...industrial, ...critical, ...consumer })) {
+      const { isValid, errorsText } = aslValidator(asl);
+      if (!isValid) throw new Error(`${name}: ${errorsText('\n')}`);
+      expect(asl.QueryLanguage).toBe('JSONata');
+    }
+  });
+
+  test('the states are exactly the playbook model\'s, each commented with its runbook line', () => {
+    for (const playbook of Playbook.all()) {
+      const asl = industrial[playbook.findingClass];
+      expect(Object.keys(allStates(asl)).sort()).toEqual(playbook.steps.map((s) => s.state).sort());
+      for (const step of playbook.steps) expect(allStates(asl)[step.state].Comment).toBe(step.description);
+    }
+    const baseline = allStates(industrial.RETURN_TO_BASELINE);
+    expect(Object.keys(baseline).sort()).toEqual(RETURN_TO_BASELINE_STEPS.map((s) => s.state).sort());
+    for (const step of RETURN_TO_BASELINE_STEPS) expect(baseline[step.state].Comment).toBe(step.description);
+  });
+
+  test('the approval waits on a task token for the approval timeout (default 4 hours)', () => {
+    const state = industrial.SHARED_OR_REVOKED_CERTIFICATE.States.RequestApproval;
+    expect(state.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+    expect(state.TimeoutSeconds).toBe(4 * 3600);
+    expect(state.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.Timeout'], Next: 'RecordTimedOut' })]);
+    const custom = machines({ approvalTimeout: Duration.minutes(30), findingClasses: [FindingClass.UNEXPECTED_DISCONNECTS] });
+    expect(custom.UNEXPECTED_DISCONNECTS.States.RequestApproval.TimeoutSeconds).toBe(1800);
+  });
+
+  describe('INDUSTRIAL (automatic, approval for critical devices)', () => {
+    const asl = industrial.SHARED_OR_REVOKED_CERTIFICATE;
+
+    test('a low-criticality device is quarantined and disconnected at once, without approval', async () => {
+      const w = await walk(asl, device(), criticality('low'));
+      expect(w.path).not.toContain('RequestApproval');
+      expect(w.path).toEqual(expect.arrayContaining(['Quarantine', 'DeactivateCertificate', 'RecordContained', 'NotifyContained']));
+      expect(w.calls.Quarantine).toEqual({ ThingName: 'pump-7', ThingGroupName: expect.any(String), OverrideDynamicGroups: true });
+      expect(w.calls.DeactivateCertificate).toEqual({ CertificateId: 'abc123', NewStatus: 'INACTIVE' });
+      expect(w.calls.RecordContained).toMatchObject({ ExpressionAttributeValues: { ':status': { S: 'CONTAINED' }, ':approver': { S: 'none (automatic)' } } });
+      expect(w.end).toBe('Succeed');
+    });
+
+    test('approval given: a safety-critical device is quarantined but never disconnected (it fails open)', async () => {
+      const w = await walk(asl, device(), { ...criticality('safety-critical'), RequestApproval: { approved: true, approver: 'arn:aws:iam::111122223333:role/oncall' } });
+      expect(w.path).toEqual(expect.arrayContaining(['RequestApproval', 'Approved', 'Quarantine', 'MayDisconnect', 'KeepConnected', 'RecordContained']));
+      expect(w.path).not.toContain('DeactivateCertificate');
+      expect(w.calls.RequestApproval).toMatchObject({ Payload: { taskToken: 'token-1', incidentId: 'incident-1', thingName: 'pump-7', criticality: 'safety-critical', dryRun: false } });
+      expect(w.calls.RecordContained).toMatchObject({ ExpressionAttributeValues: { ':approver': { S: 'arn:aws:iam::111122223333:role/oncall' } } });
+    });
+
+    test('approval refused: nothing is done to the device; the refusal is recorded and announced', async () => {
+      const w = await walk(asl, device(), { ...criticality('high'), RequestApproval: { approved: false, approver: 'alice' } });
+      expect(w.path.slice(-4)).toEqual(['Approved', 'RecordRefused', 'NotifyRefused', 'NotContained']);
+      expect(w.path).not.toContain('Quarantine');
+      expect(w.calls.RecordRefused).toMatchObject({ ExpressionAttributeValues: { ':status': { S: 'REFUSED' }, ':approver': { S: 'alice' } } });
+    });
+
+    test('approval timed out: the incident escalates and the device is left as it is', async () => {
+      const w = await walk(asl, device(), { ...criticality('high'), RequestApproval: { error: 'States.Timeout' } });
+      expect(w.path.slice(-4)).toEqual(['RequestApproval', 'RecordTimedOut', 'NotifyTimedOut', 'NotContained']);
+      expect(w.calls.RecordTimedOut).toMatchObject({ ExpressionAttributeValues: { ':status': { S: 'ESCALATED' } } });
+      expect(w.path).not.toContain('Quarantine');
+    });
+
+    test('a device that cannot be read counts as safety-critical: approval first', async () => {
+      const w = await walk(asl, device(), { DescribeDevice: { error: 'Iot.ResourceNotFoundException' }, RequestApproval: { approved: true } });
+      expect(w.path).toEqual(expect.arrayContaining(['UnknownCriticality', 'RequestApproval', 'KeepConnected']));
+    });
+
+    test('a finding that names no device stays open for triage', async () => {
+      const w = await walk(asl, { findingClass: 'X', dryRun: false, source: 'aws.cloudwatch', detail: { alarmName: 'auth-failures' } });
+      expect(w.path).toEqual(['OpenIncident', 'RecordOpened', 'NotifyOpened', 'NamesDevice', 'AwaitTriage']);
+      expect(w.calls.RecordOpened).toMatchObject({ Item: { subject: { S: 'fleet' }, status: { S: 'OPEN' }, findingClass: { S: 'SHARED_OR_REVOKED_CERTIFICATE' } } });
+    });
+
+    test('a failed containment call is recorded with its error and fails the execution', async () => {
+      const w = await walk(asl, device(), { ...criticality('low'), Quarantine: { error: 'Iot.ThrottlingException', cause: 'slow down' } });
+      expect(w.path.slice(-3)).toEqual(['RecordFailed', 'NotifyFailed', 'ContainmentFailed']);
+      expect(w.end).toBe('Fail');
+      expect(JSON.stringify(w.calls.RecordFailed)).toContain('Iot.ThrottlingException');
+    });
+
+    test('a playbook that never disconnects has no certificate states', async () => {
+      const w = await walk(industrial.FAILED_FIRMWARE_ROLLOUT, device(), criticality('low'));
+      expect(w.path).toEqual(expect.arrayContaining(['Quarantine', 'RecordContained']));
+      expect(Object.keys(industrial.FAILED_FIRMWARE_ROLLOUT.States)).not.toContain('DeactivateCertificate');
+    });
+
+    test('quarantine isolates the certificate: its own policies are detached and recorded, leaving only the recovery policy', async () => {
+      const w = await walk(asl, device(), { ...criticality('low'), ListDevicePolicies: { policies: [{ policyName: 'device-policy' }, { policyName: 'telemetry' }] } });
+      expect(w.path).toEqual(expect.arrayContaining(['Quarantine', 'IsolateOrSimulate', 'ListDevicePolicies', 'DetachDevicePolicies', 'MayDisconnect']));
+      expect(w.calls.ListDevicePolicies).toEqual({ Target: 'arn:aws:iot:eu-west-1:111122223333:cert/abc123' });
+      expect(w.calls.DetachDevicePolicies).toEqual(['device-policy', 'telemetry']);
+      expect(asl.States.DetachDevicePolicies.ItemProcessor!.States.DetachPolicy.Arguments).toEqual({ PolicyName: '{% $states.input %}', Target: '{% "arn:aws:iot:eu-west-1:111122223333:cert/" & $certificateId %}' });
+      expect(w.calls.RecordContained).toMatchObject({ ExpressionAttributeValues: { ':detachedPolicies': { S: 'device-policy,telemetry' }, ':certificateId': { S: 'abc123' } } });
+      const noCertificate = await walk(asl, { ...device(), detail: { thingName: 'pump-7' } }, criticality('low'));
+      expect(noCertificate.path).not.toContain('ListDevicePolicies');
+      const failed = await walk(asl, device(), { ...criticality('low'), DetachDevicePolicies: { error: 'Iot.UnauthorizedException' } });
+      expect(failed.path.slice(-3)).toEqual(['RecordFailed', 'NotifyFailed', 'ContainmentFailed']);
+    });
+  });
+
+  test('HUMAN_APPROVAL_ONLY (CRITICAL_INFRASTRUCTURE): even a low-criticality device waits for approval', async () => {
+    const w = await walk(critical.AUTHENTICATION_FAILURE_SPIKE, device(), { ...criticality('low'), RequestApproval: { approved: true } });
+    expect(w.path).toEqual(expect.arrayContaining(['RequestApproval', 'Quarantine', 'DeactivateCertificate']));
+    const timedOut = await walk(critical.AUTHENTICATION_FAILURE_SPIKE, device(), { ...criticality('low'), RequestApproval: { error: 'States.Timeout' } });
+    expect(timedOut.path).not.toContain('Quarantine');
+  });
+
+  test('AUTOMATIC_QUARANTINE (CONSUMER): no approval even for a safety-critical device, which still is not disconnected', async () => {
+    const w = await walk(consumer.SHARED_OR_REVOKED_CERTIFICATE, device(), criticality('safety-critical'));
+    expect(w.path).not.toContain('RequestApproval');
+    expect(w.path).toEqual(expect.arrayContaining(['Quarantine', 'KeepConnected']));
+  });
+
+  test('device failure modes decide disconnection: a high device declared fail-closed is disconnected', async () => {
+    const m = machines({ deviceFailureModes: DeviceFailureModes.of({ high: FailureMode.FAIL_CLOSED }), findingClasses: [FindingClass.SHARED_OR_REVOKED_CERTIFICATE] });
+    const w = await walk(m.SHARED_OR_REVOKED_CERTIFICATE, device(), { ...criticality('high'), RequestApproval: { approved: true } });
+    expect(w.path).toContain('DeactivateCertificate');
+    const all = machines({ deviceFailureModes: DeviceFailureModes.of({ safetyCritical: FailureMode.FAIL_CLOSED }), findingClasses: [FindingClass.SHARED_OR_REVOKED_CERTIFICATE] });
+    const unknown = await walk(all.SHARED_OR_REVOKED_CERTIFICATE, device(), { DescribeDevice: { attributes: { criticality: 'whatever' } }, RequestApproval: { approved: true } });
+    expect(unknown.path).toEqual(expect.arrayContaining(['RequestApproval', 'DeactivateCertificate']));
+    const defaults = await walk(industrial.SHARED_OR_REVOKED_CERTIFICATE, device(), { DescribeDevice: { attributes: { criticality: 'whatever' } }, RequestApproval: { approved: true } });
+    expect(defaults.path).toContain('KeepConnected');
+  });
+
+  test('dry run: every step runs, nothing is done to a device, the result is recorded and published', async () => {
+    for (const crit of ['low', 'safety-critical']) {
+      const w = await walk(industrial.SHARED_OR_REVOKED_CERTIFICATE, { ...device({ criticality: crit }), dryRun: true, source: 'cdk-secure-iot.dry-run' },
+        { RequestApproval: { approved: true, approver: 'dry-run' } });
+      expect(w.path).not.toContain('DescribeDevice');
+      expect(w.path).not.toContain('Quarantine');
+      expect(w.path).not.toContain('DeactivateCertificate');
+      expect(w.path).toEqual(expect.arrayContaining(['UseGivenCriticality', 'SimulateQuarantine', 'SimulateIsolation', 'RecordContained', 'NotifyContained']));
+      expect(w.path).not.toContain('ListDevicePolicies');
+      expect(w.path).toContain(crit === 'low' ? 'SimulateDeactivation' : 'KeepConnected');
+      if (crit !== 'low') expect(w.path).toContain('RequestApproval');
+      expect(w.calls.NotifyContained).toMatchObject({ Subject: '[dry run] IoT incident CONTAINED: SHARED_OR_REVOKED_CERTIFICATE' });
+      expect(w.calls.RecordContained).toMatchObject({ ExpressionAttributeValues: { ':actions': { S: expect.stringMatching(/^would add pump-7 to /) } } });
+    }
+  });
+
+  test('return to baseline: release, then reactivate, revoke or leave the certificate; dry run simulates', async () => {
+    const asl = industrial.RETURN_TO_BASELINE;
+    const input = (certificateAction: string, dryRun = false) => ({ incidentId: 'incident-1', thingName: 'pump-7', certificateId: 'abc123', certificateAction, dryRun });
+    const kept = { ReadIncident: { Item: { detachedPolicies: { S: 'device-policy,telemetry' } } } };
+    const reactivate = await walk(asl, input('REACTIVATE'), kept);
+    expect(reactivate.path).toEqual(['StartReturn', 'RecordReturning', 'ReleaseOrSimulate', 'ReleaseFromQuarantine', 'ReadIncident', 'ReattachOrSimulate',
+      'ReattachPolicies', 'CertificateAction', 'ReactivateCertificate', 'CloseIncident', 'NotifyClosed', 'BackToBaseline']);
+    expect(reactivate.calls.ReattachPolicies).toEqual(['device-policy', 'telemetry']);
+    expect(reactivate.calls.ReadIncident).toMatchObject({ Key: { incidentId: { S: 'incident-1' } }, ConsistentRead: true });
+    expect(reactivate.calls.ReactivateCertificate).toEqual({ CertificateId: 'abc123', NewStatus: 'ACTIVE' });
+    expect(reactivate.calls.CloseIncident).toMatchObject({ Key: { incidentId: { S: 'incident-1' } }, ExpressionAttributeValues: { ':status': { S: 'CLOSED' } } });
+    const revoke = await walk(asl, input('REVOKE'), kept);
+    expect(revoke.calls.RevokeCertificate).toEqual({ CertificateId: 'abc123', NewStatus: 'REVOKED' });
+    expect(revoke.path).not.toContain('ReattachPolicies');
+    expect((await walk(asl, input('NONE'))).path).not.toEqual(expect.arrayContaining(['ReactivateCertificate']));
+    const dry = await walk(asl, input('REACTIVATE', true), kept);
+    expect(dry.path).toEqual(expect.arrayContaining(['SimulateRelease', 'SimulateReattach', 'SimulateCertificateAction', 'CloseIncident']));
+    expect(Object.keys(dry.calls)).toEqual(['RecordReturning', 'ReadIncident', 'CloseIncident', 'NotifyClosed']);
+    const failed = await walk(asl, input('NONE'), { ReleaseFromQuarantine: { error: 'Iot.ResourceNotFoundException' } });
+    expect(failed.path.slice(-2)).toEqual(['RecordReturnFailed', 'ReturnFailed']);
+  });
+});
+
+describe('resources', () => {
+  const s = stack();
+  const ir = new IncidentResponse(s, 'IR');
+  const t = Template.fromStack(s);
+
+  test('the incident table: customer-managed key, PITR, deletion protection, retained, selected for backup', () => {
+    t.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        SSESpecification: { KMSMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^IRKey'), 'Arn'] }, SSEEnabled: true, SSEType: 'KMS' },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+        Tags: Match.arrayWith([{ Key: 'backup-plan', Value: 'cdk-secure-iot' }]),
+      }),
+    });
+  });
+
+  test('the quarantine group\'s policy lets a device only connect as itself and use its own jobs and streams topics', () => {
+    const policy = Object.values(t.findResources('AWS::IoT::Policy'))[0];
+    const doc = JSON.stringify(policy.Properties.PolicyDocument);
+    expect(doc).toContain('client/${!iot:Connection.Thing.ThingName}');
+    expect(doc).toContain('topic/$aws/things/${!iot:Connection.Thing.ThingName}/jobs/*');
+    expect(doc).toContain('topicfilter/$aws/things/${!iot:Connection.Thing.ThingName}/streams/*');
+    expect(doc).not.toMatch(/"iot:\*"|:topic\/\*|client\/\*/);
+    expect(policy.Properties.PolicyDocument.Statement.flatMap((st: { Action: string | string[] }) => ([] as string[]).concat(st.Action)).sort())
+      .toEqual(['iot:Connect', 'iot:Publish', 'iot:Receive', 'iot:Subscribe']);
+    const attach = JSON.stringify(Object.values(t.findResources('Custom::AWS'))[0].Properties);
+    expect(attach).toMatch(/\\"action\\":\\"attachPolicy\\"/);
+    expect(attach).toMatch(/\\"action\\":\\"detachPolicy\\"/);
+    t.hasResourceProperties('AWS::IoT::ResourceSpecificLogging', { TargetType: 'THING_GROUP', LogLevel: 'DEBUG' });
+  });
+
+  test('four mitigation actions, each with its own role allowed only its action', () => {
+    t.resourceCountIs('AWS::IoT::MitigationAction', 4);
+    t.hasResourceProperties('AWS::IoT::MitigationAction', { ActionParams: { AddThingsToThingGroupParams: { ThingGroupNames: [{ Ref: Match.stringLikeRegexp('QuarantineGroup') }], OverrideDynamicGroups: true } } });
+    t.hasResourceProperties('AWS::IoT::MitigationAction', { ActionParams: { UpdateDeviceCertificateParams: { Action: 'DEACTIVATE' } } });
+    t.hasResourceProperties('AWS::IoT::MitigationAction', { ActionParams: { EnableIoTLoggingParams: { LogLevel: 'WARN', RoleArnForLogging: Match.anyValue() } } });
+    t.hasResourceProperties('AWS::IoT::MitigationAction', { ActionParams: { PublishFindingToSnsParams: { TopicArn: { Ref: Match.stringLikeRegexp('IRNotifications') } } } });
+    const policies = t.findResources('AWS::IAM::Policy');
+    const actionsOf = (prefix: string) => Object.entries(policies).find(([id]) => id.startsWith(prefix))![1].Properties.PolicyDocument.Statement
+      .flatMap((st: { Action: string | string[] }) => ([] as string[]).concat(st.Action)).sort();
+    expect(actionsOf('IRDeactivateCertificateActionRole')).toEqual(['iot:UpdateCertificate']);
+    expect(actionsOf('IRQuarantineActionRole')).toEqual(['iot:AddThingToThingGroup', 'iot:ListPrincipalThings']);
+    expect(actionsOf('IREnableLoggingActionRole')).toEqual(['iam:PassRole', 'iot:SetV2LoggingOptions']);
+    expect(actionsOf('IRPublishFindingActionRole')).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*', 'sns:Publish']);
+  });
+
+  test('everyone who writes the encrypted table or topic, or starts an encrypted playbook, may use the key, and only that key', () => {
+    const policies = t.findResources('AWS::IAM::Policy');
+    const users = Object.entries(policies).filter(([, p]) => p.Properties.PolicyDocument.Statement.some((st: { Action: unknown; Condition?: unknown }) =>
+      JSON.stringify(st.Action) === JSON.stringify(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey']) && !st.Condition));
+    const names = users.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort();
+    expect(names).toEqual(expect.arrayContaining(['IRApprovalDecisionRoleDefaultPolicy', 'IRApprovalRequestRoleDefaultPolicy', 'IREventsRoleDefaultPolicy',
+      'IRReturnToBaselineStateMachineRoleDefaultPolicy', 'IRSHAREDORREVOKEDCERTIFICATEStateMachineRoleDefaultPolicy']));
+    expect(names.filter((n) => n.includes('StateMachineRole'))).toHaveLength(6);
+    for (const [, p] of users) {
+      const st = p.Properties.PolicyDocument.Statement.find((x: { Action: unknown }) => JSON.stringify(x.Action).includes('kms:Encrypt'));
+      expect(st.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^IRKey/), 'Arn'] });
+    }
+    const rules = Object.values(t.findResources('AWS::Events::Rule'));
+    expect(rules.every((r) => r.Properties.Targets.every((x: { RoleArn: unknown }) => JSON.stringify(x.RoleArn).includes('IREventsRole')))).toBe(true);
+  });
+
+  test('a failed or timed-out execution (dry runs included) raises an alarm that notifies the topic', () => {
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^IRNotifications') }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      Metrics: Match.arrayWith([Match.objectLike({ Expression: 'failed + timedOut' })]),
+    });
+    t.hasResourceProperties('AWS::SNS::TopicPolicy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish' })]) } });
+    expect(ir.failureAlarms).toHaveLength(6);
+  });
+
+  test('IoT resources carry criticality and owner tags by default', () => {
+    t.hasResourceProperties('AWS::IoT::MitigationAction', { Tags: Match.arrayWith([{ Key: 'criticality', Value: 'high' }, { Key: 'owner', Value: 'security-operations' }]) });
+    t.hasResourceProperties('AWS::IoT::ThingGroup', { Tags: Match.arrayWith([{ Key: 'owner', Value: 'security-operations' }]) });
+  });
+
+  test('finding events and Device Defender check names start their playbook; dry runs are scheduled weekly with a fail-closed and a fail-open device', () => {
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['cdk-secure-iot'], 'detail-type': ['IoT Security Finding'],
+        detail: { $or: [{ findingClass: ['SHARED_OR_REVOKED_CERTIFICATE'] }, { checkName: ['DEVICE_CERTIFICATE_SHARED_CHECK', 'REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK', 'REVOKED_CA_CERTIFICATE_STILL_ACTIVE_CHECK'] }] },
+      },
+    });
+    t.hasResourceProperties('AWS::Events::Rule', { EventPattern: { detail: { findingClass: ['UNEXPECTED_DISCONNECTS'] } } });
+    const dryRuns = Object.values(t.findResources('AWS::Events::Rule', { Properties: { ScheduleExpression: 'cron(0 4 ? * MON *)' } }));
+    expect(dryRuns).toHaveLength(6);
+    const inputs = dryRuns.flatMap((r) => r.Properties.Targets.map((x: { Input: string }) => JSON.parse(x.Input)));
+    expect(inputs.every((i) => i.dryRun === true)).toBe(true);
+    expect(inputs.filter((i) => i.detail?.criticality === 'low')).toHaveLength(5);
+    expect(inputs.filter((i) => i.detail?.criticality === 'safety-critical')).toHaveLength(5);
+  });
+
+  test('the approval decision URL needs IAM authentication; grantApprove lets a role use it', () => {
+    t.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM' });
+    const s2 = stack();
+    const ir2 = new IncidentResponse(s2, 'IR', { findingClasses: [FindingClass.UNEXPECTED_DISCONNECTS] });
+    const oncall = new iam.Role(s2, 'OnCall', { assumedBy: new iam.AccountRootPrincipal() });
+    ir2.grantApprove(oncall);
+    ir2.grantReturnToBaseline(oncall);
+    const doc = JSON.stringify(Template.fromStack(s2).findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('OnCall') }] } }));
+    expect(doc).toContain('lambda:InvokeFunctionUrl');
+    expect(doc).toContain('states:StartExecution');
+    expect(ir.containment).toBe(ContainmentMode.AUTOMATIC_WITH_APPROVAL_FOR_CRITICAL);
+    expect(() => ir2.playbook(FindingClass.FAILED_FIRMWARE_ROLLOUT)).toThrow(/S\/IR: there is no playbook for finding class "FAILED_FIRMWARE_ROLLOUT"; built: UNEXPECTED_DISCONNECTS/);
+  });
+
+  test('alarm triggers start their playbook on ALARM; switches turn off the dry run and verbose logging', () => {
+    const s2 = stack();
+    const alarm = cloudwatch.Alarm.fromAlarmArn(s2, 'A', 'arn:aws:cloudwatch:eu-west-1:111122223333:alarm:auth-failures');
+    new IncidentResponse(s2, 'IR', {
+      alarmTriggers: [{ alarm, findingClass: FindingClass.AUTHENTICATION_FAILURE_SPIKE }],
+      disableScheduledDryRun: true, disableQuarantineVerboseLogging: true, containment: ContainmentMode.HUMAN_APPROVAL_ONLY, owner: 'soc',
+    });
+    const t2 = Template.fromStack(s2);
+    t2.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], resources: ['arn:aws:cloudwatch:eu-west-1:111122223333:alarm:auth-failures'], detail: { state: { value: ['ALARM'] } } },
+    });
+    expect(Object.keys(t2.findResources('AWS::Events::Rule', { Properties: { ScheduleExpression: Match.anyValue() } }))).toHaveLength(0);
+    t2.resourceCountIs('AWS::IoT::ResourceSpecificLogging', 0);
+    t2.hasResourceProperties('AWS::IoT::ThingGroup', { Tags: Match.arrayWith([{ Key: 'owner', Value: 'soc' }]) });
+  });
+});
+
+test.each([
+  [{ approvalTimeout: Duration.minutes(1) }, /approvalTimeout must be from 5 minutes to 7 days, got 1 minute/],
+  [{ approvalTimeout: Duration.days(8) }, /approvalTimeout must be from 5 minutes to 7 days, got 8 days/],
+  [{ findingClasses: ['DDOS' as FindingClass] }, /findingClasses: there is no playbook for finding class "DDOS"; known classes: OVERLY_PERMISSIVE_POLICY, /],
+  [{ findingClasses: [] }, /findingClasses must be a non-empty list of FindingClass values, got \[\]/],
+  [{ findingClasses: [FindingClass.UNEXPECTED_DISCONNECTS, FindingClass.UNEXPECTED_DISCONNECTS] }, /findingClasses lists a class twice/],
+  [{ containment: 'PANIC' as ContainmentMode }, /containment must be one of AUTOMATIC_QUARANTINE, AUTOMATIC_WITH_APPROVAL_FOR_CRITICAL, HUMAN_APPROVAL_ONLY, got "PANIC"/],
+  [{ dryRunSchedule: 'cron(0 4 * * MON *)' }, /dryRunSchedule must have \? in exactly one of day-of-month and day-of-week, got "cron\(0 4 \* \* MON \*\)"/],
+  [{ owner: 'a|b' }, /owner must be 1-256 letters/],
+  [{ disableScheduledDryRun: 'no' as unknown as boolean }, /disableScheduledDryRun must be true or false, got "no"/],
+  [{ approvalTimeout: 3600 as unknown as Duration }, /approvalTimeout must be a Duration/],
+])('rejects %j with the construct path and what is allowed', (props, message) => {
+  expect(() => new IncidentResponse(stack(), 'IR', props)).toThrow(new RegExp(`^S/IR: IncidentResponse: .*${message.source}`));
+});
+
+test('an alarm trigger for a class without a playbook is an error', () => {
+  const s = stack();
+  const alarm = cloudwatch.Alarm.fromAlarmArn(s, 'A', 'arn:aws:cloudwatch:eu-west-1:111122223333:alarm:x');
+  expect(() => new IncidentResponse(s, 'IR', { findingClasses: [FindingClass.UNEXPECTED_DISCONNECTS], alarmTriggers: [{ alarm, findingClass: FindingClass.FAILED_FIRMWARE_ROLLOUT }] }))
+    .toThrow(/alarmTriggers: FAILED_FIRMWARE_ROLLOUT has no playbook here \(findingClasses: UNEXPECTED_DISCONNECTS\)/);
+});
+
+test('Playbook.of rejects an unknown finding class', () => {
+  expect(() => Playbook.of('DDOS' as FindingClass)).toThrow(/Playbook.of: there is no playbook for finding class "DDOS"; known classes: /);
+});
+
+test('null props are the defaults, not a TypeError', () => {
+  expect(new IncidentResponse(stack(), 'IR', null as never).containment).toBe(ContainmentMode.AUTOMATIC_WITH_APPROVAL_FOR_CRITICAL);
+});
+
+test.each([
+  ['INDUSTRIAL', RiskProfile.INDUSTRIAL],
+  ['CONSUMER', RiskProfile.CONSUMER],
+  ['CRITICAL_INFRASTRUCTURE', RiskProfile.CRITICAL_INFRASTRUCTURE],
+])('%s passes IotSecurityChecks, AwsSolutionsChecks and the CloudFormation validator with no unacknowledged finding', (_, riskProfile) => {
+  const app = newValidatedApp();
+  new IncidentResponse(new Stack(app, 'S'), 'IR', { riskProfile });
+  expect(validationFindings(app)).toEqual([]);
+});
+
+test('the incident table follows the backup plan a scope above selects it for', () => {
+  const s = stack();
+  new IncidentResponse(s, 'IR', { findingClasses: [FindingClass.UNEXPECTED_DISCONNECTS] });
+  BackupAndRecovery.select(s, 'plant-a');
+  Template.fromStack(s).hasResourceProperties('AWS::DynamoDB::Table', { Tags: Match.arrayWith([{ Key: 'backup-plan', Value: 'plant-a' }]) });
+});
+
+test('overrides: your own key, topic and event bus', () => {
+  const s = stack();
+  const key = new kms.Key(s, 'MyKey', { enableKeyRotation: true });
+  const topic = new sns.Topic(s, 'MyTopic', { masterKey: key, enforceSSL: true });
+  const bus = new events.EventBus(s, 'Bus');
+  const ir = new IncidentResponse(s, 'IR', { encryptionKey: key, notificationTopic: topic, eventBus: bus, findingClasses: [FindingClass.UNEXPECTED_DISCONNECTS] });
+  const t = Template.fromStack(s);
+  t.resourceCountIs('AWS::KMS::Key', 1);
+  t.resourceCountIs('AWS::SNS::Topic', 1);
+  t.hasResourceProperties('AWS::DynamoDB::Table', { SSESpecification: Match.objectLike({ KMSMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^MyKey'), 'Arn'] } }) });
+  t.hasResourceProperties('AWS::Events::Rule', { EventBusName: { Ref: Match.stringLikeRegexp('^Bus') }, EventPattern: Match.objectLike({ source: ['cdk-secure-iot'] }) });
+  t.hasResourceProperties('AWS::IoT::MitigationAction', { ActionParams: { PublishFindingToSnsParams: { TopicArn: { Ref: Match.stringLikeRegexp('^MyTopic') } } } });
+  expect(ir.encryptionKey).toBe(key);
+  expect(ir.playbook(FindingClass.UNEXPECTED_DISCONNECTS)).toBeDefined();
+});
