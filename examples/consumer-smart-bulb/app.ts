@@ -11,7 +11,7 @@ import { App, CfnParameter, Stack, Validations } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import {
-  AccountBaseline, DataClass, IotSecurityChecks, Practice, RiskProfile, SecureIotDeployment, SecurityPostureReport, TelemetryStore,
+  AccountBaseline, DataClass, IotSecurityChecks, RiskProfile, SecureIotDeployment, SecurityPostureReport, TelemetryStore,
 } from '../../lib';
 
 const app = new App();
@@ -49,11 +49,6 @@ new SecureIotDeployment(fleetStack, 'Bulbs', {
   iotLogGroup: baseline.auditing.iotLogGroup,
   disconnectedDevicesThreshold: 5000,
 });
-
-// Interim, until BackupAndRecovery (practice 10) lands: the gap is recorded and acknowledged with its reason.
-const noBackups = 'BackupAndRecovery (practice 10) is not in the library yet; the fleet\'s stores are retained and versioned meanwhile';
-SecurityPostureReport.recordDisabledPart(fleetStack, Practice.BUSINESS_CONTINUITY, 'backups (BackupAndRecovery)', noBackups);
-Validations.of(fleetStack).acknowledge({ id: 'SecurityPostureReport::MissingPractice-10', reason: noBackups });
 
 Validations.of(app).addPlugins(new IotSecurityChecks(app), new AwsSolutionsChecks(app), new SecurityPostureReport(app));
 app.synth();

@@ -11,9 +11,10 @@
  */
 import { App, CfnParameter, Stack, Validations } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as backup from 'aws-cdk-lib/aws-backup';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import {
-  AccountBaseline, DataClass, IotSecurityChecks, Practice, RiskProfile, SecureIotDeployment, SecurityPostureReport, TelemetryStore,
+  AccountBaseline, DataClass, IotSecurityChecks, RiskProfile, SecureIotDeployment, SecurityPostureReport, TelemetryStore,
 } from '../../lib';
 
 const app = new App();
@@ -21,6 +22,8 @@ const account = app.node.tryGetContext('account');
 const region = app.node.tryGetContext('region');
 const env = account || region ? { account, region } : undefined;
 const profile = RiskProfile.CRITICAL_INFRASTRUCTURE;
+/** Where the plant's backups are copied: another region than the plant's. */
+const DR_REGION = app.node.tryGetContext('drRegion') ?? 'us-west-2';
 
 const baselineStack = new Stack(app, 'WaterBaseline', { env, description: 'Water treatment: the account-and-region IoT settings' });
 const baseline = new AccountBaseline(baselineStack, 'Baseline', { riskProfile: profile, owner: 'water-ot-security' });
@@ -46,6 +49,10 @@ const plant = new SecureIotDeployment(plantStack, 'Plant', {
   // Releases only inside the utility's change window, Tuesday 10:00-14:00 UTC, when staff are on site.
   firmwareMaintenanceWindows: [{ startTime: 'cron(0 10 ? * TUE *)', durationMinutes: 240 }],
   greengrassCoreThingNames: ['plant-scada-gateway'],
+  // Every recovery point is copied to the utility's disaster-recovery vault in a second region
+  // (beside the locked vault and the logically air-gapped one the profile asks for).
+  backupSecondRegionVault: backup.BackupVault.fromBackupVaultArn(plantStack, 'DisasterRecoveryVault',
+    `arn:aws:backup:${DR_REGION}:${plantStack.account}:backup-vault:water-plant-dr`),
   iotLogGroup: baseline.auditing.iotLogGroup,
   // A handful of devices, each known: two down is already an incident.
   disconnectedDevicesThreshold: 2,
@@ -53,11 +60,6 @@ const plant = new SecureIotDeployment(plantStack, 'Plant', {
 // SCADA in the processing zone polls the gateways (MQTT over TLS) and writes the historian.
 plant.network!.allowFlow('edge', 'processing', 8883);
 plant.network!.allowFlow('processing', 'data', 5432);
-
-// Interim, until BackupAndRecovery (practice 10) lands: the gap is recorded and acknowledged with its reason.
-const noBackups = 'BackupAndRecovery (practice 10) is not in the library yet; the plant\'s stores are retained, versioned and point-in-time recoverable meanwhile';
-SecurityPostureReport.recordDisabledPart(plantStack, Practice.BUSINESS_CONTINUITY, 'backups (BackupAndRecovery)', noBackups);
-Validations.of(plantStack).acknowledge({ id: 'SecurityPostureReport::MissingPractice-10', reason: noBackups });
 
 Validations.of(app).addPlugins(new IotSecurityChecks(app), new AwsSolutionsChecks(app), new SecurityPostureReport(app));
 app.synth();
