@@ -90,7 +90,7 @@ const baselineTemplate = new s3assets.Asset(stackSets, 'BaselineTemplate', {
 });
 new cloudformation.CfnStackSet(stackSets, 'Baseline', {
   stackSetName: 'iot-account-baseline',
-  description: 'cdk-secure-iot AccountBaseline: fleet indexing, Device Defender audit, IoT logging, IoT Core encryption',
+  description: 'cdk-secure-iot AccountBaseline: fleet indexing, Device Defender audit, IoT logging, IoT Core encryption, incident response',
   permissionModel: 'SERVICE_MANAGED',
   autoDeployment: { enabled: true, retainStacksOnAccountRemoval: true },
   // Run from a delegated administrator account as well as from the management account.
