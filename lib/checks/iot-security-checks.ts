@@ -206,7 +206,9 @@ function acknowledgment(node: IConstruct, ruleName: string): 'qualified' | 'lega
       if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY || !entry.data) continue;
       for (const key of Object.keys(entry.data as object)) {
         if (key === qualified) found = 'qualified';
-        else if (!found && legacy.includes(key)) found = 'legacy';
+        // aws-cdk-lib before 2.262.1 stores every ID behind 'annotation::', which its own filter
+        // then never matches: the pack honours such an acknowledgment itself.
+        else if (!found && (legacy.includes(key) || key.replace(/^annotation::/i, '') === qualified)) found = 'legacy';
       }
     }
   }

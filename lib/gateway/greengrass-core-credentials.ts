@@ -6,6 +6,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { RiskProfile } from '../core/risk-profile';
 import { GatewayCredentials } from './gateway-credentials';
+import { templateString } from '../checks/private/iam-policy';
+import { acknowledge } from '../core/private/secure-defaults';
 import { acknowledgeWildcardResource } from './private/statements';
 
 /** Props of `GreengrassCoreCredentials`. */
@@ -183,5 +185,17 @@ export class GreengrassCoreCredentials extends Construct implements iam.IGrantab
     }
     acknowledgeWildcardResource(this, this.tokenExchangeRole, bucket.arnForObjects('*'),
       'Greengrass downloads any artifact a deployment names from this artifact bucket, which was named for that purpose; read-only.');
+    // The same grant is data every core shares (IoTSecurity-GW5): component artifacts are shared by
+    // design, each core reads what its deployment names, and no core can write there.
+    const objects = bucket.arnForObjects('*');
+    const role = this.tokenExchangeRole;
+    this.node.addValidation({
+      validate: () => {
+        const shape = templateString(Stack.of(role).resolve(objects)) ?? '{?}';
+        acknowledge(role, `IoTSecurity::IoTSecurity-GW5[SharedData::${shape}]`,
+          'Component artifacts are shared by design: every Greengrass core downloads the artifacts its deployment names from this bucket, read-only (s3:GetObject); no core can write or delete them.');
+        return [];
+      },
+    });
   }
 }

@@ -100,4 +100,17 @@ describe('GW5 data every device shares', () => {
     expect(check(GW5, wide)).toEqual(COMPLIANT);
     expect(check(GW3, wide)).toEqual(['Resource::*']);
   });
+
+  test('Compliance: creating log streams in one named log group (its ARN ends in :*) reaches no log events; Noncompliance: writing events to all its streams', () => {
+    const GROUP = 'arn:aws:logs:eu-west-1:123456789012:log-group:/gateways/line-1:*';
+    const role = (action: string, resource: string) => {
+      const stack = newStack();
+      new iam.CfnRole(stack, 'Role', { assumeRolePolicyDocument: TRUST, policies: [{ policyName: 'p', policyDocument: { Statement: [{ Effect: 'Allow', Action: action, Resource: resource }] } }] });
+      return stack;
+    };
+    expect(checkType(GW5, role('logs:CreateLogStream', GROUP), ROLE)).toEqual(COMPLIANT);
+    expect(checkType(GW5, role('logs:PutLogEvents', GROUP), ROLE)).toEqual([`SharedData::${GROUP}`]);
+    expect(checkType(GW5, role('logs:CreateLogStream', 'arn:aws:logs:eu-west-1:123456789012:log-group:/gateways/*'), ROLE))
+      .toEqual(['SharedData::arn:aws:logs:eu-west-1:123456789012:log-group:/gateways/*']);
+  });
 });

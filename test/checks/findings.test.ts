@@ -133,3 +133,14 @@ describe('findings people can act on', () => {
     expect(() => new IotSecurityChecks(undefined, { failOnWarnings: 'yes' as unknown as boolean })).toThrow(/failOnWarnings must be a boolean, got "yes"/);
   });
 });
+
+test('an acknowledgment stored behind "annotation::", as aws-cdk-lib before 2.262.1 stores every ID, is honoured by the pack itself', () => {
+  const stack = new Stack();
+  const policy = new iot.CfnPolicy(stack, 'P', { policyDocument: OPEN });
+  policy.node.addMetadata(Validations.ACKNOWLEDGED_RULES_METADATA_KEY, {
+    'annotation::IoTSecurity::IoTSecurity-ID1[Action::iot:*]': 'Lab bench device (ticket IOT-42).',
+  });
+  const names = new IotSecurityChecks().validateScope(stack).violations.map((v) => v.ruleName);
+  expect(names).not.toContain('IoTSecurity-ID1[Action::iot:*]');
+  expect(names).toContain('IoTSecurity-ID2[Resource::*]');
+});

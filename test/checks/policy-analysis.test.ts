@@ -185,3 +185,37 @@ describe('things by ARN', () => {
     expect(checkType(ID2, stack, POLICY)).toEqual(['Resource::${Group.Arn}/*']);
   });
 });
+
+describe('a fleet provisioning claim policy', () => {
+  const TEMPLATE_TOPICS = [
+    `${ARN}:topic/$aws/certificates/create-from-csr/*`,
+    `${ARN}:topic/$aws/provisioning-templates/line-sensors/provision/*`,
+  ];
+  const FILTERS = [
+    `${ARN}:topicfilter/$aws/certificates/create-from-csr/*`,
+    `${ARN}:topicfilter/$aws/provisioning-templates/line-sensors/provision/*`,
+  ];
+  const claim = (client: string, ...extra: object[]) => doc(
+    allow('iot:Connect', `${ARN}:client/${client}`),
+    allow(['iot:Publish', 'iot:Receive'], TEMPLATE_TOPICS),
+    allow('iot:Subscribe', FILTERS),
+    ...extra,
+  );
+
+  test('Compliance: a family of claim client IDs, when the policy reaches only the provisioning topics of its template (a shared claim certificate by design, which cannot take a device\'s client ID)', () => {
+    expect(id2(claim('provisioning-*'))).toEqual(Array(3).fill(COMPLIANT));
+  });
+
+  test('Noncompliance: the same family once the policy also reaches another topic: the family is one cause, the topic another', () => {
+    const telemetry = `${ARN}:topic/telemetry/*`;
+    expect(id2(claim('provisioning-*', allow('iot:Publish', telemetry)))).toEqual(Array(3).fill([`Resource::${ARN}:client/provisioning-*`, `Resource::${telemetry}`]));
+  });
+
+  test('Noncompliance: a claim policy on every client ID (client/*): a claim holder could take over a device\'s client ID and disconnect it', () => {
+    expect(id2(claim('*'))).toEqual(Array(3).fill([`Resource::${ARN}:client/*`]));
+  });
+
+  test('Noncompliance: a family of client IDs with no topic at all is not a claim policy', () => {
+    expect(id2(doc(allow('iot:Connect', `${ARN}:client/provisioning-*`)))).toEqual(Array(3).fill([`Resource::${ARN}:client/provisioning-*`]));
+  });
+});

@@ -191,7 +191,8 @@ describe.each([
     const output = `${r.stdout}\n${r.stderr}`;
     expect(output).toMatch(/IoTSecurity-ID1/);
     expect(output).toContain('Devices/DevicePolicy');
-    expect(output).toMatch(/Fix: /);
+    // 'Suggested fix:' (newer aws-cdk-lib) or 'How to fix:' (older).
+    expect(output).toMatch(/(Suggested fix|How to fix): /);
   });
 
   test('acknowledged with the IDs of the report, in the documented form, it passes and the reason is in the reports', () => {
@@ -228,7 +229,7 @@ describe('an app forced onto an aws-cdk-lib older than the floor', () => {
     const dir = path.join(WORK, 'app-too-old');
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'old', version: '1.0.0', private: true }));
-    ok('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--save-exact', 'aws-cdk-lib@2.257.0', 'constructs@10.5.1', 'cdk-nag@3.0.0'], dir);
+    ok('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--save-exact', 'aws-cdk-lib@2.268.0', 'constructs@10.5.1', 'cdk-nag@3.0.0'], dir);
     const refused = run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], dir);
     expect(refused.status).not.toBe(0);
     expect(refused.stderr).toMatch(/ERESOLVE/);
@@ -239,7 +240,7 @@ describe('an app forced onto an aws-cdk-lib older than the floor', () => {
     const r = synth(app, 'out-old');
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain(`IotSecurityChecks needs aws-cdk-lib ${MIN_AWS_CDK_LIB} or newer`);
-    expect(r.stderr).toContain('this app loads aws-cdk-lib 2.257.0');
+    expect(r.stderr).toContain('this app loads aws-cdk-lib 2.268.0');
   });
 });
 

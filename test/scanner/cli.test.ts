@@ -50,14 +50,13 @@ describe('exit codes and --fail-on', () => {
     fs.writeFileSync(acks, JSON.stringify([
       { id: 'IoTSecurity-ID1', resource: 'OpenPolicy', reason: 'lab' },
       { id: 'IoTSecurity-ID2', resource: 'OpenPolicy', reason: 'lab' },
-      { id: 'IoTSecurity-ID3', resource: 'OpenPolicy', reason: 'lab' },
       { id: 'IoTSecurity-ID2', resource: 'ParameterPolicy', reason: 'the stage parameter is never *' },
     ]));
     const r = cli('scan', INSECURE, '--acknowledgments', acks);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('acknowledged IoTSecurity-ID2[Resource::arn:${AWS::Partition}:iot:${AWS::Region}:${AWS::AccountId}:topic/*]');
     expect(r.stdout).toContain('Reason (acknowledgments file): the stage parameter is never *');
-    expect(r.stdout).toContain('0 errors, 1 warning, 5 acknowledged');
+    expect(r.stdout).toContain('0 errors, 1 warning, 3 acknowledged');
     expect(cli('scan', INSECURE, '--acknowledgments', acks, '--fail-on', 'warning').code).toBe(1);
   });
 });
@@ -75,7 +74,7 @@ describe('--format', () => {
     expect(lines.some((l) => /^ {17}Fix: List the exact actions/.test(l))).toBe(true);
     expect(lines).toContain('  TelemetryRule (AWS::IoT::TopicRule) line 48');
     expect(lines).toContain('    warning      IoTSecurity-DAT1');
-    expect(r.stdout.endsWith('\n5 errors, 1 warning, 0 acknowledged\n')).toBe(true);
+    expect(r.stdout.endsWith('\n3 errors, 1 warning, 0 acknowledged\n')).toBe(true);
   });
 
   test('text: notices of what was not analyzed', () => {
@@ -90,7 +89,7 @@ describe('--format', () => {
     expect(report).toMatchObject({
       schemaVersion: 1,
       tool: { name: 'cdk-secure-iot', version: JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8')).version },
-      summary: { templates: 2, resources: 8, errors: 5, warnings: 2, acknowledged: 0, notAnalyzed: 1 },
+      summary: { templates: 2, resources: 8, errors: 3, warnings: 2, acknowledged: 0, notAnalyzed: 1 },
       templates: [{ file: INSECURE, resources: 4, sam: false }, { file: SAM, resources: 4, sam: true }],
       notices: [{ severity: 'warning', file: SAM, resource: 'DeviceApi' }],
     });
@@ -178,7 +177,7 @@ describe('--format', () => {
     const out = path.join(dir, 'report.sarif');
     const r = cli('scan', INSECURE, '--format', 'sarif', '--output', out);
     expect(r.code).toBe(1);
-    expect(r.stdout).toBe(`cdk-secure-iot: 5 errors, 1 warning, 0 acknowledged; sarif report written to ${out}\n`);
+    expect(r.stdout).toBe(`cdk-secure-iot: 3 errors, 1 warning, 0 acknowledged; sarif report written to ${out}\n`);
     expect(r.stderr).toBe('');
     expect(sarifValidator()(JSON.parse(fs.readFileSync(out, 'utf8')))).toBe(true);
   });

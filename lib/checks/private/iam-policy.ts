@@ -3,6 +3,15 @@ import { asArray, findInStack, referencedLogicalId, resolvedProperties, resource
 import { branches, Findings, isIntrinsic, isObject, possibleValues, Unresolved } from './cfn-values';
 
 /**
+ * Actions authorized on the log group itself (their only resource type is `log-group`): they
+ * reach no log events, so on one named log group, whose ARN CloudWatch Logs writes with a
+ * trailing `:*`, they share no data between devices. `logs:PutLogEvents` and the read actions
+ * are authorized on log streams and are judged as data access.
+ */
+const LOG_GROUP_ACTIONS = new Set(['logs:createlogstream', 'logs:describelogstreams']);
+/** One log group named literally, in its ARN form with the trailing `:*`. */
+const ONE_LOG_GROUP = /^arn:[^:]+:logs:[^:]*:[^:]*:log-group:[^*?:]+:\*$/;
+/**
  * Services whose every action administers identity or the account: any grant of them lets the
  * holder change who may do what.
  */
@@ -171,11 +180,13 @@ export class PolicyReview {
 
     if (statement.NotResource !== undefined) this.findings.add('NotResource');
     const dataAccess = notAction || actions.some((a) => !isStarOnly(a));
+    const logGroupOnly = !notAction && actions.length > 0 && actions.every((a) => LOG_GROUP_ACTIONS.has(a.toLowerCase()));
     for (const resource of asArray(statement.Resource)) {
       // Holes hide policy variables, so whether the device's own name scopes it is read from the value as written.
       const perThing = /\$\{credentials-iot:/i.test(JSON.stringify(resource) ?? '');
       for (const shape of this.resourceShapes(resource)) {
         if (dataAccess && isWildcardResource(shape)) this.findings.add('Resource', shape);
+        else if (logGroupOnly && ONE_LOG_GROUP.test(shape)) continue;
         else if (dataAccess && !perThing && /[*?]/.test(shape)) this.shared?.add('SharedData', shape);
       }
     }

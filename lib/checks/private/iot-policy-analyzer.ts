@@ -604,8 +604,21 @@ function covers(deny: ResourcePattern, allow: ResourcePattern): boolean {
   });
 }
 
+/** `client/<literal>*`: every client ID that starts with one literal prefix. */
+function isClientFamily(pattern: ResourcePattern): boolean {
+  if (pattern.service !== 'iot' || pattern.type !== 'client') return false;
+  const id = pattern.atoms.slice(pattern.restStart);
+  return id.length > 1 && id[id.length - 1].k === 'glob' && id.slice(0, -1).every((a) => a.k === 'char');
+}
+
 class DocumentAnalysis {
   private readonly denials: Denial[] = [];
+  /** `iot:Connect` resources naming a family of client IDs (`client/provisioning-*`), held back until the document is read. */
+  private readonly clientFamilies = new Set<string>();
+  /** Whether the document grants MQTT on anything but the fleet provisioning topics of a template. */
+  private grantsOtherTopics = false;
+  /** Whether the document grants MQTT on the fleet provisioning topics of a template. */
+  private grantsProvisioningTopics = false;
 
   constructor(
     private readonly ph: Placeholders,
@@ -635,6 +648,12 @@ class DocumentAnalysis {
     });
     for (const p of parsed) if (p?.effect === 'deny') this.deny(p);
     for (const p of parsed) if (p?.effect === 'allow') this.allow(p);
+    // A claim certificate is shared by every device of a fleet by design, and a policy that lets
+    // it reach only the provisioning topics of its templates can give it nothing but a certificate
+    // of its own: a family of claim client IDs (`client/provisioning-*`) then impersonates no
+    // device, since devices connect as their own thing. Anywhere else such a family spans devices.
+    if (this.grantsProvisioningTopics && !this.grantsOtherTopics) return;
+    for (const display of this.clientFamilies) this.acc.add('unscopedDataPlane', `Resource::${display}`);
   }
 
   private unresolved(path: string): void {
@@ -759,7 +778,17 @@ class DocumentAnalysis {
     for (const r of p.resources) {
       const types = new Set(judged.filter((n) => !this.denied(n, r)).map((n) => DEVICE_ACTIONS.get(n)!));
       for (const type of types) {
-        if (judgeResource(r, type, clientIdBound) !== 'unscoped') continue;
+        const verdict = judgeResource(r, type, clientIdBound);
+        if (type === 'topic' || type === 'topicfilter') {
+          const provisioning = (r.type === 'topic' || r.type === 'topicfilter') && PROVISIONING_TOPIC.test(restText(r.atoms, r.restStart));
+          if (provisioning) this.grantsProvisioningTopics = true;
+          else if (verdict !== 'irrelevant') this.grantsOtherTopics = true;
+        }
+        if (verdict !== 'unscoped') continue;
+        if (type === 'client' && isClientFamily(r)) {
+          this.clientFamilies.add(r.display);
+          continue;
+        }
         // Only `*` authorizes ListRetainedMessages: where the author named it, the action is what to fix.
         if (type === 'account' && named.has('ListRetainedMessages')) this.acc.add('unscopedDataPlane', 'Action::iot:ListRetainedMessages');
         else this.acc.add('unscopedDataPlane', `Resource::${r.display}`);

@@ -5,11 +5,12 @@
  */
 
 /**
- * aws-cdk-lib 2.258.0 is the first release whose policy validation context carries the construct
- * tree (`appConstruct`), which every cdk-nag 3 pack walks; with 2.257.0 cdk-nag 3 installs but
- * its packs fail at synth.
+ * aws-cdk-lib 2.269.0 is the first release that takes the acknowledgment IDs the pack prints
+ * (`IoTSecurity::IoTSecurity-ID1[Action::iot:*]`: a `::` inside the brackets), which releases up
+ * to 2.268 reject as invalid. (From 2.258.0 the validation context carries the construct tree
+ * every cdk-nag 3 pack walks; with 2.257.0 cdk-nag 3 installs but its packs fail at synth.)
  */
-export const MIN_AWS_CDK_LIB = '2.258.0';
+export const MIN_AWS_CDK_LIB = '2.269.0';
 
 function parse(version: string): number[] | undefined {
   const m = /^(\d+)\.(\d+)\.(\d+)/.exec(version);
@@ -43,8 +44,8 @@ export function awsCdkLibVersion(): string | undefined {
  */
 export function assertPackPeers(what: string, version: string | undefined = awsCdkLibVersion()): void {
   if (version !== undefined && !versionAtLeast(version, MIN_AWS_CDK_LIB)) {
-    throw new Error(`${what} needs aws-cdk-lib ${MIN_AWS_CDK_LIB} or newer (the first release whose validation context gives `
-      + `plugins the construct tree, which cdk-nag 3 packs walk); this app loads aws-cdk-lib ${version}. `
+    throw new Error(`${what} needs aws-cdk-lib ${MIN_AWS_CDK_LIB} or newer (the first release that accepts the acknowledgment IDs `
+      + `the pack prints, and gives validation plugins the construct tree cdk-nag 3 packs walk); this app loads aws-cdk-lib ${version}. `
       + `Run 'npm install aws-cdk-lib@^${MIN_AWS_CDK_LIB}'.`);
   }
 }
