@@ -365,10 +365,8 @@ export class SecureIotDeployment extends Construct {
         riskProfile: profile,
         devicePolicy: this.devicePolicy,
         thingNamePrefix: `${name}-`,
-        // The claim is one shared identity: its client IDs are `<name>-claim` plus a suffix. Without a
-        // trailing separator the rule pack reads them as that one identity's (the default
-        // 'provisioning-' reads as a family of devices, IoTSecurity-ID2).
-        claimClientIdPrefix: `${name}-claim`,
+        // Each fleet's claim connects under its own client IDs, not the account-wide default 'provisioning-'.
+        claimClientIdPrefix: `${name}-claim-`,
       }));
 
     this.network = this.part(PARTS.network, p.network, p.disableNetwork,

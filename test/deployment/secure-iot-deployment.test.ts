@@ -231,7 +231,7 @@ test('identity: a device policy whose own tree holds the telemetry topic, provis
   const policies = JSON.stringify(t.findResources('AWS::IoT::Policy'));
   expect(policies).toContain('dt/plant/${iot:Connection.Thing.ThingName}');
   expect(policies).toContain('broadcast/maintenance');
-  expect(policies).toContain('client/plant-claim*');
+  expect(policies).toContain('client/plant-claim-*');
   t.hasResourceProperties('AWS::IoT::ProvisioningTemplate', { PreProvisioningHook: Match.objectLike({ PayloadVersion: '2020-04-01' }) });
 });
 
