@@ -69,7 +69,7 @@ const CRITICALITY: { readonly [profile: string]: Criticality } = {
  * It composes those constructs, each of which keeps its own one-owner-per-environment guard, and
  * adds its own: a second `AccountBaseline` that may deploy to the same account and region is an
  * error at synth. Put it in a stack of its own per account and region (or in a StackSet, see
- * `examples/multi-account`); `SecureIotDeployment`s then take its keys and log group.
+ * `examples/multi-account`); a `SecureIotDeployment` can take its log group (`iotLogGroup`) and its keys (`dataProtection`).
  */
 export class AccountBaseline extends Construct {
   /** The profile the settings follow. */
