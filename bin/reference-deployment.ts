@@ -1,14 +1,17 @@
 #!/usr/bin/env node
 /*
- * The reference deployment: what `npx cdk synth` synthesizes. Every stack passes
- * IotSecurityChecks, cdk-nag's AwsSolutionsChecks and CDK's CloudFormation validator
- * (`@aws-cdk/core:validateAgainstDefaultRules` in cdk.json) with no unacknowledged finding.
+ * The reference deployment: what `npx cdk synth` synthesizes. The account's baseline and the
+ * INDUSTRIAL deployment of a factory; every stack passes IotSecurityChecks, cdk-nag's
+ * AwsSolutionsChecks and CDK's CloudFormation validator (`@aws-cdk/core:validateAgainstDefaultRules`
+ * in cdk.json) with no unacknowledged finding, and SecurityPostureReport writes
+ * iot-security-posture.json, .md and .html into cdk.out (and fails the synth where a practice the
+ * profile requires is missing).
  *
  * Stacks are environment-agnostic unless `-c account=... -c region=...` is given.
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { IotSecurityChecks } from '../lib';
+import { IotSecurityChecks, SecurityPostureReport } from '../lib';
 import { buildReferenceDeployment } from './reference-stacks';
 
 const app = new App();
@@ -16,5 +19,7 @@ buildReferenceDeployment(app, {
   account: app.node.tryGetContext('account'),
   region: app.node.tryGetContext('region'),
 });
-Validations.of(app).addPlugins(new IotSecurityChecks(app, { requiredTagKeys: ['criticality', 'owner'] }), new AwsSolutionsChecks(app));
+Validations.of(app).addPlugins(
+  new IotSecurityChecks(app, { requiredTagKeys: ['criticality', 'owner'] }), new AwsSolutionsChecks(app), new SecurityPostureReport(app),
+);
 app.synth();

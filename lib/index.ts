@@ -12,3 +12,4 @@ export * from './data';
 export * from './monitoring';
 export * from './continuity';
 export * from './response';
+export * from './deployment';

@@ -12,7 +12,7 @@ import { AUDIT_CHECKS } from '../checks/rules/monitoring/IoTAuditChecksEnabled';
 import { AuditFrequency, IotLogLevel } from '../core/iot-settings';
 import { RiskProfile } from '../core/risk-profile';
 import { claimAccountSingleton } from '../core/private/account-singleton';
-import { acknowledge, secureKey, secureLogGroup, secureTopic } from '../core/private/secure-defaults';
+import { acknowledge, nagArnPrefix, secureKey, secureLogGroup, secureTopic } from '../core/private/secure-defaults';
 
 /** The day of the week a weekly or biweekly scheduled audit runs. */
 export enum AuditDayOfWeek {
@@ -247,16 +247,16 @@ export class FleetAuditing extends Construct {
     acknowledge(auditRole, 'AwsSolutions-IAM5[Resource::*]',
       'List actions, GetLoggingOptions, GetV2LoggingOptions, GetEffectivePolicies and GetServiceLastAccessedDetails support no resource-level permissions (Service Authorization Reference); every other statement is scoped to a resource type of this account.');
     for (const resource of ['cacert', 'cert', 'policy', 'rolealias']) {
-      acknowledge(auditRole, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:${regionToken(stack)}:${accountToken(stack)}:${resource}/*]`,
+      acknowledge(auditRole, `AwsSolutions-IAM5[Resource::${nagArnPrefix(stack, 'iot')}:${resource}/*]`,
         'Audit reads every resource of this type in the account: that is what an audit check is.');
     }
-    acknowledge(auditRole, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cognito-identity:${regionToken(stack)}:${accountToken(stack)}:identitypool/*]`,
+    acknowledge(auditRole, `AwsSolutions-IAM5[Resource::${nagArnPrefix(stack, 'cognito-identity')}:identitypool/*]`,
       'The Cognito role checks read the roles of every identity pool that connected to AWS IoT.');
-    acknowledge(auditRole, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::${accountToken(stack)}:role/*]`,
+    acknowledge(auditRole, `AwsSolutions-IAM5[Resource::${nagArnPrefix(stack, 'iam', { region: false })}:role/*]`,
       'The role-alias and Cognito checks read whichever roles those point to; read-only actions.');
-    acknowledge(auditRole, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::${accountToken(stack)}:policy/*]`,
+    acknowledge(auditRole, `AwsSolutions-IAM5[Resource::${nagArnPrefix(stack, 'iam', { region: false })}:policy/*]`,
       'The role-alias and Cognito checks read the managed policies attached to those roles; read-only actions.');
-    acknowledge(auditRole, 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::aws:policy/*]',
+    acknowledge(auditRole, `AwsSolutions-IAM5[Resource::${nagArnPrefix(stack, 'iam', { region: false, account: 'aws' })}:policy/*]`,
       'The role-alias and Cognito checks read the AWS managed policies attached to those roles; read-only actions.');
     if (props.iotDataKey) props.iotDataKey.grant(auditRole, 'kms:Decrypt');
     this.auditRole = auditRole;
@@ -450,7 +450,7 @@ export class FleetAuditing extends Construct {
       ],
     }));
     const policy = role.node.tryFindChild('DefaultPolicy')!;
-    acknowledge(policy, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:${regionToken(stack)}:${accountToken(stack)}:log-group:AWSIotLogsV2:log-stream:*]`,
+    acknowledge(policy, `AwsSolutions-IAM5[Resource::${nagArnPrefix(stack, 'logs')}:log-group:AWSIotLogsV2:log-stream:*]`,
       'AWS IoT names its log streams itself; the statement is limited to the streams of the one IoT log group.');
     const logging = new iot.CfnLogging(this, 'Logging', {
       accountId: stack.account,
@@ -481,10 +481,3 @@ function iotPrincipal(stack: Stack): iam.IPrincipal {
   });
 }
 
-/** How cdk-nag prints the stack's region and account in a finding ID. */
-function regionToken(stack: Stack): string {
-  return Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
-}
-function accountToken(stack: Stack): string {
-  return Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
-}

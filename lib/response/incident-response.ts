@@ -13,7 +13,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { ASSET_TAG_KEYS, Criticality } from '../core/asset-tags';
 import { ContainmentMode, RiskProfile } from '../core/risk-profile';
-import { acknowledge, secureFunction, secureKey, secureLogGroup, secureTopic } from '../core/private/secure-defaults';
+import { acknowledge, nagArnPrefix, secureFunction, secureKey, secureLogGroup, secureTopic } from '../core/private/secure-defaults';
 import { BackupAndRecovery } from '../continuity/backup-and-recovery';
 import { DeviceFailureModes } from '../continuity/device-failure-modes';
 import { awsCronProblem } from '../continuity/private/aws-cron';
@@ -223,11 +223,11 @@ export class IncidentResponse extends Construct {
     this.quarantineAction = this.mitigationAction('Quarantine', { addThingsToThingGroupParams: { thingGroupNames: [groupName], overrideDynamicGroups: true } }, [
       new iam.PolicyStatement({ actions: ['iot:AddThingToThingGroup'], resources: [groupArn, stack.formatArn({ service: 'iot', resource: 'thing/*' })] }),
       new iam.PolicyStatement({ actions: ['iot:ListPrincipalThings'], resources: ['*'] }),
-    ], ['Resource::*', `Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:thing/*`],
+    ], ['Resource::*', `Resource::${nagArnPrefix(this, 'iot')}:thing/*`],
     'iot:ListPrincipalThings supports no resource-level permission; the action adds whichever thing the finding names to the one quarantine group, so things are thing/*.');
     this.deactivateCertificateAction = this.mitigationAction('DeactivateCertificate', { updateDeviceCertificateParams: { action: 'DEACTIVATE' } }, [
       new iam.PolicyStatement({ actions: ['iot:UpdateCertificate'], resources: [stack.formatArn({ service: 'iot', resource: 'cert/*' })] }),
-    ], ['Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:cert/*'],
+    ], [`Resource::${nagArnPrefix(this, 'iot')}:cert/*`],
     'The action deactivates whichever device certificate the audit finding names; certificate IDs are not known at deploy time.');
     const loggingRole = new iam.Role(this, 'IotLoggingRole', {
       assumedBy: new iam.ServicePrincipal('iot.amazonaws.com'),
@@ -241,7 +241,7 @@ export class IncidentResponse extends Construct {
         }),
       },
     });
-    acknowledge(loggingRole, 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:AWSIotLogsV2:*]',
+    acknowledge(loggingRole, `AwsSolutions-IAM5[Resource::${nagArnPrefix(this, 'logs')}:log-group:AWSIotLogsV2:*]`,
       'AWS IoT writes to the log group AWSIotLogsV2 and streams it names itself; the role is limited to that one log group.');
     this.enableLoggingAction = this.mitigationAction('EnableLogging', { enableIoTLoggingParams: { logLevel: profile.logLevel, roleArnForLogging: loggingRole.roleArn } }, [
       new iam.PolicyStatement({ actions: ['iot:SetV2LoggingOptions'], resources: ['*'] }),
@@ -490,6 +490,9 @@ export class IncidentResponse extends Construct {
       physicalResourceId: cr.PhysicalResourceId.of(`quarantine-policy@${this.node.addr}`),
     });
     const attach = new cr.AwsCustomResource(this, 'AttachQuarantinePolicy', {
+      // Its own encrypted log group: under the '@aws-cdk/aws-lambda:useCdkManagedLogGroup' flag the
+      // provider would otherwise get an unencrypted one.
+      logGroup: secureLogGroup(this, 'AttachQuarantinePolicyLogs', { encryptionKey: this.encryptionKey }),
       onCreate: call('attachPolicy'),
       onDelete: call('detachPolicy'),
       installLatestAwsSdk: false,
@@ -525,11 +528,11 @@ export class IncidentResponse extends Construct {
     if (!policy) return;
     acknowledge(policy, 'AwsSolutions-IAM5[Resource::*]',
       'Step Functions log delivery (logs:CreateLogDelivery and related) and X-Ray (xray:PutTraceSegments) support no resource-level permission; every AWS call of the playbook is on named resources.');
-    acknowledge(policy, 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:thing/*]',
+    acknowledge(policy, `AwsSolutions-IAM5[Resource::${nagArnPrefix(this, 'iot')}:thing/*]`,
       'A playbook reads and quarantines whichever thing the finding names; thing names are not known at deploy time. The quarantine group itself is named.');
-    acknowledge(policy, 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:policy/*]',
+    acknowledge(policy, `AwsSolutions-IAM5[Resource::${nagArnPrefix(this, 'iot')}:policy/*]`,
       'A playbook detaches (and the return to baseline re-attaches) whichever IoT policies are attached to the certificate the finding names; they are read at run time.');
-    acknowledge(policy, 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:cert/*]',
+    acknowledge(policy, `AwsSolutions-IAM5[Resource::${nagArnPrefix(this, 'iot')}:cert/*]`,
       'A playbook deactivates (or the return to baseline reactivates or revokes) whichever certificate the finding names; certificate IDs are not known at deploy time.');
     if (requestLogicalId) {
       acknowledge(policy, `AwsSolutions-IAM5[Resource::<${requestLogicalId}.Arn>:*]`,

@@ -18,7 +18,7 @@ import { Construct } from 'constructs';
 import { RiskProfile } from '../core/risk-profile';
 import { RolloutRate } from '../core/rollout-rate';
 import {
-  accessLogBucket, acknowledge, secureBucket, secureFunction, secureKey, secureLogGroup, secureTopic,
+  accessLogBucket, acknowledge, nagArnPrefix, secureBucket, secureFunction, secureKey, secureLogGroup, secureTopic,
 } from '../core/private/secure-defaults';
 import { FirmwareSigningPlatform } from './firmware-signing-platform';
 
@@ -474,7 +474,7 @@ export class SignedFirmwarePipeline extends Construct {
       resources: [signerArn(this, `/signing-profiles/${prefix}_*`)],
     }));
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['acm:DescribeCertificate'], resources: [props.signingCertificate.certificateArn] }));
-    acknowledge(fn.role!.node.findChild('DefaultPolicy'), `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:signer:<AWS::Region>:<AWS::AccountId>:/signing-profiles/${prefix}_*]`,
+    acknowledge(fn.role!.node.findChild('DefaultPolicy'), `AwsSolutions-IAM5[Resource::${nagArnPrefix(this, 'signer')}:/signing-profiles/${prefix}_*]`,
       'The profile name carries a suffix chosen at deploy time (profiles cannot change, so each change is a new profile); the prefix is this pipeline\'s alone.');
     return new CustomResource(this, 'SigningProfile', {
       serviceToken: fn.functionArn,
@@ -740,14 +740,14 @@ export class SignedFirmwarePipeline extends Construct {
     const policy = machine.role.node.findChild('DefaultPolicy');
     const upload = `<${this.logicalIdOf(this.uploadBucket)}.Arn>`;
     const release = `<${this.logicalIdOf(this.releaseBucket)}.Arn>`;
-    const account = 'arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>';
+    const account = nagArnPrefix(this, 'iot');
     const reasons: { [resource: string]: string } = {
       '*': 'X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) has no resource-level permissions; CDK adds it for tracingEnabled.',
       [`<${Stack.of(this).getLogicalId(this.node.findChild('VersionGate').node.defaultChild as CfnResource)}.Arn>:*`]: 'Invoking the pipeline\'s own version gate function, any version or alias of it (CDK\'s LambdaInvoke grant).',
       [`${upload}/${UPLOAD_PREFIX}*`]: 'Signer reads the uploaded image with the caller\'s permissions; uploads have keys only known at run time, under incoming/ only.',
       [`${upload}/${SIGNED_PREFIX}*`]: 'Signer writes signed images under signed/ with a key it chooses (its job ID); the state machine copies them from there.',
       [`${release}/${RELEASE_PREFIX}*`]: 'Publishes signed images under releases/<deviceType>/<version>/, names known only at run time.',
-      'arn:<AWS::Partition>:signer:<AWS::Region>:<AWS::AccountId>:/signing-jobs/*': 'Signer generates signing job IDs at run time; DescribeSigningJob is scoped to signing jobs of this account and region.',
+      [`${nagArnPrefix(this, 'signer')}:/signing-jobs/*`]: 'Signer generates signing job IDs at run time; DescribeSigningJob is scoped to signing jobs of this account and region.',
       [`${account}:job/${this.jobIdPrefix()}-*`]: 'Release job IDs carry the version, known at run time; the prefix is this pipeline\'s alone.',
     };
     for (const name of Object.keys(this.softwarePackages)) {

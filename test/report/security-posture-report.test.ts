@@ -254,3 +254,42 @@ describe('bad input', () => {
       .toThrow('S: switching off SignedFirmwarePipeline needs a reason of at least 10 characters a reviewer can check, got ""');
   });
 });
+
+describe('judged across the stacks of an environment', () => {
+  /** A bucket and, unless left out, its policy denying plain HTTP, as plain CloudFormation. */
+  const bucketTemplate = (withPolicy: boolean) => ({
+    Resources: {
+      Bucket: { Type: 'AWS::S3::Bucket', Properties: {} },
+      ...(withPolicy ? {
+        Policy: {
+          Type: 'AWS::S3::BucketPolicy',
+          Properties: {
+            Bucket: { Ref: 'Bucket' },
+            PolicyDocument: { Statement: [{ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }] },
+          },
+        },
+      } : {}),
+    },
+  });
+
+  test('each bucket\'s TLS-only policy counts where stack IDs qualify the resources, and only for the bucket of its own stack', () => {
+    const app = newApp();
+    includeTemplate(new Stack(app, 'A'), bucketTemplate(true));
+    includeTemplate(new Stack(app, 'B'), bucketTemplate(true));
+    const env = synth(app, new SecurityPostureReport(app)).doc.environments[0].practices.find((p) => p.practice === 6)!;
+    expect(env.checks.find((c) => c.check === 'every bucket refuses requests without TLS')).toMatchObject({ holds: true, evidence: ['A/Bucket', 'B/Bucket'] });
+
+    const other = newApp();
+    includeTemplate(new Stack(other, 'A'), bucketTemplate(true));
+    includeTemplate(new Stack(other, 'B'), bucketTemplate(false));
+    const partial = synth(other, new SecurityPostureReport(other)).doc.environments[0].practices.find((p) => p.practice === 6)!;
+    expect(partial.checks.find((c) => c.check === 'every bucket refuses requests without TLS')).toMatchObject({ holds: false, evidence: ['A/Bucket'] });
+  });
+
+  test('the Signer profile SignedFirmwarePipeline makes through its custom resource counts as signing', () => {
+    const app = newApp();
+    includeTemplate(new Stack(app, 'A'), { Resources: { Profile: { Type: 'Custom::FirmwareSigningProfile', Properties: { ServiceToken: 'arn:aws:lambda:eu-west-1:111122223333:function:f' } } } });
+    const practice = synth(app, new SecurityPostureReport(app)).doc.stacks[0].practices.find((p) => p.practice === 4)!;
+    expect(practice.checks.find((c) => c.check === 'artifacts are signed (AWS Signer profile)')).toMatchObject({ holds: true, evidence: ['Profile'] });
+  });
+});

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Annotations, ArnFormat, Duration, FeatureFlags, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, FeatureFlags, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -235,4 +235,17 @@ export function secureFunction(scope: Construct, id: string, options: SecureFunc
 /** A cdk-nag v3 acknowledgment: as narrow as the finding, with a reason a reviewer can check. */
 export function acknowledge(scope: Construct, id: string, reason: string): void {
   Validations.of(scope).acknowledge({ id, reason });
+}
+
+/**
+ * `arn:<partition>:<service>:<region>:<account>` as cdk-nag writes it in a finding's ID: the
+ * pseudo parameters (`<AWS::Region>`...) of an environment-agnostic stack, the literals CDK
+ * renders for a stack pinned to an account and region. Build acknowledgment IDs with it, or they
+ * stop matching once the stack is pinned.
+ */
+export function nagArnPrefix(scope: Construct, service: string, options: { region?: boolean; account?: string } = {}): string {
+  const stack = Stack.of(scope);
+  const part = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<${pseudo}>` : value);
+  const region = options.region === false ? '' : part(stack.region, 'AWS::Region');
+  return `arn:${part(stack.partition, 'AWS::Partition')}:${service}:${region}:${options.account ?? part(stack.account, 'AWS::AccountId')}`;
 }

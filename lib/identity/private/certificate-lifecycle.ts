@@ -1,4 +1,4 @@
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iot from 'aws-cdk-lib/aws-iot';
@@ -8,7 +8,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { RiskProfile } from '../../core/risk-profile';
 import { iotActionsAlpha, iotAlpha } from '../../core/private/optional-modules';
-import { acknowledge, secureFunction, secureLogGroup } from '../../core/private/secure-defaults';
+import { acknowledge, nagArnPrefix, secureFunction, secureLogGroup } from '../../core/private/secure-defaults';
 import { DevicePolicy } from '../device-policy';
 
 /** Props of `CertificateLifecycle`. */
@@ -270,9 +270,7 @@ export class CertificateLifecycle extends Construct {
   }
 }
 
-/** An IoT ARN as cdk-nag prints it in finding IDs (pseudo parameters as `<AWS::Name>`). */
+/** An IoT ARN as cdk-nag prints it in finding IDs (pseudo parameters as `<AWS::Name>`, literals where the stack is pinned). */
 export function nagArn(stack: Stack, resource: string, name: string): string {
-  const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
-  const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
-  return `arn:<AWS::Partition>:iot:${region}:${account}:${resource}/${name}`;
+  return `${nagArnPrefix(stack, 'iot')}:${resource}/${name}`;
 }

@@ -107,11 +107,14 @@ function openIngress(r: ResourceSet): string[] {
 function bucketsRefusingPlainHttp(r: ResourceSet): { holds: boolean; evidence: string[] } {
   const buckets = ofType(r, 'AWS::S3::Bucket').map(([id]) => id);
   const policies = ofType(r, 'AWS::S3::BucketPolicy');
-  const covered = buckets.filter((b) => policies.some(([, v]) => {
+  // Judged across stacks, IDs are qualified (`Stack/Id`) while a policy's Ref names the bare ID of its own stack.
+  const stackOf = (id: string) => id.slice(0, id.lastIndexOf('/') + 1);
+  const bare = (id: string) => id.slice(id.lastIndexOf('/') + 1);
+  const covered = buckets.filter((b) => policies.some(([policyId, v]) => {
     const p = v.Properties ?? {};
     const target = JSON.stringify(p.Bucket ?? '');
     const doc = JSON.stringify(p.PolicyDocument ?? '');
-    return target.includes(`"${b}"`) && doc.includes('aws:SecureTransport') && doc.includes('Deny');
+    return stackOf(policyId) === stackOf(b) && target.includes(`"${bare(b)}"`) && doc.includes('aws:SecureTransport') && doc.includes('Deny');
   }));
   return { holds: buckets.length > 0 && covered.length === buckets.length, evidence: covered };
 }
@@ -151,7 +154,8 @@ export const PRACTICE_CHECKS: { readonly [practice: number]: readonly Check[] } 
     },
   ],
   [Practice.SECURE_UPDATES]: [
-    { check: 'artifacts are signed (AWS Signer profile)', evaluate: present('AWS::Signer::SigningProfile') },
+    // SignedFirmwarePipeline makes its Signer profile through a custom resource (`Custom::FirmwareSigningProfile`).
+    { check: 'artifacts are signed (AWS Signer profile)', evaluate: present('AWS::Signer::SigningProfile', 'Custom::FirmwareSigningProfile') },
     { check: 'updates roll out gradually and abort on failures (job template)', evaluate: some(['AWS::IoT::JobTemplate'], (p) => p.AbortConfig !== undefined && p.JobExecutionsRolloutConfig !== undefined) },
     { check: 'releases are registered as software package versions', evaluate: present('AWS::IoT::SoftwarePackage', 'AWS::IoT::SoftwarePackageVersion') },
   ],

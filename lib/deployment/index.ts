@@ -1,0 +1,2 @@
+export * from './account-baseline';
+export * from './secure-iot-deployment';

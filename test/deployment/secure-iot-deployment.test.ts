@@ -1,0 +1,270 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as backup from 'aws-cdk-lib/aws-backup';
+import * as fs from 'fs';
+import * as path from 'path';
+import {
+  BackupAndRecovery, Criticality, DataCategory, DataClass, DataProtection, DevicePolicy, DeviceTopic, FleetProvisioning, GatewayCredentials,
+  NetworkEgress, RiskProfile, SecureIotDeployment, SecureIotDeploymentProps, SecureIotEndpoint, SegmentedNetwork, TlsSecurityPolicy,
+} from '../../lib';
+import { POSTURE_METADATA_KEY } from '../../lib/report/private/posture';
+import { newValidatedApp, validationFindings } from '../validation';
+
+const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8'));
+const CERT = 'arn:aws:acm:eu-west-1:111122223333:certificate/11111111-2222-3333-4444-555555555555';
+
+function stack(app = new App(), id = 'S', env?: { account: string; region: string }) {
+  return new Stack(app, id, { env });
+}
+const certificate = (s: Stack) => acm.Certificate.fromCertificateArn(s, `Cert${s.node.children.length}`, CERT);
+const drVault = (s: Stack) => backup.BackupVault.fromBackupVaultArn(s, `Dr${s.node.children.length}`, 'arn:aws:backup:us-west-2:111122223333:backup-vault:dr');
+/** A deployment; where the profile copies backups to a second region, with a vault there. */
+function deploy(s: Stack, props: Partial<SecureIotDeploymentProps> = {}, id = 'Fleet'): SecureIotDeployment {
+  const profile = props.riskProfile ?? RiskProfile.INDUSTRIAL;
+  const vault = profile instanceof RiskProfile && profile.backupCopyToSecondRegion && !('backupSecondRegionVault' in props) ? { backupSecondRegionVault: drVault(s) } : {};
+  return new SecureIotDeployment(s, id, { deploymentName: 'plant', riskProfile: RiskProfile.INDUSTRIAL, signingCertificate: certificate(s), ...vault, ...props });
+}
+const declaration = (s: Stack) => Template.fromStack(s).toJSON().Metadata?.[POSTURE_METADATA_KEY];
+const resourceCount = (s: Stack) => Object.keys(Template.fromStack(s).toJSON().Resources).length;
+
+describe.each(RiskProfile.PRESETS.map((p) => [p.name, p] as const))('%s', (_name, profile) => {
+  test('synthesizes with no unacknowledged finding and under 500 resources', () => {
+    const app = newValidatedApp({ context: cdkJson.context });
+    const s = stack(app, 'Fleet');
+    deploy(s, { riskProfile: profile, greengrassCoreThingNames: ['line-1-core'] });
+    expect(validationFindings(app)).toEqual([]);
+    const count = resourceCount(s);
+    expect(count).toBeLessThan(500);
+    expect(count).toBeGreaterThan(100);
+  });
+});
+
+test('every default follows the profile: TLS policy, credential lifetime, rollout and abort, egress, telemetry topic, no account settings', () => {
+  const s = stack();
+  const d = deploy(s, { riskProfile: RiskProfile.CRITICAL_INFRASTRUCTURE });
+  const t = Template.fromStack(s);
+  t.hasResourceProperties('AWS::IoT::DomainConfiguration', { TlsConfig: { SecurityPolicy: 'IoTSecurityPolicy_TLS13_1_3_2022_10' } });
+  t.hasResourceProperties('AWS::IoT::RoleAlias', { CredentialDurationSeconds: 900 });
+  t.hasResourceProperties('AWS::IoT::JobTemplate', {
+    AbortConfig: { CriteriaList: Match.arrayWith([Match.objectLike({ FailureType: 'FAILED', ThresholdPercentage: 1 })]) },
+    JobExecutionsRolloutConfig: { MaximumPerMinute: 10 },
+  });
+  t.resourceCountIs('AWS::EC2::NatGateway', 0);
+  expect(d.network!.networkEgress).toBe(NetworkEgress.NONE);
+  t.hasResourceProperties('AWS::IoT::TopicRule', { TopicRulePayload: Match.objectLike({ Sql: Match.stringLikeRegexp("FROM 'dt/plant/\\+/telemetry'") }) });
+  // The deployment's keys leave IoT Core's encryption configuration to the account baseline.
+  t.resourceCountIs('AWS::IoT::EncryptionConfiguration', 0);
+  t.resourceCountIs('AWS::IoT::AccountAuditConfiguration', 0);
+  t.resourceCountIs('AWS::IoT::Logging', 0);
+  expect(Object.keys(d.firmwareUpdates!.softwarePackages)).toEqual(['plant-device']);
+  expect(d.riskProfile).toBe(RiskProfile.CRITICAL_INFRASTRUCTURE);
+  expect(d.deploymentName).toBe('plant');
+});
+
+test('INDUSTRIAL defaults: TLS 1.2/1.3, hour-long credentials, 100/min rollout aborted above 5 %, NAT egress', () => {
+  const s = stack();
+  deploy(s);
+  const t = Template.fromStack(s);
+  t.hasResourceProperties('AWS::IoT::DomainConfiguration', { TlsConfig: { SecurityPolicy: 'IoTSecurityPolicy_TLS13_1_2_2022_10' } });
+  t.hasResourceProperties('AWS::IoT::RoleAlias', { CredentialDurationSeconds: 3600 });
+  t.hasResourceProperties('AWS::IoT::JobTemplate', {
+    AbortConfig: { CriteriaList: Match.arrayWith([Match.objectLike({ FailureType: 'FAILED', ThresholdPercentage: 5 })]) },
+    JobExecutionsRolloutConfig: { MaximumPerMinute: 100 },
+  });
+  expect(Object.keys(t.findResources('AWS::EC2::NatGateway')).length).toBeGreaterThan(0);
+});
+
+test('the stack declares the profile, and every taggable resource carries the practice 2 tags from the profile', () => {
+  const s = stack();
+  deploy(s, { riskProfile: RiskProfile.CRITICAL_INFRASTRUCTURE, owner: 'water-ops' });
+  expect(declaration(s)).toMatchObject({ riskProfile: 'CRITICAL_INFRASTRUCTURE', requiredPractices: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] });
+  const t = Template.fromStack(s);
+  for (const type of ['AWS::IoT::RoleAlias', 'AWS::IoT::DomainConfiguration', 'AWS::IoT::TopicRule', 'AWS::KMS::Key', 'AWS::EC2::VPC', 'AWS::S3::Bucket']) {
+    for (const r of Object.values(t.findResources(type))) {
+      expect(r.Properties.Tags).toEqual(expect.arrayContaining([
+        { Key: 'criticality', Value: 'safety-critical' }, { Key: 'owner', Value: 'water-ops' }, { Key: 'data-class', Value: 'confidential' },
+      ]));
+    }
+  }
+});
+
+test('criticality, data class and owner: explicit props win; the owner defaults to the name', () => {
+  const s = stack();
+  deploy(s, { criticality: Criticality.LOW, dataClass: DataClass.RESTRICTED });
+  Template.fromStack(s).hasResourceProperties('AWS::IoT::RoleAlias', {
+    Tags: Match.arrayWith([{ Key: 'criticality', Value: 'low' }, { Key: 'data-class', Value: 'restricted' }, { Key: 'owner', Value: 'plant' }]),
+  });
+});
+
+test('every part is reachable for wiring onward; Greengrass cores get their credentials', () => {
+  const s = stack();
+  const d = deploy(s, { greengrassCoreThingNames: ['line-1-core', 'line-2-core'] });
+  expect(d.network).toBeInstanceOf(SegmentedNetwork);
+  expect(d.endpoint).toBeInstanceOf(SecureIotEndpoint);
+  expect(d.gatewayCredentials).toBeInstanceOf(GatewayCredentials);
+  expect(d.dataProtection).toBeInstanceOf(DataProtection);
+  expect(d.firmwareUpdates?.jobTemplate).toBeDefined();
+  expect(d.telemetry?.bucket).toBeDefined();
+  expect(d.monitoring?.alarmTopic).toBeDefined();
+  expect(Object.keys(d.greengrassCores)).toEqual(['line-1-core', 'line-2-core']);
+  Template.fromStack(s).resourceCountIs('AWS::IoT::RoleAlias', 3);
+});
+
+test('your own parts replace the deployment\'s: none of the replaced kind is created', () => {
+  const app = new App();
+  const shared = stack(app, 'Shared');
+  const network = new SegmentedNetwork(shared, 'Network');
+  const dataProtection = new DataProtection(shared, 'Keys', { iotCoreEncryption: false });
+  const s = stack(app, 'Fleet');
+  const endpoint = new SecureIotEndpoint(s, 'MyEndpoint', { tlsSecurityPolicy: TlsSecurityPolicy.TLS13_1_3_2022_10 });
+  const d = deploy(s, { network, endpoint, dataProtection });
+  expect(d.network).toBe(network);
+  expect(d.endpoint).toBe(endpoint);
+  expect(d.dataProtection).toBe(dataProtection);
+  const t = Template.fromStack(s);
+  t.resourceCountIs('AWS::EC2::VPC', 0);
+  t.resourceCountIs('AWS::IoT::DomainConfiguration', 1);
+});
+
+test('a switched-off part is not created and its reason is recorded as a gap of its practice', () => {
+  const s = stack();
+  const d = new SecureIotDeployment(s, 'Fleet', {
+    deploymentName: 'bulbs',
+    riskProfile: RiskProfile.CONSUMER,
+    disableFirmwareUpdates: { reason: 'bulbs are flashed at the factory and never updated in the field' },
+    disableNetwork: { reason: 'bulbs connect over home Wi-Fi, no VPC workloads' },
+  });
+  expect(d.firmwareUpdates).toBeUndefined();
+  expect(d.network).toBeUndefined();
+  const t = Template.fromStack(s);
+  t.resourceCountIs('AWS::IoT::SoftwarePackage', 0);
+  t.resourceCountIs('AWS::EC2::VPC', 0);
+  expect(declaration(s)).toMatchObject({
+    riskProfile: 'CONSUMER',
+    disabledParts: [
+      { practice: 1, part: 'segmented network (SegmentedNetwork)', reason: 'bulbs connect over home Wi-Fi, no VPC workloads' },
+      { practice: 4, part: 'firmware updates (SignedFirmwarePipeline)', reason: 'bulbs are flashed at the factory and never updated in the field' },
+    ],
+  });
+});
+
+test('createTrail and the device availability alarm reach the monitoring', () => {
+  const s = stack();
+  deploy(s, { createTrail: false, disconnectedDevicesThreshold: 25 });
+  const t = Template.fromStack(s);
+  t.resourceCountIs('AWS::CloudTrail::Trail', 0);
+  t.hasResourceProperties('AWS::CloudWatch::Alarm', { Threshold: 25 });
+});
+
+describe('bad input', () => {
+  test('a deployment without a profile', () => {
+    const s = stack();
+    expect(() => new SecureIotDeployment(s, 'Fleet', { deploymentName: 'plant', signingCertificate: certificate(s) } as never))
+      .toThrow(/Fleet: riskProfile is required: give RiskProfile.CONSUMER/);
+    expect(() => new SecureIotDeployment(s, 'Fleet2', undefined as never)).toThrow(/riskProfile is required.*deploymentName must be 1-32/);
+    expect(() => deploy(s, { riskProfile: 'INDUSTRIAL' as never }, 'Fleet3')).toThrow(/riskProfile must be a RiskProfile .* got "INDUSTRIAL"/);
+  });
+
+  test('a bad name, a misspelt prop', () => {
+    const s = stack();
+    expect(() => deploy(s, { deploymentName: 'Plant 1' })).toThrow(/deploymentName must be 1-32 lower-case letters, digits or '-', starting with a letter, got "Plant 1"/);
+    expect(() => deploy(s, { disableFirmwareUpdate: { reason: 'xxxxxxxxxxxxxxx' } } as never, 'F2')).toThrow(/unknown prop 'disableFirmwareUpdate' \(did you mean 'disableFirmwareUpdates'\?\)/);
+  });
+
+  test('a switched-off part without a reason', () => {
+    const s = stack();
+    expect(() => deploy(s, { disableFirmwareUpdates: {} as never })).toThrow(/disableFirmwareUpdates needs a reason of at least 10 characters a reviewer can check .* got \{\}/);
+    expect(() => deploy(s, { disableNetwork: { reason: 'no' } }, 'F2')).toThrow(/disableNetwork needs a reason of at least 10 characters/);
+    expect(() => deploy(s, { disableTelemetry: true as never }, 'F3')).toThrow(/disableTelemetry needs a reason .* got true/);
+  });
+
+  test('a replaced part that does not fit: wrong class, another environment, weaker than the profile, both replaced and off', () => {
+    const app = new App();
+    const s = stack(app, 'Fleet', { account: '111122223333', region: 'eu-west-1' });
+    const other = stack(app, 'Other', { account: '111122223333', region: 'us-east-1' });
+    const gateways = new GatewayCredentials(s, 'Gw', { credentialDurationSec: 3600 });
+    expect(() => deploy(s, { network: gateways as never })).toThrow(/network does not fit: it must be a SegmentedNetwork, got GatewayCredentials at 'Fleet\/Gw'/);
+    const farNetwork = new SegmentedNetwork(other, 'Net');
+    expect(() => deploy(s, { network: farNetwork }, 'F2')).toThrow(/network does not fit: Other\/Net is in account 111122223333, region us-east-1, this deployment in account 111122223333, region eu-west-1/);
+    const natNetwork = new SegmentedNetwork(s, 'Nat', { networkEgress: NetworkEgress.NAT, riskProfile: RiskProfile.INDUSTRIAL });
+    expect(() => deploy(s, { riskProfile: RiskProfile.CRITICAL_INFRASTRUCTURE, network: natNetwork }, 'F3'))
+      .toThrow(/network does not fit: its egress is NAT, the CRITICAL_INFRASTRUCTURE profile allows none/);
+    const tls12 = new SecureIotEndpoint(s, 'Tls', { tlsSecurityPolicy: TlsSecurityPolicy.TLS13_1_2_2022_10 });
+    expect(() => deploy(s, { riskProfile: RiskProfile.CRITICAL_INFRASTRUCTURE, endpoint: tls12 }, 'F4'))
+      .toThrow(/endpoint does not fit: its TLS policy IoTSecurityPolicy_TLS13_1_2_2022_10 is weaker than the CRITICAL_INFRASTRUCTURE profile's IoTSecurityPolicy_TLS13_1_3_2022_10/);
+    expect(() => deploy(s, { riskProfile: RiskProfile.CRITICAL_INFRASTRUCTURE, gatewayCredentials: gateways }, 'F5'))
+      .toThrow(/gatewayCredentials does not fit: its credentials live 3600 s, the CRITICAL_INFRASTRUCTURE profile allows at most 900 s/);
+    expect(() => deploy(s, { gatewayCredentials: gateways, disableGatewayCredentials: { reason: 'no gateways in this fleet' } }, 'F6'))
+      .toThrow(/give either gatewayCredentials \(your own GatewayCredentials\) or disableGatewayCredentials, not both/);
+    const noTelemetryKey = new DataProtection(s, 'Keys', { iotCoreEncryption: false, categories: [DataCategory.LOGS] });
+    expect(() => deploy(s, { dataProtection: noTelemetryKey }, 'F7')).toThrow(/dataProtection does not fit: it has no TELEMETRY key/);
+  });
+
+  test('firmware updates without a signing certificate', () => {
+    const s = stack();
+    expect(() => new SecureIotDeployment(s, 'Fleet', { deploymentName: 'plant', riskProfile: RiskProfile.INDUSTRIAL }))
+      .toThrow(/signingCertificate is required for the firmware pipeline: give the ACM code-signing certificate, your own pipeline as firmwareUpdates, or disableFirmwareUpdates: \{ reason \}/);
+  });
+
+  test('two profiles in one stack', () => {
+    const s = stack();
+    deploy(s);
+    expect(() => deploy(s, { deploymentName: 'bulbs', riskProfile: RiskProfile.CONSUMER }, 'Bulbs'))
+      .toThrow(/Bulbs: riskProfile CONSUMER differs from the profile INDUSTRIAL already declared for stack S/);
+  });
+});
+
+test('in a pinned account and region (as a pipeline stage deploys it) it synthesizes with no unacknowledged finding', () => {
+  const app = newValidatedApp({ context: cdkJson.context });
+  const s = stack(app, 'Pinned', { account: '111122223333', region: 'eu-west-1' });
+  deploy(s, { riskProfile: RiskProfile.CRITICAL_INFRASTRUCTURE });
+  expect(validationFindings(app)).toEqual([]);
+});
+
+test('identity: a device policy whose own tree holds the telemetry topic, provisioning through a hook under the deployment\'s prefixes', () => {
+  const s = stack();
+  const d = deploy(s, { deviceTopics: [DeviceTopic.sharedReceiveOnly('broadcast/maintenance')] });
+  expect(d.devicePolicy).toBeInstanceOf(DevicePolicy);
+  expect(d.provisioning).toBeInstanceOf(FleetProvisioning);
+  const t = Template.fromStack(s);
+  const policies = JSON.stringify(t.findResources('AWS::IoT::Policy'));
+  expect(policies).toContain('dt/plant/${iot:Connection.Thing.ThingName}');
+  expect(policies).toContain('broadcast/maintenance');
+  expect(policies).toContain('client/plant-claim-*');
+  t.hasResourceProperties('AWS::IoT::ProvisioningTemplate', { PreProvisioningHook: Match.objectLike({ PayloadVersion: '2020-04-01' }) });
+});
+
+test('backups: a plan whose selection is the deployment\'s own tag value, over every table and bucket it holds; copied to the second region where the profile asks', () => {
+  const s = stack();
+  const d = deploy(s, { riskProfile: RiskProfile.CRITICAL_INFRASTRUCTURE });
+  expect(d.backup).toBeInstanceOf(BackupAndRecovery);
+  expect(d.backup!.tagValue).toBe('plant');
+  const t = Template.fromStack(s);
+  for (const [id, r] of Object.entries(t.toJSON().Resources as { [id: string]: any })) {
+    if (['AWS::DynamoDB::Table', 'AWS::S3::Bucket'].includes(r.Type)) {
+      expect([id, r.Properties.Tags]).toEqual([id, expect.arrayContaining([{ Key: 'backup-plan', Value: 'plant' }])]);
+    }
+  }
+  expect(JSON.stringify(t.findResources('AWS::Backup::BackupPlan'))).toContain('arn:aws:backup:us-west-2:111122223333:backup-vault:dr');
+  t.resourceCountIs('AWS::Backup::RestoreTestingPlan', 1);
+});
+
+test('provisioning and backups switched off, with reasons, as gaps of practices 3 and 10', () => {
+  const s = stack();
+  const d = deploy(s, {
+    disableProvisioning: { reason: 'devices carry certificates of our own CA, registered with DeviceCertificateAuthority' },
+    disableBackups: { reason: 'the organization backup policy selects every table and bucket of the account' },
+  });
+  expect(d.provisioning).toBeUndefined();
+  expect(d.backup).toBeUndefined();
+  Template.fromStack(s).resourceCountIs('AWS::IoT::ProvisioningTemplate', 0);
+  Template.fromStack(s).resourceCountIs('AWS::Backup::BackupPlan', 0);
+  expect(declaration(s).disabledParts.map((x: { practice: number }) => x.practice)).toEqual([3, 10]);
+});
+
+test('a profile that copies backups to a second region needs the vault there', () => {
+  const s = stack();
+  expect(() => deploy(s, { riskProfile: RiskProfile.CRITICAL_INFRASTRUCTURE, backupSecondRegionVault: undefined }))
+    .toThrow(/backupSecondRegionVault is required: the CRITICAL_INFRASTRUCTURE profile copies every recovery point to a second region; give a vault in another region, your own backups as backup, or disableBackups: \{ reason \}/);
+});
