@@ -12,6 +12,8 @@ import { IOT_SECURITY_PACK_NAME, IotSecurityChecks } from '../checks/iot-securit
 import { buildPosture, POSTURE_METADATA_KEY, PostureAcknowledgment, PostureDocument, PostureFinding, PostureStackInput, StackDeclaration } from './private/posture';
 import { renderHtml, renderMarkdown } from './private/render';
 
+const REPORT = Symbol.for('cdk-secure-iot.security-posture-report');
+
 /** The files the report writes into the cloud assembly folder. */
 export const POSTURE_REPORT_FILES = {
   json: 'iot-security-posture.json',
@@ -88,7 +90,8 @@ function acknowledgedId(key: string): string {
  * when the app is synthesized, and as a validation plugin fails the synth when a practice that a
  * stack's profile requires is missing. A practice counts for a stack's profile when any stack of
  * the same environment (account and region) holds it, since account-wide settings live in one
- * baseline stack per environment. Stacks of nested stages are not covered.
+ * baseline stack per environment. Given a Stage, it covers that stage's stacks (one report per
+ * App or Stage).
  */
 export class SecurityPostureReport implements IPolicyValidationPlugin {
   /**
@@ -128,17 +131,23 @@ export class SecurityPostureReport implements IPolicyValidationPlugin {
   private written?: string;
 
   constructor(scope: IConstruct, private readonly props: SecurityPostureReportProps = {}) {
-    const root = scope?.node?.root;
-    if (!root || !Stage.isStage(root)) {
-      throw new Error('SecurityPostureReport: scope must be a construct of a CDK App (pass the app), '
-        + `got ${scope?.node?.path === undefined ? JSON.stringify(scope) : `'${scope.node.path}', whose root is not an App`}`);
+    // The report covers one cloud assembly: the app's, or a stage's (each stage of a pipeline may have its own).
+    const root = scope?.node === undefined ? undefined : Stage.isStage(scope) ? scope : Stage.of(scope);
+    if (!root) {
+      throw new Error('SecurityPostureReport: scope must be a CDK App or Stage, or a construct in one (pass the app), '
+        + `got ${scope?.node?.path === undefined ? JSON.stringify(scope) : `'${scope.node.path}', which is in no App or Stage`}`);
     }
     if (props?.riskProfile !== undefined && !(props.riskProfile instanceof RiskProfile)) {
       throw new Error(`SecurityPostureReport: riskProfile must be a RiskProfile, got ${JSON.stringify(props.riskProfile)}`);
     }
-    this.root = root as Construct;
+    const holder = root as unknown as { [REPORT]?: string };
+    if (holder[REPORT] !== undefined) {
+      throw new Error(`SecurityPostureReport: '${root.node.path || '<app>'}' already has a posture report (one per App or Stage writes its files)`);
+    }
+    holder[REPORT] = root.node.path;
+    this.root = root;
     attachCustomSynthesis(this.root, {
-      // Runs after every stack of the app has written its template (the root is synthesized last).
+      // Runs after every stack of the assembly has written its template (its root is synthesized last).
       onSynthesize: (session) => this.write(session.outdir),
     });
   }

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Stack, Stage, Validations } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
@@ -240,8 +240,22 @@ describe('what the report records', () => {
 
 describe('bad input', () => {
   test('a scope outside an app', () => {
-    expect(() => new SecurityPostureReport(new Construct(undefined as never, 'Root'))).toThrow(/SecurityPostureReport: scope must be a construct of a CDK App \(pass the app\), got 'Root', whose root is not an App/);
-    expect(() => new SecurityPostureReport(undefined as never)).toThrow(/scope must be a construct of a CDK App \(pass the app\), got undefined/);
+    expect(() => new SecurityPostureReport(new Construct(undefined as never, 'Root'))).toThrow(/SecurityPostureReport: scope must be a CDK App or Stage, or a construct in one \(pass the app\), got 'Root', which is in no App or Stage/);
+    expect(() => new SecurityPostureReport(undefined as never)).toThrow(/scope must be a CDK App or Stage, or a construct in one \(pass the app\), got undefined/);
+  });
+
+  test('a second report for one App is an error, not a TypeError; each Stage may have its own', () => {
+    const app = newApp();
+    new SecurityPostureReport(app);
+    expect(() => new SecurityPostureReport(app)).toThrow("SecurityPostureReport: '<app>' already has a posture report (one per App or Stage writes its files)");
+    const a = new Stage(app, 'Prod');
+    const b = new Stage(app, 'Test');
+    new Stack(a, 'Fleet');
+    new Stack(b, 'Fleet');
+    const reports = [new SecurityPostureReport(a), new SecurityPostureReport(b)];
+    app.synth();
+    expect(reports.map((r) => r.posture?.stacks.map((s) => s.path))).toEqual([['Prod/Fleet'], ['Test/Fleet']]);
+    expect(fs.existsSync(path.join(a.outdir, POSTURE_REPORT_FILES.json))).toBe(true);
   });
 
   test('a risk profile that is not a RiskProfile', () => {
