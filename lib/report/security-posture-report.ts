@@ -7,8 +7,8 @@ import {
 import { Construct, IConstruct } from 'constructs';
 import { Practice, Practices } from '../core/practice';
 import { RiskProfile } from '../core/risk-profile';
-import { ALL_RULES } from '../checks/rules';
-import { IOT_SECURITY_PACK_NAME, IotSecurityChecks } from '../checks/iot-security-checks';
+import { IotSecurityChecks } from '../checks/iot-security-checks';
+import { iotLensByPractice, practiceOfFinding } from './private/rule-practices';
 import { buildPosture, POSTURE_METADATA_KEY, PostureAcknowledgment, PostureDocument, PostureFinding, PostureStackInput, StackDeclaration } from './private/posture';
 import { renderHtml, renderMarkdown } from './private/render';
 
@@ -60,11 +60,6 @@ const VERSION: string = (() => {
     return require('../../../package.json').version;
   }
 })();
-
-/** `IoTSecurity-ID1[Action::iot:*]` -> `ID1`. */
-function ruleIdOf(ruleName: string): string {
-  return ruleName.replace(`${IOT_SECURITY_PACK_NAME}-`, '').replace(/\[.*$/, '');
-}
 
 /** An acknowledgment key without the qualifier CDK may put before it (`Annotation::`, `<plugin>::`). */
 function acknowledgedId(key: string): string {
@@ -194,24 +189,18 @@ export class SecurityPostureReport implements IPolicyValidationPlugin {
       while (p && !pathToStack.has(p)) p = p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '';
       return pathToStack.get(p) ?? constructPath;
     };
-    const practiceOf = new Map(ALL_RULES.map((r) => [r.metadata.id, r.metadata.practice as number]));
     const pack = new IotSecurityChecks().validateScope(this.root);
     const findings: PostureFinding[] = pack.violations.flatMap((v) => v.violatingResources.map((r) => ({
       ruleId: v.ruleName,
-      practice: practiceOf.get(ruleIdOf(v.ruleName)) ?? 0,
+      practice: practiceOfFinding(v.ruleName),
       severity: v.severity ?? 'error',
       description: v.description,
       stack: stackOf(r.constructPath ?? ''),
       resource: r.constructPath ?? r.resourceLogicalId ?? '',
     })));
-    const lens: { [practice: number]: string[] } = {};
-    for (const r of ALL_RULES) {
-      const ids = (r.metadata as { iotLens?: readonly string[] }).iotLens ?? [];
-      lens[r.metadata.practice] = [...new Set([...(lens[r.metadata.practice] ?? []), ...ids])].sort();
-    }
     this.document = buildPosture(stacks, findings, this.acknowledgments(), {
       generator: `cdk-secure-iot ${VERSION}`,
-      iotLensByPractice: lens,
+      iotLensByPractice: iotLensByPractice(),
       defaultProfile: this.props.riskProfile
         ? { name: this.props.riskProfile.name, requiredPractices: [...this.props.riskProfile.requiredPractices] }
         : undefined,

@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { RiskProfile } from '../../core/risk-profile';
-import { ALL_RULES } from '../../checks/rules';
 import { buildPosture, PostureDocument } from '../../report/private/posture';
 import { renderHtml, renderMarkdown } from '../../report/private/render';
+import { iotLensByPractice, practiceOfFinding } from '../../report/private/rule-practices';
 import { POSTURE_REPORT_FILES } from '../../report/security-posture-report';
 import { ScanInputError } from '../scan-error';
 import { ScanResult } from '../scan-result';
@@ -25,26 +25,20 @@ export const PROFILES_BY_NAME: { readonly [name: string]: RiskProfile } = {
  * acknowledgments.
  */
 export function scanPosture(inputs: string[], result: ScanResult, profile: RiskProfile | undefined): PostureDocument {
-  const practiceOf = new Map(ALL_RULES.map((r) => [r.metadata.id, r.metadata.practice as number]));
   const stacks = expandInputs(inputs).templates.map((loaded) => {
     const template = declaredTransforms(loaded.template).includes(SAM_TRANSFORM) ? expandSam(loaded.template).template : loaded.template;
     return { name: loaded.file, path: loaded.file, templateFile: path.basename(loaded.file), template };
   });
-  const lens: { [practice: number]: string[] } = {};
-  for (const r of ALL_RULES) {
-    const ids = (r.metadata as { iotLens?: readonly string[] }).iotLens ?? [];
-    lens[r.metadata.practice] = [...new Set([...(lens[r.metadata.practice] ?? []), ...ids])].sort();
-  }
   return buildPosture(
     stacks,
     result.findings.filter((f) => !f.acknowledged).map((f) => ({
-      ruleId: f.findingId, practice: practiceOf.get(f.ruleId.replace(/^IoTSecurity-/, '')) ?? 0, severity: f.severity,
+      ruleId: f.findingId, practice: practiceOfFinding(f.ruleId), severity: f.severity,
       description: f.message, stack: f.file, resource: f.resource,
     })),
     result.findings.filter((f) => f.acknowledged).map((f) => ({ id: f.findingId, path: `${f.file}#${f.resource}`, reason: f.acknowledgmentReason ?? '' })),
     {
       generator: `cdk-secure-iot ${scannerVersion()} (scan)`,
-      iotLensByPractice: lens,
+      iotLensByPractice: iotLensByPractice(),
       defaultProfile: profile ? { name: profile.name, requiredPractices: [...profile.requiredPractices] } : undefined,
     },
   );
