@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { NagMessageLevel } from 'cdk-nag';
-import { ALL_RULES, ATTACK_VERSION, IOT_SECURITY_PACK_NAME, IotRule, Practices, ruleExportName } from '../lib';
+import { ALL_RULES, ATTACK_VERSION, IOT_LENS_SECURITY_QUESTIONS, IOT_SECURITY_PACK_NAME, IotRule, Practices, ruleExportName } from '../lib';
 
 export const RULES_MD = path.join(__dirname, '..', 'RULES.md');
 
@@ -25,14 +25,14 @@ export function renderRulesMarkdown(rules: readonly IotRule[] = ALL_RULES): stri
       + 'reason: \'...\' })`: CDK records that acknowledgment and its reason in `validation-report.json`. Findings of Error rules '
       + 'fail the synth; findings of Warning rules are reported but do not fail it unless the pack is given `failOnWarnings: true`.',
     '',
-    '| Rule ID | Level | Practice | ATT&CK Enterprise | ATT&CK ICS | Device Defender audit check | Resource types | Finding |',
-    '|---|---|---|---|---|---|---|---|',
+    '| Rule ID | Level | Practice | IoT Lens | ATT&CK Enterprise | ATT&CK ICS | Device Defender audit check | Resource types | Finding |',
+    '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rules) {
     const m = r.metadata;
     const p = Practices.of(m.practice);
     lines.push(`| ${IOT_SECURITY_PACK_NAME}-${m.id} | ${m.level === NagMessageLevel.ERROR ? 'Error' : 'Warning'} | ${p.number}. ${p.title} `
-      + `| ${list(m.attackEnterprise)} | ${list(m.attackIcs)} | ${m.auditCheck ?? '-'} | ${m.resourceTypes.map((t) => `\`${t}\``).join(', ')} `
+      + `| ${list(m.iotLens)} | ${list(m.attackEnterprise)} | ${list(m.attackIcs)} | ${m.auditCheck ?? '-'} | ${m.resourceTypes.map((t) => `\`${t}\``).join(', ')} `
       + `| ${cell(m.info)} |`);
   }
   lines.push('', '## Details', '');
@@ -40,6 +40,7 @@ export function renderRulesMarkdown(rules: readonly IotRule[] = ALL_RULES): stri
     const m = r.metadata;
     lines.push(`### ${IOT_SECURITY_PACK_NAME}-${m.id}: ${cell(m.info)}`, '',
       `- Rule function: \`${ruleExportName(r)}\` (import it from \`cdk-secure-iot\` to use it in a pack of your own)`,
+      `- IoT Lens: ${m.iotLens.map((q) => `${q} (${IOT_LENS_SECURITY_QUESTIONS[q]})`).join('; ')}`,
       `- Why: ${m.explanation}`,
       `- Fix: ${m.fix}`, '');
   }

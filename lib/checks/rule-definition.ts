@@ -9,6 +9,31 @@ export const ATTACK_VERSION = 'v17';
 /** The areas a rule ID names: `IoTSecurity-<AREA><n>`. */
 export type RuleArea = 'INV' | 'ID' | 'UPD' | 'DAT' | 'TLS' | 'GW' | 'MON' | 'IR' | 'BC' | 'NET';
 
+/**
+ * The security questions of the AWS Well-Architected IoT Lens, with their titles; a rule's
+ * `iotLens` names the ones it serves, and the posture report groups them by practice.
+ */
+export const IOT_LENS_SECURITY_QUESTIONS = {
+  IOTSEC01: 'How do you associate IoT identities and permissions with your devices?',
+  IOTSEC02: 'How do you secure your devices and protect device credentials?',
+  IOTSEC03: 'How do you authenticate and authorize user access to your IoT application?',
+  IOTSEC04: 'How do you apply least privilege to principals that interact with your IoT application?',
+  IOTSEC05: 'How do you manage device certificates, including installation, validation, revocation, and rotation?',
+  IOTSEC06: 'How do you analyze application and device logs and metrics to detect security issues?',
+  IOTSEC07: 'What infrastructure protection configuration has been defined for your AWS organization and accounts?',
+  IOTSEC08: 'How is the infrastructure into which your IoT devices are deployed managed and maintained?',
+  IOTSEC09: 'What processes are used to manage and maintain the hardware or software deployed and configured in your IoT devices?',
+  IOTSEC10: 'How do you make sure that device data is protected at rest and in transit?',
+  IOTSEC11: 'How do you plan the security lifecycle of your IoT devices?',
+  IOTSEC12: 'How do you develop, maintain, manage, and deploy application code to your IoT devices and gateways?',
+  IOTSEC13: 'How do you identify and remediate risks in IoT device firmware, IoT application code, and depended-upon packages or libraries?',
+  IOTSEC14: 'How do you govern the security of your IoT applications?',
+  IOTSEC15: 'What regulations apply to your IoT applications and how do you show compliance with these regulations?',
+} as const;
+
+/** An AWS IoT Lens security question ID, `IOTSEC01`..`IOTSEC15`. */
+export type IotLensSecurityQuestion = keyof typeof IOT_LENS_SECURITY_QUESTIONS;
+
 /** What a rule says of itself; `RULES.md` is generated from it. */
 export interface RuleMetadata {
   /** The rule's ID without the pack prefix, e.g. `ID1`. */
@@ -19,6 +44,11 @@ export interface RuleMetadata {
   readonly attackEnterprise: readonly string[];
   /** MITRE ATT&CK for ICS technique IDs the rule mitigates. */
   readonly attackIcs: readonly string[];
+  /**
+   * The AWS IoT Lens (Well-Architected) security best practice questions the rule serves,
+   * `IOTSEC01`..`IOTSEC15`, e.g. `IOTSEC04` (least privilege for principals of the IoT application).
+   */
+  readonly iotLens: readonly IotLensSecurityQuestion[];
   /** The Device Defender audit check the rule anticipates at synth time, if any. */
   readonly auditCheck?: string;
   /** ERROR for a misconfiguration, WARN for what needs a reviewer's eye. */
@@ -57,6 +87,10 @@ const RULE_ID = /^(INV|ID|UPD|DAT|TLS|GW|MON|IR|BC|NET)[1-9][0-9]*$/;
 export function defineRule(metadata: RuleMetadata, check: (node: CfnResource) => NagRuleResult): IotRule {
   if (!RULE_ID.test(metadata.id)) {
     throw new Error(`defineRule: id must match ${RULE_ID}, got '${metadata.id}'`);
+  }
+  const unknownLens = metadata.iotLens.filter((q) => !(q in IOT_LENS_SECURITY_QUESTIONS));
+  if (metadata.iotLens.length === 0 || unknownLens.length > 0) {
+    throw new Error(`defineRule(${metadata.id}): iotLens must name at least one of IOTSEC01..IOTSEC15, got [${metadata.iotLens.join(', ')}]`);
   }
   if (metadata.resourceTypes.length === 0) {
     throw new Error(`defineRule(${metadata.id}): resourceTypes must name at least one type or '*'`);

@@ -5,7 +5,7 @@ import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import { NagMessageLevel, NagPack, NagRuleCompliance } from 'cdk-nag';
-import { ALL_RULES, defineRule, IotSecurityChecks, Practice, RuleArea, ruleExportName } from '../../lib';
+import { ALL_RULES, defineRule, IOT_LENS_SECURITY_QUESTIONS, IotSecurityChecks, Practice, RuleArea, ruleExportName } from '../../lib';
 import { AUDIT_CHECKS } from '../../lib/checks/rules/monitoring/IoTAuditChecksEnabled';
 import { RULES_MD, renderRulesMarkdown } from '../../scripts/generate-rules-md';
 import { newValidatedApp, validationFindings } from '../validation';
@@ -141,6 +141,16 @@ describe('the pack', () => {
     });
     const node = new CfnResource(new Stack(new App(), 'S'), 'R', { type: 'AWS::IoT::Policy', properties: {} });
     expect(rule(node)).toEqual(['Unresolved::Properties']);
+  });
+
+  test('every rule names the IoT Lens security questions it serves, and defineRule refuses an unknown or empty list', () => {
+    for (const r of ALL_RULES) {
+      expect(r.metadata.iotLens.length).toBeGreaterThan(0);
+      for (const q of r.metadata.iotLens) expect(Object.keys(IOT_LENS_SECURITY_QUESTIONS)).toContain(q);
+    }
+    const base = ALL_RULES[0].metadata;
+    expect(() => defineRule({ ...base, iotLens: [] }, () => NagRuleCompliance.COMPLIANT)).toThrow(/iotLens must name at least one of IOTSEC01..IOTSEC15, got \[\]/);
+    expect(() => defineRule({ ...base, iotLens: ['IOTSEC16' as never] }, () => NagRuleCompliance.COMPLIANT)).toThrow(/got \[IOTSEC16\]/);
   });
 
   test('rules never throw: an app of every IoT resource type with empty or odd properties gives findings, not errors', () => {

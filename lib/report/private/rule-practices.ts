@@ -17,7 +17,7 @@ export function practiceOfFinding(findingId: string): number {
 export function iotLensByPractice(): { [practice: number]: string[] } {
   const lens: { [practice: number]: string[] } = {};
   for (const r of ALL_RULES) {
-    const ids = (r.metadata as { iotLens?: readonly string[] }).iotLens ?? [];
+    const ids = r.metadata.iotLens;
     lens[r.metadata.practice] = [...new Set([...(lens[r.metadata.practice] ?? []), ...ids])].sort();
   }
   return lens;

@@ -18,6 +18,7 @@ const TYPE = 'AWS::IoT::EncryptionConfiguration';
 export const IoTEncryptionCustomerManagedKey = defineRule({
   id: 'DAT2',
   practice: Practice.DATA_AT_REST,
+  iotLens: ['IOTSEC10'],
   attackEnterprise: ['T1530', 'T1485'],
   attackIcs: ['T0811', 'T0882'],
   level: NagMessageLevel.ERROR,

@@ -19,6 +19,7 @@ const TYPE = 'AWS::IoT::TopicRule';
 export const IoTTopicRuleErrorAction = defineRule({
   id: 'DAT1',
   practice: Practice.DATA_AT_REST,
+  iotLens: ['IOTSEC10'],
   attackEnterprise: ['T1499', 'T1562'],
   attackIcs: ['T0815', 'T0829'],
   level: NagMessageLevel.WARN,

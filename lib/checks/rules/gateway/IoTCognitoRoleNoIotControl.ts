@@ -60,6 +60,7 @@ function documentsOf(role: CfnResource, id: string): unknown[] {
 export const IoTCognitoRoleNoIotControl = defineRule({
   id: 'GW4',
   practice: Practice.GATEWAYS_AND_IT,
+  iotLens: ['IOTSEC03', 'IOTSEC04'],
   attackEnterprise: ['T1078.004', 'T1098'],
   attackIcs: ['T0859'],
   auditCheck: 'AUTHENTICATED_COGNITO_ROLE_OVERLY_PERMISSIVE_CHECK',

@@ -66,6 +66,7 @@ function behindRoleAlias(role: CfnResource): boolean {
 export const IoTCredentialsProviderRoleLeastPrivilege = defineRule({
   id: 'GW3',
   practice: Practice.GATEWAYS_AND_IT,
+  iotLens: ['IOTSEC04'],
   attackEnterprise: IoTRoleAliasLeastPrivilege.metadata.attackEnterprise,
   attackIcs: IoTRoleAliasLeastPrivilege.metadata.attackIcs,
   auditCheck: 'IOT_ROLE_ALIAS_OVERLY_PERMISSIVE_CHECK',

@@ -19,6 +19,7 @@ import { trustedServices } from './IoTCredentialsProviderRoleLeastPrivilege';
 export const IoTCredentialsSharedData = defineRule({
   id: 'GW5',
   practice: Practice.GATEWAYS_AND_IT,
+  iotLens: ['IOTSEC04', 'IOTSEC10'],
   attackEnterprise: ['T1530', 'T1565'],
   attackIcs: ['T0811', 'T0832'],
   level: NagMessageLevel.WARN,

@@ -20,6 +20,7 @@ const DEBUG_CONSOLE = 'aws.greengrass.LocalDebugConsole';
 export const IoTGreengrassDebugConsoleHttps = defineRule({
   id: 'GW6',
   practice: Practice.GATEWAYS_AND_IT,
+  iotLens: ['IOTSEC07', 'IOTSEC08'],
   attackEnterprise: ['T1040', 'T1557'],
   attackIcs: ['T0842', 'T0830'],
   level: NagMessageLevel.ERROR,

@@ -21,6 +21,7 @@ const MAX_ROLE_ALIAS_CREDENTIAL_SECONDS = 3600;
 export const IoTRoleAliasCredentialDuration = defineRule({
   id: 'GW2',
   practice: Practice.GATEWAYS_AND_IT,
+  iotLens: ['IOTSEC04', 'IOTSEC05'],
   attackEnterprise: ['T1078.004', 'T1528', 'T1550.001'],
   attackIcs: ['T0859'],
   level: NagMessageLevel.ERROR,

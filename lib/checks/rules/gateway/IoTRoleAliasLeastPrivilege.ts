@@ -101,6 +101,7 @@ function referencedRoles(node: CfnResource, value: { [key: string]: unknown }): 
 export const IoTRoleAliasLeastPrivilege = defineRule({
   id: 'GW1',
   practice: Practice.GATEWAYS_AND_IT,
+  iotLens: ['IOTSEC04'],
   attackEnterprise: ['T1078.004', 'T1098.003', 'T1530', 'T1562.008'],
   attackIcs: ['T0859', 'T0890'],
   auditCheck: 'IOT_ROLE_ALIAS_OVERLY_PERMISSIVE_CHECK',

@@ -19,6 +19,7 @@ const TYPE = 'AWS::IoT::Authorizer';
 export const IoTAuthorizerTokenSigning = defineRule({
   id: 'ID9',
   practice: Practice.IDENTITY_AND_ACCESS,
+  iotLens: ['IOTSEC03'],
   attackEnterprise: ['T1078', 'T1550.001', 'T1499'],
   attackIcs: ['T0859', 'T0822'],
   level: NagMessageLevel.ERROR,

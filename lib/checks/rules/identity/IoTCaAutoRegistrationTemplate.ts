@@ -21,6 +21,7 @@ const TYPE = 'AWS::IoT::CACertificate';
 export const IoTCaAutoRegistrationTemplate = defineRule({
   id: 'ID7',
   practice: Practice.IDENTITY_AND_ACCESS,
+  iotLens: ['IOTSEC05'],
   attackEnterprise: ['T1078', 'T1136.003'],
   attackIcs: ['T0859', 'T0849'],
   level: NagMessageLevel.WARN,

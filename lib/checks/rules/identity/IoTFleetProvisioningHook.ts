@@ -19,6 +19,7 @@ const TYPE = 'AWS::IoT::ProvisioningTemplate';
 export const IoTFleetProvisioningHook = defineRule({
   id: 'ID8',
   practice: Practice.IDENTITY_AND_ACCESS,
+  iotLens: ['IOTSEC01', 'IOTSEC05'],
   attackEnterprise: ['T1078', 'T1552.004', 'T1136.003'],
   attackIcs: ['T0859', 'T0849', 'T0856'],
   level: NagMessageLevel.ERROR,

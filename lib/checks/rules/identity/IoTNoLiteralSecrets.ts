@@ -30,6 +30,7 @@ function isToolMetadataKey(key: string): boolean {
 export const IoTNoLiteralSecrets = defineRule({
   id: 'ID10',
   practice: Practice.IDENTITY_AND_ACCESS,
+  iotLens: ['IOTSEC02', 'IOTSEC10'],
   attackEnterprise: ['T1552.001', 'T1552.004', 'T1078.004'],
   attackIcs: ['T0891', 'T0859'],
   level: NagMessageLevel.ERROR,

@@ -19,6 +19,7 @@ const TYPE = 'AWS::IoT::ThingPrincipalAttachment';
 export const IoTThingPrincipalExclusive = defineRule({
   id: 'ID6',
   practice: Practice.IDENTITY_AND_ACCESS,
+  iotLens: ['IOTSEC01'],
   attackEnterprise: ['T1078', 'T1552.004'],
   attackIcs: ['T0859', 'T0849'],
   auditCheck: 'DEVICE_CERTIFICATE_SHARED_CHECK',

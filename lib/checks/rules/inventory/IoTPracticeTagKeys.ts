@@ -63,6 +63,7 @@ export const IoTPracticeTagKeys = defineRule(
   {
     id: 'INV2',
     practice: Practice.ASSET_INVENTORY,
+    iotLens: ['IOTSEC13', 'IOTSEC14'],
     // Tags mitigate no ATT&CK technique by themselves; they make the inventory that other mitigations act on.
     attackEnterprise: [],
     attackIcs: [],

@@ -29,6 +29,7 @@ export const IoTSecurityHubTagged = defineRule(
   {
     id: 'INV1',
     practice: Practice.ASSET_INVENTORY,
+    iotLens: ['IOTSEC14'],
     // Tags mitigate no ATT&CK technique by themselves; they make the inventory that other mitigations act on.
     attackEnterprise: [],
     attackIcs: [],

@@ -58,6 +58,7 @@ import { AUDIT_CHECKS } from '../monitoring/IoTAuditChecksEnabled';
 export const IoTPolicyDataPlaneScopedToThing = defineRule({
   id: 'ID2',
   practice: Practice.IDENTITY_AND_ACCESS,
+  iotLens: ['IOTSEC01', 'IOTSEC04'],
   attackEnterprise: ['T1078', 'T1565'],
   attackIcs: ['T0859', 'T0855', 'T0856', 'T0801'],
   auditCheck: new Map(AUDIT_CHECKS).get('IotPolicyOverlyPermissiveCheck'),

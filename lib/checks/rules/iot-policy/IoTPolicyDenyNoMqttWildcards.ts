@@ -14,6 +14,7 @@ import { AUDIT_CHECKS } from '../monitoring/IoTAuditChecksEnabled';
 export const IoTPolicyDenyNoMqttWildcards = defineRule({
   id: 'ID4',
   practice: Practice.IDENTITY_AND_ACCESS,
+  iotLens: ['IOTSEC04'],
   attackEnterprise: ['T1078', 'T1565'],
   attackIcs: ['T0855', 'T0856'],
   auditCheck: new Map(AUDIT_CHECKS).get('IoTPolicyPotentialMisConfigurationCheck'),

@@ -20,6 +20,7 @@ import { defineRule } from '../../rule-definition';
 export const IoTPolicyNoControlPlaneActions = defineRule({
   id: 'ID3',
   practice: Practice.IDENTITY_AND_ACCESS,
+  iotLens: ['IOTSEC04'],
   attackEnterprise: ['T1098', 'T1078'],
   attackIcs: ['T0859'],
   level: NagMessageLevel.ERROR,

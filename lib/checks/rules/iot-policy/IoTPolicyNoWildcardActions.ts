@@ -15,6 +15,7 @@ import { AUDIT_CHECKS } from '../monitoring/IoTAuditChecksEnabled';
 export const IoTPolicyNoWildcardActions = defineRule({
   id: 'ID1',
   practice: Practice.IDENTITY_AND_ACCESS,
+  iotLens: ['IOTSEC04'],
   attackEnterprise: ['T1078', 'T1098'],
   attackIcs: ['T0859'],
   auditCheck: new Map(AUDIT_CHECKS).get('IotPolicyOverlyPermissiveCheck'),

@@ -18,6 +18,7 @@ import { defineRule } from '../../rule-definition';
 export const IoTPolicyResolvable = defineRule({
   id: 'ID5',
   practice: Practice.IDENTITY_AND_ACCESS,
+  iotLens: ['IOTSEC04', 'IOTSEC14'],
   attackEnterprise: ['T1078'],
   attackIcs: ['T0859'],
   level: NagMessageLevel.WARN,

@@ -46,6 +46,7 @@ export const IoTAuditChecksEnabled = defineRule(
   {
     id: 'MON2',
     practice: Practice.AUDIT_AND_MONITORING,
+    iotLens: ['IOTSEC06', 'IOTSEC15'],
     attackEnterprise: ['T1562', 'T1078'],
     attackIcs: ['T0859'],
     level: NagMessageLevel.ERROR,

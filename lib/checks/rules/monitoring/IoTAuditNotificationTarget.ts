@@ -23,6 +23,7 @@ export const IoTAuditNotificationTarget = defineRule(
   {
     id: 'MON3',
     practice: Practice.AUDIT_AND_MONITORING,
+    iotLens: ['IOTSEC06'],
     attackEnterprise: ['T1562'],
     attackIcs: ['T0878'],
     level: NagMessageLevel.WARN,

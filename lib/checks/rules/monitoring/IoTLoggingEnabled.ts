@@ -19,6 +19,7 @@ export const IoTLoggingEnabled = defineRule(
   {
     id: 'MON1',
     practice: Practice.AUDIT_AND_MONITORING,
+    iotLens: ['IOTSEC06', 'IOTSEC15'],
     attackEnterprise: ['T1562.008'],
     attackIcs: ['T0872'],
     auditCheck: 'LOGGING_DISABLED_CHECK',

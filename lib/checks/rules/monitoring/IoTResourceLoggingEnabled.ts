@@ -17,6 +17,7 @@ export const IoTResourceLoggingEnabled = defineRule(
   {
     id: 'MON6',
     practice: Practice.AUDIT_AND_MONITORING,
+    iotLens: ['IOTSEC06', 'IOTSEC15'],
     attackEnterprise: ['T1562.008'],
     attackIcs: ['T0872'],
     level: NagMessageLevel.ERROR,

@@ -25,6 +25,7 @@ export const IoTScheduledAuditFrequency = defineRule(
   {
     id: 'MON5',
     practice: Practice.AUDIT_AND_MONITORING,
+    iotLens: ['IOTSEC06', 'IOTSEC15'],
     attackEnterprise: ['T1562', 'T1078'],
     attackIcs: ['T0859'],
     level: NagMessageLevel.WARN,

@@ -19,6 +19,7 @@ export const IoTSecurityProfileAlertTargets = defineRule(
   {
     id: 'MON4',
     practice: Practice.AUDIT_AND_MONITORING,
+    iotLens: ['IOTSEC06'],
     attackEnterprise: ['T1562'],
     attackIcs: ['T0878'],
     level: NagMessageLevel.WARN,

@@ -18,6 +18,7 @@ const TYPE = 'AWS::IoT::DomainConfiguration';
 export const IoTDomainConfigurationAuthorizerOverride = defineRule({
   id: 'TLS2',
   practice: Practice.DATA_IN_TRANSIT,
+  iotLens: ['IOTSEC03', 'IOTSEC07'],
   attackEnterprise: ['T1078', 'T1550.001'],
   attackIcs: ['T0859', 'T0822'],
   level: NagMessageLevel.WARN,

@@ -28,6 +28,7 @@ const MODERN = new Set(TlsSecurityPolicy.MODERN.map((p) => p.toUpperCase()));
 export const IoTDomainConfigurationTlsPolicy = defineRule({
   id: 'TLS1',
   practice: Practice.DATA_IN_TRANSIT,
+  iotLens: ['IOTSEC07', 'IOTSEC10'],
   attackEnterprise: ['T1040', 'T1557'],
   attackIcs: ['T0830', 'T0842'],
   level: NagMessageLevel.ERROR,

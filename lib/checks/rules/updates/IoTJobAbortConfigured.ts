@@ -32,6 +32,7 @@ export const IoTJobAbortConfigured = defineRule(
   {
     id: 'UPD1',
     practice: Practice.SECURE_UPDATES,
+    iotLens: ['IOTSEC09', 'IOTSEC13'],
     attackEnterprise: ['T1195', 'T1495'],
     attackIcs: ['T0857', 'T0839', 'T0862', 'T0814'],
     level: NagMessageLevel.ERROR,

@@ -26,6 +26,7 @@ export const IoTJobStagedRollout = defineRule(
   {
     id: 'UPD2',
     practice: Practice.SECURE_UPDATES,
+    iotLens: ['IOTSEC09', 'IOTSEC13'],
     attackEnterprise: ['T1195', 'T1495'],
     attackIcs: ['T0857', 'T0839', 'T0862', 'T0814'],
     level: NagMessageLevel.ERROR,

@@ -23,6 +23,7 @@ export const IoTJobTimeoutConfigured = defineRule(
   {
     id: 'UPD3',
     practice: Practice.SECURE_UPDATES,
+    iotLens: ['IOTSEC09'],
     attackEnterprise: ['T1495'],
     attackIcs: ['T0857', 'T0839', 'T0814'],
     level: NagMessageLevel.WARN,

@@ -45,6 +45,7 @@ export const IoTOtaUpdateFilesSigned = defineRule(
   {
     id: 'UPD4',
     practice: Practice.SECURE_UPDATES,
+    iotLens: ['IOTSEC09', 'IOTSEC12'],
     attackEnterprise: ['T1195.002', 'T1542.001', 'T1601'],
     attackIcs: ['T0857', 'T0839', 'T0862'],
     level: NagMessageLevel.ERROR,
