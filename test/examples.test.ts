@@ -78,8 +78,7 @@ describe.each([
     const [env] = s.posture.environments;
     expect(env.riskProfiles).toEqual([profile]);
     expect(env.missingRequired).toEqual([]);
-    expect(status(s.posture)[8]).toBe('met');
-    expect(status(s.posture)[5]).toBe('met');
+    expect(Object.values(status(s.posture))).toEqual(Array(10).fill('met'));
   });
 
   test('its README gives the command that synthesizes it, the ATT&CK techniques and a dated monthly cost', () => {
@@ -91,13 +90,13 @@ describe.each([
   });
 });
 
-test('the smart bulbs: no VPC (recorded as a gap with its reason), hour-long hub credentials, weekly audits, 30-day telemetry in DynamoDB', () => {
+test('the smart bulbs: a zoned backend network with one NAT gateway, hour-long hub credentials, weekly audits, 30-day telemetry in DynamoDB', () => {
   const s = synthesized('consumer-smart-bulb');
   const fleet = s.templates.SmartBulbFleet;
-  expect(ofType(fleet, 'AWS::EC2::VPC')).toHaveLength(0);
-  expect(fleet.Metadata['cdk-secure-iot'].disabledParts).toEqual(expect.arrayContaining([
-    expect.objectContaining({ practice: 1, part: 'segmented network (SegmentedNetwork)' }),
-  ]));
+  expect(ofType(fleet, 'AWS::EC2::VPC')).toHaveLength(1);
+  expect(ofType(fleet, 'AWS::EC2::NatGateway')).toHaveLength(1);
+  expect(ofType(fleet, 'AWS::EC2::VPCEndpoint').filter((e) => e.Properties.VpcEndpointType === 'Interface')).toHaveLength(0);
+  expect(ofType(fleet, 'AWS::EC2::FlowLog').length).toBeGreaterThan(0);
   expect(ofType(fleet, 'AWS::IoT::RoleAlias')[0].Properties.CredentialDurationSeconds).toBe(3600);
   expect(ofType(s.templates.SmartBulbBaseline, 'AWS::IoT::ScheduledAudit')[0].Properties.Frequency).toBe('WEEKLY');
   expect(ofType(fleet, 'AWS::DynamoDB::Table').some((t) => t.Properties.TimeToLiveSpecification?.Enabled === true)).toBe(true);

@@ -11,7 +11,7 @@ import { App, CfnParameter, Stack, Validations } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import {
-  AccountBaseline, DataClass, IotSecurityChecks, RiskProfile, SecureIotDeployment, SecurityPostureReport, TelemetryStore,
+  AccountBaseline, DataClass, IotSecurityChecks, RiskProfile, SecureIotDeployment, SecurityPostureReport, SegmentedNetwork, TelemetryStore,
 } from '../../lib';
 
 const app = new App();
@@ -29,6 +29,17 @@ const certificateArn = new CfnParameter(fleetStack, 'CodeSigningCertificateArn',
   description: 'ARN of the ACM code-signing certificate AWS Signer signs bulb firmware with',
   allowedPattern: '^arn:aws[a-z-]*:acm:[a-z0-9-]+:\\d{12}:certificate/[0-9a-f-]+$',
 });
+// The bulbs connect from home networks straight to AWS IoT; what runs in a VPC is the companion
+// app's backend, zoned so a compromised API cannot reach the data zone except on declared flows.
+// The cheapest zoning that still holds: two AZs, one NAT gateway, no interface endpoints (the
+// backend reaches AWS IoT over TLS through NAT), flow logs on.
+const network = new SegmentedNetwork(fleetStack, 'BackendNetwork', {
+  riskProfile: profile,
+  zones: [{ name: 'app' }, { name: 'data', isolated: true }],
+  flows: [{ from: 'app', to: 'data', port: 5432 }],
+  natGateways: 1,
+  endpoints: [],
+});
 new SecureIotDeployment(fleetStack, 'Bulbs', {
   deploymentName: 'smart-bulb',
   riskProfile: profile,
@@ -43,9 +54,7 @@ new SecureIotDeployment(fleetStack, 'Bulbs', {
     { thingTypeName: 'bulb-gu10', targetThingGroupNames: ['bulbs-gu10'] },
     { thingTypeName: 'bulb-hub', targetThingGroupNames: ['hubs'] },
   ],
-  disableNetwork: {
-    reason: 'bulbs and hubs connect from home networks to the AWS IoT endpoint; the fleet runs no workloads in a VPC, so zones, NAT and endpoints would only add cost',
-  },
+  network,
   iotLogGroup: baseline.auditing.iotLogGroup,
   disconnectedDevicesThreshold: 5000,
 });
