@@ -3,6 +3,8 @@ import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
 import { possibleValues, referencedParameter } from '../../private/cfn-values';
 import { resolvedProperties } from '../../private/cfn';
+import { customResourceSecrets } from '../../private/custom-resource-secrets';
+import { isCustomResourceType } from '../../private/custom-resources';
 import { findLiteralSecrets } from '../../private/secrets';
 import { defineRule } from '../../rule-definition';
 
@@ -56,5 +58,7 @@ export const IoTNoLiteralSecrets = defineRule({
       if (!isToolMetadataKey(key)) findings.push(...findLiteralSecrets(stack.resolve(value), `Metadata.${key}`, literalsOf));
     }
   }
-  return findings.length > 0 ? findings : NagRuleCompliance.COMPLIANT;
+  // What an AwsCustomResource's API calls write (parsed out of their JSON strings).
+  if (isCustomResourceType(node.cfnResourceType)) findings.push(...customResourceSecrets(node, literalsOf));
+  return findings.length > 0 ? [...new Set(findings)] : NagRuleCompliance.COMPLIANT;
 });
