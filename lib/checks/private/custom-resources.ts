@@ -188,7 +188,8 @@ interface ApiMapping {
   readonly shape?: (props: { [key: string]: unknown }) => { [key: string]: unknown };
 }
 
-const JOB_RENAMES = {
+/** A job template's blocks are named as CloudFormation's `AWS::IoT::JobTemplate` names them; a job keeps the API's. */
+const JOB_TEMPLATE_RENAMES = {
   JobExecutionsRolloutConfig: { ExponentialRate: 'ExponentialRolloutRate' },
   JobExecutionsRetryConfig: { CriteriaList: 'RetryCriteriaList' },
 };
@@ -265,8 +266,8 @@ export const API_CALLS: { readonly [call: string]: ApiMapping } = {
   'iot:attachpolicy': { type: 'AWS::IoT::PolicyPrincipalAttachment', shape: policyAttachment },
   'iot:attachprincipalpolicy': { type: 'AWS::IoT::PolicyPrincipalAttachment', shape: policyAttachment },
   // Jobs and job templates (UPD1-UPD3).
-  'iot:createjob': { type: 'AWS::IoT::Job', rename: JOB_RENAMES, maps: ['DocumentParameters'] },
-  'iot:createjobtemplate': { type: 'AWS::IoT::JobTemplate', rename: JOB_RENAMES },
+  'iot:createjob': { type: 'AWS::IoT::Job', maps: ['DocumentParameters'] },
+  'iot:createjobtemplate': { type: 'AWS::IoT::JobTemplate', rename: JOB_TEMPLATE_RENAMES },
   // Logging (MON1, MON6).
   'iot:setv2loggingoptions': { type: 'AWS::IoT::Logging', shape: loggingV2 },
   'iot:setloggingoptions': { type: 'AWS::IoT::Logging', shape: loggingV1 },

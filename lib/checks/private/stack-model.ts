@@ -239,6 +239,29 @@ export class StackModel {
     return byArn.length > 0 ? byArn : this.byName(type, value);
   }
 
+  /**
+   * Whether `value` (a property value, lists and `Fn::If` branches included) names `target`: by
+   * `Ref`, `Fn::GetAtt` or `${Id}` in an `Fn::Sub`, or by its physical name or ARN as
+   * `byName`/`byArn` derive them (a role named by `Fn::Sub` of the stack name, say).
+   */
+  public refersTo(value: unknown, target: CfnResource): boolean {
+    const id = this.stack.resolve(target.logicalId) as string;
+    const text = JSON.stringify(value ?? null);
+    if ([`"Ref":"${id}"`, `"Fn::GetAtt":["${id}"`, `"Fn::GetAtt":"${id}.`, `\${${id}.`, `\${${id}}`].some((r) => text.includes(r))) return true;
+    const visit = (v: unknown, depth: number): boolean => {
+      if (depth > 16 || v === undefined || v === null) return false;
+      if (Array.isArray(v)) return v.some((x) => visit(x, depth + 1));
+      if (typeof v === 'string') return this.referenced(v, target.cfnResourceType).includes(target);
+      if (!isObject(v)) return false;
+      const keys = Object.keys(v);
+      if (keys.length === 1 && keys[0] === 'Fn::If' && Array.isArray(v['Fn::If'])) return v['Fn::If'].slice(1).some((b: unknown) => visit(b, depth + 1));
+      if (keys.length === 1 && (keys[0] === 'Fn::Sub' || keys[0] === 'Fn::Join')) return this.referenced(v, target.cfnResourceType).includes(target);
+      if (keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'))) return false;
+      return Object.values(v).some((x) => visit(x, depth + 1));
+    };
+    return visit(value, 0);
+  }
+
   private nameIndex(): Map<string, CfnResource[]> {
     if (!this.names) this.buildNames();
     return this.names!;
@@ -321,14 +344,15 @@ interface SplitArn {
 }
 
 function splitArn(text: string): SplitArn | undefined {
-  const parts = text.split(':');
+  // `${AWS::Region}` holds colons of its own: one opaque field.
+  const parts = text.replace(/\$\{AWS::([A-Za-z]+)\}/g, '{AWS.$1}').split(':');
   if (parts.length < 6 || parts[0] !== 'arn') return undefined;
   return { key: `${parts[2]}|${parts.slice(5).join(':')}`, partition: parts[1], region: parts[3], account: parts[4] };
 }
 
 /** A pseudo parameter stands for the stack's own value, which a literal may well be. */
 function sameScope(a: SplitArn, b: SplitArn): boolean {
-  const same = (x: string, y: string) => x === y || x.startsWith('${AWS::') || y.startsWith('${AWS::');
+  const same = (x: string, y: string) => x === y || x.startsWith('{AWS.') || y.startsWith('{AWS.');
   return same(a.partition, b.partition) && same(a.region, b.region) && same(a.account, b.account);
 }
 
