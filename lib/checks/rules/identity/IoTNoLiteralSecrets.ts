@@ -25,6 +25,11 @@ function isToolMetadataKey(key: string): boolean {
  *   or an intrinsic there that still carries a literal: an `Fn::If` branch, an `Fn::Sub` without
  *   variables, the `Default` or `AllowedValues` of the parameter it names.
  *
+ * On a custom resource it also reads what an `AwsCustomResource` writes through its API calls
+ * (see `private/custom-resource-secrets.ts`): every call's parameters parsed out of the JSON string
+ * CDK renders, an SSM `SecureString` value and a Secrets Manager `SecretString`/`SecretBinary`
+ * written literally (`LiteralSecret::Create.parameters.Value`), whatever their names.
+ *
  * Values CloudFormation fills at deploy (`{{resolve:secretsmanager:...}}`, `{{resolve:ssm-secure:...}}`,
  * a `Ref` to a parameter without a default, `Fn::ImportValue`) are what the rule asks for, so
  * they never become findings, `Unresolved::` ones included. Findings name the path, never the value.
