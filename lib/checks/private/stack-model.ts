@@ -152,9 +152,12 @@ export class StackModel {
         }
       };
       visit(stack);
+      // Names and ARNs are derived again only when elements were added since.
+      if (index.size !== this.elements?.size) {
+        this.names = undefined;
+        this.arns = undefined;
+      }
       this.elements = index;
-      this.names = undefined;
-      this.arns = undefined;
     }
     return this.elements;
   }
