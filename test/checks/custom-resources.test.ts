@@ -436,4 +436,45 @@ describe('the scanner on a template that provisions devices the way public IoT s
     expect(ids.filter((i) => i.includes('ID13'))).toEqual([]);
     fs.rmSync(dir, { recursive: true, force: true });
   });
+  test('the same calls in YAML with short tags', () => {
+    const yaml = [
+      'Resources:',
+      '  DeviceRole:',
+      '    Type: AWS::IAM::Role',
+      '    Properties:',
+      '      RoleName: !Sub "${AWS::StackName}-device"',
+      '      AssumeRolePolicyDocument: {"Statement": [{"Effect": "Allow", "Principal": {"Service": "credentials.iot.amazonaws.com"}, "Action": "sts:AssumeRole"}]}',
+      '      Policies: [{"PolicyName": "all", "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "iot:*", "Resource": "*"}]}}]',
+      '  AttachThing:',
+      '    Type: Custom::AWS',
+      '    Properties:',
+      '      ServiceToken: !GetAtt Provider.Arn',
+      '      Create: !Sub \'{"service":"IoT","action":"AttachThingPrincipal","parameters":{"thingName":"sensor-1","principal":"${Cert.Arn}"}}\'',
+      '  RoleAlias:',
+      '    Type: Custom::AWS',
+      '    Properties:',
+      '      ServiceToken: !GetAtt Provider.Arn',
+      '      Create:',
+      '        service: Iot',
+      '        action: createRoleAlias',
+      '        parameters:',
+      '          roleAlias: sensor-alias',
+      '          roleArn: !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${AWS::StackName}-device"',
+      '          credentialDurationSeconds: 900',
+      '  Cert:',
+      '    Type: AWS::IoT::Certificate',
+      '    Properties: {CertificateSigningRequest: csr, Status: ACTIVE}',
+      '  Provider:',
+      '    Type: AWS::Lambda::Function',
+      '    Properties: {Handler: index.handler, Runtime: nodejs20.x, Role: arn:aws:iam::111111111111:role/p, Code: {ZipFile: x}}',
+      '',
+    ].join('\n');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crscan-'));
+    const file = path.join(dir, 'sample.yaml');
+    fs.writeFileSync(file, yaml);
+    const ids = scanTemplates([file]).findings.map((f) => `${f.resource} ${f.findingId}`);
+    expect(ids).toEqual(expect.arrayContaining(['AttachThing IoTSecurity-ID6', 'RoleAlias IoTSecurity-GW1[Action::iot:*]']));
+    expect(ids.filter((i) => i.startsWith('DeviceRole IoTSecurity-GW3'))).toEqual([]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 });
