@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { NagMessageLevel } from 'cdk-nag';
+import { renderCustomResourcesSection } from './rules-md-custom-resources';
 import { ALL_RULES, ATTACK_VERSION, IOT_LENS_SECURITY_QUESTIONS, IOT_SECURITY_PACK_NAME, IotRule, Practices, ruleExportName } from '../lib';
 
 export const RULES_MD = path.join(__dirname, '..', 'RULES.md');
@@ -35,6 +36,7 @@ export function renderRulesMarkdown(rules: readonly IotRule[] = ALL_RULES): stri
       + `| ${list(m.iotLens)} | ${list(m.attackEnterprise)} | ${list(m.attackIcs)} | ${m.auditCheck ?? '-'} | ${m.resourceTypes.map((t) => `\`${t}\``).join(', ')} `
       + `| ${cell(m.info)} |`);
   }
+  lines.push('', ...renderCustomResourcesSection());
   lines.push('', '## Details', '');
   for (const r of rules) {
     const m = r.metadata;

@@ -5,6 +5,8 @@ import { NagMessageLevel, NagPack, NagPackProps, NagRuleCompliance } from 'cdk-n
 import { IConstruct } from 'constructs';
 import { assertPackPeers } from '../core/private/peer-versions';
 import { withResolutionCache } from './private/cfn';
+import { isCustomResourceType } from './private/custom-resources';
+import { StackModel } from './private/stack-model';
 import { DEFAULT_PACK_OPTIONS, withPackOptions } from './private/pack-options';
 import { IotRule } from './rule-definition';
 import { ALL_RULES } from './rules';
@@ -120,6 +122,20 @@ export class IotSecurityChecks extends NagPack {
     // finding's fix, its severity and acknowledgments as CDK records them.
   }
 
+  /**
+   * The rules that look at a resource: those of its type and of every type, and for a custom
+   * resource those of each native resource it stands for (see `private/custom-resources.ts`).
+   */
+  private rulesFor(node: CfnResource): IotRule[] {
+    const rules = new Set([...(this.byType.get(node.cfnResourceType) ?? []), ...this.anyType]);
+    if (isCustomResourceType(node.cfnResourceType)) {
+      for (const view of StackModel.of(node).customResource(node).views) {
+        (this.byType.get(view.cfnResourceType) ?? []).forEach((r) => rules.add(r));
+      }
+    }
+    return [...rules];
+  }
+
   private run(scope: IConstruct, atSynth: boolean): { report: PolicyValidationPluginReport; summary: string } {
     const violations: PolicyViolation[] = [];
     const byName = new Map<string, PolicyViolation>();
@@ -155,7 +171,7 @@ export class IotSecurityChecks extends NagPack {
         if (CfnResource.isCfnResource(c)) {
           counts.resources++;
           stacks.add(Stack.of(c));
-          for (const rule of [...(this.byType.get(c.cfnResourceType) ?? []), ...this.anyType]) {
+          for (const rule of this.rulesFor(c)) {
             const ruleId = `${IOT_SECURITY_PACK_NAME}-${rule.metadata.id}`;
             const result = rule(c);
             if (result === NagRuleCompliance.NON_COMPLIANT) report(rule, c, ruleId);

@@ -1,7 +1,10 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../core/practice';
+import { readKeys, resolvedProperties } from './private/cfn';
 import { neverThrow } from './private/cfn-values';
+import { isCustomResourceType } from './private/custom-resources';
+import { StackModel } from './private/stack-model';
 
 /** The MITRE ATT&CK version the technique IDs of every rule refer to. */
 export const ATTACK_VERSION = 'v17';
@@ -83,6 +86,12 @@ const RULE_ID = /^(INV|ID|UPD|DAT|TLS|GW|MON|IR|BC|NET)[1-9][0-9]*$/;
  * type outside `resourceTypes` is NOT_APPLICABLE (a pack that does not dispatch on type, as
  * `IotSecurityChecks` does, still gets no finding for it), and a rule never throws: anything
  * unexpected becomes the finding `Unresolved::Properties`.
+ *
+ * A custom resource that stands for a native resource of a type the rule looks at (an
+ * `AwsCustomResource` call of `AttachThingPrincipal` for ID6, see `private/custom-resources.ts`)
+ * is judged as that native resource would be: the rule runs on each view and its findings are
+ * the custom resource's. Tagging rules (INV) are the exception: tags a call passes are not
+ * CloudFormation's, and the custom resource is not what they inventory.
  */
 export function defineRule(metadata: RuleMetadata, check: (node: CfnResource) => NagRuleResult): IotRule {
   if (!RULE_ID.test(metadata.id)) {
@@ -97,10 +106,47 @@ export function defineRule(metadata: RuleMetadata, check: (node: CfnResource) =>
   }
   const types = new Set(metadata.resourceTypes);
   const safe = neverThrow(check);
+  const judgesViews = !metadata.id.startsWith('INV');
   const rule = (types.has('*')
     ? (node: CfnResource) => safe(node)
-    : (node: CfnResource) => (types.has(node.cfnResourceType) ? safe(node) : NagRuleCompliance.NOT_APPLICABLE)) as IotRule;
+    : (node: CfnResource) => {
+      if (types.has(node.cfnResourceType)) return safe(node);
+      if (judgesViews && isCustomResourceType(node.cfnResourceType)) return judgeViews(node, types, safe);
+      return NagRuleCompliance.NOT_APPLICABLE;
+    }) as IotRule;
   Object.defineProperty(rule, 'name', { value: metadata.id });
   Object.defineProperty(rule, 'metadata', { value: Object.freeze({ ...metadata }), enumerable: true });
   return rule;
+}
+
+/**
+ * A rule's verdict on a custom resource from its native views of the rule's types: not
+ * applicable without one, non-compliant when one view is, else every finding of every view.
+ * A partial view (an `Update...` call) only meets the rule when the rule reads a setting the call
+ * makes: what the call leaves out keeps a value the template does not show.
+ */
+function judgeViews(node: CfnResource, types: ReadonlySet<string>, check: (node: CfnResource) => NagRuleResult): NagRuleResult {
+  let views: CfnResource[];
+  try {
+    views = StackModel.of(node).customResource(node).views.filter((v) => types.has(v.cfnResourceType));
+  } catch {
+    return ['Unresolved::Properties'];
+  }
+  let applies = false;
+  const findings = new Set<string>();
+  for (const view of views) {
+    readKeys(view);
+    const result = check(view);
+    const read = readKeys(view);
+    if (read !== undefined) {
+      const set = Object.keys(resolvedProperties(view));
+      if (![...read].some((k) => set.includes(k))) continue;
+    }
+    if (result === NagRuleCompliance.NOT_APPLICABLE) continue;
+    if (result === NagRuleCompliance.NON_COMPLIANT) return NagRuleCompliance.NON_COMPLIANT;
+    applies = true;
+    if (Array.isArray(result)) result.forEach((f) => findings.add(f));
+  }
+  if (!applies) return NagRuleCompliance.NOT_APPLICABLE;
+  return findings.size > 0 ? [...findings] : NagRuleCompliance.COMPLIANT;
 }

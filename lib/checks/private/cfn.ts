@@ -1,5 +1,6 @@
-import { CfnElement, CfnParameter, CfnResource, Stack, ValidationResult } from 'aws-cdk-lib';
-import { IConstruct } from 'constructs';
+import { CfnParameter, CfnResource, Stack, ValidationResult } from 'aws-cdk-lib';
+import type { NativeView } from './custom-resources';
+import { StackModel } from './stack-model';
 
 /** A resource as CloudFormation will see it: property overrides applied, tokens resolved to intrinsics. */
 export interface ResolvedResource {
@@ -13,20 +14,68 @@ export interface ResolvedResource {
  * Outside a pass every call resolves afresh, so a rule used on its own never sees stale state.
  */
 let cache: WeakMap<CfnResource, ResolvedResource> | undefined;
-let stackIndex: WeakMap<Stack, Map<string, CfnElement>> | undefined;
+let pass: Pass | undefined;
 
-/** Runs `fn` with resolved resources and stack indexes memoized, then drops the memo. */
+/** What one validation pass memoizes besides resolved resources: each stack's model (see `StackModel.of`). */
+export interface Pass {
+  readonly models: WeakMap<Stack, unknown>;
+}
+
+/** Runs `fn` with resolved resources and stack models memoized, then drops the memo. */
 export function withResolutionCache<T>(fn: () => T): T {
   const outer = cache;
-  const outerIndex = stackIndex;
+  const outerPass = pass;
   cache = outer ?? new WeakMap();
-  stackIndex = outerIndex ?? new WeakMap();
+  pass = outerPass ?? { models: new WeakMap() };
   try {
     return fn();
   } finally {
     cache = outer;
-    stackIndex = outerIndex;
+    pass = outerPass;
   }
+}
+
+/** The current pass, or `undefined` outside one. */
+export function currentPass(): Pass | undefined {
+  return pass;
+}
+
+/**
+ * The resolved form of each native view of a custom resource (see `stack-model.ts`): the view is
+ * read as the native type with the properties its API call maps to, never rendered.
+ */
+const views = new WeakMap<object, ResolvedResource>();
+
+/** The properties a rule reads of a view that stands for `view.type`; a partial view records what is read. */
+export function registerView(node: CfnResource, view: NativeView): void {
+  const logicalId = Stack.of(node).resolve(node.logicalId) as string;
+  views.set(node, { logicalId, type: view.type, properties: view.partial ? recording(view.properties) : view.properties });
+}
+
+const READS = Symbol.for('cdk-secure-iot.checks.reads');
+
+/** Properties that remember which of their keys were read (see `readKeys`). */
+function recording(properties: { [key: string]: unknown }): { [key: string]: unknown } {
+  const reads = new Set<string>();
+  return new Proxy(properties, {
+    get(target, key, receiver) {
+      if (key === READS) return reads;
+      if (typeof key === 'string' && key !== 'Ref' && key !== 'Condition' && !key.startsWith('Fn::')) reads.add(key);
+      return Reflect.get(target, key, receiver);
+    },
+  });
+}
+
+/**
+ * The property names read of a partial view since the last call (then forgotten); `undefined`
+ * for any other resource.
+ */
+export function readKeys(node: CfnResource): Set<string> | undefined {
+  const reads = (views.get(node)?.properties as { [READS]?: Set<string> } | undefined)?.[READS];
+  if (!reads) return undefined;
+  const out = new Set(reads);
+  reads.clear();
+  return out;
 }
 
 /**
@@ -40,7 +89,7 @@ export function withResolutionCache<T>(fn: () => T): T {
  * holds it (see `renderWithoutValidators`), so no rule reports such a resource as unreadable.
  */
 export function resolveResource(node: CfnResource): ResolvedResource {
-  const hit = cache?.get(node);
+  const hit = views.get(node) ?? cache?.get(node);
   if (hit) return hit;
   const stack = Stack.of(node);
   let rendered: { Resources?: { [id: string]: any } };
@@ -97,51 +146,22 @@ export function resolvedProperties(node: CfnResource): { [key: string]: any } {
   return resolveResource(node).properties;
 }
 
-function indexStack(stack: Stack): Map<string, CfnElement> {
-  const index = new Map<string, CfnElement>();
-  const visit = (c: IConstruct) => {
-    if (CfnElement.isCfnElement(c) && c.stack === stack) {
-      index.set(stack.resolve(c.logicalId), c);
-    }
-    for (const child of c.node.children) {
-      if (!Stack.isStack(child) || child === stack) visit(child);
-    }
-  };
-  visit(stack);
-  return index;
-}
-
-/**
- * Every element of the stack `node` belongs to (resources, parameters, conditions...) by logical
- * ID, nested stacks excluded; memoized for the pass. With `logicalId`, an index that lacks it is
- * rebuilt once, since the element may have been added after the index was built.
- */
-function stackElements(node: CfnResource, logicalId?: string): Map<string, CfnElement> {
-  const stack = Stack.of(node);
-  let index = stackIndex?.get(stack);
-  if (!index || (logicalId !== undefined && !index.has(logicalId))) {
-    index = indexStack(stack);
-    stackIndex?.set(stack, index);
-  }
-  return index;
-}
-
-/** The resource with this logical ID in the same stack as `node`, if there is one. */
+/** The resource with this logical ID in the same stack as `node`, if there is one (see `StackModel`). */
 export function findInStack(node: CfnResource, logicalId: string): CfnResource | undefined {
-  const element = stackElements(node, logicalId).get(logicalId);
-  return element && CfnResource.isCfnResource(element) ? element : undefined;
+  return StackModel.of(node).resource(logicalId);
 }
 
 /** The parameter with this logical ID in the same stack as `node`, if there is one. */
 export function findParameterInStack(node: CfnResource, logicalId: string): CfnParameter | undefined {
-  if (logicalId.startsWith('AWS::')) return undefined;
-  const element = stackElements(node, logicalId).get(logicalId);
-  return element instanceof CfnParameter ? element : undefined;
+  return StackModel.of(node).parameter(logicalId);
 }
 
-/** All resources of the stack `node` belongs to (nested stacks excluded). */
+/**
+ * All resources of the stack `node` belongs to (nested stacks excluded), and after each custom
+ * resource the native resources it stands for (see `StackModel.resourcesWithViews`).
+ */
 export function resourcesInStack(node: CfnResource): CfnResource[] {
-  return [...stackElements(node).values()].filter((e): e is CfnResource => CfnResource.isCfnResource(e));
+  return StackModel.of(node).resourcesWithViews();
 }
 
 /**

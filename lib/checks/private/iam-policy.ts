@@ -1,5 +1,6 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { asArray, findInStack, referencedLogicalId, resolvedProperties, resourcesInStack } from './cfn';
+import { StackModel } from './stack-model';
 import { branches, Findings, isIntrinsic, isObject, possibleValues, Unresolved } from './cfn-values';
 
 /**
@@ -268,11 +269,17 @@ function literalName(node: CfnResource, value: unknown): string | undefined {
   return values.length === 1 && typeof values[0] === 'string' ? values[0] : undefined;
 }
 
-/** Whether a `Roles`/`RoleName` entry of a policy points at `role` (by `Ref`, or by its literal name), in any branch. */
-function pointsAtRole(node: CfnResource, entry: unknown, roleId: string, roleName: string | undefined): boolean {
-  return branches(entry).some((b) => referencedLogicalId(b) === roleId)
+/**
+ * Whether a `Roles`/`RoleName` entry of a policy points at `role` (by `Ref`, by its literal name,
+ * or by a name built with `Fn::Sub`/`Fn::Join` of literals and pseudo parameters, see
+ * `StackModel.byName`), in any branch.
+ */
+function pointsAtRole(node: CfnResource, entry: unknown, roleId: string, roleName: string | undefined, role: CfnResource): boolean {
+  return branches(entry).some((b) => referencedLogicalId(b) === roleId || StackModel.of(node).byName(ROLE_TYPE, b).includes(role))
     || possibleValues(node, entry).some((v) => v === roleName && v !== undefined);
 }
+
+const ROLE_TYPE = 'AWS::IAM::Role';
 
 /**
  * Reviews everything that grants permissions to `role`, an `AWS::IAM::Role` of the stack: its
@@ -322,7 +329,7 @@ export function reviewRole(node: CfnResource, role: CfnResource, findings: Findi
       continue;
     }
     const entries = type === 'AWS::IAM::RolePolicy' ? [p.RoleName] : asArray(p.Roles);
-    if (entries.some((e) => pointsAtRole(node, e, roleId, roleName))) review.document(p.PolicyDocument);
+    if (entries.some((e) => pointsAtRole(node, e, roleId, roleName, role))) review.document(p.PolicyDocument);
   }
 }
 
@@ -356,6 +363,11 @@ function managedPolicyArn(node: CfnResource, item: unknown, review: PolicyReview
   if (awsManaged !== undefined) {
     // AWS-managed policies grant account-wide (see DEVICE_SAFE_AWS_MANAGED_POLICIES).
     if (isDeviceUnsafeAwsManagedPolicy(awsManaged)) findings.add('ManagedPolicy', awsManaged);
+    return;
+  }
+  const byArn = StackModel.of(node).byArn(item, 'AWS::IAM::ManagedPolicy');
+  if (byArn.length > 0) {
+    byArn.forEach((policy) => review.document(resolvedProperties(policy).PolicyDocument));
     return;
   }
   const name = shape && /:policy\/(?:.*\/)?([^/{}]+)$/.exec(shape)?.[1];

@@ -1,8 +1,12 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { NagRuleCompliance, NagRuleResult } from 'cdk-nag';
-import { memoizeInPass, referencedLogicalId, resolvedProperties, resourcesInStack } from './cfn';
+import { memoizeInPass, resolvedProperties } from './cfn';
 import { possibleValues, referencedParameter, Unresolved } from './cfn-values';
 import { eachReading, evaluate, Evaluated, field, isJsonObject, parseJson, Placeholders, provisioningDeviceParameters, Reading } from './intrinsics';
+import {
+  isAwsCustomResource, normalizeAction, normalizeService, POLICY_DOCUMENT_PROPERTY, propertyNamed,
+} from './custom-resources';
+import { StackModel } from './stack-model';
 import { analyzeEvaluatedDocument, emptyFindings, mergeFindings, mergeReadings, PolicyFindings } from './iot-policy-analyzer';
 
 /**
@@ -10,7 +14,10 @@ import { analyzeEvaluatedDocument, emptyFindings, mergeFindings, mergeReadings, 
  * - `AWS::IoT::Policy`: `PolicyDocument`, an object or a JSON string;
  * - a custom resource made by `AwsCustomResource` (`Custom::AWS`, or any `Custom::Xyz` type the
  *   user chose with `resourceType`): its `Create`/`Update` call of the IoT API's `CreatePolicy`
- *   or `CreatePolicyVersion`, whose `parameters.policyDocument` is the document;
+ *   or `CreatePolicyVersion`, whose `parameters.policyDocument` is the document, and of
+ *   `CreateProvisioningTemplate`(`Version`), whose `parameters.templateBody` is read as below;
+ * - a custom resource of any other provider with a `PolicyDocument` property (any casing:
+ *   `policyDocument`, `policy_document`), an object or a JSON string;
  * - `AWS::IoT::ProvisioningTemplate`: the `AWS::IoT::Policy` resources of its `TemplateBody`,
  *   where a `Ref` to a template parameter is a value of the device being provisioned;
  * - `AWS::IoT::CACertificate`: the just-in-time provisioning template of its
@@ -30,10 +37,10 @@ const PROVISIONING_TEMPLATE = 'AWS::IoT::ProvisioningTemplate';
 const CA_CERTIFICATE = 'AWS::IoT::CACertificate';
 const THING = 'AWS::IoT::Thing';
 const CUSTOM_RESOURCE = 'AWS::CloudFormation::CustomResource';
-/** The logical ID prefix of the singleton function behind every `AwsCustomResource`. */
-const AWS_CUSTOM_RESOURCE_PROVIDER = 'AWS679f53fac002430cb0da5b7982bd2287';
-const IOT_SERVICE_NAMES = new Set(['iot', '@aws-sdk/client-iot', 'client-iot']);
 const CREATE_POLICY_ACTIONS = new Set(['createpolicy', 'createpolicyversion']);
+const PROVISIONING_TEMPLATE_ACTIONS = new Set(['createprovisioningtemplate', 'createprovisioningtemplateversion']);
+/** Where an `AwsCustomResource` writes its calls (older CDK: camel case). */
+const CALL_KEYS = ['Create', 'Update', 'create', 'update'];
 
 /** The resource types that may hold an IoT policy document. */
 export function isCandidate(type: string): boolean {
@@ -98,18 +105,23 @@ function findingsOf(node: CfnResource): PolicyFindings | undefined {
       return body === undefined ? undefined : provisioningTemplate(body, ph, reading);
     });
   }
-  const knownProvider = type === 'Custom::AWS'
-    || (referencedLogicalId(props.ServiceToken) ?? '').startsWith(AWS_CUSTOM_RESOURCE_PROVIDER);
+  const knownProvider = isAwsCustomResource(type, props);
   const deviceRefs = thingsOf(node);
   let findings: PolicyFindings | undefined;
-  for (const key of ['Create', 'Update']) {
+  for (const key of CALL_KEYS) {
     if (props[key] === undefined) continue;
-    const more = eachOf(key, (reading) => customResourceCall(key, props[key], knownProvider, ph, reading, deviceRefs));
+    const path = key.charAt(0).toUpperCase() + key.slice(1);
+    const more = eachOf(path, (reading) => customResourceCall(path, props[key], knownProvider, ph, reading, deviceRefs));
     if (!more) continue;
     findings ??= emptyFindings();
     mergeFindings(findings, more);
   }
-  return findings;
+  if (findings || knownProvider) return findings;
+  // Another provider's custom resource: a property that says it is a policy document is one.
+  const document = propertyNamed(props, POLICY_DOCUMENT_PROPERTY);
+  if (!document) return undefined;
+  return eachOf(document[0], (reading) => analyzeEvaluatedDocument(
+    evaluate(document[1], ph, 'cloudformation', reading), ph, { documentPath: document[0], deviceRefs }));
 }
 
 /** The logical IDs of the things of the stack: a `Ref` to one is that thing's name. */
@@ -117,7 +129,8 @@ function thingsOf(node: CfnResource): ReadonlySet<string> {
   return memoizeInPass('iot-things', Stack.of(node), () => {
     const ids = new Set<string>();
     try {
-      for (const r of resourcesInStack(node)) if (r.cfnResourceType === THING) ids.add(Stack.of(r).resolve(r.logicalId));
+      // Native things only: a `Ref` to a custom resource that creates a thing is its physical ID.
+      for (const r of StackModel.of(node).resources()) if (r.cfnResourceType === THING) ids.add(Stack.of(r).resolve(r.logicalId));
     } catch {
       // No things, then: every Ref stays a fixed value.
     }
@@ -185,10 +198,14 @@ function customResourceCall(
   if (!call || service === undefined || action === undefined) {
     return knownProvider ? { ...emptyFindings(), unresolved: [`Unresolved::${key}`] } : undefined;
   }
-  if (!IOT_SERVICE_NAMES.has(service.toLowerCase()) || !CREATE_POLICY_ACTIONS.has(action.toLowerCase().replace(/command$/, ''))) {
-    return undefined;
-  }
+  if (normalizeService(service) !== 'iot') return undefined;
   const parameters = field(call, 'parameters');
+  if (PROVISIONING_TEMPLATE_ACTIONS.has(normalizeAction(action))) {
+    // The template's policies, judged as those of an AWS::IoT::ProvisioningTemplate.
+    const body = isJsonObject(parameters) ? field(parameters, 'templateBody') : undefined;
+    return body === undefined ? undefined : provisioningTemplate(body, ph, reading);
+  }
+  if (!CREATE_POLICY_ACTIONS.has(normalizeAction(action))) return undefined;
   const document = isJsonObject(parameters) ? field(parameters, 'policyDocument') : undefined;
   return analyzeEvaluatedDocument(document, ph, {
     documentPath: `${key}.parameters.policyDocument`,

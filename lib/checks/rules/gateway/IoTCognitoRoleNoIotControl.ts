@@ -5,6 +5,7 @@ import { asArray, resolvedProperties, resourcesInStack } from '../../private/cfn
 import { Findings, isObject, possibleValues, Unresolved } from '../../private/cfn-values';
 import { isWildcardResource, templateString } from '../../private/iam-policy';
 import { DEVICE_ACTIONS, parseAction } from '../../private/iot-policy-analyzer';
+import { StackModel } from '../../private/stack-model';
 import { defineRule } from '../../rule-definition';
 import { trustedServices } from './IoTCredentialsProviderRoleLeastPrivilege';
 
@@ -12,18 +13,18 @@ const ROLE = 'AWS::IAM::Role';
 const COGNITO_IDENTITY = 'cognito-identity.amazonaws.com';
 
 /** The JSON-ish text fragments by which a value refers to a resource of the stack. */
-function refersTo(value: unknown, id: string): boolean {
-  const text = JSON.stringify(value ?? null);
-  return [`"Ref":"${id}"`, `"Fn::GetAtt":["${id}"`, `"Fn::GetAtt":"${id}.`, `\${${id}.Arn}`, `\${${id}}`].some((r) => text.includes(r));
+function refersTo(value: unknown, role: CfnResource): boolean {
+  // By Ref, GetAtt or Sub, and by the role's name or ARN where the template builds them.
+  return StackModel.of(role).refersTo(value, role);
 }
 
 /** Whether an identity pool role attachment of the stack names the role (`Roles` or `RoleMappings`). */
-function attachedToIdentityPool(role: CfnResource, id: string): boolean {
+function attachedToIdentityPool(role: CfnResource): boolean {
   return resourcesInStack(role).some((r) => {
     if (r.cfnResourceType !== 'AWS::Cognito::IdentityPoolRoleAttachment') return false;
     try {
       const p = resolvedProperties(r);
-      return refersTo(p.Roles, id) || refersTo(p.RoleMappings, id);
+      return refersTo(p.Roles, role) || refersTo(p.RoleMappings, role);
     } catch {
       return false;
     }
@@ -31,7 +32,7 @@ function attachedToIdentityPool(role: CfnResource, id: string): boolean {
 }
 
 /** The policy documents that grant the role: its inline `Policies` and each `AWS::IAM::Policy` of the stack naming it. */
-function documentsOf(role: CfnResource, id: string): unknown[] {
+function documentsOf(role: CfnResource): unknown[] {
   const docs: unknown[] = [];
   for (const list of possibleValues(role, resolvedProperties(role).Policies)) {
     for (const item of asArray(list)) if (isObject(item)) docs.push(item.PolicyDocument);
@@ -39,7 +40,7 @@ function documentsOf(role: CfnResource, id: string): unknown[] {
   for (const r of resourcesInStack(role)) {
     if (r.cfnResourceType !== 'AWS::IAM::Policy' && r.cfnResourceType !== 'AWS::IAM::ManagedPolicy') continue;
     const p = resolvedProperties(r);
-    if (refersTo(p.Roles, id)) docs.push(p.PolicyDocument);
+    if (refersTo(p.Roles, role)) docs.push(p.PolicyDocument);
   }
   return docs;
 }
@@ -73,10 +74,9 @@ export const IoTCognitoRoleNoIotControl = defineRule({
     + '${cognito-identity.amazonaws.com:sub}, and attach an IoT policy per identity; do administration from a backend role.',
   resourceTypes: [ROLE],
 }, (node: CfnResource): NagRuleResult => {
-  const id = node.stack.resolve(node.logicalId) as string;
-  if (!trustedServices(node, node).has(COGNITO_IDENTITY) && !attachedToIdentityPool(node, id)) return NagRuleCompliance.NOT_APPLICABLE;
+  if (!trustedServices(node, node).has(COGNITO_IDENTITY) && !attachedToIdentityPool(node)) return NagRuleCompliance.NOT_APPLICABLE;
   const findings = new Findings();
-  for (const document of documentsOf(node, id)) {
+  for (const document of documentsOf(node)) {
     for (const doc of possibleValues(node, document)) {
       let parsed: unknown = doc;
       if (typeof doc === 'string') {

@@ -4,6 +4,7 @@ import { Practice } from '../../../core/practice';
 import { asArray, resolvedProperties, resourcesInStack } from '../../private/cfn';
 import { Findings, isObject, possibleValues } from '../../private/cfn-values';
 import { reviewRole } from '../../private/iam-policy';
+import { StackModel } from '../../private/stack-model';
 import { defineRule } from '../../rule-definition';
 import { IoTRoleAliasLeastPrivilege } from './IoTRoleAliasLeastPrivilege';
 
@@ -39,15 +40,17 @@ export function trustedServices(node: CfnResource, role: CfnResource): Set<strin
   return out;
 }
 
-/** Whether a role alias of the stack points at `role` (then IoTSecurity-GW1 judges it). */
+/**
+ * Whether a role alias of the stack points at `role` (then IoTSecurity-GW1 judges it): by `Ref`,
+ * `Fn::GetAtt` or `Fn::Sub`, or by an ARN built from the role's name; a role alias made by a
+ * custom resource counts (see `StackModel`).
+ */
 function behindRoleAlias(role: CfnResource): boolean {
-  const id = role.stack.resolve(role.logicalId) as string;
-  const refs = [`"Ref":"${id}"`, `"Fn::GetAtt":["${id}"`, `"Fn::GetAtt":"${id}.`, `\${${id}.Arn}`, `\${${id}}`];
+  const model = StackModel.of(role);
   return resourcesInStack(role).some((r) => {
     if (r.cfnResourceType !== ROLE_ALIAS) return false;
     try {
-      const text = JSON.stringify(resolvedProperties(r).RoleArn ?? null);
-      return refs.some((ref) => text.includes(ref));
+      return model.refersTo(resolvedProperties(r).RoleArn, role);
     } catch {
       return false;
     }

@@ -5,6 +5,7 @@ import { Practice } from '../../../core/practice';
 import { findInStack, referencedLogicalId, resolvedProperties, resourcesInStack } from '../../private/cfn';
 import { Findings, isIntrinsic, isObject, possibleValues, Unresolved } from '../../private/cfn-values';
 import { reviewRole, templateString } from '../../private/iam-policy';
+import { StackModel } from '../../private/stack-model';
 import { defineRule } from '../../rule-definition';
 
 const TYPE = 'AWS::IoT::RoleAlias';
@@ -25,12 +26,17 @@ function rolesOf(node: CfnResource, value: unknown, depth = 0): (CfnResource | U
       // A parameter: its allowed values may still be ARNs of roles of the stack.
       return possibleValues(node, value).flatMap((v) => (typeof v === 'string' ? rolesOf(node, v, depth + 1) : [new Unresolved(`Ref:${id}`)]));
     }
+    // An ARN built from the role's name (`Fn::Sub` of pseudo parameters and literals), see StackModel.byArn.
+    const byArn = StackModel.of(node).byArn(value, ROLE);
+    if (byArn.length > 0) return byArn;
     const inner = referencedRoles(node, value);
     if (inner.length > 0) return inner;
     const shape = templateString(value);
     return shape !== undefined && shape !== '{?}' ? rolesOf(node, shape, depth + 1) : [new Unresolved(fn)];
   }
   if (typeof value === 'string') {
+    const byArn = StackModel.of(node).byArn(value, ROLE);
+    if (byArn.length > 0) return byArn;
     const name = /:role\/(?:.*\/)?([^/{}]+)$/.exec(value)?.[1];
     const role = name === undefined ? undefined : resourcesInStack(node).find((r) => r.cfnResourceType === ROLE
       && possibleValues(node, resolvedProperties(r).RoleName).every((n) => n === name));

@@ -3,6 +3,8 @@ import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
 import { possibleValues, referencedParameter } from '../../private/cfn-values';
 import { resolvedProperties } from '../../private/cfn';
+import { customResourceSecrets } from '../../private/custom-resource-secrets';
+import { isCustomResourceType } from '../../private/custom-resources';
 import { findLiteralSecrets } from '../../private/secrets';
 import { defineRule } from '../../rule-definition';
 
@@ -22,6 +24,11 @@ function isToolMetadataKey(key: string): boolean {
  *   `API_KEY`, an SSM parameter named `/app/db/password`, a `{Name, Value}` environment entry),
  *   or an intrinsic there that still carries a literal: an `Fn::If` branch, an `Fn::Sub` without
  *   variables, the `Default` or `AllowedValues` of the parameter it names.
+ *
+ * On a custom resource it also reads what an `AwsCustomResource` writes through its API calls
+ * (see `private/custom-resource-secrets.ts`): every call's parameters parsed out of the JSON string
+ * CDK renders, an SSM `SecureString` value and a Secrets Manager `SecretString`/`SecretBinary`
+ * written literally (`LiteralSecret::Create.parameters.Value`), whatever their names.
  *
  * Values CloudFormation fills at deploy (`{{resolve:secretsmanager:...}}`, `{{resolve:ssm-secure:...}}`,
  * a `Ref` to a parameter without a default, `Fn::ImportValue`) are what the rule asks for, so
@@ -56,5 +63,7 @@ export const IoTNoLiteralSecrets = defineRule({
       if (!isToolMetadataKey(key)) findings.push(...findLiteralSecrets(stack.resolve(value), `Metadata.${key}`, literalsOf));
     }
   }
-  return findings.length > 0 ? findings : NagRuleCompliance.COMPLIANT;
+  // What an AwsCustomResource's API calls write (parsed out of their JSON strings).
+  if (isCustomResourceType(node.cfnResourceType)) findings.push(...customResourceSecrets(node, literalsOf));
+  return findings.length > 0 ? [...new Set(findings)] : NagRuleCompliance.COMPLIANT;
 });

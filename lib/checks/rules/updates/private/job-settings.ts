@@ -3,6 +3,7 @@ import { NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { findInStack, referencedLogicalId, resolvedProperties } from '../../../private/cfn';
 import { asObject, branches, Findings, isObject, possibleValues, readEach } from '../../../private/cfn-values';
 import { templateString } from '../../../private/iam-policy';
+import { StackModel } from '../../../private/stack-model';
 
 /** The job settings the update rules judge. */
 export type JobSetting = 'abort' | 'rollout' | 'timeout';
@@ -90,14 +91,15 @@ function inheritedBlocks(node: CfnResource, props: Properties, reading: Reading,
       reading.findings.add('Missing', reading.path);
       return [];
     }
-    const logicalId = referencedLogicalId(ref);
-    const target = logicalId === undefined ? undefined : findInStack(node, logicalId);
-    const targetProps = target?.cfnResourceType === source.type && !seen.has(target) ? propertiesOrUndefined(target) : undefined;
-    if (!target || !targetProps) {
+    // By Ref/GetAtt, or by an ARN given literally or built from the source's name (StackModel.referenced);
+    // a job template made by a custom resource is its native view.
+    const targets = StackModel.of(node).referenced(ref, source.type).filter((t) => !seen.has(t));
+    const readable = targets.map((t) => [t, propertiesOrUndefined(t)] as const);
+    if (readable.length === 0 || readable.some(([, p]) => !p)) {
       reading.findings.add('Unresolved', source.property);
       return [];
     }
-    return effectiveBlocks(target, targetProps, reading, new Set([...seen, target]));
+    return readable.flatMap(([target, targetProps]) => effectiveBlocks(target, targetProps!, reading, new Set([...seen, target])));
   });
 }
 
