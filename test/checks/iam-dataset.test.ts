@@ -12,7 +12,7 @@ import {
   expandIamAction, globMatch, iamAction, iamActionsOf, IAM_DATA_PACKAGE, iamDataSource, iamServices,
 } from '../../lib/checks/private/iam-data';
 import { ADMIN_ACTIONS, isAdminAction, isWildcardOnlyAction, UNSCOPED_CALL_ACTIONS } from '../../lib/checks/private/iam-policy';
-import { DEVICE_ACTIONS, IOT_POLICY_ONLY_ACTIONS, iotActionNames, parseAction } from '../../lib/checks/private/iot-policy-analyzer';
+import { DEVICE_ACTIONS, GREENGRASS_DEVICE_ACTIONS, IOT_POLICY_ONLY_ACTIONS, iotActionNames, parseAction } from '../../lib/checks/private/iot-policy-analyzer';
 import {
   IoTCognitoRoleNoIotControl as GW4, IoTCredentialsProviderRoleLeastPrivilege as GW3, IoTPolicyNoWildcardActions as ID1,
   IoTRoleAliasLeastPrivilege as GW1,
@@ -217,6 +217,11 @@ describe('administrative actions come from the dataset\'s access levels', () => 
     }
     // IOT_POLICY_ONLY_ACTIONS: IoT policy actions the dataset does not list.
     for (const a of IOT_POLICY_ONLY_ACTIONS) expect([a, iamAction('iot', a)]).toEqual([a, undefined]);
+    // GREENGRASS_DEVICE_ACTIONS: which a device calls is a judgment; the dataset knows some of them (as written),
+    // the others are IoT-policy-only actions of Greengrass's client device auth and deployments.
+    const known = GREENGRASS_DEVICE_ACTIONS.filter((a) => iamAction('greengrass', a) !== undefined);
+    expect(known).toEqual(['Discover', 'GetComponentVersionArtifact', 'ResolveComponentCandidates', 'GetConnectivityInfo', 'UpdateConnectivityInfo']);
+    for (const a of known) expect(iamAction('greengrass', a)!.name).toBe(a);
   });
 
   test('every device action is an IoT action of the dataset or IoT-policy-only, on the resource type the dataset names', () => {

@@ -4,22 +4,23 @@ import { branches, Findings, isIntrinsic, isObject, possibleValues, Unresolved }
 import { expandIamAction } from './iam-data';
 
 /**
- * Actions authorized on the log group itself (their only resource type is `log-group`): they
- * reach no log events, so on one named log group, whose ARN CloudWatch Logs writes with a
- * trailing `:*`, they share no data between devices. `logs:PutLogEvents` and the read actions
- * are authorized on log streams and are judged as data access.
+ * Actions that create or list the log streams of a log group: they reach no log events, so on one
+ * named log group, whose ARN CloudWatch Logs writes with a trailing `:*`, they share no data
+ * between devices. `logs:PutLogEvents` and the read actions are judged as data access. Kept by
+ * hand: the IAM dataset says which resource type authorizes an action, not whether it reaches data.
  */
-const LOG_GROUP_ACTIONS = new Set(['logs:createlogstream', 'logs:describelogstreams']);
+export const LOG_GROUP_ACTIONS: ReadonlySet<string> = new Set(['logs:createlogstream', 'logs:describelogstreams']);
 /** One log group named literally, in its ARN form with the trailing `:*`. */
 const ONE_LOG_GROUP = /^arn:[^:]+:logs:[^:]*:[^:]*:log-group:[^*?:]+:\*$/;
 /**
  * Services whose every action administers identity or the account: any grant of them lets the
- * holder change who may do what.
+ * holder change who may do what. Kept by hand: the IAM dataset files many of their actions under
+ * plain `Write` (`iam:PassRole`, `iam:CreateAccessKey`, `sts:AssumeRole`), yet each is an escalation.
  */
-const ADMIN_SERVICES = new Set(['iam', 'sts', 'organizations', 'account', 'sso', 'sso-directory', 'identitystore', 'controltower']);
+export const ADMIN_SERVICES: ReadonlySet<string> = new Set(['iam', 'sts', 'organizations', 'account', 'sso', 'sso-directory', 'identitystore', 'controltower']);
 
 /** Actions of admin services that grant nothing (`sts:GetCallerIdentity` needs no permission). */
-const HARMLESS_ADMIN_ACTIONS = new Set(['sts:getcalleridentity']);
+export const HARMLESS_ADMIN_ACTIONS: ReadonlySet<string> = new Set(['sts:getcalleridentity']);
 
 /**
  * Actions that the IAM dataset files under plain `Write` (or `Tagging`) but that, from a device

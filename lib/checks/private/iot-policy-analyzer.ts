@@ -78,11 +78,12 @@ export const DEVICE_ACTIONS: ReadonlyMap<string, DeviceResourceType> = new Map<s
  * IAM dataset, and half of them (`GetDeploymentConfiguration`, `ListThingGroupsForCoreDevice`,
  * `PutCertificateAuthorities`, `VerifyClientDevice*`) are IoT-policy-only actions it does not list.
  */
-const GREENGRASS_DEVICE_ACTIONS = new Set([
-  'discover', 'getcomponentversionartifact', 'resolvecomponentcandidates', 'getdeploymentconfiguration',
-  'listthinggroupsforcoredevice', 'putcertificateauthorities', 'verifyclientdeviceidentity',
-  'verifyclientdeviceiotcertificateassociation', 'getconnectivityinfo', 'updateconnectivityinfo',
-]);
+export const GREENGRASS_DEVICE_ACTIONS: readonly string[] = [
+  'Discover', 'GetComponentVersionArtifact', 'ResolveComponentCandidates', 'GetDeploymentConfiguration',
+  'ListThingGroupsForCoreDevice', 'PutCertificateAuthorities', 'VerifyClientDeviceIdentity',
+  'VerifyClientDeviceIoTCertificateAssociation', 'GetConnectivityInfo', 'UpdateConnectivityInfo',
+];
+const GREENGRASS_DEVICE_ACTION_SET: ReadonlySet<string> = new Set(GREENGRASS_DEVICE_ACTIONS.map((a) => a.toLowerCase()));
 
 /**
  * The jobs data plane over HTTPS (and, in current AWS documentation, over MQTT) is authorized
@@ -267,7 +268,7 @@ export function parseAction(text: string): ActionInfo | undefined {
       : iotJobsDataActions().filter((a) => a.toLowerCase() === name.toLowerCase());
     return { display, wildcard: jobs.length > 1, iotActions: jobs, otherServices: false, unknown: jobs.length === 0 };
   }
-  if (service === 'greengrass' && GREENGRASS_DEVICE_ACTIONS.has(name.toLowerCase())) {
+  if (service === 'greengrass' && GREENGRASS_DEVICE_ACTION_SET.has(name.toLowerCase())) {
     return { display, wildcard: false, iotActions: [], otherServices: false, unknown: false };
   }
   if (service !== 'iot') {
