@@ -186,6 +186,10 @@ describe('Device Defender administration on Resource: * (GW1, GW3)', () => {
     expect(deviceRole(['ec2:Describe*'])).toEqual(['Action::ec2:Describe*', 'Resource::*']);
     // An action of a service the dataset does not know may be scopable: * is a finding.
     expect(deviceRole(['nosuchservice:Describe'])).toEqual(['Resource::*']);
+    // A wildcard of services also grants services AWS adds later: never wildcard-only.
+    expect(isWildcardOnlyAction('*')).toBe(false);
+    expect(isWildcardOnlyAction('*:GetCallerIdentity')).toBe(false);
+    expect(isWildcardOnlyAction('sts:GetCallerIdentity')).toBe(true);
   });
 });
 

@@ -258,9 +258,12 @@ export class PolicyReview {
  * action of the dataset it matches supports no resource-level permission (Device Defender's
  * audit configuration and findings, `iot:DescribeEndpoint`, `sts:GetCallerIdentity`...) or is in
  * `UNSCOPED_CALL_ACTIONS`. An action or service the dataset does not know is taken as one that
- * can be scoped.
+ * can be scoped, and so is a wildcard of services (`*`, `*:Describe*`): it also grants the
+ * actions of services AWS adds later.
  */
 export function isWildcardOnlyAction(action: string): boolean {
+  const colon = action.indexOf(':');
+  if (colon < 0 || /[*?]/.test(action.slice(0, colon))) return false;
   const expansion = expandIamAction(action);
   return expansion.complete && expansion.actions.length > 0
     && expansion.actions.every((a) => a.wildcardOnly || UNSCOPED_CALL_ACTIONS.has(`${a.service}:${a.name.toLowerCase()}`));
