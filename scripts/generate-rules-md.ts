@@ -5,8 +5,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { NagMessageLevel } from 'cdk-nag';
+import { ALL_RULES, ATTACK_VERSION, IOT_LENS_SECURITY_QUESTIONS, IOT_SECURITY_PACK_NAME, IotRule, Practices, ruleAuditChecks, ruleExportName } from '../lib';
+import { renderAuditCheckSection } from './audit-check-coverage';
+import { renderWhatThePackReads } from './pack-sources';
 import { renderCustomResourcesSection } from './rules-md-custom-resources';
-import { ALL_RULES, ATTACK_VERSION, IOT_LENS_SECURITY_QUESTIONS, IOT_SECURITY_PACK_NAME, IotRule, Practices, ruleExportName } from '../lib';
 
 export const RULES_MD = path.join(__dirname, '..', 'RULES.md');
 
@@ -33,11 +35,10 @@ export function renderRulesMarkdown(rules: readonly IotRule[] = ALL_RULES): stri
     const m = r.metadata;
     const p = Practices.of(m.practice);
     lines.push(`| ${IOT_SECURITY_PACK_NAME}-${m.id} | ${m.level === NagMessageLevel.ERROR ? 'Error' : 'Warning'} | ${p.number}. ${p.title} `
-      + `| ${list(m.iotLens)} | ${list(m.attackEnterprise)} | ${list(m.attackIcs)} | ${m.auditCheck ?? '-'} | ${m.resourceTypes.map((t) => `\`${t}\``).join(', ')} `
+      + `| ${list(m.iotLens)} | ${list(m.attackEnterprise)} | ${list(m.attackIcs)} | ${list(ruleAuditChecks(m))} | ${m.resourceTypes.map((t) => `\`${t}\``).join(', ')} `
       + `| ${cell(m.info)} |`);
   }
-  lines.push('', ...renderCustomResourcesSection());
-  lines.push('', '## Details', '');
+  lines.push('', ...renderWhatThePackReads(), ...renderCustomResourcesSection(), '', ...renderAuditCheckSection(rules), '## Details', '');
   for (const r of rules) {
     const m = r.metadata;
     lines.push(`### ${IOT_SECURITY_PACK_NAME}-${m.id}: ${cell(m.info)}`, '',

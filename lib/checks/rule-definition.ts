@@ -52,8 +52,19 @@ export interface RuleMetadata {
    * `IOTSEC01`..`IOTSEC15`, e.g. `IOTSEC04` (least privilege for principals of the IoT application).
    */
   readonly iotLens: readonly IotLensSecurityQuestion[];
-  /** The Device Defender audit check the rule anticipates at synth time, if any. */
+  /**
+   * The Device Defender audit check the rule anticipates at synth time, if any (its API name,
+   * e.g. `IOT_POLICY_OVERLY_PERMISSIVE_CHECK`). A rule that anticipates several names the others
+   * in `auditChecks`; on a defined rule's metadata this is the first of them.
+   */
   readonly auditCheck?: string;
+  /**
+   * Every Device Defender audit check the rule anticipates, when it is more than one (a Cognito
+   * role rule anticipates both the authenticated and the unauthenticated role checks). On a
+   * defined rule's metadata it holds every check, `auditCheck` first; read it with
+   * `ruleAuditChecks`.
+   */
+  readonly auditChecks?: readonly string[];
   /** ERROR for a misconfiguration, WARN for what needs a reviewer's eye. */
   readonly level: NagMessageLevel;
   /** One line: what was found. */
@@ -77,6 +88,12 @@ export interface IotRule {
 }
 
 const RULE_ID = /^(INV|ID|UPD|DAT|TLS|GW|MON|IR|BC|NET)[1-9][0-9]*$/;
+const AUDIT_CHECK = /^[A-Z][A-Z0-9_]*_CHECK$/;
+
+/** Every Device Defender audit check a rule anticipates: its `auditCheck` and `auditChecks`, each once. */
+export function ruleAuditChecks(metadata: RuleMetadata): readonly string[] {
+  return [...new Set([...(metadata.auditCheck === undefined ? [] : [metadata.auditCheck]), ...(metadata.auditChecks ?? [])])];
+}
 
 /**
  * Gives a rule function its metadata. The function keeps cdk-nag's shape, so it can join any
@@ -104,6 +121,12 @@ export function defineRule(metadata: RuleMetadata, check: (node: CfnResource) =>
   if (metadata.resourceTypes.length === 0) {
     throw new Error(`defineRule(${metadata.id}): resourceTypes must name at least one type or '*'`);
   }
+  const auditChecks = ruleAuditChecks(metadata);
+  const badChecks = auditChecks.filter((c) => !AUDIT_CHECK.test(c));
+  if (badChecks.length > 0) {
+    throw new Error(`defineRule(${metadata.id}): auditCheck and auditChecks take Device Defender audit check names such as `
+      + `IOT_POLICY_OVERLY_PERMISSIVE_CHECK, got [${badChecks.join(', ')}]`);
+  }
   const types = new Set(metadata.resourceTypes);
   const safe = neverThrow(check);
   const judgesViews = !metadata.id.startsWith('INV');
@@ -115,7 +138,9 @@ export function defineRule(metadata: RuleMetadata, check: (node: CfnResource) =>
       return NagRuleCompliance.NOT_APPLICABLE;
     }) as IotRule;
   Object.defineProperty(rule, 'name', { value: metadata.id });
-  Object.defineProperty(rule, 'metadata', { value: Object.freeze({ ...metadata }), enumerable: true });
+  const normalized: RuleMetadata = auditChecks.length === 0 ? { ...metadata }
+    : { ...metadata, auditCheck: auditChecks[0], auditChecks: Object.freeze([...auditChecks]) };
+  Object.defineProperty(rule, 'metadata', { value: Object.freeze(normalized), enumerable: true });
   return rule;
 }
 

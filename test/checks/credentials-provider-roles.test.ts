@@ -17,7 +17,7 @@ describe('GW3 every role the credentials provider may assume', () => {
     const stack = newStack();
     const role = new iam.Role(stack, 'DeviceRole', { assumedBy: new iam.ServicePrincipal('credentials.iot.amazonaws.com') });
     role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:*'], resources: ['*'] }));
-    expect(checkType(GW3, stack, ROLE)).toEqual(['Action::s3:*', 'Resource::*']);
+    expect(checkType(GW3, stack, ROLE)).toEqual(['Action::s3:*', 'AdminAction::s3:*', 'Resource::*']);
   });
 
   test('Noncompliance 2: a plain template with JSON-string trust and inline policy, its alias created by a custom resource (judged by GW1)', () => {
@@ -48,7 +48,7 @@ describe('GW3 every role the credentials provider may assume', () => {
     const role = new iam.CfnRole(stack, 'Role', { assumeRolePolicyDocument: TRUST, policies: [{ policyName: 'p', policyDocument: { Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] } }] });
     const alias = new iot.CfnRoleAlias(stack, 'Alias', { roleArn: role.attrArn, credentialDurationSeconds: 900 });
     expect(check(GW3, role)).toEqual(NOT_APPLICABLE);
-    expect(check(GW1, alias)).toEqual(['Action::s3:*', 'Resource::*']);
+    expect(check(GW1, alias)).toEqual(['Action::s3:*', 'AdminAction::s3:*', 'Resource::*']);
   });
 
   test('Not applicable: a role other services assume', () => {

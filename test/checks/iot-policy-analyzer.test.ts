@@ -1,5 +1,5 @@
 import {
-  AnalyzeOptions, analyzePolicyDocument, DEVICE_ACTIONS, globMatch, IOT_ACTIONS, parseAction, PolicyFindings,
+  AnalyzeOptions, analyzePolicyDocument, DEVICE_ACTIONS, globMatch, iotActionNames, parseAction, PolicyFindings,
 } from '../../lib/checks/private/iot-policy-analyzer';
 import { Unresolved } from '../../lib/checks/private/cfn-values';
 import { eachReading, evaluate, MAX_READINGS, Placeholders, provisioningDeviceParameters, renderString } from '../../lib/checks/private/intrinsics';
@@ -25,6 +25,7 @@ function analyze(doc: unknown, options: AnalyzeOptions = {}): PolicyFindings {
 const NONE: PolicyFindings = { wildcardActions: [], unscopedDataPlane: [], controlPlane: [], denyMqttWildcards: [], unresolved: [] };
 
 describe('the IoT action list', () => {
+  const IOT_ACTIONS = iotActionNames();
   test('holds the data plane, the control plane and the credentials provider, each once', () => {
     for (const a of ['Connect', 'Publish', 'Receive', 'Subscribe', 'RetainPublish', 'GetThingShadow', 'UpdateThingShadow',
       'DeleteThingShadow', 'ListNamedShadowsForThing', 'DescribeJobExecution', 'GetPendingJobExecutions',

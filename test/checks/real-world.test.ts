@@ -571,7 +571,7 @@ describe('role aliases (GW1) against the credentials provider documentation', ()
       new iam.PolicyStatement({ actions: ['iot:*', 'dynamodb:*'], resources: ['*'] }),
       new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: ['arn:aws:iam::123456789012:role/x'] }),
     ], [iam.ManagedPolicy.fromAwsManagedPolicyName('AWSIoTDataAccess')]);
-    expect(gw1(stack)).toEqual(['Action::dynamodb:*', 'Action::iot:*', 'AdminAction::iot:*', 'AdminService::iam', 'ManagedPolicy::AWSIoTDataAccess', 'Resource::*']);
+    expect(gw1(stack)).toEqual(['Action::dynamodb:*', 'Action::iot:*', 'AdminAction::dynamodb:*', 'AdminAction::iot:*', 'AdminService::iam', 'ManagedPolicy::AWSIoTDataAccess', 'Resource::*']);
   });
 });
 

