@@ -168,7 +168,7 @@ describe('GW1/GW2: CreateRoleAlias / UpdateRoleAlias', () => {
   }
   test('the role behind an alias made by the API is judged by GW1, not twice by GW3', () => {
     const stack = roleAndAlias(new iam.PolicyStatement({ actions: ['s3:*'], resources: ['*'] }));
-    expect(checkType(GW1, stack, CR)).toEqual(['Action::s3:*', 'Resource::*']);
+    expect(checkType(GW1, stack, CR)).toEqual(['Action::s3:*', 'AdminAction::s3:*', 'Resource::*']);
     expect(check(GW3, stack.node.findChild('DeviceRole').node.defaultChild as CfnResource)).toEqual(NOT_APPLICABLE);
   });
   test('compliant twin: a role scoped to the thing', () => {
@@ -335,7 +335,7 @@ describe('custom resources of any other provider', () => {
     const stack = newStack();
     const role = new iam.CfnRole(stack, 'Role', { assumeRolePolicyDocument: TRUST, policies: [{ policyName: 'p', policyDocument: { Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] } }] });
     new CfnResource(stack, 'Alias', { type: 'Custom::RoleAlias', properties: { ServiceToken: 'arn:aws:lambda:eu-west-1:111111111111:function:p', RoleAliasName: 'devices', RoleArn: role.attrArn } });
-    expect(checkType(GW1, stack, 'Custom::RoleAlias')).toEqual(['Action::s3:*', 'Resource::*']);
+    expect(checkType(GW1, stack, 'Custom::RoleAlias')).toEqual(['Action::s3:*', 'AdminAction::s3:*', 'Resource::*']);
     const s2 = newStack();
     new CfnResource(s2, 'Alias', { type: 'Custom::RoleAlias', properties: { ServiceToken: 'x', roleAlias: 'devices', Role: 'devices-role' } });
     expect(checkType(ID13, s2, 'Custom::RoleAlias')).toEqual(['Unreadable::RoleArn']);

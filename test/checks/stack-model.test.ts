@@ -130,7 +130,7 @@ describe('custom resources stand for native resources', () => {
       policyDocument: { Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] },
     });
     const alias = new iot.CfnRoleAlias(stack, 'Alias', { roleArn: role.attrArn, credentialDurationSeconds: 900 });
-    expect(check(GW1, alias)).toEqual(['Action::s3:*', 'Resource::*']);
+    expect(check(GW1, alias)).toEqual(['Action::s3:*', 'AdminAction::s3:*', 'Resource::*']);
   });
   test('a role alias whose role ARN is given literally reaches the role by name', () => {
     const stack = newStack();
