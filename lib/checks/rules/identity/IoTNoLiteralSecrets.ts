@@ -2,8 +2,8 @@ import { CfnResource, Stack } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
 import { possibleValues, referencedParameter } from '../../private/cfn-values';
-import { resolvedProperties } from '../../private/cfn';
-import { findLiteralSecrets } from '../../private/secrets';
+import { findParameterInStack, resolvedProperties } from '../../private/cfn';
+import { findLiteralSecrets, secretParameterValues } from '../../private/secrets';
 import { defineRule } from '../../rule-definition';
 
 /** Metadata keys CDK and the nag tools write; never secrets, so never scanned. */
@@ -49,11 +49,12 @@ export const IoTNoLiteralSecrets = defineRule({
     const literals = possibleValues(node, intrinsic).filter((v): v is string => typeof v === 'string');
     return typeof fallback === 'string' ? [fallback, ...literals] : literals;
   };
-  const findings = findLiteralSecrets(resolvedProperties(node), '', literalsOf);
+  const parameterValues = (name: string) => secretParameterValues(findParameterInStack(node, name));
+  const findings = findLiteralSecrets(resolvedProperties(node), '', literalsOf, parameterValues);
   const metadata = node.cfnOptions.metadata;
   if (metadata && Object.keys(metadata).some((k) => !isToolMetadataKey(k))) {
     for (const [key, value] of Object.entries(metadata)) {
-      if (!isToolMetadataKey(key)) findings.push(...findLiteralSecrets(stack.resolve(value), `Metadata.${key}`, literalsOf));
+      if (!isToolMetadataKey(key)) findings.push(...findLiteralSecrets(stack.resolve(value), `Metadata.${key}`, literalsOf, parameterValues));
     }
   }
   return findings.length > 0 ? findings : NagRuleCompliance.COMPLIANT;
