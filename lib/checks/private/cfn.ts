@@ -1,4 +1,4 @@
-import { CfnElement, CfnParameter, CfnResource, Stack, ValidationResult } from 'aws-cdk-lib';
+import { CfnElement, CfnOutput, CfnParameter, CfnResource, Stack, ValidationResult } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /** A resource as CloudFormation will see it: property overrides applied, tokens resolved to intrinsics. */
@@ -142,6 +142,25 @@ export function findParameterInStack(node: CfnResource, logicalId: string): CfnP
 /** All resources of the stack `node` belongs to (nested stacks excluded). */
 export function resourcesInStack(node: CfnResource): CfnResource[] {
   return [...stackElements(node).values()].filter((e): e is CfnResource => CfnResource.isCfnResource(e));
+}
+
+/** An output of a stack as the template will hold it. */
+export interface ResolvedOutput {
+  readonly logicalId: string;
+  /** The output's `Value`, tokens resolved to intrinsics. */
+  readonly value: unknown;
+}
+
+/** The outputs of the stack `node` belongs to (nested stacks excluded), rendered as the template holds them. */
+export function outputsInStack(node: CfnResource): ResolvedOutput[] {
+  const stack = Stack.of(node);
+  const out: ResolvedOutput[] = [];
+  for (const element of stackElements(node).values()) {
+    if (!(element instanceof CfnOutput)) continue;
+    const rendered = stack.resolve((element as unknown as { _toCloudFormation(): object })._toCloudFormation()) as { Outputs?: { [id: string]: { Value?: unknown } } };
+    for (const [logicalId, body] of Object.entries(rendered.Outputs ?? {})) out.push({ logicalId, value: body?.Value });
+  }
+  return out;
 }
 
 /**

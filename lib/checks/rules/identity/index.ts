@@ -2,4 +2,5 @@ export { IoTAuthorizerTokenSigning } from './IoTAuthorizerTokenSigning';
 export { IoTCaAutoRegistrationTemplate } from './IoTCaAutoRegistrationTemplate';
 export { IoTFleetProvisioningHook } from './IoTFleetProvisioningHook';
 export { IoTNoLiteralSecrets } from './IoTNoLiteralSecrets';
+export { IoTNoSecretFlows } from './IoTNoSecretFlows';
 export { IoTThingPrincipalExclusive } from './IoTThingPrincipalExclusive';
