@@ -15,17 +15,28 @@ function isToolMetadataKey(key: string): boolean {
  * IoTSecurity-ID10: no private key or credential is written into the template.
  *
  * Looks at every resource (`'*'`), in its properties and its own `Metadata` (cfn-init files):
- * - `PrivateKey::<path>`: a PEM private-key block in any string;
+ * - `PrivateKey::<path>`: a private key in any string: a PEM block (escaped newlines too), or
+ *   base64 or hex DER recognised by its structure (PKCS#1, PKCS#8, encrypted PKCS#8, SEC1,
+ *   OpenSSH), also inside a base64-encoded script; public keys and certificates are not;
  * - `AccessKeyId::<path>`: an AWS access key ID (`AKIA`/`ASIA` and 16 more) in any string;
- * - `UrlCredentials::<path>`: a URL with a literal password (`postgres://u:p@host`);
+ * - `UrlCredentials::<path>`: a URL with a literal password (`postgres://u:p@host`, `redis://:p@host`);
  * - `LiteralSecret::<path>`: a literal under a secret's name (`DB_PASSWORD`, `clientSecret`,
- *   `API_KEY`, an SSM parameter named `/app/db/password`, a `{Name, Value}` environment entry),
- *   or an intrinsic there that still carries a literal: an `Fn::If` branch, an `Fn::Sub` without
- *   variables, the `Default` or `AllowedValues` of the parameter it names.
+ *   `API_KEY`, fused or abbreviated: `PGPASSWORD`, `MYSQL_PWD`, `MQTTPASS`, `REDIS_AUTH`,
+ *   `WIFI_PSK`, LoRaWAN `AppKey`; an SSM parameter named `/app/${Env}/db/password`, a
+ *   `{Name, Value}` environment entry), or an intrinsic there that still carries a literal: an
+ *   `Fn::If` branch, an `Fn::Sub` without variables, the `Default` or `AllowedValues` of the
+ *   parameter it names;
+ * - `LiteralSecret::<path>[<name>]`: a secret assigned inside a string: a shell script
+ *   (`export DB_PASSWORD=...`, `--password ...`, `mosquitto_passwd -b`, `echo user:... | chpasswd`,
+ *   `Authorization: Bearer ...`), a connection string (`Password=...;`, `?password=...`), YAML
+ *   text; a JSON document carried as a string is read as a document (`<path>.<key>`).
+ *   `Fn::Sub` and `Fn::Join` are read joined, parameters standing for their default.
  *
  * Values CloudFormation fills at deploy (`{{resolve:secretsmanager:...}}`, `{{resolve:ssm-secure:...}}`,
- * a `Ref` to a parameter without a default, `Fn::ImportValue`) are what the rule asks for, so
- * they never become findings, `Unresolved::` ones included. Findings name the path, never the value.
+ * a `Ref` to a parameter without a default, `Fn::ImportValue`, `$VAR` in a script) are what the
+ * rule asks for, so they never become findings, `Unresolved::` ones included; nor are numbers,
+ * booleans, setting words, ARNs, parameter paths and secret names. Findings name the path, never
+ * the value.
  */
 export const IoTNoLiteralSecrets = defineRule({
   id: 'ID10',
@@ -40,7 +51,8 @@ export const IoTNoLiteralSecrets = defineRule({
     'a credential in it is readable by all of them and cannot be rotated without a deployment.',
   fix:
     'Keep the secret in Secrets Manager (or an SSM SecureString) and reference it with a dynamic reference ' +
-    "('{{resolve:secretsmanager:...}}') or SecretValue; give Lambda functions the secret's ARN, not its value.",
+    "('{{resolve:secretsmanager:...}}') or SecretValue; give Lambda functions the secret's ARN, not its value; let scripts " +
+    '(user data, component lifecycles) fetch the secret when they run (aws secretsmanager get-secret-value) instead of carrying it.',
   resourceTypes: ['*'],
 }, (node: CfnResource): NagRuleResult => {
   const stack = Stack.of(node);
