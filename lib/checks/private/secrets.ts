@@ -53,9 +53,11 @@ const TOKEN_NEGATORS = new Set(['service', 'client', 'request', 'creation', 'ide
 const SECRET_PAIRS = new Set([
   'api key', 'access key', 'private key', 'secret key', 'signing key', 'encryption key', 'master key', 'shared key',
   'hmac key', 'auth key', 'session key', 'app key',
-  // LoRaWAN root and session keys (AWS::IoTWireless): AppKey, NwkKey, AppSKey, NwkSEncKey, FNwkSIntKey.
-  'nwk key', 's key', 'enc key', 'int key',
+  // LoRaWAN root keys (AWS::IoTWireless): AppKey, NwkKey.
+  'nwk key',
 ]);
+/** LoRaWAN session keys: AppSKey, NwkSKey, NwkSEncKey, FNwkSIntKey, SNwkSIntKey. */
+const SECRET_TRIPLES = new Set(['app s key', 'nwk s key', 's enc key', 's int key']);
 /**
  * A last word that makes the name a pointer to a secret or a setting about one, not the secret:
  * `SECRET_ARN`, `PasswordParameter`, `TokenKeyName`, `PASSWORD_LENGTH`, `SecretStringTemplate`.
@@ -93,15 +95,17 @@ const MAX_MEMO = 10_000;
 export function nameWords(name: string): string[] {
   return name
     .replace(/OAuth/g, 'Oauth')
-    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
     .toLowerCase()
-    .split(/[^a-z]+/)
-    .filter((w) => w.length > 0);
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w.length > 0 && !/^\d+$/.test(w));
 }
 
 /** The stem a word ends with (`pgpassword` -> `password`, prefix `pg`), if any. */
 function stemOf(word: string): { stem: string; prefix: string; weak: boolean } | undefined {
+  // A version or index after the stem (`PASSWORD2`, `token_v2` is two words) says nothing.
+  word = word.replace(/\d+$/, '');
   if (STEM_WORDS.has(word)) return undefined;
   const base = word.length > 3 && word.endsWith('s') && !word.endsWith('ss') ? word.slice(0, -1) : word;
   for (const stems of [STRONG_STEMS, WEAK_STEMS]) {
@@ -121,6 +125,7 @@ function judgeName(name: string): boolean {
   const last = w.length - 1;
   for (let i = 0; i < w.length; i++) {
     if (i > 0 && SECRET_PAIRS.has(`${w[i - 1]} ${w[i]}`)) return true;
+    if (i > 1 && SECRET_TRIPLES.has(`${w[i - 2]} ${w[i - 1]} ${w[i]}`)) return true;
     const m = stemOf(w[i]);
     if (!m) continue;
     if (m.stem === 'token' && (TOKEN_NEGATORS.has(m.prefix) || (m.prefix === '' && i > 0 && TOKEN_NEGATORS.has(w[i - 1])))) continue;
@@ -175,6 +180,8 @@ const PLACEHOLDER = /\uE000[^\uE001]*\uE001/g;
 export function isLiteralSecretValue(value: string): boolean {
   const v = value.trim();
   if (v === '' || v.includes('{{resolve:') || v.includes('${') || v.includes('\uE000')) return false;
+  // A path into a state's input (`$$.Task.Token`, `$.token`) or a JSONata expression (`{% ... %}`).
+  if (v.startsWith('$.') || v.startsWith('$$.') || v.startsWith('{%')) return false;
   if (v.startsWith('arn:') || /^\/[\w.\/-]+$/.test(v) || SETTING_VALUES.test(v) || NUMBER.test(v)) return false;
   if (/^https?:\/\/[^@\s]*$/i.test(v) || (v.includes('/') && SECRET_NAME_VALUE.test(v))) return false;
   return true;
@@ -364,7 +371,8 @@ class Scan {
     const [fn] = Object.keys(value);
     if (fn === 'Ref' || fn === 'Fn::GetAtt' || fn === 'Fn::ImportValue' || fn === 'Fn::GetAZs') return;
     if (fn === 'Fn::Join' || fn === 'Fn::Sub') {
-      for (const text of renderAll(value, this.parameterValues)) this.text(text, path, 0);
+      // Rendering costs; only a text with something to find is worth it (most joins are ARNs).
+      if (mayHoldSecret(value, 0)) for (const text of renderAll(value, this.parameterValues)) this.text(text, path, 0);
       return;
     }
     for (const arg of Object.values(value)) this.value(arg, path, depth + 1, true);
@@ -560,6 +568,25 @@ function startsLine(text: string, at: number): boolean {
   return true;
 }
 
+/**
+ * Whether the literal text of an intrinsic could hold something `text` finds: a stem, a URL, a
+ * key ID, a PEM block, or a run long enough to be encoded; or a parameter, whose default counts.
+ */
+function mayHoldSecret(value: unknown, depth: number): boolean {
+  if (depth > 32) return true;
+  if (typeof value === 'string') {
+    return value.length >= 32 || SECRET_HINT.test(value) || value.includes('://') || value.includes('AKIA') || value.includes('ASIA')
+      || (value.includes('${') && !/^[^$]*(\$\{(AWS::[A-Za-z]+|[A-Za-z0-9]+\.[A-Za-z0-9.]+)\}[^$]*)*$/.test(value));
+  }
+  if (Array.isArray(value)) return value.some((v) => mayHoldSecret(v, depth + 1));
+  if (isObject(value)) {
+    if (typeof value.Ref === 'string') return !value.Ref.startsWith('AWS::');
+    if ('Fn::GetAtt' in value) return false;
+    return Object.values(value).some((v) => mayHoldSecret(v, depth + 1));
+  }
+  return false;
+}
+
 function lineEnd(text: string, from: number): number {
   const nl = text.indexOf('\n', from);
   return nl < 0 ? text.length : nl;
@@ -579,9 +606,12 @@ function readValue(text: string, at: number): string | undefined {
   return end > at ? text.slice(at, end) : undefined;
 }
 
+/** The JSON document a string holds, if it is one; cheap shape checks first, since a failed parse costs an exception. */
 function parseJson(value: string): unknown {
   const last = value.trimEnd().slice(-1);
   if (last !== '}' && last !== ']') return undefined;
+  const m = /^\s*([{[])\s*(\S)/.exec(value);
+  if (!m || (m[1] === '{' ? !(m[2] === '"' || m[2] === '}') : !/["{[\]\d\-tfn]/.test(m[2]))) return undefined;
   try {
     return JSON.parse(value);
   } catch {

@@ -396,6 +396,22 @@ describe('ID10 secrets inside strings', () => {
     expect(check(IoTNoLiteralSecrets, customResource(call))).toEqual(COMPLIANT);
   });
 
+  test('not secrets: an S3 key, a state machine\'s task token path and JSONata expression', () => {
+    const stack = newStack();
+    const f = new lambda.CfnFunction(stack, 'Fn', { role: 'arn:aws:iam::111111111111:role/r', code: { s3Bucket: 'assets', s3Key: 'a'.repeat(64) + '.zip' } });
+    expect(check(IoTNoLiteralSecrets, f)).toEqual(COMPLIANT);
+    const sm = new CfnResource(stack, 'Sm', {
+      type: 'AWS::StepFunctions::StateMachine',
+      properties: {
+        RoleArn: 'arn:aws:iam::111111111111:role/sfn',
+        DefinitionString: Fn.join('', ['{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken","Parameters":{"FunctionName":"',
+          Fn.importValue('Fn'), '","Payload":{"taskToken.$":"$$.Task.Token"}},"Next":"B"},"B":{"Type":"Task","QueryLanguage":"JSONata","Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken",',
+          '"Arguments":{"Payload":{"taskToken":"{% $states.context.Task.Token %}"}},"End":true}}}']),
+      },
+    });
+    expect(check(IoTNoLiteralSecrets, sm)).toEqual(COMPLIANT);
+  });
+
   test('a secret put by an AwsCustomResource call is a literal in its JSON document', () => {
     const stack = newStack();
     const call = new cr.AwsCustomResource(stack, 'Put', {
