@@ -526,6 +526,10 @@ class Scan {
       });
     } else if (isObject(value) && isIntrinsic(value)) {
       if (this.literalsOf(value).some(isLiteralSecretValue)) this.add('LiteralSecret', path);
+      else if (('Fn::Sub' in value || 'Fn::Join' in value) && renderAll(value, this.parameterValues).some(isLiteralSecretValue)) {
+        // `!Sub '${DbPassword}'` whose parameter has a default, or a join of literals and defaults.
+        this.add('LiteralSecret', path);
+      }
     }
   }
 

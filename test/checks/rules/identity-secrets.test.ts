@@ -137,6 +137,14 @@ describe('ID10 names: fused, abbreviated and qualified', () => {
     }), 'AWS::EC2::VPNConnection')).toEqual(['LiteralSecret::VpnTunnelOptionsSpecifications[0].PreSharedKey']);
   });
 
+  test('CfnInclude: a Fn::Sub or Fn::Join of parameter defaults under a secret\'s name; the twin without defaults', () => {
+    const params = { Pw: { Type: 'String', NoEcho: true, Default: 'changeme' }, Free: { Type: 'String', NoEcho: true } };
+    expect(id10(template({ Fn: fn({ MQTT_PASS: { 'Fn::Sub': '${Pw}' }, DB_PWD: { 'Fn::Join': ['', ['pre-', { Ref: 'Pw' }]] } }) }, params), 'AWS::Lambda::Function'))
+      .toEqual(['LiteralSecret::Environment.Variables.DB_PWD', 'LiteralSecret::Environment.Variables.MQTT_PASS']);
+    expect(id10(template({ Fn: fn({ MQTT_PASS: { 'Fn::Sub': '${Free}' }, DB_PWD: { 'Fn::Join': ['', ['pre-', { Ref: 'Free' }]] } }) }, params), 'AWS::Lambda::Function'))
+      .toEqual(COMPLIANT);
+  });
+
   test('CfnInclude twin: the device keys and the pre-shared key from parameters without defaults', () => {
     expect(id10(template({
       Device: {
