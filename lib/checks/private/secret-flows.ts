@@ -1,5 +1,6 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { memoizeInPass, outputsInStack, resolveResource, resourcesInStack } from './cfn';
+import { evaluate, Evaluated, field, isJsonObject, parseJson, Placeholders } from './intrinsics';
 import { isSecretName } from './secrets';
 
 /**
@@ -15,8 +16,10 @@ import { isSecretName } from './secrets';
  * another environment (ECS, CodeBuild), an `Output`, an SSM parameter (CloudFormation writes
  * only `String` and `StringList` ones), a tag, `Metadata` (cfn-init), or any other property of
  * another resource. Secrets Manager's `SecretString` is where a secret belongs, so it is no sink.
- * A secret written to a same-stack SSM parameter is followed on to whoever reads that parameter
- * back (`Fn::GetAtt P.Value`, `{{resolve:ssm:<its name>}}`).
+ * A secret written to a same-stack SSM parameter, or put in one by an `AwsCustomResource` call to
+ * `ssm:PutParameter` (not `SecureString`), is followed on to whoever reads that parameter back
+ * (`Fn::GetAtt P.Value`, `{{resolve:ssm:<its name>}}`); an `AwsCustomResource` call that stores it
+ * in Secrets Manager (`CreateSecret`, `PutSecretValue`, `UpdateSecret`) is no sink either.
  *
  * A secret the template resolves itself (`{{resolve:secretsmanager:...}}`,
  * `{{resolve:ssm-secure:...}}`) flows too when it lands in a plain-text sink (user data, an
@@ -150,6 +153,41 @@ function sinkLabel(sink: Sink, path: readonly string[]): string | undefined {
   return kind === 'Property' ? `Property:${sink.logicalId}.${path[0] ?? ''}` : `${kind}:${sink.logicalId}`;
 }
 
+/** A place a secret was parked in, that others may read it back from: an SSM parameter. */
+interface Parked {
+  readonly label: string;
+  readonly origins: { source: string; attribute: string }[];
+}
+
+/**
+ * What an `AwsCustomResource` call (`Custom::AWS`) does with a secret attribute in its parameters:
+ * `ssm:PutParameter` parks it in an SSM parameter (a String one unless the call says
+ * `SecureString`), Secrets Manager's `CreateSecret`/`PutSecretValue`/`UpdateSecret` store it where
+ * it belongs; `undefined` for any other call, which is a property like any other.
+ */
+function customAwsCall(value: unknown): { readonly kind: 'ssm' | 'store'; readonly name?: string; readonly secure?: boolean; readonly refs: Set<string> } | undefined {
+  const ph = new Placeholders();
+  const rendered = evaluate(value, ph, 'cloudformation');
+  const call = typeof rendered === 'string' ? parseJson(rendered) : rendered;
+  if (!isJsonObject(call)) return undefined;
+  const service = String(field(call, 'service') ?? '').toLowerCase().replace(/^@aws-sdk\/client-/, '').replace(/-/g, '');
+  const action = String(field(call, 'action') ?? '').toLowerCase().replace(/command$/, '');
+  const parameters = field(call, 'parameters');
+  if (!isJsonObject(parameters)) return undefined;
+  const refsIn = (v: Evaluated | undefined) => new Set(typeof v === 'string'
+    ? ph.decode(v).flatMap((seg) => (seg.kind === 'ref' && seg.label.includes('.') ? [seg.label] : []))
+    : []);
+  if (service === 'ssm' && action === 'putparameter') {
+    const name = field(parameters, 'Name');
+    const type = field(parameters, 'Type');
+    return { kind: 'ssm', name: typeof name === 'string' && ph.isLiteral(name) ? name : undefined, secure: type === 'SecureString', refs: refsIn(field(parameters, 'Value')) };
+  }
+  if (service === 'secretsmanager' && ['createsecret', 'putsecretvalue', 'updatesecret'].includes(action)) {
+    return { kind: 'store', refs: new Set([...refsIn(field(parameters, 'SecretString')), ...refsIn(field(parameters, 'SecretBinary'))]) };
+  }
+  return undefined;
+}
+
 function computeFlows(node: CfnResource): StackFlows {
   const types = new Map(resourcesInStack(node).map((r) => {
     const { logicalId, type } = resolveResource(r);
@@ -162,19 +200,39 @@ function computeFlows(node: CfnResource): StackFlows {
     if (!set) findings.set(logicalId, (set = new Set()));
     set.add(finding);
   };
-  // SSM parameters of the stack that receive a secret: the secret's origins, and the parameter's name.
-  const tainted = new Map<string, { origins: { source: string; attribute: string }[]; name?: string }>();
+  // Where secrets were parked: SSM parameters of the stack by logical ID, and by name.
+  const parkedById = new Map<string, Parked>();
+  const parkedByName = new Map<string, Parked>();
+  const park = (map: Map<string, Parked>, key: string, label: string, origin: { source: string; attribute: string }) => {
+    const entry = map.get(key) ?? { label, origins: [] };
+    entry.origins.push(origin);
+    map.set(key, entry);
+  };
+  const calls = new Map<string, ReturnType<typeof customAwsCall> | null>();
   for (const sink of sinks) {
     for (const hit of sink.hits) {
       if (hit.kind === 'attribute') {
-        if (hit.source === sink.logicalId || !isSecretAttribute(types.get(hit.source), hit.attribute) || !types.has(hit.source)) continue;
+        if (hit.source === sink.logicalId || !types.has(hit.source) || !isSecretAttribute(types.get(hit.source), hit.attribute)) continue;
+        if (sink.type === 'Custom::AWS' && ['Create', 'Update', 'Delete'].includes(hit.path[0])) {
+          const key = `${sink.logicalId}.${hit.path[0]}`;
+          if (!calls.has(key)) {
+            const resource = resourcesInStack(node).find((r) => resolveResource(r).logicalId === sink.logicalId);
+            calls.set(key, (resource && customAwsCall(resolveResource(resource).properties[hit.path[0]])) ?? null);
+          }
+          const call = calls.get(key);
+          if (call && call.refs.has(`${hit.source}.${hit.attribute}`)) {
+            if (call.kind === 'store' || call.secure) continue;
+            const label = `SsmParameter:${call.name ?? sink.logicalId}`;
+            add(hit.source, `Flow::${hit.attribute}->${label}`);
+            if (call.name !== undefined) park(parkedByName, call.name, label, { source: hit.source, attribute: hit.attribute });
+            continue;
+          }
+        }
         const label = sinkLabel(sink, hit.path);
         if (label === undefined) continue;
         add(hit.source, `Flow::${hit.attribute}->${label}`);
         if (sink.type === SSM_PARAMETER && hit.path[0] === 'Value') {
-          const entry = tainted.get(sink.logicalId) ?? { origins: [] };
-          entry.origins.push({ source: hit.source, attribute: hit.attribute });
-          tainted.set(sink.logicalId, entry);
+          park(parkedById, sink.logicalId, label, { source: hit.source, attribute: hit.attribute });
         }
       } else if (hit.service !== 'ssm' && sink.type !== 'Output') {
         const kind = sinkKind(sink.type, hit.path);
@@ -182,32 +240,35 @@ function computeFlows(node: CfnResource): StackFlows {
       }
     }
   }
-  if (tainted.size > 0) followParameters(node, sinks, tainted, add);
+  if (parkedById.size > 0 || parkedByName.size > 0) followParameters(node, sinks, parkedById, parkedByName, add);
   return new Map([...findings].map(([id, set]) => [id, [...set]]));
 }
 
-/** A secret written to an SSM parameter of the stack, read back by `GetAtt P.Value` or `{{resolve:ssm:<name>}}`. */
+/**
+ * A secret parked in an SSM parameter, read back by `GetAtt P.Value` or `{{resolve:ssm:<name>}}`
+ * (a parameter of the stack with a literal `Name`, or one an `AwsCustomResource` put).
+ */
 function followParameters(
   node: CfnResource,
   sinks: readonly Sink[],
-  tainted: Map<string, { origins: { source: string; attribute: string }[]; name?: string }>,
+  parkedById: ReadonlyMap<string, Parked>,
+  parkedByName: Map<string, Parked>,
   add: (logicalId: string, finding: string) => void,
 ): void {
-  const byName = new Map<string, string>();
   for (const resource of resourcesInStack(node)) {
     const { logicalId, properties } = resolveResource(resource);
-    const entry = tainted.get(logicalId);
-    if (entry && typeof properties.Name === 'string') byName.set(properties.Name, logicalId);
+    const entry = parkedById.get(logicalId);
+    if (entry && typeof properties.Name === 'string' && !parkedByName.has(properties.Name)) parkedByName.set(properties.Name, entry);
   }
   for (const sink of sinks) {
     for (const hit of sink.hits) {
-      let parameter: string | undefined;
-      if (hit.kind === 'attribute' && hit.attribute === 'Value' && tainted.has(hit.source)) parameter = hit.source;
-      else if (hit.kind === 'dynamic' && hit.service === 'ssm') parameter = byName.get(hit.name);
-      if (parameter === undefined || parameter === sink.logicalId) continue;
+      let parked: Parked | undefined;
+      if (hit.kind === 'attribute' && hit.attribute === 'Value' && hit.source !== sink.logicalId) parked = parkedById.get(hit.source);
+      else if (hit.kind === 'dynamic' && hit.service === 'ssm') parked = parkedByName.get(hit.name);
+      if (parked === undefined) continue;
       const label = sinkLabel(sink, hit.path);
-      if (label === undefined) continue;
-      for (const origin of tainted.get(parameter)!.origins) add(origin.source, `Flow::${origin.attribute}->SsmParameter:${parameter}->${label}`);
+      if (label === undefined || label === parked.label) continue;
+      for (const origin of parked.origins) add(origin.source, `Flow::${origin.attribute}->${parked.label}->${label}`);
     }
   }
 }

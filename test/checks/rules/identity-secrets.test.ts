@@ -533,6 +533,37 @@ describe('ID11 secrets that flow', () => {
     expect(flows(stack)).toEqual({ Keys: ['Flow::PrivateKey->Property:Wrap.Key'], Wrap: ['Flow::WrappedPrivateKey->LambdaEnvironment:Fn'] });
   });
 
+  test('through an AwsCustomResource call: ssm:PutParameter parks the key in a String parameter that user data reads back', () => {
+    const stack = newStack();
+    const keys = keysAndCertificate(stack);
+    const put = (id: string, service: string, action: string, parameters: object) => new cr.AwsCustomResource(stack, id, {
+      onCreate: { service, action, parameters, physicalResourceId: cr.PhysicalResourceId.of(id) },
+      policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: cr.AwsCustomResourcePolicy.ANY_RESOURCE }),
+    });
+    put('Park', 'SSM', 'putParameter', { Name: '/iot/gw/key', Type: 'String', Value: keys.getResponseField('keyPair.PrivateKey') });
+    const userData = ec2.UserData.forLinux();
+    userData.addCommands('echo "{{resolve:ssm:/iot/gw/key}}" > /greengrass/device.key');
+    const lt = new ec2.LaunchTemplate(stack, 'Lt', { userData });
+    expect(flows(stack)).toEqual({
+      [logicalId(customResource(keys))]: [
+        'Flow::keyPair.PrivateKey->SsmParameter:/iot/gw/key',
+        `Flow::keyPair.PrivateKey->SsmParameter:/iot/gw/key->UserData:${logicalId(lt.node.defaultChild as CfnResource)}`,
+      ],
+    });
+  });
+
+  test('through an AwsCustomResource call twin: a SecureString parameter, or a secret in Secrets Manager', () => {
+    const stack = newStack();
+    const keys = keysAndCertificate(stack);
+    const put = (id: string, service: string, action: string, parameters: object) => new cr.AwsCustomResource(stack, id, {
+      onCreate: { service, action, parameters, physicalResourceId: cr.PhysicalResourceId.of(id) },
+      policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: cr.AwsCustomResourcePolicy.ANY_RESOURCE }),
+    });
+    put('Secure', 'SSM', 'putParameter', { Name: '/iot/gw/key', Type: 'SecureString', Value: keys.getResponseField('keyPair.PrivateKey') });
+    put('Store', '@aws-sdk/client-secrets-manager', 'CreateSecretCommand', { Name: 'gw/key', SecretString: keys.getResponseField('keyPair.PrivateKey') });
+    expect(flows(stack)).toEqual({});
+  });
+
   test('metadata and standalone use outside a pack pass', () => {
     const stack = newStack();
     const keys = new CfnResource(stack, 'Keys', { type: 'Custom::DeviceKeys', properties: { ServiceToken: 'arn:aws:lambda:eu-west-1:111111111111:function:keys' } });

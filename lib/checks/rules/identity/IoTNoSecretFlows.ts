@@ -16,8 +16,10 @@ import { defineRule } from '../../rule-definition';
  * an SSM parameter (String or StringList: CloudFormation writes no other), a tag, cfn-init
  * metadata or any property of another resource (Secrets Manager's `SecretString` excepted) is
  * reported on the resource whose attribute leaks: `Flow::PrivateKey->UserData:Gateway`. A secret
- * parked in a same-stack SSM parameter is followed to whoever reads it back:
- * `Flow::PrivateKey->SsmParameter:P->LambdaEnvironment:Fn`. A `{{resolve:secretsmanager:...}}` or
+ * parked in a same-stack SSM parameter, or put in one by an `AwsCustomResource` call to
+ * `ssm:PutParameter` (not `SecureString`), is followed to whoever reads it back (`Fn::GetAtt P.Value`,
+ * `{{resolve:ssm:<name>}}`): `Flow::PrivateKey->SsmParameter:P->LambdaEnvironment:Fn`; an
+ * `AwsCustomResource` call that stores it in Secrets Manager is where it belongs. A `{{resolve:secretsmanager:...}}` or
  * `{{resolve:ssm-secure:...}}` reference resolved into user data, an environment, a tag, an SSM
  * parameter or metadata is reported on that resource: `Flow::SecretsManager->UserData`.
  * Findings name the attribute and the sink, never the value.
