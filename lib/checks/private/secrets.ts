@@ -372,7 +372,7 @@ class Scan {
     if (fn === 'Ref' || fn === 'Fn::GetAtt' || fn === 'Fn::ImportValue' || fn === 'Fn::GetAZs') return;
     if (fn === 'Fn::Join' || fn === 'Fn::Sub') {
       // Rendering costs; only a text with something to find is worth it (most joins are ARNs).
-      if (mayHoldSecret(value, 0)) for (const text of renderAll(value, this.parameterValues)) this.text(text, path, 0);
+      if (mayHoldSecret(value, this.parameterValues, 0)) for (const text of renderAll(value, this.parameterValues)) this.text(text, path, 0);
       return;
     }
     for (const arg of Object.values(value)) this.value(arg, path, depth + 1, true);
@@ -576,17 +576,20 @@ function startsLine(text: string, at: number): boolean {
  * Whether the literal text of an intrinsic could hold something `text` finds: a stem, a URL, a
  * key ID, a PEM block, or a run long enough to be encoded; or a parameter, whose default counts.
  */
-function mayHoldSecret(value: unknown, depth: number): boolean {
+function mayHoldSecret(value: unknown, parameterValues: ParameterValues, depth: number): boolean {
   if (depth > 32) return true;
   if (typeof value === 'string') {
-    return value.length >= 32 || SECRET_HINT.test(value) || value.includes('://') || value.includes('AKIA') || value.includes('ASIA')
-      || (value.includes('${') && !/^[^$]*(\$\{(AWS::[A-Za-z]+|[A-Za-z0-9]+\.[A-Za-z0-9.]+)\}[^$]*)*$/.test(value));
+    if (value.length >= 32 || SECRET_HINT.test(value) || value.includes('://') || value.includes('AKIA') || value.includes('ASIA')) return true;
+    // `${Param}` in an Fn::Sub stands for the parameter's default.
+    if (!value.includes('${')) return false;
+    for (const m of value.matchAll(/\$\{(?!!)([^}.]+)\}/g)) if (!m[1].startsWith('AWS::') && parameterValues(m[1].trim()) !== undefined) return true;
+    return false;
   }
-  if (Array.isArray(value)) return value.some((v) => mayHoldSecret(v, depth + 1));
+  if (Array.isArray(value)) return value.some((v) => mayHoldSecret(v, parameterValues, depth + 1));
   if (isObject(value)) {
-    if (typeof value.Ref === 'string') return !value.Ref.startsWith('AWS::');
+    if (typeof value.Ref === 'string') return !value.Ref.startsWith('AWS::') && parameterValues(value.Ref) !== undefined;
     if ('Fn::GetAtt' in value) return false;
-    return Object.values(value).some((v) => mayHoldSecret(v, depth + 1));
+    return Object.values(value).some((v) => mayHoldSecret(v, parameterValues, depth + 1));
   }
   return false;
 }
