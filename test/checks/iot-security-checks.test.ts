@@ -37,6 +37,7 @@ describe('the pack', () => {
       'IoTSecurity-ID8',
       'IoTSecurity-ID9',
       'IoTSecurity-ID10',
+      'IoTSecurity-ID11',
       'IoTSecurity-ID13',
       'IoTSecurity-UPD1',
       'IoTSecurity-UPD2',

@@ -164,6 +164,24 @@ export function resourcesInStack(node: CfnResource): CfnResource[] {
   return StackModel.of(node).resourcesWithViews();
 }
 
+/** An output of a stack as the template will hold it. */
+export interface ResolvedOutput {
+  readonly logicalId: string;
+  /** The output's `Value`, tokens resolved to intrinsics. */
+  readonly value: unknown;
+}
+
+/** The outputs of the stack `node` belongs to (nested stacks excluded), rendered as the template holds them. */
+export function outputsInStack(node: CfnResource): ResolvedOutput[] {
+  const stack = Stack.of(node);
+  const out: ResolvedOutput[] = [];
+  for (const element of StackModel.of(node).outputs()) {
+    const rendered = stack.resolve((element as unknown as { _toCloudFormation(): object })._toCloudFormation()) as { Outputs?: { [id: string]: { Value?: unknown } } };
+    for (const [logicalId, body] of Object.entries(rendered.Outputs ?? {})) out.push({ logicalId, value: body?.Value });
+  }
+  return out;
+}
+
 /**
  * The logical ID a value points at: `{ Ref: X }`, `{ 'Fn::GetAtt': [X, attr] }` or `'X.attr'`
  * forms; `undefined` for anything else (a literal, a parameter, an import).

@@ -1,4 +1,4 @@
-import { CfnCondition, CfnElement, CfnParameter, CfnResource, Stack } from 'aws-cdk-lib';
+import { CfnCondition, CfnElement, CfnOutput, CfnParameter, CfnResource, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { currentPass, registerView, resolvedProperties } from './cfn';
 import { isObject } from './cfn-values';
@@ -191,6 +191,11 @@ export class StackModel {
   /** The resources of the stack, native ones only (custom resources as themselves). */
   public resources(): CfnResource[] {
     return [...this.index().values()].filter((e): e is CfnResource => CfnResource.isCfnResource(e));
+  }
+
+  /** The outputs of the stack. */
+  public outputs(): CfnOutput[] {
+    return [...this.index().values()].filter((e): e is CfnOutput => e instanceof CfnOutput);
   }
 
   /** The resources of the stack with every custom resource's native views after it. */

@@ -3,4 +3,5 @@ export { IoTCaAutoRegistrationTemplate } from './IoTCaAutoRegistrationTemplate';
 export { IoTCustomResourceReadable } from './IoTCustomResourceReadable';
 export { IoTFleetProvisioningHook } from './IoTFleetProvisioningHook';
 export { IoTNoLiteralSecrets } from './IoTNoLiteralSecrets';
+export { IoTNoSecretFlows } from './IoTNoSecretFlows';
 export { IoTThingPrincipalExclusive } from './IoTThingPrincipalExclusive';
