@@ -1,2 +1,3 @@
 export { IoTDomainConfigurationAuthorizerOverride } from './IoTDomainConfigurationAuthorizerOverride';
 export { IoTDomainConfigurationTlsPolicy } from './IoTDomainConfigurationTlsPolicy';
+export { IoTPlainHttpUrl } from './IoTPlainHttpUrl';
