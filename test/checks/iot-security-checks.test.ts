@@ -50,6 +50,7 @@ describe('the pack', () => {
       'IoTSecurity-TLS1',
       'IoTSecurity-TLS2',
       'IoTSecurity-TLS3',
+      'IoTSecurity-TLS4',
       'IoTSecurity-GW1',
       'IoTSecurity-GW2',
       'IoTSecurity-GW3',

@@ -248,3 +248,31 @@ describe('GW12 IoTGreengrassStreamManagerAuth', () => {
     expect(check(GW12, d)).toEqual([`Unresolved::Components.${STREAM_MANAGER}.STREAM_MANAGER_AUTHENTICATE_CLIENT`]);
   });
 });
+
+describe('GW9 IoTGreengrassClientDevicePolicy: the EMQX broker bypassing client device auth', () => {
+  const EMQX = 'aws.greengrass.clientdevices.mqtt.EMQX';
+  const authFile = (content: string, key = 'mergeConfigurationFiles') => JSON.stringify({ [key]: { 'etc/plugins/aws_greengrass_emqx_auth.conf': content } });
+
+  test.each(['auth_mode=bypass', 'auth_mode = bypass_on_failure\nuse_greengrass_managed_certificates=true'])('Noncompliance: %j (L1)', (content) => {
+    expect(check(GW9, deployment(newStack(), EMQX, authFile(content)))).toEqual([`AuthBypass::Components.${EMQX}`]);
+  });
+
+  test('Noncompliance: in replaceConfigurationFiles, in a plain template', () => {
+    const stack = newStack();
+    includeTemplate(stack, deploymentTemplate(EMQX, authFile('auth_mode=BYPASS\n', 'replaceConfigurationFiles')));
+    expect(checkType(GW9, stack, DEPLOYMENT)).toEqual([`AuthBypass::Components.${EMQX}`]);
+  });
+
+  test('Compliance: auth_mode enabled, other EMQX files and settings', () => {
+    for (const merge of [authFile('auth_mode=enabled\n'), JSON.stringify({ mergeConfigurationFiles: { 'etc/emqx.conf': 'broker.sys_interval=30s' } }), '{"emqx":{"log.level":"warning"}}']) {
+      expect(check(GW9, deployment(newStack(), EMQX, merge))).toEqual(COMPLIANT);
+    }
+  });
+
+  test('an auth file known only at deploy time is Unresolved', () => {
+    const stack = newStack();
+    new CfnParameter(stack, 'Mode');
+    const merge = Fn.sub(JSON.stringify({ mergeConfigurationFiles: { 'etc/plugins/aws_greengrass_emqx_auth.conf': 'auth_mode=${Mode}' } }));
+    expect(check(GW9, deployment(stack, EMQX, merge))).toEqual([`Unresolved::Components.${EMQX}.mergeConfigurationFiles`]);
+  });
+});

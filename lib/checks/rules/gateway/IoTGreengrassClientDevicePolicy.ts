@@ -8,6 +8,11 @@ import { defineRule } from '../../rule-definition';
 import { configurationMerges, GREENGRASS_DEPLOYMENT } from './private/greengrass';
 
 const CLIENT_DEVICE_AUTH = 'aws.greengrass.clientdevices.Auth';
+/** The EMQX broker component, whose Greengrass auth plugin can be bypassed. */
+export const EMQX = 'aws.greengrass.clientdevices.mqtt.EMQX';
+/** The EMQX configuration file of the Greengrass auth plugin, and the modes that let other providers decide. */
+const EMQX_AUTH_FILE = 'etc/plugins/aws_greengrass_emqx_auth.conf';
+const BYPASS_MODES = new Set(['bypass', 'bypass_on_failure']);
 
 /** Operations that reach topics: publishing and subscribing. */
 const TOPIC_OPERATIONS = new Set(['mqtt:publish', 'mqtt:subscribe']);
@@ -33,7 +38,8 @@ function coversEveryTopic(resource: string): boolean {
 /**
  * IoTSecurity-GW9: the authorization policies that a Greengrass deployment gives client devices
  * (the `deviceGroups.policies` of the `aws.greengrass.clientdevices.Auth` configuration) must not
- * allow every operation, nor publishing or subscribing on every topic.
+ * allow every operation, nor publishing or subscribing on every topic; and the EMQX broker must
+ * not bypass them.
  *
  * The local MQTT broker of a core device (Moquette, EMQX, a custom broker) authorizes client
  * devices only by these policies, which are not AWS IoT policies: no other rule of the pack reads
@@ -41,8 +47,12 @@ function coversEveryTopic(resource: string): boolean {
  * `AllOperations::<policy>.<statement>` for operation `*` or `<service>:*`;
  * `AllTopics::<policy>.<statement>` for `mqtt:publish`, `mqtt:subscribe` or a wildcard operation
  * on `*`, `mqtt:topic:*`, `mqtt:topicfilter:#` or a filter of `+` levels ending in `#`;
- * `Unresolved::<path>` for a merge document, operation or resource known only at deploy time.
- * `mqtt:connect` on `*` is not a finding: it is the documented way to let a group's devices
+ * `AuthBypass::Components.aws.greengrass.clientdevices.mqtt.EMQX` when the EMQX component's
+ * `mergeConfigurationFiles` or `replaceConfigurationFiles` set `auth_mode` of
+ * `etc/plugins/aws_greengrass_emqx_auth.conf` to `bypass` or `bypass_on_failure`: EMQX's own
+ * provider chain (which allows anonymous clients unless configured otherwise) then decides, not
+ * client device auth; `Unresolved::<path>` for a merge document, operation, resource or auth
+ * file known only at deploy time. `mqtt:connect` on `*` is not a finding: it is the documented way to let a group's devices
  * connect, and which client IDs they may use is a matter for the broker's selection rules.
  * Every branch of an `Fn::If` and every allowed value of a parameter is judged.
  */
@@ -53,16 +63,25 @@ export const IoTGreengrassClientDevicePolicy = defineRule({
   attackEnterprise: ['T1078', 'T1565', 'T1040'],
   attackIcs: ['T0859', 'T0855', 'T0856'],
   level: NagMessageLevel.ERROR,
-  info: 'The Greengrass deployment lets client devices perform every operation, or publish or subscribe on every topic, of the core device\'s local MQTT broker.',
+  info: 'The Greengrass deployment lets client devices perform every operation, or publish or subscribe on every topic, of the core device\'s local MQTT broker, or lets the broker bypass client device auth.',
   explanation: 'Client devices reach the core device\'s local broker with their own certificates, and the client device auth component '
     + 'authorizes them only by these policies. A policy with a wildcard operation or every topic lets one compromised client device read '
     + 'every other device\'s messages and publish commands to every component and device that listens on the core device.',
   fix: 'In the aws.greengrass.clientdevices.Auth configuration, give each statement only the operations the group needs (mqtt:connect, '
     + 'mqtt:publish, mqtt:subscribe) and name its topics (mqtt:topic:<topic>, mqtt:topicfilter:<filter>), scoped per device with '
-    + '${iot:Connection.Thing.ThingName} where the component version supports policy variables.',
+    + '${iot:Connection.Thing.ThingName} where the component version supports policy variables; leave auth_mode of the EMQX Greengrass auth '
+    + 'plugin at enabled.',
   resourceTypes: [GREENGRASS_DEPLOYMENT],
 }, (node: CfnResource): NagRuleResult => {
   const findings = new Findings();
+  for (const { document, ph, path } of configurationMerges(node, [EMQX], findings)) {
+    for (const key of ['mergeConfigurationFiles', 'replaceConfigurationFiles']) {
+      const content = scalar(member(member(document, key), EMQX_AUTH_FILE), ph);
+      const mode = typeof content === 'string' ? /^\s*auth_mode\s*=\s*"?([A-Za-z_]+)/im.exec(content)?.[1] : undefined;
+      if (content instanceof Unresolved) findings.add('Unresolved', `${path}.${key}`);
+      else if (mode !== undefined && BYPASS_MODES.has(mode.toLowerCase())) findings.add('AuthBypass', path);
+    }
+  }
   for (const { document, ph, path } of configurationMerges(node, [CLIENT_DEVICE_AUTH], findings)) {
     const policies = member(member(document, 'deviceGroups'), 'policies');
     for (const [policyName, policy] of members(policies)) {
