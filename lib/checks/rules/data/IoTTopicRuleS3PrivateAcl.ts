@@ -24,7 +24,7 @@ export const IoTTopicRuleS3PrivateAcl = defineRule({
   id: 'DAT3',
   practice: Practice.DATA_AT_REST,
   iotLens: ['IOTSEC10'],
-  attackEnterprise: ['T1530', 'T1537'],
+  attackEnterprise: ['T1530'],
   attackIcs: ['T0811', 'T0882'],
   level: NagMessageLevel.ERROR,
   info: 'The topic rule writes device data to S3 with a public canned ACL.',

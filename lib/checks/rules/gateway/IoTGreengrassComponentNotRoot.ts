@@ -33,7 +33,7 @@ export const IoTGreengrassComponentNotRoot = defineRule({
   practice: Practice.GATEWAYS_AND_IT,
   iotLens: ['IOTSEC08', 'IOTSEC12'],
   attackEnterprise: ['T1068', 'T1543'],
-  attackIcs: ['T0890', 'T0873'],
+  attackIcs: ['T0890'],
   level: NagMessageLevel.WARN,
   info: 'A Greengrass component runs its resident process as root.',
   explanation: 'A long-running component process is what an attacker on the device\'s network or a tampered artifact reaches first; '

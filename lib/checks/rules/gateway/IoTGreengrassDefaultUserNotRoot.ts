@@ -26,7 +26,7 @@ export const IoTGreengrassDefaultUserNotRoot = defineRule({
   practice: Practice.GATEWAYS_AND_IT,
   iotLens: ['IOTSEC08', 'IOTSEC12'],
   attackEnterprise: ['T1068', 'T1543'],
-  attackIcs: ['T0890', 'T0873'],
+  attackIcs: ['T0890'],
   level: NagMessageLevel.ERROR,
   info: 'The Greengrass deployment makes root the default user of the core device\'s components.',
   explanation: 'Every component that names no user of its own then runs as root: a flaw in any one of them, or a tampered artifact, '
