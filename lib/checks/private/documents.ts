@@ -126,3 +126,17 @@ export function items(value: Evaluated | undefined): Evaluated[] {
   if (value === undefined || value === null) return [];
   return Array.isArray(value) ? value : [value];
 }
+
+/**
+ * The literal strings of a list (or of a single value) of a parsed document, trimmed; each value
+ * known only at deploy time adds `Unresolved::<path>` to `findings`.
+ */
+export function literalTexts(value: Evaluated | undefined, ph: Placeholders, findings: Findings, path: string): string[] {
+  const out: string[] = [];
+  for (const item of items(value)) {
+    const text = scalar(item, ph);
+    if (text instanceof Unresolved) findings.add('Unresolved', path);
+    else if (text !== undefined) out.push(text.trim());
+  }
+  return out;
+}

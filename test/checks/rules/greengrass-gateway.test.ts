@@ -4,7 +4,7 @@ import {
   IoTGreengrassClientDevicePolicy as GW9,
   IoTGreengrassComponentNotRoot as GW11,
   IoTGreengrassDefaultUserNotRoot as GW10,
-  IoTGreengrassStreamManagerAuth as GW12,
+  IoTGreengrassLocalAccessControl as GW12,
 } from '../../../lib/checks/rules';
 import { check, checkType, COMPLIANT, includeTemplate, newStack, NOT_APPLICABLE } from '../rule-test-helpers';
 
@@ -220,7 +220,7 @@ describe('GW11 IoTGreengrassComponentNotRoot', () => {
   });
 });
 
-describe('GW12 IoTGreengrassStreamManagerAuth', () => {
+describe('GW12 IoTGreengrassLocalAccessControl: stream manager', () => {
   test.each([false, 'false', 'FALSE'])('Noncompliance: STREAM_MANAGER_AUTHENTICATE_CLIENT %j (L1)', (value) => {
     const d = deployment(newStack(), STREAM_MANAGER, JSON.stringify({ STREAM_MANAGER_AUTHENTICATE_CLIENT: value }));
     expect(check(GW12, d)).toEqual([`ClientAuthDisabled::Components.${STREAM_MANAGER}`]);
@@ -274,5 +274,57 @@ describe('GW9 IoTGreengrassClientDevicePolicy: the EMQX broker bypassing client 
     new CfnParameter(stack, 'Mode');
     const merge = Fn.sub(JSON.stringify({ mergeConfigurationFiles: { 'etc/plugins/aws_greengrass_emqx_auth.conf': 'auth_mode=${Mode}' } }));
     expect(check(GW9, deployment(stack, EMQX, merge))).toEqual([`Unresolved::Components.${EMQX}.mergeConfigurationFiles`]);
+  });
+});
+
+describe('GW12 IoTGreengrassLocalAccessControl: IPC authorization policies', () => {
+  const accessControl = (service: string, operations: string[], resources: string[]) => ({
+    accessControl: { [service]: { 'com.example.App:1': { policyDescription: 'd', operations, resources } } },
+  });
+  const recipe = (configuration: object, format: 'json' | 'yaml' = 'json') => {
+    const doc = {
+      RecipeFormatVersion: '2020-01-25', ComponentName: 'com.example.App', ComponentVersion: '1.0.0',
+      ComponentConfiguration: { DefaultConfiguration: configuration },
+      Manifests: [{ Lifecycle: { Run: 'python3 -u {artifacts:path}/app.py' } }],
+    };
+    // JSON is YAML; a YAML recipe is written in flow style here so the test needs no YAML writer.
+    return format === 'json' ? JSON.stringify(doc) : `# YAML recipe\n${JSON.stringify(doc)}`;
+  };
+
+  test.each([
+    ['aws.greengrass.SecretManager', ['aws.greengrass#GetSecretValue'], ['*'], 'IpcAllResources'],
+    ['aws.greengrass.ipc.mqttproxy', ['aws.greengrass#PublishToIoTCore'], ['*'], 'IpcAllResources'],
+    ['aws.greengrass.ipc.pubsub', ['*'], ['local/topic'], 'IpcAllOperations'],
+  ])('Noncompliance: a recipe granting %s %j on %j (L1)', (service, operations, resources, kind) => {
+    const c = new ggv2.CfnComponentVersion(newStack(), 'C', { inlineRecipe: recipe(accessControl(service, operations, resources)) });
+    expect(check(GW12, c)).toEqual([`${kind}::${service}.com.example.App:1`]);
+  });
+
+  test('Noncompliance: a deployment merge that widens a component\'s policy (plain template), a YAML recipe', () => {
+    const stack = newStack();
+    includeTemplate(stack, deploymentTemplate('com.example.App', JSON.stringify(accessControl('aws.greengrass.ShadowManager', ['aws.greengrass#GetThingShadow'], ['*']))));
+    expect(checkType(GW12, stack, DEPLOYMENT)).toEqual(['IpcAllResources::aws.greengrass.ShadowManager.com.example.App:1']);
+    const c = new ggv2.CfnComponentVersion(newStack(), 'C', { inlineRecipe: recipe(accessControl('aws.greengrass.Cli', ['*'], ['*']), 'yaml') });
+    expect(check(GW12, c)).toEqual(['IpcAllOperations::aws.greengrass.Cli.com.example.App:1', 'IpcAllResources::aws.greengrass.Cli.com.example.App:1']);
+  });
+
+  test('Compliance: named secrets and topics, local pub/sub on every topic, a recipe without accessControl, a Lambda component', () => {
+    for (const config of [
+      accessControl('aws.greengrass.SecretManager', ['aws.greengrass#GetSecretValue'], ['arn:aws:secretsmanager:eu-west-1:123456789012:secret:app-db-AbCdEf']),
+      accessControl('aws.greengrass.ipc.mqttproxy', ['aws.greengrass#PublishToIoTCore'], ['sensors/gateway-1/telemetry']),
+      accessControl('aws.greengrass.ipc.pubsub', ['aws.greengrass#SubscribeToTopic'], ['*']),
+      { message: 'hello' },
+    ]) {
+      expect(check(GW12, new ggv2.CfnComponentVersion(newStack(), 'C', { inlineRecipe: recipe(config) }))).toEqual(COMPLIANT);
+    }
+    expect(check(GW12, new ggv2.CfnComponentVersion(newStack(), 'L', { lambdaFunction: { lambdaArn: 'arn:aws:lambda:eu-west-1:123456789012:function:f:1' } }))).toEqual(NOT_APPLICABLE);
+  });
+
+  test('resources known only at deploy time are Unresolved', () => {
+    const stack = newStack();
+    new CfnParameter(stack, 'Secret');
+    const merge = Fn.sub(JSON.stringify(accessControl('aws.greengrass.SecretManager', ['aws.greengrass#GetSecretValue'], ['${Secret}'])));
+    expect(check(GW12, deployment(stack, 'com.example.App', merge)))
+      .toEqual(['Unresolved::Components.com.example.App.accessControl.aws.greengrass.SecretManager.com.example.App:1.resources']);
   });
 });

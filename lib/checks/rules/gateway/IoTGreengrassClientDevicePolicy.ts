@@ -2,7 +2,7 @@ import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
 import { Findings, Unresolved } from '../../private/cfn-values';
-import { items, member, members, scalar } from '../../private/documents';
+import { literalTexts, member, members, scalar } from '../../private/documents';
 import { Placeholders, Evaluated } from '../../private/intrinsics';
 import { defineRule } from '../../rule-definition';
 import { configurationMerges, GREENGRASS_DEPLOYMENT } from './private/greengrass';
@@ -94,20 +94,9 @@ export const IoTGreengrassClientDevicePolicy = defineRule({
 });
 
 function judgeStatement(statement: Evaluated, ph: Placeholders, name: string, path: string, findings: Findings): void {
-  const operations = texts(member(statement, 'operations'), ph, findings, `${path}.${name}.operations`).map((o) => o.toLowerCase());
-  const resources = texts(member(statement, 'resources'), ph, findings, `${path}.${name}.resources`);
+  const operations = literalTexts(member(statement, 'operations'), ph, findings, `${path}.${name}.operations`).map((o) => o.toLowerCase());
+  const resources = literalTexts(member(statement, 'resources'), ph, findings, `${path}.${name}.resources`);
   if (operations.some(isWildcardOperation)) findings.add('AllOperations', name);
   const reachesTopics = operations.some((o) => TOPIC_OPERATIONS.has(o) || isWildcardOperation(o));
   if (reachesTopics && resources.some(coversEveryTopic)) findings.add('AllTopics', name);
-}
-
-/** The literal strings of a list (or single value); a deploy-time value adds `Unresolved::<path>`. */
-function texts(value: Evaluated | undefined, ph: Placeholders, findings: Findings, path: string): string[] {
-  const out: string[] = [];
-  for (const item of items(value)) {
-    const text = scalar(item, ph);
-    if (text instanceof Unresolved) findings.add('Unresolved', path);
-    else if (text !== undefined) out.push(text.trim());
-  }
-  return out;
 }

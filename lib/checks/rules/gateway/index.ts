@@ -7,4 +7,4 @@ export { IoTGreengrassDebugConsoleHttps } from './IoTGreengrassDebugConsoleHttps
 export { IoTGreengrassClientDevicePolicy } from './IoTGreengrassClientDevicePolicy';
 export { IoTGreengrassDefaultUserNotRoot } from './IoTGreengrassDefaultUserNotRoot';
 export { IoTGreengrassComponentNotRoot } from './IoTGreengrassComponentNotRoot';
-export { IoTGreengrassStreamManagerAuth } from './IoTGreengrassStreamManagerAuth';
+export { IoTGreengrassLocalAccessControl } from './IoTGreengrassLocalAccessControl';
