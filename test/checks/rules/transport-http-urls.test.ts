@@ -82,6 +82,7 @@ describe('TLS3 IoTPlainHttpUrl', () => {
     }
     const recipe = JSON.stringify({
       RecipeFormatVersion: '2020-01-25', ComponentName: 'com.example.App', ComponentVersion: '1.0.0',
+      ComponentDescription: 'See http://wiki.example.com/app', ComponentSource: 'http://git.example.com/app',
       Manifests: [{ Lifecycle: { Run: 'python3 -u {artifacts:path}/app.py' }, Artifacts: [{ URI: 's3://bucket/app.py' }] }],
     });
     expect(check(TLS3, new ggv2.CfnComponentVersion(newStack(), 'C', { inlineRecipe: recipe }))).toEqual(COMPLIANT);

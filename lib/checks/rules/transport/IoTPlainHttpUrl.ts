@@ -20,8 +20,11 @@ const DOCUMENTS: { readonly [type: string]: { readonly property: string; readonl
 
 /** `http://` and what follows up to the end of the authority. */
 const HTTP_URL = /\bhttp:\/\/([^\s/"'<>`?#\\]*)/gi;
-/** Keys whose value names a schema or namespace: identifiers, never fetched by devices. */
-const IDENTIFIER_KEY = /^(\$schema|\$id|xmlns(:.*)?)$/i;
+/**
+ * Keys whose value devices do not fetch: schema and namespace identifiers, and what describes a
+ * document to people (descriptions, a recipe's publisher and source-code link).
+ */
+const IDENTIFIER_KEY = /^(\$schema|\$id|xmlns(:.*)?|.*description|componentpublisher|componentsource)$/i;
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[?::1\]?|0\.0\.0\.0)$/i;
 const MAX_DEPTH = 32;
 
@@ -33,8 +36,9 @@ const MAX_DEPTH = 32;
  * `AWS-Download-File` take the URL there), and the `InlineRecipe` (JSON or YAML) of an
  * `AWS::GreengrassV2::ComponentVersion`: its lifecycle scripts, artifacts and default
  * configuration. Every string value is searched for `http://` URLs; loopback hosts
- * (`localhost`, `127.x.x.x`, `::1`) and the values of `$schema`, `$id` and `xmlns` keys
- * (identifiers, not downloads) are not findings. Findings: `PlainHttp::<host>` (user and port
+ * (`localhost`, `127.x.x.x`, `::1`), the values of `$schema`, `$id` and `xmlns` keys
+ * (identifiers, not downloads) and of descriptions (`*description`, a recipe's
+ * `ComponentPublisher` and `ComponentSource`) are not findings. Findings: `PlainHttp::<host>` (user and port
  * left out, a deploy-time part shown as `${...}`), `Unresolved::<property>` for a document the
  * rule cannot read. A WARN: a URL in a document is only a download or upload once device code
  * uses it, which a template cannot show. A job document fetched from S3 (`DocumentSource`) is
