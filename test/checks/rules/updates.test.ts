@@ -474,9 +474,9 @@ describe('IoTOtaUpdateFilesSigned (UPD4)', () => {
 });
 
 describe('updates rules in the pack', () => {
-  test('the pack lists UPD1 to UPD4 with their metadata', () => {
+  test('the pack lists UPD1 to UPD7 with their metadata', () => {
     const updates = ALL_RULES.filter((r) => r.metadata.id.startsWith('UPD'));
-    expect(updates.map((r) => r.metadata.id)).toEqual(['UPD1', 'UPD2', 'UPD3', 'UPD4']);
+    expect(updates.map((r) => r.metadata.id)).toEqual(['UPD1', 'UPD2', 'UPD3', 'UPD4', 'UPD5', 'UPD6', 'UPD7']);
     for (const r of updates) {
       expect(r.metadata.practice).toBe(4);
       expect(r.metadata.attackIcs.every((t) => /^T0\d{3}$/.test(t))).toBe(true);

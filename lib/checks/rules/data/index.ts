@@ -1,2 +1,3 @@
 export { IoTEncryptionCustomerManagedKey } from './IoTEncryptionCustomerManagedKey';
 export { IoTTopicRuleErrorAction } from './IoTTopicRuleErrorAction';
+export { IoTTopicRuleS3PrivateAcl } from './IoTTopicRuleS3PrivateAcl';

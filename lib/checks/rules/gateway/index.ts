@@ -4,3 +4,7 @@ export { IoTCredentialsProviderRoleLeastPrivilege } from './IoTCredentialsProvid
 export { IoTCognitoRoleNoIotControl } from './IoTCognitoRoleNoIotControl';
 export { IoTCredentialsSharedData } from './IoTCredentialsSharedData';
 export { IoTGreengrassDebugConsoleHttps } from './IoTGreengrassDebugConsoleHttps';
+export { IoTGreengrassClientDevicePolicy } from './IoTGreengrassClientDevicePolicy';
+export { IoTGreengrassDefaultUserNotRoot } from './IoTGreengrassDefaultUserNotRoot';
+export { IoTGreengrassComponentNotRoot } from './IoTGreengrassComponentNotRoot';
+export { IoTGreengrassLocalAccessControl } from './IoTGreengrassLocalAccessControl';

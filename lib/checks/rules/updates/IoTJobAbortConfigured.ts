@@ -58,7 +58,7 @@ export const IoTJobAbortConfigured = defineRule(
 );
 
 /** What one criterion of the list is, over every form it can take. */
-interface CriterionVerdict {
+export interface CriterionVerdict {
   /** It is in the list in every form (an unreadable criterion is there, only not readable). */
   present: boolean;
   /** In every form it is a criterion on FAILED or ALL executions. */
@@ -67,7 +67,8 @@ interface CriterionVerdict {
   failureTypeUnknown: boolean;
 }
 
-function judgeCriterion(node: CfnResource, item: unknown, path: string, findings: Findings): CriterionVerdict {
+/** Judges one abort criterion in every form it can take; its problems go to `findings` under `path`. */
+export function judgeCriterion(node: CfnResource, item: unknown, path: string, findings: Findings): CriterionVerdict {
   const verdict: CriterionVerdict = { present: true, watchesFailures: true, failureTypeUnknown: false };
   for (const criterion of possibleValues(node, item).map(asObject)) {
     if (criterion === undefined) {

@@ -126,7 +126,8 @@ export function targetsOneThing(node: CfnResource): boolean {
     && branches(list[0]).every((target) => namesOneThing(node, target)));
 }
 
-function namesOneThing(node: CfnResource, target: unknown): boolean {
+/** Whether one target (a `Targets` entry, a deployment's `TargetArn`) names exactly one thing, never a group. */
+export function namesOneThing(node: CfnResource, target: unknown): boolean {
   const id = referencedLogicalId(target);
   if (id && isObject(target) && 'Fn::GetAtt' in target) return findInStack(node, id)?.cfnResourceType === 'AWS::IoT::Thing';
   const shape = templateString(target);
