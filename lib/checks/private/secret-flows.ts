@@ -1,7 +1,18 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
-import { memoizeInPass, outputsInStack, resolveResource, resourcesInStack } from './cfn';
+import { memoizeInPass, outputsInStack, resolveResource } from './cfn';
 import { evaluate, Evaluated, field, isJsonObject, parseJson, Placeholders } from './intrinsics';
 import { isSecretName } from './secrets';
+import { StackModel } from './stack-model';
+
+/**
+ * The stack's resources, custom resources as themselves and not as the native resources they
+ * stand for: the flows read an `AwsCustomResource` call themselves (a `SecureString` parameter or
+ * a Secrets Manager secret it writes is a safe place, which its `AWS::SSM::Parameter` view,
+ * CloudFormation's String-only parameter, would not say).
+ */
+function resourcesInStack(node: CfnResource): CfnResource[] {
+  return StackModel.of(node).resources();
+}
 
 /**
  * Secrets that flow, within one stack, from where CloudFormation holds them to where anyone can
