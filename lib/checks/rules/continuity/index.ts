@@ -1,0 +1,1 @@
+export { IoTDeviceDataStoreRecoverable } from './IoTDeviceDataStoreRecoverable';
