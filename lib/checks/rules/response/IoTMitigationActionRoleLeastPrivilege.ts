@@ -105,7 +105,9 @@ export const IoTMitigationActionRoleLeastPrivilege = defineRule({
   const props = resolvedProperties(node);
   const findings = new Findings();
   const kinds = actionKinds(node, props.ActionParams);
-  if (kinds.includes(undefined)) findings.add('Unresolved', 'ActionParams');
+  // With a kind that cannot be read, what is needed is unknown: only wildcards are still judged.
+  const known = !kinds.includes(undefined);
+  if (!known) findings.add('Unresolved', 'ActionParams');
   const allowed = new Set(kinds.flatMap((k) => (k ? NEEDS[k].actions : [])));
   const managed = new Set(kinds.flatMap((k) => (k ? [NEEDS[k].managed] : [])));
   const roles = rolesOf(node, props.RoleArn);
@@ -117,7 +119,7 @@ export const IoTMitigationActionRoleLeastPrivilege = defineRule({
     }
     const grants = roleGrants(node, role, findings);
     for (const name of grants.awsManagedPolicies) {
-      if (!managed.has(name)) findings.add('ManagedPolicy', name);
+      if (known && !managed.has(name)) findings.add('ManagedPolicy', name);
     }
     for (const statement of grants.statements) {
       if (statement.NotAction !== undefined) findings.add('NotAction');
@@ -129,7 +131,7 @@ export const IoTMitigationActionRoleLeastPrivilege = defineRule({
           }
         } else if (/[*?]/.test(action)) {
           findings.add('Action', action);
-        } else {
+        } else if (known) {
           findings.add('Unneeded', action);
         }
       }
