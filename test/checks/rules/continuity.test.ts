@@ -1,0 +1,95 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iot from 'aws-cdk-lib/aws-iot';
+import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { IoTDeviceDataStoreRecoverable } from '../../../lib/checks/rules/continuity';
+import { check, checkType, COMPLIANT, includeTemplate, newStack, NOT_APPLICABLE } from '../rule-test-helpers';
+
+const ROLE = 'arn:aws:iam::111111111111:role/rule';
+const TABLE = 'AWS::DynamoDB::Table';
+const BUCKET = 'AWS::S3::Bucket';
+
+function topicRule(action: object, errorAction?: object): object {
+  return { Type: 'AWS::IoT::TopicRule', Properties: { TopicRulePayload: { Sql: "SELECT * FROM 'd/+/t'", Actions: [action], ErrorAction: errorAction } } };
+}
+
+const KEY = [{ AttributeName: 'id', KeyType: 'HASH' }];
+const ATTRS = [{ AttributeName: 'id', AttributeType: 'S' }];
+
+describe('BC1 IoTDeviceDataStoreRecoverable', () => {
+  test('Noncompliance: a plain-template table a DynamoDBv2 action writes to, without PITR and deleted with the stack (default policy)', () => {
+    const s = newStack();
+    includeTemplate(s, {
+      Resources: {
+        Readings: { Type: TABLE, Properties: { KeySchema: KEY, AttributeDefinitions: ATTRS, BillingMode: 'PAY_PER_REQUEST' } },
+        Rule: topicRule({ DynamoDBv2: { RoleArn: ROLE, PutItem: { TableName: { Ref: 'Readings' } } } }),
+      },
+    });
+    expect(checkType(IoTDeviceDataStoreRecoverable, s, TABLE)).toEqual(['DeletionPolicy::Delete', 'PointInTimeRecovery', 'UpdateReplacePolicy::Delete']);
+  });
+
+  test('Noncompliance: a table named literally in a DynamoDB (v1) error action; PITR off in one Fn::If branch', () => {
+    const s = newStack();
+    includeTemplate(s, {
+      Conditions: { IsProd: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'eu-west-1'] } },
+      Resources: {
+        Failed: {
+          Type: TABLE, DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain',
+          Properties: { TableName: 'failed', KeySchema: KEY, AttributeDefinitions: ATTRS, BillingMode: 'PAY_PER_REQUEST', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: { 'Fn::If': ['IsProd', true, false] } } },
+        },
+        Rule: topicRule({ Lambda: { FunctionArn: 'arn:aws:lambda:eu-west-1:111111111111:function:f' } }, { DynamoDB: { RoleArn: ROLE, TableName: 'failed', HashKeyField: 'id', HashKeyValue: '${newuuid()}' } }),
+      },
+    });
+    expect(checkType(IoTDeviceDataStoreRecoverable, s, TABLE)).toEqual(['PointInTimeRecovery']);
+  });
+
+  test('Noncompliance: an unversioned L2 bucket CDK empties on delete (autoDeleteObjects), written through a Firehose stream of the stack', () => {
+    const s = newStack();
+    const bucket = new s3.Bucket(s, 'Raw', { removalPolicy: RemovalPolicy.DESTROY, autoDeleteObjects: true });
+    new firehose.CfnDeliveryStream(s, 'Stream', {
+      deliveryStreamName: 'raw', extendedS3DestinationConfiguration: { bucketArn: bucket.bucketArn, roleArn: ROLE },
+    });
+    new iot.CfnTopicRule(s, 'Rule', { topicRulePayload: { sql: "SELECT * FROM 'd/+/t'", actions: [{ firehose: { deliveryStreamName: 'raw', roleArn: ROLE } }] } });
+    expect(check(IoTDeviceDataStoreRecoverable, bucket.node.defaultChild as s3.CfnBucket)).toEqual(['DeletionPolicy::Delete', 'UpdateReplacePolicy::Delete', 'Versioning']);
+  });
+
+  test('Compliance: the L2 table with PITR (CDK retains it), a versioned bucket an S3 action writes to, a protected table named by Fn::Sub', () => {
+    const s = newStack();
+    const table = new dynamodb.Table(s, 'T', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING }, pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true } });
+    const bucket = new s3.Bucket(s, 'B', { versioned: true });
+    new iot.CfnTopicRule(s, 'Rule', {
+      topicRulePayload: {
+        sql: "SELECT * FROM 'd/+/t'",
+        actions: [
+          { dynamoDBv2: { roleArn: ROLE, putItem: { tableName: table.tableName } } },
+          { s3: { roleArn: ROLE, bucketName: bucket.bucketName, key: '${topic()}/${timestamp()}' } },
+        ],
+      },
+    });
+    expect(check(IoTDeviceDataStoreRecoverable, table.node.defaultChild as dynamodb.CfnTable)).toEqual(COMPLIANT);
+    expect(check(IoTDeviceDataStoreRecoverable, bucket.node.defaultChild as s3.CfnBucket)).toEqual(COMPLIANT);
+
+    const s2 = newStack();
+    includeTemplate(s2, {
+      Resources: {
+        Readings: { Type: TABLE, Properties: { DeletionProtectionEnabled: true, KeySchema: KEY, AttributeDefinitions: ATTRS, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: 'true' } } },
+        Rule: topicRule({ DynamoDBv2: { RoleArn: ROLE, PutItem: { TableName: { 'Fn::Sub': '${Readings}' } } } }),
+      },
+    });
+    expect(checkType(IoTDeviceDataStoreRecoverable, s2, TABLE)).toEqual(COMPLIANT);
+  });
+
+  test('Not applicable: stores no topic rule writes to, and apps without topic rules', () => {
+    const s = newStack();
+    includeTemplate(s, {
+      Resources: {
+        Other: { Type: BUCKET, Properties: {} },
+        Readings: { Type: TABLE, Properties: { KeySchema: KEY, AttributeDefinitions: ATTRS } },
+        Rule: topicRule({ S3: { RoleArn: ROLE, BucketName: 'someone-elses', Key: 'k' } }),
+      },
+    });
+    expect(checkType(IoTDeviceDataStoreRecoverable, s, BUCKET)).toEqual(NOT_APPLICABLE);
+    expect(checkType(IoTDeviceDataStoreRecoverable, s, TABLE)).toEqual(NOT_APPLICABLE);
+  });
+});
