@@ -37,6 +37,12 @@ describe('the pack', () => {
       'IoTSecurity-ID8',
       'IoTSecurity-ID9',
       'IoTSecurity-ID10',
+      'IoTSecurity-ID15',
+      'IoTSecurity-ID16',
+      'IoTSecurity-ID17',
+      'IoTSecurity-ID18',
+      'IoTSecurity-ID19',
+      'IoTSecurity-ID20',
       'IoTSecurity-UPD1',
       'IoTSecurity-UPD2',
       'IoTSecurity-UPD3',
@@ -57,6 +63,9 @@ describe('the pack', () => {
       'IoTSecurity-MON4',
       'IoTSecurity-MON5',
       'IoTSecurity-MON6',
+      'IoTSecurity-IR1',
+      'IoTSecurity-BC1',
+      'IoTSecurity-NET1',
     ]);
   });
 
