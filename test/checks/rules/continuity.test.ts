@@ -93,3 +93,18 @@ describe('BC1 IoTDeviceDataStoreRecoverable', () => {
     expect(checkType(IoTDeviceDataStoreRecoverable, s, TABLE)).toEqual(NOT_APPLICABLE);
   });
 });
+
+describe('BC1 reads the deletion policies as the template will hold them', () => {
+  test('a raw override to Retain is credited, one to Delete is not', () => {
+    const s = newStack();
+    const table = new dynamodb.CfnTable(s, 'T', {
+      keySchema: KEY, attributeDefinitions: ATTRS, pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    });
+    table.addOverride('DeletionPolicy', 'Retain');
+    table.addOverride('UpdateReplacePolicy', 'Retain');
+    new iot.CfnTopicRule(s, 'Rule', { topicRulePayload: { sql: "SELECT * FROM 'd/+/t'", actions: [{ dynamoDBv2: { roleArn: ROLE, putItem: { tableName: table.ref } } }] } });
+    expect(check(IoTDeviceDataStoreRecoverable, table)).toEqual(COMPLIANT);
+    table.addOverride('DeletionPolicy', 'Delete');
+    expect(check(IoTDeviceDataStoreRecoverable, table)).toEqual(['DeletionPolicy::Delete']);
+  });
+});

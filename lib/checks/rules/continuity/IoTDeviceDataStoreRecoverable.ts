@@ -1,7 +1,7 @@
-import { CfnDeletionPolicy, CfnResource } from 'aws-cdk-lib';
+import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
-import { asArray, resolvedProperties, resourcesInStack } from '../../private/cfn';
+import { asArray, resolvedProperties, resolveResource, resourcesInStack } from '../../private/cfn';
 import { asBoolean, asEnum, Findings, isObject, possibleAt, possibleValues, Unresolved } from '../../private/cfn-values';
 import { defineRule } from '../../rule-definition';
 
@@ -58,8 +58,9 @@ function writtenByTopicRule(store: CfnResource): boolean {
   }));
 }
 
-function deletes(policy: CfnDeletionPolicy | undefined): boolean {
-  return policy === undefined || policy === CfnDeletionPolicy.DELETE;
+/** Whether a `DeletionPolicy`/`UpdateReplacePolicy` deletes the resource in some form: absent (the default), `Delete`, or unreadable. */
+function deletes(node: CfnResource, policy: unknown): boolean {
+  return possibleValues(node, policy).some((p) => p === undefined || p instanceof Unresolved || (typeof p === 'string' && p.toLowerCase() === 'delete'));
 }
 
 /**
@@ -125,8 +126,9 @@ export const IoTDeviceDataStoreRecoverable = defineRule({
     protectedFromDeletion = !emptied;
   }
   if (!protectedFromDeletion) {
-    if (deletes(node.cfnOptions.deletionPolicy)) findings.add('DeletionPolicy', 'Delete');
-    if (deletes(node.cfnOptions.updateReplacePolicy)) findings.add('UpdateReplacePolicy', 'Delete');
+    const resource = resolveResource(node);
+    if (deletes(node, resource.deletionPolicy)) findings.add('DeletionPolicy', 'Delete');
+    if (deletes(node, resource.updateReplacePolicy)) findings.add('UpdateReplacePolicy', 'Delete');
   }
   return findings.isEmpty ? NagRuleCompliance.COMPLIANT : findings.toArray();
 });
