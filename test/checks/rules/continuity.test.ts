@@ -98,7 +98,7 @@ describe('BC1 reads the deletion policies as the template will hold them', () =>
   test('a raw override to Retain is credited, one to Delete is not', () => {
     const s = newStack();
     const table = new dynamodb.CfnTable(s, 'T', {
-      keySchema: KEY, attributeDefinitions: ATTRS, pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      keySchema: [{ attributeName: 'id', keyType: 'HASH' }], attributeDefinitions: [{ attributeName: 'id', attributeType: 'S' }], pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     });
     table.addOverride('DeletionPolicy', 'Retain');
     table.addOverride('UpdateReplacePolicy', 'Retain');
