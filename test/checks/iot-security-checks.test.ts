@@ -65,6 +65,7 @@ describe('the pack', () => {
       'IoTSecurity-MON6',
       'IoTSecurity-IR1',
       'IoTSecurity-BC1',
+      'IoTSecurity-BC2',
       'IoTSecurity-NET1',
     ]);
   });

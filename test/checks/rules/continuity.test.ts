@@ -3,8 +3,8 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { IoTDeviceDataStoreRecoverable } from '../../../lib/checks/rules/continuity';
-import { check, checkType, COMPLIANT, includeTemplate, newStack, NOT_APPLICABLE } from '../rule-test-helpers';
+import { IoTDeviceDataStoreRecoverable, IoTTopicRuleErrorActionSeparate } from '../../../lib/checks/rules/continuity';
+import { cfnResources, check, checkType, COMPLIANT, includeTemplate, newStack, NOT_APPLICABLE } from '../rule-test-helpers';
 
 const ROLE = 'arn:aws:iam::111111111111:role/rule';
 const TABLE = 'AWS::DynamoDB::Table';
@@ -106,5 +106,45 @@ describe('BC1 reads the deletion policies as the template will hold them', () =>
     expect(check(IoTDeviceDataStoreRecoverable, table)).toEqual(COMPLIANT);
     table.addOverride('DeletionPolicy', 'Delete');
     expect(check(IoTDeviceDataStoreRecoverable, table)).toEqual(['DeletionPolicy::Delete']);
+  });
+});
+
+describe('BC2 IoTTopicRuleErrorActionSeparate', () => {
+  const RULE = 'AWS::IoT::TopicRule';
+
+  test('Noncompliance: the error action writes to the table the action writes to (L1 by Ref), and to the same literal bucket in a plain template', () => {
+    const s = newStack();
+    const table = new dynamodb.Table(s, 'T', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } });
+    const rule = new iot.CfnTopicRule(s, 'Rule', {
+      topicRulePayload: {
+        sql: "SELECT * FROM 'd/+/t'",
+        actions: [{ dynamoDBv2: { roleArn: ROLE, putItem: { tableName: table.tableName } } }],
+        errorAction: { dynamoDBv2: { roleArn: ROLE, putItem: { tableName: table.tableName } } },
+      },
+    });
+    expect(check(IoTTopicRuleErrorActionSeparate, rule)).toEqual(['SameDestination::DynamoDBv2']);
+
+    const s2 = newStack();
+    includeTemplate(s2, {
+      Conditions: { IsProd: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'eu-west-1'] } },
+      Resources: {
+        Rule: topicRule({ S3: { RoleArn: ROLE, BucketName: 'raw', Key: 'k' } }, { 'Fn::If': ['IsProd', { S3: { RoleArn: ROLE, BucketName: 'raw', Key: 'failed/k' } }, { Sqs: { RoleArn: ROLE, QueueUrl: 'https://q' } }] }),
+      },
+    });
+    expect(checkType(IoTTopicRuleErrorActionSeparate, s2, RULE)).toEqual(['SameDestination::S3']);
+  });
+
+  test('Compliance: an error queue apart from the table, another bucket, no error action (DAT1\'s)', () => {
+    const s = newStack();
+    includeTemplate(s, {
+      Resources: {
+        Table: { Type: TABLE, Properties: { KeySchema: KEY, AttributeDefinitions: ATTRS } },
+        Queue: { Type: 'AWS::SQS::Queue', Properties: {} },
+        A: topicRule({ DynamoDBv2: { RoleArn: ROLE, PutItem: { TableName: { Ref: 'Table' } } } }, { Sqs: { RoleArn: ROLE, QueueUrl: { Ref: 'Queue' } } }),
+        B: topicRule({ S3: { RoleArn: ROLE, BucketName: 'raw', Key: 'k' } }, { S3: { RoleArn: ROLE, BucketName: 'failed', Key: 'k' } }),
+        C: topicRule({ S3: { RoleArn: ROLE, BucketName: 'raw', Key: 'k' } }),
+      },
+    });
+    for (const r of cfnResources(s).filter((x) => x.cfnResourceType === RULE)) expect(check(IoTTopicRuleErrorActionSeparate, r)).toEqual(COMPLIANT);
   });
 });

@@ -1,1 +1,2 @@
 export { IoTDeviceDataStoreRecoverable } from './IoTDeviceDataStoreRecoverable';
+export { IoTTopicRuleErrorActionSeparate } from './IoTTopicRuleErrorActionSeparate';
