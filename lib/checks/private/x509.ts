@@ -390,7 +390,7 @@ export const EXPIRY_WARNING_DAYS = 30;
  * The expiry findings of the certificate property `prop` of `node` at `certificateClockNow()`:
  * `Expired::<date>` once past its end, `Expiring::<date>` within `EXPIRY_WARNING_DAYS` of it
  * (dates as `YYYY-MM-DD`, UTC); a certificate AWS Private CA issues at deploy time for fewer days
- * than that is `Expiring::<n>-day validity`. `Invalid::<prop>` / `Unresolved::<prop>` as for key quality.
+ * than that is `ShortValidity::<n>-days`. `Invalid::<prop>` / `Unresolved::<prop>` as for key quality.
  */
 export function expiryFindings(node: CfnResource, prop: string): string[] {
   const out: string[] = [];
@@ -405,7 +405,7 @@ export function expiryFindings(node: CfnResource, prop: string): string[] {
       for (const validity of privateCaValidity(node, source.resource)) {
         if (validity instanceof Unresolved) out.push('Unresolved::Validity');
         else if ('notAfter' in validity) judgeDate(validity.notAfter);
-        else if (validity.fromIssueMs < EXPIRY_WARNING_DAYS * DAY_MS) out.push(`Expiring::${Math.round(validity.fromIssueMs / DAY_MS)}-day validity`);
+        else if (validity.fromIssueMs < EXPIRY_WARNING_DAYS * DAY_MS) out.push(`ShortValidity::${Math.round(validity.fromIssueMs / DAY_MS)}-days`);
       }
     } else if (source.kind === 'unresolved') {
       out.push(`Unresolved::${prop}`);

@@ -161,7 +161,7 @@ describe('ID17 IoTDeviceCertificateExpiring and ID18 IoTCaCertificateExpiring (c
   test('AWS Private CA: a validity of days shorter than 30 warns, an end date in the past is expired, years pass', () => {
     const s1 = newStack();
     const short = new iot.CfnCACertificate(s1, 'Ca', { status: 'ACTIVE', caCertificatePem: privateCa(s1, 'RSA_2048', { type: 'DAYS', value: 7 }).attrCertificate });
-    expect(check(IoTCaCertificateExpiring, short)).toEqual(['Expiring::7-day validity']);
+    expect(check(IoTCaCertificateExpiring, short)).toEqual(['ShortValidity::7-days']);
 
     const s2 = newStack();
     const past = new iot.CfnCACertificate(s2, 'Ca', { status: 'ACTIVE', caCertificatePem: privateCa(s2, 'RSA_2048', { type: 'END_DATE', value: 20200101000000 }).attrCertificate });

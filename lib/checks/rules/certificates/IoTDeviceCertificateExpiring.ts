@@ -12,7 +12,7 @@ import { defineRule } from '../../rule-definition';
  * when past, `Expiring::<date>` within 30 days, the window of Device Defender's
  * DEVICE_CERTIFICATE_EXPIRING_CHECK. A certificate AWS Private CA issues at deploy time (`Fn::GetAtt
  * X.Certificate` of an `AWS::ACMPCA::Certificate` of the stack) is judged by its `Validity`:
- * an end date as a date, a duration of fewer than 30 days as `Expiring::<n>-day validity`.
+ * an end date as a date, a duration of fewer than 30 days as `ShortValidity::<n>-days`.
  * A certificate made from a CSR is issued by AWS IoT at deploy time, valid for decades: not judged.
  * `Invalid::CertificatePem` / `Unresolved::CertificatePem` (or `::Validity`) where it cannot be read;
  * an `INACTIVE` or `REVOKED` certificate is not applicable.
