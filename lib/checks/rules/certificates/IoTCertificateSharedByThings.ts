@@ -1,7 +1,7 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
-import { findInStack, referencedLogicalId, resolvedProperties, resourcesInStack } from '../../private/cfn';
+import { findInStack, memoizeInPass, referencedLogicalId, resolvedProperties, resourcesInStack } from '../../private/cfn';
 import { branches, possibleValues } from '../../private/cfn-values';
 import { displaySegments, Placeholders, renderString } from '../../private/intrinsics';
 import { defineRule } from '../../rule-definition';
@@ -103,17 +103,20 @@ export const IoTCertificateSharedByThings = defineRule({
   fix: 'Give each thing its own certificate (fleet provisioning, just-in-time registration or one AWS::IoT::Certificate per device) and attach it with ThingPrincipalType EXCLUSIVE_THING.',
   resourceTypes: [ATTACHMENT],
 }, (node: CfnResource): NagRuleResult => {
-  const props = resolvedProperties(node);
-  const principals = principalKeys(node, props.Principal);
+  // Every attachment meets every other: each one's keys are read once per pass.
+  const keysOf = (a: CfnResource) => memoizeInPass('ID20.attachment', a, () => {
+    const p = resolvedProperties(a);
+    return { principals: principalKeys(a, p.Principal), things: thingKeys(a, p.ThingName) };
+  });
+  const { principals, things } = keysOf(node);
   if (principals.length === 0) return NagRuleCompliance.COMPLIANT;
-  const things = thingKeys(node, props.ThingName);
   const shared = new Set<string>();
   for (const other of resourcesInStack(node)) {
     if (other === node || other.cfnResourceType !== ATTACHMENT) continue;
-    const otherProps = resolvedProperties(other);
-    const common = principalKeys(other, otherProps.Principal).filter((p) => principals.includes(p));
+    const otherKeys = keysOf(other);
+    const common = otherKeys.principals.filter((p) => principals.includes(p));
     if (common.length === 0) continue;
-    const otherThings = thingKeys(other, otherProps.ThingName);
+    const otherThings = otherKeys.things;
     if (things.some((t) => otherThings.some((o) => distinct(t, o)))) common.forEach((p) => shared.add(p.replace(/^cert(id)?:/, '')));
   }
   return shared.size > 0 ? [...shared].map((c) => `SharedCertificate::${c}`) : NagRuleCompliance.COMPLIANT;
