@@ -42,8 +42,7 @@ function writtenByTopicRule(store: CfnResource): boolean {
   if (rules.length === 0) return false;
   if (store.cfnResourceType === BUCKET) {
     const streams = resources.filter((r) => r.cfnResourceType === DELIVERY_STREAM && ['S3DestinationConfiguration', 'ExtendedS3DestinationConfiguration']
-      .some((d) => possibleAt(r, resolvedProperties(r), [d, 'BucketARN']).length > 0
-        && names(r, (resolvedProperties(r)[d] as { BucketARN?: unknown } | undefined)?.BucketARN, store, 'BucketName')));
+      .some((d) => possibleValues(r, resolvedProperties(r)[d]).some((c) => isObject(c) && names(r, c.BucketARN, store, 'BucketName'))));
     return rules.some((rule) => ruleActions(rule).some((a) => {
       const s3 = possibleValues(rule, a.S3).find(isObject);
       const firehose = possibleValues(rule, a.Firehose).find(isObject);
