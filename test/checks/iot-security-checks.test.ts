@@ -39,6 +39,12 @@ describe('the pack', () => {
       'IoTSecurity-ID10',
       'IoTSecurity-ID11',
       'IoTSecurity-ID13',
+      'IoTSecurity-ID15',
+      'IoTSecurity-ID16',
+      'IoTSecurity-ID17',
+      'IoTSecurity-ID18',
+      'IoTSecurity-ID19',
+      'IoTSecurity-ID20',
       'IoTSecurity-UPD1',
       'IoTSecurity-UPD2',
       'IoTSecurity-UPD3',
@@ -69,6 +75,10 @@ describe('the pack', () => {
       'IoTSecurity-MON4',
       'IoTSecurity-MON5',
       'IoTSecurity-MON6',
+      'IoTSecurity-IR1',
+      'IoTSecurity-BC1',
+      'IoTSecurity-BC2',
+      'IoTSecurity-NET1',
     ]);
   });
 

@@ -7,6 +7,10 @@ export interface ResolvedResource {
   readonly logicalId: string;
   readonly type: string;
   readonly properties: { [key: string]: any };
+  /** `DeletionPolicy` as the template will hold it (absent means CloudFormation's default, Delete for most types). */
+  readonly deletionPolicy?: unknown;
+  /** `UpdateReplacePolicy` as the template will hold it. */
+  readonly updateReplacePolicy?: unknown;
 }
 
 /**
@@ -96,13 +100,18 @@ export function resolveResource(node: CfnResource): ResolvedResource {
   try {
     rendered = renderWithoutValidators(node);
   } catch {
-    rendered = { Resources: { [stack.resolve(node.logicalId)]: { Type: node.cfnResourceType, Properties: typedProperties(node) } } };
+    rendered = { Resources: { [stack.resolve(node.logicalId)]: {
+      Type: node.cfnResourceType, Properties: typedProperties(node),
+      DeletionPolicy: node.cfnOptions.deletionPolicy, UpdateReplacePolicy: node.cfnOptions.updateReplacePolicy,
+    } } };
   }
   const [logicalId, body] = Object.entries(rendered.Resources ?? {})[0] ?? [stack.resolve(node.logicalId), {}];
   const resolved: ResolvedResource = {
     logicalId,
     type: body.Type ?? node.cfnResourceType,
     properties: body.Properties ?? {},
+    deletionPolicy: body.DeletionPolicy,
+    updateReplacePolicy: body.UpdateReplacePolicy,
   };
   cache?.set(node, resolved);
   return resolved;

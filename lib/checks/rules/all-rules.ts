@@ -1,10 +1,14 @@
 import { IotRule } from '../rule-definition';
+import * as certificates from './certificates';
+import * as continuity from './continuity';
 import * as data from './data';
 import * as gateway from './gateway';
 import * as identity from './identity';
 import * as inventory from './inventory';
 import * as iotPolicy from './iot-policy';
 import * as monitoring from './monitoring';
+import * as network from './network';
+import * as response from './response';
 import * as transport from './transport';
 import * as updates from './updates';
 
@@ -20,7 +24,7 @@ function isRule(v: unknown): v is IotRule {
 }
 
 const EXPORT_NAMES = new Map<IotRule, string>();
-for (const area of [data, gateway, identity, inventory, iotPolicy, monitoring, transport, updates]) {
+for (const area of [certificates, continuity, data, gateway, identity, inventory, iotPolicy, monitoring, network, response, transport, updates]) {
   for (const [name, value] of Object.entries(area)) {
     if (isRule(value)) EXPORT_NAMES.set(value, name);
   }

@@ -12,7 +12,7 @@ const TYPE = 'AWS::IoT::RoleAlias';
 const ROLE = 'AWS::IAM::Role';
 
 /** The roles of the stack a `RoleArn` value can point at; `Unresolved` where it points elsewhere. */
-function rolesOf(node: CfnResource, value: unknown, depth = 0): (CfnResource | Unresolved)[] {
+export function rolesOf(node: CfnResource, value: unknown, depth = 0): (CfnResource | Unresolved)[] {
   if (depth > 8 || value === undefined) return [];
   if (isObject(value) && isIntrinsic(value)) {
     const [fn] = Object.keys(value);

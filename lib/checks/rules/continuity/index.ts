@@ -1,0 +1,2 @@
+export { IoTDeviceDataStoreRecoverable } from './IoTDeviceDataStoreRecoverable';
+export { IoTTopicRuleErrorActionSeparate } from './IoTTopicRuleErrorActionSeparate';

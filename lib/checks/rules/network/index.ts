@@ -1,0 +1,1 @@
+export { IoTVpcEndpointIngressRestricted } from './IoTVpcEndpointIngressRestricted';

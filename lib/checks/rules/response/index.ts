@@ -1,0 +1,1 @@
+export { IoTMitigationActionRoleLeastPrivilege } from './IoTMitigationActionRoleLeastPrivilege';
