@@ -319,15 +319,23 @@ function pointsAtRole(node: CfnResource, entry: unknown, roleId: string, roleNam
 
 const ROLE_TYPE = 'AWS::IAM::Role';
 
+/** What `forEachRoleGrant` hands over: each policy document granting the role, and each AWS-managed policy by name. */
+export interface RoleGrantVisitor {
+  /** A policy document (as the template holds it: object, JSON string or intrinsic) that grants the role. */
+  document(document: unknown): void;
+  /** An AWS-managed policy attached to the role, by name without path. */
+  awsManaged(name: string): void;
+}
+
 /**
- * Reviews everything that grants permissions to `role`, an `AWS::IAM::Role` of the stack: its
- * inline `Policies`, its `ManagedPolicyArns` (managed policies of the stack are read, AWS-managed
- * ones are findings unless in `DEVICE_SAFE_AWS_MANAGED_POLICIES`, others outside the stack are
- * unresolved), and every `AWS::IAM::Policy`, `AWS::IAM::ManagedPolicy` and `AWS::IAM::RolePolicy`
- * of the stack that names the role.
+ * Walks everything that grants permissions to `role`, an `AWS::IAM::Role` of the stack: its
+ * inline `Policies`, its `ManagedPolicyArns` (managed policies of the stack are followed by
+ * `Ref`, by name or by ARN, AWS-managed ones handed over by name), and every `AWS::IAM::Policy`,
+ * `AWS::IAM::ManagedPolicy` and `AWS::IAM::RolePolicy` of the stack naming it (by `Ref`, by its
+ * literal name, or by a name or ARN built with `Fn::Sub`/`Fn::Join`). What cannot be read is
+ * added to `findings` (`Unresolved::Policies`, `::ManagedPolicyArns`, `::PolicyDocument`).
  */
-export function reviewRole(node: CfnResource, role: CfnResource, findings: Findings, shared?: Findings): void {
-  const review = new PolicyReview(node, findings, shared);
+export function forEachRoleGrant(node: CfnResource, role: CfnResource, findings: Findings, visit: RoleGrantVisitor): void {
   const props = resolvedProperties(role);
   const roleId = role.stack.resolve(role.logicalId) as string;
   const roleName = literalName(node, props.RoleName);
@@ -340,7 +348,7 @@ export function reviewRole(node: CfnResource, role: CfnResource, findings: Findi
     for (const item of asArray(list)) {
       for (const policy of possibleValues(node, item)) {
         if (policy instanceof Unresolved) findings.unreadable(policy, 'Policies');
-        else if (isObject(policy)) review.document(policy.PolicyDocument);
+        else if (isObject(policy)) visit.document(policy.PolicyDocument);
       }
     }
   }
@@ -351,7 +359,7 @@ export function reviewRole(node: CfnResource, role: CfnResource, findings: Findi
       continue;
     }
     for (const item of asArray(list)) {
-      for (const arn of branches(item)) managedPolicyArn(node, arn, review, findings);
+      for (const arn of branches(item)) managedPolicyArn(node, arn, visit, findings);
     }
   }
 
@@ -367,12 +375,26 @@ export function reviewRole(node: CfnResource, role: CfnResource, findings: Findi
       continue;
     }
     const entries = type === 'AWS::IAM::RolePolicy' ? [p.RoleName] : asArray(p.Roles);
-    if (entries.some((e) => pointsAtRole(node, e, roleId, roleName, role))) review.document(p.PolicyDocument);
+    if (entries.some((e) => pointsAtRole(node, e, roleId, roleName, role))) visit.document(p.PolicyDocument);
   }
 }
 
+/**
+ * Reviews everything that grants permissions to `role` (see `forEachRoleGrant`) as a device's
+ * role: AWS-managed policies grant account-wide (see DEVICE_SAFE_AWS_MANAGED_POLICIES).
+ */
+export function reviewRole(node: CfnResource, role: CfnResource, findings: Findings, shared?: Findings): void {
+  const review = new PolicyReview(node, findings, shared);
+  forEachRoleGrant(node, role, findings, {
+    document: (doc) => review.document(doc),
+    awsManaged: (name) => {
+      if (isDeviceUnsafeAwsManagedPolicy(name)) findings.add('ManagedPolicy', name);
+    },
+  });
+}
+
 /** Reviews the policy one `ManagedPolicyArns` entry names, in one branch of its `Fn::If`s (see `branches`). */
-function managedPolicyArn(node: CfnResource, item: unknown, review: PolicyReview, findings: Findings): void {
+function managedPolicyArn(node: CfnResource, item: unknown, visit: RoleGrantVisitor, findings: Findings): void {
   if (item === undefined) return;
   if (item instanceof Unresolved) {
     findings.unreadable(item, 'ManagedPolicyArns');
@@ -382,14 +404,14 @@ function managedPolicyArn(node: CfnResource, item: unknown, review: PolicyReview
   if (id) {
     const target = findInStack(node, id);
     if (target?.cfnResourceType === 'AWS::IAM::ManagedPolicy') {
-      review.document(resolvedProperties(target).PolicyDocument);
+      visit.document(resolvedProperties(target).PolicyDocument);
       return;
     }
     if (!target) {
       // A parameter: its allowed values may still name the policies.
       const values = possibleValues(node, item);
       if (values.every((v) => typeof v === 'string')) {
-        values.forEach((v) => managedPolicyArn(node, v, review, findings));
+        values.forEach((v) => managedPolicyArn(node, v, visit, findings));
         return;
       }
     }
@@ -399,18 +421,17 @@ function managedPolicyArn(node: CfnResource, item: unknown, review: PolicyReview
   const shape = templateString(item);
   const awsManaged = shape === undefined ? undefined : awsManagedPolicyName(shape);
   if (awsManaged !== undefined) {
-    // AWS-managed policies grant account-wide (see DEVICE_SAFE_AWS_MANAGED_POLICIES).
-    if (isDeviceUnsafeAwsManagedPolicy(awsManaged)) findings.add('ManagedPolicy', awsManaged);
+    visit.awsManaged(awsManaged);
     return;
   }
   const byArn = StackModel.of(node).byArn(item, 'AWS::IAM::ManagedPolicy');
   if (byArn.length > 0) {
-    byArn.forEach((policy) => review.document(resolvedProperties(policy).PolicyDocument));
+    byArn.forEach((policy) => visit.document(resolvedProperties(policy).PolicyDocument));
     return;
   }
   const name = shape && /:policy\/(?:.*\/)?([^/{}]+)$/.exec(shape)?.[1];
   const inStack = name ? resourcesInStack(node).find((r) => r.cfnResourceType === 'AWS::IAM::ManagedPolicy'
     && literalName(node, resolvedProperties(r).ManagedPolicyName) === name) : undefined;
-  if (inStack) review.document(resolvedProperties(inStack).PolicyDocument);
+  if (inStack) visit.document(resolvedProperties(inStack).PolicyDocument);
   else findings.add('Unresolved', 'ManagedPolicyArns');
 }

@@ -1,7 +1,7 @@
 import { CfnResource } from 'aws-cdk-lib';
-import { asArray, findInStack, referencedLogicalId, resolvedProperties, resourcesInStack } from './cfn';
-import { branches, Findings, isObject, possibleValues, Unresolved } from './cfn-values';
-import { awsManagedPolicyName, templateString } from './iam-policy';
+import { asArray } from './cfn';
+import { Findings, isObject, possibleValues, Unresolved } from './cfn-values';
+import { forEachRoleGrant } from './iam-policy';
 
 /** What grants an IAM role of the stack its permissions, read statement by statement. */
 export interface RoleGrants {
@@ -12,20 +12,14 @@ export interface RoleGrants {
 }
 
 /**
- * The Allow statements granting `role` (an `AWS::IAM::Role` of the stack): its inline `Policies`,
- * the managed policies of the stack in its `ManagedPolicyArns`, and every `AWS::IAM::Policy`,
- * `AWS::IAM::ManagedPolicy` and `AWS::IAM::RolePolicy` of the stack naming it (by `Ref` or literal
- * name), as IoTSecurity-GW1 reads them; AWS-managed policies by name. What cannot be read is
- * added to `findings` (`Unresolved::Policies`, `::PolicyDocument`, `::Statement`, `::ManagedPolicyArns`).
+ * The Allow statements granting `role` (an `AWS::IAM::Role` of the stack), from everything
+ * `forEachRoleGrant` finds grants it (inline, managed and attached policies, followed by `Ref`,
+ * name or ARN), and its AWS-managed policies by name. What cannot be read is added to `findings`
+ * (`Unresolved::Policies`, `::PolicyDocument`, `::Statement`, `::ManagedPolicyArns`).
  */
 export function roleGrants(node: CfnResource, role: CfnResource, findings: Findings): RoleGrants {
   const statements: { [key: string]: unknown }[] = [];
   const awsManagedPolicies: string[] = [];
-  const props = resolvedProperties(role);
-  const roleId = role.stack.resolve(role.logicalId) as string;
-  const names = possibleValues(node, props.RoleName);
-  const roleName = names.length === 1 && typeof names[0] === 'string' ? names[0] : undefined;
-
   const document = (doc: unknown) => {
     for (const d of possibleValues(node, doc)) {
       if (d === undefined) continue;
@@ -51,42 +45,7 @@ export function roleGrants(node: CfnResource, role: CfnResource, findings: Findi
       }
     }
   };
-
-  for (const list of possibleValues(node, props.Policies)) {
-    if (list instanceof Unresolved) findings.unreadable(list, 'Policies');
-    for (const item of asArray(list instanceof Unresolved ? undefined : list)) {
-      for (const policy of possibleValues(node, item)) {
-        if (policy instanceof Unresolved) findings.unreadable(policy, 'Policies');
-        else if (isObject(policy)) document(policy.PolicyDocument);
-      }
-    }
-  }
-  for (const list of possibleValues(node, props.ManagedPolicyArns)) {
-    if (list instanceof Unresolved) findings.unreadable(list, 'ManagedPolicyArns');
-    for (const item of asArray(list instanceof Unresolved ? undefined : list)) {
-      for (const arn of branches(item)) {
-        const id = referencedLogicalId(arn);
-        const target = id === undefined ? undefined : findInStack(node, id);
-        if (target?.cfnResourceType === 'AWS::IAM::ManagedPolicy') {
-          document(resolvedProperties(target).PolicyDocument);
-          continue;
-        }
-        const shape = arn === undefined ? undefined : templateString(arn);
-        const awsManaged = shape === undefined ? undefined : awsManagedPolicyName(shape);
-        if (awsManaged !== undefined) awsManagedPolicies.push(awsManaged);
-        else if (arn !== undefined) findings.add('Unresolved', 'ManagedPolicyArns');
-      }
-    }
-  }
-  for (const other of resourcesInStack(node)) {
-    const type = other.cfnResourceType;
-    if (type !== 'AWS::IAM::Policy' && type !== 'AWS::IAM::ManagedPolicy' && type !== 'AWS::IAM::RolePolicy') continue;
-    const p = resolvedProperties(other);
-    const entries = type === 'AWS::IAM::RolePolicy' ? [p.RoleName] : asArray(p.Roles as unknown);
-    const names = (e: unknown) => branches(e).some((b) => referencedLogicalId(b) === roleId)
-      || (roleName !== undefined && possibleValues(node, e).includes(roleName));
-    if (entries.some(names)) document(p.PolicyDocument);
-  }
+  forEachRoleGrant(node, role, findings, { document, awsManaged: (name) => awsManagedPolicies.push(name) });
   return { statements, awsManagedPolicies };
 }
 
