@@ -1,6 +1,7 @@
 import { CfnParameter, CfnResource } from 'aws-cdk-lib';
 import { NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { findParameterInStack } from './cfn';
+import { StackModel } from './stack-model';
 
 /**
  * Static reading of a resource's CloudFormation property values, shared by every rule of the pack.
@@ -113,10 +114,43 @@ function leafValues(node: CfnResource, value: unknown, depth: number): Possible[
       // A Sub with nothing to substitute is its string, `${!x}` being the escape for a literal `${x}`.
       if (typeof arg === 'string' && !/\$\{(?!!)/.test(arg)) return possibleValues(node, arg.replace(/\$\{!/g, '${'), depth + 1);
       return [new Unresolved(fn)];
+    case 'Fn::FindInMap':
+      return findInMapValues(node, arg, depth);
     default:
       // A malformed `Fn::If` lands here too: CloudFormation would reject it.
       return [new Unresolved(fn)];
   }
+}
+
+/**
+ * The values an `Fn::FindInMap` can yield from the stack's own `Mappings`: a key known only at
+ * deploy (`AWS::Region`, a parameter without allowed values) stands for every key of the map at
+ * that level, so the result is every value it could pick (a `DefaultValue`, from
+ * `AWS::LanguageExtensions`, where a pair of keys is missing). A map the stack does not hold, or a
+ * map name that is not a literal, is `Unresolved`.
+ */
+function findInMapValues(node: CfnResource, arg: unknown, depth: number): Possible[] {
+  if (!Array.isArray(arg) || arg.length < 3) return [new Unresolved('Fn::FindInMap')];
+  const [mapName, topKey, secondKey, options] = arg;
+  const names = possibleValues(node, mapName, depth + 1);
+  if (names.length !== 1 || typeof names[0] !== 'string') return [new Unresolved('Fn::FindInMap')];
+  const map = StackModel.of(node).mapping(names[0]);
+  if (!map) return [new Unresolved('Fn::FindInMap')];
+  const keysOf = (value: unknown, level: { [key: string]: unknown }): string[] => {
+    const keys = possibleValues(node, value, depth + 1);
+    return keys.every((k) => typeof k === 'string') ? (keys as string[]) : Object.keys(level);
+  };
+  const fallback = isObject(options) && 'DefaultValue' in options ? options.DefaultValue : undefined;
+  const out: Possible[] = [];
+  for (const top of keysOf(topKey, map)) {
+    const level = map[top];
+    const seconds = isObject(level) ? level : {};
+    for (const second of keysOf(secondKey, seconds)) {
+      const value = Object.prototype.hasOwnProperty.call(seconds, second) ? seconds[second] : fallback;
+      if (value !== undefined) out.push(...possibleValues(node, value, depth + 1));
+    }
+  }
+  return out.length > 0 ? out : [new Unresolved('Fn::FindInMap')];
 }
 
 function foldJoin(arg: unknown): string | undefined {

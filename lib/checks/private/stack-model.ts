@@ -1,4 +1,4 @@
-import { CfnCondition, CfnElement, CfnOutput, CfnParameter, CfnResource, Stack } from 'aws-cdk-lib';
+import { CfnCondition, CfnElement, CfnMapping, CfnOutput, CfnParameter, CfnResource, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { currentPass, registerView, resolvedProperties } from './cfn';
 import { isObject } from './cfn-values';
@@ -191,6 +191,18 @@ export class StackModel {
   /** The resources of the stack, native ones only (custom resources as themselves). */
   public resources(): CfnResource[] {
     return [...this.index().values()].filter((e): e is CfnResource => CfnResource.isCfnResource(e));
+  }
+
+  /**
+   * The mapping with this logical ID, as the template holds it (`{ TopKey: { SecondKey: value } }`),
+   * or undefined when the stack has none by that ID.
+   */
+  public mapping(logicalId: string): { [topKey: string]: unknown } | undefined {
+    const element = this.index(logicalId).get(logicalId);
+    if (!(element instanceof CfnMapping)) return undefined;
+    const rendered = this.stack.resolve((element as unknown as { _toCloudFormation(): object })._toCloudFormation()) as { Mappings?: { [id: string]: unknown } };
+    const body = rendered.Mappings?.[logicalId];
+    return isObject(body) ? body : undefined;
   }
 
   /** The outputs of the stack. */
