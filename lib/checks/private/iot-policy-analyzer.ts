@@ -339,6 +339,24 @@ function thingArnAtoms(out: Atom[]): void {
 }
 
 /**
+ * Literal text split into atoms, where a whole path segment (between `/`s) that is the literal
+ * name of a thing of the stack (`=<name>` in `deviceRefs`) becomes that device: a per-device
+ * policy that writes `dt/sensor-1/*` for the stack's thing `sensor-1` is scoped as the one that
+ * writes `dt/${Thing}/*`. A name that is only part of a segment (`sensor-1x`) is not.
+ */
+function textWithThingNames(text: string, deviceRefs: ReadonlySet<string> | undefined, atoms: Atom[]): void {
+  if (!deviceRefs || ![...deviceRefs].some((r) => r.startsWith('='))) {
+    textAtoms(text, atoms);
+    return;
+  }
+  text.split('/').forEach((part, i) => {
+    if (i > 0) textAtoms('/', atoms);
+    if (part.length > 0 && deviceRefs.has(`=${part}`)) atoms.push({ k: 'device', clientId: false });
+    else textAtoms(part, atoms);
+  });
+}
+
+/**
  * Splits a resource into atoms and reads its ARN's service and resource type where literal.
  * The region and account fields may hold anything (`*`, a reference, an unreadable value):
  * an IoT policy is only evaluated for its own account and region, so they name no other
@@ -348,12 +366,13 @@ function thingArnAtoms(out: Atom[]): void {
  * device's own scoped part, and is not judged. A wildcard or an unreadable value in the
  * partition, the service or the resource type leaves them unknown.
  * @param deviceRefs labels of `ref` segments that name one device (a `Ref` to an
- * `AWS::IoT::Thing` of the stack): a per-device policy written for that thing
+ * `AWS::IoT::Thing` of the stack): a per-device policy written for that thing; and, each after
+ * `=` (which no logical ID holds), the literal names of those things (see `textWithThingNames`)
  */
 export function parseResource(segments: readonly Segment[], deviceRefs?: ReadonlySet<string>): ResourcePattern {
   const atoms: Atom[] = [];
   for (const s of segments) {
-    if (s.kind === 'text') textAtoms(s.text, atoms);
+    if (s.kind === 'text') textWithThingNames(s.text, deviceRefs, atoms);
     else if (s.kind === 'device' || (s.kind === 'ref' && deviceRefs?.has(s.label))) atoms.push({ k: 'device', clientId: false });
     else if (s.kind === 'ref' && /\.Arn$/.test(s.label) && deviceRefs?.has(s.label.slice(0, -4))) thingArnAtoms(atoms);
     else if (s.kind === 'unresolved') atoms.push({ k: 'unknown' });

@@ -124,13 +124,22 @@ function findingsOf(node: CfnResource): PolicyFindings | undefined {
     evaluate(document[1], ph, 'cloudformation', reading), ph, { documentPath: document[0], deviceRefs }));
 }
 
-/** The logical IDs of the things of the stack: a `Ref` to one is that thing's name. */
+/**
+ * The logical IDs of the things of the stack (a `Ref` to one is that thing's name) and, each after
+ * `=`, the literal names they are given (`ThingName`, one value in every form): a policy that
+ * writes the name out names that thing too (see `parseResource`).
+ */
 function thingsOf(node: CfnResource): ReadonlySet<string> {
   return memoizeInPass('iot-things', Stack.of(node), () => {
     const ids = new Set<string>();
     try {
       // Native things only: a `Ref` to a custom resource that creates a thing is its physical ID.
-      for (const r of StackModel.of(node).resources()) if (r.cfnResourceType === THING) ids.add(Stack.of(r).resolve(r.logicalId));
+      for (const r of StackModel.of(node).resources()) {
+        if (r.cfnResourceType !== THING) continue;
+        ids.add(Stack.of(r).resolve(r.logicalId));
+        const names = possibleValues(r, resolvedProperties(r).ThingName);
+        if (names.length === 1 && typeof names[0] === 'string' && /^[A-Za-z0-9:_-]+$/.test(names[0])) ids.add(`=${names[0]}`);
+      }
     } catch {
       // No things, then: every Ref stays a fixed value.
     }

@@ -33,7 +33,9 @@ export const IoTSecurityHubTagged = defineRule(
     // Tags mitigate no ATT&CK technique by themselves; they make the inventory that other mitigations act on.
     attackEnterprise: [],
     attackIcs: [],
-    level: NagMessageLevel.ERROR,
+    // A warning: an untagged resource fails a low-severity Security Hub control and leaves an
+    // inventory gap, but grants nothing; third-party apps that tag nothing see it without a failed synth.
+    level: NagMessageLevel.WARN,
     info: 'The IoT resource has no tags, so its Security Hub tagging control (IoT.1 to IoT.6) fails.',
     explanation:
       'Security profiles, mitigation actions, dimensions, authorizers, role aliases and IoT policies decide what devices may do and '
