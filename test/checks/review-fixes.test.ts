@@ -198,7 +198,7 @@ describe('F4/F5: ID11 secret flows', () => {
     expect(findingsByResource(IoTNoSecretFlows, stack)).toEqual({});
   });
 
-  test('Noncompliance (F5 twin): the same client secret in a connection\'s tag, or in an ordinary property, is a flow', () => {
+  test('Noncompliance (F5 twin): the same client secret in an ordinary property of another resource is a flow', () => {
     const stack = newStack();
     const pool = new cognito.UserPool(stack, 'Pool');
     const client = pool.addClient('M2M', { generateSecret: true, oAuth: { flows: { clientCredentials: true } } });

@@ -135,8 +135,6 @@ function exclusive(node: CfnResource, a: string | undefined, b: string | undefin
   const ea = conditions.get(a);
   const eb = conditions.get(b);
   if (negated(ea) === b || negated(eb) === a) return true;
-  const na = negated(ea);
-  if (na !== undefined && na === negated(eb)) return false;
   const qa = equalsLiteral(ea);
   const qb = equalsLiteral(eb);
   return qa !== undefined && qb !== undefined && qa[0] === qb[0] && qa[1] !== qb[1];
