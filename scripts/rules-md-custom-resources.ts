@@ -34,7 +34,8 @@ export function renderCustomResourcesSection(): string[] {
       + '`templateBody` are analyzed by ID1-ID5. ID10 reads every call\'s parameters as any property (a `password` parameter, a PEM key), '
       + 'and an SSM `SecureString` value or a Secrets Manager `SecretString`/`SecretBinary` written literally is a literal secret whatever its name.',
     '',
-    'Custom resources of any other provider: a `PolicyDocument` property (any casing; an object or a JSON string) is analyzed as an IoT policy; '
+    'Custom resources of any other provider: a `PolicyDocument` property (any casing; an object or a JSON string) is analyzed as an IoT policy when it reads as one '
+      + '(no statement with a `Principal`/`NotPrincipal`, every action `*` or of `iot:`, `iotjobsdata:` or `greengrass:`; a bucket, key or domain policy is left alone); '
       + 'a role alias property (`RoleAlias`, `RoleAliasName`) beside a `RoleArn` is judged as an `AWS::IoT::RoleAlias` (GW1, GW2), so the role '
       + 'of the stack it names is judged as a credentials-provider role. What cannot be read is ID13\'s finding, `Unreadable::<what>`.',
     '',

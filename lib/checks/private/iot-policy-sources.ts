@@ -17,7 +17,8 @@ import { analyzeEvaluatedDocument, emptyFindings, mergeFindings, mergeReadings, 
  *   or `CreatePolicyVersion`, whose `parameters.policyDocument` is the document, and of
  *   `CreateProvisioningTemplate`(`Version`), whose `parameters.templateBody` is read as below;
  * - a custom resource of any other provider with a `PolicyDocument` property (any casing:
- *   `policyDocument`, `policy_document`), an object or a JSON string;
+ *   `policyDocument`, `policy_document`), an object or a JSON string, that reads as an IoT
+ *   policy: no statement with a `Principal`, no action of a service other than IoT's or Greengrass's;
  * - `AWS::IoT::ProvisioningTemplate`: the `AWS::IoT::Policy` resources of its `TemplateBody`,
  *   where a `Ref` to a template parameter is a value of the device being provisioned;
  * - `AWS::IoT::CACertificate`: the just-in-time provisioning template of its
@@ -120,8 +121,43 @@ function findingsOf(node: CfnResource): PolicyFindings | undefined {
   // Another provider's custom resource: a property that says it is a policy document is one.
   const document = propertyNamed(props, POLICY_DOCUMENT_PROPERTY);
   if (!document) return undefined;
-  return eachOf(document[0], (reading) => analyzeEvaluatedDocument(
-    evaluate(document[1], ph, 'cloudformation', reading), ph, { documentPath: document[0], deviceRefs }));
+  return eachOf(document[0], (reading) => {
+    const evaluated = evaluate(document[1], ph, 'cloudformation', reading);
+    // An S3 bucket, KMS key or domain access policy carried by a custom resource is not ours to judge.
+    if (!readsAsIotPolicy(evaluated, ph)) return undefined;
+    return analyzeEvaluatedDocument(evaluated, ph, { documentPath: document[0], deviceRefs });
+  });
+}
+
+/** The services whose actions an IoT policy grants: `iot:`, `iotjobsdata:`, `greengrass:`. */
+const IOT_POLICY_SERVICE = /^(iot|iotjobsdata|greengrass)$/;
+
+/**
+ * Whether another provider's `PolicyDocument` reads as an IoT policy: no statement names a
+ * `Principal` or `NotPrincipal` (an IoT policy is attached to a certificate, a resource policy
+ * names who it lets in), and every action it names is `*` or of the IoT services. What the rule
+ * cannot read (a document, a statement or an action known only at deploy) is kept as a policy,
+ * so the analyzer says what it cannot read rather than passing it in silence.
+ */
+function readsAsIotPolicy(document: Evaluated | undefined, ph: Placeholders): boolean {
+  const parsed = parsedObject(document);
+  if (!parsed) return true;
+  const statements = field(parsed, 'Statement');
+  const list = Array.isArray(statements) ? statements : [statements];
+  for (const statement of list) {
+    if (!isJsonObject(statement)) continue;
+    if (field(statement, 'Principal') !== undefined || field(statement, 'NotPrincipal') !== undefined) return false;
+    for (const key of ['Action', 'NotAction']) {
+      const actions = field(statement, key);
+      for (const action of Array.isArray(actions) ? actions : [actions]) {
+        const text = literalText(action, ph);
+        if (text === undefined || text === '*') continue;
+        const service = text.split(':')[0].toLowerCase();
+        if (text.includes(':') && !IOT_POLICY_SERVICE.test(service) && !/[*?]/.test(service)) return false;
+      }
+    }
+  }
+  return true;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { memoizeInPass, outputsInStack, resolveResource } from './cfn';
 import { evaluate, Evaluated, field, isJsonObject, parseJson, Placeholders } from './intrinsics';
-import { isSecretName } from './secrets';
+import { isSecretName, nameWords } from './secrets';
 import { StackModel } from './stack-model';
 
 /**
@@ -120,6 +120,8 @@ export function sinkKind(type: string, path: readonly string[]): SinkKind | unde
   if (LAMBDA_TYPES.has(type) && top === 'Environment') return 'LambdaEnvironment';
   if (type === SSM_PARAMETER && top === 'Value') return 'SsmParameter';
   if (type === 'AWS::SecretsManager::Secret' && top === 'SecretString') return undefined;
+  // EventBridge keeps a connection's authorization parameters in a Secrets Manager secret it manages.
+  if (type === 'AWS::Events::Connection' && top === 'AuthParameters') return undefined;
   if (path.includes('Environment') || path.includes('EnvironmentVariables')) return 'Environment';
   return 'Property';
 }
@@ -127,8 +129,18 @@ export function sinkKind(type: string, path: readonly string[]): SinkKind | unde
 /** Whether an attribute of a resource of `type` returns a secret. */
 export function isSecretAttribute(type: string | undefined, attribute: string): boolean {
   if (type === 'AWS::IAM::AccessKey') return attribute === 'SecretAccessKey';
+  // An attribute that points at a secret or a service (`CredentialEndpointAddress`,
+  // `TokenExchangeRoleAlias`, `SecretArn`) is not one, whatever its first words say.
+  const words = nameWords(attribute);
+  if (words.length > 0 && POINTER_WORDS.has(words[words.length - 1])) return false;
   return isSecretName(attribute);
 }
+
+/** The last words of an attribute name that make it an address, a name or an identifier, not a secret. */
+const POINTER_WORDS = new Set([
+  'address', 'addresses', 'endpoint', 'endpoints', 'alias', 'aliases', 'host', 'hostname', 'url', 'uri', 'arn', 'arns',
+  'name', 'names', 'id', 'ids', 'domain', 'port', 'path', 'region', 'type', 'version',
+]);
 
 function isToolMetadataKey(key: string): boolean {
   return key.startsWith('aws:cdk:') || key.startsWith('aws:asset:') || key === 'cdk_nag' || key === 'cfn_nag' || key === 'checkov';

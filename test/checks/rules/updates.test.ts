@@ -528,13 +528,13 @@ describe('UPD1/UPD2: a job that targets exactly one thing needs no staged rollou
     for (const rule of [IoTJobAbortConfigured, IoTJobStagedRollout]) expect(checkType(rule, stack, 'AWS::IoT::Job')).toEqual(COMPLIANT);
   });
 
-  test('Noncompliance: two things, a thing group, a wildcard, a parameter, or one Fn::If branch with a group', () => {
+  test('Noncompliance: two things, a thing group, a wildcard (also after a parameter), or one Fn::If branch with a group', () => {
     const stack = newStack();
     const cases: unknown[] = [
       [THING_ARN, 'arn:aws:iot:us-east-1:123456789012:thing/pump-2'],
       ['arn:aws:iot:us-east-1:123456789012:thinggroup/pumps'],
       ['arn:aws:iot:us-east-1:123456789012:thing/pump-*'],
-      [{ 'Fn::Sub': 'arn:aws:iot:${AWS::Region}:${AWS::AccountId}:thing/${Name}' }],
+      [{ 'Fn::Sub': 'arn:aws:iot:${AWS::Region}:${AWS::AccountId}:thing/${Name}*' }],
       { 'Fn::If': ['C', [THING_ARN], ['arn:aws:iot:us-east-1:123456789012:thinggroup/pumps']] },
     ];
     cases.forEach((targets, i) => {

@@ -1,4 +1,4 @@
-import { CfnResource } from 'aws-cdk-lib';
+import { CfnCondition, CfnResource, Stack } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
 import { findInStack, memoizeInPass, referencedLogicalId, resolvedProperties, resourcesInStack } from '../../private/cfn';
@@ -76,6 +76,70 @@ function distinct(a: string | undefined, b: string | undefined): boolean {
   return a.startsWith('thingres:') || b.startsWith('thingres:') || a.split(':')[0] === b.split(':')[0];
 }
 
+/** The conditions of the stack by logical ID, as their rendered expressions. */
+function conditionsOf(node: CfnResource): ReadonlyMap<string, unknown> {
+  const stack = Stack.of(node);
+  return memoizeInPass('ID20.conditions', stack, () => {
+    const out = new Map<string, unknown>();
+    for (const c of stack.node.findAll()) {
+      if (!(c instanceof CfnCondition) || Stack.of(c) !== stack) continue;
+      try {
+        out.set(stack.resolve(c.logicalId), stack.resolve(c.expression));
+      } catch {
+        // An unreadable condition excludes nothing.
+      }
+    }
+    return out;
+  });
+}
+
+/** The logical ID of a resource's `Condition`, if it has one. */
+function conditionOf(node: CfnResource): string | undefined {
+  const c = node.cfnOptions.condition;
+  if (!c) return undefined;
+  try {
+    const id = Stack.of(node).resolve(c.logicalId);
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `X` for `{"Fn::Not": [{"Condition": "X"}]}`. */
+function negated(expression: unknown): string | undefined {
+  if (typeof expression !== 'object' || expression === null) return undefined;
+  const arg = (expression as { [k: string]: unknown })['Fn::Not'];
+  const inner = Array.isArray(arg) && arg.length === 1 ? arg[0] : undefined;
+  const name = typeof inner === 'object' && inner !== null ? (inner as { [k: string]: unknown }).Condition : undefined;
+  return typeof name === 'string' ? name : undefined;
+}
+
+/** `[Ref-JSON, value]` for `{"Fn::Equals": [{"Ref": P}, "literal"]}` (either order). */
+function equalsLiteral(expression: unknown): [string, string] | undefined {
+  if (typeof expression !== 'object' || expression === null) return undefined;
+  const arg = (expression as { [k: string]: unknown })['Fn::Equals'];
+  if (!Array.isArray(arg) || arg.length !== 2) return undefined;
+  const [a, b] = arg;
+  if (typeof a === 'string' && typeof b === 'object' && b !== null) return [JSON.stringify(b), a];
+  if (typeof b === 'string' && typeof a === 'object' && a !== null) return [JSON.stringify(a), b];
+  return undefined;
+}
+
+/**
+ * Whether two resource conditions can never both be true: one is `Fn::Not` of the other, or both
+ * compare the same value with `Fn::Equals` to two different literals (`Env` is `prod` / `dev`).
+ */
+function exclusive(node: CfnResource, a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined || a === b) return false;
+  const conditions = conditionsOf(node);
+  const ea = conditions.get(a);
+  const eb = conditions.get(b);
+  if (negated(ea) === b || negated(eb) === a) return true;
+  const qa = equalsLiteral(ea);
+  const qb = equalsLiteral(eb);
+  return qa !== undefined && qb !== undefined && qa[0] === qb[0] && qa[1] !== qb[1];
+}
+
 /**
  * IoTSecurity-ID20: one certificate is attached to one thing only.
  *
@@ -86,7 +150,9 @@ function distinct(a: string | undefined, b: string | undefined): boolean {
  * of the stack), each attachment has the finding `SharedCertificate::<certificate>`. Names known
  * only at deploy time are not compared: they may be the same thing. This is the sharing
  * IoTSecurity-ID6 warns a non-exclusive attachment allows, found in the template itself; it is
- * what Device Defender's DEVICE_CERTIFICATE_SHARED_CHECK finds once devices connect.
+ * what Device Defender's DEVICE_CERTIFICATE_SHARED_CHECK finds once devices connect. Two
+ * attachments whose resource `Condition`s exclude each other (one the `Fn::Not` of the other, or
+ * `Fn::Equals` of the same parameter to two different values) never deploy together and are not compared.
  */
 export const IoTCertificateSharedByThings = defineRule({
   id: 'ID20',
@@ -113,6 +179,8 @@ export const IoTCertificateSharedByThings = defineRule({
   const shared = new Set<string>();
   for (const other of resourcesInStack(node)) {
     if (other === node || other.cfnResourceType !== ATTACHMENT) continue;
+    // Attachments under conditions that exclude each other never exist together.
+    if (exclusive(node, conditionOf(node), conditionOf(other))) continue;
     const otherKeys = keysOf(other);
     const common = otherKeys.principals.filter((p) => principals.includes(p));
     if (common.length === 0) continue;

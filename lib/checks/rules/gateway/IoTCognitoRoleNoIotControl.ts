@@ -3,6 +3,7 @@ import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
 import { asArray, resolvedProperties, resourcesInStack } from '../../private/cfn';
 import { Findings, isObject, possibleValues, Unresolved } from '../../private/cfn-values';
+import { iamAction } from '../../private/iam-data';
 import { isWildcardResource, templateString } from '../../private/iam-policy';
 import { DEVICE_ACTIONS, parseAction } from '../../private/iot-policy-analyzer';
 import { StackModel } from '../../private/stack-model';
@@ -46,10 +47,25 @@ function documentsOf(role: CfnResource): unknown[] {
 }
 
 /**
+ * Whether an IoT action only reads the account's settings, never a resource: its access level is
+ * only `Read` and it supports no resource-level permission (`iot:DescribeEndpoint`, which an app
+ * needs to find the MQTT endpoint). It reads no device, so it is no control plane; a `List` of the
+ * fleet (`iot:ListThings`) still is one.
+ */
+function harmlessLookup(name: string): boolean {
+  const facts = iamAction('iot', name);
+  return facts !== undefined && facts.wildcardOnly && facts.resourceTypes.length === 0
+    && facts.accessLevels.length > 0 && facts.accessLevels.every((l) => l === 'Read')
+    // Audit findings and tasks describe the fleet's weaknesses: not for every app user.
+    && !/audit|finding|mitigation|task/i.test(facts.name);
+}
+
+/**
  * IoTSecurity-GW4: a Cognito identity pool role (trusted by `cognito-identity.amazonaws.com`, or
  * named by an `AWS::Cognito::IdentityPoolRoleAttachment` of the stack) must not allow AWS IoT
  * control-plane actions (`iot:AttachPolicy`, `iot:CreateJob`, `iot:DeleteThing`,
- * `iot:UpdateCertificate`... or a wildcard that matches one), nor IoT data-plane actions on `*`
+ * `iot:UpdateCertificate`... or a wildcard that matches one; a read of the account's settings with no
+ * resource-level permission, such as `iot:DescribeEndpoint`, is not one), nor IoT data-plane actions on `*`
  * or on every resource of a type. Every app user (or, for the unauthenticated role, anyone on the
  * internet) holds these credentials. Anticipates Device Defender's
  * AUTHENTICATED_COGNITO_ROLE_OVERLY_PERMISSIVE_CHECK and UNAUTHENTICATED_COGNITO_ROLE_OVERLY_PERMISSIVE_CHECK.
@@ -96,8 +112,9 @@ export const IoTCognitoRoleNoIotControl = defineRule({
         for (const action of asArray(statement.Action as unknown)) {
           const info = typeof action === 'string' ? parseAction(action) : undefined;
           if (!info) continue;
-          if (info.iotActions.some((n) => !DEVICE_ACTIONS.has(n))) findings.add('Action', info.display);
-          else if (info.iotActions.length > 0) dataPlane = true;
+          const judged = info.iotActions.filter((n) => !harmlessLookup(n));
+          if (judged.some((n) => !DEVICE_ACTIONS.has(n))) findings.add('Action', info.display);
+          else if (judged.length > 0) dataPlane = true;
         }
         if (!dataPlane) continue;
         for (const resource of asArray(statement.Resource as unknown)) {

@@ -114,7 +114,8 @@ function propertiesOrUndefined(node: CfnResource): Properties | undefined {
 
 /**
  * Whether a job or OTA update targets exactly one thing in every form its template can deploy
- * in: one entry in `Targets`, naming a thing (`arn:...:thing/<name>` with no wildcard, or the
+ * in: one entry in `Targets`, naming a thing (`arn:...:thing/<name>` with no wildcard, the name
+ * possibly filled at deploy such as `thing/${Thing}` or a parameter, or the
  * `Fn::GetAtt` `Arn` of an `AWS::IoT::Thing` of the stack), never a thing group. Such a job has
  * no fleet to stage or to abort across; UPD1 and UPD2 do not ask it for a rollout or abort
  * criteria. A job template has no targets, so it is never one.
@@ -131,5 +132,8 @@ export function namesOneThing(node: CfnResource, target: unknown): boolean {
   const id = referencedLogicalId(target);
   if (id && isObject(target) && 'Fn::GetAtt' in target) return findInStack(node, id)?.cfnResourceType === 'AWS::IoT::Thing';
   const shape = templateString(target);
-  return shape !== undefined && /^arn:[^:]+:iot:[^:]*:[^:]*:thing\/[^/*?{}]+$/.test(shape);
+  const name = shape === undefined ? undefined : /^arn:[^:]+:iot:[^:]*:[^:]*:thing\/(.+)$/.exec(shape)?.[1];
+  // A part filled at deploy (`${Thing}`, a parameter, a Ref in a Join) is a thing's name, and a
+  // thing name cannot hold a wildcard or a slash: one segment whose literal parts have none is one thing.
+  return name !== undefined && !/[/*?{}]/.test(name.split('{?}').join(''));
 }
