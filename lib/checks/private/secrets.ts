@@ -87,6 +87,8 @@ const QUALIFIERS = new Set([
   'generator', 'suffix', 'extension', 'plugin', 'module', 'class', 'driver', 'backend', 'engine', 'kind', 'spec', 'bits',
   'curve', 'flow', 'flows', 'grant', 'domain', 'callback', 'redirect', 'storage', 'config', 'configuration', 'settings',
   'options', 'flag', 'expires', 'in', 'api', 'plan', 'authorizer', 'authorizers', 'prompt', 'lookup',
+  // When and where: `TokenExpiresAt`, `PasswordLastUsed`, `CREDENTIALS_ENDPOINT_ADDRESS`.
+  'at', 'used', 'date', 'time', 'timestamp', 'created', 'updated', 'address', 'addresses',
 ]);
 /** Names that read as secrets but are not. */
 const NOT_SECRET_NAMES = new Set(['servicetoken']);
@@ -208,9 +210,16 @@ const SECRET_NAME_WORDS = new Set([
   'credentials', 'creds', 'cred', 'apikey', 'privatekey', 'psk',
 ]);
 
+/** The same in Pascal case, words without digits: `BrokerCredentials`, `MqttPassword`. */
+const SECRET_PASCAL_NAME = /^(?:[A-Z][a-z]+){2,}$/;
+
 function isSecretNameValue(value: string): boolean {
+  if (SECRET_PASCAL_NAME.test(value)) return nameWords(value).some((w) => SECRET_NAME_WORDS.has(w));
   return SECRET_WORD_NAME.test(value) && value.split(/[-._]/).some((w) => SECRET_NAME_WORDS.has(w));
 }
+
+/** Values that say they stand for a secret to come: `abc-placeholder`, `REDACTED`, `xxxxxxxx`, `********`. */
+const PLACEHOLDER_VALUE = /placeholder|redacted|^x{3,}$|^\*{3,}$/i;
 
 /** Whether a value looks like a credential, not a word: digits among letters, symbols, or long. */
 function credentialLooking(value: string): boolean {
@@ -225,7 +234,7 @@ function credentialLooking(value: string): boolean {
  */
 export function isSecretFor(name: string | undefined, value: string): boolean {
   const v = value.trim();
-  if (!isLiteralSecretValue(v) || isSecretNameValue(v)) return false;
+  if (!isLiteralSecretValue(v) || isSecretNameValue(v) || PLACEHOLDER_VALUE.test(v)) return false;
   if (name === undefined) return true;
   const words = nameWords(name);
   const lower = v.toLowerCase();
@@ -367,6 +376,9 @@ const IDENT = /[A-Za-z0-9_.-]/;
 const BATCH_PASSWORD_COMMANDS = new Set(['mosquitto_passwd', 'htpasswd']);
 const STDIN_PASSWORD_COMMANDS = new Set(['chpasswd', 'passwd']);
 const MAX_TEXT_DEPTH = 3;
+/** Commands that take a password as an argument (see `passwordArguments`); the cheap test first. */
+const PASSWORD_ARG_HINT = /curl|mosquitto_|openssl|redis-cli|mysql|az |ssh-keygen|wpa_passphrase/;
+const PASSWORD_ARG_COMMANDS = /(?<![\w./-])(curl|mosquitto_(?:pub|sub|rr)|openssl|redis-cli|mysql(?:dump|admin)?|az|ssh-keygen|wpa_passphrase)(?=[ \t])/g;
 
 function isObject(value: unknown): value is { [key: string]: unknown } {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -470,6 +482,7 @@ class Scan {
       }
     }
     if (!secretValue && SECRET_HINT.test(value)) this.assignments(value, path);
+    if (!secretValue && PASSWORD_ARG_HINT.test(value)) this.passwordArguments(value, path);
     if (value.length >= 32) this.encoded(value, path, depth);
   }
 
@@ -589,6 +602,48 @@ class Scan {
       const connectionPwd = lower === 'pwd' && sep === '=' && (text.charAt(s - 1) === ';' || text.charAt(valueAt + value.length) === ';');
       if ((connectionPwd || isSecretName(name)) && isLiteralTextValue(value) && isSecretFor(connectionPwd ? undefined : name, value)) {
         this.add('LiteralSecret', `${path}[${displayName(name)}]`);
+      }
+    }
+  }
+
+  /**
+   * Commands given a password as an argument: `curl -u user:pass`, `wget --user=u --password p`
+   * (found by `assignments`), `mosquitto_pub -P pass`, `openssl ... -passout pass:X`,
+   * `redis-cli -a pass`, `mysql -pX`, `az login -p X`, `ssh-keygen -N X`, `wpa_passphrase ssid pass`.
+   * Findings are named by the command.
+   */
+  private passwordArguments(text: string, path: string): void {
+    PASSWORD_ARG_COMMANDS.lastIndex = 0;
+    for (let m = PASSWORD_ARG_COMMANDS.exec(text); m; m = PASSWORD_ARG_COMMANDS.exec(text)) {
+      const command = m[1].toLowerCase();
+      const line = text.slice(m.index + m[0].length, lineEnd(text, m.index));
+      const args = (line.match(/"[^"]*"|'[^']*'|[^\s;|&]+/g) ?? []).map((a) => a.replace(/^(["'])(.*)\1$/, '$2'));
+      const after = (...flags: string[]) => {
+        const i = args.findIndex((a) => flags.includes(a));
+        return i >= 0 ? args[i + 1] : undefined;
+      };
+      let password: string | undefined;
+      if (command === 'curl') {
+        const user = after('-u', '--user') ?? args.find((a) => a.startsWith('--user='))?.slice(7);
+        password = user !== undefined && user.includes(':') ? user.slice(user.indexOf(':') + 1) : undefined;
+      } else if (command.startsWith('mosquitto_')) {
+        password = after('-P', '--pw');
+      } else if (command === 'openssl') {
+        const pass = after('-passout', '-passin', '-pass', '-password');
+        password = pass?.startsWith('pass:') ? pass.slice(5) : undefined;
+      } else if (command === 'redis-cli') {
+        password = after('-a', '--pass');
+      } else if (command.startsWith('mysql')) {
+        password = args.find((a) => /^-p./.test(a))?.slice(2);
+      } else if (command === 'az') {
+        password = args[0] === 'login' ? after('-p', '--password') : undefined;
+      } else if (command === 'ssh-keygen') {
+        password = after('-N', '-P');
+      } else if (command === 'wpa_passphrase') {
+        password = args[1];
+      }
+      if (password !== undefined && password.length >= 6 && isLiteralTextValue(password) && isSecretFor(undefined, password)) {
+        this.add('LiteralSecret', `${path}[${command}]`);
       }
     }
   }

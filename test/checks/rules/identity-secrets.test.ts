@@ -707,4 +707,42 @@ describe('ID10 reviewer classes: no part of a secret in a finding, code, setting
     expect(id10(template({ R: rule('Basic ${aws:secretsmanager:creds}') }), 'AWS::IoT::TopicRule')).toEqual(COMPLIANT);
     expect(id10(template({ R: rule('{{resolve:secretsmanager:creds:SecretString:header}}') }), 'AWS::IoT::TopicRule')).toEqual(COMPLIANT);
   });
+
+  test('passwords given to commands as arguments (curl -u, mosquitto_pub -P, openssl -passout pass:, redis-cli -a, mysql -p, az login -p, ssh-keygen -N, wpa_passphrase); variables and short values pass', () => {
+    const script = [
+      '#!/bin/bash',
+      'curl -u admin:S3cr3tPw9x https://api.example.com',
+      'mosquitto_pub -h broker -u dev -P S3cr3tPw9x -t t -m hi',
+      'openssl genrsa -passout pass:S3cr3tPw9x -aes256 -out k.pem',
+      'redis-cli -a S3cr3tPw9x ping',
+      'mysql -uroot -pS3cr3tPw9x',
+      'az login -u a -p S3cr3tPw9x',
+      'ssh-keygen -N S3cr3tPw9x -f k',
+      'wpa_passphrase MyWifi S3cr3tPw9x > /etc/wpa.conf',
+    ].join('\n');
+    const found = id10(template({ Gw: instance({ 'Fn::Base64': script }) }), 'AWS::EC2::Instance');
+    expect(found).toEqual(['az', 'curl', 'mosquitto_pub', 'mysql', 'openssl', 'redis-cli', 'ssh-keygen', 'wpa_passphrase'].map((c) => `LiteralSecret::UserData[${c}]`));
+    expect(JSON.stringify(found)).not.toMatch(/S3cr3t/);
+    const safe = [
+      '#!/bin/bash',
+      'curl -u "admin:$API_PASS" https://api.example.com',
+      'curl -u admin https://api.example.com',
+      'mosquitto_pub -h broker -u dev -P "$MQTT_PASSWORD" -t t -m hi',
+      'openssl req -new -key device.key -passin pass:$KEY_PASS -out device.csr',
+      'openssl genrsa -passout env:KEY_PASS -out k.pem',
+      'redis-cli -a "${REDIS_AUTH}" ping',
+      'mysql -uroot -p',
+      "ssh-keygen -N '' -f k",
+    ].join('\n');
+    expect(id10(template({ Gw: instance({ 'Fn::Base64': safe }) }), 'AWS::EC2::Instance')).toEqual(COMPLIANT);
+  });
+
+  test('names: when and where a secret is (TokenExpiresAt, PasswordLastUsed, a credentials endpoint address); Pascal-case secret names and placeholders are no values', () => {
+    for (const name of ['TokenExpiresAt', 'PasswordLastUsed', 'CREDENTIALS_ENDPOINT_ADDRESS', 'IotCredentialProviderAddress', 'PASSWORD_HASH_ALGO', 'TOKEN_EXCHANGE_SERVICE']) {
+      expect(isSecretName(name)).toBe(false);
+    }
+    expect(id10(template({ F: fn({ BROKER_CREDENTIALS: 'BrokerCredentials', DB_PASSWORD: 'abc-placeholder', API_TOKEN: 'REDACTED' }) }), 'AWS::Lambda::Function')).toEqual(COMPLIANT);
+    expect(id10(template({ F: fn({ BROKER_CREDENTIALS: 'Broker2Credentials!' }) }), 'AWS::Lambda::Function')).toEqual(['LiteralSecret::Environment.Variables.BROKER_CREDENTIALS']);
+  });
 });
+
