@@ -413,6 +413,10 @@ class Scan {
     if (typeof value === 'string') {
       this.text(value, path, 0);
     } else if (Array.isArray(value)) {
+      // A command line as a list (`Command: [mosquitto_sub, -u, dev, -P, pass]`): its arguments read as one line.
+      if (!inIntrinsic && value.length > 2 && value.every((v) => typeof v === 'string') && PASSWORD_ARG_HINT.test(value[0] as string)) {
+        this.passwordArguments((value as string[]).map((v) => (/\s/.test(v) ? `"${v.replace(/"/g, '')}"` : v)).join(' '), path);
+      }
       for (let i = 0; i < value.length; i++) {
         const item = value[i];
         const name = isObject(item) ? this.pairName(item) : undefined;

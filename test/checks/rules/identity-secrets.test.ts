@@ -735,6 +735,13 @@ describe('ID10 reviewer classes: no part of a secret in a finding, code, setting
       "ssh-keygen -N '' -f k",
     ].join('\n');
     expect(id10(template({ Gw: instance({ 'Fn::Base64': safe }) }), 'AWS::EC2::Instance')).toEqual(COMPLIANT);
+
+    // A container's command as a list (plain template); its twin reads the password from a variable.
+    const task = (command: string[]) => ({ Type: 'AWS::ECS::TaskDefinition', Properties: { ContainerDefinitions: [{ Name: 'c', Image: 'eclipse-mosquitto', Command: command }] } });
+    const listed = id10(template({ T: task(['mosquitto_sub', '-h', 'broker.local', '-u', 'device', '-P', 'S3cr3tPw!x', '-t', 'dt/#']) }), 'AWS::ECS::TaskDefinition');
+    expect(listed).toEqual(['LiteralSecret::ContainerDefinitions[0].Command[mosquitto_sub]']);
+    expect(JSON.stringify(listed)).not.toMatch(/S3cr3t/);
+    expect(id10(template({ T: task(['mosquitto_sub', '-h', 'broker.local', '-u', 'device', '-P', '$(MQTT_PASSWORD)', '-t', 'dt/#']) }), 'AWS::ECS::TaskDefinition')).toEqual(COMPLIANT);
   });
 
   test('names: when and where a secret is (TokenExpiresAt, PasswordLastUsed, a credentials endpoint address); Pascal-case secret names and placeholders are no values', () => {
