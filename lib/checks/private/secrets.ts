@@ -378,7 +378,7 @@ const STDIN_PASSWORD_COMMANDS = new Set(['chpasswd', 'passwd']);
 const MAX_TEXT_DEPTH = 3;
 /** Commands that take a password as an argument (see `passwordArguments`); the cheap test first. */
 const PASSWORD_ARG_HINT = /curl|mosquitto_|openssl|redis-cli|mysql|az |ssh-keygen|wpa_passphrase/;
-const PASSWORD_ARG_COMMANDS = /(?<![\w./-])(curl|mosquitto_(?:pub|sub|rr)|openssl|redis-cli|mysql(?:dump|admin)?|az|ssh-keygen|wpa_passphrase)(?=[ \t])/g;
+const PASSWORD_ARG_COMMANDS = /(?<![\w.-])(curl|mosquitto_(?:pub|sub|rr)|openssl|redis-cli|mysql(?:dump|admin)?|az|ssh-keygen|wpa_passphrase)(?=[ \t])/g;
 
 function isObject(value: unknown): value is { [key: string]: unknown } {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -714,7 +714,7 @@ describe('ID10 reviewer classes: no part of a secret in a finding, code, setting
       'curl -u admin:S3cr3tPw9x https://api.example.com',
       'mosquitto_pub -h broker -u dev -P S3cr3tPw9x -t t -m hi',
       'openssl genrsa -passout pass:S3cr3tPw9x -aes256 -out k.pem',
-      'redis-cli -a S3cr3tPw9x ping',
+      '/usr/bin/redis-cli -a S3cr3tPw9x ping',
       'mysql -uroot -pS3cr3tPw9x',
       'az login -u a -p S3cr3tPw9x',
       'ssh-keygen -N S3cr3tPw9x -f k',
