@@ -376,6 +376,8 @@ const IDENT = /[A-Za-z0-9_.-]/;
 const BATCH_PASSWORD_COMMANDS = new Set(['mosquitto_passwd', 'htpasswd']);
 const STDIN_PASSWORD_COMMANDS = new Set(['chpasswd', 'passwd']);
 const MAX_TEXT_DEPTH = 3;
+/** What stands before a password given as a command's argument. */
+const PASSWORD_ARG_BEFORE = /(?:(?:^|[ \t])(?:-[PpaNk]|--pw|--pass|--password|-pass(?:in|out)?)[ \t]+["']?|pass:|(?:^|[ \t])(?:-u|--user)[ \t]+["']?[^\s:"']*:)$/;
 /** Commands that take a password as an argument (see `passwordArguments`); the cheap test first. */
 const PASSWORD_ARG_HINT = /curl|mosquitto_|openssl|redis-cli|mysql|az |ssh-keygen|wpa_passphrase/;
 const PASSWORD_ARG_COMMANDS = /(?<![\w.-])(curl|mosquitto_(?:pub|sub|rr)|openssl|redis-cli|mysql(?:dump|admin)?|az|ssh-keygen|wpa_passphrase)(?=[ \t])/g;
@@ -603,6 +605,8 @@ class Scan {
         SECRET_HINTS.lastIndex = after;
         continue;
       }
+      // The "name" is itself a password given to a command (`-P abcToken=x`, `pass:abcToken=x`, `-u user:abcToken=x`).
+      if (PASSWORD_ARG_BEFORE.test(text.slice(Math.max(0, s - 64), s))) continue;
       const connectionPwd = lower === 'pwd' && sep === '=' && (text.charAt(s - 1) === ';' || text.charAt(valueAt + value.length) === ';');
       if ((connectionPwd || isSecretName(name)) && isLiteralTextValue(value) && isSecretFor(connectionPwd ? undefined : name, value)) {
         this.add('LiteralSecret', `${path}[${displayName(name)}]`);

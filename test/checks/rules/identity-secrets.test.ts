@@ -741,6 +741,11 @@ describe('ID10 reviewer classes: no part of a secret in a finding, code, setting
     const listed = id10(template({ T: task(['mosquitto_sub', '-h', 'broker.local', '-u', 'device', '-P', 'S3cr3tPw!x', '-t', 'dt/#']) }), 'AWS::ECS::TaskDefinition');
     expect(listed).toEqual(['LiteralSecret::ContainerDefinitions[0].Command[mosquitto_sub]']);
     expect(JSON.stringify(listed)).not.toMatch(/S3cr3t/);
+
+    // A password argument with a stem and `=` in it is no name of its own.
+    const stems = '#!/bin/bash\nmosquitto_pub -u dev -P abcToken=Zz9x -t t -m hi\nopenssl genrsa -passout pass:xyzSecret=Q1w2 -out k.pem\ncurl -u admin:myPass=Zz9x https://a.example.com\n';
+    const stemFound = id10(template({ Gw: instance({ 'Fn::Base64': stems }) }), 'AWS::EC2::Instance');
+    expect(stemFound).toEqual(['LiteralSecret::UserData[curl]', 'LiteralSecret::UserData[mosquitto_pub]', 'LiteralSecret::UserData[openssl]']);
     expect(id10(template({ T: task(['mosquitto_sub', '-h', 'broker.local', '-u', 'device', '-P', '$(MQTT_PASSWORD)', '-t', 'dt/#']) }), 'AWS::ECS::TaskDefinition')).toEqual(COMPLIANT);
   });
 
