@@ -79,6 +79,16 @@ const QUALIFIERS = new Set([
   'identity', 'schedule', 'stdin', 'env', 'var', 'variable', 'variables', 'refresh', 'revocation', 'pattern', 'regex',
   'complexity', 'strength', 'min', 'max', 'minimum', 'maximum', 'history', 'reuse', 'age', 'reset', 'hint', 'cookie',
   'claim', 'claims', 'status', 'state', 'check',
+  // How a secret is made, kept or used, and what handles it: `PASSWORD_HASH_ALGO`, `TOKEN_SIGNING_ALG`,
+  // `PASSWORD_ENCODING`, `TOKEN_USE`, `TOKEN_CACHE_DIR`, `TOKEN_EXCHANGE_ROLE_ALIAS`, `TOKEN_EXCHANGE_SERVICE`,
+  // `SECRET_ROTATION_LAMBDA`, `PASSWORD_GENERATOR`, `TOKEN_SECRET_ARN_SUFFIX`, `TOKEN_EXPIRES_IN`.
+  'algo', 'alg', 'algorithms', 'hash', 'hashing', 'digest', 'cipher', 'encoding', 'charset', 'use', 'usage', 'cache', 'caching',
+  'dir', 'directory', 'folder', 'exchange', 'service', 'services', 'alias', 'aliases', 'lambda', 'function', 'fn', 'handler',
+  'generator', 'suffix', 'extension', 'plugin', 'module', 'class', 'driver', 'backend', 'engine', 'kind', 'spec', 'bits',
+  'curve', 'flow', 'flows', 'grant', 'domain', 'callback', 'redirect', 'storage', 'config', 'configuration', 'settings',
+  'options', 'flag', 'expires', 'in', 'api', 'plan', 'authorizer', 'authorizers', 'prompt', 'lookup',
+  // When and where: `TokenExpiresAt`, `PasswordLastUsed`, `CREDENTIALS_ENDPOINT_ADDRESS`.
+  'at', 'used', 'date', 'time', 'timestamp', 'created', 'updated', 'address', 'addresses',
 ]);
 /** Names that read as secrets but are not. */
 const NOT_SECRET_NAMES = new Set(['servicetoken']);
@@ -183,8 +193,70 @@ export function isLiteralSecretValue(value: string): boolean {
   // A path into a state's input (`$$.Task.Token`, `$.token`) or a JSONata expression (`{% ... %}`).
   if (v.startsWith('$.') || v.startsWith('$$.') || v.startsWith('{%')) return false;
   if (v.startsWith('arn:') || /^\/[\w.\/-]+$/.test(v) || SETTING_VALUES.test(v) || NUMBER.test(v)) return false;
+  // A file the value is read from (`--secret-string file://creds.json`), not the value.
+  if (/^fileb?:\/\//i.test(v)) return false;
   if (/^https?:\/\/[^@\s]*$/i.test(v) || (v.includes('/') && SECRET_NAME_VALUE.test(v))) return false;
   return true;
+}
+
+/**
+ * A Secrets Manager secret's or SSM parameter's name without a slash: lower-case words joined by
+ * `-`, `.` or `_`, one of them saying what the secret is (`prod-db-secret`, `iot-device-private-key`,
+ * `github-token`, `app.api.key`). A password has mixed case, digits or symbols (`Sup3r-Secret!`).
+ */
+const SECRET_WORD_NAME = /^[a-z][a-z0-9]*(?:[-._][a-z][a-z0-9]*)+$/;
+const SECRET_NAME_WORDS = new Set([
+  'secret', 'secrets', 'key', 'keys', 'token', 'tokens', 'password', 'passwords', 'passwd', 'passphrase', 'credential',
+  'credentials', 'creds', 'cred', 'apikey', 'privatekey', 'psk',
+]);
+
+/** The same in Pascal case, words without digits: `BrokerCredentials`, `MqttPassword`. */
+const SECRET_PASCAL_NAME = /^(?:[A-Z][a-z]+){2,}$/;
+
+function isSecretNameValue(value: string): boolean {
+  if (SECRET_PASCAL_NAME.test(value)) return nameWords(value).some((w) => SECRET_NAME_WORDS.has(w));
+  return SECRET_WORD_NAME.test(value) && value.split(/[-._]/).some((w) => SECRET_NAME_WORDS.has(w));
+}
+
+/** Values that say they stand for a secret to come: `abc-placeholder`, `REDACTED`, `xxxxxxxx`, `********`. */
+const PLACEHOLDER_VALUE = /placeholder|redacted|^x{3,}$|^\*{3,}$/i;
+
+/** Whether a value looks like a credential, not a word: digits among letters, symbols, or long. */
+function credentialLooking(value: string): boolean {
+  return (/\d/.test(value) && /[A-Za-z]/.test(value)) || /[^A-Za-z0-9._\-\/]/.test(value) || value.length >= 24;
+}
+
+/**
+ * Whether the literal `value` under the secret's name `name` is the secret, not a setting of it:
+ * not the name of a secret (`DB_SECRET=prod-db-secret`), not a word of the name itself
+ * (`TOKEN_KEY=token`), and under the weak stem `auth` alone (`BROKER_AUTH=certificate`,
+ * `CUSTOM_AUTH=MyAuthorizer`) only a credential-looking value (`REDIS_AUTH=hunter2`).
+ */
+export function isSecretFor(name: string | undefined, value: string): boolean {
+  const v = value.trim();
+  if (!isLiteralSecretValue(v) || isSecretNameValue(v) || PLACEHOLDER_VALUE.test(v)) return false;
+  if (name === undefined) return true;
+  const words = nameWords(name);
+  const lower = v.toLowerCase();
+  if (words.length > 1 && words.includes(lower)) return false;
+  const last = words[words.length - 1];
+  if (last !== undefined && stemOf(last)?.stem === 'auth' && !isSecretName(words.slice(0, -1).join('_')) && !credentialLooking(v)) return false;
+  return true;
+}
+
+/**
+ * Whether an unquoted value assigned in a text is program code, not a literal: a call or a
+ * subscript (`os.environ['P']`, `get_token()`, `json.loads(r)["t"]`, `input("Password: ")`), an
+ * attribute path (`process.env.API_KEY`), a PowerShell cmdlet (`ConvertTo-SecureString ...`), or,
+ * after a spaced `=` as in code, a word followed by more of the expression (`a + b`, `Invoke-X -Uri ...`).
+ */
+function isCode(text: string, value: string, end: number, spaced: boolean): boolean {
+  if (/^[A-Za-z_$][\w$.]*[(\[]/.test(value) || /[(\[]/.test(text.charAt(end))) return true;
+  if (/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/.test(value) && /[a-z]/.test(value) && !/\d/.test(value)) return true;
+  if (/^[A-Z][a-z]+-[A-Z][A-Za-z]+$/.test(value)) return true;
+  if (!spaced) return false;
+  const rest = text.slice(end, lineEnd(text, end)).trim();
+  return rest !== '' && !/^(#|;|\/\/|&&|\|\||,|\))/.test(rest);
 }
 
 /** Whether a value assigned in a script or text is a literal (not `$VAR`, `%VAR%`, `$(cmd)`, `<placeholder>`). */
@@ -304,6 +376,11 @@ const IDENT = /[A-Za-z0-9_.-]/;
 const BATCH_PASSWORD_COMMANDS = new Set(['mosquitto_passwd', 'htpasswd']);
 const STDIN_PASSWORD_COMMANDS = new Set(['chpasswd', 'passwd']);
 const MAX_TEXT_DEPTH = 3;
+/** What stands before a password given as a command's argument. */
+const PASSWORD_ARG_BEFORE = /(?:(?:^|[ \t])(?:-[PpaNk]|--pw|--pass|--password|-pass(?:in|out)?)[ \t]+["']?|pass:|(?:^|[ \t])(?:-u|--user)[ \t]+["']?[^\s:"']*:)$/;
+/** Commands that take a password as an argument (see `passwordArguments`); the cheap test first. */
+const PASSWORD_ARG_HINT = /curl|mosquitto_|openssl|redis-cli|mysql|az |ssh-keygen|wpa_passphrase/;
+const PASSWORD_ARG_COMMANDS = /(?<![\w.-])(curl|mosquitto_(?:pub|sub|rr)|openssl|redis-cli|mysql(?:dump|admin)?|az|ssh-keygen|wpa_passphrase)(?=[ \t])/g;
 
 function isObject(value: unknown): value is { [key: string]: unknown } {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -338,6 +415,10 @@ class Scan {
     if (typeof value === 'string') {
       this.text(value, path, 0);
     } else if (Array.isArray(value)) {
+      // A command line as a list (`Command: [mosquitto_sub, -u, dev, -P, pass]`): its arguments read as one line.
+      if (!inIntrinsic && value.length > 2 && value.every((v) => typeof v === 'string') && PASSWORD_ARG_HINT.test(value[0] as string)) {
+        this.passwordArguments((value as string[]).map((v) => (/\s/.test(v) ? `"${v.replace(/"/g, '')}"` : v)).join(' '), path);
+      }
       for (let i = 0; i < value.length; i++) {
         const item = value[i];
         const name = isObject(item) ? this.pairName(item) : undefined;
@@ -349,14 +430,20 @@ class Scan {
         this.intrinsic(value, path, depth);
         return;
       }
-      this.pair(value, path);
+      const secretPair = this.pair(value, path);
       for (const key of Object.keys(value)) {
         // Free text, where `password: ...` is prose, not an assignment.
         if (key === 'Description' || key === 'description') continue;
         const child = value[key];
         const childPath = path === '' ? shown(key) : `${path}.${shown(key)}`;
-        if (isSecretName(key.includes('\uE000') ? key.replace(PLACEHOLDER, '-') : key)) this.named(child, childPath);
-        this.value(child, childPath, depth + 1);
+        const secret = isSecretName(key.includes('\uE000') ? key.replace(PLACEHOLDER, '-') : key);
+        if (secret) this.named(child, childPath, key.includes('\uE000') ? key.replace(PLACEHOLDER, '-') : key);
+        if (typeof child === 'string' && (secret || (secretPair && PAIR_VALUE_KEYS.includes(key)))) {
+          // A secret's own text: its parts (`Pass=` in `AbcPass=Zz9`) are no names, and must not become findings.
+          this.text(child, childPath, 0, true);
+        } else {
+          this.value(child, childPath, depth + 1);
+        }
       }
     }
   }
@@ -378,7 +465,8 @@ class Scan {
     for (const arg of Object.values(value)) this.value(arg, path, depth + 1, true);
   }
 
-  private text(value: string, path: string, depth: number): void {
+  /** @param secretValue the text is itself a secret's value: only what needs no name is looked for in it */
+  private text(value: string, path: string, depth: number, secretValue = false): void {
     if (value.length < 6) return;
     if (value.includes('PRIVATE KEY') && PEM_PRIVATE_KEY.test(value)) this.add('PrivateKey', path);
     if ((value.includes('AKIA') || value.includes('ASIA')) && /(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/.test(value)) {
@@ -399,7 +487,8 @@ class Scan {
         return;
       }
     }
-    if (SECRET_HINT.test(value)) this.assignments(value, path);
+    if (!secretValue && SECRET_HINT.test(value)) this.assignments(value, path);
+    if (!secretValue && PASSWORD_ARG_HINT.test(value)) this.passwordArguments(value, path);
     if (value.length >= 32) this.encoded(value, path, depth);
   }
 
@@ -467,6 +556,11 @@ class Scan {
       }
       if (lower === 'bearer') {
         const v = /^[ \t]+([A-Za-z0-9._~+/-]{8,}=*)/.exec(text.slice(e, e + 4096));
+        if (v) {
+          // The token is no name: skip it.
+          after = e + v[0].length;
+          SECRET_HINTS.lastIndex = after;
+        }
         if (v && isLiteralTextValue(v[1])) this.add('LiteralSecret', `${path}[Bearer]`);
         continue;
       }
@@ -485,11 +579,80 @@ class Scan {
       } else {
         continue;
       }
+      const spaced = /[ \t]/.test(text.charAt(at - 1)) || /[ \t]/.test(text.charAt(valueAt));
       while (text.charAt(valueAt) === ' ' || text.charAt(valueAt) === '\t') valueAt++;
       const value = readValue(text, valueAt);
       if (value === undefined || (flag && value.startsWith('-'))) continue;
+      if (lower === 'authorization' || lower === 'proxy-authorization') {
+        // `Authorization: Basic <base64>`, `Token <x>`, `Bearer <x>`: the credential follows the scheme.
+        const h = authorizationCredential(text.slice(valueAt, valueAt + 4096));
+        if (h) {
+          after = valueAt + h.end;
+          SECRET_HINTS.lastIndex = after;
+          if (h.literal) this.add('LiteralSecret', `${path}[${h.scheme}]`);
+          continue;
+        }
+      }
+      const q = text.charAt(valueAt);
+      const quotedValue = q === '"' || q === "'";
+      const valueEnd = valueAt + value.length + (quotedValue ? 2 : 0);
+      // Whatever the verdict, the value is no name: a stem inside it (`Pass=` in `AbcPass=Zz9`) must not start another.
+      after = valueEnd;
+      SECRET_HINTS.lastIndex = valueEnd;
+      if (!quotedValue && isCode(text, value, valueEnd, sep === '=' && spaced)) {
+        // Program code (`password = os.environ['P']`, `$token = Invoke-RestMethod ...`): the rest of the statement is code too.
+        after = lineEnd(text, valueEnd);
+        SECRET_HINTS.lastIndex = after;
+        continue;
+      }
+      // The "name" is itself a password given to a command (`-P abcToken=x`, `pass:abcToken=x`, `-u user:abcToken=x`).
+      if (PASSWORD_ARG_BEFORE.test(text.slice(Math.max(0, s - 64), s))) continue;
       const connectionPwd = lower === 'pwd' && sep === '=' && (text.charAt(s - 1) === ';' || text.charAt(valueAt + value.length) === ';');
-      if ((connectionPwd || isSecretName(name)) && isLiteralTextValue(value)) this.add('LiteralSecret', `${path}[${displayName(name)}]`);
+      if ((connectionPwd || isSecretName(name)) && isLiteralTextValue(value) && isSecretFor(connectionPwd ? undefined : name, value)) {
+        this.add('LiteralSecret', `${path}[${displayName(name)}]`);
+      }
+    }
+  }
+
+  /**
+   * Commands given a password as an argument: `curl -u user:pass`, `wget --user=u --password p`
+   * (found by `assignments`), `mosquitto_pub -P pass`, `openssl ... -passout pass:X`,
+   * `redis-cli -a pass`, `mysql -pX`, `az login -p X`, `ssh-keygen -N X`, `wpa_passphrase ssid pass`.
+   * Findings are named by the command.
+   */
+  private passwordArguments(text: string, path: string): void {
+    PASSWORD_ARG_COMMANDS.lastIndex = 0;
+    for (let m = PASSWORD_ARG_COMMANDS.exec(text); m; m = PASSWORD_ARG_COMMANDS.exec(text)) {
+      const command = m[1].toLowerCase();
+      const line = text.slice(m.index + m[0].length, lineEnd(text, m.index));
+      const args = (line.match(/"[^"]*"|'[^']*'|[^\s;|&]+/g) ?? []).map((a) => a.replace(/^(["'])(.*)\1$/, '$2'));
+      const after = (...flags: string[]) => {
+        const i = args.findIndex((a) => flags.includes(a));
+        return i >= 0 ? args[i + 1] : undefined;
+      };
+      let password: string | undefined;
+      if (command === 'curl') {
+        const user = after('-u', '--user') ?? args.find((a) => a.startsWith('--user='))?.slice(7);
+        password = user !== undefined && user.includes(':') ? user.slice(user.indexOf(':') + 1) : undefined;
+      } else if (command.startsWith('mosquitto_')) {
+        password = after('-P', '--pw');
+      } else if (command === 'openssl') {
+        const pass = after('-passout', '-passin', '-pass', '-password');
+        password = pass?.startsWith('pass:') ? pass.slice(5) : undefined;
+      } else if (command === 'redis-cli') {
+        password = after('-a', '--pass');
+      } else if (command.startsWith('mysql')) {
+        password = args.find((a) => /^-p./.test(a))?.slice(2);
+      } else if (command === 'az') {
+        password = args[0] === 'login' ? after('-p', '--password') : undefined;
+      } else if (command === 'ssh-keygen') {
+        password = after('-N', '-P');
+      } else if (command === 'wpa_passphrase') {
+        password = args[1];
+      }
+      if (password !== undefined && password.length >= 6 && isLiteralTextValue(password) && isSecretFor(undefined, password)) {
+        this.add('LiteralSecret', `${path}[${command}]`);
+      }
     }
   }
 
@@ -517,16 +680,17 @@ class Scan {
   }
 
   /** A value under a secret's name: a literal, strings in a list, or literals an intrinsic carries. */
-  private named(value: unknown, path: string): void {
+  private named(value: unknown, path: string, name?: string): void {
+    const secret = (v: string) => isSecretFor(name, v);
     if (typeof value === 'string') {
-      if (isLiteralSecretValue(value)) this.add('LiteralSecret', path);
+      if (secret(value)) this.add('LiteralSecret', path);
     } else if (Array.isArray(value)) {
       value.forEach((v, i) => {
-        if (typeof v === 'string' && isLiteralSecretValue(v)) this.add('LiteralSecret', `${path}[${i}]`);
+        if (typeof v === 'string' && secret(v)) this.add('LiteralSecret', `${path}[${i}]`);
       });
     } else if (isObject(value) && isIntrinsic(value)) {
-      if (this.literalsOf(value).some(isLiteralSecretValue)) this.add('LiteralSecret', path);
-      else if (('Fn::Sub' in value || 'Fn::Join' in value) && renderAll(value, this.parameterValues).some(isLiteralSecretValue)) {
+      if (this.literalsOf(value).some(secret)) this.add('LiteralSecret', path);
+      else if (('Fn::Sub' in value || 'Fn::Join' in value) && renderAll(value, this.parameterValues).some(secret)) {
         // `!Sub '${DbPassword}'` whose parameter has a default, or a join of literals and defaults.
         this.add('LiteralSecret', path);
       }
@@ -534,13 +698,23 @@ class Scan {
   }
 
   /** `{ Name: 'DB_PASSWORD', Value: '...' }` as in ECS, Batch, CodeBuild, Beanstalk, SSM parameters, tags. */
-  private pair(value: { [key: string]: unknown }, path: string): void {
+  private pair(value: { [key: string]: unknown }, path: string): boolean {
     const name = this.pairName(value);
-    if (name === undefined || !isSecretName(name)) return;
-    if (typeof value.Type === 'string' && REFERENCE_TYPES.has(value.Type.toUpperCase())) return;
-    for (const key of PAIR_VALUE_KEYS) {
-      if (key in value) this.named(value[key], path === '' ? key : `${path}.${key}`);
+    if (name === undefined) return false;
+    if (/^(proxy-)?authorization$/i.test(name)) {
+      // A header given as a pair, as an IoT rule's HTTP action does: `{ Key: 'Authorization', Value: 'Basic ...' }`.
+      for (const key of PAIR_VALUE_KEYS) {
+        const v = value[key];
+        if (typeof v === 'string' && authorizationCredential(v.trim())?.literal) this.add('LiteralSecret', path === '' ? key : `${path}.${key}`);
+      }
+      return PAIR_VALUE_KEYS.some((key) => typeof value[key] === 'string' && authorizationCredential(value[key].trim()) !== undefined);
     }
+    if (!isSecretName(name)) return false;
+    if (typeof value.Type === 'string' && REFERENCE_TYPES.has(value.Type.toUpperCase())) return false;
+    for (const key of PAIR_VALUE_KEYS) {
+      if (key in value) this.named(value[key], path === '' ? key : `${path}.${key}`, name);
+    }
+    return true;
   }
 
   /** The name of a name/value pair; a name built with an intrinsic (`/app/${Env}/db/password`) is rendered. */
@@ -560,6 +734,20 @@ class Scan {
   private add(kind: SecretKind, path: string): void {
     this.findings.add(`${kind}::${path === '' ? '(root)' : path}`);
   }
+}
+
+/**
+ * The credential of an `Authorization` header value (`Basic <base64>`, `Bearer <x>`, `Token <x>`),
+ * optionally quoted: the scheme as a finding names it, whether the credential is a literal, and
+ * where it ends in `text`.
+ */
+function authorizationCredential(text: string): { scheme: string; literal: boolean; end: number } | undefined {
+  const m = /^["']?(basic|bearer|token|bot|apikey)[ \t]+(\S+?)(?=["'\s;,)}\]]|$)/i.exec(text);
+  if (!m) return undefined;
+  const scheme = m[1].charAt(0).toUpperCase() + m[1].slice(1).toLowerCase();
+  const credential = m[2];
+  const literal = credential.length >= 8 && /^[A-Za-z0-9._~+/:-]+=*$/.test(credential) && isLiteralTextValue(credential);
+  return { scheme: scheme === 'Apikey' ? 'ApiKey' : scheme, literal, end: m[0].length };
 }
 
 /** Whether only indentation, a YAML list dash or an opening quote stands before `at` on its line. */

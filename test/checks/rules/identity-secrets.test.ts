@@ -580,3 +580,181 @@ describe('ID11 secrets that flow', () => {
     expect(IoTNoSecretFlows.name).toBe('ID11');
   });
 });
+
+describe('ID10 reviewer classes: no part of a secret in a finding, code, settings and secret names', () => {
+  const SECRET_PARTS = /s3cr3tTokenAbc|Zq9Secret|AbcPass|Zz9|Xy|hunter2|dXNlcj|Hunter2x|Pa55word/;
+
+  test('a stem inside an assigned value starts no new name: one finding per assignment, named by its name (text, connection string, JSON, pairs)', () => {
+    const script = [
+      '#!/bin/bash',
+      'PASSWORD="s3cr3tTokenAbc=1x"',
+      'conn="Server=db;Password=Zq9Secret=Xy;"',
+      'export API_TOKEN=AbcPass=Zz9Secret=Q1',
+    ].join('\n');
+    const t1 = id10(template({ Gw: instance({ 'Fn::Base64': script }) }), 'AWS::EC2::Instance');
+    expect(t1).toEqual(['LiteralSecret::UserData[API_TOKEN]', 'LiteralSecret::UserData[PASSWORD]', 'LiteralSecret::UserData[Password]']);
+    expect(JSON.stringify(t1)).not.toMatch(SECRET_PARTS);
+
+    // A JSON document carried as a string, and a name/value pair whose value has a stem in it.
+    const t2 = id10(template({ F: fn({ CONFIG: '{"password":"AbcPass=Zz9"}' }) }), 'AWS::Lambda::Function');
+    expect(t2).toEqual(['LiteralSecret::Environment.Variables.CONFIG.password']);
+    const stack = newStack();
+    const ssmPair = new CfnResource(stack, 'Task', {
+      type: 'AWS::ECS::TaskDefinition',
+      properties: { ContainerDefinitions: [{ Name: 'c', Image: 'i', Environment: [{ Name: 'DB_PASSWORD', Value: 'AbcPass=Zz9Token=Xy' }] }] },
+    });
+    const t3 = check(IoTNoLiteralSecrets, ssmPair);
+    expect(t3).toEqual(['LiteralSecret::ContainerDefinitions[0].Environment[DB_PASSWORD].Value']);
+    expect(JSON.stringify(t3)).not.toMatch(SECRET_PARTS);
+  });
+
+  test('program code is no literal: inline Lambda code (L2 Code.fromInline, plain template ZipFile) and Python/JS/PowerShell/CLI in user data', () => {
+    const python = [
+      'import os, json',
+      'from cryptography.fernet import Fernet',
+      'def handler(event, context):',
+      "    password = os.environ['DB_PASSWORD']",
+      "    token = event['token']",
+      '    token = json.loads(resp)["token"]',
+      '    password = input("Password: ")',
+      '    token=get_token()',
+      '    secret_key = Fernet.generate_key()',
+      '    return password',
+    ].join('\n');
+    const js = 'const apiKey = process.env.API_KEY;\nexports.handler = async () => apiKey;\n';
+    const stack = newStack();
+    new lambda.Function(stack, 'Py', { runtime: lambda.Runtime.PYTHON_3_12, handler: 'index.handler', code: lambda.Code.fromInline(python) });
+    new lambda.Function(stack, 'Js', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline(js) });
+    for (const r of cfnResources(stack).filter((c) => c.cfnResourceType === 'AWS::Lambda::Function')) expect(check(IoTNoLiteralSecrets, r)).toEqual(COMPLIANT);
+
+    const ps = [
+      '<powershell>',
+      '$secret = Get-SECSecretValue -SecretId app/db | ConvertFrom-Json',
+      '$password = ConvertTo-SecureString -String $secret.password -AsPlainText -Force',
+      '$token = Invoke-RestMethod -Uri http://169.254.169.254/latest/api/token -Method PUT',
+      '</powershell>',
+    ].join('\n');
+    const cli = '#!/bin/bash\naws secretsmanager create-secret --name app/db --secret-string file://creds.json\naws secretsmanager put-secret-value --secret-id app/db --secret-binary fileb://key.bin\n';
+    expect(id10(template({ Gw: instance({ 'Fn::Base64': ps }) }), 'AWS::EC2::Instance')).toEqual(COMPLIANT);
+    expect(id10(template({ Gw: instance({ 'Fn::Base64': cli }) }), 'AWS::EC2::Instance')).toEqual(COMPLIANT);
+    const zip = { Type: 'AWS::Lambda::Function', Properties: { Role: 'arn:aws:iam::111111111111:role/r', Handler: 'index.handler', Runtime: 'python3.12', Code: { ZipFile: python } } };
+    expect(id10(template({ F: zip }), 'AWS::Lambda::Function')).toEqual(COMPLIANT);
+
+    // Twins: a quoted string literal, or a bare token-like word, is a literal in the same code.
+    const literal = [
+      'def handler(event, context):',
+      '    password = "Pa55word!"',
+      '    api_key = abc123XYZ789',
+      '$token = "Pa55word-token"',
+      'export DB_PASSWORD=hunter2 ./run.sh',
+    ].join('\n');
+    const found = id10(template({ F: { ...zip, Properties: { ...zip.Properties, Code: { ZipFile: literal } } } }), 'AWS::Lambda::Function');
+    expect(found).toEqual(['LiteralSecret::Code.ZipFile[DB_PASSWORD]', 'LiteralSecret::Code.ZipFile[api_key]', 'LiteralSecret::Code.ZipFile[password]', 'LiteralSecret::Code.ZipFile[token]']);
+    expect(JSON.stringify(found)).not.toMatch(SECRET_PARTS);
+  });
+
+  test('setting words under a secret\'s name are no secrets; the weak stem auth needs a credential-looking value', () => {
+    const settings = {
+      PASSWORD_HASH_ALGO: 'argon2id', TOKEN_SIGNING_ALG: 'RS256', PASSWORD_ENCODING: 'utf8', TOKEN_USE: 'access', TOKEN_CACHE_DIR: 'tmp',
+      TOKEN_KEY: 'token', TOKEN_EXCHANGE_ROLE_ALIAS: 'GGAlias', TOKEN_EXCHANGE_SERVICE: 'aws.greengrass.TokenExchangeService',
+      BROKER_AUTH: 'certificate', CUSTOM_AUTH: 'MyAuthorizer', SECRET_ROTATION_LAMBDA: 'fn', PASSWORD_GENERATOR: 'x',
+      TOKEN_SECRET_ARN_SUFFIX: 'x', TOKEN_EXPIRES_IN: '1h',
+    };
+    expect(id10(template({ F: fn(settings) }), 'AWS::Lambda::Function')).toEqual(COMPLIANT);
+    const stack = newStack();
+    const f = new lambda.Function(stack, 'F', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'i.h', code: lambda.Code.fromInline('x'), environment: settings });
+    expect(check(IoTNoLiteralSecrets, f.node.defaultChild as CfnResource)).toEqual(COMPLIANT);
+    const ud = Object.entries(settings).map(([k, v]) => `export ${k}=${v}`).join('\n');
+    expect(id10(template({ Gw: instance({ 'Fn::Base64': `#!/bin/bash\n${ud}\n` }) }), 'AWS::EC2::Instance')).toEqual(COMPLIANT);
+    // Twins: the same stems with a credential.
+    expect(id10(template({ F: fn({ REDIS_AUTH: 'hunter2', BROKER_AUTH: 'Zq9-x!', DB_PASSWORD: 'password1', TOKEN_KEY: 'Pa55word' }) }), 'AWS::Lambda::Function'))
+      .toEqual(['LiteralSecret::Environment.Variables.BROKER_AUTH', 'LiteralSecret::Environment.Variables.DB_PASSWORD', 'LiteralSecret::Environment.Variables.REDIS_AUTH', 'LiteralSecret::Environment.Variables.TOKEN_KEY']);
+  });
+
+  test('names of secrets without a slash are no secrets; a password with mixed case, digits or symbols is', () => {
+    const names = {
+      DB_SECRET: 'prod-db-secret', MQTT_SECRET: 'mqtt-broker-secret', CLIENT_SECRET: 'cognito-client-secret',
+      CERT_PRIVATE_KEY: 'iot-device-private-key', GITHUB_TOKEN_SECRET: 'github-token', SSM_API_KEY: 'app.api.key', DB_PASSWORD: 'prod_db_password',
+    };
+    expect(id10(template({ F: fn(names) }), 'AWS::Lambda::Function')).toEqual(COMPLIANT);
+    const ud = Object.entries(names).map(([k, v]) => `export ${k}=${v}`).join('\n');
+    expect(id10(template({ Gw: instance({ 'Fn::Base64': `#!/bin/bash\n${ud}\n` }) }), 'AWS::EC2::Instance')).toEqual(COMPLIANT);
+    expect(id10(template({ F: fn({ DB_PASSWORD: 'Sup3r-Secret!', MQTT_SECRET: 'mqtt-Broker-Secret', API_KEY: 'k3y-token-9f8e7d' }) }), 'AWS::Lambda::Function'))
+      .toEqual(['LiteralSecret::Environment.Variables.API_KEY', 'LiteralSecret::Environment.Variables.DB_PASSWORD', 'LiteralSecret::Environment.Variables.MQTT_SECRET']);
+  });
+
+  test('Authorization: Basic/Token credentials in text and in an IoT rule\'s HTTP action header pair; references and placeholders pass', () => {
+    const basic = Buffer.from('user:hunter2').toString('base64');
+    const script = `#!/bin/bash\ncurl -H "Authorization: Basic ${basic}" https://a.example.com\ncurl -H 'Authorization: Token Pa55wordTok3n' https://b.example.com\n`;
+    const found = id10(template({ Gw: instance({ 'Fn::Base64': script }) }), 'AWS::EC2::Instance');
+    expect(found).toEqual(['LiteralSecret::UserData[Basic]', 'LiteralSecret::UserData[Token]']);
+    expect(JSON.stringify(found)).not.toMatch(SECRET_PARTS);
+    expect(id10(template({ Gw: instance({ 'Fn::Base64': '#!/bin/bash\ncurl -H "Authorization: Basic $CREDS" -H "Authorization: Token ${TOKEN}" https://a.example.com\n' }) }), 'AWS::EC2::Instance'))
+      .toEqual(COMPLIANT);
+
+    const rule = (value: string) => ({
+      Type: 'AWS::IoT::TopicRule',
+      Properties: {
+        TopicRulePayload: {
+          Sql: "SELECT * FROM 'telemetry'",
+          Actions: [{ Http: { Url: 'https://ingest.example.com/', Headers: [{ Key: 'Authorization', Value: value }, { Key: 'Content-Type', Value: 'application/json' }] } }],
+        },
+      },
+    });
+    const r = id10(template({ R: rule(`Basic ${basic}`) }), 'AWS::IoT::TopicRule');
+    expect(r).toEqual(['LiteralSecret::TopicRulePayload.Actions[0].Http.Headers[Authorization].Value']);
+    expect(JSON.stringify(r)).not.toMatch(SECRET_PARTS);
+    expect(id10(template({ R: rule('Basic ${aws:secretsmanager:creds}') }), 'AWS::IoT::TopicRule')).toEqual(COMPLIANT);
+    expect(id10(template({ R: rule('{{resolve:secretsmanager:creds:SecretString:header}}') }), 'AWS::IoT::TopicRule')).toEqual(COMPLIANT);
+  });
+
+  test('passwords given to commands as arguments (curl -u, mosquitto_pub -P, openssl -passout pass:, redis-cli -a, mysql -p, az login -p, ssh-keygen -N, wpa_passphrase); variables and short values pass', () => {
+    const script = [
+      '#!/bin/bash',
+      'curl -u admin:S3cr3tPw9x https://api.example.com',
+      'mosquitto_pub -h broker -u dev -P S3cr3tPw9x -t t -m hi',
+      'openssl genrsa -passout pass:S3cr3tPw9x -aes256 -out k.pem',
+      '/usr/bin/redis-cli -a S3cr3tPw9x ping',
+      'mysql -uroot -pS3cr3tPw9x',
+      'az login -u a -p S3cr3tPw9x',
+      'ssh-keygen -N S3cr3tPw9x -f k',
+      'wpa_passphrase MyWifi S3cr3tPw9x > /etc/wpa.conf',
+    ].join('\n');
+    const found = id10(template({ Gw: instance({ 'Fn::Base64': script }) }), 'AWS::EC2::Instance');
+    expect(found).toEqual(['az', 'curl', 'mosquitto_pub', 'mysql', 'openssl', 'redis-cli', 'ssh-keygen', 'wpa_passphrase'].map((c) => `LiteralSecret::UserData[${c}]`));
+    expect(JSON.stringify(found)).not.toMatch(/S3cr3t/);
+    const safe = [
+      '#!/bin/bash',
+      'curl -u "admin:$API_PASS" https://api.example.com',
+      'curl -u admin https://api.example.com',
+      'mosquitto_pub -h broker -u dev -P "$MQTT_PASSWORD" -t t -m hi',
+      'openssl req -new -key device.key -passin pass:$KEY_PASS -out device.csr',
+      'openssl genrsa -passout env:KEY_PASS -out k.pem',
+      'redis-cli -a "${REDIS_AUTH}" ping',
+      'mysql -uroot -p',
+      "ssh-keygen -N '' -f k",
+    ].join('\n');
+    expect(id10(template({ Gw: instance({ 'Fn::Base64': safe }) }), 'AWS::EC2::Instance')).toEqual(COMPLIANT);
+
+    // A container's command as a list (plain template); its twin reads the password from a variable.
+    const task = (command: string[]) => ({ Type: 'AWS::ECS::TaskDefinition', Properties: { ContainerDefinitions: [{ Name: 'c', Image: 'eclipse-mosquitto', Command: command }] } });
+    const listed = id10(template({ T: task(['mosquitto_sub', '-h', 'broker.local', '-u', 'device', '-P', 'S3cr3tPw!x', '-t', 'dt/#']) }), 'AWS::ECS::TaskDefinition');
+    expect(listed).toEqual(['LiteralSecret::ContainerDefinitions[0].Command[mosquitto_sub]']);
+    expect(JSON.stringify(listed)).not.toMatch(/S3cr3t/);
+
+    // A password argument with a stem and `=` in it is no name of its own.
+    const stems = '#!/bin/bash\nmosquitto_pub -u dev -P abcToken=Zz9x -t t -m hi\nopenssl genrsa -passout pass:xyzSecret=Q1w2 -out k.pem\ncurl -u admin:myPass=Zz9x https://a.example.com\n';
+    const stemFound = id10(template({ Gw: instance({ 'Fn::Base64': stems }) }), 'AWS::EC2::Instance');
+    expect(stemFound).toEqual(['LiteralSecret::UserData[curl]', 'LiteralSecret::UserData[mosquitto_pub]', 'LiteralSecret::UserData[openssl]']);
+    expect(id10(template({ T: task(['mosquitto_sub', '-h', 'broker.local', '-u', 'device', '-P', '$(MQTT_PASSWORD)', '-t', 'dt/#']) }), 'AWS::ECS::TaskDefinition')).toEqual(COMPLIANT);
+  });
+
+  test('names: when and where a secret is (TokenExpiresAt, PasswordLastUsed, a credentials endpoint address); Pascal-case secret names and placeholders are no values', () => {
+    for (const name of ['TokenExpiresAt', 'PasswordLastUsed', 'CREDENTIALS_ENDPOINT_ADDRESS', 'IotCredentialProviderAddress', 'PASSWORD_HASH_ALGO', 'TOKEN_EXCHANGE_SERVICE']) {
+      expect(isSecretName(name)).toBe(false);
+    }
+    expect(id10(template({ F: fn({ BROKER_CREDENTIALS: 'BrokerCredentials', DB_PASSWORD: 'abc-placeholder', API_TOKEN: 'REDACTED' }) }), 'AWS::Lambda::Function')).toEqual(COMPLIANT);
+    expect(id10(template({ F: fn({ BROKER_CREDENTIALS: 'Broker2Credentials!' }) }), 'AWS::Lambda::Function')).toEqual(['LiteralSecret::Environment.Variables.BROKER_CREDENTIALS']);
+  });
+});
+

@@ -103,4 +103,26 @@ describe('TLS3 IoTPlainHttpUrl', () => {
     const t = new iot.CfnJobTemplate(s3, 'T', { jobTemplateId: 't', description: 'd', document: Fn.sub('{"url":"${Scheme}://fw.example.com/a.bin"}') });
     expect(check(TLS3, t)).toEqual(['PlainHttp::fw.example.com']);
   });
+
+  test('user information written unencoded (`#`, `?`, `/`, `@` in the password) never reaches a finding; an `@` in the path is no user information', () => {
+    const urls: Array<[string, string]> = [
+      ['http://admin:p#ss@updates.example.com/fw.bin', 'updates.example.com'],
+      ['http://admin:p?ss@updates.example.com:8080/fw.bin', 'updates.example.com'],
+      ['http://admin:p/ss@updates.example.com/fw.bin', 'updates.example.com'],
+      ['http://ad@min:p@ss@updates.example.com/fw.bin', 'updates.example.com'],
+      ['http://admin:p#ss', 'admin'],
+      ['http://fw.example.com/pkg@1.2.0/fw.bin', 'fw.example.com'],
+    ];
+    for (const [url, host] of urls) {
+      const stack = newStack();
+      const job = new iot.CfnJob(stack, 'J', { jobId: 'fw', targets: [TARGET], documentParameters: { downloadUrl: url } });
+      const result = check(TLS3, job);
+      expect(result).toEqual([`PlainHttp::${host}`]);
+      expect(JSON.stringify(result)).not.toMatch(/p#ss|p\?ss|p\/ss|p@ss|:p\b/);
+    }
+    // And in a job document (JSON), in a plain template.
+    const stack = newStack();
+    includeTemplate(stack, { Resources: { T: { Type: 'AWS::IoT::JobTemplate', Properties: { JobTemplateId: 't', Description: 'd', Document: jobDocument('http://admin:p#ss@updates.example.com/fw.bin') } } } });
+    expect(checkType(TLS3, stack, 'AWS::IoT::JobTemplate')).toEqual(['PlainHttp::updates.example.com']);
+  });
 });

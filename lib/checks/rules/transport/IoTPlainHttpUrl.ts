@@ -18,8 +18,10 @@ const DOCUMENTS: { readonly [type: string]: { readonly property: string; readonl
   [COMPONENT_VERSION]: { property: 'InlineRecipe', syntax: 'json-or-yaml' },
 };
 
-/** `http://` and what follows up to the end of the authority. */
-const HTTP_URL = /\bhttp:\/\/([^\s/"'<>`?#\\]*)/gi;
+/** `http://` and the rest of the URL as written (the authority is cut from it by `authorityOf`). */
+const HTTP_URL = /\bhttp:\/\/([^\s"'<>`\\]*)/gi;
+/** A host and optional port, as an authority without user information has them. */
+const HOST_PORT = /^(\[[0-9A-Fa-f:.]*\]|[^:@\[\]]*)(:\d*)?$/;
 /**
  * Keys whose value devices do not fetch: schema and namespace identifiers, and what describes a
  * document to people (descriptions, a recipe's publisher and source-code link).
@@ -88,7 +90,7 @@ function scan(value: Evaluated | undefined, ph: Placeholders, findings: Findings
   if (depth > MAX_DEPTH || value === undefined || value === null || value instanceof Unresolved) return;
   if (typeof value === 'string') {
     for (const match of value.matchAll(HTTP_URL)) {
-      const host = hostOf(displaySegments(ph.decode(match[1])));
+      const host = hostOf(displaySegments(ph.decode(authorityOf(match[1]))));
       if (!LOOPBACK.test(host)) findings.add('PlainHttp', host || '(empty host)');
     }
     return;
@@ -104,9 +106,30 @@ function scan(value: Evaluated | undefined, ph: Placeholders, findings: Findings
   }
 }
 
-/** The host of a URL authority, without user information (it may hold a password) or port. */
-function hostOf(authority: string): string {
+/**
+ * The host and port of what follows `http://`, without user information, which may hold a password
+ * and may itself hold `#`, `?`, `/` or `@` when written unencoded (`http://admin:p#ss@host/fw.bin`):
+ * the authority ends at the first `/`, `?` or `#`, unless what comes before is no host and port
+ * (`admin:p`) while an `@` follows, in which case the user information ends at the last `@` before
+ * the path that follows it.
+ */
+function authorityOf(rest: string): string {
+  const cut = (s: string) => s.slice(0, s.search(/[/?#]/) < 0 ? s.length : s.search(/[/?#]/));
+  const authority = cut(rest);
   const host = authority.slice(authority.lastIndexOf('@') + 1);
-  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1 || undefined);
-  return host.replace(/:\d*$/, '');
+  if (HOST_PORT.test(host)) return host;
+  // No host and port, and no `@` after: whatever follows a `:` is no port, and is left out.
+  if (!rest.includes('@', authority.length)) return host.replace(/:.*$/, '');
+  // Unencoded user information: the host follows the last `@` whose next part is a host and port.
+  for (let at = rest.lastIndexOf('@'); at >= 0; at = at === 0 ? -1 : rest.lastIndexOf('@', at - 1)) {
+    const candidate = cut(rest.slice(at + 1));
+    if (candidate !== '' && HOST_PORT.test(candidate)) return candidate;
+  }
+  return '';
+}
+
+/** The host of an authority without user information, port left out. */
+function hostOf(authority: string): string {
+  if (authority.startsWith('[')) return authority.slice(0, authority.indexOf(']') + 1 || undefined);
+  return authority.replace(/:\d*$/, '');
 }
