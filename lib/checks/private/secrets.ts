@@ -218,6 +218,19 @@ function isSecretNameValue(value: string): boolean {
   return SECRET_WORD_NAME.test(value) && value.split(/[-._]/).some((w) => SECRET_NAME_WORDS.has(w));
 }
 
+/**
+ * Whether a name may hold the name of a secret rather than the secret: `DB_SECRET`, `API_KEY`,
+ * `GITHUB_TOKEN_SECRET` may name a Secrets Manager secret or an SSM parameter; a password's name
+ * (`BROKER_PASSWORD=dev-password`) holds a password, and a secret's content (`SecretString`,
+ * `SecretBinary`) is the secret whatever it looks like.
+ */
+function mayHoldASecretsName(words: readonly string[]): boolean {
+  if (words.some((w) => PASSWORD_WORDS.has(w))) return false;
+  const last = words[words.length - 1];
+  return last !== 'string' && last !== 'binary';
+}
+const PASSWORD_WORDS = new Set(['password', 'passwords', 'passwd', 'passphrase', 'pass', 'pwd', 'pw', 'psk', 'pin']);
+
 /** Values that say they stand for a secret to come: `abc-placeholder`, `REDACTED`, `xxxxxxxx`, `********`. */
 const PLACEHOLDER_VALUE = /placeholder|redacted|^x{3,}$|^\*{3,}$/i;
 
@@ -234,9 +247,10 @@ function credentialLooking(value: string): boolean {
  */
 export function isSecretFor(name: string | undefined, value: string): boolean {
   const v = value.trim();
-  if (!isLiteralSecretValue(v) || isSecretNameValue(v) || PLACEHOLDER_VALUE.test(v)) return false;
+  const words = name === undefined ? [] : nameWords(name);
+  if (!isLiteralSecretValue(v) || PLACEHOLDER_VALUE.test(v)) return false;
+  if (isSecretNameValue(v) && mayHoldASecretsName(words)) return false;
   if (name === undefined) return true;
-  const words = nameWords(name);
   const lower = v.toLowerCase();
   if (words.length > 1 && words.includes(lower)) return false;
   const last = words[words.length - 1];

@@ -671,16 +671,19 @@ describe('ID10 reviewer classes: no part of a secret in a finding, code, setting
       .toEqual(['LiteralSecret::Environment.Variables.BROKER_AUTH', 'LiteralSecret::Environment.Variables.DB_PASSWORD', 'LiteralSecret::Environment.Variables.REDIS_AUTH', 'LiteralSecret::Environment.Variables.TOKEN_KEY']);
   });
 
-  test('names of secrets without a slash are no secrets; a password with mixed case, digits or symbols is', () => {
+  test('names of secrets without a slash are no secrets; a password with mixed case, digits or symbols is, and so is any literal under a password\'s name', () => {
     const names = {
       DB_SECRET: 'prod-db-secret', MQTT_SECRET: 'mqtt-broker-secret', CLIENT_SECRET: 'cognito-client-secret',
-      CERT_PRIVATE_KEY: 'iot-device-private-key', GITHUB_TOKEN_SECRET: 'github-token', SSM_API_KEY: 'app.api.key', DB_PASSWORD: 'prod_db_password',
+      CERT_PRIVATE_KEY: 'iot-device-private-key', GITHUB_TOKEN_SECRET: 'github-token', SSM_API_KEY: 'app.api.key',
     };
     expect(id10(template({ F: fn(names) }), 'AWS::Lambda::Function')).toEqual(COMPLIANT);
     const ud = Object.entries(names).map(([k, v]) => `export ${k}=${v}`).join('\n');
     expect(id10(template({ Gw: instance({ 'Fn::Base64': `#!/bin/bash\n${ud}\n` }) }), 'AWS::EC2::Instance')).toEqual(COMPLIANT);
     expect(id10(template({ F: fn({ DB_PASSWORD: 'Sup3r-Secret!', MQTT_SECRET: 'mqtt-Broker-Secret', API_KEY: 'k3y-token-9f8e7d' }) }), 'AWS::Lambda::Function'))
       .toEqual(['LiteralSecret::Environment.Variables.API_KEY', 'LiteralSecret::Environment.Variables.DB_PASSWORD', 'LiteralSecret::Environment.Variables.MQTT_SECRET']);
+    // A password's name holds a password, however word-like (a weak default is still a literal secret).
+    expect(id10(template({ F: fn({ DB_PASSWORD: 'prod_db_password', BROKER_PASSWORD: 'dev-password' }) }), 'AWS::Lambda::Function'))
+      .toEqual(['LiteralSecret::Environment.Variables.BROKER_PASSWORD', 'LiteralSecret::Environment.Variables.DB_PASSWORD']);
   });
 
   test('Authorization: Basic/Token credentials in text and in an IoT rule\'s HTTP action header pair; references and placeholders pass', () => {
