@@ -2,7 +2,7 @@ import { CfnResource } from 'aws-cdk-lib';
 import { asArray, findInStack, referencedLogicalId, resolvedProperties, resourcesInStack } from './cfn';
 import { StackModel } from './stack-model';
 import { branches, Findings, isIntrinsic, isObject, possibleValues, Unresolved } from './cfn-values';
-import { expandIamAction } from './iam-data';
+import { expandIamAction, globMatch } from './iam-data';
 
 /**
  * Actions that create or list the log streams of a log group: they reach no log events, so on one
@@ -78,11 +78,6 @@ export const UNSCOPED_CALL_ACTIONS: ReadonlySet<string> = new Set(['cloudwatch:p
  * device has a use for, with the reason beside it. Exact names, without path.
  */
 export const DEVICE_SAFE_AWS_MANAGED_POLICIES: ReadonlySet<string> = new Set<string>();
-
-function globToRegExp(glob: string): RegExp {
-  const body = glob.toLowerCase().replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${body}$`);
-}
 
 /** `text` with each `${...}` of an `Fn::Sub` template replaced by the hole `{?}`. */
 function withHoles(text: string): string {
@@ -242,9 +237,8 @@ export class PolicyReview {
     const service = lower.slice(0, colon);
     const glob = /[*?]/.test(action);
     if (glob) this.findings.add('Action', action);
-    const serviceMatch = /[*?]/.test(service) ? globToRegExp(service) : undefined;
-    const adminService = serviceMatch
-      ? [...ADMIN_SERVICES].find((s) => serviceMatch.test(s))
+    const adminService = /[*?]/.test(service)
+      ? [...ADMIN_SERVICES].find((s) => globMatch(service, s))
       : ADMIN_SERVICES.has(service) ? service : undefined;
     if (adminService && !HARMLESS_ADMIN_ACTIONS.has(lower)) {
       this.findings.add('AdminService', adminService);
@@ -283,8 +277,7 @@ export function isAdminAction(action: string): boolean {
   }
   if (expansion.complete) return false;
   const lower = action.toLowerCase();
-  const matcher = /[*?]/.test(lower) ? globToRegExp(lower) : undefined;
-  return ADMIN_ACTIONS.some((a) => (matcher ? matcher.test(a) : a === lower));
+  return ADMIN_ACTIONS.some((a) => globMatch(lower, a));
 }
 
 /** The name of an AWS-managed policy an ARN (possibly with `{?}` holes) names, without its path. */
