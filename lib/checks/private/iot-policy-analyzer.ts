@@ -338,6 +338,18 @@ function thingArnAtoms(out: Atom[]): void {
   out.push({ k: 'device', clientId: false });
 }
 
+// Whether a set of device refs holds literal thing names, decided once per set (one per stack and
+// pass), not once per text segment of every resource.
+const thingNamesIn = new WeakMap<ReadonlySet<string>, boolean>();
+function holdsThingNames(deviceRefs: ReadonlySet<string>): boolean {
+  let holds = thingNamesIn.get(deviceRefs);
+  if (holds === undefined) {
+    holds = [...deviceRefs].some((r) => r.startsWith('='));
+    thingNamesIn.set(deviceRefs, holds);
+  }
+  return holds;
+}
+
 /**
  * Literal text split into atoms, where a whole path segment (between `/`s) that is the literal
  * name of a thing of the stack (`=<name>` in `deviceRefs`) becomes that device: a per-device
@@ -345,7 +357,7 @@ function thingArnAtoms(out: Atom[]): void {
  * writes `dt/${Thing}/*`. A name that is only part of a segment (`sensor-1x`) is not.
  */
 function textWithThingNames(text: string, deviceRefs: ReadonlySet<string> | undefined, atoms: Atom[]): void {
-  if (!deviceRefs || ![...deviceRefs].some((r) => r.startsWith('='))) {
+  if (!deviceRefs || !holdsThingNames(deviceRefs)) {
     textAtoms(text, atoms);
     return;
   }
