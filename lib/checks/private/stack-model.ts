@@ -135,6 +135,7 @@ export class StackModel {
 
   private elements?: Map<string, CfnElement>;
   private readonly readings = new Map<CfnResource, CustomResourceReading>();
+  private readonly mappings = new Map<string, { [topKey: string]: unknown } | undefined>();
   private names?: Map<string, CfnResource[]>;
   private arns?: { key: string; arn: string; resource: CfnResource }[];
 
@@ -198,11 +199,17 @@ export class StackModel {
    * or undefined when the stack has none by that ID.
    */
   public mapping(logicalId: string): { [topKey: string]: unknown } | undefined {
+    if (this.mappings.has(logicalId)) return this.mappings.get(logicalId);
     const element = this.index(logicalId).get(logicalId);
-    if (!(element instanceof CfnMapping)) return undefined;
-    const rendered = this.stack.resolve((element as unknown as { _toCloudFormation(): object })._toCloudFormation()) as { Mappings?: { [id: string]: unknown } };
-    const body = rendered.Mappings?.[logicalId];
-    return isObject(body) ? body : undefined;
+    let body: unknown;
+    if (element instanceof CfnMapping) {
+      const rendered = this.stack.resolve((element as unknown as { _toCloudFormation(): object })._toCloudFormation()) as { Mappings?: { [id: string]: unknown } };
+      body = rendered.Mappings?.[logicalId];
+    }
+    // Rendered once per model (one per stack and pass), not at every Fn::FindInMap read.
+    const mapping = isObject(body) ? body : undefined;
+    this.mappings.set(logicalId, mapping);
+    return mapping;
   }
 
   /** The outputs of the stack. */
