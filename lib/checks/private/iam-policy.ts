@@ -131,33 +131,7 @@ export class PolicyReview {
 
   /** A policy document: an object, a JSON string, or an intrinsic choosing between documents. */
   public document(document: unknown): void {
-    for (const doc of possibleValues(this.node, document)) {
-      if (doc === undefined) continue;
-      if (doc instanceof Unresolved) {
-        this.findings.unreadable(doc, 'PolicyDocument');
-        continue;
-      }
-      let parsed: unknown = doc;
-      if (typeof doc === 'string') {
-        try {
-          parsed = JSON.parse(doc);
-        } catch {
-          this.findings.add('Unresolved', 'PolicyDocument');
-          continue;
-        }
-      }
-      if (!isObject(parsed)) {
-        this.findings.add('Unresolved', 'PolicyDocument');
-        continue;
-      }
-      for (const list of this.expand(parsed.Statement, 'Statement')) {
-        for (const item of asArray(list)) {
-          for (const statement of this.expand(item, 'Statement')) {
-            if (isObject(statement)) this.statement(statement);
-          }
-        }
-      }
-    }
+    forEachStatement(this.node, document, this.findings, (statement) => this.statement(statement));
   }
 
   private expand(value: unknown, path: string): unknown[] {
@@ -311,6 +285,45 @@ function pointsAtRole(node: CfnResource, entry: unknown, roleId: string, roleNam
 }
 
 const ROLE_TYPE = 'AWS::IAM::Role';
+
+/**
+ * Calls `visit` with each statement of an IAM policy document (an object, a JSON string or an
+ * intrinsic), in every form its `Fn::If`s and parameters can deploy in. What cannot be read is
+ * added to `findings` (`Unresolved::PolicyDocument`, `Unresolved::Statement`).
+ */
+export function forEachStatement(
+  node: CfnResource, document: unknown, findings: Findings, visit: (statement: { [key: string]: unknown }) => void,
+): void {
+  const expand = (value: unknown, path: string): unknown[] => possibleValues(node, value).flatMap((v) => {
+    if (v instanceof Unresolved) {
+      findings.unreadable(v, path);
+      return [];
+    }
+    return v === undefined ? [] : [v];
+  });
+  for (const doc of expand(document, 'PolicyDocument')) {
+    let parsed: unknown = doc;
+    if (typeof doc === 'string') {
+      try {
+        parsed = JSON.parse(doc);
+      } catch {
+        findings.add('Unresolved', 'PolicyDocument');
+        continue;
+      }
+    }
+    if (!isObject(parsed)) {
+      findings.add('Unresolved', 'PolicyDocument');
+      continue;
+    }
+    for (const list of expand(parsed.Statement, 'Statement')) {
+      for (const item of asArray(list)) {
+        for (const statement of expand(item, 'Statement')) {
+          if (isObject(statement)) visit(statement);
+        }
+      }
+    }
+  }
+}
 
 /** What `forEachRoleGrant` hands over: each policy document granting the role, and each AWS-managed policy by name. */
 export interface RoleGrantVisitor {

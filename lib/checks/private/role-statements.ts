@@ -1,7 +1,7 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { asArray } from './cfn';
-import { Findings, isObject, possibleValues, Unresolved } from './cfn-values';
-import { forEachRoleGrant } from './iam-policy';
+import { Findings, possibleValues, Unresolved } from './cfn-values';
+import { forEachRoleGrant, forEachStatement } from './iam-policy';
 
 /** What grants an IAM role of the stack its permissions, read statement by statement. */
 export interface RoleGrants {
@@ -20,31 +20,9 @@ export interface RoleGrants {
 export function roleGrants(node: CfnResource, role: CfnResource, findings: Findings): RoleGrants {
   const statements: { [key: string]: unknown }[] = [];
   const awsManagedPolicies: string[] = [];
-  const document = (doc: unknown) => {
-    for (const d of possibleValues(node, doc)) {
-      if (d === undefined) continue;
-      let parsed: unknown = d;
-      if (typeof d === 'string') {
-        try {
-          parsed = JSON.parse(d);
-        } catch {
-          parsed = undefined;
-        }
-      }
-      if (!isObject(parsed)) {
-        findings.unreadable(d instanceof Unresolved ? d : new Unresolved('PolicyDocument'), 'PolicyDocument');
-        continue;
-      }
-      for (const list of possibleValues(node, parsed.Statement)) {
-        for (const item of asArray(list)) {
-          for (const s of possibleValues(node, item)) {
-            if (s instanceof Unresolved) findings.unreadable(s, 'Statement');
-            else if (isObject(s) && !possibleValues(node, s.Effect).every((e) => typeof e === 'string' && e.toLowerCase() === 'deny')) statements.push(s);
-          }
-        }
-      }
-    }
-  };
+  const document = (doc: unknown) => forEachStatement(node, doc, findings, (s) => {
+    if (!possibleValues(node, s.Effect).every((e) => typeof e === 'string' && e.toLowerCase() === 'deny')) statements.push(s);
+  });
   forEachRoleGrant(node, role, findings, { document, awsManaged: (name) => awsManagedPolicies.push(name) });
   return { statements, awsManagedPolicies };
 }
