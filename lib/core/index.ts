@@ -4,3 +4,4 @@ export * from './risk-profile';
 export * from './rollout-rate';
 export * from './tls-security-policy';
 export * from './iot-settings';
+export * from './finding-event';
