@@ -7,6 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import {
   DeviceInventory, DevicePolicy, FleetProvisioning, ProvisioningCertificateSource, RiskProfile, THING_NAME_VARIABLE,
 } from '../../lib';
+import { iamAction } from '../../lib/checks/private/iam-data';
 import { analyzePolicyDocument } from '../../lib/checks/private/iot-policy-analyzer';
 import { newValidatedApp, validationFindings } from '../validation';
 
@@ -142,6 +143,11 @@ describe('least privilege', () => {
     expect(actions.filter((a) => !a.startsWith('xray:') && !a.startsWith('kms:') && !a.startsWith('logs:'))).toEqual([
       'dynamodb:UpdateItem', 'iot:DetachPolicy', 'iot:DetachThingPrincipal', 'iot:ListThingPrincipals', 'iot:UpdateCertificate',
     ]);
+    const rotation = statementsOf(t, 'Rotation').flatMap((x) => ([] as string[]).concat(x.Action)).filter((a) => a.startsWith('iot:') || a.startsWith('dynamodb:'));
+    expect([...new Set(rotation)].sort()).toEqual([
+      'dynamodb:UpdateItem', 'iot:AttachPolicy', 'iot:AttachThingPrincipal', 'iot:CreateCertificateFromCsr', 'iot:DescribeJob', 'iot:DescribeJobExecution',
+      'iot:DescribeThing', 'iot:DetachPolicy', 'iot:DetachThingPrincipal', 'iot:UpdateCertificate',
+    ]);
   });
 
   test('the certificate sender may publish only on the devices\' accepted topics', () => {
@@ -183,29 +189,37 @@ describe('the certificate lifecycle', () => {
     t.allResourcesProperties('AWS::StepFunctions::StateMachine', { TracingConfiguration: { Enabled: true }, LoggingConfiguration: Match.objectLike({ Level: 'ALL' }) });
   });
 
-  test('revocation: deactivate, detach from the policy and the thing, for every certificate, then mark REVOKED', () => {
+  test('revocation: mark REVOKED first (an unknown serial stops there), then deactivate and detach every certificate', () => {
     const def = definitionOf(build().t, 'Revocation');
     expect(def.StartAt).toBe('SerialGiven');
+    expect(def.States.SerialGiven.Default).toBe('NoSerial');
+    expect(def.States.ThingName.Next).toBe('MarkRevoked');
+    expect(def.States.MarkRevoked.Parameters.UpdateExpression).toBe('SET #status = :revoked, revokedAt = :at REMOVE pendingCertificateId, pendingExecution');
+    expect(def.States.MarkRevoked.Catch[0]).toMatchObject({ ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], Next: 'UnknownSerial' });
+    expect(def.States.MarkRevoked.Next).toBe('ListCertificates');
     const each = def.States.EachCertificate;
     expect(each.ItemProcessor.StartAt).toBe('DeactivateCertificate');
     expect(each.ItemProcessor.States.DeactivateCertificate.Parameters).toEqual({ 'CertificateId.$': "States.ArrayGetItem(States.StringSplit($.principal, '/'), 1)", NewStatus: 'INACTIVE' });
     expect(each.ItemProcessor.States.DeactivateCertificate.Next).toBe('DetachDevicePolicy');
     expect(each.ItemProcessor.States.DetachDevicePolicy.Next).toBe('DetachFromThing');
-    expect(def.States.EachCertificate.Next).toBe('MarkRevoked');
-    expect(def.States.MarkRevoked.Parameters.ExpressionAttributeValues[':revoked']).toEqual({ S: 'REVOKED' });
-    expect(def.States.SerialGiven.Default).toBe('NoSerial');
   });
 
-  test('rotation: refuse unless provisioned, issue from the CSR, attach exclusively, send; retire the old only on the pending certificate', () => {
+  test('rotation: asked by a rotation job, claimed in one conditional write, issued, attached exclusively, recorded, sent, retired when not confirmed', () => {
     const def = definitionOf(build().t, 'Rotation');
     const s = def.States;
-    expect(s.Step.Choices.map((c: { Next: string }) => c.Next)).toEqual(['RefuseUnlessProvisioned', 'PromotePending']);
-    expect(s.RefuseUnlessProvisioned.Catch[0]).toEqual({ ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], Next: 'RotationRefused' });
+    expect(s.Step.Choices.map((c: { Next: string }) => c.Next)).toEqual(['FindRotationRequest', 'RotationNotRequested', 'PromotePending']);
+    expect(s.FindRotationRequest.Next).toBe('RotationRequestJob');
+    expect(s.RequestedByRotationJob.Choices[0].Next).toBe('ClaimRotation');
+    expect(s.ClaimRotation.Parameters.ConditionExpression).toBe('#status = :provisioned AND certificateId = :principal AND attribute_not_exists(pendingExecution) '
+      + 'AND (attribute_not_exists(rotationRequest) OR rotationRequest <> :request)');
+    expect(s.ClaimRotation.Catch[0]).toEqual({ ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], Next: 'RotationRefused' });
     expect(s.IssueFromCsr.Parameters).toEqual({ 'CertificateSigningRequest.$': '$.csr', 'SetAsActive': true });
     expect(s.AttachToThingExclusively.Parameters.ThingPrincipalType).toBe('EXCLUSIVE_THING');
-    expect(s.RecordPending.Next).toBe('CertificateToSend');
+    expect(s.RecordPending.Parameters.ConditionExpression).toBe('#status = :provisioned AND pendingExecution = :execution');
     expect(s.CertificateToSend.Parameters).toEqual({ 'thingName.$': '$.thingName', 'certificateId.$': '$.certificate.id', 'certificatePem.$': '$.certificate.pem' });
     expect(s.SendCertificate.Resource).toMatch(/aws-sdk:lambda:invoke/);
+    expect(s.AwaitConfirmation).toEqual({ Type: 'Wait', Seconds: 3600, Next: 'ExpireIfStillPending' });
+    expect(s.ExpireIfStillPending.Parameters.ConditionExpression).toBe('pendingExecution = :execution AND pendingCertificateId = :id');
     expect(s.PromotePending.Parameters.ConditionExpression).toBe('#status = :provisioned AND pendingCertificateId = :new');
     expect(s.PromotePending.Catch[0].Next).toBe('NotThePendingCertificate');
     expect([s.OldCertificate.Next, s.DeactivateOld.Next, s.DetachOldFromPolicy.Next]).toEqual(['DeactivateOld', 'DetachOldFromPolicy', 'DetachOldFromThing']);
@@ -215,7 +229,7 @@ describe('the certificate lifecycle', () => {
     const { t, fp } = build({ riskProfile: RiskProfile.CRITICAL_INFRASTRUCTURE });
     t.hasResourceProperties('AWS::IoT::TopicRule', {
       TopicRulePayload: Match.objectLike({
-        Sql: "SELECT csr, topic(2) AS thingName, topic(5) AS step, principal() AS principal FROM 'devices/+/cert/rotate/+' WHERE topic(5) = 'csr' OR topic(5) = 'confirm'",
+        Sql: "SELECT csr, jobId, topic(2) AS thingName, topic(5) AS step, principal() AS principal FROM 'devices/+/cert/rotate/+' WHERE topic(5) = 'csr' OR topic(5) = 'confirm'",
         ErrorAction: Match.objectLike({ CloudwatchLogs: Match.anyValue() }),
       }),
     });
@@ -227,6 +241,52 @@ describe('the certificate lifecycle', () => {
     expect(JSON.parse(fp.rotationJobDocument)).toMatchObject({ operation: 'rotate-certificate', csrTopic: 'devices/${aws:iot:thing:ThingName}/cert/rotate/csr' });
     const { t: consumer } = build({ riskProfile: RiskProfile.CONSUMER });
     consumer.hasResourceProperties('AWS::IoT::JobTemplate', { JobExecutionsRolloutConfig: { MaximumPerMinute: 1000, ExponentialRolloutRate: Match.objectLike({ BaseRatePerMinute: 50 }) } });
+  });
+
+  test('every IoT action of the lifecycle is granted on a resource type IAM authorizes it on (the pinned dataset)', () => {
+    const { t } = build({ thingNamePrefix: 'sensor-' });
+    const typeOf = (resource: unknown) => {
+      const text = JSON.stringify(resource);
+      if (resource === '*') return '*';
+      const m = /:iot:[^:]*:[^:]*:([a-z]+)\//.exec(text) ?? /:iot:[^"]*",[^\]]*"([a-z]+)\//.exec(text);
+      if (m) return m[1];
+      const getAtt = (resource as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+      const types: Record<string, string> = { 'AWS::IoT::Policy': 'policy', 'AWS::IoT::ThingGroup': 'thinggroup', 'AWS::IoT::JobTemplate': 'jobtemplate' };
+      if (getAtt && types[t.toJSON().Resources[getAtt[0]]?.Type]) return types[t.toJSON().Resources[getAtt[0]].Type];
+      return `unknown ${text}`;
+    };
+    const problems: string[] = [];
+    for (const part of ['Revocation', 'Rotation']) {
+      for (const st of statementsOf(t, part)) {
+        for (const action of ([] as string[]).concat(st.Action).filter((a) => a.startsWith('iot:'))) {
+          const facts = iamAction('iot', action.slice(4))!;
+          const types = ([] as unknown[]).concat(st.Resource).map(typeOf);
+          const ok = facts.wildcardOnly ? types.includes('*') : types.some((x) => facts.resourceTypes.includes(x));
+          if (!ok) problems.push(`${part}: ${action} on ${types.join(', ')} (IAM authorizes it on ${facts.wildcardOnly ? '*' : facts.resourceTypes.join(', ')})`);
+          // No resource in the grant that the action cannot apply to.
+          for (const x of types) if (x !== '*' && !facts.resourceTypes.includes(x)) problems.push(`${part}: ${action} also on ${x}, which it never applies to`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  test('the rotation rule\'s role may be assumed by AWS IoT for this rule of this account only', () => {
+    const { t } = build();
+    const [ruleId, rule] = Object.entries(t.findResources('AWS::IoT::TopicRule'))[0];
+    const ruleName = rule.Properties.RuleName as string;
+    expect(ruleName).toMatch(/^[a-zA-Z0-9_]{1,128}$/);
+    const roleRef = rule.Properties.TopicRulePayload.Actions[0].StepFunctions.RoleArn['Fn::GetAtt'][0];
+    expect(rule.Properties.TopicRulePayload.ErrorAction.CloudwatchLogs.RoleArn['Fn::GetAtt'][0]).toBe(roleRef);
+    const role = t.toJSON().Resources[roleRef];
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([{
+      Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: 'iot.amazonaws.com' },
+      Condition: {
+        StringEquals: { 'aws:SourceAccount': '111122223333' },
+        ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iot:eu-west-1:111122223333:rule/${ruleName}`]] } },
+      },
+    }]);
+    expect(ruleId).toBeDefined();
   });
 
   test('a device policy without its own tree gets just the rotation topics', () => {

@@ -1,0 +1,431 @@
+/*
+ * Certificate rotation and revocation, run: the state machines FleetProvisioning synthesizes,
+ * executed locally through every branch against in-memory fakes of the IoT registry and the allow
+ * list, the Lambda step running the real send-certificate handler behind a fake IoT data plane.
+ * Each case asserts the fleet afterwards (which certificates are ACTIVE, attached to what, the
+ * allow list item), not only how the execution ended. Inputs are what the rotation topic rule
+ * hands the state machine: the message's csr and jobId (the device's, or an attacker's with the
+ * device's key), the thing name from the topic and the connection's certificate.
+ */
+import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
+import { App, Stack } from 'aws-cdk-lib';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DevicePolicy, FleetProvisioning } from '../../lib';
+import { handler as sendCertificate } from '../../lib/identity/handlers/fleet-provisioning-send-certificate';
+import { AwsError, Doubles, FakeDynamoDb, FakeIot, RecordedCall, RunResult, runJsonPathStateMachine } from './asl-jsonpath';
+
+const ENV = { partition: 'aws', region: 'eu-west-1', account: '111122223333' };
+
+// ---- The templates, with a minimal resolver (replaced by test/runtime/iam.ts's resolveValue once it is on main)
+type Template = { Resources: Record<string, { Type: string; Properties?: any }> };
+function resolve(template: Template, value: unknown): unknown {
+  if (Array.isArray(value)) return value.map((v) => resolve(template, v));
+  if (value === null || typeof value !== 'object') return value;
+  const o = value as Record<string, unknown>;
+  if ('Ref' in o) {
+    const pseudo: Record<string, string> = { 'AWS::Partition': ENV.partition, 'AWS::Region': ENV.region, 'AWS::AccountId': ENV.account, 'AWS::URLSuffix': 'amazonaws.com' };
+    const ref = o.Ref as string;
+    if (pseudo[ref]) return pseudo[ref];
+    if (!template.Resources[ref]) throw new Error(`unresolvable Ref ${ref}`);
+    return ref;
+  }
+  if ('Fn::Join' in o) {
+    const [sep, parts] = o['Fn::Join'] as [string, unknown[]];
+    return (resolve(template, parts) as unknown[]).join(sep);
+  }
+  if ('Fn::GetAtt' in o) {
+    const [id, attribute] = o['Fn::GetAtt'] as [string, string];
+    const r = template.Resources[id];
+    const at = `${ENV.region}:${ENV.account}`;
+    const arns: Record<string, string> = {
+      'AWS::Lambda::Function': `arn:aws:lambda:${at}:function:${id}`,
+      'AWS::IoT::JobTemplate': `arn:aws:iot:${at}:jobtemplate/${r?.Properties?.JobTemplateId}`,
+      'AWS::DynamoDB::Table': `arn:aws:dynamodb:${at}:table/${id}`,
+      'AWS::KMS::Key': `arn:aws:kms:${at}:key/${id}`,
+      'AWS::Logs::LogGroup': `arn:aws:logs:${at}:log-group:${id}:*`,
+      'AWS::IAM::Role': `arn:aws:iam::${ENV.account}:role/${id}`,
+    };
+    if (attribute === 'Arn' && r && arns[r.Type]) return arns[r.Type];
+    throw new Error(`unresolvable GetAtt ${id}.${attribute}`);
+  }
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, resolve(template, v)]));
+}
+
+const app = new App();
+const stack = new Stack(app, 'Rotation', { env: { account: ENV.account, region: ENV.region } });
+const devicePolicy = new DevicePolicy(stack, 'DevicePolicy');
+const fleet = new FleetProvisioning(stack, 'Fleet', { devicePolicy, thingNamePrefix: 'sensor-' });
+const template = app.synth().getStackByName(stack.stackName).template as Template;
+const logicalId = (c: unknown) => stack.getLogicalId((c as { node: { defaultChild: never } }).node.defaultChild);
+const definition = (sm: unknown) => resolve(template, template.Resources[logicalId(sm)].Properties.DefinitionString) as string;
+const ROTATION = definition(fleet.rotationStateMachine);
+const REVOCATION = definition(fleet.revocationStateMachine);
+const TABLE = logicalId(fleet.allowListTable);
+const POLICY = stack.getLogicalId(devicePolicy.cfnPolicy);
+const JOB_TEMPLATE_ARN = resolve(template, { 'Fn::GetAtt': [stack.getLogicalId(fleet.rotationJobTemplate), 'Arn'] }) as string;
+
+const CSR = (n: number) => `-----BEGIN CERTIFICATE REQUEST-----\n${Buffer.from(`device key ${n}`).toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`;
+const THING = 'sensor-SN1';
+
+// ---- One fleet: the device sensor-SN1 (serial SN1) on its provisioning certificate, a rotation job for it
+const iotData = mockClient(IoTDataPlaneClient);
+let iot: FakeIot;
+let db: FakeDynamoDb;
+let original: string;
+let executions = 0;
+let published: { topic: string; payload: any }[];
+
+beforeEach(() => {
+  iotData.reset();
+  published = [];
+  iotData.on(PublishCommand).callsFake((input) => {
+    published.push({ topic: input.topic, payload: JSON.parse(new TextDecoder().decode(input.payload)) });
+    return {};
+  });
+  process.env.TOPIC_ROOT = 'devices';
+  iot = new FakeIot(ENV);
+  iot.policies.add(POLICY);
+  iot.addThing(THING, { serialNumber: 'SN1' });
+  original = iot.addCertificate(THING, [POLICY]);
+  iot.addJob('rotate-1', JOB_TEMPLATE_ARN, [THING]);
+  db = new FakeDynamoDb();
+  db.addTable(TABLE, 'serialNumber');
+  db.put(TABLE, { serialNumber: 'SN1', status: 'PROVISIONED', certificateId: original });
+});
+
+function doubles(): Doubles {
+  return {
+    ...iot.doubles(),
+    ...db.doubles(),
+    'lambda:invoke': async (p: { FunctionName: string; Payload: string }) => {
+      expect(p.FunctionName).toMatch(/^arn:aws:lambda:eu-west-1:111122223333:function:/);
+      return { StatusCode: 200, Payload: await sendCertificate(JSON.parse(p.Payload)) };
+    },
+  };
+}
+
+/** Every call each state machine made in this file, for the grants check at the end. */
+const CALLS = { rotation: [] as RecordedCall[], revocation: [] as RecordedCall[] };
+type Hook = (state: string) => unknown;
+async function rotate(input: Record<string, unknown>, onWait?: Hook): Promise<RunResult> {
+  const run = await runJsonPathStateMachine(ROTATION, input, doubles(), { onWait, executionName: `rotation-${++executions}` });
+  CALLS.rotation.push(...run.calls);
+  return run;
+}
+const csr = (n: number, overrides: Record<string, unknown> = {}, onWait?: Hook) =>
+  rotate({ csr: CSR(n), jobId: 'rotate-1', thingName: THING, step: 'csr', principal: original, ...overrides }, onWait);
+const confirm = (principal: string, thingName = THING) => rotate({ thingName, step: 'confirm', principal });
+async function revoke(input: unknown): Promise<RunResult> {
+  const run = await runJsonPathStateMachine(REVOCATION, input, doubles(), { executionName: `revocation-${++executions}` });
+  CALLS.revocation.push(...run.calls);
+  return run;
+}
+
+/** The certificate issued from CSR n. */
+function issuedFrom(n: number): string | undefined {
+  return [...iot.certificates.entries()].find(([, c]) => c.csr === CSR(n))?.[0];
+}
+const item = () => db.get(TABLE, 'SN1')!;
+const attached = (id: string) => ({ status: iot.certificates.get(id)!.status, things: [...iot.certificates.get(id)!.things], policies: [...iot.certificates.get(id)!.policies] });
+const ACTIVE_ON_THING = { status: 'ACTIVE', things: [THING], policies: [POLICY] };
+const RETIRED = { status: 'INACTIVE', things: [], policies: [] };
+const issuedCount = () => [...iot.certificates.values()].filter((c) => c.csr !== undefined).length;
+
+describe('rotation', () => {
+  test('requested by the rotation job, issued, sent, confirmed over the new certificate: the old one is retired', async () => {
+    let confirmed: RunResult | undefined;
+    const run = await csr(1, {}, async () => {
+      // While the issuing execution waits, the device has its certificate and confirms over it.
+      const issued = issuedFrom(1)!;
+      expect(attached(issued)).toEqual(ACTIVE_ON_THING);
+      expect(item()).toMatchObject({ pendingCertificateId: issued, rotationRequest: 'rotate-1#1' });
+      expect(published).toEqual([{ topic: `devices/${THING}/cert/rotate/accepted`, payload: { certificateId: issued, certificatePem: expect.stringContaining('BEGIN CERTIFICATE') } }]);
+      confirmed = await confirm(issued);
+    });
+    const issued = issuedFrom(1)!;
+    expect(confirmed).toMatchObject({ status: 'SUCCEEDED' });
+    expect(run).toMatchObject({ status: 'SUCCEEDED' });
+    expect(run.states).toContain('NoLongerPending');
+    expect(attached(issued)).toEqual(ACTIVE_ON_THING);
+    expect(attached(original)).toEqual(RETIRED);
+    expect(iot.activeCertificates()).toEqual([issued]);
+    expect(item()).toEqual({ serialNumber: 'SN1', status: 'PROVISIONED', certificateId: issued, previousCertificateId: original,
+      rotationRequest: 'rotate-1#1', rotationStartedAt: expect.any(String), rotatedAt: expect.any(String) });
+    // The issued certificate is attached exclusively: it can never serve another thing.
+    expect(iot.certificates.get(issued)!.exclusive).toBe(true);
+  });
+
+  test.each([
+    ['no jobId (the old protocol, or a stolen key publishing at will)', { jobId: undefined }],
+    ['a job that does not exist', { jobId: 'made-up' }],
+    ['a job not made from the rotation template', { jobId: 'firmware-7' }],
+    ['a rotation job for another thing', { jobId: 'rotate-other' }],
+    ['a rotation job this thing already finished', { jobId: 'rotate-done' }],
+    ['a canceled rotation job', { jobId: 'rotate-canceled' }],
+  ])('a CSR without a rotation request mints nothing: %s', async (_name, overrides) => {
+    iot.addJob('firmware-7', 'arn:aws:iot:eu-west-1:111122223333:jobtemplate/firmware', [THING]);
+    iot.addThing('sensor-SN2', { serialNumber: 'SN2' });
+    iot.addJob('rotate-other', JOB_TEMPLATE_ARN, ['sensor-SN2']);
+    iot.addJob('rotate-done', JOB_TEMPLATE_ARN, [THING], 'IN_PROGRESS', 'SUCCEEDED');
+    iot.addJob('rotate-canceled', JOB_TEMPLATE_ARN, [THING], 'CANCELED', 'CANCELED');
+    const run = await csr(1, overrides);
+    expect(run).toMatchObject({ status: 'FAILED', error: 'NotRequested' });
+    expect(issuedCount()).toBe(0);
+    expect(run.calls.filter((c) => c.service === 'dynamodb')).toEqual([]);
+    expect(item()).toEqual({ serialNumber: 'SN1', status: 'PROVISIONED', certificateId: original });
+  });
+
+  test('a request is consumed once: a second CSR on the same job mints nothing, after completion or expiry', async () => {
+    await csr(1, {}, async () => { await confirm(issuedFrom(1)!); });
+    const current = issuedFrom(1)!;
+    const again = await csr(2, { principal: current });
+    expect(again).toMatchObject({ status: 'FAILED', error: 'Refused' });
+    expect(issuedCount()).toBe(1);
+    expect(iot.activeCertificates()).toEqual([current]);
+  });
+
+  test('one outstanding certificate: a second CSR while one is pending is refused, even on a new request', async () => {
+    iot.addJob('rotate-2', JOB_TEMPLATE_ARN, [THING]);
+    let second: RunResult | undefined;
+    const first = await csr(1, {}, async () => {
+      second = await csr(2, { jobId: 'rotate-2' });
+    });
+    expect(second).toMatchObject({ status: 'FAILED', error: 'Refused' });
+    expect(issuedFrom(2)).toBeUndefined();
+    // The first was never confirmed: retired at the timeout, the device keeps its certificate.
+    expect(first).toMatchObject({ status: 'FAILED', error: 'NotConfirmed' });
+    expect(attached(issuedFrom(1)!)).toEqual(RETIRED);
+    expect(attached(original)).toEqual(ACTIVE_ON_THING);
+    expect(iot.activeCertificates()).toEqual([original]);
+  });
+
+  test('the slot freed by the timeout serves the next request', async () => {
+    await csr(1);
+    iot.addJob('rotate-2', JOB_TEMPLATE_ARN, [THING]);
+    const next = await csr(2, { jobId: 'rotate-2' }, async () => { await confirm(issuedFrom(2)!); });
+    expect(next.status).toBe('SUCCEEDED');
+    expect(iot.activeCertificates()).toEqual([issuedFrom(2)]);
+    expect(attached(issuedFrom(1)!)).toEqual(RETIRED);
+  });
+
+  test('a pending certificate not confirmed in time is retired; a confirmation after that changes nothing', async () => {
+    const run = await csr(1);
+    const issued = issuedFrom(1)!;
+    expect(run).toMatchObject({ status: 'FAILED', error: 'NotConfirmed' });
+    expect(run.states).toEqual(expect.arrayContaining(['AwaitConfirmation', 'ExpireIfStillPending', 'DeactivateNew', 'DetachNewFromPolicy', 'DetachNewFromThing']));
+    expect(attached(issued)).toEqual(RETIRED);
+    expect(item()).toMatchObject({ certificateId: original, expiredCertificateId: issued });
+    expect(item().pendingCertificateId).toBeUndefined();
+    expect(item().pendingExecution).toBeUndefined();
+    const late = await confirm(issued);
+    expect(late).toMatchObject({ status: 'FAILED', error: 'NotPending' });
+    expect(iot.activeCertificates()).toEqual([original]);
+    expect(attached(original)).toEqual(ACTIVE_ON_THING);
+  });
+
+  test('a confirmation over the old certificate, or any certificate but the pending one, retires nothing', async () => {
+    const stranger = iot.addCertificate(undefined, []);
+    const results: RunResult[] = [];
+    await csr(1, {}, async () => {
+      results.push(await confirm(original));
+      results.push(await confirm(stranger));
+      results.push(await confirm('not-a-certificate'));
+      expect(attached(original)).toEqual(ACTIVE_ON_THING);
+      expect(attached(issuedFrom(1)!)).toEqual(ACTIVE_ON_THING);
+      expect(item()).toMatchObject({ certificateId: original, pendingCertificateId: issuedFrom(1) });
+    });
+    for (const r of results) {
+      expect(r).toMatchObject({ status: 'FAILED', error: 'NotPending' });
+      expect(r.calls.filter((c) => c.service === 'iot' && c.action !== 'describeThing')).toEqual([]);
+    }
+  });
+
+  test('two confirmations: the second retires nothing (the first freed the slot)', async () => {
+    const results: RunResult[] = [];
+    await csr(1, {}, async () => {
+      results.push(await confirm(issuedFrom(1)!));
+      results.push(await confirm(issuedFrom(1)!));
+    });
+    expect(results.map((r) => r.status)).toEqual(['SUCCEEDED', 'FAILED']);
+    expect(results[1].error).toBe('NotPending');
+    expect(attached(issuedFrom(1)!)).toEqual(ACTIVE_ON_THING);
+    expect(item().previousCertificateId).toBe(original);
+  });
+
+  test('a CSR must come over the device\'s current certificate: not the pending one, not a leftover one, not another device\'s', async () => {
+    const leftover = iot.addCertificate(THING, [POLICY]);
+    const overLeftover = await csr(1, { principal: leftover });
+    expect(overLeftover).toMatchObject({ status: 'FAILED', error: 'Refused' });
+    // Another device (or an IAM principal) publishing on this device's topic: its principal is not this device's.
+    iot.addThing('sensor-SN2', { serialNumber: 'SN2' });
+    const other = iot.addCertificate('sensor-SN2', [POLICY]);
+    db.put(TABLE, { serialNumber: 'SN2', status: 'PROVISIONED', certificateId: other });
+    const forged = await csr(2, { principal: other });
+    expect(forged).toMatchObject({ status: 'FAILED', error: 'Refused' });
+    expect(issuedCount()).toBe(0);
+  });
+
+  test('a revoked device rotates nothing and confirms nothing', async () => {
+    db.put(TABLE, { serialNumber: 'SN1', status: 'REVOKED', certificateId: original });
+    const run = await csr(1);
+    expect(run).toMatchObject({ status: 'FAILED', error: 'Refused' });
+    expect(issuedCount()).toBe(0);
+    db.put(TABLE, { serialNumber: 'SN1', status: 'REVOKED', certificateId: original, pendingCertificateId: original });
+    expect(await confirm(original)).toMatchObject({ status: 'FAILED', error: 'NotPending' });
+  });
+
+  test('a revocation while a certificate is pending retires it too; the waiting execution then leaves it alone', async () => {
+    let revocation: RunResult | undefined;
+    const run = await csr(1, {}, async () => { revocation = await revoke({ serialNumber: 'SN1' }); });
+    expect(revocation!.status).toBe('SUCCEEDED');
+    expect(run).toMatchObject({ status: 'SUCCEEDED' });
+    expect(run.states[run.states.length - 1]).toBe('NoLongerPending');
+    expect(attached(issuedFrom(1)!)).toEqual(RETIRED);
+    expect(attached(original)).toEqual(RETIRED);
+    expect(iot.activeCertificates()).toEqual([]);
+    expect(item()).toMatchObject({ status: 'REVOKED' });
+    expect(await confirm(issuedFrom(1)!)).toMatchObject({ status: 'FAILED', error: 'NotPending' });
+  });
+
+  test('a revocation between the claim and the record: the rotation retires the certificate it just issued', async () => {
+    const d = doubles();
+    const attach = d['iot:attachThingPrincipal'];
+    const run = await runJsonPathStateMachine(ROTATION, { csr: CSR(1), jobId: 'rotate-1', thingName: THING, step: 'csr', principal: original }, {
+      ...d,
+      'iot:attachThingPrincipal': async (p, call) => {
+        const r = attach!(p, call);
+        // The revocation runs here: it marks first, then lists (the new certificate is already attached).
+        await revoke({ serialNumber: 'SN1' });
+        return r;
+      },
+    }, { executionName: 'race' });
+    expect(run).toMatchObject({ status: 'FAILED', error: 'NotConfirmed' });
+    expect(iot.activeCertificates()).toEqual([]);
+    expect(attached(issuedFrom(1)!)).toEqual(RETIRED);
+    expect(published).toEqual([]);
+  });
+
+  test('a CSR AWS IoT refuses frees the slot and mints nothing', async () => {
+    const run = await csr(1, { csr: 'not a CSR' });
+    expect(run).toMatchObject({ status: 'FAILED', error: 'IssueFailed' });
+    expect(issuedCount()).toBe(0);
+    expect(item().pendingExecution).toBeUndefined();
+  });
+
+  test('the device cannot be given its certificate: retired at once, not left waiting', async () => {
+    iotData.on(PublishCommand).rejects(new Error('Rate exceeded'));
+    const run = await csr(1);
+    expect(run).toMatchObject({ status: 'FAILED', error: 'NotConfirmed' });
+    expect(run.states).not.toContain('AwaitConfirmation');
+    expect(attached(issuedFrom(1)!)).toEqual(RETIRED);
+    expect(item().pendingExecution).toBeUndefined();
+  });
+
+  test.each([
+    ['a CSR that is not a string', { step: 'csr', csr: 42, jobId: 'rotate-1', principal: 'x' }, 'NotRequested'],
+    ['a confirmation without a principal', { step: 'confirm' }, 'InvalidInput'],
+    ['an unknown step', { step: 'accepted', principal: 'x' }, 'InvalidInput'],
+  ])('malformed input: %s', async (_name, input, error) => {
+    const run = await rotate({ thingName: THING, ...input });
+    expect(run).toMatchObject({ status: 'FAILED', error });
+    expect(issuedCount()).toBe(0);
+  });
+
+  test('the rotation never touches a policy but the device policy, nor a thing but the one on the topic', async () => {
+    const run = await csr(1, {}, async () => { await confirm(issuedFrom(1)!); });
+    for (const call of run.calls) {
+      if ('PolicyName' in call.parameters) expect(call.parameters.PolicyName).toBe(POLICY);
+      if ('ThingName' in call.parameters) expect(call.parameters.ThingName).toBe(THING);
+    }
+  });
+});
+
+describe('revocation', () => {
+  test('every certificate of the device deactivated and detached, the item REVOKED', async () => {
+    const second = iot.addCertificate(THING, [POLICY]);
+    const third = iot.addCertificate(THING, [POLICY], 'INACTIVE');
+    const bystander = (iot.addThing('sensor-SN2', { serialNumber: 'SN2' }), iot.addCertificate('sensor-SN2', [POLICY]));
+    const run = await revoke({ serialNumber: 'SN1' });
+    expect(run.status).toBe('SUCCEEDED');
+    for (const id of [original, second, third]) expect(attached(id)).toEqual(RETIRED);
+    expect(attached(bystander)).toEqual({ status: 'ACTIVE', things: ['sensor-SN2'], policies: [POLICY] });
+    expect(item()).toMatchObject({ status: 'REVOKED', revokedAt: expect.any(String) });
+    // Marked before it lists: no rotation can attach a certificate the listing misses.
+    expect(run.calls.map((c) => c.action).indexOf('updateItem')).toBeLessThan(run.calls.map((c) => c.action).indexOf('listThingPrincipals'));
+  });
+
+  test('an unknown serial changes nothing and says so', async () => {
+    const run = await revoke({ serialNumber: 'SN404' });
+    expect(run).toMatchObject({ status: 'FAILED', error: 'UnknownSerial' });
+    expect(run.calls.filter((c) => c.service === 'iot')).toEqual([]);
+    expect(attached(original)).toEqual(ACTIVE_ON_THING);
+  });
+
+  test('a serial allowed but never provisioned is marked REVOKED (it can no longer provision); there is nothing to detach', async () => {
+    db.put(TABLE, { serialNumber: 'SN9', status: 'ALLOWED' });
+    const run = await revoke({ serialNumber: 'SN9' });
+    expect(run.status).toBe('SUCCEEDED');
+    expect(db.get(TABLE, 'SN9')).toMatchObject({ status: 'REVOKED' });
+  });
+
+  test.each([[{}], [{ serialNumber: 7 }], [null]])('malformed input %j: refused', async (input) => {
+    const run = await revoke(input);
+    expect(run).toMatchObject({ status: 'FAILED', error: 'InvalidInput' });
+    expect(run.calls).toEqual([]);
+  });
+});
+
+test('the fakes refuse what AWS refuses (a wrong ARN, an unknown condition placeholder)', async () => {
+  const d = new FakeIot(ENV).doubles();
+  expect(() => d['iot:attachPolicy']!({ PolicyName: 'p', Target: 'arn:aws:iot:eu-west-1:111122223333:thing/x' }, { state: 's', service: 'iot', action: 'attachPolicy' })).toThrow(AwsError);
+  const fakeDb = new FakeDynamoDb();
+  fakeDb.addTable('t', 'k');
+  expect(() => fakeDb.doubles()['dynamodb:updateItem']!({ TableName: 't', Key: { k: { S: 'a' } }, UpdateExpression: 'SET a = :a', ConditionExpression: 'status = :a', ExpressionAttributeValues: { ':a': { S: 'x' } } }, { state: 's', service: 'dynamodb', action: 'updateItem' }))
+    .toThrow(/reserved keyword/);
+});
+
+/*
+ * Every call the runs above made, allowed by the state machine's role on the ARN it touches (the
+ * resource IAM authorizes the action on, per the Service Authorization Reference). A minimal
+ * reading of the role's Allow statements, to be replaced by test/runtime/iam.ts (callTarget,
+ * principalPolicy) once it is on main.
+ */
+describe('grants', () => {
+  const at = `${ENV.region}:${ENV.account}`;
+  /** The IAM action and the ARNs one call touches. */
+  function touched(call: RecordedCall): { action: string; arns: string[] } {
+    const p = call.parameters;
+    const action = `${call.service}:${call.action.charAt(0).toUpperCase()}${call.action.slice(1)}`;
+    const thing = (name: string) => `arn:aws:iot:${at}:thing/${name}`;
+    switch (`${call.service}:${call.action}`) {
+      case 'iot:describeThing': case 'iot:listThingPrincipals': return { action, arns: [thing(p.ThingName)] };
+      case 'iot:describeJob': return { action, arns: [`arn:aws:iot:${at}:job/${p.JobId}`] };
+      case 'iot:describeJobExecution': return { action, arns: [`arn:aws:iot:${at}:job/${p.JobId}`, thing(p.ThingName)] };
+      case 'iot:updateCertificate': return { action, arns: [`arn:aws:iot:${at}:cert/${p.CertificateId}`] };
+      case 'iot:attachPolicy': case 'iot:detachPolicy': return { action, arns: [p.Target] };
+      case 'iot:attachThingPrincipal': case 'iot:detachThingPrincipal': return { action, arns: [p.Principal] };
+      case 'iot:createCertificateFromCsr': return { action, arns: ['*'] };
+      case 'dynamodb:updateItem': return { action, arns: [`arn:aws:dynamodb:${at}:table/${p.TableName}`] };
+      case 'lambda:invoke': return { action: 'lambda:InvokeFunction', arns: [p.FunctionName] };
+      default: throw new Error(`no IAM mapping for ${call.service}:${call.action}`);
+    }
+  }
+  const glob = (pattern: string, text: string, caseless: boolean) => {
+    const re = new RegExp(`^${pattern.split(/([*?])/).map((x) => (x === '*' ? '.*' : x === '?' ? '.' : x.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('')}$`, caseless ? 'i' : '');
+    return re.test(text);
+  };
+  function allows(stateMachine: unknown, action: string, arn: string): boolean {
+    const roleId = (template.Resources[logicalId(stateMachine)].Properties.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const statements = Object.values(template.Resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy' && (r.Properties.Roles as { Ref?: string }[]).some((x) => x.Ref === roleId))
+      .flatMap((r) => resolve(template, r.Properties.PolicyDocument.Statement) as { Effect: string; Action: string | string[]; Resource: string | string[] }[]);
+    for (const st of statements) if (st.Effect !== 'Allow') throw new Error('a Deny in a state machine role: extend this reading');
+    return statements.some((st) => [st.Action].flat().some((a) => glob(a, action, true)) && [st.Resource].flat().some((r) => glob(r, arn, false)));
+  }
+  test.each([['rotation', () => fleet.rotationStateMachine], ['revocation', () => fleet.revocationStateMachine]] as const)('every call of the %s state machine is allowed on what it touches', (name, sm) => {
+    const calls = CALLS[name];
+    expect(calls.length).toBeGreaterThan(10);
+    const denied = calls.flatMap((c) => touched(c).arns.filter((arn) => !allows(sm(), touched(c).action, arn)).map((arn) => `${c.state}: ${touched(c).action} on ${arn}`));
+    expect([...new Set(denied)]).toEqual([]);
+  });
+});
