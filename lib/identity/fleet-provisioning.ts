@@ -108,8 +108,9 @@ const CLIENT_PREFIX = /^[A-Za-z0-9:_-]{1,64}$/;
  * `<prefix><SerialNumber>`, gives it a certificate and the `DevicePolicy`; a claim certificate
  * policy (`claimPolicy`) that can do nothing but call this template's provisioning topics; a
  * pre-provisioning hook that admits only serial numbers in the allow list, once each; and the
- * certificate lifecycle: rotation (a job template, and a flow that issues a certificate from the
- * device's CSR, then retires the old one once the device confirms on the new one) and
+ * certificate lifecycle: rotation (a job template, and a flow that issues one certificate from the
+ * device's CSR per rotation job execution, never two outstanding, retires it when not confirmed in
+ * time, and retires the old one once the device confirms on the new one) and
  * revocation (a state machine, `grantRevoke`, that deactivates and detaches a device's
  * certificates and marks it in the allow list).
  *
@@ -132,7 +133,10 @@ export class FleetProvisioning extends Construct {
   public readonly encryptionKey: kms.IKey;
   /** Revokes a device: start it with `{"serialNumber": "..."}` (EventBridge can target it). */
   public readonly revocationStateMachine: sfn.IStateMachine;
-  /** Rotates a certificate; started by the rotation topic rule on the device's CSR and confirmation. */
+  /**
+   * Rotates a certificate; started by the rotation topic rule on the device's CSR (which must name a
+   * job made from `rotationJobTemplate` for this device) and on its confirmation.
+   */
   public readonly rotationStateMachine: sfn.IStateMachine;
   /** The job template that asks devices to rotate their certificate. */
   public readonly rotationJobTemplate: iot.CfnJobTemplate;
@@ -296,7 +300,10 @@ export class FleetProvisioning extends Construct {
     return this.revocationStateMachine.grantStartExecution(grantee);
   }
 
-  /** Lets `grantee` start certificate rotations (create jobs from the rotation job template). */
+  /**
+   * Lets `grantee` start certificate rotations (create jobs from the rotation job template): a
+   * device rotates only for such a job, once per job execution.
+   */
   public grantStartRotation(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({
       grantee,
