@@ -1,20 +1,28 @@
 /*
  * Certificate rotation and revocation, run: the state machines FleetProvisioning synthesizes,
  * executed locally through every branch against in-memory fakes of the IoT registry and the allow
- * list, the Lambda step running the real send-certificate handler behind a fake IoT data plane.
+ * list, the Lambda step running the send-certificate bundle the function deploys, behind a fake IoT
+ * data plane.
  * Each case asserts the fleet afterwards (which certificates are ACTIVE, attached to what, the
  * allow list item), not only how the execution ended. Inputs are what the rotation topic rule
  * hands the state machine: the message's csr and jobId (the device's, or an attacker's with the
  * device's key), the thing name from the topic and the connection's certificate.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
 import { App, Stack } from 'aws-cdk-lib';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DevicePolicy, FleetProvisioning } from '../../lib';
-import { handler as sendCertificate } from '../../lib/identity/handlers/fleet-provisioning-send-certificate';
 import { AwsError, Doubles, FakeDynamoDb, FakeIot, RecordedCall, RunResult, runJsonPathStateMachine } from './asl-jsonpath';
 
 const ENV = { partition: 'aws', region: 'eu-west-1', account: '111122223333' };
+
+// The bundle the function deploys (node scripts/bundle-handlers.js), the AWS SDK external to it as in Lambda.
+const BUNDLE = path.resolve(__dirname, '..', '..', 'dist', 'handlers', 'fleet-provisioning-send-certificate', 'index.js');
+if (!fs.existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run node scripts/bundle-handlers.js`);
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const sendCertificate = require(BUNDLE).handler as (event: unknown) => Promise<unknown>;
 
 // ---- The templates, with a minimal resolver (replaced by test/runtime/iam.ts's resolveValue once it is on main)
 type Template = { Resources: Record<string, { Type: string; Properties?: any }> };
