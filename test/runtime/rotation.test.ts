@@ -14,8 +14,8 @@ import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-pla
 import { App, Stack } from 'aws-cdk-lib';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DevicePolicy, FleetProvisioning } from '../../lib';
-import { CfnTemplate } from './synthesized';
-import { arnOf, callTarget, CallTarget, nameOf, principalPolicy, roleOf, stateMachineDefinition, TEST_ENV } from './iam';
+import { CfnTemplate, synthesizedStacks } from './synthesized';
+import { arnOf, callTarget, CallTarget, nameOf, policyOf, principalPolicy, resolveValue, roleOf, stateMachineDefinition, TEST_ENV } from './iam';
 import { AwsError, Doubles, FakeDynamoDb, FakeIot, RecordedCall, RunResult, runJsonPathStateMachine } from './asl-jsonpath';
 
 const ENV = TEST_ENV;
@@ -397,5 +397,116 @@ describe('grants', () => {
     };
     visit(name === 'rotation' ? ROTATION : REVOCATION);
     expect([...tasks].filter((t) => !calls.some((c) => c.state === t))).toEqual([]);
+  });
+});
+
+test('AWS IoT may assume the rotation rule\'s role only for that rule of this account; the role starts the rotation and logs the rule\'s errors', () => {
+  const ruleId = Object.keys(template.Resources).find((id) => template.Resources[id].Type === 'AWS::IoT::TopicRule')!;
+  const rule = resolveValue(template, template.Resources[ruleId].Properties) as any;
+  const roleId = roleOf(template, ruleId, 'Actions.0');
+  expect(roleOf(template, ruleId, 'ErrorAction')).toBe(roleId);
+  const trust = resolveValue(template, template.Resources[roleId].Properties.AssumeRolePolicyDocument) as { Statement: any[] };
+  expect(trust.Statement.map((st) => st.Principal)).toEqual([{ Service: 'iot.amazonaws.com' }]);
+  const assume = policyOf({ Statement: trust.Statement.map(({ Principal, ...st }) => ({ ...st, Resource: '*' })) });
+  const ruleArn = `arn:aws:iot:${ENV.region}:${ENV.account}:rule/${rule.RuleName}`;
+  expect(assume.isAllowed('sts:AssumeRole', '*', { 'aws:SourceAccount': ENV.account, 'aws:SourceArn': ruleArn })).toBe(true);
+  expect(assume.isAllowed('sts:AssumeRole', '*', { 'aws:SourceAccount': ENV.account, 'aws:SourceArn': `arn:aws:iot:${ENV.region}:${ENV.account}:rule/other` })).toBe(false);
+  expect(assume.isAllowed('sts:AssumeRole', '*', { 'aws:SourceAccount': '999999999999', 'aws:SourceArn': ruleArn.replace(ENV.account, '999999999999') })).toBe(false);
+  expect(assume.isAllowed('sts:AssumeRole', '*', {})).toBe(false);
+  const policy = principalPolicy(template, roleId);
+  const start = rule.TopicRulePayload.Actions[0].StepFunctions;
+  expect(`arn:aws:states:${ENV.region}:${ENV.account}:stateMachine:${start.StateMachineName}`).toBe(arnOf(template, logicalId(fleet.rotationStateMachine)));
+  expect(policy.isAllowed('states:StartExecution', arnOf(template, logicalId(fleet.rotationStateMachine)))).toBe(true);
+  expect(policy.isAllowed('states:StartExecution', arnOf(template, logicalId(fleet.revocationStateMachine)))).toBe(false);
+  for (const action of ['createLogStream', 'putLogEvents']) {
+    const t = callTarget('logs', action, { logGroupName: rule.TopicRulePayload.ErrorAction.CloudwatchLogs.LogGroupName, logStreamName: 'stream' });
+    for (const arn of t.resources) expect(policy.explain(t.iamAction, arn)).toMatch(/allow/i);
+    for (const arn of t.resources) expect(policy.isAllowed(t.iamAction, arn)).toBe(true);
+  }
+});
+
+/*
+ * The same flows on every rotation and revocation state machine the reference app and the
+ * examples synthesize (each with its own table, device policy, job template, thing prefix and
+ * topic root), every call checked against that state machine's role.
+ */
+describe('every certificate lifecycle of the reference app and the examples', () => {
+  const lifecycles = synthesizedStacks().flatMap((s) => Object.entries(s.template.Resources)
+    .filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine')
+    .map(([id]) => ({ stack: s, id, definition: stateMachineDefinition(s.template, id) }))
+    .filter((m) => m.definition.States.ClaimRotation !== undefined)
+    .map((rotation) => {
+      const table = rotation.definition.States.ClaimRotation.Parameters.TableName as string;
+      const revocation = Object.entries(s.template.Resources)
+        .filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine')
+        .map(([id]) => ({ id, definition: stateMachineDefinition(s.template, id) }))
+        .find((m) => m.definition.States.MarkRevoked?.Parameters.TableName === table)!;
+      // A stack pinned to an environment writes its own account and region into ARNs; the others resolve to TEST_ENV.
+      const pinned = /^aws:\/\/(\d{12})\/([a-z0-9-]+)$/.exec(s.environment);
+      const env = pinned ? { partition: 'aws', account: pinned[1], region: pinned[2] } : TEST_ENV;
+      return { name: `${s.app}/${s.stack}/${rotation.id}`, template: s.template, env, rotation, revocation };
+    }));
+
+  test('there is at least one (the reference app provisions a fleet)', () => {
+    expect(lifecycles.length).toBeGreaterThan(0);
+  });
+
+  test.each(lifecycles.map((l) => [l.name, l] as const))('%s: rotates only on request, once; revokes every certificate; every call allowed', async (_name, l) => {
+    const states = l.rotation.definition.States;
+    const table = states.ClaimRotation.Parameters.TableName as string;
+    const policyName = states.AttachDevicePolicy.Parameters.PolicyName as string;
+    const jobTemplateArn = (states.RequestedByRotationJob.Choices[0].And as { Variable: string; StringEquals?: string }[])
+      .find((c) => c.Variable === '$.requestJob.job.JobTemplateArn' && c.StringEquals)!.StringEquals!;
+    const format = l.revocation.definition.States.ThingName.Parameters['thingName.$'] as string;
+    const prefix = /^States\.Format\('([^']*)\{\}', \$\.serialNumber\)$/.exec(format)![1];
+    const functionArn = states.SendCertificate.Parameters.FunctionName as string;
+    const fn = Object.keys(l.template.Resources).find((id) => l.template.Resources[id].Type === 'AWS::Lambda::Function' && arnOf(l.template, id) === functionArn)!;
+    process.env.TOPIC_ROOT = resolveValue(l.template, l.template.Resources[fn].Properties.Environment.Variables.TOPIC_ROOT) as string;
+
+    const thing = `${prefix}SN1`;
+    iot = new FakeIot(l.env);
+    iot.policies.add(policyName);
+    iot.addThing(thing, { serialNumber: 'SN1' });
+    const old = iot.addCertificate(thing, [policyName]);
+    iot.addJob('rotate-1', jobTemplateArn, [thing]);
+    db = new FakeDynamoDb();
+    db.addTable(table, 'serialNumber');
+    db.put(table, { serialNumber: 'SN1', status: 'PROVISIONED', certificateId: old });
+    const calls: { machine: 'rotation' | 'revocation'; call: RecordedCall }[] = [];
+    const run = async (machine: 'rotation' | 'revocation', input: unknown, onWait?: Hook) => {
+      const r = await runJsonPathStateMachine(l[machine].definition, input, doubles(), { onWait, executionName: `${machine}-${++executions}` });
+      calls.push(...r.calls.map((call) => ({ machine, call })));
+      return r;
+    };
+    const csrInput = (n: number, extra: object = {}) => ({ csr: CSR(n), jobId: 'rotate-1', thingName: thing, step: 'csr', principal: old, ...extra });
+
+    expect(await run('rotation', csrInput(0, { jobId: undefined }))).toMatchObject({ status: 'FAILED', error: 'NotRequested' });
+    const rotated = await run('rotation', csrInput(1), async () => {
+      expect(await run('rotation', { thingName: thing, step: 'confirm', principal: issuedFrom(1) })).toMatchObject({ status: 'SUCCEEDED' });
+    });
+    expect(rotated.status).toBe('SUCCEEDED');
+    expect(published.map((p) => p.topic)).toEqual([`${process.env.TOPIC_ROOT}/${thing}/cert/rotate/accepted`]);
+    expect(iot.activeCertificates()).toEqual([issuedFrom(1)]);
+    expect(await run('rotation', csrInput(2, { principal: issuedFrom(1) }))).toMatchObject({ status: 'FAILED', error: 'Refused' });
+    const expired = await run('rotation', csrInput(3, { jobId: 'rotate-2', principal: issuedFrom(1) }), () => undefined);
+    expect(expired).toMatchObject({ status: 'FAILED', error: 'NotRequested' });
+    expect(await run('revocation', { serialNumber: 'SN1' })).toMatchObject({ status: 'SUCCEEDED' });
+    expect(iot.activeCertificates()).toEqual([]);
+    expect(db.get(table, 'SN1')).toMatchObject({ status: 'REVOKED' });
+
+    const denied = new Set<string>();
+    for (const { machine, call } of calls) {
+      const policy = principalPolicy(l.template, roleOf(l.template, l[machine].id));
+      const t = call.service === 'iot' && call.action === 'describeJobExecution'
+        ? { iamAction: 'iot:DescribeJobExecution', resources: [`arn:aws:iot:${ENV.region}:${ENV.account}:job/${call.parameters.JobId}`, `arn:aws:iot:${ENV.region}:${ENV.account}:thing/${call.parameters.ThingName}`] }
+        : callTarget(call.service, call.action, call.parameters);
+      // In a pinned stack, callTarget and GetAtt write TEST_ENV's account and region into the ARNs
+      // they make, and the template its own literals: the same resource either way.
+      const inEnv = (arn: string) => arn.replace(`:${ENV.region}:${ENV.account}:`, `:${l.env.region}:${l.env.account}:`);
+      for (const arn of t.resources) {
+        if (!policy.isAllowed(t.iamAction, arn) && !policy.isAllowed(t.iamAction, inEnv(arn))) denied.add(`${machine} ${call.state}: ${policy.explain(t.iamAction, inEnv(arn))}`);
+      }
+    }
+    expect([...denied]).toEqual([]);
   });
 });
