@@ -265,8 +265,13 @@ export class FakeIot {
         return { ThingName: p.ThingName, Attributes: { ...t.attributes }, ThingArn: `arn:${this.env.partition}:iot:${this.env.region}:${this.env.account}:thing/${p.ThingName}` };
       },
       'iot:listThingPrincipals': (p) => {
+        // One page at a time, as AWS IoT answers (25 unless MaxResults says otherwise).
         this.exactly(p, ['ThingName'], ['MaxResults', 'NextToken']);
-        return { Principals: [...this.thing(p.ThingName).principals] };
+        const all = [...this.thing(p.ThingName).principals];
+        const from = p.NextToken === undefined ? 0 : Number(p.NextToken);
+        const size = p.MaxResults ?? 25;
+        const page = all.slice(from, from + size);
+        return from + size < all.length ? { Principals: page, NextToken: String(from + size) } : { Principals: page };
       },
       'iot:createCertificateFromCsr': (p) => {
         this.exactly(p, ['CertificateSigningRequest'], ['SetAsActive']);

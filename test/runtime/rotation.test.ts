@@ -330,6 +330,14 @@ describe('revocation', () => {
     expect(run.calls.map((c) => c.action).indexOf('updateItem')).toBeLessThan(run.calls.map((c) => c.action).indexOf('listThingPrincipals'));
   });
 
+  test('a device with more certificates than one page of ListThingPrincipals loses them all', async () => {
+    const many = Array.from({ length: 60 }, () => iot.addCertificate(THING, [POLICY]));
+    const run = await revoke({ serialNumber: 'SN1' });
+    expect(run.status).toBe('SUCCEEDED');
+    for (const id of [original, ...many]) expect(attached(id)).toEqual(RETIRED);
+    expect(iot.activeCertificates()).toEqual([]);
+  });
+
   test('an unknown serial changes nothing and says so', async () => {
     const run = await revoke({ serialNumber: 'SN404' });
     expect(run).toMatchObject({ status: 'FAILED', error: 'UnknownSerial' });

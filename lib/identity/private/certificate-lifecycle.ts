@@ -151,10 +151,16 @@ export class CertificateLifecycle extends Construct {
       maxConcurrency: 5,
       resultPath: discard,
     }).itemProcessor(deactivate.next(detachPolicy).next(detachThing));
+    // ListThingPrincipals answers a page at a time; listing again after each detached page, until
+    // none is left, also catches a certificate attached while the revocation runs.
+    eachCertificate.next(list);
+    const anyLeft = new sfn.Choice(this, 'AnyCertificateLeft')
+      .when(sfn.Condition.isPresent('$.found.principals[0]'), eachCertificate)
+      .otherwise(revoked);
     const validate = new sfn.Choice(this, 'SerialGiven')
       .when(sfn.Condition.and(sfn.Condition.isPresent('$.serialNumber'), sfn.Condition.isString('$.serialNumber')),
         new sfn.Pass(this, 'ThingName', { parameters: { 'serialNumber.$': '$.serialNumber', 'thingName.$': `States.Format('${props.thingNamePrefix}{}', $.serialNumber)` } })
-          .next(markRevoked).next(list).next(eachCertificate).next(revoked))
+          .next(markRevoked).next(list).next(anyLeft))
       .otherwise(new sfn.Fail(this, 'NoSerial', { error: 'InvalidInput', cause: 'Start the revocation with {"serialNumber": "<serial>"}' }));
     this.revocation = this.stateMachine('Revocation', validate, props.encryptionKey);
 
