@@ -197,6 +197,9 @@ describe('the certificate lifecycle', () => {
     expect(def.States.MarkRevoked.Parameters.UpdateExpression).toBe('SET #status = :revoked, revokedAt = :at REMOVE pendingCertificateId, pendingExecution');
     expect(def.States.MarkRevoked.Catch[0]).toMatchObject({ ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], Next: 'UnknownSerial' });
     expect(def.States.MarkRevoked.Next).toBe('ListCertificates');
+    expect(def.States.ListCertificates.Next).toBe('AnyCertificateLeft');
+    expect(def.States.AnyCertificateLeft.Choices[0]).toEqual({ Variable: '$.found.principals[0]', IsPresent: true, Next: 'EachCertificate' });
+    expect(def.States.EachCertificate.Next).toBe('ListCertificates');
     const each = def.States.EachCertificate;
     expect(each.ItemProcessor.StartAt).toBe('DeactivateCertificate');
     expect(each.ItemProcessor.States.DeactivateCertificate.Parameters).toEqual({ 'CertificateId.$': "States.ArrayGetItem(States.StringSplit($.principal, '/'), 1)", NewStatus: 'INACTIVE' });

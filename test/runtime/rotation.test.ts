@@ -301,6 +301,7 @@ describe('rotation', () => {
     ['a CSR that is not a string', { step: 'csr', csr: 42, jobId: 'rotate-1', principal: 'x' }, 'NotRequested'],
     ['a confirmation without a principal', { step: 'confirm' }, 'InvalidInput'],
     ['an unknown step', { step: 'accepted', principal: 'x' }, 'InvalidInput'],
+    ['a thing that does not exist (a publisher that is no device)', { thingName: 'sensor-ghost', step: 'csr', csr: CSR(1), jobId: 'rotate-1', principal: 'x' }, 'Iot.ResourceNotFoundException'],
   ])('malformed input: %s', async (_name, input, error) => {
     const run = await rotate({ thingName: THING, ...input });
     expect(run).toMatchObject({ status: 'FAILED', error });
