@@ -4,6 +4,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
 import {
   DeviceInventory, DevicePolicy, FleetProvisioning, ProvisioningCertificateSource, RiskProfile, THING_NAME_VARIABLE,
 } from '../../lib';
@@ -290,6 +291,16 @@ describe('the certificate lifecycle', () => {
       },
     }]);
     expect(ruleId).toBeDefined();
+    // A deep construct path still gives a name AWS IoT accepts (at most 128 characters), unique per construct.
+    const deep = stack();
+    let scope: Construct = deep;
+    for (let i = 0; i < 12; i++) scope = new Construct(scope, `AVeryLongConstructIdForNesting${i}`);
+    new FleetProvisioning(deep, 'FP', { devicePolicy: new DevicePolicy(deep, 'P') });
+    new FleetProvisioning(scope, 'FP', { devicePolicy: new DevicePolicy(scope, 'P') });
+    const names = Object.values(Template.fromStack(deep).findResources('AWS::IoT::TopicRule')).map((r) => r.Properties.RuleName as string);
+    expect(names).toHaveLength(2);
+    for (const name of names) expect(name).toMatch(/^[a-zA-Z0-9_]{1,128}$/);
+    expect(new Set(names).size).toBe(2);
   });
 
   test('a device policy without its own tree gets just the rotation topics', () => {

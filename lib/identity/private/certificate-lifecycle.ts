@@ -324,7 +324,7 @@ export class CertificateLifecycle extends Construct {
     const actions = iotActionsAlpha(this);
     const errors = secureLogGroup(this, 'RuleErrors', { encryptionKey: props.encryptionKey });
     // Named here so the role can name it: AWS IoT assumes the role for this rule of this account only.
-    const ruleName = Names.uniqueResourceName(this, { maxLength: 128, separator: '_' }).replace(/[^a-zA-Z0-9_]/g, '_') + '_rotation';
+    const ruleName = `${Names.uniqueResourceName(this, { maxLength: 119, separator: '_' }).replace(/[^a-zA-Z0-9_]/g, '_')}_rotation`;
     this.ruleRole = new iam.Role(this, 'RotationRuleRole', {
       description: `Assumed by the AWS IoT rule ${ruleName} to start certificate rotations and log its errors`,
       assumedBy: new iam.ServicePrincipal('iot.amazonaws.com', {
