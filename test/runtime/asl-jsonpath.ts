@@ -116,8 +116,10 @@ export async function runJsonPathStateMachine(definition: object | string, input
   const waits: Record<string, number> = {};
   const seen = new Map<string, string>();
 
-  const visit = (machine: { States: Record<string, any> }) => {
+  const visit = (machine: { States: Record<string, any>; QueryLanguage?: string }) => {
+    if (machine.QueryLanguage === 'JSONata') throw new Error('asl-jsonpath: a JSONata definition; this runner runs JSONPath ones only');
     for (const [name, state] of Object.entries(machine.States)) {
+      if (state.QueryLanguage === 'JSONata') throw new Error(`asl-jsonpath: the state ${name} is JSONata; this runner runs JSONPath ones only`);
       const previous = seen.get(name);
       const kind = state.Type === 'Task' ? state.Resource : state.Type;
       if (previous !== undefined && previous !== kind) throw new Error(`asl-jsonpath: two states named ${name} with different resources`);

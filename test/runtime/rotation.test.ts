@@ -360,6 +360,12 @@ describe('revocation', () => {
   });
 });
 
+test('the runner refuses JSONata definitions and names a task it has no double for', async () => {
+  await expect(runJsonPathStateMachine({ QueryLanguage: 'JSONata', StartAt: 'A', States: { A: { Type: 'Succeed' } } }, {}, {})).rejects.toThrow(/JSONata/);
+  const r = await runJsonPathStateMachine({ StartAt: 'A', States: { A: { Type: 'Task', Resource: 'arn:aws:states:::aws-sdk:s3:getObject', End: true } } }, {}, {});
+  expect(r).toMatchObject({ status: 'FAILED', cause: expect.stringMatching(/no double for s3:getObject \(state A\)/) });
+});
+
 test('the fakes refuse what AWS refuses (a wrong ARN, an unknown condition placeholder)', async () => {
   const d = new FakeIot(ENV).doubles();
   expect(() => d['iot:attachPolicy']!({ PolicyName: 'p', Target: 'arn:aws:iot:eu-west-1:111122223333:thing/x' }, { state: 's', service: 'iot', action: 'attachPolicy' })).toThrow(AwsError);
