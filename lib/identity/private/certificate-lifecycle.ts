@@ -229,7 +229,7 @@ export class CertificateLifecycle extends Construct {
     detachNewPolicy.addCatch(detachNewThing, { errors: ['States.ALL'], ...keep });
     detachNewThing.addCatch(releaseAfterRetire, { errors: ['States.ALL'], ...keep });
     releaseAfterRetire.addCatch(notConfirmed, { errors: ccf, ...keep });
-    const retireNew = deactivateNew.next(detachNewPolicy).next(detachNewThing).next(releaseAfterRetire).next(notConfirmed);
+    deactivateNew.next(detachNewPolicy).next(detachNewThing).next(releaseAfterRetire).next(notConfirmed);
 
     const attachPolicy = iotCall('AttachDevicePolicy', 'attachPolicy', [certArn], { PolicyName: policyName, Target: sfn.JsonPath.stringAt('$.certificate.arn') });
     const attachThing = iotCall('AttachToThingExclusively', 'attachThingPrincipal', [certArn], {
@@ -288,7 +288,6 @@ export class CertificateLifecycle extends Construct {
         sfn.Condition.or(sfn.Condition.stringEquals('$.request.status', 'QUEUED'), sfn.Condition.stringEquals('$.request.status', 'IN_PROGRESS')),
       ), claim.next(issue).next(attachPolicy).next(attachThing).next(recordPending).next(sendInput).next(send).next(awaitConfirmation).next(expire))
       .otherwise(notRequested));
-    void retireNew;
 
     // ---- Rotation: the confirmation
     const confirm = new tasks.DynamoUpdateItem(this, 'PromotePending', {
