@@ -146,6 +146,6 @@ function keysOrGroups(template: CfnTemplate, value: unknown): Set<string> {
 }
 
 /** The findings of one CDK stack's template, for construct-level tests. */
-export function retentionFindingsOf(template: CfnTemplate): string[] {
-  return retentionFindings([{ app: 'test', stack: 'test', environment: 'aws://unknown-account/unknown-region', template }]).map(describeRetentionFinding);
+export function retentionFindingsOf(template: { [key: string]: any }): string[] {
+  return retentionFindings([{ app: 'test', stack: 'test', environment: 'aws://unknown-account/unknown-region', template: template as CfnTemplate }]).map(describeRetentionFinding);
 }

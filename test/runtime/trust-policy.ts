@@ -314,6 +314,6 @@ export function confusedDeputyFindings(stacks: SynthesizedStack[]): TrustFinding
 }
 
 /** The findings of one CDK stack's template, for construct-level tests. */
-export function confusedDeputyFindingsOf(template: CfnTemplate, environment = 'aws://unknown-account/unknown-region'): string[] {
-  return confusedDeputyFindings([{ app: 'test', stack: 'test', environment, template }]).map(describeFinding);
+export function confusedDeputyFindingsOf(template: { [key: string]: any }, environment = 'aws://unknown-account/unknown-region'): string[] {
+  return confusedDeputyFindings([{ app: 'test', stack: 'test', environment, template: template as CfnTemplate }]).map(describeFinding);
 }
