@@ -47,7 +47,7 @@ export const SERVICE_TRUST: Array<{ principal: string | RegExp; trust: ServiceTr
   },
   {
     principal: 'states.amazonaws.com',
-    trust: { keys: 'source-keys', arnServices: ['states'], source: 'AWS Step Functions Developer Guide, "Cross-service confused deputy prevention" (https://docs.aws.amazon.com/step-functions/latest/dg/cross-service-confused-deputy-prevention.html); CDK writes aws:SourceArn arn:<partition>:states:<region>:<account>:stateMachine:* and aws:SourceAccount into every state machine role' },
+    trust: { keys: 'source-keys', arnServices: ['states'], source: 'AWS Step Functions Developer Guide, "Creating an IAM role for your state machine", section "Prevent cross-service confused deputy issue" (https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html); CDK writes aws:SourceArn arn:<partition>:states:<region>:<account>:stateMachine:* and aws:SourceAccount into every state machine role' },
   },
   {
     principal: 'lambda.amazonaws.com',
