@@ -147,6 +147,7 @@ export function describeFinding(f: TrustFinding): string {
 const POLICY_PATHS: Record<string, string[]> = {
   'AWS::IAM::Role': ['AssumeRolePolicyDocument'],
   'AWS::KMS::Key': ['KeyPolicy'],
+  'AWS::KMS::ReplicaKey': ['KeyPolicy'],
   'AWS::SNS::TopicPolicy': ['PolicyDocument'],
   'AWS::SNS::TopicInlinePolicy': ['PolicyDocument'],
   'AWS::SQS::QueuePolicy': ['PolicyDocument'],
@@ -158,6 +159,13 @@ const POLICY_PATHS: Record<string, string[]> = {
   'AWS::Logs::ResourcePolicy': ['PolicyDocument'],
   'AWS::ECR::Repository': ['RepositoryPolicyText'],
   'AWS::Logs::Destination': ['DestinationPolicy'],
+  'AWS::OpenSearchService::Domain': ['AccessPolicies'],
+  'AWS::ApiGateway::RestApi': ['Policy'],
+};
+
+/** Resource types whose property is one statement, not a document. */
+const STATEMENT_PATHS: Record<string, string> = {
+  'AWS::Events::EventBusPolicy': 'Statement',
 };
 
 /** Identity policies: their statements have no Principal and admit no one. */
@@ -252,10 +260,10 @@ function statementProblem(ctx: StackContext, statement: any, trust: ServiceTrust
   return accountBound || arnBound ? undefined : 'missing aws:SourceAccount and aws:SourceArn (bound to this account)';
 }
 
-function servicesOf(statement: any): string[] {
+function servicesOf(statement: any): unknown[] {
   const p = statement.Principal;
   if (!p || typeof p !== 'object') return [];
-  return asArray(p.Service as unknown).map((s) => s as string);
+  return asArray(p.Service as unknown);
 }
 
 /** Every statement or permission of `stacks` that admits an AWS service without the bounds AWS documents for it. */
@@ -287,14 +295,16 @@ export function confusedDeputyFindings(stacks: SynthesizedStack[]): TrustFinding
       }
       if (IDENTITY_POLICY_TYPES.has(resource.Type)) continue;
       const where: 'role' | 'resource' = resource.Type === 'AWS::IAM::Role' ? 'role' : 'resource';
-      const paths = POLICY_PATHS[resource.Type];
-      const statements = paths
-        ? paths.flatMap((p) => asArray(parseDoc(props[p])?.Statement))
-        : findStatements(props);
+      const single = STATEMENT_PATHS[resource.Type];
+      const paths = POLICY_PATHS[resource.Type] ?? (single ? [] : undefined);
+      const statements = single ? asArray(parseDoc(props[single]))
+        : paths ? paths.flatMap((p) => asArray(parseDoc(props[p])?.Statement))
+          : findStatements(props);
       for (const statement of statements) {
         if (statement?.Effect !== 'Allow') continue;
         for (const raw of servicesOf(statement)) {
-          const principal = renderCfn(stack.template, raw);
+          // A principal written with the URL suffix (`iot.${AWS::URLSuffix}`) is the same service.
+          const principal = renderCfn(stack.template, raw).replace('${AWS.URLSuffix}', 'amazonaws.com');
           if (!paths) {
             at(principal, `${resource.Type} is a resource policy the check does not know: add where it keeps its policy to POLICY_PATHS`);
             continue;

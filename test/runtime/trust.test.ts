@@ -119,6 +119,13 @@ describe('the checker', () => {
     expect(problems({ X: { Type: 'AWS::Foo::Bar', Properties: { Policy: { Statement: [{ Effect: 'Allow', Principal: { Service: 'iot.amazonaws.com' }, Action: 'x:Y' }] } } } })[0]).toMatch(/does not know/);
   });
 
+  test('an EventBridge bus policy statement and a principal written with the URL suffix are read', () => {
+    const busPolicy = (condition?: object) => ({ P: { Type: 'AWS::Events::EventBusPolicy', Properties: { EventBusName: 'b', StatementId: 's', Statement: { Effect: 'Allow', Action: 'events:PutEvents', Resource: '*', Principal: { Service: 'iot.amazonaws.com' }, ...(condition ? { Condition: condition } : {}) } } } });
+    expect(problems(busPolicy())).toEqual(['missing aws:SourceAccount and aws:SourceArn (bound to this account)']);
+    expect(problems(busPolicy({ StringEquals: { 'aws:SourceAccount': ACCOUNT } }))).toEqual([]);
+    expect(problems(role({ 'Fn::Join': ['', ['iot.', { Ref: 'AWS::URLSuffix' }]] }))).toEqual(['missing aws:SourceAccount and aws:SourceArn (bound to this account)']);
+  });
+
   test('Lambda permissions are read from SourceAccount and SourceArn', () => {
     const permission = (extra: object) => ({ P: { Type: 'AWS::Lambda::Permission', Properties: { Action: 'lambda:InvokeFunction', FunctionName: 'f', Principal: 'iot.amazonaws.com', ...extra } } });
     expect(problems(permission({}))).toEqual(['missing aws:SourceAccount and aws:SourceArn (bound to this account)']);
