@@ -9,6 +9,8 @@ import {
   IoTAuditChecksEnabled, IotLogLevel, RiskProfile,
 } from '../../lib';
 import { AUDIT_CHECKS } from '../../lib/checks/rules/monitoring/IoTAuditChecksEnabled';
+import { arnOf, callTarget, principalPolicy, resolveValue, roleOf, TEST_ENV } from '../runtime/iam';
+import { CfnTemplate } from '../runtime/synthesized';
 import { newValidatedApp, validationFindings } from '../validation';
 
 function stack(app = new App(), id = 'S', env?: { account: string; region: string }) {
@@ -296,4 +298,23 @@ test('an imported topic: the notification role may publish to it; its key is the
   const t = Template.fromStack(s);
   const policy = Object.values(t.findResources('AWS::IAM::Policy')).find((p) => JSON.stringify(p.Properties.Roles).includes('NotificationRole'))!;
   expect(policy.Properties.PolicyDocument.Statement).toEqual([{ Action: 'sns:Publish', Effect: 'Allow', Resource: 'arn:aws:sns:eu-west-1:111122223333:audit' }]);
+});
+
+test('the relay\'s calls are allowed on what they touch, and finding events on another bus or with another source are not', () => {
+  const s = stack();
+  const bus = new events.EventBus(s, 'Findings');
+  new FleetAuditing(s, 'FA', { findingsBus: bus });
+  const template = Template.fromStack(s).toJSON() as CfnTemplate;
+  const fnId = Object.entries(template.Resources).find(([, r]) => r.Properties?.Environment?.Variables?.FINDINGS_BUS)![0];
+  const policy = principalPolicy(template, roleOf(template, fnId));
+  const busArn = String(resolveValue(template, template.Resources[fnId].Properties.Environment.Variables.FINDINGS_BUS));
+  const finding = { 'events:source': 'cdk-secure-iot', 'events:detail-type': 'IoT Security Finding' };
+  const list = callTarget('iot', 'ListAuditFindings', { taskId: 't' });
+  for (const arn of list.resources) expect(policy.explain(list.iamAction, arn)).toMatch(/ALLOWED/);
+  expect(policy.explain('events:PutEvents', busArn, finding)).toMatch(/ALLOWED/);
+  expect(policy.isAllowed('events:PutEvents', busArn, { ...finding, 'events:source': 'aws.iot' })).toBe(false);
+  expect(policy.isAllowed('events:PutEvents', `arn:aws:events:${TEST_ENV.region}:${TEST_ENV.account}:event-bus/default`, finding)).toBe(false);
+  const queueArn = arnOf(template, Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::SQS::Queue' && r.Properties?.RedrivePolicy)![0]);
+  for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']) expect(policy.explain(action, queueArn)).toMatch(/ALLOWED/);
+  expect(policy.explain('kms:Decrypt', arnOf(template, Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::KMS::Key')![0]))).toMatch(/ALLOWED/);
 });

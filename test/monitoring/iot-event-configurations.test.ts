@@ -4,6 +4,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { AssetTags, Criticality, IotEventConfigurations, IotEventType } from '../../lib';
 import { iamAction } from '../../lib/checks/private/iam-data';
 import { EVENT_TYPES } from '../../lib/monitoring/handlers/iot-event-configurations';
+import { callTarget, principalPolicy, roleOf, TEST_ENV } from '../runtime/iam';
+import { CfnTemplate } from '../runtime/synthesized';
 import { newValidatedApp, validationFindings } from '../validation';
 
 function stack(app = new App(), id = 'S', env?: { account: string; region: string }) {
@@ -94,4 +96,24 @@ test('passes every validator with no unacknowledged finding, in an agnostic and 
     new IotEventConfigurations(s, 'EC');
     expect(validationFindings(app)).toEqual([]);
   }
+});
+
+test('each call the handler makes is allowed on what it touches (IAM evaluator over the template)', () => {
+  const s = stack();
+  new IotEventConfigurations(s, 'EC');
+  const template = Template.fromStack(s).toJSON() as CfnTemplate;
+  const fnId = Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::Lambda::Function')![0];
+  const policy = principalPolicy(template, roleOf(template, fnId));
+  const name = '/cdk-secure-iot/iot-event-configurations/state';
+  for (const [service, action, params] of [
+    ['iot', 'DescribeEventConfigurations', {}],
+    ['iot', 'UpdateEventConfigurations', { eventConfigurations: { JOB: { Enabled: true } } }],
+    ['ssm', 'GetParameter', { Name: name }],
+    ['ssm', 'PutParameter', { Name: name }],
+    ['ssm', 'DeleteParameter', { Name: name }],
+  ] as const) {
+    const call = callTarget(service, action, params);
+    for (const arn of call.resources) expect(policy.explain(call.iamAction, arn)).toMatch(/ALLOWED/);
+  }
+  expect(policy.isAllowed('ssm:PutParameter', `arn:aws:ssm:${TEST_ENV.region}:${TEST_ENV.account}:parameter/cdk-secure-iot/fleet-indexing/state`)).toBe(false);
 });
