@@ -9,6 +9,8 @@ import {
   IoTAuditChecksEnabled, IotLogLevel, RiskProfile,
 } from '../../lib';
 import { AUDIT_CHECKS } from '../../lib/checks/rules/monitoring/IoTAuditChecksEnabled';
+import { detailOf } from '../../lib/monitoring/handlers/audit-findings-relay';
+import { eventMatches } from '../runtime/event-pattern';
 import { arnOf, callTarget, principalPolicy, resolveValue, roleOf, TEST_ENV } from '../runtime/iam';
 import { CfnTemplate } from '../runtime/synthesized';
 import { newValidatedApp, validationFindings } from '../validation';
@@ -317,4 +319,19 @@ test('the relay\'s calls are allowed on what they touch, and finding events on a
   const queueArn = arnOf(template, Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::SQS::Queue' && r.Properties?.RedrivePolicy)![0]);
   for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']) expect(policy.explain(action, queueArn)).toMatch(/ALLOWED/);
   expect(policy.explain('kms:Decrypt', arnOf(template, Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::KMS::Key')![0]))).toMatch(/ALLOWED/);
+});
+
+test('findingsEventPattern, as EventBridge reads it, matches every event the relay puts and no other producer\'s', () => {
+  const s = stack();
+  const fa = new FleetAuditing(s, 'FA');
+  new events.Rule(s, 'Mine', { eventPattern: fa.findingsEventPattern });
+  const rule = Object.values(Template.fromStack(s).findResources('AWS::Events::Rule'))[0];
+  const pattern = rule.Properties.EventPattern;
+  for (const [, checkName] of AUDIT_CHECKS) {
+    const detail = detailOf({ findingId: 'f1', taskId: 't1', checkName, severity: 'LOW', nonCompliantResource: { resourceType: 'ACCOUNT_SETTINGS', resourceIdentifier: { account: '111122223333' } } }, 't1');
+    expect(eventMatches(pattern, { 'source': 'cdk-secure-iot', 'detail-type': 'IoT Security Finding', detail })).toBe(true);
+  }
+  // A producer that names a finding class but no Device Defender finding is not the relay.
+  expect(eventMatches(pattern, { 'source': 'cdk-secure-iot', 'detail-type': 'IoT Security Finding', 'detail': { findingClass: 'UNEXPECTED_DISCONNECTS' } })).toBe(false);
+  expect(eventMatches(pattern, { 'source': 'cdk-secure-iot.fleet-auditing', 'detail-type': 'Device Defender Audit Result', 'detail': { findingId: 'f1' } })).toBe(false);
 });
