@@ -91,8 +91,8 @@ export interface FleetAuditingProps {
    */
   readonly notificationTopic?: sns.ITopic;
   /**
-   * The key that encrypts the notification topic, the EventBridge relay queues and the IoT log
-   * group. Its policy gets statements for SNS and CloudWatch Logs of this account; an imported
+   * The key that encrypts the notification topic, the relay's queues, log group and environment,
+   * and the IoT log group. Its policy gets statements for SNS and CloudWatch Logs of this account; an imported
    * key's policy cannot be changed from here and must allow them itself.
    * @default - a new customer-managed key with rotation
    */
@@ -214,7 +214,7 @@ const THING_GROUP_NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
 export class FleetAuditing extends Construct {
   /** The topic audit results go to. */
   public readonly notificationTopic: sns.ITopic;
-  /** The key that encrypts the topic, the relay queues and the IoT log group (when created). */
+  /** The key that encrypts the topic, the relay's queues, log group and environment, and the IoT log group (when created). */
   public readonly encryptionKey: kms.IKey;
   /** The role Device Defender audit assumes to read the account's IoT configuration. */
   public readonly auditRole: iam.IRole;

@@ -209,3 +209,13 @@ test('a long reason is cut, so a request of 10 events stays far below EventBridg
 test('parseNotification reads the documented payload as it is', () => {
   expect(parseNotification(JSON.stringify(notification('4e2bcd1ccbc2a5dd15292a82ab80c380', 1)))).toEqual(expect.objectContaining({ taskId: '4e2bcd1ccbc2a5dd15292a82ab80c380', taskStatus: 'COMPLETED' }));
 });
+
+test('the bundle Lambda runs (dist/handlers, as esbuild wrote it) relays the same way', async () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const bundle = require('../../../dist/handlers/audit-findings-relay/index.js') as { handler: typeof handler };
+  iot.on(ListAuditFindingsCommand).resolves({ findings: [certFinding('t', 1)] });
+  const out = await bundle.handler({ Records: [record('m1', notification('t', 1)), record('m2', 'garbage')] });
+  expect(out).toEqual({ batchItemFailures: [{ itemIdentifier: 'm2' }] });
+  expect(putEntries()).toEqual([expect.objectContaining({ EventBusName: BUS, Source: 'cdk-secure-iot', DetailType: 'IoT Security Finding' })]);
+  expect(details().map((d) => d.findingId)).toEqual(['t-f1']);
+});
