@@ -413,7 +413,8 @@ export class FleetAuditing extends Construct {
    * queues hold messages not yet delivered: they are retained with the stack's deletion.
    */
   private relayToEventBridge(stack: Stack) {
-    const fnTimeout = Duration.minutes(2);
+    // An audit of a large fleet can find tens of thousands of resources: one event each.
+    const fnTimeout = Duration.minutes(15);
     const deadLetters = new sqs.Queue(this, 'RelayDeadLetterQueue', {
       encryptionMasterKey: this.encryptionKey,
       enforceSSL: true,

@@ -164,7 +164,7 @@ test('audit results reach the relay through retained encrypted queues; the relay
   }
   const main = Object.values(queues).find((q) => q.Properties.RedrivePolicy)!;
   expect(main.Properties.RedrivePolicy.maxReceiveCount).toBe(5);
-  expect(main.Properties.VisibilityTimeout).toBe(720);
+  expect(main.Properties.VisibilityTimeout).toBe(5400);
   t.resourceCountIs('AWS::Pipes::Pipe', 0);
 
   // The relay: an SQS event source reporting partial batch failures, the bus in its environment.
@@ -175,7 +175,7 @@ test('audit results reach the relay through retained encrypted queues; the relay
   });
   const fn = Object.values(t.findResources('AWS::Lambda::Function')).find((f) => f.Properties.Environment?.Variables?.FINDINGS_BUS)!;
   expect(fn.Properties.Environment.Variables.FINDINGS_BUS).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':event-bus/default']] });
-  expect(fn.Properties.Timeout).toBe(120);
+  expect(fn.Properties.Timeout).toBe(900);
   expect(fa.findingsRelay).toBeDefined();
   expect(fa.findingsBus.eventBusName).toBe('default');
   expect(fa.findingsEventPattern).toEqual({ source: ['cdk-secure-iot'], detailType: ['IoT Security Finding'], detail: { findingId: [{ exists: true }] } });

@@ -60,6 +60,8 @@ export const RETRY = { attempts: 4, baseDelayMs: 200 };
 
 /** EventBridge takes at most 10 entries per PutEvents request. */
 const ENTRIES_PER_REQUEST = 10;
+/** PutEvents requests under way at once. */
+const PARALLEL_REQUESTS = 4;
 /** A Device Defender task ID (DescribeAuditTask, ListAuditFindings: `[a-zA-Z0-9-]{1,40}`). */
 const TASK_ID = /^[a-zA-Z0-9-]{1,40}$/;
 /** ListAuditFindings returns at most 250 findings a page. */
@@ -153,8 +155,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function putAll(entries: PutEventsRequestEntry[]): Promise<number> {
   let put = 0;
   const refused: string[] = [];
-  for (let start = 0; start < entries.length; start += ENTRIES_PER_REQUEST) {
-    let pending = entries.slice(start, start + ENTRIES_PER_REQUEST);
+  const putChunk = async (chunk: PutEventsRequestEntry[]) => {
+    let pending = chunk;
     let lastError = '';
     for (let attempt = 1; pending.length > 0 && attempt <= RETRY.attempts; attempt++) {
       if (attempt > 1) await sleep(RETRY.baseDelayMs * 2 ** (attempt - 2));
@@ -181,7 +183,16 @@ export async function putAll(entries: PutEventsRequestEntry[]): Promise<number> 
       }
     }
     if (pending.length > 0) refused.push(`${pending.length} entries (${lastError})`);
-  }
+  };
+  const chunks: PutEventsRequestEntry[][] = [];
+  for (let start = 0; start < entries.length; start += ENTRIES_PER_REQUEST) chunks.push(entries.slice(start, start + ENTRIES_PER_REQUEST));
+  // A few requests at a time: an audit of a large fleet can find thousands of resources, and
+  // EventBridge's PutEvents quota is per account and region, shared with everything else.
+  let next = 0;
+  const worker = async () => {
+    while (next < chunks.length) await putChunk(chunks[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_REQUESTS, chunks.length) }, worker));
   if (refused.length > 0) {
     throw new Error(`EventBridge refused ${refused.join(', ')} after ${RETRY.attempts} attempts; ${put} of ${entries.length} finding events were put`);
   }

@@ -103,7 +103,24 @@ test('reads every page of the task\'s findings and puts them 10 at a time', asyn
   const requests = eventBridge.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries!.length);
   expect(requests).toHaveLength(26);
   expect(Math.max(...requests)).toBe(10);
-  expect(details().map((d) => d.findingId)).toEqual([...first, ...second].map((f) => f.findingId));
+  expect(details().map((d) => d.findingId).sort()).toEqual([...first, ...second].map((f) => f.findingId).sort());
+});
+
+test('a large audit is put a few requests at a time, never more than 4 at once', async () => {
+  iot.on(ListAuditFindingsCommand).resolves({ findings: Array.from({ length: 100 }, (_, i) => certFinding('t', i)) });
+  eventBridge.reset();
+  let inFlight = 0;
+  let most = 0;
+  eventBridge.on(PutEventsCommand).callsFake(async (input) => {
+    most = Math.max(most, ++inFlight);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    inFlight--;
+    return { FailedEntryCount: 0, Entries: input.Entries.map(() => ({ EventId: 'e' })) };
+  });
+  const out = await handler({ Records: [record('m1', notification('t', 100))] });
+  expect(out.batchItemFailures).toEqual([]);
+  expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(10);
+  expect(most).toBe(4);
 });
 
 test('several tasks in one batch are each relayed from their own findings; a compliant task reads nothing', async () => {
