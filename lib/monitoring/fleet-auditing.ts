@@ -410,7 +410,7 @@ export class FleetAuditing extends Construct {
    * resource. An encrypted queue subscribed to the topic holds each summary until the relay
    * function has read the task's findings and put one finding event per non-compliant resource on
    * the findings bus; what it cannot relay goes, after five tries, to a dead-letter queue. Both
-   * queues hold messages not yet delivered: they are retained with the stack's deletion.
+   * queues hold messages not yet delivered: they outlive the stack's deletion (retained).
    */
   private relayToEventBridge(stack: Stack) {
     // An audit of a large fleet can find tens of thousands of resources: one event each.
