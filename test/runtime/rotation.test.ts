@@ -15,10 +15,10 @@ import { App, Stack } from 'aws-cdk-lib';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DevicePolicy, FleetProvisioning } from '../../lib';
 import { CfnTemplate, synthesizedStacks } from './synthesized';
-import { arnOf, callTarget, CallTarget, nameOf, policyOf, principalPolicy, resolveValue, roleOf, stateMachineDefinition, TEST_ENV } from './iam';
+import { arnOf, callTarget, CallTarget, nameOf, policyOf, principalPolicy, resolveValue, roleOf, stateMachineDefinition, TEST_ENV, withEnvironment } from './iam';
 import { AwsError, Doubles, FakeDynamoDb, FakeIot, RecordedCall, RunResult, runJsonPathStateMachine } from './asl-jsonpath';
 
-const ENV = TEST_ENV;
+const ENV = { ...TEST_ENV };
 
 // The bundle the function deploys (node scripts/bundle-handlers.js), the AWS SDK external to it as in Lambda.
 const BUNDLE = path.resolve(__dirname, '..', '..', 'dist', 'handlers', 'fleet-provisioning-send-certificate', 'index.js');
@@ -74,7 +74,7 @@ function doubles(): Doubles {
     ...iot.doubles(),
     ...db.doubles(),
     'lambda:invoke': async (p: { FunctionName: string; Payload: string }) => {
-      expect(p.FunctionName).toMatch(/^arn:aws:lambda:eu-west-1:111122223333:function:/);
+      expect(p.FunctionName).toMatch(/^arn:aws:lambda:[a-z0-9-]+:\d{12}:function:/);
       return { StatusCode: 200, Payload: await sendCertificate(JSON.parse(p.Payload)) };
     },
   };
@@ -446,7 +446,7 @@ test('AWS IoT may assume the rotation rule\'s role only for that rule of this ac
  * topic root), every call checked against that state machine's role.
  */
 describe('every certificate lifecycle of the reference app and the examples', () => {
-  const lifecycles = synthesizedStacks().flatMap((s) => Object.entries(s.template.Resources)
+  const lifecycles = synthesizedStacks().flatMap((s) => withEnvironment(s.environment, () => Object.entries(s.template.Resources)
     .filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine')
     .map(([id]) => ({ stack: s, id, definition: stateMachineDefinition(s.template, id) }))
     .filter((m) => m.definition.States.ClaimRotation !== undefined)
@@ -456,11 +456,10 @@ describe('every certificate lifecycle of the reference app and the examples', ()
         .filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine')
         .map(([id]) => ({ id, definition: stateMachineDefinition(s.template, id) }))
         .find((m) => m.definition.States.MarkRevoked?.Parameters.TableName === table)!;
-      // A stack pinned to an environment writes its own account and region into ARNs; the others resolve to TEST_ENV.
-      const pinned = /^aws:\/\/(\d{12})\/([a-z0-9-]+)$/.exec(s.environment);
-      const env = pinned ? { partition: 'aws', account: pinned[1], region: pinned[2] } : TEST_ENV;
-      return { name: `${s.app}/${s.stack}/${rotation.id}`, template: s.template, env, rotation, revocation };
-    }));
+      // A stack pinned to an environment writes its own account and region into ARNs (TEST_ENV holds them here).
+      const env = { ...TEST_ENV };
+      return { name: `${s.app}/${s.stack}/${rotation.id}`, template: s.template, environment: s.environment, env, rotation, revocation };
+    })));
 
   test('there is at least one (the reference app provisions a fleet)', () => {
     expect(lifecycles.length).toBeGreaterThan(0);
@@ -475,7 +474,7 @@ describe('every certificate lifecycle of the reference app and the examples', ()
     const format = l.revocation.definition.States.ThingName.Parameters['thingName.$'] as string;
     const prefix = /^States\.Format\('([^']*)\{\}', \$\.serialNumber\)$/.exec(format)![1];
     const functionArn = states.SendCertificate.Parameters.FunctionName as string;
-    const fn = Object.keys(l.template.Resources).find((id) => l.template.Resources[id].Type === 'AWS::Lambda::Function' && arnOf(l.template, id) === functionArn)!;
+    const fn = withEnvironment(l.environment, () => Object.keys(l.template.Resources).find((id) => l.template.Resources[id].Type === 'AWS::Lambda::Function' && arnOf(l.template, id) === functionArn)!);
     process.env.TOPIC_ROOT = resolveValue(l.template, l.template.Resources[fn].Properties.Environment.Variables.TOPIC_ROOT) as string;
 
     const thing = `${prefix}SN1`;
@@ -509,19 +508,18 @@ describe('every certificate lifecycle of the reference app and the examples', ()
     expect(iot.activeCertificates()).toEqual([]);
     expect(db.get(table, 'SN1')).toMatchObject({ status: 'REVOKED' });
 
-    const denied = new Set<string>();
-    for (const { machine, call } of calls) {
-      const policy = principalPolicy(l.template, roleOf(l.template, l[machine].id));
-      const t = call.service === 'iot' && call.action === 'describeJobExecution'
-        ? { iamAction: 'iot:DescribeJobExecution', resources: [`arn:aws:iot:${ENV.region}:${ENV.account}:job/${call.parameters.JobId}`, `arn:aws:iot:${ENV.region}:${ENV.account}:thing/${call.parameters.ThingName}`] }
-        : callTarget(call.service, call.action, call.parameters);
-      // In a pinned stack, callTarget and GetAtt write TEST_ENV's account and region into the ARNs
-      // they make, and the template its own literals: the same resource either way.
-      const inEnv = (arn: string) => arn.replace(`:${ENV.region}:${ENV.account}:`, `:${l.env.region}:${l.env.account}:`);
-      for (const arn of t.resources) {
-        if (!policy.isAllowed(t.iamAction, arn) && !policy.isAllowed(t.iamAction, inEnv(arn))) denied.add(`${machine} ${call.state}: ${policy.explain(t.iamAction, inEnv(arn))}`);
+    // A pinned stack's ARNs hold its own account and region: callTarget builds them so too.
+    const denied = withEnvironment(l.environment, () => {
+      const out = new Set<string>();
+      for (const { machine, call } of calls) {
+        const policy = principalPolicy(l.template, roleOf(l.template, l[machine].id));
+        const t = call.service === 'iot' && call.action === 'describeJobExecution'
+          ? { iamAction: 'iot:DescribeJobExecution', resources: [`arn:aws:iot:${TEST_ENV.region}:${TEST_ENV.account}:job/${call.parameters.JobId}`, `arn:aws:iot:${TEST_ENV.region}:${TEST_ENV.account}:thing/${call.parameters.ThingName}`] }
+          : callTarget(call.service, call.action, call.parameters);
+        for (const arn of t.resources) if (!policy.isAllowed(t.iamAction, arn)) out.add(`${machine} ${call.state}: ${policy.explain(t.iamAction, arn)}`);
       }
-    }
+      return out;
+    });
     expect([...denied]).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { RiskProfile } from '../../core/risk-profile';
+import { confusedDeputySafePrincipal } from '../../core/private/confused-deputy';
 import { iotActionsAlpha, iotAlpha } from '../../core/private/optional-modules';
 import { acknowledge, nagArnPrefix, secureFunction, secureLogGroup } from '../../core/private/secure-defaults';
 import { DevicePolicy } from '../device-policy';
@@ -326,12 +327,7 @@ export class CertificateLifecycle extends Construct {
     const ruleName = `${Names.uniqueResourceName(this, { maxLength: 119, separator: '_' }).replace(/[^a-zA-Z0-9_]/g, '_')}_rotation`;
     this.ruleRole = new iam.Role(this, 'RotationRuleRole', {
       description: `Assumed by the AWS IoT rule ${ruleName} to start certificate rotations and log its errors`,
-      assumedBy: new iam.ServicePrincipal('iot.amazonaws.com', {
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnLike: { 'aws:SourceArn': arn('rule', ruleName) },
-        },
-      }),
+      assumedBy: confusedDeputySafePrincipal(this, 'iot.amazonaws.com', { sourceArn: arn('rule', ruleName) }),
     });
     new alpha.TopicRule(this, 'RotationRule', {
       topicRuleName: ruleName,
