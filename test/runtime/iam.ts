@@ -66,6 +66,8 @@ const arn = (service: string, rest: string, region = TEST_ENV.region, account = 
 interface TypeInfo {
   /** The property that names the resource, when the template may set it. */
   readonly nameProp?: string;
+  /** The name it deploys with when no name property gives it (default: the logical ID). */
+  readonly name?: (props: any, id: string) => string;
   /** What Ref returns (default: the name). */
   readonly ref?: 'arn' | ((name: string, props: any, id: string) => string);
   /** The resource's ARN from its name. */
@@ -161,6 +163,14 @@ const TYPES: { [type: string]: TypeInfo } = {
     arn: (n) => arn('signer', `/signing-profiles/${n}`),
     attrs: { ProfileName: (n) => n, ProfileVersion: () => 'v1', ProfileVersionArn: (n) => arn('signer', `/signing-profiles/${n}/v1`) },
   },
+  // The library's own custom resources (their handlers say what they return).
+  'Custom::FirmwareSigningProfile': {
+    // lib/updates/handlers/firmware-signing-profile.ts: `<ProfileNamePrefix>_<digest of the settings>`, the physical ID.
+    name: (p) => `${p.ProfileNamePrefix}_0123456789abcdef`,
+    arn: (n) => arn('signer', `/signing-profiles/${n}`),
+    attrs: { ProfileName: (n) => n, ProfileArn: (n) => arn('signer', `/signing-profiles/${n}`),
+      ProfileVersion: () => 'v1', ProfileVersionArn: (n) => arn('signer', `/signing-profiles/${n}/v1`) },
+  },
   'AWS::SSM::Parameter': { nameProp: 'Name', arn: (n) => arn('ssm', `parameter/${n.replace(/^\//, '')}`) },
   'AWS::SecretsManager::Secret': { nameProp: 'Name', ref: 'arn', arn: (n) => arn('secretsmanager', `secret:${n}-AbCdEf`) },
   'AWS::Backup::BackupVault': { nameProp: 'BackupVaultName', arn: (n) => arn('backup', `backup-vault:${n}`), attrs: { BackupVaultArn: (n) => arn('backup', `backup-vault:${n}`) } },
@@ -183,6 +193,8 @@ const queueUrl = (n: string) => `https://sqs.${TEST_ENV.region}.amazonaws.com/${
 const keyId = (n: string) => `key-${n}`;
 const certId = (n: string) => `cert${n}`;
 const functionArn = (f: unknown) => typeof f === 'string' && f.startsWith('arn:') ? f : arn('lambda', `function:${String(f)}`);
+
+const isCustom = (type: string) => type.startsWith('Custom::') || type === 'AWS::CloudFormation::CustomResource';
 
 /** A generic ARN for a resource type this file does not list: `arn:aws:<service>:<region>:<account>:<type>/<name>`. */
 function genericArn(type: string, name: string): string {
@@ -211,6 +223,9 @@ class Resolver {
       this.names.set(logicalId, `<resolving ${logicalId}>`); // a self-reference cannot loop
       const value = this.resolve(resource.Properties[info.nameProp]);
       if (typeof value === 'string') name = value;
+    } else if (info?.name) {
+      this.names.set(logicalId, `<resolving ${logicalId}>`);
+      name = info.name(this.resolve(resource.Properties ?? {}), logicalId);
     } else if (resource.Type === 'AWS::S3::Bucket') {
       name = logicalId.toLowerCase();
     }
@@ -254,7 +269,7 @@ class Resolver {
     }
     const parameter = this.template.Parameters?.[name];
     if (parameter) {
-      const value = parameter.Default ?? `<${name}>`;
+      const value = parameter.Default ?? `\${Parameter:${name}}`;
       return /List|CommaDelimitedList/.test(String(parameter.Type)) && typeof value === 'string' ? value.split(',') : value;
     }
     const resource = this.resource(name);
@@ -262,7 +277,7 @@ class Resolver {
     const n = this.name(name);
     if (info?.ref === 'arn') return this.arnOf(name);
     if (typeof info?.ref === 'function') return info.ref(n, this.props(name), name);
-    if (resource.Type.startsWith('Custom::') || resource.Type === 'AWS::CloudFormation::CustomResource') return `${name}-physical-id`;
+    if (isCustom(resource.Type) && !info) return `\${Custom:${name}}`;
     return n;
   }
 
@@ -272,7 +287,8 @@ class Resolver {
     const n = this.name(logicalId);
     const special = info?.attrs?.[attr];
     if (special) return special(n, this.props(logicalId), logicalId);
-    if (attr === 'Arn' || (attr.endsWith('Arn') && !resource.Type.startsWith('Custom::'))) return this.arnOf(logicalId);
+    if (isCustom(resource.Type)) return `\${Custom:${logicalId}.${attr}}`;
+    if (attr === 'Arn' || attr.endsWith('Arn')) return this.arnOf(logicalId);
     if (attr === 'Name' || attr === `${resource.Type.split('::')[2]}Name`) return n;
     return `${logicalId}.${attr}`;
   }
@@ -355,7 +371,7 @@ class Resolver {
         return found;
       }
       case 'Fn::GetAZs': return ['a', 'b', 'c'].map((z) => `${TEST_ENV.region}${z}`);
-      case 'Fn::ImportValue': return `import:${str(arg)}`;
+      case 'Fn::ImportValue': return `\${Import:${str(arg)}}`;
       case 'Fn::Base64': return Buffer.from(str(arg)).toString('base64');
       case 'Fn::ToJsonString': return JSON.stringify(this.resolveInner(arg));
       case 'Fn::Length': return (this.resolveInner(arg) as unknown[]).length;
