@@ -19,6 +19,7 @@ import * as path from 'path';
 import { App, CfnResource, DefaultStackSynthesizer, Stack, Stage, StageProps, Validations } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudformation from 'aws-cdk-lib/aws-cloudformation';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { AwsSolutionsChecks, rules } from 'cdk-nag';
@@ -154,6 +155,16 @@ for (const fleet of fleets) {
 }
 pipeline.buildPipeline();
 
+// CDK grants the source action codestar-connections:UseConnection only. IAM needs the action's
+// service prefix to match the connection ARN's (AWS CodeConnections rename notes), and
+// connections made since July 2024 have codeconnections ARNs: grant that prefix's action too.
+const sourceActionPath = 'Pipeline/Pipeline/Source/' + repository.replace('/', '_') + '/CodePipelineActionRole';
+if (connectionArn.split(':')[2] === 'codeconnections') {
+  (findPath(tooling, sourceActionPath) as iam.Role).addToPrincipalPolicy(new iam.PolicyStatement({
+    actions: ['codeconnections:UseConnection'], resources: [connectionArn],
+  }));
+}
+
 // CDK pipelines' own resources, which cdk-nag judges like any other: each acknowledged on the
 // resource that has the finding, with the reason.
 const generatedGrants = 'CDK pipelines\' generated grants: read/write of the pipeline\'s own artifact bucket and use of its own '
@@ -161,7 +172,7 @@ const generatedGrants = 'CDK pipelines\' generated grants: read/write of the pip
   + 'assuming the bootstrap roles of the target accounts; none reaches the fleets\' data';
 for (const path of [
   'Pipeline/Pipeline/Role/DefaultPolicy/Resource',
-  'Pipeline/Pipeline/Source/' + repository.replace('/', '_') + '/CodePipelineActionRole/DefaultPolicy/Resource',
+  `${sourceActionPath}/DefaultPolicy/Resource`,
   'Pipeline/Pipeline/Build/Synth/CdkBuildProject/Role/DefaultPolicy/Resource',
   'Pipeline/UpdatePipeline/SelfMutation/Role/DefaultPolicy/Resource',
   'Pipeline/Assets/FileRole/DefaultPolicy/Resource',
