@@ -245,13 +245,27 @@ describe('canBeArnOf', () => {
   });
 });
 
+/**
+ * Ineffective grants the library cannot remove, each with what makes up for it. CDK's
+ * CodeStarConnectionsSourceAction grants `codestar-connections:UseConnection` whatever the
+ * connection's ARN; for a `codeconnections` ARN (every connection made since July 2024) IAM checks
+ * `codeconnections:UseConnection`, which the same policy must then grant on the same ARN.
+ */
+function madeUpFor(grants: Grant[], grant: Grant, action: string): boolean {
+  if (action.toLowerCase() !== 'codestar-connections:useconnection') return false;
+  return grant.resources.every((r) => r.split(':')[2] === 'codeconnections'
+    && grants.some((g) => g.actions.some((a) => a.toLowerCase() === 'codeconnections:useconnection') && g.resources.includes(r)));
+}
+
 describe('every grant can take effect', () => {
   const stacks = synthesizedStacks();
   test.each(stacks.map((s) => [`${s.app} ${s.stack}`, s] as const))('%s', (_name, { app, stack, template }) => {
     const failures: string[] = [];
     for (const logicalId of Object.keys(template.Resources)) {
-      for (const grant of grantsOf(template, logicalId)) {
+      const grants = grantsOf(template, logicalId);
+      for (const grant of grants) {
         for (const action of grant.actions) {
+          if (madeUpFor(grants, grant, action)) continue;
           const why = problem(grant, action);
           if (why) failures.push(`${app} ${stack} ${logicalId} (${template.Resources[logicalId].Type} ${grant.where}): ${why}`);
         }

@@ -24,6 +24,28 @@ import type { CfnTemplate } from './synthesized';
 /** The partition, region and account every pseudo parameter and generated ARN resolves to. */
 export const TEST_ENV = { partition: 'aws', region: 'eu-west-1', account: '111122223333' };
 
+/** TEST_ENV's own values, which `withEnvironment` restores. */
+const DEFAULT_ENV = { ...TEST_ENV };
+
+/**
+ * Runs `fn` with TEST_ENV set to a stack's environment (`aws://<account>/<region>`, as
+ * `SynthesizedStack.environment` gives it): a stack pinned to an account and region has those
+ * literals in its ARNs, so the ARNs built here (callTarget, arnOf) must use them too. Unknown parts
+ * (`unknown-account`, `unknown-region`) keep the defaults.
+ */
+export function withEnvironment<T>(environment: string | undefined, fn: () => T): T {
+  const m = /^aws:\/\/([^/]+)\/(.+)$/.exec(environment ?? '');
+  const saved = { ...TEST_ENV };
+  TEST_ENV.account = m && /^\d{12}$/.test(m[1]) ? m[1] : DEFAULT_ENV.account;
+  TEST_ENV.region = m && !m[2].startsWith('unknown-') ? m[2] : DEFAULT_ENV.region;
+  TEST_ENV.partition = TEST_ENV.region.startsWith('cn-') ? 'aws-cn' : TEST_ENV.region.startsWith('us-gov-') ? 'aws-us-gov' : DEFAULT_ENV.partition;
+  try {
+    return fn();
+  } finally {
+    Object.assign(TEST_ENV, saved);
+  }
+}
+
 /** The stack name `AWS::StackName` resolves to. */
 export const TEST_STACK_NAME = 'TestStack';
 
@@ -381,12 +403,19 @@ class Resolver {
   }
 }
 
-const resolvers = new WeakMap<CfnTemplate, Resolver>();
+const resolvers = new WeakMap<CfnTemplate, Map<string, Resolver>>();
+/** One resolver per template and environment (names can depend on the region or account). */
 function resolverOf(template: CfnTemplate): Resolver {
-  let r = resolvers.get(template);
+  const key = `${TEST_ENV.partition}:${TEST_ENV.region}:${TEST_ENV.account}`;
+  let byEnv = resolvers.get(template);
+  if (!byEnv) {
+    byEnv = new Map();
+    resolvers.set(template, byEnv);
+  }
+  let r = byEnv.get(key);
   if (!r) {
     r = new Resolver(template);
-    resolvers.set(template, r);
+    byEnv.set(key, r);
   }
   return r;
 }
@@ -779,6 +808,10 @@ const CALLS: { [call: string]: (p: Params) => Omit<CallTarget, 'iamAction'> & { 
   'iot:UpdateDynamicThingGroup': (p) => ({ resources: [thingGroupArn(p.str('thingGroupName'))] }),
   'iot:UpdateThingGroup': (p) => ({ resources: [thingGroupArn(p.str('thingGroupName'))] }),
   'iot:DescribeThingGroup': (p) => ({ resources: [thingGroupArn(p.str('thingGroupName'))] }),
+  'iot:DescribeThingType': (p) => ({ resources: [named('iot', (n) => `thingtype/${n}`)(p.str('thingTypeName'))] }),
+  'iot:UpdateThingGroupsForThing': (p) => ({ resources: [
+    thingArn(p.str('thingName')), ...asList(p.get('thingGroupsToAdd')).concat(asList(p.get('thingGroupsToRemove'))).map((g) => thingGroupArn(String(g))),
+  ] }),
   'iot:ListThingsInThingGroup': (p) => ({ resources: [thingGroupArn(p.str('thingGroupName'))] }),
   // AWS IoT: jobs and software packages
   'iot:CreateJob': (p) => ({ resources: [
