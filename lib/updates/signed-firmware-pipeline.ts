@@ -314,6 +314,9 @@ export class SignedFirmwarePipeline extends Construct {
     key.grant(gate, ...KEY_USE);
     // Finds the SBOM beside an upload (HeadObject needs s3:GetObject).
     gate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.uploadBucket.arnForObjects(`${UPLOAD_PREFIX}*`)] }));
+    // S3 answers a HeadObject of a missing key with 404 only to a caller allowed s3:ListBucket on
+    // the bucket, and with 403 otherwise: without it every upload that has no SBOM failed the gate.
+    gate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.uploadBucket.bucketArn] }));
     acknowledge(gate.role!.node.findChild('DefaultPolicy'), `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(this.uploadBucket)}.Arn>/${UPLOAD_PREFIX}*]`,
       'The gate looks for the SBOM uploaded beside an image (HeadObject), whose key is known only at run time; read-only, under incoming/ only.');
 
