@@ -1,9 +1,19 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetIndexingConfigurationCommand, IoTClient } from '@aws-sdk/client-iot';
+import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { GetSigningProfileCommand, PutSigningProfileCommand, SignerClient } from '@aws-sdk/client-signer';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iot from 'aws-cdk-lib/aws-iot';
+import { mockClient } from 'aws-sdk-client-mock';
 import { DeviceCaCertificate, DeviceCertificateAuthority, DevicePolicy, FleetProvisioning } from '../../lib';
+import { globMatch } from '../../lib/checks/private/iam-data';
 import { callTarget, CallTarget, IamPolicy, principalPolicy, resolveValue, roleOf, TEST_ENV, withEnvironment } from './iam';
 import { CfnTemplate, synthesizedStacks } from './synthesized';
 
@@ -179,3 +189,210 @@ describe('provisioning templates: every call AWS IoT makes with the provisioning
 });
 
 
+
+// ---------------------------------------------------------------------------------------------
+// Lambda handlers
+
+/** The SDK clients the handlers use, with the service name callTarget reads. */
+const CLIENTS: [new (...args: any[]) => any, string][] = [
+  [DynamoDBClient, 'dynamodb'], [S3Client, 's3'], [SignerClient, 'signer'], [SSMClient, 'ssm'], [IoTClient, 'iot'],
+  [IoTDataPlaneClient, 'iot-data'], [SFNClient, 'sfn'], [SNSClient, 'sns'],
+];
+const mocks = CLIENTS.map(([client, service]) => ({ service, mock: mockClient(client) }));
+
+/** One SDK call a handler made: the service, the command and its input, and whether the test answered it "not found". */
+interface Recorded {
+  readonly service: string;
+  readonly action: string;
+  readonly input: Record<string, unknown>;
+}
+
+function recordedCalls(): Recorded[] {
+  return mocks.flatMap(({ service, mock }) => mock.calls().map((c: any) => ({
+    service, action: c.args[0].constructor.name.replace(/Command$/, ''), input: c.args[0].input,
+  })));
+}
+
+/**
+ * Permissions a function's role may hold beyond the calls its handler makes: writing its own
+ * logs (Lambda does, with the role), X-Ray tracing, and use of the customer managed KMS keys of
+ * what it reads and writes (Lambda decrypts its environment, and DynamoDB, S3 and SNS call KMS on
+ * the caller's behalf for encrypted tables, objects and topics).
+ */
+const DOCUMENTED_EXTRAS = new Set(['logs:createlogstream', 'logs:putlogevents', 'logs:createloggroup',
+  'xray:puttracesegments', 'xray:puttelemetryrecords',
+  'kms:decrypt', 'kms:encrypt', 'kms:describekey', 'kms:generatedatakey', 'kms:generatedatakey*', 'kms:reencrypt*']);
+
+interface HandlerCase {
+  /** The handler's bundle name (lib/<area>/handlers/<name>.ts). */
+  readonly name: string;
+  /** How the library describes its function (secureFunction's description). */
+  readonly description: RegExp;
+  /**
+   * Runs the handler through its paths with the function's environment and the template; the SDK
+   * mocks are reset before. Returns further permissions a path needs beyond its calls.
+   */
+  readonly run: (env: { [k: string]: string }, template: CfnTemplate, functionId: string) => Promise<CallTarget[] | void>;
+  /** Actions granted for AWS to use on the handler's behalf, with why. */
+  readonly extras?: { [action: string]: string };
+}
+
+const notFound = (name: string) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: 404 } });
+
+/** The resource of the template whose logical ID starts with the function's construct prefix and matches `pattern`. */
+function sibling(template: CfnTemplate, functionId: string, marker: string, pattern: RegExp): string {
+  const prefix = functionId.split(marker)[0];
+  const found = Object.keys(template.Resources).filter((id) => id.startsWith(prefix) && pattern.test(id));
+  if (found.length !== 1) throw new Error(`${functionId}: expected one ${pattern} beside it, found ${found.join(', ') || 'none'}`);
+  return found[0];
+}
+
+/** The Properties of the custom resource served by a function (its ServiceToken is the function's ARN). */
+function customResourceOf(template: CfnTemplate, functionId: string): { id: string; props: any } {
+  const arnOfFn = resolveValue(template, { 'Fn::GetAtt': [functionId, 'Arn'] });
+  const found = Object.entries(template.Resources).filter(([, r]) => r.Properties?.ServiceToken !== undefined
+    && resolveValue(template, r.Properties.ServiceToken) === arnOfFn);
+  if (found.length !== 1) throw new Error(`${functionId}: expected one custom resource served by it, found ${found.length}`);
+  return { id: found[0][0], props: resolveValue(template, found[0][1].Properties) };
+}
+
+const crEvent = (type: 'Create' | 'Update' | 'Delete', props: any, id: string, physicalId?: string) => ({
+  RequestType: type, ResponseURL: 'https://example.invalid/r', StackId: `arn:aws:cloudformation:${TEST_ENV.region}:${TEST_ENV.account}:stack/S/1`,
+  RequestId: `req-${type}`, LogicalResourceId: id, ResourceType: 'Custom::X', ResourceProperties: props,
+  ...(type === 'Create' ? {} : { PhysicalResourceId: physicalId, OldResourceProperties: props }),
+}) as any;
+
+const mockOf = (service: string) => mocks.find((m) => m.service === service)!.mock;
+
+const HANDLERS: HandlerCase[] = [
+  {
+    name: 'fleet-provisioning-hook',
+    description: /pre-provisioning hook/,
+    run: async () => {
+      const { handler } = await import('../../lib/identity/handlers/fleet-provisioning-hook');
+      mockOf('dynamodb').on(UpdateItemCommand).resolves({ Attributes: { site: { S: 'plant-1' } } });
+      await handler({
+        claimCertificateId: 'b'.repeat(64), certificateId: SAMPLE_CERT_ID, certificatePem: '-----BEGIN CERTIFICATE-----',
+        templateArn: iotArn('provisioningtemplate/T'), clientId: 'provisioning-1', parameters: { SerialNumber: 'SN-0001' },
+      } as any);
+    },
+  },
+  {
+    name: 'fleet-provisioning-send-certificate',
+    description: /sends a rotating device its new certificate/,
+    run: async () => {
+      const { handler } = await import('../../lib/identity/handlers/fleet-provisioning-send-certificate');
+      await handler({ thingName: 'sample-device-001', certificateId: SAMPLE_CERT_ID, certificatePem: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n' });
+    },
+  },
+  {
+    name: 'fleet-indexing',
+    description: /applies the AWS IoT fleet indexing configuration/,
+    run: async (_env, template, functionId) => {
+      const { onEvent, physicalIdOf } = await import('../../lib/inventory/handlers/fleet-indexing');
+      const { id, props } = customResourceOf(template, functionId);
+      const previous = { thingIndexingMode: 'OFF' };
+      mockOf('iot').on(GetIndexingConfigurationCommand).resolves({ thingIndexingConfiguration: previous } as any);
+      mockOf('ssm').on(GetParameterCommand).rejects(notFound('ParameterNotFound'));
+      await onEvent(crEvent('Create', props, id));
+      await onEvent(crEvent('Update', props, id, physicalIdOf(crEvent('Create', props, id))));
+      const physicalId = physicalIdOf(crEvent('Create', props, id));
+      mockOf('ssm').on(GetParameterCommand).resolves({ Parameter: { Value: JSON.stringify({ owner: physicalId, previous }) } });
+      await onEvent(crEvent('Delete', props, id, physicalId));
+    },
+  },
+  {
+    name: 'firmware-signing-profile',
+    description: /makes the AWS Signer profile/,
+    run: async (_env, template, functionId) => {
+      const { onEvent, profileNameFor } = await import('../../lib/updates/handlers/firmware-signing-profile');
+      const { id, props } = customResourceOf(template, functionId);
+      const name = profileNameFor(crEvent('Create', props, id));
+      const made = { arn: `arn:aws:signer:${TEST_ENV.region}:${TEST_ENV.account}:/signing-profiles/${name}`, profileVersion: 'v1', profileVersionArn: 'x' };
+      mockOf('signer').on(GetSigningProfileCommand).rejects(notFound('ResourceNotFoundException'));
+      mockOf('signer').on(PutSigningProfileCommand).resolves(made);
+      await onEvent(crEvent('Create', props, id));
+      mockOf('signer').on(GetSigningProfileCommand).resolves({ ...made, status: 'Active' });
+      await onEvent(crEvent('Delete', props, id, name));
+    },
+    extras: { 'acm:describecertificate': 'AWS Signer reads the signing certificate with the caller\'s permissions when PutSigningProfile names it' },
+  },
+  {
+    name: 'firmware-version-gate',
+    description: /firmware version gate/,
+    run: async (env, template, functionId) => {
+      const { handler } = await import('../../lib/updates/handlers/firmware-version-gate');
+      const config = JSON.parse(env.PIPELINE_CONFIG);
+      const deviceType = Object.keys(config.deviceTypes)[0];
+      const uploadBucket = resolveValue(template, { Ref: sibling(template, functionId, 'VersionGate', /UploadBucket[0-9A-F]{8}$/) }) as string;
+      mockOf('dynamodb').on(GetItemCommand).resolves({});
+      mockOf('s3').on(HeadObjectCommand).rejects(notFound('NotFound'));
+      const checked = await handler({ action: 'check', detail: { bucket: { name: uploadBucket }, object: { key: `incoming/${deviceType}/1.2.0/fw.bin`, 'version-id': 'v-1' } } } as any);
+      if (checked.verdict !== 'PROCEED') throw new Error(`the gate did not proceed: ${JSON.stringify(checked)}`);
+      await handler({ action: 'commit', release: checked.release } as any);
+      await handler({ action: 'released', release: checked.release } as any);
+      // S3 answers a missing SBOM with 404 only to a caller allowed s3:ListBucket (403 otherwise), and the gate relies on the 404.
+      return [{ iamAction: 's3:ListBucket', resources: [`arn:${TEST_ENV.partition}:s3:::${uploadBucket}`] }];
+    },
+  },
+];
+
+interface FunctionCase {
+  readonly where: string;
+  readonly environment?: string;
+  readonly template: CfnTemplate;
+  readonly functionId: string;
+  readonly handler: HandlerCase;
+}
+
+const functionCases: FunctionCase[] = synthesizedStacks().flatMap((s) => Object.entries(s.template.Resources)
+  .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
+  .flatMap(([functionId, r]) => HANDLERS.filter((h) => h.description.test(String(r.Properties?.Description ?? '')))
+    .map((handler) => ({ where: `${handler.name} in ${s.app} ${s.stack} ${functionId}`, environment: s.environment, template: s.template, functionId, handler }))));
+
+describe('Lambda handlers: every SDK call each handler makes is allowed by its function\'s role, and the role grants nothing else', () => {
+  test('every handler of the library runs in some app', () => {
+    const bundled = fs.readdirSync(path.join(__dirname, '..', '..', 'lib')).flatMap((area) => {
+      const dir = path.join(__dirname, '..', '..', 'lib', area, 'handlers');
+      return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => ({ area, name: f.replace(/\.ts$/, '') })) : [];
+    });
+    const covered = new Set(functionCases.map((c) => c.handler.name));
+    // lib/response/** is covered by the incident response helpers of issue 18.
+    expect(bundled.filter((b) => b.area !== 'response' && !covered.has(b.name)).map((b) => b.name)).toEqual([]);
+  });
+
+  test.each(functionCases.map((c) => [c.where, c] as const))('%s', async (_where, c) => {
+    for (const { mock } of mocks) {
+      mock.reset();
+      mock.onAnyCommand().resolves({});
+    }
+    const template = c.template;
+    await withEnvironment(c.environment, async () => {
+      const env = resolveValue(template, template.Resources[c.functionId].Properties?.Environment?.Variables ?? {}) as { [k: string]: string };
+      const saved = { ...process.env };
+      Object.assign(process.env, env, { AWS_REGION: TEST_ENV.region });
+      const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+      let needs: CallTarget[] = [];
+      try {
+        needs = (await c.handler.run(env, template, c.functionId)) ?? [];
+      } finally {
+        process.env = saved;
+        log.mockRestore();
+      }
+      const calls = recordedCalls();
+      expect(calls.length).toBeGreaterThan(0);
+      const policy = principalPolicy(template, roleOf(template, c.functionId));
+      const targets = [...calls.map((x) => ({ call: `${x.service}.${x.action}`, target: callTarget(x.service, x.action, x.input) })),
+        ...needs.map((t) => ({ call: 'also needed', target: t }))];
+      const denied = targets.flatMap((x) => refused(policy, x.target).map((why) => `${x.call}: ${why}`));
+      expect(denied).toEqual([]);
+
+      // No more: each action the role grants is one a call needs, or a documented extra.
+      const used = new Set(targets.flatMap((x) => [x.target, ...(x.target.also ?? [])]).map((t) => t.iamAction.toLowerCase()));
+      const extras = new Set([...DOCUMENTED_EXTRAS, ...Object.keys(c.handler.extras ?? {})]);
+      const granted = new Set(policy.statements.filter((s) => s.effect === 'Allow').flatMap((s) => s.action ?? ['NotAction']).map((a) => a.toLowerCase()));
+      const surplus = [...granted].filter((a) => !used.has(a) && !extras.has(a) && ![...used].some((u) => a.includes('*') && globMatch(a, u)));
+      expect(surplus).toEqual([]);
+    });
+  });
+});

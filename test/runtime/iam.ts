@@ -31,7 +31,7 @@ const DEFAULT_ENV = { ...TEST_ENV };
  * Runs `fn` with TEST_ENV set to a stack's environment (`aws://<account>/<region>`, as
  * `SynthesizedStack.environment` gives it): a stack pinned to an account and region has those
  * literals in its ARNs, so the ARNs built here (callTarget, arnOf) must use them too. Unknown parts
- * (`unknown-account`, `unknown-region`) keep the defaults.
+ * (`unknown-account`, `unknown-region`) keep the defaults. `fn` may be async.
  */
 export function withEnvironment<T>(environment: string | undefined, fn: () => T): T {
   const m = /^aws:\/\/([^/]+)\/(.+)$/.exec(environment ?? '');
@@ -39,11 +39,18 @@ export function withEnvironment<T>(environment: string | undefined, fn: () => T)
   TEST_ENV.account = m && /^\d{12}$/.test(m[1]) ? m[1] : DEFAULT_ENV.account;
   TEST_ENV.region = m && !m[2].startsWith('unknown-') ? m[2] : DEFAULT_ENV.region;
   TEST_ENV.partition = TEST_ENV.region.startsWith('cn-') ? 'aws-cn' : TEST_ENV.region.startsWith('us-gov-') ? 'aws-us-gov' : DEFAULT_ENV.partition;
+  const restore = () => Object.assign(TEST_ENV, saved);
+  let result: T;
   try {
-    return fn();
-  } finally {
-    Object.assign(TEST_ENV, saved);
+    result = fn();
+  } catch (e) {
+    restore();
+    throw e;
   }
+  // An async fn keeps the environment until it settles (tests of one file run one at a time).
+  if (result instanceof Promise) return result.finally(restore) as T;
+  restore();
+  return result;
 }
 
 /** The stack name `AWS::StackName` resolves to. */
