@@ -827,6 +827,8 @@ export class SignedFirmwarePipeline extends Construct {
     });
     events.grantWrite(role);
     errors.grantWrite(role);
+    // AWS IoT's CloudWatch Logs action calls DescribeLogStreams too (the action's requirements).
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:DescribeLogStreams'], resources: [events.logGroupArn, errors.logGroupArn] }));
     const rule = new iot.CfnTopicRule(this, 'JobEventRule', {
       topicRulePayload: {
         description: 'Keeps the job and job execution events of the firmware pipeline\'s jobs',
