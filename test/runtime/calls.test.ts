@@ -14,7 +14,7 @@ import * as iot from 'aws-cdk-lib/aws-iot';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DeviceCaCertificate, DeviceCertificateAuthority, DevicePolicy, FleetProvisioning } from '../../lib';
 import { globMatch } from '../../lib/checks/private/iam-data';
-import { callTarget, CallTarget, IamPolicy, principalPolicy, resolveValue, roleOf, TEST_ENV, withEnvironment } from './iam';
+import { callTarget, CallTarget, IamPolicy, principalPolicy, RequestContext, resolveValue, roleOf, TEST_ENV, withEnvironment } from './iam';
 import { CfnTemplate, synthesizedStacks } from './synthesized';
 
 /*
@@ -395,4 +395,103 @@ describe('Lambda handlers: every SDK call each handler makes is allowed by its f
       expect(surplus).toEqual([]);
     });
   });
+});
+
+// ---------------------------------------------------------------------------------------------
+// IoT topic rule actions
+
+/** A sample value for each substitution template of a rule action (`${topic(3)}`, `${timestamp()}`). */
+const sample = (text: string) => text.replace(/\$\{[^}]*\}/g, 'sample');
+
+/** The ARN of a KMS key from a key ID, alias or ARN as a queue or topic names it. */
+const keyArn = (key: string) => key.startsWith('arn:') ? key
+  : `arn:${TEST_ENV.partition}:kms:${TEST_ENV.region}:${TEST_ENV.account}:${key.startsWith('alias/') ? key : `key/${key}`}`;
+
+/**
+ * The calls one topic rule action makes with its role (AWS IoT rule actions: each action's
+ * "Requirements"), with the KMS key use an encrypted target needs.
+ */
+function ruleActionCalls(template: CfnTemplate, kind: string, action: any): { call: string; target: CallTarget; context?: RequestContext }[] {
+  const t = (call: string, target: CallTarget, context?: RequestContext) => ({ call: `${kind}: ${call}`, target, context });
+  const resourceBy = (type: string, value: unknown) => Object.keys(template.Resources)
+    .find((id) => template.Resources[id].Type === type && [resolveValue(template, { Ref: id }), resolveValue(template, { 'Fn::GetAtt': [id, 'Arn'] })].includes(value));
+  const kmsOf = (id: string | undefined, prop: string) => {
+    const key = id ? resolveValue(template, template.Resources[id].Properties?.[prop]) as string | undefined : undefined;
+    return key && !key.startsWith('alias/aws/')
+      ? [t('KMS key of the target', { iamAction: 'kms:GenerateDataKey', resources: [keyArn(key)] }), t('KMS key of the target', { iamAction: 'kms:Decrypt', resources: [keyArn(key)] })]
+      : [];
+  };
+  switch (kind) {
+    case 'StepFunctions':
+      return [t('StartExecution', callTarget('sfn', 'startExecution', {
+        stateMachineArn: `arn:${TEST_ENV.partition}:states:${TEST_ENV.region}:${TEST_ENV.account}:stateMachine:${action.StateMachineName}`,
+      }))];
+    case 'CloudwatchLogs': {
+      const params = { logGroupName: action.LogGroupName, logStreamName: 'sample-stream' };
+      return [t('CreateLogStream', callTarget('logs', 'createLogStream', params)), t('DescribeLogStreams', callTarget('logs', 'describeLogStreams', params)),
+        t('PutLogEvents', callTarget('logs', 'putLogEvents', params))];
+    }
+    case 'CloudwatchMetric': return [t('PutMetricData', callTarget('cloudwatch', 'putMetricData', {}), { 'cloudwatch:namespace': action.MetricNamespace })];
+    case 'CloudwatchAlarm': return [t('SetAlarmState', { iamAction: 'cloudwatch:SetAlarmState', resources: [`arn:${TEST_ENV.partition}:cloudwatch:${TEST_ENV.region}:${TEST_ENV.account}:alarm:${action.AlarmName}`] })];
+    case 'DynamoDBv2': return [t('PutItem', callTarget('dynamodb', 'putItem', { tableName: action.PutItem.TableName }))];
+    case 'DynamoDB': return [t('PutItem', callTarget('dynamodb', 'putItem', { tableName: action.TableName }))];
+    case 'Sqs': {
+      const target = callTarget('sqs', 'sendMessage', { queueUrl: action.QueueUrl });
+      return [t('SendMessage', target), ...kmsOf(resourceBy('AWS::SQS::Queue', action.QueueUrl), 'KmsMasterKeyId')];
+    }
+    case 'Sns': return [t('Publish', callTarget('sns', 'publish', { targetArn: action.TargetArn })), ...kmsOf(resourceBy('AWS::SNS::Topic', action.TargetArn), 'KmsMasterKeyId')];
+    case 'S3': return [t('PutObject', callTarget('s3', 'putObject', { bucket: action.BucketName, key: sample(action.Key) }))];
+    case 'Republish': return [t('Publish', callTarget('iot-data', 'publish', { topic: sample(action.Topic) }))];
+    case 'Firehose': return [t(action.BatchMode ? 'PutRecordBatch' : 'PutRecord', callTarget('firehose', action.BatchMode ? 'putRecordBatch' : 'putRecord', { deliveryStreamName: action.DeliveryStreamName }))];
+    case 'Kinesis': return [t('PutRecord', callTarget('kinesis', 'putRecord', { streamName: action.StreamName }))];
+    default: throw new Error(`no calls are listed for the topic rule action ${kind}: add them from AWS IoT's rule action documentation`);
+  }
+}
+
+/** Whether a KMS key's own policy lets the role use it (a key policy naming the role needs no IAM grant). */
+function keyPolicyAllows(template: CfnTemplate, roleId: string, action: string, key: string): boolean {
+  const keyId = Object.keys(template.Resources).find((id) => template.Resources[id].Type === 'AWS::KMS::Key'
+    && resolveValue(template, { 'Fn::GetAtt': [id, 'Arn'] }) === key);
+  if (!keyId) return false;
+  const roleArn = resolveValue(template, { 'Fn::GetAtt': [roleId, 'Arn'] });
+  const doc = resolveValue(template, template.Resources[keyId].Properties?.KeyPolicy) as any;
+  return ([] as any[]).concat(doc?.Statement ?? []).some((s) => s.Effect === 'Allow'
+    && ([] as unknown[]).concat(s.Principal?.AWS ?? []).includes(roleArn)
+    && ([] as string[]).concat(s.Action ?? []).some((a) => globMatch(a, action)));
+}
+
+interface RuleActionCase {
+  readonly where: string;
+  readonly environment?: string;
+  readonly template: CfnTemplate;
+  readonly ruleId: string;
+  /** `Actions.<i>` or `ErrorAction`. */
+  readonly path: string;
+  readonly kind: string;
+}
+
+const ruleActionCases: RuleActionCase[] = synthesizedStacks().flatMap((s) => Object.entries(s.template.Resources)
+  .filter(([, r]) => r.Type === 'AWS::IoT::TopicRule')
+  .flatMap(([ruleId, r]) => {
+    const payload = r.Properties.TopicRulePayload;
+    const entries: [string, any][] = [...(payload.Actions ?? []).map((a: any, i: number) => [`Actions.${i}`, a] as [string, any]),
+      ...(payload.ErrorAction ? [['ErrorAction', payload.ErrorAction] as [string, any]] : [])];
+    return entries.flatMap(([p, a]) => Object.entries(a).filter(([, v]: [string, any]) => v?.RoleArn !== undefined)
+      .map(([kind]) => ({ where: `${s.app} ${s.stack} ${ruleId} ${p} ${kind}`, environment: s.environment, template: s.template, ruleId, path: p, kind })));
+  }));
+
+describe('topic rule actions: the call each action makes is allowed by its role on what it touches', () => {
+  test('the apps hold topic rule actions with roles', () => expect(ruleActionCases.length).toBeGreaterThan(10));
+
+  test.each(ruleActionCases.map((c) => [c.where, c] as const))('%s', (_where, c) => withEnvironment(c.environment, () => {
+    const payload = resolveValue(c.template, c.template.Resources[c.ruleId].Properties.TopicRulePayload) as any;
+    const entry = c.path === 'ErrorAction' ? payload.ErrorAction : payload.Actions[Number(c.path.split('.')[1])];
+    const roleId = roleOf(c.template, c.ruleId, `${c.path}.${c.kind}`);
+    const policy = principalPolicy(c.template, roleId);
+    const denied = ruleActionCalls(c.template, c.kind, entry[c.kind]).flatMap((x) => [x.target, ...(x.target.also ?? [])]
+      .flatMap((t) => t.resources.filter((r) => !policy.isAllowed(t.iamAction, r, { 'aws:SourceAccount': TEST_ENV.account, ...x.context })
+        && !(t.iamAction.startsWith('kms:') && keyPolicyAllows(c.template, roleId, t.iamAction, r)))
+        .map((r) => `${x.call}: ${policy.explain(t.iamAction, r)}`)));
+    expect(denied).toEqual([]);
+  }));
 });

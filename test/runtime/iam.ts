@@ -859,6 +859,8 @@ const CALLS: { [call: string]: (p: Params) => Omit<CallTarget, 'iamAction'> & { 
   'logs:CreateLogStream': (p) => ({ resources: [`${logGroupArn(p.str('logGroupName'))}:log-stream:${p.str('logStreamName')}`] }),
   'logs:PutLogEvents': (p) => ({ resources: [`${logGroupArn(p.str('logGroupName'))}:log-stream:${p.str('logStreamName')}`] }),
   'logs:CreateLogGroup': (p) => ({ resources: [logGroupArn(p.str('logGroupName'))] }),
+  // Log-group-level actions are authorized on `log-group:<name>:*`.
+  'logs:DescribeLogStreams': (p) => ({ resources: [`${logGroupArn(p.str('logGroupName'))}:*`] }),
   'firehose:PutRecord': (p) => ({ resources: [named('firehose', (n) => `deliverystream/${n}`)(p.str('deliveryStreamName'))] }),
   'firehose:PutRecordBatch': (p) => CALLS['firehose:PutRecord'](p),
   'kinesis:PutRecord': (p) => ({ resources: [p.has('streamARN') ? p.str('streamARN') : arn('kinesis', `stream/${p.str('streamName')}`)] }),
@@ -890,6 +892,8 @@ const CALLS: { [call: string]: (p: Params) => Omit<CallTarget, 'iamAction'> & { 
   'ssm:GetParameter': (p) => ({ resources: [ssmParameterArn(p.str('name'))] }),
   'ssm:PutParameter': (p) => ({ resources: [ssmParameterArn(p.str('name'))] }),
   'ssm:DeleteParameter': (p) => ({ resources: [ssmParameterArn(p.str('name'))] }),
+  // CloudWatch: PutMetricData has no resource type; its namespace is the condition key cloudwatch:namespace.
+  'cloudwatch:PutMetricData': () => ({ resources: ['*'] }),
   // KMS
   ...Object.fromEntries(['Decrypt', 'Encrypt', 'GenerateDataKey', 'DescribeKey'].map((a) => [
     `kms:${a}`, (p: Params) => ({ resources: [named('kms', (n) => n.startsWith('alias/') ? n : `key/${n}`)(p.str('keyId'))] }),
