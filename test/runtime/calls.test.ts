@@ -495,3 +495,31 @@ describe('topic rule actions: the call each action makes is allowed by its role 
     expect(denied).toEqual([]);
   }));
 });
+
+// ---------------------------------------------------------------------------------------------
+// AwsCustomResource calls (Custom::AWS): CDK's singleton function makes the call the template names
+
+describe('AwsCustomResource calls: each Create, Update and Delete call is allowed by the provider function\'s role', () => {
+  const cases = synthesizedStacks().flatMap((s) => Object.entries(s.template.Resources)
+    .filter(([, r]) => r.Type === 'Custom::AWS')
+    .map(([id]) => ({ where: `${s.app} ${s.stack} ${id}`, environment: s.environment, template: s.template, id })));
+
+  // The apps may hold none (jest refuses an empty table).
+  if (cases.length === 0) test('the apps hold no AwsCustomResource', () => expect(cases).toEqual([]));
+  else test.each(cases.map((c) => [c.where, c] as const))('%s', (_where, c) => withEnvironment(c.environment, () => {
+    const r = c.template.Resources[c.id];
+    const token = resolveValue(c.template, r.Properties.ServiceToken);
+    const fnId = Object.keys(c.template.Resources).find((f) => c.template.Resources[f].Type === 'AWS::Lambda::Function'
+      && resolveValue(c.template, { 'Fn::GetAtt': [f, 'Arn'] }) === token);
+    expect(fnId).toBeDefined();
+    const policy = principalPolicy(c.template, roleOf(c.template, fnId!));
+    const denied: string[] = [];
+    for (const phase of ['Create', 'Update', 'Delete']) {
+      const text = resolveValue(c.template, r.Properties[phase]) as string | undefined;
+      if (!text) continue;
+      const call = JSON.parse(text);
+      denied.push(...refused(policy, callTarget(call.service, call.action, call.parameters ?? {})).map((why) => `${phase} ${call.service}.${call.action}: ${why}`));
+    }
+    expect(denied).toEqual([]);
+  }));
+});

@@ -901,7 +901,8 @@ const CALLS: { [call: string]: (p: Params) => Omit<CallTarget, 'iamAction'> & { 
 };
 
 function callKey(service: string, action: string): string {
-  const prefix = SERVICE_PREFIX[service.toLowerCase()];
+  // AwsCustomResource names services as the v2 SDK (`Iot`) or the v3 package (`@aws-sdk/client-iot`).
+  const prefix = SERVICE_PREFIX[service.toLowerCase().replace(/^@aws-sdk\/client-/, '')];
   if (!prefix) throw new Error(`callTarget: unknown SDK service '${service}' (call ${service}.${action})`);
   const name = action.replace(/Command$/, '');
   return `${prefix}:${name[0].toUpperCase()}${name.slice(1)}`;
