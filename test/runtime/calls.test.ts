@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { GetIndexingConfigurationCommand, IoTClient } from '@aws-sdk/client-iot';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DescribeEventConfigurationsCommand, GetIndexingConfigurationCommand, IoTClient, ListAuditFindingsCommand } from '@aws-sdk/client-iot';
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -29,10 +30,24 @@ const iotArn = (rest: string) => `arn:${TEST_ENV.partition}:iot:${TEST_ENV.regio
 const SAMPLE_CERT_ID = 'a'.repeat(32) + '0123456789abcdef0123456789abcdef';
 
 /** Each target of a call the policy refuses, with IAM's reading, or [] when all are allowed. */
-function refused(policy: IamPolicy, target: CallTarget): string[] {
+function refused(policy: IamPolicy, target: CallTarget, context?: RequestContext): string[] {
   return [target, ...(target.also ?? [])].flatMap((t) => t.resources
-    .filter((r) => !policy.isAllowed(t.iamAction, r))
-    .map((r) => policy.explain(t.iamAction, r)));
+    .filter((r) => !policy.isAllowed(t.iamAction, r, context))
+    .map((r) => policy.explain(t.iamAction, r, context)));
+}
+
+/**
+ * A recorded call as IAM sees it: one request per PutEvents entry, with the entry's
+ * `events:source` and `events:detail-type` (the condition keys EventBridge sets for it).
+ */
+function requestsOf(call: { service: string; action: string; input: Record<string, unknown> }): { target: CallTarget; context?: RequestContext }[] {
+  if (call.service === 'eventbridge' && call.action === 'PutEvents') {
+    return ((call.input.Entries ?? []) as any[]).map((e) => ({
+      target: callTarget('eventbridge', 'putEvents', { Entries: [e] }),
+      context: { 'events:source': e.Source, 'events:detail-type': e.DetailType },
+    }));
+  }
+  return [{ target: callTarget(call.service, call.action, call.input) }];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -196,7 +211,7 @@ describe('provisioning templates: every call AWS IoT makes with the provisioning
 /** The SDK clients the handlers use, with the service name callTarget reads. */
 const CLIENTS: [new (...args: any[]) => any, string][] = [
   [DynamoDBClient, 'dynamodb'], [S3Client, 's3'], [SignerClient, 'signer'], [SSMClient, 'ssm'], [IoTClient, 'iot'],
-  [IoTDataPlaneClient, 'iot-data'], [SFNClient, 'sfn'], [SNSClient, 'sns'],
+  [IoTDataPlaneClient, 'iot-data'], [SFNClient, 'sfn'], [SNSClient, 'sns'], [EventBridgeClient, 'eventbridge'],
 ];
 const mocks = CLIENTS.map(([client, service]) => ({ service, mock: mockClient(client) }));
 
@@ -265,6 +280,46 @@ const crEvent = (type: 'Create' | 'Update' | 'Delete', props: any, id: string, p
 const mockOf = (service: string) => mocks.find((m) => m.service === service)!.mock;
 
 const HANDLERS: HandlerCase[] = [
+  {
+    name: 'audit-findings-relay',
+    description: /relays Device Defender audit findings/,
+    run: async () => {
+      const { handler } = await import('../../lib/monitoring/handlers/audit-findings-relay');
+      mockOf('iot').on(ListAuditFindingsCommand).resolves({ findings: [{
+        findingId: 'f-1', taskId: 'task-1', checkName: 'DEVICE_CERTIFICATE_SHARED_CHECK', severity: 'CRITICAL',
+        nonCompliantResource: { resourceType: 'DEVICE_CERTIFICATE', resourceIdentifier: { deviceCertificateId: SAMPLE_CERT_ID } },
+      }] });
+      mockOf('eventbridge').on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
+      const result = await handler({ Records: [{ messageId: 'm-1', body: JSON.stringify({
+        taskId: 'task-1', taskStatus: 'COMPLETED', nonCompliantChecksCount: 1,
+        auditDetails: [{ checkName: 'DEVICE_CERTIFICATE_SHARED_CHECK', checkRunStatus: 'COMPLETED_NON_COMPLIANT', nonCompliantResourcesCount: 1 }],
+      }) }] } as any);
+      if (result.batchItemFailures.length > 0) throw new Error(`the relay failed: ${JSON.stringify(result)}`);
+    },
+    extras: {
+      'sqs:receivemessage': 'Lambda\'s SQS event source mapping polls the relay queue with the function\'s role',
+      'sqs:deletemessage': 'the event source mapping deletes what the function relayed',
+      'sqs:changemessagevisibility': 'the event source mapping returns failed messages',
+      'sqs:getqueueattributes': 'the event source mapping reads the queue',
+      'sqs:getqueueurl': 'the event source mapping reads the queue',
+    },
+  },
+  {
+    name: 'iot-event-configurations',
+    description: /switches on the AWS IoT event types/,
+    run: async (_env, template, functionId) => {
+      const { onEvent, physicalIdOf } = await import('../../lib/monitoring/handlers/iot-event-configurations');
+      const { id, props } = customResourceOf(template, functionId);
+      const previous = { eventConfigurations: { JOB: { Enabled: false } } };
+      mockOf('iot').on(DescribeEventConfigurationsCommand).resolves(previous as any);
+      mockOf('ssm').on(GetParameterCommand).rejects(notFound('ParameterNotFound'));
+      const physicalId = physicalIdOf(crEvent('Create', props, id));
+      await onEvent(crEvent('Create', props, id));
+      await onEvent(crEvent('Update', props, id, physicalId));
+      mockOf('ssm').on(GetParameterCommand).resolves({ Parameter: { Value: JSON.stringify({ owner: physicalId, previous: { JOB: false } }) } });
+      await onEvent(crEvent('Delete', props, id, physicalId));
+    },
+  },
   {
     name: 'fleet-provisioning-hook',
     description: /pre-provisioning hook/,
@@ -382,9 +437,10 @@ describe('Lambda handlers: every SDK call each handler makes is allowed by its f
       const calls = recordedCalls();
       expect(calls.length).toBeGreaterThan(0);
       const policy = principalPolicy(template, roleOf(template, c.functionId));
-      const targets = [...calls.map((x) => ({ call: `${x.service}.${x.action}`, target: callTarget(x.service, x.action, x.input) })),
+      const targets: { call: string; target: CallTarget; context?: RequestContext }[] = [
+        ...calls.flatMap((x) => requestsOf(x).map((r) => ({ call: `${x.service}.${x.action}`, ...r }))),
         ...needs.map((t) => ({ call: 'also needed', target: t }))];
-      const denied = targets.flatMap((x) => refused(policy, x.target).map((why) => `${x.call}: ${why}`));
+      const denied = targets.flatMap((x) => refused(policy, x.target, x.context).map((why) => `${x.call}: ${why}`));
       expect(denied).toEqual([]);
 
       // No more: each action the role grants is one a call needs, or a documented extra.
