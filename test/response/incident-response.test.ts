@@ -6,10 +6,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import {
-  BackupAndRecovery, ContainmentMode, DeviceFailureModes, FailureMode, FindingClass, IncidentResponse, IncidentResponseProps, Playbook, RETURN_TO_BASELINE_STEPS, RiskProfile,
+  BackupAndRecovery, ContainmentMode, FindingClass, IncidentResponse, IncidentResponseProps, Playbook, RETURN_TO_BASELINE_STEPS, RiskProfile,
 } from '../../lib';
 import { newValidatedApp, validationFindings } from '../validation';
-import { Asl, allStates, definitions, walk } from './asl';
+import { Asl, allStates, definitions } from './asl';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const aslValidator = require('asl-validator');
 
@@ -31,8 +31,6 @@ function machines(props: IncidentResponseProps = {}): { [name: string]: Asl } {
   return byName;
 }
 
-const device = (extra: object = {}) => ({ findingClass: 'X', dryRun: false, source: 'cdk-secure-iot', detail: { thingName: 'pump-7', certificateId: 'abc123', ...extra } });
-const criticality = (c: string) => ({ DescribeDevice: { attributes: { criticality: c } } });
 
 describe('playbook definitions', () => {
   const industrial = machines();
@@ -68,140 +66,7 @@ describe('playbook definitions', () => {
     expect(custom.UNEXPECTED_DISCONNECTS.States.RequestApproval.TimeoutSeconds).toBe(1800);
   });
 
-  describe('INDUSTRIAL (automatic, approval for critical devices)', () => {
-    const asl = industrial.SHARED_OR_REVOKED_CERTIFICATE;
-
-    test('a low-criticality device is quarantined and disconnected at once, without approval', async () => {
-      const w = await walk(asl, device(), criticality('low'));
-      expect(w.path).not.toContain('RequestApproval');
-      expect(w.path).toEqual(expect.arrayContaining(['Quarantine', 'DeactivateCertificate', 'RecordContained', 'NotifyContained']));
-      expect(w.calls.Quarantine).toEqual({ ThingName: 'pump-7', ThingGroupName: expect.any(String), OverrideDynamicGroups: true });
-      expect(w.calls.DeactivateCertificate).toEqual({ CertificateId: 'abc123', NewStatus: 'INACTIVE' });
-      expect(w.calls.RecordContained).toMatchObject({ ExpressionAttributeValues: { ':status': { S: 'CONTAINED' }, ':approver': { S: 'none (automatic)' } } });
-      expect(w.end).toBe('Succeed');
-    });
-
-    test('approval given: a safety-critical device is quarantined but never disconnected (it fails open)', async () => {
-      const w = await walk(asl, device(), { ...criticality('safety-critical'), RequestApproval: { approved: true, approver: 'arn:aws:iam::111122223333:role/oncall' } });
-      expect(w.path).toEqual(expect.arrayContaining(['RequestApproval', 'Approved', 'Quarantine', 'MayDisconnect', 'KeepConnected', 'RecordContained']));
-      expect(w.path).not.toContain('DeactivateCertificate');
-      expect(w.calls.RequestApproval).toMatchObject({ Payload: { taskToken: 'token-1', incidentId: 'incident-1', thingName: 'pump-7', criticality: 'safety-critical', dryRun: false } });
-      expect(w.calls.RecordContained).toMatchObject({ ExpressionAttributeValues: { ':approver': { S: 'arn:aws:iam::111122223333:role/oncall' } } });
-    });
-
-    test('approval refused: nothing is done to the device; the refusal is recorded and announced', async () => {
-      const w = await walk(asl, device(), { ...criticality('high'), RequestApproval: { approved: false, approver: 'alice' } });
-      expect(w.path.slice(-4)).toEqual(['Approved', 'RecordRefused', 'NotifyRefused', 'NotContained']);
-      expect(w.path).not.toContain('Quarantine');
-      expect(w.calls.RecordRefused).toMatchObject({ ExpressionAttributeValues: { ':status': { S: 'REFUSED' }, ':approver': { S: 'alice' } } });
-    });
-
-    test('approval timed out: the incident escalates and the device is left as it is', async () => {
-      const w = await walk(asl, device(), { ...criticality('high'), RequestApproval: { error: 'States.Timeout' } });
-      expect(w.path.slice(-4)).toEqual(['RequestApproval', 'RecordTimedOut', 'NotifyTimedOut', 'NotContained']);
-      expect(w.calls.RecordTimedOut).toMatchObject({ ExpressionAttributeValues: { ':status': { S: 'ESCALATED' } } });
-      expect(w.path).not.toContain('Quarantine');
-    });
-
-    test('a device that cannot be read counts as safety-critical: approval first', async () => {
-      const w = await walk(asl, device(), { DescribeDevice: { error: 'Iot.ResourceNotFoundException' }, RequestApproval: { approved: true } });
-      expect(w.path).toEqual(expect.arrayContaining(['UnknownCriticality', 'RequestApproval', 'KeepConnected']));
-    });
-
-    test('a finding that names no device stays open for triage', async () => {
-      const w = await walk(asl, { findingClass: 'X', dryRun: false, source: 'aws.cloudwatch', detail: { alarmName: 'auth-failures' } });
-      expect(w.path).toEqual(['OpenIncident', 'RecordOpened', 'NotifyOpened', 'NamesDevice', 'AwaitTriage']);
-      expect(w.calls.RecordOpened).toMatchObject({ Item: { subject: { S: 'fleet' }, status: { S: 'OPEN' }, findingClass: { S: 'SHARED_OR_REVOKED_CERTIFICATE' } } });
-    });
-
-    test('a failed containment call is recorded with its error and fails the execution', async () => {
-      const w = await walk(asl, device(), { ...criticality('low'), Quarantine: { error: 'Iot.ThrottlingException', cause: 'slow down' } });
-      expect(w.path.slice(-3)).toEqual(['RecordFailed', 'NotifyFailed', 'ContainmentFailed']);
-      expect(w.end).toBe('Fail');
-      expect(JSON.stringify(w.calls.RecordFailed)).toContain('Iot.ThrottlingException');
-    });
-
-    test('a playbook that never disconnects has no certificate states', async () => {
-      const w = await walk(industrial.FAILED_FIRMWARE_ROLLOUT, device(), criticality('low'));
-      expect(w.path).toEqual(expect.arrayContaining(['Quarantine', 'RecordContained']));
-      expect(Object.keys(industrial.FAILED_FIRMWARE_ROLLOUT.States)).not.toContain('DeactivateCertificate');
-    });
-
-    test('quarantine isolates the certificate: its own policies are detached and recorded, leaving only the recovery policy', async () => {
-      const w = await walk(asl, device(), { ...criticality('low'), ListDevicePolicies: { policies: [{ policyName: 'device-policy' }, { policyName: 'telemetry' }] } });
-      expect(w.path).toEqual(expect.arrayContaining(['Quarantine', 'IsolateOrSimulate', 'ListDevicePolicies', 'DetachDevicePolicies', 'MayDisconnect']));
-      expect(w.calls.ListDevicePolicies).toEqual({ Target: 'arn:aws:iot:eu-west-1:111122223333:cert/abc123' });
-      expect(w.calls.DetachDevicePolicies).toEqual(['device-policy', 'telemetry']);
-      expect(asl.States.DetachDevicePolicies.ItemProcessor!.States.DetachPolicy.Arguments).toEqual({ PolicyName: '{% $states.input %}', Target: '{% "arn:aws:iot:eu-west-1:111122223333:cert/" & $certificateId %}' });
-      expect(w.calls.RecordContained).toMatchObject({ ExpressionAttributeValues: { ':detachedPolicies': { S: 'device-policy,telemetry' }, ':certificateId': { S: 'abc123' } } });
-      const noCertificate = await walk(asl, { ...device(), detail: { thingName: 'pump-7' } }, criticality('low'));
-      expect(noCertificate.path).not.toContain('ListDevicePolicies');
-      const failed = await walk(asl, device(), { ...criticality('low'), DetachDevicePolicies: { error: 'Iot.UnauthorizedException' } });
-      expect(failed.path.slice(-3)).toEqual(['RecordFailed', 'NotifyFailed', 'ContainmentFailed']);
-    });
-  });
-
-  test('HUMAN_APPROVAL_ONLY (CRITICAL_INFRASTRUCTURE): even a low-criticality device waits for approval', async () => {
-    const w = await walk(critical.AUTHENTICATION_FAILURE_SPIKE, device(), { ...criticality('low'), RequestApproval: { approved: true } });
-    expect(w.path).toEqual(expect.arrayContaining(['RequestApproval', 'Quarantine', 'DeactivateCertificate']));
-    const timedOut = await walk(critical.AUTHENTICATION_FAILURE_SPIKE, device(), { ...criticality('low'), RequestApproval: { error: 'States.Timeout' } });
-    expect(timedOut.path).not.toContain('Quarantine');
-  });
-
-  test('AUTOMATIC_QUARANTINE (CONSUMER): no approval even for a safety-critical device, which still is not disconnected', async () => {
-    const w = await walk(consumer.SHARED_OR_REVOKED_CERTIFICATE, device(), criticality('safety-critical'));
-    expect(w.path).not.toContain('RequestApproval');
-    expect(w.path).toEqual(expect.arrayContaining(['Quarantine', 'KeepConnected']));
-  });
-
-  test('device failure modes decide disconnection: a high device declared fail-closed is disconnected', async () => {
-    const m = machines({ deviceFailureModes: DeviceFailureModes.of({ high: FailureMode.FAIL_CLOSED }), findingClasses: [FindingClass.SHARED_OR_REVOKED_CERTIFICATE] });
-    const w = await walk(m.SHARED_OR_REVOKED_CERTIFICATE, device(), { ...criticality('high'), RequestApproval: { approved: true } });
-    expect(w.path).toContain('DeactivateCertificate');
-    const all = machines({ deviceFailureModes: DeviceFailureModes.of({ safetyCritical: FailureMode.FAIL_CLOSED }), findingClasses: [FindingClass.SHARED_OR_REVOKED_CERTIFICATE] });
-    const unknown = await walk(all.SHARED_OR_REVOKED_CERTIFICATE, device(), { DescribeDevice: { attributes: { criticality: 'whatever' } }, RequestApproval: { approved: true } });
-    expect(unknown.path).toEqual(expect.arrayContaining(['RequestApproval', 'DeactivateCertificate']));
-    const defaults = await walk(industrial.SHARED_OR_REVOKED_CERTIFICATE, device(), { DescribeDevice: { attributes: { criticality: 'whatever' } }, RequestApproval: { approved: true } });
-    expect(defaults.path).toContain('KeepConnected');
-  });
-
-  test('dry run: every step runs, nothing is done to a device, the result is recorded and published', async () => {
-    for (const crit of ['low', 'safety-critical']) {
-      const w = await walk(industrial.SHARED_OR_REVOKED_CERTIFICATE, { ...device({ criticality: crit }), dryRun: true, source: 'cdk-secure-iot.dry-run' },
-        { RequestApproval: { approved: true, approver: 'dry-run' } });
-      expect(w.path).not.toContain('DescribeDevice');
-      expect(w.path).not.toContain('Quarantine');
-      expect(w.path).not.toContain('DeactivateCertificate');
-      expect(w.path).toEqual(expect.arrayContaining(['UseGivenCriticality', 'SimulateQuarantine', 'SimulateIsolation', 'RecordContained', 'NotifyContained']));
-      expect(w.path).not.toContain('ListDevicePolicies');
-      expect(w.path).toContain(crit === 'low' ? 'SimulateDeactivation' : 'KeepConnected');
-      if (crit !== 'low') expect(w.path).toContain('RequestApproval');
-      expect(w.calls.NotifyContained).toMatchObject({ Subject: '[dry run] IoT incident CONTAINED: SHARED_OR_REVOKED_CERTIFICATE' });
-      expect(w.calls.RecordContained).toMatchObject({ ExpressionAttributeValues: { ':actions': { S: expect.stringMatching(/^would add pump-7 to /) } } });
-    }
-  });
-
-  test('return to baseline: release, then reactivate, revoke or leave the certificate; dry run simulates', async () => {
-    const asl = industrial.RETURN_TO_BASELINE;
-    const input = (certificateAction: string, dryRun = false) => ({ incidentId: 'incident-1', thingName: 'pump-7', certificateId: 'abc123', certificateAction, dryRun });
-    const kept = { ReadIncident: { Item: { detachedPolicies: { S: 'device-policy,telemetry' } } } };
-    const reactivate = await walk(asl, input('REACTIVATE'), kept);
-    expect(reactivate.path).toEqual(['StartReturn', 'RecordReturning', 'ReleaseOrSimulate', 'ReleaseFromQuarantine', 'ReadIncident', 'ReattachOrSimulate',
-      'ReattachPolicies', 'CertificateAction', 'ReactivateCertificate', 'CloseIncident', 'NotifyClosed', 'BackToBaseline']);
-    expect(reactivate.calls.ReattachPolicies).toEqual(['device-policy', 'telemetry']);
-    expect(reactivate.calls.ReadIncident).toMatchObject({ Key: { incidentId: { S: 'incident-1' } }, ConsistentRead: true });
-    expect(reactivate.calls.ReactivateCertificate).toEqual({ CertificateId: 'abc123', NewStatus: 'ACTIVE' });
-    expect(reactivate.calls.CloseIncident).toMatchObject({ Key: { incidentId: { S: 'incident-1' } }, ExpressionAttributeValues: { ':status': { S: 'CLOSED' } } });
-    const revoke = await walk(asl, input('REVOKE'), kept);
-    expect(revoke.calls.RevokeCertificate).toEqual({ CertificateId: 'abc123', NewStatus: 'REVOKED' });
-    expect(revoke.path).not.toContain('ReattachPolicies');
-    expect((await walk(asl, input('NONE'))).path).not.toEqual(expect.arrayContaining(['ReactivateCertificate']));
-    const dry = await walk(asl, input('REACTIVATE', true), kept);
-    expect(dry.path).toEqual(expect.arrayContaining(['SimulateRelease', 'SimulateReattach', 'SimulateCertificateAction', 'CloseIncident']));
-    expect(Object.keys(dry.calls)).toEqual(['RecordReturning', 'ReadIncident', 'CloseIncident', 'NotifyClosed']);
-    const failed = await walk(asl, input('NONE'), { ReleaseFromQuarantine: { error: 'Iot.ResourceNotFoundException' } });
-    expect(failed.path.slice(-2)).toEqual(['RecordReturnFailed', 'ReturnFailed']);
-  });
+  // What the playbooks do at run time, branch by branch, is in test/runtime/playbooks.test.ts.
 });
 
 describe('resources', () => {

@@ -1,0 +1,342 @@
+/*
+ * Every state machine of IncidentResponse runs: each playbook and the return to baseline, taken
+ * from a synthesized template, run by test/runtime/asl-jsonata.ts against an in-memory fleet
+ * (test/runtime/fleet-double.ts), through every branch, with inputs an attacker controls. Each
+ * test asserts the fleet afterwards (certificate status, quarantine membership, incident record),
+ * not only the execution's status.
+ */
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { DeviceFailureModes, FailureMode, FindingClass, IncidentResponse, IncidentResponseProps, Playbook, RiskProfile } from '../../lib';
+import { definitions } from '../response/asl';
+import { AslMachine, RunResult, TaskFailure, runJsonataStateMachine } from './asl-jsonata';
+import { Fleet } from './fleet-double';
+
+/** The definitions of one IncidentResponse, by finding class (and RETURN_TO_BASELINE). */
+function machines(props: IncidentResponseProps): { [name: string]: AslMachine } {
+  const s = new Stack(new App(), 'S', { env: { account: '111122223333', region: 'eu-west-1' } });
+  new IncidentResponse(s, 'IR', props);
+  const byName: { [name: string]: AslMachine } = {};
+  for (const asl of Object.values(definitions(Template.fromStack(s)))) {
+    const comment = (asl as unknown as { Comment: string }).Comment;
+    byName[Object.values(FindingClass).find((c) => comment.includes(`(${c})`)) ?? 'RETURN_TO_BASELINE'] = asl as unknown as AslMachine;
+  }
+  return byName;
+}
+
+const industrial = machines({ riskProfile: RiskProfile.INDUSTRIAL });
+const consumer = machines({ riskProfile: RiskProfile.CONSUMER });
+const critical = machines({ riskProfile: RiskProfile.CRITICAL_INFRASTRUCTURE });
+
+const CERT_BULB = 'a'.repeat(64);
+const CERT_VALVE = 'b'.repeat(64);
+const CERT_ORPHAN = 'c'.repeat(64);
+const CERT_SHARED = 'd'.repeat(64);
+
+/** A fleet: a low-criticality bulb, a safety-critical valve, a high pump, and one certificate shared by a bulb and the valve. */
+function fleet(): Fleet {
+  return new Fleet()
+    .thing('bulb-1', 'low').thing('valve-1', 'safety-critical').thing('pump-1', 'high').thing('bulb-2', 'low')
+    .certificate(CERT_BULB, ['bulb-1'], ['device-policy', 'telemetry'])
+    .certificate(CERT_VALVE, ['valve-1'], ['valve-policy'])
+    .certificate('e'.repeat(64), ['pump-1'])
+    .certificate(CERT_ORPHAN, [])
+    .certificate(CERT_SHARED, ['bulb-2', 'valve-1']);
+}
+
+const event = (detail: object, findingClass = FindingClass.SHARED_OR_REVOKED_CERTIFICATE) => ({ findingClass, dryRun: false, source: 'cdk-secure-iot', detail });
+let executions = 0;
+function run(asl: AslMachine, f: Fleet, input: object): Promise<RunResult> {
+  return runJsonataStateMachine(asl, input, f.doubles(), { executionName: `incident-${++executions}` });
+}
+const writes = (r: RunResult) => r.calls.filter((c) => c.service === 'iot' && !/^(describe|list)/.test(c.action));
+
+describe('the interpreter', () => {
+  test('Assign and Output see the variables as they were on entry; Map iterations keep their own; Catch hands on the error', async () => {
+    const asl: AslMachine = {
+      QueryLanguage: 'JSONata',
+      StartAt: 'A',
+      States: {
+        A: { Type: 'Pass', Assign: { x: 1, y: '{% $partition([1,2,3], 2) %}' }, Next: 'B' },
+        B: { Type: 'Pass', Assign: { x: '{% $x + 1 %}' }, Output: '{% $x %}', Next: 'M' },
+        M: {
+          Type: 'Map', Items: '{% [1, 2] %}', Next: 'T',
+          ItemProcessor: { StartAt: 'I', States: { I: { Type: 'Pass', Assign: { inner: '{% $states.input * 10 + $x %}' }, Output: '{% $states.input * $x %}', End: true } } },
+          Assign: { mapped: '{% $states.result %}' },
+        },
+        T: {
+          Type: 'Task', Resource: 'arn:aws:states:::aws-sdk:iot:describeThing', Arguments: { ThingName: '{% $string($x) %}' },
+          Catch: [{ ErrorEquals: ['Iot.ResourceNotFoundException'], Assign: { caught: '{% $states.errorOutput.Error %}' }, Next: 'F' }], End: true,
+        },
+        F: { Type: 'Fail', Error: '{% $caught %}', Cause: '{% $string($mapped) %}' },
+      },
+    };
+    const r = await runJsonataStateMachine(asl, {}, { 'arn:aws:states:::aws-sdk:iot:describeThing': () => { throw new TaskFailure('Iot.ResourceNotFoundException'); } });
+    expect(r).toMatchObject({ status: 'FAILED', error: 'Iot.ResourceNotFoundException', cause: '[2,4]' });
+    expect(r.variables).toMatchObject({ x: 2, y: [[1, 2], [3]], mapped: [2, 4] });
+    expect(r.variables).not.toHaveProperty('inner');
+    expect(r.calls).toEqual([{ state: 'T', resource: 'arn:aws:states:::aws-sdk:iot:describeThing', service: 'iot', action: 'describeThing', arguments: { ThingName: '2' } }]);
+    const undef = await runJsonataStateMachine({ QueryLanguage: 'JSONata', StartAt: 'A', States: { A: { Type: 'Pass', Output: '{% $states.input.missing %}', End: true } } }, {}, {});
+    expect(undef).toMatchObject({ status: 'FAILED', error: 'States.QueryEvaluationError' });
+    const evil = await runJsonataStateMachine({ QueryLanguage: 'JSONata', StartAt: 'A', States: { A: { Type: 'Pass', Output: '{% $eval("1") %}', End: true } } }, {}, {});
+    expect(evil).toMatchObject({ status: 'FAILED', error: 'States.QueryEvaluationError' });
+  });
+});
+
+describe('playbooks', () => {
+  test('automatic containment: a low-criticality device is quarantined, isolated and disconnected; the incident records what was done', async () => {
+    const f = fleet();
+    const r = await run(industrial.SHARED_OR_REVOKED_CERTIFICATE, f, event({ thingName: 'bulb-1', certificateId: CERT_BULB }));
+    expect(r.status).toBe('SUCCEEDED');
+    expect(f.quarantined()).toEqual(['bulb-1']);
+    expect(f.certificates.get(CERT_BULB)).toEqual({ status: 'INACTIVE', things: ['bulb-1'], policies: [] });
+    expect(f.approvalRequests).toHaveLength(0);
+    const id = `incident-${executions}`;
+    expect(f.incident(id)).toMatchObject({
+      status: 'CONTAINED', certificateId: CERT_BULB, quarantinedThings: 'bulb-1', detachedPolicies: 'device-policy,telemetry',
+      certificateDeactivated: 'true', criticality: 'low', approver: 'none (automatic)',
+    });
+    expect(f.published.map((p) => p.message.event)).toEqual(['OPENED', 'CONTAINED']);
+  });
+
+  test('every playbook contains a low device at once, and never deactivates a certificate unless it is a disconnecting playbook', async () => {
+    for (const playbook of Playbook.all()) {
+      const f = fleet();
+      const r = await run(industrial[playbook.findingClass], f, event({ thingName: 'bulb-1', certificateId: CERT_BULB }, playbook.findingClass));
+      expect(r.status).toBe('SUCCEEDED');
+      expect(f.quarantined()).toEqual(['bulb-1']);
+      expect(f.certificates.get(CERT_BULB)!.status).toBe(playbook.deactivatesCertificate ? 'INACTIVE' : 'ACTIVE');
+      expect(f.certificates.get(CERT_BULB)!.policies).toEqual([]);
+    }
+  });
+
+  test('approval given: the approver sees the verified device; a high device is quarantined but keeps its certificate (fails open)', async () => {
+    const f = fleet();
+    const r = await run(industrial.SHARED_OR_REVOKED_CERTIFICATE, f, event({ certificateId: 'e'.repeat(64), criticality: 'low' }));
+    expect(r.status).toBe('SUCCEEDED');
+    expect(f.approvalRequests).toEqual([expect.objectContaining({ thingNames: ['pump-1'], certificateId: 'e'.repeat(64), criticality: 'high', dryRun: false })]);
+    expect(f.quarantined()).toEqual(['pump-1']);
+    expect(f.certificates.get('e'.repeat(64))!.status).toBe('ACTIVE');
+    expect(f.incident(`incident-${executions}`)).toMatchObject({ status: 'CONTAINED', approver: 'arn:aws:iam::111122223333:role/oncall', certificateDeactivated: 'false' });
+  });
+
+  test('approval refused, or timed out: nothing is done to the device; the incident is REFUSED or ESCALATED', async () => {
+    for (const [decision, status] of [[{ approved: false, approver: 'alice' }, 'REFUSED'], ['timeout', 'ESCALATED']] as const) {
+      const f = fleet();
+      f.approver = () => decision;
+      const before = f.snapshot();
+      const r = await run(critical.AUTHENTICATION_FAILURE_SPIKE, f, event({ thingName: 'bulb-1', certificateId: CERT_BULB }, FindingClass.AUTHENTICATION_FAILURE_SPIKE));
+      expect(r.status).toBe('SUCCEEDED');
+      expect(r.states).toContain('NotContained');
+      expect(f.snapshot()).toEqual(before);
+      expect(writes(r)).toEqual([]);
+      expect(f.incident(`incident-${executions}`)!.status).toBe(status);
+    }
+  });
+
+  test('a fail-open device is never disconnected, even contained without approval (CONSUMER)', async () => {
+    const f = fleet();
+    const r = await run(consumer.SHARED_OR_REVOKED_CERTIFICATE, f, event({ thingName: 'valve-1', certificateId: CERT_VALVE }));
+    expect(r.status).toBe('SUCCEEDED');
+    expect(f.approvalRequests).toEqual([]);
+    expect(f.quarantined()).toEqual(['valve-1']);
+    expect(f.certificates.get(CERT_VALVE)!.status).toBe('ACTIVE');
+    expect(r.calls.map((c) => c.action)).not.toContain('updateCertificate');
+  });
+
+  test('a certificate shared by a low and a safety-critical thing: the most critical wins (approval, never disconnected), both are quarantined', async () => {
+    const f = fleet();
+    const r = await run(industrial.SHARED_OR_REVOKED_CERTIFICATE, f, event({ thingName: 'bulb-2', certificateId: CERT_SHARED }));
+    expect(r.status).toBe('SUCCEEDED');
+    expect(f.approvalRequests).toEqual([expect.objectContaining({ thingNames: ['bulb-2', 'valve-1'], criticality: 'safety-critical' })]);
+    expect(f.quarantined()).toEqual(['bulb-2', 'valve-1']);
+    expect(f.certificates.get(CERT_SHARED)!.status).toBe('ACTIVE');
+  });
+
+  test('forged event: a low thing\'s name with a safety-critical device\'s certificate touches neither; the mismatch is recorded and announced', async () => {
+    for (const playbook of Playbook.all()) {
+      const f = fleet();
+      const before = f.snapshot();
+      const r = await run(consumer[playbook.findingClass], f, event({ thingName: 'bulb-1', certificateId: CERT_VALVE, criticality: 'low' }, playbook.findingClass));
+      expect(r).toMatchObject({ status: 'FAILED', error: 'CertificateNotAttachedToThing' });
+      expect(r.cause).toContain('is not attached to thing bulb-1 (it is attached to valve-1)');
+      expect(f.snapshot()).toEqual(before);
+      expect(writes(r)).toEqual([]);
+      expect(f.incident(`incident-${executions}`)).toMatchObject({ status: 'REJECTED', rejection: expect.stringMatching(/^CertificateNotAttachedToThing: /) });
+      expect(f.published.map((p) => p.message.event)).toEqual(['OPENED', 'REJECTED']);
+    }
+  });
+
+  test('a certificate attached to no thing, or unknown, is rejected untouched', async () => {
+    const f = fleet();
+    const before = f.snapshot();
+    const orphan = await run(consumer.SHARED_OR_REVOKED_CERTIFICATE, f, event({ certificateId: CERT_ORPHAN }));
+    expect(orphan).toMatchObject({ status: 'FAILED', error: 'CertificateNotAttachedToThing' });
+    const unknown = await run(consumer.SHARED_OR_REVOKED_CERTIFICATE, f, event({ thingName: 'bulb-1', certificateId: 'f'.repeat(64) }));
+    expect(unknown).toMatchObject({ status: 'FAILED', error: 'CertificateUnreadable' });
+    expect(f.snapshot()).toEqual(before);
+  });
+
+  test('a finding ID: the finding\'s certificate is acted on, the event\'s word is not; a finding that names another certificate, or another check, is rejected', async () => {
+    const f = fleet();
+    f.findings.set('finding-1', { checkName: 'DEVICE_CERTIFICATE_SHARED_CHECK', certificateId: CERT_VALVE });
+    f.findings.set('finding-2', { checkName: 'DEVICE_CERTIFICATE_SHARED_CHECK', certificateId: CERT_BULB });
+    f.findings.set('finding-3', { checkName: 'IOT_POLICY_OVERLY_PERMISSIVE_CHECK', policyName: 'device-policy' });
+    const before = f.snapshot();
+    const other = await run(consumer.SHARED_OR_REVOKED_CERTIFICATE, f, event({ findingId: 'finding-1', checkName: 'DEVICE_CERTIFICATE_SHARED_CHECK', certificateId: CERT_BULB, thingName: 'bulb-1' }));
+    expect(other).toMatchObject({ status: 'FAILED', error: 'FindingDoesNotMatchEvent' });
+    expect(other.cause).toContain(`names ${CERT_VALVE}`);
+    const check = await run(consumer.SHARED_OR_REVOKED_CERTIFICATE, f, event({ findingId: 'finding-3', checkName: 'DEVICE_CERTIFICATE_SHARED_CHECK', certificateId: CERT_BULB }));
+    expect(check).toMatchObject({ status: 'FAILED', error: 'FindingDoesNotMatchEvent' });
+    const missing = await run(consumer.SHARED_OR_REVOKED_CERTIFICATE, f, event({ findingId: 'finding-9', certificateId: CERT_BULB }));
+    expect(missing).toMatchObject({ status: 'FAILED', error: 'FindingUnreadable' });
+    expect(f.snapshot()).toEqual(before);
+    // Only the finding ID: the device is the finding's certificate's thing.
+    const real = await run(consumer.SHARED_OR_REVOKED_CERTIFICATE, f, event({ findingId: 'finding-2', checkName: 'DEVICE_CERTIFICATE_SHARED_CHECK' }));
+    expect(real.status).toBe('SUCCEEDED');
+    expect(f.quarantined()).toEqual(['bulb-1']);
+    expect(f.certificates.get(CERT_BULB)!.status).toBe('INACTIVE');
+    // A policy finding names no device: it stays open for triage, whatever thing the event names.
+    const policy = await run(consumer.OVERLY_PERMISSIVE_POLICY, f, event({ findingId: 'finding-3', checkName: 'IOT_POLICY_OVERLY_PERMISSIVE_CHECK', thingName: 'valve-1' }, FindingClass.OVERLY_PERMISSIVE_POLICY));
+    expect(policy.status).toBe('SUCCEEDED');
+    expect(policy.states).toContain('AwaitTriage');
+    expect(f.quarantined()).toEqual(['bulb-1']);
+  });
+
+  test('dry run: every playbook goes through its steps and touches nothing, not even a read of the registry', async () => {
+    for (const playbook of Playbook.all()) {
+      for (const criticality of ['low', 'safety-critical']) {
+        const f = fleet();
+        const before = f.snapshot();
+        const r = await run(industrial[playbook.findingClass], f, {
+          findingClass: playbook.findingClass, dryRun: true, source: 'cdk-secure-iot.dry-run',
+          detail: { thingName: 'cdk-secure-iot-dry-run', certificateId: 'dry-run-certificate', criticality },
+        });
+        expect(r.status).toBe('SUCCEEDED');
+        expect(r.calls.filter((c) => c.service === 'iot')).toEqual([]);
+        expect(f.snapshot()).toEqual(before);
+        expect(r.states).toContain('SimulateQuarantine');
+        expect(f.incident(`incident-${executions}`)).toMatchObject({ status: 'CONTAINED', dryRun: 'true' });
+      }
+    }
+  });
+
+  test('an alarm-started run names no device: it stays open for triage, touching nothing', async () => {
+    for (const playbook of Playbook.all()) {
+      const f = fleet();
+      const r = await run(industrial[playbook.findingClass], f, { findingClass: playbook.findingClass, dryRun: false, source: 'aws.cloudwatch', detail: { alarmName: 'auth-failures' } });
+      expect(r.status).toBe('SUCCEEDED');
+      expect(r.states.slice(-1)).toEqual(['AwaitTriage']);
+      expect(r.calls.filter((c) => c.service === 'iot')).toEqual([]);
+      expect(f.incident(`incident-${executions}`)).toMatchObject({ status: 'OPEN', subject: 'fleet' });
+    }
+  });
+
+  test('HUMAN_APPROVAL_ONLY: even a low device waits for approval; a device that cannot be read counts as safety-critical', async () => {
+    const f = fleet();
+    const r = await run(critical.AUTHENTICATION_FAILURE_SPIKE, f, event({ thingName: 'bulb-1', certificateId: CERT_BULB }, FindingClass.AUTHENTICATION_FAILURE_SPIKE));
+    expect(f.approvalRequests).toEqual([expect.objectContaining({ criticality: 'low', containment: 'HUMAN_APPROVAL_ONLY' })]);
+    expect(r.status).toBe('SUCCEEDED');
+    expect(f.certificates.get(CERT_BULB)!.status).toBe('INACTIVE');
+    const g = fleet();
+    g.approver = () => ({ approved: true, approver: 'bob' });
+    const doubles = g.doubles();
+    doubles['arn:aws:states:::aws-sdk:iot:describeThing'] = () => { throw new TaskFailure('Iot.UnauthorizedException', 'denied'); };
+    const unread = await runJsonataStateMachine(industrial.SHARED_OR_REVOKED_CERTIFICATE, event({ thingName: 'bulb-1', certificateId: CERT_BULB }), doubles);
+    expect(unread.states).toEqual(expect.arrayContaining(['UnknownCriticality', 'RequestApproval', 'KeepConnected']));
+    expect(g.approvalRequests[0]).toMatchObject({ criticality: 'unknown' });
+  });
+
+  test('device failure modes decide disconnection: a high device declared fail-closed is disconnected; unknown follows safety-critical', async () => {
+    const highClosed = machines({ deviceFailureModes: DeviceFailureModes.of({ high: FailureMode.FAIL_CLOSED }), findingClasses: [FindingClass.SHARED_OR_REVOKED_CERTIFICATE] });
+    const f = fleet();
+    await run(highClosed.SHARED_OR_REVOKED_CERTIFICATE, f, event({ certificateId: 'e'.repeat(64) }));
+    expect(f.certificates.get('e'.repeat(64))!.status).toBe('INACTIVE');
+    const allClosed = machines({ deviceFailureModes: DeviceFailureModes.of({ safetyCritical: FailureMode.FAIL_CLOSED }), findingClasses: [FindingClass.SHARED_OR_REVOKED_CERTIFICATE] });
+    for (const [asl, status] of [[allClosed.SHARED_OR_REVOKED_CERTIFICATE, 'INACTIVE'], [industrial.SHARED_OR_REVOKED_CERTIFICATE, 'ACTIVE']] as const) {
+      const g = fleet().thing('odd-1', 'whatever').certificate(CERT_ORPHAN, ['odd-1']);
+      await run(asl, g, event({ certificateId: CERT_ORPHAN }));
+      expect(g.approvalRequests).toHaveLength(1);
+      expect(g.certificates.get(CERT_ORPHAN)!.status).toBe(status);
+    }
+  });
+
+  test('a containment call that fails is recorded and fails the execution', async () => {
+    const f = fleet();
+    const doubles = f.doubles();
+    doubles['arn:aws:states:::aws-sdk:iot:addThingToThingGroup'] = () => { throw new TaskFailure('Iot.UnauthorizedException', 'denied'); };
+    const r = await runJsonataStateMachine(industrial.SHARED_OR_REVOKED_CERTIFICATE, event({ thingName: 'bulb-1', certificateId: CERT_BULB }), doubles, { executionName: 'failing' });
+    expect(r).toMatchObject({ status: 'FAILED', error: 'ContainmentFailed' });
+    expect(f.incident('failing')).toMatchObject({ status: 'FAILED', lastError: expect.stringContaining('Iot.UnauthorizedException') });
+  });
+});
+
+describe('return to baseline', () => {
+  async function contained(f: Fleet, asl: AslMachine, detail: object): Promise<string> {
+    const r = await run(asl, f, event(detail));
+    expect(r.status).toBe('SUCCEEDED');
+    return `incident-${executions}`;
+  }
+
+  test('a contained incident: releases its things, re-attaches its policies, reactivates the certificate it deactivated, closes', async () => {
+    const f = fleet();
+    const id = await contained(f, industrial.SHARED_OR_REVOKED_CERTIFICATE, { thingName: 'bulb-1', certificateId: CERT_BULB });
+    // The input's thing and certificate are ignored: the record decides.
+    const r = await run(industrial.RETURN_TO_BASELINE, f, { incidentId: id, certificateAction: 'REACTIVATE', thingName: 'valve-1', certificateId: CERT_VALVE });
+    expect(r.status).toBe('SUCCEEDED');
+    expect(f.quarantined()).toEqual([]);
+    expect(f.certificates.get(CERT_BULB)).toEqual({ status: 'ACTIVE', things: ['bulb-1'], policies: ['device-policy', 'telemetry'] });
+    expect(f.certificates.get(CERT_VALVE)!.status).toBe('ACTIVE');
+    expect(f.incident(id)).toMatchObject({ status: 'CLOSED', closedWith: 'REACTIVATE' });
+    const again = await run(industrial.RETURN_TO_BASELINE, f, { incidentId: id, certificateAction: 'REACTIVATE' });
+    expect(again).toMatchObject({ status: 'FAILED', error: 'IncidentNotOpen' });
+  });
+
+  test('REVOKE revokes the incident\'s certificate and re-attaches nothing', async () => {
+    const f = fleet();
+    const id = await contained(f, industrial.SHARED_OR_REVOKED_CERTIFICATE, { thingName: 'bulb-1', certificateId: CERT_BULB });
+    const r = await run(industrial.RETURN_TO_BASELINE, f, { incidentId: id, certificateAction: 'REVOKE' });
+    expect(r.status).toBe('SUCCEEDED');
+    expect(f.certificates.get(CERT_BULB)).toEqual({ status: 'REVOKED', things: ['bulb-1'], policies: [] });
+    expect(f.quarantined()).toEqual([]);
+  });
+
+  test('an unknown incident, a closed one, REACTIVATE of a certificate the incident did not deactivate, a bad action: refused, touching nothing', async () => {
+    const f = fleet();
+    // A fail-open valve: contained, its certificate left ACTIVE.
+    const valve = await contained(f, consumer.SHARED_OR_REVOKED_CERTIFICATE, { thingName: 'valve-1', certificateId: CERT_VALVE });
+    f.certificates.get(CERT_VALVE)!.status = 'INACTIVE'; // deactivated by someone else since
+    const before = f.snapshot();
+    const records = JSON.stringify([...f.incidents]);
+    const cases: [object, string][] = [
+      [{ incidentId: 'no-such-incident', certificateAction: 'REACTIVATE', thingName: 'valve-1', certificateId: CERT_VALVE }, 'IncidentNotFound'],
+      [{ incidentId: valve, certificateAction: 'REACTIVATE' }, 'CertificateNotDeactivatedByIncident'],
+      [{ incidentId: valve, certificateAction: 'DELETE' }, 'InvalidCertificateAction'],
+    ];
+    for (const [input, error] of cases) {
+      const r = await run(consumer.RETURN_TO_BASELINE, f, input);
+      expect(r).toMatchObject({ status: 'FAILED', error });
+      expect(r.calls.filter((c) => c.service === 'iot' || c.action === 'updateItem' || c.action === 'putItem')).toEqual([]);
+    }
+    expect(f.snapshot()).toEqual(before);
+    expect(JSON.stringify([...f.incidents])).toBe(records);
+    f.incidents.get(valve)!.status = { S: 'CLOSED' };
+    const closed = await run(consumer.RETURN_TO_BASELINE, f, { incidentId: valve, certificateAction: 'NONE' });
+    expect(closed).toMatchObject({ status: 'FAILED', error: 'IncidentNotOpen' });
+    expect(f.quarantined()).toEqual(['valve-1']);
+  });
+
+  test('dry run: the scheduled input (no such incident) and a real incident are simulated, touching nothing', async () => {
+    const f = fleet();
+    const id = await contained(f, industrial.SHARED_OR_REVOKED_CERTIFICATE, { thingName: 'bulb-1', certificateId: CERT_BULB });
+    const before = f.snapshot();
+    for (const input of [{ incidentId: 'dry-run-return-to-baseline', certificateAction: 'REACTIVATE', dryRun: true }, { incidentId: id, certificateAction: 'REACTIVATE', dryRun: true }]) {
+      const r = await run(industrial.RETURN_TO_BASELINE, f, input);
+      expect(r.status).toBe('SUCCEEDED');
+      expect(r.states).toContain('SimulateReturn');
+      expect(r.calls.filter((c) => c.service === 'iot' || c.action === 'updateItem' || c.action === 'putItem')).toEqual([]);
+    }
+    expect(f.snapshot()).toEqual(before);
+    expect(f.incident(id)!.status).toBe('CONTAINED');
+  });
+});
