@@ -8,20 +8,46 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { DeviceFailureModes, FailureMode, FindingClass, IncidentResponse, IncidentResponseProps, Playbook, RiskProfile } from '../../lib';
-import { definitions } from '../response/asl';
+import { CfnTemplate } from './synthesized';
+import { IamPolicy, TEST_ENV, callTarget, principalPolicy, roleOf, stateMachineDefinition } from './iam';
 import { AslMachine, RunResult, TaskFailure, runJsonataStateMachine } from './asl-jsonata';
 import { Fleet } from './fleet-double';
 
-/** The definitions of one IncidentResponse, by finding class (and RETURN_TO_BASELINE). */
+/** The role policy each definition runs with. */
+const roles = new WeakMap<AslMachine, IamPolicy>();
+
+/**
+ * The definitions of one IncidentResponse, by finding class (and RETURN_TO_BASELINE), resolved
+ * from the synthesized template; each remembers its role's policy, so every call it makes in a
+ * run can be checked against it.
+ */
 function machines(props: IncidentResponseProps): { [name: string]: AslMachine } {
-  const s = new Stack(new App(), 'S', { env: { account: '111122223333', region: 'eu-west-1' } });
+  const s = new Stack(new App(), 'S', { env: { account: TEST_ENV.account, region: TEST_ENV.region } });
   new IncidentResponse(s, 'IR', props);
+  const template = Template.fromStack(s).toJSON() as CfnTemplate;
   const byName: { [name: string]: AslMachine } = {};
-  for (const asl of Object.values(definitions(Template.fromStack(s)))) {
-    const comment = (asl as unknown as { Comment: string }).Comment;
-    byName[Object.values(FindingClass).find((c) => comment.includes(`(${c})`)) ?? 'RETURN_TO_BASELINE'] = asl as unknown as AslMachine;
+  for (const [id, r] of Object.entries(template.Resources)) {
+    if (r.Type !== 'AWS::StepFunctions::StateMachine') continue;
+    const asl = stateMachineDefinition(template, id) as AslMachine;
+    roles.set(asl, principalPolicy(template, roleOf(template, id)));
+    byName[Object.values(FindingClass).find((c) => asl.Comment!.includes(`(${c})`)) ?? 'RETURN_TO_BASELINE'] = asl;
   }
   return byName;
+}
+
+/** Every call a run made is allowed by its state machine's role, on the ARN it touches. */
+function expectCallsAllowed(asl: AslMachine, r: RunResult): void {
+  const policy = roles.get(asl)!;
+  const denied: string[] = [];
+  for (const call of r.calls) {
+    const targets = [callTarget(call.service, call.action, call.arguments)];
+    for (const t of targets.flatMap((x) => [x, ...(x.also ?? [])])) {
+      for (const arn of t.resources) {
+        if (!policy.isAllowed(t.iamAction, arn)) denied.push(`${call.state}: ${policy.explain(t.iamAction, arn)}`);
+      }
+    }
+  }
+  expect(denied).toEqual([]);
 }
 
 const industrial = machines({ riskProfile: RiskProfile.INDUSTRIAL });
@@ -46,8 +72,10 @@ function fleet(): Fleet {
 
 const event = (detail: object, findingClass = FindingClass.SHARED_OR_REVOKED_CERTIFICATE) => ({ findingClass, dryRun: false, source: 'cdk-secure-iot', detail });
 let executions = 0;
-function run(asl: AslMachine, f: Fleet, input: object): Promise<RunResult> {
-  return runJsonataStateMachine(asl, input, f.doubles(), { executionName: `incident-${++executions}` });
+async function run(asl: AslMachine, f: Fleet, input: object): Promise<RunResult> {
+  const r = await runJsonataStateMachine(asl, input, f.doubles(), { executionName: `incident-${++executions}` });
+  expectCallsAllowed(asl, r);
+  return r;
 }
 const writes = (r: RunResult) => r.calls.filter((c) => c.service === 'iot' && !/^(describe|list)/.test(c.action));
 
