@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Fn, Lazy, Names, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Fn, IResolveContext, Lazy, Names, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -388,6 +388,7 @@ export class IncidentResponse extends Construct {
     this.acknowledgeStateMachine(this.returnToBaseline);
     useKey(this.returnToBaseline);
     this.alarmOnFailure('ReturnToBaseline', this.returnToBaseline);
+    this.boundLogDelivery(stack);
     // CloudWatch publishes alarms to the encrypted topic with this key (an imported topic's or
     // key's policy must allow it already).
     const fromThisAccount = { StringEquals: { 'aws:SourceAccount': stack.account } };
@@ -584,6 +585,31 @@ export class IncidentResponse extends Construct {
       })]),
     });
     attach.node.addDependency(this.quarantinePolicy);
+  }
+
+  /**
+   * CDK lets the log delivery service (delivery.logs.amazonaws.com) decrypt with the state
+   * machines' key from anywhere (the encrypted playbooks' logs need it); bounded here to this
+   * account's log deliveries (aws:SourceAccount, aws:SourceArn as CloudWatch Logs' vended-logs
+   * pages give them). An imported key's policy is its owner's.
+   */
+  private boundLogDelivery(stack: Stack): void {
+    if (!(this.encryptionKey instanceof kms.Key)) return;
+    const cfn = this.encryptionKey.node.defaultChild as kms.CfnKey;
+    const policy = cfn.keyPolicy;
+    const condition = {
+      StringEquals: { 'aws:SourceAccount': stack.account },
+      ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'logs', resource: '*' }) },
+    };
+    cfn.keyPolicy = Lazy.uncachedAny({
+      produce: (context: IResolveContext) => {
+        const doc = context.resolve(policy) as { Statement?: { Principal?: { Service?: unknown }; Condition?: object }[] };
+        for (const statement of doc.Statement ?? []) {
+          if (statement.Principal?.Service === 'delivery.logs.amazonaws.com' && statement.Condition === undefined) statement.Condition = context.resolve(condition);
+        }
+        return doc;
+      },
+    });
   }
 
   private alarmOnFailure(id: string, machine: sfn.StateMachine): void {

@@ -6,10 +6,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import {
-  BackupAndRecovery, ContainmentMode, FindingClass, IncidentResponse, IncidentResponseProps, Playbook, RETURN_TO_BASELINE_STEPS, RiskProfile,
+  BackupAndRecovery, ContainmentMode, FINDING_EVENT, FindingClass, FindingEvent, IncidentResponse, IncidentResponseProps, Playbook, RETURN_TO_BASELINE_STEPS, RiskProfile,
 } from '../../lib';
 import { newValidatedApp, validationFindings } from '../validation';
 import { Asl, allStates, definitions } from './asl';
+import { TEST_ENV, arnOf, callTarget, policyOf, principalPolicy, resolveValue } from '../runtime/iam';
+import { CfnTemplate } from '../runtime/synthesized';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const aslValidator = require('asl-validator');
 
@@ -258,4 +260,138 @@ test('overrides: your own key, topic and event bus', () => {
   t.hasResourceProperties('AWS::IoT::MitigationAction', { ActionParams: { PublishFindingToSnsParams: { TopicArn: { Ref: Match.stringLikeRegexp('^MyTopic') } } } });
   expect(ir.encryptionKey).toBe(key);
   expect(ir.playbook(FindingClass.UNEXPECTED_DISCONNECTS)).toBeDefined();
+});
+
+describe('findings bus', () => {
+  const env2 = { account: TEST_ENV.account, region: TEST_ENV.region };
+  function build(grant: boolean, props: IncidentResponseProps = {}) {
+    const s = new Stack(new App(), 'S', { env: env2 });
+    const ir = new IncidentResponse(s, 'IR', { findingClasses: [FindingClass.SHARED_OR_REVOKED_CERTIFICATE], ...props });
+    const relay = new iam.Role(s, 'Relay', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    const admin = new iam.Role(s, 'Admin', { assumedBy: new iam.AccountRootPrincipal() });
+    admin.addToPolicy(new iam.PolicyStatement({ actions: ['events:*'], resources: ['*'] }));
+    if (grant) ir.grantPutFindings(relay);
+    return { ir, template: Template.fromStack(s).toJSON() as CfnTemplate };
+  }
+  /** Whether `role` may put events on the findings bus: its identity policies, then the bus policy's Deny. */
+  function mayPut(template: CfnTemplate, role: string): boolean {
+    const [busId] = Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::Events::EventBus')!;
+    const busArn = arnOf(template, busId);
+    const bus = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::EventBusPolicy').map((r) => resolveValue(template, r.Properties.Statement));
+    const context = { 'aws:PrincipalArn': arnOf(template, role) };
+    const identity = principalPolicy(template, role).isAllowed('events:PutEvents', busArn, context);
+    // A Deny applies where the same statement as an Allow would match the request.
+    const denied = bus.some((st: any) => st.Effect === 'Deny' && policyOf({ Statement: [{ ...st, Effect: 'Allow' }] }).isAllowed('events:PutEvents', busArn, context));
+    return identity && !denied;
+  }
+
+  test('IncidentResponse has its own bus; only producers given grantPutFindings may put events on it, an account admin included', () => {
+    const { ir, template } = build(true);
+    const roles = Object.keys(template.Resources).filter((id) => template.Resources[id].Type === 'AWS::IAM::Role');
+    const relay = roles.find((id) => id.startsWith('Relay'))!;
+    const admin = roles.find((id) => id.startsWith('Admin'))!;
+    expect(mayPut(template, relay)).toBe(true);
+    expect(mayPut(template, admin)).toBe(false);
+    expect(ir.findingsBus).toBeInstanceOf(events.EventBus);
+    const rules = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule' && r.Properties.EventPattern?.source?.[0] === FindingEvent.SOURCE);
+    expect(rules).toHaveLength(1);
+    expect(resolveValue(template, rules[0].Properties.EventBusName)).toBe(resolveValue(template, { Ref: Object.keys(template.Resources).find((id) => template.Resources[id].Type === 'AWS::Events::EventBus') }));
+    const none = build(false).template;
+    expect(mayPut(none, Object.keys(none.Resources).find((id) => id.startsWith('Admin') && none.Resources[id].Type === 'AWS::IAM::Role')!)).toBe(false);
+  });
+
+  test('a bus of your own: no bus or bus policy is created, the rules listen on it, grantPutFindings grants the identity policy only', () => {
+    const s = new Stack(new App(), 'S', { env: env2 });
+    const bus = new events.EventBus(s, 'MyBus');
+    const ir = new IncidentResponse(s, 'IR', { findingClasses: [FindingClass.UNEXPECTED_DISCONNECTS], eventBus: bus });
+    ir.grantPutFindings(new iam.Role(s, 'Relay', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }));
+    const t = Template.fromStack(s);
+    t.resourceCountIs('AWS::Events::EventBus', 1);
+    t.resourceCountIs('AWS::Events::EventBusPolicy', 0);
+    t.hasResourceProperties('AWS::Events::Rule', { EventBusName: { Ref: Match.stringLikeRegexp('^MyBus') } });
+    t.hasResourceProperties('AWS::IAM::Policy', { Roles: [{ Ref: Match.stringLikeRegexp('^Relay') }], PolicyDocument: { Statement: [Match.objectLike({ Action: 'events:PutEvents' })] } });
+    expect(ir.findingsBus).toBe(bus);
+  });
+
+  test('grantPutFindings refuses a principal the bus policy cannot name; FINDING_EVENT is FindingEvent', () => {
+    const s = new Stack(new App(), 'S', { env: env2 });
+    const ir = new IncidentResponse(s, 'IR', { findingClasses: [FindingClass.UNEXPECTED_DISCONNECTS] });
+    expect(() => ir.grantPutFindings(new iam.ServicePrincipal('iot.amazonaws.com'))).toThrow(/^S\/IR: grantPutFindings: the findings bus admits IAM roles and users by ARN/);
+    expect(FINDING_EVENT).toEqual({ source: FindingEvent.SOURCE, detailType: FindingEvent.DETAIL_TYPE });
+  });
+});
+
+describe('trust and grants', () => {
+  const s = new Stack(new App(), 'S', { env: { account: TEST_ENV.account, region: TEST_ENV.region } });
+  new IncidentResponse(s, 'IR');
+  const t = Template.fromStack(s).toJSON() as CfnTemplate;
+  const roleIdOf = (arn: unknown) => (arn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  // A trust policy names no resource: read as one on `*` (test/runtime/iam.ts reads identity and resource policies).
+  const trust = (roleId: string) => policyOf({
+    Statement: (resolveValue(t, t.Resources[roleId].Properties.AssumeRolePolicyDocument) as { Statement: object[] }).Statement.map((st) => ({ Resource: '*', ...st })),
+  });
+  const actions = Object.values(t.Resources).filter((r) => r.Type === 'AWS::IoT::MitigationAction');
+
+  test('each mitigation action\'s role can be assumed for that action only (aws:SourceArn, aws:SourceAccount)', () => {
+    expect(actions).toHaveLength(4);
+    const arns = actions.map((a) => `arn:aws:iot:${TEST_ENV.region}:${TEST_ENV.account}:mitigationaction/${a.Properties.ActionName}`);
+    for (const [i, a] of actions.entries()) {
+      expect(a.Properties.ActionName).toMatch(/^[a-zA-Z0-9_-]{1,128}$/);
+      const role = roleIdOf(a.Properties.RoleArn);
+      for (const [j, arn] of arns.entries()) {
+        expect(trust(role).isAllowed('sts:AssumeRole', '*', { 'aws:SourceArn': arn, 'aws:SourceAccount': TEST_ENV.account })).toBe(i === j);
+      }
+      expect(trust(role).isAllowed('sts:AssumeRole', '*', {})).toBe(false);
+    }
+  });
+
+  test('the IoT logging role and the EventBridge role are bound to this account\'s IoT and rules; the log delivery service to this account\'s logs', () => {
+    const logging = roleIdOf(actions.find((a) => a.Properties.ActionParams.EnableIoTLoggingParams)!.Properties.ActionParams.EnableIoTLoggingParams.RoleArnForLogging);
+    const here = { 'aws:SourceArn': `arn:aws:iot:${TEST_ENV.region}:${TEST_ENV.account}:*`, 'aws:SourceAccount': TEST_ENV.account };
+    expect(trust(logging).isAllowed('sts:AssumeRole', '*', here)).toBe(true);
+    expect(trust(logging).isAllowed('sts:AssumeRole', '*', { 'aws:SourceArn': 'arn:aws:iot:eu-west-1:444455556666:*', 'aws:SourceAccount': '444455556666' })).toBe(false);
+    const events = Object.keys(t.Resources).find((id) => id.startsWith('IREventsRole') && t.Resources[id].Type === 'AWS::IAM::Role')!;
+    expect(trust(events).isAllowed('sts:AssumeRole', '*', { 'aws:SourceArn': `arn:aws:events:${TEST_ENV.region}:${TEST_ENV.account}:rule/IRFindingsBus/x`, 'aws:SourceAccount': TEST_ENV.account })).toBe(true);
+    expect(trust(events).isAllowed('sts:AssumeRole', '*', { 'aws:SourceArn': 'arn:aws:events:eu-west-1:444455556666:rule/x', 'aws:SourceAccount': '444455556666' })).toBe(false);
+    const key = Object.values(t.Resources).find((r) => r.Type === 'AWS::KMS::Key')!;
+    const delivery = (resolveValue(t, key.Properties.KeyPolicy) as { Statement: any[] }).Statement.filter((st) => st.Principal?.Service === 'delivery.logs.amazonaws.com');
+    expect(delivery.length).toBeGreaterThan(0);
+    for (const st of delivery.map((x) => ({ Resource: '*', ...x }))) {
+      expect(policyOf({ Statement: [st] }).isAllowed('kms:Decrypt', '*', { 'aws:SourceAccount': TEST_ENV.account, 'aws:SourceArn': `arn:aws:logs:${TEST_ENV.region}:${TEST_ENV.account}:delivery-source:x` })).toBe(true);
+      expect(policyOf({ Statement: [st] }).isAllowed('kms:Decrypt', '*', { 'aws:SourceAccount': '444455556666', 'aws:SourceArn': 'arn:aws:logs:eu-west-1:444455556666:delivery-source:x' })).toBe(false);
+    }
+  });
+
+  test('each mitigation action\'s role allows the calls Device Defender makes for it, on the resources they touch', () => {
+    const calls: { [kind: string]: [string, string, Record<string, unknown>][] } = {
+      AddThingsToThingGroupParams: [['iot', 'listPrincipalThings', { principal: `arn:aws:iot:${TEST_ENV.region}:${TEST_ENV.account}:cert/${'a'.repeat(64)}` }],
+        ['iot', 'addThingToThingGroup', { thingName: 'bulb-1', thingGroupName: '' }]],
+      UpdateDeviceCertificateParams: [['iot', 'updateCertificate', { certificateId: 'a'.repeat(64), newStatus: 'INACTIVE' }]],
+      EnableIoTLoggingParams: [['iot', 'setV2LoggingOptions', {}]],
+    };
+    for (const a of actions) {
+      const [kind] = Object.keys(a.Properties.ActionParams);
+      const policy = principalPolicy(t, roleIdOf(a.Properties.RoleArn));
+      for (const [service, action, params] of calls[kind] ?? []) {
+        if (action === 'addThingToThingGroup') params.thingGroupName = resolveValue(t, a.Properties.ActionParams[kind].ThingGroupNames[0]);
+        const target = callTarget(service, action, params);
+        for (const arn of target.resources) expect(policy.explain(target.iamAction, arn)).toMatch(/: ALLOWED/);
+      }
+    }
+  });
+});
+
+test('grantApprove leaves no finding on the user\'s role, and lets it invoke the decision function and its URL', () => {
+  const app = newValidatedApp();
+  const s = new Stack(app, 'S', { env: { account: TEST_ENV.account, region: TEST_ENV.region } });
+  const ir = new IncidentResponse(s, 'IR', { findingClasses: [FindingClass.UNEXPECTED_DISCONNECTS] });
+  const onCall = new iam.Role(s, 'OnCall', { assumedBy: new iam.AccountRootPrincipal() });
+  ir.grantApprove(onCall);
+  ir.grantReturnToBaseline(onCall);
+  expect(validationFindings(app)).toEqual([]);
+  const t = Template.fromStack(s).toJSON() as CfnTemplate;
+  const role = Object.keys(t.Resources).find((id) => id.startsWith('OnCall') && t.Resources[id].Type === 'AWS::IAM::Role')!;
+  const fn = arnOf(t, Object.keys(t.Resources).find((id) => id.startsWith('IRApprovalDecision') && t.Resources[id].Type === 'AWS::Lambda::Function')!);
+  expect(principalPolicy(t, role).isAllowed('lambda:InvokeFunctionUrl', fn)).toBe(true);
+  expect(principalPolicy(t, role).isAllowed('lambda:InvokeFunction', fn)).toBe(true);
 });
