@@ -579,9 +579,10 @@ export class IncidentResponse extends Construct {
       onCreate: call('attachPolicy'),
       onDelete: call('detachPolicy'),
       installLatestAwsSdk: false,
+      // Attach/DetachPolicy are authorized on the target (the thing group), not on the policy.
       policy: cr.AwsCustomResourcePolicy.fromStatements([new iam.PolicyStatement({
         actions: ['iot:AttachPolicy', 'iot:DetachPolicy'],
-        resources: [groupArn, this.quarantinePolicy.attrArn],
+        resources: [groupArn],
       })]),
     });
     attach.node.addDependency(this.quarantinePolicy);

@@ -362,6 +362,21 @@ describe('trust and grants', () => {
     }
   });
 
+  test('the quarantine policy\'s attachment is granted on its target, the thing group, and on nothing else', () => {
+    const [id, attach] = Object.entries(t.Resources).find(([, r]) => r.Type === 'Custom::AWS')!;
+    const create = JSON.parse(resolveValue(t, attach.Properties.Create) as string);
+    const policy = Object.values(t.Resources).find((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.PolicyDocument).includes('iot:AttachPolicy'))!;
+    const statements = (resolveValue(t, policy.Properties.PolicyDocument) as { Statement: { Action: string[]; Resource: string | string[] }[] }).Statement;
+    expect(statements.flatMap((st) => ([] as string[]).concat(st.Resource))).toEqual([create.parameters.target]);
+    const role = (resolveValue(t, policy.Properties.Roles) as string[])[0];
+    const roleId = Object.keys(t.Resources).find((r) => t.Resources[r].Type === 'AWS::IAM::Role' && resolveValue(t, { Ref: r }) === role)!;
+    for (const action of ['attachPolicy', 'detachPolicy']) {
+      const target = callTarget('iot', action, create.parameters);
+      expect(principalPolicy(t, roleId).isAllowed(target.iamAction, target.resources[0])).toBe(true);
+    }
+    expect(id).toMatch(/AttachQuarantinePolicy/);
+  });
+
   test('each mitigation action\'s role allows the calls Device Defender makes for it, on the resources they touch', () => {
     const calls: { [kind: string]: [string, string, Record<string, unknown>][] } = {
       AddThingsToThingGroupParams: [['iot', 'listPrincipalThings', { principal: `arn:aws:iot:${TEST_ENV.region}:${TEST_ENV.account}:cert/${'a'.repeat(64)}` }],
