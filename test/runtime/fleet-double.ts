@@ -142,24 +142,44 @@ export class Fleet {
     };
   }
 
-  /** UpdateItem with the expressions the playbooks write: SET of attributes, attribute_exists, #status IN (...). */
-  private updateItem(a: any): object {
+  /**
+   * DynamoDB UpdateItem (the Step Functions integration's arguments and the SDK's input have one
+   * shape) with the expressions the playbooks and the approval functions write: SET and REMOVE,
+   * a condition of `attribute_exists(x)`, `#n IN (:a, :b)` and `x = :v` joined by AND, and
+   * ReturnValues UPDATED_OLD.
+   */
+  public updateItem(a: any): { Attributes?: { [attribute: string]: { S: string } } } {
     const id = a.Key.incidentId.S;
     const item = this.incidents.get(id);
     const names: { [k: string]: string } = a.ExpressionAttributeNames ?? {};
     const values: { [k: string]: { S: string } } = a.ExpressionAttributeValues ?? {};
+    const name = (n: string) => names[n.trim()] ?? n.trim();
+    const holds = (clause: string): boolean => {
+      let m = /^attribute_exists\((.+)\)$/.exec(clause);
+      if (m) return item?.[name(m[1])] !== undefined;
+      m = /^(\S+) IN \(([^)]*)\)$/.exec(clause);
+      if (m) return m[2].split(',').map((v) => values[v.trim()].S).includes(item?.[name(m[1])]?.S ?? '\u0000');
+      m = /^(\S+) = (:\w+)$/.exec(clause);
+      if (m) return item?.[name(m[1])]?.S === values[m[2]].S;
+      throw new Error(`fleet-double: condition ${clause} is not supported`);
+    };
     const condition: string = a.ConditionExpression ?? '';
-    const failed = () => new TaskFailure('DynamoDB.ConditionalCheckFailedException', 'The conditional request failed');
-    if (/attribute_exists\(incidentId\)/.test(condition) && !item) throw failed();
-    const inList = /#status IN \(([^)]*)\)/.exec(condition);
-    if (inList && !inList[1].split(',').map((v) => values[v.trim()].S).includes(item?.status?.S ?? '')) throw failed();
+    if (condition && !condition.split(' AND ').every((c) => holds(c.trim()))) {
+      throw new TaskFailure('DynamoDB.ConditionalCheckFailedException', 'The conditional request failed');
+    }
     const target: { [attribute: string]: { S: string } } = item ?? { incidentId: { S: id } };
-    const set = /^SET (.*)$/.exec(a.UpdateExpression)![1];
-    for (const assignment of set.split(',')) {
+    const old: { [attribute: string]: { S: string } } = {};
+    const m = /^SET (.*?)(?: REMOVE (.*))?$/.exec(a.UpdateExpression)!;
+    for (const assignment of m[1].split(',')) {
       const [lhs, rhs] = assignment.split('=').map((x) => x.trim());
-      target[names[lhs] ?? lhs] = values[rhs];
+      if (target[name(lhs)] !== undefined) old[name(lhs)] = target[name(lhs)];
+      target[name(lhs)] = values[rhs];
+    }
+    for (const removed of m[2] ? m[2].split(',') : []) {
+      if (target[name(removed)] !== undefined) old[name(removed)] = target[name(removed)];
+      delete target[name(removed)];
     }
     this.incidents.set(id, target);
-    return {};
+    return a.ReturnValues === 'UPDATED_OLD' ? { Attributes: old } : {};
   }
 }

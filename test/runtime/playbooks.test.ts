@@ -5,12 +5,17 @@
  * test asserts the fleet afterwards (certificate status, quarantine membership, incident record),
  * not only the execution's status.
  */
+import * as path from 'path';
+import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { App, Stack } from 'aws-cdk-lib';
+import { mockClient } from 'aws-sdk-client-mock';
 import { Template } from 'aws-cdk-lib/assertions';
 import { DeviceFailureModes, FailureMode, FindingClass, IncidentResponse, IncidentResponseProps, Playbook, RiskProfile } from '../../lib';
 import { CfnTemplate } from './synthesized';
 import { IamPolicy, TEST_ENV, callTarget, principalPolicy, roleOf, stateMachineDefinition } from './iam';
-import { AslMachine, RunResult, TaskFailure, runJsonataStateMachine } from './asl-jsonata';
+import { AslMachine, RunResult, TaskDoubles, TaskFailure, runJsonataStateMachine } from './asl-jsonata';
 import { Fleet } from './fleet-double';
 
 /** The role policy each definition runs with. */
@@ -296,6 +301,77 @@ describe('playbooks', () => {
     const r = await runJsonataStateMachine(industrial.SHARED_OR_REVOKED_CERTIFICATE, event({ thingName: 'bulb-1', certificateId: CERT_BULB }), doubles, { executionName: 'failing' });
     expect(r).toMatchObject({ status: 'FAILED', error: 'ContainmentFailed' });
     expect(f.incident('failing')).toMatchObject({ status: 'FAILED', lastError: expect.stringContaining('Iot.UnauthorizedException') });
+  });
+});
+
+describe('approvals through the real approval functions (the bundles in dist/handlers, AWS SDK faked by the fleet)', () => {
+  const bundle = (name: string) => require(path.join(__dirname, '..', '..', 'dist', 'handlers', name, 'index.js')).handler;
+  const dynamodb = mockClient(DynamoDBClient);
+  const sfn = mockClient(SFNClient);
+  const sns = mockClient(SNSClient);
+  afterAll(() => { dynamodb.restore(); sfn.restore(); sns.restore(); });
+
+  /** The fleet's doubles, the approval task answered by the request function, then `decision` through the decision function. */
+  function approvals(f: Fleet, decision: 'approve' | 'refuse' | 'none', messages: string[]): TaskDoubles {
+    const doubles = f.doubles();
+    doubles['arn:aws:states:::lambda:invoke.waitForTaskToken'] = async (args, context) => {
+      let output: string | undefined;
+      dynamodb.reset();
+      sfn.reset();
+      sns.reset();
+      dynamodb.on(UpdateItemCommand).callsFake((input) => {
+        try {
+          return f.updateItem(input);
+        } catch (e) {
+          if (e instanceof TaskFailure) throw Object.assign(new Error(e.cause), { name: 'ConditionalCheckFailedException' });
+          throw e;
+        }
+      });
+      sfn.on(SendTaskSuccessCommand).callsFake((input) => {
+        expect(input.taskToken).toBe(context.taskToken);
+        output = input.output;
+        return {};
+      });
+      sns.on(PublishCommand).callsFake((input) => { messages.push(input.Message); return {}; });
+      Object.assign(process.env, { AWS_REGION: 'eu-west-1', TABLE_NAME: 'Incidents', TOPIC_ARN: 'arn:aws:sns:eu-west-1:111122223333:t', DECISION_URL: 'https://u/', DECISION_FUNCTION: 'decide' });
+      await bundle('incident-approval-request')(args.Payload);
+      if (decision !== 'none') {
+        const reply = await bundle('incident-approval-decision')({ incidentId: args.Payload.incidentId, decision, approver: 'alice' });
+        expect(reply.statusCode).toBe(output === undefined ? 409 : 200);
+      }
+      if (output === undefined) throw new TaskFailure('States.Timeout', 'no decision in time');
+      return JSON.parse(output);
+    };
+    return doubles;
+  }
+
+  test('the approver is told the verified things, certificate and criticality, not the event\'s; approve, refuse, no decision', async () => {
+    for (const [decision, certificate, status] of [['approve', 'INACTIVE', 'CONTAINED'], ['refuse', 'ACTIVE', 'REFUSED'], ['none', 'ACTIVE', 'ESCALATED']] as const) {
+      const f = fleet();
+      const messages: string[] = [];
+      const r = await runJsonataStateMachine(critical.SHARED_OR_REVOKED_CERTIFICATE, event({ certificateId: CERT_BULB, criticality: 'safety-critical', thingName: 'bulb-1' }), approvals(f, decision, messages), { executionName: `approval-${decision}` });
+      expectCallsAllowed(critical.SHARED_OR_REVOKED_CERTIFICATE, r);
+      expect(r.status).toBe('SUCCEEDED');
+      expect(messages).toHaveLength(1);
+      expect(messages[0]).toContain('Things:       bulb-1 (verified in the AWS IoT registry)');
+      expect(messages[0]).toContain(`Certificate:  ${CERT_BULB}`);
+      expect(messages[0]).toContain('Criticality:  low (the most critical of the things, from the registry)');
+      expect(f.certificates.get(CERT_BULB)!.status).toBe(certificate);
+      expect(f.incident(`approval-${decision}`)).toMatchObject({ status, approvalStatus: decision === 'approve' ? 'APPROVED' : decision === 'refuse' ? 'REFUSED' : 'PENDING' });
+      expect(f.incident(`approval-${decision}`)).not.toHaveProperty(decision === 'none' ? 'decidedAt' : 'approvalToken');
+    }
+  });
+
+  test('a dry run is approved by the request function at once, and touches nothing', async () => {
+    const f = fleet();
+    const before = f.snapshot();
+    const r = await runJsonataStateMachine(critical.SHARED_OR_REVOKED_CERTIFICATE, {
+      findingClass: 'SHARED_OR_REVOKED_CERTIFICATE', dryRun: true, source: 'cdk-secure-iot.dry-run',
+      detail: { thingName: 'cdk-secure-iot-dry-run', certificateId: 'dry-run-certificate', criticality: 'safety-critical' },
+    }, approvals(f, 'none', []), { executionName: 'dry' });
+    expect(r.status).toBe('SUCCEEDED');
+    expect(f.snapshot()).toEqual(before);
+    expect(f.incident('dry')).toMatchObject({ status: 'CONTAINED', approver: 'dry-run' });
   });
 });
 
