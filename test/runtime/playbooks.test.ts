@@ -13,7 +13,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Template } from 'aws-cdk-lib/assertions';
 import { DeviceFailureModes, FailureMode, FindingClass, IncidentResponse, IncidentResponseProps, Playbook, RiskProfile } from '../../lib';
-import { CfnTemplate } from './synthesized';
+import { CfnTemplate, synthesizedStacks } from './synthesized';
 import { IamPolicy, TEST_ENV, callTarget, principalPolicy, roleOf, stateMachineDefinition } from './iam';
 import { AslMachine, RunResult, TaskDoubles, TaskFailure, runJsonataStateMachine } from './asl-jsonata';
 import { Fleet } from './fleet-double';
@@ -38,6 +38,23 @@ function machines(props: IncidentResponseProps): { [name: string]: AslMachine } 
     byName[Object.values(FindingClass).find((c) => asl.Comment!.includes(`(${c})`)) ?? 'RETURN_TO_BASELINE'] = asl;
   }
   return byName;
+}
+
+/** The playbooks and return to baseline of every IncidentResponse in a template, each with its role's policy. */
+function machinesOf(template: CfnTemplate): { [name: string]: AslMachine }[] {
+  const byConstruct = new Map<string, { [name: string]: AslMachine }>();
+  for (const [id, r] of Object.entries(template.Resources)) {
+    if (r.Type !== 'AWS::StepFunctions::StateMachine') continue;
+    const asl = stateMachineDefinition(template, id) as AslMachine;
+    const cls = Object.values(FindingClass).find((c) => asl.Comment?.startsWith('cdk-secure-iot playbook:') && asl.Comment.includes(`(${c})`));
+    if (!cls && !asl.Comment?.startsWith('cdk-secure-iot: return a quarantined device')) continue;
+    roles.set(asl, principalPolicy(template, roleOf(template, id)));
+    // One IncidentResponse's machines share its incident table.
+    const table = JSON.stringify(asl).match(/"TableName":"([^"]+)"/)![1];
+    if (!byConstruct.has(table)) byConstruct.set(table, {});
+    byConstruct.get(table)![cls ?? 'RETURN_TO_BASELINE'] = asl;
+  }
+  return [...byConstruct.values()];
 }
 
 /** Every call a run made is allowed by its state machine's role, on the ARN it touches. */
@@ -198,6 +215,16 @@ describe('playbooks', () => {
       expect(f.incident(`incident-${executions}`)).toMatchObject({ status: 'REJECTED', rejection: expect.stringMatching(/^CertificateNotAttachedToThing: /) });
       expect(f.published.map((p) => p.message.event)).toEqual(['OPENED', 'REJECTED']);
     }
+  });
+
+  test('a claim that is not a string is not taken as absent: it fails verification, touching nothing', async () => {
+    const f = fleet();
+    const before = f.snapshot();
+    const things = await run(consumer.SHARED_OR_REVOKED_CERTIFICATE, f, event({ thingName: ['valve-1'], certificateId: CERT_VALVE }));
+    expect(things).toMatchObject({ status: 'FAILED', error: 'CertificateNotAttachedToThing' });
+    const certificate = await run(consumer.SHARED_OR_REVOKED_CERTIFICATE, f, event({ thingName: 'valve-1', certificateId: { id: CERT_VALVE } }));
+    expect(certificate).toMatchObject({ status: 'FAILED', error: 'CertificateUnreadable' });
+    expect(f.snapshot()).toEqual(before);
   });
 
   test('a certificate attached to no thing, or unknown, is rejected untouched', async () => {
@@ -443,4 +470,30 @@ describe('return to baseline', () => {
     expect(f.snapshot()).toEqual(before);
     expect(f.incident(id)!.status).toBe('CONTAINED');
   });
+});
+
+describe('the reference app and every example', () => {
+  test('each IncidentResponse they deploy contains a device, rejects a forged event untouched, and returns the device to its baseline, every call allowed by its role', async () => {
+    let count = 0;
+    for (const { app, stack, template } of synthesizedStacks()) {
+      for (const ir of machinesOf(template)) {
+        count++;
+        const where = `${app}/${stack}`;
+        for (const playbook of Playbook.all().filter((p) => ir[p.findingClass])) {
+          const f = fleet();
+          const before = f.snapshot();
+          const forged = await run(ir[playbook.findingClass], f, event({ thingName: 'bulb-1', certificateId: CERT_VALVE }, playbook.findingClass));
+          expect([where, forged.status, forged.error]).toEqual([where, 'FAILED', 'CertificateNotAttachedToThing']);
+          expect(f.snapshot()).toEqual(before);
+          const contained = await run(ir[playbook.findingClass], f, event({ thingName: 'bulb-1', certificateId: CERT_BULB }, playbook.findingClass));
+          expect([where, contained.status]).toEqual([where, 'SUCCEEDED']);
+          expect(f.quarantined()).toEqual(['bulb-1']);
+          const back = await run(ir.RETURN_TO_BASELINE, f, { incidentId: `incident-${executions}`, certificateAction: playbook.deactivatesCertificate ? 'REACTIVATE' : 'NONE' });
+          expect([where, back.status]).toEqual([where, 'SUCCEEDED']);
+          expect(f.snapshot()).toEqual(before);
+        }
+      }
+    }
+    expect(count).toBeGreaterThan(0);
+  }, 1_800_000);
 });

@@ -55,7 +55,12 @@ export const REJECTIONS = {
 } as const;
 
 const S = (v: string) => tasks.DynamoAttributeValue.fromString(v);
-const opt = (path: string) => `{% $exists(${path}) and ${path} != '' ? ${path} : null %}`;
+/**
+ * An optional string of the event: null when absent or empty; anything but a string becomes a
+ * name no thing, certificate or finding can have, so the claim fails verification instead of
+ * being taken as absent.
+ */
+const opt = (path: string) => `{% $exists(${path}) and ${path} != '' and ${path} != null ? ($type(${path}) = 'string' ? ${path} : '(not a string)') : null %}`;
 /**
  * An AWS SDK task's result with every key's first letter in lower case: the member names of the
  * IoT API (`things`, `finding.nonCompliantResource`), whichever case the integration hands back.
