@@ -121,7 +121,7 @@ const OPEN: PlaybookStep[] = [
   { state: 'NamesCertificate', description: 'With a certificate, the things it is attached to are read from AWS IoT; with a thing name only, that thing is the device.' },
   { state: 'UseNamedThing', description: 'No certificate: the named thing is the device (no certificate is touched).' },
   { state: 'ListCertificateThings', description: 'Lists the things the certificate is attached to (ListPrincipalThings). A certificate that cannot be read rejects the event (CertificateUnreadable).' },
-  { state: 'CertificateAttached', description: 'Rejects the event (CertificateNotAttachedToThing) when the certificate is attached to no thing, or not to the thing the event names: nothing is done to either.' },
+  { state: 'CertificateAttached', description: 'Rejects the event (CertificateNotAttachedToThing) when the certificate is attached to no thing, or not to the thing the event names: nothing is done to either. A certificate attached to more than 250 things is fleet-wide: it stays open for triage.' },
   { state: 'UseAttachedThings', description: 'The devices are every thing the certificate is attached to.' },
   { state: 'DescribeDevices', description: 'Reads the `criticality` attribute of every device from the registry; the most critical wins (unknown counts as safety-critical).' },
   { state: 'DescribeDevice', description: 'Reads one thing\'s `criticality` attribute.' },

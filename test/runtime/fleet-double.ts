@@ -77,7 +77,9 @@ export class Fleet {
       [iot('listPrincipalThings')]: (a) => {
         const c = this.certificates.get(certId(a.Principal));
         if (!c) throw notFound(`certificate ${a.Principal}`);
-        return { Things: [...c.things] };
+        const from = a.NextToken ? Number(a.NextToken) : 0;
+        const page = c.things.slice(from, from + (a.MaxResults ?? 25));
+        return { Things: page, ...(from + page.length < c.things.length ? { NextToken: String(from + page.length) } : {}) };
       },
       [iot('describeThing')]: (a) => {
         const t = this.things.get(a.ThingName);

@@ -227,6 +227,18 @@ describe('playbooks', () => {
     expect(f.snapshot()).toEqual(before);
   });
 
+  test('a certificate attached to more things than one page lists is fleet-wide: open for triage, nothing touched', async () => {
+    const many = Array.from({ length: 251 }, (_, i) => `lamp-${i}`);
+    const f = fleet();
+    for (const thing of many) f.thing(thing, 'low');
+    f.certificate(CERT_ORPHAN, [...many.slice(0, 250), 'valve-1']);
+    const before = f.snapshot();
+    const r = await run(consumer.SHARED_OR_REVOKED_CERTIFICATE, f, event({ thingName: 'lamp-1', certificateId: CERT_ORPHAN }));
+    expect(r.status).toBe('SUCCEEDED');
+    expect(r.states.slice(-1)).toEqual(['AwaitTriage']);
+    expect(f.snapshot()).toEqual(before);
+  });
+
   test('a certificate attached to no thing, or unknown, is rejected untouched', async () => {
     const f = fleet();
     const before = f.snapshot();

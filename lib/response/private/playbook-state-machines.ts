@@ -251,7 +251,10 @@ export function playbookStateMachine(scope: Construct, playbook: Playbook, r: Pl
     iamAction: 'iot:ListPrincipalThings',
     iamResources: [iotArn(scope, 'cert/*')],
     parameters: { Principal: certArn, MaxResults: 250 },
-    assign: { attachedThings: `{% ($t := ${normalized}.things; $exists($t) ? [$t] : []) %}` },
+    assign: {
+      attachedThings: `{% ($t := ${normalized}.things; $exists($t) ? [$t] : []) %}`,
+      moreThings: `{% ($n := ${normalized}.nextToken; $exists($n) and $n != null and $n != "") %}`,
+    },
   });
   listCertificateThings.addRetry(IOT_RETRY);
   listCertificateThings.addCatch(recordRejected, {
@@ -264,6 +267,8 @@ export function playbookStateMachine(scope: Construct, playbook: Playbook, r: Pl
     assign: { things: '{% $attachedThings %}', actions: '{% $append($actions, ["certificate " & $certificateId & " is attached to " & $join($attachedThings, ", ")]) %}' },
   });
   certificateAttached
+    // More things than one page: a fleet-wide incident, and the most critical of them is not known.
+    .when(sfn.Condition.jsonata('{% $moreThings %}'), awaitTriage)
     .when(sfn.Condition.jsonata('{% $count($attachedThings) = 0 %}'), recordRejected, {
       assign: reject(REJECTIONS.certificateNotAttached, '{% "certificate " & $certificateId & " is attached to no thing" %}'),
     })
