@@ -133,6 +133,61 @@ describe('the interpreter', () => {
   });
 });
 
+describe('the interpreter, further', () => {
+  test('Retry before Catch, Parallel branches, Wait, Choice rule Output, task tokens, and Step Functions\' own functions', async () => {
+    let attempts = 0;
+    const asl: AslMachine = {
+      QueryLanguage: 'JSONata',
+      StartAt: 'Flaky',
+      States: {
+        Flaky: {
+          Type: 'Task', Resource: 'arn:aws:states:::aws-sdk:iot:describeThing', Arguments: { ThingName: 'x' },
+          Retry: [{ ErrorEquals: ['Iot.ThrottlingException'], MaxAttempts: 2 }], Assign: { tries: '{% $states.result.tries %}' }, Next: 'Both',
+        },
+        Both: {
+          Type: 'Parallel', Next: 'Pause', Assign: { both: '{% $states.result %}' },
+          Branches: [
+            { StartAt: 'One', States: { One: { Type: 'Pass', Output: '{% $range(1, 5, 2) %}', End: true } } },
+            { StartAt: 'Two', States: { Two: { Type: 'Pass', Output: '{% $hash("abc", "SHA-256") %}', End: true } } },
+          ],
+        },
+        Pause: { Type: 'Wait', Seconds: '{% 3600 %}', Next: 'Pick' },
+        Pick: { Type: 'Choice', Choices: [{ Condition: '{% $tries = 3 %}', Output: '{% $parse("{\\"ok\\": true}") %}', Next: 'Ask' }], Default: 'Never' },
+        Ask: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken', Arguments: { Payload: { token: '{% $states.context.Task.Token %}', id: '{% $uuid() %}' } }, End: true },
+        Never: { Type: 'Fail', Error: 'Never' },
+      },
+    };
+    const r = await runJsonataStateMachine(asl, {}, {
+      'arn:aws:states:::aws-sdk:iot:describeThing': () => {
+        if (++attempts < 3) throw new TaskFailure('Iot.ThrottlingException');
+        return { tries: attempts };
+      },
+      'arn:aws:states:::lambda:invoke.waitForTaskToken': (args, context) => ({ echoed: args.Payload.token === context.taskToken, id: args.Payload.id }),
+    });
+    expect(r.status).toBe('SUCCEEDED');
+    expect(r.variables.both).toEqual([[1, 3, 5], 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad']);
+    expect(r.output).toEqual({ echoed: true, id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(r.calls.filter((c) => c.state === 'Flaky')).toHaveLength(3);
+    expect(r.calls.find((c) => c.state === 'Ask')!.arguments.Payload).toMatchObject({ id: expect.any(String) });
+    const exhausted = await runJsonataStateMachine(asl, {}, { 'arn:aws:states:::aws-sdk:iot:describeThing': () => { throw new TaskFailure('Iot.ThrottlingException'); } });
+    expect(exhausted).toMatchObject({ status: 'FAILED', error: 'Iot.ThrottlingException' });
+    expect(exhausted.calls).toHaveLength(3);
+  });
+
+  test('a task without a double fails the test loudly; assigning an outer variable inside a Map is refused', async () => {
+    await expect(runJsonataStateMachine({ QueryLanguage: 'JSONata', StartAt: 'T', States: { T: { Type: 'Task', Resource: 'arn:aws:states:::sns:publish', End: true } } }, {}, {}))
+      .rejects.toThrow(/no test double for arn:aws:states:::sns:publish/);
+    const inner = await runJsonataStateMachine({
+      QueryLanguage: 'JSONata', StartAt: 'A',
+      States: {
+        A: { Type: 'Pass', Assign: { x: 1 }, Next: 'M' },
+        M: { Type: 'Map', Items: '{% [1] %}', End: true, ItemProcessor: { StartAt: 'I', States: { I: { Type: 'Pass', Assign: { x: 2 }, End: true } } } },
+      },
+    }, {}, {});
+    expect(inner).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+  });
+});
+
 describe('playbooks', () => {
   test('automatic containment: a low-criticality device is quarantined, isolated and disconnected; the incident records what was done', async () => {
     const f = fleet();
