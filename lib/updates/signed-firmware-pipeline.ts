@@ -16,6 +16,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { RiskProfile } from '../core/risk-profile';
+import { confusedDeputySafePrincipal, sourceArnIn } from '../core/private/confused-deputy';
 import { RolloutRate } from '../core/rollout-rate';
 import {
   accessLogBucket, acknowledge, nagArnPrefix, secureBucket, secureFunction, secureKey, secureLogGroup, secureTopic,
@@ -327,14 +328,25 @@ export class SignedFirmwarePipeline extends Construct {
       conditions: { ArnNotEquals: { 'aws:PrincipalArn': this.stateMachine.role.roleArn } },
     }));
 
+    // Named, so that the role EventBridge assumes to start the release names this one rule
+    // (aws:SourceArn): the rule refers to the role, so the role cannot refer to a generated name.
+    const uploadRuleName = Names.uniqueResourceName(this, { maxLength: 64, separator: '-' }).replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 54) + '-upload';
+    // Same construct ID as the role CDK's target would make, so deployed stacks keep their role.
+    const startRole = new iam.Role(this.stateMachine, 'EventsRole', {
+      description: `Assumed by EventBridge to start the firmware release automation of ${this.node.path} from its upload rule`,
+      assumedBy: confusedDeputySafePrincipal(this, 'events.amazonaws.com', {
+        sourceArn: sourceArnIn(this, 'events', 'rule', uploadRuleName),
+      }),
+    });
     new events.Rule(this, 'UploadRule', {
+      ruleName: uploadRuleName,
       description: 'Starts the firmware release automation for each image uploaded under incoming/',
       eventPattern: {
         source: ['aws.s3'],
         detailType: ['Object Created'],
         detail: { bucket: { name: [this.uploadBucket.bucketName] }, object: { key: [{ prefix: UPLOAD_PREFIX }] } },
       },
-      targets: [new targets.SfnStateMachine(this.stateMachine, { retryAttempts: 10, maxEventAge: Duration.hours(2) })],
+      targets: [new targets.SfnStateMachine(this.stateMachine, { retryAttempts: 10, maxEventAge: Duration.hours(2), role: startRole })],
     });
 
     this.alarms();

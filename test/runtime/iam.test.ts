@@ -1,4 +1,4 @@
-import { arnOf, callTarget, nameOf, policyOf, principalPolicy, resolveValue, roleOf, stateMachineDefinition, TEST_ENV } from './iam';
+import { arnOf, callTarget, nameOf, withEnvironment, policyOf, principalPolicy, resolveValue, roleOf, stateMachineDefinition, TEST_ENV } from './iam';
 import { synthesizedStacks, type CfnTemplate } from './synthesized';
 
 const { partition: P, region: R, account: A } = TEST_ENV;
@@ -229,6 +229,17 @@ describe('callTarget', () => {
     expect(callTarget('signer', 'startSigningJob', { profileName: 'p' }).resources).toEqual([`arn:${P}:signer:${R}:${A}:/signing-profiles/p`]);
     expect(callTarget('ssm', 'getParameter', { Name: '/a/b' }).resources).toEqual([`arn:${P}:ssm:${R}:${A}:parameter/a/b`]);
     expect(callTarget('eventbridge', 'putEvents', { Entries: [{ Source: 's' }] }).resources).toEqual([`arn:${P}:events:${R}:${A}:event-bus/default`]);
+  });
+
+  test('withEnvironment follows a pinned stack\'s account and region, and restores TEST_ENV', () => {
+    const t: CfnTemplate = { Resources: { Fn: { Type: 'AWS::Lambda::Function', Properties: { FunctionName: 'f' } } } };
+    withEnvironment('aws://333333333333/us-east-1', () => {
+      expect(callTarget('iot', 'describeThing', { thingName: 't' }).resources).toEqual(['arn:aws:iot:us-east-1:333333333333:thing/t']);
+      expect(arnOf(t, 'Fn')).toBe('arn:aws:lambda:us-east-1:333333333333:function:f');
+      expect(resolveValue(t, { Ref: 'AWS::AccountId' })).toBe('333333333333');
+    });
+    withEnvironment('aws://unknown-account/unknown-region', () => expect(arnOf(t, 'Fn')).toBe(`arn:${P}:lambda:${R}:${A}:function:f`));
+    expect(TEST_ENV).toEqual({ partition: P, region: R, account: A });
   });
 
   test('an unknown call throws, naming it; a missing parameter names the parameter', () => {

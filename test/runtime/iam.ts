@@ -24,6 +24,35 @@ import type { CfnTemplate } from './synthesized';
 /** The partition, region and account every pseudo parameter and generated ARN resolves to. */
 export const TEST_ENV = { partition: 'aws', region: 'eu-west-1', account: '111122223333' };
 
+/** TEST_ENV's own values, which `withEnvironment` restores. */
+const DEFAULT_ENV = { ...TEST_ENV };
+
+/**
+ * Runs `fn` with TEST_ENV set to a stack's environment (`aws://<account>/<region>`, as
+ * `SynthesizedStack.environment` gives it): a stack pinned to an account and region has those
+ * literals in its ARNs, so the ARNs built here (callTarget, arnOf) must use them too. Unknown parts
+ * (`unknown-account`, `unknown-region`) keep the defaults. `fn` may be async.
+ */
+export function withEnvironment<T>(environment: string | undefined, fn: () => T): T {
+  const m = /^aws:\/\/([^/]+)\/(.+)$/.exec(environment ?? '');
+  const saved = { ...TEST_ENV };
+  TEST_ENV.account = m && /^\d{12}$/.test(m[1]) ? m[1] : DEFAULT_ENV.account;
+  TEST_ENV.region = m && !m[2].startsWith('unknown-') ? m[2] : DEFAULT_ENV.region;
+  TEST_ENV.partition = TEST_ENV.region.startsWith('cn-') ? 'aws-cn' : TEST_ENV.region.startsWith('us-gov-') ? 'aws-us-gov' : DEFAULT_ENV.partition;
+  const restore = () => Object.assign(TEST_ENV, saved);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    restore();
+    throw e;
+  }
+  // An async fn keeps the environment until it settles (tests of one file run one at a time).
+  if (result instanceof Promise) return result.finally(restore) as T;
+  restore();
+  return result;
+}
+
 /** The stack name `AWS::StackName` resolves to. */
 export const TEST_STACK_NAME = 'TestStack';
 
@@ -66,6 +95,8 @@ const arn = (service: string, rest: string, region = TEST_ENV.region, account = 
 interface TypeInfo {
   /** The property that names the resource, when the template may set it. */
   readonly nameProp?: string;
+  /** The name it deploys with when no name property gives it (default: the logical ID). */
+  readonly name?: (props: any, id: string) => string;
   /** What Ref returns (default: the name). */
   readonly ref?: 'arn' | ((name: string, props: any, id: string) => string);
   /** The resource's ARN from its name. */
@@ -161,6 +192,14 @@ const TYPES: { [type: string]: TypeInfo } = {
     arn: (n) => arn('signer', `/signing-profiles/${n}`),
     attrs: { ProfileName: (n) => n, ProfileVersion: () => 'v1', ProfileVersionArn: (n) => arn('signer', `/signing-profiles/${n}/v1`) },
   },
+  // The library's own custom resources (their handlers say what they return).
+  'Custom::FirmwareSigningProfile': {
+    // lib/updates/handlers/firmware-signing-profile.ts: `<ProfileNamePrefix>_<digest of the settings>`, the physical ID.
+    name: (p) => `${p.ProfileNamePrefix}_0123456789abcdef`,
+    arn: (n) => arn('signer', `/signing-profiles/${n}`),
+    attrs: { ProfileName: (n) => n, ProfileArn: (n) => arn('signer', `/signing-profiles/${n}`),
+      ProfileVersion: () => 'v1', ProfileVersionArn: (n) => arn('signer', `/signing-profiles/${n}/v1`) },
+  },
   'AWS::SSM::Parameter': { nameProp: 'Name', arn: (n) => arn('ssm', `parameter/${n.replace(/^\//, '')}`) },
   'AWS::SecretsManager::Secret': { nameProp: 'Name', ref: 'arn', arn: (n) => arn('secretsmanager', `secret:${n}-AbCdEf`) },
   'AWS::Backup::BackupVault': { nameProp: 'BackupVaultName', arn: (n) => arn('backup', `backup-vault:${n}`), attrs: { BackupVaultArn: (n) => arn('backup', `backup-vault:${n}`) } },
@@ -183,6 +222,8 @@ const queueUrl = (n: string) => `https://sqs.${TEST_ENV.region}.amazonaws.com/${
 const keyId = (n: string) => `key-${n}`;
 const certId = (n: string) => `cert${n}`;
 const functionArn = (f: unknown) => typeof f === 'string' && f.startsWith('arn:') ? f : arn('lambda', `function:${String(f)}`);
+
+const isCustom = (type: string) => type.startsWith('Custom::') || type === 'AWS::CloudFormation::CustomResource';
 
 /** A generic ARN for a resource type this file does not list: `arn:aws:<service>:<region>:<account>:<type>/<name>`. */
 function genericArn(type: string, name: string): string {
@@ -211,6 +252,9 @@ class Resolver {
       this.names.set(logicalId, `<resolving ${logicalId}>`); // a self-reference cannot loop
       const value = this.resolve(resource.Properties[info.nameProp]);
       if (typeof value === 'string') name = value;
+    } else if (info?.name) {
+      this.names.set(logicalId, `<resolving ${logicalId}>`);
+      name = info.name(this.resolve(resource.Properties ?? {}), logicalId);
     } else if (resource.Type === 'AWS::S3::Bucket') {
       name = logicalId.toLowerCase();
     }
@@ -254,7 +298,7 @@ class Resolver {
     }
     const parameter = this.template.Parameters?.[name];
     if (parameter) {
-      const value = parameter.Default ?? `<${name}>`;
+      const value = parameter.Default ?? `\${Parameter:${name}}`;
       return /List|CommaDelimitedList/.test(String(parameter.Type)) && typeof value === 'string' ? value.split(',') : value;
     }
     const resource = this.resource(name);
@@ -262,7 +306,7 @@ class Resolver {
     const n = this.name(name);
     if (info?.ref === 'arn') return this.arnOf(name);
     if (typeof info?.ref === 'function') return info.ref(n, this.props(name), name);
-    if (resource.Type.startsWith('Custom::') || resource.Type === 'AWS::CloudFormation::CustomResource') return `${name}-physical-id`;
+    if (isCustom(resource.Type) && !info) return `\${Custom:${name}}`;
     return n;
   }
 
@@ -272,7 +316,8 @@ class Resolver {
     const n = this.name(logicalId);
     const special = info?.attrs?.[attr];
     if (special) return special(n, this.props(logicalId), logicalId);
-    if (attr === 'Arn' || (attr.endsWith('Arn') && !resource.Type.startsWith('Custom::'))) return this.arnOf(logicalId);
+    if (isCustom(resource.Type)) return `\${Custom:${logicalId}.${attr}}`;
+    if (attr === 'Arn' || attr.endsWith('Arn')) return this.arnOf(logicalId);
     if (attr === 'Name' || attr === `${resource.Type.split('::')[2]}Name`) return n;
     return `${logicalId}.${attr}`;
   }
@@ -355,7 +400,7 @@ class Resolver {
         return found;
       }
       case 'Fn::GetAZs': return ['a', 'b', 'c'].map((z) => `${TEST_ENV.region}${z}`);
-      case 'Fn::ImportValue': return `import:${str(arg)}`;
+      case 'Fn::ImportValue': return `\${Import:${str(arg)}}`;
       case 'Fn::Base64': return Buffer.from(str(arg)).toString('base64');
       case 'Fn::ToJsonString': return JSON.stringify(this.resolveInner(arg));
       case 'Fn::Length': return (this.resolveInner(arg) as unknown[]).length;
@@ -365,12 +410,19 @@ class Resolver {
   }
 }
 
-const resolvers = new WeakMap<CfnTemplate, Resolver>();
+const resolvers = new WeakMap<CfnTemplate, Map<string, Resolver>>();
+/** One resolver per template and environment (names can depend on the region or account). */
 function resolverOf(template: CfnTemplate): Resolver {
-  let r = resolvers.get(template);
+  const key = `${TEST_ENV.partition}:${TEST_ENV.region}:${TEST_ENV.account}`;
+  let byEnv = resolvers.get(template);
+  if (!byEnv) {
+    byEnv = new Map();
+    resolvers.set(template, byEnv);
+  }
+  let r = byEnv.get(key);
   if (!r) {
     r = new Resolver(template);
-    resolvers.set(template, r);
+    byEnv.set(key, r);
   }
   return r;
 }
@@ -763,6 +815,10 @@ const CALLS: { [call: string]: (p: Params) => Omit<CallTarget, 'iamAction'> & { 
   'iot:UpdateDynamicThingGroup': (p) => ({ resources: [thingGroupArn(p.str('thingGroupName'))] }),
   'iot:UpdateThingGroup': (p) => ({ resources: [thingGroupArn(p.str('thingGroupName'))] }),
   'iot:DescribeThingGroup': (p) => ({ resources: [thingGroupArn(p.str('thingGroupName'))] }),
+  'iot:DescribeThingType': (p) => ({ resources: [named('iot', (n) => `thingtype/${n}`)(p.str('thingTypeName'))] }),
+  'iot:UpdateThingGroupsForThing': (p) => ({ resources: [
+    thingArn(p.str('thingName')), ...asList(p.get('thingGroupsToAdd')).concat(asList(p.get('thingGroupsToRemove'))).map((g) => thingGroupArn(String(g))),
+  ] }),
   'iot:ListThingsInThingGroup': (p) => ({ resources: [thingGroupArn(p.str('thingGroupName'))] }),
   // AWS IoT: jobs and software packages
   'iot:CreateJob': (p) => ({ resources: [

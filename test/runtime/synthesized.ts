@@ -139,17 +139,24 @@ let memo: SynthesizedStack[] | undefined;
 export function synthesizedStacks(): SynthesizedStack[] {
   if (memo) return memo;
   const cacheRoot = path.join(os.tmpdir(), 'cdk-secure-iot-runtime');
-  const cache = path.join(cacheRoot, sourcesHash());
+  const hash = sourcesHash();
+  let cache = path.join(cacheRoot, hash);
   if (!fs.existsSync(path.join(cache, 'done'))) {
     fs.mkdirSync(cacheRoot, { recursive: true });
     const work = fs.mkdtempSync(path.join(cacheRoot, 'work-'));
     for (const app of runtimeApps()) synthesizeApp(app, path.join(work, app.name));
     fs.writeFileSync(path.join(work, 'done'), new Date().toISOString());
-    try {
-      fs.renameSync(work, cache);
-    } catch {
-      // Another worker finished first: its cache is as good as ours.
-      fs.rmSync(work, { recursive: true, force: true });
+    if (sourcesHash() !== hash) {
+      // The sources changed while the apps synthesized: this run reads what it made, and nothing
+      // is published under a hash it may not match.
+      cache = work;
+    } else {
+      try {
+        fs.renameSync(work, cache);
+      } catch {
+        // Another worker finished first: its cache is as good as ours.
+        fs.rmSync(work, { recursive: true, force: true });
+      }
     }
   }
   memo = runtimeApps().flatMap((app) => readAssembly(app.name, path.join(cache, app.name)));
