@@ -17,6 +17,7 @@ import { CfnTemplate, synthesizedStacks } from './synthesized';
 import { IamPolicy, TEST_ENV, callTarget, principalPolicy, roleOf, stateMachineDefinition } from './iam';
 import { AslMachine, RunResult, TaskDoubles, TaskFailure, runJsonataStateMachine } from './asl-jsonata';
 import { Fleet } from './fleet-double';
+import { detailOf } from '../../lib/monitoring/handlers/audit-findings-relay';
 
 /** The role policy each definition runs with. */
 const roles = new WeakMap<AslMachine, IamPolicy>();
@@ -328,6 +329,27 @@ describe('playbooks', () => {
     expect(policy.status).toBe('SUCCEEDED');
     expect(policy.states).toContain('AwaitTriage');
     expect(f.quarantined()).toEqual(['bulb-1']);
+  });
+
+  test('the audit relay\'s events (FleetAuditing) start the playbook of their check, which reads the finding and acts on its certificate', async () => {
+    const f = fleet();
+    f.findings.set('f-shared', { checkName: 'DEVICE_CERTIFICATE_SHARED_CHECK', certificateId: CERT_BULB });
+    f.findings.set('f-policy', { checkName: 'IOT_POLICY_OVERLY_PERMISSIVE_CHECK', policyName: 'device-policy' });
+    const shared = detailOf({
+      findingId: 'f-shared', checkName: 'DEVICE_CERTIFICATE_SHARED_CHECK', severity: 'CRITICAL',
+      nonCompliantResource: { resourceType: 'DEVICE_CERTIFICATE', resourceIdentifier: { deviceCertificateId: CERT_BULB } },
+    }, 'task-1');
+    const r = await run(industrial.SHARED_OR_REVOKED_CERTIFICATE, f, event(shared));
+    expect(r.status).toBe('SUCCEEDED');
+    expect(r.calls.map((c) => c.action)).toContain('describeAuditFinding');
+    expect(f.quarantined()).toEqual(['bulb-1']);
+    expect(f.certificates.get(CERT_BULB)!.status).toBe('INACTIVE');
+    const policy = detailOf({
+      findingId: 'f-policy', checkName: 'IOT_POLICY_OVERLY_PERMISSIVE_CHECK', severity: 'HIGH',
+      nonCompliantResource: { resourceType: 'IOT_POLICY', resourceIdentifier: { policyVersionIdentifier: { policyName: 'device-policy', policyVersionId: '1' } } },
+    }, 'task-1');
+    const p = await run(industrial.OVERLY_PERMISSIVE_POLICY, f, event(policy, FindingClass.OVERLY_PERMISSIVE_POLICY));
+    expect(p.states.slice(-1)).toEqual(['AwaitTriage']);
   });
 
   test('dry run: every playbook goes through its steps and touches nothing, not even a read of the registry', async () => {
