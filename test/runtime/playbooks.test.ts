@@ -394,6 +394,10 @@ describe('playbooks', () => {
     const unread = await runJsonataStateMachine(industrial.SHARED_OR_REVOKED_CERTIFICATE, event({ thingName: 'bulb-1', certificateId: CERT_BULB }), doubles);
     expect(unread.states).toEqual(expect.arrayContaining(['UnknownCriticality', 'RequestApproval', 'KeepConnected']));
     expect(g.approvalRequests[0]).toMatchObject({ criticality: 'unknown' });
+    const bare = fleet().thing('bare-1').certificate(CERT_ORPHAN, ['bare-1']);
+    await run(industrial.SHARED_OR_REVOKED_CERTIFICATE, bare, event({ certificateId: CERT_ORPHAN }));
+    expect(bare.approvalRequests).toEqual([expect.objectContaining({ thingNames: ['bare-1'], criticality: 'unknown' })]);
+    expect(bare.certificates.get(CERT_ORPHAN)!.status).toBe('ACTIVE');
   });
 
   test('device failure modes decide disconnection: a high device declared fail-closed is disconnected; unknown follows safety-critical', async () => {
