@@ -156,6 +156,16 @@ for (const fleet of fleets) {
 }
 pipeline.buildPipeline();
 
+// CDK grants the source action codestar-connections:UseConnection only. IAM needs the action's
+// service prefix to match the connection ARN's (AWS CodeConnections rename notes), and
+// connections made since July 2024 have codeconnections ARNs: grant that prefix's action too.
+const sourceActionPath = 'Pipeline/Pipeline/Source/' + repository.replace('/', '_') + '/CodePipelineActionRole';
+if (connectionArn.split(':')[2] === 'codeconnections') {
+  (findPath(tooling, sourceActionPath) as iam.Role).addToPrincipalPolicy(new iam.PolicyStatement({
+    actions: ['codeconnections:UseConnection'], resources: [connectionArn],
+  }));
+}
+
 // CDK pipelines' roles trust CodePipeline and CodeBuild acting for any account's pipeline or
 // project: each is bounded to the tooling account (aws:SourceAccount, which both services send per
 // their confused-deputy pages; aws:SourceArn would name the pipeline or project, which names the role).
@@ -184,7 +194,7 @@ const generatedGrants = 'CDK pipelines\' generated grants: read/write of the pip
   + 'assuming the bootstrap roles of the target accounts; none reaches the fleets\' data';
 for (const path of [
   'Pipeline/Pipeline/Role/DefaultPolicy/Resource',
-  'Pipeline/Pipeline/Source/' + repository.replace('/', '_') + '/CodePipelineActionRole/DefaultPolicy/Resource',
+  `${sourceActionPath}/DefaultPolicy/Resource`,
   'Pipeline/Pipeline/Build/Synth/CdkBuildProject/Role/DefaultPolicy/Resource',
   'Pipeline/UpdatePipeline/SelfMutation/Role/DefaultPolicy/Resource',
   'Pipeline/Assets/FileRole/DefaultPolicy/Resource',

@@ -73,6 +73,10 @@ const CRITICALITY: { readonly [profile: string]: Criticality } = {
  * | AWS IoT event configurations (which `$aws/events/...` topics are published) | `IotEventConfigurations` | the types it needs are switched on, the others left as they are; each is put back as found when the stack is deleted |
  * | Device Defender mitigation actions, playbooks | `IncidentResponse` | new actions and playbooks beside any the account has (their names are generated) |
  *
+ * Device Defender's audit findings start the playbooks: the audit relay of `auditing` puts one
+ * finding event per non-compliant resource on `incidentResponse.findingsBus`, and is the one
+ * producer that bus's policy admits (give `auditing.findingsBus` to send them elsewhere).
+ *
  * It composes those constructs, each of which keeps its own one-owner-per-environment guard, and
  * adds its own: a second `AccountBaseline` that may deploy to the same account and region is an
  * error at synth. Put it in a stack of its own per account and region (or in a StackSet, see
@@ -117,8 +121,15 @@ export class AccountBaseline extends Construct {
     this.dataProtection = new DataProtection(this, 'DataProtection', { riskProfile: this.riskProfile, ...p.dataProtection });
     const iotDataKey = this.dataProtection.iotEncryptionConfiguration ? this.dataProtection.keyFor(DataCategory.CONFIGURATION) : undefined;
     this.fleetIndexing = new FleetIndexing(this, 'FleetIndexing', p.fleetIndexing);
-    this.auditing = new FleetAuditing(this, 'Auditing', { riskProfile: this.riskProfile, iotDataKey, ...p.auditing });
     this.incidentResponse = new IncidentResponse(this, 'IncidentResponse', { riskProfile: this.riskProfile, ...p.incidentResponse });
+    // The audit relay puts its findings on the playbooks' bus, whose policy admits only granted
+    // producers; a bus given in `auditing` is the user's to wire.
+    this.auditing = new FleetAuditing(this, 'Auditing', {
+      riskProfile: this.riskProfile, iotDataKey, findingsBus: this.incidentResponse.findingsBus, ...p.auditing,
+    });
+    if (this.auditing.findingsBus === this.incidentResponse.findingsBus) {
+      this.incidentResponse.grantPutFindings(this.auditing.findingsRelay);
+    }
     this.eventConfigurations = new IotEventConfigurations(this, 'EventConfigurations', p.eventConfigurations);
   }
 }

@@ -1,4 +1,4 @@
-import { Duration, Names, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Lazy, Names, Stack, Token } from 'aws-cdk-lib';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -408,13 +408,33 @@ export class FleetMonitoring extends Construct {
       encryptionKey: key,
       serverAccessLogsBucket: accessLogBucket(this, 'TrailAccessLogs'),
     });
+    // Named here, so the bucket policy can name the trail (its ARN from the trail itself would be
+    // a cycle: the trail waits for the bucket policy).
+    const trailName = Names.uniqueResourceName(this, { maxLength: 128, separator: '-' });
     const trail = new cloudtrail.Trail(this, 'Trail', {
       bucket,
+      trailName,
       encryptionKey: key,
       enableFileValidation: true,
       isMultiRegionTrail: true,
       includeGlobalServiceEvents: true,
     });
+    // CDK's Trail lets CloudTrail write to the bucket with no condition: any account's trail
+    // naming this bucket could. CloudTrail sends aws:SourceArn (its bucket policy page): each of
+    // its statements is bounded to this trail.
+    const ownTrail = stack.formatArn({ service: 'cloudtrail', resource: 'trail', resourceName: trailName });
+    const policy = bucket.policy!.node.defaultChild as s3.CfnBucketPolicy;
+    policy.addPropertyOverride('PolicyDocument', Lazy.any({
+      produce: () => {
+        const document = stack.resolve(bucket.policy!.document) as { Statement: Array<{ Principal?: { Service?: unknown }; Condition?: { [op: string]: { [k: string]: unknown } } }> };
+        for (const statement of document.Statement) {
+          if (statement.Principal?.Service !== 'cloudtrail.amazonaws.com') continue;
+          const equals = { ...(statement.Condition?.StringEquals ?? {}), 'aws:SourceArn': ownTrail };
+          statement.Condition = { ...statement.Condition, StringEquals: equals };
+        }
+        return document;
+      },
+    }));
     return trail;
   }
 

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Fn, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Fn, IResolveContext, Lazy, Names, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -12,6 +12,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { ASSET_TAG_KEYS, Criticality } from '../core/asset-tags';
+import { FindingEvent } from '../core/finding-event';
 import { ContainmentMode, RiskProfile } from '../core/risk-profile';
 import { acknowledge, nagArnPrefix, secureFunction, secureKey, secureLogGroup, secureTopic } from '../core/private/secure-defaults';
 import { BackupAndRecovery } from '../continuity/backup-and-recovery';
@@ -58,8 +59,11 @@ export interface IncidentResponseProps {
    */
   readonly alarmTriggers?: AlarmTrigger[];
   /**
-   * The bus finding events (`source: cdk-secure-iot`, `detail-type: IoT Security Finding`) arrive on.
-   * @default - the account's default event bus
+   * The bus finding events (`FindingEvent.SOURCE`, `FindingEvent.DETAIL_TYPE`) arrive on. Whoever
+   * may put events on it can start a playbook (which still verifies the finding and the device at
+   * the source before it acts): its resource policy is yours to keep to the producers you trust.
+   * @default - a new event bus whose resource policy denies events:PutEvents to every principal
+   * but those given `grantPutFindings`
    */
   readonly eventBus?: events.IEventBus;
   /**
@@ -103,8 +107,11 @@ export interface IncidentResponseProps {
   readonly owner?: string;
 }
 
-/** The source and detail type of the finding events that start playbooks. */
-export const FINDING_EVENT = { source: 'cdk-secure-iot', detailType: 'IoT Security Finding' } as const;
+/**
+ * The source and detail type of the finding events that start playbooks.
+ * @deprecated use `FindingEvent.SOURCE` and `FindingEvent.DETAIL_TYPE` (the same values)
+ */
+export const FINDING_EVENT = { source: FindingEvent.SOURCE, detailType: FindingEvent.DETAIL_TYPE } as const;
 
 /**
  * What a writer of the incident table and topic, or a starter of an encrypted state machine, needs
@@ -162,9 +169,16 @@ export class IncidentResponse extends Construct {
   public readonly deviceFailureModes: DeviceFailureModes;
   /** Alarms (one per state machine) on executions that failed or timed out, dry runs included; they notify the topic. */
   public readonly failureAlarms: cloudwatch.IAlarm[] = [];
+  /**
+   * The bus finding events arrive on: the construct's own (only producers given
+   * `grantPutFindings` may put events on it), or the `eventBus` given.
+   */
+  public readonly findingsBus: events.IEventBus;
 
   private readonly playbooks = new Map<FindingClass, sfn.StateMachine>();
   private readonly decisionFunctionUrl: lambda.FunctionUrl;
+  /** The principals allowed to put events on the construct's own findings bus (undefined: a bus given by the user). */
+  private readonly findingProducers?: string[];
 
   constructor(scope: Construct, id: string, props: IncidentResponseProps = {}) {
     super(scope, id);
@@ -222,15 +236,22 @@ export class IncidentResponse extends Construct {
     // Device Defender mitigation actions, each with a role allowed only its own action.
     this.quarantineAction = this.mitigationAction('Quarantine', { addThingsToThingGroupParams: { thingGroupNames: [groupName], overrideDynamicGroups: true } }, [
       new iam.PolicyStatement({ actions: ['iot:AddThingToThingGroup'], resources: [groupArn, stack.formatArn({ service: 'iot', resource: 'thing/*' })] }),
-      new iam.PolicyStatement({ actions: ['iot:ListPrincipalThings'], resources: ['*'] }),
-    ], ['Resource::*', `Resource::${nagArnPrefix(this, 'iot')}:thing/*`],
-    'iot:ListPrincipalThings supports no resource-level permission; the action adds whichever thing the finding names to the one quarantine group, so things are thing/*.');
+      // Authorized on the certificate whose things it lists (Service Authorization Reference: cert).
+      new iam.PolicyStatement({ actions: ['iot:ListPrincipalThings'], resources: [stack.formatArn({ service: 'iot', resource: 'cert/*' })] }),
+    ], [`Resource::${nagArnPrefix(this, 'iot')}:thing/*`, `Resource::${nagArnPrefix(this, 'iot')}:cert/*`],
+    'The action adds the things of whichever certificate the audit finding names to the one quarantine group; thing names and certificate IDs are not known at deploy time.');
     this.deactivateCertificateAction = this.mitigationAction('DeactivateCertificate', { updateDeviceCertificateParams: { action: 'DEACTIVATE' } }, [
       new iam.PolicyStatement({ actions: ['iot:UpdateCertificate'], resources: [stack.formatArn({ service: 'iot', resource: 'cert/*' })] }),
     ], [`Resource::${nagArnPrefix(this, 'iot')}:cert/*`],
     'The action deactivates whichever device certificate the audit finding names; certificate IDs are not known at deploy time.');
+    // AWS IoT assumes the logging role for this account and region only (AWS IoT's confused deputy page).
     const loggingRole = new iam.Role(this, 'IotLoggingRole', {
-      assumedBy: new iam.ServicePrincipal('iot.amazonaws.com'),
+      assumedBy: new iam.ServicePrincipal('iot.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'iot', resource: '*' }) },
+        },
+      }),
       description: 'AWS IoT writes its logs (AWSIotLogsV2) with this role, set by the enable-logging mitigation action',
       inlinePolicies: {
         logs: new iam.PolicyDocument({
@@ -298,10 +319,18 @@ export class IncidentResponse extends Construct {
       encryptionKey: this.encryptionKey,
       logGroup,
     };
-    const bus = props.eventBus;
+    this.findingsBus = props.eventBus ?? this.ownFindingsBus();
+    if (!props.eventBus) this.findingProducers = [];
+    const bus = this.findingsBus;
     // One role for every rule target: it may start the playbooks, and use the key they are encrypted with.
+    // EventBridge assumes it for this account's rules only (aws:SourceArn is the rule's ARN).
     const eventsRole = new iam.Role(this, 'EventsRole', {
-      assumedBy: new iam.ServicePrincipal('events.amazonaws.com'),
+      assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'events', resource: 'rule/*' }) },
+        },
+      }),
       description: 'EventBridge starts the incident response playbooks with this role',
     });
     const useKey = (grantee: iam.IGrantable) => this.encryptionKey.grant(grantee, ...KEY_USE);
@@ -322,7 +351,7 @@ export class IncidentResponse extends Construct {
       new events.Rule(this, `${findingClass}Findings`, {
         eventBus: bus,
         description: `cdk-secure-iot: starts the ${playbook.title} playbook on a finding event`,
-        eventPattern: { source: [FINDING_EVENT.source], detailType: [FINDING_EVENT.detailType], detail },
+        eventPattern: { source: [FindingEvent.SOURCE], detailType: [FindingEvent.DETAIL_TYPE], detail },
         targets: [new targets.SfnStateMachine(machine, { role: eventsRole, input: input({ detail: events.EventField.fromPath('$.detail') }) })],
       });
       const alarms = (props.alarmTriggers ?? []).filter((t) => t.findingClass === findingClass);
@@ -359,6 +388,7 @@ export class IncidentResponse extends Construct {
     this.acknowledgeStateMachine(this.returnToBaseline);
     useKey(this.returnToBaseline);
     this.alarmOnFailure('ReturnToBaseline', this.returnToBaseline);
+    this.boundLogDelivery(stack);
     // CloudWatch publishes alarms to the encrypted topic with this key (an imported topic's or
     // key's policy must allow it already).
     const fromThisAccount = { StringEquals: { 'aws:SourceAccount': stack.account } };
@@ -385,9 +415,7 @@ export class IncidentResponse extends Construct {
         schedule: events.Schedule.expression(dryRunSchedule),
         targets: [new targets.SfnStateMachine(this.returnToBaseline, {
           role: eventsRole,
-          input: events.RuleTargetInput.fromObject({
-            incidentId: 'dry-run-return-to-baseline', thingName: DRY_RUN_THING, certificateId: 'dry-run-certificate', certificateAction: 'REACTIVATE', dryRun: true,
-          }),
+          input: events.RuleTargetInput.fromObject({ incidentId: 'dry-run-return-to-baseline', certificateAction: 'REACTIVATE', dryRun: true }),
         })],
       });
     }
@@ -402,11 +430,33 @@ export class IncidentResponse extends Construct {
     return machine;
   }
 
-  /** Lets `grantee` approve or refuse containments (through the decision URL or a direct invoke). */
+  /**
+   * Lets `grantee` approve or refuse containments (through the decision URL or a direct invoke):
+   * lambda:InvokeFunctionUrl and lambda:InvokeFunction on the decision function itself, not on
+   * its versions (which would be a wildcard finding on the grantee's role).
+   */
   public grantApprove(grantee: iam.IGrantable): iam.Grant {
-    const url = this.decisionFunctionUrl.grantInvokeUrl(grantee);
-    this.decisionFunction.grantInvoke(grantee);
-    return url;
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['lambda:InvokeFunctionUrl', 'lambda:InvokeFunction'],
+      resourceArns: [this.decisionFunction.functionArn],
+    });
+  }
+
+  /**
+   * Lets `grantee` put finding events on the findings bus. On the construct's own bus this also
+   * admits the grantee's principal (an IAM role or user) in the bus's resource policy, which denies
+   * every other principal; on a bus given as `eventBus`, only the identity policy is granted.
+   */
+  public grantPutFindings(grantee: iam.IGrantable): iam.Grant {
+    if (this.findingProducers) {
+      const arn = principalArn(grantee.grantPrincipal);
+      if (arn === undefined) {
+        throw new Error(`${this.node.path}: grantPutFindings: the findings bus admits IAM roles and users by ARN; ${grantee.grantPrincipal} is neither (grant a role the producer uses)`);
+      }
+      if (!this.findingProducers.includes(arn)) this.findingProducers.push(arn);
+    }
+    return this.findingsBus.grantPutEventsTo(grantee);
   }
 
   /** Lets `grantee` start the return to baseline of a device. */
@@ -417,6 +467,30 @@ export class IncidentResponse extends Construct {
   /** Lets `grantee` read the incident records. */
   public grantReadIncidents(grantee: iam.IGrantable): iam.Grant {
     return this.incidentTable.grantReadData(grantee);
+  }
+
+  /**
+   * The construct's own findings bus: its resource policy denies events:PutEvents to every
+   * principal but the producers given `grantPutFindings` (a Deny wins over any Allow, the
+   * account's own identity policies included), so an event on it comes from a granted producer.
+   */
+  private ownFindingsBus(): events.EventBus {
+    const bus = new events.EventBus(this, 'FindingsBus', { description: 'cdk-secure-iot: finding events for the incident response playbooks (granted producers only)' });
+    new events.CfnEventBusPolicy(this, 'FindingsBusPolicy', {
+      eventBusName: bus.eventBusName,
+      statementId: 'OnlyGrantedFindingProducers',
+      statement: Lazy.any({
+        produce: () => ({
+          Sid: 'OnlyGrantedFindingProducers',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 'events:PutEvents',
+          Resource: bus.eventBusArn,
+          ...(this.findingProducers!.length > 0 ? { Condition: { ArnNotEquals: { 'aws:PrincipalArn': [...this.findingProducers!] } } } : {}),
+        }),
+      }),
+    });
+    return bus;
   }
 
   private validate(props: IncidentResponseProps, v: { containment: unknown; approvalTimeout: Duration; classes: unknown; dryRunSchedule: string; owner: string }): void {
@@ -469,15 +543,24 @@ export class IncidentResponse extends Construct {
     id: string, actionParams: iot.CfnMitigationAction.ActionParamsProperty, statements: iam.PolicyStatement[],
     wildcardFindings: string[], reason: string, grant?: (role: iam.IRole) => void,
   ): iot.CfnMitigationAction {
+    // Named, so the role's trust can name the one action that may use it: Device Defender sets
+    // aws:SourceArn to the mitigation action's ARN (its confused deputy page).
+    const stack = Stack.of(this);
+    const actionName = `${Names.uniqueResourceName(this, { maxLength: 100, separator: '-' })}-${id}`;
     const role = new iam.Role(this, `${id}ActionRole`, {
-      assumedBy: new iam.ServicePrincipal('iot.amazonaws.com'),
+      assumedBy: new iam.ServicePrincipal('iot.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnEquals: { 'aws:SourceArn': stack.formatArn({ service: 'iot', resource: 'mitigationaction', resourceName: actionName }) },
+        },
+      }),
       description: `Device Defender mitigation action ${id}: only what the action does`,
     });
     for (const s of statements) role.addToPolicy(s);
     grant?.(role);
     const policy = role.node.tryFindChild('DefaultPolicy');
     for (const finding of wildcardFindings) acknowledge(policy!, `AwsSolutions-IAM5[${finding}]`, reason);
-    const action = new iot.CfnMitigationAction(this, `${id}Action`, { actionParams, roleArn: role.roleArn });
+    const action = new iot.CfnMitigationAction(this, `${id}Action`, { actionName, actionParams, roleArn: role.roleArn });
     if (policy) action.node.addDependency(policy);
     return action;
   }
@@ -496,12 +579,38 @@ export class IncidentResponse extends Construct {
       onCreate: call('attachPolicy'),
       onDelete: call('detachPolicy'),
       installLatestAwsSdk: false,
+      // Attach/DetachPolicy are authorized on the target (the thing group), not on the policy.
       policy: cr.AwsCustomResourcePolicy.fromStatements([new iam.PolicyStatement({
         actions: ['iot:AttachPolicy', 'iot:DetachPolicy'],
-        resources: [groupArn, this.quarantinePolicy.attrArn],
+        resources: [groupArn],
       })]),
     });
     attach.node.addDependency(this.quarantinePolicy);
+  }
+
+  /**
+   * CDK lets the log delivery service (delivery.logs.amazonaws.com) decrypt with the state
+   * machines' key from anywhere (the encrypted playbooks' logs need it); bounded here to this
+   * account's log deliveries (aws:SourceAccount, aws:SourceArn as CloudWatch Logs' vended-logs
+   * pages give them). An imported key's policy is its owner's.
+   */
+  private boundLogDelivery(stack: Stack): void {
+    if (!(this.encryptionKey instanceof kms.Key)) return;
+    const cfn = this.encryptionKey.node.defaultChild as kms.CfnKey;
+    const policy = cfn.keyPolicy;
+    const condition = {
+      StringEquals: { 'aws:SourceAccount': stack.account },
+      ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'logs', resource: '*' }) },
+    };
+    cfn.keyPolicy = Lazy.uncachedAny({
+      produce: (context: IResolveContext) => {
+        const doc = context.resolve(policy) as { Statement?: { Principal?: { Service?: unknown }; Condition?: object }[] };
+        for (const statement of doc.Statement ?? []) {
+          if (statement.Principal?.Service === 'delivery.logs.amazonaws.com' && statement.Condition === undefined) statement.Condition = context.resolve(condition);
+        }
+        return doc;
+      },
+    });
   }
 
   private alarmOnFailure(id: string, machine: sfn.StateMachine): void {
@@ -527,18 +636,26 @@ export class IncidentResponse extends Construct {
     const policy = machine.role.node.tryFindChild('DefaultPolicy');
     if (!policy) return;
     acknowledge(policy, 'AwsSolutions-IAM5[Resource::*]',
-      'Step Functions log delivery (logs:CreateLogDelivery and related) and X-Ray (xray:PutTraceSegments) support no resource-level permission; every AWS call of the playbook is on named resources.');
+      'Step Functions log delivery (logs:CreateLogDelivery and related), X-Ray (xray:PutTraceSegments), iot:DescribeAuditFinding and iot:ListAttachedPolicies support no resource-level permission (Service Authorization Reference).');
     acknowledge(policy, `AwsSolutions-IAM5[Resource::${nagArnPrefix(this, 'iot')}:thing/*]`,
       'A playbook reads and quarantines whichever thing the finding names; thing names are not known at deploy time. The quarantine group itself is named.');
-    acknowledge(policy, `AwsSolutions-IAM5[Resource::${nagArnPrefix(this, 'iot')}:policy/*]`,
-      'A playbook detaches (and the return to baseline re-attaches) whichever IoT policies are attached to the certificate the finding names; they are read at run time.');
     acknowledge(policy, `AwsSolutions-IAM5[Resource::${nagArnPrefix(this, 'iot')}:cert/*]`,
-      'A playbook deactivates (or the return to baseline reactivates or revokes) whichever certificate the finding names; certificate IDs are not known at deploy time.');
+      'A playbook lists the things of, detaches the policies of and deactivates (the return to baseline re-attaches, reactivates or revokes) the certificate it verified; certificate IDs are not known at deploy time.');
     if (requestLogicalId) {
       acknowledge(policy, `AwsSolutions-IAM5[Resource::<${requestLogicalId}.Arn>:*]`,
         'CDK grants invoking the approval function and its versions (<arn>:*); it is the one function of this construct.');
     }
   }
+}
+
+/** The ARN `aws:PrincipalArn` has for a role or user principal; undefined for any other principal. */
+function principalArn(principal: iam.IPrincipal): string | undefined {
+  const role = principal as Partial<iam.IRole>;
+  if (typeof role.roleArn === 'string') return role.roleArn;
+  const user = principal as Partial<iam.IUser>;
+  if (typeof user.userArn === 'string') return user.userArn;
+  if (principal instanceof iam.ArnPrincipal && /:(role|user)\//.test(principal.arn)) return principal.arn;
+  return undefined;
 }
 
 /**

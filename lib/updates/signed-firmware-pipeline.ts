@@ -315,6 +315,9 @@ export class SignedFirmwarePipeline extends Construct {
     key.grant(gate, ...KEY_USE);
     // Finds the SBOM beside an upload (HeadObject needs s3:GetObject).
     gate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.uploadBucket.arnForObjects(`${UPLOAD_PREFIX}*`)] }));
+    // S3 answers a HeadObject of a missing key with 404 only to a caller allowed s3:ListBucket on
+    // the bucket, and with 403 otherwise: without it every upload that has no SBOM failed the gate.
+    gate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.uploadBucket.bucketArn] }));
     acknowledge(gate.role!.node.findChild('DefaultPolicy'), `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(this.uploadBucket)}.Arn>/${UPLOAD_PREFIX}*]`,
       'The gate looks for the SBOM uploaded beside an image (HeadObject), whose key is known only at run time; read-only, under incoming/ only.');
 
@@ -481,13 +484,20 @@ export class SignedFirmwarePipeline extends Construct {
     // AWS::Signer::SigningProfile (and so signer.SigningProfile, the L2) accepts only the Lambda
     // and Notation platforms and cannot carry the certificate IoT platforms need (aws-cdk issue
     // 25332): the profile is made by a custom resource with PutSigningProfile.
+    // The handler reads and cancels this pipeline's profiles only. PutSigningProfile supports no
+    // resource type (Service Authorization Reference): granted on a profile ARN it never takes
+    // effect, so it is granted on "*" alone. The handler tags nothing (no signer:TagResource).
     fn.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['signer:PutSigningProfile', 'signer:GetSigningProfile', 'signer:CancelSigningProfile', 'signer:TagResource'],
+      actions: ['signer:GetSigningProfile', 'signer:CancelSigningProfile'],
       resources: [signerArn(this, `/signing-profiles/${prefix}_*`)],
     }));
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['signer:PutSigningProfile'], resources: ['*'] }));
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['acm:DescribeCertificate'], resources: [props.signingCertificate.certificateArn] }));
-    acknowledge(fn.role!.node.findChild('DefaultPolicy'), `AwsSolutions-IAM5[Resource::${nagArnPrefix(this, 'signer')}:/signing-profiles/${prefix}_*]`,
+    const defaultPolicy = fn.role!.node.findChild('DefaultPolicy');
+    acknowledge(defaultPolicy, `AwsSolutions-IAM5[Resource::${nagArnPrefix(this, 'signer')}:/signing-profiles/${prefix}_*]`,
       'The profile name carries a suffix chosen at deploy time (profiles cannot change, so each change is a new profile); the prefix is this pipeline\'s alone.');
+    acknowledge(defaultPolicy, 'AwsSolutions-IAM5[Resource::*]',
+      'signer:PutSigningProfile supports no resource type (Service Authorization Reference), so "*" is the only grant IAM accepts; the statement allows that one action.');
     return new CustomResource(this, 'SigningProfile', {
       serviceToken: fn.functionArn,
       resourceType: 'Custom::FirmwareSigningProfile',
@@ -829,6 +839,8 @@ export class SignedFirmwarePipeline extends Construct {
     });
     events.grantWrite(role);
     errors.grantWrite(role);
+    // AWS IoT's CloudWatch Logs action calls DescribeLogStreams too (the action's requirements).
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:DescribeLogStreams'], resources: [events.logGroupArn, errors.logGroupArn] }));
     const rule = new iot.CfnTopicRule(this, 'JobEventRule', {
       topicRulePayload: {
         description: 'Keeps the job and job execution events of the firmware pipeline\'s jobs',

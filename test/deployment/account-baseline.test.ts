@@ -126,3 +126,36 @@ test('in a pinned account and region (as a StackSet instance or a pinned stack) 
   new AccountBaseline(stack(app, 'Pinned', { account: '111122223333', region: 'eu-west-1' }), 'Baseline', { riskProfile: RiskProfile.CRITICAL_INFRASTRUCTURE });
   expect(validationFindings(app)).toEqual([]);
 });
+
+test('Device Defender findings reach the playbooks: the relay puts them on the findings bus, the one producer its policy admits', () => {
+  const s = stack();
+  const baseline = new AccountBaseline(s, 'Baseline');
+  const t = Template.fromStack(s);
+  expect(baseline.auditing.findingsBus).toBe(baseline.incidentResponse.findingsBus);
+  const busId = s.getLogicalId(baseline.incidentResponse.node.findChild('FindingsBus').node.defaultChild as any);
+  const relayRole = s.getLogicalId(baseline.auditing.findingsRelay.role!.node.defaultChild as any);
+  // The relay is told to put on that bus...
+  t.hasResourceProperties('AWS::Lambda::Function', {
+    Role: { 'Fn::GetAtt': [relayRole, 'Arn'] },
+    Environment: { Variables: Match.objectLike({ FINDINGS_BUS: { 'Fn::GetAtt': [busId, 'Arn'] } }) },
+  });
+  // ...and the bus denies every principal but the relay's role.
+  t.hasResourceProperties('AWS::Events::EventBusPolicy', {
+    EventBusName: { Ref: busId },
+    Statement: Match.objectLike({
+      Effect: 'Deny',
+      Action: 'events:PutEvents',
+      Condition: { ArnNotEquals: { 'aws:PrincipalArn': [{ 'Fn::GetAtt': [relayRole, 'Arn'] }] } },
+    }),
+  });
+});
+
+test('a findings bus given to auditing is the user\'s: the playbooks\' bus admits no relay it does not send to', () => {
+  const s = stack();
+  const other = new (require('aws-cdk-lib/aws-events').EventBus)(s, 'Other');
+  const baseline = new AccountBaseline(s, 'Baseline', { auditing: { findingsBus: other } });
+  expect(baseline.auditing.findingsBus).toBe(other);
+  const policy = Template.fromStack(s).findResources('AWS::Events::EventBusPolicy');
+  const statements = Object.values(policy).map((r: any) => r.Properties.Statement);
+  expect(statements).toEqual([expect.not.objectContaining({ Condition: expect.anything() })]);
+});

@@ -101,6 +101,23 @@ test('the metric filters read the log group FleetAuditing creates', () => {
   Template.fromStack(s).allResourcesProperties('AWS::Logs::MetricFilter', { LogGroupName: { Ref: Match.stringLikeRegexp('^FAIotLogGroup') } });
 });
 
+test('CloudTrail may write to the trail bucket only for this trail (aws:SourceArn), not for any account\'s trail naming the bucket', () => {
+  const s = stack();
+  new FleetMonitoring(s, 'FM');
+  const t = Template.fromStack(s);
+  const trail = Object.values(t.findResources('AWS::CloudTrail::Trail'))[0];
+  const name = trail.Properties.TrailName;
+  expect(typeof name).toBe('string');
+  const trailArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudtrail:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:trail/${name}`]] };
+  const statements = Object.values(t.findResources('AWS::S3::BucketPolicy'))
+    .flatMap((p: any) => p.Properties.PolicyDocument.Statement)
+    .filter((st: any) => st.Principal?.Service === 'cloudtrail.amazonaws.com');
+  expect(statements.map((st: any) => st.Action).sort()).toEqual(['s3:GetBucketAcl', 's3:PutObject']);
+  for (const st of statements) expect(st.Condition.StringEquals['aws:SourceArn']).toEqual(trailArn);
+  // The write keeps CDK's own condition too.
+  expect(statements.find((st: any) => st.Action === 's3:PutObject').Condition.StringEquals['s3:x-amz-acl']).toBe('bucket-owner-full-control');
+});
+
 test('a multi-region trail with log file validation, encrypted with the key, into a retained versioned bucket; off on request', () => {
   const s = stack();
   const fm = new FleetMonitoring(s, 'FM');

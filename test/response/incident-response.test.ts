@@ -6,10 +6,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import {
-  BackupAndRecovery, ContainmentMode, DeviceFailureModes, FailureMode, FindingClass, IncidentResponse, IncidentResponseProps, Playbook, RETURN_TO_BASELINE_STEPS, RiskProfile,
+  BackupAndRecovery, ContainmentMode, FINDING_EVENT, FindingClass, FindingEvent, IncidentResponse, IncidentResponseProps, Playbook, RETURN_TO_BASELINE_STEPS, RiskProfile,
 } from '../../lib';
 import { newValidatedApp, validationFindings } from '../validation';
-import { Asl, allStates, definitions, walk } from './asl';
+import { Asl, allStates, definitions } from './asl';
+import { TEST_ENV, arnOf, callTarget, policyOf, principalPolicy, resolveValue } from '../runtime/iam';
+import { CfnTemplate } from '../runtime/synthesized';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const aslValidator = require('asl-validator');
 
@@ -31,8 +33,6 @@ function machines(props: IncidentResponseProps = {}): { [name: string]: Asl } {
   return byName;
 }
 
-const device = (extra: object = {}) => ({ findingClass: 'X', dryRun: false, source: 'cdk-secure-iot', detail: { thingName: 'pump-7', certificateId: 'abc123', ...extra } });
-const criticality = (c: string) => ({ DescribeDevice: { attributes: { criticality: c } } });
 
 describe('playbook definitions', () => {
   const industrial = machines();
@@ -68,140 +68,7 @@ describe('playbook definitions', () => {
     expect(custom.UNEXPECTED_DISCONNECTS.States.RequestApproval.TimeoutSeconds).toBe(1800);
   });
 
-  describe('INDUSTRIAL (automatic, approval for critical devices)', () => {
-    const asl = industrial.SHARED_OR_REVOKED_CERTIFICATE;
-
-    test('a low-criticality device is quarantined and disconnected at once, without approval', async () => {
-      const w = await walk(asl, device(), criticality('low'));
-      expect(w.path).not.toContain('RequestApproval');
-      expect(w.path).toEqual(expect.arrayContaining(['Quarantine', 'DeactivateCertificate', 'RecordContained', 'NotifyContained']));
-      expect(w.calls.Quarantine).toEqual({ ThingName: 'pump-7', ThingGroupName: expect.any(String), OverrideDynamicGroups: true });
-      expect(w.calls.DeactivateCertificate).toEqual({ CertificateId: 'abc123', NewStatus: 'INACTIVE' });
-      expect(w.calls.RecordContained).toMatchObject({ ExpressionAttributeValues: { ':status': { S: 'CONTAINED' }, ':approver': { S: 'none (automatic)' } } });
-      expect(w.end).toBe('Succeed');
-    });
-
-    test('approval given: a safety-critical device is quarantined but never disconnected (it fails open)', async () => {
-      const w = await walk(asl, device(), { ...criticality('safety-critical'), RequestApproval: { approved: true, approver: 'arn:aws:iam::111122223333:role/oncall' } });
-      expect(w.path).toEqual(expect.arrayContaining(['RequestApproval', 'Approved', 'Quarantine', 'MayDisconnect', 'KeepConnected', 'RecordContained']));
-      expect(w.path).not.toContain('DeactivateCertificate');
-      expect(w.calls.RequestApproval).toMatchObject({ Payload: { taskToken: 'token-1', incidentId: 'incident-1', thingName: 'pump-7', criticality: 'safety-critical', dryRun: false } });
-      expect(w.calls.RecordContained).toMatchObject({ ExpressionAttributeValues: { ':approver': { S: 'arn:aws:iam::111122223333:role/oncall' } } });
-    });
-
-    test('approval refused: nothing is done to the device; the refusal is recorded and announced', async () => {
-      const w = await walk(asl, device(), { ...criticality('high'), RequestApproval: { approved: false, approver: 'alice' } });
-      expect(w.path.slice(-4)).toEqual(['Approved', 'RecordRefused', 'NotifyRefused', 'NotContained']);
-      expect(w.path).not.toContain('Quarantine');
-      expect(w.calls.RecordRefused).toMatchObject({ ExpressionAttributeValues: { ':status': { S: 'REFUSED' }, ':approver': { S: 'alice' } } });
-    });
-
-    test('approval timed out: the incident escalates and the device is left as it is', async () => {
-      const w = await walk(asl, device(), { ...criticality('high'), RequestApproval: { error: 'States.Timeout' } });
-      expect(w.path.slice(-4)).toEqual(['RequestApproval', 'RecordTimedOut', 'NotifyTimedOut', 'NotContained']);
-      expect(w.calls.RecordTimedOut).toMatchObject({ ExpressionAttributeValues: { ':status': { S: 'ESCALATED' } } });
-      expect(w.path).not.toContain('Quarantine');
-    });
-
-    test('a device that cannot be read counts as safety-critical: approval first', async () => {
-      const w = await walk(asl, device(), { DescribeDevice: { error: 'Iot.ResourceNotFoundException' }, RequestApproval: { approved: true } });
-      expect(w.path).toEqual(expect.arrayContaining(['UnknownCriticality', 'RequestApproval', 'KeepConnected']));
-    });
-
-    test('a finding that names no device stays open for triage', async () => {
-      const w = await walk(asl, { findingClass: 'X', dryRun: false, source: 'aws.cloudwatch', detail: { alarmName: 'auth-failures' } });
-      expect(w.path).toEqual(['OpenIncident', 'RecordOpened', 'NotifyOpened', 'NamesDevice', 'AwaitTriage']);
-      expect(w.calls.RecordOpened).toMatchObject({ Item: { subject: { S: 'fleet' }, status: { S: 'OPEN' }, findingClass: { S: 'SHARED_OR_REVOKED_CERTIFICATE' } } });
-    });
-
-    test('a failed containment call is recorded with its error and fails the execution', async () => {
-      const w = await walk(asl, device(), { ...criticality('low'), Quarantine: { error: 'Iot.ThrottlingException', cause: 'slow down' } });
-      expect(w.path.slice(-3)).toEqual(['RecordFailed', 'NotifyFailed', 'ContainmentFailed']);
-      expect(w.end).toBe('Fail');
-      expect(JSON.stringify(w.calls.RecordFailed)).toContain('Iot.ThrottlingException');
-    });
-
-    test('a playbook that never disconnects has no certificate states', async () => {
-      const w = await walk(industrial.FAILED_FIRMWARE_ROLLOUT, device(), criticality('low'));
-      expect(w.path).toEqual(expect.arrayContaining(['Quarantine', 'RecordContained']));
-      expect(Object.keys(industrial.FAILED_FIRMWARE_ROLLOUT.States)).not.toContain('DeactivateCertificate');
-    });
-
-    test('quarantine isolates the certificate: its own policies are detached and recorded, leaving only the recovery policy', async () => {
-      const w = await walk(asl, device(), { ...criticality('low'), ListDevicePolicies: { policies: [{ policyName: 'device-policy' }, { policyName: 'telemetry' }] } });
-      expect(w.path).toEqual(expect.arrayContaining(['Quarantine', 'IsolateOrSimulate', 'ListDevicePolicies', 'DetachDevicePolicies', 'MayDisconnect']));
-      expect(w.calls.ListDevicePolicies).toEqual({ Target: 'arn:aws:iot:eu-west-1:111122223333:cert/abc123' });
-      expect(w.calls.DetachDevicePolicies).toEqual(['device-policy', 'telemetry']);
-      expect(asl.States.DetachDevicePolicies.ItemProcessor!.States.DetachPolicy.Arguments).toEqual({ PolicyName: '{% $states.input %}', Target: '{% "arn:aws:iot:eu-west-1:111122223333:cert/" & $certificateId %}' });
-      expect(w.calls.RecordContained).toMatchObject({ ExpressionAttributeValues: { ':detachedPolicies': { S: 'device-policy,telemetry' }, ':certificateId': { S: 'abc123' } } });
-      const noCertificate = await walk(asl, { ...device(), detail: { thingName: 'pump-7' } }, criticality('low'));
-      expect(noCertificate.path).not.toContain('ListDevicePolicies');
-      const failed = await walk(asl, device(), { ...criticality('low'), DetachDevicePolicies: { error: 'Iot.UnauthorizedException' } });
-      expect(failed.path.slice(-3)).toEqual(['RecordFailed', 'NotifyFailed', 'ContainmentFailed']);
-    });
-  });
-
-  test('HUMAN_APPROVAL_ONLY (CRITICAL_INFRASTRUCTURE): even a low-criticality device waits for approval', async () => {
-    const w = await walk(critical.AUTHENTICATION_FAILURE_SPIKE, device(), { ...criticality('low'), RequestApproval: { approved: true } });
-    expect(w.path).toEqual(expect.arrayContaining(['RequestApproval', 'Quarantine', 'DeactivateCertificate']));
-    const timedOut = await walk(critical.AUTHENTICATION_FAILURE_SPIKE, device(), { ...criticality('low'), RequestApproval: { error: 'States.Timeout' } });
-    expect(timedOut.path).not.toContain('Quarantine');
-  });
-
-  test('AUTOMATIC_QUARANTINE (CONSUMER): no approval even for a safety-critical device, which still is not disconnected', async () => {
-    const w = await walk(consumer.SHARED_OR_REVOKED_CERTIFICATE, device(), criticality('safety-critical'));
-    expect(w.path).not.toContain('RequestApproval');
-    expect(w.path).toEqual(expect.arrayContaining(['Quarantine', 'KeepConnected']));
-  });
-
-  test('device failure modes decide disconnection: a high device declared fail-closed is disconnected', async () => {
-    const m = machines({ deviceFailureModes: DeviceFailureModes.of({ high: FailureMode.FAIL_CLOSED }), findingClasses: [FindingClass.SHARED_OR_REVOKED_CERTIFICATE] });
-    const w = await walk(m.SHARED_OR_REVOKED_CERTIFICATE, device(), { ...criticality('high'), RequestApproval: { approved: true } });
-    expect(w.path).toContain('DeactivateCertificate');
-    const all = machines({ deviceFailureModes: DeviceFailureModes.of({ safetyCritical: FailureMode.FAIL_CLOSED }), findingClasses: [FindingClass.SHARED_OR_REVOKED_CERTIFICATE] });
-    const unknown = await walk(all.SHARED_OR_REVOKED_CERTIFICATE, device(), { DescribeDevice: { attributes: { criticality: 'whatever' } }, RequestApproval: { approved: true } });
-    expect(unknown.path).toEqual(expect.arrayContaining(['RequestApproval', 'DeactivateCertificate']));
-    const defaults = await walk(industrial.SHARED_OR_REVOKED_CERTIFICATE, device(), { DescribeDevice: { attributes: { criticality: 'whatever' } }, RequestApproval: { approved: true } });
-    expect(defaults.path).toContain('KeepConnected');
-  });
-
-  test('dry run: every step runs, nothing is done to a device, the result is recorded and published', async () => {
-    for (const crit of ['low', 'safety-critical']) {
-      const w = await walk(industrial.SHARED_OR_REVOKED_CERTIFICATE, { ...device({ criticality: crit }), dryRun: true, source: 'cdk-secure-iot.dry-run' },
-        { RequestApproval: { approved: true, approver: 'dry-run' } });
-      expect(w.path).not.toContain('DescribeDevice');
-      expect(w.path).not.toContain('Quarantine');
-      expect(w.path).not.toContain('DeactivateCertificate');
-      expect(w.path).toEqual(expect.arrayContaining(['UseGivenCriticality', 'SimulateQuarantine', 'SimulateIsolation', 'RecordContained', 'NotifyContained']));
-      expect(w.path).not.toContain('ListDevicePolicies');
-      expect(w.path).toContain(crit === 'low' ? 'SimulateDeactivation' : 'KeepConnected');
-      if (crit !== 'low') expect(w.path).toContain('RequestApproval');
-      expect(w.calls.NotifyContained).toMatchObject({ Subject: '[dry run] IoT incident CONTAINED: SHARED_OR_REVOKED_CERTIFICATE' });
-      expect(w.calls.RecordContained).toMatchObject({ ExpressionAttributeValues: { ':actions': { S: expect.stringMatching(/^would add pump-7 to /) } } });
-    }
-  });
-
-  test('return to baseline: release, then reactivate, revoke or leave the certificate; dry run simulates', async () => {
-    const asl = industrial.RETURN_TO_BASELINE;
-    const input = (certificateAction: string, dryRun = false) => ({ incidentId: 'incident-1', thingName: 'pump-7', certificateId: 'abc123', certificateAction, dryRun });
-    const kept = { ReadIncident: { Item: { detachedPolicies: { S: 'device-policy,telemetry' } } } };
-    const reactivate = await walk(asl, input('REACTIVATE'), kept);
-    expect(reactivate.path).toEqual(['StartReturn', 'RecordReturning', 'ReleaseOrSimulate', 'ReleaseFromQuarantine', 'ReadIncident', 'ReattachOrSimulate',
-      'ReattachPolicies', 'CertificateAction', 'ReactivateCertificate', 'CloseIncident', 'NotifyClosed', 'BackToBaseline']);
-    expect(reactivate.calls.ReattachPolicies).toEqual(['device-policy', 'telemetry']);
-    expect(reactivate.calls.ReadIncident).toMatchObject({ Key: { incidentId: { S: 'incident-1' } }, ConsistentRead: true });
-    expect(reactivate.calls.ReactivateCertificate).toEqual({ CertificateId: 'abc123', NewStatus: 'ACTIVE' });
-    expect(reactivate.calls.CloseIncident).toMatchObject({ Key: { incidentId: { S: 'incident-1' } }, ExpressionAttributeValues: { ':status': { S: 'CLOSED' } } });
-    const revoke = await walk(asl, input('REVOKE'), kept);
-    expect(revoke.calls.RevokeCertificate).toEqual({ CertificateId: 'abc123', NewStatus: 'REVOKED' });
-    expect(revoke.path).not.toContain('ReattachPolicies');
-    expect((await walk(asl, input('NONE'))).path).not.toEqual(expect.arrayContaining(['ReactivateCertificate']));
-    const dry = await walk(asl, input('REACTIVATE', true), kept);
-    expect(dry.path).toEqual(expect.arrayContaining(['SimulateRelease', 'SimulateReattach', 'SimulateCertificateAction', 'CloseIncident']));
-    expect(Object.keys(dry.calls)).toEqual(['RecordReturning', 'ReadIncident', 'CloseIncident', 'NotifyClosed']);
-    const failed = await walk(asl, input('NONE'), { ReleaseFromQuarantine: { error: 'Iot.ResourceNotFoundException' } });
-    expect(failed.path.slice(-2)).toEqual(['RecordReturnFailed', 'ReturnFailed']);
-  });
+  // What the playbooks do at run time, branch by branch, is in test/runtime/playbooks.test.ts.
 });
 
 describe('resources', () => {
@@ -393,4 +260,153 @@ test('overrides: your own key, topic and event bus', () => {
   t.hasResourceProperties('AWS::IoT::MitigationAction', { ActionParams: { PublishFindingToSnsParams: { TopicArn: { Ref: Match.stringLikeRegexp('^MyTopic') } } } });
   expect(ir.encryptionKey).toBe(key);
   expect(ir.playbook(FindingClass.UNEXPECTED_DISCONNECTS)).toBeDefined();
+});
+
+describe('findings bus', () => {
+  const env2 = { account: TEST_ENV.account, region: TEST_ENV.region };
+  function build(grant: boolean, props: IncidentResponseProps = {}) {
+    const s = new Stack(new App(), 'S', { env: env2 });
+    const ir = new IncidentResponse(s, 'IR', { findingClasses: [FindingClass.SHARED_OR_REVOKED_CERTIFICATE], ...props });
+    const relay = new iam.Role(s, 'Relay', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    const admin = new iam.Role(s, 'Admin', { assumedBy: new iam.AccountRootPrincipal() });
+    admin.addToPolicy(new iam.PolicyStatement({ actions: ['events:*'], resources: ['*'] }));
+    if (grant) ir.grantPutFindings(relay);
+    return { ir, template: Template.fromStack(s).toJSON() as CfnTemplate };
+  }
+  /** Whether `role` may put events on the findings bus: its identity policies, then the bus policy's Deny. */
+  function mayPut(template: CfnTemplate, role: string): boolean {
+    const [busId] = Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::Events::EventBus')!;
+    const busArn = arnOf(template, busId);
+    const bus = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::EventBusPolicy').map((r) => resolveValue(template, r.Properties.Statement));
+    const context = { 'aws:PrincipalArn': arnOf(template, role) };
+    const identity = principalPolicy(template, role).isAllowed('events:PutEvents', busArn, context);
+    // A Deny applies where the same statement as an Allow would match the request.
+    const denied = bus.some((st: any) => st.Effect === 'Deny' && policyOf({ Statement: [{ ...st, Effect: 'Allow' }] }).isAllowed('events:PutEvents', busArn, context));
+    return identity && !denied;
+  }
+
+  test('IncidentResponse has its own bus; only producers given grantPutFindings may put events on it, an account admin included', () => {
+    const { ir, template } = build(true);
+    const roles = Object.keys(template.Resources).filter((id) => template.Resources[id].Type === 'AWS::IAM::Role');
+    const relay = roles.find((id) => id.startsWith('Relay'))!;
+    const admin = roles.find((id) => id.startsWith('Admin'))!;
+    expect(mayPut(template, relay)).toBe(true);
+    expect(mayPut(template, admin)).toBe(false);
+    expect(ir.findingsBus).toBeInstanceOf(events.EventBus);
+    const rules = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule' && r.Properties.EventPattern?.source?.[0] === FindingEvent.SOURCE);
+    expect(rules).toHaveLength(1);
+    expect(resolveValue(template, rules[0].Properties.EventBusName)).toBe(resolveValue(template, { Ref: Object.keys(template.Resources).find((id) => template.Resources[id].Type === 'AWS::Events::EventBus') }));
+    const none = build(false).template;
+    expect(mayPut(none, Object.keys(none.Resources).find((id) => id.startsWith('Admin') && none.Resources[id].Type === 'AWS::IAM::Role')!)).toBe(false);
+  });
+
+  test('a bus of your own: no bus or bus policy is created, the rules listen on it, grantPutFindings grants the identity policy only', () => {
+    const s = new Stack(new App(), 'S', { env: env2 });
+    const bus = new events.EventBus(s, 'MyBus');
+    const ir = new IncidentResponse(s, 'IR', { findingClasses: [FindingClass.UNEXPECTED_DISCONNECTS], eventBus: bus });
+    ir.grantPutFindings(new iam.Role(s, 'Relay', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }));
+    const t = Template.fromStack(s);
+    t.resourceCountIs('AWS::Events::EventBus', 1);
+    t.resourceCountIs('AWS::Events::EventBusPolicy', 0);
+    t.hasResourceProperties('AWS::Events::Rule', { EventBusName: { Ref: Match.stringLikeRegexp('^MyBus') } });
+    t.hasResourceProperties('AWS::IAM::Policy', { Roles: [{ Ref: Match.stringLikeRegexp('^Relay') }], PolicyDocument: { Statement: [Match.objectLike({ Action: 'events:PutEvents' })] } });
+    expect(ir.findingsBus).toBe(bus);
+  });
+
+  test('grantPutFindings refuses a principal the bus policy cannot name; FINDING_EVENT is FindingEvent', () => {
+    const s = new Stack(new App(), 'S', { env: env2 });
+    const ir = new IncidentResponse(s, 'IR', { findingClasses: [FindingClass.UNEXPECTED_DISCONNECTS] });
+    expect(() => ir.grantPutFindings(new iam.ServicePrincipal('iot.amazonaws.com'))).toThrow(/^S\/IR: grantPutFindings: the findings bus admits IAM roles and users by ARN/);
+    expect(FINDING_EVENT).toEqual({ source: FindingEvent.SOURCE, detailType: FindingEvent.DETAIL_TYPE });
+  });
+});
+
+describe('trust and grants', () => {
+  const s = new Stack(new App(), 'S', { env: { account: TEST_ENV.account, region: TEST_ENV.region } });
+  new IncidentResponse(s, 'IR');
+  const t = Template.fromStack(s).toJSON() as CfnTemplate;
+  const roleIdOf = (arn: unknown) => (arn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  // A trust policy names no resource: read as one on `*` (test/runtime/iam.ts reads identity and resource policies).
+  const trust = (roleId: string) => policyOf({
+    Statement: (resolveValue(t, t.Resources[roleId].Properties.AssumeRolePolicyDocument) as { Statement: object[] }).Statement.map((st) => ({ Resource: '*', ...st })),
+  });
+  const actions = Object.values(t.Resources).filter((r) => r.Type === 'AWS::IoT::MitigationAction');
+
+  test('each mitigation action\'s role can be assumed for that action only (aws:SourceArn, aws:SourceAccount)', () => {
+    expect(actions).toHaveLength(4);
+    const arns = actions.map((a) => `arn:aws:iot:${TEST_ENV.region}:${TEST_ENV.account}:mitigationaction/${a.Properties.ActionName}`);
+    for (const [i, a] of actions.entries()) {
+      expect(a.Properties.ActionName).toMatch(/^[a-zA-Z0-9_-]{1,128}$/);
+      const role = roleIdOf(a.Properties.RoleArn);
+      for (const [j, arn] of arns.entries()) {
+        expect(trust(role).isAllowed('sts:AssumeRole', '*', { 'aws:SourceArn': arn, 'aws:SourceAccount': TEST_ENV.account })).toBe(i === j);
+      }
+      expect(trust(role).isAllowed('sts:AssumeRole', '*', {})).toBe(false);
+    }
+  });
+
+  test('the IoT logging role and the EventBridge role are bound to this account\'s IoT and rules; the log delivery service to this account\'s logs', () => {
+    const logging = roleIdOf(actions.find((a) => a.Properties.ActionParams.EnableIoTLoggingParams)!.Properties.ActionParams.EnableIoTLoggingParams.RoleArnForLogging);
+    const here = { 'aws:SourceArn': `arn:aws:iot:${TEST_ENV.region}:${TEST_ENV.account}:*`, 'aws:SourceAccount': TEST_ENV.account };
+    expect(trust(logging).isAllowed('sts:AssumeRole', '*', here)).toBe(true);
+    expect(trust(logging).isAllowed('sts:AssumeRole', '*', { 'aws:SourceArn': 'arn:aws:iot:eu-west-1:444455556666:*', 'aws:SourceAccount': '444455556666' })).toBe(false);
+    const events = Object.keys(t.Resources).find((id) => id.startsWith('IREventsRole') && t.Resources[id].Type === 'AWS::IAM::Role')!;
+    expect(trust(events).isAllowed('sts:AssumeRole', '*', { 'aws:SourceArn': `arn:aws:events:${TEST_ENV.region}:${TEST_ENV.account}:rule/IRFindingsBus/x`, 'aws:SourceAccount': TEST_ENV.account })).toBe(true);
+    expect(trust(events).isAllowed('sts:AssumeRole', '*', { 'aws:SourceArn': 'arn:aws:events:eu-west-1:444455556666:rule/x', 'aws:SourceAccount': '444455556666' })).toBe(false);
+    const key = Object.values(t.Resources).find((r) => r.Type === 'AWS::KMS::Key')!;
+    const delivery = (resolveValue(t, key.Properties.KeyPolicy) as { Statement: any[] }).Statement.filter((st) => st.Principal?.Service === 'delivery.logs.amazonaws.com');
+    expect(delivery.length).toBeGreaterThan(0);
+    for (const st of delivery.map((x) => ({ Resource: '*', ...x }))) {
+      expect(policyOf({ Statement: [st] }).isAllowed('kms:Decrypt', '*', { 'aws:SourceAccount': TEST_ENV.account, 'aws:SourceArn': `arn:aws:logs:${TEST_ENV.region}:${TEST_ENV.account}:delivery-source:x` })).toBe(true);
+      expect(policyOf({ Statement: [st] }).isAllowed('kms:Decrypt', '*', { 'aws:SourceAccount': '444455556666', 'aws:SourceArn': 'arn:aws:logs:eu-west-1:444455556666:delivery-source:x' })).toBe(false);
+    }
+  });
+
+  test('the quarantine policy\'s attachment is granted on its target, the thing group, and on nothing else', () => {
+    const [id, attach] = Object.entries(t.Resources).find(([, r]) => r.Type === 'Custom::AWS')!;
+    const create = JSON.parse(resolveValue(t, attach.Properties.Create) as string);
+    const policy = Object.values(t.Resources).find((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.PolicyDocument).includes('iot:AttachPolicy'))!;
+    const statements = (resolveValue(t, policy.Properties.PolicyDocument) as { Statement: { Action: string[]; Resource: string | string[] }[] }).Statement;
+    expect(statements.flatMap((st) => ([] as string[]).concat(st.Resource))).toEqual([create.parameters.target]);
+    const role = (resolveValue(t, policy.Properties.Roles) as string[])[0];
+    const roleId = Object.keys(t.Resources).find((r) => t.Resources[r].Type === 'AWS::IAM::Role' && resolveValue(t, { Ref: r }) === role)!;
+    for (const action of ['attachPolicy', 'detachPolicy']) {
+      const target = callTarget('iot', action, create.parameters);
+      expect(principalPolicy(t, roleId).isAllowed(target.iamAction, target.resources[0])).toBe(true);
+    }
+    expect(id).toMatch(/AttachQuarantinePolicy/);
+  });
+
+  test('each mitigation action\'s role allows the calls Device Defender makes for it, on the resources they touch', () => {
+    const calls: { [kind: string]: [string, string, Record<string, unknown>][] } = {
+      AddThingsToThingGroupParams: [['iot', 'listPrincipalThings', { principal: `arn:aws:iot:${TEST_ENV.region}:${TEST_ENV.account}:cert/${'a'.repeat(64)}` }],
+        ['iot', 'addThingToThingGroup', { thingName: 'bulb-1', thingGroupName: '' }]],
+      UpdateDeviceCertificateParams: [['iot', 'updateCertificate', { certificateId: 'a'.repeat(64), newStatus: 'INACTIVE' }]],
+      EnableIoTLoggingParams: [['iot', 'setV2LoggingOptions', {}]],
+    };
+    for (const a of actions) {
+      const [kind] = Object.keys(a.Properties.ActionParams);
+      const policy = principalPolicy(t, roleIdOf(a.Properties.RoleArn));
+      for (const [service, action, params] of calls[kind] ?? []) {
+        if (action === 'addThingToThingGroup') params.thingGroupName = resolveValue(t, a.Properties.ActionParams[kind].ThingGroupNames[0]);
+        const target = callTarget(service, action, params);
+        for (const arn of target.resources) expect(policy.explain(target.iamAction, arn)).toMatch(/: ALLOWED/);
+      }
+    }
+  });
+});
+
+test('grantApprove leaves no finding on the user\'s role, and lets it invoke the decision function and its URL', () => {
+  const app = newValidatedApp();
+  const s = new Stack(app, 'S', { env: { account: TEST_ENV.account, region: TEST_ENV.region } });
+  const ir = new IncidentResponse(s, 'IR', { findingClasses: [FindingClass.UNEXPECTED_DISCONNECTS] });
+  const onCall = new iam.Role(s, 'OnCall', { assumedBy: new iam.AccountRootPrincipal() });
+  ir.grantApprove(onCall);
+  ir.grantReturnToBaseline(onCall);
+  expect(validationFindings(app)).toEqual([]);
+  const t = Template.fromStack(s).toJSON() as CfnTemplate;
+  const role = Object.keys(t.Resources).find((id) => id.startsWith('OnCall') && t.Resources[id].Type === 'AWS::IAM::Role')!;
+  const fn = arnOf(t, Object.keys(t.Resources).find((id) => id.startsWith('IRApprovalDecision') && t.Resources[id].Type === 'AWS::Lambda::Function')!);
+  expect(principalPolicy(t, role).isAllowed('lambda:InvokeFunctionUrl', fn)).toBe(true);
+  expect(principalPolicy(t, role).isAllowed('lambda:InvokeFunction', fn)).toBe(true);
 });

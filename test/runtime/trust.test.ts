@@ -15,11 +15,6 @@ import { confusedDeputyFindings, describeFinding, SERVICE_TRUST, TrustFinding } 
  * so the list only shrinks.
  */
 const PENDING: Array<{ logicalId: RegExp; principal: string; owner: string }> = [
-  { logicalId: /IncidentResponse(Quarantine|DeactivateCertificate|EnableLogging|PublishFinding)ActionRole/, principal: 'iot.amazonaws.com', owner: 'lib/response (playbook helper): mitigation-action roles' },
-  { logicalId: /IncidentResponseIotLoggingRole/, principal: 'iot.amazonaws.com', owner: 'lib/response (playbook helper): IoT logging role' },
-  { logicalId: /IncidentResponseKey/, principal: 'delivery.logs.amazonaws.com', owner: 'lib/response (playbook helper): incident log key' },
-  { logicalId: /IncidentResponseEventsRole/, principal: 'events.amazonaws.com', owner: 'lib/response (playbook helper): the role EventBridge assumes to start the playbooks' },
-  { logicalId: /MonitoringTrailBucketPolicy/, principal: 'cloudtrail.amazonaws.com', owner: 'lib/monitoring (events helper): the CloudTrail bucket policy CDK\'s Trail writes (aws:SourceArn the trail ARN)' },
 ];
 
 const pendingFor = (f: TrustFinding) => PENDING.find((p) => p.logicalId.test(f.logicalId) && p.principal === f.principal);

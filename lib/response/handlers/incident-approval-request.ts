@@ -14,7 +14,13 @@ export interface ApprovalRequest {
   readonly taskToken: string;
   readonly incidentId: string;
   readonly findingClass: string;
+  /** The things verified as the device (joined with ", "). */
   readonly thingName: string | null;
+  /** The things verified as the device: every thing the certificate is attached to. */
+  readonly thingNames?: string[];
+  /** The certificate verified as the device's, if any. */
+  readonly certificateId?: string | null;
+  /** The most critical of the things' `criticality` attributes, from the registry. */
   readonly criticality: string;
   readonly containment: string;
   readonly dryRun: boolean;
@@ -32,7 +38,9 @@ export function approvalMessage(request: ApprovalRequest, decisionUrl: string, d
     '',
     `Incident:     ${request.incidentId}`,
     `Finding:      ${request.findingClass}`,
-    `Criticality:  ${request.criticality}`,
+    `Things:       ${(request.thingNames ?? [request.thingName]).join(', ')} (verified in the AWS IoT registry)`,
+    `Certificate:  ${request.certificateId ?? 'none (no certificate is touched)'}`,
+    `Criticality:  ${request.criticality} (the most critical of the things, from the registry)`,
     `Containment:  ${request.containment}`,
     '',
     'Approve (IAM-authenticated URL, sign the request with SigV4, e.g. awscurl --service lambda):',
