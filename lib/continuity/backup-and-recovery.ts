@@ -9,6 +9,7 @@ import { RiskProfile } from '../core/risk-profile';
 import { acknowledge, secureKey, secureTopic } from '../core/private/secure-defaults';
 import { DeviceFailureModes } from './device-failure-modes';
 import { awsCronProblem, runsDaily } from './private/aws-cron';
+import { describeValue } from '../core/private/describe';
 
 /** Props of `BackupAndRecovery`. */
 export interface BackupAndRecoveryProps {
@@ -151,7 +152,7 @@ export class BackupAndRecovery extends Construct {
   public static select(scope: IConstruct, tagValue?: string): void {
     const value = tagValue ?? BackupAndRecovery.DEFAULT_TAG_VALUE;
     if (typeof value !== 'string' || (!Token.isUnresolved(value) && !TAG_VALUE.test(value))) {
-      throw new Error(`${scope.node.path || '<app>'}: BackupAndRecovery.select: tagValue must be 1-256 letters, digits, spaces or _ . : / = + - @, got ${JSON.stringify(value)}`);
+      throw new Error(`${scope.node.path || '<app>'}: BackupAndRecovery.select: tagValue must be 1-256 letters, digits, spaces or _ . : / = + - @, got ${describeValue(value)}`);
     }
     Tags.of(scope).add(BackupAndRecovery.TAG_KEY, value, { includeResourceTypes: [...BACKUP_RESOURCE_TYPES] });
   }
@@ -202,13 +203,13 @@ export class BackupAndRecovery extends Construct {
     const problems: string[] = [];
     const days = (prop: string, v: unknown, min: number, max = 36500) => {
       if (!(typeof v === 'number' && (Token.isUnresolved(v) || (Number.isInteger(v) && v >= min && v <= max)))) {
-        problems.push(`${prop} must be an integer from ${min} to ${max} days, got ${JSON.stringify(v)}`);
+        problems.push(`${prop} must be an integer from ${min} to ${max} days, got ${describeValue(v)}`);
         return false;
       }
       return !Token.isUnresolved(v);
     };
     const flag = (prop: string, v: unknown) => {
-      if (v !== undefined && typeof v !== 'boolean') problems.push(`${prop} must be true or false, got ${JSON.stringify(v)}`);
+      if (v !== undefined && typeof v !== 'boolean') problems.push(`${prop} must be true or false, got ${describeValue(v)}`);
     };
     (['vaultLock', 'copyToSecondRegion', 'airGappedVault', 'restoreTesting', 'auditFramework'] as const).forEach((p) => flag(p, props[p]));
     const retentionKnown = days('retentionDays', retentionDays, 1);
@@ -236,10 +237,10 @@ export class BackupAndRecovery extends Construct {
     for (const [prop, expr] of [['backupSchedule', schedule], ['restoreTestingSchedule', restoreSchedule]] as const) {
       if (Token.isUnresolved(expr)) continue;
       const problem = awsCronProblem(expr);
-      if (problem) problems.push(`${prop} ${problem}, got ${JSON.stringify(expr)}`);
+      if (problem) problems.push(`${prop} ${problem}, got ${describeValue(expr)}`);
     }
     if (typeof tagValue !== 'string' || (!Token.isUnresolved(tagValue) && !TAG_VALUE.test(tagValue))) {
-      problems.push(`tagValue must be 1-256 letters, digits, spaces or _ . : / = + - @, got ${JSON.stringify(tagValue)}`);
+      problems.push(`tagValue must be 1-256 letters, digits, spaces or _ . : / = + - @, got ${describeValue(tagValue)}`);
     }
     if (props.deviceFailureModes !== undefined && !(props.deviceFailureModes instanceof DeviceFailureModes)) {
       problems.push('deviceFailureModes must be made with DeviceFailureModes.of() or be DeviceFailureModes.DEFAULT');

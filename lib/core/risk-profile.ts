@@ -3,6 +3,7 @@ import { Practice } from './practice';
 import { unknownPropProblems } from './private/props';
 import { RolloutRate } from './rollout-rate';
 import { TlsSecurityPolicy } from './tls-security-policy';
+import { describeValue } from './private/describe';
 
 /** What a construct does when monitoring finds a device behaving badly. */
 export enum ContainmentMode {
@@ -167,11 +168,11 @@ export class RiskProfile implements RiskProfileSettings {
     const { name, base, ...overrides } = props ?? ({} as CustomRiskProfileProps);
     const problems: string[] = unknownPropProblems(props, ['name', 'base', ...SETTING_NAMES]);
     if (typeof name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$/.test(name)) {
-      problems.push(`name must be 1-64 letters, digits, spaces, '_', '.' or '-', starting with a letter or digit, got ${JSON.stringify(name)}`);
+      problems.push(`name must be 1-64 letters, digits, spaces, '_', '.' or '-', starting with a letter or digit, got ${describeValue(name)}`);
     }
     const baseIsProfile = base === undefined || base instanceof RiskProfile;
     if (!baseIsProfile) {
-      problems.push(`base must be a RiskProfile (RiskProfile.CONSUMER, RiskProfile.INDUSTRIAL, RiskProfile.CRITICAL_INFRASTRUCTURE or one made with RiskProfile.custom), got ${JSON.stringify(base)}`);
+      problems.push(`base must be a RiskProfile (RiskProfile.CONSUMER, RiskProfile.INDUSTRIAL, RiskProfile.CRITICAL_INFRASTRUCTURE or one made with RiskProfile.custom), got ${describeValue(base)}`);
     }
     const known = Object.entries(overrides).filter(([k, v]) => v !== undefined && (SETTING_NAMES as readonly string[]).includes(k));
     // With a base that is not a profile, the overrides are still checked, against INDUSTRIAL.
@@ -190,11 +191,11 @@ export class RiskProfile implements RiskProfileSettings {
       const ok = typeof v === 'number' && Number.isFinite(v) && (minExclusive ? v > min : v >= min) && v <= max
         && (!integer || Number.isInteger(v));
       if (!ok) {
-        problems.push(`${prop} must be ${integer ? 'an integer' : 'a number'} ${minExclusive ? `above ${min}` : `from ${min}`} to ${max}, got ${JSON.stringify(v)}`);
+        problems.push(`${prop} must be ${integer ? 'an integer' : 'a number'} ${minExclusive ? `above ${min}` : `from ${min}`} to ${max}, got ${describeValue(v)}`);
       }
     };
     const oneOf = (prop: string, v: unknown, allowed: readonly unknown[]) => {
-      if (!allowed.includes(v)) problems.push(`${prop} must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+      if (!allowed.includes(v)) problems.push(`${prop} must be one of ${allowed.join(', ')}, got ${describeValue(v)}`);
     };
     inRange('credentialDurationSec', s.credentialDurationSec, 900, 43200, true);
     inRange('otaAbortFailurePercent', s.otaAbortFailurePercent, 0, 100, false, true);
@@ -210,11 +211,11 @@ export class RiskProfile implements RiskProfileSettings {
       problems.push('otaRollout must be made with RolloutRate.constant() or RolloutRate.exponential()');
     }
     for (const flag of ['otaCanaryGroupFirst', 'backupVaultLock', 'backupCopyToSecondRegion'] as const) {
-      if (typeof s[flag] !== 'boolean') problems.push(`${flag} must be true or false, got ${JSON.stringify(s[flag])}`);
+      if (typeof s[flag] !== 'boolean') problems.push(`${flag} must be true or false, got ${describeValue(s[flag])}`);
     }
     const practices = s.requiredPractices;
     if (!Array.isArray(practices) || practices.some((p) => !ALL_PRACTICES.includes(p))) {
-      problems.push(`requiredPractices must be a list of Practice values (1..10), got ${JSON.stringify(practices)}`);
+      problems.push(`requiredPractices must be a list of Practice values (1..10), got ${describeValue(practices)}`);
     }
     return problems;
   }

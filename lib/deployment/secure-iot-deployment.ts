@@ -22,6 +22,7 @@ import { SecurityPostureReport } from '../report/security-posture-report';
 import { SecureIotEndpoint } from '../transport/secure-iot-endpoint';
 import { FirmwareDeviceType, FirmwareMaintenanceWindow, SignedFirmwarePipeline } from '../updates/signed-firmware-pipeline';
 import { PartSpec, partProblems, recordDisabled } from './private/parts';
+import { describeValue } from '../core/private/describe';
 
 /**
  * A part of a `SecureIotDeployment` switched off on purpose. The reason is recorded in the
@@ -311,10 +312,10 @@ export class SecureIotDeployment extends Construct {
     if (p.riskProfile === undefined) {
       problems.push('riskProfile is required: give RiskProfile.CONSUMER, RiskProfile.INDUSTRIAL, RiskProfile.CRITICAL_INFRASTRUCTURE or RiskProfile.custom({...})');
     } else if (!(p.riskProfile instanceof RiskProfile)) {
-      problems.push(`riskProfile must be a RiskProfile (RiskProfile.CONSUMER, INDUSTRIAL, CRITICAL_INFRASTRUCTURE or RiskProfile.custom), got ${JSON.stringify(p.riskProfile)}`);
+      problems.push(`riskProfile must be a RiskProfile (RiskProfile.CONSUMER, INDUSTRIAL, CRITICAL_INFRASTRUCTURE or RiskProfile.custom), got ${describeValue(p.riskProfile)}`);
     }
     if (typeof p.deploymentName !== 'string' || (!Token.isUnresolved(p.deploymentName) && !NAME.test(p.deploymentName))) {
-      problems.push(`deploymentName must be 1-32 lower-case letters, digits or '-', starting with a letter, got ${JSON.stringify(p.deploymentName)}`);
+      problems.push(`deploymentName must be 1-32 lower-case letters, digits or '-', starting with a letter, got ${describeValue(p.deploymentName)}`);
     }
     problems.push(
       ...partProblems(this, PARTS.provisioning, p.provisioning, p.disableProvisioning, FleetProvisioning, 'FleetProvisioning'),
@@ -327,7 +328,7 @@ export class SecureIotDeployment extends Construct {
       ...partProblems(this, PARTS.monitoring, p.monitoring, p.disableMonitoring, FleetMonitoring, 'FleetMonitoring'),
     );
     if (p.devicePolicy !== undefined && !(p.devicePolicy instanceof DevicePolicy)) {
-      problems.push(`devicePolicy does not fit: it must be a DevicePolicy, got ${JSON.stringify(p.devicePolicy)}`);
+      problems.push(`devicePolicy does not fit: it must be a DevicePolicy, got ${describeValue(p.devicePolicy)}`);
     }
     if (p.riskProfile instanceof RiskProfile && p.riskProfile.backupCopyToSecondRegion && p.backupSecondRegionVault === undefined
       && p.backup === undefined && p.disableBackups === undefined) {
@@ -335,7 +336,7 @@ export class SecureIotDeployment extends Construct {
         + 'give a vault in another region, your own backups as backup, or disableBackups: { reason }');
     }
     if (p.dataProtection !== undefined && !(p.dataProtection instanceof DataProtection)) {
-      problems.push(`dataProtection does not fit: it must be a DataProtection, got ${JSON.stringify(p.dataProtection)}`);
+      problems.push(`dataProtection does not fit: it must be a DataProtection, got ${describeValue(p.dataProtection)}`);
     } else if (p.dataProtection !== undefined && !p.dataProtection.categories.includes(DataCategory.TELEMETRY)
       && p.telemetry === undefined && p.disableTelemetry === undefined) {
       problems.push('dataProtection does not fit: it has no TELEMETRY key for the telemetry pipeline');
@@ -347,7 +348,7 @@ export class SecureIotDeployment extends Construct {
     }
     const cores = p.greengrassCoreThingNames;
     if (cores !== undefined && (!Array.isArray(cores) || new Set(cores).size !== cores.length)) {
-      problems.push(`greengrassCoreThingNames must be an array of distinct thing names, got ${JSON.stringify(cores)}`);
+      problems.push(`greengrassCoreThingNames must be an array of distinct thing names, got ${describeValue(cores)}`);
     }
     if (problems.length > 0) throw new Error(`${this.node.path}: ${problems.join('; ')}`);
 

@@ -9,6 +9,7 @@ import { GatewayCredentials } from './gateway-credentials';
 import { templateString } from '../checks/private/iam-policy';
 import { acknowledge } from '../core/private/secure-defaults';
 import { acknowledgeWildcardResource } from './private/statements';
+import { describeValue } from '../core/private/describe';
 
 /** Props of `GreengrassCoreCredentials`. */
 export interface GreengrassCoreCredentialsProps {
@@ -82,12 +83,12 @@ export class GreengrassCoreCredentials extends Construct implements iam.IGrantab
     const thing = p.coreDeviceThingName;
     const problems: string[] = [];
     if (typeof thing !== 'string' || (!Token.isUnresolved(thing) && !THING_NAME.test(thing))) {
-      problems.push(`coreDeviceThingName must be 1-128 letters, digits, ':', '_' or '-', got ${JSON.stringify(thing)}`);
+      problems.push(`coreDeviceThingName must be 1-128 letters, digits, ':', '_' or '-', got ${describeValue(thing)}`);
     } else if (Token.isUnresolved(thing)) {
       problems.push('coreDeviceThingName must be known at synth (the core\'s IoT policy names it literally)');
     }
     for (const list of ['artifactBuckets', 'logGroups'] as const) {
-      if (p[list] !== undefined && !Array.isArray(p[list])) problems.push(`${list} must be a list, got ${JSON.stringify(p[list])}`);
+      if (p[list] !== undefined && !Array.isArray(p[list])) problems.push(`${list} must be a list, got ${describeValue(p[list])}`);
     }
     if (problems.length > 0) throw new Error(`${this.node.path}: ${problems.join('; ')}`);
     this.coreDeviceThingName = thing;

@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { RiskProfile } from '../core/risk-profile';
 import { TlsSecurityPolicy } from '../core/tls-security-policy';
+import { describeValue } from '../core/private/describe';
 
 /** How devices authenticate to a domain configuration (its `AuthenticationType`). */
 export enum IotAuthenticationType {
@@ -212,18 +213,18 @@ export class SecureIotEndpoint extends Construct {
       problems.push(`tlsSecurityPolicy must be one of ${TlsSecurityPolicy.MODERN.join(', ')}, got ${shown}`);
     }
     if (props.riskProfile !== undefined && !(props.riskProfile instanceof RiskProfile)) {
-      problems.push(`riskProfile must be a RiskProfile, got ${JSON.stringify(props.riskProfile)}`);
+      problems.push(`riskProfile must be a RiskProfile, got ${describeValue(props.riskProfile)}`);
     }
     const name = props.domainConfigurationName;
     if (name !== undefined && !Token.isUnresolved(name)
       && (typeof name !== 'string' || !CONFIGURATION_NAME.test(name) || name.toLowerCase().startsWith('iot:'))) {
-      problems.push(`domainConfigurationName must be 1-128 letters, digits, '.', '_' or '-', got ${JSON.stringify(name)}`);
+      problems.push(`domainConfigurationName must be 1-128 letters, digits, '.', '_' or '-', got ${describeValue(name)}`);
     }
     if (!Object.values(IotAuthenticationType).includes(authenticationType as IotAuthenticationType)) {
-      problems.push(`authenticationType must be one of ${Object.values(IotAuthenticationType).join(', ')}, got ${JSON.stringify(authenticationType)}`);
+      problems.push(`authenticationType must be one of ${Object.values(IotAuthenticationType).join(', ')}, got ${describeValue(authenticationType)}`);
     }
     if (!Object.values(IotApplicationProtocol).includes(applicationProtocol as IotApplicationProtocol)) {
-      problems.push(`applicationProtocol must be one of ${Object.values(IotApplicationProtocol).join(', ')}, got ${JSON.stringify(applicationProtocol)}`);
+      problems.push(`applicationProtocol must be one of ${Object.values(IotApplicationProtocol).join(', ')}, got ${describeValue(applicationProtocol)}`);
     }
     if ((authenticationType === IotAuthenticationType.X509 && applicationProtocol === IotApplicationProtocol.MQTT_WSS)
       || (authenticationType === IotAuthenticationType.SIGV4 && applicationProtocol === IotApplicationProtocol.SECURE_MQTT)) {
@@ -237,17 +238,17 @@ export class SecureIotEndpoint extends Construct {
       problems.push(`authorizer is only used with authenticationType CUSTOM_AUTH or CUSTOM_AUTH_X509, got ${authenticationType}`);
     }
     if (props.disableOcspStapling !== undefined && typeof props.disableOcspStapling !== 'boolean') {
-      problems.push(`disableOcspStapling must be true or false, got ${JSON.stringify(props.disableOcspStapling)}`);
+      problems.push(`disableOcspStapling must be true or false, got ${describeValue(props.disableOcspStapling)}`);
     } else if (props.disableOcspStapling && !props.customDomain) {
       problems.push('disableOcspStapling applies only to a customDomain (AWS-managed domains have their own certificates)');
     }
     if (props.customDomain !== undefined) {
       const d = props.customDomain;
       if (!d || typeof d !== 'object') {
-        problems.push(`customDomain must be { domainName, certificate }, got ${JSON.stringify(d)}`);
+        problems.push(`customDomain must be { domainName, certificate }, got ${describeValue(d)}`);
       } else {
         if (typeof d.domainName !== 'string' || (!Token.isUnresolved(d.domainName) && !DOMAIN_NAME.test(d.domainName))) {
-          problems.push(`customDomain.domainName must be a fully qualified domain name such as 'iot.example.com', got ${JSON.stringify(d.domainName)}`);
+          problems.push(`customDomain.domainName must be a fully qualified domain name such as 'iot.example.com', got ${describeValue(d.domainName)}`);
         }
         if (!d.certificate || typeof d.certificate.certificateArn !== 'string') {
           problems.push('customDomain.certificate must be an ACM certificate (acm.ICertificate)');
@@ -260,21 +261,21 @@ export class SecureIotEndpoint extends Construct {
 
   private validateAuthorizer(a: IotCustomAuthorizer, problems: string[]): void {
     if (!a || typeof a !== 'object') {
-      problems.push(`authorizer must be { handler, tokenKeyName, tokenSigningPublicKeys }, got ${JSON.stringify(a)}`);
+      problems.push(`authorizer must be { handler, tokenKeyName, tokenSigningPublicKeys }, got ${describeValue(a)}`);
       return;
     }
     if (!a.handler || typeof a.handler.functionArn !== 'string') {
       problems.push('authorizer.handler must be a Lambda function (lambda.IFunction)');
     }
     if (typeof a.tokenKeyName !== 'string' || (!Token.isUnresolved(a.tokenKeyName) && !TOKEN_KEY_NAME.test(a.tokenKeyName))) {
-      problems.push(`authorizer.tokenKeyName must be 1-128 letters, digits, '_' or '-', got ${JSON.stringify(a.tokenKeyName)}`);
+      problems.push(`authorizer.tokenKeyName must be 1-128 letters, digits, '_' or '-', got ${describeValue(a.tokenKeyName)}`);
     }
     if (a.authorizerName !== undefined && (typeof a.authorizerName !== 'string'
       || (!Token.isUnresolved(a.authorizerName) && !AUTHORIZER_NAME.test(a.authorizerName)))) {
-      problems.push(`authorizer.authorizerName must be 1-128 letters, digits, '_', '=', ',', '@' or '-', got ${JSON.stringify(a.authorizerName)}`);
+      problems.push(`authorizer.authorizerName must be 1-128 letters, digits, '_', '=', ',', '@' or '-', got ${describeValue(a.authorizerName)}`);
     }
     if (a.enableCachingForHttp !== undefined && typeof a.enableCachingForHttp !== 'boolean') {
-      problems.push(`authorizer.enableCachingForHttp must be true or false, got ${JSON.stringify(a.enableCachingForHttp)}`);
+      problems.push(`authorizer.enableCachingForHttp must be true or false, got ${describeValue(a.enableCachingForHttp)}`);
     }
     const keys = a.tokenSigningPublicKeys;
     const entries = keys && typeof keys === 'object' ? Object.entries(keys) : [];
@@ -283,7 +284,7 @@ export class SecureIotEndpoint extends Construct {
     }
     for (const [keyName, pem] of entries) {
       if (!KEY_NAME.test(keyName)) {
-        problems.push(`authorizer.tokenSigningPublicKeys: key name must be 1-128 letters, digits, '_' or '-', got ${JSON.stringify(keyName)}`);
+        problems.push(`authorizer.tokenSigningPublicKeys: key name must be 1-128 letters, digits, '_' or '-', got ${describeValue(keyName)}`);
       }
       if (typeof pem !== 'string' || (!Token.isUnresolved(pem) && !PEM_PUBLIC_KEY.test(pem))) {
         problems.push(`authorizer.tokenSigningPublicKeys.${keyName} must be a PEM public key ('-----BEGIN PUBLIC KEY-----'...), got ${typeof pem === 'string' ? `${pem.slice(0, 30)}...` : JSON.stringify(pem)}`);

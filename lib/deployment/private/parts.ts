@@ -2,6 +2,7 @@ import { Stack, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { Practice } from '../../core/practice';
 import { SecurityPostureReport } from '../../report/security-posture-report';
+import { describeValue } from '../../core/private/describe';
 
 /** The shortest reason `SecurityPostureReport.recordDisabledPart` takes. */
 const MIN_REASON_LENGTH = 10;
@@ -31,7 +32,7 @@ export function partProblems(
     const reason = (disabled as { reason?: unknown } | null)?.reason;
     if (typeof reason !== 'string' || reason.trim().length < MIN_REASON_LENGTH) {
       problems.push(`${spec.disableProp} needs a reason of at least ${MIN_REASON_LENGTH} characters a reviewer can check `
-        + `(e.g. { reason: 'devices are flashed at the factory only' }), got ${JSON.stringify(disabled)}`);
+        + `(e.g. { reason: 'devices are flashed at the factory only' }), got ${describeValue(disabled)}`);
     }
     if (replacement !== undefined) {
       problems.push(`give either ${spec.replaceProp} (your own ${expectedName}) or ${spec.disableProp}, not both`);
