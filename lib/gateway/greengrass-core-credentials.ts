@@ -10,6 +10,7 @@ import { templateString } from '../checks/private/iam-policy';
 import { acknowledge } from '../core/private/secure-defaults';
 import { acknowledgeWildcardResource } from './private/statements';
 import { describeValue } from '../core/private/describe';
+import { riskProfileProblems } from '../core/private/risk-profile-of';
 
 /** Props of `GreengrassCoreCredentials`. */
 export interface GreengrassCoreCredentialsProps {
@@ -81,7 +82,7 @@ export class GreengrassCoreCredentials extends Construct implements iam.IGrantab
     super(scope, id);
     const p = props ?? ({} as GreengrassCoreCredentialsProps);
     const thing = p.coreDeviceThingName;
-    const problems: string[] = [];
+    const problems: string[] = riskProfileProblems(p.riskProfile);
     if (typeof thing !== 'string' || (!Token.isUnresolved(thing) && !THING_NAME.test(thing))) {
       problems.push(`coreDeviceThingName must be 1-128 letters, digits, ':', '_' or '-', got ${describeValue(thing)}`);
     } else if (Token.isUnresolved(thing)) {

@@ -9,6 +9,7 @@ import { DevicePolicy } from './device-policy';
 import { applyAssetTags } from './private/default-tags';
 import { provisioningRole, templateThing } from './private/provisioning-role';
 import { describeValue } from '../core/private/describe';
+import { riskProfileOf, riskProfileProblems } from '../core/private/risk-profile-of';
 
 /** Where the CA certificate comes from. */
 export class DeviceCaCertificate {
@@ -103,7 +104,7 @@ export class DeviceCertificateAuthority extends Construct {
   constructor(scope: Construct, id: string, props: DeviceCertificateAuthorityProps) {
     super(scope, id);
     const p = (props ?? {}) as DeviceCertificateAuthorityProps;
-    const problems: string[] = [];
+    const problems: string[] = riskProfileProblems(p.riskProfile);
     if (!(p.caCertificate instanceof DeviceCaCertificate)) problems.push(`caCertificate must be made with DeviceCaCertificate.fromPem() or fromPrivateCa(), got ${describeValue(p.caCertificate)}`);
     if (!(p.devicePolicy instanceof DevicePolicy)) problems.push(`devicePolicy must be a DevicePolicy, got ${describeValue(p.devicePolicy)}`);
     const prefix = p.thingNamePrefix ?? '';
@@ -161,7 +162,7 @@ export class DeviceCertificateAuthority extends Construct {
       registrationConfig,
     });
     if (p.caCertificate.privateCaCertificate) this.caCertificate.node.addDependency(p.caCertificate.privateCaCertificate);
-    applyAssetTags(this, p.riskProfile ?? RiskProfile.INDUSTRIAL, p.assetTags, DataClass.CONFIDENTIAL);
+    applyAssetTags(this, riskProfileOf(this, p.riskProfile), p.assetTags, DataClass.CONFIDENTIAL);
   }
 
   /** The certificate's ID. */

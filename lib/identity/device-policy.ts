@@ -7,6 +7,7 @@ import { RiskProfile } from '../core/risk-profile';
 import { analyzePolicyDocument, PolicyFindings } from '../checks/private/iot-policy-analyzer';
 import { applyAssetTags } from './private/default-tags';
 import { describeValue } from '../core/private/describe';
+import { riskProfileOf } from '../core/private/risk-profile-of';
 
 /** The IoT policy variable that holds the name of the thing attached to the connecting certificate. */
 export const THING_NAME_VARIABLE = '${iot:Connection.Thing.ThingName}';
@@ -204,7 +205,7 @@ export class DevicePolicy extends Construct {
     });
     this.policyName = this.cfnPolicy.ref;
     this.policyArn = this.cfnPolicy.attrArn;
-    applyAssetTags(this, props.riskProfile ?? RiskProfile.INDUSTRIAL, props.assetTags, DataClass.INTERNAL);
+    applyAssetTags(this, riskProfileOf(this, props.riskProfile), props.assetTags, DataClass.INTERNAL);
 
     this.node.addValidation({
       validate: () => {

@@ -15,6 +15,7 @@ import { applyAssetTags } from './private/default-tags';
 import { CertificateLifecycle, ROTATION_TOPICS } from './private/certificate-lifecycle';
 import { provisioningRole, templateThing } from './private/provisioning-role';
 import { describeValue } from '../core/private/describe';
+import { riskProfileOf, riskProfileProblems } from '../core/private/risk-profile-of';
 
 /** How a provisioned device gets its certificate. */
 export enum ProvisioningCertificateSource {
@@ -143,7 +144,7 @@ export class FleetProvisioning extends Construct {
   constructor(scope: Construct, id: string, props: FleetProvisioningProps) {
     super(scope, id);
     const p = (props ?? {}) as FleetProvisioningProps;
-    const problems: string[] = [];
+    const problems: string[] = riskProfileProblems(p.riskProfile);
     if (!(p.devicePolicy instanceof DevicePolicy)) problems.push(`devicePolicy must be a DevicePolicy, got ${describeValue(p.devicePolicy)}`);
     this.templateName = p.templateName ?? Names.uniqueResourceName(this, { maxLength: 36, separator: '-' }).replace(/[^0-9A-Za-z_-]/g, '');
     if (typeof this.templateName !== 'string' || (!Token.isUnresolved(this.templateName) && !TEMPLATE_NAME.test(this.templateName))) {
@@ -177,7 +178,7 @@ export class FleetProvisioning extends Construct {
     }
     if (problems.length > 0) throw new Error(`${this.node.path}: FleetProvisioning: ${problems.join('; ')}`);
 
-    const profile = p.riskProfile ?? RiskProfile.INDUSTRIAL;
+    const profile = riskProfileOf(this, p.riskProfile);
     const stack = Stack.of(this);
     this.encryptionKey = p.encryptionKey ?? secureKey(this, 'Key', { description: `Encrypts the device allow list and provisioning logs (${this.node.path})` });
     this.allowListTable = p.allowListTable ?? new dynamodb.Table(this, 'AllowList', {

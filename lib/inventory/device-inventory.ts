@@ -13,6 +13,7 @@ import { applyAssetTags } from '../identity/private/default-tags';
 import { FleetIndexing, IndexedField, IndexedFieldType, ThingIndexingMode } from './fleet-indexing';
 import { FieldUse, parseFleetIndexQuery, QuerySyntaxError } from './private/fleet-index-query';
 import { describeValue } from '../core/private/describe';
+import { riskProfileOf } from '../core/private/risk-profile-of';
 
 /**
  * The query of a dynamic thing group: a fleet indexing query, parsed and checked by
@@ -288,7 +289,7 @@ export class DeviceInventory extends Construct {
     }
     const refreshed = dynamicGroups.filter((g) => g.query.disconnectedDays !== undefined);
     if (refreshed.length > 0) this.refresher = this.refreshCutOffs(refreshed, props.encryptionKey);
-    applyAssetTags(this, props.riskProfile ?? RiskProfile.INDUSTRIAL, props.assetTags, DataClass.INTERNAL);
+    applyAssetTags(this, riskProfileOf(this, props.riskProfile), props.assetTags, DataClass.INTERNAL);
 
     if (uses.length > 0 && props.fleetIndexingConfiguredOutsideApp !== true) {
       this.node.addValidation({ validate: () => this.checkFleetIndexing(props.fleetIndexing) });

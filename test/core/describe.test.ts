@@ -1,5 +1,6 @@
 import { App, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
 import { describeValue, isToken } from '../../lib/core/private/describe';
 import { RiskProfile } from '../../lib/core/risk-profile';
 
@@ -26,6 +27,10 @@ describe('describeValue', () => {
     expect(describeValue(loop)).toBe('{"self":{"self":{...}}}');
     expect(describeValue([topic])).toBe("[a Topic at 'S/Topic']");
     expect(describeValue(RiskProfile.CONSUMER)).toBe('a RiskProfile');
+    // A subclass is named by its own class, not by the base whose type info it inherits.
+    class Pump extends Construct {}
+    expect(describeValue(new Pump(stack, 'Pump'))).toBe("a Pump at 'S/Pump'");
+    expect(describeValue(new Construct(stack, 'Plain'))).toBe("a Construct at 'S/Plain'");
   });
 
   test('says a token is a token, however it is encoded', () => {

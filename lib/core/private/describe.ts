@@ -56,10 +56,23 @@ function describe(value: unknown, depth: number): string {
   }
 }
 
-/** A class's name as its users write it: aws-cdk-lib's bundled classes carry it in their jsii type info (`Topic2` is `Topic`). */
+const JSII_RTTI = Symbol.for('jsii.rtti');
+
+/**
+ * A class's name as its users write it. aws-cdk-lib's bundled classes are renamed (`Topic2`) and
+ * wrapped in subclasses of the same name; their jsii type info keeps the real one. A subclass of
+ * ours inherits its base's type info (`Construct`), so the type info is used only when it belongs
+ * to the same class as the value's own.
+ */
 function classNameOf(value: object): string | undefined {
-  const ctor = (value as { constructor?: { name?: string; [key: symbol]: unknown } }).constructor;
-  const fqn = (ctor?.[Symbol.for('jsii.rtti')] as { fqn?: unknown } | undefined)?.fqn;
-  if (typeof fqn === 'string') return fqn.split('.').pop();
-  return ctor?.name;
+  const ctor = (value as { constructor?: Function }).constructor;
+  const name = ctor?.name;
+  const bare = (n: string) => n.replace(/\d+$/, '');
+  for (let c: Function | undefined = ctor; c && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
+    if (!Object.prototype.hasOwnProperty.call(c, JSII_RTTI)) continue;
+    const fqn = ((c as unknown as { [key: symbol]: unknown })[JSII_RTTI] as { fqn?: unknown } | undefined)?.fqn;
+    const short = typeof fqn === 'string' ? fqn.split('.').pop() : undefined;
+    return short !== undefined && name !== undefined && bare(name) === short ? short : name;
+  }
+  return name;
 }
