@@ -10,6 +10,7 @@ import { acknowledge, secureKey, secureTopic } from '../core/private/secure-defa
 import { DeviceFailureModes } from './device-failure-modes';
 import { awsCronProblem, runsDaily } from './private/aws-cron';
 import { describeValue } from '../core/private/describe';
+import { riskProfileOf } from '../core/private/risk-profile-of';
 
 /** Props of `BackupAndRecovery`. */
 export interface BackupAndRecoveryProps {
@@ -177,6 +178,10 @@ export class BackupAndRecovery extends Construct {
   public readonly notificationTopic: sns.ITopic;
   /** How long recovery points are kept, days. */
   public readonly retentionDays: number;
+  /** Whether the vault is locked against deletion of recovery points before their retention ends. */
+  public readonly vaultLock: boolean;
+  /** Whether recovery points are copied to a vault in a second region. */
+  public readonly copyToSecondRegion: boolean;
   /** The value of the `backup-plan` tag this plan selects. */
   public readonly tagValue: string;
   /** The fail-open or fail-closed choice per device category, for `IncidentResponse`. */
@@ -185,7 +190,7 @@ export class BackupAndRecovery extends Construct {
   constructor(scope: Construct, id: string, props: BackupAndRecoveryProps = {}) {
     super(scope, id);
     props = props ?? {};
-    const profile = props.riskProfile ?? RiskProfile.INDUSTRIAL;
+    const profile = riskProfileOf(this, props.riskProfile);
     const stack = Stack.of(this);
     const retentionDays = props.retentionDays ?? profile.backupRetentionDays;
     const vaultLock = props.vaultLock ?? profile.backupVaultLock;
@@ -248,6 +253,8 @@ export class BackupAndRecovery extends Construct {
     if (problems.length > 0) throw new Error(`${this.node.path}: BackupAndRecovery: ${problems.join('; ')}`);
 
     this.retentionDays = retentionDays;
+    this.vaultLock = vaultLock === true;
+    this.copyToSecondRegion = copy === true && props.secondRegionVault !== undefined;
     this.tagValue = tagValue;
     this.deviceFailureModes = props.deviceFailureModes ?? DeviceFailureModes.DEFAULT;
     this.encryptionKey = props.encryptionKey ?? secureKey(this, 'Key', {

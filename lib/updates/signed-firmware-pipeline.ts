@@ -22,6 +22,7 @@ import {
 } from '../core/private/secure-defaults';
 import { FirmwareSigningPlatform } from './firmware-signing-platform';
 import { describeValue } from '../core/private/describe';
+import { riskProfileProblems } from '../core/private/risk-profile-of';
 
 /** A type of device the pipeline releases firmware for. */
 export interface FirmwareDeviceType {
@@ -180,10 +181,19 @@ export class SignedFirmwarePipeline extends Construct {
    * event with `jobId`: the deployment state of each release, queryable with Logs Insights.
    */
   public readonly jobEventLogGroup: logs.LogGroup;
+  /** How fast each release's fleet job reaches the fleet. */
+  public readonly rolloutRate: RolloutRate;
+  /** A release's job is cancelled when more than this share of its executions fail, percent. */
+  public readonly abortFailurePercent: number;
+  /** Whether each release goes to the device types' canary groups before the fleet. */
+  public readonly canaryGroupFirst: boolean;
 
   constructor(scope: Construct, id: string, props: SignedFirmwarePipelineProps) {
     super(scope, id);
     const settings = this.validated(props);
+    this.rolloutRate = settings.rollout;
+    this.abortFailurePercent = settings.abortPercent;
+    this.canaryGroupFirst = settings.canaryFirst;
     const stack = Stack.of(this);
 
     this.encryptionKey = props.encryptionKey ?? secureKey(this, 'Key', {
@@ -374,7 +384,7 @@ export class SignedFirmwarePipeline extends Construct {
     }
     const problems: string[] = [];
     const profile = props.riskProfile ?? RiskProfile.INDUSTRIAL;
-    if (!(profile instanceof RiskProfile)) problems.push('riskProfile must be a RiskProfile');
+    problems.push(...riskProfileProblems(props.riskProfile));
     const num = (prop: string, v: unknown, min: number, max: number, fallback: number, integer = true, minExclusive = false): number => {
       if (v === undefined) return fallback;
       if (Token.isUnresolved(v)) return v as number;

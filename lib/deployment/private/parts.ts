@@ -39,7 +39,7 @@ export function partProblems(
     }
   }
   if (replacement !== undefined && !(replacement instanceof expected)) {
-    problems.push(`${spec.replaceProp} does not fit: it must be a ${expectedName}, got ${describe(replacement)}`);
+    problems.push(`${spec.replaceProp} does not fit: it must be a ${expectedName}, got ${describeValue(replacement)}`);
   } else if (replacement !== undefined) {
     const elsewhere = otherEnvironment(owner, replacement as IConstruct);
     if (elsewhere) problems.push(`${spec.replaceProp} does not fit: ${(replacement as IConstruct).node.path} is in ${elsewhere}, this deployment in ${environmentOf(owner)}`);
@@ -50,12 +50,6 @@ export function partProblems(
 /** Records a switched-off part in the stack's posture declaration, where the report shows it as a gap. */
 export function recordDisabled(owner: Construct, spec: PartSpec, disabled: { readonly reason: string }): void {
   SecurityPostureReport.recordDisabledPart(Stack.of(owner), spec.practice, spec.part, disabled.reason.trim());
-}
-
-function describe(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? String(value);
-  const path = (value as Partial<IConstruct>).node?.path;
-  return `${value.constructor?.name ?? 'an object'}${path !== undefined ? ` at '${path}'` : ''}`;
 }
 
 function environmentOf(scope: IConstruct): string {
