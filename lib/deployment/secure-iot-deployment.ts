@@ -1,4 +1,4 @@
-import { Stack, Token } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -316,7 +316,10 @@ export class SecureIotDeployment extends Construct {
     } else {
       problems.push(...riskProfileProblems(p.riskProfile));
     }
-    if (typeof p.deploymentName !== 'string' || (!Token.isUnresolved(p.deploymentName) && !NAME.test(p.deploymentName))) {
+    if (isToken(p.deploymentName)) {
+      // It becomes the prefix of thing names, MQTT client IDs and topics that device policies and rules match literally.
+      problems.push(`deploymentName must be a literal name (it prefixes the fleet's thing names, client IDs and topics), got ${TOKEN_DESCRIPTION}`);
+    } else if (typeof p.deploymentName !== 'string' || !NAME.test(p.deploymentName)) {
       problems.push(`deploymentName must be 1-32 lower-case letters, digits or '-', starting with a letter, got ${describeValue(p.deploymentName)}`);
     }
     problems.push(

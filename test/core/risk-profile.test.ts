@@ -103,6 +103,27 @@ describe('RiskProfile.custom', () => {
       + 'RiskProfile.CRITICAL_INFRASTRUCTURE or one made with RiskProfile.custom), got "CRITICAL_INFRASTRUCTURE"');
   });
 
+  // Every setting: the base's value by default, the override when given, and a refused value.
+  test.each([
+    ['auditFrequency', AuditFrequency.DAILY, AuditFrequency.WEEKLY, AuditFrequency.MONTHLY],
+    ['logLevel', IotLogLevel.WARN, IotLogLevel.DEBUG, 'LOUD'],
+    ['deviceTlsPolicy', TlsSecurityPolicy.TLS13_1_2_2022_10, TlsSecurityPolicy.TLS13_1_3_2022_10, 'IoTSecurityPolicy_TLS13_1_3_2022_10'],
+    ['credentialDurationSec', 3600, 900, 7200],
+    ['otaRollout', RolloutRate.constant(100), RolloutRate.constant(20), 20],
+    ['otaCanaryGroupFirst', false, true, 'yes'],
+    ['otaAbortFailurePercent', 5, 2.5, 51],
+    ['containment', ContainmentMode.AUTOMATIC_WITH_APPROVAL_FOR_CRITICAL, ContainmentMode.HUMAN_APPROVAL_ONLY, 'NEVER'],
+    ['networkEgress', NetworkEgress.NAT, NetworkEgress.NONE, 'ANY'],
+    ['backupRetentionDays', 90, 400, 0],
+    ['backupVaultLock', false, true, 1],
+    ['backupCopyToSecondRegion', false, true, null],
+    ['requiredPractices', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [Practice.BUSINESS_CONTINUITY], [0]],
+  ] as [keyof RiskProfile, unknown, unknown, unknown][])('%s: default from the base, override, refused value', (setting, base, override, refused) => {
+    expect(RiskProfile.custom({ name: 'x' })[setting]).toEqual(base);
+    expect(RiskProfile.custom({ name: 'x', [setting]: override })[setting]).toEqual(override);
+    expect(() => RiskProfile.custom({ name: 'x', [setting]: refused })).toThrow(new RegExp(`^RiskProfile.custom\\("x"\\): ${setting} must be`));
+  });
+
   test('a misspelt setting from JavaScript is an error naming the setting it resembles, not a silent default', () => {
     expect(() => RiskProfile.custom({ name: 'x', credentialDuration: 1800 } as never))
       .toThrow(/^RiskProfile.custom\("x"\): unknown prop 'credentialDuration' \(did you mean 'credentialDurationSec'\?\); the props are name, base, auditFrequency/);

@@ -348,6 +348,9 @@ describe('a replacement part is held to the profile on every setting the profile
       .toMatch(/backup does not fit: its retention is a token .*; a literal is needed to judge it against the CRITICAL_INFRASTRUCTURE profile's 365 days/);
     expect(refusal(RiskProfile.INDUSTRIAL, { greengrassCoreThingNames: [Token.asString({ Ref: 'Core' })] }))
       .toMatch(/greengrassCoreThingNames must be literal thing names, got \[a token/);
+    // Not a child's prop three levels down (FleetProvisioning's thingNamePrefix): the deployment's own.
+    expect(refusal(RiskProfile.INDUSTRIAL, { deploymentName: Token.asString({ Ref: 'Name' }) }))
+      .toMatch(/^S\/Fleet: deploymentName must be a literal name \(it prefixes the fleet's thing names, client IDs and topics\), got a token/);
   });
 
   test('a part of the wrong kind is named by its prop, never a circular-JSON TypeError', () => {
