@@ -287,7 +287,12 @@ export class RiskProfile implements RiskProfileSettings {
     this.backupVaultLock = settings.backupVaultLock;
     this.backupCopyToSecondRegion = settings.backupCopyToSecondRegion;
     this.requiredPractices = Object.freeze([...settings.requiredPractices]);
-    // Every value was checked when the profile was made: nothing may change one afterwards.
-    Object.freeze(this);
+    // Every value was checked when the profile was made: nothing may change one afterwards. The
+    // object itself stays extensible (not Object.freeze): jsii tags the objects it hands to other
+    // languages with a property of its own.
+    for (const key of ['name', ...SETTING_NAMES, 'settings']) {
+      Object.defineProperty(this, key, { writable: false, configurable: false });
+    }
+    Object.freeze(this.settings);
   }
 }

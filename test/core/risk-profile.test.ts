@@ -159,6 +159,9 @@ describe('RiskProfile.custom', () => {
     expect(() => { (RiskProfile.CONSUMER as { credentialDurationSec: number }).credentialDurationSec = 43200; }).toThrow(TypeError);
     expect(RiskProfile.CONSUMER.credentialDurationSec).toBe(3600);
     expect(Object.isFrozen(RiskProfile.INDUSTRIAL.requiredPractices)).toBe(true);
+    expect(() => { (p as { name: string }).name = 'other'; }).toThrow(TypeError);
+    // Still extensible: jsii tags the objects it hands to other languages.
+    expect(Object.isExtensible(p)).toBe(true);
   });
 
   test('names the profile and reports every problem at once', () => {
