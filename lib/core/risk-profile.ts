@@ -178,6 +178,10 @@ export class RiskProfile implements RiskProfileSettings {
     const problems: string[] = unknownPropProblems(props, ['name', 'base', ...SETTING_NAMES]);
     if (typeof name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$/.test(name)) {
       problems.push(`name must be 1-64 letters, digits, spaces, '_', '.' or '-', starting with a letter or digit, got ${describeValue(name)}`);
+    } else if (RiskProfile.PRESETS.some((p) => p.name.toLowerCase() === name.toLowerCase())) {
+      // Constructs pick preset-specific values (alarm thresholds, the criticality tag) by a profile's
+      // name, and the posture report enforces a profile by it: a custom profile must not pass for a preset.
+      problems.push(`name must not be a preset's name (${RiskProfile.PRESETS.map((p) => p.name).join(', ')}): constructs and the posture report know a preset by its name; got ${describeValue(name)}`);
     }
     const baseIsProfile = base === undefined || base instanceof RiskProfile;
     if (!baseIsProfile) {

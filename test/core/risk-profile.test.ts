@@ -169,6 +169,12 @@ describe('RiskProfile.custom', () => {
       .toThrow(/^RiskProfile.custom\("x"\): credentialDurationSec .*; backupRetentionDays/);
   });
 
+  test.each([['CONSUMER'], ['industrial'], ['Critical_Infrastructure']])('a custom profile cannot pass for a preset: rejects the name %j', (name) => {
+    // A CRITICAL_INFRASTRUCTURE base named CONSUMER would get the consumer alarm thresholds and criticality tag.
+    expect(() => RiskProfile.custom({ name, base: RiskProfile.CRITICAL_INFRASTRUCTURE }))
+      .toThrow(/name must not be a preset's name \(CONSUMER, INDUSTRIAL, CRITICAL_INFRASTRUCTURE\): constructs and the posture report know a preset by its name/);
+  });
+
   test.each([[''], ['-starts-with-dash'], ['a'.repeat(65)], [undefined as unknown as string]])('rejects the name %j', (name) => {
     expect(() => RiskProfile.custom({ name })).toThrow(/name must be 1-64 letters/);
   });
