@@ -16,9 +16,11 @@
  * offline.
  */
 import * as path from 'path';
-import { App, CfnResource, DefaultStackSynthesizer, Stack, Stage, StageProps, Validations } from 'aws-cdk-lib';
+import { App, CfnResource, DefaultStackSynthesizer, RemovalPolicy, Stack, Stage, StageProps, Validations } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudformation from 'aws-cdk-lib/aws-cloudformation';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { AwsSolutionsChecks, rules } from 'cdk-nag';
@@ -154,6 +156,37 @@ for (const fleet of fleets) {
 }
 pipeline.buildPipeline();
 
+// CDK grants the source action codestar-connections:UseConnection only. IAM needs the action's
+// service prefix to match the connection ARN's (AWS CodeConnections rename notes), and
+// connections made since July 2024 have codeconnections ARNs: grant that prefix's action too.
+const sourceActionPath = 'Pipeline/Pipeline/Source/' + repository.replace('/', '_') + '/CodePipelineActionRole';
+if (connectionArn.split(':')[2] === 'codeconnections') {
+  (findPath(tooling, sourceActionPath) as iam.Role).addToPrincipalPolicy(new iam.PolicyStatement({
+    actions: ['codeconnections:UseConnection'], resources: [connectionArn],
+  }));
+}
+
+// CDK pipelines' roles trust CodePipeline and CodeBuild acting for any account's pipeline or
+// project: each is bounded to the tooling account (aws:SourceAccount, which both services send per
+// their confused-deputy pages; aws:SourceArn would name the pipeline or project, which names the role).
+for (const role of tooling.node.findAll().filter((c): c is iam.Role => c instanceof iam.Role)) {
+  const trust = tooling.resolve(role.assumeRolePolicy) as { Statement?: Array<{ Principal?: { Service?: unknown } }> } | undefined;
+  (trust?.Statement ?? []).forEach((statement, i) => {
+    if (['codebuild.amazonaws.com', 'codepipeline.amazonaws.com'].includes(String(statement.Principal?.Service))) {
+      (role.node.defaultChild as iam.CfnRole).addPropertyOverride(`AssumeRolePolicyDocument.Statement.${i}.Condition`, {
+        StringEquals: { 'aws:SourceAccount': tooling.account },
+      });
+    }
+  });
+}
+// CDK keeps the artifact buckets and deletes the keys that encrypt them, leaving buckets no one can
+// read: the keys are kept with them.
+const artifactKeys = [findPath(tooling, 'Pipeline/Pipeline/ArtifactsBucketEncryptionKey'),
+  ...app.node.children.map((child) => child.node.tryFindChild('Default')?.node.tryFindChild('CrossRegionCodePipelineReplicationBucketEncryptionKey'))];
+for (const key of artifactKeys) {
+  if (key instanceof kms.Key) key.applyRemovalPolicy(RemovalPolicy.RETAIN);
+}
+
 // CDK pipelines' own resources, which cdk-nag judges like any other: each acknowledged on the
 // resource that has the finding, with the reason.
 const generatedGrants = 'CDK pipelines\' generated grants: read/write of the pipeline\'s own artifact bucket and use of its own '
@@ -161,7 +194,7 @@ const generatedGrants = 'CDK pipelines\' generated grants: read/write of the pip
   + 'assuming the bootstrap roles of the target accounts; none reaches the fleets\' data';
 for (const path of [
   'Pipeline/Pipeline/Role/DefaultPolicy/Resource',
-  'Pipeline/Pipeline/Source/' + repository.replace('/', '_') + '/CodePipelineActionRole/DefaultPolicy/Resource',
+  `${sourceActionPath}/DefaultPolicy/Resource`,
   'Pipeline/Pipeline/Build/Synth/CdkBuildProject/Role/DefaultPolicy/Resource',
   'Pipeline/UpdatePipeline/SelfMutation/Role/DefaultPolicy/Resource',
   'Pipeline/Assets/FileRole/DefaultPolicy/Resource',
@@ -171,7 +204,7 @@ for (const path of [
   const findings = policy ? rules.iam.IAMNoWildcardPermissions(policy) : [];
   for (const finding of Array.isArray(findings) ? findings : []) acknowledge(policy!, `AwsSolutions-IAM5[${finding}]`, generatedGrants);
 }
-const artifactLogs = 'Pipeline artifact buckets hold build outputs only, encrypted with the pipeline\'s key and deleted with the pipeline; '
+const artifactLogs = 'Pipeline artifact buckets hold build outputs only, encrypted with the pipeline\'s key (bucket and key outlive the pipeline); '
   + 'the tooling account\'s organization trail records access to them';
 acknowledge(findPath(tooling, 'Pipeline/Pipeline/ArtifactsBucket/Resource')!, 'AwsSolutions-S1', artifactLogs);
 for (const child of app.node.children) {

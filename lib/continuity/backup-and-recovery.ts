@@ -6,6 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
 import { RiskProfile } from '../core/risk-profile';
+import { confusedDeputySafePrincipal, sourceArnIn } from '../core/private/confused-deputy';
 import { acknowledge, secureKey, secureTopic } from '../core/private/secure-defaults';
 import { DeviceFailureModes } from './device-failure-modes';
 import { awsCronProblem, runsDaily } from './private/aws-cron';
@@ -270,20 +271,12 @@ export class BackupAndRecovery extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
       // Recovery points can only expire: a stolen credential cannot delete the last good copy.
       blockRecoveryPointDeletion: true,
-      notificationTopic: this.notificationTopic,
-      notificationEvents: [
-        backup.BackupVaultEvents.BACKUP_JOB_FAILED,
-        backup.BackupVaultEvents.BACKUP_JOB_EXPIRED,
-        backup.BackupVaultEvents.COPY_JOB_FAILED,
-        backup.BackupVaultEvents.RESTORE_JOB_COMPLETED,
-        backup.BackupVaultEvents.S3_BACKUP_OBJECT_FAILED,
-        backup.BackupVaultEvents.S3_RESTORE_OBJECT_FAILED,
-      ],
       lockConfiguration: vaultLock ? {
         minRetention: Duration.days(lockMin),
         changeableFor: Duration.days(changeableFor),
       } : undefined,
     });
+    this.notifyFrom(this.vault, this.notificationTopic);
 
     const copyActions: backup.BackupPlanCopyActionProps[] = [];
     if (airGapped) {
@@ -342,6 +335,31 @@ export class BackupAndRecovery extends Construct {
     if (props.auditFramework ?? true) {
       this.framework = this.auditFramework(schedule, vaultLock ? lockMin : undefined, copy ? secondRegion : undefined, copy);
     }
+  }
+
+  /**
+   * Announces the vault's failed jobs on `topic`. BackupVault's own `notificationTopic` grants
+   * backup.amazonaws.com publishing (and the topic key) with no condition, so that AWS Backup
+   * acting for any account's vault could publish here; the grant is made here instead, bounded to
+   * this account and this vault, as AWS Backup's confused-deputy page documents (aws:SourceArn the
+   * vault). The vault's ARN is formatted from its name: the key policy cannot refer to the vault
+   * the key encrypts without a dependency cycle.
+   */
+  private notifyFrom(vault: backup.BackupVault, topic: sns.ITopic): void {
+    const cfnVault = vault.node.defaultChild as backup.CfnBackupVault;
+    cfnVault.notifications = {
+      snsTopicArn: topic.topicArn,
+      backupVaultEvents: [
+        backup.BackupVaultEvents.BACKUP_JOB_FAILED,
+        backup.BackupVaultEvents.BACKUP_JOB_EXPIRED,
+        backup.BackupVaultEvents.COPY_JOB_FAILED,
+        backup.BackupVaultEvents.RESTORE_JOB_COMPLETED,
+        backup.BackupVaultEvents.S3_BACKUP_OBJECT_FAILED,
+        backup.BackupVaultEvents.S3_RESTORE_OBJECT_FAILED,
+      ],
+    };
+    const vaultArn = sourceArnIn(this, 'backup', 'backup-vault', cfnVault.backupVaultName, ArnFormat.COLON_RESOURCE_NAME);
+    topic.grantPublish(confusedDeputySafePrincipal(this, 'backup.amazonaws.com', { sourceArn: vaultArn }));
   }
 
   private regionOf(vault: backup.IBackupVault | undefined): string | undefined {

@@ -1,10 +1,10 @@
-import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { RiskProfile } from '../core/risk-profile';
 import { claimAccountSingleton } from '../core/private/account-singleton';
+import { confusedDeputySafePrincipal } from '../core/private/confused-deputy';
 import { allowLogsToUseKey, secureKey } from '../core/private/secure-defaults';
 import { describeValue } from '../core/private/describe';
 
@@ -138,13 +138,10 @@ export class DataProtection extends Construct {
     if (iotCoreEncryption) {
       claimAccountSingleton(this, 'IoT encryption configuration');
       const key = this.keyFor(DataCategory.CONFIGURATION);
-      const stack = Stack.of(this);
       const role = new iam.Role(this, 'IotKmsAccessRole', {
         description: 'Assumed by AWS IoT Core to encrypt and decrypt its data at rest with the configuration key',
         // Only AWS IoT acting for this account may assume it (confused-deputy protection).
-        assumedBy: new iam.ServicePrincipal('iot.amazonaws.com', {
-          conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-        }),
+        assumedBy: confusedDeputySafePrincipal(this, 'iot.amazonaws.com'),
       });
       key.grant(role, ...IOT_CORE_KEY_ACTIONS);
       const config = new iot.CfnEncryptionConfiguration(this, 'IotEncryptionConfiguration', {

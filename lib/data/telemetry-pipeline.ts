@@ -10,6 +10,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ASSET_TAG_KEYS, DataClass } from '../core/asset-tags';
 import { RiskProfile } from '../core/risk-profile';
+import { confusedDeputySafePrincipal, sourceArnIn } from '../core/private/confused-deputy';
 import { iotActionsAlpha, iotAlpha } from '../core/private/optional-modules';
 import { accessLogBucket, acknowledge, secureBucket, secureKey } from '../core/private/secure-defaults';
 import { describeValue } from '../core/private/describe';
@@ -140,8 +141,10 @@ export class TelemetryPipeline extends Construct {
 
     const role = new iam.Role(this, 'RuleRole', {
       description: `Assumed by the AWS IoT topic rule of ${this.node.path} to store telemetry`,
-      assumedBy: new iam.ServicePrincipal('iot.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      // Only AWS IoT running this rule (its ARN, when named; a rule of this account otherwise: the
+      // rule names the role, so the role cannot name a generated rule without a cycle).
+      assumedBy: confusedDeputySafePrincipal(this, 'iot.amazonaws.com', {
+        sourceArn: sourceArnIn(this, 'iot', 'rule', props.ruleName !== undefined && !Token.isUnresolved(props.ruleName) ? props.ruleName : '*'),
       }),
     });
     this.ruleRole = role;
@@ -151,6 +154,8 @@ export class TelemetryPipeline extends Construct {
       encryptionMasterKey: this.encryptionKey,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      // It holds the telemetry the store refused, waiting for a replay: deleting the stack must not lose it.
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     acknowledge(deadLetterQueue, 'AwsSolutions-SQS3',
       'This queue is the dead-letter destination of the topic rule\'s error action; an SQS dead-letter queue behind it would catch nothing, as nothing consumes from it automatically.');

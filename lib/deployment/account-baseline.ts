@@ -6,6 +6,7 @@ import { RiskProfile } from '../core/risk-profile';
 import { DataCategory, DataProtection, DataProtectionProps } from '../data/data-protection';
 import { FleetIndexing, FleetIndexingProps } from '../inventory/fleet-indexing';
 import { FleetAuditing, FleetAuditingProps } from '../monitoring/fleet-auditing';
+import { IotEventConfigurations, IotEventConfigurationsProps } from '../monitoring/iot-event-configurations';
 import { IncidentResponse, IncidentResponseProps } from '../response/incident-response';
 import { describeValue } from '../core/private/describe';
 
@@ -46,6 +47,11 @@ export interface AccountBaselineProps {
    * @default - IncidentResponse's defaults for the profile
    */
   readonly incidentResponse?: IncidentResponseProps;
+  /**
+   * Which `$aws/events/...` topics AWS IoT publishes to (the account's event configurations).
+   * @default - IotEventConfigurations.libraryEventTypes(): jobs and job executions (the firmware pipeline's rules and alarm), certificates and CA certificates
+   */
+  readonly eventConfigurations?: IotEventConfigurationsProps;
 }
 
 /** Criticality of the account's settings by profile: the baseline is what every fleet of the account stands on. */
@@ -65,6 +71,7 @@ const CRITICALITY: { readonly [profile: string]: Criticality } = {
  * | Device Defender audit configuration and scheduled audit | `FleetAuditing` | written over: CloudFormation sets every check and the notification target, whatever the account had |
  * | AWS IoT logging (v2) and its log group `AWSIotLogsV2` | `FleetAuditing` | the setting is replaced; a log group that exists is adopted with `auditing: { adoptExistingLogGroup: true }`, or left to its owner with `iotLogging: false` |
  * | IoT Core encryption configuration | `DataProtection` | replaced by the `CONFIGURATION` key; left to its owner with `dataProtection: { iotCoreEncryption: false }` |
+ * | AWS IoT event configurations (which `$aws/events/...` topics are published) | `IotEventConfigurations` | the types it needs are switched on, the others left as they are; each is put back as found when the stack is deleted |
  * | Device Defender mitigation actions, playbooks | `IncidentResponse` | new actions and playbooks beside any the account has (their names are generated) |
  *
  * It composes those constructs, each of which keeps its own one-owner-per-environment guard, and
@@ -83,15 +90,17 @@ export class AccountBaseline extends Construct {
   public readonly dataProtection: DataProtection;
   /** Mitigation actions and playbooks for the account's findings. */
   public readonly incidentResponse: IncidentResponse;
+  /** The event types AWS IoT publishes on `$aws/events/...` for the account. */
+  public readonly eventConfigurations: IotEventConfigurations;
 
   constructor(scope: Construct, id: string, props: AccountBaselineProps = {}) {
     super(scope, id);
     const p = props ?? {};
-    const problems = unknownPropProblems(p, ['riskProfile', 'owner', 'fleetIndexing', 'auditing', 'dataProtection', 'incidentResponse']);
+    const problems = unknownPropProblems(p, ['riskProfile', 'owner', 'fleetIndexing', 'auditing', 'dataProtection', 'incidentResponse', 'eventConfigurations']);
     if (p.riskProfile !== undefined && !(p.riskProfile instanceof RiskProfile)) {
       problems.push(`riskProfile must be a RiskProfile (RiskProfile.CONSUMER, INDUSTRIAL, CRITICAL_INFRASTRUCTURE or RiskProfile.custom), got ${describeValue(p.riskProfile)}`);
     }
-    const propsTypes = { fleetIndexing: 'FleetIndexingProps', auditing: 'FleetAuditingProps', dataProtection: 'DataProtectionProps', incidentResponse: 'IncidentResponseProps' };
+    const propsTypes = { fleetIndexing: 'FleetIndexingProps', auditing: 'FleetAuditingProps', dataProtection: 'DataProtectionProps', incidentResponse: 'IncidentResponseProps', eventConfigurations: 'IotEventConfigurationsProps' };
     for (const [prop, type] of Object.entries(propsTypes)) {
       const v = (p as { [key: string]: unknown })[prop];
       if (v !== undefined && (v === null || typeof v !== 'object' || Array.isArray(v))) problems.push(`${prop} must be an object of ${type}, got ${describeValue(v)}`);
@@ -111,5 +120,6 @@ export class AccountBaseline extends Construct {
     this.fleetIndexing = new FleetIndexing(this, 'FleetIndexing', p.fleetIndexing);
     this.auditing = new FleetAuditing(this, 'Auditing', { riskProfile: this.riskProfile, iotDataKey, ...p.auditing });
     this.incidentResponse = new IncidentResponse(this, 'IncidentResponse', { riskProfile: this.riskProfile, ...p.incidentResponse });
+    this.eventConfigurations = new IotEventConfigurations(this, 'EventConfigurations', p.eventConfigurations);
   }
 }

@@ -1,18 +1,21 @@
-import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as pipes from 'aws-cdk-lib/aws-pipes';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { AUDIT_CHECKS } from '../checks/rules/monitoring/IoTAuditChecksEnabled';
+import { FindingEvent } from '../core/finding-event';
 import { AuditFrequency, IotLogLevel } from '../core/iot-settings';
 import { RiskProfile } from '../core/risk-profile';
 import { claimAccountSingleton } from '../core/private/account-singleton';
-import { acknowledge, nagArnPrefix, secureKey, secureLogGroup, secureTopic } from '../core/private/secure-defaults';
+import { acknowledge, nagArnPrefix, secureFunction, secureKey, secureLogGroup, secureTopic } from '../core/private/secure-defaults';
 
 /** The day of the week a weekly or biweekly scheduled audit runs. */
 export enum AuditDayOfWeek {
@@ -88,8 +91,8 @@ export interface FleetAuditingProps {
    */
   readonly notificationTopic?: sns.ITopic;
   /**
-   * The key that encrypts the notification topic, the EventBridge relay queues and the IoT log
-   * group. Its policy gets statements for SNS and CloudWatch Logs of this account; an imported
+   * The key that encrypts the notification topic, the relay's queues, log group and environment,
+   * and the IoT log group. Its policy gets statements for SNS and CloudWatch Logs of this account; an imported
    * key's policy cannot be changed from here and must allow them itself.
    * @default - a new customer-managed key with rotation
    */
@@ -130,10 +133,15 @@ export interface FleetAuditingProps {
    * @default 'cdk-secure-iot-investigation'
    */
   readonly investigationThingGroupName?: string;
+  /**
+   * The EventBridge bus the audit relay puts one finding event on per non-compliant resource
+   * (`FindingEvent`: source `cdk-secure-iot`, detail type `IoT Security Finding`, the finding's
+   * ID in the detail). Give `IncidentResponse`'s findings bus, and let the relay put on it
+   * (`findingsRelay`), for audit findings to start the playbooks.
+   * @default - the account's default bus
+   */
+  readonly findingsBus?: events.IEventBus;
 }
-
-/** The source of the events `FleetAuditing` relays to the account's default EventBridge bus. */
-export const AUDIT_FINDINGS_EVENT_SOURCE = 'cdk-secure-iot.fleet-auditing';
 
 /**
  * What Device Defender audit reads, after the AWS managed policy AWSIoTDeviceDefenderAudit (v3),
@@ -191,9 +199,11 @@ const THING_GROUP_NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
 /**
  * Device Defender audit and AWS IoT logging for the account and region (practice 8).
  *
- * - The account audit configuration with all 17 checks on, results sent to an encrypted SNS topic
- *   and relayed to the default EventBridge bus (source `AUDIT_FINDINGS_EVENT_SOURCE`), and an
- *   audit role with a narrow inline policy instead of the AWS managed one.
+ * - The account audit configuration with all 17 checks on, results sent to an encrypted SNS topic,
+ *   and an audit role with a narrow inline policy instead of the AWS managed one.
+ * - A relay from that topic (through a retained, encrypted queue with a dead-letter queue) that
+ *   reads each audit task's non-compliant findings and puts one `FindingEvent` per finding on
+ *   `findingsBus`, where the playbooks of `IncidentResponse` start.
  * - A scheduled audit of every check at the profile's frequency.
  * - AWS IoT logging v2 at the profile's level into `AWSIotLogsV2`, created encrypted and with
  *   retention, and DEBUG logging for the members of an investigation thing group.
@@ -204,7 +214,7 @@ const THING_GROUP_NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
 export class FleetAuditing extends Construct {
   /** The topic audit results go to. */
   public readonly notificationTopic: sns.ITopic;
-  /** The key that encrypts the topic, the relay queues and the IoT log group (when created). */
+  /** The key that encrypts the topic, the relay's queues, log group and environment, and the IoT log group (when created). */
   public readonly encryptionKey: kms.IKey;
   /** The role Device Defender audit assumes to read the account's IoT configuration. */
   public readonly auditRole: iam.IRole;
@@ -216,7 +226,20 @@ export class FleetAuditing extends Construct {
   public readonly iotLogGroup: logs.ILogGroup;
   /** The name of the investigation thing group whose members log at DEBUG. */
   public readonly investigationThingGroupName: string;
-  /** Matches the audit results relayed to the default EventBridge bus, for rules of your own. */
+  /** The bus the relay puts finding events on. */
+  public readonly findingsBus: events.IEventBus;
+  /**
+   * The function that relays audit findings to `findingsBus`: grant it `events:PutEvents` on a
+   * bus whose resource policy admits only named producers (`IncidentResponse.grantPutFindings`).
+   */
+  public readonly findingsRelay: lambda.IFunction;
+  /** The queue audit notifications wait in until the relay has put their findings. */
+  public readonly relayQueue: sqs.IQueue;
+  /** Where audit notifications the relay could not relay wait (14 days): its alarm goes off at the first one. */
+  public readonly relayDeadLetterQueue: sqs.IQueue;
+  /** Goes off when a notification lands in the dead-letter queue; add your actions to it. */
+  public readonly relayDeadLetterAlarm: cloudwatch.IAlarm;
+  /** Matches the finding events the relay puts on `findingsBus`, for rules of your own. */
   public readonly findingsEventPattern: events.EventPattern;
 
   constructor(scope: Construct, id: string, props: FleetAuditingProps = {}) {
@@ -295,8 +318,18 @@ export class FleetAuditing extends Construct {
     // A scheduled audit may only name checks the account configuration has enabled.
     this.scheduledAudit.node.addDependency(this.auditConfiguration);
 
-    this.findingsEventPattern = { source: [AUDIT_FINDINGS_EVENT_SOURCE] };
-    this.relayToEventBridge(stack);
+    this.findingsBus = props.findingsBus ?? events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
+    // Every event the relay puts: the contract's source and detail type, and always the finding's ID.
+    this.findingsEventPattern = {
+      source: [FindingEvent.SOURCE],
+      detailType: [FindingEvent.DETAIL_TYPE],
+      detail: { findingId: [{ exists: true }] },
+    };
+    const relay = this.relayToEventBridge(stack);
+    this.relayQueue = relay.queue;
+    this.relayDeadLetterQueue = relay.deadLetters;
+    this.findingsRelay = relay.fn;
+    this.relayDeadLetterAlarm = relay.alarm;
 
     this.investigationThingGroupName = settings.investigationGroup;
     const logging = props.iotLogging ?? true;
@@ -354,6 +387,10 @@ export class FleetAuditing extends Construct {
         problems.push(`${flag} must be true or false, got ${JSON.stringify(props[flag])}`);
       }
     }
+    const bus = props.findingsBus as events.IEventBus | undefined;
+    if (bus !== undefined && (bus === null || typeof bus !== 'object' || typeof bus.eventBusArn !== 'string')) {
+      problems.push(`findingsBus must be an events.IEventBus (an EventBus, or EventBus.fromEventBusArn), got ${describeValue(bus)}`);
+    }
     if ((props.adoptExistingLogGroup || props.iotLogging === false) && props.logRetention !== undefined) {
       problems.push('logRetention cannot be set with adoptExistingLogGroup or iotLogging: false: the log group is not created here and keeps its own retention');
     }
@@ -369,20 +406,29 @@ export class FleetAuditing extends Construct {
   }
 
   /**
-   * Device Defender sends audit results to SNS only. An SQS queue subscribed to the topic and an
-   * EventBridge pipe put them on the account's default bus, where rules can start playbooks.
+   * Device Defender sends audit results to SNS only, one summary per audit task that names no
+   * resource. An encrypted queue subscribed to the topic holds each summary until the relay
+   * function has read the task's findings and put one finding event per non-compliant resource on
+   * the findings bus; what it cannot relay goes, after five tries, to a dead-letter queue. Both
+   * queues hold messages not yet delivered: they outlive the stack's deletion (retained).
    */
-  private relayToEventBridge(stack: Stack): void {
+  private relayToEventBridge(stack: Stack) {
+    // An audit of a large fleet can find tens of thousands of resources: one event each.
+    const fnTimeout = Duration.minutes(15);
     const deadLetters = new sqs.Queue(this, 'RelayDeadLetterQueue', {
       encryptionMasterKey: this.encryptionKey,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     const queue = new sqs.Queue(this, 'RelayQueue', {
       encryptionMasterKey: this.encryptionKey,
       enforceSSL: true,
       retentionPeriod: Duration.days(4),
+      // Lambda's SQS event source: at least the function's timeout, six times it as AWS advises.
+      visibilityTimeout: Duration.seconds(fnTimeout.toSeconds() * 6),
       deadLetterQueue: { queue: deadLetters, maxReceiveCount: 5 },
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     // Subscribed by hand: SqsSubscription would put the topic's ARN into the key policy, and the
     // topic is encrypted with that same key, a cycle CloudFormation refuses.
@@ -407,30 +453,35 @@ export class FleetAuditing extends Construct {
     });
     subscription.node.addDependency(queue);
 
-    const bus = events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
-    const role = new iam.Role(this, 'RelayRole', {
-      description: 'Assumed by the EventBridge pipe that relays Device Defender audit results to the default bus',
-      assumedBy: new iam.ServicePrincipal('pipes.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-      }),
+    const fn = secureFunction(this, 'Relay', {
+      handlerName: 'audit-findings-relay',
+      description: 'cdk-secure-iot: relays Device Defender audit findings to EventBridge, one finding event per non-compliant resource',
+      encryptionKey: this.encryptionKey,
+      timeout: fnTimeout,
+      environment: { FINDINGS_BUS: this.findingsBus.eventBusArn },
     });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
-      resources: [queue.queueArn],
+    // ListAuditFindings has no resource type: IAM accepts only "*" (Service Authorization Reference).
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['iot:ListAuditFindings'], resources: ['*'] }));
+    // Only finding events, only on the findings bus.
+    fn.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['events:PutEvents'],
+      resources: [this.findingsBus.eventBusArn],
+      conditions: { StringEquals: { 'events:source': FindingEvent.SOURCE, 'events:detail-type': FindingEvent.DETAIL_TYPE } },
     }));
-    this.encryptionKey.grant(role, 'kms:Decrypt');
-    bus.grantPutEventsTo(role);
-    const pipe = new pipes.CfnPipe(this, 'Relay', {
-      description: 'Relays Device Defender audit results from SNS to the default EventBridge bus',
-      roleArn: role.roleArn,
-      source: queue.queueArn,
-      sourceParameters: { sqsQueueParameters: { batchSize: 1 } },
-      target: bus.eventBusArn,
-      targetParameters: {
-        eventBridgeEventBusParameters: { source: AUDIT_FINDINGS_EVENT_SOURCE, detailType: 'Device Defender Audit Result' },
-      },
+    fn.addEventSource(new SqsEventSource(queue, { batchSize: 1, reportBatchItemFailures: true, maxConcurrency: 2 }));
+    const policy = fn.role!.node.tryFindChild('DefaultPolicy')!;
+    acknowledge(policy, 'AwsSolutions-IAM5[Resource::*]',
+      'iot:ListAuditFindings supports no resource-level permissions; IAM requires Resource "*" for it. Every other statement is scoped to one queue, one key or one bus.');
+
+    const alarm = new cloudwatch.Alarm(this, 'RelayDeadLetterAlarm', {
+      alarmDescription: 'Device Defender audit notifications the relay could not put on the findings bus wait in the dead-letter queue (see the relay function\'s log)',
+      metric: deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    pipe.node.addDependency(role);
+    return { queue, deadLetters, fn, alarm };
   }
 
   private configureLogging(stack: Stack, logLevel: IotLogLevel): void {
@@ -481,3 +532,10 @@ function iotPrincipal(stack: Stack): iam.IPrincipal {
   });
 }
 
+function describeValue(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return `a ${(value as object)?.constructor?.name ?? typeof value}`;
+  }
+}

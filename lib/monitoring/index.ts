@@ -1,2 +1,3 @@
 export * from './fleet-auditing';
 export * from './fleet-monitoring';
+export * from './iot-event-configurations';

@@ -8,6 +8,7 @@ import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { NetworkEgress, RiskProfile } from '../core/risk-profile';
+import { confusedDeputySafePrincipal, sourceArnIn } from '../core/private/confused-deputy';
 import { acknowledge, secureKey, secureLogGroup } from '../core/private/secure-defaults';
 import { EndpointPolicyScope, PrivateEndpoint } from './private-endpoint';
 import { cidrsOverlap, parseCidr } from './private/cidr';
@@ -270,8 +271,15 @@ export class SegmentedNetwork extends Construct {
     this.encryptionKey = props.encryptionKey ?? secureKey(this, 'Key', { description: `Encrypts the VPC flow logs of ${this.node.path}` });
     const retention = props.flowLogRetention ?? retentionAtLeast(Math.max(90, profile.backupRetentionDays));
     this.flowLogGroup = secureLogGroup(this, 'FlowLogs', { encryptionKey: this.encryptionKey, retention });
+    // CDK's own flow log role trusts vpc-flow-logs.amazonaws.com acting for any account's flow log.
+    const flowLogRole = new iam.Role(this, 'FlowLogRole', {
+      description: `Assumed by VPC Flow Logs to publish the flow logs of ${this.node.path}`,
+      assumedBy: confusedDeputySafePrincipal(this, 'vpc-flow-logs.amazonaws.com', {
+        sourceArn: sourceArnIn(this, 'ec2', 'vpc-flow-log', '*'),
+      }),
+    });
     this.vpc.addFlowLog('FlowLog', {
-      destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogGroup),
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogGroup, flowLogRole),
       trafficType: ec2.FlowLogTrafficType.ALL,
     });
 

@@ -16,6 +16,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { RiskProfile } from '../core/risk-profile';
+import { confusedDeputySafePrincipal, sourceArnIn } from '../core/private/confused-deputy';
 import { RolloutRate } from '../core/rollout-rate';
 import {
   accessLogBucket, acknowledge, nagArnPrefix, secureBucket, secureFunction, secureKey, secureLogGroup, secureTopic,
@@ -325,6 +326,9 @@ export class SignedFirmwarePipeline extends Construct {
     key.grant(gate, ...KEY_USE);
     // Finds the SBOM beside an upload (HeadObject needs s3:GetObject).
     gate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.uploadBucket.arnForObjects(`${UPLOAD_PREFIX}*`)] }));
+    // S3 answers a HeadObject of a missing key with 404 only to a caller allowed s3:ListBucket on
+    // the bucket, and with 403 otherwise: without it every upload that has no SBOM failed the gate.
+    gate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.uploadBucket.bucketArn] }));
     acknowledge(gate.role!.node.findChild('DefaultPolicy'), `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(this.uploadBucket)}.Arn>/${UPLOAD_PREFIX}*]`,
       'The gate looks for the SBOM uploaded beside an image (HeadObject), whose key is known only at run time; read-only, under incoming/ only.');
 
@@ -338,14 +342,25 @@ export class SignedFirmwarePipeline extends Construct {
       conditions: { ArnNotEquals: { 'aws:PrincipalArn': this.stateMachine.role.roleArn } },
     }));
 
+    // Named, so that the role EventBridge assumes to start the release names this one rule
+    // (aws:SourceArn): the rule refers to the role, so the role cannot refer to a generated name.
+    const uploadRuleName = Names.uniqueResourceName(this, { maxLength: 64, separator: '-' }).replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 54) + '-upload';
+    // Same construct ID as the role CDK's target would make, so deployed stacks keep their role.
+    const startRole = new iam.Role(this.stateMachine, 'EventsRole', {
+      description: `Assumed by EventBridge to start the firmware release automation of ${this.node.path} from its upload rule`,
+      assumedBy: confusedDeputySafePrincipal(this, 'events.amazonaws.com', {
+        sourceArn: sourceArnIn(this, 'events', 'rule', uploadRuleName),
+      }),
+    });
     new events.Rule(this, 'UploadRule', {
+      ruleName: uploadRuleName,
       description: 'Starts the firmware release automation for each image uploaded under incoming/',
       eventPattern: {
         source: ['aws.s3'],
         detailType: ['Object Created'],
         detail: { bucket: { name: [this.uploadBucket.bucketName] }, object: { key: [{ prefix: UPLOAD_PREFIX }] } },
       },
-      targets: [new targets.SfnStateMachine(this.stateMachine, { retryAttempts: 10, maxEventAge: Duration.hours(2) })],
+      targets: [new targets.SfnStateMachine(this.stateMachine, { retryAttempts: 10, maxEventAge: Duration.hours(2), role: startRole })],
     });
 
     this.alarms();
@@ -480,13 +495,20 @@ export class SignedFirmwarePipeline extends Construct {
     // AWS::Signer::SigningProfile (and so signer.SigningProfile, the L2) accepts only the Lambda
     // and Notation platforms and cannot carry the certificate IoT platforms need (aws-cdk issue
     // 25332): the profile is made by a custom resource with PutSigningProfile.
+    // The handler reads and cancels this pipeline's profiles only. PutSigningProfile supports no
+    // resource type (Service Authorization Reference): granted on a profile ARN it never takes
+    // effect, so it is granted on "*" alone. The handler tags nothing (no signer:TagResource).
     fn.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['signer:PutSigningProfile', 'signer:GetSigningProfile', 'signer:CancelSigningProfile', 'signer:TagResource'],
+      actions: ['signer:GetSigningProfile', 'signer:CancelSigningProfile'],
       resources: [signerArn(this, `/signing-profiles/${prefix}_*`)],
     }));
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['signer:PutSigningProfile'], resources: ['*'] }));
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['acm:DescribeCertificate'], resources: [props.signingCertificate.certificateArn] }));
-    acknowledge(fn.role!.node.findChild('DefaultPolicy'), `AwsSolutions-IAM5[Resource::${nagArnPrefix(this, 'signer')}:/signing-profiles/${prefix}_*]`,
+    const defaultPolicy = fn.role!.node.findChild('DefaultPolicy');
+    acknowledge(defaultPolicy, `AwsSolutions-IAM5[Resource::${nagArnPrefix(this, 'signer')}:/signing-profiles/${prefix}_*]`,
       'The profile name carries a suffix chosen at deploy time (profiles cannot change, so each change is a new profile); the prefix is this pipeline\'s alone.');
+    acknowledge(defaultPolicy, 'AwsSolutions-IAM5[Resource::*]',
+      'signer:PutSigningProfile supports no resource type (Service Authorization Reference), so "*" is the only grant IAM accepts; the statement allows that one action.');
     return new CustomResource(this, 'SigningProfile', {
       serviceToken: fn.functionArn,
       resourceType: 'Custom::FirmwareSigningProfile',
@@ -828,6 +850,8 @@ export class SignedFirmwarePipeline extends Construct {
     });
     events.grantWrite(role);
     errors.grantWrite(role);
+    // AWS IoT's CloudWatch Logs action calls DescribeLogStreams too (the action's requirements).
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:DescribeLogStreams'], resources: [events.logGroupArn, errors.logGroupArn] }));
     const rule = new iot.CfnTopicRule(this, 'JobEventRule', {
       topicRulePayload: {
         description: 'Keeps the job and job execution events of the firmware pipeline\'s jobs',

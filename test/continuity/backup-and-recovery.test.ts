@@ -9,6 +9,8 @@ import {
   BackupAndRecovery, Criticality, DeviceFailureModes, FailureMode, RiskProfile,
 } from '../../lib';
 import { awsCronProblem } from '../../lib/continuity/private/aws-cron';
+import { retentionFindingsOf } from '../runtime/retained-data';
+import { confusedDeputyFindingsOf } from '../runtime/trust-policy';
 import { newValidatedApp, validationFindings } from '../validation';
 
 const env = { account: '111122223333', region: 'eu-west-1' };
@@ -233,4 +235,37 @@ test('overrides: your own key and topic; an air-gapped vault on any profile take
   t.hasResourceProperties('AWS::Backup::LogicallyAirGappedBackupVault', { EncryptionKeyArn: Match.absent() });
   expect(b.encryptionKey).toBe(key);
   expect(b.notificationTopic).toBe(topic);
+});
+
+describe('confused deputy and retention (issue 18, items 6 and 7)', () => {
+  const vaultArn = (t: Template) => {
+    const [id, vault] = Object.entries(t.findResources('AWS::Backup::BackupVault'))[0];
+    expect(id).toMatch(/^BVault/);
+    return `arn:aws:backup:eu-west-1:111122223333:backup-vault:${vault.Properties.BackupVaultName}`;
+  };
+
+  test('AWS Backup may publish to the notification topic, and use its key, only for this vault of this account', () => {
+    const s = stack();
+    new BackupAndRecovery(s, 'B');
+    const t = Template.fromStack(s);
+    const arn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:${vaultArn(t).split(':').slice(2).join(':')}`]] };
+    const bounded = { StringEquals: { 'aws:SourceAccount': '111122223333' }, ArnLike: { 'aws:SourceArn': arn } };
+    t.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Allow', Principal: { Service: 'backup.amazonaws.com' }, Action: 'sns:Publish', Condition: bounded })]) },
+    });
+    t.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Allow', Principal: { Service: 'backup.amazonaws.com' }, Condition: bounded })]) },
+    });
+    // The vault still announces its failed jobs on the topic, and the ARN in the conditions is its own.
+    t.hasResourceProperties('AWS::Backup::BackupVault', {
+      Notifications: { SNSTopicArn: { Ref: Match.stringLikeRegexp('^BNotifications') }, BackupVaultEvents: Match.arrayWith(['BACKUP_JOB_FAILED', 'COPY_JOB_FAILED', 'RESTORE_JOB_COMPLETED']) },
+    });
+    expect(confusedDeputyFindingsOf(t.toJSON(), 'aws://111122223333/eu-west-1')).toEqual([]);
+  });
+
+  test('every data-holding resource, and its key, is retained', () => {
+    const s = stack();
+    critical(s);
+    expect(retentionFindingsOf(Template.fromStack(s).toJSON())).toEqual([]);
+  });
 });

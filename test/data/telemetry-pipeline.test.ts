@@ -6,6 +6,8 @@ import {
   AssetTags, Criticality, DataCategory, DataClass, DataProtection, IoTTopicRuleErrorAction, RiskProfile, TELEMETRY_RETENTION_DAYS,
   TelemetryPipeline, TelemetryPipelineProps, TelemetryStore,
 } from '../../lib';
+import { retentionFindingsOf } from '../runtime/retained-data';
+import { confusedDeputyFindingsOf } from '../runtime/trust-policy';
 import { newValidatedApp, validationFindings } from '../validation';
 
 const stack = () => new Stack(new App(), 'S');
@@ -49,7 +51,10 @@ test('the rule role may write only to its store and queue, with the key, and onl
   new TelemetryPipeline(s, 'TP', { topicFilter: 'dt/+' });
   const t = Template.fromStack(s);
   const role = Object.values(t.findResources('AWS::IAM::Role')).find((r) => JSON.stringify(r).includes('iot.amazonaws.com'))!;
-  expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Condition).toEqual({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } });
+  expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Condition).toEqual({
+    StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+    ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iot:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':rule/*']] } },
+  });
   const policy = Object.values(t.findResources('AWS::IAM::Policy'))[0];
   const actions = (policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((st) => ([] as string[]).concat(st.Action)).sort();
   expect(actions).toEqual(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey', 's3:PutObject', 'sqs:SendMessage']);
@@ -153,4 +158,34 @@ test.each(Object.values(TelemetryStore))('passes every validator under the refer
   AssetTags.apply(s, { criticality: Criticality.HIGH, owner: 'iot-platform' });
   new TelemetryPipeline(s, 'TP', { topicFilter: 'dt/+/telemetry', store, fields: ['temperature'], samplePercent: 50 });
   expect(validationFindings(app)).toEqual([]);
+});
+
+describe('confused deputy and retention (issue 18, items 6 and 7)', () => {
+  test('the dead-letter queue, which holds the telemetry the store refused, is retained with its key', () => {
+    for (const store of [TelemetryStore.S3, TelemetryStore.DYNAMODB]) {
+      const s = stack();
+      new TelemetryPipeline(s, 'TP', { topicFilter: 'dt/+/telemetry', store });
+      const t = Template.fromStack(s);
+      t.hasResource('AWS::SQS::Queue', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      expect(retentionFindingsOf(t.toJSON())).toEqual([]);
+    }
+  });
+
+  test('the rule role trusts AWS IoT only for this account\'s rules, and only for this rule when it is named', () => {
+    const arnOf = (rule: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iot:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:rule/${rule}`]] });
+    for (const [ruleName, sourceArn] of [[undefined, arnOf('*')], ['plant1_telemetry', arnOf('plant1_telemetry')]] as const) {
+      const s = stack();
+      new TelemetryPipeline(s, 'TP', { topicFilter: 'dt/+/telemetry', ruleName });
+      const t = Template.fromStack(s);
+      t.hasResourceProperties('AWS::IAM::Role', {
+        AssumeRolePolicyDocument: {
+          Statement: [Match.objectLike({
+            Principal: { Service: 'iot.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } }, ArnLike: { 'aws:SourceArn': sourceArn } },
+          })],
+        },
+      });
+      expect(confusedDeputyFindingsOf(t.toJSON())).toEqual([]);
+    }
+  });
 });

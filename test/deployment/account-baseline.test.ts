@@ -2,7 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as fs from 'fs';
 import * as path from 'path';
-import { AccountBaseline, AuditFrequency, ContainmentMode, DataCategory, IndexedFieldType, IotLogLevel, RiskProfile } from '../../lib';
+import { AccountBaseline, AuditFrequency, ContainmentMode, DataCategory, IndexedFieldType, IotEventType, IotLogLevel, RiskProfile } from '../../lib';
 import { newValidatedApp, validationFindings } from '../validation';
 
 const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8'));
@@ -38,6 +38,11 @@ test('every account-and-region singleton, each from the construct that owns it',
   // Device Defender's findings are account-wide: one responder per account.
   t.resourceCountIs('AWS::IoT::MitigationAction', 4);
   expect(b.incidentResponse.containment).toBe(RiskProfile.INDUSTRIAL.containment);
+  // The firmware pipeline's job event rules and timed-out alarm read $aws/events/job(Execution)/...:
+  // AWS IoT publishes them only once the account's event configurations switch them on.
+  t.resourceCountIs('Custom::IotEventConfigurations', 1);
+  t.hasResourceProperties('Custom::IotEventConfigurations', { EnabledEventTypes: ['JOB', 'JOB_EXECUTION', 'CERTIFICATE', 'CA_CERTIFICATE'] });
+  expect(b.eventConfigurations.eventTypes).toEqual(['JOB', 'JOB_EXECUTION', 'CERTIFICATE', 'CA_CERTIFICATE']);
 });
 
 test('incident response follows the profile: containment waits for a human in critical infrastructure', () => {
@@ -77,8 +82,10 @@ test('each part\'s own settings pass through, and win over the profile', () => {
     fleetIndexing: { customFields: [{ name: 'attributes.site', type: IndexedFieldType.STRING }] },
     auditing: { auditFrequency: AuditFrequency.WEEKLY, logLevel: IotLogLevel.ERROR, adoptExistingLogGroup: true },
     dataProtection: { iotCoreEncryption: false },
+    eventConfigurations: { eventTypes: [IotEventType.JOB, IotEventType.JOB_EXECUTION, IotEventType.THING] },
   });
   const t = Template.fromStack(s);
+  t.hasResourceProperties('Custom::IotEventConfigurations', { EnabledEventTypes: ['JOB', 'JOB_EXECUTION', 'THING'] });
   t.hasResourceProperties('AWS::IoT::ScheduledAudit', { Frequency: 'WEEKLY' });
   t.hasResourceProperties('AWS::IoT::Logging', { DefaultLogLevel: 'ERROR' });
   expect(Object.values(t.findResources('AWS::Logs::LogGroup')).some((r) => r.Properties.LogGroupName === 'AWSIotLogsV2')).toBe(false);
@@ -110,6 +117,7 @@ describe('bad input', () => {
     expect(() => new AccountBaseline(stack(), 'B', { riskProfile: 'CONSUMER' as never })).toThrow(/B: riskProfile must be a RiskProfile .* got "CONSUMER"/);
     expect(() => new AccountBaseline(stack(), 'B', { auditting: {} } as never)).toThrow(/unknown prop 'auditting' \(did you mean 'auditing'\?\)/);
     expect(() => new AccountBaseline(stack(), 'B', { auditing: true } as never)).toThrow(/auditing must be an object of FleetAuditingProps, got true/);
+    expect(() => new AccountBaseline(stack(), 'B', { eventConfigurations: ['JOB'] } as never)).toThrow(/eventConfigurations must be an object of IotEventConfigurationsProps, got \["JOB"\]/);
   });
 });
 

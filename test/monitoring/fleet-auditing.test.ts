@@ -1,19 +1,26 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import {
-  AssetTags, AUDIT_FINDINGS_EVENT_SOURCE, AuditDayOfMonth, AuditDayOfWeek, AuditFrequency, Criticality, FleetAuditing,
+  AssetTags, AuditDayOfMonth, AuditDayOfWeek, AuditFrequency, Criticality, FleetAuditing,
   IoTAuditChecksEnabled, IotLogLevel, RiskProfile,
 } from '../../lib';
 import { AUDIT_CHECKS } from '../../lib/checks/rules/monitoring/IoTAuditChecksEnabled';
+import { detailOf } from '../../lib/monitoring/handlers/audit-findings-relay';
+import { eventMatches } from '../runtime/event-pattern';
+import { arnOf, callTarget, principalPolicy, resolveValue, roleOf, TEST_ENV } from '../runtime/iam';
+import { CfnTemplate } from '../runtime/synthesized';
 import { newValidatedApp, validationFindings } from '../validation';
 
 function stack(app = new App(), id = 'S', env?: { account: string; region: string }) {
   return new Stack(app, id, { env });
 }
 const only = (t: Template, type: string) => Object.values(t.findResources(type))[0];
+/** The IoT log group; the relay function has a log group of its own. */
+const iotLogGroup = (t: Template) => Object.values(t.findResources('AWS::Logs::LogGroup')).find((g) => g.Properties.LogGroupName === 'AWSIotLogsV2');
 
 test('all 17 audit checks are on, the certificate age check at 365 days, results to an encrypted topic through a role', () => {
   const s = stack();
@@ -99,7 +106,7 @@ test('IoT logs go to AWSIotLogsV2, created encrypted, with retention, retained; 
   const s = stack();
   const fa = new FleetAuditing(s, 'FA', { logRetention: logs.RetentionDays.TWO_YEARS });
   const t = Template.fromStack(s);
-  const group = only(t, 'AWS::Logs::LogGroup');
+  const group = iotLogGroup(t)!;
   expect(group.Properties).toEqual(expect.objectContaining({ LogGroupName: 'AWSIotLogsV2', RetentionInDays: 731, KmsKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^FAKey/), 'Arn'] } }));
   expect(group.DeletionPolicy).toBe('Retain');
   const logging = only(t, 'AWS::IoT::Logging');
@@ -114,7 +121,7 @@ test('IoT logs go to AWSIotLogsV2, created encrypted, with retention, retained; 
 test('adoptExistingLogGroup uses the account\'s AWSIotLogsV2 as it is', () => {
   const s = stack();
   new FleetAuditing(s, 'FA', { adoptExistingLogGroup: true });
-  Template.fromStack(s).resourceCountIs('AWS::Logs::LogGroup', 0);
+  expect(iotLogGroup(Template.fromStack(s))).toBeUndefined();
   Template.fromStack(s).resourceCountIs('AWS::IoT::Logging', 1);
 });
 
@@ -137,24 +144,71 @@ test('iotLogging: false leaves the account logging alone', () => {
   const t = Template.fromStack(s);
   t.resourceCountIs('AWS::IoT::Logging', 0);
   t.resourceCountIs('AWS::IoT::ResourceSpecificLogging', 0);
-  t.resourceCountIs('AWS::Logs::LogGroup', 0);
+  expect(iotLogGroup(t)).toBeUndefined();
   t.resourceCountIs('AWS::IoT::ThingGroup', 0);
 });
 
-test('audit results reach the default EventBridge bus through an encrypted queue with a dead-letter queue', () => {
+test('audit results reach the relay through retained encrypted queues; the relay puts finding events on the default bus', () => {
   const s = stack();
   const fa = new FleetAuditing(s, 'FA');
   const t = Template.fromStack(s);
   t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'sqs', RawMessageDelivery: true, Endpoint: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FARelayQueue'), 'Arn'] } });
   t.hasResourceProperties('AWS::SQS::QueuePolicy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'sqs:SendMessage', Principal: { Service: 'sns.amazonaws.com' }, Condition: { ArnEquals: { 'aws:SourceArn': { Ref: Match.stringLikeRegexp('NotificationTopic') } } } })]) } });
-  t.resourceCountIs('AWS::SQS::Queue', 2);
-  t.allResourcesProperties('AWS::SQS::Queue', { KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FAKey'), 'Arn'] } });
-  t.hasResourceProperties('AWS::SQS::Queue', { RedrivePolicy: { maxReceiveCount: 5 } });
-  t.hasResourceProperties('AWS::Pipes::Pipe', {
-    Target: { 'Fn::Join': ['', Match.arrayWith([':event-bus/default'])] },
-    TargetParameters: { EventBridgeEventBusParameters: { Source: AUDIT_FINDINGS_EVENT_SOURCE } },
+  const queues = t.findResources('AWS::SQS::Queue');
+  expect(Object.keys(queues)).toHaveLength(2);
+  for (const q of Object.values(queues)) {
+    // They hold notifications not yet relayed: deleting the stack must not delete them.
+    expect(q.DeletionPolicy).toBe('Retain');
+    expect(q.UpdateReplacePolicy).toBe('Retain');
+    expect(q.Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^FAKey/), 'Arn'] });
+  }
+  const main = Object.values(queues).find((q) => q.Properties.RedrivePolicy)!;
+  expect(main.Properties.RedrivePolicy.maxReceiveCount).toBe(5);
+  expect(main.Properties.VisibilityTimeout).toBe(5400);
+  t.resourceCountIs('AWS::Pipes::Pipe', 0);
+
+  // The relay: an SQS event source reporting partial batch failures, the bus in its environment.
+  t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+    EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FARelayQueue'), 'Arn'] },
+    FunctionName: { Ref: Match.stringLikeRegexp('^FARelay[0-9A-F]{8}$') },
+    FunctionResponseTypes: ['ReportBatchItemFailures'],
   });
-  expect(fa.findingsEventPattern).toEqual({ source: ['cdk-secure-iot.fleet-auditing'] });
+  const fn = Object.values(t.findResources('AWS::Lambda::Function')).find((f) => f.Properties.Environment?.Variables?.FINDINGS_BUS)!;
+  expect(fn.Properties.Environment.Variables.FINDINGS_BUS).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':event-bus/default']] });
+  expect(fn.Properties.Timeout).toBe(900);
+  expect(fa.findingsRelay).toBeDefined();
+  expect(fa.findingsBus.eventBusName).toBe('default');
+  expect(fa.findingsEventPattern).toEqual({ source: ['cdk-secure-iot'], detailType: ['IoT Security Finding'], detail: { findingId: [{ exists: true }] } });
+  // A dead letter is noticed.
+  t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible',
+    Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FARelayDeadLetterQueue'), 'QueueName'] } }],
+    Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+  });
+});
+
+test('the relay role: ListAuditFindings (no resource type: "*"), PutEvents of finding events on the findings bus only, the queue and the key', () => {
+  const s = stack();
+  const bus = new events.EventBus(s, 'Findings');
+  const fa = new FleetAuditing(s, 'FA', { findingsBus: bus });
+  expect(fa.findingsBus).toBe(bus);
+  const t = Template.fromStack(s);
+  const fnRole = (Object.values(t.findResources('AWS::Lambda::Function')).find((f) => f.Properties.Environment?.Variables?.FINDINGS_BUS)!.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+  const policy = Object.values(t.findResources('AWS::IAM::Policy')).find((p) => p.Properties.Roles[0].Ref === fnRole)!;
+  const statements = policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown; Condition?: unknown }[];
+  const byAction = (a: string) => statements.filter((st) => ([] as string[]).concat(st.Action).includes(a));
+  expect(byAction('iot:ListAuditFindings')).toEqual([expect.objectContaining({ Resource: '*' })]);
+  expect(byAction('events:PutEvents')).toEqual([expect.objectContaining({
+    Resource: { 'Fn::GetAtt': [expect.stringMatching(/^Findings/), 'Arn'] },
+    Condition: { StringEquals: { 'events:source': 'cdk-secure-iot', 'events:detail-type': 'IoT Security Finding' } },
+  })]);
+  expect(byAction('sqs:ReceiveMessage')).toEqual([expect.objectContaining({ Resource: { 'Fn::GetAtt': [expect.stringMatching(/^FARelayQueue/), 'Arn'] } })]);
+  expect(byAction('kms:Decrypt').map((st) => st.Resource)).toEqual(expect.arrayContaining([{ 'Fn::GetAtt': [expect.stringMatching(/^FAKey/), 'Arn'] }]));
+  // Nothing else: no wildcard action, no other "*" resource.
+  expect(statements.flatMap((st) => ([] as string[]).concat(st.Action)).some((a) => a.endsWith('*') && !a.startsWith('kms:'))).toBe(false);
+  expect(statements.filter((st) => st.Resource === '*').flatMap((st) => ([] as string[]).concat(st.Action))).toEqual(['iot:ListAuditFindings']);
+  const fn = Object.values(t.findResources('AWS::Lambda::Function')).find((f) => f.Properties.Environment?.Variables?.FINDINGS_BUS)!;
+  expect(fn.Properties.Environment.Variables.FINDINGS_BUS).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Findings/), 'Arn'] });
 });
 
 test('a topic of your own receives the results', () => {
@@ -195,6 +249,7 @@ test.each([
   [{ adoptExistingLogGroup: true, logRetention: logs.RetentionDays.ONE_DAY }, /logRetention cannot be set with adoptExistingLogGroup or iotLogging: false/],
   [{ iotLogging: false, logRetention: logs.RetentionDays.ONE_DAY }, /logRetention cannot be set with adoptExistingLogGroup or iotLogging: false/],
   [{ riskProfile: {} as RiskProfile }, /riskProfile must be a RiskProfile, got \{\}/],
+  [{ findingsBus: 'default' as unknown as events.IEventBus }, /findingsBus must be an events.IEventBus \(an EventBus, or EventBus.fromEventBusArn\), got "default"/],
 ])('rejects %j', (props, message) => {
   expect(() => new FleetAuditing(stack(), 'FA', props)).toThrow(new RegExp(`^S/FA: FleetAuditing: .*${message.source}`));
 });
@@ -245,4 +300,38 @@ test('an imported topic: the notification role may publish to it; its key is the
   const t = Template.fromStack(s);
   const policy = Object.values(t.findResources('AWS::IAM::Policy')).find((p) => JSON.stringify(p.Properties.Roles).includes('NotificationRole'))!;
   expect(policy.Properties.PolicyDocument.Statement).toEqual([{ Action: 'sns:Publish', Effect: 'Allow', Resource: 'arn:aws:sns:eu-west-1:111122223333:audit' }]);
+});
+
+test('the relay\'s calls are allowed on what they touch, and finding events on another bus or with another source are not', () => {
+  const s = stack();
+  const bus = new events.EventBus(s, 'Findings');
+  new FleetAuditing(s, 'FA', { findingsBus: bus });
+  const template = Template.fromStack(s).toJSON() as CfnTemplate;
+  const fnId = Object.entries(template.Resources).find(([, r]) => r.Properties?.Environment?.Variables?.FINDINGS_BUS)![0];
+  const policy = principalPolicy(template, roleOf(template, fnId));
+  const busArn = String(resolveValue(template, template.Resources[fnId].Properties.Environment.Variables.FINDINGS_BUS));
+  const finding = { 'events:source': 'cdk-secure-iot', 'events:detail-type': 'IoT Security Finding' };
+  const list = callTarget('iot', 'ListAuditFindings', { taskId: 't' });
+  for (const arn of list.resources) expect(policy.explain(list.iamAction, arn)).toMatch(/ALLOWED/);
+  expect(policy.explain('events:PutEvents', busArn, finding)).toMatch(/ALLOWED/);
+  expect(policy.isAllowed('events:PutEvents', busArn, { ...finding, 'events:source': 'aws.iot' })).toBe(false);
+  expect(policy.isAllowed('events:PutEvents', `arn:aws:events:${TEST_ENV.region}:${TEST_ENV.account}:event-bus/default`, finding)).toBe(false);
+  const queueArn = arnOf(template, Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::SQS::Queue' && r.Properties?.RedrivePolicy)![0]);
+  for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']) expect(policy.explain(action, queueArn)).toMatch(/ALLOWED/);
+  expect(policy.explain('kms:Decrypt', arnOf(template, Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::KMS::Key')![0]))).toMatch(/ALLOWED/);
+});
+
+test('findingsEventPattern, as EventBridge reads it, matches every event the relay puts and no other producer\'s', () => {
+  const s = stack();
+  const fa = new FleetAuditing(s, 'FA');
+  new events.Rule(s, 'Mine', { eventPattern: fa.findingsEventPattern });
+  const rule = Object.values(Template.fromStack(s).findResources('AWS::Events::Rule'))[0];
+  const pattern = rule.Properties.EventPattern;
+  for (const [, checkName] of AUDIT_CHECKS) {
+    const detail = detailOf({ findingId: 'f1', taskId: 't1', checkName, severity: 'LOW', nonCompliantResource: { resourceType: 'ACCOUNT_SETTINGS', resourceIdentifier: { account: '111122223333' } } }, 't1');
+    expect(eventMatches(pattern, { 'source': 'cdk-secure-iot', 'detail-type': 'IoT Security Finding', detail })).toBe(true);
+  }
+  // A producer that names a finding class but no Device Defender finding is not the relay.
+  expect(eventMatches(pattern, { 'source': 'cdk-secure-iot', 'detail-type': 'IoT Security Finding', 'detail': { findingClass: 'UNEXPECTED_DISCONNECTS' } })).toBe(false);
+  expect(eventMatches(pattern, { 'source': 'cdk-secure-iot.fleet-auditing', 'detail-type': 'Device Defender Audit Result', 'detail': { findingId: 'f1' } })).toBe(false);
 });

@@ -5,6 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import {
   AllowListDirection, AssetTags, Criticality, FlowKind, NetworkEgress, PrivateEndpoint, RiskProfile, SegmentedNetwork,
 } from '../../lib';
+import { confusedDeputyFindingsOf } from '../runtime/trust-policy';
 import { newValidatedApp, validationFindings } from '../validation';
 
 function stack(app: App = new App()): Stack {
@@ -250,4 +251,25 @@ test.each(RiskProfile.PRESETS.map((p) => [p.name, p]))('no unacknowledged findin
   n.allowExternal({ zone: 'edge', direction: AllowListDirection.INGRESS, cidr: '192.168.0.0/16', port: 8883 });
   n.addPrivateDnsName('abc123-ats.iot.eu-west-1.amazonaws.com', PrivateEndpoint.IOT_DATA);
   expect(validationFindings(app)).toEqual([]);
+});
+
+test('the flow log role trusts VPC Flow Logs only for this account\'s flow logs (confused deputy, issue 18 item 6)', () => {
+  const s = stack();
+  new SegmentedNetwork(s, 'Net');
+  const t = Template.fromStack(s);
+  t.hasResourceProperties('AWS::IAM::Role', {
+    AssumeRolePolicyDocument: {
+      Statement: [Match.objectLike({
+        Principal: { Service: 'vpc-flow-logs.amazonaws.com' },
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': '111122223333' },
+          ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ec2:eu-west-1:111122223333:vpc-flow-log/*']] } },
+        },
+      })],
+    },
+  });
+  // The flow log uses that role; CDK's own (unbounded) role is not made.
+  const [roleId] = Object.entries(t.findResources('AWS::IAM::Role')).find(([, r]) => JSON.stringify(r).includes('vpc-flow-logs'))!;
+  t.hasResourceProperties('AWS::EC2::FlowLog', { DeliverLogsPermissionArn: { 'Fn::GetAtt': [roleId, 'Arn'] } });
+  expect(confusedDeputyFindingsOf(t.toJSON(), 'aws://111122223333/eu-west-1')).toEqual([]);
 });

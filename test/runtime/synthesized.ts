@@ -100,17 +100,35 @@ function synthesizeApp(app: RuntimeApp, outdir: string): void {
   }
 }
 
+/** A template of a CloudFormation stack, told by its shape: a Resources object of typed resources. */
+function isTemplate(value: unknown): value is CfnTemplate {
+  const resources = (value as CfnTemplate | undefined)?.Resources;
+  return typeof resources === 'object' && resources !== null
+    && Object.values(resources).every((r) => typeof (r as { Type?: unknown })?.Type === 'string');
+}
+
+/**
+ * The stacks of a cloud assembly and of the assemblies nested in it (a CDK Pipelines stage), and
+ * the templates a StackSet deploys (written as JSON file assets beside the stack that deploys them).
+ */
 function readAssembly(app: string, outdir: string): SynthesizedStack[] {
   const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8'));
   const stacks: SynthesizedStack[] = [];
   for (const [id, artifact] of Object.entries(manifest.artifacts) as [string, any][]) {
-    if (artifact.type !== 'aws:cloudformation:stack') continue;
-    stacks.push({
-      app,
-      stack: id,
-      environment: artifact.environment,
-      template: JSON.parse(fs.readFileSync(path.join(outdir, artifact.properties.templateFile), 'utf8')),
-    });
+    if (artifact.type === 'cdk:cloud-assembly') {
+      stacks.push(...readAssembly(app, path.join(outdir, artifact.properties.directoryName)));
+    } else if (artifact.type === 'aws:cloudformation:stack') {
+      stacks.push({
+        app,
+        stack: id,
+        environment: artifact.environment,
+        template: JSON.parse(fs.readFileSync(path.join(outdir, artifact.properties.templateFile), 'utf8')),
+      });
+    }
+  }
+  for (const file of fs.readdirSync(outdir).filter((f) => /^asset\..*\.json$/.test(f)).sort()) {
+    const content = JSON.parse(fs.readFileSync(path.join(outdir, file), 'utf8'));
+    if (isTemplate(content)) stacks.push({ app, stack: `stackset-template:${file}`, environment: 'unknown-account/unknown-region', template: content });
   }
   return stacks;
 }
@@ -121,17 +139,24 @@ let memo: SynthesizedStack[] | undefined;
 export function synthesizedStacks(): SynthesizedStack[] {
   if (memo) return memo;
   const cacheRoot = path.join(os.tmpdir(), 'cdk-secure-iot-runtime');
-  const cache = path.join(cacheRoot, sourcesHash());
+  const hash = sourcesHash();
+  let cache = path.join(cacheRoot, hash);
   if (!fs.existsSync(path.join(cache, 'done'))) {
     fs.mkdirSync(cacheRoot, { recursive: true });
     const work = fs.mkdtempSync(path.join(cacheRoot, 'work-'));
     for (const app of runtimeApps()) synthesizeApp(app, path.join(work, app.name));
     fs.writeFileSync(path.join(work, 'done'), new Date().toISOString());
-    try {
-      fs.renameSync(work, cache);
-    } catch {
-      // Another worker finished first: its cache is as good as ours.
-      fs.rmSync(work, { recursive: true, force: true });
+    if (sourcesHash() !== hash) {
+      // The sources changed while the apps synthesized: this run reads what it made, and nothing
+      // is published under a hash it may not match.
+      cache = work;
+    } else {
+      try {
+        fs.renameSync(work, cache);
+      } catch {
+        // Another worker finished first: its cache is as good as ours.
+        fs.rmSync(work, { recursive: true, force: true });
+      }
     }
   }
   memo = runtimeApps().flatMap((app) => readAssembly(app.name, path.join(cache, app.name)));

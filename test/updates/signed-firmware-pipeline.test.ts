@@ -6,6 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import {
   AssetTags, Criticality, FirmwareSigningPlatform, RiskProfile, RolloutRate, SignedFirmwarePipeline, SignedFirmwarePipelineProps,
 } from '../../lib';
+import { confusedDeputyFindingsOf } from '../runtime/trust-policy';
 import { newValidatedApp, validationFindings } from '../validation';
 import { TaskOutcome, walk } from './asl-walk';
 
@@ -412,4 +413,26 @@ test('a topic rule keeps the job and job execution events of the pipeline\'s job
     expect(lg.Properties.KmsKeyId).toBeDefined();
     expect(lg.DeletionPolicy).toBe('Retain');
   }
+});
+
+test('EventBridge may start the release automation only from the upload rule of this account (confused deputy, issue 18 item 6)', () => {
+  const { t } = pipeline();
+  const [, rule] = Object.entries(t.findResources('AWS::Events::Rule')).find(([id]) => id.includes('UploadRule'))!;
+  const name = rule.Properties.Name as string;
+  expect(name).toMatch(/^[A-Za-z0-9._-]{1,64}$/);
+  t.hasResourceProperties('AWS::IAM::Role', {
+    AssumeRolePolicyDocument: {
+      Statement: [Match.objectLike({
+        Principal: { Service: 'events.amazonaws.com' },
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:rule/${name}`]] } },
+        },
+      })],
+    },
+  });
+  // The rule's target uses that role, under the construct ID CDK's own role had (deployed stacks keep it).
+  const roleId = (rule.Properties.Targets[0].RoleArn['Fn::GetAtt'] as string[])[0];
+  expect(roleId).toMatch(/^FwReleaseStateMachineEventsRole/);
+  expect(confusedDeputyFindingsOf(t.toJSON())).toEqual([]);
 });
