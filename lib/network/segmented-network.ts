@@ -478,7 +478,7 @@ export class SegmentedNetwork extends Construct {
     }
     const target = endpoint instanceof PrivateEndpoint ? this.interfaceEndpoints[endpoint.name] : undefined;
     if (!target) {
-      problems.push(`endpoint must be one of this network's endpoints (${Object.keys(this.interfaceEndpoints).join(', ') || 'none'}), got ${endpoint instanceof PrivateEndpoint ? endpoint.name : JSON.stringify(endpoint)}`);
+      problems.push(`endpoint must be one of this network's endpoints (${Object.keys(this.interfaceEndpoints).join(', ') || 'none'}), got ${endpoint instanceof PrivateEndpoint ? endpoint.name : describeValue(endpoint)}`);
     }
     if (problems.length > 0 || !target) throw new Error(`${this.node.path}: addPrivateDnsName: ${problems.join('; ')}`);
     const id = `PrivateDns${this.node.children.filter((c) => c.node.id.startsWith('PrivateDns')).length}`;

@@ -131,7 +131,7 @@ export class SecurityPostureReport implements IPolicyValidationPlugin {
     const root = scope?.node === undefined ? undefined : Stage.isStage(scope) ? scope : Stage.of(scope);
     if (!root) {
       throw new Error('SecurityPostureReport: scope must be a CDK App or Stage, or a construct in one (pass the app), '
-        + `got ${scope?.node?.path === undefined ? JSON.stringify(scope) : `'${scope.node.path}', which is in no App or Stage`}`);
+        + `got ${scope?.node?.path === undefined ? describeValue(scope) : `'${scope.node.path}', which is in no App or Stage`}`);
     }
     if (props?.riskProfile !== undefined && !(props.riskProfile instanceof RiskProfile)) {
       throw new Error(`SecurityPostureReport: riskProfile must be a RiskProfile, got ${describeValue(props.riskProfile)}`);

@@ -447,7 +447,7 @@ export class SignedFirmwarePipeline extends Construct {
     if (props.signatureValidity !== undefined) {
       const days = props.signatureValidity instanceof Duration ? props.signatureValidity.toDays({ integral: false }) : NaN;
       if (!Number.isInteger(days) || days < 1 || days > MAX_SIGNATURE_DAYS) {
-        problems.push(`signatureValidity must be whole days from 1 to ${MAX_SIGNATURE_DAYS} (135 months), got ${props.signatureValidity instanceof Duration ? props.signatureValidity.toHumanString() : JSON.stringify(props.signatureValidity)}`);
+        problems.push(`signatureValidity must be whole days from 1 to ${MAX_SIGNATURE_DAYS} (135 months), got ${props.signatureValidity instanceof Duration ? props.signatureValidity.toHumanString() : describeValue(props.signatureValidity)}`);
       } else {
         signatureDays = days;
       }
@@ -475,7 +475,7 @@ export class SignedFirmwarePipeline extends Construct {
     if (props.releaseTimeout !== undefined) {
       const hours = props.releaseTimeout instanceof Duration ? props.releaseTimeout.toHours({ integral: false }) : NaN;
       if (!(hours >= 1 && hours <= 168)) {
-        problems.push(`releaseTimeout must be from 1 hour to 7 days, got ${props.releaseTimeout instanceof Duration ? props.releaseTimeout.toHumanString() : JSON.stringify(props.releaseTimeout)}`);
+        problems.push(`releaseTimeout must be from 1 hour to 7 days, got ${props.releaseTimeout instanceof Duration ? props.releaseTimeout.toHumanString() : describeValue(props.releaseTimeout)}`);
       } else {
         releaseTimeout = props.releaseTimeout;
       }

@@ -61,3 +61,36 @@ describe.each(CONSUMERS)('%s', (name, Ctor) => {
     });
   }
 });
+
+describe('a construct given where a value is expected is named, never a TypeError', () => {
+  const shows = (make: (s: Stack) => unknown, words: RegExp) => {
+    const stack = new Stack(new App(), 'S');
+    let error: unknown;
+    try {
+      make(stack);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).not.toBeInstanceOf(TypeError);
+    expect((error as Error).message).toMatch(words);
+  };
+
+  test.each(['signatureValidity', 'releaseTimeout'])('SignedFirmwarePipeline %s', (prop) => {
+    shows((s) => new lib.SignedFirmwarePipeline(s, 'C', {
+      signingCertificate: { certificateArn: 'arn:aws:acm:eu-west-1:111122223333:certificate/x' } as never,
+      deviceTypes: [{ thingTypeName: 'pump', targetThingGroupNames: ['pumps'] }],
+      [prop]: new sns.Topic(s, 'NotADuration'),
+    }), new RegExp(`${prop} must be .*got a Topic at 'S/NotADuration'`));
+  });
+
+  test('SegmentedNetwork.addPrivateDnsName endpoint', () => {
+    shows((s) => new lib.SegmentedNetwork(s, 'C').addPrivateDnsName('abc-ats.iot.eu-west-1.amazonaws.com', new sns.Topic(s, 'NotAnEndpoint') as never),
+      /endpoint must be one of this network's endpoints .*got a Topic at 'S\/NotAnEndpoint'/);
+  });
+
+  test('SecurityPostureReport scope', () => {
+    const loop: { self?: unknown } = {};
+    loop.self = loop;
+    shows(() => new lib.SecurityPostureReport(loop as never), /scope must be a CDK App or Stage.*got \{"self":/);
+  });
+});
