@@ -10,6 +10,8 @@ import { confusedDeputySafePrincipal, sourceArnIn } from '../core/private/confus
 import { acknowledge, secureKey, secureTopic } from '../core/private/secure-defaults';
 import { DeviceFailureModes } from './device-failure-modes';
 import { awsCronProblem, runsDaily } from './private/aws-cron';
+import { describeValue } from '../core/private/describe';
+import { riskProfileOf } from '../core/private/risk-profile-of';
 
 /** Props of `BackupAndRecovery`. */
 export interface BackupAndRecoveryProps {
@@ -152,7 +154,7 @@ export class BackupAndRecovery extends Construct {
   public static select(scope: IConstruct, tagValue?: string): void {
     const value = tagValue ?? BackupAndRecovery.DEFAULT_TAG_VALUE;
     if (typeof value !== 'string' || (!Token.isUnresolved(value) && !TAG_VALUE.test(value))) {
-      throw new Error(`${scope.node.path || '<app>'}: BackupAndRecovery.select: tagValue must be 1-256 letters, digits, spaces or _ . : / = + - @, got ${JSON.stringify(value)}`);
+      throw new Error(`${scope.node.path || '<app>'}: BackupAndRecovery.select: tagValue must be 1-256 letters, digits, spaces or _ . : / = + - @, got ${describeValue(value)}`);
     }
     Tags.of(scope).add(BackupAndRecovery.TAG_KEY, value, { includeResourceTypes: [...BACKUP_RESOURCE_TYPES] });
   }
@@ -177,6 +179,10 @@ export class BackupAndRecovery extends Construct {
   public readonly notificationTopic: sns.ITopic;
   /** How long recovery points are kept, days. */
   public readonly retentionDays: number;
+  /** Whether the vault is locked against deletion of recovery points before their retention ends. */
+  public readonly vaultLock: boolean;
+  /** Whether recovery points are copied to a vault in a second region. */
+  public readonly copyToSecondRegion: boolean;
   /** The value of the `backup-plan` tag this plan selects. */
   public readonly tagValue: string;
   /** The fail-open or fail-closed choice per device category, for `IncidentResponse`. */
@@ -185,7 +191,7 @@ export class BackupAndRecovery extends Construct {
   constructor(scope: Construct, id: string, props: BackupAndRecoveryProps = {}) {
     super(scope, id);
     props = props ?? {};
-    const profile = props.riskProfile ?? RiskProfile.INDUSTRIAL;
+    const profile = riskProfileOf(this, props.riskProfile);
     const stack = Stack.of(this);
     const retentionDays = props.retentionDays ?? profile.backupRetentionDays;
     const vaultLock = props.vaultLock ?? profile.backupVaultLock;
@@ -203,13 +209,13 @@ export class BackupAndRecovery extends Construct {
     const problems: string[] = [];
     const days = (prop: string, v: unknown, min: number, max = 36500) => {
       if (!(typeof v === 'number' && (Token.isUnresolved(v) || (Number.isInteger(v) && v >= min && v <= max)))) {
-        problems.push(`${prop} must be an integer from ${min} to ${max} days, got ${JSON.stringify(v)}`);
+        problems.push(`${prop} must be an integer from ${min} to ${max} days, got ${describeValue(v)}`);
         return false;
       }
       return !Token.isUnresolved(v);
     };
     const flag = (prop: string, v: unknown) => {
-      if (v !== undefined && typeof v !== 'boolean') problems.push(`${prop} must be true or false, got ${JSON.stringify(v)}`);
+      if (v !== undefined && typeof v !== 'boolean') problems.push(`${prop} must be true or false, got ${describeValue(v)}`);
     };
     (['vaultLock', 'copyToSecondRegion', 'airGappedVault', 'restoreTesting', 'auditFramework'] as const).forEach((p) => flag(p, props[p]));
     const retentionKnown = days('retentionDays', retentionDays, 1);
@@ -237,10 +243,10 @@ export class BackupAndRecovery extends Construct {
     for (const [prop, expr] of [['backupSchedule', schedule], ['restoreTestingSchedule', restoreSchedule]] as const) {
       if (Token.isUnresolved(expr)) continue;
       const problem = awsCronProblem(expr);
-      if (problem) problems.push(`${prop} ${problem}, got ${JSON.stringify(expr)}`);
+      if (problem) problems.push(`${prop} ${problem}, got ${describeValue(expr)}`);
     }
     if (typeof tagValue !== 'string' || (!Token.isUnresolved(tagValue) && !TAG_VALUE.test(tagValue))) {
-      problems.push(`tagValue must be 1-256 letters, digits, spaces or _ . : / = + - @, got ${JSON.stringify(tagValue)}`);
+      problems.push(`tagValue must be 1-256 letters, digits, spaces or _ . : / = + - @, got ${describeValue(tagValue)}`);
     }
     if (props.deviceFailureModes !== undefined && !(props.deviceFailureModes instanceof DeviceFailureModes)) {
       problems.push('deviceFailureModes must be made with DeviceFailureModes.of() or be DeviceFailureModes.DEFAULT');
@@ -248,6 +254,8 @@ export class BackupAndRecovery extends Construct {
     if (problems.length > 0) throw new Error(`${this.node.path}: BackupAndRecovery: ${problems.join('; ')}`);
 
     this.retentionDays = retentionDays;
+    this.vaultLock = vaultLock === true;
+    this.copyToSecondRegion = copy === true && props.secondRegionVault !== undefined;
     this.tagValue = tagValue;
     this.deviceFailureModes = props.deviceFailureModes ?? DeviceFailureModes.DEFAULT;
     this.encryptionKey = props.encryptionKey ?? secureKey(this, 'Key', {

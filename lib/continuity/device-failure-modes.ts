@@ -1,4 +1,5 @@
 import { Criticality } from '../core/asset-tags';
+import { describeValue } from '../core/private/describe';
 
 /** What a device of a category does when it loses the cloud, and so what containment may do to it. */
 export enum FailureMode {
@@ -52,7 +53,7 @@ export class DeviceFailureModes {
       if (!['low', 'medium', 'high', 'safetyCritical'].includes(key)) {
         problems.push(`unknown category ${JSON.stringify(key)} (allowed: low, medium, high, safetyCritical)`);
       } else if (value !== undefined && !Object.values(FailureMode).includes(value as FailureMode)) {
-        problems.push(`${key} must be one of ${Object.values(FailureMode).join(', ')}, got ${JSON.stringify(value)}`);
+        problems.push(`${key} must be one of ${Object.values(FailureMode).join(', ')}, got ${describeValue(value)}`);
       }
     }
     if (problems.length > 0) throw new Error(`DeviceFailureModes.of: ${problems.join('; ')}`);

@@ -1,6 +1,7 @@
 import { Tags, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { unknownPropProblems } from './private/props';
+import { describeValue } from './private/describe';
 
 /** How much harm follows if an asset is lost or subverted (practice 2). */
 export enum Criticality {
@@ -63,14 +64,14 @@ export class AssetTags {
     const where = `${scope.node.path || '<app>'}: AssetTags`;
     const problems: string[] = unknownPropProblems(props, ['criticality', 'owner', 'dataClass']);
     if (!Object.values(Criticality).includes(props?.criticality)) {
-      problems.push(`criticality must be one of ${Object.values(Criticality).join(', ')}, got ${JSON.stringify(props?.criticality)}`);
+      problems.push(`criticality must be one of ${Object.values(Criticality).join(', ')}, got ${describeValue(props?.criticality)}`);
     }
     const owner = props?.owner;
     if (typeof owner !== 'string' || (!Token.isUnresolved(owner) && !TAG_VALUE.test(owner))) {
-      problems.push(`owner must be 1-256 letters, digits, spaces or _ . : / = + - @, got ${JSON.stringify(owner)}`);
+      problems.push(`owner must be 1-256 letters, digits, spaces or _ . : / = + - @, got ${describeValue(owner)}`);
     }
     if (props?.dataClass !== undefined && !Object.values(DataClass).includes(props.dataClass)) {
-      problems.push(`dataClass must be one of ${Object.values(DataClass).join(', ')}, got ${JSON.stringify(props.dataClass)}`);
+      problems.push(`dataClass must be one of ${Object.values(DataClass).join(', ')}, got ${describeValue(props.dataClass)}`);
     }
     if (problems.length > 0) throw new Error(`${where}: ${problems.join('; ')}`);
 

@@ -1,5 +1,7 @@
 import { AuditFrequency, IotLogLevel } from './iot-settings';
 import { Practice } from './practice';
+import { describeValue, isToken, TOKEN_DESCRIPTION } from './private/describe';
+import { ABORT_FAILURE_PERCENT, AUDIT_FREQUENCY, BACKUP_RETENTION_DAYS, CREDENTIAL_DURATION_SEC, LOG_LEVEL } from './private/profile-limits';
 import { unknownPropProblems } from './private/props';
 import { RolloutRate } from './rollout-rate';
 import { TlsSecurityPolicy } from './tls-security-policy';
@@ -24,25 +26,31 @@ export enum NetworkEgress {
 
 /** Every setting a risk profile decides. `RiskProfile.custom` takes any subset as overrides. */
 export interface RiskProfileSettings {
-  /** How often the scheduled Device Defender audit runs. */
+  /** How often the scheduled Device Defender audit runs: DAILY or WEEKLY (the library's floor, IoTSecurity-MON5). */
   readonly auditFrequency: AuditFrequency;
-  /** The account's AWS IoT log level. */
+  /** The account's AWS IoT log level: not DISABLED (IoTSecurity-MON1). */
   readonly logLevel: IotLogLevel;
   /** The TLS security policy of device-facing endpoints. */
   readonly deviceTlsPolicy: TlsSecurityPolicy;
-  /** Lifetime of temporary credentials issued through a role alias, seconds (900..43200). */
+  /**
+   * Lifetime of temporary credentials issued through a role alias, seconds: 900..3600 (AWS allows
+   * up to 43200; the library's floor is an hour, IoTSecurity-GW2).
+   */
   readonly credentialDurationSec: number;
   /** How fast an OTA update reaches the fleet. */
   readonly otaRollout: RolloutRate;
   /** Whether an OTA update goes to a canary thing group before the fleet. */
   readonly otaCanaryGroupFirst: boolean;
-  /** An OTA update is cancelled when more than this share of its executions fail, percent (0 < x <= 100). */
+  /**
+   * An OTA update is cancelled when more than this share of its executions fail, percent: above 0,
+   * at most 50 (AWS allows up to 100; the library's floor is 50, IoTSecurity-UPD1).
+   */
   readonly otaAbortFailurePercent: number;
   /** What happens to a device a finding names. */
   readonly containment: ContainmentMode;
   /** How the deployment's network reaches the internet. */
   readonly networkEgress: NetworkEgress;
-  /** How long recovery points are kept, days (1..36500). */
+  /** How long recovery points are kept, days (1..36500; at least 7 with vault lock and second-region copy). */
   readonly backupRetentionDays: number;
   /** Whether the backup vault is locked against deletion of recovery points. */
   readonly backupVaultLock: boolean;
@@ -160,18 +168,24 @@ export class RiskProfile implements RiskProfileSettings {
   ];
 
   /**
-   * A profile of your own: a preset's settings with some replaced. Every value is checked;
-   * all problems are reported in one error.
+   * A profile of your own: a preset's settings with some replaced. Every value is checked against
+   * AWS's limits and the library's security floors (the limits the rule pack enforces on the
+   * resources the setting reaches), so a profile never makes a construct fail the library's own
+   * rules; all problems are reported in one error. Values must be literals, not tokens.
    */
   public static custom(props: CustomRiskProfileProps): RiskProfile {
     const { name, base, ...overrides } = props ?? ({} as CustomRiskProfileProps);
     const problems: string[] = unknownPropProblems(props, ['name', 'base', ...SETTING_NAMES]);
     if (typeof name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$/.test(name)) {
-      problems.push(`name must be 1-64 letters, digits, spaces, '_', '.' or '-', starting with a letter or digit, got ${JSON.stringify(name)}`);
+      problems.push(`name must be 1-64 letters, digits, spaces, '_', '.' or '-', starting with a letter or digit, got ${describeValue(name)}`);
+    } else if (RiskProfile.PRESETS.some((p) => p.name.toLowerCase() === name.toLowerCase())) {
+      // Constructs pick preset-specific values (alarm thresholds, the criticality tag) by a profile's
+      // name, and the posture report enforces a profile by it: a custom profile must not pass for a preset.
+      problems.push(`name must not be a preset's name (${RiskProfile.PRESETS.map((p) => p.name).join(', ')}): constructs and the posture report know a preset by its name; got ${describeValue(name)}`);
     }
     const baseIsProfile = base === undefined || base instanceof RiskProfile;
     if (!baseIsProfile) {
-      problems.push(`base must be a RiskProfile (RiskProfile.CONSUMER, RiskProfile.INDUSTRIAL, RiskProfile.CRITICAL_INFRASTRUCTURE or one made with RiskProfile.custom), got ${JSON.stringify(base)}`);
+      problems.push(`base must be a RiskProfile (RiskProfile.CONSUMER, RiskProfile.INDUSTRIAL, RiskProfile.CRITICAL_INFRASTRUCTURE or one made with RiskProfile.custom), got ${describeValue(base)}`);
     }
     const known = Object.entries(overrides).filter(([k, v]) => v !== undefined && (SETTING_NAMES as readonly string[]).includes(k));
     // With a base that is not a profile, the overrides are still checked, against INDUSTRIAL.
@@ -179,42 +193,68 @@ export class RiskProfile implements RiskProfileSettings {
     const settings: RiskProfileSettings = { ...start.settings, ...Object.fromEntries(known) };
     problems.push(...RiskProfile.problemsOf(settings));
     if (problems.length > 0) {
-      throw new Error(`RiskProfile.custom(${JSON.stringify(name)}): ${problems.join('; ')}`);
+      throw new Error(`RiskProfile.custom(${describeValue(name)}): ${problems.join('; ')}`);
     }
     return new RiskProfile(name, settings);
   }
 
   private static problemsOf(s: RiskProfileSettings): string[] {
     const problems: string[] = [];
-    const inRange = (prop: string, v: unknown, min: number, max: number, integer: boolean, minExclusive = false) => {
-      const ok = typeof v === 'number' && Number.isFinite(v) && (minExclusive ? v > min : v >= min) && v <= max
-        && (!integer || Number.isInteger(v));
+    // A profile's settings choose defaults while the app is synthesized: a token has no value yet.
+    const literal = (prop: string, v: unknown): boolean => {
+      if (!isToken(v)) return true;
+      problems.push(`${prop} must be a literal value (a profile's settings choose defaults at synth time), got ${TOKEN_DESCRIPTION}`);
+      return false;
+    };
+    const inRange = (prop: string, v: unknown, range: { min: number; max: number; integer: boolean; minExclusive?: boolean; unit: string; why: string }) => {
+      if (!literal(prop, v)) return;
+      const ok = typeof v === 'number' && Number.isFinite(v) && (range.minExclusive ? v > range.min : v >= range.min) && v <= range.max
+        && (!range.integer || Number.isInteger(v));
       if (!ok) {
-        problems.push(`${prop} must be ${integer ? 'an integer' : 'a number'} ${minExclusive ? `above ${min}` : `from ${min}`} to ${max}, got ${JSON.stringify(v)}`);
+        problems.push(`${prop} must be ${range.integer ? 'an integer' : 'a number'} ${range.minExclusive ? `above ${range.min}` : `from ${range.min}`} to ${range.max}${range.unit}, got ${describeValue(v)} (${range.why})`);
       }
     };
-    const oneOf = (prop: string, v: unknown, allowed: readonly unknown[]) => {
-      if (!allowed.includes(v)) problems.push(`${prop} must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+    const oneOf = (prop: string, v: unknown, allowed: readonly unknown[], why?: string) => {
+      if (literal(prop, v) && !allowed.includes(v)) problems.push(`${prop} must be one of ${allowed.join(', ')}, got ${describeValue(v)}${why ? ` (${why})` : ''}`);
     };
-    inRange('credentialDurationSec', s.credentialDurationSec, 900, 43200, true);
-    inRange('otaAbortFailurePercent', s.otaAbortFailurePercent, 0, 100, false, true);
-    inRange('backupRetentionDays', s.backupRetentionDays, 1, 36500, true);
-    oneOf('auditFrequency', s.auditFrequency, Object.values(AuditFrequency));
-    oneOf('logLevel', s.logLevel, Object.values(IotLogLevel).filter((l) => l !== IotLogLevel.DISABLED));
+    const C = CREDENTIAL_DURATION_SEC;
+    inRange('credentialDurationSec', s.credentialDurationSec, {
+      min: C.awsMin, max: C.floorMax, integer: true, unit: ' seconds',
+      why: `AWS IoT role aliases allow ${C.awsMin} to ${C.awsMax}; above ${C.floorMax} is under the library's security floor, rule ${C.rule}`,
+    });
+    const A = ABORT_FAILURE_PERCENT;
+    inRange('otaAbortFailurePercent', s.otaAbortFailurePercent, {
+      min: 0, max: A.floorMax, integer: false, minExclusive: true, unit: ' percent',
+      why: `AWS IoT Jobs allow up to ${A.awsMax}; above ${A.floorMax} is under the library's security floor, rule ${A.rule}`,
+    });
+    const B = BACKUP_RETENTION_DAYS;
+    inRange('backupRetentionDays', s.backupRetentionDays, {
+      min: B.awsMin, max: B.libraryMax, integer: true, unit: ' days',
+      why: `AWS Backup keeps a recovery point at least ${B.awsMin} day; ${B.libraryMax} is the library's bound`,
+    });
+    if (s.backupVaultLock === true && s.backupCopyToSecondRegion === true && typeof s.backupRetentionDays === 'number'
+      && !isToken(s.backupRetentionDays) && s.backupRetentionDays < B.airGappedMin) {
+      problems.push(`backupRetentionDays must be at least ${B.airGappedMin} days with backupVaultLock and backupCopyToSecondRegion, got ${s.backupRetentionDays} `
+        + `(such a profile copies to a logically air-gapped vault, which AWS Backup makes keep copies at least ${B.airGappedMin} days)`);
+    }
+    oneOf('auditFrequency', s.auditFrequency, AUDIT_FREQUENCY.floor,
+      `AWS also offers ${AUDIT_FREQUENCY.aws.filter((f) => !AUDIT_FREQUENCY.floor.includes(f)).join(' and ')}, under the library's security floor, rule ${AUDIT_FREQUENCY.rule}`);
+    oneOf('logLevel', s.logLevel, LOG_LEVEL.floor, `DISABLED is under the library's security floor, rule ${LOG_LEVEL.rule}`);
     oneOf('containment', s.containment, Object.values(ContainmentMode));
     oneOf('networkEgress', s.networkEgress, Object.values(NetworkEgress));
     if (!(s.deviceTlsPolicy instanceof TlsSecurityPolicy) || !s.deviceTlsPolicy.isModern) {
-      problems.push(`deviceTlsPolicy must be TlsSecurityPolicy.TLS13_1_2_2022_10, TLS13_1_3_2022_10 or TLS12_1_2_2022_10, got ${(s.deviceTlsPolicy as TlsSecurityPolicy | undefined)?.policyName ?? JSON.stringify(s.deviceTlsPolicy)}`);
+      problems.push(`deviceTlsPolicy must be TlsSecurityPolicy.TLS13_1_2_2022_10, TLS13_1_3_2022_10 or TLS12_1_2_2022_10, got ${s.deviceTlsPolicy instanceof TlsSecurityPolicy ? s.deviceTlsPolicy.policyName : describeValue(s.deviceTlsPolicy)}`
+        + ' (older policies are under the library\'s security floor, rule IoTSecurity-TLS1)');
     }
     if (!(s.otaRollout instanceof RolloutRate)) {
-      problems.push('otaRollout must be made with RolloutRate.constant() or RolloutRate.exponential()');
+      problems.push(`otaRollout must be made with RolloutRate.constant() or RolloutRate.exponential(), got ${describeValue(s.otaRollout)}`);
     }
     for (const flag of ['otaCanaryGroupFirst', 'backupVaultLock', 'backupCopyToSecondRegion'] as const) {
-      if (typeof s[flag] !== 'boolean') problems.push(`${flag} must be true or false, got ${JSON.stringify(s[flag])}`);
+      if (typeof s[flag] !== 'boolean') problems.push(`${flag} must be true or false, got ${describeValue(s[flag])}`);
     }
     const practices = s.requiredPractices;
     if (!Array.isArray(practices) || practices.some((p) => !ALL_PRACTICES.includes(p))) {
-      problems.push(`requiredPractices must be a list of Practice values (1..10), got ${JSON.stringify(practices)}`);
+      problems.push(`requiredPractices must be a list of Practice values (1..10), got ${describeValue(practices)}`);
     }
     return problems;
   }
@@ -251,5 +291,12 @@ export class RiskProfile implements RiskProfileSettings {
     this.backupVaultLock = settings.backupVaultLock;
     this.backupCopyToSecondRegion = settings.backupCopyToSecondRegion;
     this.requiredPractices = Object.freeze([...settings.requiredPractices]);
+    // Every value was checked when the profile was made: nothing may change one afterwards. The
+    // object itself stays extensible (not Object.freeze): jsii tags the objects it hands to other
+    // languages with a property of its own.
+    for (const key of ['name', ...SETTING_NAMES, 'settings']) {
+      Object.defineProperty(this, key, { writable: false, configurable: false });
+    }
+    Object.freeze(this.settings);
   }
 }

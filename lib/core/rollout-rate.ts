@@ -1,3 +1,5 @@
+import { describeValue, isToken, TOKEN_DESCRIPTION } from './private/describe';
+
 /**
  * How fast a job or OTA update reaches the fleet. AWS IoT Jobs cap the rate at 1,000 things a
  * minute; exponential rollouts start slow and speed up only while things keep succeeding.
@@ -18,6 +20,9 @@ export class RolloutRate {
    */
   public static exponential(options: ExponentialRolloutOptions): RolloutRate {
     const where = 'RolloutRate.exponential';
+    if (options === null || typeof options !== 'object') {
+      throw new Error(`${where}: options must be { baseRatePerMinute, incrementFactor, maximumPerMinute }, got ${describeValue(options)}`);
+    }
     RolloutRate.check(where, 'maximumPerMinute', options.maximumPerMinute, 1, 1000);
     RolloutRate.check(where, 'baseRatePerMinute', options.baseRatePerMinute, 1, 1000);
     RolloutRate.check(where, 'incrementFactor', options.incrementFactor, 1.1, 5, false);
@@ -33,8 +38,10 @@ export class RolloutRate {
   }
 
   private static check(where: string, prop: string, value: number, min: number, max: number, integer = true): void {
-    if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
-      throw new Error(`${where}: ${prop} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, got ${value}`);
+    // The rate decides the job's configuration and the strictness checks at synth: a token has no value yet.
+    if (isToken(value)) throw new Error(`${where}: ${prop} must be a literal number, got ${TOKEN_DESCRIPTION}`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+      throw new Error(`${where}: ${prop} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, got ${describeValue(value)}`);
     }
   }
 

@@ -1,3 +1,5 @@
+import { describeValue, isToken, TOKEN_DESCRIPTION } from './private/describe';
+
 /**
  * An AWS IoT Core TLS security policy for a domain configuration.
  *
@@ -25,8 +27,12 @@ export class TlsSecurityPolicy {
    * @param policyName an `IoTSecurityPolicy_...` name
    */
   public static of(policyName: string): TlsSecurityPolicy {
-    if (!/^IoTSecurityPolicy_[A-Za-z0-9_]+$/.test(policyName)) {
-      throw new Error(`TlsSecurityPolicy.of: policyName must be an AWS IoT policy name such as 'IoTSecurityPolicy_TLS13_1_2_2022_10', got '${policyName}'`);
+    if (isToken(policyName)) {
+      // Whether a policy is modern is judged at synth, by its name.
+      throw new Error(`TlsSecurityPolicy.of: policyName must be a literal name such as 'IoTSecurityPolicy_TLS13_1_2_2022_10', got ${TOKEN_DESCRIPTION}`);
+    }
+    if (typeof policyName !== 'string' || !/^IoTSecurityPolicy_[A-Za-z0-9_]+$/.test(policyName)) {
+      throw new Error(`TlsSecurityPolicy.of: policyName must be an AWS IoT policy name such as 'IoTSecurityPolicy_TLS13_1_2_2022_10', got ${typeof policyName === 'string' ? `'${policyName}'` : describeValue(policyName)}`);
     }
     return new TlsSecurityPolicy(policyName);
   }

@@ -6,6 +6,7 @@ import { RiskProfile } from '../core/risk-profile';
 import { claimAccountSingleton } from '../core/private/account-singleton';
 import { confusedDeputySafePrincipal } from '../core/private/confused-deputy';
 import { allowLogsToUseKey, secureKey } from '../core/private/secure-defaults';
+import { describeValue } from '../core/private/describe';
 
 /**
  * What kind of data a key protects (practice 5). How sensitive the data is, is its `DataClass`;
@@ -99,26 +100,26 @@ export class DataProtection extends Construct {
     props = props ?? {};
     const problems: string[] = [];
     const profile = props.riskProfile ?? RiskProfile.INDUSTRIAL;
-    if (!(profile instanceof RiskProfile)) problems.push(`riskProfile must be a RiskProfile, got ${JSON.stringify(profile)}`);
+    if (!(profile instanceof RiskProfile)) problems.push(`riskProfile must be a RiskProfile, got ${describeValue(profile)}`);
     const categories = props.categories ?? Object.values(DataCategory);
     const allowed = Object.values(DataCategory);
     if (!Array.isArray(categories) || categories.length === 0) {
-      problems.push(`categories must be a non-empty list of ${allowed.join(', ')}, got ${JSON.stringify(categories)}`);
+      problems.push(`categories must be a non-empty list of ${allowed.join(', ')}, got ${describeValue(categories)}`);
     } else {
       for (const c of categories) {
-        if (!allowed.includes(c)) problems.push(`categories: each must be one of ${allowed.join(', ')}, got ${JSON.stringify(c)}`);
+        if (!allowed.includes(c)) problems.push(`categories: each must be one of ${allowed.join(', ')}, got ${describeValue(c)}`);
       }
       const dupes = categories.filter((c, i) => categories.indexOf(c) !== i);
       if (dupes.length > 0) problems.push(`categories: ${[...new Set(dupes)].join(', ')} listed twice`);
     }
     for (const flag of ['keyPerCategory', 'iotCoreEncryption'] as const) {
       if (props[flag] !== undefined && typeof props[flag] !== 'boolean') {
-        problems.push(`${flag} must be true or false, got ${JSON.stringify(props[flag])}`);
+        problems.push(`${flag} must be true or false, got ${describeValue(props[flag])}`);
       }
     }
     const iotCoreEncryption = props.iotCoreEncryption ?? true;
     if (iotCoreEncryption && Array.isArray(categories) && !categories.includes(DataCategory.CONFIGURATION)) {
-      problems.push(`categories must include configuration while iotCoreEncryption is on (IoT Core's data is encrypted with that key), got ${JSON.stringify(categories)}`);
+      problems.push(`categories must include configuration while iotCoreEncryption is on (IoT Core's data is encrypted with that key), got ${describeValue(categories)}`);
     }
     if (problems.length > 0) throw new Error(`${this.node.path}: DataProtection: ${problems.join('; ')}`);
     this.categories = Object.freeze([...categories]);

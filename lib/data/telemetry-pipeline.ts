@@ -13,6 +13,7 @@ import { RiskProfile } from '../core/risk-profile';
 import { confusedDeputySafePrincipal, sourceArnIn } from '../core/private/confused-deputy';
 import { iotActionsAlpha, iotAlpha } from '../core/private/optional-modules';
 import { accessLogBucket, acknowledge, secureBucket, secureKey } from '../core/private/secure-defaults';
+import { describeValue } from '../core/private/describe';
 
 /** Where a `TelemetryPipeline` keeps device data. */
 export enum TelemetryStore {
@@ -228,42 +229,42 @@ export class TelemetryPipeline extends Construct {
     const problems: string[] = [];
     props = props ?? ({} as TelemetryPipelineProps);
     const profile = props.riskProfile ?? RiskProfile.INDUSTRIAL;
-    if (!(profile instanceof RiskProfile)) problems.push(`riskProfile must be a RiskProfile, got ${JSON.stringify(profile)}`);
+    if (!(profile instanceof RiskProfile)) problems.push(`riskProfile must be a RiskProfile, got ${describeValue(profile)}`);
     const filter = props.topicFilter;
     if (typeof filter !== 'string' || (!Token.isUnresolved(filter) && !validTopicFilter(filter))) {
-      problems.push(`topicFilter must be an MQTT topic filter of 1-256 characters ('+' a whole level, '#' only as the last level, no quotes), got ${JSON.stringify(filter)}`);
+      problems.push(`topicFilter must be an MQTT topic filter of 1-256 characters ('+' a whole level, '#' only as the last level, no quotes), got ${describeValue(filter)}`);
     }
     const store = props.store ?? TelemetryStore.S3;
     if (!Object.values(TelemetryStore).includes(store)) {
-      problems.push(`store must be one of ${Object.values(TelemetryStore).join(', ')}, got ${JSON.stringify(store)}`);
+      problems.push(`store must be one of ${Object.values(TelemetryStore).join(', ')}, got ${describeValue(store)}`);
     }
     const dataClass = props.dataClass ?? DataClass.CONFIDENTIAL;
     if (!Object.values(DataClass).includes(dataClass)) {
-      problems.push(`dataClass must be one of ${Object.values(DataClass).join(', ')}, got ${JSON.stringify(dataClass)}`);
+      problems.push(`dataClass must be one of ${Object.values(DataClass).join(', ')}, got ${describeValue(dataClass)}`);
     }
     const retentionDays = props.retentionDays ?? TELEMETRY_RETENTION_DAYS[dataClass] ?? 90;
     if (!Number.isInteger(retentionDays) || retentionDays < 1 || retentionDays > 3650) {
-      problems.push(`retentionDays must be an integer from 1 to 3650, got ${JSON.stringify(retentionDays)}`);
+      problems.push(`retentionDays must be an integer from 1 to 3650, got ${describeValue(retentionDays)}`);
     }
     const fields = props.fields;
     if (fields !== undefined) {
       if (!Array.isArray(fields) || fields.length === 0) {
-        problems.push(`fields must be a non-empty list of payload field names, got ${JSON.stringify(fields)}`);
+        problems.push(`fields must be a non-empty list of payload field names, got ${describeValue(fields)}`);
       } else {
         for (const f of fields) {
-          if (typeof f !== 'string' || !FIELD.test(f)) problems.push(`fields: each must be a field name such as 'temperature' or 'env.humidity', got ${JSON.stringify(f)}`);
+          if (typeof f !== 'string' || !FIELD.test(f)) problems.push(`fields: each must be a field name such as 'temperature' or 'env.humidity', got ${describeValue(f)}`);
         }
       }
     }
     const sample = props.samplePercent ?? 100;
     if (typeof sample !== 'number' || !Number.isFinite(sample) || sample <= 0 || sample > 100) {
-      problems.push(`samplePercent must be a number above 0 and up to 100, got ${JSON.stringify(sample)}`);
+      problems.push(`samplePercent must be a number above 0 and up to 100, got ${describeValue(sample)}`);
     }
     if (props.condition !== undefined && (typeof props.condition !== 'string' || props.condition.trim() === '')) {
-      problems.push(`condition must be a non-empty IoT SQL condition, got ${JSON.stringify(props.condition)}`);
+      problems.push(`condition must be a non-empty IoT SQL condition, got ${describeValue(props.condition)}`);
     }
     if (props.ruleName !== undefined && !Token.isUnresolved(props.ruleName) && !RULE_NAME.test(props.ruleName)) {
-      problems.push(`ruleName must be 1-128 letters, digits or underscores, got ${JSON.stringify(props.ruleName)}`);
+      problems.push(`ruleName must be 1-128 letters, digits or underscores, got ${describeValue(props.ruleName)}`);
     }
     if (problems.length > 0) throw new Error(`${this.node.path}: TelemetryPipeline: ${problems.join('; ')}`);
 

@@ -8,6 +8,7 @@ import { FleetIndexing, FleetIndexingProps } from '../inventory/fleet-indexing';
 import { FleetAuditing, FleetAuditingProps } from '../monitoring/fleet-auditing';
 import { IotEventConfigurations, IotEventConfigurationsProps } from '../monitoring/iot-event-configurations';
 import { IncidentResponse, IncidentResponseProps } from '../response/incident-response';
+import { describeValue } from '../core/private/describe';
 
 /** Props of `AccountBaseline`. */
 export interface AccountBaselineProps {
@@ -101,12 +102,12 @@ export class AccountBaseline extends Construct {
     const p = props ?? {};
     const problems = unknownPropProblems(p, ['riskProfile', 'owner', 'fleetIndexing', 'auditing', 'dataProtection', 'incidentResponse', 'eventConfigurations']);
     if (p.riskProfile !== undefined && !(p.riskProfile instanceof RiskProfile)) {
-      problems.push(`riskProfile must be a RiskProfile (RiskProfile.CONSUMER, INDUSTRIAL, CRITICAL_INFRASTRUCTURE or RiskProfile.custom), got ${JSON.stringify(p.riskProfile)}`);
+      problems.push(`riskProfile must be a RiskProfile (RiskProfile.CONSUMER, INDUSTRIAL, CRITICAL_INFRASTRUCTURE or RiskProfile.custom), got ${describeValue(p.riskProfile)}`);
     }
     const propsTypes = { fleetIndexing: 'FleetIndexingProps', auditing: 'FleetAuditingProps', dataProtection: 'DataProtectionProps', incidentResponse: 'IncidentResponseProps', eventConfigurations: 'IotEventConfigurationsProps' };
     for (const [prop, type] of Object.entries(propsTypes)) {
       const v = (p as { [key: string]: unknown })[prop];
-      if (v !== undefined && (v === null || typeof v !== 'object' || Array.isArray(v))) problems.push(`${prop} must be an object of ${type}, got ${JSON.stringify(v)}`);
+      if (v !== undefined && (v === null || typeof v !== 'object' || Array.isArray(v))) problems.push(`${prop} must be an object of ${type}, got ${describeValue(v)}`);
     }
     if (problems.length > 0) throw new Error(`${this.node.path}: ${problems.join('; ')}`);
 

@@ -1,4 +1,4 @@
-import { Stack, Token } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -8,6 +8,7 @@ import { AssetTags, Criticality, DataClass } from '../core/asset-tags';
 import { Practice } from '../core/practice';
 import { unknownPropProblems } from '../core/private/props';
 import { NetworkEgress, RiskProfile } from '../core/risk-profile';
+import { RolloutRate } from '../core/rollout-rate';
 import { TlsSecurityPolicy } from '../core/tls-security-policy';
 import { DataCategory, DataProtection } from '../data/data-protection';
 import { TelemetryPipeline, TelemetryStore } from '../data/telemetry-pipeline';
@@ -22,6 +23,8 @@ import { SecurityPostureReport } from '../report/security-posture-report';
 import { SecureIotEndpoint } from '../transport/secure-iot-endpoint';
 import { FirmwareDeviceType, FirmwareMaintenanceWindow, SignedFirmwarePipeline } from '../updates/signed-firmware-pipeline';
 import { PartSpec, partProblems, recordDisabled } from './private/parts';
+import { describeValue, isToken, TOKEN_DESCRIPTION } from '../core/private/describe';
+import { riskProfileProblems } from '../core/private/risk-profile-of';
 
 /**
  * A part of a `SecureIotDeployment` switched off on purpose. The reason is recorded in the
@@ -310,11 +313,14 @@ export class SecureIotDeployment extends Construct {
     const problems = unknownPropProblems(p, KNOWN_PROPS);
     if (p.riskProfile === undefined) {
       problems.push('riskProfile is required: give RiskProfile.CONSUMER, RiskProfile.INDUSTRIAL, RiskProfile.CRITICAL_INFRASTRUCTURE or RiskProfile.custom({...})');
-    } else if (!(p.riskProfile instanceof RiskProfile)) {
-      problems.push(`riskProfile must be a RiskProfile (RiskProfile.CONSUMER, INDUSTRIAL, CRITICAL_INFRASTRUCTURE or RiskProfile.custom), got ${JSON.stringify(p.riskProfile)}`);
+    } else {
+      problems.push(...riskProfileProblems(p.riskProfile));
     }
-    if (typeof p.deploymentName !== 'string' || (!Token.isUnresolved(p.deploymentName) && !NAME.test(p.deploymentName))) {
-      problems.push(`deploymentName must be 1-32 lower-case letters, digits or '-', starting with a letter, got ${JSON.stringify(p.deploymentName)}`);
+    if (isToken(p.deploymentName)) {
+      // It becomes the prefix of thing names, MQTT client IDs and topics that device policies and rules match literally.
+      problems.push(`deploymentName must be a literal name (it prefixes the fleet's thing names, client IDs and topics), got ${TOKEN_DESCRIPTION}`);
+    } else if (typeof p.deploymentName !== 'string' || !NAME.test(p.deploymentName)) {
+      problems.push(`deploymentName must be 1-32 lower-case letters, digits or '-', starting with a letter, got ${describeValue(p.deploymentName)}`);
     }
     problems.push(
       ...partProblems(this, PARTS.provisioning, p.provisioning, p.disableProvisioning, FleetProvisioning, 'FleetProvisioning'),
@@ -327,7 +333,7 @@ export class SecureIotDeployment extends Construct {
       ...partProblems(this, PARTS.monitoring, p.monitoring, p.disableMonitoring, FleetMonitoring, 'FleetMonitoring'),
     );
     if (p.devicePolicy !== undefined && !(p.devicePolicy instanceof DevicePolicy)) {
-      problems.push(`devicePolicy does not fit: it must be a DevicePolicy, got ${JSON.stringify(p.devicePolicy)}`);
+      problems.push(`devicePolicy does not fit: it must be a DevicePolicy, got ${describeValue(p.devicePolicy)}`);
     }
     if (p.riskProfile instanceof RiskProfile && p.riskProfile.backupCopyToSecondRegion && p.backupSecondRegionVault === undefined
       && p.backup === undefined && p.disableBackups === undefined) {
@@ -335,7 +341,7 @@ export class SecureIotDeployment extends Construct {
         + 'give a vault in another region, your own backups as backup, or disableBackups: { reason }');
     }
     if (p.dataProtection !== undefined && !(p.dataProtection instanceof DataProtection)) {
-      problems.push(`dataProtection does not fit: it must be a DataProtection, got ${JSON.stringify(p.dataProtection)}`);
+      problems.push(`dataProtection does not fit: it must be a DataProtection, got ${describeValue(p.dataProtection)}`);
     } else if (p.dataProtection !== undefined && !p.dataProtection.categories.includes(DataCategory.TELEMETRY)
       && p.telemetry === undefined && p.disableTelemetry === undefined) {
       problems.push('dataProtection does not fit: it has no TELEMETRY key for the telemetry pipeline');
@@ -347,7 +353,10 @@ export class SecureIotDeployment extends Construct {
     }
     const cores = p.greengrassCoreThingNames;
     if (cores !== undefined && (!Array.isArray(cores) || new Set(cores).size !== cores.length)) {
-      problems.push(`greengrassCoreThingNames must be an array of distinct thing names, got ${JSON.stringify(cores)}`);
+      problems.push(`greengrassCoreThingNames must be an array of distinct thing names, got ${describeValue(cores)}`);
+    } else if (cores?.some(isToken)) {
+      // Each core is a construct named after its thing, and its IoT policy names the thing literally.
+      problems.push(`greengrassCoreThingNames must be literal thing names, got ${describeValue(cores)}`);
     }
     if (problems.length > 0) throw new Error(`${this.node.path}: ${problems.join('; ')}`);
 
@@ -424,23 +433,92 @@ export class SecureIotDeployment extends Construct {
     return replacement ?? create();
   }
 
-  /** A replaced part must be at least as strict as the profile asks. */
+  /**
+   * A replaced part must be at least as strict as the profile on every setting the profile
+   * governs: a part of your own is how a fleet adapts the composition, not how it drops below its
+   * profile. A setting that is a token cannot be judged, and is refused.
+   */
   private strictnessProblems(p: SecureIotDeploymentProps, profile: RiskProfile): string[] {
     const problems: string[] = [];
+    const misfit = (prop: string, detail: string) => problems.push(`${prop} does not fit: ${detail}`);
+    const unjudged = (prop: string, setting: string, against: string) =>
+      misfit(prop, `its ${setting} is ${TOKEN_DESCRIPTION}; a literal is needed to judge it against the ${profile.name} profile's ${against}`);
+
     const tls = p.endpoint instanceof SecureIotEndpoint ? p.endpoint.tlsSecurityPolicy : undefined;
     if (tls && (!tls.isModern || (profile.deviceTlsPolicy === TlsSecurityPolicy.TLS13_1_3_2022_10 && tls.policyName !== profile.deviceTlsPolicy.policyName))) {
-      problems.push(`endpoint does not fit: its TLS policy ${tls.policyName} is weaker than the ${profile.name} profile's ${profile.deviceTlsPolicy.policyName}`);
+      misfit('endpoint', `its TLS policy ${tls.policyName} is weaker than the ${profile.name} profile's ${profile.deviceTlsPolicy.policyName}`);
     }
+
     const egress = p.network instanceof SegmentedNetwork ? p.network.networkEgress : undefined;
     if (egress !== undefined && profile.networkEgress === NetworkEgress.NONE && egress !== NetworkEgress.NONE) {
-      problems.push(`network does not fit: its egress is ${egress}, the ${profile.name} profile allows none (isolated subnets and VPC endpoints only)`);
+      misfit('network', `its egress is ${egress}, the ${profile.name} profile allows none (isolated subnets and VPC endpoints only)`);
     }
-    const duration = p.gatewayCredentials instanceof GatewayCredentials ? p.gatewayCredentials.credentialDurationSec : undefined;
-    if (duration !== undefined && !Token.isUnresolved(duration) && duration > profile.credentialDurationSec) {
-      problems.push(`gatewayCredentials does not fit: its credentials live ${duration} s, the ${profile.name} profile allows at most ${profile.credentialDurationSec} s`);
+
+    if (p.gatewayCredentials instanceof GatewayCredentials) {
+      const duration = p.gatewayCredentials.credentialDurationSec;
+      if (isToken(duration)) {
+        unjudged('gatewayCredentials', 'credential lifetime', `${profile.credentialDurationSec} s`);
+      } else if (duration > profile.credentialDurationSec) {
+        misfit('gatewayCredentials', `its credentials live ${duration} s, the ${profile.name} profile allows at most ${profile.credentialDurationSec} s`);
+      }
+    }
+
+    if (p.firmwareUpdates instanceof SignedFirmwarePipeline) {
+      const f = p.firmwareUpdates;
+      const faster = rolloutFasterThan(f.rolloutRate, profile.otaRollout);
+      if (faster) misfit('firmwareUpdates', `its rollout (${describeRollout(f.rolloutRate)}) is faster than the ${profile.name} profile's (${describeRollout(profile.otaRollout)}): ${faster}`);
+      if (isToken(f.abortFailurePercent)) {
+        unjudged('firmwareUpdates', 'abort threshold', `${profile.otaAbortFailurePercent} %`);
+      } else if (f.abortFailurePercent > profile.otaAbortFailurePercent) {
+        misfit('firmwareUpdates', `its jobs abort only above ${f.abortFailurePercent} % failed executions, the ${profile.name} profile at ${profile.otaAbortFailurePercent} %`);
+      }
+      if (profile.otaCanaryGroupFirst && !f.canaryGroupFirst) {
+        misfit('firmwareUpdates', `it releases to the fleet without a canary group first, the ${profile.name} profile releases to a canary group first`);
+      }
+    }
+
+    if (p.backup instanceof BackupAndRecovery) {
+      const b = p.backup;
+      if (isToken(b.retentionDays)) {
+        unjudged('backup', 'retention', `${profile.backupRetentionDays} days`);
+      } else if (b.retentionDays < profile.backupRetentionDays) {
+        misfit('backup', `it keeps recovery points ${b.retentionDays} days, the ${profile.name} profile ${profile.backupRetentionDays} days`);
+      }
+      if (profile.backupVaultLock && !b.vaultLock) {
+        misfit('backup', `its vault is not locked (AWS Backup Vault Lock), the ${profile.name} profile locks it`);
+      }
+      if (profile.backupCopyToSecondRegion && !b.copyToSecondRegion) {
+        misfit('backup', `it copies no recovery point to a second region, the ${profile.name} profile copies every one`);
+      }
     }
     return problems;
   }
+}
+
+/** A rollout rate in words: "constant 100/min", "exponential from 50/min, x2 every 10 successes, to 1000/min". */
+function describeRollout(rate: RolloutRate): string {
+  const ramp = rate.exponentialRamp;
+  return ramp
+    ? `exponential from ${ramp.baseRatePerMinute}/min, x${ramp.incrementFactor} every ${ramp.successesBeforeIncrease} successes, to ${rate.maximumPerMinute}/min`
+    : `constant ${rate.maximumPerMinute}/min`;
+}
+
+/**
+ * How `rate` reaches the fleet faster than `limit`, or undefined when it never does: a higher top
+ * rate, a higher starting rate (a constant rate starts at its top), or, both being exponential, a
+ * steeper or earlier increase.
+ */
+function rolloutFasterThan(rate: RolloutRate, limit: RolloutRate): string | undefined {
+  if (rate.maximumPerMinute > limit.maximumPerMinute) return `its top rate ${rate.maximumPerMinute}/min is above ${limit.maximumPerMinute}/min`;
+  const start = (r: RolloutRate) => r.exponentialRamp?.baseRatePerMinute ?? r.maximumPerMinute;
+  if (start(rate) > start(limit)) return `it starts at ${start(rate)}/min, above ${start(limit)}/min`;
+  const a = rate.exponentialRamp;
+  const b = limit.exponentialRamp;
+  if (a && b && a.incrementFactor > b.incrementFactor) return `its rate grows x${a.incrementFactor}, more than x${b.incrementFactor}`;
+  if (a && b && a.successesBeforeIncrease < b.successesBeforeIncrease) {
+    return `its rate grows after ${a.successesBeforeIncrease} successes, fewer than ${b.successesBeforeIncrease}`;
+  }
+  return undefined;
 }
 
 /** Declares the profile on the stack; a stack holds deployments of one profile only, or the report could not say which it must enforce. */

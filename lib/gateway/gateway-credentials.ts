@@ -8,6 +8,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { RiskProfile } from '../core/risk-profile';
 import { acknowledgeWildcardResource, problemsOfStatement, THING_NAME_VARIABLE } from './private/statements';
+import { describeValue } from '../core/private/describe';
 
 /** Props of `GatewayCredentials`. */
 export interface GatewayCredentialsProps {
@@ -183,7 +184,7 @@ export class GatewayCredentials extends Construct implements iam.IGrantable {
 
   private grantOnThingObjects(bucket: s3.IBucket, prefix: string, actions: string[]): iam.Grant {
     if (typeof prefix !== 'string' || (!Token.isUnresolved(prefix) && /[*?]/.test(prefix))) {
-      throw new Error(`${this.node.path}: prefix must be a key prefix without '*' or '?', got ${JSON.stringify(prefix)}`);
+      throw new Error(`${this.node.path}: prefix must be a key prefix without '*' or '?', got ${describeValue(prefix)}`);
     }
     return this.grantScoped(actions, [bucket.arnForObjects(`${prefix}${THING_NAME_VARIABLE}/*`)]);
   }
@@ -211,18 +212,18 @@ export class GatewayCredentials extends Construct implements iam.IGrantable {
   private validate(props: GatewayCredentialsProps): void {
     const problems: string[] = [];
     if (props.riskProfile !== undefined && !(props.riskProfile instanceof RiskProfile)) {
-      problems.push(`riskProfile must be a RiskProfile, got ${JSON.stringify(props.riskProfile)}`);
+      problems.push(`riskProfile must be a RiskProfile, got ${describeValue(props.riskProfile)}`);
     }
     const d = this.credentialDurationSec;
     if (!Token.isUnresolved(d) && (typeof d !== 'number' || !Number.isInteger(d) || d < MIN_DURATION_SEC || d > MAX_DURATION_SEC)) {
-      problems.push(`credentialDurationSec must be an integer from ${MIN_DURATION_SEC} to ${MAX_DURATION_SEC} (gateways refresh at no cost; longer-lived credentials outlive a revoked certificate), got ${JSON.stringify(d)}`);
+      problems.push(`credentialDurationSec must be an integer from ${MIN_DURATION_SEC} to ${MAX_DURATION_SEC} (gateways refresh at no cost; longer-lived credentials outlive a revoked certificate), got ${describeValue(d)}`);
     }
     const name = this.roleAliasName;
     if (typeof name !== 'string' || (!Token.isUnresolved(name) && !ROLE_ALIAS_NAME.test(name))) {
-      problems.push(`roleAliasName must be 1-128 letters, digits, '=', ',', '@', '_' or '-', got ${JSON.stringify(name)}`);
+      problems.push(`roleAliasName must be 1-128 letters, digits, '=', ',', '@', '_' or '-', got ${describeValue(name)}`);
     }
     if (props.statements !== undefined && !Array.isArray(props.statements)) {
-      problems.push(`statements must be a list of iam.PolicyStatement, got ${JSON.stringify(props.statements)}`);
+      problems.push(`statements must be a list of iam.PolicyStatement, got ${describeValue(props.statements)}`);
     } else {
       for (const st of props.statements ?? []) problems.push(...problemsOfStatement(st));
     }

@@ -9,6 +9,8 @@ import { GatewayCredentials } from './gateway-credentials';
 import { templateString } from '../checks/private/iam-policy';
 import { acknowledge } from '../core/private/secure-defaults';
 import { acknowledgeWildcardResource } from './private/statements';
+import { describeValue } from '../core/private/describe';
+import { riskProfileProblems } from '../core/private/risk-profile-of';
 
 /** Props of `GreengrassCoreCredentials`. */
 export interface GreengrassCoreCredentialsProps {
@@ -80,14 +82,14 @@ export class GreengrassCoreCredentials extends Construct implements iam.IGrantab
     super(scope, id);
     const p = props ?? ({} as GreengrassCoreCredentialsProps);
     const thing = p.coreDeviceThingName;
-    const problems: string[] = [];
+    const problems: string[] = riskProfileProblems(p.riskProfile);
     if (typeof thing !== 'string' || (!Token.isUnresolved(thing) && !THING_NAME.test(thing))) {
-      problems.push(`coreDeviceThingName must be 1-128 letters, digits, ':', '_' or '-', got ${JSON.stringify(thing)}`);
+      problems.push(`coreDeviceThingName must be 1-128 letters, digits, ':', '_' or '-', got ${describeValue(thing)}`);
     } else if (Token.isUnresolved(thing)) {
       problems.push('coreDeviceThingName must be known at synth (the core\'s IoT policy names it literally)');
     }
     for (const list of ['artifactBuckets', 'logGroups'] as const) {
-      if (p[list] !== undefined && !Array.isArray(p[list])) problems.push(`${list} must be a list, got ${JSON.stringify(p[list])}`);
+      if (p[list] !== undefined && !Array.isArray(p[list])) problems.push(`${list} must be a list, got ${describeValue(p[list])}`);
     }
     if (problems.length > 0) throw new Error(`${this.node.path}: ${problems.join('; ')}`);
     this.coreDeviceThingName = thing;

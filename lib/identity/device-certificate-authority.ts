@@ -8,6 +8,8 @@ import { RiskProfile } from '../core/risk-profile';
 import { DevicePolicy } from './device-policy';
 import { applyAssetTags } from './private/default-tags';
 import { provisioningRole, templateThing } from './private/provisioning-role';
+import { describeValue } from '../core/private/describe';
+import { riskProfileOf, riskProfileProblems } from '../core/private/risk-profile-of';
 
 /** Where the CA certificate comes from. */
 export class DeviceCaCertificate {
@@ -102,12 +104,12 @@ export class DeviceCertificateAuthority extends Construct {
   constructor(scope: Construct, id: string, props: DeviceCertificateAuthorityProps) {
     super(scope, id);
     const p = (props ?? {}) as DeviceCertificateAuthorityProps;
-    const problems: string[] = [];
-    if (!(p.caCertificate instanceof DeviceCaCertificate)) problems.push(`caCertificate must be made with DeviceCaCertificate.fromPem() or fromPrivateCa(), got ${JSON.stringify(p.caCertificate)}`);
-    if (!(p.devicePolicy instanceof DevicePolicy)) problems.push(`devicePolicy must be a DevicePolicy, got ${JSON.stringify(p.devicePolicy)}`);
+    const problems: string[] = riskProfileProblems(p.riskProfile);
+    if (!(p.caCertificate instanceof DeviceCaCertificate)) problems.push(`caCertificate must be made with DeviceCaCertificate.fromPem() or fromPrivateCa(), got ${describeValue(p.caCertificate)}`);
+    if (!(p.devicePolicy instanceof DevicePolicy)) problems.push(`devicePolicy must be a DevicePolicy, got ${describeValue(p.devicePolicy)}`);
     const prefix = p.thingNamePrefix ?? '';
-    if (typeof prefix !== 'string' || !THING_PREFIX.test(prefix)) problems.push(`thingNamePrefix must be 0-64 letters, digits, ':', '_' or '-', got ${JSON.stringify(prefix)}`);
-    if (p.justInTimeProvisioning !== undefined && typeof p.justInTimeProvisioning !== 'boolean') problems.push(`justInTimeProvisioning must be true or false, got ${JSON.stringify(p.justInTimeProvisioning)}`);
+    if (typeof prefix !== 'string' || !THING_PREFIX.test(prefix)) problems.push(`thingNamePrefix must be 0-64 letters, digits, ':', '_' or '-', got ${describeValue(prefix)}`);
+    if (p.justInTimeProvisioning !== undefined && typeof p.justInTimeProvisioning !== 'boolean') problems.push(`justInTimeProvisioning must be true or false, got ${describeValue(p.justInTimeProvisioning)}`);
     let cert: X509Certificate | undefined;
     const pem = p.caCertificate instanceof DeviceCaCertificate ? p.caCertificate.pem : undefined;
     if (typeof pem === 'string' && !Token.isUnresolved(pem)) {
@@ -160,7 +162,7 @@ export class DeviceCertificateAuthority extends Construct {
       registrationConfig,
     });
     if (p.caCertificate.privateCaCertificate) this.caCertificate.node.addDependency(p.caCertificate.privateCaCertificate);
-    applyAssetTags(this, p.riskProfile ?? RiskProfile.INDUSTRIAL, p.assetTags, DataClass.CONFIDENTIAL);
+    applyAssetTags(this, riskProfileOf(this, p.riskProfile), p.assetTags, DataClass.CONFIDENTIAL);
   }
 
   /** The certificate's ID. */

@@ -6,6 +6,8 @@ import { AssetTagsProps, DataClass } from '../core/asset-tags';
 import { RiskProfile } from '../core/risk-profile';
 import { analyzePolicyDocument, PolicyFindings } from '../checks/private/iot-policy-analyzer';
 import { applyAssetTags } from './private/default-tags';
+import { describeValue } from '../core/private/describe';
+import { riskProfileOf } from '../core/private/risk-profile-of';
 
 /** The IoT policy variable that holds the name of the thing attached to the connecting certificate. */
 export const THING_NAME_VARIABLE = '${iot:Connection.Thing.ThingName}';
@@ -154,35 +156,35 @@ export class DevicePolicy extends Construct {
     const problems: string[] = [];
     this.topicRoot = props.topicRoot ?? 'devices';
     if (typeof this.topicRoot !== 'string' || (!Token.isUnresolved(this.topicRoot) && !TOPIC_ROOT.test(this.topicRoot))) {
-      problems.push(`topicRoot must be letters, digits, '_', '-' and '/' (no wildcards, not starting with '$' or '/'), got ${JSON.stringify(this.topicRoot)}`);
+      problems.push(`topicRoot must be letters, digits, '_', '-' and '/' (no wildcards, not starting with '$' or '/'), got ${describeValue(this.topicRoot)}`);
     }
     for (const flag of ['ownTopicTree', 'classicShadow', 'jobs', 'retainedMessages'] as const) {
-      if (props[flag] !== undefined && typeof props[flag] !== 'boolean') problems.push(`${flag} must be true or false, got ${JSON.stringify(props[flag])}`);
+      if (props[flag] !== undefined && typeof props[flag] !== 'boolean') problems.push(`${flag} must be true or false, got ${describeValue(props[flag])}`);
     }
     const namedShadows = props.namedShadows ?? [];
     if (!Array.isArray(namedShadows)) {
-      problems.push(`namedShadows must be a list of shadow names, got ${JSON.stringify(namedShadows)}`);
+      problems.push(`namedShadows must be a list of shadow names, got ${describeValue(namedShadows)}`);
     } else {
       for (const name of namedShadows) {
         if (typeof name !== 'string' || (!Token.isUnresolved(name) && !SHADOW_NAME.test(name))) {
-          problems.push(`namedShadows: each name must be 1-64 letters, digits, ':', '_' or '-', got ${JSON.stringify(name)}`);
+          problems.push(`namedShadows: each name must be 1-64 letters, digits, ':', '_' or '-', got ${describeValue(name)}`);
         }
       }
     }
     if (props.policyName !== undefined && (typeof props.policyName !== 'string' || (!Token.isUnresolved(props.policyName) && !POLICY_NAME.test(props.policyName)))) {
-      problems.push(`policyName must be 1-128 letters, digits or _ + = , . @ -, got ${JSON.stringify(props.policyName)}`);
+      problems.push(`policyName must be 1-128 letters, digits or _ + = , . @ -, got ${describeValue(props.policyName)}`);
     }
     const denied = props.denyPublishTopics ?? [];
     if (!Array.isArray(denied)) {
-      problems.push(`denyPublishTopics must be a list of topics, got ${JSON.stringify(denied)}`);
+      problems.push(`denyPublishTopics must be a list of topics, got ${describeValue(denied)}`);
     } else {
       for (const t of denied) {
-        if (typeof t !== 'string' || t.length === 0) problems.push(`denyPublishTopics: each topic must be a non-empty string, got ${JSON.stringify(t)}`);
+        if (typeof t !== 'string' || t.length === 0) problems.push(`denyPublishTopics: each topic must be a non-empty string, got ${describeValue(t)}`);
         else if (!Token.isUnresolved(t) && /[+#]/.test(t)) problems.push(`denyPublishTopics: ${JSON.stringify(t)} holds MQTT '+' or '#', which a policy reads as literal characters, so the Deny would not cover the topics it seems to; use '*'`);
       }
     }
     this.deniedPublish = Array.isArray(denied) ? [...denied] : [];
-    if (props.topics !== undefined && !Array.isArray(props.topics)) problems.push(`topics must be a list of DeviceTopic, got ${JSON.stringify(props.topics)}`);
+    if (props.topics !== undefined && !Array.isArray(props.topics)) problems.push(`topics must be a list of DeviceTopic, got ${describeValue(props.topics)}`);
     for (const topic of Array.isArray(props.topics) ? props.topics : []) problems.push(...DevicePolicy.topicProblems(topic));
     if (problems.length > 0) throw new Error(`${this.node.path}: DevicePolicy: ${problems.join('; ')}`);
 
@@ -203,7 +205,7 @@ export class DevicePolicy extends Construct {
     });
     this.policyName = this.cfnPolicy.ref;
     this.policyArn = this.cfnPolicy.attrArn;
-    applyAssetTags(this, props.riskProfile ?? RiskProfile.INDUSTRIAL, props.assetTags, DataClass.INTERNAL);
+    applyAssetTags(this, riskProfileOf(this, props.riskProfile), props.assetTags, DataClass.INTERNAL);
 
     this.node.addValidation({
       validate: () => {
@@ -289,10 +291,10 @@ export class DevicePolicy extends Construct {
   }
 
   private static topicProblems(topic: DeviceTopic): string[] {
-    if (!(topic instanceof DeviceTopic)) return [`topics: each topic must be made with DeviceTopic.perDevice() or DeviceTopic.sharedReceiveOnly(), got ${JSON.stringify(topic)}`];
+    if (!(topic instanceof DeviceTopic)) return [`topics: each topic must be made with DeviceTopic.perDevice() or DeviceTopic.sharedReceiveOnly(), got ${describeValue(topic)}`];
     const t = topic.topic;
-    if (typeof t !== 'string' || t.length === 0) return [`topics: a topic must be a non-empty string, got ${JSON.stringify(t)}`];
-    if (!Object.values(TopicAccess).includes(topic.access)) return [`topics: access of ${JSON.stringify(t)} must be one of ${Object.values(TopicAccess).join(', ')}, got ${JSON.stringify(topic.access)}`];
+    if (typeof t !== 'string' || t.length === 0) return [`topics: a topic must be a non-empty string, got ${describeValue(t)}`];
+    if (!Object.values(TopicAccess).includes(topic.access)) return [`topics: access of ${JSON.stringify(t)} must be one of ${Object.values(TopicAccess).join(', ')}, got ${describeValue(topic.access)}`];
     // An unresolved topic is judged on the rendered document by the analyzer (see the validation).
     if (Token.isUnresolved(t)) return [];
     const problems: string[] = [];

@@ -14,6 +14,8 @@ import { DevicePolicy, DeviceTopic, THING_NAME_VARIABLE, TopicAccess } from './d
 import { applyAssetTags } from './private/default-tags';
 import { CertificateLifecycle, ROTATION_TOPICS } from './private/certificate-lifecycle';
 import { provisioningRole, templateThing } from './private/provisioning-role';
+import { describeValue } from '../core/private/describe';
+import { riskProfileOf, riskProfileProblems } from '../core/private/risk-profile-of';
 
 /** How a provisioned device gets its certificate. */
 export enum ProvisioningCertificateSource {
@@ -146,26 +148,26 @@ export class FleetProvisioning extends Construct {
   constructor(scope: Construct, id: string, props: FleetProvisioningProps) {
     super(scope, id);
     const p = (props ?? {}) as FleetProvisioningProps;
-    const problems: string[] = [];
-    if (!(p.devicePolicy instanceof DevicePolicy)) problems.push(`devicePolicy must be a DevicePolicy, got ${JSON.stringify(p.devicePolicy)}`);
+    const problems: string[] = riskProfileProblems(p.riskProfile);
+    if (!(p.devicePolicy instanceof DevicePolicy)) problems.push(`devicePolicy must be a DevicePolicy, got ${describeValue(p.devicePolicy)}`);
     this.templateName = p.templateName ?? Names.uniqueResourceName(this, { maxLength: 36, separator: '-' }).replace(/[^0-9A-Za-z_-]/g, '');
     if (typeof this.templateName !== 'string' || (!Token.isUnresolved(this.templateName) && !TEMPLATE_NAME.test(this.templateName))) {
-      problems.push(`templateName must be 1-36 letters, digits, '_' or '-', got ${JSON.stringify(this.templateName)}`);
+      problems.push(`templateName must be 1-36 letters, digits, '_' or '-', got ${describeValue(this.templateName)}`);
     }
     const prefix = p.thingNamePrefix ?? '';
-    if (typeof prefix !== 'string' || !THING_PREFIX.test(prefix)) problems.push(`thingNamePrefix must be 0-64 letters, digits, ':', '_' or '-', got ${JSON.stringify(prefix)}`);
+    if (typeof prefix !== 'string' || !THING_PREFIX.test(prefix)) problems.push(`thingNamePrefix must be 0-64 letters, digits, ':', '_' or '-', got ${describeValue(prefix)}`);
     const source = p.certificateSource ?? ProvisioningCertificateSource.CSR;
-    if (!Object.values(ProvisioningCertificateSource).includes(source)) problems.push(`certificateSource must be one of ${Object.values(ProvisioningCertificateSource).join(', ')}, got ${JSON.stringify(source)}`);
+    if (!Object.values(ProvisioningCertificateSource).includes(source)) problems.push(`certificateSource must be one of ${Object.values(ProvisioningCertificateSource).join(', ')}, got ${describeValue(source)}`);
     const attributes = p.deviceAttributes ?? ['Site', 'Criticality'];
     if (!Array.isArray(attributes) || attributes.length > 49) {
-      problems.push(`deviceAttributes must be a list of at most 49 parameter names, got ${JSON.stringify(attributes)}`);
+      problems.push(`deviceAttributes must be a list of at most 49 parameter names, got ${describeValue(attributes)}`);
     } else {
       for (const a of attributes) {
-        if (typeof a !== 'string' || !PARAMETER.test(a) || a === 'SerialNumber') problems.push(`deviceAttributes: each must be 1-64 letters and digits starting with a letter, not SerialNumber, got ${JSON.stringify(a)}`);
+        if (typeof a !== 'string' || !PARAMETER.test(a) || a === 'SerialNumber') problems.push(`deviceAttributes: each must be 1-64 letters and digits starting with a letter, not SerialNumber, got ${describeValue(a)}`);
       }
     }
     const clientPrefix = p.claimClientIdPrefix ?? 'provisioning-';
-    if (typeof clientPrefix !== 'string' || !CLIENT_PREFIX.test(clientPrefix)) problems.push(`claimClientIdPrefix must be 1-64 letters, digits, ':', '_' or '-', got ${JSON.stringify(clientPrefix)}`);
+    if (typeof clientPrefix !== 'string' || !CLIENT_PREFIX.test(clientPrefix)) problems.push(`claimClientIdPrefix must be 1-64 letters, digits, ':', '_' or '-', got ${describeValue(clientPrefix)}`);
     if (p.allowListTable !== undefined) {
       const keys = p.allowListTable instanceof dynamodb.Table ? p.allowListTable.schemaV2().partitionKeys : [];
       if (keys.length !== 1 || keys[0].name !== 'serialNumber' || keys[0].type !== dynamodb.AttributeType.STRING) {
@@ -173,14 +175,14 @@ export class FleetProvisioning extends Construct {
       }
     }
     if (p.certificateProviderFunction !== undefined && source !== ProvisioningCertificateSource.CSR) {
-      problems.push(`certificateProviderFunction signs CSRs, so certificateSource must be CSR, got ${JSON.stringify(source)}`);
+      problems.push(`certificateProviderFunction signs CSRs, so certificateSource must be CSR, got ${describeValue(source)}`);
     }
     if (p.thingGroups !== undefined && (!Array.isArray(p.thingGroups) || p.thingGroups.some((g) => !(g instanceof iot.CfnThingGroup) || g.queryString !== undefined))) {
       problems.push('thingGroups must be a list of static thing groups (CfnThingGroup without a query; dynamic groups fill themselves)');
     }
     if (problems.length > 0) throw new Error(`${this.node.path}: FleetProvisioning: ${problems.join('; ')}`);
 
-    const profile = p.riskProfile ?? RiskProfile.INDUSTRIAL;
+    const profile = riskProfileOf(this, p.riskProfile);
     const stack = Stack.of(this);
     this.encryptionKey = p.encryptionKey ?? secureKey(this, 'Key', { description: `Encrypts the device allow list and provisioning logs (${this.node.path})` });
     this.allowListTable = p.allowListTable ?? new dynamodb.Table(this, 'AllowList', {

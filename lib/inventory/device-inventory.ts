@@ -12,6 +12,8 @@ import { acknowledge, secureKey, secureLogGroup } from '../core/private/secure-d
 import { applyAssetTags } from '../identity/private/default-tags';
 import { FleetIndexing, IndexedField, IndexedFieldType, ThingIndexingMode } from './fleet-indexing';
 import { FieldUse, parseFleetIndexQuery, QuerySyntaxError } from './private/fleet-index-query';
+import { describeValue } from '../core/private/describe';
+import { riskProfileOf } from '../core/private/risk-profile-of';
 
 /**
  * The query of a dynamic thing group: a fleet indexing query, parsed and checked by
@@ -195,12 +197,12 @@ export class DeviceInventory extends Construct {
     props = props ?? {};
     const problems: string[] = [];
     const checkName = (prop: string, v: unknown) => {
-      if (typeof v !== 'string' || (!Token.isUnresolved(v) && !NAME.test(v))) problems.push(`${prop} must be 1-128 letters, digits, ':', '_' or '-', got ${JSON.stringify(v)}`);
+      if (typeof v !== 'string' || (!Token.isUnresolved(v) && !NAME.test(v))) problems.push(`${prop} must be 1-128 letters, digits, ':', '_' or '-', got ${describeValue(v)}`);
     };
     const list = <T>(prop: string, v: T[] | undefined): T[] => {
       if (v === undefined) return [];
       if (Array.isArray(v)) return v;
-      problems.push(`${prop} must be a list, got ${JSON.stringify(v)}`);
+      problems.push(`${prop} must be a list, got ${describeValue(v)}`);
       return [];
     };
 
@@ -208,7 +210,7 @@ export class DeviceInventory extends Construct {
     checkName('rootGroupName', this.rootName);
     const criticalities = props.criticalities === undefined ? Object.values(Criticality) : list('criticalities', props.criticalities);
     for (const c of criticalities) {
-      if (!Object.values(Criticality).includes(c)) problems.push(`criticalities must be Criticality values (${Object.values(Criticality).join(', ')}), got ${JSON.stringify(c)}`);
+      if (!Object.values(Criticality).includes(c)) problems.push(`criticalities must be Criticality values (${Object.values(Criticality).join(', ')}), got ${describeValue(c)}`);
     }
     const sites = list('sites', props.sites);
     sites.forEach((s) => checkName('sites', s));
@@ -221,10 +223,10 @@ export class DeviceInventory extends Construct {
       checkName('thingTypes: name', t?.name);
       const attrs = t?.searchableAttributes ?? ['criticality', 'site', 'patchable'];
       if (!Array.isArray(attrs) || attrs.length > MAX_SEARCHABLE_ATTRIBUTES) {
-        problems.push(`thingTypes: ${JSON.stringify(t?.name)} may have at most ${MAX_SEARCHABLE_ATTRIBUTES} searchable attributes (an AWS IoT limit), got ${JSON.stringify(attrs)}`);
+        problems.push(`thingTypes: ${JSON.stringify(t?.name)} may have at most ${MAX_SEARCHABLE_ATTRIBUTES} searchable attributes (an AWS IoT limit), got ${describeValue(attrs)}`);
       } else {
         for (const a of attrs) {
-          if (typeof a !== 'string' || (!Token.isUnresolved(a) && !ATTRIBUTE.test(a))) problems.push(`thingTypes: attribute names must be 1-128 letters, digits or _ . , @ / : # -, got ${JSON.stringify(a)}`);
+          if (typeof a !== 'string' || (!Token.isUnresolved(a) && !ATTRIBUTE.test(a))) problems.push(`thingTypes: attribute names must be 1-128 letters, digits or _ . , @ / : # -, got ${describeValue(a)}`);
         }
       }
     }
@@ -233,12 +235,12 @@ export class DeviceInventory extends Construct {
     for (const g of dynamicGroups) {
       checkName('dynamicGroups: name', g?.name);
       if (!(g?.query instanceof DynamicGroupQuery)) {
-        problems.push(`dynamicGroups: the query of ${JSON.stringify(g?.name)} must be made with DynamicGroupQuery, got ${JSON.stringify(g?.query)}`);
+        problems.push(`dynamicGroups: the query of ${JSON.stringify(g?.name)} must be made with DynamicGroupQuery, got ${describeValue(g?.query)}`);
         continue;
       }
       const days = g.query.disconnectedDays;
       if (days !== undefined && (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > 3650)) {
-        problems.push(`dynamicGroups: the days of ${JSON.stringify(g.name)} must be an integer from 1 to 3650, got ${JSON.stringify(days)}`);
+        problems.push(`dynamicGroups: the days of ${JSON.stringify(g.name)} must be an integer from 1 to 3650, got ${describeValue(days)}`);
       }
       if (Token.isUnresolved(g.query.queryString)) continue;
       try {
@@ -287,7 +289,7 @@ export class DeviceInventory extends Construct {
     }
     const refreshed = dynamicGroups.filter((g) => g.query.disconnectedDays !== undefined);
     if (refreshed.length > 0) this.refresher = this.refreshCutOffs(refreshed, props.encryptionKey);
-    applyAssetTags(this, props.riskProfile ?? RiskProfile.INDUSTRIAL, props.assetTags, DataClass.INTERNAL);
+    applyAssetTags(this, riskProfileOf(this, props.riskProfile), props.assetTags, DataClass.INTERNAL);
 
     if (uses.length > 0 && props.fleetIndexingConfiguredOutsideApp !== true) {
       this.node.addValidation({ validate: () => this.checkFleetIndexing(props.fleetIndexing) });

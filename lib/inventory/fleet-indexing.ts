@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { claimAccountSingleton } from '../core/private/account-singleton';
 import { firstInvalidCharacter, unknownPropProblems } from '../core/private/props';
 import { acknowledge, secureFunction, secureKey } from '../core/private/secure-defaults';
+import { describeValue } from '../core/private/describe';
 
 /** What the thing index holds. */
 export enum ThingIndexingMode {
@@ -138,20 +139,20 @@ export class FleetIndexing extends Construct {
     const problems: string[] = unknownPropProblems(props, PROPS);
     const mode = props.thingIndexingMode ?? ThingIndexingMode.REGISTRY_AND_SHADOW;
     if (!Object.values(ThingIndexingMode).includes(mode)) {
-      problems.push(`thingIndexingMode must be one of ${Object.values(ThingIndexingMode).join(', ')}, got ${JSON.stringify(mode)}`);
+      problems.push(`thingIndexingMode must be one of ${Object.values(ThingIndexingMode).join(', ')}, got ${describeValue(mode)}`);
     }
     for (const flag of ['connectivityIndexing', 'deviceDefenderViolations'] as const) {
       if (props[flag] !== undefined && typeof props[flag] !== 'boolean') {
-        problems.push(`${flag} must be true or false, got ${JSON.stringify(props[flag])}`);
+        problems.push(`${flag} must be true or false, got ${describeValue(props[flag])}`);
       }
     }
     const shadows = props.namedShadowNames ?? [];
     if (!Array.isArray(shadows) || shadows.length > 10) {
-      problems.push(`namedShadowNames must be a list of at most 10 names, got ${JSON.stringify(shadows)}`);
+      problems.push(`namedShadowNames must be a list of at most 10 names, got ${describeValue(shadows)}`);
     } else {
       for (const name of shadows) {
         if (!Token.isUnresolved(name) && !SHADOW_NAME.test(name)) {
-          problems.push(`namedShadowNames: each name must be 1-64 letters, digits, ':', '_' or '-', got ${JSON.stringify(name)}`);
+          problems.push(`namedShadowNames: each name must be 1-64 letters, digits, ':', '_' or '-', got ${describeValue(name)}`);
         }
       }
     }
@@ -161,27 +162,27 @@ export class FleetIndexing extends Construct {
       if (!field || typeof field.name !== 'string' || (!Token.isUnresolved(field.name) && !FIELD_NAME.test(field.name))) {
         const bad = typeof field?.name === 'string' ? firstInvalidCharacter(field.name, FIELD_NAME_CHARACTER) : undefined;
         problems.push(`customFields: name must be 'attributes.<x>', 'shadow.reported.<x>', 'shadow.desired.<x>' or 'shadow.name.<shadow>.(reported|desired).<x>', `
-          + `where <x> is 1-128 letters, digits, '_', '.' or '-', got ${JSON.stringify(field?.name)}${bad ? ` (${bad} is not allowed)` : ''}`);
+          + `where <x> is 1-128 letters, digits, '_', '.' or '-', got ${describeValue(field?.name)}${bad ? ` (${bad} is not allowed)` : ''}`);
       } else if (seen.has(field.name)) {
         problems.push(`customFields: ${field.name} is listed twice`);
       } else {
         seen.add(field.name);
       }
       if (!Object.values(IndexedFieldType).includes(field?.type)) {
-        problems.push(`customFields: type of ${JSON.stringify(field?.name)} must be one of ${Object.values(IndexedFieldType).join(', ')}, got ${JSON.stringify(field?.type)}`);
+        problems.push(`customFields: type of ${JSON.stringify(field?.name)} must be one of ${Object.values(IndexedFieldType).join(', ')}, got ${describeValue(field?.type)}`);
       }
     }
     const needsShadow = shadows.length > 0 || (Array.isArray(fields) && fields.some((f) => typeof f?.name === 'string' && f.name.startsWith('shadow.')));
     for (const field of Array.isArray(fields) ? fields : []) {
       const shadow = typeof field?.name === 'string' ? /^shadow\.name\.([^.]+)\./.exec(field.name)?.[1] : undefined;
       if (shadow !== undefined && Array.isArray(shadows) && !shadows.includes(shadow)) {
-        problems.push(`customFields: ${field.name} reads the named shadow '${shadow}', which must be listed in namedShadowNames (got ${JSON.stringify(shadows)})`);
+        problems.push(`customFields: ${field.name} reads the named shadow '${shadow}', which must be listed in namedShadowNames (got ${describeValue(shadows)})`);
       }
     }
     if (needsShadow && mode === ThingIndexingMode.REGISTRY) {
       problems.push('thingIndexingMode must be REGISTRY_AND_SHADOW to index named shadows or shadow fields, got REGISTRY');
     }
-    if (!Array.isArray(fields)) problems.push(`customFields must be a list, got ${JSON.stringify(fields)}`);
+    if (!Array.isArray(fields)) problems.push(`customFields must be a list, got ${describeValue(fields)}`);
     if (problems.length > 0) {
       throw new Error(`${this.node.path}: FleetIndexing: ${problems.join('; ')}`);
     }

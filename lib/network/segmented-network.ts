@@ -12,6 +12,7 @@ import { confusedDeputySafePrincipal, sourceArnIn } from '../core/private/confus
 import { acknowledge, secureKey, secureLogGroup } from '../core/private/secure-defaults';
 import { EndpointPolicyScope, PrivateEndpoint } from './private-endpoint';
 import { cidrsOverlap, parseCidr } from './private/cidr';
+import { describeValue } from '../core/private/describe';
 
 /** One zone of the network: a subnet group, with its own security group and network ACL. */
 export interface NetworkZoneOptions {
@@ -421,7 +422,7 @@ export class SegmentedNetwork extends Construct {
     const target = this.zoneMap.get(to);
     if (!source) problems.push(`flow from: unknown zone ${JSON.stringify(from)} (zones: ${this.zoneNames.join(', ')})`);
     if (!target) problems.push(`flow to: unknown zone ${JSON.stringify(to)} (zones: ${this.zoneNames.join(', ')})`);
-    if (!validPort(port)) problems.push(`flow port must be an integer from 1 to 65535, got ${JSON.stringify(port)}`);
+    if (!validPort(port)) problems.push(`flow port must be an integer from 1 to 65535, got ${describeValue(port)}`);
     if (problems.length > 0 || !source || !target) throw new Error(`${this.node.path}: ${problems.join('; ')}`);
     if (this.flowList.some((f) => f.kind === FlowKind.ZONE_TO_ZONE && f.source === from && f.destination === to && f.port === port)) return;
 
@@ -473,11 +474,11 @@ export class SegmentedNetwork extends Construct {
   public addPrivateDnsName(domainName: string, endpoint: PrivateEndpoint): route53.IPrivateHostedZone {
     const problems: string[] = [];
     if (typeof domainName !== 'string' || (!Token.isUnresolved(domainName) && !DOMAIN_NAME.test(domainName))) {
-      problems.push(`domainName must be a fully qualified domain name such as 'abc123-ats.iot.eu-west-1.amazonaws.com', got ${JSON.stringify(domainName)}`);
+      problems.push(`domainName must be a fully qualified domain name such as 'abc123-ats.iot.eu-west-1.amazonaws.com', got ${describeValue(domainName)}`);
     }
     const target = endpoint instanceof PrivateEndpoint ? this.interfaceEndpoints[endpoint.name] : undefined;
     if (!target) {
-      problems.push(`endpoint must be one of this network's endpoints (${Object.keys(this.interfaceEndpoints).join(', ') || 'none'}), got ${endpoint instanceof PrivateEndpoint ? endpoint.name : JSON.stringify(endpoint)}`);
+      problems.push(`endpoint must be one of this network's endpoints (${Object.keys(this.interfaceEndpoints).join(', ') || 'none'}), got ${endpoint instanceof PrivateEndpoint ? endpoint.name : describeValue(endpoint)}`);
     }
     if (problems.length > 0 || !target) throw new Error(`${this.node.path}: addPrivateDnsName: ${problems.join('; ')}`);
     const id = `PrivateDns${this.node.children.filter((c) => c.node.id.startsWith('PrivateDns')).length}`;
@@ -494,12 +495,12 @@ export class SegmentedNetwork extends Construct {
 
   private problemsOfEntry(entry: AllowListEntry): string[] {
     const problems: string[] = [];
-    if (!entry || typeof entry !== 'object') return [`each entry must be { zone, direction, port, cidr | prefixListId }, got ${JSON.stringify(entry)}`];
+    if (!entry || typeof entry !== 'object') return [`each entry must be { zone, direction, port, cidr | prefixListId }, got ${describeValue(entry)}`];
     if (!this.zoneMap.has(entry.zone)) problems.push(`zone: unknown zone ${JSON.stringify(entry.zone)} (zones: ${this.zoneNames.join(', ')})`);
     if (!Object.values(AllowListDirection).includes(entry.direction)) {
-      problems.push(`direction must be INGRESS or EGRESS, got ${JSON.stringify(entry.direction)}`);
+      problems.push(`direction must be INGRESS or EGRESS, got ${describeValue(entry.direction)}`);
     }
-    if (!validPort(entry.port)) problems.push(`port must be an integer from 1 to 65535, got ${JSON.stringify(entry.port)}`);
+    if (!validPort(entry.port)) problems.push(`port must be an integer from 1 to 65535, got ${describeValue(entry.port)}`);
     if ((entry.cidr === undefined) === (entry.prefixListId === undefined)) {
       problems.push('give exactly one of cidr and prefixListId');
     }
@@ -507,7 +508,7 @@ export class SegmentedNetwork extends Construct {
       const parsed = parseCidr(entry.cidr);
       const vpcCidr = this.vpcCidr;
       if (!parsed) {
-        problems.push(`cidr must be an IPv4 CIDR block such as '203.0.113.0/24', got ${JSON.stringify(entry.cidr)}`);
+        problems.push(`cidr must be an IPv4 CIDR block such as '203.0.113.0/24', got ${describeValue(entry.cidr)}`);
       } else if (parsed.prefix === 0) {
         problems.push(`cidr ${entry.cidr} is the whole internet, which is not an allow list; name the networks`);
       } else if (cidrsOverlap(entry.cidr, vpcCidr)) {
@@ -519,7 +520,7 @@ export class SegmentedNetwork extends Construct {
         problems.push('prefixListId is for EGRESS only (a network ACL cannot name a prefix list, so ingress would be enforced once only); give cidr');
       }
       if (!Token.isUnresolved(entry.prefixListId) && !PREFIX_LIST.test(entry.prefixListId)) {
-        problems.push(`prefixListId must look like 'pl-0123456789abcdef0', got ${JSON.stringify(entry.prefixListId)}`);
+        problems.push(`prefixListId must look like 'pl-0123456789abcdef0', got ${describeValue(entry.prefixListId)}`);
       }
     }
     return problems;
@@ -550,54 +551,54 @@ export class SegmentedNetwork extends Construct {
   private validate(props: SegmentedNetworkProps, profile: RiskProfile, cidr: string, maxAzs: number,
     zoneOptions: readonly NetworkZoneOptions[], endpoints: PrivateEndpoint[]): { name: string; cidrMask: number; isolated: boolean }[] {
     const problems: string[] = [];
-    if (!(profile instanceof RiskProfile)) problems.push(`riskProfile must be a RiskProfile, got ${JSON.stringify(profile)}`);
+    if (!(profile instanceof RiskProfile)) problems.push(`riskProfile must be a RiskProfile, got ${describeValue(profile)}`);
     if (!Object.values(NetworkEgress).includes(this.networkEgress)) {
-      problems.push(`networkEgress must be one of ${Object.values(NetworkEgress).join(', ')}, got ${JSON.stringify(this.networkEgress)}`);
+      problems.push(`networkEgress must be one of ${Object.values(NetworkEgress).join(', ')}, got ${describeValue(this.networkEgress)}`);
     }
     const vpc = typeof cidr === 'string' ? parseCidr(cidr) : undefined;
     if (!vpc || vpc.prefix < 16 || vpc.prefix > 24) {
-      problems.push(`cidr must be an IPv4 CIDR block with a prefix length from 16 to 24, got ${JSON.stringify(cidr)}`);
+      problems.push(`cidr must be an IPv4 CIDR block with a prefix length from 16 to 24, got ${describeValue(cidr)}`);
     }
     if (typeof maxAzs !== 'number' || !Number.isInteger(maxAzs) || maxAzs < 1 || maxAzs > 6) {
-      problems.push(`maxAzs must be an integer from 1 to 6, got ${JSON.stringify(maxAzs)}`);
+      problems.push(`maxAzs must be an integer from 1 to 6, got ${describeValue(maxAzs)}`);
     }
     for (const [prop, v] of [['natGateways', props.natGateways], ['endpointAzs', props.endpointAzs]] as const) {
       if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > maxAzs)) {
-        problems.push(`${prop} must be an integer from 1 to maxAzs (${maxAzs}), got ${JSON.stringify(v)}`);
+        problems.push(`${prop} must be an integer from 1 to maxAzs (${maxAzs}), got ${describeValue(v)}`);
       }
     }
     if (!Array.isArray(endpoints) || endpoints.some((e) => !PrivateEndpoint.ALL.includes(e))) {
       problems.push(`endpoints must be a list of PrivateEndpoint members (${PrivateEndpoint.ALL.map((e) => e.name).join(', ')})`);
     }
     if (props.allowList !== undefined && (!Array.isArray(props.allowList) || props.allowList.length === 0)) {
-      problems.push(`allowList must list at least one entry (omit it for none), got ${JSON.stringify(props.allowList)}`);
+      problems.push(`allowList must list at least one entry (omit it for none), got ${describeValue(props.allowList)}`);
     }
-    if (props.flows !== undefined && !Array.isArray(props.flows)) problems.push(`flows must be a list, got ${JSON.stringify(props.flows)}`);
+    if (props.flows !== undefined && !Array.isArray(props.flows)) problems.push(`flows must be a list, got ${describeValue(props.flows)}`);
     if (props.flowLogRetention !== undefined && !RETENTIONS.includes(props.flowLogRetention)) {
-      problems.push(`flowLogRetention must be a logs.RetentionDays value other than INFINITE, got ${JSON.stringify(props.flowLogRetention)}`);
+      problems.push(`flowLogRetention must be a logs.RetentionDays value other than INFINITE, got ${describeValue(props.flowLogRetention)}`);
     }
 
     const zones: { name: string; cidrMask: number; isolated: boolean }[] = [];
     if (!Array.isArray(zoneOptions) || zoneOptions.length === 0) {
-      problems.push(`zones must list at least one zone, got ${JSON.stringify(zoneOptions)}`);
+      problems.push(`zones must list at least one zone, got ${describeValue(zoneOptions)}`);
     } else {
       const seen = new Set<string>();
       for (const z of zoneOptions) {
         const name = z?.name;
         if (typeof name !== 'string' || !ZONE_NAME.test(name) || RESERVED_ZONES.includes(name)) {
-          problems.push(`zones: name must be 1-20 lower-case letters, digits or '-', starting with a letter, and not ${RESERVED_ZONES.join(' or ')}, got ${JSON.stringify(name)}`);
+          problems.push(`zones: name must be 1-20 lower-case letters, digits or '-', starting with a letter, and not ${RESERVED_ZONES.join(' or ')}, got ${describeValue(name)}`);
           continue;
         }
         if (seen.has(name)) problems.push(`zones: ${name} is named twice`);
         seen.add(name);
         const cidrMask = z.cidrMask ?? 24;
         if (!Number.isInteger(cidrMask) || cidrMask < 16 || cidrMask > 28) {
-          problems.push(`zones: ${name}: cidrMask must be an integer from 16 to 28, got ${JSON.stringify(z.cidrMask)}`);
+          problems.push(`zones: ${name}: cidrMask must be an integer from 16 to 28, got ${describeValue(z.cidrMask)}`);
         } else if (vpc && cidrMask <= vpc.prefix) {
           problems.push(`zones: ${name}: cidrMask /${cidrMask} is not smaller than the VPC's ${cidr}`);
         }
         if (z.isolated !== undefined && typeof z.isolated !== 'boolean') {
-          problems.push(`zones: ${name}: isolated must be true or false, got ${JSON.stringify(z.isolated)}`);
+          problems.push(`zones: ${name}: isolated must be true or false, got ${describeValue(z.isolated)}`);
         }
         const isolated = z.isolated ?? (this.networkEgress === NetworkEgress.NONE || name === 'data');
         if (!isolated && this.networkEgress === NetworkEgress.NONE) {

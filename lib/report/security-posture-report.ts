@@ -11,6 +11,7 @@ import { IotSecurityChecks } from '../checks/iot-security-checks';
 import { iotLensByPractice, practiceOfFinding } from './private/rule-practices';
 import { buildPosture, POSTURE_METADATA_KEY, PostureAcknowledgment, PostureDocument, PostureFinding, PostureStackInput, StackDeclaration } from './private/posture';
 import { renderHtml, renderMarkdown } from './private/render';
+import { describeValue } from '../core/private/describe';
 
 const REPORT = Symbol.for('cdk-secure-iot.security-posture-report');
 
@@ -95,7 +96,7 @@ export class SecurityPostureReport implements IPolicyValidationPlugin {
    */
   public static declareProfile(stack: Stack, profile: RiskProfile): void {
     if (!(profile instanceof RiskProfile)) {
-      throw new Error(`${stack.node.path}: SecurityPostureReport.declareProfile: profile must be a RiskProfile, got ${JSON.stringify(profile)}`);
+      throw new Error(`${stack.node.path}: SecurityPostureReport.declareProfile: profile must be a RiskProfile, got ${describeValue(profile)}`);
     }
     SecurityPostureReport.updateDeclaration(stack, (d) => ({ ...d, riskProfile: profile.name, requiredPractices: [...profile.requiredPractices] }));
   }
@@ -106,7 +107,7 @@ export class SecurityPostureReport implements IPolicyValidationPlugin {
    */
   public static recordDisabledPart(stack: Stack, practice: Practice, part: string, reason: string): void {
     if (typeof reason !== 'string' || reason.trim().length < 10) {
-      throw new Error(`${stack.node.path}: switching off ${part} needs a reason of at least 10 characters a reviewer can check, got ${JSON.stringify(reason)}`);
+      throw new Error(`${stack.node.path}: switching off ${part} needs a reason of at least 10 characters a reviewer can check, got ${describeValue(reason)}`);
     }
     Practices.of(practice);
     SecurityPostureReport.updateDeclaration(stack, (d) => ({ ...d, disabledParts: [...(d.disabledParts ?? []), { practice, part, reason }] }));
@@ -130,10 +131,10 @@ export class SecurityPostureReport implements IPolicyValidationPlugin {
     const root = scope?.node === undefined ? undefined : Stage.isStage(scope) ? scope : Stage.of(scope);
     if (!root) {
       throw new Error('SecurityPostureReport: scope must be a CDK App or Stage, or a construct in one (pass the app), '
-        + `got ${scope?.node?.path === undefined ? JSON.stringify(scope) : `'${scope.node.path}', which is in no App or Stage`}`);
+        + `got ${scope?.node?.path === undefined ? describeValue(scope) : `'${scope.node.path}', which is in no App or Stage`}`);
     }
     if (props?.riskProfile !== undefined && !(props.riskProfile instanceof RiskProfile)) {
-      throw new Error(`SecurityPostureReport: riskProfile must be a RiskProfile, got ${JSON.stringify(props.riskProfile)}`);
+      throw new Error(`SecurityPostureReport: riskProfile must be a RiskProfile, got ${describeValue(props.riskProfile)}`);
     }
     const holder = root as unknown as { [REPORT]?: string };
     if (holder[REPORT] !== undefined) {

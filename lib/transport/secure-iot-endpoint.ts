@@ -5,6 +5,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { RiskProfile } from '../core/risk-profile';
 import { TlsSecurityPolicy } from '../core/tls-security-policy';
+import { describeValue, isToken, TOKEN_DESCRIPTION } from '../core/private/describe';
+import { riskProfileOf } from '../core/private/risk-profile-of';
 
 /** How devices authenticate to a domain configuration (its `AuthenticationType`). */
 export enum IotAuthenticationType {
@@ -26,9 +28,29 @@ export enum IotApplicationProtocol {
   MQTT_WSS = 'MQTT_WSS',
   /** HTTPS. */
   HTTPS = 'HTTPS',
-  /** Whatever the authentication type supports. */
+  /**
+   * Port and ALPN choose the protocol. AWS IoT Core takes it only with the DEFAULT authentication
+   * type (port and ALPN choose the authentication too), which `SecureIotEndpoint` does not offer:
+   * an endpoint of this construct names its protocol.
+   */
   DEFAULT = 'DEFAULT',
 }
+
+/**
+ * The application protocols each authentication type works over, as AWS IoT Core documents them
+ * ("Choosing an authentication type for your device communication", in Device communication
+ * protocols: https://docs.aws.amazon.com/iot/latest/developerguide/protocols.html#connection-protocol-auth-mode).
+ * X.509 client certificates need TLS client authentication, which MQTT over WebSocket does not
+ * carry; a SigV4 signature rides on an HTTP request (the WebSocket upgrade or the HTTPS publish),
+ * which plain MQTT over TLS has not; a custom authorizer takes its token from either. DEFAULT goes
+ * only with the DEFAULT authentication type.
+ */
+const PROTOCOLS_BY_AUTHENTICATION: { readonly [type: string]: readonly IotApplicationProtocol[] } = {
+  [IotAuthenticationType.X509]: [IotApplicationProtocol.SECURE_MQTT, IotApplicationProtocol.HTTPS],
+  [IotAuthenticationType.CUSTOM_AUTHORIZER_X509]: [IotApplicationProtocol.SECURE_MQTT, IotApplicationProtocol.HTTPS],
+  [IotAuthenticationType.SIGV4]: [IotApplicationProtocol.MQTT_WSS, IotApplicationProtocol.HTTPS],
+  [IotAuthenticationType.CUSTOM_AUTHORIZER]: [IotApplicationProtocol.SECURE_MQTT, IotApplicationProtocol.MQTT_WSS, IotApplicationProtocol.HTTPS],
+};
 
 /** A custom domain for the endpoint, served with a certificate from ACM. */
 export interface IotCustomDomain {
@@ -101,8 +123,9 @@ export interface SecureIotEndpointProps {
    */
   readonly authenticationType?: IotAuthenticationType;
   /**
-   * The protocol accepted. MQTT over TLS carries no SigV4 signature, and MQTT over WebSocket no
-   * client certificate, so those two pairings are refused.
+   * The protocol accepted: one AWS IoT Core supports with `authenticationType` (X.509, with or
+   * without a custom authorizer: SECURE_MQTT or HTTPS; SigV4: MQTT_WSS or HTTPS; custom authorizer:
+   * SECURE_MQTT, MQTT_WSS or HTTPS). Other pairings are refused.
    * @default - IotApplicationProtocol.MQTT_WSS for SigV4, IotApplicationProtocol.SECURE_MQTT otherwise
    */
   readonly applicationProtocol?: IotApplicationProtocol;
@@ -149,7 +172,7 @@ export class SecureIotEndpoint extends Construct {
   constructor(scope: Construct, id: string, props: SecureIotEndpointProps = {}) {
     super(scope, id);
     props = props ?? {};
-    const profile = props.riskProfile ?? RiskProfile.INDUSTRIAL;
+    const profile = riskProfileOf(this, props.riskProfile);
     this.tlsSecurityPolicy = props.tlsSecurityPolicy ?? profile.deviceTlsPolicy;
     const authenticationType = props.authenticationType
       ?? (props.authorizer ? IotAuthenticationType.CUSTOM_AUTHORIZER : IotAuthenticationType.X509);
@@ -211,23 +234,30 @@ export class SecureIotEndpoint extends Construct {
       const shown = policy instanceof TlsSecurityPolicy ? policy.policyName : JSON.stringify(policy);
       problems.push(`tlsSecurityPolicy must be one of ${TlsSecurityPolicy.MODERN.join(', ')}, got ${shown}`);
     }
-    if (props.riskProfile !== undefined && !(props.riskProfile instanceof RiskProfile)) {
-      problems.push(`riskProfile must be a RiskProfile, got ${JSON.stringify(props.riskProfile)}`);
-    }
     const name = props.domainConfigurationName;
     if (name !== undefined && !Token.isUnresolved(name)
       && (typeof name !== 'string' || !CONFIGURATION_NAME.test(name) || name.toLowerCase().startsWith('iot:'))) {
-      problems.push(`domainConfigurationName must be 1-128 letters, digits, '.', '_' or '-', got ${JSON.stringify(name)}`);
+      problems.push(`domainConfigurationName must be 1-128 letters, digits, '.', '_' or '-', got ${describeValue(name)}`);
     }
-    if (!Object.values(IotAuthenticationType).includes(authenticationType as IotAuthenticationType)) {
-      problems.push(`authenticationType must be one of ${Object.values(IotAuthenticationType).join(', ')}, got ${JSON.stringify(authenticationType)}`);
-    }
-    if (!Object.values(IotApplicationProtocol).includes(applicationProtocol as IotApplicationProtocol)) {
-      problems.push(`applicationProtocol must be one of ${Object.values(IotApplicationProtocol).join(', ')}, got ${JSON.stringify(applicationProtocol)}`);
-    }
-    if ((authenticationType === IotAuthenticationType.X509 && applicationProtocol === IotApplicationProtocol.MQTT_WSS)
-      || (authenticationType === IotAuthenticationType.SIGV4 && applicationProtocol === IotApplicationProtocol.SECURE_MQTT)) {
-      problems.push(`applicationProtocol ${applicationProtocol} cannot carry authenticationType ${authenticationType} (AWS IoT Core: X.509 over MQTT or HTTPS, SigV4 over MQTT_WSS or HTTPS)`);
+    // Both are checked at synth against AWS's table: a token has no value to check.
+    const known = (prop: string, v: unknown, allowed: readonly string[]): boolean => {
+      if (isToken(v)) {
+        problems.push(`${prop} must be a literal (its pairing with the other is checked against AWS IoT Core's table at synth), got ${TOKEN_DESCRIPTION}`);
+        return false;
+      }
+      if (!allowed.includes(v as string)) {
+        problems.push(`${prop} must be one of ${allowed.join(', ')}, got ${describeValue(v)}`);
+        return false;
+      }
+      return true;
+    };
+    const authKnown = known('authenticationType', authenticationType, Object.values(IotAuthenticationType));
+    const protocolKnown = known('applicationProtocol', applicationProtocol, Object.values(IotApplicationProtocol));
+    const supported = authKnown ? PROTOCOLS_BY_AUTHENTICATION[authenticationType as string] : undefined;
+    if (supported && protocolKnown && !supported.includes(applicationProtocol as IotApplicationProtocol)) {
+      problems.push(`applicationProtocol ${applicationProtocol} cannot carry authenticationType ${authenticationType}: AWS IoT Core supports it over ${supported.join(' or ')} only`
+        + (applicationProtocol === IotApplicationProtocol.DEFAULT ? ' (DEFAULT goes only with the DEFAULT authentication type, which port and ALPN choose)' : '')
+        + ' (Device communication protocols, "Choosing an authentication type": https://docs.aws.amazon.com/iot/latest/developerguide/protocols.html#connection-protocol-auth-mode)');
     }
     const custom = authenticationType === IotAuthenticationType.CUSTOM_AUTHORIZER || authenticationType === IotAuthenticationType.CUSTOM_AUTHORIZER_X509;
     if (custom && !props.authorizer) {
@@ -237,17 +267,17 @@ export class SecureIotEndpoint extends Construct {
       problems.push(`authorizer is only used with authenticationType CUSTOM_AUTH or CUSTOM_AUTH_X509, got ${authenticationType}`);
     }
     if (props.disableOcspStapling !== undefined && typeof props.disableOcspStapling !== 'boolean') {
-      problems.push(`disableOcspStapling must be true or false, got ${JSON.stringify(props.disableOcspStapling)}`);
+      problems.push(`disableOcspStapling must be true or false, got ${describeValue(props.disableOcspStapling)}`);
     } else if (props.disableOcspStapling && !props.customDomain) {
       problems.push('disableOcspStapling applies only to a customDomain (AWS-managed domains have their own certificates)');
     }
     if (props.customDomain !== undefined) {
       const d = props.customDomain;
       if (!d || typeof d !== 'object') {
-        problems.push(`customDomain must be { domainName, certificate }, got ${JSON.stringify(d)}`);
+        problems.push(`customDomain must be { domainName, certificate }, got ${describeValue(d)}`);
       } else {
         if (typeof d.domainName !== 'string' || (!Token.isUnresolved(d.domainName) && !DOMAIN_NAME.test(d.domainName))) {
-          problems.push(`customDomain.domainName must be a fully qualified domain name such as 'iot.example.com', got ${JSON.stringify(d.domainName)}`);
+          problems.push(`customDomain.domainName must be a fully qualified domain name such as 'iot.example.com', got ${describeValue(d.domainName)}`);
         }
         if (!d.certificate || typeof d.certificate.certificateArn !== 'string') {
           problems.push('customDomain.certificate must be an ACM certificate (acm.ICertificate)');
@@ -260,21 +290,21 @@ export class SecureIotEndpoint extends Construct {
 
   private validateAuthorizer(a: IotCustomAuthorizer, problems: string[]): void {
     if (!a || typeof a !== 'object') {
-      problems.push(`authorizer must be { handler, tokenKeyName, tokenSigningPublicKeys }, got ${JSON.stringify(a)}`);
+      problems.push(`authorizer must be { handler, tokenKeyName, tokenSigningPublicKeys }, got ${describeValue(a)}`);
       return;
     }
     if (!a.handler || typeof a.handler.functionArn !== 'string') {
       problems.push('authorizer.handler must be a Lambda function (lambda.IFunction)');
     }
     if (typeof a.tokenKeyName !== 'string' || (!Token.isUnresolved(a.tokenKeyName) && !TOKEN_KEY_NAME.test(a.tokenKeyName))) {
-      problems.push(`authorizer.tokenKeyName must be 1-128 letters, digits, '_' or '-', got ${JSON.stringify(a.tokenKeyName)}`);
+      problems.push(`authorizer.tokenKeyName must be 1-128 letters, digits, '_' or '-', got ${describeValue(a.tokenKeyName)}`);
     }
     if (a.authorizerName !== undefined && (typeof a.authorizerName !== 'string'
       || (!Token.isUnresolved(a.authorizerName) && !AUTHORIZER_NAME.test(a.authorizerName)))) {
-      problems.push(`authorizer.authorizerName must be 1-128 letters, digits, '_', '=', ',', '@' or '-', got ${JSON.stringify(a.authorizerName)}`);
+      problems.push(`authorizer.authorizerName must be 1-128 letters, digits, '_', '=', ',', '@' or '-', got ${describeValue(a.authorizerName)}`);
     }
     if (a.enableCachingForHttp !== undefined && typeof a.enableCachingForHttp !== 'boolean') {
-      problems.push(`authorizer.enableCachingForHttp must be true or false, got ${JSON.stringify(a.enableCachingForHttp)}`);
+      problems.push(`authorizer.enableCachingForHttp must be true or false, got ${describeValue(a.enableCachingForHttp)}`);
     }
     const keys = a.tokenSigningPublicKeys;
     const entries = keys && typeof keys === 'object' ? Object.entries(keys) : [];
@@ -283,7 +313,7 @@ export class SecureIotEndpoint extends Construct {
     }
     for (const [keyName, pem] of entries) {
       if (!KEY_NAME.test(keyName)) {
-        problems.push(`authorizer.tokenSigningPublicKeys: key name must be 1-128 letters, digits, '_' or '-', got ${JSON.stringify(keyName)}`);
+        problems.push(`authorizer.tokenSigningPublicKeys: key name must be 1-128 letters, digits, '_' or '-', got ${describeValue(keyName)}`);
       }
       if (typeof pem !== 'string' || (!Token.isUnresolved(pem) && !PEM_PUBLIC_KEY.test(pem))) {
         problems.push(`authorizer.tokenSigningPublicKeys.${keyName} must be a PEM public key ('-----BEGIN PUBLIC KEY-----'...), got ${typeof pem === 'string' ? `${pem.slice(0, 30)}...` : JSON.stringify(pem)}`);

@@ -22,6 +22,8 @@ import {
   accessLogBucket, acknowledge, nagArnPrefix, secureBucket, secureFunction, secureKey, secureLogGroup, secureTopic,
 } from '../core/private/secure-defaults';
 import { FirmwareSigningPlatform } from './firmware-signing-platform';
+import { describeValue } from '../core/private/describe';
+import { riskProfileProblems } from '../core/private/risk-profile-of';
 
 /** A type of device the pipeline releases firmware for. */
 export interface FirmwareDeviceType {
@@ -180,10 +182,19 @@ export class SignedFirmwarePipeline extends Construct {
    * event with `jobId`: the deployment state of each release, queryable with Logs Insights.
    */
   public readonly jobEventLogGroup: logs.LogGroup;
+  /** How fast each release's fleet job reaches the fleet. */
+  public readonly rolloutRate: RolloutRate;
+  /** A release's job is cancelled when more than this share of its executions fail, percent. */
+  public readonly abortFailurePercent: number;
+  /** Whether each release goes to the device types' canary groups before the fleet. */
+  public readonly canaryGroupFirst: boolean;
 
   constructor(scope: Construct, id: string, props: SignedFirmwarePipelineProps) {
     super(scope, id);
     const settings = this.validated(props);
+    this.rolloutRate = settings.rollout;
+    this.abortFailurePercent = settings.abortPercent;
+    this.canaryGroupFirst = settings.canaryFirst;
     const stack = Stack.of(this);
 
     this.encryptionKey = props.encryptionKey ?? secureKey(this, 'Key', {
@@ -388,25 +399,25 @@ export class SignedFirmwarePipeline extends Construct {
     }
     const problems: string[] = [];
     const profile = props.riskProfile ?? RiskProfile.INDUSTRIAL;
-    if (!(profile instanceof RiskProfile)) problems.push('riskProfile must be a RiskProfile');
+    problems.push(...riskProfileProblems(props.riskProfile));
     const num = (prop: string, v: unknown, min: number, max: number, fallback: number, integer = true, minExclusive = false): number => {
       if (v === undefined) return fallback;
       if (Token.isUnresolved(v)) return v as number;
       const ok = typeof v === 'number' && Number.isFinite(v) && (minExclusive ? v > min : v >= min) && v <= max && (!integer || Number.isInteger(v));
       if (ok) return v;
-      problems.push(`${prop} must be ${integer ? 'an integer' : 'a number'} ${minExclusive ? `above ${min}` : `from ${min}`} to ${max}, got ${JSON.stringify(v)}`);
+      problems.push(`${prop} must be ${integer ? 'an integer' : 'a number'} ${minExclusive ? `above ${min}` : `from ${min}`} to ${max}, got ${describeValue(v)}`);
       return fallback;
     };
 
     const types = props.deviceTypes;
     if (!Array.isArray(types) || types.length === 0) {
-      problems.push(`deviceTypes must list at least one device type, got ${JSON.stringify(types)}`);
+      problems.push(`deviceTypes must list at least one device type, got ${describeValue(types)}`);
     } else {
       const seen = new Set<string>();
       for (const type of types) {
         const name = type?.thingTypeName;
         if (typeof name !== 'string' || (!Token.isUnresolved(name) && (!THING_TYPE.test(name) || name.includes(':')))) {
-          problems.push(`deviceTypes: thingTypeName must be 1-64 letters, digits, '_' or '-', got ${JSON.stringify(name)}`);
+          problems.push(`deviceTypes: thingTypeName must be 1-64 letters, digits, '_' or '-', got ${describeValue(name)}`);
         } else if (seen.has(name)) {
           problems.push(`deviceTypes: ${name} is listed twice`);
         } else {
@@ -414,13 +425,13 @@ export class SignedFirmwarePipeline extends Construct {
         }
         const groups = type?.targetThingGroupNames;
         if (!Array.isArray(groups) || groups.length === 0) {
-          problems.push(`deviceTypes: targetThingGroupNames of ${JSON.stringify(name)} must list at least one thing group, got ${JSON.stringify(groups)}`);
+          problems.push(`deviceTypes: targetThingGroupNames of ${JSON.stringify(name)} must list at least one thing group, got ${describeValue(groups)}`);
         } else if (groups.length > 9) {
           problems.push(`deviceTypes: targetThingGroupNames of ${JSON.stringify(name)} must list at most 9 thing groups (a job has at most 10 targets), got ${groups.length}`);
         }
         for (const g of [...(Array.isArray(groups) ? groups : []), ...(type?.canaryThingGroupName === undefined ? [] : [type.canaryThingGroupName])]) {
           if (typeof g !== 'string' || (!Token.isUnresolved(g) && !THING_GROUP.test(g))) {
-            problems.push(`deviceTypes: thing group names of ${JSON.stringify(name)} must be 1-128 letters, digits, ':', '_' or '-', got ${JSON.stringify(g)}`);
+            problems.push(`deviceTypes: thing group names of ${JSON.stringify(name)} must be 1-128 letters, digits, ':', '_' or '-', got ${describeValue(g)}`);
           }
         }
       }
@@ -430,13 +441,13 @@ export class SignedFirmwarePipeline extends Construct {
     }
     const platform = props.signingPlatform ?? FirmwareSigningPlatform.AWS_IOT_DEVICE_MANAGEMENT_SHA256_ECDSA;
     if (!Object.values(FirmwareSigningPlatform).includes(platform)) {
-      problems.push(`signingPlatform must be one of ${Object.values(FirmwareSigningPlatform).join(', ')} (the Signer platforms for IoT devices), got ${JSON.stringify(platform)}`);
+      problems.push(`signingPlatform must be one of ${Object.values(FirmwareSigningPlatform).join(', ')} (the Signer platforms for IoT devices), got ${describeValue(platform)}`);
     }
     let signatureDays = 365;
     if (props.signatureValidity !== undefined) {
       const days = props.signatureValidity instanceof Duration ? props.signatureValidity.toDays({ integral: false }) : NaN;
       if (!Number.isInteger(days) || days < 1 || days > MAX_SIGNATURE_DAYS) {
-        problems.push(`signatureValidity must be whole days from 1 to ${MAX_SIGNATURE_DAYS} (135 months), got ${props.signatureValidity instanceof Duration ? props.signatureValidity.toHumanString() : JSON.stringify(props.signatureValidity)}`);
+        problems.push(`signatureValidity must be whole days from 1 to ${MAX_SIGNATURE_DAYS} (135 months), got ${props.signatureValidity instanceof Duration ? props.signatureValidity.toHumanString() : describeValue(props.signatureValidity)}`);
       } else {
         signatureDays = days;
       }
@@ -447,16 +458,16 @@ export class SignedFirmwarePipeline extends Construct {
     const abortMinExecuted = num('abortMinExecutedThings', props.abortMinExecutedThings, 1, 1000,
       Token.isUnresolved(abortPercent) ? 100 : Math.min(1000, Math.ceil(100 / abortPercent)));
     const canaryFirst = props.canaryGroupFirst ?? profile.otaCanaryGroupFirst;
-    if (typeof canaryFirst !== 'boolean') problems.push(`canaryGroupFirst must be true or false, got ${JSON.stringify(canaryFirst)}`);
+    if (typeof canaryFirst !== 'boolean') problems.push(`canaryGroupFirst must be true or false, got ${describeValue(canaryFirst)}`);
     const timeoutMinutes = num('inProgressTimeoutMinutes', props.inProgressTimeoutMinutes, 1, 10080, 60);
     const retries = num('timedOutRetryAttempts', props.timedOutRetryAttempts, 0, 10, 2);
     const presignSec = num('presignedUrlExpiresInSec', props.presignedUrlExpiresInSec, 60, 3600, 300);
     if (props.maintenanceWindows !== undefined && !Array.isArray(props.maintenanceWindows)) {
-      problems.push(`maintenanceWindows must be a list, got ${JSON.stringify(props.maintenanceWindows)}`);
+      problems.push(`maintenanceWindows must be a list, got ${describeValue(props.maintenanceWindows)}`);
     }
     for (const w of Array.isArray(props.maintenanceWindows) ? props.maintenanceWindows : []) {
       if (typeof w?.startTime !== 'string' || (!Token.isUnresolved(w.startTime) && !/^cron\(.+\)$/.test(w.startTime))) {
-        problems.push(`maintenanceWindows: startTime must be a cron expression such as 'cron(0 2 ? * SUN *)', got ${JSON.stringify(w?.startTime)}`);
+        problems.push(`maintenanceWindows: startTime must be a cron expression such as 'cron(0 2 ? * SUN *)', got ${describeValue(w?.startTime)}`);
       }
       num('maintenanceWindows: durationMinutes', w?.durationMinutes, 30, 1430, 30);
     }
@@ -464,7 +475,7 @@ export class SignedFirmwarePipeline extends Construct {
     if (props.releaseTimeout !== undefined) {
       const hours = props.releaseTimeout instanceof Duration ? props.releaseTimeout.toHours({ integral: false }) : NaN;
       if (!(hours >= 1 && hours <= 168)) {
-        problems.push(`releaseTimeout must be from 1 hour to 7 days, got ${props.releaseTimeout instanceof Duration ? props.releaseTimeout.toHumanString() : JSON.stringify(props.releaseTimeout)}`);
+        problems.push(`releaseTimeout must be from 1 hour to 7 days, got ${props.releaseTimeout instanceof Duration ? props.releaseTimeout.toHumanString() : describeValue(props.releaseTimeout)}`);
       } else {
         releaseTimeout = props.releaseTimeout;
       }

@@ -1,7 +1,8 @@
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import {
-  accessLogBucket, handlerBundleDir, secureBucket, secureFunction, secureKey, secureLogGroup, secureTopic,
+  accessLogBucket, handlerBundleDir, HANDLER_RUNTIME, latestNodeRuntime, secureBucket, secureFunction, secureKey, secureLogGroup, secureTopic,
 } from '../../lib/core/private/secure-defaults';
 
 function stack(context: { [key: string]: unknown } = {}) {
@@ -108,4 +109,41 @@ test('functions: Node.js 22+, own encrypted log group, own role without managed 
 
 test('a handler that was not bundled is a clear error', () => {
   expect(() => handlerBundleDir('no-such-handler')).toThrow(/the Lambda handler 'no-such-handler' is not bundled .* run 'npm run bundle'/);
+});
+
+describe('the handlers\' runtime', () => {
+  test('is the newest Node.js the loaded aws-cdk-lib lists, a fixed runtime, not NODEJS_LATEST', () => {
+    const majors = lambda.Runtime.ALL.map((r) => /^nodejs(\d+)\.x$/.exec(r.name)).filter((m) => m).map((m) => Number(m![1]));
+    expect(HANDLER_RUNTIME.name).toBe(`nodejs${Math.max(...majors)}.x`);
+    expect(HANDLER_RUNTIME.isVariable).toBe(false);
+    expect(HANDLER_RUNTIME.family).toBe(lambda.RuntimeFamily.NODEJS);
+  });
+
+  test('follows a newer aws-cdk-lib, and never drops below Node.js 22 (what the bundles target)', () => {
+    const runtimes = [lambda.Runtime.NODEJS_20_X, lambda.Runtime.NODEJS_22_X, lambda.Runtime.PYTHON_3_13];
+    expect(latestNodeRuntime(runtimes).name).toBe('nodejs22.x');
+    const future = new lambda.Runtime('nodejs30.x', lambda.RuntimeFamily.NODEJS);
+    expect(latestNodeRuntime([...runtimes, future])).toBe(future);
+    expect(latestNodeRuntime([lambda.Runtime.NODEJS_18_X, lambda.Runtime.NODEJS_20_X]).name).toBe('nodejs22.x');
+    expect(latestNodeRuntime([]).name).toBe('nodejs22.x');
+  });
+
+  test('passes cdk-nag\'s AwsSolutions-L1 when the app\'s aws-cdk-lib knows a Node.js newer than the one this library was built with', () => {
+    // A fresh module registry stands for an app on a newer aws-cdk-lib: its Runtime.ALL lists nodejs30.x.
+    jest.isolateModules(() => {
+      /* eslint-disable @typescript-eslint/no-require-imports */
+      const cdk = require('aws-cdk-lib') as typeof import('aws-cdk-lib');
+      const freshLambda = require('aws-cdk-lib/aws-lambda') as typeof lambda;
+      new freshLambda.Runtime('nodejs30.x', freshLambda.RuntimeFamily.NODEJS);
+      const defaults = require('../../lib/core/private/secure-defaults') as typeof import('../../lib/core/private/secure-defaults');
+      const { LambdaLatestVersion } = require('cdk-nag/lib/rules/lambda') as { LambdaLatestVersion: (node: unknown) => string };
+      const { NagRuleCompliance } = require('cdk-nag') as typeof import('cdk-nag');
+      /* eslint-enable @typescript-eslint/no-require-imports */
+      const s = new cdk.Stack(new cdk.App(), 'S');
+      const fn = defaults.secureFunction(s, 'Fn', { handlerName: 'fleet-indexing', description: 'd', encryptionKey: defaults.secureKey(s, 'Key', { description: 'k' }) });
+      const cfn = fn.node.defaultChild as lambda.CfnFunction;
+      expect(cfn.runtime).toBe('nodejs30.x');
+      expect(LambdaLatestVersion(cfn)).toBe(NagRuleCompliance.COMPLIANT);
+    });
+  });
 });

@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as backup from 'aws-cdk-lib/aws-backup';
@@ -6,7 +6,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import {
   BackupAndRecovery, Criticality, DataCategory, DataClass, DataProtection, DevicePolicy, DeviceTopic, FleetProvisioning, GatewayCredentials,
-  NetworkEgress, RiskProfile, SecureIotDeployment, SecureIotDeploymentProps, SecureIotEndpoint, SegmentedNetwork, TlsSecurityPolicy,
+  NetworkEgress, RiskProfile, RolloutRate, SecureIotDeployment, SecureIotDeploymentProps, SecureIotEndpoint, SegmentedNetwork,
+  SignedFirmwarePipeline, SignedFirmwarePipelineProps, TlsSecurityPolicy,
 } from '../../lib';
 import { POSTURE_METADATA_KEY } from '../../lib/report/private/posture';
 import { newValidatedApp, validationFindings } from '../validation';
@@ -184,7 +185,7 @@ describe('bad input', () => {
     const s = stack(app, 'Fleet', { account: '111122223333', region: 'eu-west-1' });
     const other = stack(app, 'Other', { account: '111122223333', region: 'us-east-1' });
     const gateways = new GatewayCredentials(s, 'Gw', { credentialDurationSec: 3600 });
-    expect(() => deploy(s, { network: gateways as never })).toThrow(/network does not fit: it must be a SegmentedNetwork, got GatewayCredentials at 'Fleet\/Gw'/);
+    expect(() => deploy(s, { network: gateways as never })).toThrow(/network does not fit: it must be a SegmentedNetwork, got a GatewayCredentials at 'Fleet\/Gw'/);
     const farNetwork = new SegmentedNetwork(other, 'Net');
     expect(() => deploy(s, { network: farNetwork }, 'F2')).toThrow(/network does not fit: Other\/Net is in account 111122223333, region us-east-1, this deployment in account 111122223333, region eu-west-1/);
     const natNetwork = new SegmentedNetwork(s, 'Nat', { networkEgress: NetworkEgress.NAT, riskProfile: RiskProfile.INDUSTRIAL });
@@ -267,4 +268,103 @@ test('a profile that copies backups to a second region needs the vault there', (
   const s = stack();
   expect(() => deploy(s, { riskProfile: RiskProfile.CRITICAL_INFRASTRUCTURE, backupSecondRegionVault: undefined }))
     .toThrow(/backupSecondRegionVault is required: the CRITICAL_INFRASTRUCTURE profile copies every recovery point to a second region; give a vault in another region, your own backups as backup, or disableBackups: \{ reason \}/);
+});
+
+describe('a replacement part is held to the profile on every setting the profile governs', () => {
+  const CI = RiskProfile.CRITICAL_INFRASTRUCTURE;
+  const pipeline = (s: Stack, id: string, props: Partial<SignedFirmwarePipelineProps> = {}) => new SignedFirmwarePipeline(s, id, {
+    signingCertificate: certificate(s),
+    deviceTypes: [{ thingTypeName: 'pump', targetThingGroupNames: ['pumps'] }],
+    ...props,
+  });
+  const backups = (s: Stack, id: string, props: object = {}) => new BackupAndRecovery(s, id, { riskProfile: CI, secondRegionVault: drVault(s), ...props });
+  /** The deployment's problems for one replacement: '' when it fits. */
+  function refusal(profile: RiskProfile, parts: Partial<SecureIotDeploymentProps>, build: (s: Stack) => Partial<SecureIotDeploymentProps> = () => ({})): string {
+    const s = stack();
+    try {
+      deploy(s, { riskProfile: profile, ...parts, ...build(s) });
+      return '';
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+
+  test('firmware: a pipeline of the profile fits; a faster rollout, a higher abort threshold or no canary does not', () => {
+    expect(refusal(CI, {}, (s) => ({ firmwareUpdates: pipeline(s, 'Own', { riskProfile: CI }) }))).toBe('');
+    expect(refusal(CI, {}, (s) => ({ firmwareUpdates: pipeline(s, 'Own', { riskProfile: CI, rolloutRate: RolloutRate.constant(100) }) })))
+      .toMatch(/Fleet: firmwareUpdates does not fit: its rollout \(constant 100\/min\) is faster than the CRITICAL_INFRASTRUCTURE profile's \(constant 10\/min\): its top rate 100\/min is above 10\/min/);
+    expect(refusal(CI, {}, (s) => ({ firmwareUpdates: pipeline(s, 'Own', { riskProfile: CI, abortFailurePercent: 5 }) })))
+      .toMatch(/firmwareUpdates does not fit: its jobs abort only above 5 % failed executions, the CRITICAL_INFRASTRUCTURE profile at 1 %/);
+    expect(refusal(CI, {}, (s) => ({ firmwareUpdates: pipeline(s, 'Own', { riskProfile: CI, canaryGroupFirst: false }) })))
+      .toMatch(/firmwareUpdates does not fit: it releases to the fleet without a canary group first, the CRITICAL_INFRASTRUCTURE profile releases to a canary group first/);
+    // The INDUSTRIAL profile asks for no canary, 100/min and 5 %: the stricter CRITICAL_INFRASTRUCTURE pipeline fits it.
+    expect(refusal(RiskProfile.INDUSTRIAL, {}, (s) => ({ firmwareUpdates: pipeline(s, 'Own', { riskProfile: CI }) }))).toBe('');
+  });
+
+  test.each([
+    ['a constant rate at the exponential profile\'s starting rate', RolloutRate.constant(50), ''],
+    ['the profile\'s own ramp', RolloutRate.exponential({ baseRatePerMinute: 50, incrementFactor: 2, maximumPerMinute: 1000 }), ''],
+    ['a gentler ramp', RolloutRate.exponential({ baseRatePerMinute: 10, incrementFactor: 1.5, maximumPerMinute: 500, successesBeforeIncrease: 20 }), ''],
+    ['a constant rate above the starting rate', RolloutRate.constant(1000), 'it starts at 1000/min, above 50/min'],
+    ['a higher starting rate', RolloutRate.exponential({ baseRatePerMinute: 100, incrementFactor: 2, maximumPerMinute: 1000 }), 'it starts at 100/min, above 50/min'],
+    ['a steeper ramp', RolloutRate.exponential({ baseRatePerMinute: 50, incrementFactor: 3, maximumPerMinute: 1000 }), 'its rate grows x3, more than x2'],
+    ['an earlier ramp', RolloutRate.exponential({ baseRatePerMinute: 50, incrementFactor: 2, maximumPerMinute: 1000, successesBeforeIncrease: 5 }), 'its rate grows after 5 successes, fewer than 10'],
+  ])('firmware rollout against the CONSUMER profile\'s exponential ramp: %s', (_what, rolloutRate, why) => {
+    const message = refusal(RiskProfile.CONSUMER, {}, (s) => ({ firmwareUpdates: pipeline(s, 'Own', { riskProfile: RiskProfile.CONSUMER, rolloutRate }) }));
+    if (why === '') expect(message).toBe('');
+    else expect(message).toContain(`is faster than the CONSUMER profile's (exponential from 50/min, x2 every 10 successes, to 1000/min): ${why}`);
+  });
+
+  test('backups: a plan of the profile fits; a shorter retention, an unlocked vault or no second-region copy does not', () => {
+    expect(refusal(CI, {}, (s) => ({ backup: backups(s, 'Own') }))).toBe('');
+    expect(refusal(CI, {}, (s) => ({ backup: backups(s, 'Own', { retentionDays: 90 }) })))
+      .toMatch(/Fleet: backup does not fit: it keeps recovery points 90 days, the CRITICAL_INFRASTRUCTURE profile 365 days/);
+    expect(refusal(CI, {}, (s) => ({ backup: backups(s, 'Own', { vaultLock: false }) })))
+      .toMatch(/backup does not fit: its vault is not locked \(AWS Backup Vault Lock\), the CRITICAL_INFRASTRUCTURE profile locks it/);
+    expect(refusal(CI, {}, (s) => ({ backup: backups(s, 'Own', { copyToSecondRegion: false, secondRegionVault: undefined }) })))
+      .toMatch(/backup does not fit: it copies no recovery point to a second region, the CRITICAL_INFRASTRUCTURE profile copies every one/);
+    // Longer than the profile asks, locked and copied where it asks neither: stricter, so it fits.
+    expect(refusal(RiskProfile.INDUSTRIAL, {}, (s) => ({ backup: backups(s, 'Own', { retentionDays: 400 }) }))).toBe('');
+    expect(refusal(RiskProfile.INDUSTRIAL, {}, (s) => ({ backup: new BackupAndRecovery(s, 'Own', { riskProfile: RiskProfile.INDUSTRIAL, retentionDays: 89 }) })))
+      .toMatch(/backup does not fit: it keeps recovery points 89 days, the INDUSTRIAL profile 90 days/);
+  });
+
+  test('every problem of every part is reported at once', () => {
+    const message = refusal(CI, {}, (s) => ({
+      firmwareUpdates: pipeline(s, 'Own', { riskProfile: RiskProfile.INDUSTRIAL }),
+      backup: new BackupAndRecovery(s, 'OwnBackup', { riskProfile: RiskProfile.INDUSTRIAL }),
+    }));
+    for (const words of ['its rollout (constant 100/min)', 'abort only above 5 %', 'without a canary group first', 'recovery points 90 days', 'not locked', 'no recovery point to a second region']) {
+      expect(message).toContain(words);
+    }
+  });
+
+  test('a setting that is a token cannot be judged against the profile, and is refused saying a literal is needed', () => {
+    expect(refusal(CI, {}, (s) => ({ gatewayCredentials: new GatewayCredentials(s, 'Gw', { credentialDurationSec: Token.asNumber({ Ref: 'Seconds' }) }) })))
+      .toMatch(/gatewayCredentials does not fit: its credential lifetime is a token \(a value known only at deploy time\); a literal is needed to judge it against the CRITICAL_INFRASTRUCTURE profile's 900 s/);
+    expect(refusal(CI, {}, (s) => ({ firmwareUpdates: pipeline(s, 'Own', { riskProfile: CI, abortFailurePercent: Token.asNumber({ Ref: 'Percent' }) }) })))
+      .toMatch(/firmwareUpdates does not fit: its abort threshold is a token .*; a literal is needed to judge it against the CRITICAL_INFRASTRUCTURE profile's 1 %/);
+    expect(refusal(CI, {}, (s) => ({ backup: backups(s, 'Own', { retentionDays: Token.asNumber({ Ref: 'Days' }) }) })))
+      .toMatch(/backup does not fit: its retention is a token .*; a literal is needed to judge it against the CRITICAL_INFRASTRUCTURE profile's 365 days/);
+    expect(refusal(RiskProfile.INDUSTRIAL, { greengrassCoreThingNames: [Token.asString({ Ref: 'Core' })] }))
+      .toMatch(/greengrassCoreThingNames must be literal thing names, got \[a token/);
+    // Not a child's prop three levels down (FleetProvisioning's thingNamePrefix): the deployment's own.
+    expect(refusal(RiskProfile.INDUSTRIAL, { deploymentName: Token.asString({ Ref: 'Name' }) }))
+      .toMatch(/^S\/Fleet: deploymentName must be a literal name \(it prefixes the fleet's thing names, client IDs and topics\), got a token/);
+  });
+
+  test('a part of the wrong kind is named by its prop, never a circular-JSON TypeError', () => {
+    const s = stack();
+    const topicLike = new SegmentedNetwork(s, 'Net');
+    for (const prop of ['devicePolicy', 'dataProtection', 'riskProfile', 'backup', 'firmwareUpdates'] as const) {
+      let error: unknown;
+      try {
+        deploy(s, { [prop]: topicLike } as never, `F-${prop}`);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).not.toBeInstanceOf(TypeError);
+      expect((error as Error).message).toMatch(new RegExp(`${prop} (does not fit: it )?must be a .*got a SegmentedNetwork at 'S/Net'`));
+    }
+  });
 });

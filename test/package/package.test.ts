@@ -1,14 +1,16 @@
 /*
  * The library as its users get it: packed with `npm pack` from a clean copy of the tree, installed
- * into fresh CDK apps at the newest and at the lowest supported peers, and installed from git.
- * Slow (it runs npm as a user would, from npm's cache where it can), so everything it needs is
- * built once in beforeAll and shared by the tests.
+ * into fresh CDK apps at the peers it is tested with, at the lowest supported ones, and at the
+ * newest the registry publishes today (resolved when the test runs: an app created today gets
+ * those), and installed from git. Slow (it runs npm as a user would, sharing npm's cache), so
+ * everything it needs is built once in beforeAll and shared by the tests; each child process has a
+ * time limit, is killed when it passes it, and a failure prints the command and its output.
  */
 import { spawnSync, SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { MIN_AWS_CDK_LIB } from '../../lib/core/private/peer-versions';
+import { MIN_AWS_CDK_LIB, MIN_CDK_NAG } from '../../lib/core/private/peer-versions';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
@@ -19,14 +21,35 @@ jest.setTimeout(20 * 60 * 1000);
 /** The environment of a user's shell: none of the npm_* variables `npm test` sets for its scripts. */
 const USER_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_')));
 
-function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
-  return spawnSync(cmd, args, { cwd, env: { ...USER_ENV, ...env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+/** The longest any one child process may run (an install from an empty cache included) before it is killed. */
+const CHILD_TIMEOUT_MS = 8 * 60 * 1000;
+
+function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}, timeoutMs = CHILD_TIMEOUT_MS): SpawnSyncReturns<string> {
+  // spawnSync kills the child with killSignal once the timeout passes, and reports it in error and signal.
+  return spawnSync(cmd, args, {
+    cwd, env: { ...USER_ENV, ...env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: timeoutMs, killSignal: 'SIGKILL',
+  });
 }
 
-function ok(cmd: string, args: string[], cwd: string): string {
-  const r = run(cmd, args, cwd);
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} in ${cwd} exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
+/** The command, how it ended and its whole output, for a failure message. */
+function described(cmd: string, args: string[], cwd: string, r: SpawnSyncReturns<string>): string {
+  const ended = r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT'
+    ? 'was killed after its time limit'
+    : r.error ? `failed to run (${r.error.message})` : r.signal ? `was killed by ${r.signal}` : `exited ${r.status}`;
+  return `${cmd} ${args.join(' ')} in ${cwd} ${ended}:\n--- stdout ---\n${r.stdout ?? ''}\n--- stderr ---\n${r.stderr ?? ''}`;
+}
+
+function ok(cmd: string, args: string[], cwd: string, timeoutMs = CHILD_TIMEOUT_MS): string {
+  const r = run(cmd, args, cwd, {}, timeoutMs);
+  if (r.status !== 0) throw new Error(described(cmd, args, cwd, r));
   return `${r.stdout}\n${r.stderr}`;
+}
+
+/** The version npm's registry tags latest for `pkg` today. */
+function latestVersion(pkg: string): string {
+  const version = ok('npm', ['view', pkg, 'version'], WORK, 2 * 60 * 1000).trim();
+  if (!/^\d+\.\d+\.\d+$/.test(version)) throw new Error(`npm view ${pkg} version answered ${JSON.stringify(version)}, not a version`);
+  return version;
 }
 
 /** The tree as git sees it (tracked files and untracked ones it does not ignore), without build output. */
@@ -62,9 +85,18 @@ Validations.of(app).addPlugins(new IotSecurityChecks(app), new SecurityPostureRe
 app.synth();
 `;
 
+/** The README's smallest app, exactly as the README shows it (the first TypeScript block of its section). */
+const README_APP = (() => {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## The smallest app'));
+  const block = /```ts\n([\s\S]*?)```/.exec(section);
+  if (!block) throw new Error('README.md: no TypeScript block under "## The smallest app"');
+  return block[1];
+})();
+
 const TSCONFIG = {
   compilerOptions: { target: 'ES2022', module: 'commonjs', strict: true, skipLibCheck: false, outDir: 'out', types: [] },
-  include: ['app.ts'],
+  include: ['app.ts', 'smallest.ts'],
 };
 
 interface ConsumerApp {
@@ -83,6 +115,7 @@ function consumerApp(name: string, peers: { [pkg: string]: string }, tarball: st
   if (Object.keys(peers).length > 0) ok('npm', [...common, ...Object.entries(peers).map(([p, v]) => `${p}@${v}`)], dir);
   const installOutput = ok('npm', [...common, ...(force ? ['--force'] : []), tarball], dir);
   fs.writeFileSync(path.join(dir, 'app.ts'), APP_TS);
+  fs.writeFileSync(path.join(dir, 'smallest.ts'), README_APP);
   fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(TSCONFIG));
   return { dir, installOutput };
 }
@@ -90,7 +123,8 @@ function consumerApp(name: string, peers: { [pkg: string]: string }, tarball: st
 /** Type-checks and compiles the consumer app; returns the diagnostics that concern the app or this package. */
 function compile(app: ConsumerApp): string[] {
   const r = run(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], app.dir);
-  return r.stdout.split('\n').filter((l) => /^(app\.ts|node_modules\/cdk-secure-iot\/)/.test(l));
+  if (r.error) throw new Error(described('tsc', ['-p', '.'], app.dir, r));
+  return r.stdout.split('\n').filter((l) => /^(app\.ts|smallest\.ts|node_modules\/cdk-secure-iot\/)/.test(l));
 }
 
 function synth(app: ConsumerApp, outdir: string, acknowledge: string[] = []): SpawnSyncReturns<string> {
@@ -103,12 +137,21 @@ function reportedRuleNames(app: ConsumerApp, outdir: string): string[] {
   return (report.pluginReports ?? []).flatMap((p: any) => (p.violations ?? []).map((v: any) => v.ruleName));
 }
 
+/** Runs the README's smallest app as `cdk synth` does (CDK_OUTDIR set, so the app synthesizes itself on exit). */
+function synthSmallest(app: ConsumerApp, outdir: string): SpawnSyncReturns<string> {
+  return run(process.execPath, [path.join('out', 'smallest.js')], app.dir, { CDK_OUTDIR: path.join(app.dir, outdir) });
+}
+
 let tarball: string;
 let packedFiles: string[];
 let packedManifest: any;
-const peers = {
-  newest: { 'aws-cdk-lib': PKG.devDependencies['aws-cdk-lib'], 'constructs': PKG.devDependencies.constructs, 'cdk-nag': PKG.devDependencies['cdk-nag'] },
+const PEER_NAMES = ['aws-cdk-lib', 'constructs', 'cdk-nag'] as const;
+type PeerSet = { [pkg in typeof PEER_NAMES[number]]: string };
+const peers: { tested: PeerSet; lowest: PeerSet; published: PeerSet } = {
+  tested: { 'aws-cdk-lib': PKG.devDependencies['aws-cdk-lib'], 'constructs': PKG.devDependencies.constructs, 'cdk-nag': PKG.devDependencies['cdk-nag'] },
   lowest: { 'aws-cdk-lib': MIN_AWS_CDK_LIB, 'constructs': PKG.peerDependencies.constructs.replace(/^\^/, ''), 'cdk-nag': PKG.peerDependencies['cdk-nag'].replace(/^\^/, '') },
+  // Resolved in beforeAll: what `npm install aws-cdk-lib cdk-nag constructs` gives an app today.
+  published: { 'aws-cdk-lib': '', 'constructs': '', 'cdk-nag': '' },
 };
 
 beforeAll(() => {
@@ -119,6 +162,7 @@ beforeAll(() => {
   tarball = path.join(WORK, fs.readdirSync(WORK).find((f) => f.endsWith('.tgz'))!);
   packedFiles = ok('tar', ['-tzf', tarball], WORK).split('\n').filter((f) => f).map((f) => f.replace(/^package\//, '')).sort();
   packedManifest = JSON.parse(ok('tar', ['-xzOf', tarball, 'package/package.json'], WORK));
+  for (const pkg of PEER_NAMES) peers.published[pkg] = latestVersion(pkg);
   // The copy's package.json is back as it was: packing only stripped the packed manifest.
   expect(JSON.parse(fs.readFileSync(path.join(copy, 'package.json'), 'utf8'))).toEqual(PKG);
 });
@@ -171,13 +215,24 @@ describe('the tarball', () => {
   });
 });
 
+/** One install per distinct set of versions: the published set is often the tested one. */
+const installed = new Map<string, ConsumerApp>();
+function appFor(name: string, versions: PeerSet): ConsumerApp {
+  const key = JSON.stringify(versions);
+  if (!installed.has(key)) installed.set(key, consumerApp(`app-${name}`, versions, tarball));
+  return installed.get(key)!;
+}
+
 describe.each([
-  ['newest', peers.newest],
-  ['lowest', peers.lowest],
-])('installed into a fresh CDK app at the %s supported peers', (name, versions) => {
+  ['tested', () => peers.tested],
+  ['lowest', () => peers.lowest],
+  ['newest published', () => peers.published],
+])('installed into a fresh CDK app at the %s peers', (name, versionsOf) => {
   let app: ConsumerApp;
+  let versions: PeerSet;
   beforeAll(() => {
-    app = consumerApp(`app-${name}`, versions, tarball);
+    versions = versionsOf();
+    app = appFor(name.replace(/ /g, '-'), versions);
   });
 
   test('installs without the alpha modules and without anything for npm\'s install-scripts check to flag', () => {
@@ -215,24 +270,40 @@ describe.each([
     // CDK's own validation report does so from the versions that record acknowledgments.
     const posture = JSON.parse(fs.readFileSync(path.join(app.dir, 'out-acknowledged', 'iot-security-posture.json'), 'utf8'));
     expect(posture.acknowledgments).toEqual(expect.arrayContaining([{ id: 'IoTSecurity-ID1[Action::iot:*]', path: 'Devices/DevicePolicy', reason }]));
-    if (name === 'newest') {
+    if (name !== 'lowest') {
       expect(fs.readFileSync(path.join(app.dir, 'out-acknowledged', 'validation-report.json'), 'utf8')).toContain(reason);
     }
     // FleetIndexing's handler bundle resolves from the installed package.
     const template = JSON.parse(fs.readFileSync(path.join(app.dir, 'out-acknowledged', 'Devices.template.json'), 'utf8'));
     expect(Object.values(template.Resources).some((r: any) => r.Type === 'AWS::Lambda::Function')).toBe(true);
   });
+
+  test('the README\'s smallest app synthesizes with IotSecurityChecks and AwsSolutionsChecks and no finding', () => {
+    const r = synthSmallest(app, 'out-smallest');
+    const output = `${r.stdout}\n${r.stderr}`;
+    if (r.status !== 0) throw new Error(described(process.execPath, ['out/smallest.js'], app.dir, r));
+    expect(output).not.toMatch(/AwsSolutions-|IoTSecurity-|Validation failed/);
+    const report = path.join(app.dir, 'out-smallest', 'validation-report.json');
+    if (fs.existsSync(report)) expect(reportedRuleNames(app, 'out-smallest')).toEqual([]);
+    // Its handler runs the newest Node.js that this app's aws-cdk-lib lists, the runtime AwsSolutions-L1 asks for.
+    const listed = run(process.execPath, ['-e', "console.log(require('aws-cdk-lib/aws-lambda').Runtime.ALL.map((r) => r.name).join(' '))"], app.dir).stdout;
+    const newest = Math.max(...listed.split(/\s+/).map((n) => /^nodejs(\d+)\.x$/.exec(n)).filter((m) => m).map((m) => Number(m![1])));
+    const template = JSON.parse(fs.readFileSync(path.join(app.dir, 'out-smallest', 'Devices.template.json'), 'utf8'));
+    const runtimes = Object.values(template.Resources).filter((res: any) => res.Type === 'AWS::Lambda::Function').map((res: any) => res.Properties.Runtime);
+    expect(runtimes.length).toBeGreaterThan(0);
+    expect(new Set(runtimes)).toEqual(new Set([`nodejs${Math.max(newest, 22)}.x`]));
+  });
 });
 
 describe('an app pinned to another version of the alpha modules', () => {
   test('installs the package without a peer conflict', () => {
-    const app = consumerApp('app-other-alpha', { ...peers.newest, '@aws-cdk/aws-iot-alpha': '2.173.0-alpha.0' }, tarball);
+    const app = consumerApp('app-other-alpha', { ...peers.tested, '@aws-cdk/aws-iot-alpha': '2.173.0-alpha.0' }, tarball);
     expect(app.installOutput).not.toMatch(/ERESOLVE|peer dep/i);
     expect(JSON.parse(fs.readFileSync(path.join(app.dir, 'node_modules', '@aws-cdk', 'aws-iot-alpha', 'package.json'), 'utf8')).version).toBe('2.173.0-alpha.0');
   });
 });
 
-describe('an app forced onto an aws-cdk-lib older than the floor', () => {
+describe('an app forced onto peers older than the floors', () => {
   test('npm refuses it, and forced past that the synth fails naming the version needed', () => {
     const dir = path.join(WORK, 'app-too-old');
     fs.mkdirSync(dir, { recursive: true });
@@ -243,12 +314,18 @@ describe('an app forced onto an aws-cdk-lib older than the floor', () => {
     expect(refused.stderr).toMatch(/ERESOLVE/);
     const app = consumerApp('app-too-old', {}, tarball, true);
     fs.mkdirSync(path.join(dir, 'out'), { recursive: true });
-    // Compiled by the newest app's tsc run: the same source.
-    fs.copyFileSync(path.join(WORK, 'app-newest', 'out', 'app.js'), path.join(dir, 'out', 'app.js'));
+    // Compiled by the tested app's tsc run: the same source.
+    fs.copyFileSync(path.join(WORK, 'app-tested', 'out', 'app.js'), path.join(dir, 'out', 'app.js'));
     const r = synth(app, 'out-old');
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain(`IotSecurityChecks needs aws-cdk-lib ${MIN_AWS_CDK_LIB} or newer`);
     expect(r.stderr).toContain('this app loads aws-cdk-lib 2.268.0');
+    // A cdk-nag that misses the acknowledgments aws-cdk-lib records: the library's own would fail the synth.
+    ok('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--save-exact', '--force', `aws-cdk-lib@${MIN_AWS_CDK_LIB}`, 'cdk-nag@3.0.1'], dir);
+    const nag = synth(app, 'out-old-nag');
+    expect(nag.status).not.toBe(0);
+    expect(nag.stderr).toContain(`IotSecurityChecks needs cdk-nag ${MIN_CDK_NAG} or newer`);
+    expect(nag.stderr).toContain('this app loads cdk-nag 3.0.1');
   });
 });
 
@@ -262,7 +339,7 @@ describe('installed from git', () => {
     const dir = path.join(WORK, 'app-git');
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'git-app', version: '1.0.0', private: true }));
-    ok('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...Object.entries(peers.newest).map(([p, v]) => `${p}@${v}`), `git+file://${repo}`], dir);
+    ok('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...Object.entries(peers.tested).map(([p, v]) => `${p}@${v}`), `git+file://${repo}`], dir);
     const installed = path.join(dir, 'node_modules', 'cdk-secure-iot');
     expect(fs.existsSync(path.join(installed, 'dist', 'lib', 'index.js'))).toBe(true);
     expect(fs.existsSync(path.join(installed, 'dist', 'handlers', 'fleet-indexing', 'index.js'))).toBe(true);

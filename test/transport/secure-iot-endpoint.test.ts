@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -97,6 +97,40 @@ test('SigV4 defaults to MQTT over WebSocket; impossible pairings are refused', (
     .toThrow(/applicationProtocol MQTT_WSS cannot carry authenticationType AWS_X509/);
 });
 
+/** AWS IoT Core's table ("Choosing an authentication type", Device communication protocols): the protocols each type works over. */
+const AWS_TABLE: { [type: string]: string[] } = {
+  AWS_X509: ['SECURE_MQTT', 'HTTPS'],
+  CUSTOM_AUTH_X509: ['SECURE_MQTT', 'HTTPS'],
+  AWS_SIGV4: ['MQTT_WSS', 'HTTPS'],
+  CUSTOM_AUTH: ['SECURE_MQTT', 'MQTT_WSS', 'HTTPS'],
+};
+
+describe.each(Object.values(IotAuthenticationType))('authentication type %s', (authenticationType) => {
+  test.each(Object.values(IotApplicationProtocol))('over %s: accepted exactly where AWS IoT Core supports the pairing', (applicationProtocol) => {
+    const s = stack();
+    const custom = authenticationType === IotAuthenticationType.CUSTOM_AUTHORIZER || authenticationType === IotAuthenticationType.CUSTOM_AUTHORIZER_X509;
+    const make = () => new SecureIotEndpoint(s, 'E', {
+      authenticationType,
+      applicationProtocol,
+      authorizer: custom ? { handler: authorizerFunction(s), tokenKeyName: 'token', tokenSigningPublicKeys: { a: PEM } } : undefined,
+    });
+    if (AWS_TABLE[authenticationType].includes(applicationProtocol)) {
+      make();
+      Template.fromStack(s).hasResourceProperties('AWS::IoT::DomainConfiguration', { AuthenticationType: authenticationType, ApplicationProtocol: applicationProtocol });
+    } else {
+      expect(make).toThrow(new RegExp(`S/E: applicationProtocol ${applicationProtocol} cannot carry authenticationType ${authenticationType}: `
+        + `AWS IoT Core supports it over ${AWS_TABLE[authenticationType].join(' or ')} only.*connection-protocol-auth-mode`));
+    }
+  });
+});
+
+test('the authentication type and protocol must be literals: their pairing is checked at synth', () => {
+  const make = (props: object) => () => new SecureIotEndpoint(stack(), 'E', props);
+  expect(make({ applicationProtocol: Token.asString({ Ref: 'Protocol' }) }))
+    .toThrow(/applicationProtocol must be a literal \(its pairing with the other is checked against AWS IoT Core's table at synth\), got a token/);
+  expect(make({ authenticationType: Token.asString({ Ref: 'Auth' }) })).toThrow(/authenticationType must be a literal/);
+});
+
 test('overrides: authentication type and protocol', () => {
   const s = stack();
   new SecureIotEndpoint(s, 'Endpoint', {
@@ -139,7 +173,7 @@ describe('rejected input', () => {
       .toThrow(/customDomain.domainName must be a fully qualified domain name .*got "not a domain"; customDomain.certificate must be an ACM certificate/);
     expect(make({ applicationProtocol: 'MQTT' })).toThrow(/applicationProtocol must be one of SECURE_MQTT, MQTT_WSS, HTTPS, DEFAULT, got "MQTT"/);
     expect(make({ disableOcspStapling: true })).toThrow(/disableOcspStapling applies only to a customDomain/);
-    expect(make({ riskProfile: 'CRITICAL' })).toThrow(/riskProfile must be a RiskProfile, got "CRITICAL"/);
+    expect(make({ riskProfile: 'CRITICAL' })).toThrow(/riskProfile must be a RiskProfile \(RiskProfile.CONSUMER, .*\), got "CRITICAL"/);
   });
   test('null props take the defaults instead of a TypeError', () => {
     expect(() => new SecureIotEndpoint(stack(), 'E', null as never)).not.toThrow();

@@ -1,6 +1,7 @@
 import { ArnFormat, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { describeValue } from './describe';
 
 /*
  * Confused-deputy protection for every place the library lets an AWS service in (a role's trust
@@ -31,7 +32,7 @@ export interface ConfusedDeputySafePrincipalOptions {
 export function confusedDeputySafePrincipal(scope: Construct, service: string, options: ConfusedDeputySafePrincipalOptions = {}): iam.ServicePrincipal {
   const stack = Stack.of(scope);
   if (typeof service !== 'string' || !/^[a-z0-9.-]+\.amazonaws\.com$/.test(service)) {
-    throw new Error(`${scope.node.path}: confusedDeputySafePrincipal: service must be a service principal such as 'iot.amazonaws.com', got ${JSON.stringify(service)}`);
+    throw new Error(`${scope.node.path}: confusedDeputySafePrincipal: service must be a service principal such as 'iot.amazonaws.com', got ${describeValue(service)}`);
   }
   const conditions: { [op: string]: { [key: string]: unknown } } = {
     StringEquals: { 'aws:SourceAccount': stack.account },
@@ -39,7 +40,7 @@ export function confusedDeputySafePrincipal(scope: Construct, service: string, o
   const sourceArn = options.sourceArn;
   if (sourceArn !== undefined) {
     const problem = sourceArnProblem(stack, sourceArn);
-    if (problem) throw new Error(`${scope.node.path}: confusedDeputySafePrincipal(${service}): sourceArn ${problem}, got ${JSON.stringify(sourceArn)}`);
+    if (problem) throw new Error(`${scope.node.path}: confusedDeputySafePrincipal(${service}): sourceArn ${problem}, got ${describeValue(sourceArn)}`);
     conditions.ArnLike = { 'aws:SourceArn': sourceArn };
   }
   return new iam.ServicePrincipal(service, { conditions });

@@ -12,6 +12,14 @@
  */
 export const MIN_AWS_CDK_LIB = '2.269.0';
 
+/**
+ * cdk-nag 3.0.2 is the first release that reads the acknowledgments aws-cdk-lib 2.262.1 and newer
+ * record (`Annotation::<id>`; older aws-cdk-lib wrote `annotation::`). With 3.0.0 or 3.0.1 on the
+ * aws-cdk-lib this library needs, every finding the library's constructs acknowledge for another
+ * pack (AwsSolutions-IAM5 on a handler role, say) fails the synth.
+ */
+export const MIN_CDK_NAG = '3.0.2';
+
 function parse(version: string): number[] | undefined {
   const m = /^(\d+)\.(\d+)\.(\d+)/.exec(version);
   return m ? m.slice(1, 4).map(Number) : undefined;
@@ -38,14 +46,30 @@ export function awsCdkLibVersion(): string | undefined {
   }
 }
 
+/** The version of the cdk-nag this app loads, or undefined where it cannot be read. */
+export function cdkNagVersion(): string | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('cdk-nag/package.json').version;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Throws when the app's aws-cdk-lib is older than the rule pack needs, naming both versions.
- * An unreadable version passes here: the validation context check at synth still catches it.
+ * Throws when the app's aws-cdk-lib or cdk-nag is older than the rule pack needs, naming both
+ * versions. An unreadable version passes here: the validation context check at synth still
+ * catches an old aws-cdk-lib.
  */
-export function assertPackPeers(what: string, version: string | undefined = awsCdkLibVersion()): void {
+export function assertPackPeers(what: string, version: string | undefined = awsCdkLibVersion(), nagVersion: string | undefined = cdkNagVersion()): void {
   if (version !== undefined && !versionAtLeast(version, MIN_AWS_CDK_LIB)) {
     throw new Error(`${what} needs aws-cdk-lib ${MIN_AWS_CDK_LIB} or newer (the first release that accepts the acknowledgment IDs `
       + `the pack prints, and gives validation plugins the construct tree cdk-nag 3 packs walk); this app loads aws-cdk-lib ${version}. `
       + `Run 'npm install aws-cdk-lib@^${MIN_AWS_CDK_LIB}'.`);
+  }
+  if (nagVersion !== undefined && !versionAtLeast(nagVersion, MIN_CDK_NAG)) {
+    throw new Error(`${what} needs cdk-nag ${MIN_CDK_NAG} or newer (the first release that reads the acknowledgments aws-cdk-lib `
+      + `2.262.1 and newer record: with an older one, the findings the library's constructs acknowledge fail the synth); `
+      + `this app loads cdk-nag ${nagVersion}. Run 'npm install cdk-nag@^${MIN_CDK_NAG}'.`);
   }
 }

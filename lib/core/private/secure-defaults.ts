@@ -164,8 +164,32 @@ export function secureTopic(scope: Construct, id: string, options: SecureTopicOp
   });
 }
 
-/** The Lambda runtime of every handler: the newest Node.js the pinned CDK knows. */
-export const HANDLER_RUNTIME = lambda.Runtime.NODEJS_24_X;
+/** The oldest Node.js the handler bundles run on: esbuild targets node22. */
+export const HANDLER_RUNTIME_FLOOR = 22;
+
+/**
+ * The newest `nodejs<major>.x` runtime in `runtimes`, never older than the floor. cdk-nag's
+ * AwsSolutions-L1 wants the newest runtime of the family that the app's aws-cdk-lib lists in
+ * `Runtime.ALL`: a runtime fixed when the library was built fails it as soon as the app installs
+ * an aws-cdk-lib that knows a newer Node.js, so the choice is made from the aws-cdk-lib loaded.
+ */
+export function latestNodeRuntime(runtimes: readonly lambda.Runtime[]): lambda.Runtime {
+  let best: { runtime: lambda.Runtime; major: number } | undefined;
+  for (const runtime of runtimes) {
+    const m = /^nodejs(\d+)\.x$/.exec(runtime.name);
+    if (!m) continue;
+    const major = Number(m[1]);
+    // The fixed member over the variable one (NODEJS_LATEST) of the same name.
+    if (!best || major > best.major || (major === best.major && best.runtime.isVariable && !runtime.isVariable)) best = { runtime, major };
+  }
+  if (!best || best.major < HANDLER_RUNTIME_FLOOR) {
+    return new lambda.Runtime(`nodejs${HANDLER_RUNTIME_FLOOR}.x`, lambda.RuntimeFamily.NODEJS, { supportsInlineCode: true });
+  }
+  return best.runtime;
+}
+
+/** The Lambda runtime of every handler: the newest Node.js the loaded aws-cdk-lib knows, Node.js 22 at least. */
+export const HANDLER_RUNTIME = latestNodeRuntime(lambda.Runtime.ALL);
 
 /** Finds the bundle `npm run bundle` wrote for a handler in `lib/<area>/handlers/<name>.ts`. */
 export function handlerBundleDir(name: string): string {

@@ -2,6 +2,7 @@ import { Stack, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { Practice } from '../../core/practice';
 import { SecurityPostureReport } from '../../report/security-posture-report';
+import { describeValue } from '../../core/private/describe';
 
 /** The shortest reason `SecurityPostureReport.recordDisabledPart` takes. */
 const MIN_REASON_LENGTH = 10;
@@ -31,14 +32,14 @@ export function partProblems(
     const reason = (disabled as { reason?: unknown } | null)?.reason;
     if (typeof reason !== 'string' || reason.trim().length < MIN_REASON_LENGTH) {
       problems.push(`${spec.disableProp} needs a reason of at least ${MIN_REASON_LENGTH} characters a reviewer can check `
-        + `(e.g. { reason: 'devices are flashed at the factory only' }), got ${JSON.stringify(disabled)}`);
+        + `(e.g. { reason: 'devices are flashed at the factory only' }), got ${describeValue(disabled)}`);
     }
     if (replacement !== undefined) {
       problems.push(`give either ${spec.replaceProp} (your own ${expectedName}) or ${spec.disableProp}, not both`);
     }
   }
   if (replacement !== undefined && !(replacement instanceof expected)) {
-    problems.push(`${spec.replaceProp} does not fit: it must be a ${expectedName}, got ${describe(replacement)}`);
+    problems.push(`${spec.replaceProp} does not fit: it must be a ${expectedName}, got ${describeValue(replacement)}`);
   } else if (replacement !== undefined) {
     const elsewhere = otherEnvironment(owner, replacement as IConstruct);
     if (elsewhere) problems.push(`${spec.replaceProp} does not fit: ${(replacement as IConstruct).node.path} is in ${elsewhere}, this deployment in ${environmentOf(owner)}`);
@@ -49,12 +50,6 @@ export function partProblems(
 /** Records a switched-off part in the stack's posture declaration, where the report shows it as a gap. */
 export function recordDisabled(owner: Construct, spec: PartSpec, disabled: { readonly reason: string }): void {
   SecurityPostureReport.recordDisabledPart(Stack.of(owner), spec.practice, spec.part, disabled.reason.trim());
-}
-
-function describe(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? String(value);
-  const path = (value as Partial<IConstruct>).node?.path;
-  return `${value.constructor?.name ?? 'an object'}${path !== undefined ? ` at '${path}'` : ''}`;
 }
 
 function environmentOf(scope: IConstruct): string {

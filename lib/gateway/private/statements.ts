@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { acknowledge } from '../../core/private/secure-defaults';
+import { describeValue } from '../../core/private/describe';
 
 /** The credentials provider's policy variable for the calling device's thing name. */
 export const THING_NAME_VARIABLE = '${credentials-iot:ThingName}';
@@ -17,11 +18,11 @@ const ACTION = /^[a-z0-9-]+:[A-Za-z0-9]+$/;
 /** What is wrong with a statement for a token exchange role: NotAction, wildcard or admin actions. */
 export function problemsOfStatement(statement: iam.PolicyStatement): string[] {
   if (!(statement instanceof iam.PolicyStatement)) {
-    return [`each statement must be an iam.PolicyStatement, got ${JSON.stringify(statement)}`];
+    return [`each statement must be an iam.PolicyStatement, got ${describeValue(statement)}`];
   }
   const problems: string[] = [];
   if (statement.notActions.length > 0) {
-    problems.push(`NotAction is not allowed (it grants every other action), got ${JSON.stringify(statement.notActions)}`);
+    problems.push(`NotAction is not allowed (it grants every other action), got ${describeValue(statement.notActions)}`);
   }
   if (statement.effect === iam.Effect.DENY) return problems;
   if (statement.actions.length === 0 && statement.notActions.length === 0) {

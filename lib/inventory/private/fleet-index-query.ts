@@ -8,6 +8,8 @@
  * how, so `DeviceInventory` can ask the app's fleet indexing for them.
  */
 
+import { describeValue } from '../../core/private/describe';
+
 /** How a query reads a field. */
 export interface FieldUse {
   /** The field, e.g. `attributes.site`, `connectivity.connected`. */
@@ -188,7 +190,7 @@ class Parser {
 
 /** Parses a fleet indexing query; throws `QuerySyntaxError` saying where and why it is invalid. */
 export function parseFleetIndexQuery(query: string): { readonly ast: QueryNode; readonly uses: readonly FieldUse[] } {
-  if (typeof query !== 'string') throw new QuerySyntaxError(`the query must be a string, got ${JSON.stringify(query)}`);
+  if (typeof query !== 'string') throw new QuerySyntaxError(`the query must be a string, got ${describeValue(query)}`);
   if (query.length > 1000) throw new QuerySyntaxError(`the query is ${query.length} characters long; AWS IoT takes at most 1000`);
   const parser = new Parser(tokenize(query));
   const ast = parser.parse();
