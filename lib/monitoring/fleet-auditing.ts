@@ -16,6 +16,8 @@ import { AuditFrequency, IotLogLevel } from '../core/iot-settings';
 import { RiskProfile } from '../core/risk-profile';
 import { claimAccountSingleton } from '../core/private/account-singleton';
 import { acknowledge, nagArnPrefix, secureFunction, secureKey, secureLogGroup, secureTopic } from '../core/private/secure-defaults';
+import { describeValue } from '../core/private/describe';
+import { riskProfileOf } from '../core/private/risk-profile-of';
 
 /** The day of the week a weekly or biweekly scheduled audit runs. */
 export enum AuditDayOfWeek {
@@ -46,7 +48,7 @@ export class AuditDayOfMonth {
    */
   public static of(day: number): AuditDayOfMonth {
     if (!Number.isInteger(day) || day < 1 || day > 31) {
-      throw new Error(`AuditDayOfMonth.of: day must be an integer from 1 to 31, got ${JSON.stringify(day)}`);
+      throw new Error(`AuditDayOfMonth.of: day must be an integer from 1 to 31, got ${describeValue(day)}`);
     }
     return new AuditDayOfMonth(String(day));
   }
@@ -346,45 +348,42 @@ export class FleetAuditing extends Construct {
 
   private validate(props: FleetAuditingProps) {
     const problems: string[] = [];
-    const profile = props.riskProfile ?? RiskProfile.INDUSTRIAL;
-    if (!(profile instanceof RiskProfile)) {
-      throw new Error(`${this.node.path}: FleetAuditing: riskProfile must be a RiskProfile, got ${JSON.stringify(profile)}`);
-    }
+    const profile = riskProfileOf(this, props.riskProfile);
     const frequency = props.auditFrequency ?? profile.auditFrequency;
     if (!Object.values(AuditFrequency).includes(frequency)) {
-      problems.push(`auditFrequency must be one of ${Object.values(AuditFrequency).join(', ')}, got ${JSON.stringify(frequency)}`);
+      problems.push(`auditFrequency must be one of ${Object.values(AuditFrequency).join(', ')}, got ${describeValue(frequency)}`);
     }
     const weekly = frequency === AuditFrequency.WEEKLY || frequency === AuditFrequency.BIWEEKLY;
     if (props.auditDayOfWeek !== undefined) {
       if (!Object.values(AuditDayOfWeek).includes(props.auditDayOfWeek)) {
-        problems.push(`auditDayOfWeek must be one of ${Object.values(AuditDayOfWeek).join(', ')}, got ${JSON.stringify(props.auditDayOfWeek)}`);
+        problems.push(`auditDayOfWeek must be one of ${Object.values(AuditDayOfWeek).join(', ')}, got ${describeValue(props.auditDayOfWeek)}`);
       } else if (!weekly) {
         problems.push(`auditDayOfWeek is only for WEEKLY and BIWEEKLY audits, got ${props.auditDayOfWeek} with auditFrequency ${frequency}`);
       }
     }
     if (props.auditDayOfMonth !== undefined) {
       if (!(props.auditDayOfMonth instanceof AuditDayOfMonth)) {
-        problems.push(`auditDayOfMonth must be made with AuditDayOfMonth.of(1..31) or AuditDayOfMonth.LAST, got ${JSON.stringify(props.auditDayOfMonth)}`);
+        problems.push(`auditDayOfMonth must be made with AuditDayOfMonth.of(1..31) or AuditDayOfMonth.LAST, got ${describeValue(props.auditDayOfMonth)}`);
       } else if (frequency !== AuditFrequency.MONTHLY) {
         problems.push(`auditDayOfMonth is only for MONTHLY audits, got ${props.auditDayOfMonth.value} with auditFrequency ${frequency}`);
       }
     }
     const certAgeDays = props.deviceCertificateAgeThresholdDays ?? 365;
     if (!Token.isUnresolved(certAgeDays) && (!Number.isInteger(certAgeDays) || certAgeDays < 30 || certAgeDays > 3652)) {
-      problems.push(`deviceCertificateAgeThresholdDays must be an integer from 30 to 3652, got ${JSON.stringify(certAgeDays)}`);
+      problems.push(`deviceCertificateAgeThresholdDays must be an integer from 30 to 3652, got ${describeValue(certAgeDays)}`);
     }
     const logLevel = props.logLevel ?? profile.logLevel;
     const levels: IotLogLevel[] = Object.values(IotLogLevel).filter((l) => l !== IotLogLevel.DISABLED);
     if (!levels.includes(logLevel)) {
-      problems.push(`logLevel must be one of ${levels.join(', ')} (logging cannot be switched off here), got ${JSON.stringify(logLevel)}`);
+      problems.push(`logLevel must be one of ${levels.join(', ')} (logging cannot be switched off here), got ${describeValue(logLevel)}`);
     }
     const group = props.investigationThingGroupName ?? 'cdk-secure-iot-investigation';
     if (typeof group !== 'string' || (!Token.isUnresolved(group) && !THING_GROUP_NAME.test(group))) {
-      problems.push(`investigationThingGroupName must be 1-128 letters, digits, ':', '_' or '-', got ${JSON.stringify(group)}`);
+      problems.push(`investigationThingGroupName must be 1-128 letters, digits, ':', '_' or '-', got ${describeValue(group)}`);
     }
     for (const flag of ['iotLogging', 'adoptExistingLogGroup'] as const) {
       if (props[flag] !== undefined && typeof props[flag] !== 'boolean') {
-        problems.push(`${flag} must be true or false, got ${JSON.stringify(props[flag])}`);
+        problems.push(`${flag} must be true or false, got ${describeValue(props[flag])}`);
       }
     }
     const bus = props.findingsBus as events.IEventBus | undefined;
@@ -532,10 +531,3 @@ function iotPrincipal(stack: Stack): iam.IPrincipal {
   });
 }
 
-function describeValue(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return `a ${(value as object)?.constructor?.name ?? typeof value}`;
-  }
-}

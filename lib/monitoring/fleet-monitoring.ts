@@ -11,6 +11,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { RiskProfile } from '../core/risk-profile';
 import { accessLogBucket, secureBucket, secureKey, secureTopic } from '../core/private/secure-defaults';
+import { describeValue } from '../core/private/describe';
+import { riskProfileOf } from '../core/private/risk-profile-of';
 
 /**
  * Alarm thresholds of `FleetMonitoring`: counts over five minutes across the fleet. A threshold
@@ -276,10 +278,7 @@ export class FleetMonitoring extends Construct {
 
   private validate(props: FleetMonitoringProps): { profile: RiskProfile; thresholds: Thresholds } {
     const problems: string[] = [];
-    const profile = props.riskProfile ?? RiskProfile.INDUSTRIAL;
-    if (!(profile instanceof RiskProfile)) {
-      throw new Error(`${this.node.path}: FleetMonitoring: riskProfile must be a RiskProfile, got ${JSON.stringify(profile)}`);
-    }
+    const profile = riskProfileOf(this, props.riskProfile);
     // Custom profiles take the thresholds of the strictest preset: they are made for fleets that need tuning.
     const base = FLEET_ALARM_THRESHOLDS[profile.name] ?? FLEET_ALARM_THRESHOLDS.CRITICAL_INFRASTRUCTURE;
     const given = props.thresholds ?? {};
@@ -289,20 +288,20 @@ export class FleetMonitoring extends Construct {
         problems.push(`thresholds: ${key} is not a threshold; the thresholds are ${Object.keys(base).join(', ')}`);
       } else if (value !== undefined) {
         if (!Token.isUnresolved(value) && (!Number.isInteger(value) || value < 1 || value > 1_000_000)) {
-          problems.push(`thresholds.${key} must be a whole number of events from 1 to 1000000, got ${JSON.stringify(value)}`);
+          problems.push(`thresholds.${key} must be a whole number of events from 1 to 1000000, got ${describeValue(value)}`);
         }
         thresholds[key as keyof Thresholds] = value;
       }
     }
     for (const flag of ['createTrail', 'detectSecurityProfile'] as const) {
-      if (props[flag] !== undefined && typeof props[flag] !== 'boolean') problems.push(`${flag} must be true or false, got ${JSON.stringify(props[flag])}`);
+      if (props[flag] !== undefined && typeof props[flag] !== 'boolean') problems.push(`${flag} must be true or false, got ${describeValue(props[flag])}`);
     }
     const disconnected = props.disconnectedDevicesThreshold;
     if (disconnected !== undefined && !Token.isUnresolved(disconnected) && (!Number.isInteger(disconnected) || disconnected < 1 || disconnected > 1_000_000)) {
-      problems.push(`disconnectedDevicesThreshold must be a whole number of devices from 1 to 1000000, got ${JSON.stringify(disconnected)}`);
+      problems.push(`disconnectedDevicesThreshold must be a whole number of devices from 1 to 1000000, got ${describeValue(disconnected)}`);
     }
     if (props.dashboardName !== undefined && !Token.isUnresolved(props.dashboardName) && !DASHBOARD_NAME.test(props.dashboardName)) {
-      problems.push(`dashboardName must be 1-255 letters, digits, '_' or '-', got ${JSON.stringify(props.dashboardName)}`);
+      problems.push(`dashboardName must be 1-255 letters, digits, '_' or '-', got ${describeValue(props.dashboardName)}`);
     }
     if (problems.length > 0) throw new Error(`${this.node.path}: FleetMonitoring: ${problems.join('; ')}`);
     return { profile, thresholds };

@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { claimAccountSingleton } from '../core/private/account-singleton';
 import { unknownPropProblems } from '../core/private/props';
 import { acknowledge, secureFunction, secureKey } from '../core/private/secure-defaults';
+import { describeValue } from '../core/private/describe';
 
 /**
  * A type of event AWS IoT publishes on its reserved `$aws/events/...` topics only while the
@@ -93,7 +94,7 @@ export class IotEventConfigurations extends Construct {
     const types = props.eventTypes ?? IotEventConfigurations.libraryEventTypes();
     const allowed = Object.values(IotEventType) as string[];
     if (!Array.isArray(types) || types.length === 0 || types.some((t) => !allowed.includes(t))) {
-      problems.push(`eventTypes must be a non-empty list of IotEventType (${allowed.join(', ')}), got ${JSON.stringify(types)}`);
+      problems.push(`eventTypes must be a non-empty list of IotEventType (${allowed.join(', ')}), got ${describeValue(types)}`);
     }
     if (props.encryptionKey !== undefined && (props.encryptionKey === null || typeof (props.encryptionKey as kms.IKey).keyArn !== 'string')) {
       problems.push('encryptionKey must be a kms.IKey');

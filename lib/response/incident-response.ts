@@ -20,6 +20,8 @@ import { DeviceFailureModes } from '../continuity/device-failure-modes';
 import { awsCronProblem } from '../continuity/private/aws-cron';
 import { FindingClass, Playbook } from './playbook';
 import { PlaybookResources, playbookStateMachine, returnToBaselineStateMachine } from './private/playbook-state-machines';
+import { describeValue } from '../core/private/describe';
+import { riskProfileOf } from '../core/private/risk-profile-of';
 
 /** A CloudWatch alarm whose ALARM state starts a playbook. */
 export interface AlarmTrigger {
@@ -183,7 +185,7 @@ export class IncidentResponse extends Construct {
   constructor(scope: Construct, id: string, props: IncidentResponseProps = {}) {
     super(scope, id);
     props = props ?? {};
-    const profile = props.riskProfile ?? RiskProfile.INDUSTRIAL;
+    const profile = riskProfileOf(this, props.riskProfile);
     const containment = props.containment ?? profile.containment;
     const approvalTimeout = props.approvalTimeout ?? Duration.hours(4);
     const classes = props.findingClasses ?? Object.values(FindingClass);
@@ -425,7 +427,7 @@ export class IncidentResponse extends Construct {
   public playbook(findingClass: FindingClass): sfn.IStateMachine {
     const machine = this.playbooks.get(findingClass);
     if (!machine) {
-      throw new Error(`${this.node.path}: there is no playbook for finding class ${JSON.stringify(findingClass)}; built: ${[...this.playbooks.keys()].join(', ')}`);
+      throw new Error(`${this.node.path}: there is no playbook for finding class ${describeValue(findingClass)}; built: ${[...this.playbooks.keys()].join(', ')}`);
     }
     return machine;
   }
@@ -496,7 +498,7 @@ export class IncidentResponse extends Construct {
   private validate(props: IncidentResponseProps, v: { containment: unknown; approvalTimeout: Duration; classes: unknown; dryRunSchedule: string; owner: string }): void {
     const problems: string[] = [];
     if (!Object.values(ContainmentMode).includes(v.containment as ContainmentMode)) {
-      problems.push(`containment must be one of ${Object.values(ContainmentMode).join(', ')}, got ${JSON.stringify(v.containment)}`);
+      problems.push(`containment must be one of ${Object.values(ContainmentMode).join(', ')}, got ${describeValue(v.containment)}`);
     }
     if (!(v.approvalTimeout instanceof Duration)) {
       problems.push('approvalTimeout must be a Duration');
@@ -507,31 +509,31 @@ export class IncidentResponse extends Construct {
       }
     }
     if (!Array.isArray(v.classes) || v.classes.length === 0) {
-      problems.push(`findingClasses must be a non-empty list of FindingClass values, got ${JSON.stringify(v.classes)}`);
+      problems.push(`findingClasses must be a non-empty list of FindingClass values, got ${describeValue(v.classes)}`);
     } else {
       for (const c of v.classes) {
         if (!Object.values(FindingClass).includes(c)) {
-          problems.push(`findingClasses: there is no playbook for finding class ${JSON.stringify(c)}; known classes: ${Object.values(FindingClass).join(', ')}`);
+          problems.push(`findingClasses: there is no playbook for finding class ${describeValue(c)}; known classes: ${Object.values(FindingClass).join(', ')}`);
         }
       }
-      if (new Set(v.classes).size !== v.classes.length) problems.push(`findingClasses lists a class twice: ${JSON.stringify(v.classes)}`);
+      if (new Set(v.classes).size !== v.classes.length) problems.push(`findingClasses lists a class twice: ${describeValue(v.classes)}`);
     }
     for (const t of props.alarmTriggers ?? []) {
       if (!t?.alarm || !Object.values(FindingClass).includes(t.findingClass)) {
-        problems.push(`alarmTriggers: each needs an alarm and a FindingClass, got findingClass ${JSON.stringify(t?.findingClass)}`);
+        problems.push(`alarmTriggers: each needs an alarm and a FindingClass, got findingClass ${describeValue(t?.findingClass)}`);
       } else if (Array.isArray(v.classes) && !v.classes.includes(t.findingClass)) {
         problems.push(`alarmTriggers: ${t.findingClass} has no playbook here (findingClasses: ${v.classes.join(', ')})`);
       }
     }
     if (!Token.isUnresolved(v.dryRunSchedule)) {
       const problem = awsCronProblem(v.dryRunSchedule);
-      if (problem) problems.push(`dryRunSchedule ${problem}, got ${JSON.stringify(v.dryRunSchedule)}`);
+      if (problem) problems.push(`dryRunSchedule ${problem}, got ${describeValue(v.dryRunSchedule)}`);
     }
     if (typeof v.owner !== 'string' || (!Token.isUnresolved(v.owner) && !TAG_VALUE.test(v.owner))) {
-      problems.push(`owner must be 1-256 letters, digits, spaces or _ . : / = + - @, got ${JSON.stringify(v.owner)}`);
+      problems.push(`owner must be 1-256 letters, digits, spaces or _ . : / = + - @, got ${describeValue(v.owner)}`);
     }
     for (const flag of ['disableScheduledDryRun', 'disableQuarantineVerboseLogging'] as const) {
-      if (props[flag] !== undefined && typeof props[flag] !== 'boolean') problems.push(`${flag} must be true or false, got ${JSON.stringify(props[flag])}`);
+      if (props[flag] !== undefined && typeof props[flag] !== 'boolean') problems.push(`${flag} must be true or false, got ${describeValue(props[flag])}`);
     }
     if (props.deviceFailureModes !== undefined && !(props.deviceFailureModes instanceof DeviceFailureModes)) {
       problems.push('deviceFailureModes must be made with DeviceFailureModes.of() or be DeviceFailureModes.DEFAULT');

@@ -248,10 +248,10 @@ test.each([
   [{ iotLogging: 'no' as unknown as boolean }, /iotLogging must be true or false, got "no"/],
   [{ adoptExistingLogGroup: true, logRetention: logs.RetentionDays.ONE_DAY }, /logRetention cannot be set with adoptExistingLogGroup or iotLogging: false/],
   [{ iotLogging: false, logRetention: logs.RetentionDays.ONE_DAY }, /logRetention cannot be set with adoptExistingLogGroup or iotLogging: false/],
-  [{ riskProfile: {} as RiskProfile }, /riskProfile must be a RiskProfile, got \{\}/],
+  [{ riskProfile: {} as RiskProfile }, /riskProfile must be a RiskProfile \(RiskProfile.CONSUMER, .*\), got \{\}/],
   [{ findingsBus: 'default' as unknown as events.IEventBus }, /findingsBus must be an events.IEventBus \(an EventBus, or EventBus.fromEventBusArn\), got "default"/],
 ])('rejects %j', (props, message) => {
-  expect(() => new FleetAuditing(stack(), 'FA', props)).toThrow(new RegExp(`^S/FA: FleetAuditing: .*${message.source}`));
+  expect(() => new FleetAuditing(stack(), 'FA', props)).toThrow(new RegExp(`^S/FA: (FleetAuditing: )?.*${message.source}`));
 });
 
 test('AuditDayOfMonth.of rejects days the service does not accept', () => {

@@ -181,9 +181,9 @@ test.each([
   [{ createTrail: 'no' as unknown as boolean }, /createTrail must be true or false, got "no"/],
   [{ detectSecurityProfile: 1 as unknown as boolean }, /detectSecurityProfile must be true or false, got 1/],
   [{ dashboardName: 'iot fleet' }, /dashboardName must be 1-255 letters, digits, '_' or '-', got "iot fleet"/],
-  [{ riskProfile: 'INDUSTRIAL' as unknown as RiskProfile }, /riskProfile must be a RiskProfile, got "INDUSTRIAL"/],
+  [{ riskProfile: 'INDUSTRIAL' as unknown as RiskProfile }, /riskProfile must be a RiskProfile \(RiskProfile.CONSUMER, .*\), got "INDUSTRIAL"/],
 ])('rejects %j', (props, message) => {
-  expect(() => new FleetMonitoring(stack(), 'FM', props)).toThrow(new RegExp(`^S/FM: FleetMonitoring: .*${message.source}`));
+  expect(() => new FleetMonitoring(stack(), 'FM', props)).toThrow(new RegExp(`^S/FM: (FleetMonitoring: )?.*${message.source}`));
 });
 
 test('null props are the defaults', () => {

@@ -13,7 +13,6 @@ import { CfnTemplate, synthesizedStacks } from './synthesized';
  * still match a finding: once its owner's fix is merged the entry is stale and this test says so.
  */
 const PENDING: Array<{ logicalId: RegExp; owner: string }> = [
-  { logicalId: /^BaselineAuditingRelay(DeadLetter)?Queue/, owner: 'lib/monitoring (events helper): the audit relay queues' },
 ];
 
 const pendingFor = (f: RetentionFinding) => PENDING.find((p) => p.logicalId.test(f.logicalId));
