@@ -448,7 +448,8 @@ export class IncidentResponse extends Construct {
   /**
    * Lets `grantee` put finding events on the findings bus. On the construct's own bus this also
    * admits the grantee's principal (an IAM role or user) in the bus's resource policy, which denies
-   * every other principal; on a bus given as `eventBus`, only the identity policy is granted.
+   * every other principal; on a bus given as `eventBus`, only the identity policy is granted. Either
+   * way the grant is limited to finding events (`events:source` and `events:detail-type` conditions).
    */
   public grantPutFindings(grantee: iam.IGrantable): iam.Grant {
     if (this.findingProducers) {
@@ -458,7 +459,14 @@ export class IncidentResponse extends Construct {
       }
       if (!this.findingProducers.includes(arn)) this.findingProducers.push(arn);
     }
-    return this.findingsBus.grantPutEventsTo(grantee);
+    // Finding events only: a producer granted here may put nothing else on the bus (a plain
+    // PutEvents grant beside a producer's own narrower statement would void its conditions).
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['events:PutEvents'],
+      resourceArns: [this.findingsBus.eventBusArn],
+      conditions: { StringEquals: { 'events:source': FindingEvent.SOURCE, 'events:detail-type': FindingEvent.DETAIL_TYPE } },
+    });
   }
 
   /** Lets `grantee` start the return to baseline of a device. */

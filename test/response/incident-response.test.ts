@@ -274,11 +274,11 @@ describe('findings bus', () => {
     return { ir, template: Template.fromStack(s).toJSON() as CfnTemplate };
   }
   /** Whether `role` may put events on the findings bus: its identity policies, then the bus policy's Deny. */
-  function mayPut(template: CfnTemplate, role: string): boolean {
+  function mayPut(template: CfnTemplate, role: string, source: string = FindingEvent.SOURCE): boolean {
     const [busId] = Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::Events::EventBus')!;
     const busArn = arnOf(template, busId);
     const bus = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::EventBusPolicy').map((r) => resolveValue(template, r.Properties.Statement));
-    const context = { 'aws:PrincipalArn': arnOf(template, role) };
+    const context = { 'aws:PrincipalArn': arnOf(template, role), 'events:source': source, 'events:detail-type': FindingEvent.DETAIL_TYPE };
     const identity = principalPolicy(template, role).isAllowed('events:PutEvents', busArn, context);
     // A Deny applies where the same statement as an Allow would match the request.
     const denied = bus.some((st: any) => st.Effect === 'Deny' && policyOf({ Statement: [{ ...st, Effect: 'Allow' }] }).isAllowed('events:PutEvents', busArn, context));
@@ -292,6 +292,8 @@ describe('findings bus', () => {
     const admin = roles.find((id) => id.startsWith('Admin'))!;
     expect(mayPut(template, relay)).toBe(true);
     expect(mayPut(template, admin)).toBe(false);
+    // A granted producer puts finding events and nothing else (another source, e.g. aws-looking events).
+    expect(mayPut(template, relay, 'my.other.source')).toBe(false);
     expect(ir.findingsBus).toBeInstanceOf(events.EventBus);
     const rules = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule' && r.Properties.EventPattern?.source?.[0] === FindingEvent.SOURCE);
     expect(rules).toHaveLength(1);
