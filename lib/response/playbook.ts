@@ -167,7 +167,7 @@ const CLOSE: PlaybookStep[] = [
 export const RETURN_TO_BASELINE_STEPS: readonly PlaybookStep[] = [
   { state: 'StartReturn', description: 'Takes the incident ID, the certificate action (REACTIVATE, REVOKE or NONE) and whether this is a dry run; anything else in the input is ignored.' },
   { state: 'ReadIncident', description: 'Reads the incident record the playbook wrote: the things it quarantined, the certificate, the policies it detached, whether it deactivated the certificate.' },
-  { state: 'CheckIncident', description: 'Refuses, touching nothing: an unknown incident (IncidentNotFound), one that is not CONTAINED (IncidentNotOpen), REACTIVATE of a certificate the incident did not deactivate (CertificateNotDeactivatedByIncident), REVOKE without a certificate (IncidentHasNoCertificate), another action (InvalidCertificateAction).' },
+  { state: 'CheckIncident', description: 'Refuses, touching nothing: an unknown incident (IncidentNotFound), one that is not CONTAINED (IncidentNotOpen), REACTIVATE of a certificate the incident did not deactivate (CertificateNotDeactivatedByIncident), REVOKE without a certificate (IncidentHasNoCertificate), another action (InvalidCertificateAction), a dry run\'s record outside a dry run (DryRunIncident).' },
   { state: 'NotifyReturnRejected', description: 'Tells the incident topic the return was refused and why.' },
   { state: 'ReturnRejected', description: 'Ends the execution as failed, with the refusal\'s name as its error.' },
   { state: 'UseIncidentFacts', description: 'Takes the things, the certificate and the policies from the incident record only.' },

@@ -365,7 +365,15 @@ describe('playbooks', () => {
         expect(r.calls.filter((c) => c.service === 'iot')).toEqual([]);
         expect(f.snapshot()).toEqual(before);
         expect(r.states).toContain('SimulateQuarantine');
-        expect(f.incident(`incident-${executions}`)).toMatchObject({ status: 'CONTAINED', dryRun: 'true' });
+        const dryRunIncident = `incident-${executions}`;
+        expect(f.incident(dryRunIncident)).toMatchObject({ status: 'CONTAINED', dryRun: 'true' });
+        // Its record names the input's unverified device: a real return refuses it, touching nothing.
+        for (const certificateAction of ['REVOKE', 'REACTIVATE', 'NONE']) {
+          const back = await run(industrial.RETURN_TO_BASELINE, f, { incidentId: dryRunIncident, certificateAction });
+          expect(back).toMatchObject({ status: 'FAILED', error: 'DryRunIncident' });
+          expect(back.calls.filter((c) => c.service === 'iot')).toEqual([]);
+        }
+        expect(f.snapshot()).toEqual(before);
       }
     }
   });

@@ -52,6 +52,7 @@ export const REJECTIONS = {
   certificateNotDeactivated: 'CertificateNotDeactivatedByIncident',
   noCertificate: 'IncidentHasNoCertificate',
   badCertificateAction: 'InvalidCertificateAction',
+  dryRunIncident: 'DryRunIncident',
 } as const;
 
 const S = (v: string) => tasks.DynamoAttributeValue.fromString(v);
@@ -519,6 +520,10 @@ export function returnToBaselineStateMachine(scope: Construct, r: PlaybookResour
     })
     .when(sfn.Condition.jsonata('{% $incident = null and $not($dryRun) %}'), notifyRejected, {
       assign: reject(REJECTIONS.incidentNotFound, '{% "there is no incident " & $incidentId %}'),
+    })
+    // A dry run's record holds the unverified device of its input: only a dry run may read it.
+    .when(sfn.Condition.jsonata('{% $incident != null and $incident.dryRun.S = "true" and $not($dryRun) %}'), notifyRejected, {
+      assign: reject(REJECTIONS.dryRunIncident, '{% "incident " & $incidentId & " is a dry run\'s record: nothing was done to a device, so there is nothing to return" %}'),
     })
     .when(sfn.Condition.jsonata('{% $incident != null and $not($incident.status.S in ["CONTAINED", "RETURN_FAILED"]) %}'), notifyRejected, {
       assign: reject(REJECTIONS.incidentNotOpen, '{% "incident " & $incidentId & " is " & $incident.status.S & ": only a CONTAINED incident (or one whose return failed) returns to baseline" %}'),
