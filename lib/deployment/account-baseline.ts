@@ -128,7 +128,7 @@ export class AccountBaseline extends Construct {
       riskProfile: this.riskProfile, iotDataKey, findingsBus: this.incidentResponse.findingsBus, ...p.auditing,
     });
     if (this.auditing.findingsBus === this.incidentResponse.findingsBus) {
-      this.incidentResponse.grantPutFindings(this.auditing.findingsRelay);
+      this.incidentResponse._grantPutAuditFindings(this.auditing.findingsRelay);
     }
     this.eventConfigurations = new IotEventConfigurations(this, 'EventConfigurations', p.eventConfigurations);
   }
