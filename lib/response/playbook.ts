@@ -1,4 +1,5 @@
 import { FindingClass } from '../core/finding-class';
+import { FindingEvent } from '../core/finding-event';
 import { ContainmentMode } from '../core/risk-profile';
 import { DeviceFailureModes } from '../continuity/device-failure-modes';
 
@@ -52,7 +53,7 @@ const MODELS: { readonly [c in FindingClass]: PlaybookModel } = {
   },
   [FindingClass.AUTHENTICATION_FAILURE_SPIKE]: {
     title: 'Authentication failure spike',
-    trigger: 'A CloudWatch alarm on AWS IoT Connect.AuthNError / authorization failures goes to ALARM, or an event naming the device.',
+    trigger: `An alarm named \`${FindingEvent.alarmNamePrefix(FindingClass.AUTHENTICATION_FAILURE_SPIKE)}...\` (FleetMonitoring's authenticationFailures and authorizationFailures: AWS IoT Connect.AuthNError and the Connect, PublishIn and Subscribe AuthZError) or given in alarmTriggers goes to ALARM (a run that names no device: recorded, announced, left for triage), or a finding event naming the class from a producer given grantPutFindings.`,
     auditChecks: [],
     deactivatesCertificate: true,
     investigation: [
@@ -66,7 +67,7 @@ const MODELS: { readonly [c in FindingClass]: PlaybookModel } = {
   },
   [FindingClass.FAILED_FIRMWARE_ROLLOUT]: {
     title: 'Failed firmware rollout',
-    trigger: 'A CloudWatch alarm on failed or rejected job executions goes to ALARM, or an event naming the device whose update failed.',
+    trigger: `An alarm named \`${FindingEvent.alarmNamePrefix(FindingClass.FAILED_FIRMWARE_ROLLOUT)}...\` (SignedFirmwarePipeline's failed, rejected and timed-out job execution alarms) or given in alarmTriggers goes to ALARM (a run that names no device: recorded, announced, left for triage), or a finding event naming the class and the device whose update failed, from a producer given grantPutFindings.`,
     auditChecks: [],
     deactivatesCertificate: false,
     investigation: [
@@ -80,7 +81,7 @@ const MODELS: { readonly [c in FindingClass]: PlaybookModel } = {
   },
   [FindingClass.UNEXPECTED_DISCONNECTS]: {
     title: 'Unexpected disconnects',
-    trigger: 'A CloudWatch alarm on disconnects (DUPLICATE_CLIENTID, connection lost) goes to ALARM, or an event naming the device.',
+    trigger: `An alarm named \`${FindingEvent.alarmNamePrefix(FindingClass.UNEXPECTED_DISCONNECTS)}...\` (FleetMonitoring's disconnectedDevices, with disconnectedDevicesThreshold) or given in alarmTriggers goes to ALARM (a run that names no device: recorded, announced, left for triage), or a finding event naming the class and the device from a producer given grantPutFindings.`,
     auditChecks: [],
     deactivatesCertificate: false,
     investigation: [
