@@ -127,6 +127,9 @@ class FleetStage extends Stage {
       signingCertificate: acm.Certificate.fromCertificateArn(stack, 'CodeSigningCertificate', props.signingCertificateArn),
       // The organization trail records every member account.
       createTrail: false,
+      // Fleet indexing (the baseline's) counts disconnected devices; the alarm starts the
+      // UNEXPECTED_DISCONNECTS playbook of the baseline's IncidentResponse (alarms named for it).
+      disconnectedDevicesThreshold: 20,
     });
     // The posture report judges the stacks of the app's own stage; each fleet stage is checked here.
     Validations.of(this).addPlugins(new IotSecurityChecks(this), new AwsSolutionsChecks(this));

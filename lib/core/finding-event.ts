@@ -1,3 +1,5 @@
+import { FindingClass } from './finding-class';
+
 /**
  * The one event contract between the library's finding producers (the Device Defender audit relay
  * of `FleetAuditing`, or any producer a user grants) and the incident response playbooks of
@@ -14,6 +16,20 @@ export class FindingEvent {
   public static readonly SOURCE = 'cdk-secure-iot';
   /** The `detail-type` of every finding event. */
   public static readonly DETAIL_TYPE = 'IoT Security Finding';
+
+  /**
+   * The prefix of the names of the CloudWatch alarms whose ALARM state starts the playbook of
+   * `findingClass` (`cdk-secure-iot-authentication-failure-spike-`...): `IncidentResponse` starts
+   * that playbook on the state changes of every alarm of its account and region so named, wherever
+   * the alarm is defined. An alarm-started run names no device: it records the incident and
+   * notifies, and touches nothing.
+   */
+  public static alarmNamePrefix(findingClass: FindingClass): string {
+    if (!Object.values(FindingClass).includes(findingClass)) {
+      throw new Error(`FindingEvent.alarmNamePrefix: ${JSON.stringify(findingClass)} is no FindingClass; known classes: ${Object.values(FindingClass).join(', ')}`);
+    }
+    return `${FindingEvent.SOURCE}-${findingClass.toLowerCase().replace(/_/g, '-')}-`;
+  }
 
   private constructor() {}
 }

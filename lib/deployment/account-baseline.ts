@@ -76,7 +76,10 @@ const CRITICALITY: { readonly [profile: string]: Criticality } = {
  *
  * Device Defender's audit findings start the playbooks: the audit relay of `auditing` puts one
  * finding event per non-compliant resource on `incidentResponse.findingsBus`, and is the one
- * producer that bus's policy admits (give `auditing.findingsBus` to send them elsewhere).
+ * producer that bus's policy admits (give `auditing.findingsBus` to send them elsewhere). The
+ * playbooks no audit check feeds start on the ALARM state of alarms named for them
+ * (`IncidentResponse.alarmNamePrefix`), which the fleets' `FleetMonitoring` and
+ * `SignedFirmwarePipeline` define in their own stacks: no reference crosses the stacks.
  *
  * It composes those constructs, each of which keeps its own one-owner-per-environment guard, and
  * adds its own: a second `AccountBaseline` that may deploy to the same account and region is an
@@ -129,7 +132,8 @@ export class AccountBaseline extends Construct {
       riskProfile: this.riskProfile, iotDataKey, findingsBus: this.incidentResponse.findingsBus, ...p.auditing,
     });
     if (this.auditing.findingsBus === this.incidentResponse.findingsBus) {
-      this.incidentResponse.grantPutFindings(this.auditing.findingsRelay);
+      // The relay names a check, never a finding class: no class-only rule is made for it.
+      this.incidentResponse._grantPutAuditFindings(this.auditing.findingsRelay);
     }
     this.eventConfigurations = new IotEventConfigurations(this, 'EventConfigurations', p.eventConfigurations);
   }

@@ -9,7 +9,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { FindingClass } from '../core/finding-class';
 import { RiskProfile } from '../core/risk-profile';
+import { findingAlarmName } from '../core/private/finding-alarm-name';
 import { accessLogBucket, secureBucket, secureKey, secureTopic } from '../core/private/secure-defaults';
 import { describeValue } from '../core/private/describe';
 import { riskProfileOf } from '../core/private/risk-profile-of';
@@ -230,8 +232,14 @@ export class FleetMonitoring extends Construct {
       jobExecutionFailures: 'Job executions failing: an update or remote operation is going wrong on devices',
     };
     const thresholdOf = (key: keyof typeof signals): number => (key.startsWith('rule') ? thresholds.ruleErrors : thresholds[key as keyof Thresholds]);
+    // The alarms named for a playbook start it (IncidentResponse.alarmNamePrefix), wherever the
+    // incident response is deployed in the account and region.
+    const playbooks: { [k in keyof typeof signals]?: FindingClass } = {
+      authenticationFailures: FindingClass.AUTHENTICATION_FAILURE_SPIKE,
+      authorizationFailures: FindingClass.AUTHENTICATION_FAILURE_SPIKE,
+    };
     for (const key of Object.keys(signals) as (keyof typeof signals)[]) {
-      this.alarms[key] = this.alarm(pascal(key), signals[key], thresholdOf(key), descriptions[key]);
+      this.alarms[key] = this.alarm(pascal(key), signals[key], thresholdOf(key), descriptions[key], undefined, playbooks[key]);
     }
 
     const band = ANOMALY_BAND[profile.name] ?? 2;
@@ -246,7 +254,7 @@ export class FleetMonitoring extends Construct {
       availability.push(disconnected);
       this.alarms.disconnectedDevices = this.alarm('DisconnectedDevices', disconnected, props.disconnectedDevicesThreshold,
         'Registered devices disconnected, by fleet indexing: an outage of a site, a network or a device type',
-        `${props.disconnectedDevicesThreshold} or more devices disconnected at once`);
+        `${props.disconnectedDevicesThreshold} or more devices disconnected at once`, FindingClass.UNEXPECTED_DISCONNECTS);
     }
 
     const logGroup = props.iotLogGroup ?? logs.LogGroup.fromLogGroupName(this, 'IotLogGroup', 'AWSIotLogsV2');
@@ -307,9 +315,12 @@ export class FleetMonitoring extends Construct {
     return { profile, thresholds };
   }
 
-  private alarm(id: string, metric: cloudwatch.IMetric, threshold: number, description: string, when = `${threshold} or more in 5 minutes`): cloudwatch.Alarm {
+  private alarm(
+    id: string, metric: cloudwatch.IMetric, threshold: number, description: string, when = `${threshold} or more in 5 minutes`, playbook?: FindingClass,
+  ): cloudwatch.Alarm {
     const alarm = new cloudwatch.Alarm(this, `${id}Alarm`, {
-      alarmDescription: `${description} (${when})`,
+      alarmName: playbook ? findingAlarmName(this, id, playbook) : undefined,
+      alarmDescription: `${description} (${when})${playbook ? `; starts the ${playbook} playbook of IncidentResponse` : ''}`,
       metric,
       threshold,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -12,13 +12,14 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { ASSET_TAG_KEYS, Criticality } from '../core/asset-tags';
+import { FindingClass } from '../core/finding-class';
 import { FindingEvent } from '../core/finding-event';
 import { ContainmentMode, RiskProfile } from '../core/risk-profile';
 import { acknowledge, nagArnPrefix, secureFunction, secureKey, secureLogGroup, secureTopic } from '../core/private/secure-defaults';
 import { BackupAndRecovery } from '../continuity/backup-and-recovery';
 import { DeviceFailureModes } from '../continuity/device-failure-modes';
 import { awsCronProblem } from '../continuity/private/aws-cron';
-import { FindingClass, Playbook } from './playbook';
+import { Playbook } from './playbook';
 import { PlaybookResources, playbookStateMachine, returnToBaselineStateMachine } from './private/playbook-state-machines';
 import { describeValue } from '../core/private/describe';
 import { riskProfileOf } from '../core/private/risk-profile-of';
@@ -177,7 +178,22 @@ export class IncidentResponse extends Construct {
    */
   public readonly findingsBus: events.IEventBus;
 
+  /**
+   * The prefix of the names of the alarms that start the playbook of `findingClass`
+   * (`cdk-secure-iot-authentication-failure-spike-`...): for each class no Device Defender audit
+   * check feeds (AUTHENTICATION_FAILURE_SPIKE, UNEXPECTED_DISCONNECTS, FAILED_FIRMWARE_ROLLOUT),
+   * a rule on the account's default bus starts the playbook when any alarm of the account and
+   * region whose name starts with it goes to ALARM, with no reference to the alarm's stack.
+   * `FleetMonitoring` and `SignedFirmwarePipeline` name their alarms so. An alarm-started run names
+   * no device: it records the incident and notifies, and touches no device.
+   */
+  public static alarmNamePrefix(findingClass: FindingClass): string {
+    return FindingEvent.alarmNamePrefix(findingClass);
+  }
+
   private readonly playbooks = new Map<FindingClass, sfn.StateMachine>();
+  /** The findingClass-only rules waiting for a producer that may decide a class (see grantPutFindings). */
+  private readonly pendingFindingRules: (() => void)[] = [];
   private readonly decisionFunctionUrl: lambda.FunctionUrl;
   /** The principals allowed to put events on the construct's own findings bus (undefined: a bus given by the user). */
   private readonly findingProducers?: string[];
@@ -347,15 +363,41 @@ export class IncidentResponse extends Construct {
       this.alarmOnFailure(findingClass, machine);
       this.playbooks.set(findingClass, machine);
       const input = (extra: object) => events.RuleTargetInput.fromObject({ findingClass, dryRun: false, source: events.EventField.source, ...extra });
-      const detail = playbook.auditChecks.length > 0
-        ? { $or: [{ findingClass: [findingClass] }, { checkName: playbook.auditChecks }] }
-        : { findingClass: [findingClass] };
-      new events.Rule(this, `${findingClass}Findings`, {
+      // An alarm run gives the playbook the alarm's name only: it names no device, so the playbook
+      // records and notifies and touches nothing (whoever can name an alarm can start one).
+      const alarmInput = input({ detail: { alarmName: events.EventField.fromPath('$.detail.alarmName') } });
+      const findingsRule = () => new events.Rule(this, `${findingClass}Findings`, {
         eventBus: bus,
         description: `cdk-secure-iot: starts the ${playbook.title} playbook on a finding event`,
-        eventPattern: { source: [FindingEvent.SOURCE], detailType: [FindingEvent.DETAIL_TYPE], detail },
+        eventPattern: {
+          source: [FindingEvent.SOURCE],
+          detailType: [FindingEvent.DETAIL_TYPE],
+          detail: playbook.auditChecks.length > 0
+            ? { $or: [{ findingClass: [findingClass] }, { checkName: playbook.auditChecks }] }
+            : { findingClass: [findingClass] },
+        },
         targets: [new targets.SfnStateMachine(machine, { role: eventsRole, input: input({ detail: events.EventField.fromPath('$.detail') }) })],
       });
+      if (playbook.auditChecks.length > 0 || props.eventBus) {
+        // The audit relay feeds the classes of audit checks; the producers of a bus given are the user's.
+        findingsRule();
+      } else {
+        // Only a producer given grantPutFindings can put an event that names this class on the own bus.
+        this.pendingFindingRules.push(findingsRule);
+      }
+      if (playbook.auditChecks.length === 0) {
+        // CloudWatch sends alarm state changes to the default bus only; matching the name, not the
+        // ARN, needs no reference to the stack that defines the alarm.
+        new events.Rule(this, `${findingClass}NamedAlarms`, {
+          description: `cdk-secure-iot: starts the ${playbook.title} playbook when an alarm named ${IncidentResponse.alarmNamePrefix(findingClass)}* goes to ALARM`,
+          eventPattern: {
+            source: ['aws.cloudwatch'],
+            detailType: ['CloudWatch Alarm State Change'],
+            detail: { alarmName: [{ prefix: IncidentResponse.alarmNamePrefix(findingClass) }], state: { value: ['ALARM'] } },
+          },
+          targets: [new targets.SfnStateMachine(machine, { role: eventsRole, input: alarmInput })],
+        });
+      }
       const alarms = (props.alarmTriggers ?? []).filter((t) => t.findingClass === findingClass);
       if (alarms.length > 0) {
         // CloudWatch sends alarm state changes to the default bus only.
@@ -367,7 +409,7 @@ export class IncidentResponse extends Construct {
             resources: alarms.map((a) => a.alarm.alarmArn),
             detail: { state: { value: ['ALARM'] } },
           },
-          targets: [new targets.SfnStateMachine(machine, { role: eventsRole, input: input({ detail: { alarmName: events.EventField.fromPath('$.detail.alarmName') } }) })],
+          targets: [new targets.SfnStateMachine(machine, { role: eventsRole, input: alarmInput })],
         });
       }
       if (props.disableScheduledDryRun !== true) {
@@ -450,8 +492,23 @@ export class IncidentResponse extends Construct {
    * admits the grantee's principal (an IAM role or user) in the bus's resource policy, which denies
    * every other principal; on a bus given as `eventBus`, only the identity policy is granted. Either
    * way the grant is limited to finding events (`events:source` and `events:detail-type` conditions).
+   * The first grant also creates the rules that start the playbooks of the classes no audit check
+   * feeds on a finding event naming the class (`detail.findingClass`): until a producer may put
+   * such an event, the construct's own bus has none.
    */
   public grantPutFindings(grantee: iam.IGrantable): iam.Grant {
+    const grant = this._grantPutAuditFindings(grantee);
+    for (const create of this.pendingFindingRules.splice(0)) create();
+    return grant;
+  }
+
+  /**
+   * Admits a producer of Device Defender audit findings only (the audit relay of `FleetAuditing`,
+   * whose events carry a `checkName` and never a `findingClass`): like `grantPutFindings`, without
+   * the rules of the classes no audit check feeds, which such a producer cannot start.
+   * @internal
+   */
+  public _grantPutAuditFindings(grantee: iam.IGrantable): iam.Grant {
     if (this.findingProducers) {
       const arn = principalArn(grantee.grantPrincipal);
       if (arn === undefined) {

@@ -1,19 +1,8 @@
+import { FindingClass } from '../core/finding-class';
+import { FindingEvent } from '../core/finding-event';
 import { ContainmentMode } from '../core/risk-profile';
 import { DeviceFailureModes } from '../continuity/device-failure-modes';
 
-/** The classes of finding `IncidentResponse` has a playbook for. */
-export enum FindingClass {
-  /** An IoT policy grants more than a device needs (Device Defender audit). */
-  OVERLY_PERMISSIVE_POLICY = 'OVERLY_PERMISSIVE_POLICY',
-  /** A device certificate is shared by several devices, or revoked yet still active (Device Defender audit). */
-  SHARED_OR_REVOKED_CERTIFICATE = 'SHARED_OR_REVOKED_CERTIFICATE',
-  /** Authentication or authorization failures rise above their baseline (alarm). */
-  AUTHENTICATION_FAILURE_SPIKE = 'AUTHENTICATION_FAILURE_SPIKE',
-  /** A firmware rollout fails on devices or is aborted by its failure criteria (alarm or jobs event). */
-  FAILED_FIRMWARE_ROLLOUT = 'FAILED_FIRMWARE_ROLLOUT',
-  /** Devices disconnect unexpectedly, e.g. a cloned client ID kicking the real device off (alarm). */
-  UNEXPECTED_DISCONNECTS = 'UNEXPECTED_DISCONNECTS',
-}
 
 /** One state of a playbook's state machine, as the runbook describes it. */
 export interface PlaybookStep {
@@ -64,7 +53,7 @@ const MODELS: { readonly [c in FindingClass]: PlaybookModel } = {
   },
   [FindingClass.AUTHENTICATION_FAILURE_SPIKE]: {
     title: 'Authentication failure spike',
-    trigger: 'A CloudWatch alarm on AWS IoT Connect.AuthNError / authorization failures goes to ALARM, or an event naming the device.',
+    trigger: `An alarm named \`${FindingEvent.alarmNamePrefix(FindingClass.AUTHENTICATION_FAILURE_SPIKE)}...\` (FleetMonitoring's authenticationFailures and authorizationFailures: AWS IoT Connect.AuthNError and the Connect, PublishIn and Subscribe AuthZError) or given in alarmTriggers goes to ALARM (a run that names no device: recorded, announced, left for triage), or a finding event naming the class from a producer given grantPutFindings.`,
     auditChecks: [],
     deactivatesCertificate: true,
     investigation: [
@@ -78,7 +67,7 @@ const MODELS: { readonly [c in FindingClass]: PlaybookModel } = {
   },
   [FindingClass.FAILED_FIRMWARE_ROLLOUT]: {
     title: 'Failed firmware rollout',
-    trigger: 'A CloudWatch alarm on failed or rejected job executions goes to ALARM, or an event naming the device whose update failed.',
+    trigger: `An alarm named \`${FindingEvent.alarmNamePrefix(FindingClass.FAILED_FIRMWARE_ROLLOUT)}...\` (SignedFirmwarePipeline's failed, rejected and timed-out job execution alarms) or given in alarmTriggers goes to ALARM (a run that names no device: recorded, announced, left for triage), or a finding event naming the class and the device whose update failed, from a producer given grantPutFindings.`,
     auditChecks: [],
     deactivatesCertificate: false,
     investigation: [
@@ -92,7 +81,7 @@ const MODELS: { readonly [c in FindingClass]: PlaybookModel } = {
   },
   [FindingClass.UNEXPECTED_DISCONNECTS]: {
     title: 'Unexpected disconnects',
-    trigger: 'A CloudWatch alarm on disconnects (DUPLICATE_CLIENTID, connection lost) goes to ALARM, or an event naming the device.',
+    trigger: `An alarm named \`${FindingEvent.alarmNamePrefix(FindingClass.UNEXPECTED_DISCONNECTS)}...\` (FleetMonitoring's disconnectedDevices, with disconnectedDevicesThreshold) or given in alarmTriggers goes to ALARM (a run that names no device: recorded, announced, left for triage), or a finding event naming the class and the device from a producer given grantPutFindings.`,
     auditChecks: [],
     deactivatesCertificate: false,
     investigation: [

@@ -15,7 +15,9 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { FindingClass } from '../core/finding-class';
 import { RiskProfile } from '../core/risk-profile';
+import { findingAlarmName } from '../core/private/finding-alarm-name';
 import { confusedDeputySafePrincipal, sourceArnIn } from '../core/private/confused-deputy';
 import { RolloutRate } from '../core/rollout-rate';
 import {
@@ -815,7 +817,9 @@ export class SignedFirmwarePipeline extends Construct {
       ['RejectedJobExecutionCount', 'were rejected'],
     ]) {
       new cloudwatch.CfnAlarm(this, `${metric}Alarm`, {
-        alarmDescription: `Job executions ${what} (AWS/IoT ${metric}, any job of the account); a release job is cancelled past its abort threshold`,
+        // Named for the failed-rollout playbook, which IncidentResponse starts on it (IncidentResponse.alarmNamePrefix).
+        alarmName: findingAlarmName(this, metric, FindingClass.FAILED_FIRMWARE_ROLLOUT),
+        alarmDescription: `Job executions ${what} (AWS/IoT ${metric}, any job of the account); a release job is cancelled past its abort threshold; starts the FAILED_FIRMWARE_ROLLOUT playbook of IncidentResponse`,
         metrics: [{
           id: 'q',
           expression: `SELECT SUM(${metric}) FROM SCHEMA("AWS/IoT", JobId)`,
@@ -906,7 +910,8 @@ export class SignedFirmwarePipeline extends Construct {
     });
     rule.node.addDependency(role);
     metric.createAlarm(this, 'TimedOutJobExecutionAlarm', {
-      alarmDescription: 'Executions of a firmware release job timed out: devices stalled mid-update (needs job events enabled for the account)',
+      alarmName: findingAlarmName(this, 'TimedOutJobExecution', FindingClass.FAILED_FIRMWARE_ROLLOUT),
+      alarmDescription: 'Executions of a firmware release job timed out: devices stalled mid-update (needs job events enabled for the account); starts the FAILED_FIRMWARE_ROLLOUT playbook of IncidentResponse',
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -4,8 +4,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import {
   AssetTags, Criticality, FLEET_ALARM_THRESHOLDS, FLEET_LOG_METRICS_NAMESPACE, FleetAlarmThresholds, FleetAuditing, FleetMonitoring,
-  IoTSecurityProfileAlertTargets, RiskProfile,
+  FindingClass, IncidentResponse, IoTSecurityProfileAlertTargets, RiskProfile,
 } from '../../lib';
+import { eventMatches } from '../runtime/event-pattern';
 import { newValidatedApp, validationFindings } from '../validation';
 
 const stack = () => new Stack(new App(), 'S');
@@ -242,4 +243,44 @@ test('device availability passes every validator', () => {
   AssetTags.apply(s, { criticality: Criticality.HIGH, owner: 'iot-platform' });
   new FleetMonitoring(s, 'FM', { disconnectedDevicesThreshold: 10, createTrail: false });
   expect(validationFindings(app)).toEqual([]);
+});
+
+describe('alarms named for the playbooks they start (IncidentResponse.alarmNamePrefix)', () => {
+  const named = (t: Template) => Object.fromEntries(Object.entries(t.findResources('AWS::CloudWatch::Alarm'))
+    .filter(([, a]) => a.Properties.AlarmName !== undefined).map(([id, a]) => [id.replace(/[0-9A-F]{8}$/, ''), a.Properties.AlarmName as string]));
+  const build = (app = new App(), stackName = 'S', id = 'FM') => {
+    const s = new Stack(app, stackName);
+    new FleetMonitoring(s, id, { disconnectedDevicesThreshold: 10, createTrail: false });
+    return Template.fromStack(s);
+  };
+
+  test('the authentication and authorization failure alarms start AUTHENTICATION_FAILURE_SPIKE, the disconnected-devices alarm UNEXPECTED_DISCONNECTS; no other alarm is named for a playbook', () => {
+    const names = named(build());
+    const auth = IncidentResponse.alarmNamePrefix(FindingClass.AUTHENTICATION_FAILURE_SPIKE);
+    const disconnects = IncidentResponse.alarmNamePrefix(FindingClass.UNEXPECTED_DISCONNECTS);
+    expect(Object.keys(names).sort()).toEqual(['FMAuthenticationFailuresAlarm', 'FMAuthorizationFailuresAlarm', 'FMDisconnectedDevicesAlarm']);
+    expect(names.FMAuthenticationFailuresAlarm.startsWith(auth)).toBe(true);
+    expect(names.FMAuthorizationFailuresAlarm.startsWith(auth)).toBe(true);
+    expect(names.FMDisconnectedDevicesAlarm.startsWith(disconnects)).toBe(true);
+    // Each matches its playbook's rule, as EventBridge matches an alarm state change.
+    for (const [findingClass, name] of [[FindingClass.AUTHENTICATION_FAILURE_SPIKE, names.FMAuthenticationFailuresAlarm], [FindingClass.UNEXPECTED_DISCONNECTS, names.FMDisconnectedDevicesAlarm]] as const) {
+      const pattern = { 'source': ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], 'detail': { alarmName: [{ prefix: IncidentResponse.alarmNamePrefix(findingClass) }], state: { value: ['ALARM'] } } };
+      expect(eventMatches(pattern, { 'source': 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm State Change', 'detail': { alarmName: name, state: { value: 'ALARM' } } })).toBe(true);
+    }
+  });
+
+  test('the names are deterministic, unique across stacks and constructs, and within 255 characters on a long path', () => {
+    const a = named(build());
+    expect(named(build())).toEqual(a);
+    const app = new App();
+    const other = named(build(app, 'Other'));
+    expect(Object.values(other).filter((n) => Object.values(a).includes(n))).toEqual([]);
+    expect(new Set(Object.values(a)).size).toBe(3);
+    const long = named(build(new App(), 'S'.repeat(120), 'F'.repeat(200)));
+    for (const name of Object.values(long)) {
+      expect(name.length).toBeLessThanOrEqual(255);
+      expect(name).toMatch(/^cdk-secure-iot-(authentication-failure-spike|unexpected-disconnects)-.*-(AuthenticationFailures|AuthorizationFailures|DisconnectedDevices)$/);
+    }
+    expect(new Set(Object.values(long)).size).toBe(3);
+  });
 });

@@ -159,7 +159,6 @@ describe('resources', () => {
         detail: { $or: [{ findingClass: ['SHARED_OR_REVOKED_CERTIFICATE'] }, { checkName: ['DEVICE_CERTIFICATE_SHARED_CHECK', 'REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK', 'REVOKED_CA_CERTIFICATE_STILL_ACTIVE_CHECK'] }] },
       },
     });
-    t.hasResourceProperties('AWS::Events::Rule', { EventPattern: { detail: { findingClass: ['UNEXPECTED_DISCONNECTS'] } } });
     const dryRuns = Object.values(t.findResources('AWS::Events::Rule', { Properties: { ScheduleExpression: 'cron(0 4 ? * MON *)' } }));
     expect(dryRuns).toHaveLength(6);
     const inputs = dryRuns.flatMap((r) => r.Properties.Targets.map((x: { Input: string }) => JSON.parse(x.Input)));
@@ -411,4 +410,83 @@ test('grantApprove leaves no finding on the user\'s role, and lets it invoke the
   const fn = arnOf(t, Object.keys(t.Resources).find((id) => id.startsWith('IRApprovalDecision') && t.Resources[id].Type === 'AWS::Lambda::Function')!);
   expect(principalPolicy(t, role).isAllowed('lambda:InvokeFunctionUrl', fn)).toBe(true);
   expect(principalPolicy(t, role).isAllowed('lambda:InvokeFunction', fn)).toBe(true);
+});
+
+describe('alarm-started playbooks and findingClass rules', () => {
+  const NO_AUDIT_CHECK = [FindingClass.AUTHENTICATION_FAILURE_SPIKE, FindingClass.UNEXPECTED_DISCONNECTS, FindingClass.FAILED_FIRMWARE_ROLLOUT];
+  const rulesOf = (s: Stack) => Object.entries(Template.fromStack(s).findResources('AWS::Events::Rule')).map(([id, r]) => ({ id, ...r.Properties }));
+  /** The findingClass-only rules: those on finding events with no audit check in their pattern. */
+  const classOnly = (s: Stack) => rulesOf(s).filter((r) => r.EventPattern?.source?.[0] === FindingEvent.SOURCE && !r.EventPattern.detail.$or)
+    .map((r) => r.EventPattern.detail.findingClass[0]).sort();
+
+  test('alarmNamePrefix: one prefix per class, the same in the core (FindingEvent) for the constructs that name alarms', () => {
+    expect(IncidentResponse.alarmNamePrefix(FindingClass.AUTHENTICATION_FAILURE_SPIKE)).toBe('cdk-secure-iot-authentication-failure-spike-');
+    expect(IncidentResponse.alarmNamePrefix(FindingClass.UNEXPECTED_DISCONNECTS)).toBe('cdk-secure-iot-unexpected-disconnects-');
+    expect(IncidentResponse.alarmNamePrefix(FindingClass.FAILED_FIRMWARE_ROLLOUT)).toBe('cdk-secure-iot-failed-firmware-rollout-');
+    for (const c of Object.values(FindingClass)) expect(FindingEvent.alarmNamePrefix(c)).toBe(IncidentResponse.alarmNamePrefix(c));
+    // No prefix is the start of another: an alarm starts one playbook only.
+    const prefixes = Object.values(FindingClass).map((c) => IncidentResponse.alarmNamePrefix(c));
+    expect(prefixes.filter((p) => prefixes.some((q) => q !== p && q.startsWith(p)))).toEqual([]);
+    expect(() => IncidentResponse.alarmNamePrefix('DDOS' as FindingClass)).toThrow(/FindingEvent.alarmNamePrefix: "DDOS" is no FindingClass; known classes: OVERLY_PERMISSIVE_POLICY/);
+  });
+
+  test('each class no audit check feeds is started, on the default bus, by the ALARM state of any alarm named with its prefix; the input names no device', () => {
+    const s = stack();
+    new IncidentResponse(s, 'IR');
+    const named = rulesOf(s).filter((r) => r.EventPattern?.source?.[0] === 'aws.cloudwatch');
+    expect(named.map((r) => r.EventPattern.detail.alarmName[0].prefix).sort()).toEqual(NO_AUDIT_CHECK.map((c) => IncidentResponse.alarmNamePrefix(c)).sort());
+    for (const rule of named) {
+      const findingClass = NO_AUDIT_CHECK.find((c) => rule.EventPattern.detail.alarmName[0].prefix === IncidentResponse.alarmNamePrefix(c))!;
+      // CloudWatch puts alarm state changes on the default bus only.
+      expect(rule.EventBusName).toBeUndefined();
+      expect(rule.EventPattern).toEqual({
+        'source': ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'],
+        'detail': { alarmName: [{ prefix: IncidentResponse.alarmNamePrefix(findingClass) }], state: { value: ['ALARM'] } },
+      });
+      expect(rule.Targets).toHaveLength(1);
+      expect(rule.Targets[0].Arn).toEqual({ Ref: expect.stringMatching(`^IR${findingClass.replace(/_/g, '')}StateMachine`) });
+      expect(rule.Targets[0].InputTransformer).toEqual({
+        InputPathsMap: { 'source': '$.source', 'detail-alarmName': '$.detail.alarmName' },
+        InputTemplate: `{"findingClass":"${findingClass}","dryRun":false,"source":<source>,"detail":{"alarmName":<detail-alarmName>}}`,
+      });
+    }
+  });
+
+  test('no findingClass-only rule on the own bus without a producer that may name a class; the first grantPutFindings creates them, once', () => {
+    const s0 = stack();
+    new IncidentResponse(s0, 'IR');
+    expect(classOnly(s0)).toEqual([]);
+    // The classes of audit checks keep their rule: the audit relay feeds it.
+    expect(rulesOf(s0).filter((r) => r.EventPattern?.detail?.$or).map((r) => r.EventPattern.detail.$or[0].findingClass[0]).sort())
+      .toEqual([FindingClass.OVERLY_PERMISSIVE_POLICY, FindingClass.SHARED_OR_REVOKED_CERTIFICATE]);
+    const s = stack();
+    const ir = new IncidentResponse(s, 'IR');
+    ir.grantPutFindings(new iam.Role(s, 'Producer', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }));
+    ir.grantPutFindings(new iam.Role(s, 'Producer2', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }));
+    expect(classOnly(s)).toEqual([...NO_AUDIT_CHECK].sort());
+    for (const r of rulesOf(s).filter((x) => x.EventPattern?.source?.[0] === FindingEvent.SOURCE)) {
+      expect(r.EventBusName).toEqual({ Ref: expect.stringMatching(/^IRFindingsBus/) });
+    }
+  });
+
+  test('a refused grant creates no rule; the audit relay\'s admission (AccountBaseline) creates none; a bus of your own has them from the start', () => {
+    const s = stack();
+    const ir = new IncidentResponse(s, 'IR');
+    expect(() => ir.grantPutFindings(new iam.ServicePrincipal('iot.amazonaws.com'))).toThrow(/grantPutFindings/);
+    ir._grantPutAuditFindings(new iam.Role(s, 'Relay', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }));
+    expect(classOnly(s)).toEqual([]);
+    const s2 = stack();
+    new IncidentResponse(s2, 'IR', { eventBus: new events.EventBus(s2, 'Bus') });
+    expect(classOnly(s2)).toEqual([...NO_AUDIT_CHECK].sort());
+  });
+
+  test('alarmTriggers still start their playbook, with the same input as an alarm named for it', () => {
+    const s = stack();
+    const alarm = cloudwatch.Alarm.fromAlarmArn(s, 'A', 'arn:aws:cloudwatch:eu-west-1:111122223333:alarm:mine');
+    new IncidentResponse(s, 'IR', { findingClasses: [FindingClass.UNEXPECTED_DISCONNECTS], alarmTriggers: [{ alarm, findingClass: FindingClass.UNEXPECTED_DISCONNECTS }] });
+    const rules = rulesOf(s).filter((r) => r.EventPattern?.source?.[0] === 'aws.cloudwatch');
+    expect(rules).toHaveLength(2);
+    expect(rules.find((r) => r.EventPattern.resources)!.EventPattern.resources).toEqual(['arn:aws:cloudwatch:eu-west-1:111122223333:alarm:mine']);
+    expect(new Set(rules.map((r) => JSON.stringify(r.Targets[0].InputTransformer))).size).toBe(1);
+  });
 });

@@ -37,15 +37,9 @@ const resources = (s: SynthesizedStack, type: string) => Object.entries(s.templa
 
 /**
  * Paths that no producer of the library reaches yet, each with why; the last test fails once one
- * of them connects, so the list only shrinks. The playbook rules that start on a `findingClass`
- * wait for a producer that decides the class (the playbooks' own work, issue 18 item 5).
+ * of them connects, so the list only shrinks.
  */
-const KNOWN_GAPS: { readonly pattern: RegExp; readonly why: string }[] = [
-  {
-    pattern: /IncidentResponse(AUTHENTICATIONFAILURESPIKE|FAILEDFIRMWAREROLLOUT|UNEXPECTEDDISCONNECTS)Findings[0-9A-F]{8}$/,
-    why: 'the playbook rule starts on detail.findingClass alone, which no producer of the library sets (the audit relay gives checkName; alarms reach the playbooks only through IncidentResponse\'s alarm rules)',
-  },
-];
+const KNOWN_GAPS: { readonly pattern: RegExp; readonly why: string }[] = [];
 
 // ----- EventBridge -----
 
@@ -369,6 +363,20 @@ describe('the check catches the defects it exists for', () => {
       expect.stringMatching(/^reference SecureIotBaseline BaselineIncidentResponseSHAREDORREVOKEDCERTIFICATEFindings[0-9A-F]{8}: no producer puts an event matching/),
       expect.stringMatching(/^reference SecureIotBaseline BaselineIncidentResponseOVERLYPERMISSIVEPOLICYFindings[0-9A-F]{8}: no producer/),
     ]));
+  });
+
+  test('without alarms named for them (FindingEvent.alarmNamePrefix), the alarm-started playbooks have no producer; an alarm of another account does not start them', () => {
+    const unnamed = eventRuleProblems(altered((_, r) => {
+      for (const res of Object.values(r)) if (res.Type === 'AWS::CloudWatch::Alarm') delete res.Properties.AlarmName;
+    }));
+    for (const findingClass of ['AUTHENTICATIONFAILURESPIKE', 'UNEXPECTEDDISCONNECTS', 'FAILEDFIRMWAREROLLOUT']) {
+      expect(unnamed).toEqual(expect.arrayContaining([
+        expect.stringMatching(new RegExp(`^reference SecureIotBaseline BaselineIncidentResponse${findingClass}NamedAlarms[0-9A-F]{8}: no producer puts an event matching`)),
+      ]));
+    }
+    const elsewhere = eventRuleProblems([apps.find((a) => a[0].app === 'reference')!.map((s) => (
+      ({ ...s, environment: s.stack === 'SecureIotBaseline' ? 'aws://111122223333/eu-west-1' : 'aws://444455556666/eu-west-1' })))]);
+    expect(elsewhere.filter((p) => /NamedAlarms/.test(p))).toHaveLength(3);
   });
 
   test('a rule on another bus than the producer\'s is not connected', () => {

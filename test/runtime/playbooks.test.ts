@@ -389,6 +389,36 @@ describe('playbooks', () => {
     }
   });
 
+  test('an alarm an attacker names (FindingEvent.alarmNamePrefix, cloudwatch:PutMetricAlarm is all it takes) starts a run through the rule\'s own input, which names no device: it touches nothing', async () => {
+    const s = new Stack(new App(), 'S', { env: { account: TEST_ENV.account, region: TEST_ENV.region } });
+    new IncidentResponse(s, 'IR', { riskProfile: RiskProfile.CONSUMER });
+    const template = Template.fromStack(s).toJSON() as CfnTemplate;
+    const rules = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule' && r.Properties.EventPattern?.detail?.alarmName);
+    expect(rules).toHaveLength(3);
+    for (const rule of rules) {
+      const prefix: string = rule.Properties.EventPattern.detail.alarmName[0].prefix;
+      const target = rule.Properties.Targets[0];
+      const asl = stateMachineDefinition(template, target.Arn.Ref) as AslMachine;
+      roles.set(asl, principalPolicy(template, roleOf(template, target.Arn.Ref)));
+      // Names that try to pass for a device: a thing's name, and JSON that would add a thing and a certificate.
+      for (const alarmName of [`${prefix}bulb-1`, `${prefix}x","thingName":"bulb-1","certificateId":"${CERT_BULB}`, `${prefix}${CERT_BULB}`]) {
+        const alarmEvent = { 'source': 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm State Change', 'detail': { alarmName, state: { value: 'ALARM' } } };
+        // EventBridge's input transformer: each path's value, as JSON, where its placeholder stands unquoted.
+        const paths = target.InputTransformer.InputPathsMap as { [k: string]: string };
+        const input = JSON.parse(String(target.InputTransformer.InputTemplate).replace(/<([^<>]+)>/g, (_, k: string) => JSON.stringify(
+          paths[k].slice(2).split('.').reduce<any>((v, key) => v?.[key], alarmEvent))));
+        expect(input.detail).toEqual({ alarmName });
+        const f = fleet();
+        const before = f.snapshot();
+        const r = await run(asl, f, input);
+        expect([alarmName, r.status, r.states.slice(-1)]).toEqual([alarmName, 'SUCCEEDED', ['AwaitTriage']]);
+        expect(r.calls.filter((c) => c.service === 'iot')).toEqual([]);
+        expect(f.snapshot()).toEqual(before);
+        expect(f.incident(`incident-${executions}`)).toMatchObject({ status: 'OPEN', subject: 'fleet' });
+      }
+    }
+  });
+
   test('HUMAN_APPROVAL_ONLY: even a low device waits for approval; a device that cannot be read counts as safety-critical', async () => {
     const f = fleet();
     const r = await run(critical.AUTHENTICATION_FAILURE_SPIKE, f, event({ thingName: 'bulb-1', certificateId: CERT_BULB }, FindingClass.AUTHENTICATION_FAILURE_SPIKE));

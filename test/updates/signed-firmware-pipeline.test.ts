@@ -4,7 +4,7 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import {
-  AssetTags, Criticality, FirmwareSigningPlatform, RiskProfile, RolloutRate, SignedFirmwarePipeline, SignedFirmwarePipelineProps,
+  AssetTags, Criticality, FindingClass, FirmwareSigningPlatform, IncidentResponse, RiskProfile, RolloutRate, SignedFirmwarePipeline, SignedFirmwarePipelineProps,
 } from '../../lib';
 import { confusedDeputyFindingsOf } from '../runtime/trust-policy';
 import { newValidatedApp, validationFindings } from '../validation';
@@ -435,4 +435,26 @@ test('EventBridge may start the release automation only from the upload rule of 
   const roleId = (rule.Properties.Targets[0].RoleArn['Fn::GetAtt'] as string[])[0];
   expect(roleId).toMatch(/^FwReleaseStateMachineEventsRole/);
   expect(confusedDeputyFindingsOf(t.toJSON())).toEqual([]);
+});
+
+test('the failed, rejected and timed-out job execution alarms are named for FAILED_FIRMWARE_ROLLOUT (IncidentResponse starts it on them); the release alarms are not', () => {
+  const prefix = IncidentResponse.alarmNamePrefix(FindingClass.FAILED_FIRMWARE_ROLLOUT);
+  const names = (t: Template) => Object.fromEntries(Object.entries(t.findResources('AWS::CloudWatch::Alarm'))
+    .map(([id, a]) => [id.replace(/[0-9A-F]{8}$/, ''), a.Properties.AlarmName as string | undefined]));
+  const { t } = pipeline();
+  const byId = names(t);
+  expect(Object.keys(byId).filter((id) => byId[id]?.startsWith(prefix)).sort())
+    .toEqual(['FwFailedJobExecutionCountAlarm', 'FwRejectedJobExecutionCountAlarm', 'FwTimedOutJobExecutionAlarm']);
+  expect(byId.FwReleaseFailedAlarm).toBeUndefined();
+  expect(byId.FwReleaseTimedOutAlarm).toBeUndefined();
+  // Deterministic, unique per pipeline, within CloudWatch's 255 characters.
+  expect(names(pipeline().t)).toEqual(byId);
+  const other = names(pipeline({}, new App(), (s) => new SignedFirmwarePipeline(s, 'Second', {
+    deviceTypes: [{ thingTypeName: 'gw', targetThingGroupNames: ['gws'] }],
+    signingCertificate: acm.Certificate.fromCertificateArn(s, 'Cert2', CERT),
+  })).t);
+  const all = Object.values(other).filter((n): n is string => n !== undefined);
+  expect(new Set(all).size).toBe(all.length);
+  expect(all.filter((n) => n.startsWith(prefix))).toHaveLength(6);
+  for (const n of all) expect(n.length).toBeLessThanOrEqual(255);
 });
