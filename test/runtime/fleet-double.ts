@@ -31,7 +31,7 @@ export class Fleet {
   public readonly certificates = new Map<string, CertificateState>();
   public readonly groups = new Map<string, Set<string>>();
   public readonly incidents = new Map<string, { [attribute: string]: { S: string } }>();
-  public readonly findings = new Map<string, { checkName: string; certificateId?: string; policyName?: string }>();
+  public readonly findings = new Map<string, { checkName: string; certificateId?: string; policyName?: string; suppressed?: boolean }>();
   public readonly published: any[] = [];
   public readonly approvalRequests: any[] = [];
   public approver: Approver = () => ({ approved: true, approver: 'arn:aws:iam::111122223333:role/oncall' });
@@ -72,7 +72,7 @@ export class Fleet {
         const resource = f.certificateId
           ? { ResourceType: 'DEVICE_CERTIFICATE', ResourceIdentifier: { DeviceCertificateId: f.certificateId } }
           : { ResourceType: 'IOT_POLICY', ResourceIdentifier: { PolicyVersionIdentifier: { PolicyName: f.policyName ?? 'p', PolicyVersionId: '1' } } };
-        return { Finding: { FindingId: a.FindingId, CheckName: f.checkName, Severity: 'CRITICAL', NonCompliantResource: resource } };
+        return { Finding: { FindingId: a.FindingId, CheckName: f.checkName, Severity: 'CRITICAL', NonCompliantResource: resource, IsSuppressed: f.suppressed === true } };
       },
       [iot('listPrincipalThings')]: (a) => {
         const c = this.certificates.get(certId(a.Principal));
@@ -121,6 +121,12 @@ export class Fleet {
         return {};
       },
       'arn:aws:states:::dynamodb:putItem': (a) => {
+        if (a.ConditionExpression !== undefined && a.ConditionExpression !== 'attribute_not_exists(incidentId)') {
+          throw new Error(`fleet double: putItem condition ${a.ConditionExpression} is not modelled`);
+        }
+        if (a.ConditionExpression && this.incidents.has(a.Item.incidentId.S)) {
+          throw new TaskFailure('DynamoDB.ConditionalCheckFailedException', 'The conditional request failed');
+        }
         this.incidents.set(a.Item.incidentId.S, JSON.parse(JSON.stringify(a.Item)));
         return {};
       },

@@ -352,6 +352,34 @@ describe('playbooks', () => {
     expect(p.states.slice(-1)).toEqual(['AwaitTriage']);
   });
 
+  test('one finding opens one containment: the relay delivering it again, or a replayed audit task, is rejected; a suppressed finding is rejected; both touch nothing', async () => {
+    const f = fleet();
+    f.findings.set('f-shared', { checkName: 'DEVICE_CERTIFICATE_SHARED_CHECK', certificateId: CERT_BULB });
+    f.findings.set('f-suppressed', { checkName: 'DEVICE_CERTIFICATE_SHARED_CHECK', certificateId: CERT_VALVE, suppressed: true });
+    const shared = detailOf({
+      findingId: 'f-shared', checkName: 'DEVICE_CERTIFICATE_SHARED_CHECK', severity: 'CRITICAL',
+      nonCompliantResource: { resourceType: 'DEVICE_CERTIFICATE', resourceIdentifier: { deviceCertificateId: CERT_BULB } },
+    }, 'task-1');
+    const first = await run(industrial.SHARED_OR_REVOKED_CERTIFICATE, f, event(shared));
+    expect(first.status).toBe('SUCCEEDED');
+    expect(f.incident('finding#f-shared')).toMatchObject({ handledBy: `incident-${executions}` });
+    // The operator returns the device; the same finding delivered again must not contain it anew.
+    const back = await run(industrial.RETURN_TO_BASELINE, f, { incidentId: `incident-${executions}`, certificateAction: 'REACTIVATE' });
+    expect(back.status).toBe('SUCCEEDED');
+    const before = f.snapshot();
+    const again = await run(industrial.SHARED_OR_REVOKED_CERTIFICATE, f, event(shared));
+    expect(again).toMatchObject({ status: 'FAILED', error: 'FindingAlreadyHandled' });
+    expect(writes(again)).toEqual([]);
+    expect(f.incident(`incident-${executions}`)).toMatchObject({ status: 'REJECTED' });
+    const suppressed = await run(industrial.SHARED_OR_REVOKED_CERTIFICATE, f, event(detailOf({
+      findingId: 'f-suppressed', checkName: 'DEVICE_CERTIFICATE_SHARED_CHECK', severity: 'CRITICAL',
+      nonCompliantResource: { resourceType: 'DEVICE_CERTIFICATE', resourceIdentifier: { deviceCertificateId: CERT_VALVE } },
+    }, 'task-1')));
+    expect(suppressed).toMatchObject({ status: 'FAILED', error: 'FindingSuppressed' });
+    expect(writes(suppressed)).toEqual([]);
+    expect(f.snapshot()).toEqual(before);
+  });
+
   test('dry run: every playbook goes through its steps and touches nothing, not even a read of the registry', async () => {
     for (const playbook of Playbook.all()) {
       for (const criticality of ['low', 'safety-critical']) {

@@ -53,6 +53,8 @@ export const REJECTIONS = {
   noCertificate: 'IncidentHasNoCertificate',
   badCertificateAction: 'InvalidCertificateAction',
   dryRunIncident: 'DryRunIncident',
+  findingSuppressed: 'FindingSuppressed',
+  findingAlreadyHandled: 'FindingAlreadyHandled',
 } as const;
 
 const S = (v: string) => tasks.DynamoAttributeValue.fromString(v);
@@ -206,6 +208,7 @@ export function playbookStateMachine(scope: Construct, playbook: Playbook, r: Pl
     assign: {
       findingCheck: `{% ($f := ${normalized}.finding; $exists($f.checkName) ? $f.checkName : null) %}`,
       findingCertificate: `{% ($id := ${normalized}.finding.nonCompliantResource.resourceIdentifier.deviceCertificateId; $exists($id) ? $id : null) %}`,
+      findingSuppressed: `{% ${normalized}.finding.isSuppressed = true %}`,
     },
   });
   readFinding.addRetry(IOT_RETRY);
@@ -214,6 +217,18 @@ export function playbookStateMachine(scope: Construct, playbook: Playbook, r: Pl
     assign: reject(REJECTIONS.findingUnreadable, '{% "Device Defender finding " & $findingId & " could not be read: " & $states.errorOutput.Error %}'),
   });
   const findingMatches = sfn.Choice.jsonata(scope, 'FindingMatches', m('FindingMatches'));
+  const claimFinding = tasks.DynamoPutItem.jsonata(scope, 'ClaimFinding', {
+    ...m('ClaimFinding'),
+    table: r.table,
+    item: {
+      incidentId: S('{% "finding#" & $findingId %}'),
+      handledBy: S('{% $incidentId %}'),
+      findingClass: S(playbook.findingClass),
+      status: S('FINDING_CLAIMED'),
+      openedAt: S('{% $states.context.Execution.StartTime %}'),
+    },
+    conditionExpression: 'attribute_not_exists(incidentId)',
+  });
   const useFindingFacts = sfn.Pass.jsonata(scope, 'UseFindingFacts', {
     ...m('UseFindingFacts'),
     assign: {
@@ -229,7 +244,17 @@ export function playbookStateMachine(scope: Construct, playbook: Playbook, r: Pl
     .when(sfn.Condition.jsonata('{% $certificateId != null and $certificateId != $findingCertificate %}'), recordRejected, {
       assign: reject(REJECTIONS.findingMismatch, '{% "the event names certificate " & $certificateId & " but finding " & $findingId & " names " & ($findingCertificate ? $findingCertificate : "no device certificate") %}'),
     })
-    .otherwise(useFindingFacts);
+    .when(sfn.Condition.jsonata('{% $findingSuppressed %}'), recordRejected, {
+      assign: reject(REJECTIONS.findingSuppressed, '{% "finding " & $findingId & " is suppressed in Device Defender" %}'),
+    })
+    .otherwise(claimFinding);
+  // The relay delivers at least once, and anyone who may publish to the audit topic can make it
+  // relay an old task again: one finding opens one containment.
+  claimFinding.addCatch(recordRejected, {
+    errors: ['DynamoDB.ConditionalCheckFailedException'],
+    assign: reject(REJECTIONS.findingAlreadyHandled, '{% "finding " & $findingId & " was already handled by another incident" %}'),
+  });
+  claimFinding.next(useFindingFacts);
 
   const namesDevice = sfn.Choice.jsonata(scope, 'NamesDevice', m('NamesDevice'));
   const awaitTriage = new sfn.Succeed(scope, 'AwaitTriage', m('AwaitTriage'));
