@@ -339,6 +339,34 @@ describe('revocation', () => {
     expect(iot.activeCertificates()).toEqual([]);
   });
 
+  test('a listing that still names certificates just detached (AWS propagates detaching asynchronously): every certificate ends INACTIVE and detached', async () => {
+    // More than a page, so the revocation lists again while the first page is still propagating.
+    iot.detachPropagationLists = 2;
+    const many = Array.from({ length: 300 }, () => iot.addCertificate(THING, [POLICY]));
+    const run = await revoke({ serialNumber: 'SN1' });
+    expect(run.status).toBe('SUCCEEDED');
+    expect(iot.activeCertificates()).toEqual([]);
+    for (const id of [original, ...many]) expect(attached(id)).toEqual(RETIRED);
+    // It waited before listing again.
+    expect(run.states).toContain('LetDetachPropagate');
+  });
+
+  test('a detach that fails leaves no listed certificate ACTIVE (regression guard: every listed certificate is deactivated before any is detached)', async () => {
+    const more = Array.from({ length: 12 }, () => iot.addCertificate(THING, [POLICY]));
+    iot.failNext('detachPolicy', 'UnauthorizedException');
+    const run = await revoke({ serialNumber: 'SN1' });
+    expect(run.status).toBe('FAILED');
+    expect(iot.activeCertificates()).toEqual([]);
+    for (const id of [original, ...more]) expect(iot.certificates.get(id)!.status).toBe('INACTIVE');
+  });
+
+  test('a certificate that stays listed fails the revocation loudly after a bounded number of rounds', async () => {
+    iot.detachPropagationLists = 1000;
+    const run = await revoke({ serialNumber: 'SN1' });
+    expect(run).toMatchObject({ status: 'FAILED', error: 'RevocationIncomplete' });
+    expect(attached(original)).toEqual(RETIRED);
+  });
+
   test('an unknown serial changes nothing and says so', async () => {
     const run = await revoke({ serialNumber: 'SN404' });
     expect(run).toMatchObject({ status: 'FAILED', error: 'UnknownSerial' });

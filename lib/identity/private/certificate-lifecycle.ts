@@ -30,6 +30,12 @@ export const ROTATION_TOPICS = { csr: 'cert/rotate/csr', accepted: 'cert/rotate/
  */
 export const ROTATION_CONFIRMATION_TIMEOUT = Duration.minutes(60);
 
+/** How long a revocation waits after detaching a page of certificates before it lists the thing's certificates again. */
+export const REVOCATION_PROPAGATION_WAIT = Duration.seconds(10);
+
+/** How many pages of certificates (ListThingPrincipals, 250 a page) a revocation detaches before it fails as incomplete. */
+export const REVOCATION_MAX_ROUNDS = 20;
+
 /**
  * Certificate rotation and revocation as Step Functions state machines of AWS SDK calls, each
  * with only the IAM actions its steps make, on the resource types IAM authorizes them on.
@@ -58,8 +64,10 @@ export const ROTATION_CONFIRMATION_TIMEOUT = Duration.minutes(60);
  * conditional write: exactly one of confirmation and expiry wins).
  *
  * Revocation: `{"serialNumber": "..."}` in; the allow list item marked REVOKED first (and its
- * rotation slot freed), then every certificate of the thing deactivated and detached from the policy
- * and the thing. Marking first closes the race with a rotation: a rotation that attached its
+ * rotation slot freed), then, a page of `ListThingPrincipals` at a time, every certificate of the
+ * thing deactivated, and only then each detached from the policy and the thing (one already detached
+ * is skipped: detaching propagates asynchronously, so a listing can still name it); after a short
+ * wait the thing is listed again, at most `REVOCATION_MAX_ROUNDS` times before the execution fails. Marking first closes the race with a rotation: a rotation that attached its
  * certificate before the mark sees it listed and deactivated here; one that attaches after fails
  * its conditional write and retires its own certificate.
  */
@@ -137,30 +145,54 @@ export class CertificateLifecycle extends Construct {
       resultPath: discard,
     });
     markRevoked.addCatch(new sfn.Fail(this, 'UnknownSerial', { error: 'UnknownSerial', cause: 'The serial number is not in the allow list' }), { errors: ccf });
-    const list = iotCall('ListCertificates', 'listThingPrincipals', [thingArn], { ThingName: sfn.JsonPath.stringAt('$.thingName') }, {
+    const list = iotCall('ListCertificates', 'listThingPrincipals', [thingArn], { ThingName: sfn.JsonPath.stringAt('$.thingName'), MaxResults: 250 }, {
       resultSelector: { 'principals.$': '$.Principals' }, resultPath: '$.found',
     });
     const revoked = new sfn.Succeed(this, 'Revoked');
     // A serial that never provisioned has no thing: marked REVOKED, nothing to detach.
     list.addCatch(revoked, { errors: ['Iot.ResourceNotFoundException'], resultPath: '$.failure' });
+    // Every certificate listed is deactivated before any is detached: a detach that fails leaves
+    // certificates attached but never one ACTIVE (the allow list already says REVOKED).
     const deactivate = iotCall('DeactivateCertificate', 'updateCertificate', [certArn], { CertificateId: certificateId, NewStatus: 'INACTIVE' });
+    const deactivateEach = new sfn.Map(this, 'DeactivateEach', {
+      itemsPath: '$.found.principals',
+      itemSelector: { 'principal.$': '$$.Map.Item.Value' },
+      maxConcurrency: 5,
+      resultPath: discard,
+    }).itemProcessor(deactivate);
+    // DetachThingPrincipal is asynchronous ("might take several seconds to propagate"): a listing
+    // right after it can still name a certificate just detached, whose policy and thing are gone.
+    // Detaching what is no longer attached is an error AWS IoT gives; the certificate is inactive
+    // already, so it is skipped.
+    const alreadyDetached = ['Iot.ResourceNotFoundException'];
     const detachPolicy = iotCall('DetachDevicePolicy', 'detachPolicy', [certArn], { PolicyName: policyName, Target: sfn.JsonPath.stringAt('$.principal') });
     const detachThing = iotCall('DetachFromThing', 'detachThingPrincipal', [certArn], { ThingName: sfn.JsonPath.stringAt('$.thingName'), Principal: sfn.JsonPath.stringAt('$.principal') });
-    const eachCertificate = new sfn.Map(this, 'EachCertificate', {
+    detachPolicy.addCatch(detachThing, { errors: alreadyDetached, ...keep });
+    detachThing.addCatch(new sfn.Succeed(this, 'AlreadyDetached'), { errors: alreadyDetached, ...keep });
+    const detachEach = new sfn.Map(this, 'DetachEach', {
       itemsPath: '$.found.principals',
       itemSelector: { 'principal.$': '$$.Map.Item.Value', 'thingName.$': '$.thingName' },
       maxConcurrency: 5,
       resultPath: discard,
-    }).itemProcessor(deactivate.next(detachPolicy).next(detachThing));
+    }).itemProcessor(detachPolicy.next(detachThing));
     // ListThingPrincipals answers a page at a time; listing again after each detached page, until
-    // none is left, also catches a certificate attached while the revocation runs.
-    eachCertificate.next(list);
+    // none is left, also catches a certificate attached while the revocation runs. The rounds are
+    // bounded: a certificate that stays listed fails the execution loudly (its alarm) instead of looping.
+    const nextRound = new sfn.Pass(this, 'NextRound', { parameters: { 'n.$': 'States.MathAdd($.round.n, 1)' }, resultPath: '$.round' });
+    const settle = new sfn.Wait(this, 'LetDetachPropagate', { time: sfn.WaitTime.duration(REVOCATION_PROPAGATION_WAIT) });
+    const tooManyRounds = new sfn.Fail(this, 'RevocationIncomplete', {
+      error: 'RevocationIncomplete',
+      cause: `Certificates were still listed on the thing after ${REVOCATION_MAX_ROUNDS} rounds; every certificate listed was deactivated, some may still be attached`,
+    });
+    deactivateEach.next(detachEach).next(nextRound).next(new sfn.Choice(this, 'RoundsLeft')
+      .when(sfn.Condition.numberGreaterThanEquals('$.round.n', REVOCATION_MAX_ROUNDS), tooManyRounds)
+      .otherwise(settle.next(list)));
     const anyLeft = new sfn.Choice(this, 'AnyCertificateLeft')
-      .when(sfn.Condition.isPresent('$.found.principals[0]'), eachCertificate)
+      .when(sfn.Condition.isPresent('$.found.principals[0]'), deactivateEach)
       .otherwise(revoked);
     const validate = new sfn.Choice(this, 'SerialGiven')
       .when(sfn.Condition.and(sfn.Condition.isPresent('$.serialNumber'), sfn.Condition.isString('$.serialNumber')),
-        new sfn.Pass(this, 'ThingName', { parameters: { 'serialNumber.$': '$.serialNumber', 'thingName.$': `States.Format('${props.thingNamePrefix}{}', $.serialNumber)` } })
+        new sfn.Pass(this, 'ThingName', { parameters: { 'serialNumber.$': '$.serialNumber', 'thingName.$': `States.Format('${props.thingNamePrefix}{}', $.serialNumber)`, 'round': { n: 0 } } })
           .next(markRevoked).next(list).next(anyLeft))
       .otherwise(new sfn.Fail(this, 'NoSerial', { error: 'InvalidInput', cause: 'Start the revocation with {"serialNumber": "<serial>"}' }));
     this.revocation = this.stateMachine('Revocation', validate, props.encryptionKey);
