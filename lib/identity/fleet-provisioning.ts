@@ -1,4 +1,5 @@
 import { Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
@@ -144,6 +145,19 @@ export class FleetProvisioning extends Construct {
   public readonly rotationJobTemplate: iot.CfnJobTemplate;
   /** The job document of a rotation (JSON). */
   public readonly rotationJobDocument: string;
+  /**
+   * In alarm when a revocation execution failed, timed out or was aborted (AWS/States
+   * ExecutionsFailed + ExecutionsTimedOut + ExecutionsAborted, any in five minutes): a revoked
+   * device may still hold a certificate. FleetProvisioning has no notification topic: add an alarm
+   * action (`addAlarmAction`) to be told.
+   */
+  public readonly revocationFailedAlarm: cloudwatch.IAlarm;
+  /**
+   * In alarm when a rotation execution failed, timed out or was aborted. Refused, unrequested and
+   * expired rotations end as failed executions too, so this alarm also counts them: a burst of them
+   * is itself worth a look (a stolen key trying to rotate).
+   */
+  public readonly rotationFailedAlarm: cloudwatch.IAlarm;
 
   constructor(scope: Construct, id: string, props: FleetProvisioningProps) {
     super(scope, id);
@@ -293,6 +307,8 @@ export class FleetProvisioning extends Construct {
     this.rotationStateMachine = lifecycle.rotation;
     this.rotationJobTemplate = lifecycle.jobTemplate;
     this.rotationJobDocument = lifecycle.jobDocument;
+    this.revocationFailedAlarm = lifecycle.revocationFailedAlarm;
+    this.rotationFailedAlarm = lifecycle.rotationFailedAlarm;
 
     applyAssetTags(this, profile, p.assetTags, DataClass.CONFIDENTIAL);
   }

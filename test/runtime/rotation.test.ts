@@ -281,6 +281,27 @@ describe('rotation', () => {
     expect(published).toEqual([]);
   });
 
+  test.each([
+    ['ThrottlingException', 'DeactivateNew (the pending certificate expired: it is no longer in the allow list)', 'updateCertificate', undefined],
+    ['ServiceUnavailableException', 'DeactivateNew', 'updateCertificate', undefined],
+    ['InternalFailureException', 'DeactivateOld (after the promotion: the allow list no longer names it)', 'updateCertificate', 'confirm'],
+  ])('a transient %s on %s is retried: the certificate ends INACTIVE and detached', async (code, _step, action, mode) => {
+    if (mode === 'confirm') {
+      const run = await csr(1, {}, async () => {
+        iot.failNext(action, code, 2);
+        expect(await confirm(issuedFrom(1)!)).toMatchObject({ status: 'SUCCEEDED' });
+      });
+      expect(run.status).toBe('SUCCEEDED');
+      expect(attached(original)).toEqual(RETIRED);
+      expect(iot.activeCertificates()).toEqual([issuedFrom(1)]);
+    } else {
+      const run = await csr(1, {}, () => { iot.failNext(action, code, 2); });
+      expect(run).toMatchObject({ status: 'FAILED', error: 'NotConfirmed' });
+      expect(attached(issuedFrom(1)!)).toEqual(RETIRED);
+      expect(iot.activeCertificates()).toEqual([original]);
+    }
+  });
+
   test('a CSR AWS IoT refuses frees the slot and mints nothing', async () => {
     const run = await csr(1, { csr: 'not a CSR' });
     expect(run).toMatchObject({ status: 'FAILED', error: 'IssueFailed' });
@@ -318,6 +339,15 @@ describe('rotation', () => {
 });
 
 describe('revocation', () => {
+  test('a transient error on any IoT step is retried: every certificate ends INACTIVE and detached', async () => {
+    iot.addCertificate(THING, [POLICY]);
+    for (const action of ['listThingPrincipals', 'updateCertificate', 'detachPolicy', 'detachThingPrincipal']) iot.failNext(action, 'ThrottlingException', 2);
+    const run = await revoke({ serialNumber: 'SN1' });
+    expect(run.status).toBe('SUCCEEDED');
+    expect(iot.activeCertificates()).toEqual([]);
+    expect(iot.fleet(THING)).toEqual([]);
+  });
+
   test('every certificate of the device deactivated and detached, the item REVOKED', async () => {
     const second = iot.addCertificate(THING, [POLICY]);
     const third = iot.addCertificate(THING, [POLICY], 'INACTIVE');
@@ -441,6 +471,17 @@ describe('grants', () => {
     visit(name === 'rotation' ? ROTATION : REVOCATION);
     expect([...tasks].filter((t) => !calls.some((c) => c.state === t))).toEqual([]);
   });
+});
+
+test('an alarm on every failed, timed-out or aborted execution of each state machine', () => {
+  for (const [alarm, sm] of [[fleet.revocationFailedAlarm, fleet.revocationStateMachine], [fleet.rotationFailedAlarm, fleet.rotationStateMachine]] as const) {
+    const props = template.Resources[stack.getLogicalId((alarm as unknown as { node: { defaultChild: never } }).node.defaultChild)].Properties;
+    const metrics = (props.Metrics as any[]).filter((m) => m.MetricStat);
+    expect(metrics.map((m) => [m.MetricStat.Metric.Namespace, m.MetricStat.Metric.MetricName, m.MetricStat.Stat]).sort())
+      .toEqual([['AWS/States', 'ExecutionsAborted', 'Sum'], ['AWS/States', 'ExecutionsFailed', 'Sum'], ['AWS/States', 'ExecutionsTimedOut', 'Sum']]);
+    for (const m of metrics) expect(resolveValue(template, m.MetricStat.Metric.Dimensions)).toEqual([{ Name: 'StateMachineArn', Value: arnOf(template, logicalId(sm)) }]);
+    expect(props).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
+  }
 });
 
 test('AWS IoT may assume the rotation rule\'s role only for that rule of this account; the role starts the rotation and logs the rule\'s errors', () => {

@@ -1,4 +1,5 @@
 import { Duration, Names, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iot from 'aws-cdk-lib/aws-iot';
@@ -11,6 +12,12 @@ import { confusedDeputySafePrincipal } from '../../core/private/confused-deputy'
 import { iotActionsAlpha, iotAlpha } from '../../core/private/optional-modules';
 import { acknowledge, nagArnPrefix, secureFunction, secureLogGroup } from '../../core/private/secure-defaults';
 import { DevicePolicy } from '../device-policy';
+
+/** AWS IoT's transient errors, as Step Functions names them for the aws-sdk:iot integration. */
+const IOT_RETRY: sfn.RetryProps = {
+  errors: ['Iot.ThrottlingException', 'Iot.ServiceUnavailableException', 'Iot.InternalFailureException', 'Iot.LimitExceededException'],
+  interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6, maxDelay: Duration.seconds(60), jitterStrategy: sfn.JitterType.FULL,
+};
 
 /** Props of `CertificateLifecycle`. */
 export interface CertificateLifecycleProps {
@@ -78,6 +85,10 @@ export class CertificateLifecycle extends Construct {
   public readonly jobDocument: string;
   /** The role the rotation topic rule's actions run with (bounded to this rule and account). */
   public readonly ruleRole: iam.Role;
+  /** In alarm when a revocation execution failed, timed out or was aborted (a device may still hold an ACTIVE certificate). */
+  public readonly revocationFailedAlarm: cloudwatch.Alarm;
+  /** In alarm when a rotation execution failed, timed out or was aborted (refused and expired rotations end failed too). */
+  public readonly rotationFailedAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: CertificateLifecycleProps) {
     super(scope, id);
@@ -99,10 +110,12 @@ export class CertificateLifecycle extends Construct {
     const ccf = ['DynamoDB.ConditionalCheckFailedException'];
     // A Catch keeps the state (ResultPath) so the steps after it still know the certificate.
     const keep = { resultPath: '$.failure' };
+    // Every IoT call retries AWS IoT's transient errors with backoff: a throttled DeactivateNew or
+    // DeactivateOld must not leave a certificate ACTIVE (the allow list no longer names it).
     const iotCall = (stateId: string, action: string, iamResources: string[], parameters: { [k: string]: unknown }, extra: Partial<tasks.CallAwsServiceProps> = {}) =>
       new tasks.CallAwsService(this, stateId, {
         service: 'iot', action, iamAction: `iot:${action.charAt(0).toUpperCase()}${action.slice(1)}`, iamResources, parameters, resultPath: discard, ...extra,
-      });
+      }).addRetry(IOT_RETRY);
 
     this.jobDocument = JSON.stringify({
       operation: 'rotate-certificate',
@@ -347,6 +360,8 @@ export class CertificateLifecycle extends Construct {
       .when(sfn.Condition.and(sfn.Condition.stringEquals('$.step', 'confirm'), sfn.Condition.isPresent('$.principal'), sfn.Condition.isString('$.principal')), confirmPath)
       .otherwise(new sfn.Fail(this, 'UnknownStep', { error: 'InvalidInput', cause: 'step must be csr (with csr and jobId) or confirm' }));
     this.rotation = this.stateMachine('Rotation', describe.next(step), props.encryptionKey);
+    this.revocationFailedAlarm = this.failedAlarm('Revocation', this.revocation);
+    this.rotationFailedAlarm = this.failedAlarm('Rotation', this.rotation);
     table.encryptionKey?.grant(this.rotation, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*');
     table.encryptionKey?.grant(this.revocation, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*');
 
@@ -386,6 +401,27 @@ export class CertificateLifecycle extends Construct {
     }
     acknowledge(this.rotation.role.node.tryFindChild('DefaultPolicy')!, `AwsSolutions-IAM5[Resource::${nagArn(stack, 'job', '*')}]`,
       'Rotation jobs are created at run time from the rotation job template, each with its own ID; the state machine only describes the job a device names, and checks it was made from the template.');
+  }
+
+  /** ExecutionsFailed + ExecutionsTimedOut + ExecutionsAborted of AWS/States for this state machine, any in five minutes. */
+  private failedAlarm(id: string, sm: sfn.StateMachine): cloudwatch.Alarm {
+    const period = Duration.minutes(5);
+    return new cloudwatch.Alarm(this, `${id}FailedAlarm`, {
+      alarmDescription: `cdk-secure-iot: a certificate ${id.toLowerCase()} execution failed, timed out or was aborted; a certificate may be left ACTIVE or attached`,
+      metric: new cloudwatch.MathExpression({
+        expression: 'FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)',
+        usingMetrics: {
+          failed: sm.metricFailed({ period, statistic: 'Sum' }),
+          timedOut: sm.metricTimedOut({ period, statistic: 'Sum' }),
+          aborted: sm.metricAborted({ period, statistic: 'Sum' }),
+        },
+        period,
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
   }
 
   private stateMachine(id: string, definition: sfn.IChainable, key: kms.IKey): sfn.StateMachine {
