@@ -199,13 +199,18 @@ describe('the certificate lifecycle', () => {
     expect(def.States.MarkRevoked.Catch[0]).toMatchObject({ ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], Next: 'UnknownSerial' });
     expect(def.States.MarkRevoked.Next).toBe('ListCertificates');
     expect(def.States.ListCertificates.Next).toBe('AnyCertificateLeft');
-    expect(def.States.AnyCertificateLeft.Choices[0]).toEqual({ Variable: '$.found.principals[0]', IsPresent: true, Next: 'EachCertificate' });
-    expect(def.States.EachCertificate.Next).toBe('ListCertificates');
-    const each = def.States.EachCertificate;
-    expect(each.ItemProcessor.StartAt).toBe('DeactivateCertificate');
-    expect(each.ItemProcessor.States.DeactivateCertificate.Parameters).toEqual({ 'CertificateId.$': "States.ArrayGetItem(States.StringSplit($.principal, '/'), 1)", NewStatus: 'INACTIVE' });
-    expect(each.ItemProcessor.States.DeactivateCertificate.Next).toBe('DetachDevicePolicy');
-    expect(each.ItemProcessor.States.DetachDevicePolicy.Next).toBe('DetachFromThing');
+    expect(def.States.AnyCertificateLeft.Choices[0]).toEqual({ Variable: '$.found.principals[0]', IsPresent: true, Next: 'DeactivateEach' });
+    // Every certificate of the page deactivated (its own Map) before any is detached.
+    const deactivateEach = def.States.DeactivateEach;
+    expect(deactivateEach.Next).toBe('DetachEach');
+    expect(deactivateEach.ItemProcessor.StartAt).toBe('DeactivateCertificate');
+    expect(deactivateEach.ItemProcessor.States.DeactivateCertificate.Parameters).toEqual({ 'CertificateId.$': "States.ArrayGetItem(States.StringSplit($.principal, '/'), 1)", NewStatus: 'INACTIVE' });
+    expect(deactivateEach.ItemProcessor.States.DeactivateCertificate.End).toBe(true);
+    const detachEach = def.States.DetachEach;
+    expect(detachEach.ItemProcessor.StartAt).toBe('DetachDevicePolicy');
+    expect(detachEach.ItemProcessor.States.DetachDevicePolicy.Next).toBe('DetachFromThing');
+    expect(detachEach.Next).toBe('NextRound');
+    expect(def.States.LetDetachPropagate.Next).toBe('ListCertificates');
   });
 
   test('rotation: asked by a rotation job, claimed in one conditional write, issued, attached exclusively, recorded, sent, retired when not confirmed', () => {
@@ -221,7 +226,8 @@ describe('the certificate lifecycle', () => {
     expect(s.AttachToThingExclusively.Parameters.ThingPrincipalType).toBe('EXCLUSIVE_THING');
     expect(s.RecordPending.Parameters.ConditionExpression).toBe('#status = :provisioned AND pendingExecution = :execution');
     expect(s.CertificateToSend.Parameters).toEqual({ 'thingName.$': '$.thingName', 'certificateId.$': '$.certificate.id', 'certificatePem.$': '$.certificate.pem' });
-    expect(s.SendCertificate.Resource).toMatch(/aws-sdk:lambda:invoke/);
+    // The optimized integration: a function that throws fails the task (and its Catch retires the certificate).
+    expect(s.SendCertificate.Resource).toMatch(/:states:::lambda:invoke$/);
     expect(s.AwaitConfirmation).toEqual({ Type: 'Wait', Seconds: 3600, Next: 'ExpireIfStillPending' });
     expect(s.ExpireIfStillPending.Parameters.ConditionExpression).toBe('pendingExecution = :execution AND pendingCertificateId = :id');
     expect(s.PromotePending.Parameters.ConditionExpression).toBe('#status = :provisioned AND pendingCertificateId = :new');

@@ -134,7 +134,15 @@ export async function runJsonPathStateMachine(definition: object | string, input
           const double = doubles[`${service}:${action}`];
           if (!double) throw new Error(`asl-jsonpath: no double for ${service}:${action} (state ${name})`);
           try {
-            return fromOwnRealm(await double(clone(parameters), { state: name, service, action }) ?? {});
+            const answer = await double(clone(parameters), { state: name, service, action }) as any;
+            // The optimized lambda:invoke integration fails on the function's error (FunctionError in
+            // a 200 answer), named by its errorType; the aws-sdk:lambda:invoke integration returns it.
+            if (errorPrefix === 'Lambda' && !/aws-sdk:/.test(state.Resource) && answer?.FunctionError !== undefined) {
+              const err = new Error(JSON.stringify(answer.Payload));
+              err.name = answer.Payload?.errorType ?? 'Lambda.Unknown';
+              throw err;
+            }
+            return fromOwnRealm(answer ?? {});
           } catch (e) {
             if (e instanceof AwsError) {
               const code = e.code.endsWith('Exception') || e.code.startsWith('States.') ? e.code : `${e.code}Exception`;
