@@ -145,6 +145,10 @@ export class FleetProvisioning extends Construct {
   public readonly rotationJobTemplate: iot.CfnJobTemplate;
   /** The job document of a rotation (JSON). */
   public readonly rotationJobDocument: string;
+  /** Rotation jobs are created with IDs that start with this (what `grantStartRotation` allows). */
+  public readonly rotationJobIdPrefix: string;
+  private readonly thingNamePrefix: string;
+  private readonly thingGroupArns: string[];
   /**
    * In alarm when a revocation execution failed, timed out or was aborted (AWS/States
    * ExecutionsFailed + ExecutionsTimedOut + ExecutionsAborted, any in five minutes): a revoked
@@ -307,6 +311,9 @@ export class FleetProvisioning extends Construct {
     this.rotationStateMachine = lifecycle.rotation;
     this.rotationJobTemplate = lifecycle.jobTemplate;
     this.rotationJobDocument = lifecycle.jobDocument;
+    this.rotationJobIdPrefix = `rotate-${this.node.addr.slice(0, 8)}-`;
+    this.thingNamePrefix = prefix;
+    this.thingGroupArns = (p.thingGroups ?? []).map((g) => g.attrArn);
     this.revocationFailedAlarm = lifecycle.revocationFailedAlarm;
     this.rotationFailedAlarm = lifecycle.rotationFailedAlarm;
 
@@ -319,15 +326,29 @@ export class FleetProvisioning extends Construct {
   }
 
   /**
-   * Lets `grantee` start certificate rotations (create jobs from the rotation job template): a
-   * device rotates only for such a job, once per job execution.
+   * Lets `grantee` start certificate rotations: `iot:CreateJob` for jobs whose ID starts with
+   * `rotationJobIdPrefix`, made from the rotation job template, targeting this fleet's things
+   * (`thing/<thingNamePrefix>*`: every thing of the account when the fleet has no prefix) and this
+   * fleet's own thing groups (`thingGroups`), no other group.
+   *
+   * IAM cannot require that the job is made from the template: CreateJob has no condition key for
+   * the template or the document, so the grantee can also create a job of its own document for
+   * these things (devices receive it; it does not rotate anything: the rotation state machine
+   * acts only for a job made from the rotation template). Give it only to who may send jobs to
+   * the fleet.
    */
   public grantStartRotation(grantee: iam.IGrantable): iam.Grant {
+    const stack = Stack.of(this);
+    const arn = (resource: string, name: string) => stack.formatArn({ service: 'iot', resource, resourceName: name });
     return iam.Grant.addToPrincipal({
       grantee,
       actions: ['iot:CreateJob'],
-      resourceArns: [this.rotationJobTemplate.attrArn, Stack.of(this).formatArn({ service: 'iot', resource: 'job', resourceName: '*' }),
-        Stack.of(this).formatArn({ service: 'iot', resource: 'thing', resourceName: '*' }), Stack.of(this).formatArn({ service: 'iot', resource: 'thinggroup', resourceName: '*' })],
+      resourceArns: [
+        this.rotationJobTemplate.attrArn,
+        arn('job', `${this.rotationJobIdPrefix}*`),
+        arn('thing', `${this.thingNamePrefix}*`),
+        ...this.thingGroupArns,
+      ],
     });
   }
 }

@@ -11,6 +11,8 @@ import {
 import { iamAction } from '../../lib/checks/private/iam-data';
 import { analyzePolicyDocument } from '../../lib/checks/private/iot-policy-analyzer';
 import { newValidatedApp, validationFindings } from '../validation';
+import { arnOf, principalPolicy, TEST_ENV } from '../runtime/iam';
+import type { CfnTemplate } from '../runtime/synthesized';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const aslModule = require('asl-validator');
@@ -169,6 +171,28 @@ describe('least privilege', () => {
     const statements = statementsOf(t, 'Responder');
     expect(statements[0]).toMatchObject({ Action: 'states:StartExecution', Resource: { Ref: expect.stringMatching(/Revocation/) } });
     expect(statements[1].Action).toBe('iot:CreateJob');
+  });
+
+  test.each([
+    ['a fleet with a thing prefix and no groups', { thingNamePrefix: 'sensor-', group: false }],
+    ['a fleet with its own thing group', { thingNamePrefix: 'sensor-', group: true }],
+  ])('grantStartRotation: %s: jobs of the rotation prefix on the fleet\'s things (and its own groups) only', (_name, o) => {
+    const s = stack();
+    const group = o.group ? new iot.CfnThingGroup(s, 'Sensors', { thingGroupName: 'sensors' }) : undefined;
+    const fp = new FleetProvisioning(s, 'FP', { devicePolicy: new DevicePolicy(s, 'P'), thingNamePrefix: o.thingNamePrefix, ...(group ? { thingGroups: [group] } : {}) });
+    const role = new iam.Role(s, 'Operator', { assumedBy: new iam.AccountRootPrincipal() });
+    fp.grantStartRotation(role);
+    const template = Template.fromStack(s).toJSON() as CfnTemplate;
+    const policy = principalPolicy(template, s.getLogicalId(role.node.defaultChild as iam.CfnRole));
+    const iotArn = (r: string) => `arn:aws:iot:${TEST_ENV.region}:${TEST_ENV.account}:${r}`;
+    const templateArn = arnOf(template, s.getLogicalId(fp.rotationJobTemplate));
+    expect(fp.rotationJobIdPrefix).toMatch(/^rotate-[0-9a-f]{8}-$/);
+    // A rotation job on one of the fleet's things: allowed.
+    for (const arn of [iotArn(`job/${fp.rotationJobIdPrefix}2026-12`), iotArn('thing/sensor-SN1'), templateArn]) expect(policy.isAllowed('iot:CreateJob', arn)).toBe(true);
+    // Another job ID, another fleet's thing, any other group: denied.
+    for (const arn of [iotArn('job/firmware-1'), iotArn('thing/camera-1'), iotArn('thinggroup/all-devices')]) expect(policy.isAllowed('iot:CreateJob', arn)).toBe(false);
+    if (group) expect(policy.isAllowed('iot:CreateJob', arnOf(template, s.getLogicalId(group)))).toBe(true);
+    expect(policy.isAllowed('iot:CreateJob', iotArn('thinggroup/sensors-other'))).toBe(false);
   });
 
   test('every policy of the construct passes the rule pack\'s analyzer', () => {
