@@ -12,7 +12,7 @@ import { RiskProfile } from '../core/risk-profile';
 import { claimAccountSingleton } from '../core/private/account-singleton';
 import { acknowledge, secureFunction, secureKey } from '../core/private/secure-defaults';
 import { DevicePolicy, DeviceTopic, THING_NAME_VARIABLE, TopicAccess } from './device-policy';
-import { applyAssetTags } from './private/default-tags';
+import { applyAssetTags, criticalityOf } from './private/default-tags';
 import { CertificateLifecycle, ROTATION_TOPICS } from './private/certificate-lifecycle';
 import { provisioningRole, templateThing } from './private/provisioning-role';
 import { describeValue } from '../core/private/describe';
@@ -58,8 +58,11 @@ export interface FleetProvisioningProps {
   readonly thingGroups?: iot.CfnThingGroup[];
   /**
    * Device parameters that become thing attributes of the same name (letters and digits).
-   * `SerialNumber` is always one (as `serialNumber`); `Site` and `Criticality` come from the
-   * allow list when it has them.
+   * `SerialNumber` is always one (as `serialNumber`); `Site` comes from the allow list when it has
+   * one; `Criticality` is always set by the pre-provisioning hook, never taken from the device: the
+   * allow list item's `criticality`, else the criticality the risk profile implies
+   * (`safety-critical` for CRITICAL_INFRASTRUCTURE, `high` when critical devices need approval,
+   * `medium` otherwise).
    * @default ['Site', 'Criticality']
    */
   readonly deviceAttributes?: string[];
@@ -219,7 +222,7 @@ export class FleetProvisioning extends Construct {
       description: 'cdk-secure-iot: fleet provisioning pre-provisioning hook (allow list, once per serial)',
       encryptionKey: this.encryptionKey,
       timeout: Duration.seconds(5),
-      environment: { ALLOW_LIST_TABLE: this.allowListTable.tableName, TEMPLATE_PARAMETERS: attributes.join(',') },
+      environment: { ALLOW_LIST_TABLE: this.allowListTable.tableName, TEMPLATE_PARAMETERS: attributes.join(','), DEFAULT_CRITICALITY: criticalityOf(profile) },
     });
     this.allowListTable.grant(hook, 'dynamodb:UpdateItem');
     this.allowListTable.encryptionKey?.grant(hook, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*');

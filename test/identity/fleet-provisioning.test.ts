@@ -195,6 +195,13 @@ describe('least privilege', () => {
     expect(policy.isAllowed('iot:CreateJob', iotArn('thinggroup/sensors-other'))).toBe(false);
   });
 
+  test.each([[RiskProfile.CRITICAL_INFRASTRUCTURE, 'safety-critical'], [RiskProfile.CONSUMER, 'medium']])('the hook sets Criticality, never the device: its default comes from the risk profile (%#)', (riskProfile, expected) => {
+    const s = stack();
+    const fp = new FleetProvisioning(s, 'FP', { devicePolicy: new DevicePolicy(s, 'P'), riskProfile });
+    const fn = Template.fromStack(s).toJSON().Resources[s.getLogicalId(fp.hookFunction.node.defaultChild as lambda.CfnFunction)];
+    expect(fn.Properties.Environment.Variables).toMatchObject({ TEMPLATE_PARAMETERS: 'Site,Criticality', DEFAULT_CRITICALITY: expected });
+  });
+
   test('every policy of the construct passes the rule pack\'s analyzer', () => {
     const { t } = build();
     for (const policy of Object.values(t.findResources('AWS::IoT::Policy'))) {
