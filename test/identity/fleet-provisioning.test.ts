@@ -228,7 +228,12 @@ describe('the certificate lifecycle', () => {
     expect(def.States.ThingName.Next).toBe('MarkRevoked');
     expect(def.States.MarkRevoked.Parameters.UpdateExpression).toBe('SET #status = :revoked, revokedAt = :at REMOVE pendingCertificateId, pendingExecution');
     expect(def.States.MarkRevoked.Catch[0]).toMatchObject({ ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], Next: 'UnknownSerial' });
-    expect(def.States.MarkRevoked.Next).toBe('ListCertificates');
+    // Every page deactivated first, then the detach rounds.
+    expect(def.States.MarkRevoked.Next).toBe('ListToDeactivate');
+    expect(def.States.ListToDeactivate.Next).toBe('DeactivatePage');
+    expect(def.States.DeactivatePage.Next).toBe('MorePagesToDeactivate');
+    expect(def.States.MorePagesToDeactivate.Choices[0]).toEqual({ Variable: '$.page.NextToken', IsPresent: true, Next: 'ListNextToDeactivate' });
+    expect(def.States.MorePagesToDeactivate.Default).toBe('ListCertificates');
     expect(def.States.ListCertificates.Next).toBe('AnyCertificateLeft');
     expect(def.States.AnyCertificateLeft.Choices[0]).toEqual({ Variable: '$.found.principals[0]', IsPresent: true, Next: 'DeactivateEach' });
     // Every certificate of the page deactivated (its own Map) before any is detached.

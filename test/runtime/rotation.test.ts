@@ -387,8 +387,8 @@ describe('revocation', () => {
     expect(run.states).toContain('LetDetachPropagate');
   });
 
-  test('a detach that fails leaves no listed certificate ACTIVE (regression guard: every listed certificate is deactivated before any is detached)', async () => {
-    const more = Array.from({ length: 12 }, () => iot.addCertificate(THING, [POLICY]));
+  test('a detach that fails leaves no certificate ACTIVE: every certificate, every page, is deactivated before any is detached', async () => {
+    const more = Array.from({ length: 300 }, () => iot.addCertificate(THING, [POLICY]));
     iot.failNext('detachPolicy', 'UnauthorizedException');
     const run = await revoke({ serialNumber: 'SN1' });
     expect(run.status).toBe('FAILED');

@@ -71,8 +71,9 @@ export const REVOCATION_MAX_ROUNDS = 20;
  * conditional write: exactly one of confirmation and expiry wins).
  *
  * Revocation: `{"serialNumber": "..."}` in; the allow list item marked REVOKED first (and its
- * rotation slot freed), then, a page of `ListThingPrincipals` at a time, every certificate of the
- * thing deactivated, and only then each detached from the policy and the thing (one already detached
+ * rotation slot freed), then every certificate of the thing deactivated (every page of
+ * `ListThingPrincipals`), and only then, a page at a time, each detached from the policy and the
+ * thing (deactivated again first, for one attached since; one already detached
  * is skipped: detaching propagates asynchronously, so a listing can still name it); after a short
  * wait the thing is listed again, at most `REVOCATION_MAX_ROUNDS` times before the execution fails. Marking first closes the race with a rotation: a rotation that attached its
  * certificate before the mark sees it listed and deactivated here; one that attaches after fails
@@ -203,10 +204,29 @@ export class CertificateLifecycle extends Construct {
     const anyLeft = new sfn.Choice(this, 'AnyCertificateLeft')
       .when(sfn.Condition.isPresent('$.found.principals[0]'), deactivateEach)
       .otherwise(revoked);
+    list.next(anyLeft);
+    // First every certificate of the thing, page after page (NextToken), is deactivated: none is
+    // detached before all are INACTIVE, so a detach that fails later leaves none ACTIVE.
+    const pageParams = { ThingName: sfn.JsonPath.stringAt('$.thingName'), MaxResults: 250 };
+    const firstPage = iotCall('ListToDeactivate', 'listThingPrincipals', [thingArn], pageParams, { resultPath: '$.page' });
+    const nextPage = iotCall('ListNextToDeactivate', 'listThingPrincipals', [thingArn], { ...pageParams, NextToken: sfn.JsonPath.stringAt('$.page.NextToken') }, { resultPath: '$.page' });
+    firstPage.addCatch(revoked, { errors: ['Iot.ResourceNotFoundException'], resultPath: '$.failure' });
+    const deactivatePage = new sfn.Map(this, 'DeactivatePage', {
+      itemsPath: '$.page.Principals',
+      itemSelector: { 'principal.$': '$$.Map.Item.Value' },
+      maxConcurrency: 5,
+      resultPath: discard,
+    }).itemProcessor(iotCall('DeactivateListed', 'updateCertificate', [certArn], { CertificateId: certificateId, NewStatus: 'INACTIVE' }));
+    const deactivateAll = firstPage;
+    firstPage.next(deactivatePage);
+    nextPage.next(deactivatePage);
+    deactivatePage.next(new sfn.Choice(this, 'MorePagesToDeactivate')
+      .when(sfn.Condition.isPresent('$.page.NextToken'), nextPage)
+      .otherwise(list));
     const validate = new sfn.Choice(this, 'SerialGiven')
       .when(sfn.Condition.and(sfn.Condition.isPresent('$.serialNumber'), sfn.Condition.isString('$.serialNumber')),
         new sfn.Pass(this, 'ThingName', { parameters: { 'serialNumber.$': '$.serialNumber', 'thingName.$': `States.Format('${props.thingNamePrefix}{}', $.serialNumber)`, 'round': { n: 0 } } })
-          .next(markRevoked).next(list).next(anyLeft))
+          .next(markRevoked).next(deactivateAll))
       .otherwise(new sfn.Fail(this, 'NoSerial', { error: 'InvalidInput', cause: 'Start the revocation with {"serialNumber": "<serial>"}' }));
     this.revocation = this.stateMachine('Revocation', validate, props.encryptionKey);
 
