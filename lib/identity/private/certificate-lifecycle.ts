@@ -15,7 +15,7 @@ import { DevicePolicy } from '../device-policy';
 
 /** AWS IoT's transient errors, as Step Functions names them for the aws-sdk:iot integration. */
 const IOT_RETRY: sfn.RetryProps = {
-  errors: ['Iot.ThrottlingException', 'Iot.ServiceUnavailableException', 'Iot.InternalFailureException', 'Iot.LimitExceededException'],
+  errors: ['Iot.ThrottlingException', 'Iot.ServiceUnavailableException', 'Iot.InternalFailureException'],
   interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6, maxDelay: Duration.seconds(60), jitterStrategy: sfn.JitterType.FULL,
 };
 
