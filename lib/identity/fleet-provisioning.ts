@@ -1,4 +1,5 @@
 import { Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
@@ -11,7 +12,7 @@ import { RiskProfile } from '../core/risk-profile';
 import { claimAccountSingleton } from '../core/private/account-singleton';
 import { acknowledge, secureFunction, secureKey } from '../core/private/secure-defaults';
 import { DevicePolicy, DeviceTopic, THING_NAME_VARIABLE, TopicAccess } from './device-policy';
-import { applyAssetTags } from './private/default-tags';
+import { applyAssetTags, criticalityOf } from './private/default-tags';
 import { CertificateLifecycle, ROTATION_TOPICS } from './private/certificate-lifecycle';
 import { provisioningRole, templateThing } from './private/provisioning-role';
 import { describeValue } from '../core/private/describe';
@@ -57,8 +58,11 @@ export interface FleetProvisioningProps {
   readonly thingGroups?: iot.CfnThingGroup[];
   /**
    * Device parameters that become thing attributes of the same name (letters and digits).
-   * `SerialNumber` is always one (as `serialNumber`); `Site` and `Criticality` come from the
-   * allow list when it has them.
+   * `SerialNumber` is always one (as `serialNumber`); `Site` comes from the allow list when it has
+   * one; `Criticality` is always set by the pre-provisioning hook, never taken from the device: the
+   * allow list item's `criticality`, else the criticality the risk profile implies
+   * (`safety-critical` for CRITICAL_INFRASTRUCTURE, `high` when critical devices need approval,
+   * `medium` otherwise).
    * @default ['Site', 'Criticality']
    */
   readonly deviceAttributes?: string[];
@@ -144,6 +148,23 @@ export class FleetProvisioning extends Construct {
   public readonly rotationJobTemplate: iot.CfnJobTemplate;
   /** The job document of a rotation (JSON). */
   public readonly rotationJobDocument: string;
+  /** Rotation jobs are created with IDs that start with this (what `grantStartRotation` allows). */
+  public readonly rotationJobIdPrefix: string;
+  private readonly thingNamePrefix: string;
+  private readonly thingGroupArns: string[];
+  /**
+   * In alarm when a revocation execution failed, timed out or was aborted (AWS/States
+   * ExecutionsFailed + ExecutionsTimedOut + ExecutionsAborted, any in five minutes): a revoked
+   * device may still hold a certificate. FleetProvisioning has no notification topic: add an alarm
+   * action (`addAlarmAction`) to be told.
+   */
+  public readonly revocationFailedAlarm: cloudwatch.IAlarm;
+  /**
+   * In alarm when a rotation execution failed, timed out or was aborted. Refused, unrequested and
+   * expired rotations end as failed executions too, so this alarm also counts them: a burst of them
+   * is itself worth a look (a stolen key trying to rotate).
+   */
+  public readonly rotationFailedAlarm: cloudwatch.IAlarm;
 
   constructor(scope: Construct, id: string, props: FleetProvisioningProps) {
     super(scope, id);
@@ -201,7 +222,7 @@ export class FleetProvisioning extends Construct {
       description: 'cdk-secure-iot: fleet provisioning pre-provisioning hook (allow list, once per serial)',
       encryptionKey: this.encryptionKey,
       timeout: Duration.seconds(5),
-      environment: { ALLOW_LIST_TABLE: this.allowListTable.tableName, TEMPLATE_PARAMETERS: attributes.join(',') },
+      environment: { ALLOW_LIST_TABLE: this.allowListTable.tableName, TEMPLATE_PARAMETERS: attributes.join(','), DEFAULT_CRITICALITY: criticalityOf(profile) },
     });
     this.allowListTable.grant(hook, 'dynamodb:UpdateItem');
     this.allowListTable.encryptionKey?.grant(hook, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*');
@@ -293,6 +314,11 @@ export class FleetProvisioning extends Construct {
     this.rotationStateMachine = lifecycle.rotation;
     this.rotationJobTemplate = lifecycle.jobTemplate;
     this.rotationJobDocument = lifecycle.jobDocument;
+    this.rotationJobIdPrefix = `rotate-${this.node.addr.slice(0, 8)}-`;
+    this.thingNamePrefix = prefix;
+    this.thingGroupArns = (p.thingGroups ?? []).map((g) => g.attrArn);
+    this.revocationFailedAlarm = lifecycle.revocationFailedAlarm;
+    this.rotationFailedAlarm = lifecycle.rotationFailedAlarm;
 
     applyAssetTags(this, profile, p.assetTags, DataClass.CONFIDENTIAL);
   }
@@ -303,15 +329,29 @@ export class FleetProvisioning extends Construct {
   }
 
   /**
-   * Lets `grantee` start certificate rotations (create jobs from the rotation job template): a
-   * device rotates only for such a job, once per job execution.
+   * Lets `grantee` start certificate rotations: `iot:CreateJob` for jobs whose ID starts with
+   * `rotationJobIdPrefix`, made from the rotation job template, targeting this fleet's things
+   * (`thing/<thingNamePrefix>*`: every thing of the account when the fleet has no prefix) and this
+   * fleet's own thing groups (`thingGroups`), no other group.
+   *
+   * IAM cannot require that the job is made from the template: CreateJob has no condition key for
+   * the template or the document, so the grantee can also create a job of its own document for
+   * these things (devices receive it; it does not rotate anything: the rotation state machine
+   * acts only for a job made from the rotation template). Give it only to who may send jobs to
+   * the fleet.
    */
   public grantStartRotation(grantee: iam.IGrantable): iam.Grant {
+    const stack = Stack.of(this);
+    const arn = (resource: string, name: string) => stack.formatArn({ service: 'iot', resource, resourceName: name });
     return iam.Grant.addToPrincipal({
       grantee,
       actions: ['iot:CreateJob'],
-      resourceArns: [this.rotationJobTemplate.attrArn, Stack.of(this).formatArn({ service: 'iot', resource: 'job', resourceName: '*' }),
-        Stack.of(this).formatArn({ service: 'iot', resource: 'thing', resourceName: '*' }), Stack.of(this).formatArn({ service: 'iot', resource: 'thinggroup', resourceName: '*' })],
+      resourceArns: [
+        this.rotationJobTemplate.attrArn,
+        arn('job', `${this.rotationJobIdPrefix}*`),
+        arn('thing', `${this.thingNamePrefix}*`),
+        ...this.thingGroupArns,
+      ],
     });
   }
 }

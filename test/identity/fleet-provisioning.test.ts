@@ -11,6 +11,8 @@ import {
 import { iamAction } from '../../lib/checks/private/iam-data';
 import { analyzePolicyDocument } from '../../lib/checks/private/iot-policy-analyzer';
 import { newValidatedApp, validationFindings } from '../validation';
+import { arnOf, principalPolicy, TEST_ENV } from '../runtime/iam';
+import type { CfnTemplate } from '../runtime/synthesized';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const aslModule = require('asl-validator');
@@ -171,6 +173,35 @@ describe('least privilege', () => {
     expect(statements[1].Action).toBe('iot:CreateJob');
   });
 
+  test.each([
+    ['a fleet with a thing prefix and no groups', { thingNamePrefix: 'sensor-', group: false }],
+    ['a fleet with its own thing group', { thingNamePrefix: 'sensor-', group: true }],
+  ])('grantStartRotation: %s: jobs of the rotation prefix on the fleet\'s things (and its own groups) only', (_name, o) => {
+    const s = stack();
+    const group = o.group ? new iot.CfnThingGroup(s, 'Sensors', { thingGroupName: 'sensors' }) : undefined;
+    const fp = new FleetProvisioning(s, 'FP', { devicePolicy: new DevicePolicy(s, 'P'), thingNamePrefix: o.thingNamePrefix, ...(group ? { thingGroups: [group] } : {}) });
+    const role = new iam.Role(s, 'Operator', { assumedBy: new iam.AccountRootPrincipal() });
+    fp.grantStartRotation(role);
+    const template = Template.fromStack(s).toJSON() as CfnTemplate;
+    const policy = principalPolicy(template, s.getLogicalId(role.node.defaultChild as iam.CfnRole));
+    const iotArn = (r: string) => `arn:aws:iot:${TEST_ENV.region}:${TEST_ENV.account}:${r}`;
+    const templateArn = arnOf(template, s.getLogicalId(fp.rotationJobTemplate));
+    expect(fp.rotationJobIdPrefix).toMatch(/^rotate-[0-9a-f]{8}-$/);
+    // A rotation job on one of the fleet's things: allowed.
+    for (const arn of [iotArn(`job/${fp.rotationJobIdPrefix}2026-12`), iotArn('thing/sensor-SN1'), templateArn]) expect(policy.isAllowed('iot:CreateJob', arn)).toBe(true);
+    // Another job ID, another fleet's thing, any other group: denied.
+    for (const arn of [iotArn('job/firmware-1'), iotArn('thing/camera-1'), iotArn('thinggroup/all-devices')]) expect(policy.isAllowed('iot:CreateJob', arn)).toBe(false);
+    if (group) expect(policy.isAllowed('iot:CreateJob', arnOf(template, s.getLogicalId(group)))).toBe(true);
+    expect(policy.isAllowed('iot:CreateJob', iotArn('thinggroup/sensors-other'))).toBe(false);
+  });
+
+  test.each([[RiskProfile.CRITICAL_INFRASTRUCTURE, 'safety-critical'], [RiskProfile.CONSUMER, 'medium']])('the hook sets Criticality, never the device: its default comes from the risk profile (%#)', (riskProfile, expected) => {
+    const s = stack();
+    const fp = new FleetProvisioning(s, 'FP', { devicePolicy: new DevicePolicy(s, 'P'), riskProfile });
+    const fn = Template.fromStack(s).toJSON().Resources[s.getLogicalId(fp.hookFunction.node.defaultChild as lambda.CfnFunction)];
+    expect(fn.Properties.Environment.Variables).toMatchObject({ TEMPLATE_PARAMETERS: 'Site,Criticality', DEFAULT_CRITICALITY: expected });
+  });
+
   test('every policy of the construct passes the rule pack\'s analyzer', () => {
     const { t } = build();
     for (const policy of Object.values(t.findResources('AWS::IoT::Policy'))) {
@@ -197,15 +228,25 @@ describe('the certificate lifecycle', () => {
     expect(def.States.ThingName.Next).toBe('MarkRevoked');
     expect(def.States.MarkRevoked.Parameters.UpdateExpression).toBe('SET #status = :revoked, revokedAt = :at REMOVE pendingCertificateId, pendingExecution');
     expect(def.States.MarkRevoked.Catch[0]).toMatchObject({ ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], Next: 'UnknownSerial' });
-    expect(def.States.MarkRevoked.Next).toBe('ListCertificates');
+    // Every page deactivated first, then the detach rounds.
+    expect(def.States.MarkRevoked.Next).toBe('ListToDeactivate');
+    expect(def.States.ListToDeactivate.Next).toBe('DeactivatePage');
+    expect(def.States.DeactivatePage.Next).toBe('MorePagesToDeactivate');
+    expect(def.States.MorePagesToDeactivate.Choices[0]).toEqual({ Variable: '$.page.NextToken', IsPresent: true, Next: 'ListNextToDeactivate' });
+    expect(def.States.MorePagesToDeactivate.Default).toBe('ListCertificates');
     expect(def.States.ListCertificates.Next).toBe('AnyCertificateLeft');
-    expect(def.States.AnyCertificateLeft.Choices[0]).toEqual({ Variable: '$.found.principals[0]', IsPresent: true, Next: 'EachCertificate' });
-    expect(def.States.EachCertificate.Next).toBe('ListCertificates');
-    const each = def.States.EachCertificate;
-    expect(each.ItemProcessor.StartAt).toBe('DeactivateCertificate');
-    expect(each.ItemProcessor.States.DeactivateCertificate.Parameters).toEqual({ 'CertificateId.$': "States.ArrayGetItem(States.StringSplit($.principal, '/'), 1)", NewStatus: 'INACTIVE' });
-    expect(each.ItemProcessor.States.DeactivateCertificate.Next).toBe('DetachDevicePolicy');
-    expect(each.ItemProcessor.States.DetachDevicePolicy.Next).toBe('DetachFromThing');
+    expect(def.States.AnyCertificateLeft.Choices[0]).toEqual({ Variable: '$.found.principals[0]', IsPresent: true, Next: 'DeactivateEach' });
+    // Every certificate of the page deactivated (its own Map) before any is detached.
+    const deactivateEach = def.States.DeactivateEach;
+    expect(deactivateEach.Next).toBe('DetachEach');
+    expect(deactivateEach.ItemProcessor.StartAt).toBe('DeactivateCertificate');
+    expect(deactivateEach.ItemProcessor.States.DeactivateCertificate.Parameters).toEqual({ 'CertificateId.$': "States.ArrayGetItem(States.StringSplit($.principal, '/'), 1)", NewStatus: 'INACTIVE' });
+    expect(deactivateEach.ItemProcessor.States.DeactivateCertificate.End).toBe(true);
+    const detachEach = def.States.DetachEach;
+    expect(detachEach.ItemProcessor.StartAt).toBe('DetachDevicePolicy');
+    expect(detachEach.ItemProcessor.States.DetachDevicePolicy.Next).toBe('DetachFromThing');
+    expect(detachEach.Next).toBe('NextRound');
+    expect(def.States.LetDetachPropagate.Next).toBe('ListCertificates');
   });
 
   test('rotation: asked by a rotation job, claimed in one conditional write, issued, attached exclusively, recorded, sent, retired when not confirmed', () => {
@@ -221,7 +262,8 @@ describe('the certificate lifecycle', () => {
     expect(s.AttachToThingExclusively.Parameters.ThingPrincipalType).toBe('EXCLUSIVE_THING');
     expect(s.RecordPending.Parameters.ConditionExpression).toBe('#status = :provisioned AND pendingExecution = :execution');
     expect(s.CertificateToSend.Parameters).toEqual({ 'thingName.$': '$.thingName', 'certificateId.$': '$.certificate.id', 'certificatePem.$': '$.certificate.pem' });
-    expect(s.SendCertificate.Resource).toMatch(/aws-sdk:lambda:invoke/);
+    // The optimized integration: a function that throws fails the task (and its Catch retires the certificate).
+    expect(s.SendCertificate.Resource).toMatch(/:states:::lambda:invoke$/);
     expect(s.AwaitConfirmation).toEqual({ Type: 'Wait', Seconds: 3600, Next: 'ExpireIfStillPending' });
     expect(s.ExpireIfStillPending.Parameters.ConditionExpression).toBe('pendingExecution = :execution AND pendingCertificateId = :id');
     expect(s.PromotePending.Parameters.ConditionExpression).toBe('#status = :provisioned AND pendingCertificateId = :new');

@@ -114,6 +114,8 @@ export async function runJsonPathStateMachine(definition: object | string, input
   const states: string[] = [];
   const handlers: Record<string, (input: any) => Promise<any>> = {};
   const waits: Record<string, number> = {};
+  // Retries happen, without their backoff (the interpreter would sleep it).
+  const retries: Record<string, number> = {};
   const seen = new Map<string, string>();
 
   const visit = (machine: { States: Record<string, any>; QueryLanguage?: string }) => {
@@ -124,6 +126,7 @@ export async function runJsonPathStateMachine(definition: object | string, input
       const kind = state.Type === 'Task' ? state.Resource : state.Type;
       if (previous !== undefined && previous !== kind) throw new Error(`asl-jsonpath: two states named ${name} with different resources`);
       seen.set(name, kind);
+      if (state.Retry) retries[name] = 0;
       if (state.Type === 'Task') {
         const { service, action, errorPrefix } = taskTarget(state.Resource);
         handlers[name] = async (parameters: any) => {
@@ -131,7 +134,15 @@ export async function runJsonPathStateMachine(definition: object | string, input
           const double = doubles[`${service}:${action}`];
           if (!double) throw new Error(`asl-jsonpath: no double for ${service}:${action} (state ${name})`);
           try {
-            return fromOwnRealm(await double(clone(parameters), { state: name, service, action }) ?? {});
+            const answer = await double(clone(parameters), { state: name, service, action }) as any;
+            // The optimized lambda:invoke integration fails on the function's error (FunctionError in
+            // a 200 answer), named by its errorType; the aws-sdk:lambda:invoke integration returns it.
+            if (errorPrefix === 'Lambda' && !/aws-sdk:/.test(state.Resource) && answer?.FunctionError !== undefined) {
+              const err = new Error(JSON.stringify(answer.Payload));
+              err.name = answer.Payload?.errorType ?? 'Lambda.Unknown';
+              throw err;
+            }
+            return fromOwnRealm(answer ?? {});
           } catch (e) {
             if (e instanceof AwsError) {
               const code = e.code.endsWith('Exception') || e.code.startsWith('States.') ? e.code : `${e.code}Exception`;
@@ -163,7 +174,7 @@ export async function runJsonPathStateMachine(definition: object | string, input
   const machine = new StateMachine(fromOwnRealm(def), { validationOptions: { checkArn: false } });
   const name = options.executionName ?? 'test-execution';
   const execution = machine.run(fromOwnRealm(input) as never, {
-    overrides: { taskResourceLocalHandlers: handlers as never, waitTimeOverrides: fromOwnRealm(waits) },
+    overrides: { taskResourceLocalHandlers: handlers as never, waitTimeOverrides: fromOwnRealm(waits), retryIntervalOverrides: fromOwnRealm(retries) },
     context: fromOwnRealm({
       Execution: { Id: `arn:aws:states:eu-west-1:111122223333:execution:machine:${name}`, Name: name },
       State: { EnteredTime: options.enteredTime ?? '2026-12-07T12:00:00.000Z' },
@@ -201,7 +212,19 @@ export class FakeIot {
   public readonly certificates = new Map<string, { arn: string; status: string; policies: Set<string>; things: Set<string>; exclusive: boolean; csr?: string }>();
   public readonly policies = new Set<string>();
   public readonly jobs = new Map<string, { templateArn?: string; status: string; executions: Map<string, { status: string; executionNumber: number }> }>();
+  /**
+   * How many ListThingPrincipals calls still name a principal after DetachThingPrincipal
+   * (AWS: "This call is asynchronous. It might take several seconds for the detachment to propagate").
+   */
+  public detachPropagationLists = 0;
+  private readonly detaching = new Map<string, Map<string, number>>();
+  private readonly faults: { action: string; code: string; times: number }[] = [];
   private serial = 0;
+
+  /** The next `times` calls of `action` (`updateCertificate`...) fail with `code` (a transient error: `ThrottlingException`...). */
+  public failNext(action: string, code: string, times = 1): void {
+    this.faults.push({ action, code, times });
+  }
 
   constructor(private readonly env: { partition: string; region: string; account: string }) {}
 
@@ -260,6 +283,18 @@ export class FakeIot {
 
   /** The doubles, keyed as `runJsonPathStateMachine` expects. */
   public doubles(): Doubles {
+    const doubles = this.registry();
+    return Object.fromEntries(Object.entries(doubles).map(([key, double]) => [key, (p: any, call: { state: string; service: string; action: string }) => {
+      const fault = this.faults.find((f) => f.action === call.action && f.times > 0);
+      if (fault) {
+        fault.times--;
+        throw new AwsError(fault.code, `${fault.code} (injected)`);
+      }
+      return double!(p, call);
+    }]));
+  }
+
+  private registry(): Doubles {
     return {
       'iot:describeThing': (p) => {
         this.exactly(p, ['ThingName']);
@@ -269,7 +304,12 @@ export class FakeIot {
       'iot:listThingPrincipals': (p) => {
         // One page at a time, as AWS IoT answers (25 unless MaxResults says otherwise).
         this.exactly(p, ['ThingName'], ['MaxResults', 'NextToken']);
-        const all = [...this.thing(p.ThingName).principals];
+        const detaching = this.detaching.get(p.ThingName) ?? new Map<string, number>();
+        const all = [...detaching.keys(), ...this.thing(p.ThingName).principals];
+        for (const [principal, left] of detaching) {
+          if (left <= 1) detaching.delete(principal);
+          else detaching.set(principal, left - 1);
+        }
         const from = p.NextToken === undefined ? 0 : Number(p.NextToken);
         const size = p.MaxResults ?? 25;
         const page = all.slice(from, from + size);
@@ -302,7 +342,10 @@ export class FakeIot {
       'iot:detachPolicy': (p) => {
         this.exactly(p, ['PolicyName', 'Target']);
         if (!this.policies.has(p.PolicyName)) throw new AwsError('ResourceNotFoundException', `no policy ${p.PolicyName}`);
-        this.certificates.get(this.idFromArn(p.Target))!.policies.delete(p.PolicyName);
+        const c = this.certificates.get(this.idFromArn(p.Target))!;
+        // Modelled: detaching a policy that is not attached to the target is refused (unverified: see the README).
+        if (!c.policies.has(p.PolicyName)) throw new AwsError('ResourceNotFoundException', `the policy ${p.PolicyName} is not attached to ${p.Target}`);
+        c.policies.delete(p.PolicyName);
         return {};
       },
       'iot:attachThingPrincipal': (p) => {
@@ -321,8 +364,14 @@ export class FakeIot {
         this.exactly(p, ['ThingName', 'Principal']);
         const t = this.thing(p.ThingName);
         const c = this.certificates.get(this.idFromArn(p.Principal))!;
+        // Modelled: detaching a principal that is not attached is refused (unverified: see the README).
+        if (!t.principals.has(p.Principal)) throw new AwsError('ResourceNotFoundException', `${p.Principal} is not attached to ${p.ThingName}`);
         c.things.delete(p.ThingName);
         t.principals.delete(p.Principal);
+        if (this.detachPropagationLists > 0) {
+          if (!this.detaching.has(p.ThingName)) this.detaching.set(p.ThingName, new Map());
+          this.detaching.get(p.ThingName)!.set(p.Principal, this.detachPropagationLists);
+        }
         return {};
       },
       'iot:describeJobExecution': (p) => {

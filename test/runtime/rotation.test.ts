@@ -73,9 +73,15 @@ function doubles(): Doubles {
   return {
     ...iot.doubles(),
     ...db.doubles(),
-    'lambda:invoke': async (p: { FunctionName: string; Payload: string }) => {
+    // As Lambda answers Invoke: 200 even when the function throws, with FunctionError and the error as the payload.
+    'lambda:invoke': async (p: { FunctionName: string; Payload: unknown }) => {
       expect(p.FunctionName).toMatch(/^arn:aws:lambda:[a-z0-9-]+:\d{12}:function:/);
-      return { StatusCode: 200, Payload: await sendCertificate(JSON.parse(p.Payload)) };
+      const event = typeof p.Payload === 'string' ? JSON.parse(p.Payload) : p.Payload;
+      try {
+        return { StatusCode: 200, Payload: await sendCertificate(event) };
+      } catch (e) {
+        return { StatusCode: 200, FunctionError: 'Unhandled', Payload: { errorType: (e as Error).name, errorMessage: (e as Error).message } };
+      }
     },
   };
 }
@@ -281,6 +287,27 @@ describe('rotation', () => {
     expect(published).toEqual([]);
   });
 
+  test.each([
+    ['ThrottlingException', 'DeactivateNew (the pending certificate expired: it is no longer in the allow list)', 'updateCertificate', undefined],
+    ['ServiceUnavailableException', 'DeactivateNew', 'updateCertificate', undefined],
+    ['InternalFailureException', 'DeactivateOld (after the promotion: the allow list no longer names it)', 'updateCertificate', 'confirm'],
+  ])('a transient %s on %s is retried: the certificate ends INACTIVE and detached', async (code, _step, action, mode) => {
+    if (mode === 'confirm') {
+      const run = await csr(1, {}, async () => {
+        iot.failNext(action, code, 2);
+        expect(await confirm(issuedFrom(1)!)).toMatchObject({ status: 'SUCCEEDED' });
+      });
+      expect(run.status).toBe('SUCCEEDED');
+      expect(attached(original)).toEqual(RETIRED);
+      expect(iot.activeCertificates()).toEqual([issuedFrom(1)]);
+    } else {
+      const run = await csr(1, {}, () => { iot.failNext(action, code, 2); });
+      expect(run).toMatchObject({ status: 'FAILED', error: 'NotConfirmed' });
+      expect(attached(issuedFrom(1)!)).toEqual(RETIRED);
+      expect(iot.activeCertificates()).toEqual([original]);
+    }
+  });
+
   test('a CSR AWS IoT refuses frees the slot and mints nothing', async () => {
     const run = await csr(1, { csr: 'not a CSR' });
     expect(run).toMatchObject({ status: 'FAILED', error: 'IssueFailed' });
@@ -288,9 +315,9 @@ describe('rotation', () => {
     expect(item().pendingExecution).toBeUndefined();
   });
 
-  test('the device cannot be given its certificate: retired at once, not left waiting', async () => {
+  test('the device cannot be given its certificate (the sender throws; Lambda answers 200 with FunctionError): retired at once, not left waiting', async () => {
     iotData.on(PublishCommand).rejects(new Error('Rate exceeded'));
-    const run = await csr(1);
+    const run = await csr(1, {}, () => { throw new Error('the execution waited for a confirmation of a certificate never sent'); });
     expect(run).toMatchObject({ status: 'FAILED', error: 'NotConfirmed' });
     expect(run.states).not.toContain('AwaitConfirmation');
     expect(attached(issuedFrom(1)!)).toEqual(RETIRED);
@@ -318,6 +345,15 @@ describe('rotation', () => {
 });
 
 describe('revocation', () => {
+  test('a transient error on any IoT step is retried: every certificate ends INACTIVE and detached', async () => {
+    iot.addCertificate(THING, [POLICY]);
+    for (const action of ['listThingPrincipals', 'updateCertificate', 'detachPolicy', 'detachThingPrincipal']) iot.failNext(action, 'ThrottlingException', 2);
+    const run = await revoke({ serialNumber: 'SN1' });
+    expect(run.status).toBe('SUCCEEDED');
+    expect(iot.activeCertificates()).toEqual([]);
+    expect(iot.fleet(THING)).toEqual([]);
+  });
+
   test('every certificate of the device deactivated and detached, the item REVOKED', async () => {
     const second = iot.addCertificate(THING, [POLICY]);
     const third = iot.addCertificate(THING, [POLICY], 'INACTIVE');
@@ -337,6 +373,34 @@ describe('revocation', () => {
     expect(run.status).toBe('SUCCEEDED');
     for (const id of [original, ...many]) expect(attached(id)).toEqual(RETIRED);
     expect(iot.activeCertificates()).toEqual([]);
+  });
+
+  test('a listing that still names certificates just detached (AWS propagates detaching asynchronously): every certificate ends INACTIVE and detached', async () => {
+    // More than a page, so the revocation lists again while the first page is still propagating.
+    iot.detachPropagationLists = 2;
+    const many = Array.from({ length: 300 }, () => iot.addCertificate(THING, [POLICY]));
+    const run = await revoke({ serialNumber: 'SN1' });
+    expect(run.status).toBe('SUCCEEDED');
+    expect(iot.activeCertificates()).toEqual([]);
+    for (const id of [original, ...many]) expect(attached(id)).toEqual(RETIRED);
+    // It waited before listing again.
+    expect(run.states).toContain('LetDetachPropagate');
+  });
+
+  test('a detach that fails leaves no certificate ACTIVE: every certificate, every page, is deactivated before any is detached', async () => {
+    const more = Array.from({ length: 300 }, () => iot.addCertificate(THING, [POLICY]));
+    iot.failNext('detachPolicy', 'UnauthorizedException');
+    const run = await revoke({ serialNumber: 'SN1' });
+    expect(run.status).toBe('FAILED');
+    expect(iot.activeCertificates()).toEqual([]);
+    for (const id of [original, ...more]) expect(iot.certificates.get(id)!.status).toBe('INACTIVE');
+  });
+
+  test('a certificate that stays listed fails the revocation loudly after a bounded number of rounds', async () => {
+    iot.detachPropagationLists = 1000;
+    const run = await revoke({ serialNumber: 'SN1' });
+    expect(run).toMatchObject({ status: 'FAILED', error: 'RevocationIncomplete' });
+    expect(attached(original)).toEqual(RETIRED);
   });
 
   test('an unknown serial changes nothing and says so', async () => {
@@ -413,6 +477,17 @@ describe('grants', () => {
     visit(name === 'rotation' ? ROTATION : REVOCATION);
     expect([...tasks].filter((t) => !calls.some((c) => c.state === t))).toEqual([]);
   });
+});
+
+test('an alarm on every failed, timed-out or aborted execution of each state machine', () => {
+  for (const [alarm, sm] of [[fleet.revocationFailedAlarm, fleet.revocationStateMachine], [fleet.rotationFailedAlarm, fleet.rotationStateMachine]] as const) {
+    const props = template.Resources[stack.getLogicalId((alarm as unknown as { node: { defaultChild: never } }).node.defaultChild)].Properties;
+    const metrics = (props.Metrics as any[]).filter((m) => m.MetricStat);
+    expect(metrics.map((m) => [m.MetricStat.Metric.Namespace, m.MetricStat.Metric.MetricName, m.MetricStat.Stat]).sort())
+      .toEqual([['AWS/States', 'ExecutionsAborted', 'Sum'], ['AWS/States', 'ExecutionsFailed', 'Sum'], ['AWS/States', 'ExecutionsTimedOut', 'Sum']]);
+    for (const m of metrics) expect(resolveValue(template, m.MetricStat.Metric.Dimensions)).toEqual([{ Name: 'StateMachineArn', Value: arnOf(template, logicalId(sm)) }]);
+    expect(props).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
+  }
 });
 
 test('AWS IoT may assume the rotation rule\'s role only for that rule of this account; the role starts the rotation and logs the rule\'s errors', () => {

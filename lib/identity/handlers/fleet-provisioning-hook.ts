@@ -6,7 +6,10 @@
  * `serialNumber`) with status ALLOWED; one conditional write moves it to PROVISIONED with the new
  * certificate's ID, so two devices presenting the same serial cannot both pass (the second write
  * fails its condition). A retry of the same request (same certificate ID) is admitted again. What
- * the allow list knows of the device (site, criticality) overrides what the device claims.
+ * the allow list knows of the device (site, criticality) overrides what the device claims. The
+ * criticality is never the device's: it decides whether a finding is contained automatically, so
+ * a device claiming `safety-critical` would escape containment. When the allow list item has none,
+ * the fleet's default (DEFAULT_CRITICALITY, from its risk profile) is set.
  *
  * Malformed payloads are refused, never thrown on; table errors (throttling included) are thrown
  * after the SDK's retries, so AWS IoT refuses the request and the device retries later: the hook
@@ -45,6 +48,9 @@ const refuse = (reason: string, details: object = {}): PreProvisioningHookResult
 export async function handler(event: PreProvisioningHookEvent): Promise<PreProvisioningHookResult> {
   const table = process.env.ALLOW_LIST_TABLE;
   if (!table) throw new Error('ALLOW_LIST_TABLE is not set');
+  const defaultCriticality = process.env.DEFAULT_CRITICALITY;
+  // Fails closed: without a default, a device's own Criticality would stand.
+  if (!defaultCriticality && (process.env.TEMPLATE_PARAMETERS ?? '').split(',').includes('Criticality')) throw new Error('DEFAULT_CRITICALITY is not set');
   if (!event || typeof event !== 'object') return refuse('malformed event');
   const serial = event.parameters?.SerialNumber;
   const certificateId = event.certificateId;
@@ -73,7 +79,7 @@ export async function handler(event: PreProvisioningHookEvent): Promise<PreProvi
     const overrides: { [name: string]: string } = {};
     for (const [attribute, parameter] of Object.entries(OVERRIDES)) {
       if (!declared.has(parameter)) continue;
-      const value = result.Attributes?.[attribute]?.S;
+      const value = result.Attributes?.[attribute]?.S ?? (parameter === 'Criticality' ? defaultCriticality : undefined);
       if (value !== undefined) overrides[parameter] = value;
     }
     console.log(JSON.stringify({ decision: 'admitted', serial, certificateId }));

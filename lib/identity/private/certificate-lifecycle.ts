@@ -1,4 +1,5 @@
-import { Duration, Names, Stack } from 'aws-cdk-lib';
+import { CfnResource, Duration, Names, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iot from 'aws-cdk-lib/aws-iot';
@@ -11,6 +12,12 @@ import { confusedDeputySafePrincipal } from '../../core/private/confused-deputy'
 import { iotActionsAlpha, iotAlpha } from '../../core/private/optional-modules';
 import { acknowledge, nagArnPrefix, secureFunction, secureLogGroup } from '../../core/private/secure-defaults';
 import { DevicePolicy } from '../device-policy';
+
+/** AWS IoT's transient errors, as Step Functions names them for the aws-sdk:iot integration. */
+const IOT_RETRY: sfn.RetryProps = {
+  errors: ['Iot.ThrottlingException', 'Iot.ServiceUnavailableException', 'Iot.InternalFailureException'],
+  interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6, maxDelay: Duration.seconds(60), jitterStrategy: sfn.JitterType.FULL,
+};
 
 /** Props of `CertificateLifecycle`. */
 export interface CertificateLifecycleProps {
@@ -29,6 +36,12 @@ export const ROTATION_TOPICS = { csr: 'cert/rotate/csr', accepted: 'cert/rotate/
  * rotation job's executions time out after as long (a device that has not rotated by then starts over).
  */
 export const ROTATION_CONFIRMATION_TIMEOUT = Duration.minutes(60);
+
+/** How long a revocation waits after detaching a page of certificates before it lists the thing's certificates again. */
+export const REVOCATION_PROPAGATION_WAIT = Duration.seconds(10);
+
+/** How many pages of certificates (ListThingPrincipals, 250 a page) a revocation detaches before it fails as incomplete. */
+export const REVOCATION_MAX_ROUNDS = 20;
 
 /**
  * Certificate rotation and revocation as Step Functions state machines of AWS SDK calls, each
@@ -58,8 +71,11 @@ export const ROTATION_CONFIRMATION_TIMEOUT = Duration.minutes(60);
  * conditional write: exactly one of confirmation and expiry wins).
  *
  * Revocation: `{"serialNumber": "..."}` in; the allow list item marked REVOKED first (and its
- * rotation slot freed), then every certificate of the thing deactivated and detached from the policy
- * and the thing. Marking first closes the race with a rotation: a rotation that attached its
+ * rotation slot freed), then every certificate of the thing deactivated (every page of
+ * `ListThingPrincipals`), and only then, a page at a time, each detached from the policy and the
+ * thing (deactivated again first, for one attached since; one already detached
+ * is skipped: detaching propagates asynchronously, so a listing can still name it); after a short
+ * wait the thing is listed again, at most `REVOCATION_MAX_ROUNDS` times before the execution fails. Marking first closes the race with a rotation: a rotation that attached its
  * certificate before the mark sees it listed and deactivated here; one that attaches after fails
  * its conditional write and retires its own certificate.
  */
@@ -70,6 +86,10 @@ export class CertificateLifecycle extends Construct {
   public readonly jobDocument: string;
   /** The role the rotation topic rule's actions run with (bounded to this rule and account). */
   public readonly ruleRole: iam.Role;
+  /** In alarm when a revocation execution failed, timed out or was aborted (a device may still hold an ACTIVE certificate). */
+  public readonly revocationFailedAlarm: cloudwatch.Alarm;
+  /** In alarm when a rotation execution failed, timed out or was aborted (refused and expired rotations end failed too). */
+  public readonly rotationFailedAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: CertificateLifecycleProps) {
     super(scope, id);
@@ -91,10 +111,12 @@ export class CertificateLifecycle extends Construct {
     const ccf = ['DynamoDB.ConditionalCheckFailedException'];
     // A Catch keeps the state (ResultPath) so the steps after it still know the certificate.
     const keep = { resultPath: '$.failure' };
+    // Every IoT call retries AWS IoT's transient errors with backoff: a throttled DeactivateNew or
+    // DeactivateOld must not leave a certificate ACTIVE (the allow list no longer names it).
     const iotCall = (stateId: string, action: string, iamResources: string[], parameters: { [k: string]: unknown }, extra: Partial<tasks.CallAwsServiceProps> = {}) =>
       new tasks.CallAwsService(this, stateId, {
         service: 'iot', action, iamAction: `iot:${action.charAt(0).toUpperCase()}${action.slice(1)}`, iamResources, parameters, resultPath: discard, ...extra,
-      });
+      }).addRetry(IOT_RETRY);
 
     this.jobDocument = JSON.stringify({
       operation: 'rotate-certificate',
@@ -137,31 +159,74 @@ export class CertificateLifecycle extends Construct {
       resultPath: discard,
     });
     markRevoked.addCatch(new sfn.Fail(this, 'UnknownSerial', { error: 'UnknownSerial', cause: 'The serial number is not in the allow list' }), { errors: ccf });
-    const list = iotCall('ListCertificates', 'listThingPrincipals', [thingArn], { ThingName: sfn.JsonPath.stringAt('$.thingName') }, {
+    const list = iotCall('ListCertificates', 'listThingPrincipals', [thingArn], { ThingName: sfn.JsonPath.stringAt('$.thingName'), MaxResults: 250 }, {
       resultSelector: { 'principals.$': '$.Principals' }, resultPath: '$.found',
     });
     const revoked = new sfn.Succeed(this, 'Revoked');
     // A serial that never provisioned has no thing: marked REVOKED, nothing to detach.
     list.addCatch(revoked, { errors: ['Iot.ResourceNotFoundException'], resultPath: '$.failure' });
+    // Every certificate listed is deactivated before any is detached: a detach that fails leaves
+    // certificates attached but never one ACTIVE (the allow list already says REVOKED).
     const deactivate = iotCall('DeactivateCertificate', 'updateCertificate', [certArn], { CertificateId: certificateId, NewStatus: 'INACTIVE' });
+    const deactivateEach = new sfn.Map(this, 'DeactivateEach', {
+      itemsPath: '$.found.principals',
+      itemSelector: { 'principal.$': '$$.Map.Item.Value' },
+      maxConcurrency: 5,
+      resultPath: discard,
+    }).itemProcessor(deactivate);
+    // DetachThingPrincipal is asynchronous ("might take several seconds to propagate"): a listing
+    // right after it can still name a certificate just detached, whose policy and thing are gone.
+    // Detaching what is no longer attached is an error AWS IoT gives; the certificate is inactive
+    // already, so it is skipped.
+    const alreadyDetached = ['Iot.ResourceNotFoundException'];
     const detachPolicy = iotCall('DetachDevicePolicy', 'detachPolicy', [certArn], { PolicyName: policyName, Target: sfn.JsonPath.stringAt('$.principal') });
     const detachThing = iotCall('DetachFromThing', 'detachThingPrincipal', [certArn], { ThingName: sfn.JsonPath.stringAt('$.thingName'), Principal: sfn.JsonPath.stringAt('$.principal') });
-    const eachCertificate = new sfn.Map(this, 'EachCertificate', {
+    detachPolicy.addCatch(detachThing, { errors: alreadyDetached, ...keep });
+    detachThing.addCatch(new sfn.Succeed(this, 'AlreadyDetached'), { errors: alreadyDetached, ...keep });
+    const detachEach = new sfn.Map(this, 'DetachEach', {
       itemsPath: '$.found.principals',
       itemSelector: { 'principal.$': '$$.Map.Item.Value', 'thingName.$': '$.thingName' },
       maxConcurrency: 5,
       resultPath: discard,
-    }).itemProcessor(deactivate.next(detachPolicy).next(detachThing));
+    }).itemProcessor(detachPolicy.next(detachThing));
     // ListThingPrincipals answers a page at a time; listing again after each detached page, until
-    // none is left, also catches a certificate attached while the revocation runs.
-    eachCertificate.next(list);
+    // none is left, also catches a certificate attached while the revocation runs. The rounds are
+    // bounded: a certificate that stays listed fails the execution loudly (its alarm) instead of looping.
+    const nextRound = new sfn.Pass(this, 'NextRound', { parameters: { 'n.$': 'States.MathAdd($.round.n, 1)' }, resultPath: '$.round' });
+    const settle = new sfn.Wait(this, 'LetDetachPropagate', { time: sfn.WaitTime.duration(REVOCATION_PROPAGATION_WAIT) });
+    const tooManyRounds = new sfn.Fail(this, 'RevocationIncomplete', {
+      error: 'RevocationIncomplete',
+      cause: `Certificates were still listed on the thing after ${REVOCATION_MAX_ROUNDS} rounds; every certificate listed was deactivated, some may still be attached`,
+    });
+    deactivateEach.next(detachEach).next(nextRound).next(new sfn.Choice(this, 'RoundsLeft')
+      .when(sfn.Condition.numberGreaterThanEquals('$.round.n', REVOCATION_MAX_ROUNDS), tooManyRounds)
+      .otherwise(settle.next(list)));
     const anyLeft = new sfn.Choice(this, 'AnyCertificateLeft')
-      .when(sfn.Condition.isPresent('$.found.principals[0]'), eachCertificate)
+      .when(sfn.Condition.isPresent('$.found.principals[0]'), deactivateEach)
       .otherwise(revoked);
+    list.next(anyLeft);
+    // First every certificate of the thing, page after page (NextToken), is deactivated: none is
+    // detached before all are INACTIVE, so a detach that fails later leaves none ACTIVE.
+    const pageParams = { ThingName: sfn.JsonPath.stringAt('$.thingName'), MaxResults: 250 };
+    const firstPage = iotCall('ListToDeactivate', 'listThingPrincipals', [thingArn], pageParams, { resultPath: '$.page' });
+    const nextPage = iotCall('ListNextToDeactivate', 'listThingPrincipals', [thingArn], { ...pageParams, NextToken: sfn.JsonPath.stringAt('$.page.NextToken') }, { resultPath: '$.page' });
+    firstPage.addCatch(revoked, { errors: ['Iot.ResourceNotFoundException'], resultPath: '$.failure' });
+    const deactivatePage = new sfn.Map(this, 'DeactivatePage', {
+      itemsPath: '$.page.Principals',
+      itemSelector: { 'principal.$': '$$.Map.Item.Value' },
+      maxConcurrency: 5,
+      resultPath: discard,
+    }).itemProcessor(iotCall('DeactivateListed', 'updateCertificate', [certArn], { CertificateId: certificateId, NewStatus: 'INACTIVE' }));
+    const deactivateAll = firstPage;
+    firstPage.next(deactivatePage);
+    nextPage.next(deactivatePage);
+    deactivatePage.next(new sfn.Choice(this, 'MorePagesToDeactivate')
+      .when(sfn.Condition.isPresent('$.page.NextToken'), nextPage)
+      .otherwise(list));
     const validate = new sfn.Choice(this, 'SerialGiven')
       .when(sfn.Condition.and(sfn.Condition.isPresent('$.serialNumber'), sfn.Condition.isString('$.serialNumber')),
-        new sfn.Pass(this, 'ThingName', { parameters: { 'serialNumber.$': '$.serialNumber', 'thingName.$': `States.Format('${props.thingNamePrefix}{}', $.serialNumber)` } })
-          .next(markRevoked).next(list).next(anyLeft))
+        new sfn.Pass(this, 'ThingName', { parameters: { 'serialNumber.$': '$.serialNumber', 'thingName.$': `States.Format('${props.thingNamePrefix}{}', $.serialNumber)`, 'round': { n: 0 } } })
+          .next(markRevoked).next(deactivateAll))
       .otherwise(new sfn.Fail(this, 'NoSerial', { error: 'InvalidInput', cause: 'Start the revocation with {"serialNumber": "<serial>"}' }));
     this.revocation = this.stateMachine('Revocation', validate, props.encryptionKey);
 
@@ -261,9 +326,12 @@ export class CertificateLifecycle extends Construct {
     sender.addToRolePolicy(new iam.PolicyStatement({ actions: ['iot:Publish'], resources: [acceptedTopics] }));
     acknowledge(sender.role!.node.tryFindChild('DefaultPolicy')!, `AwsSolutions-IAM5[Resource::${nagArn(stack, 'topic', `${root}/*/${ROTATION_TOPICS.accepted}`)}]`,
       'Publishes each rotating device its certificate on its own accepted topic; the thing name is known only at run time.');
-    const send = new tasks.CallAwsService(this, 'SendCertificate', {
-      service: 'lambda', action: 'invoke', iamAction: 'lambda:InvokeFunction', iamResources: [sender.functionArn],
-      parameters: { FunctionName: sender.functionArn, Payload: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.send')) },
+    // The optimized integration: a function that throws fails the task (the SDK integration's
+    // Invoke answers 200 with FunctionError, so its Catch never fired and the certificate waited
+    // out the confirmation timeout though the device never received it).
+    const send = new tasks.LambdaInvoke(this, 'SendCertificate', {
+      lambdaFunction: sender,
+      payload: sfn.TaskInput.fromJsonPathAt('$.send'),
       resultPath: discard,
     });
     const sendInput = new sfn.Pass(this, 'CertificateToSend', {
@@ -315,6 +383,8 @@ export class CertificateLifecycle extends Construct {
       .when(sfn.Condition.and(sfn.Condition.stringEquals('$.step', 'confirm'), sfn.Condition.isPresent('$.principal'), sfn.Condition.isString('$.principal')), confirmPath)
       .otherwise(new sfn.Fail(this, 'UnknownStep', { error: 'InvalidInput', cause: 'step must be csr (with csr and jobId) or confirm' }));
     this.rotation = this.stateMachine('Rotation', describe.next(step), props.encryptionKey);
+    this.revocationFailedAlarm = this.failedAlarm('Revocation', this.revocation);
+    this.rotationFailedAlarm = this.failedAlarm('Rotation', this.rotation);
     table.encryptionKey?.grant(this.rotation, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*');
     table.encryptionKey?.grant(this.revocation, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*');
 
@@ -343,6 +413,9 @@ export class CertificateLifecycle extends Construct {
       : 'The devices of this fleet are the things named by their serials, which are allow list data, not known at synth; give thingNamePrefix to narrow this.';
     const certReason = 'Certificate IDs are made by AWS IoT when a device is provisioned or rotates; no certificate is known at synth. IAM authorizes AttachPolicy, DetachPolicy, AttachThingPrincipal, DetachThingPrincipal and UpdateCertificate on the certificate.';
     const kmsReason = 'kms:GenerateDataKey* on the allow list key only: DynamoDB asks for GenerateDataKey or GenerateDataKeyWithoutPlaintext with this one key.';
+    acknowledge(this.rotation.role.node.tryFindChild('DefaultPolicy')!,
+      `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(sender.node.defaultChild as CfnResource)}.Arn>:*]`,
+      'Invoking the rotation\'s own send-certificate function, any version or alias of it (CDK\'s LambdaInvoke grant).');
     for (const sm of [this.revocation, this.rotation]) {
       const policy = sm.role.node.tryFindChild('DefaultPolicy')!;
       acknowledge(policy, `AwsSolutions-IAM5[Resource::${nagArn(stack, 'thing', `${props.thingNamePrefix}*`)}]`, thingReason);
@@ -354,6 +427,27 @@ export class CertificateLifecycle extends Construct {
     }
     acknowledge(this.rotation.role.node.tryFindChild('DefaultPolicy')!, `AwsSolutions-IAM5[Resource::${nagArn(stack, 'job', '*')}]`,
       'Rotation jobs are created at run time from the rotation job template, each with its own ID; the state machine only describes the job a device names, and checks it was made from the template.');
+  }
+
+  /** ExecutionsFailed + ExecutionsTimedOut + ExecutionsAborted of AWS/States for this state machine, any in five minutes. */
+  private failedAlarm(id: string, sm: sfn.StateMachine): cloudwatch.Alarm {
+    const period = Duration.minutes(5);
+    return new cloudwatch.Alarm(this, `${id}FailedAlarm`, {
+      alarmDescription: `cdk-secure-iot: a certificate ${id.toLowerCase()} execution failed, timed out or was aborted; a certificate may be left ACTIVE or attached`,
+      metric: new cloudwatch.MathExpression({
+        expression: 'FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)',
+        usingMetrics: {
+          failed: sm.metricFailed({ period, statistic: 'Sum' }),
+          timedOut: sm.metricTimedOut({ period, statistic: 'Sum' }),
+          aborted: sm.metricAborted({ period, statistic: 'Sum' }),
+        },
+        period,
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
   }
 
   private stateMachine(id: string, definition: sfn.IChainable, key: kms.IKey): sfn.StateMachine {

@@ -19,12 +19,13 @@ beforeEach(() => {
   ddb.reset();
   process.env.ALLOW_LIST_TABLE = 'AllowList';
   process.env.TEMPLATE_PARAMETERS = 'Site,Criticality';
+  process.env.DEFAULT_CRITICALITY = 'medium';
   jest.spyOn(console, 'log').mockImplementation(() => undefined);
 });
 
 test('admits a serial on the allow list with one conditional write, once', async () => {
   ddb.on(UpdateItemCommand).resolves({ Attributes: { serialNumber: { S: 'SN-0001' }, status: { S: 'PROVISIONED' } } });
-  expect(await handler(event())).toEqual({ allowProvisioning: true });
+  expect(await handler(event())).toEqual({ allowProvisioning: true, parameterOverrides: { Criticality: 'medium' } });
   const calls = ddb.commandCalls(UpdateItemCommand);
   expect(calls).toHaveLength(1);
   const input = calls[0].args[0].input;
@@ -38,6 +39,16 @@ test('admits a serial on the allow list with one conditional write, once', async
 test('what the allow list knows of the device overrides what it claims', async () => {
   ddb.on(UpdateItemCommand).resolves({ Attributes: { site: { S: 'plant-1' }, criticality: { S: 'high' } } });
   expect(await handler(event({ SerialNumber: 'SN-0001', Site: 'elsewhere' }))).toEqual({ allowProvisioning: true, parameterOverrides: { Site: 'plant-1', Criticality: 'high' } });
+});
+
+test('the criticality is never the device\'s: a device claiming safety-critical gets the allow list\'s, else the fleet default', async () => {
+  ddb.on(UpdateItemCommand).resolves({ Attributes: { serialNumber: { S: 'SN-0001' } } });
+  expect(await handler(event({ SerialNumber: 'SN-0001', Criticality: 'safety-critical' }))).toEqual({ allowProvisioning: true, parameterOverrides: { Criticality: 'medium' } });
+  ddb.on(UpdateItemCommand).resolves({ Attributes: { criticality: { S: 'low' } } });
+  expect(await handler(event({ SerialNumber: 'SN-0001', Criticality: 'safety-critical' }))).toEqual({ allowProvisioning: true, parameterOverrides: { Criticality: 'low' } });
+  // Without a default configured, it fails closed rather than keep the device's claim.
+  delete process.env.DEFAULT_CRITICALITY;
+  await expect(handler(event({ SerialNumber: 'SN-0001', Criticality: 'safety-critical' }))).rejects.toThrow(/DEFAULT_CRITICALITY/);
 });
 
 test('only parameters the template declares are overridden', async () => {
@@ -60,8 +71,8 @@ test('a second device reusing a provisioned serial is refused; the same request 
     owner = cert;
     return { Attributes: {} };
   });
-  expect(await handler(event())).toEqual({ allowProvisioning: true });
-  expect(await handler(event())).toEqual({ allowProvisioning: true });
+  expect(await handler(event())).toMatchObject({ allowProvisioning: true });
+  expect(await handler(event())).toMatchObject({ allowProvisioning: true });
   expect(await handler(event(undefined, { certificateId: 'c'.repeat(64) }))).toEqual({ allowProvisioning: false });
 });
 
