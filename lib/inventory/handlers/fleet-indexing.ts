@@ -15,15 +15,9 @@ import {
   ThingIndexingConfiguration,
   UpdateIndexingConfigurationCommand,
 } from '@aws-sdk/client-iot';
-import {
-  DeleteParameterCommand,
-  GetParameterCommand,
-  ParameterAlreadyExists,
-  ParameterNotFound,
-  PutParameterCommand,
-  SSMClient,
-} from '@aws-sdk/client-ssm';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { CustomResourceRequest, CustomResourceResult, respond } from '../../core/private/custom-resource';
+import { KeptSetting } from '../../core/private/kept-setting';
 
 /** The properties the construct passes; CloudFormation turns every scalar into a string. */
 export interface FleetIndexingProperties {
@@ -39,16 +33,13 @@ export interface FleetIndexingProperties {
 export type CustomResourceEvent = CustomResourceRequest<FleetIndexingProperties>;
 export type OnEventResult = CustomResourceResult;
 
-/** What the SSM parameter holds. */
-export interface KeptState {
-  /** The configuration found before any resource of this library set it. */
-  readonly previous: ThingIndexingConfiguration;
-  /** The physical ID of the resource that owns the setting now. */
-  readonly owner: string;
-}
-
 const iot = new IoTClient({});
-const ssm = new SSMClient({});
+/** The configuration found before any resource of this library set it, and the setting's owner. */
+const kept = new KeptSetting<ThingIndexingConfiguration>(new SSMClient({}), {
+  what: 'fleet indexing',
+  description: 'cdk-secure-iot: fleet indexing configuration found before the library set it, and the resource that owns it; restored on delete',
+  isPrevious: (previous) => Boolean(previous),
+});
 
 /** Fields Get returns that Update does not take: IoT manages them itself. */
 function writable(config: ThingIndexingConfiguration): ThingIndexingConfiguration {
@@ -64,35 +55,6 @@ function parseConfiguration(json: string): ThingIndexingConfiguration {
   return parsed;
 }
 
-const isNamed = (e: unknown, name: string) => (e as Error)?.name === name;
-
-async function readKept(name: string): Promise<KeptState | undefined> {
-  try {
-    const out = await ssm.send(new GetParameterCommand({ Name: name }));
-    if (!out.Parameter?.Value) return undefined;
-    const kept = JSON.parse(out.Parameter.Value) as KeptState;
-    if (!kept?.previous || typeof kept.owner !== 'string') {
-      throw new Error(`${name} does not hold cdk-secure-iot's fleet indexing state: ${out.Parameter.Value}`);
-    }
-    return kept;
-  } catch (e) {
-    if (e instanceof ParameterNotFound || isNamed(e, 'ParameterNotFound')) return undefined;
-    throw e;
-  }
-}
-
-async function writeKept(name: string, state: KeptState, overwrite: boolean): Promise<void> {
-  await ssm.send(new PutParameterCommand({
-    Name: name,
-    Value: JSON.stringify(state),
-    Type: 'String',
-    Overwrite: overwrite,
-    ...(overwrite ? {} : {
-      Description: 'cdk-secure-iot: fleet indexing configuration found before the library set it, and the resource that owns it; restored on delete',
-    }),
-  }));
-}
-
 async function current(): Promise<ThingIndexingConfiguration> {
   const found = await iot.send(new GetIndexingConfigurationCommand({}));
   return writable(found.thingIndexingConfiguration ?? { thingIndexingMode: 'OFF' });
@@ -103,22 +65,6 @@ async function apply(desired: ThingIndexingConfiguration): Promise<void> {
     ? { ...desired, deviceDefenderIndexingMode: (await current()).deviceDefenderIndexingMode ?? 'OFF' }
     : desired;
   await iot.send(new UpdateIndexingConfigurationCommand({ thingIndexingConfiguration: writable(config) }));
-}
-
-/** Takes ownership of the setting, keeping the earliest configuration found. */
-async function takeOwnership(parameter: string, owner: string): Promise<void> {
-  const kept = await readKept(parameter);
-  if (kept) {
-    if (kept.owner !== owner) await writeKept(parameter, { previous: kept.previous, owner }, true);
-    return;
-  }
-  try {
-    await writeKept(parameter, { previous: await current(), owner }, false);
-  } catch (e) {
-    if (!(e instanceof ParameterAlreadyExists) && !isNamed(e, 'ParameterAlreadyExists')) throw e;
-    // Written between our read and write: keep that earlier finding, as above.
-    await takeOwnership(parameter, owner);
-  }
 }
 
 /** The physical ID: stable for the resource's life, distinct for each resource. */
@@ -132,19 +78,17 @@ export async function onEvent(event: CustomResourceEvent): Promise<OnEventResult
   const physicalId = physicalIdOf(event);
 
   if (event.RequestType === 'Delete') {
-    const kept = await readKept(parameter);
+    const state = await kept.read(parameter);
     // Another resource took the setting over (a moved construct): it is theirs to restore.
-    if (kept && kept.owner === physicalId) {
-      await iot.send(new UpdateIndexingConfigurationCommand({ thingIndexingConfiguration: writable(kept.previous) }));
-      await ssm.send(new DeleteParameterCommand({ Name: parameter })).catch((e: Error) => {
-        if (!(e instanceof ParameterNotFound) && !isNamed(e, 'ParameterNotFound')) throw e;
-      });
+    if (state && state.owner === physicalId) {
+      await iot.send(new UpdateIndexingConfigurationCommand({ thingIndexingConfiguration: writable(state.previous) }));
+      await kept.forget(parameter);
     }
     return { PhysicalResourceId: physicalId };
   }
 
   const desired = parseConfiguration(event.ResourceProperties.ThingIndexingConfiguration);
-  if (event.RequestType === 'Create') await takeOwnership(parameter, physicalId);
+  if (event.RequestType === 'Create') await kept.takeOwnership(parameter, physicalId, current);
   await apply(desired);
   return {
     PhysicalResourceId: physicalId,

@@ -18,15 +18,9 @@ import {
   IoTClient,
   UpdateEventConfigurationsCommand,
 } from '@aws-sdk/client-iot';
-import {
-  DeleteParameterCommand,
-  GetParameterCommand,
-  ParameterAlreadyExists,
-  ParameterNotFound,
-  PutParameterCommand,
-  SSMClient,
-} from '@aws-sdk/client-ssm';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { CustomResourceRequest, CustomResourceResult, respond } from '../../core/private/custom-resource';
+import { KeptSetting } from '../../core/private/kept-setting';
 
 /** The properties the construct passes. */
 export interface IotEventConfigurationsProperties {
@@ -38,14 +32,6 @@ export interface IotEventConfigurationsProperties {
 
 export type CustomResourceEvent = CustomResourceRequest<IotEventConfigurationsProperties>;
 
-/** What the SSM parameter holds. */
-export interface KeptState {
-  /** Each event type's `Enabled` as found before any resource of this library set it. */
-  readonly previous: { [eventType: string]: boolean };
-  /** The physical ID of the resource that owns the setting now. */
-  readonly owner: string;
-}
-
 /** The keys UpdateEventConfigurations takes (AWS IoT API reference). */
 export const EVENT_TYPES: readonly string[] = [
   'THING', 'THING_GROUP', 'THING_TYPE', 'THING_GROUP_MEMBERSHIP', 'THING_GROUP_HIERARCHY', 'THING_TYPE_ASSOCIATION',
@@ -53,8 +39,12 @@ export const EVENT_TYPES: readonly string[] = [
 ];
 
 const iot = new IoTClient({});
-const ssm = new SSMClient({});
-const isNamed = (e: unknown, name: string) => (e as Error)?.name === name;
+/** Each event type's `Enabled` as found before any resource of this library set it, and the setting's owner. */
+const kept = new KeptSetting<{ [eventType: string]: boolean }>(new SSMClient({}), {
+  what: 'IoT event configuration',
+  description: 'cdk-secure-iot: AWS IoT event configurations found before the library set them, and the resource that owns them; restored on delete',
+  isPrevious: (previous) => Boolean(previous) && typeof previous === 'object',
+});
 
 function eventTypesOf(list: unknown, what: string): string[] {
   if (!Array.isArray(list) || list.some((t) => typeof t !== 'string' || !EVENT_TYPES.includes(t))) {
@@ -69,51 +59,6 @@ async function current(): Promise<{ [eventType: string]: boolean }> {
   const found: { [eventType: string]: boolean } = {};
   for (const t of EVENT_TYPES) found[t] = out.eventConfigurations?.[t as EventType]?.Enabled === true;
   return found;
-}
-
-async function readKept(name: string): Promise<KeptState | undefined> {
-  try {
-    const out = await ssm.send(new GetParameterCommand({ Name: name }));
-    if (!out.Parameter?.Value) return undefined;
-    const kept = JSON.parse(out.Parameter.Value) as KeptState;
-    if (!kept?.previous || typeof kept.previous !== 'object' || typeof kept.owner !== 'string') {
-      throw new Error(`${name} does not hold cdk-secure-iot's IoT event configuration state: ${out.Parameter.Value}`);
-    }
-    return kept;
-  } catch (e) {
-    if (e instanceof ParameterNotFound || isNamed(e, 'ParameterNotFound')) return undefined;
-    throw e;
-  }
-}
-
-async function writeKept(name: string, state: KeptState, overwrite: boolean): Promise<void> {
-  await ssm.send(new PutParameterCommand({
-    Name: name,
-    Value: JSON.stringify(state),
-    Type: 'String',
-    Overwrite: overwrite,
-    ...(overwrite ? {} : {
-      Description: 'cdk-secure-iot: AWS IoT event configurations found before the library set them, and the resource that owns them; restored on delete',
-    }),
-  }));
-}
-
-/** Takes ownership of the setting, keeping the earliest configuration found. Returns what is kept. */
-async function takeOwnership(parameter: string, owner: string): Promise<KeptState> {
-  const kept = await readKept(parameter);
-  if (kept) {
-    if (kept.owner !== owner) await writeKept(parameter, { previous: kept.previous, owner }, true);
-    return { previous: kept.previous, owner };
-  }
-  const state = { previous: await current(), owner };
-  try {
-    await writeKept(parameter, state, false);
-    return state;
-  } catch (e) {
-    if (!(e instanceof ParameterAlreadyExists) && !isNamed(e, 'ParameterAlreadyExists')) throw e;
-    // Written between our read and write: keep that earlier finding, as above.
-    return takeOwnership(parameter, owner);
-  }
 }
 
 async function update(configurations: { [eventType: string]: boolean }): Promise<void> {
@@ -134,9 +79,9 @@ export async function onEvent(event: CustomResourceEvent): Promise<CustomResourc
   const physicalId = physicalIdOf(event);
 
   if (event.RequestType === 'Delete') {
-    const kept = await readKept(parameter);
+    const state = await kept.read(parameter);
     // Another resource took the setting over (a moved construct): it is theirs to restore.
-    if (kept && kept.owner === physicalId) {
+    if (state && state.owner === physicalId) {
       let switchedOn: readonly string[];
       try {
         switchedOn = eventTypesOf(event.ResourceProperties.EnabledEventTypes, 'EnabledEventTypes');
@@ -145,24 +90,22 @@ export async function onEvent(event: CustomResourceEvent): Promise<CustomResourc
         switchedOn = EVENT_TYPES;
       }
       const restore: { [eventType: string]: boolean } = {};
-      for (const t of switchedOn) restore[t] = kept.previous[t] === true;
+      for (const t of switchedOn) restore[t] = state.previous[t] === true;
       await update(restore);
-      await ssm.send(new DeleteParameterCommand({ Name: parameter })).catch((e: Error) => {
-        if (!(e instanceof ParameterNotFound) && !isNamed(e, 'ParameterNotFound')) throw e;
-      });
+      await kept.forget(parameter);
     }
     return { PhysicalResourceId: physicalId };
   }
 
   const desired = eventTypesOf(event.ResourceProperties.EnabledEventTypes, 'EnabledEventTypes');
-  const kept = event.RequestType === 'Create'
-    ? await takeOwnership(parameter, physicalId)
-    : (await readKept(parameter)) ?? await takeOwnership(parameter, physicalId);
+  const state = event.RequestType === 'Create'
+    ? await kept.takeOwnership(parameter, physicalId, current)
+    : (await kept.read(parameter)) ?? await kept.takeOwnership(parameter, physicalId, current);
   const configurations: { [eventType: string]: boolean } = {};
   if (event.RequestType === 'Update' && event.OldResourceProperties) {
     // Types no longer asked for go back to what they were before the library switched them on.
     for (const t of eventTypesOf(event.OldResourceProperties.EnabledEventTypes, 'the previous EnabledEventTypes')) {
-      if (!desired.includes(t)) configurations[t] = kept.previous[t] === true;
+      if (!desired.includes(t)) configurations[t] = state.previous[t] === true;
     }
   }
   for (const t of desired) configurations[t] = true;
