@@ -9,13 +9,14 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { RiskProfile } from '../../core/risk-profile';
 import { confusedDeputySafePrincipal } from '../../core/private/confused-deputy';
+import { IOT_TRANSIENT_ERRORS } from '../../core/private/iot-errors';
 import { iotActionsAlpha, iotAlpha } from '../../core/private/optional-modules';
 import { acknowledge, nagArnPrefix, secureFunction, secureLogGroup } from '../../core/private/secure-defaults';
 import { DevicePolicy } from '../device-policy';
 
-/** AWS IoT's transient errors, as Step Functions names them for the aws-sdk:iot integration. */
+/** Retries AWS IoT's transient errors with backoff. */
 const IOT_RETRY: sfn.RetryProps = {
-  errors: ['Iot.ThrottlingException', 'Iot.ServiceUnavailableException', 'Iot.InternalFailureException'],
+  errors: IOT_TRANSIENT_ERRORS,
   interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6, maxDelay: Duration.seconds(60), jitterStrategy: sfn.JitterType.FULL,
 };
 

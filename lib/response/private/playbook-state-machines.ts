@@ -11,6 +11,7 @@ import { ContainmentMode } from '../../core/risk-profile';
 import { Criticality } from '../../core/asset-tags';
 import { DeviceFailureModes, FailureMode } from '../../continuity/device-failure-modes';
 import { Playbook, PlaybookStep, RETURN_TO_BASELINE_STEPS } from '../playbook';
+import { IOT_TRANSIENT_ERRORS } from '../../core/private/iot-errors';
 
 /** What every playbook state machine uses. */
 export interface PlaybookResources {
@@ -69,7 +70,7 @@ const opt = (path: string) => `{% $exists(${path}) and ${path} != '' and ${path}
  * IoT API (`things`, `finding.nonCompliantResource`), whichever case the integration hands back.
  */
 const normalized = '($lc := function($v) {( $type($v) = "array" ? [$map($v, $lc)] : $type($v) = "object" ? $merge([$each($v, function($x, $k) {{ $lowercase($substring($k, 0, 1)) & $substring($k, 1): $lc($x) }})]) : $v )}; $lc($states.result))';
-const IOT_RETRY: sfn.RetryProps = { errors: ['Iot.ThrottlingException', 'Iot.ServiceUnavailableException', 'Iot.InternalFailureException'], maxAttempts: 3, interval: Duration.seconds(2) };
+const IOT_RETRY: sfn.RetryProps = { errors: IOT_TRANSIENT_ERRORS, maxAttempts: 3, interval: Duration.seconds(2) };
 
 function describe(steps: readonly PlaybookStep[]) {
   const byState = new Map(steps.map((s) => [s.state, s.description]));
