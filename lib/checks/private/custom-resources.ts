@@ -1,4 +1,4 @@
-import { AUDIT_CHECKS } from '../rules/monitoring/IoTAuditChecksEnabled';
+import { AUDIT_CHECKS } from '../../core/private/audit-checks';
 import { isObject, Unresolved } from './cfn-values';
 import {
   eachReading, evaluate, Evaluated, field, isJsonObject, parseJson, Placeholders, Reading, Segment,
