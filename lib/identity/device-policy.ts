@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import { AssetTagsProps, DataClass } from '../core/asset-tags';
 import { RiskProfile } from '../core/risk-profile';
 import { IotPolicyFindings, PolicyAnalysis } from '../checks/policy-analysis';
-import { applyAssetTags } from './private/default-tags';
+import { applyAssetTags } from '../core/private/default-tags';
 import { describeValue } from '../core/private/describe';
 import { riskProfileOf } from '../core/private/risk-profile-of';
 
