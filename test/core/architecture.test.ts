@@ -6,6 +6,8 @@ import * as ts from 'typescript';
  * The shape of lib/, read from the TypeScript imports of every file (type-only imports, re-exports,
  * `require` and `import()` included):
  * - no import cycle: following one policy through the checks reads, evaluates, judges, forward;
+ *   and none between the folders of lib/ either (deployment composes practices, the practices
+ *   use the checks through their public entry points, everything uses core);
  * - a `private/` folder is its parent folder's own: only files under that parent import it, except
  *   `lib/core/private`, which is every folder's (what two practices share lives there);
  * - `lib/core` is the bottom: it imports nothing else of lib/.
@@ -127,6 +129,17 @@ test('every relative import of lib/ resolves to a file the walk reads', () => {
 
 test('lib/ has no import cycle', () => {
   expect(cycles(graph)).toEqual([]);
+});
+
+test('the folders of lib/ import each other without a cycle', () => {
+  const folderOf = (file: string) => path.join(LIB, rel(file).split('/')[0]);
+  const imports = new Map<string, string[]>();
+  for (const [file, targets] of graph.imports) {
+    const from = folderOf(file);
+    const to = targets.map(folderOf).filter((t) => t !== from);
+    imports.set(from, [...new Set([...(imports.get(from) ?? []), ...to])]);
+  }
+  expect(cycles({ files: [...imports.keys()], imports, unresolved: [] })).toEqual([]);
 });
 
 test('a private folder is imported only from under its parent folder (lib/core/private from anywhere)', () => {
