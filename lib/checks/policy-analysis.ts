@@ -37,15 +37,15 @@ export class PolicyAnalysis {
   }
 
   /**
-   * The shape of an ARN as the pack's findings name it (`GW5[SharedData::<shape>]`): the parts
-   * CloudFormation fills at deploy replaced by `{?}` (`Fn::Join` of literals and references,
-   * `Fn::Sub` templates), `undefined` when the value is computed some other way. A construct
-   * uses it to acknowledge exactly the finding its resource will get.
+   * A value of the template (an ARN, a name) as the pack writes it in a finding ID
+   * (`IoTSecurity-GW5[SharedData::<value>]`), so a construct can acknowledge exactly the finding
+   * its resource will get: the parts CloudFormation fills at deploy are holes (`Fn::Join` of
+   * literals and references, `Fn::Sub` templates), and a value computed some other way is one hole.
    *
-   * @param value an ARN, resolved (`Stack.of(scope).resolve(...)`)
+   * @param value the value, resolved (`Stack.of(scope).resolve(...)`)
    */
-  public static resourceShape(value: any): string | undefined {
-    return templateString(value);
+  public static findingValue(value: any): string {
+    return templateString(value) ?? '{?}';
   }
 
   private constructor() {}

@@ -193,7 +193,7 @@ export class GreengrassCoreCredentials extends Construct implements iam.IGrantab
     const role = this.tokenExchangeRole;
     this.node.addValidation({
       validate: () => {
-        const shape = PolicyAnalysis.resourceShape(Stack.of(role).resolve(objects)) ?? '{?}';
+        const shape = PolicyAnalysis.findingValue(Stack.of(role).resolve(objects));
         acknowledge(role, `IoTSecurity::IoTSecurity-GW5[SharedData::${shape}]`,
           'Component artifacts are shared by design: every Greengrass core downloads the artifacts its deployment names from this bucket, read-only (s3:GetObject); no core can write or delete them.');
         return [];
