@@ -6,7 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import { NagMessageLevel, NagPack, NagRuleCompliance } from 'cdk-nag';
 import { ALL_RULES, defineRule, IOT_LENS_SECURITY_QUESTIONS, IotSecurityChecks, Practice, RuleArea, ruleExportName } from '../../lib';
-import { AUDIT_CHECKS } from '../../lib/checks/rules/monitoring/IoTAuditChecksEnabled';
+import { AUDIT_CHECKS } from '../../lib/core/private/audit-checks';
 import { RULES_MD, renderRulesMarkdown } from '../../scripts/generate-rules-md';
 import { newValidatedApp, validationFindings } from '../validation';
 

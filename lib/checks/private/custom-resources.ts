@@ -1,5 +1,5 @@
-import { AUDIT_CHECKS } from '../rules/monitoring/IoTAuditChecksEnabled';
-import { isObject, Unresolved } from './cfn-values';
+import { AUDIT_CHECKS } from '../../core/private/audit-checks';
+import { isObject, Unresolved } from './value-kinds';
 import {
   eachReading, evaluate, Evaluated, field, isJsonObject, parseJson, Placeholders, Reading, Segment,
 } from './intrinsics';
