@@ -274,11 +274,14 @@ function contextOf(node: CfnResource): Context {
  * `aws:SourceOwner`) `${AWS::AccountId}` or a literal 12-digit account (the stack's, when it names
  * one); `aws:SourceArn` a resource of the stack (`Ref`/`Fn::GetAtt`) or an ARN whose account part
  * is this account, without wildcard (an ARN with no account part, an S3 bucket's, only beside an
- * `aws:SourceAccount` lock); `aws:SourceOrgID`/`aws:SourceOrgPaths` a literal organization, which
- * the IAM User Guide documents as the organization-wide form of the same protection.
+ * `aws:SourceAccount` lock); `aws:SourceOrgID`/`aws:SourceOrgPaths` a literal organization (IAM User Guide, "The
+ * confused deputy problem", section "Cross-service confused deputy prevention", recommends
+ * aws:SourceArn, aws:SourceAccount, aws:SourceOrgID or aws:SourceOrgPaths in resource policies;
+ * the organization keys bound the service to the accounts of one organization).
  * `...IfExists` operators, `ForAllValues:` and `Null` are no lock: each admits a request that
- * carries no key (IAM User Guide, "Condition operators": "...IfExists ... if the key is not
- * present, evaluates to true"). A Deny statement of the same policy naming the service (or `*`),
+ * carries no key (IAM User Guide, "IAM JSON policy elements: Condition operators", section
+ * "...IfExists condition operators": a key absent from the request context makes the condition
+ * true; "Single-valued vs. multivalued context keys": `ForAllValues` is true for an absent key). A Deny statement of the same policy naming the service (or `*`),
  * every action and resource of the Allow, with only negated operators (`StringNotEquals`,
  * `ArnNotLike`...) on these keys holding this account, also closes the door.
  *
