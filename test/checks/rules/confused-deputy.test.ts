@@ -88,6 +88,23 @@ describe('GW15: AWS::Lambda::Permission', () => {
     expect(judge('AWS::Lambda::Permission', permission({ Principal: { Ref: 'P' } }), {}, { P: { Type: 'String' } })).toEqual(['Unresolved::Principal']);
   });
 
+  test('Noncompliance: SourceAccount set in one Fn::If branch only', () => {
+    const s = newStack();
+    includeTemplate(s, {
+      Conditions: { C: { 'Fn::Equals': ['a', 'b'] } },
+      Resources: { X: { Type: 'AWS::Lambda::Permission', Properties: permission({ SourceAccount: { 'Fn::If': ['C', ACCOUNT, { Ref: 'AWS::NoValue' }] } }) } },
+    });
+    expect(checkType(GW15, s, 'AWS::Lambda::Permission')).toEqual(['Unlocked::iot.amazonaws.com']);
+  });
+
+  test('Compliance: the permission SAM generates for an IoTRule event (SourceArn of the rule and SourceAccount)', () => {
+    const { expandSam } = jest.requireActual('../../../lib/scanner/private/sam');
+    const sam = { Resources: { Fn: { Type: 'AWS::Serverless::Function', Properties: { Runtime: 'nodejs22.x', Handler: 'i.h', InlineCode: 'x', Role: 'arn:aws:iam::111122223333:role/r', Events: { Up: { Type: 'IoTRule', Properties: { Sql: "SELECT * FROM 'a'" } } } } } } };
+    const s = newStack();
+    includeTemplate(s, expandSam(sam).template);
+    expect(checkType(GW15, s, 'AWS::Lambda::Permission')).toEqual(COMPLIANT);
+  });
+
   test('False positives: other services and accounts are not this rule\'s; a principal parameter allowed only non-IoT values', () => {
     expect(judge('AWS::Lambda::Permission', permission({ Principal: 'sns.amazonaws.com' }))).toEqual(COMPLIANT);
     expect(judge('AWS::Lambda::Permission', permission({ Principal: '111122223333' }))).toEqual(COMPLIANT);
