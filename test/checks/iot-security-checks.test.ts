@@ -69,6 +69,7 @@ describe('the pack', () => {
       'IoTSecurity-GW10',
       'IoTSecurity-GW11',
       'IoTSecurity-GW12',
+      'IoTSecurity-GW15',
       'IoTSecurity-MON1',
       'IoTSecurity-MON2',
       'IoTSecurity-MON3',

@@ -16,10 +16,13 @@ function domainIn(props: object, parameters: object = {}, conditions: object = {
 }
 
 describe('TLS1 IoTDomainConfigurationTlsPolicy', () => {
-  test('Noncompliance 1: no TlsConfig leaves the policy unpinned (L1)', () => {
+  test('Compliance: no TlsConfig, or TlsConfig without SecurityPolicy, gets AWS\'s default for a new domain configuration, IoTSecurityPolicy_TLS13_1_2_2022_10 (L1, plain template)', () => {
     const stack = newStack();
     new iot.CfnDomainConfiguration(stack, 'Domain', { domainConfigurationName: 'devices', serviceType: 'DATA' });
-    expect(checkType(IoTDomainConfigurationTlsPolicy, stack, TYPE)).toEqual(NON_COMPLIANT);
+    expect(checkType(IoTDomainConfigurationTlsPolicy, stack, TYPE)).toEqual(COMPLIANT);
+    const s2 = newStack();
+    includeTemplate(s2, domainIn({ TlsConfig: {} }));
+    expect(checkType(IoTDomainConfigurationTlsPolicy, s2, TYPE)).toEqual(COMPLIANT);
   });
 
   test.each([
@@ -31,17 +34,17 @@ describe('TLS1 IoTDomainConfigurationTlsPolicy', () => {
     expect(checkType(IoTDomainConfigurationTlsPolicy, stack, TYPE)).toEqual(NON_COMPLIANT);
   });
 
-  test('Noncompliance 3: an override downgrades the policy, or removes TlsConfig', () => {
+  test('Noncompliance 3: an override downgrades the policy; one that removes TlsConfig leaves the default', () => {
     const stack = newStack();
     const d = new iot.CfnDomainConfiguration(stack, 'D1', { tlsConfig: { securityPolicy: TlsSecurityPolicy.TLS13_1_3_2022_10.policyName } });
     d.addPropertyOverride('TlsConfig.SecurityPolicy', 'IoTSecurityPolicy_TLS12_1_0_2016_01');
     expect(check(IoTDomainConfigurationTlsPolicy, d)).toEqual(NON_COMPLIANT);
     const e = new iot.CfnDomainConfiguration(stack, 'D2', { tlsConfig: { securityPolicy: TlsSecurityPolicy.TLS13_1_2_2022_10.policyName } });
     e.addPropertyDeletionOverride('TlsConfig');
-    expect(check(IoTDomainConfigurationTlsPolicy, e)).toEqual(NON_COMPLIANT);
+    expect(check(IoTDomainConfigurationTlsPolicy, e)).toEqual(COMPLIANT);
   });
 
-  test('Noncompliance 4: one Fn::If branch is an older policy, or drops TlsConfig', () => {
+  test('Noncompliance 4: one Fn::If branch is an older policy; a branch that drops TlsConfig gets the default', () => {
     const stack = newStack();
     includeTemplate(stack, domainIn({
       TlsConfig: { SecurityPolicy: { 'Fn::If': ['IsProd', 'IoTSecurityPolicy_TLS13_1_3_2022_10', 'IoTSecurityPolicy_TLS12_1_0_2016_01'] } },
@@ -52,7 +55,7 @@ describe('TLS1 IoTDomainConfigurationTlsPolicy', () => {
     includeTemplate(s2, domainIn({
       TlsConfig: { 'Fn::If': ['IsProd', { SecurityPolicy: 'IoTSecurityPolicy_TLS13_1_3_2022_10' }, { Ref: 'AWS::NoValue' }] },
     }, {}, IS_PROD));
-    expect(checkType(IoTDomainConfigurationTlsPolicy, s2, TYPE)).toEqual(NON_COMPLIANT);
+    expect(checkType(IoTDomainConfigurationTlsPolicy, s2, TYPE)).toEqual(COMPLIANT);
   });
 
   test('Noncompliance 5: a parameter, an import or an SSM dynamic reference is unresolved', () => {

@@ -8,3 +8,4 @@ export { IoTGreengrassClientDevicePolicy } from './IoTGreengrassClientDevicePoli
 export { IoTGreengrassDefaultUserNotRoot } from './IoTGreengrassDefaultUserNotRoot';
 export { IoTGreengrassComponentNotRoot } from './IoTGreengrassComponentNotRoot';
 export { IoTGreengrassLocalAccessControl } from './IoTGreengrassLocalAccessControl';
+export { IoTServiceConfusedDeputy } from './IoTServiceConfusedDeputy';

@@ -11,16 +11,21 @@ const TYPE = 'AWS::IoT::DomainConfiguration';
 const MODERN = new Set(TlsSecurityPolicy.MODERN.map((p) => p.toUpperCase()));
 
 /**
- * IoTSecurity-TLS1: a domain configuration pins one of the three 2022-10 security policies.
+ * IoTSecurity-TLS1: a domain configuration runs one of the three 2022-10 security policies.
  *
  * Allowed (`TlsSecurityPolicy.MODERN`), compared without regard to case:
  * `IoTSecurityPolicy_TLS13_1_2_2022_10` (TLS 1.2 and 1.3), `IoTSecurityPolicy_TLS13_1_3_2022_10`
  * (TLS 1.3 only) and `IoTSecurityPolicy_TLS12_1_2_2022_10` (TLS 1.2 only); each offers only
  * forward-secret AEAD cipher suites (ECDHE with AES-GCM in TLS 1.2, the TLS 1.3 suites). AWS documents no FIPS variant of
- * these for AWS IoT Core, so none is allowed. An absent `TlsConfig.SecurityPolicy` is a violation:
- * AWS applies its default at creation (today `IoTSecurityPolicy_TLS13_1_2_2022_10`), but the
- * template then does not say which policy the endpoint runs, and removing the property from a
- * deployed template does not reset a policy set earlier. Every service type is judged, since
+ * these for AWS IoT Core, so none is allowed. An absent `TlsConfig.SecurityPolicy` (or `TlsConfig`)
+ * is AWS's documented default, which is one of them: "If you create a new domain configuration,
+ * the security policy defaults to IoTSecurityPolicy_TLS13_1_2_2022_10" (AWS IoT Core Developer
+ * Guide, "Configuring TLS settings in domain configurations",
+ * https://docs.aws.amazon.com/iot/latest/developerguide/iot-endpoints-tls-config.html), so it
+ * passes. A rule has one level, and this one stays an error for the policies that are weak; an
+ * unpinned policy would only be worth a warning, and since the default it gets is not weak it is
+ * not reported at all. What a template cannot show is a policy set outside it, or by an earlier
+ * version of it, on a domain configuration that already exists. Every service type is judged, since
  * the TLS handshake is the same for data, jobs and credential-provider endpoints.
  * A policy the template cannot read is reported as `Unresolved::TlsConfig.SecurityPolicy`
  * (`Invalid::TlsConfig.SecurityPolicy` for a value that is not a string), a finding of this rule.
@@ -32,14 +37,15 @@ export const IoTDomainConfigurationTlsPolicy = defineRule({
   attackEnterprise: ['T1040', 'T1557'],
   attackIcs: ['T0830', 'T0842'],
   level: NagMessageLevel.ERROR,
-  info: 'The domain configuration does not pin one of the 2022-10 TLS security policies.',
+  info: 'The domain configuration sets a TLS security policy older than the 2022-10 ones.',
   explanation:
-    'Older IoT security policies accept CBC and non-forward-secret ciphers that let a recorded session be decrypted once a key leaks, ' +
-    'and an unpinned policy leaves the endpoint on whatever was set before. Devices should negotiate TLS 1.2 with AEAD, forward-secret ciphers or TLS 1.3.',
+    'Older IoT security policies accept CBC and non-forward-secret ciphers that let a recorded session be decrypted once a key leaks. ' +
+    'Devices should negotiate TLS 1.2 with AEAD, forward-secret ciphers or TLS 1.3 (a new domain configuration without a policy gets IoTSecurityPolicy_TLS13_1_2_2022_10).',
   fix: "Set TlsConfig.SecurityPolicy to 'IoTSecurityPolicy_TLS13_1_2_2022_10' (TLS 1.2 and 1.3), 'IoTSecurityPolicy_TLS13_1_3_2022_10' "
     + "where every device speaks TLS 1.3, or 'IoTSecurityPolicy_TLS12_1_2_2022_10' for devices without TLS 1.3.",
   resourceTypes: [TYPE],
 }, (node: CfnResource): NagRuleResult => {
   const values = possibleAt(node, resolvedProperties(node), ['TlsConfig', 'SecurityPolicy']);
-  return judge(values, asEnum, (policy) => policy === undefined || !MODERN.has(policy), 'TlsConfig.SecurityPolicy');
+  // Absent: AWS's default for a new domain configuration, IoTSecurityPolicy_TLS13_1_2_2022_10 (see above).
+  return judge(values, asEnum, (policy) => policy !== undefined && !MODERN.has(policy), 'TlsConfig.SecurityPolicy');
 });
