@@ -1,9 +1,9 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { asArray, memoizeInPass, referencedLogicalId, resolvedProperties } from './cfn';
-import { branches, Findings, isIntrinsic, isObject } from './cfn-values';
+import { branches, Findings, isIntrinsic, isObject, possibleValues } from './cfn-values';
 import { expandIamAction, globMatch } from './iam-data';
-import { awsManagedPolicyName, forEachStatement, templateString } from './iam-policy';
-import { roleGrants, statementStrings } from './role-statements';
+import { awsManagedPolicyName, forEachRoleGrant, forEachStatement, templateString } from './iam-policy';
+import { statementStrings } from './role-statements';
 import { nameWords } from './secrets';
 import { StackModel } from './stack-model';
 
@@ -28,8 +28,9 @@ import { StackModel } from './stack-model';
  * an SNS topic) is a provider outside the stack: only the inputs can be read.
  *
  * **Inputs touch IoT** when a property (at any depth; `ServiceToken` and `ServiceTimeout` aside)
- * - is named with the word `iot`, `greengrass`, `thing`/`things`, `mqtt`, or `role` `alias`
- *   (`IotEndpoint`, `ThingName`, `thing_group`, `RoleAliasName`, `MQTTTopic`);
+ * - is named with the word `iot`, `greengrass`, `thing`/`things`, or `role` `alias`
+ *   (`IotEndpoint`, `ThingName`, `thing_group`, `RoleAliasName`; not `mqtt`, which Amazon MQ
+ *   brokers speak too);
  * - holds text with an IoT ARN (`arn:<partition>:iot...:` or `greengrass`), an IoT action or
  *   condition key (`iot:Connect`, `iot:Data-ATS`, `greengrass:*`), an IoT endpoint host
  *   (`*.iot.<region>.amazonaws.com`, `credentials.iot...`) or a reserved topic (`$aws/things/`,
@@ -47,7 +48,9 @@ import { StackModel } from './stack-model';
  * `AdministratorAccess`/`PowerUserAccess`, is attached. It **may create keys** when such a grant
  * covers `iot:CreateKeysAndCertificate` (AWS IoT makes the key pair and returns the private key
  * once) or `iot:CreateProvisioningClaim` (a claim certificate with its private key), or an
- * attached policy is `AWSIoTFullAccess`, `AdministratorAccess` or `PowerUserAccess`.
+ * attached policy is `AWSIoTFullAccess`, `AdministratorAccess` or `PowerUserAccess`, unless a
+ * `Deny` without condition on `Resource: *` names the action (other AWS-managed IoT policies are
+ * not read, so they count as calling IoT, not as creating keys).
  *
  * **Inline code** (`Code.ZipFile`, SAM's `InlineCode`; `Fn::Sub`/`Fn::Join` read with their
  * holes) is read as text. It calls IoT when it makes a client of an IoT service (boto3
@@ -126,7 +129,7 @@ function words(name: string): string[] {
 /** Whether a property, parameter or export name says it is about AWS IoT (see the module's comment). */
 export function isIotName(name: string): boolean {
   const w = words(name);
-  return w.some((x, i) => ['iot', 'greengrass', 'thing', 'things', 'mqtt', 'rolealias'].includes(x) || (x === 'role' && (w[i + 1] === 'alias' || w[i + 1] === 'aliases')));
+  return w.some((x, i) => ['iot', 'greengrass', 'thing', 'things', 'rolealias'].includes(x) || (x === 'role' && (w[i + 1] === 'alias' || w[i + 1] === 'aliases')));
 }
 
 const IOT_TEXT = [
@@ -300,58 +303,76 @@ function readCode(text: string): { callsIot: boolean; createsKeys: boolean; writ
   return { callsIot: createsKeys || CODE_CALLS_IOT.some((p) => p.test(text)), createsKeys, writes };
 }
 
-/** What one action text of an Allow statement grants of IoT. */
-function judgeActions(actions: string[], notActions: string[] | undefined): { iot: boolean; keys: boolean } {
+/** What the Allow statements' actions grant of IoT: any IoT action, and which key-making actions. */
+function judgeActions(actions: string[], notActions: string[] | undefined): { iot: boolean; keys: string[] } {
   if (notActions !== undefined) {
     // `NotAction` grants every action it does not name.
     const excluded = (action: string) => notActions.some((p) => globMatch(p, action));
     const iotActions = expandIamAction('iot:*').actions;
     return {
       iot: iotActions.length === 0 || iotActions.some((a) => !excluded(`iot:${a.name}`)),
-      keys: KEY_ACTIONS.some((k) => !excluded(k)),
+      keys: KEY_ACTIONS.filter((k) => !excluded(k)),
     };
   }
   let iot = false;
-  let keys = false;
+  const keys: string[] = [];
   for (const text of actions) {
     const { actions: facts, complete } = expandIamAction(text);
     if (facts.some((a) => IOT_SERVICE.test(a.service)) || (!complete && /^(iot|greengrass)/i.test(text))) iot = true;
-    if (KEY_ACTIONS.some((k) => globMatch(text, k))) keys = true;
+    keys.push(...KEY_ACTIONS.filter((k) => globMatch(text, k)));
   }
   return { iot, keys };
 }
 
-/** What the statements and AWS-managed policies granting a function say of IoT. */
-function judgeGrants(node: CfnResource, statements: readonly { [key: string]: unknown }[], managed: readonly string[]): { iot: boolean; keys: boolean } {
+/** What grants a function: Allow statements, the actions unconditional `Deny`s on `*` take away, AWS-managed policies by name. */
+interface FunctionGrants {
+  readonly allows: { [key: string]: unknown }[];
+  readonly denied: string[];
+  readonly managed: string[];
+}
+
+/**
+ * What the grants of a function say of IoT. A key-making action an unconditional `Deny` on `*`
+ * names is not granted (a `Deny` with a condition or on some resources may not apply: ignored).
+ */
+function judgeGrants(node: CfnResource, grants: FunctionGrants): { iot: boolean; keys: boolean } {
   const findings = new Findings();
   let iot = false;
-  let keys = false;
-  for (const s of statements) {
+  const keys = new Set<string>();
+  for (const s of grants.allows) {
     const notActions = s.NotAction === undefined ? undefined : statementStrings(node, s.NotAction, findings, 'NotAction');
     const verdict = judgeActions(statementStrings(node, s.Action, findings, 'Action'), notActions);
     iot ||= verdict.iot;
-    keys ||= verdict.keys;
+    verdict.keys.forEach((k) => keys.add(k));
   }
-  for (const name of managed) {
+  for (const name of grants.managed) {
     if (/iot|greengrass/i.test(name) || ADMIN_MANAGED_POLICIES.has(name)) iot = true;
-    if (KEY_MANAGED_POLICIES.has(name)) keys = true;
+    if (KEY_MANAGED_POLICIES.has(name)) KEY_ACTIONS.forEach((k) => keys.add(k));
   }
-  return { iot, keys };
+  const granted = [...keys].filter((k) => !grants.denied.some((p) => globMatch(p, k)));
+  return { iot, keys: granted.length > 0 };
 }
 
-/** The statements and AWS-managed policies that grant a function (its role; a SAM function's `Policies`). */
-function grantsOf(node: CfnResource, fn: CfnResource): { statements: { [key: string]: unknown }[]; managed: string[] } {
+/** The grants of a function: its role's (everything `forEachRoleGrant` reads), or a SAM function's `Policies`. */
+function grantsOf(node: CfnResource, fn: CfnResource): FunctionGrants {
   const model = StackModel.of(node);
   const props = resolvedProperties(fn);
-  const statements: { [key: string]: unknown }[] = [];
-  const managed: string[] = [];
+  const grants: FunctionGrants = { allows: [], denied: [], managed: [] };
   // What cannot be read grants nothing the pack can see: the rule then judges by inputs and code.
   const findings = new Findings();
+  const document = (doc: unknown) => forEachStatement(node, doc, findings, (s) => {
+    const effects = possibleValues(node, s.Effect);
+    if (!effects.every((e) => typeof e === 'string' && e.toLowerCase() === 'deny')) {
+      grants.allows.push(s);
+      return;
+    }
+    const everywhere = s.Condition === undefined && s.NotResource === undefined
+      && statementStrings(node, s.Resource, findings, 'Resource').includes('*');
+    if (everywhere && s.NotAction === undefined) grants.denied.push(...statementStrings(node, s.Action, findings, 'Action'));
+  });
   for (const form of branches(props.Role)) {
     for (const role of form === undefined ? [] : model.referenced(form, 'AWS::IAM::Role')) {
-      const grants = roleGrants(node, role, findings);
-      statements.push(...grants.statements);
-      managed.push(...grants.awsManagedPolicies);
+      forEachRoleGrant(node, role, findings, { document, awsManaged: (name) => grants.managed.push(name) });
     }
   }
   if (fn.cfnResourceType === 'AWS::Serverless::Function' && props.Role === undefined) {
@@ -359,41 +380,29 @@ function grantsOf(node: CfnResource, fn: CfnResource): { statements: { [key: str
       for (const item of asArray(form)) {
         for (const entry of branches(item)) {
           if (typeof entry === 'string') {
-            managed.push(awsManagedPolicyName(entry) ?? entry);
+            grants.managed.push(awsManagedPolicyName(entry) ?? entry);
           } else if (isObject(entry) && !isIntrinsic(entry)) {
-            if ('Statement' in entry) {
-              forEachStatement(node, entry, findings, (s) => {
-                if (String(s.Effect ?? '').toLowerCase() !== 'deny') statements.push(s);
-              });
-            } else {
-              // A SAM policy template (`{ S3CrudPolicy: {...} }`), by name.
-              managed.push(...Object.keys(entry));
-            }
+            // An inline policy document, or a SAM policy template (`{ S3CrudPolicy: {...} }`) by name.
+            if ('Statement' in entry) document(entry);
+            else grants.managed.push(...Object.keys(entry));
           } else if (isObject(entry)) {
             const shape = templateString(entry);
             const name = shape === undefined ? undefined : awsManagedPolicyName(shape);
-            if (name !== undefined) managed.push(name);
-            else {
-              for (const policy of model.referenced(entry, 'AWS::IAM::ManagedPolicy')) {
-                forEachStatement(node, resolvedProperties(policy).PolicyDocument, findings, (s) => {
-                  if (String(s.Effect ?? '').toLowerCase() !== 'deny') statements.push(s);
-                });
-              }
-            }
+            if (name !== undefined) grants.managed.push(name);
+            else model.referenced(entry, 'AWS::IAM::ManagedPolicy').forEach((policy) => document(resolvedProperties(policy).PolicyDocument));
           }
         }
       }
     }
   }
-  return { statements, managed };
+  return grants;
 }
 
 function readFunction(node: CfnResource, fn: CfnResource): ProviderFunction {
   return memoizeInPass('providerFunction', fn, () => {
     const text = inlineCode(fn);
     const code = text === undefined ? { callsIot: false, createsKeys: false, writes: new Set<CodeWrite>() } : readCode(text);
-    const { statements, managed } = grantsOf(node, fn);
-    const role = judgeGrants(node, statements, managed);
+    const role = judgeGrants(node, grantsOf(node, fn));
     return {
       logicalId: fn.stack.resolve(fn.logicalId) as string,
       inline: text !== undefined,

@@ -254,6 +254,26 @@ describe('CDK forms: cr.Provider, CustomResource, a SAM function', () => {
     expect(id11(stack)).toEqual(creates ? { Keys: ['Flow::KeyPair->Output:Out'] } : {});
   });
 
+  test('an unconditional Deny on * takes key creation away; a conditional one does not', () => {
+    const deny = (extra: object) => provider((s) => {
+      const f = inS3(['iot:*'])(s);
+      f.addToRolePolicy(new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['iot:CreateKeysAndCertificate', 'iot:CreateProvisioningClaim'], resources: ['*'], ...extra }));
+      return f;
+    });
+    expect(id13(deny({}))).toEqual({ Keys: ['Unreadable::Provider[role]'] });
+    expect(id13(deny({ conditions: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } } }))).toEqual({ Keys: ['Unreadable::Provider[creates-keys]'] });
+  });
+
+  test('the framework\'s isComplete handler is a provider function too', () => {
+    const stack = newStack();
+    const onEvent = new lambda.Function(stack, 'OnEvent', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({});') });
+    const isComplete = new lambda.Function(stack, 'IsComplete', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromBucket(s3.Bucket.fromBucketName(stack, 'B', 'code'), 'k.zip') });
+    isComplete.addToRolePolicy(new iam.PolicyStatement({ actions: ['iot:DescribeThing'], resources: ['*'] }));
+    const p = new cr.Provider(stack, 'Provider', { onEventHandler: onEvent, isCompleteHandler: isComplete });
+    new CustomResource(stack, 'Thing', { serviceToken: p.serviceToken, resourceType: 'Custom::Thing' });
+    expect(Object.values(id13(stack))).toEqual([['Unreadable::Provider[role]']]);
+  });
+
   test('inline code that creates no keys, under a role that may: judged by the code', () => {
     const stack = provider((s) => {
       const f = inline("const { IoTClient } = require('@aws-sdk/client-iot'); exports.handler = async () => ({});")(s);
@@ -295,10 +315,10 @@ describe('CDK forms: cr.Provider, CustomResource, a SAM function', () => {
 });
 
 describe('what names IoT', () => {
-  test.each(['ThingName', 'thing_group', 'IotEndpoint', 'IoTEndpoint', 'iot_data_endpoint', 'GreengrassGroupId', 'MQTTTopic', 'RoleAliasName', 'role_alias'])('%s is an IoT name', (name) => {
+  test.each(['ThingName', 'thing_group', 'IotEndpoint', 'IoTEndpoint', 'iot_data_endpoint', 'GreengrassGroupId', 'RoleAliasName', 'role_alias'])('%s is an IoT name', (name) => {
     expect(isIotName(name)).toBe(true);
   });
-  test.each(['Something', 'Pivot', 'Idiot', 'Patriot', 'RoleArn', 'CertificateArn', 'PolicyName', 'Nothing'])('%s is not', (name) => {
+  test.each(['Something', 'Pivot', 'Idiot', 'Patriot', 'RoleArn', 'CertificateArn', 'PolicyName', 'Nothing', 'MqttPort'])('%s is not', (name) => {
     expect(isIotName(name)).toBe(false);
   });
   test('texts', () => {
