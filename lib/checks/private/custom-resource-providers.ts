@@ -58,7 +58,9 @@ import { StackModel } from './stack-model';
  * `new AWS.Iot(...)`, v3 `@aws-sdk/client-iot*`, `IoTClient`) or calls `CreateKeysAndCertificate`
  * or `CreateProvisioningClaim` in any casing (`createKeysAndCertificate`,
  * `CreateKeysAndCertificateCommand`, `create_keys_and_certificate`), which is also where it
- * creates keys. Where code that creates keys writes is read from the calls it makes:
+ * creates keys; code that calls IoT and makes a key pair itself (`generateKeyPairSync`,
+ * `generate_private_key`, `openssl genrsa`/`genpkey`, for `CreateCertificateFromCsr`) creates
+ * keys too. Where code that creates keys writes is read from the calls it makes:
  * S3 (`put_object`, `putObject`, `PutObjectCommand`, `upload_file`, `.upload(`), SSM
  * (`put_parameter`, `PutParameterCommand`; a `SecureString` one when the code says so), Secrets
  * Manager (`create_secret`, `put_secret_value`, `update_secret` and their casings), DynamoDB
@@ -277,12 +279,14 @@ function inlineCode(fn: CfnResource): string | undefined {
 }
 
 const CODE_CALLS_IOT = [
-  /\.\s*(?:client|resource)\s*\(\s*(?:service_name\s*=\s*)?['"](?:iot[a-z0-9-]*|greengrass[a-z0-9]*)['"]/i,
+  /\b(?:client|resource)\s*\(\s*(?:service_name\s*=\s*)?['"](?:iot[a-z0-9-]*|greengrass[a-z0-9]*)['"]/i,
   /new\s+(?:AWS\s*\.\s*)?(?:Iot[A-Za-z]*|IoT[A-Za-z]*|Greengrass[A-Za-z0-9]*)\s*\(/,
   /@aws-sdk\/client-(?:iot[a-z0-9-]*|greengrass[a-z0-9]*)/i,
   /\b(?:IoT|Iot)[A-Za-z]*Client\b|\bGreengrass(?:V2)?Client\b/,
 ];
 const CODE_CREATES_KEYS = /create_?keys_?and_?certificate|create_?provisioning_?claim/i;
+/** A private key made by the code itself (for `CreateCertificateFromCsr`): Node's crypto, Python's `cryptography`, OpenSSL. */
+const CODE_GENERATES_KEY = /generate_?key_?pair|generate_private_key|\bgenrsa\b|\bgenpkey\b|ecparam\s+[^\n]*-genkey|RSA\.generate\s*\(/i;
 const CODE_WRITES: readonly [CodeWrite, RegExp][] = [
   ['S3Object', /put_?object|upload_?file(?:obj)?|\.upload\s*\(|\bUpload\s*\(/i],
   ['SsmParameter', /put_?parameter/i],
@@ -293,14 +297,16 @@ const CODE_WRITES: readonly [CodeWrite, RegExp][] = [
 
 /** What inline code says (see the module's comment). */
 function readCode(text: string): { callsIot: boolean; createsKeys: boolean; writes: Set<CodeWrite> } {
-  const createsKeys = CODE_CREATES_KEYS.test(text);
+  const callsIot = CODE_CREATES_KEYS.test(text) || CODE_CALLS_IOT.some((p) => p.test(text));
+  // A key the code makes itself is a device's only when the code also speaks to IoT (a CSR to sign).
+  const createsKeys = CODE_CREATES_KEYS.test(text) || (callsIot && CODE_GENERATES_KEY.test(text));
   const writes = new Set<CodeWrite>();
   for (const [write, pattern] of CODE_WRITES) if (pattern.test(text)) writes.add(write);
   if (writes.has('SsmParameter') && /SecureString/.test(text)) {
     writes.delete('SsmParameter');
     writes.add('SsmSecureString');
   }
-  return { callsIot: createsKeys || CODE_CALLS_IOT.some((p) => p.test(text)), createsKeys, writes };
+  return { callsIot, createsKeys, writes };
 }
 
 /** What the Allow statements' actions grant of IoT: any IoT action, and which key-making actions. */

@@ -283,6 +283,18 @@ describe('CDK forms: cr.Provider, CustomResource, a SAM function', () => {
     expect(id13(stack)).toEqual({ Keys: ['Unreadable::Provider[code]'] });
   });
 
+  test('a key pair the code makes itself for CreateCertificateFromCsr, put in S3; the same key pair without IoT is no device key', () => {
+    const csr = "from boto3 import client\nfrom cryptography.hazmat.primitives.asymmetric import ec\ndef handler(e, c):\n  key = ec.generate_private_key(ec.SECP256R1())\n"
+      + "  client('iot').create_certificate_from_csr(certificateSigningRequest='...')\n  client('s3').put_object(Bucket='b', Key='device.key', Body=pem(key))";
+    const stack = stackOf({ Role: role(['iot:CreateCertificateFromCsr', 's3:PutObject']), Fn: fn(csr, 'python3.12') });
+    expect(id11(stack)).toEqual({ Device: ['Flow::PrivateKey->S3Object:Fn'] });
+    expect(id13(stack)).toEqual({ Device: ['Unreadable::Provider[code]'] });
+    const ssh = "import boto3\nfrom cryptography.hazmat.primitives.asymmetric import rsa\ndef handler(e, c):\n  key = rsa.generate_private_key(65537, 2048)\n  boto3.client('s3').put_object(Bucket='b', Key='id_rsa', Body=pem(key))";
+    const other = stackOf({ Role: role(['s3:PutObject']), Fn: fn(ssh, 'python3.12') });
+    expect(id11(other)).toEqual({});
+    expect(id13(other)).toEqual({});
+  });
+
   test('a SAM function as the provider: InlineCode in Python, Policies inline or AWS-managed', () => {
     const stack = newStack();
     const keysCode = "import boto3\ndef handler(event, context):\n  k = boto3.client('iot').create_keys_and_certificate(setAsActive=True)\n  boto3.client('ssm').put_parameter(Name='/k', Type='String', Value=k['keyPair']['PrivateKey'])";
