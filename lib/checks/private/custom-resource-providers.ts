@@ -1,4 +1,4 @@
-import { CfnResource } from 'aws-cdk-lib';
+import { CfnResource, Reference, Stack, Token, Tokenization } from 'aws-cdk-lib';
 import { asArray, memoizeInPass, referencedLogicalId, resolvedProperties } from './cfn';
 import { branches, Findings, isIntrinsic, isObject, possibleValues } from './cfn-values';
 import { expandIamAction, globMatch } from './iam-data';
@@ -24,8 +24,10 @@ import { StackModel } from './stack-model';
  * read. A function of CDK's Provider framework (`cr.Provider`: the framework's `onEvent`, whose
  * environment names the user's handlers in `USER_ON_EVENT_FUNCTION_ARN` and
  * `USER_IS_COMPLETE_FUNCTION_ARN`) stands for those handlers: the framework itself only invokes
- * them. A token the stack does not resolve to a function (a literal or imported ARN, a parameter,
- * an SNS topic) is a provider outside the stack: only the inputs can be read.
+ * them. In a CDK app, a provider in another stack of the app (an `Fn::ImportValue` in the template)
+ * is found through the CDK token and read in its own stack. A token the stack does not resolve to a
+ * function (a literal or imported ARN, a parameter, an SNS topic) is a provider outside the stack:
+ * only the inputs can be read.
  *
  * **Inputs touch IoT** when a property (at any depth; `ServiceToken` and `ServiceTimeout` aside)
  * - is named with the word `iot`, `greengrass`, `thing`/`things`, or `role` `alias`
@@ -422,6 +424,22 @@ function readFunction(node: CfnResource, fn: CfnResource): ProviderFunction {
 }
 
 /**
+ * The provider functions of another stack of the app that the resource's `ServiceToken` token
+ * points at. In the template a cross-stack reference is an `Fn::ImportValue` the stack cannot
+ * read, but the CDK token still knows its target.
+ */
+function providerInAnotherStack(resource: CfnResource): { functions: CfnResource[]; outside: boolean } | undefined {
+  const typed = resource as unknown as { updatedProperties?: { [key: string]: unknown }; serviceToken?: unknown };
+  const token = typed.updatedProperties?.ServiceToken ?? typed.serviceToken;
+  if (typeof token !== 'string' || !Token.isUnresolved(token)) return undefined;
+  const reference = Tokenization.reverseString(token).firstToken;
+  const target = reference instanceof Reference ? reference.target : undefined;
+  if (!target || !CfnResource.isCfnResource(target) || Stack.of(target) === Stack.of(resource)) return undefined;
+  const id = target.stack.resolve(target.logicalId) as string;
+  return functionsOf(target, { 'Fn::GetAtt': [id, 'Arn'] }, 0);
+}
+
+/**
  * What the pack reads of the provider and inputs of `resource`, a custom resource that is not an
  * `AwsCustomResource` (see the module's comment); memoized for the pass.
  */
@@ -433,10 +451,15 @@ export function readProvider(resource: CfnResource): ProviderReading {
     } catch {
       return { functions: [], outside: true };
     }
-    const { functions, outside } = functionsOf(resource, props.ServiceToken, 0);
+    let { functions, outside } = functionsOf(resource, props.ServiceToken, 0);
+    if (functions.length === 0) {
+      const other = providerInAnotherStack(resource);
+      if (other) ({ functions, outside } = other);
+    }
     const id = resource.stack.resolve(resource.logicalId) as string;
     return {
-      functions: functions.map((fn) => readFunction(resource, fn)),
+      // A function is read in its own stack (its role and policies live there).
+      functions: functions.map((fn) => readFunction(fn, fn)),
       outside,
       iotInput: iotInputOf(resource, props, new Set([id])),
     };

@@ -295,6 +295,15 @@ describe('CDK forms: cr.Provider, CustomResource, a SAM function', () => {
     expect(id13(other)).toEqual({});
   });
 
+  test('a cr.Provider in another stack of the app, through the cross-stack reference', () => {
+    const stack = newStack('Providers');
+    const onEvent = inS3(['iot:CreateKeysAndCertificate'])(stack);
+    const p = new cr.Provider(stack, 'Provider', { onEventHandler: onEvent });
+    const consumer = new Stack(stack.node.root as any, 'Consumer');
+    new CustomResource(consumer, 'Keys', { serviceToken: p.serviceToken, resourceType: 'Custom::Keys' });
+    expect(Object.values(id13(consumer))).toEqual([['Unreadable::Provider[creates-keys]']]);
+  });
+
   test('a SAM function as the provider: InlineCode in Python, Policies inline or AWS-managed', () => {
     const stack = newStack();
     const keysCode = "import boto3\ndef handler(event, context):\n  k = boto3.client('iot').create_keys_and_certificate(setAsActive=True)\n  boto3.client('ssm').put_parameter(Name='/k', Type='String', Value=k['keyPair']['PrivateKey'])";
