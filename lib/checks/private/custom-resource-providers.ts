@@ -41,6 +41,8 @@ import { StackModel } from './stack-model';
  * - refers (`Ref`, `Fn::GetAtt`, `${X}` in an `Fn::Sub`) to a resource of an IoT type
  *   (`AWS::IoT*::`, `AWS::Greengrass*::`), to another custom resource that touches IoT, to a
  *   parameter named as above, or imports (`Fn::ImportValue`) a name so named.
+ * The inputs of aws-cdk-lib's pass-through custom resources (`CfnJson`, cross-region exports,
+ * bucket deployments, log retention) are data, not read this way.
  *
  * **The role may call IoT** when an Allow statement granting the function's role (everything
  * `forEachRoleGrant` reads; a SAM function's `Policies` too: inline statements, AWS-managed
@@ -116,6 +118,16 @@ export interface KeyFlows {
 }
 
 const FUNCTION_TYPES = new Set(['AWS::Lambda::Function', 'AWS::Serverless::Function']);
+/**
+ * aws-cdk-lib's own custom resources that carry values through without acting on them: `CfnJson`
+ * (a JSON value with tokens in its keys, such as IoT condition keys), cross-region exports and SSM
+ * reads, bucket deployments, log retention. Their inputs are data; their provider is still judged
+ * by its role and code, so a home-made provider borrowing the type name gains nothing.
+ */
+const PASS_THROUGH_TYPES = new Set([
+  'Custom::AWSCDKCfnJson', 'Custom::AWSCDKCfnJsonStringify', 'Custom::CrossRegionExportWriter', 'Custom::CrossRegionExportReader',
+  'Custom::CrossRegionStringParameterReader', 'Custom::CDKBucketDeployment', 'Custom::LogRetention',
+]);
 /** The environment variables CDK's Provider framework names the user's handlers in. */
 const FRAMEWORK_HANDLERS = ['USER_ON_EVENT_FUNCTION_ARN', 'USER_IS_COMPLETE_FUNCTION_ARN'];
 /** The actions that make a private key AWS IoT hands over once. */
@@ -461,7 +473,7 @@ export function readProvider(resource: CfnResource): ProviderReading {
       // A function is read in its own stack (its role and policies live there).
       functions: functions.map((fn) => readFunction(fn, fn)),
       outside,
-      iotInput: iotInputOf(resource, props, new Set([id])),
+      iotInput: PASS_THROUGH_TYPES.has(resource.cfnResourceType) ? undefined : iotInputOf(resource, props, new Set([id])),
     };
   });
 }

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CfnOutput, CfnParameter, CfnResource, CustomResource, Stack } from 'aws-cdk-lib';
+import { CfnJson, CfnOutput, CfnParameter, CfnResource, CustomResource, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -151,6 +151,17 @@ describe('ID13: inputs that touch IoT, whatever the provider', () => {
     expect(id13(stackOf({ Cert: upstream }, { Principal: { 'Fn::GetAtt': ['Cert', 'Id'] } }, OUTSIDE))).toEqual({
       Cert: ['Unreadable::Provider[inputs]'], Device: ['Unreadable::Provider[inputs]'],
     });
+  });
+
+  test('aws-cdk-lib\'s pass-through custom resources carry IoT values as data: CfnJson, a cross-region export', () => {
+    const stack = newStack();
+    const thing = new iot.CfnThing(stack, 'Thing', { thingName: 't' });
+    new CfnJson(stack, 'Condition', { value: { [`iot:Connection.Thing.ThingName`]: thing.ref, Arn: thing.attrArn } });
+    expect(id13(stack)).toEqual({});
+    // A home-made provider borrowing the type is still judged by its code.
+    const borrowed = newStack();
+    includeTemplate(borrowed, { Resources: { Role: role(undefined), Fn: fn(JS_IOT_V2), X: { Type: 'Custom::AWSCDKCfnJson', Properties: { ServiceToken: { 'Fn::GetAtt': ['Fn', 'Arn'] }, Value: 'iot:Data-ATS' } } } });
+    expect(id13(borrowed)).toEqual({ X: ['Unreadable::Provider[code]'] });
   });
 
   test('a provider outside the stack: a literal ARN, an import, a parameter, an SNS topic, with inputs that touch nothing: silent', () => {
