@@ -168,6 +168,11 @@ describe('ID21 grants that never take effect', () => {
     role.addToPolicy(new iam.PolicyStatement({ actions: ['iot:Publish'], resources: [Stack.of(stack).formatArn({ service: 'iot', resource: 'topic', resourceName: 'devices/*' })] }));
     role.addToPolicy(new iam.PolicyStatement({ actions: ['iot:DescribeEndpoint'], resources: ['*'] }));
     expect(checkType(ID21, stack, 'AWS::IAM::Policy')).toEqual(COMPLIANT);
+    // A pipeline's source action: the old action name beside the new one on a codeconnections ARN.
+    const connection = 'arn:aws:codeconnections:eu-west-1:111122223333:connection/0000';
+    expect(inline({ Effect: 'Allow', Action: ['codestar-connections:UseConnection', 'codeconnections:UseConnection'], Resource: connection })).toEqual(COMPLIANT);
+    expect(inline({ Effect: 'Allow', Action: 'codestar-connections:UseConnection', Resource: connection }))
+      .toEqual([`NoEffect::codestar-connections:UseConnection on ${connection} needs Connection`]);
     // Alone, a stream read on the table's ARN is a finding: CDK's bundle is the only exception.
     expect(inline({ Effect: 'Allow', Action: ['dynamodb:GetRecords', 'dynamodb:Query'], Resource: 'arn:aws:dynamodb:eu-west-1:111122223333:table/t' }))
       .toEqual(['NoEffect::dynamodb:GetRecords on arn:aws:dynamodb:eu-west-1:111122223333:table/t needs stream']);

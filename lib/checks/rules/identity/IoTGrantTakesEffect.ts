@@ -51,15 +51,20 @@ export const ARN_TYPES: { readonly [cfnType: string]: { readonly [attribute: str
 };
 
 /**
- * Actions CDK grants in one statement with a companion action on a resource they never apply to,
- * which a user of the construct cannot remove: `Table.grantReadData` and kin grant DynamoDB's
- * stream reads (authorized on the `stream` type) on the table's ARN in a statement next to the
- * item reads, and grant the stream itself, when there is one, in `grantStreamRead`. Skipped only
- * where the same policy document grants their companion (lower case, action to companion). Kept by hand: the dataset cannot know what CDK writes.
+ * Actions CDK grants with a companion on resources they never apply to, which a user of the
+ * construct cannot remove. Skipped only where the same policy document grants their companion
+ * (lower case, action to companion). Kept by hand: the dataset cannot know what CDK writes.
+ * - `Table.grantReadData` and kin grant DynamoDB's stream reads (authorized on the `stream` type)
+ *   on the table's ARN, next to the item reads, and grant the stream itself, when there is one, in
+ *   `grantStreamRead`.
+ * - CodePipeline's `CodeStarConnectionsSourceAction` grants `codestar-connections:UseConnection`
+ *   whatever the connection's ARN, and `codeconnections:UseConnection` beside it: for a
+ *   `codeconnections` ARN (every connection made since July 2024) IAM checks the latter.
  */
 export const CDK_BUNDLED: { readonly [action: string]: string } = {
   'dynamodb:getrecords': 'dynamodb:getitem',
   'dynamodb:getsharditerator': 'dynamodb:getitem',
+  'codestar-connections:useconnection': 'codeconnections:useconnection',
 };
 
 /** A statement's `Resource` entry, as the rule judges it and as a finding shows it. */
@@ -132,7 +137,8 @@ function documentsOf(node: CfnResource, findings: Findings): unknown[] {
  * or `NotResource` are not judged (what they grant is everything but a list).
  *
  * Each action is judged on its own, except the actions CDK bundles with a companion in the same
- * document (`CDK_BUNDLED`: DynamoDB stream reads in a table's grant).
+ * document (`CDK_BUNDLED`: DynamoDB stream reads in a table's grant, CodeStar Connections' old
+ * action name in a pipeline's source action).
  *
  * Findings (a WARN: the policy is harmless, the app is broken):
  * - `NoEffect::<action> on <resources> needs <types>`: the resource types the action is authorized
