@@ -46,8 +46,18 @@ function arnFormats(service: string): ReadonlyMap<string, string> {
 type RawActions = { [lower: string]: { resourceTypes?: { name: string; required?: boolean }[] } };
 const rawResourceTypes = new Map<string, RawActions>();
 
+const typesByAction = new WeakMap<IamActionFacts, readonly IamResourceType[]>();
+
 /** The resource types an action of the dataset is authorized on; empty for an action that only takes `*`. */
 export function iamResourceTypes(action: IamActionFacts): readonly IamResourceType[] {
+  const cached = typesByAction.get(action);
+  if (cached) return cached;
+  const types = readResourceTypes(action);
+  typesByAction.set(action, types);
+  return types;
+}
+
+function readResourceTypes(action: IamActionFacts): readonly IamResourceType[] {
   let raw = rawResourceTypes.get(action.service);
   if (!raw) {
     raw = (iamDataFile('actions', action.service) ?? {}) as RawActions;
@@ -121,6 +131,20 @@ function arnParts(text: string): string[] | undefined {
  * matched against the rest of the pattern (`arn:aws:iot:*` names every IoT ARN).
  */
 export function canBeArnOf(statementResource: string, pattern: string): boolean {
+  // A pure function of two strings, asked again for every action of every statement naming the resource.
+  const key = `${statementResource}\u0000${pattern}`;
+  const cached = matches.get(key);
+  if (cached !== undefined) return cached;
+  if (matches.size >= MAX_MATCHES) matches.clear();
+  const result = matchArn(statementResource, pattern);
+  matches.set(key, result);
+  return result;
+}
+
+const MAX_MATCHES = 20_000;
+const matches = new Map<string, boolean>();
+
+function matchArn(statementResource: string, pattern: string): boolean {
   const resource = statementResource.replace(/\$\{[^}]*\}/g, '*');
   if (resource === '*') return true;
   const p = arnParts(pattern);
@@ -172,6 +196,10 @@ export type GrantEffect =
  * `*` standing for "no resource-level permissions".
  */
 export function grantEffect(action: string, resources: readonly StatementResource[]): GrantEffect {
+  // `*` and a glob of services (`*:Describe*`) name actions of every service, those AWS adds later
+  // too: some applies to any resource. Not expanded, which would read every service's file.
+  const colon = action.indexOf(':');
+  if (action === '*' || (colon > 0 && /[*?]/.test(action.slice(0, colon)))) return { kind: 'effective' };
   const { actions } = expandIamAction(action);
   if (actions.length === 0) return { kind: 'unknown' };
   if (actions.some((a) => resources.some((r) => actionAppliesTo(a, r)))) return { kind: 'effective' };

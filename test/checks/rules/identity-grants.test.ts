@@ -92,6 +92,8 @@ describe('ID21 grants that never take effect', () => {
       expect.stringMatching(/^NoEffect::iot:Describe\* on arn:aws:sns:eu-west-1:111122223333:topic needs \*\|.*thing/),
     ]);
     expect(inline({ Effect: 'Allow', Action: 'iot:Frobnicate*', Resource: '*' })).toEqual(['Unknown::iot:Frobnicate*']);
+    // Every service's actions, those added later too: some applies to any ARN.
+    expect(inline({ Effect: 'Allow', Action: ['*', '*:Describe*'], Resource: THING })).toEqual(COMPLIANT);
   });
 
   test('an action the dataset does not know is Unknown (IAM ignores it), in a known and an unknown service', () => {
