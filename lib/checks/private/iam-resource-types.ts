@@ -4,21 +4,24 @@ import { expandIamAction, IamActionFacts, iamDataFile } from './iam-data';
  * Which resources an IAM action can be authorized on, from the pinned IAM dataset (the Service
  * Authorization Reference as JSON, see `iam-data.ts`).
  *
- * IAM authorizes a request on the resource ARNs the action names: the reference lists, for each
- * action, its resource types and each type's ARN format ("Resource types defined by AWS IoT":
- * `thing` is `arn:${Partition}:iot:${Region}:${Account}:thing/${ThingName}`), and an action whose
- * resource-types column is empty "does not support specifying a resource ARN in the Resource
- * element", so only `"Resource": "*"` grants it
- * (https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html).
- * A statement's resource that can never name an ARN of one of the action's types grants that
- * action nothing: every call it was meant for fails with AccessDenied. The IAM policy grammar
- * matches `Resource` against the request's ARN with `*` and `?` globs that cross colons, and
- * policy variables (`${aws:username}`) stand for request values
+ * IAM authorizes a request on the resource ARNs the action names. The Service Authorization
+ * Reference lists, for each action, its resource types and each type's ARN format ("Resource types
+ * defined by AWS IoT": `thing` is `arn:${Partition}:iot:${Region}:${Account}:thing/${ThingName}`).
+ * In AWS's words (https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html):
+ * an empty Resource types column means the action does not support resource-level permissions
+ * and the policy must name all resources (`*`); all actions and resources of one statement must be
+ * compatible with each other, and when a resource is not valid for the action, a request using that
+ * action fails and the statement's Effect does not apply. `Resource` takes `*` and `?` within each
+ * colon-separated segment of an ARN, and a `*` that ends a segment may extend past colons; policy
+ * variables (`${aws:username}`) stand for request values
  * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html).
  *
  * A resource type marked optional (no `*` in the reference's column) still names the only ARNs
- * the action is authorized on; optional means the action can also be called without one, in
- * which case IAM matches the statement against `*`. Condition keys never make a resource match.
+ * the action is authorized on: the reference says that an ARN given for the action must be of one
+ * of its types, and that an action with several types may use one and not the other. Condition
+ * keys never make a resource match, so they are not read. The dataset holds one ARN format per
+ * type; a resource with several formats appears as several types (S3's `object` and
+ * `accesspointobject`), each tried.
  */
 
 /** One resource type of an action, with its ARN format as the reference writes it. */
