@@ -1,4 +1,4 @@
-import { templateString } from './private/iam-policy';
+import { displayValue } from './private/display';
 import { analyzePolicyDocument } from './private/iot-policy-analyzer';
 
 /**
@@ -39,13 +39,13 @@ export class PolicyAnalysis {
   /**
    * A value of the template (an ARN, a name) as the pack writes it in a finding ID
    * (`IoTSecurity-GW5[SharedData::<value>]`), so a construct can acknowledge exactly the finding
-   * its resource will get: the parts CloudFormation fills at deploy are holes (`Fn::Join` of
-   * literals and references, `Fn::Sub` templates), and a value computed some other way is one hole.
+   * its resource will get: the parts CloudFormation fills at deploy keep their names
+   * (`${AWS::Partition}`, `${Param}`, `${Bucket.Arn}`), as every rule writes them.
    *
    * @param value the value, resolved (`Stack.of(scope).resolve(...)`)
    */
   public static findingValue(value: any): string {
-    return templateString(value) ?? '{?}';
+    return displayValue(value);
   }
 
   private constructor() {}

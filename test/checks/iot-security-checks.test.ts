@@ -45,6 +45,7 @@ describe('the pack', () => {
       'IoTSecurity-ID18',
       'IoTSecurity-ID19',
       'IoTSecurity-ID20',
+      'IoTSecurity-ID21',
       'IoTSecurity-UPD1',
       'IoTSecurity-UPD2',
       'IoTSecurity-UPD3',

@@ -24,9 +24,9 @@ test('analyzeIotPolicy reads a JSON-string document and never throws', () => {
   expect(PolicyAnalysis.analyzeIotPolicy('{ not json').unresolved).toEqual(['Unresolved::PolicyDocument']);
 });
 
-test('findingValue writes an ARN as the findings do, with holes for what CloudFormation fills in', () => {
+test('findingValue writes an ARN as the findings do, naming what CloudFormation fills in', () => {
   expect(PolicyAnalysis.findingValue({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::', { Ref: 'Bucket' }, '/*']] }))
-    .toBe('arn:{?}:s3:::{?}/*');
+    .toBe('arn:${AWS::Partition}:s3:::${Bucket}/*');
   expect(PolicyAnalysis.findingValue('arn:aws:s3:::bucket/*')).toBe('arn:aws:s3:::bucket/*');
-  expect(PolicyAnalysis.findingValue({ 'Fn::GetAtt': ['Bucket', 'Arn'] })).toBe('{?}');
+  expect(PolicyAnalysis.findingValue({ 'Fn::GetAtt': ['Bucket', 'Arn'] })).toBe('${Bucket.Arn}');
 });

@@ -342,6 +342,11 @@ function render(value: unknown, ctx: Context, depth: number): string {
       const v = fn === 'Fn::Select' ? select(arg, ctx, depth) : split(arg, ctx, depth);
       return typeof v === 'string' ? v : unresolved(fn);
     }
+    case 'Fn::ImportValue': {
+      // Named in findings by its export, so two imports never read alike (see `display.ts`).
+      const name = render(arg, ctx, depth + 1);
+      return unresolved(`${fn}:${displaySegments(ctx.ph.decode(name))}`);
+    }
     case 'Fn::ToJsonString': {
       // AWS::LanguageExtensions: the document is serialized at deploy time, placeholders and all.
       const v = evaluateIn(arg, ctx, depth + 1);

@@ -2,7 +2,8 @@ import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
 import { asArray, resolvedProperties, resourcesInStack } from '../../private/cfn';
-import { Findings, isObject, possibleValues, Unresolved } from '../../private/cfn-values';
+import { branches, Findings, isObject, possibleValues, Unresolved } from '../../private/cfn-values';
+import { displayValue } from '../../private/display';
 import { iamAction } from '../../private/iam-data';
 import { isWildcardResource, templateString } from '../../private/iam-policy';
 import { DEVICE_ACTIONS, parseAction } from '../../private/iot-policy-analyzer';
@@ -118,8 +119,10 @@ export const IoTCognitoRoleNoIotControl = defineRule({
         }
         if (!dataPlane) continue;
         for (const resource of asArray(statement.Resource as unknown)) {
-          const shape = templateString(resource);
-          if (shape !== undefined && (shape === '*' || isWildcardResource(shape))) findings.add('Resource', shape);
+          for (const branch of branches(resource)) {
+            const shape = templateString(branch);
+            if (shape !== undefined && (shape === '*' || isWildcardResource(shape))) findings.add('Resource', displayValue(branch));
+          }
         }
       }
     }

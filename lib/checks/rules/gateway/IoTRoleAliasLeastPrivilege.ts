@@ -98,7 +98,7 @@ function referencedRoles(node: CfnResource, value: { [key: string]: unknown }): 
  *   `iot:DescribeAccountAuditConfiguration`, `iot:StartOnDemandAuditTask`, `iot:ListAuditFindings`,
  *   `iot:DescribeEndpoint`, `sts:GetCallerIdentity`...), and `cloudwatch:PutMetricData`, may stand on `*`;
  *   an action that can be scoped (`iot:CreateScheduledAudit` on `scheduledaudit`) may not;
- * - `ManagedPolicy::<name>`: any AWS-managed policy (name without path, `{?}` when computed at deploy).
+ * - `ManagedPolicy::<name>`: any AWS-managed policy (name without path, a part computed at deploy as `${...}`, see `private/display.ts`).
  *   AWS writes them to grant on `*` across the account (AmazonS3ReadOnlyAccess reads every bucket,
  *   SecretsManagerReadWrite every secret) and changes them without notice; none can be scoped to the
  *   thing. Only a policy in `DEVICE_SAFE_AWS_MANAGED_POLICIES` (`private/iam-policy.ts`, empty today) passes.
