@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, CfnElement, NestedStack, Stack, Stage, Validations } from 'aws-cdk-lib';
 import * as iot from 'aws-cdk-lib/aws-iot';
-import { FindingSeverity, ScanFinding, ScanInputError, scanFails, scanTemplates, TemplateScanner } from '../../lib';
+import { FindingSeverity, ScanFinding, scanFails, scanTemplates, TemplateScanner } from '../../lib';
 import { parseTemplateText } from '../../lib/scanner/private/template-loader';
 import { templateStack } from '../../lib/scanner/private/template-stack';
 
@@ -116,9 +116,12 @@ describe('plain templates', () => {
     ]);
   });
 
-  test('a resource without Type is bad input naming the line', () => {
+  test('a resource without Type makes the file unreadable, naming the line; the other inputs are scanned', () => {
     const file = write('t.yaml', 'Resources:\n  Good:\n    Type: AWS::SNS::Topic\n  Bad:\n    Properties: {}\n');
-    expect(() => scanTemplates([file])).toThrow(new ScanInputError(file, 'resource Bad has no Type', 4));
+    const result = scanTemplates([file, fixture('secure.json')]);
+    expect(result.unreadable).toEqual([{ file, line: 4, reason: 'resource Bad has no Type' }]);
+    expect(result.templates.map((t) => t.file)).toEqual([fixture('secure.json')]);
+    expect(scanFails(result, FindingSeverity.ERROR)).toBe(true);
   });
 
   test('no input is bad input', () => {
@@ -356,9 +359,11 @@ describe('folders and cloud assemblies', () => {
     expect(() => scanTemplates([dir])).toThrow(`${dir}: the folder holds no CloudFormation template`);
   });
 
-  test('a broken file in a folder that says it is a template is bad input', () => {
+  test('a broken file in a folder that says it is a template is unreadable, with its line and reason', () => {
     const file = write('t.yaml', 'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  R: [\n');
-    expect(() => scanTemplates([dir])).toThrow(new RegExp(`^${file}:\\d+: YAML syntax error`));
+    const result = scanTemplates([dir]);
+    expect(result.templates).toEqual([]);
+    expect(result.unreadable).toEqual([{ file, line: expect.any(Number), reason: expect.stringMatching(/^YAML syntax error: /) }]);
   });
 
   test('a missing path is bad input', () => {
