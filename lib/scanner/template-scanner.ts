@@ -98,6 +98,7 @@ export class TemplateScanner {
     }
     findings.sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0) || a.resource.localeCompare(b.resource)
       || SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.findingId.localeCompare(b.findingId));
+    unreadable.sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0));
     return { templates, findings, notices, unreadable };
   }
 

@@ -354,6 +354,67 @@ describe('folders and cloud assemblies', () => {
     ]);
   });
 
+  test('a folder of real-repository files: templates scanned, each unreadable file with its reason, other files skipped with a note', () => {
+    const insecure = write('infra/insecure.yaml', fs.readFileSync(fixture('insecure.yaml'), 'utf8'));
+    const broken = write('infra/broken.json', '{\n  "AWSTemplateFormatVersion": "2010-09-09",\n  "Resources": {\n    "R": { "Type": "X" },\n  }\n}\n');
+    let bomb = 'Resources:\n  R:\n    Type: AWS::SNS::Topic\n    Metadata:\n      l0: &l0 [lol,lol,lol,lol,lol,lol,lol,lol,lol]\n';
+    for (let i = 1; i < 9; i++) bomb += `      l${i}: &l${i} [${Array(9).fill(`*l${i - 1}`).join(',')}]\n`;
+    const bombFile = write('infra/bomb.yaml', bomb);
+    const selfRef = write('infra/self.yaml', 'Resources: &r\n  R:\n    Type: X\n    Properties: *r\n');
+    const noType = write('infra/no-type.template', 'Resources:\n  R:\n    Properties: {}\n');
+    const dupes = write('infra/dupes.yaml', 'Mappings:\n  RegionMap:\n    eu-west-1: { Ami: ami-1 }\n    eu-west-1: { Ami: ami-2 }\nResources:\n  T:\n    Type: AWS::SNS::Topic\n');
+    fs.writeFileSync(path.join(dir, 'binary.json'), Buffer.from([0x7b, 0x00, 0x1b, 0x5b, 0x32, 0x4a, 0xff]));
+    write('package.json', { name: 'x', scripts: { Resources: 'no' } });
+    write('tsconfig.json', '{\n  // comments, as tsc allows\n  "compilerOptions": {}\n}\n');
+    write('cdk.json', { app: 'npx ts-node bin/app.ts' });
+    write('config.yaml', 'stage: prod\n');
+    const result = scanTemplates([dir]);
+    expect(result.templates.map((t) => t.file)).toEqual([dupes, insecure]);
+    expect(result.findings.length).toBeGreaterThan(0);
+    expect(result.unreadable).toEqual([
+      { file: bombFile, line: 13, reason: expect.stringMatching(/^YAML aliases expand the file past 500,000 values .*an alias bomb, read no further$/) },
+      { file: broken, line: 5, reason: 'JSON syntax error: Expected double-quoted property name' },
+      { file: noType, line: 2, reason: 'resource R has no Type' },
+      { file: selfRef, line: 4, reason: 'the alias *r refers to a node that contains it (a self-referencing alias): it has no value' },
+    ]);
+    const notices = result.notices.map((n) => [path.relative(dir, n.file), n.severity, n.message]);
+    expect(notices).toEqual([
+      ['binary.json', 'note', 'skipped: is a binary file (it holds NUL bytes), not a template'],
+      ['cdk.json', 'note', 'skipped: not a CloudFormation template (a CDK app configuration)'],
+      ['config.yaml', 'note', 'skipped: not a CloudFormation template (no Resources section)'],
+      ['package.json', 'note', 'skipped: not a CloudFormation template (an npm package file)'],
+      ['tsconfig.json', 'note', 'skipped: not a CloudFormation template (a TypeScript configuration)'],
+      [path.join('infra', 'dupes.yaml'), 'warning', "the key 'eu-west-1' is written twice in 'Mappings.RegionMap' (lines 3 and 4): read as CloudFormation reads it, the last one wins"],
+    ]);
+    expect(result.notices.find((n) => n.key !== undefined)).toEqual(expect.objectContaining({ line: 4, key: 'eu-west-1', path: 'Mappings.RegionMap' }));
+    expect(JSON.stringify(result)).not.toMatch(/\\u001b|\\u0000/);
+  });
+
+  test('a folder whose only template cannot be read reports it, rather than a folder without templates', () => {
+    const file = write('t.yaml', 'Resources:\n  R: !Bogus x\n');
+    expect(scanTemplates([dir])).toEqual({ templates: [], findings: [], notices: [], unreadable: [{ file, line: 2, reason: expect.stringMatching(/^unknown tag !Bogus/) }] });
+  });
+
+  test('a top-level section written twice: read as the last one, with what AWS says of it', () => {
+    const file = write('t.json', '{"Resources": {"A": {"Type": "AWS::SNS::Topic"}},\n"Resources": {"B": {"Type": "AWS::SNS::Topic"}}}');
+    const result = scanTemplates([file]);
+    expect(result.templates).toEqual([{ file, resources: 1, sam: false }]);
+    expect(result.notices).toEqual([{
+      severity: FindingSeverity.WARNING, file, line: 2, key: 'Resources', path: '',
+      message: "the section 'Resources' is written twice (lines 1 and 2): read as the last one, as CloudFormation reads duplicate keys, though AWS calls a duplicate major section undefined behaviour",
+    }]);
+    expect(scanFails(result, FindingSeverity.WARNING)).toBe(true);
+    expect(scanFails(result, FindingSeverity.ERROR)).toBe(false);
+  });
+
+  test('YAML aliases are noted: CloudFormation refuses them, the packaging tools expand them', () => {
+    const file = write('t.yaml', 'Metadata:\n  Tags: &tags [{ Key: a, Value: b }]\nResources:\n  T:\n    Type: AWS::SNS::Topic\n    Properties:\n      Tags: *tags\n');
+    expect(scanTemplates([file]).notices).toEqual([{
+      severity: FindingSeverity.NOTE, file, line: 7,
+      message: 'uses YAML aliases, which CloudFormation refuses ("YAML aliases are not allowed in CloudFormation templates"): read expanded, as `aws cloudformation package` and `sam deploy` upload it',
+    }]);
+  });
+
   test('a folder without a template is bad input', () => {
     write('package.json', { name: 'x' });
     expect(() => scanTemplates([dir])).toThrow(`${dir}: the folder holds no CloudFormation template`);
