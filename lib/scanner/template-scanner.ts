@@ -190,10 +190,17 @@ function duplicateKeyNotice(file: string, d: DuplicateKey): ScanNotice {
 /** What the reader read differently from the text as written: keys written twice, YAML aliases. */
 function readNotices(loaded: LoadedTemplate): ScanNotice[] {
   const notices = (loaded.duplicateKeys ?? []).map((d) => duplicateKeyNotice(loaded.file, d));
-  if (loaded.firstAliasLine !== undefined) {
+  // AWS: "CloudFormation doesn't support ... Aliases; Hash merges" (template-formats.html, through
+  // 2024), the service answering "YAML aliases are not allowed in CloudFormation templates"; `aws
+  // cloudformation package` and `sam deploy` expand both before they upload (aws/aws-cli#3827).
+  const features = [
+    ...(loaded.firstAliasLine !== undefined ? [['aliases', loaded.firstAliasLine] as const] : []),
+    ...(loaded.firstMergeLine !== undefined ? [['hash merges (<<)', loaded.firstMergeLine] as const] : []),
+  ];
+  if (features.length > 0) {
     notices.push({
-      severity: FindingSeverity.NOTE, file: loaded.file, line: loaded.firstAliasLine,
-      message: 'uses YAML aliases, which CloudFormation refuses ("YAML aliases are not allowed in CloudFormation templates"): '
+      severity: FindingSeverity.NOTE, file: loaded.file, line: Math.min(...features.map(([, line]) => line)),
+      message: `uses YAML ${features.map(([name]) => name).join(' and ')}, which CloudFormation refuses: `
         + 'read expanded, as `aws cloudformation package` and `sam deploy` upload it',
     });
   }

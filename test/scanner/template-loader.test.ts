@@ -289,6 +289,28 @@ describe('YAML aliases: read, but bounded', () => {
       .toBe(`t.yaml:${line}: the alias *${anchor} refers to a node that contains it (a self-referencing alias): it has no value`);
   });
 
+  test('hash merges (<<) are applied as YAML 1.1 and the packaging tools apply them: own keys win, then the first mapping merged', () => {
+    const loaded = parseTemplateText('t.yaml', [
+      'Metadata:',
+      '  A: &a { x: a, y: a, z: a }',
+      '  B: &b { y: b, w: b }',
+      'Resources:',
+      '  R:',
+      '    Type: X',
+      '    Properties:',
+      '      x: own',
+      '      <<: [*b, *a]',
+      '      One: { <<: *a, z: own }',
+      '      Quoted: { "<<": literal }',
+    ].join('\n'));
+    expect(loaded.template.Resources.R.Properties).toEqual({
+      x: 'own', y: 'b', w: 'b', z: 'a', One: { x: 'a', y: 'a', z: 'own' }, Quoted: { '<<': 'literal' },
+    });
+    expect(loaded.firstMergeLine).toBe(9);
+    expect(loaded.duplicateKeys).toEqual([]);
+    expect(inputError(() => parseTemplateText('t.yaml', 'Resources:\n  R:\n    <<: [a]\n')).message).toBe('t.yaml:3: a merge key (<<) must name a mapping or a list of mappings');
+  });
+
   test('an alias naming no anchor is named', () => {
     expect(inputError(() => parseTemplateText('t.yaml', 'Resources:\n  R: *nothing\n')).message).toBe('t.yaml:2: the alias *nothing names no anchor before it');
   });

@@ -407,12 +407,20 @@ describe('folders and cloud assemblies', () => {
     expect(scanFails(result, FindingSeverity.ERROR)).toBe(false);
   });
 
-  test('YAML aliases are noted: CloudFormation refuses them, the packaging tools expand them', () => {
+  test('YAML aliases and hash merges are noted: CloudFormation refuses them, the packaging tools expand them', () => {
     const file = write('t.yaml', 'Metadata:\n  Tags: &tags [{ Key: a, Value: b }]\nResources:\n  T:\n    Type: AWS::SNS::Topic\n    Properties:\n      Tags: *tags\n');
     expect(scanTemplates([file]).notices).toEqual([{
       severity: FindingSeverity.NOTE, file, line: 7,
-      message: 'uses YAML aliases, which CloudFormation refuses ("YAML aliases are not allowed in CloudFormation templates"): read expanded, as `aws cloudformation package` and `sam deploy` upload it',
+      message: 'uses YAML aliases, which CloudFormation refuses: read expanded, as `aws cloudformation package` and `sam deploy` upload it',
     }]);
+    const merged = write('m.yaml', 'Metadata:\n  Base: &base { PolicyName: open }\nResources:\n  P:\n    Type: AWS::IoT::Policy\n    Properties:\n      <<: *base\n'
+      + '      PolicyDocument: { Version: "2012-10-17", Statement: [{ Effect: Allow, Action: "iot:*", Resource: "*" }] }\n');
+    const result = scanTemplates([merged]);
+    expect(result.notices).toEqual([{
+      severity: FindingSeverity.NOTE, file: merged, line: 7,
+      message: 'uses YAML aliases and hash merges (<<), which CloudFormation refuses: read expanded, as `aws cloudformation package` and `sam deploy` upload it',
+    }]);
+    expect(result.findings.map((f) => f.findingId)).toContain('IoTSecurity-ID1[Action::iot:*]');
   });
 
   test('a folder without a template is bad input', () => {

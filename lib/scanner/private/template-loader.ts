@@ -34,6 +34,8 @@ export interface LoadedTemplate {
   readonly duplicateKeys?: DuplicateKey[];
   /** The line of the first YAML alias (`*name`), where the file uses any: CloudFormation itself refuses aliases. */
   readonly firstAliasLine?: number;
+  /** The line of the first YAML merge key (`<<`), where the file uses any: CloudFormation itself refuses hash merges. */
+  readonly firstMergeLine?: number;
 }
 
 /**
@@ -240,7 +242,7 @@ function setKey(obj: { [key: string]: unknown }, key: string, value: unknown): v
 function parseYaml(file: string, text: string): LoadedTemplate {
   const lineCounter = new LineCounter();
   // Duplicate keys are read, and reported, as CloudFormation reads them (see `DuplicateKey`);
-  // `<<` stays an ordinary key, as CloudFormation refuses hash merges.
+  // hash merges (`<<: *base`) are applied by `YamlReader`, as the packaging tools apply them.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, merge: false });
   const lineOf = (node: Node | null | undefined) => (node?.range ? lineCounter.linePos(node.range[0]).line : undefined);
   if (doc.errors.length > 0) {
@@ -264,7 +266,7 @@ function parseYaml(file: string, text: string): LoadedTemplate {
       }
     }
   }
-  return { file, template, resourceLines, duplicateKeys: reader.duplicates, firstAliasLine: reader.firstAliasLine };
+  return { file, template, resourceLines, duplicateKeys: reader.duplicates, firstAliasLine: reader.firstAliasLine, firstMergeLine: reader.firstMergeLine };
 }
 
 const STANDARD_TAG = /^tag:yaml\.org,2002:/;
@@ -290,6 +292,7 @@ function pathLabels(path: YamlPath | undefined): string[] {
 class YamlReader {
   public readonly duplicates: DuplicateKey[] = [];
   public firstAliasLine?: number;
+  public firstMergeLine?: number;
   private readonly targets = new Map<Alias, Node>();
   private readonly sizes = new Map<Node, { values: number; depth: number }>();
   private readonly reported = new Set<Node>();
@@ -379,9 +382,17 @@ class YamlReader {
     } else if (isMap(node)) {
       const obj: { [key: string]: unknown } = {};
       const lines = new Map<string, number | undefined>();
+      const merges: unknown[] = [];
       for (const pair of node.items) {
         if (!isPair(pair)) continue;
         const keyNode = pair.key as Node;
+        if (isScalar(keyNode) && keyNode.value === '<<' && keyNode.type === Scalar.PLAIN) {
+          // A YAML 1.1 merge key: the mappings it names fill in the keys this one does not write.
+          this.firstMergeLine ??= this.lineOf(keyNode);
+          const source = this.toJs(pair.value as Node | null, path);
+          merges.push(...(Array.isArray(source) ? source : [source]));
+          continue;
+        }
         const key = isScalar(keyNode) ? String((keyNode as Scalar).value) : String(this.toJs(keyNode, path));
         const line = this.lineOf(keyNode);
         // A mapping read twice (through an alias) reports its duplicates once, at its first path.
@@ -391,6 +402,13 @@ class YamlReader {
         }
         lines.set(key, line);
         setKey(obj, key, this.toJs(pair.value as Node | null, { label: key, parent: path }));
+      }
+      // The keys written here win over merged ones; of the merged mappings, the first one wins.
+      for (const source of merges) {
+        if (source === null || typeof source !== 'object' || Array.isArray(source)) {
+          throw new ScanInputError(this.file, 'a merge key (<<) must name a mapping or a list of mappings', this.lineOf(node));
+        }
+        for (const [k, v] of Object.entries(source)) if (!Object.prototype.hasOwnProperty.call(obj, k)) setKey(obj, k, v);
       }
       value = obj;
     } else if (isSeq(node)) {
