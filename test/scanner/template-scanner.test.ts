@@ -469,6 +469,26 @@ describe('folders and cloud assemblies', () => {
     expect(id1.find((f) => f.resource === 'Open')?.acknowledgmentSource).toBe('cloud assembly metadata');
   });
 
+  test('a cloud assembly with a stack template that cannot be read: the others scanned, that one reported', () => {
+    const stack = (templateFile: string) => ({ type: 'aws:cloudformation:stack', properties: { templateFile } });
+    write('cdk.out/manifest.json', { version: '36.0.0', artifacts: { A: stack('A.template.json'), B: stack('B.template.json') } });
+    write('cdk.out/cdk.out', { version: '36.0.0' });
+    const a = write('cdk.out/A.template.json', { Resources: { P: { Type: 'AWS::IoT::Policy', Properties: { PolicyDocument: OPEN_POLICY } } } });
+    const b = write('cdk.out/B.template.json', '{ "Resources": {"P": ');
+    const result = scanTemplates([path.join(dir, 'cdk.out')]);
+    expect(result.templates.map((t) => t.file)).toEqual([a]);
+    expect(result.unreadable).toEqual([{ file: b, reason: 'JSON syntax error: Unexpected end of JSON input' }]);
+  });
+
+  test('a cloud assembly whose manifest cannot be read, in a folder: reported, the folder\'s other templates scanned', () => {
+    const manifest = write('app/cdk.out/manifest.json', '{ "artifacts": ');
+    write('app/cdk.out/cdk.out', { version: '36.0.0' });
+    const t = write('t.json', fs.readFileSync(fixture('secure.json'), 'utf8'));
+    const result = scanTemplates([dir]);
+    expect(result.templates.map((x) => x.file)).toEqual([t]);
+    expect(result.unreadable).toEqual([{ file: manifest, reason: 'JSON syntax error: Unexpected end of JSON input' }]);
+  });
+
   test('a cloud assembly listing no stack is bad input', () => {
     write('manifest.json', { version: '36.0.0', artifacts: {} });
     write('cdk.out', { version: '36.0.0' });
