@@ -43,6 +43,14 @@ export interface RuleMetadata {
   readonly auditChecks?: readonly string[];
   /** ERROR for a misconfiguration, WARN for what needs a reviewer's eye. */
   readonly level: NagMessageLevel;
+  /**
+   * The kinds of finding (the part of a finding ID before `::`, e.g. `NotPinned`) that an ERROR
+   * rule reports as warnings: a setting the template leaves to AWS's documented default, which is
+   * secure today but not held by the template. Only for ERROR rules; `failOnWarnings` turns them
+   * into errors like every other warning.
+   * @default - every finding has the rule's level
+   */
+  readonly warningFindings?: readonly string[];
   /** One line: what was found. */
   readonly info: string;
   /** Why it matters. */
@@ -65,6 +73,16 @@ export interface IotRule {
 
 const RULE_ID = /^(INV|ID|UPD|DAT|TLS|GW|MON|IR|BC|NET)[1-9][0-9]*$/;
 const AUDIT_CHECK = /^[A-Z][A-Z0-9_]*_CHECK$/;
+
+/**
+ * The level of one finding of a rule: the rule's level, but WARN for a finding whose kind (the
+ * part of `finding` before `::`) the rule lists in `warningFindings`.
+ */
+export function findingLevel(metadata: RuleMetadata, finding: string | undefined): NagMessageLevel {
+  if (metadata.level !== NagMessageLevel.ERROR || finding === undefined || !metadata.warningFindings) return metadata.level;
+  const kind = finding.split('::')[0];
+  return metadata.warningFindings.includes(kind) ? NagMessageLevel.WARN : metadata.level;
+}
 
 /** Every Device Defender audit check a rule anticipates: its `auditCheck` and `auditChecks`, each once. */
 export function ruleAuditChecks(metadata: RuleMetadata): readonly string[] {
@@ -96,6 +114,11 @@ export function defineRule(metadata: RuleMetadata, check: (node: CfnResource) =>
   }
   if (metadata.resourceTypes.length === 0) {
     throw new Error(`defineRule(${metadata.id}): resourceTypes must name at least one type or '*'`);
+  }
+  const warningKinds = metadata.warningFindings ?? [];
+  if (warningKinds.length > 0 && (metadata.level !== NagMessageLevel.ERROR || warningKinds.some((k) => !/^[A-Z][A-Za-z]*$/.test(k)))) {
+    throw new Error(`defineRule(${metadata.id}): warningFindings takes finding kinds such as 'NotPinned' on an ERROR rule, got `
+      + `[${warningKinds.join(', ')}] on a ${metadata.level} rule`);
   }
   const auditChecks = ruleAuditChecks(metadata);
   const badChecks = auditChecks.filter((c) => !AUDIT_CHECK.test(c));
