@@ -94,11 +94,11 @@ describe('GW1 IoTRoleAliasLeastPrivilege', () => {
       },
     });
     expect(checkType(IoTRoleAliasLeastPrivilege, stack, TYPE)).toEqual([
+      'ManagedPolicy::${Named}',
       'ManagedPolicy::AWSIoTDataAccess',
       'ManagedPolicy::AWSIoTRuleActions',
       'ManagedPolicy::AmazonKinesisVideoStreamsFullAccess',
       'ManagedPolicy::AmazonS3ReadOnlyAccess',
-      'ManagedPolicy::${Named}',
     ]);
   });
 
