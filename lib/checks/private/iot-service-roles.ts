@@ -136,8 +136,11 @@ class Builder {
         continue;
       }
       const role = resolvedProperties(fn).Role;
-      if (fn.cfnResourceType === SAM_FUNCTION && branches(role).every((b) => b === undefined)) {
-        this.samFunctions.add(fn);
+      if (branches(role).every((b) => b === undefined)) {
+        // SAM makes the role from the function's `Policies`. CloudFormation requires `Role` of an
+        // `AWS::Lambda::Function`: one without it is the scanner's SAM expansion, which reports
+        // that role as not analyzed.
+        if (fn.cfnResourceType === SAM_FUNCTION) this.samFunctions.add(fn);
         continue;
       }
       // The function's role is read where the function stands.
