@@ -10,6 +10,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { DevicePolicy, FleetProvisioning } from '../../../lib';
 import { iotServiceRoles } from '../../../lib/checks/private/iot-service-roles';
 import { IoTServiceRoleLeastPrivilege as GW13, IoTServiceRoleUnused as GW14 } from '../../../lib/checks/rules';
 import { check, checkType, cfnResources, COMPLIANT, includeTemplate, newStack, NON_COMPLIANT, NOT_APPLICABLE } from '../rule-test-helpers';
@@ -327,6 +329,71 @@ describe('GW13 roles IoT services assume', () => {
       Wide: ['ManagedPolicy::AmazonDynamoDBFullAccess', 'Resource::*', 'Unresolved::Policies'],
       R: ['Resource::*'],
     });
+  });
+});
+
+describe('GW13 on more uses and on our constructs', () => {
+  test('security-profile alerts, job-template presigned URLs, TwinMaker, FleetWise and topic-rule destinations: data anywhere is reported', () => {
+    const wide = role([allow(['sns:Publish', 's3:GetObject', 'timestream:WriteRecords'], '*')]);
+    expect(gw13({
+      Resources: {
+        Alert: wide, Presign: wide, Twin: wide, Fleet: wide, Dest: wide,
+        Profile: { Type: 'AWS::IoT::SecurityProfile', Properties: { AlertTargets: { SNS: { AlertTargetArn: 't', RoleArn: getArn('Alert') } } } },
+        Job: { Type: 'AWS::IoT::JobTemplate', Properties: { JobTemplateId: 'j', Description: 'd', PresignedUrlConfig: { RoleArn: getArn('Presign'), ExpiresInSec: 60 } } },
+        Ws: { Type: 'AWS::IoTTwinMaker::Workspace', Properties: { WorkspaceId: 'w', Role: getArn('Twin'), S3Location: 'b' } },
+        Campaign: { Type: 'AWS::IoTFleetWise::Campaign', Properties: { Name: 'c', Action: 'APPROVE', SignalCatalogArn: 's', TargetArn: 't', CollectionScheme: { TimeBasedCollectionScheme: { PeriodMs: 10000 } }, DataDestinationConfigs: [{ TimestreamConfig: { ExecutionRoleArn: getArn('Fleet'), TimestreamTableArn: 't' } }] } },
+        Destination: { Type: 'AWS::IoT::TopicRuleDestination', Properties: { VpcProperties: { RoleArn: getArn('Dest'), SubnetIds: ['s'], VpcId: 'v' } } },
+      },
+    })).toEqual({
+      Alert: ['Resource::*'], Presign: ['Resource::*'], Twin: ['Resource::*'], Fleet: ['Resource::*'], Dest: ['Resource::*'],
+      Profile: COMPLIANT, Job: COMPLIANT, Ws: COMPLIANT, Campaign: COMPLIANT, Destination: COMPLIANT,
+    });
+  });
+
+  test('provisioning: the documented actions on * pass inline as with AWSIoTThingsRegistration; minting keys on * does not', () => {
+    expect(gw13({
+      Resources: {
+        Prov: role([
+          allow(['iot:CreateThing', 'iot:AttachPolicy', 'iot:AttachThingPrincipal', 'iot:UpdateCertificate', 'iot:RegisterThing', 'iot:CreateCertificateFromCsr', 'iot:DescribeCertificate'], '*'),
+          allow(['iot:CreateKeysAndCertificate', 'iot:CreatePolicyVersion'], '*'),
+        ]),
+        Template: { Type: 'AWS::IoT::ProvisioningTemplate', Properties: { ProvisioningRoleArn: getArn('Prov'), TemplateBody: '{}' } },
+      },
+    }).Prov).toEqual(['AdminAction::iot:CreateKeysAndCertificate', 'AdminAction::iot:CreatePolicyVersion']);
+  });
+
+  test('a provisioning template made by a custom resource (AwsCustomResource CreateProvisioningTemplate) names its role too', () => {
+    const stack = newStack();
+    const r = new iam.Role(stack, 'Prov', { assumedBy: new iam.ServicePrincipal('iot.amazonaws.com') });
+    r.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
+    new cr.AwsCustomResource(stack, 'Template', {
+      onCreate: {
+        service: 'Iot', action: 'createProvisioningTemplate', physicalResourceId: cr.PhysicalResourceId.of('t'),
+        parameters: { templateName: 't', templateBody: '{}', provisioningRoleArn: r.roleArn, enabled: true },
+      },
+      policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: ['arn:aws:iot:eu-west-1:111122223333:provisioningtemplate/t'] }),
+    });
+    const uses = withResolutionCache(() => [...iotServiceRoles(r.node.defaultChild as iam.CfnRole).uses.get(r.node.defaultChild as iam.CfnRole) ?? []].map((u) => u.kind));
+    expect(uses).toEqual(['provisioning']);
+    expect(check(GW13, r.node.defaultChild as iam.CfnRole)).toEqual(['Resource::*']);
+  });
+
+  test('Compliance: our FleetProvisioning and DeviceCertificateAuthority (JITP) roles and their hook function', () => {
+    const stack = newStack();
+    new FleetProvisioning(stack, 'FP', { devicePolicy: new DevicePolicy(stack, 'P'), thingNamePrefix: 'sensor-' });
+    const roles = cfnResources(stack).filter((r) => r.cfnResourceType === ROLE);
+    const judged = roles.map((r) => check(GW13, r)).filter((x) => x !== NOT_APPLICABLE);
+    expect(judged.length).toBeGreaterThan(0);
+    expect(new Set(judged)).toEqual(new Set([COMPLIANT]));
+  });
+
+  test('Compliance: a CDK authorizer function with its default role (AWSLambdaBasicExecutionRole)', () => {
+    const stack = newStack();
+    const fn = new lambda.Function(stack, 'Auth', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'i.h', code: lambda.Code.fromInline('x') });
+    new iot.CfnAuthorizer(stack, 'Authorizer', { authorizerFunctionArn: fn.functionArn, signingDisabled: false, tokenKeyName: 'k', tokenSigningPublicKeys: { k: 'pem' } });
+    expect(check(GW13, fn.role!.node.defaultChild as iam.CfnRole)).toEqual(COMPLIANT);
+    fn.role!.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('AWSIoTFullAccess'));
+    expect(check(GW13, fn.role!.node.defaultChild as iam.CfnRole)).toEqual(['ManagedPolicy::AWSIoTFullAccess']);
   });
 });
 

@@ -147,9 +147,10 @@ function judgeStatement(node: CfnResource, statement: { [key: string]: unknown }
       if (!auditRead && !passOne) findings.add('AdminService', service);
       continue;
     }
-    if (wide.length === 0 || documentedWide(lower) || isWildcardOnlyAction(action)) continue;
+    if (wide.length === 0 || documentedWide(lower)) continue;
+    // Control of the fleet on `*` is a finding even where `*` is the only grant IAM takes (iot:CreateKeysAndCertificate).
     if (isAdminAction(action)) findings.add('AdminAction', action);
-    else if (touchesData(action) && !(purposes.has('audit') && readOnly(action))) wide.forEach((shape) => findings.add('Resource', shape));
+    else if (!isWildcardOnlyAction(action) && touchesData(action) && !(purposes.has('audit') && readOnly(action))) wide.forEach((shape) => findings.add('Resource', shape));
   }
 }
 
