@@ -16,9 +16,9 @@ import { StackModel } from './stack-model';
  *   `$aws/events/certificates/registered/...` is a just-in-time registration, JITR, function);
  * - `AWS::IoT::ProvisioningTemplate` `ProvisioningRoleArn` and the `PreProvisioningHook.TargetArn`
  *   function; `AWS::IoT::CACertificate` `RegistrationConfig.RoleArn` (JITP); `AWS::IoT::Authorizer`
- *   `AuthorizerFunctionArn`; `AWS::IoT::Logging` and `AWS::IoT::AccountAuditConfiguration` `RoleArn`;
+ *   `AuthorizerFunctionArn`; `AWS::IoT::CertificateProvider` `LambdaFunctionArn`; `AWS::IoT::Logging` and `AWS::IoT::AccountAuditConfiguration` `RoleArn`;
  * - any other type of `SERVICE_ROLE_TYPES`: every property named `...RoleArn` at any depth
- *   (`AlertTargets.Sns.RoleArn`, `PresignedUrlConfig.RoleArn`, IoT Events, SiteWise, Wireless,
+ *   (`AlertTargets.Sns.RoleArn`, `PresignedUrlConfig.RoleArn`, `EncryptionConfiguration` `KmsAccessRoleArn`, IoT Events, SiteWise, Wireless,
  *   FleetWise `ExecutionRoleArn`, Greengrass V1 `RoleArn`, TwinMaker `Role`);
  * - `AWS::Serverless::Function` with an `Events` entry of `Type: IoTRule` (SAM), whose `Role`
  *   is used, or, without one, whose own `Policies` are (`samFunctions`);
@@ -66,7 +66,7 @@ const JITR_TOPIC = '$aws/events/certificates/registered/';
 export const SERVICE_ROLE_TYPES: readonly string[] = [
   'AWS::IoT::TopicRule', 'AWS::IoT::TopicRuleDestination', 'AWS::IoT::ProvisioningTemplate', 'AWS::IoT::CACertificate',
   'AWS::IoT::Authorizer', 'AWS::IoT::Logging', 'AWS::IoT::AccountAuditConfiguration', 'AWS::IoT::SecurityProfile',
-  'AWS::IoT::JobTemplate', 'AWS::IoT::Command',
+  'AWS::IoT::JobTemplate', 'AWS::IoT::Command', 'AWS::IoT::EncryptionConfiguration', 'AWS::IoT::CertificateProvider',
   'AWS::IoTEvents::DetectorModel', 'AWS::IoTEvents::AlarmModel', 'AWS::IoTEvents::Input',
   'AWS::IoTSiteWise::Portal', 'AWS::IoTSiteWise::Gateway', 'AWS::IoTSiteWise::Dataset',
   'AWS::IoTWireless::Destination', 'AWS::IoTWireless::TaskDefinition',
@@ -284,6 +284,10 @@ function serviceResource(b: Builder, node: CfnResource): void {
       return;
     case 'AWS::IoT::Authorizer':
       b.functionRole(node, props.AuthorizerFunctionArn, 'AuthorizerFunctionArn', 'authorizer', ['function']);
+      return;
+    case 'AWS::IoT::CertificateProvider':
+      // The function AWS IoT calls to sign certificates from CSRs (CreateCertificateFromCsr through fleet provisioning).
+      b.functionRole(node, props.LambdaFunctionArn, 'LambdaFunctionArn', 'certificate-provider', ['function']);
       return;
     case 'AWS::IoT::Logging':
       b.role(node, props.RoleArn, 'RoleArn', 'logging', ['logging']);

@@ -77,6 +77,9 @@ describe('the model of the roles IoT services use', () => {
         Detector: { Type: 'AWS::IoTEvents::DetectorModel', Properties: { RoleArn: getArn('Events'), DetectorModelDefinition: {} } },
         WDest: { Type: 'AWS::IoTWireless::Destination', Properties: { Expression: 'r', ExpressionType: 'RuleName', Name: 'n', RoleArn: getArn('Wireless') } },
         Group: { Type: 'AWS::Greengrass::Group', Properties: { Name: 'g', RoleArn: getArn('Gg') } },
+        Kms: role([]),
+        Encryption: { Type: 'AWS::IoT::EncryptionConfiguration', Properties: { EncryptionType: 'CUSTOMER_MANAGED_KMS_KEY', KmsKeyArn: 'k', KmsAccessRoleArn: getArn('Kms') } },
+        Provider: { Type: 'AWS::IoT::CertificateProvider', Properties: { LambdaFunctionArn: { 'Fn::Sub': '${AuthFn.Arn}' }, AccountDefaultForOperations: ['CreateCertificateFromCsr'] } },
       },
     });
     const model = withResolutionCache(() => {
@@ -99,7 +102,8 @@ describe('the model of the roles IoT services use', () => {
       Dest: ['Destination:VpcProperties.RoleArn:iot:VpcProperties.RoleArn'],
       Prov: ['Template:ProvisioningRoleArn:provisioning'],
       Jitp: ['Ca:RegistrationConfig.RoleArn:jitp'],
-      AuthRole: ['Authorizer:AuthorizerFunctionArn:authorizer'],
+      AuthRole: ['Authorizer:AuthorizerFunctionArn:authorizer', 'Provider:LambdaFunctionArn:certificate-provider'],
+      Kms: ['Encryption:KmsAccessRoleArn:iot:KmsAccessRoleArn'],
       Logging: ['Log:RoleArn:logging'],
       Audit: ['AuditCfg:RoleArn:audit'],
       Events: ['Detector:RoleArn:iotevents:RoleArn'],
