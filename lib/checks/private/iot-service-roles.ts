@@ -66,7 +66,7 @@ const JITR_TOPIC = '$aws/events/certificates/registered/';
 export const SERVICE_ROLE_TYPES: readonly string[] = [
   'AWS::IoT::TopicRule', 'AWS::IoT::TopicRuleDestination', 'AWS::IoT::ProvisioningTemplate', 'AWS::IoT::CACertificate',
   'AWS::IoT::Authorizer', 'AWS::IoT::Logging', 'AWS::IoT::AccountAuditConfiguration', 'AWS::IoT::SecurityProfile',
-  'AWS::IoT::JobTemplate', 'AWS::IoT::Command', 'AWS::IoT::EncryptionConfiguration', 'AWS::IoT::CertificateProvider',
+  'AWS::IoT::JobTemplate', 'AWS::IoT::Job', 'AWS::IoT::Command', 'AWS::IoT::EncryptionConfiguration', 'AWS::IoT::CertificateProvider',
   'AWS::IoTEvents::DetectorModel', 'AWS::IoTEvents::AlarmModel', 'AWS::IoTEvents::Input',
   'AWS::IoTSiteWise::Portal', 'AWS::IoTSiteWise::Gateway', 'AWS::IoTSiteWise::Dataset',
   'AWS::IoTWireless::Destination', 'AWS::IoTWireless::TaskDefinition',
@@ -346,6 +346,8 @@ function build(node: CfnResource): IotServiceRoles {
     if (r.cfnResourceType !== ROLE) continue;
     let services: string[];
     try {
+      // Every service principal the model looks for names `iot` or `greengrass`: read the trust only then.
+      if (!/iot|greengrass/i.test(JSON.stringify(resolvedProperties(r).AssumeRolePolicyDocument) ?? '')) continue;
       const trusted = trustedServices(r, r);
       if (trusted.has(CREDENTIALS_PROVIDER)) judgedElsewhere.add(r);
       services = [...trusted].filter((s) => IOT_SERVICE_PRINCIPAL.test(s));
@@ -367,6 +369,7 @@ function build(node: CfnResource): IotServiceRoles {
 export function isReferencedInStack(role: CfnResource): boolean {
   return memoizeInPass('iot-service-role-referenced', role, () => {
     const model = StackModel.of(role);
+    const candidates: unknown[] = [];
     for (const r of model.resources()) {
       if (r === role) continue;
       let props: { [key: string]: unknown };
@@ -381,8 +384,16 @@ export function isReferencedInStack(role: CfnResource): boolean {
         const { Roles: _roles, RoleName: _roleName, ...rest } = props;
         props = rest;
       }
-      if (model.refersTo(props, role)) return true;
+      candidates.push(props);
     }
-    return outputsInStack(role).some((o) => model.refersTo(o.value, role));
+    candidates.push(...outputsInStack(role).map((o) => o.value));
+    // A `Ref`/`Fn::GetAtt`/`${Id}` is found by its text, in one pass, before any name or ARN is derived.
+    const id = role.stack.resolve(role.logicalId) as string;
+    const patterns = [`"Ref":"${id}"`, `"Fn::GetAtt":["${id}"`, `"Fn::GetAtt":"${id}.`, `\${${id}.`, `\${${id}}`];
+    if (candidates.some((c) => {
+      const text = JSON.stringify(c ?? null);
+      return patterns.some((p) => text.includes(p));
+    })) return true;
+    return candidates.some((c) => model.refersTo(c, role));
   });
 }
