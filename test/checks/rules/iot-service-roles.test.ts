@@ -1,3 +1,6 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import * as iotAlpha from '@aws-cdk/aws-iot-alpha';
 import * as actions from '@aws-cdk/aws-iot-actions-alpha';
 import { CfnOutput, CfnParameter, Fn } from 'aws-cdk-lib';
@@ -11,7 +14,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cr from 'aws-cdk-lib/custom-resources';
-import { DevicePolicy, FleetProvisioning } from '../../../lib';
+import { DevicePolicy, FleetProvisioning, scanTemplates } from '../../../lib';
 import { iotServiceRoles } from '../../../lib/checks/private/iot-service-roles';
 import { IoTServiceRoleLeastPrivilege as GW13, IoTServiceRoleUnused as GW14 } from '../../../lib/checks/rules';
 import { check, checkType, cfnResources, COMPLIANT, includeTemplate, newStack, NON_COMPLIANT, NOT_APPLICABLE } from '../rule-test-helpers';
@@ -398,6 +401,54 @@ describe('GW13 on more uses and on our constructs', () => {
     expect(check(GW13, fn.role!.node.defaultChild as iam.CfnRole)).toEqual(COMPLIANT);
     fn.role!.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('AWSIoTFullAccess'));
     expect(check(GW13, fn.role!.node.defaultChild as iam.CfnRole)).toEqual(['ManagedPolicy::AWSIoTFullAccess']);
+  });
+});
+
+describe('the scanner reads the same roles from YAML and SAM', () => {
+  test('short-form intrinsics (!GetAtt, !Sub, !If) and a SAM function with an IoTRule event and a Role', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw13-'));
+    const file = path.join(dir, 'template.yaml');
+    fs.writeFileSync(file, [
+      'Transform: AWS::Serverless-2016-10-31',
+      'Conditions:',
+      '  Prod: !Equals [!Ref AWS::Region, eu-west-1]',
+      'Resources:',
+      '  RepublishRole:',
+      '    Type: AWS::IAM::Role',
+      '    Properties:',
+      '      AssumeRolePolicyDocument: { Statement: [{ Effect: Allow, Principal: { Service: iot.amazonaws.com }, Action: sts:AssumeRole }] }',
+      '      Policies:',
+      '        - PolicyName: p',
+      '          PolicyDocument: { Statement: [{ Effect: Allow, Action: iot:Publish, Resource: !If [Prod, !Sub "arn:${AWS::Partition}:iot:${AWS::Region}:${AWS::AccountId}:topic/out", "*"] }] }',
+      '  FnRole:',
+      '    Type: AWS::IAM::Role',
+      '    Properties:',
+      '      AssumeRolePolicyDocument: { Statement: [{ Effect: Allow, Principal: { Service: lambda.amazonaws.com }, Action: sts:AssumeRole }] }',
+      '      ManagedPolicyArns: [arn:aws:iam::aws:policy/AmazonS3FullAccess]',
+      '  Rule:',
+      '    Type: AWS::IoT::TopicRule',
+      '    Properties:',
+      '      TopicRulePayload:',
+      '        Sql: SELECT * FROM \'devices/+/data\'',
+      '        Actions:',
+      '          - Republish: { Topic: out, RoleArn: !GetAtt RepublishRole.Arn }',
+      '        ErrorAction:',
+      '          Republish: { Topic: errors, RoleArn: !Sub "${RepublishRole.Arn}" }',
+      '  Fn:',
+      '    Type: AWS::Serverless::Function',
+      '    Properties:',
+      '      Handler: index.handler',
+      '      Runtime: nodejs22.x',
+      '      InlineCode: x',
+      '      Role: !GetAtt FnRole.Arn',
+      '      Events:',
+      '        Iot: { Type: IoTRule, Properties: { Sql: "SELECT * FROM \'devices/+/data\'" } }',
+    ].join('\n'));
+    const found = scanTemplates([file]).findings.filter((f) => /-GW1[34]\b/.test(f.ruleId)).map((f) => `${f.resource} ${f.findingId}`);
+    expect(found.sort()).toEqual([
+      'FnRole IoTSecurity-GW13[ManagedPolicy::AmazonS3FullAccess]',
+      'RepublishRole IoTSecurity-GW13[Resource::*]',
+    ]);
   });
 });
 
