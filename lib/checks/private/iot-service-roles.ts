@@ -1,5 +1,6 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
-import { asArray, findInStack, memoizeInPass, outputsInStack, referencedLogicalId, resolvedProperties, resourcesInStack } from './cfn';
+import { IConstruct } from 'constructs';
+import { asArray, findInStack, memoizeInPass, outputsInStack, referencedLogicalId, resolvedProperties } from './cfn';
 import { branches, isIntrinsic, isObject, possibleValues, Unresolved } from './cfn-values';
 import { rolesOf, trustedServices } from './role-refs';
 import { StackModel } from './stack-model';
@@ -88,10 +89,11 @@ const CREDENTIALS_PROVIDER = 'credentials.iot.amazonaws.com';
 /** A property naming a role: `RoleArn`, `ExecutionRoleArn`, `DevicePermissionRoleArn`... (TwinMaker writes `Role`). */
 const ROLE_KEY = /rolearn$/i;
 
-/** The model of the stack `node` belongs to, memoized for the pass. */
+/** The model of the app `node` belongs to (every stack of it), memoized for the pass. */
 export function iotServiceRoles(node: CfnResource): IotServiceRoles {
-  const stack = Stack.of(node);
-  return memoizeInPass('iot-service-roles', stack, () => build(node));
+  // One model for the whole app: a rule of one stack may use a role another stack exports.
+  const root = node.node.root;
+  return memoizeInPass('iot-service-roles', root, () => build(root));
 }
 
 /** Whether a role's trust admits an IoT service principal (`IOT_SERVICE_PRINCIPAL`), and which. */
@@ -104,7 +106,41 @@ class Builder {
   public readonly unreadable = new Map<CfnResource, string[]>();
   public readonly samFunctions = new Set<CfnResource>();
 
-  constructor(private readonly model: StackModel) {}
+  private exportIndex?: Map<string, { stack: Stack; value: unknown }>;
+
+  constructor(private readonly root: IConstruct) {}
+
+  /**
+   * The value an `Fn::ImportValue` of a literal name imports, from the outputs of the app's stacks
+   * that export it (CDK's cross-stack references are such exports), with the stack that holds it.
+   */
+  private imported(node: CfnResource, value: unknown): { stack: Stack; value: unknown } | undefined {
+    if (!isObject(value) || Object.keys(value).length !== 1 || !('Fn::ImportValue' in value)) return undefined;
+    const names = possibleValues(node, value['Fn::ImportValue']);
+    if (names.length !== 1 || typeof names[0] !== 'string') return undefined;
+    if (!this.exportIndex) {
+      this.exportIndex = new Map();
+      for (const stack of stacksOf(this.root)) {
+        for (const output of StackModel.of(stack).outputs()) {
+          const rendered = stack.resolve((output as unknown as { _toCloudFormation(): object })._toCloudFormation()) as
+            { Outputs?: { [id: string]: { Value?: unknown; Export?: { Name?: unknown } } } };
+          for (const body of Object.values(rendered.Outputs ?? {})) {
+            if (typeof body?.Export?.Name === 'string') this.exportIndex.set(body.Export.Name, { stack, value: body.Value });
+          }
+        }
+      }
+    }
+    return this.exportIndex.get(names[0]);
+  }
+
+  /** `rolesOf`, following an import to the stack of the app that exports it. */
+  private rolesOf(node: CfnResource, value: unknown): (CfnResource | Unresolved)[] {
+    return branches(value).flatMap((b) => {
+      const exported = this.imported(node, b);
+      const inStack = exported ? StackModel.of(exported.stack).resources()[0] : undefined;
+      return exported && inStack ? rolesOf(inStack, exported.value) : rolesOf(node, b);
+    });
+  }
 
   public addUnreadable(node: CfnResource, property: string): void {
     const list = this.unreadable.get(node) ?? [];
@@ -120,7 +156,7 @@ class Builder {
 
   /** The roles `value` names, as a use of `node`'s `property`. */
   public role(node: CfnResource, value: unknown, property: string, kind: string, purposes: RolePurpose[]): void {
-    const roles = rolesOf(node, value);
+    const roles = this.rolesOf(node, value);
     if (roles.length === 0 && branches(value).some((b) => b !== undefined)) this.addUnreadable(node, property);
     for (const role of roles) {
       if (role instanceof Unresolved) this.addUnreadable(node, property);
@@ -144,7 +180,7 @@ class Builder {
         continue;
       }
       // The function's role is read where the function stands.
-      const roles = rolesOf(fn, role);
+      const roles = this.rolesOf(fn, role);
       if (roles.length === 0) this.addUnreadable(node, property);
       for (const r of roles) {
         if (r instanceof Unresolved) this.addUnreadable(node, property);
@@ -162,6 +198,12 @@ class Builder {
         out.push(new Unresolved('function'));
         continue;
       }
+      const exported = this.imported(node, b);
+      const inStack = exported ? StackModel.of(exported.stack).resources()[0] : undefined;
+      if (exported && inStack) {
+        out.push(...this.functionsOf(inStack, exported.value, depth + 1));
+        continue;
+      }
       const id = referencedLogicalId(b);
       const target = id === undefined ? undefined : findInStack(node, id);
       if (target && (target.cfnResourceType === 'AWS::Lambda::Alias' || target.cfnResourceType === 'AWS::Lambda::Version')) {
@@ -172,7 +214,7 @@ class Builder {
         out.push(target);
         continue;
       }
-      const found = [...this.model.referenced(b, LAMBDA), ...inSubOrJoin(node, b, [LAMBDA, SAM_FUNCTION])];
+      const found = [...StackModel.of(node).referenced(b, LAMBDA), ...inSubOrJoin(node, b, [LAMBDA, SAM_FUNCTION])];
       if (found.length > 0) out.push(...new Set(found));
       else out.push(new Unresolved('function'));
     }
@@ -325,11 +367,15 @@ function samFunction(b: Builder, node: CfnResource): void {
   }
 }
 
-function build(node: CfnResource): IotServiceRoles {
-  const model = StackModel.of(node);
-  const b = new Builder(model);
+/** Every stack of the app, nested ones included. */
+function stacksOf(root: IConstruct): Stack[] {
+  return root.node.findAll().filter((c): c is Stack => Stack.isStack(c));
+}
+
+function build(root: IConstruct): IotServiceRoles {
+  const b = new Builder(root);
   const judgedElsewhere = new Set<CfnResource>();
-  const resources = resourcesInStack(node);
+  const resources = stacksOf(root).flatMap((s) => StackModel.of(s).resourcesWithViews());
   for (const r of resources) {
     const type = r.cfnResourceType;
     try {

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as iotAlpha from '@aws-cdk/aws-iot-alpha';
 import * as actions from '@aws-cdk/aws-iot-actions-alpha';
-import { CfnOutput, CfnParameter, Fn } from 'aws-cdk-lib';
+import { App, CfnOutput, CfnParameter, Fn, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
@@ -401,6 +401,25 @@ describe('GW13 on more uses and on our constructs', () => {
     expect(check(GW13, fn.role!.node.defaultChild as iam.CfnRole)).toEqual(COMPLIANT);
     fn.role!.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('AWSIoTFullAccess'));
     expect(check(GW13, fn.role!.node.defaultChild as iam.CfnRole)).toEqual(['ManagedPolicy::AWSIoTFullAccess']);
+  });
+});
+
+describe('a role or function of another stack of the same app', () => {
+  test('is followed through the export CDK makes, and judged in its own stack', () => {
+    const app = new App();
+    const roles = new Stack(app, 'Roles');
+    const rules = new Stack(app, 'Rules');
+    const r = new iam.Role(roles, 'RuleRole', { assumedBy: new iam.ServicePrincipal('iot.amazonaws.com') });
+    r.addToPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: ['*'] }));
+    const fn = new lambda.Function(roles, 'Auth', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'i.h', code: lambda.Code.fromInline('x') });
+    const rule = new iot.CfnTopicRule(rules, 'Rule', { topicRulePayload: { sql: "SELECT * FROM 'a'", actions: [{ sqs: { queueUrl: 'q', roleArn: r.roleArn } }] } });
+    const authorizer = new iot.CfnAuthorizer(rules, 'Authorizer', { authorizerFunctionArn: fn.functionArn, signingDisabled: false, tokenKeyName: 'k', tokenSigningPublicKeys: { k: 'pem' } });
+    app.synth();
+    expect(check(GW13, rule)).toEqual(COMPLIANT);
+    expect(check(GW13, authorizer)).toEqual(COMPLIANT);
+    expect(check(GW13, r.node.defaultChild as iam.CfnRole)).toEqual(['Resource::*']);
+    expect(check(GW13, fn.role!.node.defaultChild as iam.CfnRole)).toEqual(COMPLIANT);
+    expect(check(GW14, r.node.defaultChild as iam.CfnRole)).toEqual(COMPLIANT);
   });
 });
 
