@@ -27,7 +27,9 @@ import { StackModel } from './stack-model';
  *   with the use `trust:<service>` when nothing of the stack names it.
  * A role is followed through `Fn::GetAtt`/`Ref`/`Fn::Sub`/`Fn::Join`, literal ARNs, parameters'
  * allowed values and both branches of `Fn::If` (`rolesOf`); a function through `Ref`/`Fn::GetAtt`,
- * its ARN or name, an `AWS::Lambda::Alias` or `Version`. What cannot be followed is `unreadable`.
+ * its ARN or name, an `AWS::Lambda::Alias` or `Version`; an `Fn::ImportValue` of an export of another
+ * stack of the same app (a CDK cross-stack reference) to that stack, the model spanning the app.
+ * What cannot be followed is `unreadable`.
  * Roles behind a role alias, trusted by the credentials provider or run by a mitigation action
  * are `judgedElsewhere` (IoTSecurity-GW1, GW3, IR1).
  */

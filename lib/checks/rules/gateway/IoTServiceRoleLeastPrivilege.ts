@@ -223,8 +223,10 @@ function judgeSamPolicies(node: CfnResource, purposes: ReadonlySet<RolePurpose>,
  * - `ManagedPolicy::<name>`: an AWS-managed policy not documented for any use of the role (`DOCUMENTED_MANAGED_POLICIES`);
  * - `NotAction`, `NotResource`;
  * - `Unresolved::Policies|ManagedPolicyArns|PolicyDocument|Statement|Action|Resource`: grants that cannot be read.
- * On the resource that names a role or function it cannot follow (a parameter, an import, a role of
- * another stack): `Unresolved::<property path>`.
+ * On the resource that names a role or function it cannot follow (a parameter without allowed values, an
+ * import from outside the app, a literal ARN of a role or function no stack of the app holds):
+ * `Unresolved::<property path>`; acknowledge it where the role is reviewed. A role another stack of the
+ * same app exports is followed there and judged in its own stack.
  */
 export const IoTServiceRoleLeastPrivilege = defineRule({
   id: 'GW13',
