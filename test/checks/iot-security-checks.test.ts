@@ -70,6 +70,8 @@ describe('the pack', () => {
       'IoTSecurity-GW10',
       'IoTSecurity-GW11',
       'IoTSecurity-GW12',
+      'IoTSecurity-GW13',
+      'IoTSecurity-GW14',
       'IoTSecurity-GW15',
       'IoTSecurity-MON1',
       'IoTSecurity-MON2',

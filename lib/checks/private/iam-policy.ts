@@ -288,8 +288,12 @@ function literalName(node: CfnResource, value: unknown): string | undefined {
  * `StackModel.byName`), in any branch.
  */
 function pointsAtRole(node: CfnResource, entry: unknown, roleId: string, roleName: string | undefined, role: CfnResource): boolean {
-  return branches(entry).some((b) => referencedLogicalId(b) === roleId || StackModel.of(node).byName(ROLE_TYPE, b).includes(role))
-    || possibleValues(node, entry).some((v) => v === roleName && v !== undefined);
+  return branches(entry).some((b) => {
+    const id = referencedLogicalId(b);
+    // A `Ref` to a resource of the stack names that resource alone: no name to derive (the costly part).
+    if (id !== undefined && findInStack(node, id)) return id === roleId;
+    return StackModel.of(node).byName(ROLE_TYPE, b).includes(role);
+  }) || possibleValues(node, entry).some((v) => v === roleName && v !== undefined);
 }
 
 const ROLE_TYPE = 'AWS::IAM::Role';

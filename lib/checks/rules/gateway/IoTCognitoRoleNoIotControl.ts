@@ -9,7 +9,7 @@ import { isWildcardResource, templateString } from '../../private/iam-policy';
 import { DEVICE_ACTIONS, parseAction } from '../../private/iot-policy-analyzer';
 import { StackModel } from '../../private/stack-model';
 import { defineRule } from '../../rule-definition';
-import { trustedServices } from './IoTCredentialsProviderRoleLeastPrivilege';
+import { trustedServices } from '../../private/role-refs';
 
 const ROLE = 'AWS::IAM::Role';
 const COGNITO_IDENTITY = 'cognito-identity.amazonaws.com';

@@ -7,7 +7,7 @@ import { displayValue } from '../../private/display';
 import { templateString } from '../../private/iam-policy';
 import { roleGrants, statementStrings } from '../../private/role-statements';
 import { defineRule } from '../../rule-definition';
-import { rolesOf } from '../gateway/IoTRoleAliasLeastPrivilege';
+import { rolesOf } from '../../private/role-refs';
 
 const TYPE = 'AWS::IoT::MitigationAction';
 
