@@ -2,7 +2,10 @@ import { Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { iamActionsOf } from '../../../lib/checks/private/iam-data';
 import { actionAppliesTo, grantEffect } from '../../../lib/checks/private/iam-resource-types';
 import { IoTGrantTakesEffect as ID21 } from '../../../lib/checks/rules';
@@ -185,6 +188,34 @@ describe('ID21 grants that never take effect', () => {
     r2.addToPolicy(new iam.PolicyStatement({ actions: ['iot:AttachThingPrincipal'], resources: [t2.attrArn] }));
     expect(check(ID21, s2.node.findAll().find((c) => c instanceof iam.CfnPolicy) as iam.CfnPolicy))
       .toEqual(['NoEffect::iot:AttachThingPrincipal on ${ThingDEADBEEF.Arn} needs cert'.replace('ThingDEADBEEF', s2.resolve(t2.logicalId))]);
+  });
+
+  test('CDK grants whose companions cannot apply pass: a stream\'s, a parameter\'s and a state machine\'s reads; an ARN another service authorizes (sts:AssumeRole on a role)', () => {
+    const stack = newStack();
+    const role = new iam.Role(stack, 'R', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    // Kinesis' grantRead adds ListStreams, SubscribeToShard and DescribeStreamConsumer on the stream's ARN.
+    new kinesis.Stream(stack, 'K').grantRead(role);
+    // A parameter's grantRead adds DescribeParameters (no resource-level permissions) on its ARN.
+    new ssm.StringParameter(stack, 'P', { stringValue: 'v' }).grantRead(role);
+    ssm.StringParameter.fromStringParameterName(stack, 'Imported', '/app/name').grantRead(role);
+    // A state machine's grantRead adds ListStateMachines on its ARN.
+    new sfn.StateMachine(stack, 'SM', { definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Pass')) }).grantRead(role);
+    // IAM authorizes sts:AssumeRole on the role's ARN, a type the reference lists under sts and iam alike.
+    new iam.Role(stack, 'Assumed', { assumedBy: new iam.AccountRootPrincipal() }).grantAssumeRole(role);
+    expect(checkType(ID21, stack, 'AWS::IAM::Policy')).toEqual(COMPLIANT);
+    const plain = newStack();
+    includeTemplate(plain, {
+      Resources: {
+        Other: { Type: ROLE, Properties: { AssumeRolePolicyDocument: TRUST } },
+        M: { Type: 'AWS::IAM::ManagedPolicy', Properties: { PolicyDocument: { Statement: [{ Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:TagSession'], Resource: { 'Fn::GetAtt': ['Other', 'Arn'] } }] } } },
+      },
+    });
+    expect(checkType(ID21, plain, 'AWS::IAM::ManagedPolicy')).toEqual(COMPLIANT);
+    // Alone, each is still a finding.
+    expect(inline({ Effect: 'Allow', Action: 'ssm:DescribeParameters', Resource: 'arn:aws:ssm:eu-west-1:111122223333:parameter/p' }))
+      .toEqual(['NoEffect::ssm:DescribeParameters on arn:aws:ssm:eu-west-1:111122223333:parameter/p needs *']);
+    expect(inline({ Effect: 'Allow', Action: 'kinesis:SubscribeToShard', Resource: 'arn:aws:kinesis:eu-west-1:111122223333:stream/s' }))
+      .toEqual(['NoEffect::kinesis:SubscribeToShard on arn:aws:kinesis:eu-west-1:111122223333:stream/s needs consumer']);
   });
 });
 
