@@ -20,7 +20,7 @@ import { StackModel } from './stack-model';
  *
  * **The provider.** The `ServiceToken` is followed to a function of the stack: `Fn::GetAtt F.Arn`
  * (any `Fn::If` branch), an ARN or name that `StackModel` finds, a Lambda alias or version
- * (followed to its `FunctionName`). `AWS::Lambda::Function` and `AWS::Serverless::Function` are
+ * (followed to its `FunctionName`), a qualified function ARN (`${F.Arn}:live`, `...:function:f:3`). `AWS::Lambda::Function` and `AWS::Serverless::Function` are
  * read. A function of CDK's Provider framework (`cr.Provider`: the framework's `onEvent`, whose
  * environment names the user's handlers in `USER_ON_EVENT_FUNCTION_ARN` and
  * `USER_IS_COMPLETE_FUNCTION_ARN`) stands for those handlers: the framework itself only invokes
@@ -246,13 +246,46 @@ function refersToIot(node: CfnResource, id: string, seen: Set<string>): boolean 
   return iotInputOf(node, props, seen) !== undefined;
 }
 
+/** A part of an ARN: text without colons, or a `${...}` (which may hold `::`, as `${AWS::Region}` does). */
+const ARN_PART = '(?:\\$\\{[^}]*\\}|[^:$])';
+const QUALIFIED_ARN = new RegExp(`^(arn:${ARN_PART}*:lambda:${ARN_PART}*:${ARN_PART}*:function:${ARN_PART}+):${ARN_PART}+$`);
+
+/**
+ * A qualified function ARN (`<function ARN>:<alias or version>`) as the function's ARN: Lambda
+ * invokes the alias's or version's code with the function's role
+ * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-aliases.html). Read as a literal ARN,
+ * an `Fn::Sub` (`${Fn.Arn}:live`) or an `Fn::Join` ending in the qualifier; anything else unchanged.
+ */
+function unqualified(form: unknown): unknown {
+  const strip = (text: string) => QUALIFIED_ARN.exec(text)?.[1];
+  if (typeof form === 'string') return strip(form) ?? form;
+  if (!isObject(form)) return form;
+  const [fn] = Object.keys(form);
+  const arg = form[fn];
+  if (fn === 'Fn::Sub' && Object.keys(form).length === 1) {
+    const text = Array.isArray(arg) ? arg[0] : arg;
+    if (typeof text !== 'string') return form;
+    const att = /^\$\{([A-Za-z0-9]+)\.Arn\}:[^:${}]+$/.exec(text);
+    if (att) return { 'Fn::GetAtt': [att[1], 'Arn'] };
+    const plain = strip(text);
+    return plain === undefined ? form : { 'Fn::Sub': Array.isArray(arg) ? [plain, ...arg.slice(1)] : plain };
+  }
+  if (fn === 'Fn::Join' && Array.isArray(arg) && typeof arg[0] === 'string' && Array.isArray(arg[1]) && arg[1].length === 2) {
+    const [head, tail] = arg[1] as unknown[];
+    const qualifier = typeof tail === 'string' ? `${arg[0]}${tail}` : undefined;
+    if (qualifier !== undefined && /^:[^:]+$/.test(qualifier) && referencedLogicalId(head) !== undefined) return head;
+  }
+  return form;
+}
+
 /** The functions of the stack `token` (a `ServiceToken` or a handler ARN) names, and whether some form of it names none. */
 function functionsOf(node: CfnResource, token: unknown, depth: number): { functions: CfnResource[]; outside: boolean } {
   const model = StackModel.of(node);
   const out: CfnResource[] = [];
   let outside = false;
-  for (const form of branches(token)) {
-    if (form === undefined) continue;
+  for (const branch of branches(token)) {
+    if (branch === undefined) continue;
+    const form = unqualified(branch);
     let target: CfnResource | undefined;
     const id = referencedLogicalId(form);
     if (id !== undefined) target = model.resource(id);

@@ -182,6 +182,21 @@ describe('ID13: inputs that touch IoT, whatever the provider', () => {
     expect(id13(stackOf({ Role: role(undefined), Fn: fn(JS_IOT_V2), Live: alias }, {}, { Ref: 'Live' }))).toEqual({ Device: ['Unreadable::Provider[code]'] });
   });
 
+  test('the ServiceToken as a qualified function ARN (an alias or version by name): the function\'s code and role', () => {
+    const named = { ...(fn(JS_IOT_V2) as any), Properties: { ...(fn(JS_IOT_V2) as any).Properties, FunctionName: 'provider' } };
+    for (const token of [
+      { 'Fn::Sub': '${Fn.Arn}:live' },
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['Fn', 'Arn'] }, ':live']] },
+      { 'Fn::Join': [':', [{ 'Fn::GetAtt': ['Fn', 'Arn'] }, '3']] },
+      { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:provider:live' },
+      'arn:aws:lambda:eu-west-1:111111111111:function:provider:live',
+    ]) {
+      expect([token, id13(stackOf({ Role: role(undefined), Fn: named }, {}, token))]).toEqual([token, { Device: ['Unreadable::Provider[code]'] }]);
+    }
+    // Another function's qualified ARN is still outside the stack.
+    expect(id13(stackOf({ Role: role(undefined), Fn: named }, {}, 'arn:aws:lambda:eu-west-1:111111111111:function:other:live'))).toEqual({});
+  });
+
   test('AwsCustomResource and custom resources read as native resources are not affected', () => {
     const stack = newStack();
     new cr.AwsCustomResource(stack, 'Endpoint', {
