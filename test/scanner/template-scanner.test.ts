@@ -406,6 +406,19 @@ describe('folders and cloud assemblies', () => {
     expect(scanFails(result, FindingSeverity.ERROR)).toBe(true);
   });
 
+  test('a template reached through a symbolic link is scanned; a linked folder is noted, not walked', () => {
+    const target = write('real/insecure.json', { Resources: { P: { Type: 'AWS::IoT::Policy', Properties: { PolicyDocument: OPEN_POLICY } } } });
+    fs.mkdirSync(path.join(dir, 'scan'));
+    write('scan/clean.json', { Resources: { T: { Type: 'AWS::SNS::Topic' } } });
+    fs.symlinkSync(target, path.join(dir, 'scan', 'linked.json'));
+    fs.symlinkSync(path.join(dir, 'real'), path.join(dir, 'scan', 'linked-folder'));
+    const result = scanTemplates([path.join(dir, 'scan')]);
+    expect(result.templates.map((t) => path.basename(t.file))).toEqual(['clean.json', 'linked.json']);
+    expect(result.findings.some((f) => path.basename(f.file) === 'linked.json')).toBe(true);
+    expect(result.notices.map((n) => [path.relative(dir, n.file), n.message]))
+      .toEqual([[path.join('scan', 'linked-folder'), 'skipped: a symbolic link to a folder (scan its target to read it)']]);
+  });
+
   test('a folder whose only template cannot be read reports it, rather than a folder without templates', () => {
     const file = write('t.yaml', 'Resources:\n  R: !Bogus x\n');
     expect(scanTemplates([dir])).toEqual({ templates: [], findings: [], notices: [], unreadable: [{ file, line: 2, reason: expect.stringMatching(/^unknown tag !Bogus/) }] });

@@ -266,6 +266,20 @@ function walkFolder(dir: string, add: (t: LoadedTemplate) => void, result: Expan
       } else {
         walkFolder(full, add, result);
       }
+    } else if (entry.isSymbolicLink()) {
+      // A linked file is read like any other (CloudFormation deploys what the link names); a linked
+      // folder is not walked, as links can loop, but said.
+      let target: fs.Stats | undefined;
+      try {
+        target = fs.statSync(full);
+      } catch {
+        target = undefined;
+      }
+      if (target?.isDirectory()) {
+        result.skipped.push({ file: full, reason: 'a symbolic link to a folder (scan its target to read it)' });
+      } else if (target?.isFile() && TEMPLATE_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) {
+        readFolderFile(full, entry.name, add, result);
+      }
     } else if (entry.isFile() && TEMPLATE_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) {
       readFolderFile(full, entry.name, add, result);
     }
