@@ -309,6 +309,26 @@ describe('CDK forms: cr.Provider, CustomResource, a SAM function', () => {
     expect(id13(stack)).toEqual({ Keys: ['Unreadable::Provider[code]'] });
   });
 
+  test('inline code that hides the call (getattr, names from the environment) under a role granting the key action by name: creates keys', () => {
+    const keyRole = role(['iot:CreateKeysAndCertificate', 's3:PutObject']);
+    const body = "  boto3.client('s3').put_object(Bucket='b', Key='k', Body=r['keyPair']['PrivateKey'])";
+    for (const code of [
+      `import boto3\ndef handler(e, c):\n  r = getattr(boto3.client('iot'), 'create_keys_' + 'and_certificate')(setAsActive=True)\n${body}`,
+      `import boto3, os\ndef handler(e, c):\n  r = getattr(boto3.client(os.environ['S']), os.environ['A'])(setAsActive=True)\n${body}`,
+    ]) {
+      expect(id13(stackOf({ Role: keyRole, Fn: fn(code, 'python3.12') }))).toEqual({ Device: ['Unreadable::Provider[creates-keys]'] });
+    }
+  });
+
+  test('inline code built with an Fn::Sub variable map is read with the literal values filled in', () => {
+    const keyRole = role(['iot:CreateKeysAndCertificate', 's3:PutObject']);
+    const code = { 'Fn::Sub': ["import boto3\ndef handler(e, c):\n  r = boto3.client('${S}').${A}(setAsActive=True)\n  boto3.client('s3').put_object(Bucket='${B}', Key='k', Body=r['keyPair']['PrivateKey'])",
+      { S: 'iot', A: 'create_keys_and_certificate', B: { Ref: 'AWS::StackName' } }] };
+    const stack = stackOf({ Role: keyRole, Fn: { ...(fn('x', 'python3.12') as any), Properties: { ...(fn('x', 'python3.12') as any).Properties, Code: { ZipFile: code } } } });
+    expect(id11(stack)).toEqual({ Device: ['Flow::PrivateKey->S3Object:Fn'] });
+    expect(id13(stack)).toEqual({ Device: ['Unreadable::Provider[code]'] });
+  });
+
   test('a key pair the code makes itself for CreateCertificateFromCsr, put in S3; the same key pair without IoT is no device key', () => {
     const csr = "from boto3 import client\nfrom cryptography.hazmat.primitives.asymmetric import ec\ndef handler(e, c):\n  key = ec.generate_private_key(ec.SECP256R1())\n"
       + "  client('iot').create_certificate_from_csr(certificateSigningRequest='...')\n  client('s3').put_object(Bucket='b', Key='device.key', Body=pem(key))";
