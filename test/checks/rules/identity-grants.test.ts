@@ -1,3 +1,4 @@
+import * as iotAlpha from '@aws-cdk/aws-iot-alpha';
 import { Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -203,6 +204,10 @@ describe('ID21 grants that never take effect', () => {
     // IAM authorizes sts:AssumeRole on the role's ARN, a type the reference lists under sts and iam alike.
     new iam.Role(stack, 'Assumed', { assumedBy: new iam.AccountRootPrincipal() }).grantAssumeRole(role);
     expect(checkType(ID21, stack, 'AWS::IAM::Policy')).toEqual(COMPLIANT);
+    // The IoT logging role of @aws-cdk/aws-iot-alpha: AWS's documented policy on the AWSIotLogsV2 log group.
+    const logging = newStack();
+    new iotAlpha.Logging(logging, 'Logging', { logLevel: iotAlpha.LogLevel.ERROR });
+    expect(checkType(ID21, logging, ROLE)).toEqual(COMPLIANT);
     const plain = newStack();
     includeTemplate(plain, {
       Resources: {
