@@ -234,6 +234,37 @@ describe('iam-resource-types', () => {
     }
   });
 
+  test.each([
+    ['logs:PutLogEvents', 'arn:aws:logs:eu-west-1:1:log-group:x:*'],
+    ['logs:CreateLogStream', 'arn:aws:logs:eu-west-1:1:log-group:x:log-stream:*'],
+    ['logs:DescribeLogStreams', 'arn:aws:logs:*:*:*'],
+    ['states:DescribeExecution', 'arn:aws:states:eu-west-1:1:execution:sm:*'],
+    ['s3:GetObject', 'arn:aws:s3:::my-*-bucket/*'],
+    ['s3:PutObject', 'arn:aws:s3:::b/${aws:username}/*'],
+    ['s3:GetObject', 'arn:aws:s3:eu-west-1:1:accesspoint/ap/object/*'],
+    ['lambda:InvokeFunction', 'arn:aws:lambda:eu-west-1:1:function:f:live'],
+    ['lambda:InvokeFunction', 'arn:aws:lambda:*:*:function:*'],
+    ['kms:CreateAlias', 'arn:aws:kms:eu-west-1:1:alias/x'],
+    ['dynamodb:Query', 'arn:aws:dynamodb:eu-west-1:1:table/x/index/*'],
+    ['dynamodb:GetRecords', 'arn:aws:dynamodb:eu-west-1:1:table/x/stream/*'],
+    ['iam:GetUser', 'arn:aws:iam::1:user/${aws:username}'],
+    ['sts:AssumeRole', 'arn:aws:iam::1:role/x'],
+    ['cloudfront:CreateInvalidation', 'arn:aws:cloudfront::1:distribution/E1'],
+    ['route53:ChangeResourceRecordSets', 'arn:aws:route53:::hostedzone/Z1'],
+    ['iot:Publish', 'arn:aws:iot:eu-west-1:1:topic/${iot:Connection.Thing.ThingName}/*'],
+    ['iot:Publish', 'arn:aws:iot:eu-west-1:1:topic/$aws/things/x/shadow/update'],
+    ['secretsmanager:GetSecretValue', 'arn:aws:secretsmanager:eu-west-1:1:secret:x-??????'],
+    ['execute-api:ManageConnections', 'arn:aws:execute-api:eu-west-1:1:abc/prod/POST/@connections/*'],
+    ['greengrass:GetComponent', 'arn:aws:greengrass:eu-west-1:1:components:c:versions:1.0.0'],
+    ['bedrock:InvokeModel', 'arn:aws:bedrock:eu-west-1::foundation-model/anthropic.x'],
+  ])('%s on %s takes effect (colons in the resource part, variables, global services, qualifiers)', (action, resource) => {
+    expect(grantEffect(action, [{ pattern: resource }])).toEqual({ kind: 'effective' });
+  });
+
+  test('an alias ARN for a cryptographic KMS action does not take effect (IAM authorizes it on the key)', () => {
+    expect(grantEffect('kms:Decrypt', [{ pattern: 'arn:aws:kms:eu-west-1:1:alias/x' }])).toEqual({ kind: 'ineffective', needs: ['key'] });
+  });
+
   test('an ARN of a type matches by type, not by its service alone', () => {
     const attach = [...iamActionsOf('iot')!.values()].find((a) => a.name === 'AttachThingPrincipal')!;
     expect(actionAppliesTo(attach, { pattern: '*', type: { service: 'iot', name: 'cert' } })).toBe(true);
