@@ -390,6 +390,35 @@ describe('folders and cloud assemblies', () => {
     expect(JSON.stringify(result)).not.toMatch(/\\u001b|\\u0000/);
   });
 
+  test('a template is never skipped for its name, nor for a top level CloudFormation reads and the JSON reader does not', () => {
+    const policy = { Resources: { P: { Type: 'AWS::IoT::Policy', Properties: { PolicyDocument: OPEN_POLICY } } } };
+    // Names of files a folder usually holds beside its templates: the content decides.
+    const named = ['manifest.json', 'tree.json', 'stack.metadata.json', 'app.assets.json', 'cdk.json', 'samconfig.yaml'].map((n) => write(n, policy));
+    const flowNamed = write('cdk.context.json', '{Resources: {P: {Type: AWS::SNS::Topic}}}');
+    // A YAML flow mapping at the top level starts with `{` but is no JSON: unreadable, never skipped.
+    const flow = write('flow.yaml', "{Resources: {P: {Type: 'AWS::IoT::Policy', Properties: {PolicyDocument: {Statement: [{Effect: Allow, Action: 'iot:*', Resource: '*'}]}}}}}\n");
+    const quoted = write('quoted.yaml', "{'Resources': {'P': {'Type': 'AWS::IoT::Policy'}}}\n");
+    write('package.json', { name: 'x', scripts: { Resources: 'no' } });
+    const result = scanTemplates([dir]);
+    expect(result.templates.map((t) => t.file).sort()).toEqual([...named].sort());
+    expect(result.unreadable.map((u) => u.file).sort()).toEqual([flow, quoted, flowNamed].sort());
+    expect(result.notices.map((n) => [path.relative(dir, n.file), n.message])).toEqual([['package.json', 'skipped: not a CloudFormation template (an npm package file)']]);
+    expect(scanFails(result, FindingSeverity.ERROR)).toBe(true);
+  });
+
+  test('a template reached through a symbolic link is scanned; a linked folder is noted, not walked', () => {
+    const target = write('real/insecure.json', { Resources: { P: { Type: 'AWS::IoT::Policy', Properties: { PolicyDocument: OPEN_POLICY } } } });
+    fs.mkdirSync(path.join(dir, 'scan'));
+    write('scan/clean.json', { Resources: { T: { Type: 'AWS::SNS::Topic' } } });
+    fs.symlinkSync(target, path.join(dir, 'scan', 'linked.json'));
+    fs.symlinkSync(path.join(dir, 'real'), path.join(dir, 'scan', 'linked-folder'));
+    const result = scanTemplates([path.join(dir, 'scan')]);
+    expect(result.templates.map((t) => path.basename(t.file))).toEqual(['clean.json', 'linked.json']);
+    expect(result.findings.some((f) => path.basename(f.file) === 'linked.json')).toBe(true);
+    expect(result.notices.map((n) => [path.relative(dir, n.file), n.message]))
+      .toEqual([[path.join('scan', 'linked-folder'), 'skipped: a symbolic link to a folder (scan its target to read it)']]);
+  });
+
   test('a folder whose only template cannot be read reports it, rather than a folder without templates', () => {
     const file = write('t.yaml', 'Resources:\n  R: !Bogus x\n');
     expect(scanTemplates([dir])).toEqual({ templates: [], findings: [], notices: [], unreadable: [{ file, line: 2, reason: expect.stringMatching(/^unknown tag !Bogus/) }] });

@@ -20,7 +20,7 @@ import { StackModel } from './stack-model';
  *
  * **The provider.** The `ServiceToken` is followed to a function of the stack: `Fn::GetAtt F.Arn`
  * (any `Fn::If` branch), an ARN or name that `StackModel` finds, a Lambda alias or version
- * (followed to its `FunctionName`). `AWS::Lambda::Function` and `AWS::Serverless::Function` are
+ * (followed to its `FunctionName`), a qualified function ARN (`${F.Arn}:live`, `...:function:f:3`). `AWS::Lambda::Function` and `AWS::Serverless::Function` are
  * read. A function of CDK's Provider framework (`cr.Provider`: the framework's `onEvent`, whose
  * environment names the user's handlers in `USER_ON_EVENT_FUNCTION_ARN` and
  * `USER_IS_COMPLETE_FUNCTION_ARN`) stands for those handlers: the framework itself only invokes
@@ -61,7 +61,8 @@ import { StackModel } from './stack-model';
  * `client('iot')`/`client('iot-data')`/`client('greengrassv2')`, SDK for JavaScript v2
  * `new AWS.Iot(...)`, v3 `@aws-sdk/client-iot*`, `IoTClient`) or calls `CreateKeysAndCertificate`
  * or `CreateProvisioningClaim` in any casing (`createKeysAndCertificate`,
- * `CreateKeysAndCertificateCommand`, `create_keys_and_certificate`), which is also where it
+ * `CreateKeysAndCertificateCommand`, `create_keys_and_certificate`; an `Fn::Sub` variable map's
+ * literal values filled in), which is also where it
  * creates keys; code that calls IoT and makes a key pair itself (`generateKeyPairSync`,
  * `generate_private_key`, `openssl genrsa`/`genpkey`, for `CreateCertificateFromCsr`) creates
  * keys too. Where code that creates keys writes is read from the calls it makes:
@@ -95,6 +96,8 @@ export interface ProviderFunction {
   readonly roleCallsIot: boolean;
   /** Its role may create keys and certificates. */
   readonly roleCreatesKeys: boolean;
+  /** Its role grants a key-making action by its name (`iot:CreateKeysAndCertificate`, no wildcard). */
+  readonly roleNamesKeys: boolean;
 }
 
 /** What the pack read of a custom resource's provider and inputs. */
@@ -246,13 +249,46 @@ function refersToIot(node: CfnResource, id: string, seen: Set<string>): boolean 
   return iotInputOf(node, props, seen) !== undefined;
 }
 
+/** A part of an ARN: text without colons, or a `${...}` (which may hold `::`, as `${AWS::Region}` does). */
+const ARN_PART = '(?:\\$\\{[^}]*\\}|[^:$])';
+const QUALIFIED_ARN = new RegExp(`^(arn:${ARN_PART}*:lambda:${ARN_PART}*:${ARN_PART}*:function:${ARN_PART}+):${ARN_PART}+$`);
+
+/**
+ * A qualified function ARN (`<function ARN>:<alias or version>`) as the function's ARN: Lambda
+ * invokes the alias's or version's code with the function's role
+ * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-aliases.html). Read as a literal ARN,
+ * an `Fn::Sub` (`${Fn.Arn}:live`) or an `Fn::Join` ending in the qualifier; anything else unchanged.
+ */
+function unqualified(form: unknown): unknown {
+  const strip = (text: string) => QUALIFIED_ARN.exec(text)?.[1];
+  if (typeof form === 'string') return strip(form) ?? form;
+  if (!isObject(form)) return form;
+  const [fn] = Object.keys(form);
+  const arg = form[fn];
+  if (fn === 'Fn::Sub' && Object.keys(form).length === 1) {
+    const text = Array.isArray(arg) ? arg[0] : arg;
+    if (typeof text !== 'string') return form;
+    const att = /^\$\{([A-Za-z0-9]+)\.Arn\}:[^:${}]+$/.exec(text);
+    if (att) return { 'Fn::GetAtt': [att[1], 'Arn'] };
+    const plain = strip(text);
+    return plain === undefined ? form : { 'Fn::Sub': Array.isArray(arg) ? [plain, ...arg.slice(1)] : plain };
+  }
+  if (fn === 'Fn::Join' && Array.isArray(arg) && typeof arg[0] === 'string' && Array.isArray(arg[1]) && arg[1].length === 2) {
+    const [head, tail] = arg[1] as unknown[];
+    const qualifier = typeof tail === 'string' ? `${arg[0]}${tail}` : undefined;
+    if (qualifier !== undefined && /^:[^:]+$/.test(qualifier) && referencedLogicalId(head) !== undefined) return head;
+  }
+  return form;
+}
+
 /** The functions of the stack `token` (a `ServiceToken` or a handler ARN) names, and whether some form of it names none. */
 function functionsOf(node: CfnResource, token: unknown, depth: number): { functions: CfnResource[]; outside: boolean } {
   const model = StackModel.of(node);
   const out: CfnResource[] = [];
   let outside = false;
-  for (const form of branches(token)) {
-    if (form === undefined) continue;
+  for (const branch of branches(token)) {
+    if (branch === undefined) continue;
+    const form = unqualified(branch);
     let target: CfnResource | undefined;
     const id = referencedLogicalId(form);
     if (id !== undefined) target = model.resource(id);
@@ -288,8 +324,25 @@ function inlineCode(fn: CfnResource): string | undefined {
   const props = resolvedProperties(fn);
   const code = fn.cfnResourceType === 'AWS::Serverless::Function' ? props.InlineCode : isObject(props.Code) ? props.Code.ZipFile : undefined;
   if (code === undefined) return undefined;
-  const texts = branches(code).map((b) => (b === undefined ? '' : templateString(b))).filter((t): t is string => t !== undefined && t !== '{?}');
+  const texts = branches(code).map((b) => (b === undefined ? '' : codeText(b))).filter((t): t is string => t !== undefined && t !== '{?}');
   return texts.length > 0 ? texts.join('\n') : undefined;
+}
+
+/**
+ * Code as text (`templateString`), an `Fn::Sub` variable map's values filled in (a literal value as
+ * written, another intrinsic read with its holes), so `boto3.client('${S}').${A}(...)` with
+ * `{ S: iot, A: create_keys_and_certificate }` reads as the call it makes.
+ */
+function codeText(value: unknown): string | undefined {
+  const sub = isObject(value) && Object.keys(value).length === 1 ? value['Fn::Sub'] : undefined;
+  if (!Array.isArray(sub) || typeof sub[0] !== 'string' || !isObject(sub[1])) return templateString(value);
+  const variables = sub[1] as { [name: string]: unknown };
+  const text = sub[0].replace(/\$\{([^}!]+)\}/g, (whole, name: string) => {
+    const v = variables[name.trim()];
+    if (typeof v === 'string' || typeof v === 'number') return String(v);
+    return v === undefined ? whole : (templateString(v) ?? '{?}');
+  });
+  return templateString(text);
 }
 
 const CODE_CALLS_IOT = [
@@ -324,7 +377,7 @@ function readCode(text: string): { callsIot: boolean; createsKeys: boolean; writ
 }
 
 /** What the Allow statements' actions grant of IoT: any IoT action, and which key-making actions. */
-function judgeActions(actions: string[], notActions: string[] | undefined): { iot: boolean; keys: string[] } {
+function judgeActions(actions: string[], notActions: string[] | undefined): { iot: boolean; keys: string[]; named: string[] } {
   if (notActions !== undefined) {
     // `NotAction` grants every action it does not name.
     const excluded = (action: string) => notActions.some((p) => globMatch(p, action));
@@ -332,16 +385,20 @@ function judgeActions(actions: string[], notActions: string[] | undefined): { io
     return {
       iot: iotActions.length === 0 || iotActions.some((a) => !excluded(`iot:${a.name}`)),
       keys: KEY_ACTIONS.filter((k) => !excluded(k)),
+      named: [],
     };
   }
   let iot = false;
   const keys: string[] = [];
+  const named: string[] = [];
   for (const text of actions) {
     const { actions: facts, complete } = expandIamAction(text);
     if (facts.some((a) => IOT_SERVICE.test(a.service)) || (!complete && /^(iot|greengrass)/i.test(text))) iot = true;
-    keys.push(...KEY_ACTIONS.filter((k) => globMatch(text, k)));
+    const matched = KEY_ACTIONS.filter((k) => globMatch(text, k));
+    keys.push(...matched);
+    if (!/[*?]/.test(text)) named.push(...matched);
   }
-  return { iot, keys };
+  return { iot, keys, named };
 }
 
 /** What grants a function: Allow statements, the actions unconditional `Deny`s on `*` take away, AWS-managed policies by name. */
@@ -355,22 +412,24 @@ interface FunctionGrants {
  * What the grants of a function say of IoT. A key-making action an unconditional `Deny` on `*`
  * names is not granted (a `Deny` with a condition or on some resources may not apply: ignored).
  */
-function judgeGrants(node: CfnResource, grants: FunctionGrants): { iot: boolean; keys: boolean } {
+function judgeGrants(node: CfnResource, grants: FunctionGrants): { iot: boolean; keys: boolean; named: boolean } {
   const findings = new Findings();
   let iot = false;
   const keys = new Set<string>();
+  const named = new Set<string>();
   for (const s of grants.allows) {
     const notActions = s.NotAction === undefined ? undefined : statementStrings(node, s.NotAction, findings, 'NotAction');
     const verdict = judgeActions(statementStrings(node, s.Action, findings, 'Action'), notActions);
     iot ||= verdict.iot;
     verdict.keys.forEach((k) => keys.add(k));
+    verdict.named.forEach((k) => named.add(k));
   }
   for (const name of grants.managed) {
     if (/iot|greengrass/i.test(name) || ADMIN_MANAGED_POLICIES.has(name)) iot = true;
     if (KEY_MANAGED_POLICIES.has(name)) KEY_ACTIONS.forEach((k) => keys.add(k));
   }
   const granted = [...keys].filter((k) => !grants.denied.some((p) => globMatch(p, k)));
-  return { iot, keys: granted.length > 0 };
+  return { iot, keys: granted.length > 0, named: granted.some((k) => named.has(k)) };
 }
 
 /** The grants of a function: its role's (everything `forEachRoleGrant` reads), or a SAM function's `Policies`. */
@@ -431,6 +490,7 @@ function readFunction(node: CfnResource, fn: CfnResource): ProviderFunction {
       writes: code.writes,
       roleCallsIot: role.iot,
       roleCreatesKeys: role.keys,
+      roleNamesKeys: role.named,
     };
   });
 }
@@ -480,8 +540,10 @@ export function readProvider(resource: CfnResource): ProviderReading {
 
 /**
  * How keys the provider may create leave it: inline code that creates them and writes a plain-text
- * place; `unknown` when the role may create them and some handler's code is not inline, or the
- * code creates them and writes nowhere the pack recognizes.
+ * place; `unknown` when the role may create them and some handler's code is not inline (or is
+ * inline, shows no key-making call, and the role grants `iot:CreateKeysAndCertificate` or
+ * `iot:CreateProvisioningClaim` by name: a grant written for a call the code hides), or the code
+ * creates them and writes nowhere the pack recognizes.
  */
 export function keyFlows(reading: ProviderReading): KeyFlows {
   const plaintext: { write: CodeWrite; logicalId: string }[] = [];
@@ -493,7 +555,9 @@ export function keyFlows(reading: ProviderReading): KeyFlows {
       const found = PLAINTEXT_WRITES.filter((w) => fn.writes.has(w));
       found.forEach((write) => plaintext.push({ write, logicalId: fn.logicalId }));
       if (fn.writes.size === 0) unknown = true;
-    } else if (fn.roleCreatesKeys && !fn.inline) {
+    } else if (fn.roleCreatesKeys && (!fn.inline || fn.roleNamesKeys)) {
+      // Code in S3, or inline code that hides the call (`getattr`, a name from the environment)
+      // under a role granting the key action by name: nothing says where the key goes.
       creates = true;
       unknown = true;
     }

@@ -177,8 +177,11 @@ export function actionAppliesTo(action: IamActionFacts, resource: StatementResou
   if (resource.pattern === '*' && !resource.type) return true;
   const types = iamResourceTypes(action);
   if (resource.type) {
+    // IAM matches the ARN, not the service that lists its type: `sts:AssumeRole` is authorized on
+    // sts's `role` type, whose ARN format is iam's `role` (`arn:${Partition}:iam::${Account}:role/...`).
     const { service, name } = resource.type;
-    return action.service === service && types.some((t) => t.name.toLowerCase() === name.toLowerCase());
+    const format = arnFormats(service).get(name.toLowerCase());
+    return types.some((t) => (action.service === service && t.name.toLowerCase() === name.toLowerCase()) || (format !== undefined && t.arn === format));
   }
   return types.some((t) => t.arn !== '' && canBeArnOf(resource.pattern, t.arn));
 }

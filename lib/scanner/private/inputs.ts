@@ -31,7 +31,11 @@ function asInputError(file: string, e: unknown): ScanInputError {
 const TEMPLATE_EXTENSIONS = new Set(['.json', '.yaml', '.yml', '.template']);
 /** `Validations.ACKNOWLEDGED_RULES_METADATA_KEY` of aws-cdk-lib, which older versions lack. */
 const ACKNOWLEDGED_RULES = 'aws:cdk:acknowledged-rules';
-const LOOKS_LIKE_TEMPLATE = /AWSTemplateFormatVersion|^Resources:|"Resources"\s*:/m;
+/**
+ * Text that says it is a template: the version key, or a `Resources` key as JSON or YAML write one
+ * (block or flow style, plain or quoted: `Resources:`, `"Resources" :`, `{Resources: ...}`).
+ */
+const LOOKS_LIKE_TEMPLATE = /AWSTemplateFormatVersion|(?:^|[{,])\s*(?:Resources|"Resources"|'Resources')\s*:/m;
 const SKIPPED_DIRS = new Set(['node_modules', '.git']);
 
 /**
@@ -262,6 +266,20 @@ function walkFolder(dir: string, add: (t: LoadedTemplate) => void, result: Expan
       } else {
         walkFolder(full, add, result);
       }
+    } else if (entry.isSymbolicLink()) {
+      // A linked file is read like any other (CloudFormation deploys what the link names); a linked
+      // folder is not walked, as links can loop, but said.
+      let target: fs.Stats | undefined;
+      try {
+        target = fs.statSync(full);
+      } catch {
+        target = undefined;
+      }
+      if (target?.isDirectory()) {
+        result.skipped.push({ file: full, reason: 'a symbolic link to a folder (scan its target to read it)' });
+      } else if (target?.isFile() && TEMPLATE_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) {
+        readFolderFile(full, entry.name, add, result);
+      }
     } else if (entry.isFile() && TEMPLATE_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) {
       readFolderFile(full, entry.name, add, result);
     }
@@ -269,22 +287,28 @@ function walkFolder(dir: string, add: (t: LoadedTemplate) => void, result: Expan
 }
 
 function readFolderFile(file: string, name: string, add: (t: LoadedTemplate) => void, result: ExpandedInputs): void {
+  // A name says what such a file usually is, not what this one is: CloudFormation deploys a
+  // template under any name (`manifest.json` outside a cloud assembly, `x.metadata.json`), so one
+  // whose text says it is a template is read like any other file.
   const known = KNOWN_OTHER_FILES.find(([pattern]) => pattern.test(name));
-  if (known) {
-    result.skipped.push({ file, reason: `not a CloudFormation template (${known[1]})` });
-    return;
-  }
+  const skipKnown = () => result.skipped.push({ file, reason: `not a CloudFormation template (${known![1]})` });
   let text: string;
   try {
     text = decodeText(file, fs.readFileSync(file));
   } catch (e) {
     const error = asInputError(file, e);
     // Binary content under a template's extension (a compressed or encrypted file) is not a template.
-    if (/is a binary file|is not UTF-8 text/.test(error.message)) {
+    if (known) {
+      skipKnown();
+    } else if (/is a binary file|is not UTF-8 text/.test(error.message)) {
       result.skipped.push({ file, reason: error.problem });
     } else {
       result.unreadable.push(error);
     }
+    return;
+  }
+  if (known && !LOOKS_LIKE_TEMPLATE.test(text)) {
+    skipKnown();
     return;
   }
   let loaded: LoadedTemplate;
@@ -294,6 +318,8 @@ function readFolderFile(file: string, name: string, add: (t: LoadedTemplate) => 
     // A broken file that says it is a template is unreadable; any other is not ours to judge.
     if (LOOKS_LIKE_TEMPLATE.test(text)) {
       result.unreadable.push(asInputError(file, e));
+    } else if (known) {
+      skipKnown();
     } else {
       result.skipped.push({ file, reason: `not a CloudFormation template (${asInputError(file, e).problem})` });
     }
@@ -301,6 +327,8 @@ function readFolderFile(file: string, name: string, add: (t: LoadedTemplate) => 
   }
   if (isTemplate(loaded.template)) {
     add(loaded);
+  } else if (known) {
+    skipKnown();
   } else {
     result.skipped.push({ file, reason: 'not a CloudFormation template (no Resources section)' });
   }

@@ -182,6 +182,21 @@ describe('ID13: inputs that touch IoT, whatever the provider', () => {
     expect(id13(stackOf({ Role: role(undefined), Fn: fn(JS_IOT_V2), Live: alias }, {}, { Ref: 'Live' }))).toEqual({ Device: ['Unreadable::Provider[code]'] });
   });
 
+  test('the ServiceToken as a qualified function ARN (an alias or version by name): the function\'s code and role', () => {
+    const named = { ...(fn(JS_IOT_V2) as any), Properties: { ...(fn(JS_IOT_V2) as any).Properties, FunctionName: 'provider' } };
+    for (const token of [
+      { 'Fn::Sub': '${Fn.Arn}:live' },
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['Fn', 'Arn'] }, ':live']] },
+      { 'Fn::Join': [':', [{ 'Fn::GetAtt': ['Fn', 'Arn'] }, '3']] },
+      { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:provider:live' },
+      'arn:aws:lambda:eu-west-1:111111111111:function:provider:live',
+    ]) {
+      expect([token, id13(stackOf({ Role: role(undefined), Fn: named }, {}, token))]).toEqual([token, { Device: ['Unreadable::Provider[code]'] }]);
+    }
+    // Another function's qualified ARN is still outside the stack.
+    expect(id13(stackOf({ Role: role(undefined), Fn: named }, {}, 'arn:aws:lambda:eu-west-1:111111111111:function:other:live'))).toEqual({});
+  });
+
   test('AwsCustomResource and custom resources read as native resources are not affected', () => {
     const stack = newStack();
     new cr.AwsCustomResource(stack, 'Endpoint', {
@@ -292,6 +307,26 @@ describe('CDK forms: cr.Provider, CustomResource, a SAM function', () => {
       return f;
     });
     expect(id13(stack)).toEqual({ Keys: ['Unreadable::Provider[code]'] });
+  });
+
+  test('inline code that hides the call (getattr, names from the environment) under a role granting the key action by name: creates keys', () => {
+    const keyRole = role(['iot:CreateKeysAndCertificate', 's3:PutObject']);
+    const body = "  boto3.client('s3').put_object(Bucket='b', Key='k', Body=r['keyPair']['PrivateKey'])";
+    for (const code of [
+      `import boto3\ndef handler(e, c):\n  r = getattr(boto3.client('iot'), 'create_keys_' + 'and_certificate')(setAsActive=True)\n${body}`,
+      `import boto3, os\ndef handler(e, c):\n  r = getattr(boto3.client(os.environ['S']), os.environ['A'])(setAsActive=True)\n${body}`,
+    ]) {
+      expect(id13(stackOf({ Role: keyRole, Fn: fn(code, 'python3.12') }))).toEqual({ Device: ['Unreadable::Provider[creates-keys]'] });
+    }
+  });
+
+  test('inline code built with an Fn::Sub variable map is read with the literal values filled in', () => {
+    const keyRole = role(['iot:CreateKeysAndCertificate', 's3:PutObject']);
+    const code = { 'Fn::Sub': ["import boto3\ndef handler(e, c):\n  r = boto3.client('${S}').${A}(setAsActive=True)\n  boto3.client('s3').put_object(Bucket='${B}', Key='k', Body=r['keyPair']['PrivateKey'])",
+      { S: 'iot', A: 'create_keys_and_certificate', B: { Ref: 'AWS::StackName' } }] };
+    const stack = stackOf({ Role: keyRole, Fn: { ...(fn('x', 'python3.12') as any), Properties: { ...(fn('x', 'python3.12') as any).Properties, Code: { ZipFile: code } } } });
+    expect(id11(stack)).toEqual({ Device: ['Flow::PrivateKey->S3Object:Fn'] });
+    expect(id13(stack)).toEqual({ Device: ['Unreadable::Provider[code]'] });
   });
 
   test('a key pair the code makes itself for CreateCertificateFromCsr, put in S3; the same key pair without IoT is no device key', () => {

@@ -1,8 +1,12 @@
+import * as iotAlpha from '@aws-cdk/aws-iot-alpha';
 import { Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { iamActionsOf } from '../../../lib/checks/private/iam-data';
 import { actionAppliesTo, grantEffect } from '../../../lib/checks/private/iam-resource-types';
 import { IoTGrantTakesEffect as ID21 } from '../../../lib/checks/rules';
@@ -186,6 +190,38 @@ describe('ID21 grants that never take effect', () => {
     expect(check(ID21, s2.node.findAll().find((c) => c instanceof iam.CfnPolicy) as iam.CfnPolicy))
       .toEqual(['NoEffect::iot:AttachThingPrincipal on ${ThingDEADBEEF.Arn} needs cert'.replace('ThingDEADBEEF', s2.resolve(t2.logicalId))]);
   });
+
+  test('CDK grants whose companions cannot apply pass: a stream\'s, a parameter\'s and a state machine\'s reads; an ARN another service authorizes (sts:AssumeRole on a role)', () => {
+    const stack = newStack();
+    const role = new iam.Role(stack, 'R', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    // Kinesis' grantRead adds ListStreams, SubscribeToShard and DescribeStreamConsumer on the stream's ARN.
+    new kinesis.Stream(stack, 'K').grantRead(role);
+    // A parameter's grantRead adds DescribeParameters (no resource-level permissions) on its ARN.
+    new ssm.StringParameter(stack, 'P', { stringValue: 'v' }).grantRead(role);
+    ssm.StringParameter.fromStringParameterName(stack, 'Imported', '/app/name').grantRead(role);
+    // A state machine's grantRead adds ListStateMachines on its ARN.
+    new sfn.StateMachine(stack, 'SM', { definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Pass')) }).grantRead(role);
+    // IAM authorizes sts:AssumeRole on the role's ARN, a type the reference lists under sts and iam alike.
+    new iam.Role(stack, 'Assumed', { assumedBy: new iam.AccountRootPrincipal() }).grantAssumeRole(role);
+    expect(checkType(ID21, stack, 'AWS::IAM::Policy')).toEqual(COMPLIANT);
+    // The IoT logging role of @aws-cdk/aws-iot-alpha: AWS's documented policy on the AWSIotLogsV2 log group.
+    const logging = newStack();
+    new iotAlpha.Logging(logging, 'Logging', { logLevel: iotAlpha.LogLevel.ERROR });
+    expect(checkType(ID21, logging, ROLE)).toEqual(COMPLIANT);
+    const plain = newStack();
+    includeTemplate(plain, {
+      Resources: {
+        Other: { Type: ROLE, Properties: { AssumeRolePolicyDocument: TRUST } },
+        M: { Type: 'AWS::IAM::ManagedPolicy', Properties: { PolicyDocument: { Statement: [{ Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:TagSession'], Resource: { 'Fn::GetAtt': ['Other', 'Arn'] } }] } } },
+      },
+    });
+    expect(checkType(ID21, plain, 'AWS::IAM::ManagedPolicy')).toEqual(COMPLIANT);
+    // Alone, each is still a finding.
+    expect(inline({ Effect: 'Allow', Action: 'ssm:DescribeParameters', Resource: 'arn:aws:ssm:eu-west-1:111122223333:parameter/p' }))
+      .toEqual(['NoEffect::ssm:DescribeParameters on arn:aws:ssm:eu-west-1:111122223333:parameter/p needs *']);
+    expect(inline({ Effect: 'Allow', Action: 'kinesis:SubscribeToShard', Resource: 'arn:aws:kinesis:eu-west-1:111122223333:stream/s' }))
+      .toEqual(['NoEffect::kinesis:SubscribeToShard on arn:aws:kinesis:eu-west-1:111122223333:stream/s needs consumer']);
+  });
 });
 
 describe('iam-resource-types', () => {
@@ -196,6 +232,37 @@ describe('iam-resource-types', () => {
         expect(`${cfnType} ${service}:${type} ${some}`).toBe(`${cfnType} ${service}:${type} true`);
       }
     }
+  });
+
+  test.each([
+    ['logs:PutLogEvents', 'arn:aws:logs:eu-west-1:1:log-group:x:*'],
+    ['logs:CreateLogStream', 'arn:aws:logs:eu-west-1:1:log-group:x:log-stream:*'],
+    ['logs:DescribeLogStreams', 'arn:aws:logs:*:*:*'],
+    ['states:DescribeExecution', 'arn:aws:states:eu-west-1:1:execution:sm:*'],
+    ['s3:GetObject', 'arn:aws:s3:::my-*-bucket/*'],
+    ['s3:PutObject', 'arn:aws:s3:::b/${aws:username}/*'],
+    ['s3:GetObject', 'arn:aws:s3:eu-west-1:1:accesspoint/ap/object/*'],
+    ['lambda:InvokeFunction', 'arn:aws:lambda:eu-west-1:1:function:f:live'],
+    ['lambda:InvokeFunction', 'arn:aws:lambda:*:*:function:*'],
+    ['kms:CreateAlias', 'arn:aws:kms:eu-west-1:1:alias/x'],
+    ['dynamodb:Query', 'arn:aws:dynamodb:eu-west-1:1:table/x/index/*'],
+    ['dynamodb:GetRecords', 'arn:aws:dynamodb:eu-west-1:1:table/x/stream/*'],
+    ['iam:GetUser', 'arn:aws:iam::1:user/${aws:username}'],
+    ['sts:AssumeRole', 'arn:aws:iam::1:role/x'],
+    ['cloudfront:CreateInvalidation', 'arn:aws:cloudfront::1:distribution/E1'],
+    ['route53:ChangeResourceRecordSets', 'arn:aws:route53:::hostedzone/Z1'],
+    ['iot:Publish', 'arn:aws:iot:eu-west-1:1:topic/${iot:Connection.Thing.ThingName}/*'],
+    ['iot:Publish', 'arn:aws:iot:eu-west-1:1:topic/$aws/things/x/shadow/update'],
+    ['secretsmanager:GetSecretValue', 'arn:aws:secretsmanager:eu-west-1:1:secret:x-??????'],
+    ['execute-api:ManageConnections', 'arn:aws:execute-api:eu-west-1:1:abc/prod/POST/@connections/*'],
+    ['greengrass:GetComponent', 'arn:aws:greengrass:eu-west-1:1:components:c:versions:1.0.0'],
+    ['bedrock:InvokeModel', 'arn:aws:bedrock:eu-west-1::foundation-model/anthropic.x'],
+  ])('%s on %s takes effect (colons in the resource part, variables, global services, qualifiers)', (action, resource) => {
+    expect(grantEffect(action, [{ pattern: resource }])).toEqual({ kind: 'effective' });
+  });
+
+  test('an alias ARN for a cryptographic KMS action does not take effect (IAM authorizes it on the key)', () => {
+    expect(grantEffect('kms:Decrypt', [{ pattern: 'arn:aws:kms:eu-west-1:1:alias/x' }])).toEqual({ kind: 'ineffective', needs: ['key'] });
   });
 
   test('an ARN of a type matches by type, not by its service alone', () => {

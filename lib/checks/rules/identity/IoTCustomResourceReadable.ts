@@ -34,7 +34,8 @@ import { defineRule } from '../../rule-definition';
  * `custom-resource-providers.ts` for how each is read):
  * - `Unreadable::Provider[creates-keys]`: the provider may create device keys (its role may call
  *   `iot:CreateKeysAndCertificate` or `iot:CreateProvisioningClaim` and its code is not in the
- *   template, or its inline code calls them and writes nowhere the pack recognizes), and the pack
+ *   template, or is but shows no such call while the role grants one by name, or its inline code
+ *   calls them and writes nowhere the pack recognizes), and the pack
  *   cannot tell where the private key goes. (Where it can, a plain-text place is ID11's.) This one
  *   applies to every custom resource of another provider, native view or not. No spaces: an
  *   acknowledgment ID has its spaces turned into `-` by aws-cdk-lib, so it could never match;

@@ -60,11 +60,31 @@ export const ARN_TYPES: { readonly [cfnType: string]: { readonly [attribute: str
  * - CodePipeline's `CodeStarConnectionsSourceAction` grants `codestar-connections:UseConnection`
  *   whatever the connection's ARN, and `codeconnections:UseConnection` beside it: for a
  *   `codeconnections` ARN (every connection made since July 2024) IAM checks the latter.
+ * - `Stream.grantRead` (Kinesis) grants `ListStreams` (no resource-level permissions),
+ *   `SubscribeToShard` and `DescribeStreamConsumer` (authorized on a consumer) on the stream's ARN,
+ *   next to `GetRecords`.
+ * - `StringParameter.grantRead` (and every imported parameter's) grants `ssm:DescribeParameters`
+ *   (no resource-level permissions) on the parameter's ARN, next to `GetParameter`.
+ * - `StateMachine.grantRead` grants `states:ListStateMachines` (no resource-level permissions) on
+ *   the state machine's ARN, next to `ListExecutions`.
+ * - `@aws-cdk/aws-iot-alpha`'s `Logging` writes AWS IoT's logging role policy
+ *   (https://docs.aws.amazon.com/iot/latest/developerguide/configure-logging.html) with its IoT
+ *   logging actions (`iot:SetV2LoggingOptions` and kin, no resource-level permissions) on the
+ *   `AWSIotLogsV2` log group's ARN, next to `logs:CreateLogStream`; AWS IoT only writes logs with it.
+ * (`StateMachine.grantTaskResponse` grants only `SendTask*` on the state machine's ARN: nothing of it
+ * takes effect, so it stays a finding.)
  */
 export const CDK_BUNDLED: { readonly [action: string]: string } = {
   'dynamodb:getrecords': 'dynamodb:getitem',
   'dynamodb:getsharditerator': 'dynamodb:getitem',
   'codestar-connections:useconnection': 'codeconnections:useconnection',
+  'kinesis:liststreams': 'kinesis:getrecords',
+  'kinesis:subscribetoshard': 'kinesis:getrecords',
+  'kinesis:describestreamconsumer': 'kinesis:getrecords',
+  'ssm:describeparameters': 'ssm:getparameter',
+  'states:liststatemachines': 'states:listexecutions',
+  ...Object.fromEntries(['getloggingoptions', 'setloggingoptions', 'setv2loggingoptions', 'getv2loggingoptions', 'setv2logginglevel', 'listv2logginglevels', 'deletev2logginglevel']
+    .map((a) => [`iot:${a}`, 'logs:createlogstream'])),
 };
 
 /** A statement's `Resource` entry, as the rule judges it and as a finding shows it. */
