@@ -275,13 +275,38 @@ function literalName(node: CfnResource, value: unknown): string | undefined {
 }
 
 /**
- * Whether a `Roles`/`RoleName` entry of a policy points at `role` (by `Ref`, by its literal name,
- * or by a name built with `Fn::Sub`/`Fn::Join` of literals and pseudo parameters, see
- * `StackModel.byName`), in any branch.
+ * What the `Roles`/`RoleName` entries of a policy of the stack name, in any branch: logical IDs
+ * by `Ref`/`Fn::GetAtt`, roles found by a literal name or one built with `Fn::Sub`/`Fn::Join` of
+ * literals and pseudo parameters (see `StackModel.byName`), and every value the entries can take.
  */
-function pointsAtRole(node: CfnResource, entry: unknown, roleId: string, roleName: string | undefined, role: CfnResource): boolean {
-  return branches(entry).some((b) => referencedLogicalId(b) === roleId || StackModel.of(node).byName(ROLE_TYPE, b).includes(role))
-    || possibleValues(node, entry).some((v) => v === roleName && v !== undefined);
+interface PolicyTargets {
+  readonly logicalIds: ReadonlySet<string>;
+  readonly roles: ReadonlySet<CfnResource>;
+  readonly values: ReadonlySet<unknown>;
+}
+
+/** The `PolicyTargets` of `policy`, read once per policy and pass whichever role asks. */
+function policyTargets(node: CfnResource, policy: CfnResource, entries: readonly unknown[]): PolicyTargets {
+  return inPassPerStack('iam-policy.policy-targets', node, policy, () => {
+    const model = StackModel.of(node);
+    const logicalIds = new Set<string>();
+    const roles = new Set<CfnResource>();
+    const values = new Set<unknown>();
+    for (const entry of entries) {
+      for (const b of branches(entry)) {
+        const id = referencedLogicalId(b);
+        if (id !== undefined) logicalIds.add(id);
+        model.byName(ROLE_TYPE, b).forEach((r) => roles.add(r));
+      }
+      possibleValues(node, entry).forEach((v) => values.add(v));
+    }
+    return { logicalIds, roles, values };
+  });
+}
+
+/** Whether a policy's `Roles`/`RoleName` entries point at `role` (see `PolicyTargets`), in any branch. */
+function pointsAtRole(targets: PolicyTargets, roleId: string, roleName: string | undefined, role: CfnResource): boolean {
+  return targets.logicalIds.has(roleId) || targets.roles.has(role) || (roleName !== undefined && targets.values.has(roleName));
 }
 
 const ROLE_TYPE = 'AWS::IAM::Role';
@@ -399,11 +424,12 @@ function replay(walk: Recorded, apply: (step: Step) => void): void {
 }
 
 /**
- * `compute()` once per pass for `role` as read from `node`'s stack (a role is read in the stack of
- * the resource that names it, so the same role read from two stacks is two readings).
+ * `compute()` once per pass for `subject` (a role, a policy) as read from `node`'s stack: a
+ * resource is read in the stack of the resource that names it, so one read from two stacks is two
+ * readings.
  */
-function inPassPerStack<T>(key: string, node: CfnResource, role: CfnResource, compute: () => T): T {
-  const byStack = memoizeInPass(key, role, () => new Map<Stack, T>());
+function inPassPerStack<T>(key: string, node: CfnResource, subject: CfnResource, compute: () => T): T {
+  const byStack = memoizeInPass(key, subject, () => new Map<Stack, T>());
   const stack = Stack.of(node);
   if (!byStack.has(stack)) byStack.set(stack, compute());
   return byStack.get(stack)!;
@@ -450,7 +476,7 @@ function walkRoleGrants(node: CfnResource, role: CfnResource, findings: Findings
       continue;
     }
     const entries = type === 'AWS::IAM::RolePolicy' ? [p.RoleName] : asArray(p.Roles);
-    if (entries.some((e) => pointsAtRole(node, e, roleId, roleName, role))) visit.document(p.PolicyDocument);
+    if (pointsAtRole(policyTargets(node, other, entries), roleId, roleName, role)) visit.document(p.PolicyDocument);
   }
 }
 
