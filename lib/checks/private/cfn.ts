@@ -167,10 +167,13 @@ export function findParameterInStack(node: CfnResource, logicalId: string): CfnP
 
 /**
  * All resources of the stack `node` belongs to (nested stacks excluded), and after each custom
- * resource the native resources it stands for (see `StackModel.resourcesWithViews`).
+ * resource the native resources it stands for (see `StackModel.resourcesWithViews`); with `type`,
+ * only those of that type (a view as its native type), in the same order. Built once per stack
+ * and pass, so a rule may call it for every resource it judges; the list is shared: do not change it.
  */
-export function resourcesInStack(node: CfnResource): CfnResource[] {
-  return StackModel.of(node).resourcesWithViews();
+export function resourcesInStack(node: CfnResource, type?: string): readonly CfnResource[] {
+  const model = StackModel.of(node);
+  return type === undefined ? model.resourcesWithViews() : model.resourcesOfType(type);
 }
 
 /** An output of a stack as the template will hold it. */

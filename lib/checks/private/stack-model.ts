@@ -116,6 +116,15 @@ export interface CustomResourceReading {
   readonly awsCustomResource: boolean;
 }
 
+/** What `StackModel.lists` derives from one index. */
+interface DerivedLists {
+  readonly elements: Map<string, CfnElement>;
+  readonly resources: readonly CfnResource[];
+  readonly outputs: readonly CfnOutput[];
+  withViews?: readonly CfnResource[];
+  readonly byType: Map<string, readonly CfnResource[]>;
+}
+
 const NO_READING: CustomResourceReading = { views: [], calls: [], unreadable: [], awsCustomResource: false };
 
 /** The stack model; see the module comment. */
@@ -138,6 +147,8 @@ export class StackModel {
   private readonly mappings = new Map<string, { [topKey: string]: unknown } | undefined>();
   private names?: Map<string, CfnResource[]>;
   private arns?: { key: string; arn: string; resource: CfnResource }[];
+  /** The lists derived from `elements`, built once for each index (see `lists`). */
+  private derived?: DerivedLists;
 
   private constructor(public readonly stack: Stack) {}
 
@@ -161,6 +172,21 @@ export class StackModel {
       this.elements = index;
     }
     return this.elements;
+  }
+
+  /** The resource and output lists of the current index, built once per index rather than at every call. */
+  private lists(): DerivedLists {
+    const elements = this.index();
+    if (this.derived?.elements !== elements) {
+      const all = [...elements.values()];
+      this.derived = {
+        elements,
+        resources: all.filter((e): e is CfnResource => CfnResource.isCfnResource(e)),
+        outputs: all.filter((e): e is CfnOutput => e instanceof CfnOutput),
+        byType: new Map(),
+      };
+    }
+    return this.derived;
   }
 
   /** The resource with this logical ID (a custom resource as itself, not its view). */
@@ -189,9 +215,9 @@ export class StackModel {
     return element instanceof CfnCondition ? element : undefined;
   }
 
-  /** The resources of the stack, native ones only (custom resources as themselves). */
-  public resources(): CfnResource[] {
-    return [...this.index().values()].filter((e): e is CfnResource => CfnResource.isCfnResource(e));
+  /** The resources of the stack, native ones only (custom resources as themselves). One list per pass: do not change it. */
+  public resources(): readonly CfnResource[] {
+    return this.lists().resources;
   }
 
   /**
@@ -213,13 +239,26 @@ export class StackModel {
   }
 
   /** The outputs of the stack. */
-  public outputs(): CfnOutput[] {
-    return [...this.index().values()].filter((e): e is CfnOutput => e instanceof CfnOutput);
+  public outputs(): readonly CfnOutput[] {
+    return this.lists().outputs;
   }
 
-  /** The resources of the stack with every custom resource's native views after it. */
-  public resourcesWithViews(): CfnResource[] {
-    return this.resources().flatMap((r) => [r, ...this.customResource(r).views]);
+  /** The resources of the stack with every custom resource's native views after it. One list per pass: do not change it. */
+  public resourcesWithViews(): readonly CfnResource[] {
+    const lists = this.lists();
+    if (!lists.withViews) lists.withViews = lists.resources.flatMap((r) => [r, ...this.customResource(r).views]);
+    return lists.withViews;
+  }
+
+  /** The resources of `type` among `resourcesWithViews`, in the same order: a view counts as its native type. */
+  public resourcesOfType(type: string): readonly CfnResource[] {
+    const lists = this.lists();
+    let found = lists.byType.get(type);
+    if (!found) {
+      found = this.resourcesWithViews().filter((r) => r.cfnResourceType === type);
+      lists.byType.set(type, found);
+    }
+    return found;
   }
 
   /** What a custom resource stands for (nothing for any other resource). */
