@@ -1,5 +1,5 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
-import { asArray, findInStack, memoizeInPass, referencedLogicalId, resolvedProperties, resourcesInStack } from './cfn';
+import { asArray, findInStack, memoizeInPass, referencedLogicalId, resolvedLogicalId, resolvedProperties, resourcesInStack } from './cfn';
 import { StackModel } from './stack-model';
 import { branches, Findings, isIntrinsic, isObject, possibleValues, Unresolved } from './cfn-values';
 import { expandIamAction, globMatch } from './iam-data';
@@ -438,7 +438,7 @@ function inPassPerStack<T>(key: string, node: CfnResource, subject: CfnResource,
 /** What `forEachRoleGrant` walks, once per role and pass. */
 function walkRoleGrants(node: CfnResource, role: CfnResource, findings: Findings, visit: RoleGrantVisitor): void {
   const props = resolvedProperties(role);
-  const roleId = role.stack.resolve(role.logicalId) as string;
+  const roleId = resolvedLogicalId(role);
   const roleName = literalName(node, props.RoleName);
 
   for (const list of possibleValues(node, props.Policies)) {

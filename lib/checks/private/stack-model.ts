@@ -1,6 +1,6 @@
 import { CfnCondition, CfnElement, CfnMapping, CfnOutput, CfnParameter, CfnResource, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { currentPass, registerView, resolvedProperties } from './cfn';
+import { currentPass, registerView, resolvedLogicalId, resolvedProperties } from './cfn';
 import { isObject } from './cfn-values';
 import {
   isAwsCustomResource, isCustomResourceType, NativeView, SdkCall, sdkCalls, UnreadableCall, viewOfCall, viewsOfOtherProvider,
@@ -158,7 +158,7 @@ export class StackModel {
       const stack = this.stack;
       const index = new Map<string, CfnElement>();
       const visit = (c: IConstruct) => {
-        if (CfnElement.isCfnElement(c) && c.stack === stack) index.set(stack.resolve(c.logicalId), c);
+        if (CfnElement.isCfnElement(c) && c.stack === stack) index.set(resolvedLogicalId(c), c);
         for (const child of c.node.children) {
           if (!Stack.isStack(child) || child === stack) visit(child);
         }
@@ -311,7 +311,7 @@ export class StackModel {
    * `byName`/`byArn` derive them (a role named by `Fn::Sub` of the stack name, say).
    */
   public refersTo(value: unknown, target: CfnResource): boolean {
-    const id = this.stack.resolve(target.logicalId) as string;
+    const id = resolvedLogicalId(target);
     const text = JSON.stringify(value ?? null);
     if ([`"Ref":"${id}"`, `"Fn::GetAtt":["${id}"`, `"Fn::GetAtt":"${id}.`, `\${${id}.`, `\${${id}}`].some((r) => text.includes(r))) return true;
     const visit = (v: unknown, depth: number): boolean => {
