@@ -428,7 +428,7 @@ function replay(walk: Recorded, apply: (step: Step) => void): void {
  * resource is read in the stack of the resource that names it, so one read from two stacks is two
  * readings.
  */
-function inPassPerStack<T>(key: string, node: CfnResource, subject: CfnResource, compute: () => T): T {
+export function inPassPerStack<T>(key: string, node: CfnResource, subject: CfnResource, compute: () => T): T {
   const byStack = memoizeInPass(key, subject, () => new Map<Stack, T>());
   const stack = Stack.of(node);
   if (!byStack.has(stack)) byStack.set(stack, compute());
