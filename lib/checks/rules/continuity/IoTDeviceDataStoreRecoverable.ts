@@ -41,11 +41,10 @@ function readRuleActions(rule: CfnResource): { [key: string]: unknown }[] {
 
 /** Whether a topic rule of the stack writes device data to `store`, directly or through a Firehose stream. */
 function writtenByTopicRule(store: CfnResource): boolean {
-  const resources = resourcesInStack(store);
-  const rules = resources.filter((r) => r.cfnResourceType === TOPIC_RULE);
+  const rules = resourcesInStack(store, TOPIC_RULE);
   if (rules.length === 0) return false;
   if (store.cfnResourceType === BUCKET) {
-    const streams = resources.filter((r) => r.cfnResourceType === DELIVERY_STREAM && ['S3DestinationConfiguration', 'ExtendedS3DestinationConfiguration']
+    const streams = resourcesInStack(store, DELIVERY_STREAM).filter((r) => ['S3DestinationConfiguration', 'ExtendedS3DestinationConfiguration']
       .some((d) => possibleValues(r, resolvedProperties(r)[d]).some((c) => isObject(c) && names(r, c.BucketARN, store, 'BucketName'))));
     return rules.some((rule) => ruleActions(rule).some((a) => {
       const s3 = possibleValues(rule, a.S3).find(isObject);
