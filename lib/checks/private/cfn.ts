@@ -1,4 +1,4 @@
-import { CfnElement, CfnParameter, CfnResource, Stack, ValidationResult } from 'aws-cdk-lib';
+import { CfnElement, CfnParameter, CfnResource, Stack, Token, ValidationResult } from 'aws-cdk-lib';
 import type { NativeView } from './custom-resources';
 import { StackModel } from './stack-model';
 
@@ -57,10 +57,23 @@ export function resolvedLogicalId(element: CfnElement): string {
   const memo = pass?.logicalIds;
   let id = memo?.get(element);
   if (id === undefined) {
-    id = Stack.of(element).resolve(element.logicalId) as string;
+    id = synthesizedLogicalId(element) ?? Stack.of(element).resolve(element.logicalId) as string;
     memo?.set(element, id);
   }
   return id;
+}
+
+/**
+ * What `element.logicalId` resolves to, without the round trip through the token resolver: the
+ * function CDK's lazy logical ID calls (`_synthesizeLogicalId`, internal: its override, else the
+ * stack's allocation). `undefined` where that function is missing or gives a token, for the
+ * resolver to read.
+ */
+function synthesizedLogicalId(element: CfnElement): string | undefined {
+  const synthesize = (element as unknown as { _synthesizeLogicalId?: () => unknown })._synthesizeLogicalId;
+  if (typeof synthesize !== 'function') return undefined;
+  const id = synthesize.call(element);
+  return typeof id === 'string' && !Token.isUnresolved(id) ? id : undefined;
 }
 
 /**
