@@ -6,7 +6,7 @@
  * test/checks/audit-check-coverage.test.ts fails when a check of the audit has neither.
  */
 import { IOT_SECURITY_PACK_NAME, IotRule, ruleAuditChecks } from '../lib';
-import { AUDIT_CHECKS } from '../lib/checks/rules/monitoring/IoTAuditChecksEnabled';
+import { AUDIT_CHECKS } from '../lib/core/private/audit-checks';
 
 /**
  * What a template cannot decide of an audit check, by its API name: the whole check where no rule

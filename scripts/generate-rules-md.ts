@@ -34,7 +34,7 @@ export function renderRulesMarkdown(rules: readonly IotRule[] = ALL_RULES): stri
   for (const r of rules) {
     const m = r.metadata;
     const p = Practices.of(m.practice);
-    lines.push(`| ${IOT_SECURITY_PACK_NAME}-${m.id} | ${m.level === NagMessageLevel.ERROR ? 'Error' : 'Warning'} | ${p.number}. ${p.title} `
+    lines.push(`| ${IOT_SECURITY_PACK_NAME}-${m.id} | ${m.level === NagMessageLevel.ERROR ? 'Error' : 'Warning'}${(m.warningFindings ?? []).map((k) => ` (\`${k}::\` findings: Warning)`).join('')} | ${p.number}. ${p.title} `
       + `| ${list(m.iotLens)} | ${list(m.attackEnterprise)} | ${list(m.attackIcs)} | ${list(ruleAuditChecks(m))} | ${m.resourceTypes.map((t) => `\`${t}\``).join(', ')} `
       + `| ${cell(m.info)} |`);
   }

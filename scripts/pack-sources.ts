@@ -10,7 +10,7 @@ import {
   ADMIN_ACTIONS, ADMIN_SERVICES, DEVICE_SAFE_AWS_MANAGED_POLICIES, HARMLESS_ADMIN_ACTIONS, LOG_GROUP_ACTIONS, UNSCOPED_CALL_ACTIONS,
 } from '../lib/checks/private/iam-policy';
 import { DEVICE_ACTIONS, GREENGRASS_DEVICE_ACTIONS, IOT_POLICY_ONLY_ACTIONS } from '../lib/checks/private/iot-policy-analyzer';
-import { AUDIT_CHECKS } from '../lib/checks/rules/monitoring/IoTAuditChecksEnabled';
+import { AUDIT_CHECKS } from '../lib/core/private/audit-checks';
 
 /** `service:Name` as AWS writes it, from a lower-case `service:name`, where the dataset knows it. */
 function canonical(lower: string): string {

@@ -1,3 +1,4 @@
 export * from './iot-security-checks';
+export * from './policy-analysis';
 export * from './rule-definition';
 export * from './rules';

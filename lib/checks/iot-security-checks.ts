@@ -8,7 +8,7 @@ import { withResolutionCache } from './private/cfn';
 import { isCustomResourceType } from './private/custom-resources';
 import { StackModel } from './private/stack-model';
 import { DEFAULT_PACK_OPTIONS, withPackOptions } from './private/pack-options';
-import { IotRule } from './rule-definition';
+import { findingLevel, IotRule } from './rule-definition';
 import { ALL_RULES } from './rules';
 
 /** The pack's name, and the prefix of every rule ID: `IoTSecurity-ID1`. */
@@ -150,14 +150,15 @@ export class IotSecurityChecks extends NagPack {
     const byName = new Map<string, PolicyViolation>();
     const stacks = new Set<Stack>();
     const counts = { resources: 0, errors: 0, warnings: 0, acknowledged: 0, legacyAcknowledged: 0 };
-    const report = (rule: IotRule, node: CfnResource, ruleName: string) => {
+    const report = (rule: IotRule, node: CfnResource, ruleName: string, finding?: string) => {
       const ack = acknowledgment(node, ruleName);
       if (ack === 'legacy') counts.legacyAcknowledged++;
       if (ack) counts.acknowledged++;
       // At synth CDK suppresses what is acknowledged with its own ID form, and records the reason.
       if (ack === 'legacy' || (ack === 'qualified' && !atSynth)) return;
       const m = rule.metadata;
-      const severity = m.level === NagMessageLevel.ERROR || this.failOnWarnings ? 'error' : 'warning';
+      const level = findingLevel(m, finding);
+      const severity = level === NagMessageLevel.ERROR || this.failOnWarnings ? 'error' : 'warning';
       if (!ack) counts[severity === 'error' ? 'errors' : 'warnings']++;
       let violation = byName.get(ruleName);
       if (!violation) {
@@ -166,7 +167,7 @@ export class IotSecurityChecks extends NagPack {
           description: this.describeVerbosely ? `${m.info} ${m.explanation}` : m.info,
           fix: m.fix,
           severity,
-          ruleMetadata: { practice: String(m.practice), level: m.level === NagMessageLevel.ERROR ? 'error' : 'warning' },
+          ruleMetadata: { practice: String(m.practice), level: level === NagMessageLevel.ERROR ? 'error' : 'warning' },
           violatingResources: [],
         };
         byName.set(ruleName, violation);
@@ -184,7 +185,7 @@ export class IotSecurityChecks extends NagPack {
             const ruleId = `${IOT_SECURITY_PACK_NAME}-${rule.metadata.id}`;
             const result = rule(c);
             if (result === NagRuleCompliance.NON_COMPLIANT) report(rule, c, ruleId);
-            else if (Array.isArray(result)) result.forEach((f) => report(rule, c, `${ruleId}[${f}]`));
+            else if (Array.isArray(result)) result.forEach((f) => report(rule, c, `${ruleId}[${f}]`, f));
           }
         }
         c.node.children.forEach(walk);

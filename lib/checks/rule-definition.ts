@@ -1,5 +1,6 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
+import { IOT_LENS_SECURITY_QUESTIONS, IotLensSecurityQuestion } from '../core/iot-lens';
 import { Practice } from '../core/practice';
 import { readKeys, resolvedProperties } from './private/cfn';
 import { neverThrow } from './private/cfn-values';
@@ -11,31 +12,6 @@ export const ATTACK_VERSION = 'v17';
 
 /** The areas a rule ID names: `IoTSecurity-<AREA><n>`. */
 export type RuleArea = 'INV' | 'ID' | 'UPD' | 'DAT' | 'TLS' | 'GW' | 'MON' | 'IR' | 'BC' | 'NET';
-
-/**
- * The security questions of the AWS Well-Architected IoT Lens, with their titles; a rule's
- * `iotLens` names the ones it serves, and the posture report groups them by practice.
- */
-export const IOT_LENS_SECURITY_QUESTIONS = {
-  IOTSEC01: 'How do you associate IoT identities and permissions with your devices?',
-  IOTSEC02: 'How do you secure your devices and protect device credentials?',
-  IOTSEC03: 'How do you authenticate and authorize user access to your IoT application?',
-  IOTSEC04: 'How do you apply least privilege to principals that interact with your IoT application?',
-  IOTSEC05: 'How do you manage device certificates, including installation, validation, revocation, and rotation?',
-  IOTSEC06: 'How do you analyze application and device logs and metrics to detect security issues?',
-  IOTSEC07: 'What infrastructure protection configuration has been defined for your AWS organization and accounts?',
-  IOTSEC08: 'How is the infrastructure into which your IoT devices are deployed managed and maintained?',
-  IOTSEC09: 'What processes are used to manage and maintain the hardware or software deployed and configured in your IoT devices?',
-  IOTSEC10: 'How do you make sure that device data is protected at rest and in transit?',
-  IOTSEC11: 'How do you plan the security lifecycle of your IoT devices?',
-  IOTSEC12: 'How do you develop, maintain, manage, and deploy application code to your IoT devices and gateways?',
-  IOTSEC13: 'How do you identify and remediate risks in IoT device firmware, IoT application code, and depended-upon packages or libraries?',
-  IOTSEC14: 'How do you govern the security of your IoT applications?',
-  IOTSEC15: 'What regulations apply to your IoT applications and how do you show compliance with these regulations?',
-} as const;
-
-/** An AWS IoT Lens security question ID, `IOTSEC01`..`IOTSEC15`. */
-export type IotLensSecurityQuestion = keyof typeof IOT_LENS_SECURITY_QUESTIONS;
 
 /** What a rule says of itself; `RULES.md` is generated from it. */
 export interface RuleMetadata {
@@ -67,6 +43,14 @@ export interface RuleMetadata {
   readonly auditChecks?: readonly string[];
   /** ERROR for a misconfiguration, WARN for what needs a reviewer's eye. */
   readonly level: NagMessageLevel;
+  /**
+   * The kinds of finding (the part of a finding ID before `::`, e.g. `NotPinned`) that an ERROR
+   * rule reports as warnings: a setting the template leaves to AWS's documented default, which is
+   * secure today but not held by the template. Only for ERROR rules; `failOnWarnings` turns them
+   * into errors like every other warning.
+   * @default - every finding has the rule's level
+   */
+  readonly warningFindings?: readonly string[];
   /** One line: what was found. */
   readonly info: string;
   /** Why it matters. */
@@ -89,6 +73,16 @@ export interface IotRule {
 
 const RULE_ID = /^(INV|ID|UPD|DAT|TLS|GW|MON|IR|BC|NET)[1-9][0-9]*$/;
 const AUDIT_CHECK = /^[A-Z][A-Z0-9_]*_CHECK$/;
+
+/**
+ * The level of one finding of a rule: the rule's level, but WARN for a finding whose kind (the
+ * part of `finding` before `::`) the rule lists in `warningFindings`.
+ */
+export function findingLevel(metadata: RuleMetadata, finding: string | undefined): NagMessageLevel {
+  if (metadata.level !== NagMessageLevel.ERROR || finding === undefined || !metadata.warningFindings) return metadata.level;
+  const kind = finding.split('::')[0];
+  return metadata.warningFindings.includes(kind) ? NagMessageLevel.WARN : metadata.level;
+}
 
 /** Every Device Defender audit check a rule anticipates: its `auditCheck` and `auditChecks`, each once. */
 export function ruleAuditChecks(metadata: RuleMetadata): readonly string[] {
@@ -120,6 +114,11 @@ export function defineRule(metadata: RuleMetadata, check: (node: CfnResource) =>
   }
   if (metadata.resourceTypes.length === 0) {
     throw new Error(`defineRule(${metadata.id}): resourceTypes must name at least one type or '*'`);
+  }
+  const warningKinds = metadata.warningFindings ?? [];
+  if (warningKinds.length > 0 && (metadata.level !== NagMessageLevel.ERROR || warningKinds.some((k) => !/^[A-Z][A-Za-z]*$/.test(k)))) {
+    throw new Error(`defineRule(${metadata.id}): warningFindings takes finding kinds such as 'NotPinned' on an ERROR rule, got `
+      + `[${warningKinds.join(', ')}] on a ${metadata.level} rule`);
   }
   const auditChecks = ruleAuditChecks(metadata);
   const badChecks = auditChecks.filter((c) => !AUDIT_CHECK.test(c));

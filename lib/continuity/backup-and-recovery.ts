@@ -9,7 +9,7 @@ import { RiskProfile } from '../core/risk-profile';
 import { confusedDeputySafePrincipal, sourceArnIn } from '../core/private/confused-deputy';
 import { acknowledge, secureKey, secureTopic } from '../core/private/secure-defaults';
 import { DeviceFailureModes } from './device-failure-modes';
-import { awsCronProblem, runsDaily } from './private/aws-cron';
+import { awsCronProblem, runsDaily } from '../core/private/aws-cron';
 import { describeValue } from '../core/private/describe';
 import { riskProfileOf } from '../core/private/risk-profile-of';
 

@@ -1,5 +1,6 @@
 export * from './asset-tags';
 export * from './practice';
+export * from './iot-lens';
 export * from './risk-profile';
 export * from './rollout-rate';
 export * from './tls-security-policy';

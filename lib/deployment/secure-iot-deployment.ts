@@ -18,7 +18,7 @@ import { DevicePolicy, DeviceTopic } from '../identity/device-policy';
 import { FleetProvisioning } from '../identity/fleet-provisioning';
 import { FleetMonitoring } from '../monitoring/fleet-monitoring';
 import { SegmentedNetwork } from '../network/segmented-network';
-import { POSTURE_METADATA_KEY } from '../report/private/posture';
+import { POSTURE_METADATA_KEY } from '../report/posture-document';
 import { SecurityPostureReport } from '../report/security-posture-report';
 import { SecureIotEndpoint } from '../transport/secure-iot-endpoint';
 import { FirmwareDeviceType, FirmwareMaintenanceWindow, SignedFirmwarePipeline } from '../updates/signed-firmware-pipeline';

@@ -6,7 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { RiskProfile } from '../core/risk-profile';
 import { GatewayCredentials } from './gateway-credentials';
-import { templateString } from '../checks/private/iam-policy';
+import { PolicyAnalysis } from '../checks/policy-analysis';
 import { acknowledge } from '../core/private/secure-defaults';
 import { acknowledgeWildcardResource } from './private/statements';
 import { describeValue } from '../core/private/describe';
@@ -193,7 +193,7 @@ export class GreengrassCoreCredentials extends Construct implements iam.IGrantab
     const role = this.tokenExchangeRole;
     this.node.addValidation({
       validate: () => {
-        const shape = templateString(Stack.of(role).resolve(objects)) ?? '{?}';
+        const shape = PolicyAnalysis.findingValue(Stack.of(role).resolve(objects));
         acknowledge(role, `IoTSecurity::IoTSecurity-GW5[SharedData::${shape}]`,
           'Component artifacts are shared by design: every Greengrass core downloads the artifacts its deployment names from this bucket, read-only (s3:GetObject); no core can write or delete them.');
         return [];

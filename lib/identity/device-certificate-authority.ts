@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { AssetTagsProps, DataClass } from '../core/asset-tags';
 import { RiskProfile } from '../core/risk-profile';
 import { DevicePolicy } from './device-policy';
-import { applyAssetTags } from './private/default-tags';
+import { applyAssetTags } from '../core/private/default-tags';
 import { provisioningRole, templateThing } from './private/provisioning-role';
 import { describeValue } from '../core/private/describe';
 import { riskProfileOf, riskProfileProblems } from '../core/private/risk-profile-of';

@@ -4,8 +4,8 @@ import * as iot from 'aws-cdk-lib/aws-iot';
 import { Construct } from 'constructs';
 import { AssetTagsProps, DataClass } from '../core/asset-tags';
 import { RiskProfile } from '../core/risk-profile';
-import { analyzePolicyDocument, PolicyFindings } from '../checks/private/iot-policy-analyzer';
-import { applyAssetTags } from './private/default-tags';
+import { IotPolicyFindings, PolicyAnalysis } from '../checks/policy-analysis';
+import { applyAssetTags } from '../core/private/default-tags';
 import { describeValue } from '../core/private/describe';
 import { riskProfileOf } from '../core/private/risk-profile-of';
 
@@ -209,8 +209,8 @@ export class DevicePolicy extends Construct {
 
     this.node.addValidation({
       validate: () => {
-        const findings = analyzePolicyDocument(Stack.of(this).resolve(this.renderDocument()));
-        const all = (Object.keys(findings) as (keyof PolicyFindings)[]).flatMap((k) => findings[k].map((f) => `${k}: ${f}`));
+        const findings = PolicyAnalysis.analyzeIotPolicy(Stack.of(this).resolve(this.renderDocument()));
+        const all = (Object.keys(findings) as (keyof IotPolicyFindings)[]).flatMap((k) => findings[k].map((f) => `${k}: ${f}`));
         return all.length === 0 ? [] : [`DevicePolicy: the rendered policy is not least privilege: ${all.join(', ')}`];
       },
     });

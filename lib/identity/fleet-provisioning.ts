@@ -12,7 +12,7 @@ import { RiskProfile } from '../core/risk-profile';
 import { claimAccountSingleton } from '../core/private/account-singleton';
 import { acknowledge, secureFunction, secureKey } from '../core/private/secure-defaults';
 import { DevicePolicy, DeviceTopic, THING_NAME_VARIABLE, TopicAccess } from './device-policy';
-import { applyAssetTags, criticalityOf } from './private/default-tags';
+import { applyAssetTags, criticalityOf } from '../core/private/default-tags';
 import { CertificateLifecycle, ROTATION_TOPICS } from './private/certificate-lifecycle';
 import { provisioningRole, templateThing } from './private/provisioning-role';
 import { describeValue } from '../core/private/describe';

@@ -9,7 +9,7 @@ import { Construct, IConstruct } from 'constructs';
 import { AssetTagsProps, Criticality, DataClass } from '../core/asset-tags';
 import { RiskProfile } from '../core/risk-profile';
 import { acknowledge, secureKey, secureLogGroup } from '../core/private/secure-defaults';
-import { applyAssetTags } from '../identity/private/default-tags';
+import { applyAssetTags } from '../core/private/default-tags';
 import { FleetIndexing, IndexedField, IndexedFieldType, ThingIndexingMode } from './fleet-indexing';
 import { FieldUse, parseFleetIndexQuery, QuerySyntaxError } from './private/fleet-index-query';
 import { describeValue } from '../core/private/describe';

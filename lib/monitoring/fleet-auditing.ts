@@ -10,7 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { AUDIT_CHECKS } from '../checks/rules/monitoring/IoTAuditChecksEnabled';
+import { AUDIT_CHECKS } from '../core/private/audit-checks';
 import { FindingEvent } from '../core/finding-event';
 import { AuditFrequency, IotLogLevel } from '../core/iot-settings';
 import { RiskProfile } from '../core/risk-profile';

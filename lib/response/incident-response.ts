@@ -18,7 +18,7 @@ import { ContainmentMode, RiskProfile } from '../core/risk-profile';
 import { acknowledge, nagArnPrefix, secureFunction, secureKey, secureLogGroup, secureTopic } from '../core/private/secure-defaults';
 import { BackupAndRecovery } from '../continuity/backup-and-recovery';
 import { DeviceFailureModes } from '../continuity/device-failure-modes';
-import { awsCronProblem } from '../continuity/private/aws-cron';
+import { awsCronProblem } from '../core/private/aws-cron';
 import { Playbook } from './playbook';
 import { PlaybookResources, playbookStateMachine, returnToBaselineStateMachine } from './private/playbook-state-machines';
 import { describeValue } from '../core/private/describe';

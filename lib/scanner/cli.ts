@@ -2,8 +2,9 @@
 /*
  * `cdk-secure-iot scan`: the IotSecurityChecks rules on CloudFormation templates from any tool.
  * A thin shell over `TemplateScanner`: parses arguments, picks the format, sets the exit code.
- * Exit codes: 0 clean, 1 findings at or above --fail-on, 2 bad input. Results on stdout (or
- * --output), errors on stderr, never a stack trace.
+ * Exit codes: 0 clean, 1 findings at or above --fail-on, 2 bad input (an input that could not be
+ * read: the report of the others is still written). Results on stdout (or --output), errors on
+ * stderr, never a stack trace.
  */
 import * as fs from 'fs';
 import { parseArgs } from 'util';
@@ -26,20 +27,26 @@ export interface CliIo {
 export const EXIT_CLEAN = 0;
 /** Findings at or above `--fail-on`. */
 export const EXIT_FINDINGS = 1;
-/** Bad input: unknown flag, missing or unreadable file, syntax error, not a template. */
+/**
+ * Bad input: an unknown flag, a missing path, or an input that could not be read (a syntax error,
+ * a binary file, an alias bomb, a named file that is not a template). Whatever else could be read
+ * is scanned and reported all the same; the code is 2 whatever the findings and `--fail-on`, as
+ * the scan is not complete.
+ */
 export const EXIT_BAD_INPUT = 2;
 
 export const USAGE = `Usage: cdk-secure-iot scan <template.json|template.yaml|cdk.out|folder>... [options]
 
 Runs the IotSecurityChecks rules of cdk-secure-iot on CloudFormation templates: JSON or YAML
 (with CloudFormation's short tags), SAM templates, every stack template of a cloud assembly
-(cdk.out, nested stacks included), or every template found in a folder.
+(cdk.out, nested stacks included), or every template found in a folder (other files are
+skipped with a note; a file that cannot be read is reported, and the others scanned).
 
 Options:
   --format <text|json|sarif>       report format (default: text)
   --fail-on <error|warning|none>   exit 1 when an unacknowledged finding is at or above this
                                    level (default: error); 'warning' also fails on content
-                                   that was not analyzed
+                                   that was not analyzed and on keys written twice
   --acknowledgments <file>         JSON or YAML list of { "id", "resource", "reason" }:
                                    findings it names are reported as acknowledged
   --output <file>                  write the report to <file> instead of stdout
@@ -53,7 +60,9 @@ Options:
   -h, --help                       show this help
   -v, --version                    show the version
 
-Exit codes: 0 clean, 1 findings at or above --fail-on, 2 bad input.
+Exit codes: 0 clean, 1 findings at or above --fail-on, 2 bad input: a usage error, a missing
+path, or a file that could not be read (reported with its reason; the rest is still scanned
+and reported, and the code is 2 whatever the findings).
 `;
 
 const FORMATS = Object.values(ScanOutputFormat) as string[];
@@ -153,6 +162,7 @@ function run(argv: readonly string[], io: CliIo): number {
   } else {
     io.stdout(report);
   }
+  for (const u of result.unreadable) io.stderr(`cdk-secure-iot: ${u.file}${u.line !== undefined ? `:${u.line}` : ''}: ${u.reason}\n`);
   let postureFailed = false;
   if (values.report !== undefined) {
     const posture = require('./private/posture') as typeof postureModule;
@@ -162,6 +172,7 @@ function run(argv: readonly string[], io: CliIo): number {
     const missing = doc.environments.flatMap((e) => e.missingRequired);
     io.stderr(`cdk-secure-iot: posture report written to ${values.report}${missing.length ? `; required practices missing: ${[...new Set(missing)].map((n) => `P${n}`).join(', ')}` : ''}\n`);
   }
+  if (result.unreadable.length > 0) return EXIT_BAD_INPUT;
   return scanFails(result, failOn) || (postureFailed && failOn !== FindingSeverity.NOTE) ? EXIT_FINDINGS : EXIT_CLEAN;
 }
 

@@ -4,7 +4,7 @@ import { NagMessageLevel } from 'cdk-nag';
 import type * as sarif from 'sarif';
 import { ALL_RULES } from '../checks/rules';
 import { fullRuleId, RuleMetadataOf } from './private/pack';
-import { FindingSeverity, ScanFinding, ScanNotice, ScannedTemplate, ScanResult } from './scan-result';
+import { FindingSeverity, ScanFinding, ScanNotice, ScannedTemplate, ScanResult, ScanUnreadableFile } from './scan-result';
 import { INFORMATION_URI, SCANNER_NAME, ScanOutputFormat, scannerVersion } from './scanner-info';
 
 /** Counts over a result, as every format reports them. */
@@ -19,8 +19,12 @@ export interface ScanSummary {
   readonly warnings: number;
   /** Acknowledged findings. */
   readonly acknowledged: number;
-  /** Notices of level warning: content that was not analyzed. */
+  /** Notices of level warning about content that was not analyzed. */
   readonly notAnalyzed: number;
+  /** Keys written twice in one mapping (read as CloudFormation reads them: the last one wins). */
+  readonly duplicateKeys: number;
+  /** Files that could not be read. */
+  readonly unreadable: number;
 }
 
 /** The document `--format json` writes. Fields are only ever added, never renamed or removed, within a `schemaVersion`. */
@@ -35,8 +39,10 @@ export interface ScanJsonReport {
   readonly templates: ScannedTemplate[];
   /** Every finding, acknowledged ones included. */
   readonly findings: ScanFinding[];
-  /** What was not analyzed, files passed over. */
+  /** What was not analyzed, files passed over, keys written twice. */
   readonly notices: ScanNotice[];
+  /** Files that could not be read, each with why. */
+  readonly unreadable: ScanUnreadableFile[];
 }
 
 /** Counts unacknowledged findings by severity, acknowledged ones, and notices of content not analyzed. */
@@ -48,7 +54,9 @@ export function summarize(result: ScanResult): ScanSummary {
     errors: open.filter((f) => f.severity === FindingSeverity.ERROR).length,
     warnings: open.filter((f) => f.severity === FindingSeverity.WARNING).length,
     acknowledged: result.findings.length - open.length,
-    notAnalyzed: result.notices.filter((n) => n.severity === FindingSeverity.WARNING).length,
+    notAnalyzed: result.notices.filter((n) => n.severity === FindingSeverity.WARNING && n.key === undefined).length,
+    duplicateKeys: result.notices.filter((n) => n.key !== undefined).length,
+    unreadable: (result.unreadable ?? []).length,
   };
 }
 
@@ -86,8 +94,13 @@ export function formatText(result: ScanResult): string {
   if (result.notices.length > 0) {
     lines.push('', 'Notices:');
     for (const n of result.notices) {
-      lines.push(`  ${n.severity.padEnd(8)} ${n.file}${n.resource ? ` ${n.resource}` : ''}: ${n.message}`);
+      lines.push(`  ${n.severity.padEnd(8)} ${n.file}${n.line !== undefined ? `:${n.line}` : ''}${n.resource ? ` ${n.resource}` : ''}: ${n.message}`);
     }
+  }
+  const unreadable = result.unreadable ?? [];
+  if (unreadable.length > 0) {
+    lines.push('', 'Could not be read (not scanned):');
+    for (const u of unreadable) lines.push(`  ${u.file}${u.line !== undefined ? `:${u.line}` : ''}: ${u.reason}`);
   }
   lines.push('', summaryLine(result));
   return lines.join('\n') + '\n';
@@ -97,7 +110,9 @@ export function formatText(result: ScanResult): string {
 export function summaryLine(result: ScanResult): string {
   const s = summarize(result);
   return `${plural(s.errors, 'error')}, ${plural(s.warnings, 'warning')}, ${s.acknowledged} acknowledged`
-    + (s.notAnalyzed > 0 ? `, ${s.notAnalyzed} not analyzed` : '');
+    + (s.notAnalyzed > 0 ? `, ${s.notAnalyzed} not analyzed` : '')
+    + (s.duplicateKeys > 0 ? `, ${plural(s.duplicateKeys, 'duplicate key')}` : '')
+    + (s.unreadable > 0 ? `, ${plural(s.unreadable, 'file')} not read` : '');
 }
 
 /** The JSON report (`ScanJsonReport`). */
@@ -109,6 +124,7 @@ export function jsonReport(result: ScanResult): ScanJsonReport {
     templates: result.templates,
     findings: result.findings,
     notices: result.notices,
+    unreadable: result.unreadable ?? [],
   };
 }
 
@@ -130,6 +146,22 @@ function artifactLocation(file: string, cwd: string): sarif.ArtifactLocation {
 function sarifLevel(severity: FindingSeverity): sarif.ReportingConfiguration.level {
   return severity === FindingSeverity.ERROR ? 'error' : severity === FindingSeverity.WARNING ? 'warning' : 'note';
 }
+
+const NOTIFICATION_UNREADABLE = 'unreadable-file';
+const NOTIFICATION_DUPLICATE_KEY = 'duplicate-key';
+/** The kinds of tool execution notification that name a descriptor, in the order their `index` gives. */
+const NOTIFICATION_DESCRIPTORS: sarif.ReportingDescriptor[] = [
+  {
+    id: NOTIFICATION_UNREADABLE,
+    shortDescription: { text: 'A file could not be read and was not scanned; every other input was.' },
+    defaultConfiguration: { level: 'error' },
+  },
+  {
+    id: NOTIFICATION_DUPLICATE_KEY,
+    shortDescription: { text: 'A key is written twice in one mapping: read as CloudFormation reads it, the last one wins.' },
+    defaultConfiguration: { level: 'warning' },
+  },
+];
 
 const SARIF_RULE_FIELDS = new Set(['id', 'level', 'info', 'explanation', 'fix']);
 
@@ -188,18 +220,34 @@ export function sarifLog(result: ScanResult, cwd: string = process.cwd()): objec
     }
     return r;
   });
-  const notifications: sarif.Notification[] = result.notices.map((n) => ({
-    level: sarifLevel(n.severity),
-    message: { text: n.resource ? `${n.resource}: ${n.message}` : n.message },
-    locations: [{ physicalLocation: { artifactLocation: artifactLocation(n.file, cwd) } }],
-  }));
+  const where = (file: string, line: number | undefined): sarif.Location[] => [{
+    physicalLocation: { artifactLocation: artifactLocation(file, cwd), ...(line !== undefined ? { region: { startLine: line } } : {}) },
+  }];
+  const unreadable = result.unreadable ?? [];
+  // What the run could not read is a tool execution notification (SARIF 2.1.0 §3.20.21) of level
+  // error, each naming its file and line, with a descriptor a consumer can group them by.
+  const notifications: sarif.Notification[] = [
+    ...result.notices.map((n): sarif.Notification => ({
+      ...(n.key !== undefined ? { descriptor: { id: NOTIFICATION_DUPLICATE_KEY, index: 1 } } : {}),
+      level: sarifLevel(n.severity),
+      message: { text: n.resource ? `${n.resource}: ${n.message}` : n.message },
+      locations: where(n.file, n.line),
+    })),
+    ...unreadable.map((u): sarif.Notification => ({
+      descriptor: { id: NOTIFICATION_UNREADABLE, index: 0 },
+      level: 'error',
+      message: { text: `could not be read, not scanned: ${u.reason}` },
+      locations: where(u.file, u.line),
+    })),
+  ];
   const log: sarif.Log = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
     runs: [{
-      tool: { driver: { name: SCANNER_NAME, version: scannerVersion(), informationUri: INFORMATION_URI, rules } },
+      tool: { driver: { name: SCANNER_NAME, version: scannerVersion(), informationUri: INFORMATION_URI, rules, notifications: NOTIFICATION_DESCRIPTORS } },
       originalUriBaseIds: { '%SRCROOT%': { uri: pathToFileURL(cwd.endsWith(path.sep) ? cwd : cwd + path.sep).href } },
-      invocations: [{ executionSuccessful: true, toolExecutionNotifications: notifications }],
+      // An input the run could not read means the analysis did not complete (§3.20.14).
+      invocations: [{ executionSuccessful: unreadable.length === 0, toolExecutionNotifications: notifications }],
       artifacts: [...new Set(result.templates.map((t) => t.file))].map((file) => ({ location: artifactLocation(file, cwd) })),
       results,
     }],

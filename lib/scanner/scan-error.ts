@@ -8,11 +8,14 @@ export class ScanInputError extends Error {
   public readonly file: string;
   /** The 1-based line of the problem, where the parser gives it. */
   public readonly line?: number;
+  /** What is wrong, in plain words, without the file and line. */
+  public readonly problem: string;
 
   constructor(file: string, problem: string, line?: number) {
     super(line === undefined ? `${file}: ${problem}` : `${file}:${line}: ${problem}`);
     this.name = 'ScanInputError';
     this.file = file;
     this.line = line;
+    this.problem = problem;
   }
 }

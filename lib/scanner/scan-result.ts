@@ -46,8 +46,24 @@ export interface ScanNotice {
   readonly file: string;
   /** The resource's logical ID, where the notice is about one. */
   readonly resource?: string;
+  /** The 1-based line in the file, where the notice is about one place. */
+  readonly line?: number;
+  /** For a key written twice in one mapping: the key (read as CloudFormation reads it: the last one wins). */
+  readonly key?: string;
+  /** For a key written twice: the mapping that holds it, from the top of the template (`Mappings.RegionMap`, `Resources.Fn.Properties.Tags[0]`; empty for a top-level section). */
+  readonly path?: string;
   /** What happened. */
   readonly message: string;
+}
+
+/** A file that could not be read: not scanned, while every other input was. */
+export interface ScanUnreadableFile {
+  /** The file. */
+  readonly file: string;
+  /** The 1-based line of the problem, where the reader gives it. */
+  readonly line?: number;
+  /** Why, in plain words (a syntax error, an alias bomb, a binary file, not a template, ...). */
+  readonly reason: string;
 }
 
 /** A template that was scanned. */
@@ -68,6 +84,8 @@ export interface ScanResult {
   readonly findings: ScanFinding[];
   /** What could not be analyzed, and files passed over. */
   readonly notices: ScanNotice[];
+  /** Files that could not be read, each with why; the command line exits 2 when there is any. */
+  readonly unreadable: ScanUnreadableFile[];
 }
 
 /** One acknowledgment of a finding, as written in an acknowledgments file. */

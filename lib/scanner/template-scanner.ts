@@ -3,10 +3,10 @@ import { assemblyAcknowledgment, fileAcknowledgment, metadataAcknowledgment, rea
 import { expandInputs } from './private/inputs';
 import { rulesById } from './private/pack';
 import { declaredTransforms, expandSam, SAM_TRANSFORM } from './private/sam';
-import { LoadedTemplate } from './private/template-loader';
+import { DuplicateKey, LoadedTemplate, quoted } from './private/template-loader';
 import { templateStack } from './private/template-stack';
 import { ScanInputError } from './scan-error';
-import { FindingSeverity, ScanAcknowledgment, ScanFinding, ScanNotice, ScannedTemplate, ScanResult } from './scan-result';
+import { FindingSeverity, ScanAcknowledgment, ScanFinding, ScanNotice, ScannedTemplate, ScanResult, ScanUnreadableFile } from './scan-result';
 
 /**
  * The options `IotSecurityChecks` takes, passed through unchanged: whatever the pack can be told
@@ -54,8 +54,11 @@ export class TemplateScanner {
   /**
    * Scans files and folders: a template file (JSON or YAML with CloudFormation's short tags), a
    * cloud assembly folder (`cdk.out`: every stack template its manifest lists, nested stacks
-   * included), or any folder (every template in it). Throws `ScanInputError` for input it
-   * cannot read.
+   * included), or any folder (every template in it). A file that cannot be read (a syntax
+   * error, an alias bomb, a binary file, a named file that is not a template) is reported in
+   * `unreadable` and every other one is scanned; throws `ScanInputError` only when there is
+   * nothing to scan (a path that does not exist, a folder without a template) or the
+   * acknowledgments file cannot be read.
    */
   public scan(inputs: string[]): ScanResult {
     if (inputs.length === 0) throw new ScanInputError('(no input)', 'name at least one template file or folder to scan');
@@ -67,12 +70,22 @@ export class TemplateScanner {
     const templates: ScannedTemplate[] = [];
     const findings: ScanFinding[] = [];
     const notices: ScanNotice[] = expanded.skipped.map((s) => ({ severity: FindingSeverity.NOTE, file: s.file, message: `skipped: ${s.reason}` }));
+    const unreadable: ScanUnreadableFile[] = expanded.unreadable.map(unreadableFile);
     const used = new Set<ScanAcknowledgment>();
     expanded.templates.forEach((loaded, i) => {
-      const scanned = this.scanTemplate(loaded, i, acknowledgments, used);
+      let scanned;
+      const usedHere = new Set<ScanAcknowledgment>();
+      try {
+        scanned = this.scanTemplate(loaded, i, acknowledgments, usedHere);
+      } catch (e) {
+        // One template the pack cannot take (a resource without a Type, ...) never stops the others.
+        unreadable.push(unreadableFile(e instanceof ScanInputError ? e : new ScanInputError(loaded.file, `could not be scanned: ${firstLine(e)}`)));
+        return;
+      }
+      usedHere.forEach((a) => used.add(a));
       templates.push(scanned.template);
       findings.push(...scanned.findings);
-      notices.push(...scanned.notices);
+      notices.push(...readNotices(loaded), ...scanned.notices);
     });
     // A stale acknowledgment hides nothing today but would hide a future finding unseen: say so.
     for (const ack of acknowledgments.filter((a) => !used.has(a))) {
@@ -85,7 +98,8 @@ export class TemplateScanner {
     }
     findings.sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0) || a.resource.localeCompare(b.resource)
       || SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.findingId.localeCompare(b.findingId));
-    return { templates, findings, notices };
+    unreadable.sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0));
+    return { templates, findings, notices, unreadable };
   }
 
   private scanTemplate(loaded: LoadedTemplate, index: number, acknowledgments: ScanAcknowledgment[], used: Set<ScanAcknowledgment>) {
@@ -148,17 +162,64 @@ export class TemplateScanner {
   }
 }
 
+function unreadableFile(e: ScanInputError): ScanUnreadableFile {
+  return { file: e.file, ...(e.line !== undefined ? { line: e.line } : {}), reason: e.problem };
+}
+
+function firstLine(e: unknown): string {
+  return String((e as Error)?.message ?? e).split('\n')[0].replace(/[\u0000-\u001f\u007f-\u009f]/g, '?').slice(0, 200);
+}
+
+/** `Mappings.RegionMap`, `Resources.Fn.Properties.Tags[0]`. */
+function pathText(path: string[]): string {
+  return path.map((label, i) => (i > 0 && !label.startsWith('[') ? `.${label}` : label)).join('');
+}
+
+function duplicateKeyNotice(file: string, d: DuplicateKey): ScanNotice {
+  const lines = d.firstLine !== undefined && d.line !== undefined
+    ? (d.firstLine === d.line ? ` (both on line ${d.line})` : ` (lines ${d.firstLine} and ${d.line})`) : '';
+  const key = quoted(d.key);
+  const message = d.path.length === 0
+    ? `the section ${key} is written twice${lines}: read as the last one, as CloudFormation reads duplicate keys, though AWS calls a duplicate major section undefined behaviour`
+    : `the key ${key} is written twice in ${quoted(pathText(d.path))}${lines}: read as CloudFormation reads it, the last one wins`;
+  return {
+    severity: FindingSeverity.WARNING, file, ...(d.line !== undefined ? { line: d.line } : {}), key: d.key, path: pathText(d.path), message,
+  };
+}
+
+/** What the reader read differently from the text as written: keys written twice, YAML aliases. */
+function readNotices(loaded: LoadedTemplate): ScanNotice[] {
+  const notices = (loaded.duplicateKeys ?? []).map((d) => duplicateKeyNotice(loaded.file, d));
+  // AWS: "CloudFormation doesn't support ... Aliases; Hash merges" (template-formats.html, through
+  // 2024), the service answering "YAML aliases are not allowed in CloudFormation templates"; `aws
+  // cloudformation package` and `sam deploy` expand both before they upload (aws/aws-cli#3827).
+  const features = [
+    ...(loaded.firstAliasLine !== undefined ? [['aliases', loaded.firstAliasLine] as const] : []),
+    ...(loaded.firstMergeLine !== undefined ? [['hash merges (<<)', loaded.firstMergeLine] as const] : []),
+  ];
+  if (features.length > 0) {
+    notices.push({
+      severity: FindingSeverity.NOTE, file: loaded.file, line: Math.min(...features.map(([, line]) => line)),
+      message: `uses YAML ${features.map(([name]) => name).join(' and ')}, which CloudFormation refuses: `
+        + 'read expanded, as `aws cloudformation package` and `sam deploy` upload it',
+    });
+  }
+  return notices;
+}
+
 /** Scans files and folders with the pack's rules; see `TemplateScanner.scan`. */
 export function scanTemplates(inputs: string[], options: ScanOptions = {}): ScanResult {
   return new TemplateScanner(options).scan(inputs);
 }
 
 /**
- * True when the result should fail a build at `failOn`: an unacknowledged finding (or a notice
- * of content not analyzed) at or above that severity. `NOTE` never fails.
+ * True when the result should fail a build at `failOn`: a file that could not be read, an
+ * unacknowledged finding or a notice (content not analyzed, a key written twice) at or above
+ * that severity. `NOTE` never fails.
  */
 export function scanFails(result: ScanResult, failOn: FindingSeverity): boolean {
   if (failOn === FindingSeverity.NOTE) return false;
+  if ((result.unreadable ?? []).length > 0) return true;
   const atOrAbove = (s: FindingSeverity) => s === FindingSeverity.ERROR || (failOn === FindingSeverity.WARNING && s === FindingSeverity.WARNING);
   return result.findings.some((f) => !f.acknowledged && atOrAbove(f.severity))
     || result.notices.some((n) => atOrAbove(n.severity));

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
 import { ALL_RULES, defineRule, IoTCognitoRoleNoIotControl, Practice, ruleAuditChecks } from '../../lib';
-import { AUDIT_CHECKS } from '../../lib/checks/rules/monitoring/IoTAuditChecksEnabled';
+import { AUDIT_CHECKS } from '../../lib/core/private/audit-checks';
 import { AUDIT_CHECKS_A_TEMPLATE_CANNOT_DECIDE, auditCheckCoverage } from '../../scripts/audit-check-coverage';
 import { renderRulesMarkdown } from '../../scripts/generate-rules-md';
 

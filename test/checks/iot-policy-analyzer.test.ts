@@ -99,7 +99,7 @@ describe('intrinsics', () => {
     const ph = new Placeholders();
     expect(renderString({ 'Fn::Join': ['/', ['a', { 'Fn::Select': [1, ['x', 'b']] }, { 'Fn::Select': [0, { 'Fn::Split': [',', 'c,d'] }] }]] }, ph, 'cloudformation')).toBe('a/b/c');
     expect(ph.decode(renderString({ 'Fn::If': ['C', 'a', 'b'] }, ph, 'cloudformation'))).toEqual([{ kind: 'unresolved', label: 'Fn::If' }]);
-    expect(ph.decode(renderString({ 'Fn::ImportValue': 'X' }, ph, 'cloudformation'))).toEqual([{ kind: 'unresolved', label: 'Fn::ImportValue' }]);
+    expect(ph.decode(renderString({ 'Fn::ImportValue': 'X' }, ph, 'cloudformation'))).toEqual([{ kind: 'unresolved', label: 'Fn::ImportValue:X' }]);
   });
 
   test('a Ref in a provisioning template is a device value only if it identifies the device; AWS::NoValue drops a list element', () => {
@@ -345,7 +345,7 @@ describe('ID5 unresolved', () => {
   test('a wildcard before an unresolved part is still unscoped', () => {
     const resource = { 'Fn::Join': ['', [`${ARN}:topic/*/`, { 'Fn::ImportValue': 'X' }]] };
     const f = analyze(allow('iot:Publish', resource));
-    expect(f.unscopedDataPlane).toEqual([`Resource::${ARN}:topic/*/\${Fn::ImportValue}`]);
+    expect(f.unscopedDataPlane).toEqual([`Resource::${ARN}:topic/*/\${Fn::ImportValue:X}`]);
     expect(f.unresolved).toEqual(['Unresolved::Statement[0].Resource']);
   });
 });

@@ -6,7 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import { NagMessageLevel, NagPack, NagRuleCompliance } from 'cdk-nag';
 import { ALL_RULES, defineRule, IOT_LENS_SECURITY_QUESTIONS, IotSecurityChecks, Practice, RuleArea, ruleExportName } from '../../lib';
-import { AUDIT_CHECKS } from '../../lib/checks/rules/monitoring/IoTAuditChecksEnabled';
+import { AUDIT_CHECKS } from '../../lib/core/private/audit-checks';
 import { RULES_MD, renderRulesMarkdown } from '../../scripts/generate-rules-md';
 import { newValidatedApp, validationFindings } from '../validation';
 
@@ -45,6 +45,7 @@ describe('the pack', () => {
       'IoTSecurity-ID18',
       'IoTSecurity-ID19',
       'IoTSecurity-ID20',
+      'IoTSecurity-ID21',
       'IoTSecurity-UPD1',
       'IoTSecurity-UPD2',
       'IoTSecurity-UPD3',
@@ -69,6 +70,9 @@ describe('the pack', () => {
       'IoTSecurity-GW10',
       'IoTSecurity-GW11',
       'IoTSecurity-GW12',
+      'IoTSecurity-GW13',
+      'IoTSecurity-GW14',
+      'IoTSecurity-GW15',
       'IoTSecurity-MON1',
       'IoTSecurity-MON2',
       'IoTSecurity-MON3',

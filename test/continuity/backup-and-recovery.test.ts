@@ -8,7 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import {
   BackupAndRecovery, Criticality, DeviceFailureModes, FailureMode, RiskProfile,
 } from '../../lib';
-import { awsCronProblem } from '../../lib/continuity/private/aws-cron';
+import { awsCronProblem } from '../../lib/core/private/aws-cron';
 import { retentionFindingsOf } from '../runtime/retained-data';
 import { confusedDeputyFindingsOf } from '../runtime/trust-policy';
 import { newValidatedApp, validationFindings } from '../validation';

@@ -8,7 +8,7 @@ import {
   AssetTags, AuditDayOfMonth, AuditDayOfWeek, AuditFrequency, Criticality, FleetAuditing,
   IoTAuditChecksEnabled, IotLogLevel, RiskProfile,
 } from '../../lib';
-import { AUDIT_CHECKS } from '../../lib/checks/rules/monitoring/IoTAuditChecksEnabled';
+import { AUDIT_CHECKS } from '../../lib/core/private/audit-checks';
 import { detailOf } from '../../lib/monitoring/handlers/audit-findings-relay';
 import { eventMatches } from '../runtime/event-pattern';
 import { arnOf, callTarget, principalPolicy, resolveValue, roleOf, TEST_ENV } from '../runtime/iam';

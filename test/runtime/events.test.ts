@@ -1,7 +1,7 @@
 // The rule pack's modules import each other: load the library whole before one of its rules.
 import '../../lib';
 import { AuditFinding } from '@aws-sdk/client-iot';
-import { AUDIT_CHECKS } from '../../lib/checks/rules/monitoring/IoTAuditChecksEnabled';
+import { AUDIT_CHECKS } from '../../lib/core/private/audit-checks';
 import { FindingEvent } from '../../lib/core/finding-event';
 import { detailOf } from '../../lib/monitoring/handlers/audit-findings-relay';
 import { IotEventConfigurations } from '../../lib/monitoring/iot-event-configurations';

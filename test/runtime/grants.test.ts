@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { expandIamAction, IamActionFacts, IAM_DATA_PACKAGE } from '../../lib/checks/private/iam-data';
+import { canBeArnOf, grantEffect } from '../../lib/checks/private/iam-resource-types';
 import { GREENGRASS_DEVICE_ACTIONS } from '../../lib/checks/private/iot-policy-analyzer';
 import { resolveValue } from './iam';
 import { CfnTemplate, synthesizedStacks } from './synthesized';
@@ -38,80 +39,6 @@ const rawActions = new Map<string, { [lower: string]: { resourceTypes: { name: s
 function resourceTypesOf(a: IamActionFacts): { name: string; required: boolean; arn: string }[] {
   if (!rawActions.has(a.service)) rawActions.set(a.service, JSON.parse(fs.readFileSync(path.join(dataRoot, 'actions', `${a.service}.json`), 'utf8')));
   return rawActions.get(a.service)![a.name.toLowerCase()].resourceTypes.map((t) => ({ ...t, arn: arnPattern(a.service, t.name) }));
-}
-
-// ---------------------------------------------------------------------------------------------
-// Can a statement's resource be an ARN of that pattern?
-
-/** A glob as symbols: a literal character, `?` (one character) or `*` (any string). */
-type Sym = { kind: 'char'; c: string } | { kind: 'one' } | { kind: 'any' };
-
-/** A statement resource or an ARN pattern part as symbols: `*`, `?`, and `${...}` (a placeholder or a policy variable: any string). */
-function symbols(text: string): Sym[] {
-  const out: Sym[] = [];
-  for (let i = 0; i < text.length; i++) {
-    if (text[i] === '$' && text[i + 1] === '{') {
-      const end = text.indexOf('}', i);
-      if (end > 0) {
-        out.push({ kind: 'any' });
-        i = end;
-        continue;
-      }
-    }
-    out.push(text[i] === '*' ? { kind: 'any' } : text[i] === '?' ? { kind: 'one' } : { kind: 'char', c: text[i] });
-  }
-  return out;
-}
-
-/** Whether some string matches both globs. */
-function intersects(a: Sym[], b: Sym[]): boolean {
-  const memo = new Map<number, boolean>();
-  const go = (i: number, j: number): boolean => {
-    const key = i * (b.length + 1) + j;
-    const cached = memo.get(key);
-    if (cached !== undefined) return cached;
-    memo.set(key, false);
-    let r: boolean;
-    if (i === a.length && j === b.length) r = true;
-    else if (i < a.length && a[i].kind === 'any') r = go(i + 1, j) || (j < b.length && go(i, j + 1));
-    else if (j < b.length && b[j].kind === 'any') r = go(i, j + 1) || (i < a.length && go(i + 1, j));
-    else if (i === a.length || j === b.length) r = false;
-    else {
-      const x = a[i];
-      const y = b[j];
-      r = (x.kind === 'one' || y.kind === 'one' || (x as any).c === (y as any).c) && go(i + 1, j + 1);
-    }
-    memo.set(key, r);
-    return r;
-  };
-  return go(0, 0);
-}
-
-/** The six colon-separated parts of an ARN (the sixth keeps its own colons). */
-function arnParts(text: string): string[] | undefined {
-  const parts = text.split(':');
-  if (parts.length < 6) return undefined;
-  return [...parts.slice(0, 5), parts.slice(5).join(':')];
-}
-
-/**
- * Whether a statement's resource can name an ARN of `pattern`: the six parts one by one; a
- * resource with fewer than six parts whose last part holds a `*` (which in IAM crosses colons) is
- * matched against the whole pattern.
- */
-export function canBeArnOf(statementResource: string, pattern: string): boolean {
-  // A policy variable, or a value the template cannot tell (`${Parameter:...}`, `${Custom:...}`), can be anything.
-  const resource = statementResource.replace(/\$\{[^}]*\}/g, '*');
-  if (resource === '*') return true;
-  const p = arnParts(pattern)!;
-  const r = arnParts(resource);
-  if (r) return r.every((part, i) => intersects(symbols(part), symbols(p[i])));
-  // Fewer than six parts: the parts before the last match one by one, the last (holding the `*`) matches the rest.
-  const short = resource.split(':');
-  const last = short.length - 1;
-  if (!short[last].includes('*')) return false;
-  return short.slice(0, last).every((part, i) => intersects(symbols(part), symbols(p[i])))
-    && intersects(symbols(short[last]), symbols(p.slice(last).join(':')));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -242,6 +169,16 @@ describe('canBeArnOf', () => {
     ['*', cert, true],
   ])('%s can be an ARN of %s: %s', (resource, pattern, expected) => {
     expect(canBeArnOf(resource, pattern)).toBe(expected);
+  });
+
+  test('the rule (IoTSecurity-ID21) reads the same types as this test reads from the dataset\'s files', () => {
+    // Read here from the raw files, independently of the library's reader.
+    const attach = expandIamAction('iot:AttachThingPrincipal').actions[0];
+    expect(resourceTypesOf(attach).map((t) => t.name)).toEqual(['cert']);
+    expect(canBeArnOf('arn:aws:iot:eu-west-1:111122223333:thing/sensor-1', resourceTypesOf(attach)[0].arn)).toBe(false);
+    expect(grantEffect('iot:AttachThingPrincipal', [{ pattern: 'arn:aws:iot:eu-west-1:111122223333:thing/sensor-1' }]))
+      .toEqual({ kind: 'ineffective', needs: ['cert'] });
+    expect(grantEffect('iot:AttachThingPrincipal', [{ pattern: 'arn:aws:iot:eu-west-1:111122223333:cert/*' }])).toEqual({ kind: 'effective' });
   });
 });
 

@@ -6,7 +6,7 @@ import { confusedDeputyFindings, describeFinding, SERVICE_TRUST, TrustFinding } 
  * write: each role a service assumes and each resource policy that lets a service in bounds it to
  * this account (aws:SourceAccount / aws:SourceArn, or the service's own equivalent) where AWS
  * documents that the service sends the keys. The table of services, with the AWS page for each
- * entry, is SERVICE_TRUST in trust-policy.ts.
+ * entry, is SERVICE_TRUST in lib/core/private/service-trust.ts.
  */
 
 /**

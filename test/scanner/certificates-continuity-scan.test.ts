@@ -62,8 +62,7 @@ ${indent(pem('device-rsa1024'), '        ')}
     expect(found).toEqual([
       'AttachA IoTSecurity-ID20[SharedCertificate::Weak]',
       'AttachB IoTSecurity-ID20[SharedCertificate::Weak]',
-      'Dropped IoTSecurity-BC1[DeletionPolicy::Delete]',
-      'Dropped IoTSecurity-BC1[UpdateReplacePolicy::Delete]',
+      'Dropped IoTSecurity-BC1[Unrecoverable::DeletionPolicy+UpdateReplacePolicy]',
       'Weak IoTSecurity-ID15[RsaKeyBits::1024]',
     ]);
   } finally {

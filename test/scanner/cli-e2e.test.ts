@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as iot from 'aws-cdk-lib/aws-iot';
-import { sarifValidator } from './schemas';
+import { jsonReportValidator, sarifValidator } from './schemas';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'lib', 'scanner', 'cli.ts');
@@ -75,7 +75,7 @@ test('a SAM template as JSON with --fail-on warning: exit 1 on warnings alone', 
   const r = cdkSecureIot(['scan', path.join(FIXTURES, 'sam.yaml'), '--format', 'json', '--fail-on', 'warning'], dir);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(1);
-  expect(JSON.parse(r.stdout).summary).toEqual({ templates: 1, resources: 4, errors: 0, warnings: 1, acknowledged: 0, notAnalyzed: 1 });
+  expect(JSON.parse(r.stdout).summary).toEqual({ templates: 1, resources: 4, errors: 0, warnings: 1, acknowledged: 0, notAnalyzed: 1, duplicateKeys: 0, unreadable: 0 });
 });
 
 test('a reader that stops early (| head) gets no stack trace', () => {
@@ -89,15 +89,66 @@ test('a reader that stops early (| head) gets no stack trace', () => {
 
 test.each([
   ['a missing file', ['scan', 'absent.yaml'], 'cdk-secure-iot: absent.yaml: no such file or folder\n'],
-  ['a YAML error', ['scan', 'broken.yaml'], 'cdk-secure-iot: broken.yaml:3: YAML syntax error: '],
   ['an unknown flag', ['scan', 'x.yaml', '--strict'], "cdk-secure-iot: Unknown option '--strict'"],
 ])('bad input, %s: the message on stderr, exit 2, no stack trace', (_name, args, message) => {
-  fs.writeFileSync(path.join(dir, 'broken.yaml'), 'Resources:\n  R:\n  Type: [a\n   b: c\n');
   const r = cdkSecureIot(args, dir);
   expect(r.code).toBe(2);
   expect(r.stdout).toBe('');
   expect(r.stderr.startsWith(message)).toBe(true);
   expect(r.stderr).not.toMatch(/\n\s+at /);
+});
+
+describe('a repository folder with a file that cannot be read: the rest scanned, the file reported in every format, exit 2', () => {
+  let repo: string;
+  beforeAll(() => {
+    repo = path.join(dir, 'repo');
+    fs.mkdirSync(repo);
+    fs.copyFileSync(path.join(FIXTURES, 'insecure.yaml'), path.join(repo, 'insecure.yaml'));
+    fs.writeFileSync(path.join(repo, 'broken.yaml'), 'Resources:\n  R:\n  Type: [a\n   b: c\n');
+    let bomb = 'Resources:\n  R:\n    Type: AWS::SNS::Topic\n    Metadata:\n      l0: &l0 [lol,lol,lol,lol,lol,lol,lol,lol,lol]\n';
+    for (let i = 1; i < 9; i++) bomb += `      l${i}: &l${i} [${Array(9).fill(`*l${i - 1}`).join(',')}]\n`;
+    fs.writeFileSync(path.join(repo, 'bomb.yaml'), bomb);
+    fs.writeFileSync(path.join(repo, 'blob.template'), Buffer.from([0x7b, 0x00, 0x1b, 0x5b, 0x32, 0x4a]));
+    fs.writeFileSync(path.join(repo, 'package.json'), '{ "name": "x" }');
+  });
+  const STDERR = 'cdk-secure-iot: repo/bomb.yaml:13: YAML aliases expand the file past 500,000 values (*l7 alone stands for 48,427,561), '
+    + 'more than a template CloudFormation accepts (1 MB) can hold: an alias bomb, read no further\n'
+    + 'cdk-secure-iot: repo/broken.yaml:3: YAML syntax error: ';
+
+  test('text', () => {
+    const r = cdkSecureIot(['scan', 'repo'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr.startsWith(STDERR)).toBe(true);
+    expect(r.stderr.split('\n')).toHaveLength(3);
+    expect(r.stdout).toContain('repo/insecure.yaml\n  OpenPolicy (AWS::IoT::Policy) line 22\n');
+    expect(r.stdout).toContain('  note     repo/blob.template: skipped: is a binary file (it holds NUL bytes), not a template\n');
+    expect(r.stdout).toContain('\nCould not be read (not scanned):\n  repo/bomb.yaml:13: YAML aliases expand');
+    expect(r.stdout).toMatch(/3 errors, 1 warning, 0 acknowledged, 2 files not read\n$/);
+    expect(r.stdout + r.stderr).not.toMatch(/[\u0000\u001b]/);
+  });
+
+  test('json', () => {
+    const r = cdkSecureIot(['scan', 'repo', '--format', 'json'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr.startsWith(STDERR)).toBe(true);
+    const report = JSON.parse(r.stdout);
+    expect(jsonReportValidator()(report)).toBe(true);
+    expect(report.summary).toMatchObject({ templates: 1, errors: 3, unreadable: 2 });
+    expect(report.unreadable.map((u: { file: string; line: number }) => [u.file, u.line])).toEqual([['repo/bomb.yaml', 13], ['repo/broken.yaml', 3]]);
+  });
+
+  test('sarif, written with --output', () => {
+    const r = cdkSecureIot(['scan', 'repo', '--format', 'sarif', '--output', 'repo.sarif'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('cdk-secure-iot: 3 errors, 1 warning, 0 acknowledged, 2 files not read; sarif report written to repo.sarif\n');
+    expect(r.stderr.startsWith(STDERR)).toBe(true);
+    const log = JSON.parse(fs.readFileSync(path.join(dir, 'repo.sarif'), 'utf8'));
+    expect(sarifValidator()(log)).toBe(true);
+    const notifications = log.runs[0].invocations[0].toolExecutionNotifications.filter((n: { level: string }) => n.level === 'error');
+    expect(notifications.map((n: any) => [n.locations[0].physicalLocation.artifactLocation.uri, n.locations[0].physicalLocation.region.startLine]))
+      .toEqual([['repo/bomb.yaml', 13], ['repo/broken.yaml', 3]]);
+    expect(log.runs[0].results.length).toBe(4);
+  });
 });
 
 test('the package bin is this file, compiled: shebang first, at the path tsconfig.build.json writes it', () => {

@@ -173,6 +173,60 @@ describe('--format', () => {
     expect(log.runs[0].results[0].locations[0].physicalLocation.artifactLocation).toEqual({ uri: `file://${file}` });
   });
 
+  describe('a folder with an unreadable file and a key written twice, in every format', () => {
+    let folder: string;
+    let bad: string;
+    let dupes: string;
+    beforeEach(() => {
+      folder = path.join(dir, 'repo');
+      fs.mkdirSync(folder);
+      bad = path.join(folder, 'bad.template');
+      fs.writeFileSync(bad, 'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  R: [\n');
+      dupes = path.join(folder, 'dupes.json');
+      fs.writeFileSync(dupes, '{\n "Mappings": {"M": {"k": {"v": 1},\n "k": {"v": 2}}},\n "Resources": {"T": {"Type": "AWS::SNS::Topic"}}\n}\n');
+      fs.writeFileSync(path.join(folder, 'package.json'), '{ "name": "x" }');
+    });
+
+    test('text: the notices with their lines, the unreadable file with its reason, exit 2', () => {
+      const r = cli('scan', folder);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toContain(`  warning  ${dupes}:3: the key 'k' is written twice in 'Mappings.M' (lines 2 and 3): read as CloudFormation reads it, the last one wins\n`);
+      expect(r.stdout).toContain(`  note     ${path.join(folder, 'package.json')}: skipped: not a CloudFormation template (an npm package file)\n`);
+      expect(r.stdout).toMatch(new RegExp(`\nCould not be read \\(not scanned\\):\n  ${bad}:\\d+: YAML syntax error: `));
+      expect(r.stdout.endsWith('0 errors, 0 warnings, 0 acknowledged, 1 duplicate key, 1 file not read\n')).toBe(true);
+    });
+
+    test('json: unreadable files and counts, valid against the shipped schema', () => {
+      const report = JSON.parse(cli('scan', folder, '--format', 'json').stdout);
+      const validate = jsonReportValidator();
+      expect(validate(report) || validate.errors).toBe(true);
+      expect(report.summary).toEqual({ templates: 1, resources: 1, errors: 0, warnings: 0, acknowledged: 0, notAnalyzed: 0, duplicateKeys: 1, unreadable: 1 });
+      expect(report.unreadable).toEqual([{ file: bad, line: expect.any(Number), reason: expect.stringMatching(/^YAML syntax error: /) }]);
+      expect(report.notices).toContainEqual({ severity: 'warning', file: dupes, line: 3, key: 'k', path: 'Mappings.M', message: expect.stringContaining('the last one wins') });
+      expect(validate({ ...report, unreadable: [{ file: bad }] })).toBe(false);
+    });
+
+    test('sarif: each as a tool execution notification with its file, line and descriptor; valid SARIF 2.1.0', () => {
+      const log = JSON.parse(cli('scan', folder, '--format', 'sarif').stdout);
+      const validate = sarifValidator();
+      expect(validate(log) || validate.errors).toBe(true);
+      const run = log.runs[0];
+      expect(run.tool.driver.notifications.map((n: { id: string }) => n.id)).toEqual(['unreadable-file', 'duplicate-key']);
+      expect(run.invocations[0].executionSuccessful).toBe(false);
+      const notifications = run.invocations[0].toolExecutionNotifications;
+      expect(notifications).toContainEqual({
+        descriptor: { id: 'unreadable-file', index: 0 },
+        level: 'error',
+        message: { text: expect.stringMatching(/^could not be read, not scanned: YAML syntax error: /) },
+        locations: [{ physicalLocation: { artifactLocation: { uri: `file://${bad}` }, region: { startLine: expect.any(Number) } } }],
+      });
+      expect(notifications).toContainEqual(expect.objectContaining({
+        descriptor: { id: 'duplicate-key', index: 1 }, level: 'warning',
+        locations: [{ physicalLocation: { artifactLocation: { uri: `file://${dupes}` }, region: { startLine: 3 } } }],
+      }));
+    });
+  });
+
   test('--output writes the report to a file and a summary to stdout', () => {
     const out = path.join(dir, 'report.sarif');
     const r = cli('scan', INSECURE, '--format', 'sarif', '--output', out);
@@ -196,22 +250,50 @@ describe('bad input: one message on stderr, exit 2, never a stack trace', () => 
     expectBadInput(cli('scan', missing), `cdk-secure-iot: ${missing}: no such file or folder\n`);
   });
 
+  /** A file that cannot be read: its line on stderr, the report (with it) on stdout, exit 2. */
+  const expectUnreadable = (r: Run, line: string) => {
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`cdk-secure-iot: ${line}\n`);
+    expect(r.stdout).toContain(`Could not be read (not scanned):\n  ${line}\n`);
+    expect(r.stdout.endsWith(', 1 file not read\n')).toBe(true);
+  };
+
   test('a YAML syntax error names file and line', () => {
     const file = path.join(dir, 't.yaml');
     fs.writeFileSync(file, 'Resources:\n  R:\n    Type: X\n    Properties: "a" b\n');
-    expectBadInput(cli('scan', file), `cdk-secure-iot: ${file}:4: YAML syntax error: Unexpected scalar at node end\n`);
+    expectUnreadable(cli('scan', file), `${file}:4: YAML syntax error: Unexpected scalar at node end`);
   });
 
   test('a JSON syntax error names file and line', () => {
     const file = path.join(dir, 't.json');
     fs.writeFileSync(file, '{\n  "Resources": {\n    "R": { "Type": "X" }\n  ,}\n}\n');
-    expectBadInput(cli('scan', file), `cdk-secure-iot: ${file}:4: JSON syntax error`);
+    expectUnreadable(cli('scan', file), `${file}:4: JSON syntax error: Expected double-quoted property name`);
   });
 
-  test('not CloudFormation', () => {
+  test('a file named on the command line that is not CloudFormation', () => {
     const file = path.join(dir, 'package.json');
     fs.writeFileSync(file, '{ "name": "x" }');
-    expectBadInput(cli('scan', file), `cdk-secure-iot: ${file}: is not a CloudFormation template: it has no Resources section\n`);
+    expectUnreadable(cli('scan', file), `${file}: is not a CloudFormation template: it has no Resources section`);
+  });
+
+  test('binary input: one line naming the file, none of its bytes', () => {
+    const file = path.join(dir, 't.yaml');
+    fs.writeFileSync(file, Buffer.from([0x52, 0x00, 0x1b, 0x5b, 0x32, 0x4a, 0x07]));
+    const r = cli('scan', file);
+    expectUnreadable(r, `${file}: is a binary file (it holds NUL bytes), not a template`);
+    expect(r.stdout + r.stderr).not.toMatch(/[\u0000\u0007\u001b]/);
+  });
+
+  test('an unreadable file beside findings: exit 2 whatever --fail-on, the findings still reported', () => {
+    const bad = path.join(dir, 'bad.yaml');
+    fs.writeFileSync(bad, 'Resources: &r\n  R: *r\n');
+    for (const failOn of ['error', 'none']) {
+      const r = cli('scan', INSECURE, bad, '--fail-on', failOn);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toContain('IoTSecurity-ID1[Action::iot:*]');
+      expect(r.stdout.endsWith('3 errors, 1 warning, 0 acknowledged, 1 file not read\n')).toBe(true);
+      expect(r.stderr).toBe(`cdk-secure-iot: ${bad}:2: the alias *r refers to a node that contains it (a self-referencing alias): it has no value\n`);
+    }
   });
 
   test('a bad acknowledgments file', () => {

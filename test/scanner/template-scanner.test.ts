@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, CfnElement, NestedStack, Stack, Stage, Validations } from 'aws-cdk-lib';
 import * as iot from 'aws-cdk-lib/aws-iot';
-import { FindingSeverity, ScanFinding, ScanInputError, scanFails, scanTemplates, TemplateScanner } from '../../lib';
+import { FindingSeverity, ScanFinding, scanFails, scanTemplates, TemplateScanner } from '../../lib';
 import { parseTemplateText } from '../../lib/scanner/private/template-loader';
 import { templateStack } from '../../lib/scanner/private/template-stack';
 
@@ -116,9 +116,12 @@ describe('plain templates', () => {
     ]);
   });
 
-  test('a resource without Type is bad input naming the line', () => {
+  test('a resource without Type makes the file unreadable, naming the line; the other inputs are scanned', () => {
     const file = write('t.yaml', 'Resources:\n  Good:\n    Type: AWS::SNS::Topic\n  Bad:\n    Properties: {}\n');
-    expect(() => scanTemplates([file])).toThrow(new ScanInputError(file, 'resource Bad has no Type', 4));
+    const result = scanTemplates([file, fixture('secure.json')]);
+    expect(result.unreadable).toEqual([{ file, line: 4, reason: 'resource Bad has no Type' }]);
+    expect(result.templates.map((t) => t.file)).toEqual([fixture('secure.json')]);
+    expect(scanFails(result, FindingSeverity.ERROR)).toBe(true);
   });
 
   test('no input is bad input', () => {
@@ -351,14 +354,85 @@ describe('folders and cloud assemblies', () => {
     ]);
   });
 
+  test('a folder of real-repository files: templates scanned, each unreadable file with its reason, other files skipped with a note', () => {
+    const insecure = write('infra/insecure.yaml', fs.readFileSync(fixture('insecure.yaml'), 'utf8'));
+    const broken = write('infra/broken.json', '{\n  "AWSTemplateFormatVersion": "2010-09-09",\n  "Resources": {\n    "R": { "Type": "X" },\n  }\n}\n');
+    let bomb = 'Resources:\n  R:\n    Type: AWS::SNS::Topic\n    Metadata:\n      l0: &l0 [lol,lol,lol,lol,lol,lol,lol,lol,lol]\n';
+    for (let i = 1; i < 9; i++) bomb += `      l${i}: &l${i} [${Array(9).fill(`*l${i - 1}`).join(',')}]\n`;
+    const bombFile = write('infra/bomb.yaml', bomb);
+    const selfRef = write('infra/self.yaml', 'Resources: &r\n  R:\n    Type: X\n    Properties: *r\n');
+    const noType = write('infra/no-type.template', 'Resources:\n  R:\n    Properties: {}\n');
+    const dupes = write('infra/dupes.yaml', 'Mappings:\n  RegionMap:\n    eu-west-1: { Ami: ami-1 }\n    eu-west-1: { Ami: ami-2 }\nResources:\n  T:\n    Type: AWS::SNS::Topic\n');
+    fs.writeFileSync(path.join(dir, 'binary.json'), Buffer.from([0x7b, 0x00, 0x1b, 0x5b, 0x32, 0x4a, 0xff]));
+    write('package.json', { name: 'x', scripts: { Resources: 'no' } });
+    write('tsconfig.json', '{\n  // comments, as tsc allows\n  "compilerOptions": {}\n}\n');
+    write('cdk.json', { app: 'npx ts-node bin/app.ts' });
+    write('config.yaml', 'stage: prod\n');
+    const result = scanTemplates([dir]);
+    expect(result.templates.map((t) => t.file)).toEqual([dupes, insecure]);
+    expect(result.findings.length).toBeGreaterThan(0);
+    expect(result.unreadable).toEqual([
+      { file: bombFile, line: 13, reason: expect.stringMatching(/^YAML aliases expand the file past 500,000 values .*an alias bomb, read no further$/) },
+      { file: broken, line: 5, reason: 'JSON syntax error: Expected double-quoted property name' },
+      { file: noType, line: 2, reason: 'resource R has no Type' },
+      { file: selfRef, line: 4, reason: 'the alias *r refers to a node that contains it (a self-referencing alias): it has no value' },
+    ]);
+    const notices = result.notices.map((n) => [path.relative(dir, n.file), n.severity, n.message]);
+    expect(notices).toEqual([
+      ['binary.json', 'note', 'skipped: is a binary file (it holds NUL bytes), not a template'],
+      ['cdk.json', 'note', 'skipped: not a CloudFormation template (a CDK app configuration)'],
+      ['config.yaml', 'note', 'skipped: not a CloudFormation template (no Resources section)'],
+      ['package.json', 'note', 'skipped: not a CloudFormation template (an npm package file)'],
+      ['tsconfig.json', 'note', 'skipped: not a CloudFormation template (a TypeScript configuration)'],
+      [path.join('infra', 'dupes.yaml'), 'warning', "the key 'eu-west-1' is written twice in 'Mappings.RegionMap' (lines 3 and 4): read as CloudFormation reads it, the last one wins"],
+    ]);
+    expect(result.notices.find((n) => n.key !== undefined)).toEqual(expect.objectContaining({ line: 4, key: 'eu-west-1', path: 'Mappings.RegionMap' }));
+    expect(JSON.stringify(result)).not.toMatch(/\\u001b|\\u0000/);
+  });
+
+  test('a folder whose only template cannot be read reports it, rather than a folder without templates', () => {
+    const file = write('t.yaml', 'Resources:\n  R: !Bogus x\n');
+    expect(scanTemplates([dir])).toEqual({ templates: [], findings: [], notices: [], unreadable: [{ file, line: 2, reason: expect.stringMatching(/^unknown tag !Bogus/) }] });
+  });
+
+  test('a top-level section written twice: read as the last one, with what AWS says of it', () => {
+    const file = write('t.json', '{"Resources": {"A": {"Type": "AWS::SNS::Topic"}},\n"Resources": {"B": {"Type": "AWS::SNS::Topic"}}}');
+    const result = scanTemplates([file]);
+    expect(result.templates).toEqual([{ file, resources: 1, sam: false }]);
+    expect(result.notices).toEqual([{
+      severity: FindingSeverity.WARNING, file, line: 2, key: 'Resources', path: '',
+      message: "the section 'Resources' is written twice (lines 1 and 2): read as the last one, as CloudFormation reads duplicate keys, though AWS calls a duplicate major section undefined behaviour",
+    }]);
+    expect(scanFails(result, FindingSeverity.WARNING)).toBe(true);
+    expect(scanFails(result, FindingSeverity.ERROR)).toBe(false);
+  });
+
+  test('YAML aliases and hash merges are noted: CloudFormation refuses them, the packaging tools expand them', () => {
+    const file = write('t.yaml', 'Metadata:\n  Tags: &tags [{ Key: a, Value: b }]\nResources:\n  T:\n    Type: AWS::SNS::Topic\n    Properties:\n      Tags: *tags\n');
+    expect(scanTemplates([file]).notices).toEqual([{
+      severity: FindingSeverity.NOTE, file, line: 7,
+      message: 'uses YAML aliases, which CloudFormation refuses: read expanded, as `aws cloudformation package` and `sam deploy` upload it',
+    }]);
+    const merged = write('m.yaml', 'Metadata:\n  Base: &base { PolicyName: open }\nResources:\n  P:\n    Type: AWS::IoT::Policy\n    Properties:\n      <<: *base\n'
+      + '      PolicyDocument: { Version: "2012-10-17", Statement: [{ Effect: Allow, Action: "iot:*", Resource: "*" }] }\n');
+    const result = scanTemplates([merged]);
+    expect(result.notices).toEqual([{
+      severity: FindingSeverity.NOTE, file: merged, line: 7,
+      message: 'uses YAML aliases and hash merges (<<), which CloudFormation refuses: read expanded, as `aws cloudformation package` and `sam deploy` upload it',
+    }]);
+    expect(result.findings.map((f) => f.findingId)).toContain('IoTSecurity-ID1[Action::iot:*]');
+  });
+
   test('a folder without a template is bad input', () => {
     write('package.json', { name: 'x' });
     expect(() => scanTemplates([dir])).toThrow(`${dir}: the folder holds no CloudFormation template`);
   });
 
-  test('a broken file in a folder that says it is a template is bad input', () => {
+  test('a broken file in a folder that says it is a template is unreadable, with its line and reason', () => {
     const file = write('t.yaml', 'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  R: [\n');
-    expect(() => scanTemplates([dir])).toThrow(new RegExp(`^${file}:\\d+: YAML syntax error`));
+    const result = scanTemplates([dir]);
+    expect(result.templates).toEqual([]);
+    expect(result.unreadable).toEqual([{ file, line: expect.any(Number), reason: expect.stringMatching(/^YAML syntax error: /) }]);
   });
 
   test('a missing path is bad input', () => {
@@ -393,6 +467,26 @@ describe('folders and cloud assemblies', () => {
       ['StageOpen', false, null],
     ]);
     expect(id1.find((f) => f.resource === 'Open')?.acknowledgmentSource).toBe('cloud assembly metadata');
+  });
+
+  test('a cloud assembly with a stack template that cannot be read: the others scanned, that one reported', () => {
+    const stack = (templateFile: string) => ({ type: 'aws:cloudformation:stack', properties: { templateFile } });
+    write('cdk.out/manifest.json', { version: '36.0.0', artifacts: { A: stack('A.template.json'), B: stack('B.template.json') } });
+    write('cdk.out/cdk.out', { version: '36.0.0' });
+    const a = write('cdk.out/A.template.json', { Resources: { P: { Type: 'AWS::IoT::Policy', Properties: { PolicyDocument: OPEN_POLICY } } } });
+    const b = write('cdk.out/B.template.json', '{ "Resources": {"P": ');
+    const result = scanTemplates([path.join(dir, 'cdk.out')]);
+    expect(result.templates.map((t) => t.file)).toEqual([a]);
+    expect(result.unreadable).toEqual([{ file: b, reason: 'JSON syntax error: Unexpected end of JSON input' }]);
+  });
+
+  test('a cloud assembly whose manifest cannot be read, in a folder: reported, the folder\'s other templates scanned', () => {
+    const manifest = write('app/cdk.out/manifest.json', '{ "artifacts": ');
+    write('app/cdk.out/cdk.out', { version: '36.0.0' });
+    const t = write('t.json', fs.readFileSync(fixture('secure.json'), 'utf8'));
+    const result = scanTemplates([dir]);
+    expect(result.templates.map((x) => x.file)).toEqual([t]);
+    expect(result.unreadable).toEqual([{ file: manifest, reason: 'JSON syntax error: Unexpected end of JSON input' }]);
   });
 
   test('a cloud assembly listing no stack is bad input', () => {

@@ -2,6 +2,10 @@ import { CfnParameter, CfnResource } from 'aws-cdk-lib';
 import { NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { findParameterInStack } from './cfn';
 import { StackModel } from './stack-model';
+import { hasDynamicReference, Invalid, isIntrinsic, isObject, Unresolved } from './value-kinds';
+
+// Re-exported: the rules read every value, and what it is, through this module.
+export { hasDynamicReference, Invalid, isIntrinsic, isObject, Unresolved };
 
 /**
  * Static reading of a resource's CloudFormation property values, shared by every rule of the pack.
@@ -12,25 +16,6 @@ import { StackModel } from './stack-model';
  * taken as independent of each other: two `Fn::If`s on the same condition are judged as if each
  * could go either way, which errs towards a finding.
  */
-
-/**
- * A value that cannot be read statically: a parameter without allowed values, an import, an
- * attribute of another resource, a dynamic reference, an intrinsic the reader does not follow.
- * Rules report it as `Unresolved::<path>` rather than pass it, because a value that cannot be
- * read cannot be judged safe.
- */
-export class Unresolved {
-  constructor(
-    /** What made the value unreadable, e.g. `Fn::ImportValue` or `Ref:MyParam`. */
-    public readonly reason: string,
-  ) {}
-}
-
-/**
- * A value CloudFormation would reject, e.g. `"ten"` for a number. It cannot be judged either, so
- * it is an `Unresolved` to every rule, reported as `Invalid::<path>` (see `Findings.unreadable`).
- */
-export class Invalid extends Unresolved {}
 
 /** One value a property can take once deployed: a literal, `undefined` (absent), or `Unresolved`. */
 export type Possible = unknown;
@@ -43,23 +28,6 @@ export function referencedParameter(node: CfnResource, value: unknown): CfnParam
   const keys = Object.keys(value);
   if (keys.length !== 1 || keys[0] !== 'Ref' || typeof value.Ref !== 'string') return undefined;
   return findParameterInStack(node, value.Ref);
-}
-
-/** A plain (non-array) object. */
-export function isObject(value: unknown): value is { [key: string]: unknown } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** `{ Ref }`, `{ 'Fn::...' }` or `{ Condition }`: a value CloudFormation computes at deploy. */
-export function isIntrinsic(value: unknown): boolean {
-  if (!isObject(value)) return false;
-  const keys = Object.keys(value);
-  return keys.length === 1 && (keys[0] === 'Ref' || keys[0] === 'Condition' || keys[0].startsWith('Fn::'));
-}
-
-/** Whether a string holds a dynamic reference (`{{resolve:ssm:...}}` and kin), read only at deploy. */
-export function hasDynamicReference(value: string): boolean {
-  return value.includes('{{resolve:');
 }
 
 /**

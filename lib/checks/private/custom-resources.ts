@@ -1,5 +1,5 @@
-import { AUDIT_CHECKS } from '../rules/monitoring/IoTAuditChecksEnabled';
-import { isObject, Unresolved } from './cfn-values';
+import { AUDIT_CHECKS } from '../../core/private/audit-checks';
+import { isObject, Unresolved } from './value-kinds';
 import {
   eachReading, evaluate, Evaluated, field, isJsonObject, parseJson, Placeholders, Reading, Segment,
 } from './intrinsics';
@@ -299,6 +299,9 @@ export const API_CALLS: { readonly [call: string]: ApiMapping } = {
   // Things and groups: no rule judges them here, but the stack model knows them by name.
   'iot:creatething': { type: 'AWS::IoT::Thing', maps: ['AttributePayload.Attributes'] },
   'iot:createthinggroup': { type: 'AWS::IoT::ThingGroup' },
+  // Doors into the account for a service (GW15): Lambda turns AddPermission's SourceArn/SourceAccount into the statement's conditions.
+  'lambda:addpermission': { type: 'AWS::Lambda::Permission' },
+  'iam:createrole': { type: 'AWS::IAM::Role' },
   // Literal secrets (ID10).
   'ssm:putparameter': { type: 'AWS::SSM::Parameter' },
   'secretsmanager:createsecret': { type: 'AWS::SecretsManager::Secret' },

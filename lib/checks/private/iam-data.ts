@@ -196,3 +196,13 @@ export function expandIamAction(text: string): IamActionExpansion {
   }
   return { actions, complete };
 }
+
+/**
+ * One data file of a service the dataset knows (`actions`, `resourceTypes`), parsed; `undefined`
+ * for a service it does not know (only names of `iamServices()` are ever turned into a path).
+ */
+export function iamDataFile(folder: 'actions' | 'resourceTypes', service: string): unknown {
+  const key = service.toLowerCase();
+  if (!iamServices().includes(key)) return undefined;
+  return readJson('data', folder, `${key}.json`);
+}

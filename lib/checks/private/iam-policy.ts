@@ -1,5 +1,6 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { asArray, findInStack, memoizeInPass, referencedLogicalId, resolvedLogicalId, resolvedProperties, resourcesInStack } from './cfn';
+import { displayValue } from './display';
 import { StackModel } from './stack-model';
 import { branches, Findings, isIntrinsic, isObject, possibleValues, Unresolved } from './cfn-values';
 import { expandIamAction, globMatch } from './iam-data';
@@ -121,6 +122,12 @@ export function isWildcardResource(resource: string): boolean {
   return segments.length > 1 && /^[a-z][a-z0-9-]*$/i.test(segments[0]) && segments.slice(1).every((s) => s === '*');
 }
 
+/** A `Resource` entry: its shape for checks (`{?}` holes) and how a finding shows it (`display.ts`). */
+interface ResourceShape {
+  readonly shape: string;
+  readonly display: string;
+}
+
 /** Reviews a role's statements for what a device or gateway credential must not carry. */
 export class PolicyReview {
   /**
@@ -165,29 +172,30 @@ export class PolicyReview {
     for (const resource of asArray(statement.Resource)) {
       // Holes hide policy variables, so whether the device's own name scopes it is read from the value as written.
       const perThing = /\$\{credentials-iot:/i.test(JSON.stringify(resource) ?? '');
-      for (const shape of this.resourceShapes(resource)) {
-        if (dataAccess && isWildcardResource(shape)) this.findings.add('Resource', shape);
+      for (const { shape, display } of this.resourceShapes(resource)) {
+        if (dataAccess && isWildcardResource(shape)) this.findings.add('Resource', display);
         else if (logGroupOnly && ONE_LOG_GROUP.test(shape)) continue;
-        else if (dataAccess && !perThing && /[*?]/.test(shape)) this.shared?.add('SharedData', shape);
+        else if (dataAccess && !perThing && /[*?]/.test(shape)) this.shared?.add('SharedData', display);
       }
     }
   }
 
   /**
    * The ARN shapes a `Resource` entry can take: literals as written, `Fn::Join`/`Fn::Sub` with
-   * their holes as `{?}`, both branches of an `Fn::If`. A resource of the stack (`Ref`,
+   * their holes as `{?}` (each with its display for findings, see `display.ts`), both branches of
+   * an `Fn::If`. A resource of the stack (`Ref`,
    * `Fn::GetAtt`) is one specific resource and has no shape to judge; a parameter or an import
    * may be `*` and is reported unresolved.
    */
-  private resourceShapes(value: unknown): string[] {
-    if (typeof value === 'string') return [withHoles(value)];
+  private resourceShapes(value: unknown): ResourceShape[] {
+    if (typeof value === 'string') return [{ shape: withHoles(value), display: value }];
     if (Array.isArray(value)) return value.flatMap((v) => this.resourceShapes(v));
     if (!isObject(value) || !isIntrinsic(value)) return [];
     const [fn] = Object.keys(value);
     const arg = value[fn];
     if (fn === 'Fn::If' && Array.isArray(arg)) return arg.slice(1).flatMap((b) => this.resourceShapes(b));
     if (fn === 'Fn::GetAtt') return [];
-    if (fn === 'Fn::Join' || fn === 'Fn::Sub') return [templateString(value) ?? '{?}'];
+    if (fn === 'Fn::Join' || fn === 'Fn::Sub') return [{ shape: templateString(value) ?? '{?}', display: displayValue(value) }];
     if (fn === 'Ref' && typeof arg === 'string') {
       if (arg.startsWith('AWS::') || findInStack(this.node, arg)) return [];
       return possibleValues(this.node, value).flatMap((v) => {
@@ -276,8 +284,9 @@ function literalName(node: CfnResource, value: unknown): string | undefined {
 
 /**
  * What the `Roles`/`RoleName` entries of a policy of the stack name, in any branch: logical IDs
- * by `Ref`/`Fn::GetAtt`, roles found by a literal name or one built with `Fn::Sub`/`Fn::Join` of
- * literals and pseudo parameters (see `StackModel.byName`), and every value the entries can take.
+ * of resources of the stack by `Ref`/`Fn::GetAtt`, for any other branch the roles found by a
+ * literal name or one built with `Fn::Sub`/`Fn::Join` of literals and pseudo parameters (see
+ * `StackModel.byName`), and every value the entries can take.
  */
 interface PolicyTargets {
   readonly logicalIds: ReadonlySet<string>;
@@ -295,8 +304,9 @@ function policyTargets(node: CfnResource, policy: CfnResource, entries: readonly
     for (const entry of entries) {
       for (const b of branches(entry)) {
         const id = referencedLogicalId(b);
-        if (id !== undefined) logicalIds.add(id);
-        model.byName(ROLE_TYPE, b).forEach((r) => roles.add(r));
+        // A `Ref` to a resource of the stack names that resource alone: no name to derive (the costly part).
+        if (id !== undefined && findInStack(node, id)) logicalIds.add(id);
+        else model.byName(ROLE_TYPE, b).forEach((r) => roles.add(r));
       }
       possibleValues(node, entry).forEach((v) => values.add(v));
     }
@@ -529,7 +539,8 @@ function managedPolicyArn(node: CfnResource, item: unknown, visit: RoleGrantVisi
   const shape = templateString(item);
   const awsManaged = shape === undefined ? undefined : awsManagedPolicyName(shape);
   if (awsManaged !== undefined) {
-    visit.awsManaged(awsManaged);
+    // Named as findings name every value (display.ts): a name computed at deploy reads `${Param}`, not `{?}`.
+    visit.awsManaged(/:policy\/(?:.*\/)?([^/]+)$/.exec(displayValue(item))?.[1] ?? awsManaged);
     return;
   }
   const byArn = StackModel.of(node).byArn(item, 'AWS::IAM::ManagedPolicy');

@@ -1,4 +1,4 @@
-import { isObject, Unresolved } from './cfn-values';
+import { isObject, Unresolved } from './value-kinds';
 
 /**
  * Static rendering of CloudFormation intrinsics into strings a rule can read.
@@ -10,7 +10,7 @@ import { isObject, Unresolved } from './cfn-values';
  * `JSON.stringify` (or a provisioning template inside a JSON string inside a property) can be
  * parsed as JSON and still say, for each string in it, which parts are literal and which are
  * opaque. A value that cannot be rendered at all (malformed JSON, an `Fn::If` read without a
- * `Reading`) is the pack's `Unresolved`, as in `cfn-values`.
+ * `Reading`) is the pack's `Unresolved` (see `value-kinds`).
  *
  * A value that can deploy in several forms (both branches of an `Fn::If`, each allowed value of
  * a stack parameter) is read once per combination: `eachReading` runs a reader with a `Reading`
@@ -229,7 +229,7 @@ function provisioningKind(name: string, ctx: Context): 'device' | 'shared' {
 
 /**
  * The function and argument of `{ Ref }` or `{ 'Fn::...' }` in a dialect with intrinsics.
- * Unlike `cfn-values.isIntrinsic`, `{ Condition }` is not one: in a policy it is a statement's key.
+ * Unlike `value-kinds.isIntrinsic`, `{ Condition }` is not one: in a policy it is a statement's key.
  */
 function intrinsicCall(value: unknown, dialect: Dialect): [fn: string, arg: unknown] | undefined {
   if (dialect === 'none' || !isObject(value)) return undefined;
@@ -347,6 +347,11 @@ function render(value: unknown, ctx: Context, depth: number): string {
     case 'Fn::Split': {
       const v = fn === 'Fn::Select' ? select(arg, ctx, depth) : split(arg, ctx, depth);
       return typeof v === 'string' ? v : unresolved(fn);
+    }
+    case 'Fn::ImportValue': {
+      // Named in findings by its export, so two imports never read alike (see `display.ts`).
+      const name = render(arg, ctx, depth + 1);
+      return unresolved(`${fn}:${displaySegments(ctx.ph.decode(name))}`);
     }
     case 'Fn::ToJsonString': {
       // AWS::LanguageExtensions: the document is serialized at deploy time, placeholders and all.

@@ -1,5 +1,7 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { memoizeInPass, outputsInStack, resolveResource } from './cfn';
+import { isCustomResourceType } from './custom-resources';
+import { keyFlows, readProvider } from './custom-resource-providers';
 import { evaluate, Evaluated, field, isJsonObject, parseJson, Placeholders } from './intrinsics';
 import { isSecretName, nameWords } from './secrets';
 import { StackModel } from './stack-model';
@@ -36,6 +38,16 @@ function resourcesInStack(node: CfnResource): readonly CfnResource[] {
  * `{{resolve:ssm-secure:...}}`) flows too when it lands in a plain-text sink (user data, an
  * environment, a tag, an SSM parameter, metadata); the resource it lands in has that finding,
  * since the secret's own resource may live elsewhere.
+ *
+ * A custom resource of another provider than `AwsCustomResource` whose provider creates device keys
+ * (see `custom-resource-providers.ts`: its role may call `iot:CreateKeysAndCertificate` or
+ * `iot:CreateProvisioningClaim`, or its inline code calls them) returns the private key in any
+ * attribute whose name says key (`Key`, `KeyPair`, `DeviceKey`; not `PublicKey`, `CertificatePem`
+ * or `KeyArn`), which flows as above. When its inline code creates keys and writes an S3 object,
+ * an SSM parameter that is not a `SecureString` or a DynamoDB item, the key is taken to land
+ * there: `Flow::PrivateKey->S3Object:<function>` on the custom resource; Secrets Manager, a
+ * `SecureString` and the CloudFormation response (judged where `Fn::GetAtt` reads it) are not
+ * sinks themselves.
  *
  * Findings are `Flow::<attribute>-><Sink>:<logical ID>` on the resource whose attribute leaks
  * (`Flow::PrivateKey->UserData:Gateway`, `Flow::SecretAccessKey->Output:Key`,
@@ -136,6 +148,14 @@ export function isSecretAttribute(type: string | undefined, attribute: string): 
   return isSecretName(attribute);
 }
 
+/** Whether an attribute of a custom resource whose provider creates keys may return the private key. */
+function isKeyAttribute(attribute: string): boolean {
+  const words = nameWords(attribute);
+  if (words.length === 0 || POINTER_WORDS.has(words[words.length - 1])) return false;
+  if (words.some((w) => w === 'public' || w === 'certificate' || w === 'cert')) return false;
+  return words.some((w) => w === 'key' || w === 'keys' || w === 'keypair');
+}
+
 /** The last words of an attribute name that make it an address, a name or an identifier, not a secret. */
 const POINTER_WORDS = new Set([
   'address', 'addresses', 'endpoint', 'endpoints', 'alias', 'aliases', 'host', 'hostname', 'url', 'uri', 'arn', 'arns',
@@ -231,11 +251,24 @@ function computeFlows(node: CfnResource): StackFlows {
     entry.origins.push(origin);
     map.set(key, entry);
   };
+  // Custom resources whose provider creates keys: what its code writes, and what it returns.
+  const keyMakers = new Set<string>();
+  const model = StackModel.of(node);
+  for (const resource of resourcesInStack(node)) {
+    if (!isCustomResourceType(resource.cfnResourceType) || model.customResource(resource).awsCustomResource) continue;
+    const flows = keyFlows(readProvider(resource));
+    if (!flows.creates) continue;
+    const id = resolveResource(resource).logicalId;
+    keyMakers.add(id);
+    for (const p of flows.plaintext) add(id, `Flow::PrivateKey->${p.write}:${p.logicalId}`);
+  }
+  const isSecret = (source: string, attribute: string) => isSecretAttribute(types.get(source), attribute)
+    || (keyMakers.has(source) && isKeyAttribute(attribute));
   const calls = new Map<string, ReturnType<typeof customAwsCall> | null>();
   for (const sink of sinks) {
     for (const hit of sink.hits) {
       if (hit.kind === 'attribute') {
-        if (hit.source === sink.logicalId || !types.has(hit.source) || !isSecretAttribute(types.get(hit.source), hit.attribute)) continue;
+        if (hit.source === sink.logicalId || !types.has(hit.source) || !isSecret(hit.source, hit.attribute)) continue;
         if (sink.type === 'Custom::AWS' && ['Create', 'Update', 'Delete'].includes(hit.path[0])) {
           const key = `${sink.logicalId}.${hit.path[0]}`;
           if (!calls.has(key)) {

@@ -1,7 +1,7 @@
 import { CfnCondition, CfnElement, CfnMapping, CfnOutput, CfnParameter, CfnResource, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { currentPass, registerView, resolvedLogicalId, resolvedProperties } from './cfn';
-import { isObject } from './cfn-values';
+import { currentPass, registerView, resolvedLogicalId, resolvedProperties } from './resolution';
+import { isObject } from './value-kinds';
 import {
   isAwsCustomResource, isCustomResourceType, NativeView, SdkCall, sdkCalls, UnreadableCall, viewOfCall, viewsOfOtherProvider,
 } from './custom-resources';

@@ -9,7 +9,7 @@ import { describeValue } from './describe';
  * resource of this account (`aws:SourceAccount`) and, where the caller knows it, for that one
  * resource (`aws:SourceArn`). AWS documents the keys per service (IAM User Guide, "The confused
  * deputy problem"; each service's "Cross-service confused deputy prevention" page); the table of
- * which services send them, with its sources, is test/runtime/trust.test.ts.
+ * which services send them, with its sources, is SERVICE_TRUST in ./service-trust.ts.
  */
 
 /** Options of `confusedDeputySafePrincipal`. */

@@ -9,6 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { assertPackPeers } from './peer-versions';
 
 /*
  * The secure defaults every construct of the library builds on, so that each one is written once:
@@ -256,8 +257,19 @@ export function secureFunction(scope: Construct, id: string, options: SecureFunc
   return fn;
 }
 
-/** A cdk-nag v3 acknowledgment: as narrow as the finding, with a reason a reviewer can check. */
+let peersChecked = false;
+
+/**
+ * A cdk-nag v3 acknowledgment: as narrow as the finding, with a reason a reviewer can check.
+ * Checks the peers once, as the pack does: an aws-cdk-lib older than the floor refuses finding IDs
+ * with a second `::` (`ID13[Unreadable::Provider[role]]`) with its own minified error, thrown while
+ * the construct is built, before the pack could say which version the app needs.
+ */
 export function acknowledge(scope: Construct, id: string, reason: string): void {
+  if (!peersChecked) {
+    assertPackPeers('IotSecurityChecks');
+    peersChecked = true;
+  }
   Validations.of(scope).acknowledge({ id, reason });
 }
 

@@ -1,13 +1,31 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ScanInputError } from '../scan-error';
-import { isTemplate, LoadedTemplate, loadTemplate, parseTemplateText } from './template-loader';
+import { decodeText, isTemplate, LoadedTemplate, loadTemplate, parseTemplateText } from './template-loader';
 
-/** What the inputs expanded to: the templates to scan, and the files of a folder passed over. */
+/** What the inputs expanded to: the templates to scan, the files of a folder passed over, the files that could not be read. */
 export interface ExpandedInputs {
   readonly templates: LoadedTemplate[];
   /** Files met while walking a plain folder that are not CloudFormation templates, with why. */
   readonly skipped: { file: string; reason: string }[];
+  /** Templates (named, in a folder or in a cloud assembly) that could not be read, each with why: the others are read all the same. */
+  readonly unreadable: ScanInputError[];
+}
+
+/** Files a folder often holds beside its templates, by name, with what they are. */
+const KNOWN_OTHER_FILES: [RegExp, string][] = [
+  [/^package(-lock)?\.json$/, 'an npm package file'],
+  [/^tsconfig(\..+)?\.json$/, 'a TypeScript configuration'],
+  [/^(jsconfig|\.eslintrc|\.prettierrc)(\..+)?\.json$/, 'a tool configuration'],
+  [/^cdk(\.context)?\.json$/, 'a CDK app configuration'],
+  [/^(manifest|tree)\.json$|\.assets\.json$|\.metadata\.json$/, 'a cloud assembly file (the templates of a cdk.out are read through its manifest)'],
+  [/^(samconfig|\.?cfnlintrc|\.?taskcat)(\..+)?\.(json|ya?ml)$/, 'a tool configuration'],
+];
+
+/** A `ScanInputError` for whatever went wrong reading `file`, so one bad file never stops the others. */
+function asInputError(file: string, e: unknown): ScanInputError {
+  if (e instanceof ScanInputError) return e;
+  return new ScanInputError(file, `cannot be read (${(e as NodeJS.ErrnoException)?.code ?? (e as Error)?.message ?? String(e)})`);
 }
 
 const TEMPLATE_EXTENSIONS = new Set(['.json', '.yaml', '.yml', '.template']);
@@ -17,12 +35,14 @@ const LOOKS_LIKE_TEMPLATE = /AWSTemplateFormatVersion|^Resources:|"Resources"\s*
 const SKIPPED_DIRS = new Set(['node_modules', '.git']);
 
 /**
- * Expands the command line's inputs: a file is a template (an error if it is not one); a folder
- * with a `manifest.json` is a cloud assembly (every stack template the manifest lists, nested
- * stacks and nested assemblies included); any other folder yields every template found in it.
+ * Expands the command line's inputs: a file is a template (unreadable if it is not one); a
+ * folder with a `manifest.json` is a cloud assembly (every stack template the manifest lists,
+ * nested stacks and nested assemblies included); any other folder yields every template found
+ * in it. A file that cannot be read is recorded in `unreadable` and the rest are read; only a
+ * path that does not exist, or a folder with nothing to scan, stops the expansion.
  */
 export function expandInputs(inputs: readonly string[]): ExpandedInputs {
-  const result: ExpandedInputs = { templates: [], skipped: [] };
+  const result: ExpandedInputs = { templates: [], skipped: [], unreadable: [] };
   const seen = new Set<string>();
   const add = (t: LoadedTemplate) => {
     const key = path.resolve(t.file);
@@ -38,15 +58,22 @@ export function expandInputs(inputs: readonly string[]): ExpandedInputs {
       throw new ScanInputError(input, 'no such file or folder');
     }
     if (!stat.isDirectory()) {
-      add(loadTemplate(input));
+      try {
+        add(loadTemplate(input));
+      } catch (e) {
+        result.unreadable.push(asInputError(input, e));
+      }
     } else if (isCloudAssembly(input)) {
-      const found = cloudAssemblyTemplates(input);
-      if (found.length === 0) throw new ScanInputError(path.join(input, 'manifest.json'), 'the cloud assembly lists no stack template');
+      const unreadableBefore = result.unreadable.length;
+      const found = cloudAssemblyTemplates(input, result.unreadable);
+      if (found.length === 0 && result.unreadable.length === unreadableBefore) {
+        throw new ScanInputError(path.join(input, 'manifest.json'), 'the cloud assembly lists no stack template');
+      }
       found.forEach(add);
     } else {
-      const before = result.templates.length;
-      walkFolder(input, add, result.skipped);
-      if (result.templates.length === before) {
+      const before = result.templates.length + result.unreadable.length;
+      walkFolder(input, add, result);
+      if (result.templates.length + result.unreadable.length === before) {
         throw new ScanInputError(input, 'the folder holds no CloudFormation template (.json, .yaml, .yml or .template with a Resources section)');
       }
     }
@@ -134,7 +161,7 @@ function assemblyAcknowledgments(dir: string, metadata: ArtifactMetadata): Map<s
 
 function readManifest(dir: string): { artifacts?: { [id: string]: ManifestArtifact } } {
   const file = path.join(dir, 'manifest.json');
-  const manifest = parseTemplateText(file, fs.readFileSync(file, 'utf8')).template;
+  const manifest = parseTemplateText(file, decodeText(file, fs.readFileSync(file))).template;
   if (typeof manifest !== 'object' || manifest === null) throw new ScanInputError(file, 'is not a cloud assembly manifest');
   return manifest;
 }
@@ -144,19 +171,26 @@ function readManifest(dir: string): { artifacts?: { [id: string]: ManifestArtifa
  * construct metadata, or as `aws:asset:path` of the parent's `AWS::CloudFormation::Stack`, or
  * any `*.nested.template.json` left), and nested assemblies (stages).
  */
-function cloudAssemblyTemplates(dir: string): LoadedTemplate[] {
+function cloudAssemblyTemplates(dir: string, unreadable: ScanInputError[]): LoadedTemplate[] {
   const templates: LoadedTemplate[] = [];
-  const included = (file: string) => templates.some((t) => path.resolve(t.file) === path.resolve(file));
-  const artifacts = readManifest(dir).artifacts ?? {};
+  const included = (file: string) => templates.some((t) => path.resolve(t.file) === path.resolve(file))
+    || unreadable.some((u) => path.resolve(u.file) === path.resolve(file));
+  let artifacts: { [id: string]: ManifestArtifact };
+  try {
+    artifacts = readManifest(dir).artifacts ?? {};
+  } catch (e) {
+    unreadable.push(asInputError(path.join(dir, 'manifest.json'), e));
+    return templates;
+  }
   for (const artifact of Object.values(artifacts)) {
     if (artifact.type === 'aws:cloudformation:stack' && artifact.properties?.templateFile) {
       const start = templates.length;
       const metadata = artifactMetadata(dir, artifact);
-      withNestedStacks(dir, path.join(dir, artifact.properties.templateFile), templates);
+      withNestedStacks(dir, path.join(dir, artifact.properties.templateFile), templates, unreadable);
       for (const entries of Object.values(metadata)) {
         for (const e of entries ?? []) {
           const nested = typeof e.data === 'string' ? path.join(dir, e.data) : undefined;
-          if (e.type === 'aws:cdk:templateFile' && nested && fs.existsSync(nested) && !included(nested)) withNestedStacks(dir, nested, templates);
+          if (e.type === 'aws:cdk:templateFile' && nested && fs.existsSync(nested) && !included(nested)) withNestedStacks(dir, nested, templates, unreadable);
         }
       }
       const acks = assemblyAcknowledgments(dir, metadata);
@@ -165,12 +199,18 @@ function cloudAssemblyTemplates(dir: string): LoadedTemplate[] {
         if (own) templates[i] = { ...templates[i], assemblyAcknowledgments: own };
       }
     } else if (artifact.type === 'cdk:cloud-assembly' && artifact.properties?.directoryName) {
-      templates.push(...cloudAssemblyTemplates(path.join(dir, artifact.properties.directoryName)));
+      templates.push(...cloudAssemblyTemplates(path.join(dir, artifact.properties.directoryName), unreadable));
     }
   }
   for (const name of fs.readdirSync(dir).sort()) {
     const file = path.join(dir, name);
-    if (name.endsWith('.nested.template.json') && !included(file)) templates.push(loadTemplate(file));
+    if (name.endsWith('.nested.template.json') && !included(file)) {
+      try {
+        templates.push(loadTemplate(file));
+      } catch (e) {
+        unreadable.push(asInputError(file, e));
+      }
+    }
   }
   return templates;
 }
@@ -179,47 +219,89 @@ function cloudAssemblyTemplates(dir: string): LoadedTemplate[] {
  * Loads `file` and, depth first, every nested stack template its `AWS::CloudFormation::Stack`
  * resources deploy where `aws:asset:path` names it.
  */
-function withNestedStacks(dir: string, file: string, into: LoadedTemplate[]): void {
-  const loaded = loadTemplate(file);
+function withNestedStacks(dir: string, file: string, into: LoadedTemplate[], unreadable: ScanInputError[]): void {
+  let loaded: LoadedTemplate;
+  try {
+    loaded = loadTemplate(file);
+  } catch (e) {
+    unreadable.push(asInputError(file, e));
+    return;
+  }
   into.push(loaded);
   for (const resource of Object.values<any>(loaded.template.Resources)) {
     const assetPath = resource?.Metadata?.['aws:asset:path'];
     if (resource?.Type === 'AWS::CloudFormation::Stack' && typeof assetPath === 'string' && assetPath.endsWith('.json')) {
       const nested = path.join(dir, assetPath);
-      if (fs.existsSync(nested) && !into.some((t) => path.resolve(t.file) === path.resolve(nested))) {
-        withNestedStacks(dir, nested, into);
+      if (fs.existsSync(nested) && !into.some((t) => path.resolve(t.file) === path.resolve(nested))
+        && !unreadable.some((u) => path.resolve(u.file) === path.resolve(nested))) {
+        withNestedStacks(dir, nested, into, unreadable);
       }
     }
   }
 }
 
-function walkFolder(dir: string, add: (t: LoadedTemplate) => void, skipped: { file: string; reason: string }[]): void {
-  const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+/**
+ * Every template in `dir` and below (cloud assemblies through their manifests): a file with a
+ * template's extension that is not a template is skipped with a note; one that says it is a
+ * template (`AWSTemplateFormatVersion`, a `Resources` key) but cannot be read is unreadable.
+ */
+function walkFolder(dir: string, add: (t: LoadedTemplate) => void, result: ExpandedInputs): void {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+  } catch (e) {
+    result.unreadable.push(asInputError(dir, e));
+    return;
+  }
   for (const entry of entries) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) {
       if (SKIPPED_DIRS.has(entry.name) || entry.name.startsWith('.')) continue;
       if (isCloudAssembly(full)) {
-        cloudAssemblyTemplates(full).forEach(add);
+        cloudAssemblyTemplates(full, result.unreadable).forEach(add);
       } else {
-        walkFolder(full, add, skipped);
+        walkFolder(full, add, result);
       }
     } else if (entry.isFile() && TEMPLATE_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) {
-      const text = fs.readFileSync(full, 'utf8');
-      let loaded: LoadedTemplate;
-      try {
-        loaded = parseTemplateText(full, text);
-      } catch (e) {
-        // A broken file that says it is a template is bad input; any other is not ours to judge.
-        if (LOOKS_LIKE_TEMPLATE.test(text)) throw e;
-        skipped.push({ file: full, reason: (e as Error).message });
-        continue;
-      }
-      if (isTemplate(loaded.template)) {
-        add(loaded);
-      } else {
-        skipped.push({ file: full, reason: 'not a CloudFormation template (no Resources section)' });
-      }
+      readFolderFile(full, entry.name, add, result);
     }
+  }
+}
+
+function readFolderFile(file: string, name: string, add: (t: LoadedTemplate) => void, result: ExpandedInputs): void {
+  const known = KNOWN_OTHER_FILES.find(([pattern]) => pattern.test(name));
+  if (known) {
+    result.skipped.push({ file, reason: `not a CloudFormation template (${known[1]})` });
+    return;
+  }
+  let text: string;
+  try {
+    text = decodeText(file, fs.readFileSync(file));
+  } catch (e) {
+    const error = asInputError(file, e);
+    // Binary content under a template's extension (a compressed or encrypted file) is not a template.
+    if (/is a binary file|is not UTF-8 text/.test(error.message)) {
+      result.skipped.push({ file, reason: error.problem });
+    } else {
+      result.unreadable.push(error);
+    }
+    return;
+  }
+  let loaded: LoadedTemplate;
+  try {
+    loaded = parseTemplateText(file, text);
+  } catch (e) {
+    // A broken file that says it is a template is unreadable; any other is not ours to judge.
+    if (LOOKS_LIKE_TEMPLATE.test(text)) {
+      result.unreadable.push(asInputError(file, e));
+    } else {
+      result.skipped.push({ file, reason: `not a CloudFormation template (${asInputError(file, e).problem})` });
+    }
+    return;
+  }
+  if (isTemplate(loaded.template)) {
+    add(loaded);
+  } else {
+    result.skipped.push({ file, reason: 'not a CloudFormation template (no Resources section)' });
   }
 }

@@ -1,9 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { RiskProfile } from '../../core/risk-profile';
-import { buildPosture, PostureDocument } from '../../report/private/posture';
-import { renderHtml, renderMarkdown } from '../../report/private/render';
-import { iotLensByPractice, practiceOfFinding } from '../../report/private/rule-practices';
+import { buildPosture, iotLensByPractice, PostureDocument, practiceOfFinding, renderHtml, renderMarkdown } from '../../report/posture-document';
 import { POSTURE_REPORT_FILES } from '../../report/security-posture-report';
 import { ScanInputError } from '../scan-error';
 import { ScanResult } from '../scan-result';

@@ -1,6 +1,26 @@
 import * as fs from 'fs';
-import { Alias, Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument } from 'yaml';
+import { Alias, Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument, Scalar, visit } from 'yaml';
 import { ScanInputError } from '../scan-error';
+
+/**
+ * A key written twice in one mapping. CloudFormation reads the last one (its value replaces the
+ * first) for JSON and YAML alike: `validate-template` accepts such a template and
+ * `get-template-summary` returns the last value (go-to-k/cdk-real-drift#1074, checked against the
+ * service); a resource written twice deploys once, as its last version (aws-cloudformation/cfn-lint#35).
+ * For the top-level sections AWS documents the behaviour as undefined ("don't use duplicate major
+ * sections, such as the Resources section. Although CloudFormation might accept the template, it
+ * will have an undefined behavior", CloudFormation User Guide, template-formats.html).
+ */
+export interface DuplicateKey {
+  /** The keys (and `[index]`es) from the top of the document to the mapping that holds the key. */
+  readonly path: string[];
+  /** The key written twice. */
+  readonly key: string;
+  /** The 1-based line of the last occurrence, the one read. */
+  readonly line?: number;
+  /** The 1-based line of the first occurrence, the one replaced. */
+  readonly firstLine?: number;
+}
 
 /** A CloudFormation template read from a file, in the long (JSON) form of every intrinsic. */
 export interface LoadedTemplate {
@@ -10,13 +30,53 @@ export interface LoadedTemplate {
   readonly resourceLines: ReadonlyMap<string, number>;
   /** Acknowledgments a CDK app recorded in its cloud assembly: logical ID -> finding ID -> reason. */
   readonly assemblyAcknowledgments?: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  /** Keys written twice, read as CloudFormation reads them: the last one wins. */
+  readonly duplicateKeys?: DuplicateKey[];
+  /** The line of the first YAML alias (`*name`), where the file uses any: CloudFormation itself refuses aliases. */
+  readonly firstAliasLine?: number;
+  /** The line of the first YAML merge key (`<<`), where the file uses any: CloudFormation itself refuses hash merges. */
+  readonly firstMergeLine?: number;
 }
+
+/**
+ * How deep a template may nest. CloudFormation documents no nesting limit, but a template
+ * nests a few levels for its sections and resources, and a policy document or a state machine
+ * definition inside a property a dozen more; a deeper file is not a template anyone wrote, and
+ * the reader (and every rule after it) would run out of stack on it.
+ */
+export const MAX_NESTING_DEPTH = 200;
+
+/**
+ * How many values (scalars, lists and maps) a YAML file may expand to through its aliases.
+ * CloudFormation takes a template of at most 1 MB (from S3; 51,200 bytes inline), and the
+ * tools that accept aliases (`aws cloudformation package`, `sam deploy`) upload them expanded,
+ * so the expansion has to fit in 1 MB too: at two bytes the shortest value (`0,`), 500,000
+ * values. Past that, the file is an alias bomb (a 420-byte file of nine nested lists of nine
+ * aliases stands for 43 million values), read no further.
+ */
+export const MAX_YAML_VALUES = 500_000;
 
 /** CloudFormation's YAML short tags whose long form is `Fn::<Name>`. */
 const FN_TAGS = new Set([
   'Base64', 'Cidr', 'FindInMap', 'GetAZs', 'ImportValue', 'Join', 'Select', 'Split', 'Sub', 'Transform',
   'And', 'Equals', 'If', 'Not', 'Or', 'Length', 'ToJsonString',
 ]);
+
+/**
+ * Text taken from a file, fit to print in a message: control characters (and the bidi controls
+ * that reorder a line) escaped as JSON escapes them, and anything past 60 characters cut, so a
+ * file's bytes never reach a terminal or a report as they are.
+ */
+export function printable(text: string): string {
+  const short = text.length > 60 ? `${text.slice(0, 60)}...` : text;
+  return JSON.stringify(short).slice(1, -1).replace(/\\"/g, '"')
+    .replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** `printable(text)` in single quotes. */
+export function quoted(text: string): string {
+  return `'${printable(text)}'`;
+}
 
 /** The long form of a value written with a short tag (`!Ref X` is `{ Ref: X }`). */
 function longForm(tag: string, value: unknown, file: string, line: number | undefined): unknown {
@@ -26,25 +86,46 @@ function longForm(tag: string, value: unknown, file: string, line: number | unde
     // `!GetAtt Res.Attr` (the attribute may itself hold dots: `Res.Outputs.Name`) or `!GetAtt [Res, Attr]`.
     if (typeof value === 'string') {
       const dot = value.indexOf('.');
-      if (dot <= 0) throw new ScanInputError(file, `!GetAtt needs 'Resource.Attribute', got '${value}'`, line);
+      if (dot <= 0) throw new ScanInputError(file, `!GetAtt needs 'Resource.Attribute', got ${quoted(value)}`, line);
       return { 'Fn::GetAtt': [value.slice(0, dot), value.slice(dot + 1)] };
     }
     return { 'Fn::GetAtt': value };
   }
   if (FN_TAGS.has(name)) return { [`Fn::${name}`]: value === null ? '' : value };
-  throw new ScanInputError(file, `unknown tag ${tag}: CloudFormation's short forms are !Ref, !GetAtt, !Sub, !Join, !If, ...`, line);
+  throw new ScanInputError(file, `unknown tag ${printable(tag)}: CloudFormation's short forms are !Ref, !GetAtt, !Sub, !Join, !If, ...`, line);
 }
 
-/** Reads `path` as a CloudFormation template, JSON or YAML by its first character. */
-export function loadTemplate(file: string): LoadedTemplate {
-  let text: string;
+/**
+ * The text of a file, or why it is not text: CloudFormation reads UTF-8, and a file with NUL
+ * bytes or bytes that are not UTF-8 is named in one line, never echoed.
+ */
+export function readTextFile(file: string): string {
+  let bytes: Buffer;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    bytes = fs.readFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new ScanInputError(file, code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? (e as Error).message})`);
   }
-  const template = parseTemplateText(file, text);
+  return decodeText(file, bytes);
+}
+
+/** `bytes` as UTF-8 text, or a `ScanInputError` saying what else they are. */
+export function decodeText(file: string, bytes: Uint8Array): string {
+  if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
+    throw new ScanInputError(file, 'is UTF-16 text: CloudFormation reads templates in UTF-8 (save the file as UTF-8)');
+  }
+  if (bytes.indexOf(0) >= 0) throw new ScanInputError(file, 'is a binary file (it holds NUL bytes), not a template');
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new ScanInputError(file, 'is not UTF-8 text (CloudFormation reads templates in UTF-8)');
+  }
+}
+
+/** Reads `path` as a CloudFormation template, JSON or YAML by its first character. */
+export function loadTemplate(file: string): LoadedTemplate {
+  const template = parseTemplateText(file, readTextFile(file));
   if (!isTemplate(template.template)) {
     throw new ScanInputError(file, 'is not a CloudFormation template: it has no Resources section');
   }
@@ -75,71 +156,109 @@ function parseJson(file: string, text: string): LoadedTemplate {
   try {
     template = JSON.parse(text);
   } catch (e) {
-    const message = (e as Error).message.replace(/\s*\(line \d+ column \d+\)$/, '');
+    // V8 quotes the text around the error (`Unexpected token 'x', "..." is not valid JSON`): that
+    // text may be anything, so the message keeps only what went wrong and where.
+    const message = (e as Error).message;
     const position = /at position (\d+)/.exec(message);
     const line = position ? lineAt(text, Number(position[1])) : undefined;
-    throw new ScanInputError(file, `JSON syntax error: ${message.replace(/ in JSON at position \d+/, '')}`, line);
+    const token = /^Unexpected token '(.*?)', .* is not valid JSON$/s.exec(message);
+    const what = token ? `Unexpected token ${quoted(token[1])}` : printable(message.replace(/ in JSON at position \d+.*$/s, ''));
+    throw new ScanInputError(file, `JSON syntax error: ${what}`, line);
   }
-  return { file, template, resourceLines: isTemplate(template) ? jsonResourceLines(text) : new Map() };
+  const structure = jsonStructure(file, text);
+  return { file, template, resourceLines: structure.resourceLines, duplicateKeys: structure.duplicates };
+}
+
+interface JsonFrame {
+  readonly object: boolean;
+  /** Object: each key read so far, with its line. */
+  readonly keys?: Map<string, number>;
+  /** Object: the key whose value is being read; array: the index. */
+  label: string;
+  index: number;
+  expectKey: boolean;
 }
 
 /**
- * The line of each key of the top-level `Resources` object, by one pass over the text that
- * tracks strings and nesting depth (the text is already known to be valid JSON).
+ * One pass over JSON text already known valid, tracking strings and nesting: the line of each
+ * key of the top-level `Resources` object (the last one, the one read, where a key is written
+ * twice), every key written twice in one object, and nesting past `MAX_NESTING_DEPTH`.
  */
-function jsonResourceLines(text: string): Map<string, number> {
-  const lines = new Map<string, number>();
-  let depth = 0;
+function jsonStructure(file: string, text: string): { resourceLines: Map<string, number>; duplicates: DuplicateKey[] } {
+  const resourceLines = new Map<string, number>();
+  const duplicates: DuplicateKey[] = [];
+  const stack: JsonFrame[] = [];
   let line = 1;
-  let inResources = false;
-  let pendingKey: string | undefined;
-  let expectKey = false;
   for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '\n') {
+    const c = text.charCodeAt(i);
+    if (c === 10) {
       line++;
-    } else if (c === '"') {
-      const start = i;
+    } else if (c === 34) { // "
       let j = i + 1;
-      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
-      const raw = text.slice(start, j + 1);
-      i = j;
-      if (expectKey) {
-        const key = JSON.parse(raw) as string;
-        if (depth === 1) pendingKey = key;
-        if (depth === 2 && inResources && !lines.has(key)) lines.set(key, line);
-        expectKey = false;
+      let escaped = false;
+      while (text.charCodeAt(j) !== 34) {
+        if (text.charCodeAt(j) === 92) { escaped = true; j++; }
+        j++;
       }
-    } else if (c === '{' || c === '[') {
-      depth++;
-      if (c === '{') expectKey = true;
-      if (depth === 2) inResources = pendingKey === 'Resources' && c === '{';
-    } else if (c === '}' || c === ']') {
-      depth--;
-    } else if (c === ',') {
-      // After a comma inside an object, a key follows; tracking object-vs-array per depth is
-      // needed only at the two depths that hold keys we read.
-      expectKey = true;
-    } else if (c === ':') {
-      expectKey = false;
+      const top = stack[stack.length - 1];
+      if (top?.object && top.expectKey) {
+        const key = escaped ? JSON.parse(text.slice(i, j + 1)) as string : text.slice(i + 1, j);
+        const first = top.keys!.get(key);
+        if (first !== undefined) duplicates.push({ path: stack.slice(0, -1).map((f) => f.label), key, line, firstLine: first });
+        top.keys!.set(key, line);
+        top.label = key;
+        top.expectKey = false;
+        if (stack.length === 2 && stack[0].label === 'Resources') resourceLines.set(key, line);
+      }
+      i = j;
+    } else if (c === 123 || c === 91) { // { [
+      const object = c === 123;
+      stack.push({ object, keys: object ? new Map() : undefined, label: object ? '' : '[0]', index: 0, expectKey: object });
+      if (stack.length > MAX_NESTING_DEPTH) throw new ScanInputError(file, `nests deeper than ${MAX_NESTING_DEPTH} levels: not a template anyone wrote, read no further`, line);
+    } else if (c === 125 || c === 93) { // } ]
+      stack.pop();
+    } else if (c === 44) { // ,
+      const top = stack[stack.length - 1];
+      if (top.object) {
+        top.expectKey = true;
+      } else {
+        top.index++;
+        top.label = `[${top.index}]`;
+      }
     }
   }
-  return lines;
+  return { resourceLines, duplicates };
+}
+
+/** Sets `key` on `obj` as an own data property, `__proto__` included (an ordinary key, never the prototype). */
+function setKey(obj: { [key: string]: unknown }, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    obj[key] = value;
+  }
 }
 
 function parseYaml(file: string, text: string): LoadedTemplate {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: false });
+  // Duplicate keys are read, and reported, as CloudFormation reads them (see `DuplicateKey`);
+  // hash merges (`<<: *base`) are applied by `YamlReader`, as the packaging tools apply them.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, merge: false });
   const lineOf = (node: Node | null | undefined) => (node?.range ? lineCounter.linePos(node.range[0]).line : undefined);
   if (doc.errors.length > 0) {
     const err = doc.errors[0];
     const line = err.linePos?.[0]?.line ?? lineCounter.linePos(err.pos[0]).line;
-    throw new ScanInputError(file, `YAML syntax error: ${err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`, line);
+    const message = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+    if (/Maximum call stack size exceeded/.test(message)) {
+      throw new ScanInputError(file, `nests deeper than the YAML reader can follow (more than ${MAX_NESTING_DEPTH} levels are not a template anyone wrote)`, line);
+    }
+    throw new ScanInputError(file, `YAML syntax error: ${printable(message)}`, line);
   }
-  const template = toJs(doc, doc.contents as Node | null, file, lineOf) as { [key: string]: any };
+  const reader = new YamlReader(doc, file, lineOf);
+  const template = reader.read() as { [key: string]: any };
   const resourceLines = new Map<string, number>();
   if (isMap(doc.contents)) {
-    const resources = doc.contents.items.find((p) => isScalar(p.key) && p.key.value === 'Resources');
+    const resources = doc.contents.items.filter((p) => isScalar(p.key) && p.key.value === 'Resources').pop();
     if (resources && isMap(resources.value)) {
       for (const pair of resources.value.items) {
         const line = lineOf(pair.key as Node);
@@ -147,35 +266,162 @@ function parseYaml(file: string, text: string): LoadedTemplate {
       }
     }
   }
-  return { file, template, resourceLines };
+  return { file, template, resourceLines, duplicateKeys: reader.duplicates, firstAliasLine: reader.firstAliasLine, firstMergeLine: reader.firstMergeLine };
 }
 
 const STANDARD_TAG = /^tag:yaml\.org,2002:/;
 
-function toJs(doc: Document, node: Node | null | undefined, file: string, lineOf: (n: Node | null | undefined) => number | undefined): unknown {
-  if (node === null || node === undefined) return null;
-  let value: unknown;
-  if (isAlias(node)) {
-    value = toJs(doc, (node as Alias).resolve(doc) as Node | undefined, file, lineOf);
-  } else if (isScalar(node)) {
-    value = node.value;
-  } else if (isMap(node)) {
-    const obj: { [key: string]: unknown } = {};
-    for (const pair of node.items) {
-      if (!isPair(pair)) continue;
-      const key = isScalar(pair.key) ? String(pair.key.value) : String(toJs(doc, pair.key as Node, file, lineOf));
-      obj[key] = toJs(doc, pair.value as Node | null, file, lineOf);
+/** Where a value lies, from its key up to the top of the document. */
+interface YamlPath {
+  readonly label: string;
+  readonly parent: YamlPath | undefined;
+}
+
+function pathLabels(path: YamlPath | undefined): string[] {
+  const labels: string[] = [];
+  for (let p = path; p; p = p.parent) labels.unshift(p.label);
+  return labels;
+}
+
+/**
+ * Turns a YAML document into the template's JSON form: short tags to long forms, aliases to
+ * the values they name. Before building anything it measures what the aliases expand to, so a
+ * self-referencing alias, an expansion past `MAX_YAML_VALUES` or nesting past
+ * `MAX_NESTING_DEPTH` is a named error, found in time linear in the file.
+ */
+class YamlReader {
+  public readonly duplicates: DuplicateKey[] = [];
+  public firstAliasLine?: number;
+  public firstMergeLine?: number;
+  private readonly targets = new Map<Alias, Node>();
+  private readonly sizes = new Map<Node, { values: number; depth: number }>();
+  private readonly reported = new Set<Node>();
+
+  constructor(
+    private readonly doc: Document,
+    private readonly file: string,
+    private readonly lineOf: (n: Node | null | undefined) => number | undefined,
+  ) {}
+
+  public read(): unknown {
+    this.resolveAliases();
+    const root = this.doc.contents as Node | null;
+    const { values } = this.measure(root, 1, []);
+    // A file that large without aliases is bounded by its own size: only what aliases add is refused.
+    if (values > MAX_YAML_VALUES && this.targets.size > 0) {
+      const [alias, target] = [...this.targets].sort((a, b) => this.sizes.get(b[1])!.values - this.sizes.get(a[1])!.values)[0];
+      const count = this.sizes.get(target)!.values;
+      throw new ScanInputError(this.file,
+        `YAML aliases expand the file past ${MAX_YAML_VALUES.toLocaleString('en-US')} values (*${printable(alias.source)} alone stands for `
+        + `${Number.isFinite(count) ? count.toLocaleString('en-US') : 'more than 10^308'}), more than a template CloudFormation accepts (1 MB) can hold: `
+        + 'an alias bomb, read no further', this.lineOf(alias));
     }
-    value = obj;
-  } else if (isSeq(node)) {
-    value = node.items.map((item) => toJs(doc, item as Node, file, lineOf));
+    return this.toJs(root, undefined);
   }
-  const tag = node.tag;
-  if (tag && !STANDARD_TAG.test(tag)) {
-    if (!tag.startsWith('!') || tag.startsWith('!!')) {
-      throw new ScanInputError(file, `unknown tag ${tag}`, lineOf(node));
+
+  /** Each alias's node, found once for all (as `Alias.resolve` does per alias): the last anchor of its name before it. */
+  private resolveAliases(): void {
+    const anchors = new Map<string, Node>();
+    visit(this.doc, {
+      Node: (_key, node) => {
+        if (isAlias(node)) {
+          const target = anchors.get(node.source);
+          if (target === undefined) throw new ScanInputError(this.file, `the alias *${printable(node.source)} names no anchor before it`, this.lineOf(node));
+          this.targets.set(node, target);
+          this.firstAliasLine ??= this.lineOf(node);
+        } else if ((node as { anchor?: string }).anchor) {
+          anchors.set((node as { anchor?: string }).anchor!, node);
+        }
+      },
+    });
+  }
+
+  /**
+   * The values `node` expands to and its depth, measuring each aliased node once. `open` holds
+   * the anchored nodes `node` lies within: an alias to one of them would contain itself.
+   */
+  private measure(node: Node | null | undefined, level: number, open: Node[]): { values: number; depth: number } {
+    if (level > MAX_NESTING_DEPTH) this.tooDeep(node);
+    if (node === null || node === undefined || isScalar(node)) return { values: 1, depth: 1 };
+    if (isAlias(node)) {
+      const target = this.targets.get(node)!;
+      if (open.includes(target)) {
+        throw new ScanInputError(this.file, `the alias *${printable(node.source)} refers to a node that contains it (a self-referencing alias): it has no value`, this.lineOf(node));
+      }
+      let size = this.sizes.get(target);
+      if (size === undefined) {
+        size = this.measure(target, level, open);
+        this.sizes.set(target, size);
+      } else if (level + size.depth - 1 > MAX_NESTING_DEPTH) {
+        this.tooDeep(node);
+      }
+      return size;
     }
-    return longForm(tag, value, file, lineOf(node));
+    const within = (node as { anchor?: string }).anchor ? [...open, node] : open;
+    let values = 1;
+    let depth = 0;
+    const children: unknown[] = isMap(node) ? node.items.flatMap((p) => [p.key, p.value]) : isSeq(node) ? node.items : [];
+    for (const child of children) {
+      const c = this.measure(child as Node | null, level + 1, within);
+      values += c.values;
+      depth = Math.max(depth, c.depth);
+    }
+    return { values, depth: depth + 1 };
   }
-  return value;
+
+  private tooDeep(node: Node | null | undefined): never {
+    throw new ScanInputError(this.file, `nests deeper than ${MAX_NESTING_DEPTH} levels (with its aliases expanded): not a template anyone wrote, read no further`, this.lineOf(node));
+  }
+
+  private toJs(node: Node | null | undefined, path: YamlPath | undefined): unknown {
+    if (node === null || node === undefined) return null;
+    let value: unknown;
+    if (isAlias(node)) {
+      value = this.toJs(this.targets.get(node), path);
+    } else if (isScalar(node)) {
+      value = node.value;
+    } else if (isMap(node)) {
+      const obj: { [key: string]: unknown } = {};
+      const lines = new Map<string, number | undefined>();
+      const merges: unknown[] = [];
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        const keyNode = pair.key as Node;
+        if (isScalar(keyNode) && keyNode.value === '<<' && keyNode.type === Scalar.PLAIN) {
+          // A YAML 1.1 merge key: the mappings it names fill in the keys this one does not write.
+          this.firstMergeLine ??= this.lineOf(keyNode);
+          const source = this.toJs(pair.value as Node | null, path);
+          merges.push(...(Array.isArray(source) ? source : [source]));
+          continue;
+        }
+        const key = isScalar(keyNode) ? String((keyNode as Scalar).value) : String(this.toJs(keyNode, path));
+        const line = this.lineOf(keyNode);
+        // A mapping read twice (through an alias) reports its duplicates once, at its first path.
+        if (lines.has(key) && !this.reported.has(keyNode)) {
+          this.reported.add(keyNode);
+          this.duplicates.push({ path: pathLabels(path), key, line, firstLine: lines.get(key) });
+        }
+        lines.set(key, line);
+        setKey(obj, key, this.toJs(pair.value as Node | null, { label: key, parent: path }));
+      }
+      // The keys written here win over merged ones; of the merged mappings, the first one wins.
+      for (const source of merges) {
+        if (source === null || typeof source !== 'object' || Array.isArray(source)) {
+          throw new ScanInputError(this.file, 'a merge key (<<) must name a mapping or a list of mappings', this.lineOf(node));
+        }
+        for (const [k, v] of Object.entries(source)) if (!Object.prototype.hasOwnProperty.call(obj, k)) setKey(obj, k, v);
+      }
+      value = obj;
+    } else if (isSeq(node)) {
+      value = node.items.map((item, i) => this.toJs(item as Node, { label: `[${i}]`, parent: path }));
+    }
+    const tag = node.tag;
+    if (tag && !STANDARD_TAG.test(tag)) {
+      if (!tag.startsWith('!') || tag.startsWith('!!')) {
+        throw new ScanInputError(this.file, `unknown tag ${printable(tag)}`, this.lineOf(node));
+      }
+      return longForm(tag, value, this.file, this.lineOf(node));
+    }
+    return value;
+  }
 }

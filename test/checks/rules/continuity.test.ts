@@ -26,7 +26,7 @@ describe('BC1 IoTDeviceDataStoreRecoverable', () => {
         Rule: topicRule({ DynamoDBv2: { RoleArn: ROLE, PutItem: { TableName: { Ref: 'Readings' } } } }),
       },
     });
-    expect(checkType(IoTDeviceDataStoreRecoverable, s, TABLE)).toEqual(['DeletionPolicy::Delete', 'PointInTimeRecovery', 'UpdateReplacePolicy::Delete']);
+    expect(checkType(IoTDeviceDataStoreRecoverable, s, TABLE)).toEqual(['Unrecoverable::PointInTimeRecovery+DeletionPolicy+UpdateReplacePolicy']);
   });
 
   test('Noncompliance: a table named literally in a DynamoDB (v1) error action; PITR off in one Fn::If branch', () => {
@@ -41,7 +41,7 @@ describe('BC1 IoTDeviceDataStoreRecoverable', () => {
         Rule: topicRule({ Lambda: { FunctionArn: 'arn:aws:lambda:eu-west-1:111111111111:function:f' } }, { DynamoDB: { RoleArn: ROLE, TableName: 'failed', HashKeyField: 'id', HashKeyValue: '${newuuid()}' } }),
       },
     });
-    expect(checkType(IoTDeviceDataStoreRecoverable, s, TABLE)).toEqual(['PointInTimeRecovery']);
+    expect(checkType(IoTDeviceDataStoreRecoverable, s, TABLE)).toEqual(['Unrecoverable::PointInTimeRecovery']);
   });
 
   test('Noncompliance: an unversioned L2 bucket CDK empties on delete (autoDeleteObjects), written through a Firehose stream of the stack', () => {
@@ -51,7 +51,7 @@ describe('BC1 IoTDeviceDataStoreRecoverable', () => {
       deliveryStreamName: 'raw', extendedS3DestinationConfiguration: { bucketArn: bucket.bucketArn, roleArn: ROLE },
     });
     new iot.CfnTopicRule(s, 'Rule', { topicRulePayload: { sql: "SELECT * FROM 'd/+/t'", actions: [{ firehose: { deliveryStreamName: 'raw', roleArn: ROLE } }] } });
-    expect(check(IoTDeviceDataStoreRecoverable, bucket.node.defaultChild as s3.CfnBucket)).toEqual(['DeletionPolicy::Delete', 'UpdateReplacePolicy::Delete', 'Versioning']);
+    expect(check(IoTDeviceDataStoreRecoverable, bucket.node.defaultChild as s3.CfnBucket)).toEqual(['Unrecoverable::Versioning+DeletionPolicy+UpdateReplacePolicy']);
   });
 
   test('Compliance: the L2 table with PITR (CDK retains it), a versioned bucket an S3 action writes to, a protected table named by Fn::Sub', () => {
@@ -94,6 +94,34 @@ describe('BC1 IoTDeviceDataStoreRecoverable', () => {
   });
 });
 
+describe('BC1 one finding per store, every reason in it', () => {
+  test('a reason and an unreadable value are one finding; unreadable values alone are one Unresolved finding', () => {
+    const s = newStack();
+    includeTemplate(s, {
+      Parameters: { Pitr: { Type: 'String' } },
+      Resources: {
+        Mixed: { Type: TABLE, Properties: { KeySchema: KEY, AttributeDefinitions: ATTRS, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: { Ref: 'Pitr' } } } },
+        Rule: topicRule({ DynamoDBv2: { RoleArn: ROLE, PutItem: { TableName: { Ref: 'Mixed' } } } }),
+      },
+    });
+    expect(checkType(IoTDeviceDataStoreRecoverable, s, TABLE))
+      .toEqual(['Unrecoverable::DeletionPolicy+UpdateReplacePolicy+Unresolved:PointInTimeRecoverySpecification']);
+
+    const s2 = newStack();
+    includeTemplate(s2, {
+      Parameters: { Pitr: { Type: 'String' } },
+      Resources: {
+        Kept: {
+          Type: TABLE, DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain',
+          Properties: { KeySchema: KEY, AttributeDefinitions: ATTRS, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: { Ref: 'Pitr' } } },
+        },
+        Rule: topicRule({ DynamoDBv2: { RoleArn: ROLE, PutItem: { TableName: { Ref: 'Kept' } } } }),
+      },
+    });
+    expect(checkType(IoTDeviceDataStoreRecoverable, s2, TABLE)).toEqual(['Unresolved::PointInTimeRecoverySpecification']);
+  });
+});
+
 describe('BC1 reads the deletion policies as the template will hold them', () => {
   test('a raw override to Retain is credited, one to Delete is not', () => {
     const s = newStack();
@@ -105,7 +133,7 @@ describe('BC1 reads the deletion policies as the template will hold them', () =>
     new iot.CfnTopicRule(s, 'Rule', { topicRulePayload: { sql: "SELECT * FROM 'd/+/t'", actions: [{ dynamoDBv2: { roleArn: ROLE, putItem: { tableName: table.ref } } }] } });
     expect(check(IoTDeviceDataStoreRecoverable, table)).toEqual(COMPLIANT);
     table.addOverride('DeletionPolicy', 'Delete');
-    expect(check(IoTDeviceDataStoreRecoverable, table)).toEqual(['DeletionPolicy::Delete']);
+    expect(check(IoTDeviceDataStoreRecoverable, table)).toEqual(['Unrecoverable::DeletionPolicy']);
   });
 });
 

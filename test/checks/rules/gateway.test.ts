@@ -94,11 +94,11 @@ describe('GW1 IoTRoleAliasLeastPrivilege', () => {
       },
     });
     expect(checkType(IoTRoleAliasLeastPrivilege, stack, TYPE)).toEqual([
+      'ManagedPolicy::${Named}',
       'ManagedPolicy::AWSIoTDataAccess',
       'ManagedPolicy::AWSIoTRuleActions',
       'ManagedPolicy::AmazonKinesisVideoStreamsFullAccess',
       'ManagedPolicy::AmazonS3ReadOnlyAccess',
-      'ManagedPolicy::{?}',
     ]);
   });
 
@@ -164,7 +164,7 @@ describe('GW1 IoTRoleAliasLeastPrivilege', () => {
         PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: { Effect: 'Allow', Action: '*', Resource: '*' } }),
       },
     });
-    expect(checkType(IoTRoleAliasLeastPrivilege, stack, TYPE)).toEqual(['Action::*', 'Resource::*', 'Resource::arn:{?}:s3:::*']);
+    expect(checkType(IoTRoleAliasLeastPrivilege, stack, TYPE)).toEqual(['Action::*', 'Resource::*', 'Resource::arn:${AWS::Partition}:s3:::*']);
   });
 
   test('Noncompliance 6: a role that cannot be followed (imported ARN, parameter, import) is unresolved', () => {

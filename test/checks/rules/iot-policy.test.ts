@@ -8,7 +8,7 @@ import {
   IoTPolicyNoWildcardActions, IoTPolicyResolvable,
 } from '../../../lib/checks/rules';
 import { ALL_RULES } from '../../../lib/checks/rules';
-import { AUDIT_CHECKS } from '../../../lib/checks/rules/monitoring/IoTAuditChecksEnabled';
+import { AUDIT_CHECKS } from '../../../lib/core/private/audit-checks';
 import { check, checkType, COMPLIANT, includeTemplate, newStack, NOT_APPLICABLE } from '../rule-test-helpers';
 
 const POLICY = 'AWS::IoT::Policy';

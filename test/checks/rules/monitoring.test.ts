@@ -7,7 +7,7 @@ import {
   ALL_RULES, IoTAuditChecksEnabled, IoTAuditNotificationTarget, IoTLoggingEnabled, IoTResourceLoggingEnabled,
   IoTScheduledAuditFrequency, IoTSecurityProfileAlertTargets,
 } from '../../../lib/checks/rules';
-import { AUDIT_CHECKS } from '../../../lib/checks/rules/monitoring/IoTAuditChecksEnabled';
+import { AUDIT_CHECKS } from '../../../lib/core/private/audit-checks';
 import { check, checkType, includeTemplate, newStack } from '../rule-test-helpers';
 
 const LOGGING = 'AWS::IoT::Logging';

@@ -1,10 +1,12 @@
 import { Fn } from 'aws-cdk-lib';
 import * as iot from 'aws-cdk-lib/aws-iot';
+import { IotSecurityChecks } from '../../../lib/checks';
 import { TlsSecurityPolicy } from '../../../lib/core/tls-security-policy';
 import { IoTDomainConfigurationAuthorizerOverride, IoTDomainConfigurationTlsPolicy } from '../../../lib/checks/rules/transport';
 import { check, checkType, COMPLIANT, includeTemplate, newStack, NON_COMPLIANT, NOT_APPLICABLE } from '../rule-test-helpers';
 
 const TYPE = 'AWS::IoT::DomainConfiguration';
+const NOT_PINNED = 'NotPinned::TlsConfig.SecurityPolicy';
 const IS_PROD = { IsProd: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'eu-west-1'] } };
 
 function domainIn(props: object, parameters: object = {}, conditions: object = {}): object {
@@ -16,10 +18,31 @@ function domainIn(props: object, parameters: object = {}, conditions: object = {
 }
 
 describe('TLS1 IoTDomainConfigurationTlsPolicy', () => {
-  test('Noncompliance 1: no TlsConfig leaves the policy unpinned (L1)', () => {
+  test('Warning: no TlsConfig, TlsConfig without SecurityPolicy or an empty one gets AWS\'s default for a new domain configuration (IoTSecurityPolicy_TLS13_1_2_2022_10): not pinned, a warning (L1, plain template)', () => {
     const stack = newStack();
     new iot.CfnDomainConfiguration(stack, 'Domain', { domainConfigurationName: 'devices', serviceType: 'DATA' });
-    expect(checkType(IoTDomainConfigurationTlsPolicy, stack, TYPE)).toEqual(NON_COMPLIANT);
+    expect(checkType(IoTDomainConfigurationTlsPolicy, stack, TYPE)).toEqual([NOT_PINNED]);
+    const s2 = newStack();
+    includeTemplate(s2, domainIn({ TlsConfig: {} }));
+    expect(checkType(IoTDomainConfigurationTlsPolicy, s2, TYPE)).toEqual([NOT_PINNED]);
+    const s3 = newStack();
+    includeTemplate(s3, domainIn({ TlsConfig: { SecurityPolicy: ' ' } }));
+    expect(checkType(IoTDomainConfigurationTlsPolicy, s3, TYPE)).toEqual([NOT_PINNED]);
+  });
+
+  test('The pack reports NotPinned as a warning that does not fail the synth, an older policy as an error, and failOnWarnings makes both errors', () => {
+    const stack = newStack();
+    new iot.CfnDomainConfiguration(stack, 'Unpinned', { domainConfigurationName: 'devices', serviceType: 'DATA' });
+    const tls1 = (r: { violations: { ruleName: string }[] }) => r.violations.filter((v) => v.ruleName.startsWith('IoTSecurity-TLS1'));
+    const report = new IotSecurityChecks().validateScope(stack);
+    expect(tls1(report).map((v: any) => [v.ruleName, v.severity, v.ruleMetadata?.level])).toEqual([[`IoTSecurity-TLS1[${NOT_PINNED}]`, 'warning', 'warning']]);
+    expect(report.success).toBe(true);
+    new iot.CfnDomainConfiguration(stack, 'Old', { tlsConfig: { securityPolicy: 'IoTSecurityPolicy_TLS12_1_0_2016_01' } });
+    const both = new IotSecurityChecks().validateScope(stack);
+    expect(tls1(both).map((v: any) => [v.ruleName, v.severity])).toEqual(expect.arrayContaining([['IoTSecurity-TLS1', 'error']]));
+    expect(both.success).toBe(false);
+    const strict = new IotSecurityChecks(undefined, { failOnWarnings: true }).validateScope(stack);
+    expect(tls1(strict).every((v: any) => v.severity === 'error')).toBe(true);
   });
 
   test.each([
@@ -31,17 +54,17 @@ describe('TLS1 IoTDomainConfigurationTlsPolicy', () => {
     expect(checkType(IoTDomainConfigurationTlsPolicy, stack, TYPE)).toEqual(NON_COMPLIANT);
   });
 
-  test('Noncompliance 3: an override downgrades the policy, or removes TlsConfig', () => {
+  test('Noncompliance 3: an override downgrades the policy; one that removes TlsConfig leaves the default, not pinned', () => {
     const stack = newStack();
     const d = new iot.CfnDomainConfiguration(stack, 'D1', { tlsConfig: { securityPolicy: TlsSecurityPolicy.TLS13_1_3_2022_10.policyName } });
     d.addPropertyOverride('TlsConfig.SecurityPolicy', 'IoTSecurityPolicy_TLS12_1_0_2016_01');
     expect(check(IoTDomainConfigurationTlsPolicy, d)).toEqual(NON_COMPLIANT);
     const e = new iot.CfnDomainConfiguration(stack, 'D2', { tlsConfig: { securityPolicy: TlsSecurityPolicy.TLS13_1_2_2022_10.policyName } });
     e.addPropertyDeletionOverride('TlsConfig');
-    expect(check(IoTDomainConfigurationTlsPolicy, e)).toEqual(NON_COMPLIANT);
+    expect(check(IoTDomainConfigurationTlsPolicy, e)).toEqual([NOT_PINNED]);
   });
 
-  test('Noncompliance 4: one Fn::If branch is an older policy, or drops TlsConfig', () => {
+  test('Noncompliance 4: one Fn::If branch is an older policy; a branch that drops TlsConfig gets the default, not pinned', () => {
     const stack = newStack();
     includeTemplate(stack, domainIn({
       TlsConfig: { SecurityPolicy: { 'Fn::If': ['IsProd', 'IoTSecurityPolicy_TLS13_1_3_2022_10', 'IoTSecurityPolicy_TLS12_1_0_2016_01'] } },
@@ -52,7 +75,7 @@ describe('TLS1 IoTDomainConfigurationTlsPolicy', () => {
     includeTemplate(s2, domainIn({
       TlsConfig: { 'Fn::If': ['IsProd', { SecurityPolicy: 'IoTSecurityPolicy_TLS13_1_3_2022_10' }, { Ref: 'AWS::NoValue' }] },
     }, {}, IS_PROD));
-    expect(checkType(IoTDomainConfigurationTlsPolicy, s2, TYPE)).toEqual(NON_COMPLIANT);
+    expect(checkType(IoTDomainConfigurationTlsPolicy, s2, TYPE)).toEqual([NOT_PINNED]);
   });
 
   test('Noncompliance 5: a parameter, an import or an SSM dynamic reference is unresolved', () => {

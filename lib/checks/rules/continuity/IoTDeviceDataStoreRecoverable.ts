@@ -72,7 +72,7 @@ function deletes(node: CfnResource, policy: unknown): boolean {
  * bucket that an `AWS::IoT::TopicRule` of the stack writes to (its `Actions` or `ErrorAction`:
  * `DynamoDB`, `DynamoDBv2`, `S3`, or `Firehose` into a delivery stream of the stack whose S3
  * destination is the bucket), named by `Ref`/`Fn::GetAtt`, `Fn::Sub` or its literal name or ARN.
- * A stack without topic rules never meets it. Findings:
+ * A stack without topic rules never meets it. Reasons:
  * - `PointInTimeRecovery`: a table (or a global table replica) without point-in-time recovery in some form;
  * - `Versioning`: a bucket whose `VersioningConfiguration.Status` is not `Enabled`;
  * - `DeletionPolicy::Delete` / `UpdateReplacePolicy::Delete` (CloudFormation's default when absent):
@@ -80,7 +80,10 @@ function deletes(node: CfnResource, policy: unknown): boolean {
  *   `DeletionProtectionEnabled` true cannot be deleted, and CloudFormation cannot delete a bucket
  *   that holds objects, so for a bucket these are findings only when a `Custom::S3AutoDeleteObjects`
  *   of the stack (CDK's `autoDeleteObjects`) empties it first.
- * Values that cannot be read are `Unresolved::<property>`.
+ * One finding per store with every reason in it (one cause, one finding): `Unrecoverable::` and the
+ * reasons joined by `+` (`Unrecoverable::PointInTimeRecovery+DeletionPolicy+UpdateReplacePolicy`),
+ * values that cannot be read as `Unresolved:<property>` among them, or `Unresolved::<property>`
+ * alone when nothing else is found.
  */
 export const IoTDeviceDataStoreRecoverable = defineRule({
   id: 'BC1',
@@ -132,5 +135,22 @@ export const IoTDeviceDataStoreRecoverable = defineRule({
     if (deletes(node, resource.deletionPolicy)) findings.add('DeletionPolicy', 'Delete');
     if (deletes(node, resource.updateReplacePolicy)) findings.add('UpdateReplacePolicy', 'Delete');
   }
-  return findings.isEmpty ? NagRuleCompliance.COMPLIANT : findings.toArray();
+  return findings.isEmpty ? NagRuleCompliance.COMPLIANT : [oneFinding(findings.toArray())];
 });
+
+/** The reasons a store cannot be recovered, in the order a finding lists them. */
+const REASONS = ['PointInTimeRecovery', 'Versioning', 'DeletionPolicy::Delete', 'UpdateReplacePolicy::Delete'];
+
+/**
+ * Every reason of one store in one finding ID, so the store is acknowledged once with all of them
+ * and a new reason makes a new ID: `Unrecoverable::<reason>+<reason>` (definite reasons in the
+ * order of `REASONS`, what could not be read after them as `Unresolved:<property>`), or, when
+ * nothing but unreadable values stand in the way, `Unresolved::<property>+<property>`.
+ */
+function oneFinding(found: string[]): string {
+  const definite = REASONS.filter((r) => found.includes(r)).map((r) => r.replace('::Delete', ''));
+  const unreadable = found.filter((f) => !REASONS.includes(f)).sort();
+  if (definite.length > 0) return `Unrecoverable::${[...definite, ...unreadable.map((u) => u.replace('::', ':'))].join('+')}`;
+  const kind = unreadable.every((u) => u.startsWith('Invalid::')) ? 'Invalid' : 'Unresolved';
+  return `${kind}::${unreadable.map((u) => u.slice(u.indexOf('::') + 2)).join('+')}`;
+}

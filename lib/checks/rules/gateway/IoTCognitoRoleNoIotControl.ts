@@ -2,13 +2,14 @@ import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
 import { asArray, resolvedProperties, resourcesInStack } from '../../private/cfn';
-import { Findings, isObject, possibleValues, Unresolved } from '../../private/cfn-values';
+import { branches, Findings, isObject, possibleValues, Unresolved } from '../../private/cfn-values';
+import { displayValue } from '../../private/display';
 import { iamAction } from '../../private/iam-data';
 import { isWildcardResource, templateString } from '../../private/iam-policy';
 import { DEVICE_ACTIONS, parseAction } from '../../private/iot-policy-analyzer';
 import { StackModel } from '../../private/stack-model';
 import { defineRule } from '../../rule-definition';
-import { trustedServices } from './IoTCredentialsProviderRoleLeastPrivilege';
+import { trustedServices } from '../../private/role-refs';
 
 const ROLE = 'AWS::IAM::Role';
 const COGNITO_IDENTITY = 'cognito-identity.amazonaws.com';
@@ -118,8 +119,10 @@ export const IoTCognitoRoleNoIotControl = defineRule({
         }
         if (!dataPlane) continue;
         for (const resource of asArray(statement.Resource as unknown)) {
-          const shape = templateString(resource);
-          if (shape !== undefined && (shape === '*' || isWildcardResource(shape))) findings.add('Resource', shape);
+          for (const branch of branches(resource)) {
+            const shape = templateString(branch);
+            if (shape !== undefined && (shape === '*' || isWildcardResource(shape))) findings.add('Resource', displayValue(branch));
+          }
         }
       }
     }

@@ -1,10 +1,10 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
-import { asArray, resolvedProperties, resourcesInStack } from '../../private/cfn';
-import { branches, Findings, isObject, possibleValues } from '../../private/cfn-values';
-import { Placeholders, renderString } from '../../private/intrinsics';
+import { resolvedProperties, resourcesInStack } from '../../private/cfn';
+import { Findings } from '../../private/cfn-values';
 import { reviewRole } from '../../private/iam-policy';
+import { trustedServices } from '../../private/role-refs';
 import { StackModel } from '../../private/stack-model';
 import { defineRule } from '../../rule-definition';
 import { IoTRoleAliasLeastPrivilege } from './IoTRoleAliasLeastPrivilege';
@@ -12,62 +12,6 @@ import { IoTRoleAliasLeastPrivilege } from './IoTRoleAliasLeastPrivilege';
 const ROLE = 'AWS::IAM::Role';
 const ROLE_ALIAS = 'AWS::IoT::RoleAlias';
 const CREDENTIALS_PROVIDER = 'credentials.iot.amazonaws.com';
-
-/**
- * The services and identity providers a role's trust policy lets assume it (`Principal.Service`
- * and `Principal.Federated` of its Allow statements: `cognito-identity.amazonaws.com` is a
- * federated principal), lower-cased, across every form the document can deploy in. A JSON-string
- * document is parsed; a principal built around `AWS::URLSuffix` is read with `amazonaws.com`; what
- * cannot be read is left out (the role is then not recognized).
- */
-export function trustedServices(node: CfnResource, role: CfnResource): Set<string> {
-  const out = new Set<string>();
-  for (const doc of possibleValues(node, resolvedProperties(role).AssumeRolePolicyDocument)) {
-    let parsed: unknown = doc;
-    if (typeof doc === 'string') {
-      try {
-        parsed = JSON.parse(doc);
-      } catch {
-        continue;
-      }
-    }
-    if (!isObject(parsed)) continue;
-    for (const statement of asArray(parsed.Statement as unknown)) {
-      if (!isObject(statement) || String(statement.Effect).toLowerCase() !== 'allow' || !isObject(statement.Principal)) continue;
-      for (const service of [...asArray(statement.Principal.Service as unknown), ...asArray(statement.Principal.Federated as unknown)]) {
-        for (const v of possibleValues(node, service)) if (typeof v === 'string') out.add(v.toLowerCase());
-        for (const v of withUrlSuffix(service)) out.add(v.toLowerCase());
-      }
-    }
-  }
-  return out;
-}
-
-/**
- * A principal built around `AWS::URLSuffix` (`Fn::Sub 'credentials.iot.${AWS::URLSuffix}'`, or
- * the `Fn::Join` CDK renders for `ServicePrincipal`): the service's name, the suffix read as
- * `amazonaws.com` (the service principals are named so in every partition). Each `Fn::If` branch.
- */
-function withUrlSuffix(value: unknown): string[] {
-  const out: string[] = [];
-  for (const branch of branches(value)) {
-    if (!isObject(branch)) continue;
-    const ph = new Placeholders();
-    const segments = ph.decode(renderString(branch, ph, 'cloudformation'));
-    if (!segments.some((s) => s.kind === 'pseudo' && s.label === 'AWS::URLSuffix')) continue;
-    let text = '';
-    for (const s of segments) {
-      if (s.kind === 'text') text += s.text;
-      else if (s.kind === 'pseudo' && s.label === 'AWS::URLSuffix') text += 'amazonaws.com';
-      else {
-        text = '';
-        break;
-      }
-    }
-    if (text) out.push(text);
-  }
-  return out;
-}
 
 /**
  * Whether a role alias of the stack points at `role` (then IoTSecurity-GW1 judges it): by `Ref`,

@@ -4,7 +4,7 @@ import { Practice } from '../../../core/practice';
 import { Findings } from '../../private/cfn-values';
 import { reviewRole } from '../../private/iam-policy';
 import { defineRule } from '../../rule-definition';
-import { trustedServices } from './IoTCredentialsProviderRoleLeastPrivilege';
+import { trustedServices } from '../../private/role-refs';
 
 /**
  * IoTSecurity-GW5: data that a device reaches with credentials-provider credentials should be

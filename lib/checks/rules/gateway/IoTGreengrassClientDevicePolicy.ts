@@ -5,7 +5,7 @@ import { Findings, Unresolved } from '../../private/cfn-values';
 import { literalTexts, member, members, scalar } from '../../private/documents';
 import { Placeholders, Evaluated } from '../../private/intrinsics';
 import { defineRule } from '../../rule-definition';
-import { configurationMerges, GREENGRASS_DEPLOYMENT } from './private/greengrass';
+import { configurationMerges, GREENGRASS_DEPLOYMENT } from '../../private/greengrass';
 
 const CLIENT_DEVICE_AUTH = 'aws.greengrass.clientdevices.Auth';
 /** The EMQX broker component, whose Greengrass auth plugin can be bypassed. */

@@ -6,7 +6,7 @@ import { asObject, Findings, readEach, Unresolved } from '../../private/cfn-valu
 import { items, member, members, parsedDocuments, scalar } from '../../private/documents';
 import { Evaluated, Placeholders } from '../../private/intrinsics';
 import { defineRule } from '../../rule-definition';
-import { componentSpecs, GREENGRASS_COMPONENT_VERSION, GREENGRASS_DEPLOYMENT, isRootPosixUser, posixUserValues } from './private/greengrass';
+import { componentSpecs, GREENGRASS_COMPONENT_VERSION, GREENGRASS_DEPLOYMENT, isRootPosixUser, posixUserValues } from '../../private/greengrass';
 
 /** Lifecycle steps whose process stays up while the component runs. */
 const RESIDENT_STEPS = new Set(['run', 'startup']);

@@ -4,7 +4,7 @@ import { Practice } from '../../../core/practice';
 import { Findings, Unresolved } from '../../private/cfn-values';
 import { member, scalar } from '../../private/documents';
 import { defineRule } from '../../rule-definition';
-import { configurationMerges, GREENGRASS_DEPLOYMENT, isRootPosixUser } from './private/greengrass';
+import { configurationMerges, GREENGRASS_DEPLOYMENT, isRootPosixUser } from '../../private/greengrass';
 
 /** The nucleus components whose `runWithDefault` sets the user of every component. */
 const NUCLEI = ['aws.greengrass.Nucleus', 'aws.greengrass.NucleusLite'];

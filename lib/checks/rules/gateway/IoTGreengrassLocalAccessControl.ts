@@ -6,7 +6,7 @@ import { Findings, Unresolved } from '../../private/cfn-values';
 import { literalTexts, member, members, parsedDocuments, scalar } from '../../private/documents';
 import { Evaluated, Placeholders } from '../../private/intrinsics';
 import { defineRule } from '../../rule-definition';
-import { componentSpecs, configurationMerges, GREENGRASS_COMPONENT_VERSION, GREENGRASS_DEPLOYMENT } from './private/greengrass';
+import { componentSpecs, configurationMerges, GREENGRASS_COMPONENT_VERSION, GREENGRASS_DEPLOYMENT } from '../../private/greengrass';
 
 const STREAM_MANAGER = 'aws.greengrass.StreamManager';
 const SETTING = 'STREAM_MANAGER_AUTHENTICATE_CLIENT';

@@ -2,48 +2,14 @@ import { CfnResource, Reference, Stack, Token, Tokenization } from 'aws-cdk-lib'
 import { CfnRoleAlias } from 'aws-cdk-lib/aws-iot';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
-import { findInStack, referencedLogicalId, resolvedProperties, resourcesInStack } from '../../private/cfn';
-import { Findings, isIntrinsic, isObject, possibleValues, Unresolved } from '../../private/cfn-values';
-import { reviewRole, templateString } from '../../private/iam-policy';
-import { StackModel } from '../../private/stack-model';
+import { resolvedProperties } from '../../private/cfn';
+import { Findings, Unresolved } from '../../private/cfn-values';
+import { reviewRole } from '../../private/iam-policy';
+import { rolesOf } from '../../private/role-refs';
 import { defineRule } from '../../rule-definition';
 
 const TYPE = 'AWS::IoT::RoleAlias';
 const ROLE = 'AWS::IAM::Role';
-
-/** The roles of the stack a `RoleArn` value can point at; `Unresolved` where it points elsewhere. */
-export function rolesOf(node: CfnResource, value: unknown, depth = 0): (CfnResource | Unresolved)[] {
-  if (depth > 8 || value === undefined) return [];
-  if (isObject(value) && isIntrinsic(value)) {
-    const [fn] = Object.keys(value);
-    const arg = value[fn];
-    if (fn === 'Fn::If' && Array.isArray(arg)) return arg.slice(1).flatMap((b) => rolesOf(node, b, depth + 1));
-    if (fn === 'Ref' && arg === 'AWS::NoValue') return [];
-    const id = referencedLogicalId(value);
-    if (id) {
-      const target = findInStack(node, id);
-      if (target) return [target.cfnResourceType === ROLE ? target : new Unresolved(`${id} is a ${target.cfnResourceType}`)];
-      // A parameter: its allowed values may still be ARNs of roles of the stack.
-      return possibleValues(node, value).flatMap((v) => (typeof v === 'string' ? rolesOf(node, v, depth + 1) : [new Unresolved(`Ref:${id}`)]));
-    }
-    // An ARN built from the role's name (`Fn::Sub` of pseudo parameters and literals), see StackModel.byArn.
-    const byArn = StackModel.of(node).byArn(value, ROLE);
-    if (byArn.length > 0) return byArn;
-    const inner = referencedRoles(node, value);
-    if (inner.length > 0) return inner;
-    const shape = templateString(value);
-    return shape !== undefined && shape !== '{?}' ? rolesOf(node, shape, depth + 1) : [new Unresolved(fn)];
-  }
-  if (typeof value === 'string') {
-    const byArn = StackModel.of(node).byArn(value, ROLE);
-    if (byArn.length > 0) return byArn;
-    const name = /:role\/(?:.*\/)?([^/{}]+)$/.exec(value)?.[1];
-    const role = name === undefined ? undefined : resourcesInStack(node).find((r) => r.cfnResourceType === ROLE
-      && possibleValues(node, resolvedProperties(r).RoleName).every((n) => n === name));
-    return [role ?? new Unresolved('role outside the stack')];
-  }
-  return [new Unresolved('not an ARN')];
-}
 
 /**
  * The role of another stack of the app that the alias's `roleArn` token points at. In the
@@ -57,24 +23,6 @@ function roleInAnotherStack(node: CfnResource): CfnResource | undefined {
   const target = token instanceof Reference ? token.target : undefined;
   return target && CfnResource.isCfnResource(target) && target.cfnResourceType === ROLE && Stack.of(target) !== Stack.of(node)
     ? target : undefined;
-}
-
-/** Roles of the stack named inside an `Fn::Join` or `Fn::Sub` that builds an ARN from them. */
-function referencedRoles(node: CfnResource, value: { [key: string]: unknown }): CfnResource[] {
-  const ids = new Set<string>();
-  const visit = (v: unknown): void => {
-    if (typeof v === 'string') {
-      for (const m of v.matchAll(/\$\{([^}.!]+)(?:\.[^}]*)?\}/g)) ids.add(m[1]);
-    } else if (Array.isArray(v)) {
-      v.forEach(visit);
-    } else if (isObject(v)) {
-      const id = referencedLogicalId(v);
-      if (id) ids.add(id);
-      else Object.values(v).forEach(visit);
-    }
-  };
-  visit(value);
-  return [...ids].map((id) => findInStack(node, id)).filter((r): r is CfnResource => r?.cfnResourceType === ROLE);
 }
 
 /**
@@ -98,7 +46,7 @@ function referencedRoles(node: CfnResource, value: { [key: string]: unknown }): 
  *   `iot:DescribeAccountAuditConfiguration`, `iot:StartOnDemandAuditTask`, `iot:ListAuditFindings`,
  *   `iot:DescribeEndpoint`, `sts:GetCallerIdentity`...), and `cloudwatch:PutMetricData`, may stand on `*`;
  *   an action that can be scoped (`iot:CreateScheduledAudit` on `scheduledaudit`) may not;
- * - `ManagedPolicy::<name>`: any AWS-managed policy (name without path, `{?}` when computed at deploy).
+ * - `ManagedPolicy::<name>`: any AWS-managed policy (name without path, a part computed at deploy as `${...}`, see `private/display.ts`).
  *   AWS writes them to grant on `*` across the account (AmazonS3ReadOnlyAccess reads every bucket,
  *   SecretsManagerReadWrite every secret) and changes them without notice; none can be scoped to the
  *   thing. Only a policy in `DEVICE_SAFE_AWS_MANAGED_POLICIES` (`private/iam-policy.ts`, empty today) passes.

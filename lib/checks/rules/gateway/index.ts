@@ -8,3 +8,6 @@ export { IoTGreengrassClientDevicePolicy } from './IoTGreengrassClientDevicePoli
 export { IoTGreengrassDefaultUserNotRoot } from './IoTGreengrassDefaultUserNotRoot';
 export { IoTGreengrassComponentNotRoot } from './IoTGreengrassComponentNotRoot';
 export { IoTGreengrassLocalAccessControl } from './IoTGreengrassLocalAccessControl';
+export { IoTServiceRoleLeastPrivilege } from './IoTServiceRoleLeastPrivilege';
+export { IoTServiceRoleUnused } from './IoTServiceRoleUnused';
+export { IoTServiceConfusedDeputy } from './IoTServiceConfusedDeputy';

@@ -22,6 +22,14 @@ import { defineRule } from '../../rule-definition';
  * `AwsCustomResource` call that stores it in Secrets Manager is where it belongs. A `{{resolve:secretsmanager:...}}` or
  * `{{resolve:ssm-secure:...}}` reference resolved into user data, an environment, a tag, an SSM
  * parameter or metadata is reported on that resource: `Flow::SecretsManager->UserData`.
+ * A custom resource of a home-made provider that creates device keys (its role may call
+ * `iot:CreateKeysAndCertificate` or `iot:CreateProvisioningClaim`, or its inline code calls them,
+ * see `custom-resource-providers.ts`) returns the private key under any key-named attribute
+ * (`Key`, `KeyPair`, `DeviceKey`), followed as above; when its inline code (`Code.ZipFile`, SAM
+ * `InlineCode`) also puts an S3 object, an SSM parameter that is not a `SecureString` or a DynamoDB
+ * item, the key is taken to land there: `Flow::PrivateKey->S3Object:<function>` on the custom
+ * resource (Secrets Manager and `SecureString` are where it belongs; where the pack cannot tell
+ * where it goes, ID13 says `Unreadable::Provider[creates-keys]`).
  * Findings name the attribute and the sink, never the value.
  */
 export const IoTNoSecretFlows = defineRule({

@@ -2,7 +2,7 @@ import { NagMessageLevel } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
 import { iotPolicyRuleResult } from '../../private/iot-policy-sources';
 import { defineRule } from '../../rule-definition';
-import { AUDIT_CHECKS } from '../monitoring/IoTAuditChecksEnabled';
+import { AUDIT_CHECKS } from '../../../core/private/audit-checks';
 
 /**
  * IoTSecurity-ID4: a Deny on a topic or topic filter must not rely on MQTT `+` or `#`: in a policy they are

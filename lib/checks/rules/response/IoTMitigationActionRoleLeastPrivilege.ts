@@ -3,10 +3,11 @@ import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
 import { asArray, referencedLogicalId, resolvedProperties } from '../../private/cfn';
 import { branches, Findings, isObject, possibleValues, Unresolved } from '../../private/cfn-values';
+import { displayValue } from '../../private/display';
 import { templateString } from '../../private/iam-policy';
 import { roleGrants, statementStrings } from '../../private/role-statements';
 import { defineRule } from '../../rule-definition';
-import { rolesOf } from '../gateway/IoTRoleAliasLeastPrivilege';
+import { rolesOf } from '../../private/role-refs';
 
 const TYPE = 'AWS::IoT::MitigationAction';
 
@@ -52,16 +53,19 @@ function actionKinds(node: CfnResource, params: unknown): (string | undefined)[]
   });
 }
 
-/** The ARN shapes of a `Resource` entry: `undefined` for one resource of the stack (a `Ref`/`Fn::GetAtt`). */
-function resourceShapes(node: CfnResource, value: unknown, findings: Findings): string[] {
-  const out: string[] = [];
+/**
+ * The ARN shapes of a `Resource` entry (`{?}` holes) with how a finding shows each (`display.ts`);
+ * none for one resource of the stack (a `Ref`/`Fn::GetAtt`).
+ */
+function resourceShapes(node: CfnResource, value: unknown, findings: Findings): { shape: string; display: string }[] {
+  const out: { shape: string; display: string }[] = [];
   for (const list of possibleValues(node, value).flatMap((v) => (v instanceof Unresolved ? branches(value) : [v]))) {
     for (const item of asArray(list)) {
       for (const b of branches(item)) {
         if (b === undefined || referencedLogicalId(b) !== undefined) continue;
         const shape = templateString(b);
         if (shape === undefined || shape === '{?}') findings.add('Unresolved', 'Resource');
-        else out.push(shape);
+        else out.push({ shape, display: displayValue(b) });
       }
     }
   }
@@ -127,7 +131,7 @@ export const IoTMitigationActionRoleLeastPrivilege = defineRule({
         const lower = action.toLowerCase();
         if (allowed.has(lower)) {
           if (lower === 'iam:passrole') {
-            for (const shape of resourceShapes(node, statement.Resource, findings)) if (/[*?]/.test(shape)) findings.add('PassRole', shape);
+            for (const { shape, display } of resourceShapes(node, statement.Resource, findings)) if (/[*?]/.test(shape)) findings.add('PassRole', display);
           }
         } else if (/[*?]/.test(action)) {
           findings.add('Action', action);

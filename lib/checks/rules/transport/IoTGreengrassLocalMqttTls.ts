@@ -4,7 +4,7 @@ import { Practice } from '../../../core/practice';
 import { Findings, Unresolved } from '../../private/cfn-values';
 import { member, scalar } from '../../private/documents';
 import { defineRule } from '../../rule-definition';
-import { configurationMerges, GREENGRASS_DEPLOYMENT } from '../gateway/private/greengrass';
+import { configurationMerges, GREENGRASS_DEPLOYMENT } from '../../private/greengrass';
 
 const EMQX = 'aws.greengrass.clientdevices.mqtt.EMQX';
 const BRIDGE = 'aws.greengrass.clientdevices.mqtt.Bridge';

@@ -3,7 +3,7 @@ import { resolvedProperties } from '../../../private/cfn';
 import { asObject, branches, Findings, readEach } from '../../../private/cfn-values';
 import { namesOneThing } from './job-settings';
 
-export { GREENGRASS_DEPLOYMENT } from '../../gateway/private/greengrass';
+export { GREENGRASS_DEPLOYMENT } from '../../../private/greengrass';
 /** The deployment's IoT job settings, the path findings name. */
 export const JOB_CONFIGURATION = 'IotJobConfiguration';
 

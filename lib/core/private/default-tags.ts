@@ -1,7 +1,7 @@
 import { Tags } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { ASSET_TAG_KEYS, AssetTags, AssetTagsProps, Criticality, DataClass } from '../../core/asset-tags';
-import { ContainmentMode, RiskProfile } from '../../core/risk-profile';
+import { ASSET_TAG_KEYS, AssetTags, AssetTagsProps, Criticality, DataClass } from '../asset-tags';
+import { ContainmentMode, RiskProfile } from '../risk-profile';
 
 /** The owner tag of resources whose owner nobody named: visible in every inventory as work to do. */
 export const UNASSIGNED_OWNER = 'unassigned';

@@ -1,7 +1,7 @@
 import { CfnResource } from 'aws-cdk-lib';
-import { resolvedProperties } from '../../../private/cfn';
-import { asObject, asString, Findings, readEach } from '../../../private/cfn-values';
-import { ParsedDocument, parsedDocuments } from '../../../private/documents';
+import { resolvedProperties } from './cfn';
+import { asObject, asString, Findings, readEach } from './cfn-values';
+import { ParsedDocument, parsedDocuments } from './documents';
 
 /** The CloudFormation type of a Greengrass V2 deployment. */
 export const GREENGRASS_DEPLOYMENT = 'AWS::GreengrassV2::Deployment';

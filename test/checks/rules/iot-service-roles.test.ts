@@ -1,0 +1,505 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as iotAlpha from '@aws-cdk/aws-iot-alpha';
+import * as actions from '@aws-cdk/aws-iot-actions-alpha';
+import { App, CfnOutput, CfnParameter, Fn, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as iot from 'aws-cdk-lib/aws-iot';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { DevicePolicy, FleetProvisioning, scanTemplates } from '../../../lib';
+import { iotServiceRoles } from '../../../lib/checks/private/iot-service-roles';
+import { IoTServiceRoleLeastPrivilege as GW13, IoTServiceRoleUnused as GW14 } from '../../../lib/checks/rules';
+import { check, checkType, cfnResources, COMPLIANT, includeTemplate, newStack, NON_COMPLIANT, NOT_APPLICABLE } from '../rule-test-helpers';
+import { withResolutionCache } from '../../../lib/checks/private/cfn';
+
+const ROLE = 'AWS::IAM::Role';
+const IOT_TRUST = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'iot.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
+const LAMBDA_TRUST = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
+const doc = (...statements: object[]) => ({ Version: '2012-10-17', Statement: statements });
+const allow = (Action: unknown, Resource: unknown) => ({ Effect: 'Allow', Action, Resource });
+const role = (statements: object[], extra: object = {}) => ({
+  Type: ROLE,
+  Properties: { AssumeRolePolicyDocument: IOT_TRUST, Policies: [{ PolicyName: 'p', PolicyDocument: doc(...statements) }], ...extra },
+});
+const rule = (actionsList: unknown[], errorAction?: unknown, sql = "SELECT * FROM 'devices/+/telemetry'") => ({
+  Type: 'AWS::IoT::TopicRule',
+  Properties: { TopicRulePayload: { Sql: sql, RuleDisabled: false, Actions: actionsList, ...(errorAction ? { ErrorAction: errorAction } : {}) } },
+});
+const getArn = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
+
+/** GW13 on each resource of the included template, by logical ID; NOT_APPLICABLE ones left out. */
+function gw13(template: object): { [id: string]: unknown } {
+  const stack = newStack();
+  const include = includeTemplate(stack, template);
+  const out: { [id: string]: unknown } = {};
+  for (const r of cfnResources(include)) {
+    const result = check(GW13, r);
+    if (result !== NOT_APPLICABLE) out[stack.resolve(r.logicalId)] = result;
+  }
+  return out;
+}
+
+describe('the model of the roles IoT services use', () => {
+  test('every use, in every encoding, reaches its role', () => {
+    const stack = newStack();
+    includeTemplate(stack, {
+      Parameters: { RoleParam: { Type: 'String', AllowedValues: ['arn:aws:iam::111122223333:role/by-name'] } },
+      Conditions: { C: { 'Fn::Equals': ['a', 'b'] } },
+      Resources: {
+        GetAtt: role([]), Ref: role([]), Sub: role([]), Join: role([]), Literal: role([], { RoleName: 'by-name' }), IfA: role([]), IfB: role([]),
+        Http: role([]), Dest: role([]), Prov: role([]), Jitp: role([]), Logging: role([]), Audit: role([]), Events: role([]), Wireless: role([]), Gg: role([]),
+        FnRole: { Type: ROLE, Properties: { AssumeRolePolicyDocument: LAMBDA_TRUST } },
+        AuthRole: { Type: ROLE, Properties: { AssumeRolePolicyDocument: LAMBDA_TRUST } },
+        Fn: { Type: 'AWS::Lambda::Function', Properties: { Role: getArn('FnRole'), Handler: 'i.h', Runtime: 'nodejs22.x', Code: { ZipFile: 'x' } } },
+        AuthFn: { Type: 'AWS::Lambda::Function', Properties: { Role: getArn('AuthRole'), Handler: 'i.h', Runtime: 'nodejs22.x', Code: { ZipFile: 'x' } } },
+        FnAlias: { Type: 'AWS::Lambda::Alias', Properties: { FunctionName: { Ref: 'Fn' }, FunctionVersion: '1', Name: 'live' } },
+        Rule: rule([
+          { S3: { BucketName: 'b', Key: 'k', RoleArn: getArn('GetAtt') } },
+          { DynamoDBv2: { PutItem: { TableName: 't' }, RoleArn: { 'Fn::GetAtt': 'Ref.Arn' } } },
+          { Sqs: { QueueUrl: 'q', RoleArn: { 'Fn::Sub': '${Sub.Arn}' } } },
+          { Sns: { TargetArn: 't', RoleArn: { 'Fn::Join': ['', [getArn('Join')]] } } },
+          { Republish: { Topic: 'x', RoleArn: { Ref: 'RoleParam' } } },
+          { Kinesis: { StreamName: 's', RoleArn: { 'Fn::If': ['C', getArn('IfA'), getArn('IfB')] } } },
+          { Http: { Url: 'https://x', Auth: { Sigv4: { RoleArn: getArn('Http'), ServiceName: 's', SigningRegion: 'r' } } } },
+          { Lambda: { FunctionArn: { Ref: 'FnAlias' } } },
+        ], { Firehose: { DeliveryStreamName: 'f', RoleArn: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/by-name' } } }),
+        Destination: { Type: 'AWS::IoT::TopicRuleDestination', Properties: { VpcProperties: { RoleArn: getArn('Dest'), SubnetIds: ['s'], VpcId: 'v' } } },
+        Template: { Type: 'AWS::IoT::ProvisioningTemplate', Properties: { ProvisioningRoleArn: getArn('Prov'), TemplateBody: '{}', PreProvisioningHook: { TargetArn: getArn('Fn') } } },
+        Ca: { Type: 'AWS::IoT::CACertificate', Properties: { CACertificatePem: 'x', Status: 'ACTIVE', RegistrationConfig: { RoleArn: getArn('Jitp'), TemplateBody: '{}' } } },
+        Authorizer: { Type: 'AWS::IoT::Authorizer', Properties: { AuthorizerFunctionArn: getArn('AuthFn') } },
+        Log: { Type: 'AWS::IoT::Logging', Properties: { AccountId: '1', DefaultLogLevel: 'ERROR', RoleArn: getArn('Logging') } },
+        AuditCfg: { Type: 'AWS::IoT::AccountAuditConfiguration', Properties: { AccountId: '1', AuditCheckConfigurations: {}, RoleArn: getArn('Audit') } },
+        Detector: { Type: 'AWS::IoTEvents::DetectorModel', Properties: { RoleArn: getArn('Events'), DetectorModelDefinition: {} } },
+        WDest: { Type: 'AWS::IoTWireless::Destination', Properties: { Expression: 'r', ExpressionType: 'RuleName', Name: 'n', RoleArn: getArn('Wireless') } },
+        Group: { Type: 'AWS::Greengrass::Group', Properties: { Name: 'g', RoleArn: getArn('Gg') } },
+        Kms: role([]),
+        Encryption: { Type: 'AWS::IoT::EncryptionConfiguration', Properties: { EncryptionType: 'CUSTOMER_MANAGED_KMS_KEY', KmsKeyArn: 'k', KmsAccessRoleArn: getArn('Kms') } },
+        Provider: { Type: 'AWS::IoT::CertificateProvider', Properties: { LambdaFunctionArn: { 'Fn::Sub': '${AuthFn.Arn}' }, AccountDefaultForOperations: ['CreateCertificateFromCsr'] } },
+      },
+    });
+    const model = withResolutionCache(() => {
+      const m = iotServiceRoles(cfnResources(stack)[0]);
+      const byRole: { [id: string]: string[] } = {};
+      for (const [r, uses] of m.uses) byRole[stack.resolve(r.logicalId)] = uses.map((u) => `${u.resource}:${u.property}:${u.kind}`);
+      return { byRole, unreadable: [...m.unreadable].map(([n, p]) => `${stack.resolve(n.logicalId)}:${p.join(',')}`) };
+    });
+    expect(model.unreadable).toEqual([]);
+    expect(model.byRole).toEqual({
+      GetAtt: ['Rule:TopicRulePayload.Actions.S3.RoleArn:s3'],
+      Ref: ['Rule:TopicRulePayload.Actions.DynamoDBv2.RoleArn:dynamodbv2'],
+      Sub: ['Rule:TopicRulePayload.Actions.Sqs.RoleArn:sqs'],
+      Join: ['Rule:TopicRulePayload.Actions.Sns.RoleArn:sns'],
+      Literal: ['Rule:TopicRulePayload.Actions.Republish.RoleArn:republish', 'Rule:TopicRulePayload.ErrorAction.Firehose.RoleArn:firehose'],
+      IfA: ['Rule:TopicRulePayload.Actions.Kinesis.RoleArn:kinesis'],
+      IfB: ['Rule:TopicRulePayload.Actions.Kinesis.RoleArn:kinesis'],
+      Http: ['Rule:TopicRulePayload.Actions.Http.Auth.Sigv4.RoleArn:http'],
+      FnRole: ['Rule:TopicRulePayload.Actions.Lambda.FunctionArn:function', 'Template:PreProvisioningHook.TargetArn:provisioning-hook'],
+      Dest: ['Destination:VpcProperties.RoleArn:iot:VpcProperties.RoleArn'],
+      Prov: ['Template:ProvisioningRoleArn:provisioning'],
+      Jitp: ['Ca:RegistrationConfig.RoleArn:jitp'],
+      AuthRole: ['Authorizer:AuthorizerFunctionArn:authorizer', 'Provider:LambdaFunctionArn:certificate-provider'],
+      Kms: ['Encryption:KmsAccessRoleArn:iot:KmsAccessRoleArn'],
+      Logging: ['Log:RoleArn:logging'],
+      Audit: ['AuditCfg:RoleArn:audit'],
+      Events: ['Detector:RoleArn:iotevents:RoleArn'],
+      Wireless: ['WDest:RoleArn:iotwireless:RoleArn'],
+      Gg: ['Group:RoleArn:greengrass'],
+    });
+  });
+});
+
+describe('GW13 roles IoT services assume', () => {
+  test('Compliance: each rule action\'s role scoped to its target', () => {
+    expect(gw13({
+      Resources: {
+        Table: { Type: 'AWS::DynamoDB::Table', Properties: { KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST' } },
+        R: role([
+          allow('dynamodb:PutItem', getArn('Table')),
+          allow('iot:Publish', { 'Fn::Sub': 'arn:${AWS::Partition}:iot:${AWS::Region}:${AWS::AccountId}:topic/alerts/${!topic(2)}' }),
+          allow('s3:PutObject', 'arn:aws:s3:::telemetry-bucket/raw/*'),
+          allow('cloudwatch:PutMetricData', '*'),
+        ]),
+        Rule: rule([{ DynamoDBv2: { PutItem: { TableName: { Ref: 'Table' } }, RoleArn: getArn('R') } }, { Republish: { Topic: 'alerts/x', RoleArn: getArn('R') } }]),
+      },
+    })).toEqual({ R: COMPLIANT, Rule: COMPLIANT });
+  });
+
+  test('Noncompliance 1: data written and read anywhere, wildcard actions, control plane on *', () => {
+    expect(gw13({
+      Resources: {
+        R: role([
+          allow('iot:Publish', '*'),
+          allow(['s3:GetObject', 'dynamodb:PutItem'], ['arn:aws:s3:::*', 'arn:aws:dynamodb:*:*:table/*']),
+          allow('sqs:*', 'arn:aws:sqs:eu-west-1:111122223333:q'),
+          allow(['iot:AttachPolicy', 'iot:CreatePolicy'], '*'),
+          { Effect: 'Allow', NotAction: 'iam:*', Resource: 'arn:aws:sns:eu-west-1:111122223333:t' },
+          allow('iam:PassRole', '*'),
+        ]),
+        Rule: rule([{ Republish: { Topic: 'x', RoleArn: getArn('R') } }]),
+      },
+    }).R).toEqual([
+      'Action::sqs:*', 'AdminAction::iot:AttachPolicy', 'AdminAction::iot:CreatePolicy', 'AdminService::iam', 'NotAction',
+      'Resource::*', 'Resource::arn:aws:dynamodb:*:*:table/*', 'Resource::arn:aws:s3:::*',
+    ]);
+  });
+
+  test('Noncompliance 2: AWS-managed policies wider than the use (AWSIoTRuleActions on a one-table rule, S3 read-only on a provisioning role)', () => {
+    const managed = (name: string) => `arn:aws:iam::aws:policy/${name}`;
+    expect(gw13({
+      Resources: {
+        RuleRole: { Type: ROLE, Properties: { AssumeRolePolicyDocument: IOT_TRUST, ManagedPolicyArns: [managed('service-role/AWSIoTRuleActions')] } },
+        ProvRole: {
+          Type: ROLE,
+          Properties: {
+            AssumeRolePolicyDocument: IOT_TRUST,
+            ManagedPolicyArns: [managed('service-role/AWSIoTThingsRegistration'), { 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/AmazonS3ReadOnlyAccess' }],
+          },
+        },
+        Rule: rule([{ DynamoDBv2: { PutItem: { TableName: 't' }, RoleArn: getArn('RuleRole') } }]),
+        Template: { Type: 'AWS::IoT::ProvisioningTemplate', Properties: { ProvisioningRoleArn: getArn('ProvRole'), TemplateBody: '{}' } },
+      },
+    })).toEqual({
+      RuleRole: ['ManagedPolicy::AWSIoTRuleActions'],
+      ProvRole: ['ManagedPolicy::AmazonS3ReadOnlyAccess'],
+      Rule: COMPLIANT,
+      Template: COMPLIANT,
+    });
+  });
+
+  test('Compliance: the documented provisioning, logging, audit and function managed policies on their uses', () => {
+    const managed = (name: string) => `arn:aws:iam::aws:policy/${name}`;
+    const withManaged = (trust: object, name: string) => ({ Type: ROLE, Properties: { AssumeRolePolicyDocument: trust, ManagedPolicyArns: [managed(name)] } });
+    expect(gw13({
+      Resources: {
+        Jitp: withManaged(IOT_TRUST, 'service-role/AWSIoTThingsRegistration'),
+        Logging: withManaged(IOT_TRUST, 'service-role/AWSIoTLogging'),
+        Audit: withManaged(IOT_TRUST, 'service-role/AWSIoTDeviceDefenderAudit'),
+        FnRole: withManaged(LAMBDA_TRUST, 'service-role/AWSLambdaBasicExecutionRole'),
+        Ca: { Type: 'AWS::IoT::CACertificate', Properties: { CACertificatePem: 'x', Status: 'ACTIVE', RegistrationConfig: { RoleArn: getArn('Jitp'), TemplateBody: '{}' } } },
+        Log: { Type: 'AWS::IoT::Logging', Properties: { AccountId: '1', DefaultLogLevel: 'ERROR', RoleArn: getArn('Logging') } },
+        AuditCfg: { Type: 'AWS::IoT::AccountAuditConfiguration', Properties: { AccountId: '1', AuditCheckConfigurations: {}, RoleArn: getArn('Audit') } },
+        Fn: { Type: 'AWS::Lambda::Function', Properties: { Role: getArn('FnRole'), Handler: 'i.h', Runtime: 'nodejs22.x', Code: { ZipFile: 'x' } } },
+        Authorizer: { Type: 'AWS::IoT::Authorizer', Properties: { AuthorizerFunctionArn: getArn('Fn') } },
+      },
+    })).toEqual({ Jitp: COMPLIANT, Logging: COMPLIANT, Audit: COMPLIANT, FnRole: COMPLIANT, Ca: COMPLIANT, Log: COMPLIANT, AuditCfg: COMPLIANT, Authorizer: COMPLIANT });
+  });
+
+  test('a managed policy documented for one use is a finding on another (AWSIoTThingsRegistration on a rule role)', () => {
+    expect(gw13({
+      Resources: {
+        R: { Type: ROLE, Properties: { AssumeRolePolicyDocument: IOT_TRUST, ManagedPolicyArns: ['arn:aws:iam::aws:policy/service-role/AWSIoTThingsRegistration'] } },
+        Rule: rule([{ Sqs: { QueueUrl: 'q', RoleArn: getArn('R') } }]),
+      },
+    }).R).toEqual(['ManagedPolicy::AWSIoTThingsRegistration']);
+  });
+
+  test('JITR: a function on the certificate-registered topic may activate certificates and attach policies on *, another function may not', () => {
+    const jitrTemplate = (sql: string) => ({
+      Resources: {
+        FnRole: {
+          Type: ROLE,
+          Properties: {
+            AssumeRolePolicyDocument: LAMBDA_TRUST,
+            ManagedPolicyArns: ['arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+            Policies: [{ PolicyName: 'jitr', PolicyDocument: doc(allow(['iot:UpdateCertificate', 'iot:CreatePolicy', 'iot:AttachPrincipalPolicy'], '*')) }],
+          },
+        },
+        Fn: { Type: 'AWS::Lambda::Function', Properties: { Role: getArn('FnRole'), Handler: 'i.h', Runtime: 'nodejs22.x', Code: { ZipFile: 'x' } } },
+        Rule: rule([{ Lambda: { FunctionArn: getArn('Fn') } }], undefined, sql),
+      },
+    });
+    expect(gw13(jitrTemplate("SELECT * FROM '$aws/events/certificates/registered/abc'")).FnRole).toEqual(COMPLIANT);
+    expect(gw13(jitrTemplate("SELECT * FROM 'devices/+/data'")).FnRole).toEqual([
+      'AdminAction::iot:AttachPrincipalPolicy', 'AdminAction::iot:CreatePolicy', 'AdminAction::iot:UpdateCertificate',
+    ]);
+  });
+
+  test('a role used by two rules is judged once against the union of its uses; its policies from AWS::IAM::Policy and JSON strings', () => {
+    expect(gw13({
+      Resources: {
+        R: { Type: ROLE, Properties: { AssumeRolePolicyDocument: JSON.stringify(IOT_TRUST) } },
+        P: { Type: 'AWS::IAM::Policy', Properties: { PolicyName: 'p', Roles: [{ Ref: 'R' }], PolicyDocument: JSON.stringify(doc(allow('sns:Publish', '*'))) } },
+        A: rule([{ Sns: { TargetArn: 't', RoleArn: getArn('R') } }]),
+        B: rule([], { Sns: { TargetArn: 't', RoleArn: getArn('R') } }),
+      },
+    })).toEqual({ R: ['Resource::*'], A: COMPLIANT, B: COMPLIANT });
+  });
+
+  test('Unresolved: a role from a parameter, an import, a function outside the stack; unreadable grants', () => {
+    expect(gw13({
+      Parameters: { RoleArn: { Type: 'String' } },
+      Resources: {
+        R: role([allow({ 'Fn::ImportValue': 'actions' }, 'arn:aws:sns:eu-west-1:111122223333:t')]),
+        Rule: rule([
+          { Sns: { TargetArn: 't', RoleArn: { Ref: 'RoleArn' } } },
+          { Sqs: { QueueUrl: 'q', RoleArn: { 'Fn::ImportValue': 'role' } } },
+          { Lambda: { FunctionArn: 'arn:aws:lambda:eu-west-1:111122223333:function:elsewhere' } },
+          { Kinesis: { StreamName: 's', RoleArn: getArn('R') } },
+        ]),
+      },
+    })).toEqual({
+      R: ['Unresolved::Action'],
+      Rule: ['Unresolved::TopicRulePayload.Actions.Lambda.FunctionArn', 'Unresolved::TopicRulePayload.Actions.Sns.RoleArn', 'Unresolved::TopicRulePayload.Actions.Sqs.RoleArn'],
+    });
+  });
+
+  test('Not applicable: roles of role aliases, the credentials provider and mitigation actions stay with GW1, GW3 and IR1', () => {
+    expect(gw13({
+      Resources: {
+        Mit: role([allow('iot:UpdateCertificate', '*')]),
+        Cred: { Type: ROLE, Properties: { AssumeRolePolicyDocument: doc({ Effect: 'Allow', Principal: { Service: 'credentials.iot.amazonaws.com' }, Action: 'sts:AssumeRole' }) } },
+        M: { Type: 'AWS::IoT::MitigationAction', Properties: { RoleArn: getArn('Mit'), ActionParams: { UpdateDeviceCertificateParams: { Action: 'DEACTIVATE' } } } },
+        Rule: rule([{ Sqs: { QueueUrl: 'q', RoleArn: getArn('Mit') } }]),
+        Other: { Type: ROLE, Properties: { AssumeRolePolicyDocument: LAMBDA_TRUST, Policies: [{ PolicyName: 'p', PolicyDocument: doc(allow('*', '*')) }] } },
+      },
+    })).toEqual({ Rule: COMPLIANT });
+  });
+
+  test('a role trusted by an IoT service is judged even when nothing of the stack uses it (IoT Events, SiteWise, Greengrass)', () => {
+    for (const service of ['iotevents.amazonaws.com', 'iotsitewise.amazonaws.com', 'greengrass.amazonaws.com', { 'Fn::Join': ['', ['iotwireless.', { Ref: 'AWS::URLSuffix' }]] }]) {
+      expect(gw13({
+        Resources: {
+          R: {
+            Type: ROLE,
+            Properties: {
+              AssumeRolePolicyDocument: doc({ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }),
+              Policies: [{ PolicyName: 'p', PolicyDocument: doc(allow('dynamodb:PutItem', '*')) }],
+            },
+          },
+        },
+      })).toEqual({ R: ['Resource::*'] });
+    }
+  });
+
+  test('Compliance: CDK L2 TopicRule with actions-alpha actions (scoped roles), and the republish action\'s iot:Publish on * reported', () => {
+    const stack = newStack();
+    const table = new dynamodb.Table(stack, 'Table', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } });
+    const bucket = new s3.Bucket(stack, 'Bucket');
+    const queue = new sqs.Queue(stack, 'Queue', { encryption: sqs.QueueEncryption.KMS });
+    const topic = new sns.Topic(stack, 'Topic');
+    const stream = new kinesis.Stream(stack, 'Stream');
+    const logGroup = new logs.LogGroup(stack, 'Logs');
+    const fn = new lambda.Function(stack, 'Fn', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'i.h', code: lambda.Code.fromInline('x') });
+    new iotAlpha.TopicRule(stack, 'Rule', {
+      sql: iotAlpha.IotSql.fromStringAsVer20160323("SELECT * FROM 'devices/+/data'"),
+      actions: [
+        new actions.DynamoDBv2PutItemAction(table),
+        new actions.S3PutObjectAction(bucket),
+        new actions.SqsQueueAction(queue),
+        new actions.SnsTopicAction(topic),
+        new actions.KinesisPutRecordAction(stream, { partitionKey: '${topic()}' }),
+        new actions.CloudWatchPutMetricAction({ metricName: 'm', metricNamespace: 'n', metricUnit: 'Count', metricValue: '1' }),
+        new actions.LambdaFunctionAction(fn),
+      ],
+      errorAction: new actions.CloudWatchLogsAction(logGroup),
+    });
+    const results = cfnResources(stack).filter((r) => r.cfnResourceType === ROLE).map((r) => check(GW13, r));
+    expect(results).toEqual([COMPLIANT, COMPLIANT]);
+
+    const republish = newStack();
+    new iotAlpha.TopicRule(republish, 'Rule', {
+      sql: iotAlpha.IotSql.fromStringAsVer20160323("SELECT * FROM 'devices/+/data'"),
+      actions: [new actions.IotRepublishMqttAction('alerts/${topic(2)}')],
+    });
+    expect(checkType(GW13, republish, ROLE)).toEqual(['Resource::*']);
+  });
+
+  test('SAM: a function with an IoTRule event, judged by its Role or by its Policies', () => {
+    const fn = (props: object) => ({
+      Type: 'AWS::Serverless::Function',
+      Properties: {
+        Handler: 'i.h', Runtime: 'nodejs22.x', InlineCode: 'x',
+        Events: { Iot: { Type: 'IoTRule', Properties: { Sql: "SELECT * FROM 'devices/+/data'" } } },
+        ...props,
+      },
+    });
+    expect(gw13({
+      Transform: 'AWS::Serverless-2016-10-31',
+      Resources: {
+        Table: { Type: 'AWS::DynamoDB::Table', Properties: { KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST' } },
+        Scoped: fn({ Policies: ['AWSLambdaBasicExecutionRole', { DynamoDBCrudPolicy: { TableName: { Ref: 'Table' } } }, doc(allow('iot:Publish', 'arn:aws:iot:eu-west-1:111122223333:topic/out'))] }),
+        Wide: fn({ Policies: ['AmazonDynamoDBFullAccess', { S3CrudPolicy: { BucketName: '*' } }, doc(allow('iot:Publish', '*')), { SomeNewTemplate: {} }] }),
+        WithRole: fn({ Role: getArn('R') }),
+        R: { Type: ROLE, Properties: { AssumeRolePolicyDocument: LAMBDA_TRUST, Policies: [{ PolicyName: 'p', PolicyDocument: doc(allow('s3:GetObject', '*')) }] } },
+        NotIot: { Type: 'AWS::Serverless::Function', Properties: { Handler: 'i.h', Runtime: 'nodejs22.x', InlineCode: 'x', Policies: ['AdministratorAccess'] } },
+      },
+    })).toEqual({
+      Scoped: COMPLIANT,
+      Wide: ['ManagedPolicy::AmazonDynamoDBFullAccess', 'Resource::*', 'Unresolved::Policies'],
+      R: ['Resource::*'],
+    });
+  });
+});
+
+describe('GW13 on more uses and on our constructs', () => {
+  test('security-profile alerts, job-template presigned URLs, TwinMaker, FleetWise and topic-rule destinations: data anywhere is reported', () => {
+    const wide = role([allow(['sns:Publish', 's3:GetObject', 'timestream:WriteRecords'], '*')]);
+    expect(gw13({
+      Resources: {
+        Alert: wide, Presign: wide, Twin: wide, Fleet: wide, Dest: wide,
+        Profile: { Type: 'AWS::IoT::SecurityProfile', Properties: { AlertTargets: { SNS: { AlertTargetArn: 't', RoleArn: getArn('Alert') } } } },
+        Job: { Type: 'AWS::IoT::JobTemplate', Properties: { JobTemplateId: 'j', Description: 'd', PresignedUrlConfig: { RoleArn: getArn('Presign'), ExpiresInSec: 60 } } },
+        Ws: { Type: 'AWS::IoTTwinMaker::Workspace', Properties: { WorkspaceId: 'w', Role: getArn('Twin'), S3Location: 'b' } },
+        Campaign: { Type: 'AWS::IoTFleetWise::Campaign', Properties: { Name: 'c', Action: 'APPROVE', SignalCatalogArn: 's', TargetArn: 't', CollectionScheme: { TimeBasedCollectionScheme: { PeriodMs: 10000 } }, DataDestinationConfigs: [{ TimestreamConfig: { ExecutionRoleArn: getArn('Fleet'), TimestreamTableArn: 't' } }] } },
+        Destination: { Type: 'AWS::IoT::TopicRuleDestination', Properties: { VpcProperties: { RoleArn: getArn('Dest'), SubnetIds: ['s'], VpcId: 'v' } } },
+      },
+    })).toEqual({
+      Alert: ['Resource::*'], Presign: ['Resource::*'], Twin: ['Resource::*'], Fleet: ['Resource::*'], Dest: ['Resource::*'],
+      Profile: COMPLIANT, Job: COMPLIANT, Ws: COMPLIANT, Campaign: COMPLIANT, Destination: COMPLIANT,
+    });
+  });
+
+  test('provisioning: the documented actions on * pass inline as with AWSIoTThingsRegistration; minting keys on * does not', () => {
+    expect(gw13({
+      Resources: {
+        Prov: role([
+          allow(['iot:CreateThing', 'iot:AttachPolicy', 'iot:AttachThingPrincipal', 'iot:UpdateCertificate', 'iot:RegisterThing', 'iot:CreateCertificateFromCsr', 'iot:DescribeCertificate'], '*'),
+          allow(['iot:CreateKeysAndCertificate', 'iot:CreatePolicyVersion'], '*'),
+        ]),
+        Template: { Type: 'AWS::IoT::ProvisioningTemplate', Properties: { ProvisioningRoleArn: getArn('Prov'), TemplateBody: '{}' } },
+      },
+    }).Prov).toEqual(['AdminAction::iot:CreateKeysAndCertificate', 'AdminAction::iot:CreatePolicyVersion']);
+  });
+
+  test('a provisioning template made by a custom resource (AwsCustomResource CreateProvisioningTemplate) names its role too', () => {
+    const stack = newStack();
+    const r = new iam.Role(stack, 'Prov', { assumedBy: new iam.ServicePrincipal('iot.amazonaws.com') });
+    r.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
+    new cr.AwsCustomResource(stack, 'Template', {
+      onCreate: {
+        service: 'Iot', action: 'createProvisioningTemplate', physicalResourceId: cr.PhysicalResourceId.of('t'),
+        parameters: { templateName: 't', templateBody: '{}', provisioningRoleArn: r.roleArn, enabled: true },
+      },
+      policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: ['arn:aws:iot:eu-west-1:111122223333:provisioningtemplate/t'] }),
+    });
+    const uses = withResolutionCache(() => [...iotServiceRoles(r.node.defaultChild as iam.CfnRole).uses.get(r.node.defaultChild as iam.CfnRole) ?? []].map((u) => u.kind));
+    expect(uses).toEqual(['provisioning']);
+    expect(check(GW13, r.node.defaultChild as iam.CfnRole)).toEqual(['Resource::*']);
+  });
+
+  test('Compliance: our FleetProvisioning and DeviceCertificateAuthority (JITP) roles and their hook function', () => {
+    const stack = newStack();
+    new FleetProvisioning(stack, 'FP', { devicePolicy: new DevicePolicy(stack, 'P'), thingNamePrefix: 'sensor-' });
+    const roles = cfnResources(stack).filter((r) => r.cfnResourceType === ROLE);
+    const judged = roles.map((r) => check(GW13, r)).filter((x) => x !== NOT_APPLICABLE);
+    expect(judged.length).toBeGreaterThan(0);
+    expect(new Set(judged)).toEqual(new Set([COMPLIANT]));
+  });
+
+  test('Compliance: a CDK authorizer function with its default role (AWSLambdaBasicExecutionRole)', () => {
+    const stack = newStack();
+    const fn = new lambda.Function(stack, 'Auth', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'i.h', code: lambda.Code.fromInline('x') });
+    new iot.CfnAuthorizer(stack, 'Authorizer', { authorizerFunctionArn: fn.functionArn, signingDisabled: false, tokenKeyName: 'k', tokenSigningPublicKeys: { k: 'pem' } });
+    expect(check(GW13, fn.role!.node.defaultChild as iam.CfnRole)).toEqual(COMPLIANT);
+    fn.role!.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('AWSIoTFullAccess'));
+    expect(check(GW13, fn.role!.node.defaultChild as iam.CfnRole)).toEqual(['ManagedPolicy::AWSIoTFullAccess']);
+  });
+});
+
+describe('a role or function of another stack of the same app', () => {
+  test('is followed through the export CDK makes, and judged in its own stack', () => {
+    const app = new App();
+    const roles = new Stack(app, 'Roles');
+    const rules = new Stack(app, 'Rules');
+    const r = new iam.Role(roles, 'RuleRole', { assumedBy: new iam.ServicePrincipal('iot.amazonaws.com') });
+    r.addToPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: ['*'] }));
+    const fn = new lambda.Function(roles, 'Auth', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'i.h', code: lambda.Code.fromInline('x') });
+    const rule = new iot.CfnTopicRule(rules, 'Rule', { topicRulePayload: { sql: "SELECT * FROM 'a'", actions: [{ sqs: { queueUrl: 'q', roleArn: r.roleArn } }] } });
+    const authorizer = new iot.CfnAuthorizer(rules, 'Authorizer', { authorizerFunctionArn: fn.functionArn, signingDisabled: false, tokenKeyName: 'k', tokenSigningPublicKeys: { k: 'pem' } });
+    app.synth();
+    expect(check(GW13, rule)).toEqual(COMPLIANT);
+    expect(check(GW13, authorizer)).toEqual(COMPLIANT);
+    expect(check(GW13, r.node.defaultChild as iam.CfnRole)).toEqual(['Resource::*']);
+    expect(check(GW13, fn.role!.node.defaultChild as iam.CfnRole)).toEqual(COMPLIANT);
+    expect(check(GW14, r.node.defaultChild as iam.CfnRole)).toEqual(COMPLIANT);
+  });
+});
+
+describe('the scanner reads the same roles from YAML and SAM', () => {
+  test('short-form intrinsics (!GetAtt, !Sub, !If) and a SAM function with an IoTRule event and a Role', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw13-'));
+    const file = path.join(dir, 'template.yaml');
+    fs.writeFileSync(file, [
+      'Transform: AWS::Serverless-2016-10-31',
+      'Conditions:',
+      '  Prod: !Equals [!Ref AWS::Region, eu-west-1]',
+      'Resources:',
+      '  RepublishRole:',
+      '    Type: AWS::IAM::Role',
+      '    Properties:',
+      '      AssumeRolePolicyDocument: { Statement: [{ Effect: Allow, Principal: { Service: iot.amazonaws.com }, Action: sts:AssumeRole }] }',
+      '      Policies:',
+      '        - PolicyName: p',
+      '          PolicyDocument: { Statement: [{ Effect: Allow, Action: iot:Publish, Resource: !If [Prod, !Sub "arn:${AWS::Partition}:iot:${AWS::Region}:${AWS::AccountId}:topic/out", "*"] }] }',
+      '  FnRole:',
+      '    Type: AWS::IAM::Role',
+      '    Properties:',
+      '      AssumeRolePolicyDocument: { Statement: [{ Effect: Allow, Principal: { Service: lambda.amazonaws.com }, Action: sts:AssumeRole }] }',
+      '      ManagedPolicyArns: [arn:aws:iam::aws:policy/AmazonS3FullAccess]',
+      '  Rule:',
+      '    Type: AWS::IoT::TopicRule',
+      '    Properties:',
+      '      TopicRulePayload:',
+      '        Sql: SELECT * FROM \'devices/+/data\'',
+      '        Actions:',
+      '          - Republish: { Topic: out, RoleArn: !GetAtt RepublishRole.Arn }',
+      '        ErrorAction:',
+      '          Republish: { Topic: errors, RoleArn: !Sub "${RepublishRole.Arn}" }',
+      '  Fn:',
+      '    Type: AWS::Serverless::Function',
+      '    Properties:',
+      '      Handler: index.handler',
+      '      Runtime: nodejs22.x',
+      '      InlineCode: x',
+      '      Role: !GetAtt FnRole.Arn',
+      '      Events:',
+      '        Iot: { Type: IoTRule, Properties: { Sql: "SELECT * FROM \'devices/+/data\'" } }',
+    ].join('\n'));
+    const found = scanTemplates([file]).findings.filter((f) => /-GW1[34]\b/.test(f.ruleId)).map((f) => `${f.resource} ${f.findingId}`);
+    expect(found.sort()).toEqual([
+      'FnRole IoTSecurity-GW13[ManagedPolicy::AmazonS3FullAccess]',
+      'RepublishRole IoTSecurity-GW13[Resource::*]',
+    ]);
+  });
+});
+
+describe('GW14 an IoT service role nothing uses', () => {
+  test('Noncompliance: a role trusted by iot.amazonaws.com that no resource or output names (its own policy does not count)', () => {
+    const stack = newStack();
+    const r = new iam.Role(stack, 'R', { assumedBy: new iam.ServicePrincipal('iot.amazonaws.com') });
+    r.addToPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: ['arn:aws:sns:eu-west-1:111122223333:t'] }));
+    expect(checkType(GW14, stack, ROLE)).toEqual(NON_COMPLIANT);
+  });
+
+  test('Compliance: used by a rule, an output, a custom resource or a PassRole grant', () => {
+    const uses: ((stack: ReturnType<typeof newStack>, r: iam.Role) => void)[] = [
+      (s, r) => new iot.CfnTopicRule(s, 'Rule', { topicRulePayload: { sql: "SELECT * FROM 'a'", actions: [{ sns: { targetArn: 't', roleArn: r.roleArn } }] } }),
+      (s, r) => new CfnOutput(s, 'Out', { value: r.roleArn }),
+      (s, r) => new iot.CfnTopicRule(s, 'Rule', { topicRulePayload: { sql: "SELECT * FROM 'a'", actions: [] } }).addPropertyOverride('X', Fn.sub('${R}', { R: r.roleName })),
+      (s, r) => new iam.Policy(s, 'Pass', { statements: [new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [r.roleArn] })], roles: [new iam.Role(s, 'Other', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') })] }),
+    ];
+    for (const use of uses) {
+      const stack = newStack();
+      const r = new iam.Role(stack, 'R', { assumedBy: new iam.ServicePrincipal('iot.amazonaws.com') });
+      use(stack, r);
+      expect(check(GW14, r.node.defaultChild as iam.CfnRole)).toEqual(COMPLIANT);
+    }
+  });
+
+  test('Not applicable: other roles, credentials-provider roles', () => {
+    const stack = newStack();
+    new CfnParameter(stack, 'P');
+    const a = new iam.Role(stack, 'A', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    const b = new iam.Role(stack, 'B', { assumedBy: new iam.ServicePrincipal('credentials.iot.amazonaws.com') });
+    expect(check(GW14, a.node.defaultChild as iam.CfnRole)).toEqual(NOT_APPLICABLE);
+    expect(check(GW14, b.node.defaultChild as iam.CfnRole)).toEqual(NOT_APPLICABLE);
+  });
+});
