@@ -146,7 +146,7 @@ export class StackModel {
   private readonly readings = new Map<CfnResource, CustomResourceReading>();
   private readonly mappings = new Map<string, { [topKey: string]: unknown } | undefined>();
   private names?: Map<string, CfnResource[]>;
-  private arns?: { key: string; arn: string; resource: CfnResource }[];
+  private arns?: Map<string, ArnEntry[]>;
   /** The lists derived from `elements`, built once for each index (see `lists`). */
   private derived?: DerivedLists;
 
@@ -284,8 +284,8 @@ export class StackModel {
     const text = canonical(arn);
     const parsed = text === undefined ? undefined : splitArn(text);
     if (!parsed) return [];
-    return this.arnIndex()
-      .filter((e) => (type === undefined || e.resource.cfnResourceType === type) && e.key === parsed.key && sameScope(splitArn(e.arn)!, parsed))
+    return (this.arnIndex().get(parsed.key) ?? [])
+      .filter((e) => (type === undefined || e.resource.cfnResourceType === type) && sameScope(e.scope, parsed))
       .map((e) => e.resource);
   }
 
@@ -333,14 +333,20 @@ export class StackModel {
     return this.names!;
   }
 
-  private arnIndex(): { key: string; arn: string; resource: CfnResource }[] {
+  /** The derived ARNs by their `<service>|<resource>` key, each list in the order of the stack's resources. */
+  private arnIndex(): Map<string, ArnEntry[]> {
     if (!this.arns) this.buildNames();
     return this.arns!;
   }
 
   private buildNames(): void {
     const names = new Map<string, CfnResource[]>();
-    const arns: { key: string; arn: string; resource: CfnResource }[] = [];
+    const arns = new Map<string, ArnEntry[]>();
+    const addArn = (scope: SplitArn, resource: CfnResource) => {
+      const list = arns.get(scope.key);
+      if (list) list.push({ scope, resource });
+      else arns.set(scope.key, [{ scope, resource }]);
+    };
     for (const resource of this.resourcesWithViews()) {
       const rule = NAMES[resource.cfnResourceType];
       if (!rule) continue;
@@ -358,12 +364,12 @@ export class StackModel {
       const path = canonical(props.Path) ?? '/';
       const arn = rule.arn.replace('{path}', path.replace(/^\//, '')).replace('{name}', name);
       const parsed = splitArn(arn);
-      if (parsed) arns.push({ key: parsed.key, arn, resource });
+      if (parsed) addArn(parsed, resource);
       // IAM ARNs are also found without their path, as IAM names are unique in the account.
       if (rule.arn.includes('{path}') && path !== '/') {
         const plain = rule.arn.replace('{path}', '').replace('{name}', name);
         const p = splitArn(plain);
-        if (p) arns.push({ key: p.key, arn: plain, resource });
+        if (p) addArn(p, resource);
       }
     }
     this.names = names;
@@ -399,6 +405,12 @@ export function canonical(value: unknown): string | undefined {
   if (segments.some((s) => s.kind !== 'text' && s.kind !== 'pseudo')) return undefined;
   const text = displaySegments(segments);
   return text === '' ? undefined : text;
+}
+
+/** A derived ARN of a resource, split (see `splitArn`). */
+interface ArnEntry {
+  readonly scope: SplitArn;
+  readonly resource: CfnResource;
 }
 
 interface SplitArn {
