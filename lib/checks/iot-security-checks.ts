@@ -52,6 +52,7 @@ export class IotSecurityChecks extends NagPack {
   public readonly ruleIds: string[] = ALL_RULES.map((r) => `${IOT_SECURITY_PACK_NAME}-${r.metadata.id}`);
   private readonly byType: Map<string, IotRule[]>;
   private readonly anyType: IotRule[];
+  private readonly byTypeWithAny = new Map<string, readonly IotRule[]>();
   private readonly failOnWarnings: boolean;
   private readonly describeVerbosely: boolean;
   private readonly requiredTagKeys: readonly string[];
@@ -126,12 +127,20 @@ export class IotSecurityChecks extends NagPack {
    * The rules that look at a resource: those of its type and of every type, and for a custom
    * resource those of each native resource it stands for (see `private/custom-resources.ts`).
    */
-  private rulesFor(node: CfnResource): IotRule[] {
-    const rules = new Set([...(this.byType.get(node.cfnResourceType) ?? []), ...this.anyType]);
-    if (isCustomResourceType(node.cfnResourceType)) {
-      for (const view of StackModel.of(node).customResource(node).views) {
-        (this.byType.get(view.cfnResourceType) ?? []).forEach((r) => rules.add(r));
+  private rulesFor(node: CfnResource): readonly IotRule[] {
+    const type = node.cfnResourceType;
+    if (!isCustomResourceType(type)) {
+      // The same list for every resource of a type: built once per pack.
+      let rules = this.byTypeWithAny.get(type);
+      if (!rules) {
+        rules = [...new Set([...(this.byType.get(type) ?? []), ...this.anyType])];
+        this.byTypeWithAny.set(type, rules);
       }
+      return rules;
+    }
+    const rules = new Set([...(this.byType.get(type) ?? []), ...this.anyType]);
+    for (const view of StackModel.of(node).customResource(node).views) {
+      (this.byType.get(view.cfnResourceType) ?? []).forEach((r) => rules.add(r));
     }
     return [...rules];
   }

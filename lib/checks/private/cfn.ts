@@ -6,7 +6,9 @@ import { StackModel } from './stack-model';
  * `resolution.ts`, re-exported here) and the other elements of its stack (lookups on the stack
  * model, which is built on the reader).
  */
-export { currentPass, memoizeInPass, readKeys, registerView, resolvedProperties, resolveResource, withResolutionCache } from './resolution';
+export {
+  currentPass, memoizeInPass, readKeys, registerView, resolvedLogicalId, resolvedProperties, resolveResource, withResolutionCache,
+} from './resolution';
 export type { Pass, ResolvedResource } from './resolution';
 
 /** The resource with this logical ID in the same stack as `node`, if there is one (see `StackModel`). */
@@ -21,10 +23,13 @@ export function findParameterInStack(node: CfnResource, logicalId: string): CfnP
 
 /**
  * All resources of the stack `node` belongs to (nested stacks excluded), and after each custom
- * resource the native resources it stands for (see `StackModel.resourcesWithViews`).
+ * resource the native resources it stands for (see `StackModel.resourcesWithViews`); with `type`,
+ * only those of that type (a view as its native type), in the same order. Built once per stack
+ * and pass, so a rule may call it for every resource it judges; the list is shared: do not change it.
  */
-export function resourcesInStack(node: CfnResource): CfnResource[] {
-  return StackModel.of(node).resourcesWithViews();
+export function resourcesInStack(node: CfnResource, type?: string): readonly CfnResource[] {
+  const model = StackModel.of(node);
+  return type === undefined ? model.resourcesWithViews() : model.resourcesOfType(type);
 }
 
 /** An output of a stack as the template will hold it. */

@@ -1,5 +1,5 @@
-import { CfnResource } from 'aws-cdk-lib';
-import { asArray, findInStack, referencedLogicalId, resolvedProperties, resourcesInStack } from './cfn';
+import { CfnResource, Stack } from 'aws-cdk-lib';
+import { asArray, findInStack, memoizeInPass, referencedLogicalId, resolvedLogicalId, resolvedProperties, resourcesInStack } from './cfn';
 import { displayValue } from './display';
 import { StackModel } from './stack-model';
 import { branches, Findings, isIntrinsic, isObject, possibleValues, Unresolved } from './cfn-values';
@@ -283,17 +283,40 @@ function literalName(node: CfnResource, value: unknown): string | undefined {
 }
 
 /**
- * Whether a `Roles`/`RoleName` entry of a policy points at `role` (by `Ref`, by its literal name,
- * or by a name built with `Fn::Sub`/`Fn::Join` of literals and pseudo parameters, see
- * `StackModel.byName`), in any branch.
+ * What the `Roles`/`RoleName` entries of a policy of the stack name, in any branch: logical IDs
+ * of resources of the stack by `Ref`/`Fn::GetAtt`, for any other branch the roles found by a
+ * literal name or one built with `Fn::Sub`/`Fn::Join` of literals and pseudo parameters (see
+ * `StackModel.byName`), and every value the entries can take.
  */
-function pointsAtRole(node: CfnResource, entry: unknown, roleId: string, roleName: string | undefined, role: CfnResource): boolean {
-  return branches(entry).some((b) => {
-    const id = referencedLogicalId(b);
-    // A `Ref` to a resource of the stack names that resource alone: no name to derive (the costly part).
-    if (id !== undefined && findInStack(node, id)) return id === roleId;
-    return StackModel.of(node).byName(ROLE_TYPE, b).includes(role);
-  }) || possibleValues(node, entry).some((v) => v === roleName && v !== undefined);
+interface PolicyTargets {
+  readonly logicalIds: ReadonlySet<string>;
+  readonly roles: ReadonlySet<CfnResource>;
+  readonly values: ReadonlySet<unknown>;
+}
+
+/** The `PolicyTargets` of `policy`, read once per policy and pass whichever role asks. */
+function policyTargets(node: CfnResource, policy: CfnResource, entries: readonly unknown[]): PolicyTargets {
+  return inPassPerStack('iam-policy.policy-targets', node, policy, () => {
+    const model = StackModel.of(node);
+    const logicalIds = new Set<string>();
+    const roles = new Set<CfnResource>();
+    const values = new Set<unknown>();
+    for (const entry of entries) {
+      for (const b of branches(entry)) {
+        const id = referencedLogicalId(b);
+        // A `Ref` to a resource of the stack names that resource alone: no name to derive (the costly part).
+        if (id !== undefined && findInStack(node, id)) logicalIds.add(id);
+        else model.byName(ROLE_TYPE, b).forEach((r) => roles.add(r));
+      }
+      possibleValues(node, entry).forEach((v) => values.add(v));
+    }
+    return { logicalIds, roles, values };
+  });
+}
+
+/** Whether a policy's `Roles`/`RoleName` entries point at `role` (see `PolicyTargets`), in any branch. */
+function pointsAtRole(targets: PolicyTargets, roleId: string, roleName: string | undefined, role: CfnResource): boolean {
+  return targets.logicalIds.has(roleId) || targets.roles.has(role) || (roleName !== undefined && targets.values.has(roleName));
 }
 
 const ROLE_TYPE = 'AWS::IAM::Role';
@@ -352,10 +375,80 @@ export interface RoleGrantVisitor {
  * `AWS::IAM::ManagedPolicy` and `AWS::IAM::RolePolicy` of the stack naming it (by `Ref`, by its
  * literal name, or by a name or ARN built with `Fn::Sub`/`Fn::Join`). What cannot be read is
  * added to `findings` (`Unresolved::Policies`, `::ManagedPolicyArns`, `::PolicyDocument`).
+ *
+ * The stack is searched once per role and validation pass: every later call (another rule on the
+ * same role) replays what the first one found, documents and findings in the same order.
  */
 export function forEachRoleGrant(node: CfnResource, role: CfnResource, findings: Findings, visit: RoleGrantVisitor): void {
+  const walk = inPassPerStack('iam-policy.role-grants', node, role, () => record((log, recorder) => walkRoleGrants(node, role, recorder, {
+    document: (document) => log.push({ document }),
+    awsManaged: (awsManaged) => log.push({ awsManaged }),
+  })));
+  replay(walk, (step) => {
+    if ('finding' in step) findings.add(step.finding);
+    else if ('document' in step) visit.document(step.document);
+    else if ('awsManaged' in step) visit.awsManaged(step.awsManaged);
+  });
+}
+
+/** One step of a walk recorded for the pass (see `record`): a finding, a document, an AWS-managed policy, a shared-data finding. */
+type Step =
+  | { readonly finding: string }
+  | { readonly shared: string }
+  | { readonly document: unknown }
+  | { readonly awsManaged: string };
+
+/** A walk as recorded once for the pass: its steps, in order, and the error it ended with, if any. */
+interface Recorded {
+  readonly steps: readonly Step[];
+  readonly error?: { readonly thrown: unknown };
+}
+
+/** `Findings` that log each finding as a step of a walk, in the order added. */
+class LoggedFindings extends Findings {
+  constructor(private readonly log: Step[], private readonly kind: 'finding' | 'shared') {
+    super();
+  }
+
+  public add(kind: string, path?: string): void {
+    const text = path === undefined ? kind : `${kind}::${path}`;
+    this.log.push(this.kind === 'finding' ? { finding: text } : { shared: text });
+  }
+}
+
+/** Runs a walk once, logging what it hands over and what it finds, up to an error it throws. */
+function record(walk: (log: Step[], findings: Findings) => void): Recorded {
+  const steps: Step[] = [];
+  try {
+    walk(steps, new LoggedFindings(steps, 'finding'));
+    return { steps };
+  } catch (thrown) {
+    return { steps, error: { thrown } };
+  }
+}
+
+/** Replays a recorded walk: each step in order, then the error it ended with, as the walk itself would. */
+function replay(walk: Recorded, apply: (step: Step) => void): void {
+  walk.steps.forEach(apply);
+  if (walk.error) throw walk.error.thrown;
+}
+
+/**
+ * `compute()` once per pass for `subject` (a role, a policy) as read from `node`'s stack: a
+ * resource is read in the stack of the resource that names it, so one read from two stacks is two
+ * readings.
+ */
+export function inPassPerStack<T>(key: string, node: CfnResource, subject: CfnResource, compute: () => T): T {
+  const byStack = memoizeInPass(key, subject, () => new Map<Stack, T>());
+  const stack = Stack.of(node);
+  if (!byStack.has(stack)) byStack.set(stack, compute());
+  return byStack.get(stack)!;
+}
+
+/** What `forEachRoleGrant` walks, once per role and pass. */
+function walkRoleGrants(node: CfnResource, role: CfnResource, findings: Findings, visit: RoleGrantVisitor): void {
   const props = resolvedProperties(role);
-  const roleId = role.stack.resolve(role.logicalId) as string;
+  const roleId = resolvedLogicalId(role);
   const roleName = literalName(node, props.RoleName);
 
   for (const list of possibleValues(node, props.Policies)) {
@@ -393,7 +486,7 @@ export function forEachRoleGrant(node: CfnResource, role: CfnResource, findings:
       continue;
     }
     const entries = type === 'AWS::IAM::RolePolicy' ? [p.RoleName] : asArray(p.Roles);
-    if (entries.some((e) => pointsAtRole(node, e, roleId, roleName, role))) visit.document(p.PolicyDocument);
+    if (pointsAtRole(policyTargets(node, other, entries), roleId, roleName, role)) visit.document(p.PolicyDocument);
   }
 }
 
@@ -402,12 +495,19 @@ export function forEachRoleGrant(node: CfnResource, role: CfnResource, findings:
  * role: AWS-managed policies grant account-wide (see DEVICE_SAFE_AWS_MANAGED_POLICIES).
  */
 export function reviewRole(node: CfnResource, role: CfnResource, findings: Findings, shared?: Findings): void {
-  const review = new PolicyReview(node, findings, shared);
-  forEachRoleGrant(node, role, findings, {
-    document: (doc) => review.document(doc),
-    awsManaged: (name) => {
-      if (isDeviceUnsafeAwsManagedPolicy(name)) findings.add('ManagedPolicy', name);
-    },
+  // Reviewed once per pass, with the shared-data findings kept apart, whoever asks.
+  const review = inPassPerStack('iam-policy.role-review', node, role, () => record((log, recorder) => {
+    const policyReview = new PolicyReview(node, recorder, new LoggedFindings(log, 'shared'));
+    forEachRoleGrant(node, role, recorder, {
+      document: (doc) => policyReview.document(doc),
+      awsManaged: (name) => {
+        if (isDeviceUnsafeAwsManagedPolicy(name)) recorder.add('ManagedPolicy', name);
+      },
+    });
+  }));
+  replay(review, (step) => {
+    if ('finding' in step) findings.add(step.finding);
+    else if ('shared' in step) shared?.add(step.shared);
   });
 }
 

@@ -164,7 +164,11 @@ export class Placeholders {
   private readonly segments: Segment[] = [];
   // A per-table tag keeps a stray private-use character in user input from decoding as ours.
   private readonly tag = Math.random().toString(36).slice(2, 8);
-  private readonly pattern = new RegExp(`${OPEN}${this.tag}(\\d+)${CLOSE}`, 'g');
+  // Compiled at the first decode of a string that holds a placeholder: most tables never need it.
+  private patternOf?: RegExp;
+  private get pattern(): RegExp {
+    return (this.patternOf ??= new RegExp(`${OPEN}${this.tag}(\\d+)${CLOSE}`, 'g'));
+  }
 
   /** A string standing for `segment`; text is returned as is. */
   public encode(segment: Segment): string {
@@ -175,6 +179,8 @@ export class Placeholders {
 
   /** The segments of a rendered string, adjacent text merged. */
   public decode(value: string): Segment[] {
+    // Plain text (no placeholder can be in it): what the loop below would return.
+    if (!value.includes(OPEN)) return value ? [{ kind: 'text', text: value }] : [];
     const out: Segment[] = [];
     const pushText = (text: string) => {
       if (!text) return;

@@ -1,4 +1,4 @@
-import { CfnResource, Stack, ValidationResult } from 'aws-cdk-lib';
+import { CfnElement, CfnResource, Stack, Token, ValidationResult } from 'aws-cdk-lib';
 import type { NativeView } from './custom-resources';
 
 /*
@@ -24,9 +24,13 @@ export interface ResolvedResource {
 let cache: WeakMap<CfnResource, ResolvedResource> | undefined;
 let pass: Pass | undefined;
 
-/** What one validation pass memoizes besides resolved resources: each stack's model (see `StackModel.of`). */
+/**
+ * What one validation pass memoizes besides resolved resources: each stack's model (see
+ * `StackModel.of`), and each element's logical ID (see `resolvedLogicalId`).
+ */
 export interface Pass {
   readonly models: WeakMap<Stack, unknown>;
+  readonly logicalIds: WeakMap<CfnElement, string>;
 }
 
 /** Runs `fn` with resolved resources and stack models memoized, then drops the memo. */
@@ -34,7 +38,7 @@ export function withResolutionCache<T>(fn: () => T): T {
   const outer = cache;
   const outerPass = pass;
   cache = outer ?? new WeakMap();
-  pass = outerPass ?? { models: new WeakMap() };
+  pass = outerPass ?? { models: new WeakMap(), logicalIds: new WeakMap() };
   try {
     return fn();
   } finally {
@@ -49,6 +53,34 @@ export function currentPass(): Pass | undefined {
 }
 
 /**
+ * The logical ID of an element (a resource, a view, a parameter...) as the template holds it.
+ * CDK derives it anew at each resolve (a hash of the construct path), so within a pass it is
+ * derived once per element.
+ */
+export function resolvedLogicalId(element: CfnElement): string {
+  const memo = pass?.logicalIds;
+  let id = memo?.get(element);
+  if (id === undefined) {
+    id = synthesizedLogicalId(element) ?? Stack.of(element).resolve(element.logicalId) as string;
+    memo?.set(element, id);
+  }
+  return id;
+}
+
+/**
+ * What `element.logicalId` resolves to, without the round trip through the token resolver: the
+ * function CDK's lazy logical ID calls (`_synthesizeLogicalId`, internal: its override, else the
+ * stack's allocation). `undefined` where that function is missing or gives a token, for the
+ * resolver to read.
+ */
+function synthesizedLogicalId(element: CfnElement): string | undefined {
+  const synthesize = (element as unknown as { _synthesizeLogicalId?: () => unknown })._synthesizeLogicalId;
+  if (typeof synthesize !== 'function') return undefined;
+  const id = synthesize.call(element);
+  return typeof id === 'string' && !Token.isUnresolved(id) ? id : undefined;
+}
+
+/**
  * The resolved form of each native view of a custom resource (see `stack-model.ts`): the view is
  * read as the native type with the properties its API call maps to, never rendered.
  */
@@ -56,7 +88,7 @@ const views = new WeakMap<object, ResolvedResource>();
 
 /** The properties a rule reads of a view that stands for `view.type`; a partial view records what is read. */
 export function registerView(node: CfnResource, view: NativeView): void {
-  const logicalId = Stack.of(node).resolve(node.logicalId) as string;
+  const logicalId = resolvedLogicalId(node);
   views.set(node, { logicalId, type: view.type, properties: view.partial ? recording(view.properties) : view.properties });
 }
 

@@ -39,8 +39,7 @@ export function rolesOf(node: CfnResource, value: unknown, depth = 0): (CfnResou
     const byArn = StackModel.of(node).byArn(value, ROLE);
     if (byArn.length > 0) return byArn;
     const name = /:role\/(?:.*\/)?([^/{}]+)$/.exec(value)?.[1];
-    const role = name === undefined ? undefined : resourcesInStack(node).find((r) => r.cfnResourceType === ROLE
-      && possibleValues(node, resolvedProperties(r).RoleName).every((n) => n === name));
+    const role = name === undefined ? undefined : resourcesInStack(node, ROLE).find((r) => possibleValues(node, resolvedProperties(r).RoleName).every((n) => n === name));
     return [role ?? new Unresolved('role outside the stack')];
   }
   return [new Unresolved('not an ARN')];

@@ -1,7 +1,7 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { asArray } from './cfn';
 import { Findings, possibleValues, Unresolved } from './cfn-values';
-import { forEachRoleGrant, forEachStatement } from './iam-policy';
+import { forEachRoleGrant, forEachStatement, inPassPerStack } from './iam-policy';
 
 /** What grants an IAM role of the stack its permissions, read statement by statement. */
 export interface RoleGrants {
@@ -16,8 +16,22 @@ export interface RoleGrants {
  * `forEachRoleGrant` finds grants it (inline, managed and attached policies, followed by `Ref`,
  * name or ARN), and its AWS-managed policies by name. What cannot be read is added to `findings`
  * (`Unresolved::Policies`, `::PolicyDocument`, `::Statement`, `::ManagedPolicyArns`).
+ *
+ * Read once per role and validation pass: a rule that judges a role's permissions should start
+ * here, so that every rule reading the same role shares one reading. The result is shared: do not
+ * change it.
  */
 export function roleGrants(node: CfnResource, role: CfnResource, findings: Findings): RoleGrants {
+  const read = inPassPerStack('role-statements.role-grants', node, role, () => {
+    const found = new Findings();
+    return { grants: readRoleGrants(node, role, found), findings: found };
+  });
+  // In the order found: the same findings, in the same order, as reading the role here would add.
+  findings.addAll(read.findings);
+  return read.grants;
+}
+
+function readRoleGrants(node: CfnResource, role: CfnResource, findings: Findings): RoleGrants {
   const statements: { [key: string]: unknown }[] = [];
   const awsManagedPolicies: string[] = [];
   const document = (doc: unknown) => forEachStatement(node, doc, findings, (s) => {

@@ -12,7 +12,7 @@ import { StackModel } from './stack-model';
  * a Secrets Manager secret it writes is a safe place, which its `AWS::SSM::Parameter` view,
  * CloudFormation's String-only parameter, would not say).
  */
-function resourcesInStack(node: CfnResource): CfnResource[] {
+function resourcesInStack(node: CfnResource): readonly CfnResource[] {
   return StackModel.of(node).resources();
 }
 

@@ -1,6 +1,6 @@
 import { CfnCondition, CfnElement, CfnMapping, CfnOutput, CfnParameter, CfnResource, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { currentPass, registerView, resolvedProperties } from './resolution';
+import { currentPass, registerView, resolvedLogicalId, resolvedProperties } from './resolution';
 import { isObject } from './value-kinds';
 import {
   isAwsCustomResource, isCustomResourceType, NativeView, SdkCall, sdkCalls, UnreadableCall, viewOfCall, viewsOfOtherProvider,
@@ -116,6 +116,15 @@ export interface CustomResourceReading {
   readonly awsCustomResource: boolean;
 }
 
+/** What `StackModel.lists` derives from one index. */
+interface DerivedLists {
+  readonly elements: Map<string, CfnElement>;
+  readonly resources: readonly CfnResource[];
+  readonly outputs: readonly CfnOutput[];
+  withViews?: readonly CfnResource[];
+  readonly byType: Map<string, readonly CfnResource[]>;
+}
+
 const NO_READING: CustomResourceReading = { views: [], calls: [], unreadable: [], awsCustomResource: false };
 
 /** The stack model; see the module comment. */
@@ -137,7 +146,9 @@ export class StackModel {
   private readonly readings = new Map<CfnResource, CustomResourceReading>();
   private readonly mappings = new Map<string, { [topKey: string]: unknown } | undefined>();
   private names?: Map<string, CfnResource[]>;
-  private arns?: { key: string; arn: string; resource: CfnResource }[];
+  private arns?: Map<string, ArnEntry[]>;
+  /** The lists derived from `elements`, built once for each index (see `lists`). */
+  private derived?: DerivedLists;
 
   private constructor(public readonly stack: Stack) {}
 
@@ -147,7 +158,7 @@ export class StackModel {
       const stack = this.stack;
       const index = new Map<string, CfnElement>();
       const visit = (c: IConstruct) => {
-        if (CfnElement.isCfnElement(c) && c.stack === stack) index.set(stack.resolve(c.logicalId), c);
+        if (CfnElement.isCfnElement(c) && c.stack === stack) index.set(resolvedLogicalId(c), c);
         for (const child of c.node.children) {
           if (!Stack.isStack(child) || child === stack) visit(child);
         }
@@ -161,6 +172,21 @@ export class StackModel {
       this.elements = index;
     }
     return this.elements;
+  }
+
+  /** The resource and output lists of the current index, built once per index rather than at every call. */
+  private lists(): DerivedLists {
+    const elements = this.index();
+    if (this.derived?.elements !== elements) {
+      const all = [...elements.values()];
+      this.derived = {
+        elements,
+        resources: all.filter((e): e is CfnResource => CfnResource.isCfnResource(e)),
+        outputs: all.filter((e): e is CfnOutput => e instanceof CfnOutput),
+        byType: new Map(),
+      };
+    }
+    return this.derived;
   }
 
   /** The resource with this logical ID (a custom resource as itself, not its view). */
@@ -189,9 +215,9 @@ export class StackModel {
     return element instanceof CfnCondition ? element : undefined;
   }
 
-  /** The resources of the stack, native ones only (custom resources as themselves). */
-  public resources(): CfnResource[] {
-    return [...this.index().values()].filter((e): e is CfnResource => CfnResource.isCfnResource(e));
+  /** The resources of the stack, native ones only (custom resources as themselves). One list per pass: do not change it. */
+  public resources(): readonly CfnResource[] {
+    return this.lists().resources;
   }
 
   /**
@@ -213,13 +239,26 @@ export class StackModel {
   }
 
   /** The outputs of the stack. */
-  public outputs(): CfnOutput[] {
-    return [...this.index().values()].filter((e): e is CfnOutput => e instanceof CfnOutput);
+  public outputs(): readonly CfnOutput[] {
+    return this.lists().outputs;
   }
 
-  /** The resources of the stack with every custom resource's native views after it. */
-  public resourcesWithViews(): CfnResource[] {
-    return this.resources().flatMap((r) => [r, ...this.customResource(r).views]);
+  /** The resources of the stack with every custom resource's native views after it. One list per pass: do not change it. */
+  public resourcesWithViews(): readonly CfnResource[] {
+    const lists = this.lists();
+    if (!lists.withViews) lists.withViews = lists.resources.flatMap((r) => [r, ...this.customResource(r).views]);
+    return lists.withViews;
+  }
+
+  /** The resources of `type` among `resourcesWithViews`, in the same order: a view counts as its native type. */
+  public resourcesOfType(type: string): readonly CfnResource[] {
+    const lists = this.lists();
+    let found = lists.byType.get(type);
+    if (!found) {
+      found = this.resourcesWithViews().filter((r) => r.cfnResourceType === type);
+      lists.byType.set(type, found);
+    }
+    return found;
   }
 
   /** What a custom resource stands for (nothing for any other resource). */
@@ -245,8 +284,8 @@ export class StackModel {
     const text = canonical(arn);
     const parsed = text === undefined ? undefined : splitArn(text);
     if (!parsed) return [];
-    return this.arnIndex()
-      .filter((e) => (type === undefined || e.resource.cfnResourceType === type) && e.key === parsed.key && sameScope(splitArn(e.arn)!, parsed))
+    return (this.arnIndex().get(parsed.key) ?? [])
+      .filter((e) => (type === undefined || e.resource.cfnResourceType === type) && sameScope(e.scope, parsed))
       .map((e) => e.resource);
   }
 
@@ -272,7 +311,7 @@ export class StackModel {
    * `byName`/`byArn` derive them (a role named by `Fn::Sub` of the stack name, say).
    */
   public refersTo(value: unknown, target: CfnResource): boolean {
-    const id = this.stack.resolve(target.logicalId) as string;
+    const id = resolvedLogicalId(target);
     const text = JSON.stringify(value ?? null);
     if ([`"Ref":"${id}"`, `"Fn::GetAtt":["${id}"`, `"Fn::GetAtt":"${id}.`, `\${${id}.`, `\${${id}}`].some((r) => text.includes(r))) return true;
     const visit = (v: unknown, depth: number): boolean => {
@@ -294,14 +333,20 @@ export class StackModel {
     return this.names!;
   }
 
-  private arnIndex(): { key: string; arn: string; resource: CfnResource }[] {
+  /** The derived ARNs by their `<service>|<resource>` key, each list in the order of the stack's resources. */
+  private arnIndex(): Map<string, ArnEntry[]> {
     if (!this.arns) this.buildNames();
     return this.arns!;
   }
 
   private buildNames(): void {
     const names = new Map<string, CfnResource[]>();
-    const arns: { key: string; arn: string; resource: CfnResource }[] = [];
+    const arns = new Map<string, ArnEntry[]>();
+    const addArn = (scope: SplitArn, resource: CfnResource) => {
+      const list = arns.get(scope.key);
+      if (list) list.push({ scope, resource });
+      else arns.set(scope.key, [{ scope, resource }]);
+    };
     for (const resource of this.resourcesWithViews()) {
       const rule = NAMES[resource.cfnResourceType];
       if (!rule) continue;
@@ -319,12 +364,12 @@ export class StackModel {
       const path = canonical(props.Path) ?? '/';
       const arn = rule.arn.replace('{path}', path.replace(/^\//, '')).replace('{name}', name);
       const parsed = splitArn(arn);
-      if (parsed) arns.push({ key: parsed.key, arn, resource });
+      if (parsed) addArn(parsed, resource);
       // IAM ARNs are also found without their path, as IAM names are unique in the account.
       if (rule.arn.includes('{path}') && path !== '/') {
         const plain = rule.arn.replace('{path}', '').replace('{name}', name);
         const p = splitArn(plain);
-        if (p) arns.push({ key: p.key, arn: plain, resource });
+        if (p) addArn(p, resource);
       }
     }
     this.names = names;
@@ -360,6 +405,12 @@ export function canonical(value: unknown): string | undefined {
   if (segments.some((s) => s.kind !== 'text' && s.kind !== 'pseudo')) return undefined;
   const text = displaySegments(segments);
   return text === '' ? undefined : text;
+}
+
+/** A derived ARN of a resource, split (see `splitArn`). */
+interface ArnEntry {
+  readonly scope: SplitArn;
+  readonly resource: CfnResource;
 }
 
 interface SplitArn {

@@ -1,7 +1,7 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
-import { asArray, resolvedProperties, resolveResource, resourcesInStack } from '../../private/cfn';
+import { asArray, memoizeInPass, resolvedProperties, resolveResource, resourcesInStack } from '../../private/cfn';
 import { asBoolean, asEnum, Findings, isObject, possibleAt, possibleValues, Unresolved } from '../../private/cfn-values';
 import { defineRule } from '../../rule-definition';
 
@@ -21,8 +21,12 @@ function names(node: CfnResource, value: unknown, target: CfnResource, namePrope
   return possibleValues(node, value).some((v) => typeof v === 'string' && literal.some((n) => v === n || v.endsWith(`:::${n}`) || v.endsWith(`:table/${n}`)));
 }
 
-/** The rule actions of a topic rule: `Actions` and `ErrorAction`, in every form. */
-function ruleActions(rule: CfnResource): { [key: string]: unknown }[] {
+/** The rule actions of a topic rule: `Actions` and `ErrorAction`, in every form; read once per rule and pass, whichever store asks. */
+function ruleActions(rule: CfnResource): readonly { [key: string]: unknown }[] {
+  return memoizeInPass('BC1.rule-actions', rule, () => readRuleActions(rule));
+}
+
+function readRuleActions(rule: CfnResource): { [key: string]: unknown }[] {
   const payload = possibleAt(rule, resolvedProperties(rule), ['TopicRulePayload']);
   const out: { [key: string]: unknown }[] = [];
   for (const p of payload) {
@@ -37,11 +41,10 @@ function ruleActions(rule: CfnResource): { [key: string]: unknown }[] {
 
 /** Whether a topic rule of the stack writes device data to `store`, directly or through a Firehose stream. */
 function writtenByTopicRule(store: CfnResource): boolean {
-  const resources = resourcesInStack(store);
-  const rules = resources.filter((r) => r.cfnResourceType === TOPIC_RULE);
+  const rules = resourcesInStack(store, TOPIC_RULE);
   if (rules.length === 0) return false;
   if (store.cfnResourceType === BUCKET) {
-    const streams = resources.filter((r) => r.cfnResourceType === DELIVERY_STREAM && ['S3DestinationConfiguration', 'ExtendedS3DestinationConfiguration']
+    const streams = resourcesInStack(store, DELIVERY_STREAM).filter((r) => ['S3DestinationConfiguration', 'ExtendedS3DestinationConfiguration']
       .some((d) => possibleValues(r, resolvedProperties(r)[d]).some((c) => isObject(c) && names(r, c.BucketARN, store, 'BucketName'))));
     return rules.some((rule) => ruleActions(rule).some((a) => {
       const s3 = possibleValues(rule, a.S3).find(isObject);
