@@ -1,5 +1,5 @@
 import { CfnResource } from 'aws-cdk-lib';
-import { asArray, findInStack, referencedLogicalId, resolvedProperties, resourcesInStack } from './cfn';
+import { asArray, findInStack, memoizeInPass, referencedLogicalId, resolvedProperties, resourcesInStack } from './cfn';
 import { branches, isIntrinsic, isObject, possibleValues, Unresolved } from './cfn-values';
 import { templateString } from './iam-policy';
 import { Placeholders, renderString } from './intrinsics';
@@ -39,10 +39,23 @@ export function rolesOf(node: CfnResource, value: unknown, depth = 0): (CfnResou
     const byArn = StackModel.of(node).byArn(value, ROLE);
     if (byArn.length > 0) return byArn;
     const name = /:role\/(?:.*\/)?([^/{}]+)$/.exec(value)?.[1];
-    const role = name === undefined ? undefined : resourcesInStack(node, ROLE).find((r) => possibleValues(node, resolvedProperties(r).RoleName).every((n) => n === name));
+    const role = name === undefined ? undefined : roleNamed(node, name);
     return [role ?? new Unresolved('role outside the stack')];
   }
   return [new Unresolved('not an ARN')];
+}
+
+/**
+ * The first role of the stack whose `RoleName` can only be `name`. Every topic rule action naming
+ * a role by a literal ARN no derived ARN matches (a role of another account, say) asks again: the
+ * answer depends only on the stack and the name, so it is looked up once per name, stack and pass.
+ */
+function roleNamed(node: CfnResource, name: string): CfnResource | undefined {
+  const byName = memoizeInPass('role-refs-by-name', StackModel.of(node), () => new Map<string, CfnResource | undefined>());
+  if (byName.has(name)) return byName.get(name);
+  const role = resourcesInStack(node, ROLE).find((r) => possibleValues(node, resolvedProperties(r).RoleName).every((n) => n === name));
+  byName.set(name, role);
+  return role;
 }
 
 /** Roles of the stack named inside an `Fn::Join` or `Fn::Sub` that builds an ARN from them. */
