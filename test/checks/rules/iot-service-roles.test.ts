@@ -151,6 +151,22 @@ describe('GW13 roles IoT services assume', () => {
     ]);
   });
 
+  test('Noncompliance: every resource of a type written without a bare `*` segment (topic*, topic/**, topic/?*, an S3 ?*); a name prefix passes', () => {
+    const republish = (resource: string) => gw13({
+      Resources: { R: role([allow('iot:Publish', resource)]), Rule: rule([{ Republish: { Topic: 'x', RoleArn: getArn('R') } }]) },
+    }).R;
+    expect(republish('arn:aws:iot:eu-west-1:111122223333:topic*')).toEqual(['Resource::arn:aws:iot:eu-west-1:111122223333:topic*']);
+    expect(republish('arn:aws:iot:eu-west-1:111122223333:topic/**')).toEqual(['Resource::arn:aws:iot:eu-west-1:111122223333:topic/**']);
+    expect(republish('arn:aws:iot:eu-west-1:111122223333:topic/?*')).toEqual(['Resource::arn:aws:iot:eu-west-1:111122223333:topic/?*']);
+    expect(republish('arn:aws:iot:eu-west-1:111122223333:topic/alerts/*')).toEqual(COMPLIANT);
+    const write = (action: string, resource: string) => gw13({
+      Resources: { R: role([allow(action, resource)]), Rule: rule([{ S3: { BucketName: 'b', Key: 'k', RoleArn: getArn('R') } }]) },
+    }).R;
+    expect(write('s3:PutObject', 'arn:aws:s3:::?*')).toEqual(['Resource::arn:aws:s3:::?*']);
+    expect(write('s3:PutObject', 'arn:aws:s3:::telemetry-*/raw/*')).toEqual(COMPLIANT);
+    expect(write('sns:Publish', 'arn:aws:sns:eu-west-1:111122223333:alerts-*')).toEqual(COMPLIANT);
+  });
+
   test('Noncompliance 2: AWS-managed policies wider than the use (AWSIoTRuleActions on a one-table rule, S3 read-only on a provisioning role)', () => {
     const managed = (name: string) => `arn:aws:iam::aws:policy/${name}`;
     expect(gw13({
@@ -257,10 +273,20 @@ describe('GW13 roles IoT services assume', () => {
         Mit: role([allow('iot:UpdateCertificate', '*')]),
         Cred: { Type: ROLE, Properties: { AssumeRolePolicyDocument: doc({ Effect: 'Allow', Principal: { Service: 'credentials.iot.amazonaws.com' }, Action: 'sts:AssumeRole' }) } },
         M: { Type: 'AWS::IoT::MitigationAction', Properties: { RoleArn: getArn('Mit'), ActionParams: { UpdateDeviceCertificateParams: { Action: 'DEACTIVATE' } } } },
-        Rule: rule([{ Sqs: { QueueUrl: 'q', RoleArn: getArn('Mit') } }]),
         Other: { Type: ROLE, Properties: { AssumeRolePolicyDocument: LAMBDA_TRUST, Policies: [{ PolicyName: 'p', PolicyDocument: doc(allow('*', '*')) }] } },
       },
-    })).toEqual({ Rule: COMPLIANT });
+    })).toEqual({});
+  });
+
+  test('a role a rule also uses is judged here even when a mitigation action or role alias names it (IR1 and GW1 judge it for their use only)', () => {
+    // IR1 does not judge resource scoping: a throwaway mitigation action must not take a rule's role out of GW13.
+    expect(gw13({
+      Resources: {
+        Shared: role([allow('sns:Publish', '*'), allow('iot:UpdateCertificate', '*')]),
+        M: { Type: 'AWS::IoT::MitigationAction', Properties: { RoleArn: getArn('Shared'), ActionParams: { PublishFindingToSnsParams: { TopicArn: 't' } } } },
+        Rule: rule([{ Sns: { TargetArn: 't', RoleArn: getArn('Shared') } }]),
+      },
+    })).toEqual({ Shared: ['AdminAction::iot:UpdateCertificate', 'Resource::*'], Rule: COMPLIANT });
   });
 
   test('a role trusted by an IoT service is judged even when nothing of the stack uses it (IoT Events, SiteWise, Greengrass)', () => {

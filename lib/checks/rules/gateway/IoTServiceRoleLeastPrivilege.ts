@@ -3,7 +3,7 @@ import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
 import { asArray, referencedLogicalId, resolvedProperties } from '../../private/cfn';
 import { branches, Findings, isIntrinsic, isObject, possibleValues, Unresolved } from '../../private/cfn-values';
-import { expandIamAction } from '../../private/iam-data';
+import { expandIamAction, globMatch, iamDataFile } from '../../private/iam-data';
 import {
   ADMIN_SERVICES, awsManagedPolicyName, forEachStatement, HARMLESS_ADMIN_ACTIONS, isAdminAction, isWildcardOnlyAction, isWildcardResource, templateString,
 } from '../../private/iam-policy';
@@ -126,12 +126,37 @@ function resourceShapes(node: CfnResource, value: unknown, findings: Findings): 
   return out;
 }
 
+/**
+ * Whether a `Resource` shape covers every resource of a type of its service: `isWildcardResource`
+ * (`*`, `topic/*`), or a glob that matches a resource of any name of a type the IAM dataset
+ * knows for the service (`topic*`, `topic/**`, `topic/?*`, S3 `?*`). A name prefix
+ * (`topic/alerts/*`, `alerts-*`) is not. IAM matches `*` and `?` in a resource ARN as globs
+ * (IAM User Guide, "IAM JSON policy elements: Resource", "Using wildcards in resource ARNs").
+ */
+function coversEveryName(shape: string): boolean {
+  if (isWildcardResource(shape)) return true;
+  const parts = shape.split(':');
+  if (parts.length < 6 || parts[0] !== 'arn' || /[*?{]/.test(parts[2])) return false;
+  const resource = parts.slice(5).join(':');
+  if (!/[*?]/.test(resource)) return false;
+  const types = iamDataFile('resourceTypes', parts[2]);
+  if (!isObject(types)) return false;
+  return Object.values(types).some((t) => {
+    const arn = isObject(t) ? t.arn : undefined;
+    if (typeof arn !== 'string') return false;
+    // A resource of the type with names no template holds: `topic/zq9x`, `zq9x/zq9x` (an S3 object).
+    const template = arn.split(':').slice(5).join(':');
+    if (!template.includes('${')) return false;
+    return globMatch(resource, template.replace(/\$\{[^}]+\}/g, 'zq9x'));
+  });
+}
+
 /** Judges one Allow statement against the purposes of the role's uses. */
 function judgeStatement(node: CfnResource, statement: { [key: string]: unknown }, purposes: ReadonlySet<RolePurpose>, findings: Findings): void {
   if (statement.NotAction !== undefined) findings.add('NotAction');
   if (statement.NotResource !== undefined) findings.add('NotResource');
   const actions = statementStrings(node, statement.Action, findings, 'Action');
-  const wide = statement.NotResource !== undefined ? ['*'] : resourceShapes(node, statement.Resource, findings).filter(isWildcardResource);
+  const wide = statement.NotResource !== undefined ? ['*'] : resourceShapes(node, statement.Resource, findings).filter(coversEveryName);
   const documentedWide = (lower: string) => [...purposes].some((p) => DOCUMENTED_WIDE_ACTIONS[p].has(lower));
   for (const action of actions) {
     const lower = action.toLowerCase();
@@ -207,7 +232,9 @@ function judgeSamPolicies(node: CfnResource, purposes: ReadonlySet<RolePurpose>,
  * admits an IoT service principal. A role is judged once against the union of its uses (see
  * https://docs.aws.amazon.com/iot/latest/developerguide/iot-create-role.html: a rule action's role
  * needs the one operation of the action on its target). Roles behind a role alias, trusted by
- * the credentials provider or run by a mitigation action are left to IoTSecurity-GW1, GW3 and IR1.
+ * the credentials provider or run by a mitigation action are left to IoTSecurity-GW1, GW3 and IR1,
+ * unless a rule, template or function use of this model also names them (IR1 does not judge
+ * resource scoping: a mitigation action naming a rule's role must not take it out of this rule).
  *
  * Findings on the `AWS::IAM::Role` (or on the SAM function whose `Policies` make its role):
  * - `Action::<action>`: `*` or a wildcard action (CDK's `kms:GenerateDataKey*`/`kms:ReEncrypt*` aside);
@@ -251,7 +278,9 @@ export const IoTServiceRoleLeastPrivilege = defineRule({
   model.unreadable.get(node)?.forEach((p) => findings.add('Unresolved', p));
   if (type === ROLE) {
     const uses = model.uses.get(node);
-    if (uses && !model.judgedElsewhere.has(node)) {
+    // A role alias or mitigation action names it (GW1, GW3, IR1 judge it for that use, IR1 not its resources):
+    // a rule or template that also uses it still has it judged here.
+    if (uses && (!model.judgedElsewhere.has(node) || uses.some((u) => !u.kind.startsWith('trust:')))) {
       const purposes = new Set(uses.flatMap((u) => u.purposes));
       const managed = new Set([...purposes].flatMap((p) => DOCUMENTED_MANAGED_POLICIES[p]));
       const grants = roleGrants(node, node, findings);
