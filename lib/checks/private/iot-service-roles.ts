@@ -14,7 +14,8 @@ import { StackModel } from './stack-model';
  *   firehose, sqs, sns, timestream, http `Auth.Sigv4.RoleArn`, location, iotAnalytics, iotEvents,
  *   iotSiteWise, cloudwatch*, elasticsearch/openSearch, stepFunctions...), the action's key being
  *   the use's `kind`; a `Lambda.FunctionArn` action names a function, whose `Role` is used (a rule on
- *   `$aws/events/certificates/registered/...` is a just-in-time registration, JITR, function);
+ *   `$aws/events/certificates/registered/...` is a just-in-time registration, JITR, function); a
+ *   function the SQL calls with `aws_lambda()` (`sqlFunctions`) is used as a Lambda action's is;
  * - `AWS::IoT::ProvisioningTemplate` `ProvisioningRoleArn` and the `PreProvisioningHook.TargetArn`
  *   function; `AWS::IoT::CACertificate` `RegistrationConfig.RoleArn` (JITP); `AWS::IoT::Authorizer`
  *   `AuthorizerFunctionArn`; `AWS::IoT::CertificateProvider` `LambdaFunctionArn`; `AWS::IoT::Logging` and `AWS::IoT::AccountAuditConfiguration` `RoleArn`;
@@ -304,7 +305,38 @@ function topicRule(b: Builder, node: CfnResource, props: { [key: string]: unknow
       else for (const item of asArray(list)) action(item, 'TopicRulePayload.Actions');
     }
     action(payload.ErrorAction, 'TopicRulePayload.ErrorAction');
+    sqlFunctions(b, node, payload.Sql);
   }
+}
+
+const AWS_LAMBDA_CALL = /aws_lambda\s*\(\s*'([^']*)'/gi;
+
+/**
+ * The functions the rule's SQL calls with `aws_lambda(functionArn, inputJson)`: AWS IoT invokes
+ * them on every matching message, as it does a Lambda action's (AWS IoT Core Developer Guide, "SQL
+ * functions", aws_lambda: "you must grant AWS IoT permission to invoke the function"). The ARN is
+ * read from a literal or from the function named in `Fn::Sub`/`Fn::Join`; one of neither is unreadable.
+ */
+function sqlFunctions(b: Builder, node: CfnResource, sql: unknown): void {
+  if (!/aws_lambda\s*\(/i.test(JSON.stringify(sql ?? '') ?? '')) return;
+  const property = 'TopicRulePayload.Sql';
+  let found = false;
+  for (const branch of branches(sql)) {
+    for (const fn of inSubOrJoin(node, branch, [LAMBDA, SAM_FUNCTION])) {
+      found = true;
+      b.functionRole(node, { Ref: logicalId(fn) }, property, 'function', ['function']);
+    }
+  }
+  for (const text of possibleValues(node, sql)) {
+    if (typeof text !== 'string') continue;
+    for (const m of text.matchAll(AWS_LAMBDA_CALL)) {
+      // A placeholder of an intrinsic is the function named above.
+      if (!/^arn:[^:]+:lambda:[^:]*:[^:]*:function:[\w-]+(:[\w$-]+)?$/.test(m[1])) continue;
+      found = true;
+      b.functionRole(node, m[1], property, 'function', ['function']);
+    }
+  }
+  if (!found) b.addUnreadable(node, property);
 }
 
 function serviceResource(b: Builder, node: CfnResource): void {

@@ -238,6 +238,27 @@ describe('GW13 roles IoT services assume', () => {
     ]);
   });
 
+  test('a function the rule SQL calls with aws_lambda() is one IoT invokes: its role is judged (Fn::Sub, Fn::Join, a literal ARN)', () => {
+    const template = (sql: unknown, extra: object = {}) => ({
+      Resources: {
+        FnRole: { Type: ROLE, Properties: { AssumeRolePolicyDocument: LAMBDA_TRUST, Policies: [{ PolicyName: 'p', PolicyDocument: doc(allow('s3:GetObject', '*')) }] } },
+        Fn: { Type: 'AWS::Lambda::Function', Properties: { FunctionName: 'enrich', Role: getArn('FnRole'), Handler: 'i.h', Runtime: 'nodejs22.x', Code: { ZipFile: 'x' } } },
+        R: role([allow('iot:Publish', 'arn:aws:iot:eu-west-1:111122223333:topic/out')]),
+        Rule: rule([{ Republish: { Topic: 'out', RoleArn: getArn('R') } }], undefined, sql as string),
+        ...extra,
+      },
+    });
+    const wide = ['Resource::*'];
+    expect(gw13(template({ 'Fn::Sub': "SELECT aws_lambda('${Fn.Arn}', *) AS e FROM 'devices/+/data'" })).FnRole).toEqual(wide);
+    expect(gw13(template({ 'Fn::Join': ['', ["SELECT aws_lambda('", getArn('Fn'), "', *) AS e FROM 'd'"]] })).FnRole).toEqual(wide);
+    expect(gw13(template("SELECT AWS_LAMBDA('arn:aws:lambda:eu-west-1:111122223333:function:enrich', *) AS e FROM 'd'")).FnRole).toEqual(wide);
+    // A function outside the template is named, not followed.
+    expect(gw13(template("SELECT aws_lambda('arn:aws:lambda:eu-west-1:111122223333:function:elsewhere', *) AS e FROM 'd'")).Rule)
+      .toEqual(['Unresolved::TopicRulePayload.Sql']);
+    // Without aws_lambda() the function is not IoT's.
+    expect(gw13(template({ 'Fn::Sub': "SELECT * FROM 'devices/${Fn}/data'" })).FnRole).toBeUndefined();
+  });
+
   test('a role used by two rules is judged once against the union of its uses; its policies from AWS::IAM::Policy and JSON strings', () => {
     expect(gw13({
       Resources: {
