@@ -36,7 +36,7 @@ import { StackModel } from './stack-model';
  */
 
 /** What a role is used for, which decides what it may documentedly hold. */
-export type RolePurpose = 'provisioning' | 'function' | 'logging' | 'audit' | 'greengrass' | 'service';
+export type RolePurpose = 'provisioning' | 'function' | 'logging' | 'audit' | 'greengrass' | 'vpc-destination' | 'service';
 
 /** One use of a role. */
 export interface RoleUse {
@@ -380,7 +380,9 @@ function serviceResource(b: Builder, node: CfnResource): void {
       b.role(node, props.Role, 'Role', 'twinmaker', ['service']);
       return;
     default:
-      forEachRoleArn(props, '', (v, path) => b.role(node, v, path, `${type.split('::')[1].toLowerCase()}:${path}`, ['service']));
+      forEachRoleArn(props, '', (v, path) => b.role(node, v, path, `${type.split('::')[1].toLowerCase()}:${path}`,
+        // The role AWS IoT creates a VPC destination's network interfaces with (rules' Kafka and HTTP actions reach the VPC through it).
+        type === 'AWS::IoT::TopicRuleDestination' && path === 'VpcProperties.RoleArn' ? ['vpc-destination'] : ['service']));
   }
 }
 

@@ -404,6 +404,24 @@ describe('GW13 on more uses and on our constructs', () => {
     });
   });
 
+  test('False positive: AWS\'s documented VPC destination role (ENIs on *, CreateNetworkInterfacePermission under its tag condition) passes; the same permission without the tag does not', () => {
+    // AWS IoT Core Developer Guide, "Virtual private cloud (VPC) destinations" (vpc-rule-action.html), the role's example policy.
+    const eni = allow(['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DeleteNetworkInterface', 'ec2:DescribeSubnets',
+      'ec2:DescribeVpcAttribute', 'ec2:DescribeSecurityGroups'], '*');
+    const permission = (condition?: object) => ({ ...allow('ec2:CreateNetworkInterfacePermission', '*'), ...(condition ? { Condition: condition } : {}) });
+    const tags = { ...allow('ec2:CreateTags', '*'), Condition: { StringEquals: { 'ec2:CreateAction': 'CreateNetworkInterface', 'aws:RequestTag/VPCDestinationENI': 'true' } } };
+    const template = (statements: object[]) => ({
+      Resources: {
+        Dest: role(statements),
+        Destination: { Type: 'AWS::IoT::TopicRuleDestination', Properties: { VpcProperties: { RoleArn: getArn('Dest'), SubnetIds: ['s'], VpcId: 'v' } } },
+      },
+    });
+    expect(gw13(template([eni, permission({ StringEquals: { 'ec2:ResourceTag/VPCDestinationENI': 'true' } }), tags])).Dest).toEqual(COMPLIANT);
+    expect(gw13(template([eni, permission(), tags])).Dest).toEqual(['AdminAction::ec2:CreateNetworkInterfacePermission']);
+    // The ENI grants are the destination's, not a rule action's.
+    expect(gw13({ Resources: { R: role([eni]), Rule: rule([{ Sqs: { QueueUrl: 'q', RoleArn: getArn('R') } }]) } }).R).toEqual(['Resource::*']);
+  });
+
   test('provisioning: the documented actions on * pass inline as with AWSIoTThingsRegistration; minting keys on * does not', () => {
     expect(gw13({
       Resources: {

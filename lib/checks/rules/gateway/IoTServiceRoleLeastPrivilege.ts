@@ -46,6 +46,7 @@ const DOCUMENTED_MANAGED_POLICIES: { readonly [purpose in RolePurpose]: readonly
   audit: ['AWSIoTDeviceDefenderAudit'],
   function: ['AWSLambdaBasicExecutionRole', 'AWSLambdaVPCAccessExecutionRole'],
   greengrass: ['AWSGreengrassResourceAccessRolePolicy'],
+  'vpc-destination': [],
   service: [],
 };
 
@@ -68,8 +69,27 @@ const DOCUMENTED_WIDE_ACTIONS: { readonly [purpose in RolePurpose]: ReadonlySet<
   function: new Set(['logs:createloggroup', 'logs:createlogstream', 'logs:putlogevents', 'ec2:createnetworkinterface',
     'ec2:describenetworkinterfaces', 'ec2:describesubnets', 'ec2:deletenetworkinterface', 'ec2:assignprivateipaddresses', 'ec2:unassignprivateipaddresses']),
   greengrass: new Set(),
+  // AWS IoT Core Developer Guide, "Virtual private cloud (VPC) destinations" (https://docs.aws.amazon.com/iot/latest/developerguide/vpc-rule-action.html):
+  // the destination role's example policy grants these on `*` (the ENIs do not exist before AWS IoT creates them).
+  'vpc-destination': new Set(['ec2:createnetworkinterface', 'ec2:deletenetworkinterface', 'ec2:describenetworkinterfaces', 'ec2:describevpcs',
+    'ec2:describesubnets', 'ec2:describevpcattribute', 'ec2:describesecuritygroups', 'ec2:createtags']),
   service: new Set(),
 };
+
+/**
+ * Wide actions a use documentedly holds only under a condition (lower case): the action, and the
+ * condition key (lower case) a `StringEquals` block must hold. The VPC destination role may let
+ * AWS IoT attach only the network interfaces tagged `VPCDestinationENI` (same page as above).
+ */
+const DOCUMENTED_CONDITIONED_ACTIONS: { readonly [purpose in RolePurpose]?: { readonly [action: string]: string } } = {
+  'vpc-destination': { 'ec2:createnetworkinterfacepermission': 'ec2:resourcetag/vpcdestinationeni' },
+};
+
+/** Whether a statement's `StringEquals` block holds `key` (compared without case, as IAM compares keys). */
+function holdsStringEquals(node: CfnResource, statement: { [key: string]: unknown }, key: string): boolean {
+  return possibleValues(node, statement.Condition).every((condition) => isObject(condition) && Object.entries(condition).some(([op, block]) =>
+    op.toLowerCase() === 'stringequals' && isObject(block) && Object.keys(block).some((k) => k.toLowerCase() === key)));
+}
 
 /**
  * Globs CDK's `grant*` methods write for an encrypted target (`topic.grantPublish`,
@@ -157,7 +177,8 @@ function judgeStatement(node: CfnResource, statement: { [key: string]: unknown }
   if (statement.NotResource !== undefined) findings.add('NotResource');
   const actions = statementStrings(node, statement.Action, findings, 'Action');
   const wide = statement.NotResource !== undefined ? ['*'] : resourceShapes(node, statement.Resource, findings).filter(coversEveryName);
-  const documentedWide = (lower: string) => [...purposes].some((p) => DOCUMENTED_WIDE_ACTIONS[p].has(lower));
+  const documentedWide = (lower: string) => [...purposes].some((p) => DOCUMENTED_WIDE_ACTIONS[p].has(lower)
+    || (DOCUMENTED_CONDITIONED_ACTIONS[p]?.[lower] !== undefined && holdsStringEquals(node, statement, DOCUMENTED_CONDITIONED_ACTIONS[p]![lower])));
   for (const action of actions) {
     const lower = action.toLowerCase();
     if (lower === '*' || lower === '*:*' || (/[*?]/.test(action) && !CDK_GRANT_GLOBS.has(lower))) {
