@@ -187,6 +187,22 @@ describe('GW15: roles an IoT service assumes', () => {
     expect(judge('AWS::IAM::Role', role(IOT, { StringEquals: { 'aws:SourceAccount': [ACCOUNT, '999999999999'] } }))).toEqual(COMPLIANT);
   });
 
+  test('Noncompliance: StringLike with * before the account part; its * crosses colons, ArnLike\'s does not', () => {
+    // IAM User Guide, condition operators: ArnLike checks each of the six colon-delimited components separately; StringLike's * matches
+    // anywhere in the string. A security profile may be named `x:111122223333:y` (SecurityProfileName [a-zA-Z0-9:_-]+): from account
+    // 999999999999 its ARN arn:aws:iot:us-east-1:999999999999:securityprofile/x:111122223333:y matches arn:aws:iot:*:111122223333:*.
+    const wideRegion = 'arn:aws:iot:*:111122223333:*';
+    expect(judge('AWS::IAM::Role', role(IOT, { StringLike: { 'aws:SourceArn': wideRegion } }))).toEqual(['Unlocked::iot.amazonaws.com']);
+    expect(judge('AWS::IAM::Role', role(IOT, { 'ForAnyValue:StringLike': { 'aws:SourceArn': 'arn:aws*:iot:eu-west-1:111122223333:*' } }))).toEqual(['Unlocked::iot.amazonaws.com']);
+    expect(judge('AWS::IAM::Role', role(IOT, { ArnLike: { 'aws:SourceArn': wideRegion } }))).toEqual(COMPLIANT);
+    expect(judge('AWS::IAM::Role', role(IOT, { StringLike: { 'aws:SourceArn': 'arn:aws:iot:eu-west-1:111122223333:*' } }))).toEqual(COMPLIANT);
+    expect(judge('AWS::IAM::Role', role(IOT, { StringLike: { 'aws:SourceArn': wideRegion }, StringEquals: { 'aws:SourceAccount': ACCOUNT } }))).toEqual(COMPLIANT);
+    // The same in a Deny: StringNotLike lets through the ARN its * absorbs; ArnNotLike does not.
+    const deny = (operator: string) => doc(statement(IOT), statement('*', { [operator]: { 'aws:SourceArn': wideRegion } }, 'Deny', 'sns:*'));
+    expect(judge('AWS::SNS::TopicPolicy', { Topics: ['t'], PolicyDocument: deny('StringNotLike') })).toEqual(['Unlocked::iot.amazonaws.com']);
+    expect(judge('AWS::SNS::TopicPolicy', { Topics: ['t'], PolicyDocument: deny('ArnNotLike') })).toEqual(COMPLIANT);
+  });
+
   test('Compliance: keys in any case, ArnEquals/StringLike/ForAnyValue, one lock beside another condition, an organization', () => {
     expect(judge('AWS::IAM::Role', role(IOT, { StringEquals: { 'AWS:SOURCEACCOUNT': ACCOUNT } }))).toEqual(COMPLIANT);
     expect(judge('AWS::IAM::Role', role(IOT, { ArnEquals: { 'aws:SourceArn': JOINED_RULE_ARN } }))).toEqual(COMPLIANT);

@@ -70,8 +70,15 @@ function accountVerdict(segments: Segment[], ctx: Context, allowEmpty: boolean):
   return segments.some((s) => s.kind === 'text' && /[*?]/.test(s.text)) ? 'open' : 'unresolved';
 }
 
-/** One value of `aws:SourceArn`: an ARN of this account (or a resource of this stack, by `Ref`/`Fn::GetAtt`). */
-function arnVerdict(segments: Segment[], ctx: Context, accountBound: boolean): Verdict {
+/**
+ * One value of `aws:SourceArn`: an ARN of this account (or a resource of this stack, by `Ref`/`Fn::GetAtt`).
+ * `stringLike`: compared with `StringLike`, whose `*` matches anywhere in the string, colons
+ * included, where `ArnLike` checks each of the six colon-delimited components separately (IAM User
+ * Guide, "IAM JSON policy elements: Condition operators"): a `*` before the account part can then
+ * absorb another account's ARN up to a resource name holding `:<this account>:` (a security
+ * profile's name may hold colons), so it binds nothing; the same for `StringNotLike` in a Deny.
+ */
+function arnVerdict(segments: Segment[], ctx: Context, accountBound: boolean, stringLike = false): Verdict {
   if (segments.length === 1 && segments[0].kind === 'ref') return fixedByStack(segments[0].label, ctx) ? 'ok' : 'unresolved';
   // Split on the colons of the literal text; placeholders carry none.
   const parts: Segment[][] = [[]];
@@ -91,6 +98,7 @@ function arnVerdict(segments: Segment[], ctx: Context, accountBound: boolean): V
   if (!(head.length === 1 && head[0].kind === 'text' && head[0].text === 'arn')) {
     return head.some((s) => s.kind !== 'text') ? 'unresolved' : 'open';
   }
+  if (stringLike && parts.slice(0, 4).some((p) => p.some((s) => s.kind === 'text' && s.text.includes('*')))) return 'open';
   // An ARN without an account (an S3 bucket's) bounds the service only beside aws:SourceAccount.
   if (parts[4].length === 0) return accountBound ? 'ok' : 'open';
   return accountVerdict(parts[4], ctx, false);
@@ -131,7 +139,7 @@ function conditionVerdict(c: Condition, ph: Placeholders, ctx: Context, accountB
     }
     const segments = ph.decode(String(value));
     const verdict = ACCOUNT_KEYS.has(c.key) ? accountVerdict(segments, ctx, false)
-      : ARN_KEYS.has(c.key) ? arnVerdict(segments, ctx, accountBound)
+      : ARN_KEYS.has(c.key) ? arnVerdict(segments, ctx, accountBound, /^(foranyvalue:)?string(not)?like$/.test(c.operator))
         : orgVerdict(segments);
     if (verdict === 'open') return 'open';
     if (verdict === 'unresolved') unresolved = true;
