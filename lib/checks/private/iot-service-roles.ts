@@ -16,6 +16,7 @@ import { StackModel } from './stack-model';
  *   the use's `kind`; a `Lambda.FunctionArn` action names a function, whose `Role` is used (a rule on
  *   `$aws/events/certificates/registered/...` is a just-in-time registration, JITR, function); a
  *   function the SQL calls with `aws_lambda()` (`sqlFunctions`) is used as a Lambda action's is;
+ * - the functions of the Lambda actions of `AWS::IoTEvents::DetectorModel`/`AlarmModel`;
  * - `AWS::IoT::ProvisioningTemplate` `ProvisioningRoleArn` and the `PreProvisioningHook.TargetArn`
  *   function; `AWS::IoT::CACertificate` `RegistrationConfig.RoleArn` (JITP); `AWS::IoT::Authorizer`
  *   `AuthorizerFunctionArn`; `AWS::IoT::CertificateProvider` `LambdaFunctionArn`; `AWS::IoT::Logging` and `AWS::IoT::AccountAuditConfiguration` `RoleArn`;
@@ -264,6 +265,22 @@ function forEachRoleArn(value: unknown, path: string, visit: (value: unknown, pa
   }
 }
 
+/** Calls `visit` with the `FunctionArn` of each `Lambda` action under `value` (objects, lists, both branches of `Fn::If`), with its path. */
+function forEachLambdaAction(value: unknown, path: string, visit: (functionArn: unknown, path: string) => void, depth = 0): void {
+  if (depth > 16) return;
+  for (const b of branches(value)) {
+    if (Array.isArray(b)) {
+      b.forEach((item) => forEachLambdaAction(item, path, visit, depth + 1));
+    } else if (isObject(b) && !isIntrinsic(b)) {
+      for (const [key, v] of Object.entries(b)) {
+        const at = path ? `${path}.${key}` : key;
+        if (key === 'Lambda' && isObject(v) && !isIntrinsic(v) && v.FunctionArn !== undefined) visit(v.FunctionArn, `${at}.FunctionArn`);
+        else forEachLambdaAction(v, at, visit, depth + 1);
+      }
+    }
+  }
+}
+
 /** Whether the rule's SQL (in any of its forms) reads the certificate-registered event topic: a JITR function. */
 function isJitr(node: CfnResource, sql: unknown): boolean {
   return possibleValues(node, sql).some((s) => typeof s === 'string' && s.includes(JITR_TOPIC));
@@ -378,6 +395,13 @@ function serviceResource(b: Builder, node: CfnResource): void {
       return;
     case 'AWS::IoTTwinMaker::Workspace':
       b.role(node, props.Role, 'Role', 'twinmaker', ['service']);
+      return;
+    case 'AWS::IoTEvents::DetectorModel':
+    case 'AWS::IoTEvents::AlarmModel':
+      // IoT Events invokes the function of each Lambda action with the detector's or alarm's data
+      // (AWS IoT Events Developer Guide, "Supported actions", Lambda: FunctionArn).
+      forEachLambdaAction(props, '', (fn, path) => b.functionRole(node, fn, path, 'iotevents-function', ['function']));
+      forEachRoleArn(props, '', (v, path) => b.role(node, v, path, `${type.split('::')[1].toLowerCase()}:${path}`, ['service']));
       return;
     default:
       forEachRoleArn(props, '', (v, path) => b.role(node, v, path, `${type.split('::')[1].toLowerCase()}:${path}`,

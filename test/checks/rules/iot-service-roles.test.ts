@@ -259,6 +259,31 @@ describe('GW13 roles IoT services assume', () => {
     expect(gw13(template({ 'Fn::Sub': "SELECT * FROM 'devices/${Fn}/data'" })).FnRole).toBeUndefined();
   });
 
+  test('a function an IoT Events detector or alarm model invokes (its Lambda action) is one an IoT service invokes: its role is judged', () => {
+    const template = (model: object) => ({
+      Resources: {
+        FnRole: { Type: ROLE, Properties: { AssumeRolePolicyDocument: LAMBDA_TRUST, Policies: [{ PolicyName: 'p', PolicyDocument: doc(allow('dynamodb:PutItem', '*')) }] } },
+        Fn: { Type: 'AWS::Lambda::Function', Properties: { Role: getArn('FnRole'), Handler: 'i.h', Runtime: 'nodejs22.x', Code: { ZipFile: 'x' } } },
+        Events: role([allow('lambda:InvokeFunction', getArn('Fn'))]),
+        Model: model,
+      },
+    });
+    const lambdaAction = { Lambda: { FunctionArn: getArn('Fn') } };
+    const detector = {
+      Type: 'AWS::IoTEvents::DetectorModel',
+      Properties: {
+        RoleArn: getArn('Events'),
+        DetectorModelDefinition: { InitialStateName: 's', States: [{ StateName: 's', OnInput: { Events: [{ EventName: 'e', Actions: [lambdaAction] }] } }] },
+      },
+    };
+    const alarm = {
+      Type: 'AWS::IoTEvents::AlarmModel',
+      Properties: { RoleArn: getArn('Events'), AlarmRule: {}, AlarmEventActions: { AlarmActions: [lambdaAction] } },
+    };
+    expect(gw13(template(detector)).FnRole).toEqual(['Resource::*']);
+    expect(gw13(template(alarm)).FnRole).toEqual(['Resource::*']);
+  });
+
   test('a role used by two rules is judged once against the union of its uses; its policies from AWS::IAM::Policy and JSON strings', () => {
     expect(gw13({
       Resources: {
