@@ -447,6 +447,18 @@ describe('GW13 on more uses and on our constructs', () => {
     expect(gw13({ Resources: { R: role([eni]), Rule: rule([{ Sqs: { QueueUrl: 'q', RoleArn: getArn('R') } }]) } }).R).toEqual(['Resource::*']);
   });
 
+  test('False positive: AWS\'s documented SiteWise rule-action role (BatchPutAssetPropertyValue on * under an asset hierarchy path) passes; without the path, or with /*, it does not', () => {
+    // AWS IoT SiteWise User Guide, "Grant AWS IoT the required access" (grant-rule-access.html).
+    const put = (condition?: object) => ({ ...allow('iotsitewise:BatchPutAssetPropertyValue', '*'), ...(condition ? { Condition: condition } : {}) });
+    const template = (statement: object) => ({
+      Resources: { R: role([statement]), Rule: rule([{ IotSiteWise: { PutAssetPropertyValueEntries: [], RoleArn: getArn('R') } }]) },
+    });
+    expect(gw13(template(put({ StringLike: { 'iotsitewise:assetHierarchyPath': ['/a1b2c3', '/a1b2c3/*'] } }))).R).toEqual(COMPLIANT);
+    expect(gw13(template(put())).R).toEqual(['Resource::*']);
+    expect(gw13(template(put({ StringLike: { 'iotsitewise:assetHierarchyPath': ['/*'] } }))).R).toEqual(['Resource::*']);
+    expect(gw13(template(put({ StringLikeIfExists: { 'iotsitewise:assetHierarchyPath': ['/a1b2c3/*'] } }))).R).toEqual(['Resource::*']);
+  });
+
   test('provisioning: the documented actions on * pass inline as with AWSIoTThingsRegistration; minting keys on * does not', () => {
     expect(gw13({
       Resources: {

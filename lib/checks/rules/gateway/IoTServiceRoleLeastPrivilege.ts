@@ -77,18 +77,27 @@ const DOCUMENTED_WIDE_ACTIONS: { readonly [purpose in RolePurpose]: ReadonlySet<
 };
 
 /**
- * Wide actions a use documentedly holds only under a condition (lower case): the action, and the
- * condition key (lower case) a `StringEquals` block must hold. The VPC destination role may let
- * AWS IoT attach only the network interfaces tagged `VPCDestinationENI` (same page as above).
+ * Wide actions a use documentedly holds only under a condition (lower case): the action, the
+ * condition key (lower case) and the operators (lower case, never `IfExists`) the statement must
+ * hold it under, each value naming something narrower than everything (not `*` nor `/*`).
+ * - The VPC destination role may let AWS IoT attach only the network interfaces tagged
+ *   `VPCDestinationENI` (same page as above).
+ * - A rule's SiteWise action writes every asset unless `iotsitewise:assetHierarchyPath` bounds it
+ *   (AWS IoT SiteWise User Guide, "Grant AWS IoT the required access",
+ *   https://docs.aws.amazon.com/iot-sitewise/latest/userguide/grant-rule-access.html: the
+ *   documented role grants BatchPutAssetPropertyValue on `*` under that path).
  */
-const DOCUMENTED_CONDITIONED_ACTIONS: { readonly [purpose in RolePurpose]?: { readonly [action: string]: string } } = {
-  'vpc-destination': { 'ec2:createnetworkinterfacepermission': 'ec2:resourcetag/vpcdestinationeni' },
+const DOCUMENTED_CONDITIONED_ACTIONS: { readonly [purpose in RolePurpose]?: { readonly [action: string]: { key: string; operators: readonly string[] } } } = {
+  'vpc-destination': { 'ec2:createnetworkinterfacepermission': { key: 'ec2:resourcetag/vpcdestinationeni', operators: ['stringequals'] } },
+  'service': { 'iotsitewise:batchputassetpropertyvalue': { key: 'iotsitewise:assethierarchypath', operators: ['stringequals', 'stringlike'] } },
 };
 
-/** Whether a statement's `StringEquals` block holds `key` (compared without case, as IAM compares keys). */
-function holdsStringEquals(node: CfnResource, statement: { [key: string]: unknown }, key: string): boolean {
+/** Whether a statement holds `key` (compared without case, as IAM compares keys) under one of `operators`, every value narrower than `*`, in every form. */
+function holdsCondition(node: CfnResource, statement: { [key: string]: unknown }, need: { key: string; operators: readonly string[] }): boolean {
   return possibleValues(node, statement.Condition).every((condition) => isObject(condition) && Object.entries(condition).some(([op, block]) =>
-    op.toLowerCase() === 'stringequals' && isObject(block) && Object.keys(block).some((k) => k.toLowerCase() === key)));
+    need.operators.includes(op.toLowerCase()) && isObject(block) && Object.entries(block).some(([k, v]) => k.toLowerCase() === need.key
+      && possibleValues(node, v).every((list) => asArray(list).length > 0
+        && asArray(list).every((item) => typeof item === 'string' && !/^\/?\*$/.test(item))))));
 }
 
 /**
@@ -178,7 +187,7 @@ function judgeStatement(node: CfnResource, statement: { [key: string]: unknown }
   const actions = statementStrings(node, statement.Action, findings, 'Action');
   const wide = statement.NotResource !== undefined ? ['*'] : resourceShapes(node, statement.Resource, findings).filter(coversEveryName);
   const documentedWide = (lower: string) => [...purposes].some((p) => DOCUMENTED_WIDE_ACTIONS[p].has(lower)
-    || (DOCUMENTED_CONDITIONED_ACTIONS[p]?.[lower] !== undefined && holdsStringEquals(node, statement, DOCUMENTED_CONDITIONED_ACTIONS[p]![lower])));
+    || (DOCUMENTED_CONDITIONED_ACTIONS[p]?.[lower] !== undefined && holdsCondition(node, statement, DOCUMENTED_CONDITIONED_ACTIONS[p]![lower])));
   for (const action of actions) {
     const lower = action.toLowerCase();
     if (lower === '*' || lower === '*:*' || (/[*?]/.test(action) && !CDK_GRANT_GLOBS.has(lower))) {
