@@ -2,6 +2,7 @@ import { CfnResource, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { asArray, findInStack, memoizeInPass, outputsInStack, referencedLogicalId, resolvedProperties } from './cfn';
 import { branches, isIntrinsic, isObject, possibleValues, Unresolved } from './cfn-values';
+import { templateString } from './iam-policy';
 import { rolesOf, trustedServices } from './role-refs';
 import { StackModel } from './stack-model';
 
@@ -282,8 +283,34 @@ function forEachLambdaAction(value: unknown, path: string, visit: (functionArn: 
 }
 
 /** Whether the rule's SQL (in any of its forms) reads the certificate-registered event topic: a JITR function. */
-function isJitr(node: CfnResource, sql: unknown): boolean {
-  return possibleValues(node, sql).some((s) => typeof s === 'string' && s.includes(JITR_TOPIC));
+export function isJitr(node: CfnResource, sql: unknown): boolean {
+  const forms = sqlForms(node, sql);
+  // Every form deploys a rule on the event topic; a JITR function may hold provisioning's powers, a function on device messages may not.
+  return forms.length > 0 && forms.every((s) => s !== undefined && readsJitrTopic(s));
+}
+
+/**
+ * The texts a rule's SQL can deploy with, one per `Fn::If` branch and allowed parameter value; a
+ * form with a value known only at deploy (the CA's ID from a parameter or attribute) is read
+ * with `{?}` in its place, `undefined` where it cannot be read at all.
+ */
+function sqlForms(node: CfnResource, sql: unknown): (string | undefined)[] {
+  const out: (string | undefined)[] = [];
+  for (const b of branches(sql)) {
+    if (b === undefined) continue;
+    for (const v of possibleValues(node, b)) out.push(typeof v === 'string' ? v : templateString(b));
+  }
+  return out;
+}
+
+/**
+ * Whether a rule's SQL reads the certificate-registered event topic: its `FROM` topic filter
+ * (AWS IoT Core Developer Guide, "FROM clause") starts with `$aws/events/certificates/registered/`.
+ * The topic named anywhere else (a WHERE clause, a string) does not make it one.
+ */
+export function readsJitrTopic(sql: string): boolean {
+  const from = /\bFROM\s+'([^']*)'/i.exec(sql) ?? /\bFROM\s+"([^"]*)"/i.exec(sql);
+  return from !== null && from[1].trim().startsWith(JITR_TOPIC);
 }
 
 function topicRule(b: Builder, node: CfnResource, props: { [key: string]: unknown }): void {

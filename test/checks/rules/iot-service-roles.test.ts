@@ -238,6 +238,37 @@ describe('GW13 roles IoT services assume', () => {
     ]);
   });
 
+  test('JITR is the topic the rule reads FROM, in every form: the event topic named elsewhere in the SQL, or in one Fn::If branch, is not', () => {
+    const template = (sql: unknown, samSql?: string) => ({
+      Conditions: { C: { 'Fn::Equals': ['a', 'b'] } },
+      Resources: {
+        FnRole: { Type: ROLE, Properties: { AssumeRolePolicyDocument: LAMBDA_TRUST, Policies: [{ PolicyName: 'p', PolicyDocument: doc(allow(['iot:UpdateCertificate', 'iot:CreatePolicy'], '*')) }] } },
+        Fn: { Type: 'AWS::Lambda::Function', Properties: { Role: getArn('FnRole'), Handler: 'i.h', Runtime: 'nodejs22.x', Code: { ZipFile: 'x' } } },
+        Rule: rule([{ Lambda: { FunctionArn: getArn('Fn') } }], undefined, sql as string),
+        ...(samSql ? {
+          Sam: {
+            Type: 'AWS::Serverless::Function',
+            Properties: {
+              Handler: 'i.h', Runtime: 'nodejs22.x', InlineCode: 'x', Policies: [doc(allow(['iot:UpdateCertificate', 'iot:CreatePolicy'], '*'))],
+              Events: { Iot: { Type: 'IoTRule', Properties: { Sql: samSql } } },
+            },
+          },
+        } : {}),
+      },
+    });
+    const admin = ['AdminAction::iot:CreatePolicy', 'AdminAction::iot:UpdateCertificate'];
+    const smuggled = "SELECT * FROM 'devices/+/data' WHERE topic() <> '$aws/events/certificates/registered/x'";
+    const found = gw13(template(smuggled, smuggled));
+    expect([found.FnRole, found.Sam]).toEqual([admin, admin]);
+    expect(gw13(template({ 'Fn::If': ['C', "SELECT * FROM '$aws/events/certificates/registered/+'", "SELECT * FROM 'devices/+/data'"] })).FnRole).toEqual(admin);
+    const jitr = "SELECT * FROM '$aws/events/certificates/registered/+'";
+    const passes = gw13(template({ 'Fn::Sub': jitr }, jitr));
+    expect([passes.FnRole, passes.Sam]).toEqual([COMPLIANT, COMPLIANT]);
+    // The CA's ID from a parameter or an attribute still names the event topic.
+    const withCa = gw13({ ...template({ 'Fn::Sub': "SELECT * FROM '$aws/events/certificates/registered/${CaId}'" }), Parameters: { CaId: { Type: 'String' } } });
+    expect(withCa.FnRole).toEqual(COMPLIANT);
+  });
+
   test('a function the rule SQL calls with aws_lambda() is one IoT invokes: its role is judged (Fn::Sub, Fn::Join, a literal ARN)', () => {
     const template = (sql: unknown, extra: object = {}) => ({
       Resources: {

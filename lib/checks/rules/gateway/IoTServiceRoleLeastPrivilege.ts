@@ -7,7 +7,7 @@ import { expandIamAction, globMatch, iamDataFile } from '../../private/iam-data'
 import {
   ADMIN_SERVICES, awsManagedPolicyName, forEachStatement, HARMLESS_ADMIN_ACTIONS, isAdminAction, isWildcardOnlyAction, isWildcardResource, templateString,
 } from '../../private/iam-policy';
-import { iotServiceRoles, RolePurpose, SERVICE_ROLE_TYPES } from '../../private/iot-service-roles';
+import { iotServiceRoles, isJitr, RolePurpose, SERVICE_ROLE_TYPES } from '../../private/iot-service-roles';
 import { roleGrants, statementStrings } from '../../private/role-statements';
 import { defineRule } from '../../rule-definition';
 
@@ -327,7 +327,16 @@ export const IoTServiceRoleLeastPrivilege = defineRule({
   return findings.isEmpty ? NagRuleCompliance.COMPLIANT : findings.toArray();
 });
 
-/** Whether a SAM function's IoT rule event reads the certificate-registered topic (JITR). */
+/** Whether every IoT rule event of a SAM function reads the certificate-registered topic (JITR) in its FROM clause, in every form. */
 function isJitrSam(node: CfnResource): boolean {
-  return JSON.stringify(resolvedProperties(node).Events ?? {}).includes('$aws/events/certificates/registered/');
+  const sqls: unknown[] = [];
+  for (const events of possibleValues(node, resolvedProperties(node).Events)) {
+    if (!isObject(events)) return false;
+    for (const event of Object.values(events)) {
+      for (const e of branches(event)) {
+        if (isObject(e) && e.Type === 'IoTRule') sqls.push(isObject(e.Properties) ? e.Properties.Sql : undefined);
+      }
+    }
+  }
+  return sqls.length > 0 && sqls.every((sql) => isJitr(node, sql));
 }
