@@ -167,6 +167,20 @@ describe('GW13 roles IoT services assume', () => {
     expect(write('sns:Publish', 'arn:aws:sns:eu-west-1:111122223333:alerts-*')).toEqual(COMPLIANT);
   });
 
+  test('Unresolved: a Resource from a parameter without allowed values (the deployer may pass * or arn:aws:s3:::*); with allowed values each is judged', () => {
+    const template = (resource: unknown, parameter: object = { Type: 'String' }) => ({
+      Parameters: { Target: parameter },
+      Resources: { R: role([allow('s3:PutObject', resource)]), Rule: rule([{ S3: { BucketName: 'b', Key: 'k', RoleArn: getArn('R') } }]) },
+    });
+    expect(gw13(template({ Ref: 'Target' })).R).toEqual(['Unresolved::Resource']);
+    expect(gw13(template({ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${Target}/*' })).R).toEqual(['Unresolved::Resource']);
+    expect(gw13(template({ 'Fn::Join': ['', ['arn:aws:s3:::', { Ref: 'Target' }, '/*']] })).R).toEqual(['Unresolved::Resource']);
+    expect(gw13(template({ Ref: 'Target' }, { Type: 'String', AllowedValues: ['arn:aws:s3:::*'] })).R).toEqual(['Resource::arn:aws:s3:::*']);
+    expect(gw13(template({ Ref: 'Target' }, { Type: 'String', AllowedValues: ['arn:aws:s3:::b/raw/*'] })).R).toEqual(COMPLIANT);
+    // A resource of the stack is one resource, however its ARN is written.
+    expect(gw13({ Resources: { B: { Type: 'AWS::S3::Bucket' }, ...template({ 'Fn::Sub': '${B.Arn}/raw/*' }).Resources } }).R).toEqual(COMPLIANT);
+  });
+
   test('Noncompliance 2: AWS-managed policies wider than the use (AWSIoTRuleActions on a one-table rule, S3 read-only on a provisioning role)', () => {
     const managed = (name: string) => `arn:aws:iam::aws:policy/${name}`;
     expect(gw13({

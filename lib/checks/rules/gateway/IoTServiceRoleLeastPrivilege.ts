@@ -1,7 +1,7 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
-import { asArray, referencedLogicalId, resolvedProperties } from '../../private/cfn';
+import { asArray, findInStack, findParameterInStack, referencedLogicalId, resolvedProperties } from '../../private/cfn';
 import { branches, Findings, isIntrinsic, isObject, possibleValues, Unresolved } from '../../private/cfn-values';
 import { expandIamAction, globMatch, iamDataFile } from '../../private/iam-data';
 import {
@@ -132,13 +132,43 @@ function touchesData(action: string): boolean {
   return e.actions.some((a) => a.accessLevels.some((l) => l === 'Read' || l === 'Write'));
 }
 
+/**
+ * Whether an `Fn::Sub`/`Fn::Join` builds its text from a stack parameter without allowed values:
+ * the deployer may pass `*` there (`arn:aws:s3:::${Bucket}/*` with `Bucket` = `*`).
+ */
+function namesOpenParameter(node: CfnResource, value: unknown, depth = 0): boolean {
+  if (depth > 8 || !isObject(value) || !isIntrinsic(value)) return false;
+  const open = (name: string) => {
+    const allowed = findParameterInStack(node, name)?.allowedValues;
+    return findParameterInStack(node, name) !== undefined && !(Array.isArray(allowed) && allowed.length > 0);
+  };
+  const [fn] = Object.keys(value);
+  const arg = value[fn];
+  if (fn === 'Ref') return typeof arg === 'string' && open(arg);
+  if (fn === 'Fn::Sub') {
+    const [text, vars] = Array.isArray(arg) ? [arg[0], arg[1]] : [arg, undefined];
+    if (typeof text !== 'string') return false;
+    return [...text.matchAll(/\$\{(?!!)([^}.]+)\}/g)].some((m) => (isObject(vars) && m[1] in vars
+      ? namesOpenParameter(node, vars[m[1]], depth + 1) : !m[1].startsWith('AWS::') && open(m[1])));
+  }
+  if (fn === 'Fn::Join' && Array.isArray(arg) && Array.isArray(arg[1])) return arg[1].some((p: unknown) => namesOpenParameter(node, p, depth + 1));
+  return false;
+}
+
 /** The ARN shapes of a `Resource` entry; a resource of the stack (`Ref`/`Fn::GetAtt`) is one resource and has none. */
 function resourceShapes(node: CfnResource, value: unknown, findings: Findings): string[] {
   const out: string[] = [];
   for (const list of branches(value)) {
     for (const item of asArray(list)) {
       for (const b of branches(item)) {
-        if (b === undefined || referencedLogicalId(b) !== undefined) continue;
+        if (b === undefined) continue;
+        // A `Ref` to a parameter is read below, by its allowed values.
+        const id = referencedLogicalId(b);
+        if (id !== undefined && findInStack(node, id) !== undefined) continue;
+        if (namesOpenParameter(node, b) && !(isObject(b) && 'Ref' in b)) {
+          findings.add('Unresolved', 'Resource');
+          continue;
+        }
         if (isObject(b) && 'Ref' in b) {
           for (const v of possibleValues(node, b)) {
             if (typeof v === 'string') out.push(v);
