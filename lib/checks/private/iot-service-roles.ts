@@ -2,6 +2,7 @@ import { CfnResource, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { asArray, findInStack, memoizeInPass, outputsInStack, referencedLogicalId, resolvedProperties } from './cfn';
 import { branches, isIntrinsic, isObject, possibleValues, Unresolved } from './cfn-values';
+import { templateString } from './iam-policy';
 import { rolesOf, trustedServices } from './role-refs';
 import { StackModel } from './stack-model';
 
@@ -14,7 +15,9 @@ import { StackModel } from './stack-model';
  *   firehose, sqs, sns, timestream, http `Auth.Sigv4.RoleArn`, location, iotAnalytics, iotEvents,
  *   iotSiteWise, cloudwatch*, elasticsearch/openSearch, stepFunctions...), the action's key being
  *   the use's `kind`; a `Lambda.FunctionArn` action names a function, whose `Role` is used (a rule on
- *   `$aws/events/certificates/registered/...` is a just-in-time registration, JITR, function);
+ *   `$aws/events/certificates/registered/...` is a just-in-time registration, JITR, function); a
+ *   function the SQL calls with `aws_lambda()` (`sqlFunctions`) is used as a Lambda action's is;
+ * - the functions of the Lambda actions of `AWS::IoTEvents::DetectorModel`/`AlarmModel`;
  * - `AWS::IoT::ProvisioningTemplate` `ProvisioningRoleArn` and the `PreProvisioningHook.TargetArn`
  *   function; `AWS::IoT::CACertificate` `RegistrationConfig.RoleArn` (JITP); `AWS::IoT::Authorizer`
  *   `AuthorizerFunctionArn`; `AWS::IoT::CertificateProvider` `LambdaFunctionArn`; `AWS::IoT::Logging` and `AWS::IoT::AccountAuditConfiguration` `RoleArn`;
@@ -35,7 +38,7 @@ import { StackModel } from './stack-model';
  */
 
 /** What a role is used for, which decides what it may documentedly hold. */
-export type RolePurpose = 'provisioning' | 'function' | 'logging' | 'audit' | 'greengrass' | 'service';
+export type RolePurpose = 'provisioning' | 'function' | 'logging' | 'audit' | 'greengrass' | 'vpc-destination' | 'service';
 
 /** One use of a role. */
 export interface RoleUse {
@@ -263,9 +266,51 @@ function forEachRoleArn(value: unknown, path: string, visit: (value: unknown, pa
   }
 }
 
+/** Calls `visit` with the `FunctionArn` of each `Lambda` action under `value` (objects, lists, both branches of `Fn::If`), with its path. */
+function forEachLambdaAction(value: unknown, path: string, visit: (functionArn: unknown, path: string) => void, depth = 0): void {
+  if (depth > 16) return;
+  for (const b of branches(value)) {
+    if (Array.isArray(b)) {
+      b.forEach((item) => forEachLambdaAction(item, path, visit, depth + 1));
+    } else if (isObject(b) && !isIntrinsic(b)) {
+      for (const [key, v] of Object.entries(b)) {
+        const at = path ? `${path}.${key}` : key;
+        if (key === 'Lambda' && isObject(v) && !isIntrinsic(v) && v.FunctionArn !== undefined) visit(v.FunctionArn, `${at}.FunctionArn`);
+        else forEachLambdaAction(v, at, visit, depth + 1);
+      }
+    }
+  }
+}
+
 /** Whether the rule's SQL (in any of its forms) reads the certificate-registered event topic: a JITR function. */
-function isJitr(node: CfnResource, sql: unknown): boolean {
-  return possibleValues(node, sql).some((s) => typeof s === 'string' && s.includes(JITR_TOPIC));
+export function isJitr(node: CfnResource, sql: unknown): boolean {
+  const forms = sqlForms(node, sql);
+  // Every form deploys a rule on the event topic; a JITR function may hold provisioning's powers, a function on device messages may not.
+  return forms.length > 0 && forms.every((s) => s !== undefined && readsJitrTopic(s));
+}
+
+/**
+ * The texts a rule's SQL can deploy with, one per `Fn::If` branch and allowed parameter value; a
+ * form with a value known only at deploy (the CA's ID from a parameter or attribute) is read
+ * with `{?}` in its place, `undefined` where it cannot be read at all.
+ */
+function sqlForms(node: CfnResource, sql: unknown): (string | undefined)[] {
+  const out: (string | undefined)[] = [];
+  for (const b of branches(sql)) {
+    if (b === undefined) continue;
+    for (const v of possibleValues(node, b)) out.push(typeof v === 'string' ? v : templateString(b));
+  }
+  return out;
+}
+
+/**
+ * Whether a rule's SQL reads the certificate-registered event topic: its `FROM` topic filter
+ * (AWS IoT Core Developer Guide, "FROM clause") starts with `$aws/events/certificates/registered/`.
+ * The topic named anywhere else (a WHERE clause, a string) does not make it one.
+ */
+export function readsJitrTopic(sql: string): boolean {
+  const from = /\bFROM\s+'([^']*)'/i.exec(sql) ?? /\bFROM\s+"([^"]*)"/i.exec(sql);
+  return from !== null && from[1].trim().startsWith(JITR_TOPIC);
 }
 
 function topicRule(b: Builder, node: CfnResource, props: { [key: string]: unknown }): void {
@@ -304,7 +349,38 @@ function topicRule(b: Builder, node: CfnResource, props: { [key: string]: unknow
       else for (const item of asArray(list)) action(item, 'TopicRulePayload.Actions');
     }
     action(payload.ErrorAction, 'TopicRulePayload.ErrorAction');
+    sqlFunctions(b, node, payload.Sql);
   }
+}
+
+const AWS_LAMBDA_CALL = /aws_lambda\s*\(\s*'([^']*)'/gi;
+
+/**
+ * The functions the rule's SQL calls with `aws_lambda(functionArn, inputJson)`: AWS IoT invokes
+ * them on every matching message, as it does a Lambda action's (AWS IoT Core Developer Guide, "SQL
+ * functions", aws_lambda: "you must grant AWS IoT permission to invoke the function"). The ARN is
+ * read from a literal or from the function named in `Fn::Sub`/`Fn::Join`; one of neither is unreadable.
+ */
+function sqlFunctions(b: Builder, node: CfnResource, sql: unknown): void {
+  if (!/aws_lambda\s*\(/i.test(JSON.stringify(sql ?? '') ?? '')) return;
+  const property = 'TopicRulePayload.Sql';
+  let found = false;
+  for (const branch of branches(sql)) {
+    for (const fn of inSubOrJoin(node, branch, [LAMBDA, SAM_FUNCTION])) {
+      found = true;
+      b.functionRole(node, { Ref: logicalId(fn) }, property, 'function', ['function']);
+    }
+  }
+  for (const text of possibleValues(node, sql)) {
+    if (typeof text !== 'string') continue;
+    for (const m of text.matchAll(AWS_LAMBDA_CALL)) {
+      // A placeholder of an intrinsic is the function named above.
+      if (!/^arn:[^:]+:lambda:[^:]*:[^:]*:function:[\w-]+(:[\w$-]+)?$/.test(m[1])) continue;
+      found = true;
+      b.functionRole(node, m[1], property, 'function', ['function']);
+    }
+  }
+  if (!found) b.addUnreadable(node, property);
 }
 
 function serviceResource(b: Builder, node: CfnResource): void {
@@ -347,8 +423,17 @@ function serviceResource(b: Builder, node: CfnResource): void {
     case 'AWS::IoTTwinMaker::Workspace':
       b.role(node, props.Role, 'Role', 'twinmaker', ['service']);
       return;
-    default:
+    case 'AWS::IoTEvents::DetectorModel':
+    case 'AWS::IoTEvents::AlarmModel':
+      // IoT Events invokes the function of each Lambda action with the detector's or alarm's data
+      // (AWS IoT Events Developer Guide, "Supported actions", Lambda: FunctionArn).
+      forEachLambdaAction(props, '', (fn, path) => b.functionRole(node, fn, path, 'iotevents-function', ['function']));
       forEachRoleArn(props, '', (v, path) => b.role(node, v, path, `${type.split('::')[1].toLowerCase()}:${path}`, ['service']));
+      return;
+    default:
+      forEachRoleArn(props, '', (v, path) => b.role(node, v, path, `${type.split('::')[1].toLowerCase()}:${path}`,
+        // The role AWS IoT creates a VPC destination's network interfaces with (rules' Kafka and HTTP actions reach the VPC through it).
+        type === 'AWS::IoT::TopicRuleDestination' && path === 'VpcProperties.RoleArn' ? ['vpc-destination'] : ['service']));
   }
 }
 

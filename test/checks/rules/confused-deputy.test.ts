@@ -28,6 +28,7 @@ const statement = (principal: unknown, condition?: object, effect = 'Allow', act
 });
 const doc = (...statements: object[]) => ({ Version: '2012-10-17', Statement: statements });
 const IOT = { Service: 'iot.amazonaws.com' };
+const ROLE_TYPE = 'AWS::IAM::Role';
 
 describe('GW15 IoTServiceConfusedDeputy: metadata and table', () => {
   test('GW15 is an error-level gateway rule over every type that keeps a policy', () => {
@@ -86,6 +87,23 @@ describe('GW15: AWS::Lambda::Permission', () => {
     expect(judge('AWS::Lambda::Permission', permission({ SourceAccount: { Ref: 'Acct' } }), {}, { Acct: { Type: 'String' } })).toEqual(['Unresolved::SourceAccount']);
     expect(judge('AWS::Lambda::Permission', permission({ SourceArn: { 'Fn::ImportValue': 'rule' } }))).toEqual(['Unresolved::SourceArn']);
     expect(judge('AWS::Lambda::Permission', permission({ Principal: { Ref: 'P' } }), {}, { P: { Type: 'String' } })).toEqual(['Unresolved::Principal']);
+  });
+
+  test('Unresolved: SourceArn from a value no resource fixes (a custom resource\'s attribute, an SSM parameter\'s Value, a nested stack\'s output)', () => {
+    // Any of these can hold arn:aws:iot:*:*:* or another account's rule: not the ARN of a resource of this stack.
+    const extra = {
+      C: { Type: 'Custom::Lookup', Properties: { ServiceToken: 'arn:aws:lambda:eu-west-1:111122223333:function:x' } },
+      P: { Type: 'AWS::SSM::Parameter', Properties: { Type: 'String', Value: 'arn:aws:iot:*:*:*' } },
+      N: { Type: 'AWS::CloudFormation::Stack', Properties: { TemplateURL: 'https://s3.amazonaws.com/b/t.json' } },
+    };
+    expect(judge('AWS::Lambda::Permission', permission({ SourceArn: { 'Fn::GetAtt': ['C', 'RuleArn'] } }), extra)).toEqual(['Unresolved::SourceArn']);
+    expect(judge('AWS::Lambda::Permission', permission({ SourceArn: { 'Fn::GetAtt': ['P', 'Value'] } }), extra)).toEqual(['Unresolved::SourceArn']);
+    expect(judge('AWS::Lambda::Permission', permission({ SourceArn: { 'Fn::GetAtt': ['N', 'Outputs.RuleArn'] } }), extra)).toEqual(['Unresolved::SourceArn']);
+    expect(judge(ROLE_TYPE, { AssumeRolePolicyDocument: doc({ Effect: 'Allow', Principal: IOT, Action: 'sts:AssumeRole', Condition: { ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': ['C', 'Arn'] } } } }) }, extra))
+      .toEqual(['Unresolved::Condition']);
+    // The rule's own ARN, or the custom resource beside SourceAccount, pass.
+    expect(judge('AWS::Lambda::Permission', permission({ SourceArn: { 'Fn::GetAtt': ['R', 'Arn'] } }), { R: { Type: 'AWS::SNS::Topic' } })).toEqual(COMPLIANT);
+    expect(judge('AWS::Lambda::Permission', permission({ SourceArn: { 'Fn::GetAtt': ['C', 'Arn'] }, SourceAccount: ACCOUNT }), extra)).toEqual(COMPLIANT);
   });
 
   test('Noncompliance: SourceAccount set in one Fn::If branch only', () => {
@@ -167,6 +185,22 @@ describe('GW15: roles an IoT service assumes', () => {
     expect(judge('AWS::IAM::Role', role(IOT, { ArnLike: { 'aws:SourceArn': 'arn:aws:iot:*:*:rule/*' } }))).toEqual(['Unlocked::iot.amazonaws.com']);
     expect(judge('AWS::IAM::Role', role(IOT, { StringLike: { 'aws:SourceArn': { 'Fn::Sub': 'arn:${AWS::Partition}:iot:${AWS::Region}:*:rule/*' } } }))).toEqual(['Unlocked::iot.amazonaws.com']);
     expect(judge('AWS::IAM::Role', role(IOT, { StringEquals: { 'aws:SourceAccount': [ACCOUNT, '999999999999'] } }))).toEqual(COMPLIANT);
+  });
+
+  test('Noncompliance: StringLike with * before the account part; its * crosses colons, ArnLike\'s does not', () => {
+    // IAM User Guide, condition operators: ArnLike checks each of the six colon-delimited components separately; StringLike's * matches
+    // anywhere in the string. A security profile may be named `x:111122223333:y` (SecurityProfileName [a-zA-Z0-9:_-]+): from account
+    // 999999999999 its ARN arn:aws:iot:us-east-1:999999999999:securityprofile/x:111122223333:y matches arn:aws:iot:*:111122223333:*.
+    const wideRegion = 'arn:aws:iot:*:111122223333:*';
+    expect(judge('AWS::IAM::Role', role(IOT, { StringLike: { 'aws:SourceArn': wideRegion } }))).toEqual(['Unlocked::iot.amazonaws.com']);
+    expect(judge('AWS::IAM::Role', role(IOT, { 'ForAnyValue:StringLike': { 'aws:SourceArn': 'arn:aws*:iot:eu-west-1:111122223333:*' } }))).toEqual(['Unlocked::iot.amazonaws.com']);
+    expect(judge('AWS::IAM::Role', role(IOT, { ArnLike: { 'aws:SourceArn': wideRegion } }))).toEqual(COMPLIANT);
+    expect(judge('AWS::IAM::Role', role(IOT, { StringLike: { 'aws:SourceArn': 'arn:aws:iot:eu-west-1:111122223333:*' } }))).toEqual(COMPLIANT);
+    expect(judge('AWS::IAM::Role', role(IOT, { StringLike: { 'aws:SourceArn': wideRegion }, StringEquals: { 'aws:SourceAccount': ACCOUNT } }))).toEqual(COMPLIANT);
+    // The same in a Deny: StringNotLike lets through the ARN its * absorbs; ArnNotLike does not.
+    const deny = (operator: string) => doc(statement(IOT), statement('*', { [operator]: { 'aws:SourceArn': wideRegion } }, 'Deny', 'sns:*'));
+    expect(judge('AWS::SNS::TopicPolicy', { Topics: ['t'], PolicyDocument: deny('StringNotLike') })).toEqual(['Unlocked::iot.amazonaws.com']);
+    expect(judge('AWS::SNS::TopicPolicy', { Topics: ['t'], PolicyDocument: deny('ArnNotLike') })).toEqual(COMPLIANT);
   });
 
   test('Compliance: keys in any case, ArnEquals/StringLike/ForAnyValue, one lock beside another condition, an organization', () => {

@@ -151,6 +151,36 @@ describe('GW13 roles IoT services assume', () => {
     ]);
   });
 
+  test('Noncompliance: every resource of a type written without a bare `*` segment (topic*, topic/**, topic/?*, an S3 ?*); a name prefix passes', () => {
+    const republish = (resource: string) => gw13({
+      Resources: { R: role([allow('iot:Publish', resource)]), Rule: rule([{ Republish: { Topic: 'x', RoleArn: getArn('R') } }]) },
+    }).R;
+    expect(republish('arn:aws:iot:eu-west-1:111122223333:topic*')).toEqual(['Resource::arn:aws:iot:eu-west-1:111122223333:topic*']);
+    expect(republish('arn:aws:iot:eu-west-1:111122223333:topic/**')).toEqual(['Resource::arn:aws:iot:eu-west-1:111122223333:topic/**']);
+    expect(republish('arn:aws:iot:eu-west-1:111122223333:topic/?*')).toEqual(['Resource::arn:aws:iot:eu-west-1:111122223333:topic/?*']);
+    expect(republish('arn:aws:iot:eu-west-1:111122223333:topic/alerts/*')).toEqual(COMPLIANT);
+    const write = (action: string, resource: string) => gw13({
+      Resources: { R: role([allow(action, resource)]), Rule: rule([{ S3: { BucketName: 'b', Key: 'k', RoleArn: getArn('R') } }]) },
+    }).R;
+    expect(write('s3:PutObject', 'arn:aws:s3:::?*')).toEqual(['Resource::arn:aws:s3:::?*']);
+    expect(write('s3:PutObject', 'arn:aws:s3:::telemetry-*/raw/*')).toEqual(COMPLIANT);
+    expect(write('sns:Publish', 'arn:aws:sns:eu-west-1:111122223333:alerts-*')).toEqual(COMPLIANT);
+  });
+
+  test('Unresolved: a Resource from a parameter without allowed values (the deployer may pass * or arn:aws:s3:::*); with allowed values each is judged', () => {
+    const template = (resource: unknown, parameter: object = { Type: 'String' }) => ({
+      Parameters: { Target: parameter },
+      Resources: { R: role([allow('s3:PutObject', resource)]), Rule: rule([{ S3: { BucketName: 'b', Key: 'k', RoleArn: getArn('R') } }]) },
+    });
+    expect(gw13(template({ Ref: 'Target' })).R).toEqual(['Unresolved::Resource']);
+    expect(gw13(template({ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${Target}/*' })).R).toEqual(['Unresolved::Resource']);
+    expect(gw13(template({ 'Fn::Join': ['', ['arn:aws:s3:::', { Ref: 'Target' }, '/*']] })).R).toEqual(['Unresolved::Resource']);
+    expect(gw13(template({ Ref: 'Target' }, { Type: 'String', AllowedValues: ['arn:aws:s3:::*'] })).R).toEqual(['Resource::arn:aws:s3:::*']);
+    expect(gw13(template({ Ref: 'Target' }, { Type: 'String', AllowedValues: ['arn:aws:s3:::b/raw/*'] })).R).toEqual(COMPLIANT);
+    // A resource of the stack is one resource, however its ARN is written.
+    expect(gw13({ Resources: { B: { Type: 'AWS::S3::Bucket' }, ...template({ 'Fn::Sub': '${B.Arn}/raw/*' }).Resources } }).R).toEqual(COMPLIANT);
+  });
+
   test('Noncompliance 2: AWS-managed policies wider than the use (AWSIoTRuleActions on a one-table rule, S3 read-only on a provisioning role)', () => {
     const managed = (name: string) => `arn:aws:iam::aws:policy/${name}`;
     expect(gw13({
@@ -222,6 +252,83 @@ describe('GW13 roles IoT services assume', () => {
     ]);
   });
 
+  test('JITR is the topic the rule reads FROM, in every form: the event topic named elsewhere in the SQL, or in one Fn::If branch, is not', () => {
+    const template = (sql: unknown, samSql?: string) => ({
+      Conditions: { C: { 'Fn::Equals': ['a', 'b'] } },
+      Resources: {
+        FnRole: { Type: ROLE, Properties: { AssumeRolePolicyDocument: LAMBDA_TRUST, Policies: [{ PolicyName: 'p', PolicyDocument: doc(allow(['iot:UpdateCertificate', 'iot:CreatePolicy'], '*')) }] } },
+        Fn: { Type: 'AWS::Lambda::Function', Properties: { Role: getArn('FnRole'), Handler: 'i.h', Runtime: 'nodejs22.x', Code: { ZipFile: 'x' } } },
+        Rule: rule([{ Lambda: { FunctionArn: getArn('Fn') } }], undefined, sql as string),
+        ...(samSql ? {
+          Sam: {
+            Type: 'AWS::Serverless::Function',
+            Properties: {
+              Handler: 'i.h', Runtime: 'nodejs22.x', InlineCode: 'x', Policies: [doc(allow(['iot:UpdateCertificate', 'iot:CreatePolicy'], '*'))],
+              Events: { Iot: { Type: 'IoTRule', Properties: { Sql: samSql } } },
+            },
+          },
+        } : {}),
+      },
+    });
+    const admin = ['AdminAction::iot:CreatePolicy', 'AdminAction::iot:UpdateCertificate'];
+    const smuggled = "SELECT * FROM 'devices/+/data' WHERE topic() <> '$aws/events/certificates/registered/x'";
+    const found = gw13(template(smuggled, smuggled));
+    expect([found.FnRole, found.Sam]).toEqual([admin, admin]);
+    expect(gw13(template({ 'Fn::If': ['C', "SELECT * FROM '$aws/events/certificates/registered/+'", "SELECT * FROM 'devices/+/data'"] })).FnRole).toEqual(admin);
+    const jitr = "SELECT * FROM '$aws/events/certificates/registered/+'";
+    const passes = gw13(template({ 'Fn::Sub': jitr }, jitr));
+    expect([passes.FnRole, passes.Sam]).toEqual([COMPLIANT, COMPLIANT]);
+    // The CA's ID from a parameter or an attribute still names the event topic.
+    const withCa = gw13({ ...template({ 'Fn::Sub': "SELECT * FROM '$aws/events/certificates/registered/${CaId}'" }), Parameters: { CaId: { Type: 'String' } } });
+    expect(withCa.FnRole).toEqual(COMPLIANT);
+  });
+
+  test('a function the rule SQL calls with aws_lambda() is one IoT invokes: its role is judged (Fn::Sub, Fn::Join, a literal ARN)', () => {
+    const template = (sql: unknown, extra: object = {}) => ({
+      Resources: {
+        FnRole: { Type: ROLE, Properties: { AssumeRolePolicyDocument: LAMBDA_TRUST, Policies: [{ PolicyName: 'p', PolicyDocument: doc(allow('s3:GetObject', '*')) }] } },
+        Fn: { Type: 'AWS::Lambda::Function', Properties: { FunctionName: 'enrich', Role: getArn('FnRole'), Handler: 'i.h', Runtime: 'nodejs22.x', Code: { ZipFile: 'x' } } },
+        R: role([allow('iot:Publish', 'arn:aws:iot:eu-west-1:111122223333:topic/out')]),
+        Rule: rule([{ Republish: { Topic: 'out', RoleArn: getArn('R') } }], undefined, sql as string),
+        ...extra,
+      },
+    });
+    const wide = ['Resource::*'];
+    expect(gw13(template({ 'Fn::Sub': "SELECT aws_lambda('${Fn.Arn}', *) AS e FROM 'devices/+/data'" })).FnRole).toEqual(wide);
+    expect(gw13(template({ 'Fn::Join': ['', ["SELECT aws_lambda('", getArn('Fn'), "', *) AS e FROM 'd'"]] })).FnRole).toEqual(wide);
+    expect(gw13(template("SELECT AWS_LAMBDA('arn:aws:lambda:eu-west-1:111122223333:function:enrich', *) AS e FROM 'd'")).FnRole).toEqual(wide);
+    // A function outside the template is named, not followed.
+    expect(gw13(template("SELECT aws_lambda('arn:aws:lambda:eu-west-1:111122223333:function:elsewhere', *) AS e FROM 'd'")).Rule)
+      .toEqual(['Unresolved::TopicRulePayload.Sql']);
+    // Without aws_lambda() the function is not IoT's.
+    expect(gw13(template({ 'Fn::Sub': "SELECT * FROM 'devices/${Fn}/data'" })).FnRole).toBeUndefined();
+  });
+
+  test('a function an IoT Events detector or alarm model invokes (its Lambda action) is one an IoT service invokes: its role is judged', () => {
+    const template = (model: object) => ({
+      Resources: {
+        FnRole: { Type: ROLE, Properties: { AssumeRolePolicyDocument: LAMBDA_TRUST, Policies: [{ PolicyName: 'p', PolicyDocument: doc(allow('dynamodb:PutItem', '*')) }] } },
+        Fn: { Type: 'AWS::Lambda::Function', Properties: { Role: getArn('FnRole'), Handler: 'i.h', Runtime: 'nodejs22.x', Code: { ZipFile: 'x' } } },
+        Events: role([allow('lambda:InvokeFunction', getArn('Fn'))]),
+        Model: model,
+      },
+    });
+    const lambdaAction = { Lambda: { FunctionArn: getArn('Fn') } };
+    const detector = {
+      Type: 'AWS::IoTEvents::DetectorModel',
+      Properties: {
+        RoleArn: getArn('Events'),
+        DetectorModelDefinition: { InitialStateName: 's', States: [{ StateName: 's', OnInput: { Events: [{ EventName: 'e', Actions: [lambdaAction] }] } }] },
+      },
+    };
+    const alarm = {
+      Type: 'AWS::IoTEvents::AlarmModel',
+      Properties: { RoleArn: getArn('Events'), AlarmRule: {}, AlarmEventActions: { AlarmActions: [lambdaAction] } },
+    };
+    expect(gw13(template(detector)).FnRole).toEqual(['Resource::*']);
+    expect(gw13(template(alarm)).FnRole).toEqual(['Resource::*']);
+  });
+
   test('a role used by two rules is judged once against the union of its uses; its policies from AWS::IAM::Policy and JSON strings', () => {
     expect(gw13({
       Resources: {
@@ -257,10 +364,20 @@ describe('GW13 roles IoT services assume', () => {
         Mit: role([allow('iot:UpdateCertificate', '*')]),
         Cred: { Type: ROLE, Properties: { AssumeRolePolicyDocument: doc({ Effect: 'Allow', Principal: { Service: 'credentials.iot.amazonaws.com' }, Action: 'sts:AssumeRole' }) } },
         M: { Type: 'AWS::IoT::MitigationAction', Properties: { RoleArn: getArn('Mit'), ActionParams: { UpdateDeviceCertificateParams: { Action: 'DEACTIVATE' } } } },
-        Rule: rule([{ Sqs: { QueueUrl: 'q', RoleArn: getArn('Mit') } }]),
         Other: { Type: ROLE, Properties: { AssumeRolePolicyDocument: LAMBDA_TRUST, Policies: [{ PolicyName: 'p', PolicyDocument: doc(allow('*', '*')) }] } },
       },
-    })).toEqual({ Rule: COMPLIANT });
+    })).toEqual({});
+  });
+
+  test('a role a rule also uses is judged here even when a mitigation action or role alias names it (IR1 and GW1 judge it for their use only)', () => {
+    // IR1 does not judge resource scoping: a throwaway mitigation action must not take a rule's role out of GW13.
+    expect(gw13({
+      Resources: {
+        Shared: role([allow('sns:Publish', '*'), allow('iot:UpdateCertificate', '*')]),
+        M: { Type: 'AWS::IoT::MitigationAction', Properties: { RoleArn: getArn('Shared'), ActionParams: { PublishFindingToSnsParams: { TopicArn: 't' } } } },
+        Rule: rule([{ Sns: { TargetArn: 't', RoleArn: getArn('Shared') } }]),
+      },
+    })).toEqual({ Shared: ['AdminAction::iot:UpdateCertificate', 'Resource::*'], Rule: COMPLIANT });
   });
 
   test('a role trusted by an IoT service is judged even when nothing of the stack uses it (IoT Events, SiteWise, Greengrass)', () => {
@@ -355,6 +472,36 @@ describe('GW13 on more uses and on our constructs', () => {
       Alert: ['Resource::*'], Presign: ['Resource::*'], Twin: ['Resource::*'], Fleet: ['Resource::*'], Dest: ['Resource::*'],
       Profile: COMPLIANT, Job: COMPLIANT, Ws: COMPLIANT, Campaign: COMPLIANT, Destination: COMPLIANT,
     });
+  });
+
+  test('False positive: AWS\'s documented VPC destination role (ENIs on *, CreateNetworkInterfacePermission under its tag condition) passes; the same permission without the tag does not', () => {
+    // AWS IoT Core Developer Guide, "Virtual private cloud (VPC) destinations" (vpc-rule-action.html), the role's example policy.
+    const eni = allow(['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DeleteNetworkInterface', 'ec2:DescribeSubnets',
+      'ec2:DescribeVpcAttribute', 'ec2:DescribeSecurityGroups'], '*');
+    const permission = (condition?: object) => ({ ...allow('ec2:CreateNetworkInterfacePermission', '*'), ...(condition ? { Condition: condition } : {}) });
+    const tags = { ...allow('ec2:CreateTags', '*'), Condition: { StringEquals: { 'ec2:CreateAction': 'CreateNetworkInterface', 'aws:RequestTag/VPCDestinationENI': 'true' } } };
+    const template = (statements: object[]) => ({
+      Resources: {
+        Dest: role(statements),
+        Destination: { Type: 'AWS::IoT::TopicRuleDestination', Properties: { VpcProperties: { RoleArn: getArn('Dest'), SubnetIds: ['s'], VpcId: 'v' } } },
+      },
+    });
+    expect(gw13(template([eni, permission({ StringEquals: { 'ec2:ResourceTag/VPCDestinationENI': 'true' } }), tags])).Dest).toEqual(COMPLIANT);
+    expect(gw13(template([eni, permission(), tags])).Dest).toEqual(['AdminAction::ec2:CreateNetworkInterfacePermission']);
+    // The ENI grants are the destination's, not a rule action's.
+    expect(gw13({ Resources: { R: role([eni]), Rule: rule([{ Sqs: { QueueUrl: 'q', RoleArn: getArn('R') } }]) } }).R).toEqual(['Resource::*']);
+  });
+
+  test('False positive: AWS\'s documented SiteWise rule-action role (BatchPutAssetPropertyValue on * under an asset hierarchy path) passes; without the path, or with /*, it does not', () => {
+    // AWS IoT SiteWise User Guide, "Grant AWS IoT the required access" (grant-rule-access.html).
+    const put = (condition?: object) => ({ ...allow('iotsitewise:BatchPutAssetPropertyValue', '*'), ...(condition ? { Condition: condition } : {}) });
+    const template = (statement: object) => ({
+      Resources: { R: role([statement]), Rule: rule([{ IotSiteWise: { PutAssetPropertyValueEntries: [], RoleArn: getArn('R') } }]) },
+    });
+    expect(gw13(template(put({ StringLike: { 'iotsitewise:assetHierarchyPath': ['/a1b2c3', '/a1b2c3/*'] } }))).R).toEqual(COMPLIANT);
+    expect(gw13(template(put())).R).toEqual(['Resource::*']);
+    expect(gw13(template(put({ StringLike: { 'iotsitewise:assetHierarchyPath': ['/*'] } }))).R).toEqual(['Resource::*']);
+    expect(gw13(template(put({ StringLikeIfExists: { 'iotsitewise:assetHierarchyPath': ['/a1b2c3/*'] } }))).R).toEqual(['Resource::*']);
   });
 
   test('provisioning: the documented actions on * pass inline as with AWSIoTThingsRegistration; minting keys on * does not', () => {

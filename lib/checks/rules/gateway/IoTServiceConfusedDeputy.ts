@@ -2,7 +2,7 @@ import { CfnResource, Stack, Token } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
 import { IOT_SERVICE_PRINCIPALS, POLICY_PATHS, STATEMENT_PATHS, trustOf } from '../../../core/private/service-trust';
-import { resolvedProperties } from '../../private/cfn';
+import { findInStack, resolvedProperties } from '../../private/cfn';
 import { Findings } from '../../private/cfn-values';
 import { items, literalTexts, member, members, parsedDocuments, renderedForms, scalar } from '../../private/documents';
 import { globMatch } from '../../private/iam-data';
@@ -32,9 +32,25 @@ const DENYING_OPERATORS = new Set(['stringnotequals', 'stringnotequalsignorecase
 /** How one value of a lock key reads: this account, not a lock (with why), or unreadable. */
 type Verdict = 'ok' | 'open' | 'unresolved';
 
-/** What the rule needs to know of the stack: its account, when the stack names one. */
+/** What the rule needs to know of the stack: its account, when the stack names one, and the resource judged. */
 interface Context {
   readonly account?: string;
+  readonly node: CfnResource;
+}
+
+/**
+ * Resource types whose `Fn::GetAtt` returns a value the template does not fix: a custom
+ * resource's `Data`, a nested stack's `Outputs.*`, an SSM parameter's `Value`, a wait
+ * condition's `Data`. Any of them can be `arn:aws:iot:*:*:*` or another account's rule.
+ */
+const FREE_VALUE_TYPES: ReadonlySet<string> = new Set(['AWS::CloudFormation::CustomResource', 'AWS::CloudFormation::Stack', 'AWS::SSM::Parameter', 'AWS::CloudFormation::WaitCondition']);
+
+/** Whether a `Ref`/`Fn::GetAtt` (`Id` or `Id.Attribute`) names a resource of the stack by a value the template fixes (its ARN, its name). */
+function fixedByStack(label: string, ctx: Context): boolean {
+  const target = findInStack(ctx.node, label.split('.')[0]);
+  if (!target) return false;
+  const type = target.cfnResourceType;
+  return !type.startsWith('Custom::') && !FREE_VALUE_TYPES.has(type);
 }
 
 /** One account ID (the value of `aws:SourceAccount`, or the account part of an ARN) judged against this stack's account. */
@@ -54,9 +70,16 @@ function accountVerdict(segments: Segment[], ctx: Context, allowEmpty: boolean):
   return segments.some((s) => s.kind === 'text' && /[*?]/.test(s.text)) ? 'open' : 'unresolved';
 }
 
-/** One value of `aws:SourceArn`: an ARN of this account (or a resource of this stack, by `Ref`/`Fn::GetAtt`). */
-function arnVerdict(segments: Segment[], ctx: Context, accountBound: boolean): Verdict {
-  if (segments.length === 1 && segments[0].kind === 'ref') return 'ok';
+/**
+ * One value of `aws:SourceArn`: an ARN of this account (or a resource of this stack, by `Ref`/`Fn::GetAtt`).
+ * `stringLike`: compared with `StringLike`, whose `*` matches anywhere in the string, colons
+ * included, where `ArnLike` checks each of the six colon-delimited components separately (IAM User
+ * Guide, "IAM JSON policy elements: Condition operators"): a `*` before the account part can then
+ * absorb another account's ARN up to a resource name holding `:<this account>:` (a security
+ * profile's name may hold colons), so it binds nothing; the same for `StringNotLike` in a Deny.
+ */
+function arnVerdict(segments: Segment[], ctx: Context, accountBound: boolean, stringLike = false): Verdict {
+  if (segments.length === 1 && segments[0].kind === 'ref') return fixedByStack(segments[0].label, ctx) ? 'ok' : 'unresolved';
   // Split on the colons of the literal text; placeholders carry none.
   const parts: Segment[][] = [[]];
   for (const s of segments) {
@@ -75,6 +98,7 @@ function arnVerdict(segments: Segment[], ctx: Context, accountBound: boolean): V
   if (!(head.length === 1 && head[0].kind === 'text' && head[0].text === 'arn')) {
     return head.some((s) => s.kind !== 'text') ? 'unresolved' : 'open';
   }
+  if (stringLike && parts.slice(0, 4).some((p) => p.some((s) => s.kind === 'text' && s.text.includes('*')))) return 'open';
   // An ARN without an account (an S3 bucket's) bounds the service only beside aws:SourceAccount.
   if (parts[4].length === 0) return accountBound ? 'ok' : 'open';
   return accountVerdict(parts[4], ctx, false);
@@ -115,7 +139,7 @@ function conditionVerdict(c: Condition, ph: Placeholders, ctx: Context, accountB
     }
     const segments = ph.decode(String(value));
     const verdict = ACCOUNT_KEYS.has(c.key) ? accountVerdict(segments, ctx, false)
-      : ARN_KEYS.has(c.key) ? arnVerdict(segments, ctx, accountBound)
+      : ARN_KEYS.has(c.key) ? arnVerdict(segments, ctx, accountBound, /^(foranyvalue:)?string(not)?like$/.test(c.operator))
         : orgVerdict(segments);
     if (verdict === 'open') return 'open';
     if (verdict === 'unresolved') unresolved = true;
@@ -242,7 +266,7 @@ function permissionStatement(props: { [key: string]: unknown }): { [key: string]
 
 function contextOf(node: CfnResource): Context {
   const account = Stack.of(node).account;
-  return { account: Token.isUnresolved(account) ? undefined : account };
+  return { account: Token.isUnresolved(account) ? undefined : account, node };
 }
 
 /**
@@ -272,7 +296,8 @@ function contextOf(node: CfnResource): Context {
  * `StringLike`, `ArnEquals`, `ArnLike`, or their `ForAnyValue:` forms; keys compared without
  * regard to case) whose every value names this account: `aws:SourceAccount` (or the legacy
  * `aws:SourceOwner`) `${AWS::AccountId}` or a literal 12-digit account (the stack's, when it names
- * one); `aws:SourceArn` a resource of the stack (`Ref`/`Fn::GetAtt`) or an ARN whose account part
+ * one); `aws:SourceArn` a resource of the stack (`Ref`/`Fn::GetAtt`; a custom resource's, nested stack's or
+ * SSM parameter's attribute is a value the template does not fix, and unresolved) or an ARN whose account part
  * is this account, without wildcard (an ARN with no account part, an S3 bucket's, only beside an
  * `aws:SourceAccount` lock); `aws:SourceOrgID`/`aws:SourceOrgPaths` a literal organization (IAM User Guide, "The
  * confused deputy problem", section "Cross-service confused deputy prevention", recommends

@@ -1,13 +1,13 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
-import { asArray, referencedLogicalId, resolvedProperties } from '../../private/cfn';
+import { asArray, findInStack, findParameterInStack, referencedLogicalId, resolvedProperties } from '../../private/cfn';
 import { branches, Findings, isIntrinsic, isObject, possibleValues, Unresolved } from '../../private/cfn-values';
-import { expandIamAction } from '../../private/iam-data';
+import { expandIamAction, globMatch, iamDataFile } from '../../private/iam-data';
 import {
   ADMIN_SERVICES, awsManagedPolicyName, forEachStatement, HARMLESS_ADMIN_ACTIONS, isAdminAction, isWildcardOnlyAction, isWildcardResource, templateString,
 } from '../../private/iam-policy';
-import { iotServiceRoles, RolePurpose, SERVICE_ROLE_TYPES } from '../../private/iot-service-roles';
+import { iotServiceRoles, isJitr, RolePurpose, SERVICE_ROLE_TYPES } from '../../private/iot-service-roles';
 import { roleGrants, statementStrings } from '../../private/role-statements';
 import { defineRule } from '../../rule-definition';
 
@@ -46,6 +46,7 @@ const DOCUMENTED_MANAGED_POLICIES: { readonly [purpose in RolePurpose]: readonly
   audit: ['AWSIoTDeviceDefenderAudit'],
   function: ['AWSLambdaBasicExecutionRole', 'AWSLambdaVPCAccessExecutionRole'],
   greengrass: ['AWSGreengrassResourceAccessRolePolicy'],
+  'vpc-destination': [],
   service: [],
 };
 
@@ -68,8 +69,36 @@ const DOCUMENTED_WIDE_ACTIONS: { readonly [purpose in RolePurpose]: ReadonlySet<
   function: new Set(['logs:createloggroup', 'logs:createlogstream', 'logs:putlogevents', 'ec2:createnetworkinterface',
     'ec2:describenetworkinterfaces', 'ec2:describesubnets', 'ec2:deletenetworkinterface', 'ec2:assignprivateipaddresses', 'ec2:unassignprivateipaddresses']),
   greengrass: new Set(),
+  // AWS IoT Core Developer Guide, "Virtual private cloud (VPC) destinations" (https://docs.aws.amazon.com/iot/latest/developerguide/vpc-rule-action.html):
+  // the destination role's example policy grants these on `*` (the ENIs do not exist before AWS IoT creates them).
+  'vpc-destination': new Set(['ec2:createnetworkinterface', 'ec2:deletenetworkinterface', 'ec2:describenetworkinterfaces', 'ec2:describevpcs',
+    'ec2:describesubnets', 'ec2:describevpcattribute', 'ec2:describesecuritygroups', 'ec2:createtags']),
   service: new Set(),
 };
+
+/**
+ * Wide actions a use documentedly holds only under a condition (lower case): the action, the
+ * condition key (lower case) and the operators (lower case, never `IfExists`) the statement must
+ * hold it under, each value naming something narrower than everything (not `*` nor `/*`).
+ * - The VPC destination role may let AWS IoT attach only the network interfaces tagged
+ *   `VPCDestinationENI` (same page as above).
+ * - A rule's SiteWise action writes every asset unless `iotsitewise:assetHierarchyPath` bounds it
+ *   (AWS IoT SiteWise User Guide, "Grant AWS IoT the required access",
+ *   https://docs.aws.amazon.com/iot-sitewise/latest/userguide/grant-rule-access.html: the
+ *   documented role grants BatchPutAssetPropertyValue on `*` under that path).
+ */
+const DOCUMENTED_CONDITIONED_ACTIONS: { readonly [purpose in RolePurpose]?: { readonly [action: string]: { key: string; operators: readonly string[] } } } = {
+  'vpc-destination': { 'ec2:createnetworkinterfacepermission': { key: 'ec2:resourcetag/vpcdestinationeni', operators: ['stringequals'] } },
+  'service': { 'iotsitewise:batchputassetpropertyvalue': { key: 'iotsitewise:assethierarchypath', operators: ['stringequals', 'stringlike'] } },
+};
+
+/** Whether a statement holds `key` (compared without case, as IAM compares keys) under one of `operators`, every value narrower than `*`, in every form. */
+function holdsCondition(node: CfnResource, statement: { [key: string]: unknown }, need: { key: string; operators: readonly string[] }): boolean {
+  return possibleValues(node, statement.Condition).every((condition) => isObject(condition) && Object.entries(condition).some(([op, block]) =>
+    need.operators.includes(op.toLowerCase()) && isObject(block) && Object.entries(block).some(([k, v]) => k.toLowerCase() === need.key
+      && possibleValues(node, v).every((list) => asArray(list).length > 0
+        && asArray(list).every((item) => typeof item === 'string' && !/^\/?\*$/.test(item))))));
+}
 
 /**
  * Globs CDK's `grant*` methods write for an encrypted target (`topic.grantPublish`,
@@ -103,13 +132,43 @@ function touchesData(action: string): boolean {
   return e.actions.some((a) => a.accessLevels.some((l) => l === 'Read' || l === 'Write'));
 }
 
+/**
+ * Whether an `Fn::Sub`/`Fn::Join` builds its text from a stack parameter without allowed values:
+ * the deployer may pass `*` there (`arn:aws:s3:::${Bucket}/*` with `Bucket` = `*`).
+ */
+function namesOpenParameter(node: CfnResource, value: unknown, depth = 0): boolean {
+  if (depth > 8 || !isObject(value) || !isIntrinsic(value)) return false;
+  const open = (name: string) => {
+    const allowed = findParameterInStack(node, name)?.allowedValues;
+    return findParameterInStack(node, name) !== undefined && !(Array.isArray(allowed) && allowed.length > 0);
+  };
+  const [fn] = Object.keys(value);
+  const arg = value[fn];
+  if (fn === 'Ref') return typeof arg === 'string' && open(arg);
+  if (fn === 'Fn::Sub') {
+    const [text, vars] = Array.isArray(arg) ? [arg[0], arg[1]] : [arg, undefined];
+    if (typeof text !== 'string') return false;
+    return [...text.matchAll(/\$\{(?!!)([^}.]+)\}/g)].some((m) => (isObject(vars) && m[1] in vars
+      ? namesOpenParameter(node, vars[m[1]], depth + 1) : !m[1].startsWith('AWS::') && open(m[1])));
+  }
+  if (fn === 'Fn::Join' && Array.isArray(arg) && Array.isArray(arg[1])) return arg[1].some((p: unknown) => namesOpenParameter(node, p, depth + 1));
+  return false;
+}
+
 /** The ARN shapes of a `Resource` entry; a resource of the stack (`Ref`/`Fn::GetAtt`) is one resource and has none. */
 function resourceShapes(node: CfnResource, value: unknown, findings: Findings): string[] {
   const out: string[] = [];
   for (const list of branches(value)) {
     for (const item of asArray(list)) {
       for (const b of branches(item)) {
-        if (b === undefined || referencedLogicalId(b) !== undefined) continue;
+        if (b === undefined) continue;
+        // A `Ref` to a parameter is read below, by its allowed values.
+        const id = referencedLogicalId(b);
+        if (id !== undefined && findInStack(node, id) !== undefined) continue;
+        if (namesOpenParameter(node, b) && !(isObject(b) && 'Ref' in b)) {
+          findings.add('Unresolved', 'Resource');
+          continue;
+        }
         if (isObject(b) && 'Ref' in b) {
           for (const v of possibleValues(node, b)) {
             if (typeof v === 'string') out.push(v);
@@ -126,13 +185,39 @@ function resourceShapes(node: CfnResource, value: unknown, findings: Findings): 
   return out;
 }
 
+/**
+ * Whether a `Resource` shape covers every resource of a type of its service: `isWildcardResource`
+ * (`*`, `topic/*`), or a glob that matches a resource of any name of a type the IAM dataset
+ * knows for the service (`topic*`, `topic/**`, `topic/?*`, S3 `?*`). A name prefix
+ * (`topic/alerts/*`, `alerts-*`) is not. IAM matches `*` and `?` in a resource ARN as globs
+ * (IAM User Guide, "IAM JSON policy elements: Resource", "Using wildcards in resource ARNs").
+ */
+function coversEveryName(shape: string): boolean {
+  if (isWildcardResource(shape)) return true;
+  const parts = shape.split(':');
+  if (parts.length < 6 || parts[0] !== 'arn' || /[*?{]/.test(parts[2])) return false;
+  const resource = parts.slice(5).join(':');
+  if (!/[*?]/.test(resource)) return false;
+  const types = iamDataFile('resourceTypes', parts[2]);
+  if (!isObject(types)) return false;
+  return Object.values(types).some((t) => {
+    const arn = isObject(t) ? t.arn : undefined;
+    if (typeof arn !== 'string') return false;
+    // A resource of the type with names no template holds: `topic/zq9x`, `zq9x/zq9x` (an S3 object).
+    const template = arn.split(':').slice(5).join(':');
+    if (!template.includes('${')) return false;
+    return globMatch(resource, template.replace(/\$\{[^}]+\}/g, 'zq9x'));
+  });
+}
+
 /** Judges one Allow statement against the purposes of the role's uses. */
 function judgeStatement(node: CfnResource, statement: { [key: string]: unknown }, purposes: ReadonlySet<RolePurpose>, findings: Findings): void {
   if (statement.NotAction !== undefined) findings.add('NotAction');
   if (statement.NotResource !== undefined) findings.add('NotResource');
   const actions = statementStrings(node, statement.Action, findings, 'Action');
-  const wide = statement.NotResource !== undefined ? ['*'] : resourceShapes(node, statement.Resource, findings).filter(isWildcardResource);
-  const documentedWide = (lower: string) => [...purposes].some((p) => DOCUMENTED_WIDE_ACTIONS[p].has(lower));
+  const wide = statement.NotResource !== undefined ? ['*'] : resourceShapes(node, statement.Resource, findings).filter(coversEveryName);
+  const documentedWide = (lower: string) => [...purposes].some((p) => DOCUMENTED_WIDE_ACTIONS[p].has(lower)
+    || (DOCUMENTED_CONDITIONED_ACTIONS[p]?.[lower] !== undefined && holdsCondition(node, statement, DOCUMENTED_CONDITIONED_ACTIONS[p]![lower])));
   for (const action of actions) {
     const lower = action.toLowerCase();
     if (lower === '*' || lower === '*:*' || (/[*?]/.test(action) && !CDK_GRANT_GLOBS.has(lower))) {
@@ -207,7 +292,9 @@ function judgeSamPolicies(node: CfnResource, purposes: ReadonlySet<RolePurpose>,
  * admits an IoT service principal. A role is judged once against the union of its uses (see
  * https://docs.aws.amazon.com/iot/latest/developerguide/iot-create-role.html: a rule action's role
  * needs the one operation of the action on its target). Roles behind a role alias, trusted by
- * the credentials provider or run by a mitigation action are left to IoTSecurity-GW1, GW3 and IR1.
+ * the credentials provider or run by a mitigation action are left to IoTSecurity-GW1, GW3 and IR1,
+ * unless a rule, template or function use of this model also names them (IR1 does not judge
+ * resource scoping: a mitigation action naming a rule's role must not take it out of this rule).
  *
  * Findings on the `AWS::IAM::Role` (or on the SAM function whose `Policies` make its role):
  * - `Action::<action>`: `*` or a wildcard action (CDK's `kms:GenerateDataKey*`/`kms:ReEncrypt*` aside);
@@ -251,7 +338,9 @@ export const IoTServiceRoleLeastPrivilege = defineRule({
   model.unreadable.get(node)?.forEach((p) => findings.add('Unresolved', p));
   if (type === ROLE) {
     const uses = model.uses.get(node);
-    if (uses && !model.judgedElsewhere.has(node)) {
+    // A role alias or mitigation action names it (GW1, GW3, IR1 judge it for that use, IR1 not its resources):
+    // a rule or template that also uses it still has it judged here.
+    if (uses && (!model.judgedElsewhere.has(node) || uses.some((u) => !u.kind.startsWith('trust:')))) {
       const purposes = new Set(uses.flatMap((u) => u.purposes));
       const managed = new Set([...purposes].flatMap((p) => DOCUMENTED_MANAGED_POLICIES[p]));
       const grants = roleGrants(node, node, findings);
@@ -268,7 +357,16 @@ export const IoTServiceRoleLeastPrivilege = defineRule({
   return findings.isEmpty ? NagRuleCompliance.COMPLIANT : findings.toArray();
 });
 
-/** Whether a SAM function's IoT rule event reads the certificate-registered topic (JITR). */
+/** Whether every IoT rule event of a SAM function reads the certificate-registered topic (JITR) in its FROM clause, in every form. */
 function isJitrSam(node: CfnResource): boolean {
-  return JSON.stringify(resolvedProperties(node).Events ?? {}).includes('$aws/events/certificates/registered/');
+  const sqls: unknown[] = [];
+  for (const events of possibleValues(node, resolvedProperties(node).Events)) {
+    if (!isObject(events)) return false;
+    for (const event of Object.values(events)) {
+      for (const e of branches(event)) {
+        if (isObject(e) && e.Type === 'IoTRule') sqls.push(isObject(e.Properties) ? e.Properties.Sql : undefined);
+      }
+    }
+  }
+  return sqls.length > 0 && sqls.every((sql) => isJitr(node, sql));
 }
