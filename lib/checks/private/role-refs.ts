@@ -1,5 +1,5 @@
 import { CfnResource } from 'aws-cdk-lib';
-import { asArray, findInStack, referencedLogicalId, resolvedProperties, resourcesInStack } from './cfn';
+import { asArray, findInStack, memoizeInPass, referencedLogicalId, resolvedProperties, resourcesInStack } from './cfn';
 import { branches, isIntrinsic, isObject, possibleValues, Unresolved } from './cfn-values';
 import { templateString } from './iam-policy';
 import { Placeholders, renderString } from './intrinsics';
@@ -35,14 +35,32 @@ export function rolesOf(node: CfnResource, value: unknown, depth = 0): (CfnResou
     const shape = templateString(value);
     return shape !== undefined && shape !== '{?}' ? rolesOf(node, shape, depth + 1) : [new Unresolved(fn)];
   }
-  if (typeof value === 'string') {
-    const byArn = StackModel.of(node).byArn(value, ROLE);
-    if (byArn.length > 0) return byArn;
-    const name = /:role\/(?:.*\/)?([^/{}]+)$/.exec(value)?.[1];
-    const role = name === undefined ? undefined : resourcesInStack(node, ROLE).find((r) => possibleValues(node, resolvedProperties(r).RoleName).every((n) => n === name));
-    return [role ?? new Unresolved('role outside the stack')];
-  }
+  if (typeof value === 'string') return [...rolesOfText(node, value)];
   return [new Unresolved('not an ARN')];
+}
+
+/**
+ * The roles of the stack a role ARN written as text names: those whose derived ARN it is (see
+ * `StackModel.byArn`), else the first whose `RoleName` can only be its name. Every topic rule
+ * action naming its role by the same text (a role of another account, say) asks again: the answer
+ * depends only on the stack and the text, so it is read once per text, stack and pass.
+ */
+function rolesOfText(node: CfnResource, value: string): readonly (CfnResource | Unresolved)[] {
+  const memo = memoizeInPass('role-refs-by-text', StackModel.of(node), () => new Map<string, readonly (CfnResource | Unresolved)[]>());
+  let roles = memo.get(value);
+  if (!roles) {
+    roles = readRolesOfText(node, value);
+    memo.set(value, roles);
+  }
+  return roles;
+}
+
+function readRolesOfText(node: CfnResource, value: string): (CfnResource | Unresolved)[] {
+  const byArn = StackModel.of(node).byArn(value, ROLE);
+  if (byArn.length > 0) return byArn;
+  const name = /:role\/(?:.*\/)?([^/{}]+)$/.exec(value)?.[1];
+  const role = name === undefined ? undefined : resourcesInStack(node, ROLE).find((r) => possibleValues(node, resolvedProperties(r).RoleName).every((n) => n === name));
+  return [role ?? new Unresolved('role outside the stack')];
 }
 
 /** Roles of the stack named inside an `Fn::Join` or `Fn::Sub` that builds an ARN from them. */

@@ -39,6 +39,29 @@ function readRuleActions(rule: CfnResource): { [key: string]: unknown }[] {
   return out;
 }
 
+/** One rule action that writes to a store: its S3, Firehose, DynamoDB or DynamoDBv2 (`PutItem`) target, as the first object of its forms. */
+interface WriteAction {
+  readonly rule: CfnResource;
+  readonly s3?: { [key: string]: unknown };
+  readonly firehose?: { [key: string]: unknown };
+  readonly dynamoDb?: { [key: string]: unknown };
+  readonly dynamoDbV2?: { [key: string]: unknown };
+}
+
+/**
+ * The rule actions of the stack's topic rules that write to a store, in the order of the rules and
+ * their actions. Every bucket and table of the stack asks: read once per stack and pass.
+ */
+function writeActions(store: CfnResource): readonly WriteAction[] {
+  return memoizeInPass('BC1.write-actions', store.stack, () => resourcesInStack(store, TOPIC_RULE).flatMap((rule) => ruleActions(rule).map((a) => ({
+    rule,
+    s3: possibleValues(rule, a.S3).find(isObject),
+    firehose: possibleValues(rule, a.Firehose).find(isObject),
+    dynamoDb: possibleValues(rule, a.DynamoDB).find(isObject),
+    dynamoDbV2: possibleAt(rule, a.DynamoDBv2, ['PutItem']).find(isObject),
+  }))).filter((w) => w.s3 !== undefined || w.firehose !== undefined || w.dynamoDb !== undefined || w.dynamoDbV2 !== undefined));
+}
+
 /** Whether a topic rule of the stack writes device data to `store`, directly or through a Firehose stream. */
 function writtenByTopicRule(store: CfnResource): boolean {
   const rules = resourcesInStack(store, TOPIC_RULE);
@@ -46,18 +69,11 @@ function writtenByTopicRule(store: CfnResource): boolean {
   if (store.cfnResourceType === BUCKET) {
     const streams = resourcesInStack(store, DELIVERY_STREAM).filter((r) => ['S3DestinationConfiguration', 'ExtendedS3DestinationConfiguration']
       .some((d) => possibleValues(r, resolvedProperties(r)[d]).some((c) => isObject(c) && names(r, c.BucketARN, store, 'BucketName'))));
-    return rules.some((rule) => ruleActions(rule).some((a) => {
-      const s3 = possibleValues(rule, a.S3).find(isObject);
-      const firehose = possibleValues(rule, a.Firehose).find(isObject);
-      return (s3 !== undefined && names(rule, s3.BucketName, store, 'BucketName'))
-        || (firehose !== undefined && streams.some((s) => names(rule, firehose.DeliveryStreamName, s, 'DeliveryStreamName')));
-    }));
+    return writeActions(store).some(({ rule, s3, firehose }) => (s3 !== undefined && names(rule, s3.BucketName, store, 'BucketName'))
+      || (firehose !== undefined && streams.some((s) => names(rule, firehose.DeliveryStreamName, s, 'DeliveryStreamName'))));
   }
-  return rules.some((rule) => ruleActions(rule).some((a) => {
-    const v1 = possibleValues(rule, a.DynamoDB).find(isObject);
-    const v2 = possibleAt(rule, a.DynamoDBv2, ['PutItem']).find(isObject);
-    return (v1 !== undefined && names(rule, v1.TableName, store, 'TableName')) || (v2 !== undefined && names(rule, v2.TableName, store, 'TableName'));
-  }));
+  return writeActions(store).some(({ rule, dynamoDb, dynamoDbV2 }) => (dynamoDb !== undefined && names(rule, dynamoDb.TableName, store, 'TableName'))
+    || (dynamoDbV2 !== undefined && names(rule, dynamoDbV2.TableName, store, 'TableName')));
 }
 
 /** Whether a `DeletionPolicy`/`UpdateReplacePolicy` deletes the resource in some form: absent (the default), `Delete`, or unreadable. */
