@@ -39,38 +39,12 @@ export function withResolutionCache<T>(fn: () => T): T {
   const outerPass = pass;
   cache = outer ?? new WeakMap();
   pass = outerPass ?? { models: new WeakMap(), logicalIds: new WeakMap() };
-  const restore = outerPass ? undefined : memoizeSynthesizedLogicalIds();
   try {
     return fn();
   } finally {
-    restore?.();
     cache = outer;
     pass = outerPass;
   }
-}
-
-/**
- * For the outermost pass, CDK's own logical-ID function (`_synthesizeLogicalId`, internal, see
- * `synthesizedLogicalId`) answers each element once: every `Ref`/`Fn::GetAtt` a resource's render
- * resolves calls it again for its target, a hash of the target's path each time. Nothing a rule
- * does changes a logical ID, and the function is restored when the pass ends. Returns the restore
- * function, or `undefined` where CDK has no such function.
- */
-function memoizeSynthesizedLogicalIds(): (() => void) | undefined {
-  const proto = CfnElement.prototype as unknown as { _synthesizeLogicalId?: () => unknown };
-  const original = proto._synthesizeLogicalId;
-  if (typeof original !== 'function') return undefined;
-  const memo = new WeakMap<object, string>();
-  proto._synthesizeLogicalId = function memoized(this: CfnElement): unknown {
-    const hit = memo.get(this);
-    if (hit !== undefined) return hit;
-    const id = original.call(this);
-    if (typeof id === 'string' && !Token.isUnresolved(id)) memo.set(this, id);
-    return id;
-  };
-  return () => {
-    proto._synthesizeLogicalId = original;
-  };
 }
 
 /** The current pass, or `undefined` outside one. */
