@@ -3,7 +3,7 @@ import { IConstruct } from 'constructs';
 import { asArray, findInStack, memoizeInPass, outputsInStack, referencedLogicalId, resolvedProperties } from './cfn';
 import { branches, isIntrinsic, isObject, possibleValues, Unresolved } from './cfn-values';
 import { templateString } from './iam-policy';
-import { rolesOf, trustedServices } from './role-refs';
+import { resourcesNamedIn, rolesOf, trustedServices } from './role-refs';
 import { StackModel } from './stack-model';
 
 /**
@@ -230,20 +230,7 @@ class Builder {
 /** Resources of `types` named as `${Id}`/`${Id.Arn}` in an `Fn::Sub`, or by `Ref`/`Fn::GetAtt` inside an `Fn::Join`. */
 function inSubOrJoin(node: CfnResource, value: unknown, types: readonly string[]): CfnResource[] {
   if (!isObject(value) || !isIntrinsic(value) || !('Fn::Sub' in value || 'Fn::Join' in value)) return [];
-  const ids = new Set<string>();
-  const visit = (v: unknown): void => {
-    if (typeof v === 'string') {
-      for (const m of v.matchAll(/\$\{([^}.!]+)(?:\.[^}]*)?\}/g)) ids.add(m[1]);
-    } else if (Array.isArray(v)) {
-      v.forEach(visit);
-    } else if (isObject(v)) {
-      const id = referencedLogicalId(v);
-      if (id) ids.add(id);
-      else Object.values(v).forEach(visit);
-    }
-  };
-  visit(value);
-  return [...ids].map((id) => findInStack(node, id)).filter((r): r is CfnResource => r !== undefined && types.includes(r.cfnResourceType));
+  return resourcesNamedIn(node, value, types);
 }
 
 function logicalId(node: CfnResource): string {

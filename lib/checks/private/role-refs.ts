@@ -65,6 +65,14 @@ function readRolesOfText(node: CfnResource, value: string): (CfnResource | Unres
 
 /** Roles of the stack named inside an `Fn::Join` or `Fn::Sub` that builds an ARN from them. */
 function referencedRoles(node: CfnResource, value: { [key: string]: unknown }): CfnResource[] {
+  return resourcesNamedIn(node, value, [ROLE]);
+}
+
+/**
+ * The resources of the stack, of one of `types`, that a value names anywhere inside it: as
+ * `${Id}`/`${Id.Attr}` in a string (an `Fn::Sub` template) or by `Ref`/`Fn::GetAtt`.
+ */
+export function resourcesNamedIn(node: CfnResource, value: unknown, types: readonly string[]): CfnResource[] {
   const ids = new Set<string>();
   const visit = (v: unknown): void => {
     if (typeof v === 'string') {
@@ -78,7 +86,7 @@ function referencedRoles(node: CfnResource, value: { [key: string]: unknown }): 
     }
   };
   visit(value);
-  return [...ids].map((id) => findInStack(node, id)).filter((r): r is CfnResource => r?.cfnResourceType === ROLE);
+  return [...ids].map((id) => findInStack(node, id)).filter((r): r is CfnResource => r !== undefined && types.includes(r.cfnResourceType));
 }
 
 /**
