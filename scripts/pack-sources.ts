@@ -10,7 +10,10 @@ import {
   ADMIN_ACTIONS, ADMIN_SERVICES, DEVICE_SAFE_AWS_MANAGED_POLICIES, HARMLESS_ADMIN_ACTIONS, LOG_GROUP_ACTIONS, UNSCOPED_CALL_ACTIONS,
 } from '../lib/checks/private/iam-policy';
 import { DEVICE_ACTIONS, GREENGRASS_DEVICE_ACTIONS, IOT_POLICY_ONLY_ACTIONS } from '../lib/checks/private/iot-policy-analyzer';
+import { DOCUMENTED_MANAGED_POLICIES } from '../lib/checks/rules/gateway/IoTServiceRoleLeastPrivilege';
+import { ARN_TYPES, CDK_BUNDLED } from '../lib/checks/rules/identity/IoTGrantTakesEffect';
 import { AUDIT_CHECKS } from '../lib/core/private/audit-checks';
+import { IOT_SERVICE_PRINCIPALS, trustOf } from '../lib/core/private/service-trust';
 
 /** `service:Name` as AWS writes it, from a lower-case `service:name`, where the dataset knows it. */
 function canonical(lower: string): string {
@@ -58,6 +61,18 @@ export function renderWhatThePackReads(): string[] {
       + `${code([...UNSCOPED_CALL_ACTIONS].map(canonical))}.`,
     `- Actions that touch a log group's streams but no log events: ${code([...LOG_GROUP_ACTIONS].map(canonical))}.`,
     `- AWS-managed policies a device role may carry: ${DEVICE_SAFE_AWS_MANAGED_POLICIES.size > 0 ? code(DEVICE_SAFE_AWS_MANAGED_POLICIES) : 'none'}.`,
+    '',
+    'Kept by hand from AWS\'s documentation, which each rule\'s doc comment cites (no dataset holds them):',
+    '',
+    `- AWS-managed policies an IoT service role may carry, each only on the use AWS documents it for (\`IoTSecurity-GW13\`): `
+      + Object.entries(DOCUMENTED_MANAGED_POLICIES).filter(([, names]) => names.length > 0)
+        .map(([use, names]) => `${use}: ${code(names)}`).join('; ') + '; any other (`AWSIoTRuleActions` among them) is a finding.',
+    `- AWS IoT service principals judged by \`IoTSecurity-GW15\`, from AWS's confused-deputy pages: `
+      + `${code([...IOT_SERVICE_PRINCIPALS].filter((p) => trustOf(p, 'role')?.keys !== 'unsupported'))} must carry \`aws:SourceAccount\`/\`aws:SourceArn\`; `
+      + `${code([...IOT_SERVICE_PRINCIPALS].filter((p) => trustOf(p, 'role')?.keys === 'unsupported'))} are documented without them and pass.`,
+    `- Actions CDK's grants write beside a companion, which \`IoTSecurity-ID21\` leaves alone only next to that companion: `
+      + `${code(Object.keys(CDK_BUNDLED).map(canonical))}; and the CloudFormation types whose \`Ref\`/\`Fn::GetAtt\` ARN it `
+      + `judges by type: ${code(Object.keys(ARN_TYPES))} (any other reference matches every resource type).`,
     '',
   ];
 }

@@ -40,7 +40,7 @@ const SAM_FUNCTION = 'AWS::Serverless::Function';
  * Not accepted anywhere: `AWSIoTRuleActions` (every rule action's write on `*`: any table, bucket,
  * queue, topic of the account, even for a rule that writes one table), `*FullAccess`, `*ReadOnlyAccess`.
  */
-const DOCUMENTED_MANAGED_POLICIES: { readonly [purpose in RolePurpose]: readonly string[] } = {
+export const DOCUMENTED_MANAGED_POLICIES: { readonly [purpose in RolePurpose]: readonly string[] } = {
   provisioning: ['AWSIoTThingsRegistration'],
   logging: ['AWSIoTLogging'],
   audit: ['AWSIoTDeviceDefenderAudit'],
