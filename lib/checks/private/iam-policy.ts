@@ -445,13 +445,14 @@ export function inPassPerStack<T>(key: string, node: CfnResource, subject: CfnRe
   return byStack.get(stack)!;
 }
 
-/** What `forEachRoleGrant` walks, once per role and pass. */
-function walkRoleGrants(node: CfnResource, role: CfnResource, findings: Findings, visit: RoleGrantVisitor): void {
-  const props = resolvedProperties(role);
-  const roleId = resolvedLogicalId(role);
-  const roleName = literalName(node, props.RoleName);
-
-  for (const list of possibleValues(node, props.Policies)) {
+/**
+ * Each entry of an inline `Policies` list (a role's, user's or group's, or a SAM function's) in
+ * every form it can deploy in: each `Fn::If` branch and parameter value of the list and of each
+ * item. What cannot be read is `Unresolved::Policies` (or `Invalid::`) in `findings`; `visit` gets
+ * everything else, `undefined` for a branch that drops the entry, and decides what an entry is.
+ */
+export function forEachPoliciesEntry(node: CfnResource, value: unknown, findings: Findings, visit: (entry: unknown) => void): void {
+  for (const list of possibleValues(node, value)) {
     if (list instanceof Unresolved) {
       findings.unreadable(list, 'Policies');
       continue;
@@ -459,10 +460,21 @@ function walkRoleGrants(node: CfnResource, role: CfnResource, findings: Findings
     for (const item of asArray(list)) {
       for (const policy of possibleValues(node, item)) {
         if (policy instanceof Unresolved) findings.unreadable(policy, 'Policies');
-        else if (isObject(policy)) visit.document(policy.PolicyDocument);
+        else visit(policy);
       }
     }
   }
+}
+
+/** What `forEachRoleGrant` walks, once per role and pass. */
+function walkRoleGrants(node: CfnResource, role: CfnResource, findings: Findings, visit: RoleGrantVisitor): void {
+  const props = resolvedProperties(role);
+  const roleId = resolvedLogicalId(role);
+  const roleName = literalName(node, props.RoleName);
+
+  forEachPoliciesEntry(node, props.Policies, findings, (policy) => {
+    if (isObject(policy)) visit.document(policy.PolicyDocument);
+  });
 
   for (const list of possibleValues(node, props.ManagedPolicyArns)) {
     if (list instanceof Unresolved) {

@@ -2,10 +2,10 @@ import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
 import { asArray, findInStack, findParameterInStack, referencedLogicalId, resolvedProperties } from '../../private/cfn';
-import { branches, Findings, isIntrinsic, isObject, possibleValues, Unresolved } from '../../private/cfn-values';
+import { branches, Findings, isIntrinsic, isObject, possibleValues } from '../../private/cfn-values';
 import { expandIamAction, globMatch, iamDataFile } from '../../private/iam-data';
 import {
-  ADMIN_SERVICES, awsManagedPolicyName, forEachStatement, HARMLESS_ADMIN_ACTIONS, isAdminAction, isWildcardOnlyAction, isWildcardResource, templateString,
+  ADMIN_SERVICES, awsManagedPolicyName, forEachPoliciesEntry, forEachStatement, HARMLESS_ADMIN_ACTIONS, isAdminAction, isWildcardOnlyAction, isWildcardResource, templateString,
 } from '../../private/iam-policy';
 import { iotServiceRoles, isJitr, RolePurpose, SERVICE_ROLE_TYPES } from '../../private/iot-service-roles';
 import { roleGrants, statementStrings } from '../../private/role-statements';
@@ -242,40 +242,30 @@ function judgeStatement(node: CfnResource, statement: { [key: string]: unknown }
 /** Judges the `Policies` of a SAM function without `Role` (SAM makes its role from them, with AWSLambdaBasicExecutionRole). */
 function judgeSamPolicies(node: CfnResource, purposes: ReadonlySet<RolePurpose>, findings: Findings): void {
   const managed = new Set([...purposes].flatMap((p) => DOCUMENTED_MANAGED_POLICIES[p]));
-  for (const list of possibleValues(node, resolvedProperties(node).Policies)) {
-    if (list instanceof Unresolved) {
-      findings.unreadable(list, 'Policies');
-      continue;
-    }
-    for (const item of asArray(list)) {
-      for (const policy of possibleValues(node, item)) {
-        if (policy === undefined) continue;
-        if (policy instanceof Unresolved) {
-          findings.unreadable(policy, 'Policies');
-        } else if (typeof policy === 'string') {
-          // A name alone is an AWS-managed policy; an ARN is one when it is under `aws`.
-          const name = policy.startsWith('arn:') ? awsManagedPolicyName(policy) : policy;
-          if (name === undefined) findings.add('Unresolved', 'Policies');
-          else if (!managed.has(name)) findings.add('ManagedPolicy', name);
-        } else if (isObject(policy) && !isIntrinsic(policy)) {
-          // CDK's SAM L1 renders every policy template key, unset ones as `undefined`.
-          const set = Object.entries(policy).filter(([, v]) => v !== undefined);
-          const template = set.length === 1 && SCOPED_SAM_TEMPLATES.has(set[0][0]) ? set[0][1] : undefined;
-          if (policy.Statement !== undefined) {
-            forEachStatement(node, policy, findings, (s) => {
-              if (!possibleValues(node, s.Effect).every((e) => typeof e === 'string' && e.toLowerCase() === 'deny')) judgeStatement(node, s, purposes, findings);
-            });
-          } else if (template !== undefined) {
-            if (isObject(template) && Object.values(template).some((v) => possibleValues(node, v).includes('*'))) findings.add('Resource', '*');
-          } else {
-            findings.add('Unresolved', 'Policies');
-          }
-        } else {
-          findings.add('Unresolved', 'Policies');
-        }
+  forEachPoliciesEntry(node, resolvedProperties(node).Policies, findings, (policy) => {
+    if (policy === undefined) return;
+    if (typeof policy === 'string') {
+      // A name alone is an AWS-managed policy; an ARN is one when it is under `aws`.
+      const name = policy.startsWith('arn:') ? awsManagedPolicyName(policy) : policy;
+      if (name === undefined) findings.add('Unresolved', 'Policies');
+      else if (!managed.has(name)) findings.add('ManagedPolicy', name);
+    } else if (isObject(policy) && !isIntrinsic(policy)) {
+      // CDK's SAM L1 renders every policy template key, unset ones as `undefined`.
+      const set = Object.entries(policy).filter(([, v]) => v !== undefined);
+      const template = set.length === 1 && SCOPED_SAM_TEMPLATES.has(set[0][0]) ? set[0][1] : undefined;
+      if (policy.Statement !== undefined) {
+        forEachStatement(node, policy, findings, (s) => {
+          if (!possibleValues(node, s.Effect).every((e) => typeof e === 'string' && e.toLowerCase() === 'deny')) judgeStatement(node, s, purposes, findings);
+        });
+      } else if (template !== undefined) {
+        if (isObject(template) && Object.values(template).some((v) => possibleValues(node, v).includes('*'))) findings.add('Resource', '*');
+      } else {
+        findings.add('Unresolved', 'Policies');
       }
+    } else {
+      findings.add('Unresolved', 'Policies');
     }
-  }
+  });
 }
 
 /**

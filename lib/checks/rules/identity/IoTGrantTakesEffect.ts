@@ -1,8 +1,9 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { Practice } from '../../../core/practice';
-import { asArray, findInStack, resolvedProperties } from '../../private/cfn';
-import { Findings, isObject, possibleValues, Unresolved } from '../../private/cfn-values';
+import { findInStack, resolvedProperties } from '../../private/cfn';
+import { Findings, isObject, Unresolved } from '../../private/cfn-values';
+import { forEachPoliciesEntry } from '../../private/iam-policy';
 import { items, member, parsedDocuments, scalar } from '../../private/documents';
 import { grantEffect, StatementResource } from '../../private/iam-resource-types';
 import { displaySegments, Evaluated, Placeholders } from '../../private/intrinsics';
@@ -109,24 +110,12 @@ function documentsOf(node: CfnResource, findings: Findings): unknown[] {
   const where = DOCUMENTS[node.cfnResourceType];
   if (where === 'PolicyDocument') return [props.PolicyDocument];
   const docs: unknown[] = [];
-  for (const list of possibleValues(node, props.Policies)) {
-    if (list instanceof Unresolved) {
-      findings.unreadable(list, 'Policies');
-      continue;
-    }
-    // SAM's `Policies` is also a managed policy name or a list mixing names, policy templates and documents.
-    for (const item of asArray(list)) {
-      for (const policy of possibleValues(node, item)) {
-        if (policy instanceof Unresolved) findings.unreadable(policy, 'Policies');
-        else if (!isObject(policy)) continue;
-        else if (node.cfnResourceType === SAM_FUNCTION) {
-          if ('Statement' in policy) docs.push(policy);
-        } else {
-          docs.push(policy.PolicyDocument);
-        }
-      }
-    }
-  }
+  // SAM's `Policies` is also a managed policy name or a list mixing names, policy templates and documents.
+  forEachPoliciesEntry(node, props.Policies, findings, (policy) => {
+    if (!isObject(policy)) return;
+    if (node.cfnResourceType !== SAM_FUNCTION) docs.push(policy.PolicyDocument);
+    else if ('Statement' in policy) docs.push(policy);
+  });
   return docs;
 }
 
