@@ -8,7 +8,8 @@ import { withResolutionCache } from './private/cfn';
 import { isCustomResourceType } from './private/custom-resources';
 import { StackModel } from './private/stack-model';
 import { DEFAULT_PACK_OPTIONS, withPackOptions } from './private/pack-options';
-import { findingLevel, IotRule } from './rule-definition';
+import { findingLevel } from './private/finding-level';
+import { IotRule } from './rule-definition';
 import { ALL_RULES } from './rules';
 
 /** The pack's name, and the prefix of every rule ID: `IoTSecurity-ID1`. */

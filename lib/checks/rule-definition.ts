@@ -50,7 +50,7 @@ export interface RuleMetadata {
    * into errors like every other warning.
    * @default - every finding has the rule's level
    */
-  readonly warningFindings?: readonly string[];
+  readonly warningFindings?: string[];
   /** One line: what was found. */
   readonly info: string;
   /** Why it matters. */
@@ -73,16 +73,6 @@ export interface IotRule {
 
 const RULE_ID = /^(INV|ID|UPD|DAT|TLS|GW|MON|IR|BC|NET)[1-9][0-9]*$/;
 const AUDIT_CHECK = /^[A-Z][A-Z0-9_]*_CHECK$/;
-
-/**
- * The level of one finding of a rule: the rule's level, but WARN for a finding whose kind (the
- * part of `finding` before `::`) the rule lists in `warningFindings`.
- */
-export function findingLevel(metadata: RuleMetadata, finding: string | undefined): NagMessageLevel {
-  if (metadata.level !== NagMessageLevel.ERROR || finding === undefined || !metadata.warningFindings) return metadata.level;
-  const kind = finding.split('::')[0];
-  return metadata.warningFindings.includes(kind) ? NagMessageLevel.WARN : metadata.level;
-}
 
 /** Every Device Defender audit check a rule anticipates: its `auditCheck` and `auditChecks`, each once. */
 export function ruleAuditChecks(metadata: RuleMetadata): readonly string[] {

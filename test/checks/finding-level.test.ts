@@ -1,6 +1,7 @@
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
 import { Practice } from '../../lib/core/practice';
-import { defineRule, findingLevel, RuleMetadata } from '../../lib/checks/rule-definition';
+import { findingLevel } from '../../lib/checks/private/finding-level';
+import { defineRule, RuleMetadata } from '../../lib/checks/rule-definition';
 
 const BASE: RuleMetadata = {
   id: 'TLS99',
