@@ -1,9 +1,12 @@
-import { CfnResource, Stack } from 'aws-cdk-lib';
+import { App, CfnResource, Fn, Lazy, RemovalPolicy, Stack, ValidationResult } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
+import { buildReferenceDeployment } from '../../bin/reference-stacks';
 import { IotSecurityChecks } from '../../lib';
 import { resolvedProperties } from '../../lib/checks/private/cfn';
-import { includeTemplate, newStack } from './rule-test-helpers';
+import { renderedBody, resolveResource, withResolutionCache } from '../../lib/checks/private/resolution';
+import { generatedApp } from '../../bench/generated-app';
+import { cfnResources, includeTemplate, newStack } from './rule-test-helpers';
 
 /**
  * CDK's typed L1 validators reject valid CloudFormation (JSON strings where they expect objects).
@@ -84,5 +87,80 @@ describe('reading properties without the typed L1 validators in the way', () => 
     const p = new iot.CfnPolicy(stack, 'P', { policyDocument: DEVICE_POLICY as any, tags: TAGS });
     p.addPropertyOverride('PolicyDocument', OPEN_POLICY);
     expect(findings(stack)).toEqual(['P IoTSecurity-ID2[Resource::*]']);
+  });
+});
+
+/**
+ * The reader renders a resource with the steps of CDK's `_toCloudFormation`, less what no rule
+ * reads (see `renderedBody` in resolution.ts). It must give what CDK writes into the template.
+ */
+describe('the reader renders every resource as CDK writes it', () => {
+  /** CDK's own render, its typed validators silenced as the reader silences them. */
+  function cdkRender(node: CfnResource): object {
+    const proto = ValidationResult.prototype as unknown as { assertSuccess(): void };
+    const assertSuccess = proto.assertSuccess;
+    proto.assertSuccess = () => undefined;
+    try {
+      const rendered = Stack.of(node).resolve((node as any)._toCloudFormation()) as { Resources?: { [id: string]: any } };
+      const [logicalId, body] = Object.entries(rendered.Resources ?? {})[0] ?? [Stack.of(node).resolve(node.logicalId), {}];
+      return { logicalId, type: body.Type ?? node.cfnResourceType, properties: body.Properties ?? {}, deletionPolicy: body.DeletionPolicy, updateReplacePolicy: body.UpdateReplacePolicy };
+    } finally {
+      proto.assertSuccess = assertSuccess;
+    }
+  }
+  const read = (node: CfnResource) => withResolutionCache(() => {
+    const r = resolveResource(node);
+    return { logicalId: r.logicalId, type: r.type, properties: r.properties, deletionPolicy: r.deletionPolicy, updateReplacePolicy: r.updateReplacePolicy };
+  });
+  // The reader falls back to the typed props where a render throws; here none may.
+  const mismatches = (nodes: CfnResource[]) => nodes.forEach((n) => renderedBody(n)) ?? nodes
+    .filter((n) => JSON.stringify(read(n)) !== JSON.stringify(cdkRender(n)))
+    .map((n) => `${n.node.path}\n  reader: ${JSON.stringify(read(n))}\n  CDK:    ${JSON.stringify(cdkRender(n))}`);
+
+  test('every resource of the reference deployment', () => {
+    const app = new App();
+    buildReferenceDeployment(app);
+    const nodes = cfnResources(app);
+    expect(nodes.length).toBeGreaterThan(400);
+    expect(mismatches(nodes)).toEqual([]);
+  });
+
+  test("every resource of the benchmark's generated app", () => {
+    expect(mismatches(cfnResources(generatedApp(500).app))).toEqual([]);
+  });
+
+  test('overrides, deletions, intrinsics replaced by objects and back, tags, retention, lazies, renamed IDs, CfnInclude', () => {
+    const stack = newStack();
+    const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('iot.amazonaws.com') });
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['iot:Publish'], resources: ['arn:aws:iot:eu-west-1:111122223333:topic/a'] }));
+    const rule = new iot.CfnTopicRule(stack, 'Rule', {
+      topicRulePayload: {
+        sql: "SELECT * FROM 'a'",
+        actions: [{ republish: { topic: 'b', roleArn: role.roleArn } }],
+        errorAction: { republish: { topic: Fn.join('/', ['err', stack.region]), roleArn: role.roleArn } },
+      },
+      tags: [{ key: 'owner', value: 'team' }],
+    });
+    rule.addPropertyOverride('TopicRulePayload.Actions.0.Republish.Qos', 1);
+    rule.addPropertyOverride('TopicRulePayload.ErrorAction.Republish.Topic', 'literal/err');
+    rule.addPropertyOverride('TopicRulePayload.Description', { 'Fn::Sub': '${AWS::Region}' });
+    rule.addDeletionOverride('Properties.TopicRulePayload.RuleDisabled');
+    rule.addOverride('Properties.TopicRulePayload.AwsIotSqlVersion', '2016-03-23');
+    rule.overrideLogicalId('RenamedRule');
+    rule.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    const policy = new iot.CfnPolicy(stack, 'Policy', { policyDocument: Lazy.any({ produce: () => JSON.parse(OPEN_POLICY) }) });
+    policy.addPropertyOverride('PolicyDocument', { 'Fn::If': ['C', JSON.parse(OPEN_POLICY), JSON.parse(DEVICE_POLICY)] });
+    policy.addPropertyOverride('PolicyName', undefined);
+    const hand = new CfnResource(stack, 'Hand', { type: 'AWS::IoT::Thing', properties: { ThingName: 'a', AttributePayload: { Attributes: { k: 'v' } } } });
+    hand.addOverride('Properties.AttributePayload', { Ref: 'AWS::StackName' });
+    hand.addOverride('Properties.ThingName', undefined);
+    hand.addOverride('UpdateReplacePolicy', 'Snapshot');
+    const empty = new CfnResource(stack, 'Empty', { type: 'AWS::IoT::Thing' });
+    empty.addOverride('Properties.ThingName', undefined);
+    new iot.CfnPolicy(stack, 'StringPolicy', { policyDocument: OPEN_POLICY as any, tags: TAGS });
+    new iam.Policy(stack, 'EmptyPolicy'); // CDK leaves it out of the template (shouldSynthesize)
+    includeTemplate(stack, { Resources: { Inc: { Type: 'AWS::IoT::Policy', DeletionPolicy: 'Retain', Properties: { PolicyDocument: DEVICE_POLICY } } } });
+    expect(mismatches(cfnResources(stack))).toEqual([]);
+    expect(read(rule).properties.TopicRulePayload).toMatchObject({ ErrorAction: { Republish: { Topic: 'literal/err' } }, Description: { 'Fn::Sub': '${AWS::Region}' } });
   });
 });

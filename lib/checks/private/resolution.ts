@@ -1,4 +1,4 @@
-import { CfnElement, CfnResource, Stack, Token, ValidationResult } from 'aws-cdk-lib';
+import { CfnElement, CfnResource, IResolvable, IResolveContext, Stack, Token, ValidationResult } from 'aws-cdk-lib';
 import type { NativeView } from './custom-resources';
 
 /*
@@ -126,24 +126,22 @@ export function readKeys(node: CfnResource): Set<string> | undefined {
  * This is the one place every rule reads properties through, and CDK's typed L1 validators
  * are kept out of its way: valid CloudFormation they reject (a JSON-string `PolicyDocument` on
  * `AWS::IoT::Policy`, a JSON-string inline policy on `AWS::IAM::Role`) is read as the template
- * holds it (see `renderWithoutValidators`), so no rule reports such a resource as unreadable.
+ * holds it (see `withoutValidators`), so no rule reports such a resource as unreadable.
  */
 export function resolveResource(node: CfnResource): ResolvedResource {
   const hit = views.get(node) ?? cache?.get(node);
   if (hit) return hit;
-  const stack = Stack.of(node);
-  let rendered: { Resources?: { [id: string]: any } };
+  let body: RenderedBody;
   try {
-    rendered = renderWithoutValidators(node);
+    body = renderedBody(node);
   } catch {
-    rendered = { Resources: { [stack.resolve(node.logicalId)]: {
+    body = {
       Type: node.cfnResourceType, Properties: typedProperties(node),
       DeletionPolicy: node.cfnOptions.deletionPolicy, UpdateReplacePolicy: node.cfnOptions.updateReplacePolicy,
-    } } };
+    };
   }
-  const [logicalId, body] = Object.entries(rendered.Resources ?? {})[0] ?? [stack.resolve(node.logicalId), {}];
   const resolved: ResolvedResource = {
-    logicalId,
+    logicalId: resolvedLogicalId(node),
     type: body.Type ?? node.cfnResourceType,
     properties: body.Properties ?? {},
     deletionPolicy: body.DeletionPolicy,
@@ -153,19 +151,114 @@ export function resolveResource(node: CfnResource): ResolvedResource {
   return resolved;
 }
 
+/** The parts of a rendered resource the rules read. */
+export interface RenderedBody {
+  Type?: string;
+  Properties?: { [key: string]: any };
+  DeletionPolicy?: unknown;
+  UpdateReplacePolicy?: unknown;
+}
+
+/** What `renderedBody` reads of a `CfnResource` beyond its public API (CDK internals, stable since 2.0). */
+interface CfnResourceInternals {
+  readonly cfnProperties: { [key: string]: unknown };
+  readonly rawOverrides: object;
+  renderProperties(props: { [key: string]: unknown }): { [key: string]: unknown } | undefined;
+  shouldSynthesize(): boolean;
+  _toCloudFormation(): object;
+}
+
+const CDK_TO_CLOUDFORMATION = (CfnResource.prototype as unknown as CfnResourceInternals)._toCloudFormation;
+
 /**
- * The resource rendered by CDK's own renderer, `_toCloudFormation` (internal, but what every
- * template is written with: the only place property overrides and raw `addOverride`s are merged
- * in), with the typed L1 validators' `assertSuccess` silenced for the call. The validators only
- * judge the typed props' shapes; the mapping to CloudFormation names that follows them is kept,
- * and a value they would reject passes through as written.
+ * The resource as CDK's own renderer writes it into the template, `_toCloudFormation` (internal,
+ * but what every template is written with), reduced to what the rules read: the type, the
+ * properties (the typed props resolved and mapped to CloudFormation's names by the L1's
+ * `renderProperties`, then the raw `addOverride`s merged in as CDK merges them), and the two
+ * retention policies. That is the same sequence `_toCloudFormation` runs, less the parts no rule
+ * reads and that cost half of a render (the logical ID, `DependsOn` and `Metadata`, each resolved
+ * anew), and it gives the same result: test/checks/reading.test.ts compares the two on every
+ * resource of the reference app, the examples and hand-built edge cases. A resource that
+ * overrides `_toCloudFormation`, or that CDK leaves out of the template, is rendered by CDK's
+ * function itself.
  */
-function renderWithoutValidators(node: CfnResource): { Resources?: { [id: string]: any } } {
+export function renderedBody(node: CfnResource): RenderedBody {
+  return withoutValidators(() => render(node));
+}
+
+function render(node: CfnResource): RenderedBody {
+  const internals = node as unknown as CfnResourceInternals;
+  const stack = Stack.of(node);
+  if (internals._toCloudFormation !== CDK_TO_CLOUDFORMATION || !internals.shouldSynthesize()) {
+    const rendered = stack.resolve(internals._toCloudFormation()) as { Resources?: { [id: string]: RenderedBody } };
+    return Object.values(rendered.Resources ?? {})[0] ?? {};
+  }
+  const body: RenderedBody = { Type: node.cfnResourceType };
+  const props = stack.resolve(internals.cfnProperties) as unknown;
+  if (props && typeof props === 'object' && Object.keys(props).length > 0) {
+    const rendered = internals.renderProperties(props as { [key: string]: unknown });
+    if (rendered && Object.values(rendered).some((v) => v !== undefined)) body.Properties = rendered;
+  }
+  const { DeletionPolicy, UpdateReplacePolicy } = stack.resolve({
+    DeletionPolicy: node.cfnOptions.deletionPolicy, UpdateReplacePolicy: node.cfnOptions.updateReplacePolicy,
+  }) as RenderedBody;
+  if (UpdateReplacePolicy !== undefined) body.UpdateReplacePolicy = UpdateReplacePolicy;
+  if (DeletionPolicy !== undefined) body.DeletionPolicy = DeletionPolicy;
+  // An `addDeletionOverride` is an `undefined` value, which a plain resolve drops: CDK resolves the
+  // overrides in a post-processor with `removeEmpty: false`, and so does this.
+  const overrides = stack.resolve({
+    creationStack: [],
+    resolve(context: IResolveContext) {
+      context.registerPostProcessor({ postProcess: () => context.resolve(internals.rawOverrides, { removeEmpty: false }) });
+      return {};
+    },
+  } as unknown as IResolvable) as { [key: string]: unknown };
+  return mergeOverrides(body, overrides);
+}
+
+/** Intrinsics an override replaces whole rather than merges into (CDK's `deepMerge`). */
+const REPLACED_WHOLE = new Set(['Ref', 'Fn::Base64', 'Fn::Cidr', 'Fn::FindInMap', 'Fn::GetAtt', 'Fn::GetAZs',
+  'Fn::ImportValue', 'Fn::Join', 'Fn::Select', 'Fn::Split', 'Fn::Sub', 'Fn::Transform', 'Fn::And', 'Fn::Equals',
+  'Fn::If', 'Fn::Not', 'Fn::Or']);
+
+const isIntrinsic = (value: object) => {
+  const keys = Object.keys(value);
+  return keys.length === 1 && REPLACED_WHOLE.has(keys[0]);
+};
+
+/**
+ * `addOverride`s merged into the rendered resource exactly as CDK's `deepMerge` (internal to
+ * aws-cdk-lib) merges them: objects merge key by key, an intrinsic on either side replaces
+ * rather than merges, `undefined` (`addDeletionOverride`) removes, an object left empty is removed.
+ */
+function mergeOverrides(target: any, source: { [key: string]: unknown }): any {
+  for (const key of Object.keys(source)) {
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype') continue;
+    const value = source[key];
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      if (typeof target[key] !== 'object' || target[key] === null || isIntrinsic(target[key]) || isIntrinsic(value)) target[key] = {};
+      mergeOverrides(target[key], value as { [key: string]: unknown });
+      if (Object.keys(target[key]).length === 0) delete target[key];
+    } else if (value === undefined) {
+      delete target[key];
+    } else {
+      target[key] = value;
+    }
+  }
+  return target;
+}
+
+/**
+ * `fn` with the typed L1 validators' `assertSuccess` silenced. The validators only judge the typed
+ * props' shapes; the mapping to CloudFormation names that follows them is kept, and a value they
+ * would reject (a JSON-string `PolicyDocument`) passes through as written.
+ */
+function withoutValidators<T>(fn: () => T): T {
   const proto = ValidationResult.prototype as unknown as { assertSuccess(): void };
   const assertSuccess = proto.assertSuccess;
   proto.assertSuccess = () => undefined;
   try {
-    return Stack.of(node).resolve((node as unknown as { _toCloudFormation(): object })._toCloudFormation());
+    return fn();
   } finally {
     proto.assertSuccess = assertSuccess;
   }
