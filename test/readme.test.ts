@@ -218,3 +218,67 @@ describe('links in every page', () => {
     expect([...anchors('# A\n\n```bash\n# not a heading\n```\n## A\n')]).toEqual(['a', 'a-1']);
   });
 });
+
+describe('the alpha modules each construct needs', () => {
+  /** The construct table of the README: construct names, and whether the alpha column says yes. */
+  function table(): Array<{ names: string[]; needs: boolean; targets: string[] }> {
+    return section(read('README.md'), 'The ten practices and their constructs').split('\n')
+      .map((row) => row.split('|').map((c) => c.trim()))
+      .filter((cells) => cells.length === 7 && /^(no|\*\*yes\*\*)/.test(cells[4]))
+      .map((cells) => ({
+        names: [...cells[3].matchAll(/`(\w+)`/g)].map((m) => m[1]),
+        needs: cells[4].startsWith('**yes**'),
+        targets: links(cells[5]).map((l) => l.target),
+      }));
+  }
+
+  /**
+   * The classes of lib/ whose construction loads an alpha module: those that call `iotAlpha` or
+   * `iotActionsAlpha`, and every class that constructs one of them (to a fixed point).
+   */
+  function classesNeedingAlpha(): Set<string> {
+    const files = fs.readdirSync(path.join(ROOT, 'lib'), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts') && !/(^|[\\/])handlers[\\/]/.test(f))
+      .map((f) => fs.readFileSync(path.join(ROOT, 'lib', f), 'utf8'));
+    const classes = files.flatMap((text) => [...text.matchAll(/^export class (\w+)/gm)].map((m) => ({ name: m[1], text })));
+    const needs = new Set(classes.filter((c) => /\biot(Actions)?Alpha\(this\)/.test(c.text)).map((c) => c.name));
+    for (let grew = true; grew;) {
+      grew = false;
+      for (const c of classes) {
+        if (!needs.has(c.name) && [...needs].some((n) => new RegExp(`new ${n}\\(`).test(c.text))) {
+          needs.add(c.name);
+          grew = true;
+        }
+      }
+    }
+    return needs;
+  }
+
+  test('the README says yes exactly for the constructs that load one', () => {
+    const needing = classesNeedingAlpha();
+    const rows = table();
+    expect(rows.length).toBeGreaterThanOrEqual(20);
+    const said = rows.filter((r) => r.needs).flatMap((r) => r.names).sort();
+    const constructs = rows.flatMap((r) => r.names).filter((n) => needing.has(n)).sort();
+    expect(said).toEqual(constructs);
+    expect(said).toEqual(expect.arrayContaining(['FleetProvisioning', 'SecureIotDeployment', 'TelemetryPipeline']));
+  });
+
+  test('each construct\'s section on its page says the same', () => {
+    const disagree: string[] = [];
+    for (const row of table()) {
+      const target = row.targets.find((t) => t.startsWith('./docs/'));
+      if (target === undefined) continue;
+      const [file, anchor] = target.split('#');
+      const text = read(path.posix.normalize(file));
+      const lines = text.split('\n');
+      const start = anchor === undefined ? 0 : lines.findIndex((l) => /^#{1,6}\s/.test(l) && slug(l.replace(/^#+\s*/, '')) === anchor);
+      const end = anchor === undefined ? lines.length : lines.findIndex((l, i) => i > start && /^#{1,2}\s/.test(l));
+      const notes = lines.slice(start, end < 0 ? undefined : end).filter((l) => l.startsWith('Alpha modules:'));
+      if (notes.length === 0 || notes.some((l) => l.startsWith('Alpha modules: **needed**') !== row.needs)) {
+        disagree.push(`${row.names.join(', ')}: README says ${row.needs ? 'yes' : 'no'}, ${target} says ${notes.join(' / ') || 'nothing'}`);
+      }
+    }
+    expect(disagree).toEqual([]);
+  });
+});
