@@ -343,7 +343,7 @@ export class FakeIot {
         this.exactly(p, ['PolicyName', 'Target']);
         if (!this.policies.has(p.PolicyName)) throw new AwsError('ResourceNotFoundException', `no policy ${p.PolicyName}`);
         const c = this.certificates.get(this.idFromArn(p.Target))!;
-        // Modelled: detaching a policy that is not attached to the target is refused (unverified: see the README).
+        // Modelled: detaching a policy that is not attached to the target is refused (unverified: see docs/verification.md).
         if (!c.policies.has(p.PolicyName)) throw new AwsError('ResourceNotFoundException', `the policy ${p.PolicyName} is not attached to ${p.Target}`);
         c.policies.delete(p.PolicyName);
         return {};
@@ -364,7 +364,7 @@ export class FakeIot {
         this.exactly(p, ['ThingName', 'Principal']);
         const t = this.thing(p.ThingName);
         const c = this.certificates.get(this.idFromArn(p.Principal))!;
-        // Modelled: detaching a principal that is not attached is refused (unverified: see the README).
+        // Modelled: detaching a principal that is not attached is refused (unverified: see docs/verification.md).
         if (!t.principals.has(p.Principal)) throw new AwsError('ResourceNotFoundException', `${p.Principal} is not attached to ${p.ThingName}`);
         c.things.delete(p.ThingName);
         t.principals.delete(p.Principal);

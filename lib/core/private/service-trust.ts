@@ -38,7 +38,7 @@ export const SERVICE_TRUST: ReadonlyArray<{ readonly principal: string | RegExp;
       keys: 'unsupported',
       where: 'role',
       source: 'AWS IoT Core Developer Guide, "Authorizing direct calls to AWS services using AWS IoT Core credential provider" (https://docs.aws.amazon.com/iot/latest/developerguide/authorizing-direct-aws.html)',
-      why: 'The credentials provider\'s documented trust policy has no condition and AWS documents no aws:SourceArn/aws:SourceAccount for it (the IoT confused-deputy page covers roles AWS IoT assumes for rules, logging, audits, not role aliases). The role is reachable only through a role alias of this account (CreateRoleAlias needs iam:PassRole on the role, which cannot be passed across accounts) and a certificate whose IoT policy allows iot:AssumeRoleWithCertificate on that alias. Listed in the README\'s unverified list: if the provider sends the keys, bound it to the role alias ARN.',
+      why: 'The credentials provider\'s documented trust policy has no condition and AWS documents no aws:SourceArn/aws:SourceAccount for it (the IoT confused-deputy page covers roles AWS IoT assumes for rules, logging, audits, not role aliases). The role is reachable only through a role alias of this account (CreateRoleAlias needs iam:PassRole on the role, which cannot be passed across accounts) and a certificate whose IoT policy allows iot:AssumeRoleWithCertificate on that alias. Listed in docs/verification.md (unverified): if the provider sends the keys, bound it to the role alias ARN.',
     },
   },
   {
