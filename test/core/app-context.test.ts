@@ -98,6 +98,7 @@ describe('AppContext', () => {
     expect(c.stringList('baselineRegions', REGIONS, CONTEXT_FORMS.region)).toEqual(['eu-west-1']);
     expect(c.stringList('organizationalUnitIds', ['ou-abcd-11111111'], CONTEXT_FORMS.organizationalUnitId)).toEqual(['ou-abcd-11111111']);
     expect(c.string('account', undefined, CONTEXT_FORMS.account)).toBeUndefined();
+    expect(parseContextStringList('organizationalUnitIds', '["ou-abcd-11111111","r-ab12"]', [], CONTEXT_FORMS.organizationalUnitId)).toEqual(['ou-abcd-11111111', 'r-ab12']);
     expect(() => c.check()).not.toThrow();
   });
 

@@ -27,7 +27,8 @@ export interface StringForm {
 export const CONTEXT_FORMS = {
   account: { pattern: /^\d{12}$/, description: 'a 12-digit AWS account ID', example: '111122223333' },
   region: { pattern: /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, description: 'an AWS Region name', example: 'eu-west-1' },
-  organizationalUnitId: { pattern: /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/, description: 'an AWS Organizations OU ID', example: 'ou-abcd-11111111' },
+  // A StackSet's deployment targets take OU IDs and the organization's root ID (r-...).
+  organizationalUnitId: { pattern: /^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/, description: 'an AWS Organizations OU or root ID', example: 'ou-abcd-11111111' },
   repository: { pattern: /^[\w.-]+\/[\w.-]+$/, description: 'owner/name', example: 'example-org/iot-platform' },
   connectionArn: {
     pattern: /^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[0-9a-f-]+$/,
