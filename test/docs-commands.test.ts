@@ -79,16 +79,20 @@ const BLOCKS = pages().flatMap((page) => shellBlocks(page, fs.readFileSync(path.
 const RUN = BLOCKS.filter((b) => !isSetupBlock(b));
 
 /** A fresh copy of the repository as a clone has it after `npm ci`. */
-function copyRepository(): string {
-  const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'docs-commands-'));
+function copyRepository(base: string): string {
+  const copy = path.join(base, 'repo');
+  fs.mkdirSync(copy);
   const files = runOk('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, timeoutMs: 30_000 })
     .split('\0').filter(Boolean);
   for (const file of files) {
     const from = path.join(ROOT, file);
-    // A tracked file deleted in the working tree is not there for a user either.
-    if (!fs.existsSync(from)) continue;
+    // A tracked file deleted in the working tree is not there for a user either; node_modules and
+    // dist are made below, whether the checkout's are folders or links (`node_modules/` in
+    // .gitignore does not match a link).
+    if (!fs.existsSync(from) || /^(node_modules|dist)(\/|$)/.test(file)) continue;
     fs.mkdirSync(path.dirname(path.join(copy, file)), { recursive: true });
-    fs.copyFileSync(from, path.join(copy, file));
+    if (fs.lstatSync(from).isSymbolicLink()) fs.symlinkSync(fs.readlinkSync(from), path.join(copy, file));
+    else fs.copyFileSync(from, path.join(copy, file));
   }
   linkModules(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
   // `npm ci` bundles the Lambda handlers (`prepare`); `npm test` bundles them before jest. Copied,
@@ -154,17 +158,22 @@ function validationFolders(dir: string): string[] {
  * (`npm test`, `npx jest`), which a nested `npx` would read as its own (its prefix, the command
  * to call) and fail on.
  */
-const USER_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(npm_|INIT_CWD$)/i.test(k)));
+const USER_ENV: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(npm_|INIT_CWD$)/i.test(k)));
 
 /** What a user sees go wrong in a synth's output, beyond its exit status. */
 const SYNTH_FAILURE = /CfnSynthesisError|Synthesis finished with errors|Subprocess exited with error/;
 
+let base: string;
 let copy: string;
 beforeAll(() => {
-  copy = copyRepository();
+  base = fs.mkdtempSync(path.join(os.tmpdir(), 'docs-commands-'));
+  copy = copyRepository(base);
+  // What a block makes with `mktemp -d` (an app folder to install the package into) goes with the copy.
+  fs.mkdirSync(path.join(base, 'tmp'));
+  USER_ENV.TMPDIR = path.join(base, 'tmp');
 });
 afterAll(() => {
-  if (copy) fs.rmSync(copy, { recursive: true, force: true });
+  if (base) fs.rmSync(base, { recursive: true, force: true });
 });
 
 test('the pages hold shell blocks to run: at least each example README\'s', () => {
@@ -184,6 +193,10 @@ test('the fence reader finds bash, sh and shell fences only, with their line, in
 describe('every shell block runs as written', () => {
   // Blocks run in page order, one at a time: each synth writes the same cdk.out of the copy.
   test.each(RUN.map((b) => [`${b.page}:${b.line}`, b] as const))('%s', (_name, block) => {
+    // Inside `npm test`, `npm test` recurses and `npm ci` reinstalls every package: only the
+    // README's set-up block may hold them, and .ci/run runs that one.
+    const recursive = commandLines(block.text).flatMap((l) => l.split(/&&|\|\||;/)).map((c) => c.trim()).filter((c) => /^npm (ci|test|t)\b/.test(c));
+    if (recursive.length) throw new Error(`${block.page}:${block.line} runs ${recursive.join(', ')}: only the root README's set-up block may, which .ci/run runs`);
     for (const stale of assemblies(copy)) fs.rmSync(stale, { recursive: true, force: true });
     const r = run('bash', ['-euo', 'pipefail', '-c', block.text], { cwd: copy, timeoutMs: BLOCK_LIMIT_MS, env: USER_ENV });
     if (r.status !== 0) throw new Error(`${block.page}:${block.line}: ${described(r)}`);
