@@ -12,13 +12,14 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IotSecurityChecks, SecurityPostureReport } from '../lib';
+import { CONTEXT_FORMS, readAppContext } from '../lib/core/private/app-context';
 import { buildReferenceDeployment } from './reference-stacks';
 
 const app = new App();
-buildReferenceDeployment(app, {
-  account: app.node.tryGetContext('account'),
-  region: app.node.tryGetContext('region'),
-});
+buildReferenceDeployment(app, readAppContext(app.node, (c) => ({
+  account: c.string('account', undefined, CONTEXT_FORMS.account),
+  region: c.string('region', undefined, CONTEXT_FORMS.region),
+})));
 Validations.of(app).addPlugins(
   new IotSecurityChecks(app, { requiredTagKeys: ['criticality', 'owner'] }), new AwsSolutionsChecks(app), new SecurityPostureReport(app),
 );

@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { NagMessageLevel } from 'cdk-nag';
 import { ALL_RULES, ATTACK_VERSION, IOT_LENS_SECURITY_QUESTIONS, IOT_SECURITY_PACK_NAME, IotRule, Practices, ruleAuditChecks, ruleExportName } from '../lib';
+import { rulesMdHeading } from '../lib/scanner/private/doc-links';
 import { renderAuditCheckSection } from './audit-check-coverage';
 import { renderWhatThePackReads } from './pack-sources';
 import { renderCustomResourcesSection } from './rules-md-custom-resources';
@@ -41,7 +42,8 @@ export function renderRulesMarkdown(rules: readonly IotRule[] = ALL_RULES): stri
   lines.push('', ...renderWhatThePackReads(), ...renderCustomResourcesSection(), '', ...renderAuditCheckSection(rules), '## Details', '');
   for (const r of rules) {
     const m = r.metadata;
-    lines.push(`### ${IOT_SECURITY_PACK_NAME}-${m.id}: ${cell(m.info)}`, '',
+    // The SARIF log's helpUri links this heading's anchor (lib/scanner/private/doc-links).
+    lines.push(`### ${rulesMdHeading(`${IOT_SECURITY_PACK_NAME}-${m.id}`, m.info)}`, '',
       `- Rule function: \`${ruleExportName(r)}\` (import it from \`cdk-secure-iot\` to use it in a pack of your own)`,
       `- IoT Lens: ${m.iotLens.map((q) => `${q} (${IOT_LENS_SECURITY_QUESTIONS[q]})`).join('; ')}`,
       `- Why: ${m.explanation}`,

@@ -14,12 +14,16 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import {
   AccountBaseline, AllowListDirection, AssetTags, Criticality, DataClass, IndexedFieldType, IotSecurityChecks, RiskProfile, SecureIotDeployment, SecurityPostureReport,
 } from '../../lib';
+import { CONTEXT_FORMS, readAppContext } from '../../lib/core/private/app-context';
 
 const SITES = ['hamburg', 'lyon'];
 
 const app = new App();
-const account = app.node.tryGetContext('account');
-const region = app.node.tryGetContext('region');
+// -c account=... -c region=... pin the stacks to an environment; checked before any construct.
+const { account, region } = readAppContext(app.node, (c) => ({
+  account: c.string('account', undefined, CONTEXT_FORMS.account),
+  region: c.string('region', undefined, CONTEXT_FORMS.region),
+}));
 const env = account || region ? { account, region } : undefined;
 const profile = RiskProfile.INDUSTRIAL;
 

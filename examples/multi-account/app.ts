@@ -10,10 +10,10 @@
  *   stage per account and region, from a tooling account.
  *
  *   npx cdk synth --app 'npx ts-node --prefer-ts-exts --transpile-only examples/multi-account/app.ts' \
- *     -c connectionArn=arn:aws:codeconnections:eu-west-1:111111111111:connection/...
+ *     -c organizationalUnitIds='["ou-abcd-11111111"]' -c baselineRegions='["eu-west-1","us-east-1"]'
  *
- * Every value comes from context (cdk.json or -c) and has a dummy default, so it synthesizes
- * offline.
+ * Every value comes from context (cdk.json or -c; a list as a JSON list) and has a dummy default,
+ * so it synthesizes offline.
  */
 import * as path from 'path';
 import { App, CfnResource, DefaultStackSynthesizer, RemovalPolicy, Stack, Stage, StageProps, Validations } from 'aws-cdk-lib';
@@ -26,6 +26,7 @@ import * as pipelines from 'aws-cdk-lib/pipelines';
 import { AwsSolutionsChecks, rules } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { AccountBaseline, IotSecurityChecks, RiskProfile, SecureIotDeployment } from '../../lib';
+import { CONTEXT_FORMS, readAppContext } from '../../lib/core/private/app-context';
 import { acknowledge } from '../../lib/core/private/secure-defaults';
 
 /** One fleet's environment and the code-signing certificate there. */
@@ -36,23 +37,46 @@ interface FleetTarget {
 }
 
 const app = new App();
-const context = <T>(key: string, fallback: T): T => app.node.tryGetContext(key) ?? fallback;
-/** Where the StackSet and the pipeline live. */
-const managementAccount = context('managementAccount', '111111111111');
-const toolingAccount = context('toolingAccount', '222222222222');
-const homeRegion = context('homeRegion', 'eu-west-1');
-const organizationalUnitIds = context<string[]>('organizationalUnitIds', ['ou-abcd-11111111']);
-const baselineRegions = context<string[]>('baselineRegions', ['eu-west-1', 'us-east-1']);
-const connectionArn = context('connectionArn', `arn:aws:codeconnections:${homeRegion}:${toolingAccount}:connection/00000000-0000-0000-0000-000000000000`);
-const repository = context('repository', 'example-org/iot-platform');
-const branch = context('branch', 'main');
-const fleets = context<FleetTarget[]>('fleets', [
-  { account: '333333333333', region: 'eu-west-1', signingCertificateArn: 'arn:aws:acm:eu-west-1:333333333333:certificate/11111111-1111-1111-1111-111111111111' },
-  { account: '444444444444', region: 'us-east-1', signingCertificateArn: 'arn:aws:acm:us-east-1:444444444444:certificate/22222222-2222-2222-2222-222222222222' },
-]);
-/** An S3 bucket per region, readable by the organization, that holds the baseline's function code. */
-const baselineAssetsBucket = context('baselineAssetsBucket', `iot-baseline-assets-${managementAccount}-\${AWS::Region}`);
+/*
+ * Every value from context (cdk.json, or -c, where a list is the text of a JSON list), read and
+ * checked before any construct: a wrong value stops the synth with a message naming the key.
+ */
+const {
+  managementAccount, delegatedAdminAccount, toolingAccount, homeRegion, organizationalUnitIds, baselineRegions,
+  connectionArn, repository, branch, fleets, baselineAssetsBucket,
+} = readAppContext(app.node, (c) => {
+  /** Where the StackSet and the pipeline live. */
+  const management = c.string('managementAccount', '111111111111', CONTEXT_FORMS.account);
+  const tooling = c.string('toolingAccount', '222222222222', CONTEXT_FORMS.account);
+  const home = c.string('homeRegion', 'eu-west-1', CONTEXT_FORMS.region);
+  return {
+    managementAccount: management,
+    delegatedAdminAccount: c.string('delegatedAdminAccount', management, CONTEXT_FORMS.account),
+    toolingAccount: tooling,
+    homeRegion: home,
+    organizationalUnitIds: c.stringList('organizationalUnitIds', ['ou-abcd-11111111'], CONTEXT_FORMS.organizationalUnitId),
+    baselineRegions: c.stringList('baselineRegions', ['eu-west-1', 'us-east-1'], CONTEXT_FORMS.region),
+    connectionArn: c.string('connectionArn', `arn:aws:codeconnections:${home}:${tooling}:connection/00000000-0000-0000-0000-000000000000`, CONTEXT_FORMS.connectionArn),
+    repository: c.string('repository', 'example-org/iot-platform', CONTEXT_FORMS.repository),
+    branch: c.string('branch', 'main'),
+    fleets: c.objectList<keyof FleetTarget>('fleets', [
+      { account: '333333333333', region: 'eu-west-1', signingCertificateArn: 'arn:aws:acm:eu-west-1:333333333333:certificate/11111111-1111-1111-1111-111111111111' },
+      { account: '444444444444', region: 'us-east-1', signingCertificateArn: 'arn:aws:acm:us-east-1:444444444444:certificate/22222222-2222-2222-2222-222222222222' },
+    ], { account: CONTEXT_FORMS.account, region: CONTEXT_FORMS.region, signingCertificateArn: CONTEXT_FORMS.certificateArn }),
+    /** An S3 bucket per region, readable by the organization, that holds the baseline's function code. */
+    baselineAssetsBucket: c.string('baselineAssetsBucket', `iot-baseline-assets-${management}-\${AWS::Region}`),
+  };
+});
 const profile = RiskProfile.INDUSTRIAL;
+// A fleet stage pinned to an account and region makes `cdk synth` look up that region's
+// availability zones in the account (cached in cdk.context.json): real fleets need credentials
+// for that. The dummy default fleets' accounts do not exist, so their zones are given here, and
+// the example synthesizes offline.
+if (app.node.tryGetContext('fleets') === undefined) {
+  for (const fleet of fleets) {
+    app.node.setContext(`availability-zones:account=${fleet.account}:region=${fleet.region}`, ['a', 'b', 'c'].map((az) => `${fleet.region}${az}`));
+  }
+}
 
 // --- The baseline, as a StackSet ---------------------------------------------------------------
 
@@ -96,7 +120,7 @@ new cloudformation.CfnStackSet(stackSets, 'Baseline', {
   permissionModel: 'SERVICE_MANAGED',
   autoDeployment: { enabled: true, retainStacksOnAccountRemoval: true },
   // Run from a delegated administrator account as well as from the management account.
-  callAs: managementAccount === context('delegatedAdminAccount', managementAccount) ? 'SELF' : 'DELEGATED_ADMIN',
+  callAs: managementAccount === delegatedAdminAccount ? 'SELF' : 'DELEGATED_ADMIN',
   capabilities: ['CAPABILITY_IAM'],
   templateUrl: baselineTemplate.httpUrl,
   stackInstancesGroup: [{ deploymentTargets: { organizationalUnitIds }, regions: baselineRegions }],

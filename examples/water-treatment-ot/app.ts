@@ -16,14 +16,18 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import {
   AccountBaseline, DataClass, IotSecurityChecks, RiskProfile, SecureIotDeployment, SecurityPostureReport, TelemetryStore,
 } from '../../lib';
+import { CONTEXT_FORMS, readAppContext } from '../../lib/core/private/app-context';
 
 const app = new App();
-const account = app.node.tryGetContext('account');
-const region = app.node.tryGetContext('region');
+// -c account=... -c region=... pin the stacks to an environment; checked before any construct.
+const { account, region, drRegion } = readAppContext(app.node, (c) => ({
+  account: c.string('account', undefined, CONTEXT_FORMS.account),
+  region: c.string('region', undefined, CONTEXT_FORMS.region),
+  /** Where the plant's backups are copied: another region than the plant's. */
+  drRegion: c.string('drRegion', 'us-west-2', CONTEXT_FORMS.region),
+}));
 const env = account || region ? { account, region } : undefined;
 const profile = RiskProfile.CRITICAL_INFRASTRUCTURE;
-/** Where the plant's backups are copied: another region than the plant's. */
-const DR_REGION = app.node.tryGetContext('drRegion') ?? 'us-west-2';
 
 const baselineStack = new Stack(app, 'WaterBaseline', { env, description: 'Water treatment: the account-and-region IoT settings' });
 const baseline = new AccountBaseline(baselineStack, 'Baseline', { riskProfile: profile, owner: 'water-ot-security' });
@@ -52,7 +56,7 @@ const plant = new SecureIotDeployment(plantStack, 'Plant', {
   // Every recovery point is copied to the utility's disaster-recovery vault in a second region
   // (beside the locked vault and the logically air-gapped one the profile asks for).
   backupSecondRegionVault: backup.BackupVault.fromBackupVaultArn(plantStack, 'DisasterRecoveryVault',
-    `arn:aws:backup:${DR_REGION}:${plantStack.account}:backup-vault:water-plant-dr`),
+    `arn:aws:backup:${drRegion}:${plantStack.account}:backup-vault:water-plant-dr`),
   iotLogGroup: baseline.auditing.iotLogGroup,
   // A handful of devices, each known: two down is already an incident.
   disconnectedDevicesThreshold: 2,

@@ -5,7 +5,8 @@ import type * as sarif from 'sarif';
 import { ALL_RULES } from '../checks/rules';
 import { fullRuleId, RuleMetadataOf } from './private/pack';
 import { FindingSeverity, ScanFinding, ScanNotice, ScannedTemplate, ScanResult, ScanUnreadableFile } from './scan-result';
-import { INFORMATION_URI, SCANNER_NAME, ScanOutputFormat, scannerVersion } from './scanner-info';
+import { githubSlug, installedPackage, packageFileUri, rulesMdHeading } from './private/doc-links';
+import { SCANNER_NAME, ScanOutputFormat, scannerVersion } from './scanner-info';
 
 /** Counts over a result, as every format reports them. */
 export interface ScanSummary {
@@ -179,17 +180,22 @@ function ruleProperties(metadata: RuleMetadataOf): { [key: string]: unknown } {
 
 /** The SARIF 2.1.0 log, one rule per rule ID of the pack (with its help and fix), one result per finding. */
 export function sarifLog(result: ScanResult, cwd: string = process.cwd()): object {
+  // Each rule's section of RULES.md and the README, where the package's repository or the
+  // installed package has them (no registry page: the package is not published).
+  const pkg = installedPackage(SCANNER_NAME);
+  const informationUri = packageFileUri(pkg, 'README.md');
   const ruleIndex = new Map<string, number>();
   const rules: sarif.ReportingDescriptor[] = ALL_RULES.map((rule, i) => {
     const m = rule.metadata;
     const id = fullRuleId(m);
     ruleIndex.set(id, i);
+    const helpUri = packageFileUri(pkg, 'RULES.md', githubSlug(rulesMdHeading(id, m.info)));
     return {
       id,
       shortDescription: { text: m.info },
       fullDescription: { text: m.explanation },
       help: { text: `${m.explanation}\n\nFix: ${m.fix}`, markdown: `${m.explanation}\n\n**Fix:** ${m.fix}` },
-      helpUri: INFORMATION_URI,
+      ...(helpUri ? { helpUri } : {}),
       defaultConfiguration: { level: m.level === NagMessageLevel.ERROR ? 'error' : 'warning' },
       properties: { tags: ['security', 'iot'], ...ruleProperties(m) },
     };
@@ -244,7 +250,7 @@ export function sarifLog(result: ScanResult, cwd: string = process.cwd()): objec
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
     runs: [{
-      tool: { driver: { name: SCANNER_NAME, version: scannerVersion(), informationUri: INFORMATION_URI, rules, notifications: NOTIFICATION_DESCRIPTORS } },
+      tool: { driver: { name: SCANNER_NAME, version: pkg?.version ?? scannerVersion(), ...(informationUri ? { informationUri } : {}), rules, notifications: NOTIFICATION_DESCRIPTORS } },
       originalUriBaseIds: { '%SRCROOT%': { uri: pathToFileURL(cwd.endsWith(path.sep) ? cwd : cwd + path.sep).href } },
       // An input the run could not read means the analysis did not complete (§3.20.14).
       invocations: [{ executionSuccessful: unreadable.length === 0, toolExecutionNotifications: notifications }],
