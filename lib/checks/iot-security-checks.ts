@@ -1,16 +1,31 @@
 import {
-  CfnResource, IPolicyValidationContext, PolicyValidationPluginReport, PolicyViolation, Stack, Validations,
+  CfnElement, CfnResource, IPolicyValidationContext, PolicyValidationPluginReport, PolicyViolation, Stack, Validations,
 } from 'aws-cdk-lib';
 import { NagMessageLevel, NagPack, NagPackProps, NagRuleCompliance } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { assertPackPeers } from '../core/private/peer-versions';
 import { withResolutionCache } from './private/cfn';
+import { asTemplated } from './private/resolution';
 import { isCustomResourceType } from './private/custom-resources';
 import { StackModel } from './private/stack-model';
 import { DEFAULT_PACK_OPTIONS, withPackOptions } from './private/pack-options';
 import { findingLevel } from './private/finding-level';
 import { IotRule } from './rule-definition';
-import { ALL_RULES } from './rules';
+import { ALL_RULES, IoTCustomResourceReadable } from './rules';
+
+/** The finding for the deprecated core `CfnInclude`, whose resources no rule can read. */
+const CORE_INCLUDE = 'Unreadable::CfnInclude';
+
+/** Whether `c` is a template element other than a resource whose rendering holds resources. */
+function writesResourcesItself(c: IConstruct): boolean {
+  if (!CfnElement.isCfnElement(c) || CfnResource.isCfnResource(c)) return false;
+  try {
+    const rendered = (c as unknown as { _toCloudFormation(): { Resources?: unknown } })._toCloudFormation();
+    return !!rendered && typeof rendered.Resources === 'object' && rendered.Resources !== null && Object.keys(rendered.Resources).length > 0;
+  } catch {
+    return false;
+  }
+}
 
 /** The pack's name, and the prefix of every rule ID: `IoTSecurity-ID1`. */
 export const IOT_SECURITY_PACK_NAME = 'IoTSecurity';
@@ -182,12 +197,22 @@ export class IotSecurityChecks extends NagPack {
         if (CfnResource.isCfnResource(c)) {
           counts.resources++;
           stacks.add(Stack.of(c));
-          for (const rule of this.rulesFor(c)) {
+          const node = asTemplated(c);
+          for (const rule of this.rulesFor(node)) {
             const ruleId = `${IOT_SECURITY_PACK_NAME}-${rule.metadata.id}`;
-            const result = rule(c);
-            if (result === NagRuleCompliance.NON_COMPLIANT) report(rule, c, ruleId);
-            else if (Array.isArray(result)) result.forEach((f) => report(rule, c, `${ruleId}[${f}]`, f));
+            const result = rule(node);
+            if (result === NagRuleCompliance.NON_COMPLIANT) report(rule, node, ruleId);
+            else if (Array.isArray(result)) result.forEach((f) => report(rule, node, `${ruleId}[${f}]`, f));
           }
+        }
+        if (writesResourcesItself(c)) {
+          // An element that writes resources into the template with no construct for any of them
+          // (the deprecated core CfnInclude, still in aws-cdk-lib's JavaScript): nothing the rules
+          // could read. Say so.
+          counts.resources++;
+          stacks.add(Stack.of(c));
+          const ruleId = `${IOT_SECURITY_PACK_NAME}-${IoTCustomResourceReadable.metadata.id}`;
+          report(IoTCustomResourceReadable, c as unknown as CfnResource, `${ruleId}[${CORE_INCLUDE}]`, CORE_INCLUDE);
         }
         c.node.children.forEach(walk);
       };

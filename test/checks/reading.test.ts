@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { App, CfnResource, Fn, Lazy, RemovalPolicy, Stack, ValidationResult } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
@@ -162,5 +164,93 @@ describe('the reader renders every resource as CDK writes it', () => {
     includeTemplate(stack, { Resources: { Inc: { Type: 'AWS::IoT::Policy', DeletionPolicy: 'Retain', Properties: { PolicyDocument: DEVICE_POLICY } } } });
     expect(mismatches(cfnResources(stack))).toEqual([]);
     expect(read(rule).properties.TopicRulePayload).toMatchObject({ ErrorAction: { Republish: { Topic: 'literal/err' } }, Description: { 'Fn::Sub': '${AWS::Region}' } });
+  });
+});
+
+/**
+ * What the template holds decides, also where it differs from what the construct says (found by a
+ * review that deployed wildcard policies past the pack this way). The oracle is the template
+ * `app.synth()` writes.
+ */
+describe('the reader and the pack follow the written template', () => {
+  const OPEN = JSON.parse(OPEN_POLICY); // iot:Connect on *: ID2
+  const ADMIN_TRUST = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'iot.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
+  const synthesized = (stack: Stack) => {
+    const assembly = (stack.node.root as App).synth();
+    return JSON.parse(fs.readFileSync(path.join(assembly.directory, stack.templateFile), 'utf8')).Resources as { [id: string]: any };
+  };
+  const packFindings = (stack: Stack) => new IotSecurityChecks().validateScope(stack.node.root).violations
+    .flatMap((v) => v.violatingResources.map((r) => `${r.constructPath?.split('/').pop()} ${v.ruleName}`)).sort();
+
+  /** Every resource as the reader reads it, against the written template. */
+  const differences = (stack: Stack) => {
+    const reader = withResolutionCache(() => cfnResources(stack).map((n) => resolveResource(n)));
+    const written = synthesized(stack);
+    return reader.flatMap((r) => {
+      const w = written[r.logicalId] ?? {};
+      const read = JSON.stringify({ Type: r.type, Properties: r.properties, DeletionPolicy: r.deletionPolicy, UpdateReplacePolicy: r.updateReplacePolicy });
+      const wrote = JSON.stringify({ Type: w.Type, Properties: w.Properties ?? {}, DeletionPolicy: w.DeletionPolicy, UpdateReplacePolicy: w.UpdateReplacePolicy });
+      return read === wrote ? [] : [`${r.logicalId}\n  reader:   ${read}\n  template: ${wrote}`];
+    });
+  };
+
+  test('an L1 whose renderProperties renders from no props, tokens it renders, holes and undefined in override lists', () => {
+    const stack = newStack();
+    class RoleFromNothing extends CfnResource {
+      protected renderProperties(): { [key: string]: any } {
+        return { AssumeRolePolicyDocument: ADMIN_TRUST, Policies: [{ PolicyName: 'p', PolicyDocument: OPEN }] };
+      }
+    }
+    new RoleFromNothing(stack, 'FromNothing', { type: 'AWS::IAM::Role' });
+    class LazyPolicy extends iot.CfnPolicy {
+      protected renderProperties(props: { [key: string]: any }): { [key: string]: any } {
+        return { ...super.renderProperties(props), PolicyDocument: Lazy.any({ produce: () => OPEN }) };
+      }
+    }
+    new LazyPolicy(stack, 'LazyRendered', { policyDocument: JSON.parse(DEVICE_POLICY) });
+    const holes = new iot.CfnPolicy(stack, 'Holes', { policyDocument: JSON.parse(DEVICE_POLICY) });
+    holes.addPropertyOverride('PolicyDocument.Statement', [undefined, OPEN.Statement[0]]);
+    holes.addPropertyOverride('PolicyDocument.Statement.3', OPEN.Statement[0]);
+    expect(differences(stack)).toEqual([]);
+    expect(packFindings(stack)).toEqual(expect.arrayContaining([
+      'Holes IoTSecurity-ID2[Resource::*]', 'LazyRendered IoTSecurity-ID2[Resource::*]',
+    ]));
+    expect(packFindings(stack).filter((f) => f.startsWith('FromNothing '))).not.toEqual([]);
+  });
+
+  test('a Type override, and a type given as a token, are judged as the type the template holds', () => {
+    const stack = newStack();
+    const thing = new iot.CfnThing(stack, 'ThingTurnedPolicy', {});
+    thing.addOverride('Type', 'AWS::IoT::Policy');
+    thing.addPropertyOverride('PolicyDocument', OPEN);
+    const handle = new CfnResource(stack, 'HandleTurnedPolicy', { type: 'AWS::CloudFormation::WaitConditionHandle' });
+    handle.addOverride('Type', 'AWS::IoT::Policy');
+    handle.addOverride('Properties', { PolicyDocument: OPEN });
+    new CfnResource(stack, 'TokenType', { type: Lazy.string({ produce: () => 'AWS::IoT::Policy' }), properties: { PolicyDocument: OPEN } });
+    expect(differences(stack)).toEqual([]);
+    const found = packFindings(stack);
+    for (const id of ['ThingTurnedPolicy', 'HandleTurnedPolicy', 'TokenType']) {
+      expect(found).toEqual(expect.arrayContaining([`${id} IoTSecurity-ID2[Resource::*]`]));
+    }
+    // No rule of the type the construct claims judges it: a thing's rules do not see a policy.
+    expect(found.filter((f) => f.startsWith('ThingTurnedPolicy ') && /INV/.test(f) && !/INV1\b/.test(f))).toEqual([]);
+  });
+
+  test("the deprecated core CfnInclude, whose resources have no construct, is reported as unreadable, never passed", () => {
+    const stack = newStack();
+    const CoreCfnInclude = (require('aws-cdk-lib') as { CfnInclude: new (scope: Stack, id: string, props: { template: object }) => object }).CfnInclude;
+    new CoreCfnInclude(stack, 'Legacy', { template: { Resources: { P: { Type: 'AWS::IoT::Policy', Properties: { PolicyDocument: OPEN } } } } });
+    new CoreCfnInclude(stack, 'OnlyParameters', { template: { Parameters: { P: { Type: 'String' } } } });
+    expect(packFindings(stack)).toEqual(['Legacy IoTSecurity-ID13[Unreadable::CfnInclude]']);
+  });
+
+  test("the intrinsics an override replaces whole are CDK's own list (deep-merge.js of the installed aws-cdk-lib)", () => {
+    const file = path.join(path.dirname(require.resolve('aws-cdk-lib/package.json')), 'core', 'lib', 'private', 'deep-merge.js');
+    const list = /MERGE_EXCLUDE_KEYS\s*=\s*\[([^\]]*)\]/.exec(fs.readFileSync(file, 'utf8'));
+    expect(list).not.toBeNull();
+    const cdk = [...list![1].matchAll(/"([^"]+)"/g)].map((m) => m[1]).sort();
+    const source = fs.readFileSync(path.join(__dirname, '..', '..', 'lib', 'checks', 'private', 'resolution.ts'), 'utf8');
+    const ours = [.../REPLACED_WHOLE = new Set\(\[([^\]]*)\]/.exec(source)![1].matchAll(/'([^']+)'/g)].map((m) => m[1]).sort();
+    expect(ours).toEqual(cdk);
   });
 });

@@ -151,6 +151,29 @@ export function resolveResource(node: CfnResource): ResolvedResource {
   return resolved;
 }
 
+const RETYPED = new WeakMap<CfnResource, CfnResource>();
+
+/**
+ * The resource as the rules must meet it: itself, or, where the template gives it another type
+ * than its construct says (`addOverride('Type', ...)`, a type given as a token), a stand-in with
+ * the template's type (path, stack, metadata and acknowledgments those of the resource), so each
+ * rule of the deployed type judges it and no rule of the other type does. Custom resources keep
+ * their own type: their native views stand for what they create (see `stack-model.ts`).
+ */
+export function asTemplated(node: CfnResource): CfnResource {
+  const declared = node.cfnResourceType;
+  if (!Token.isUnresolved(declared) && (declared.startsWith('Custom::') || declared === 'AWS::CloudFormation::CustomResource')) return node;
+  const resolved = resolveResource(node);
+  if (resolved.type === declared || typeof resolved.type !== 'string') return node;
+  let retyped = RETYPED.get(node);
+  if (!retyped || retyped.cfnResourceType !== resolved.type) {
+    retyped = Object.create(node, { cfnResourceType: { value: resolved.type, enumerable: true } }) as CfnResource;
+    RETYPED.set(node, retyped);
+  }
+  cache?.set(retyped, resolved);
+  return retyped;
+}
+
 /** The parts of a rendered resource the rules read. */
 export interface RenderedBody {
   Type?: string;
@@ -190,15 +213,17 @@ function render(node: CfnResource): RenderedBody {
   const internals = node as unknown as CfnResourceInternals;
   const stack = Stack.of(node);
   if (internals._toCloudFormation !== CDK_TO_CLOUDFORMATION || !internals.shouldSynthesize()) {
-    const rendered = stack.resolve(internals._toCloudFormation()) as { Resources?: { [id: string]: RenderedBody } };
+    const rendered = stack.resolve(stack.resolve(internals._toCloudFormation())) as { Resources?: { [id: string]: RenderedBody } };
     return Object.values(rendered.Resources ?? {})[0] ?? {};
   }
   const body: RenderedBody = { Type: node.cfnResourceType };
-  const props = stack.resolve(internals.cfnProperties) as unknown;
-  if (props && typeof props === 'object' && Object.keys(props).length > 0) {
-    const rendered = internals.renderProperties(props as { [key: string]: unknown });
-    if (rendered && Object.values(rendered).some((v) => v !== undefined)) body.Properties = rendered;
-  }
+  // As `_toCloudFormation`: empty props count as none, and `renderProperties` runs either way (an
+  // L1 may render properties from nothing); what it gives replaces them unless all undefined.
+  const resolvedProps = stack.resolve(internals.cfnProperties) as unknown;
+  const props = resolvedProps && typeof resolvedProps === 'object' && Object.keys(resolvedProps).length > 0 ? resolvedProps : undefined;
+  const rendered = internals.renderProperties((props ?? {}) as { [key: string]: unknown });
+  if (rendered) body.Properties = Object.values(rendered).some((v) => v !== undefined) ? rendered : undefined;
+  else if (props) body.Properties = props as { [key: string]: unknown };
   const { DeletionPolicy, UpdateReplacePolicy } = stack.resolve({
     DeletionPolicy: node.cfnOptions.deletionPolicy, UpdateReplacePolicy: node.cfnOptions.updateReplacePolicy,
   }) as RenderedBody;
@@ -213,7 +238,9 @@ function render(node: CfnResource): RenderedBody {
       return {};
     },
   } as unknown as IResolvable) as { [key: string]: unknown };
-  return mergeOverrides(body, overrides);
+  // The stack resolves its whole template once more when it writes it: tokens an L1's
+  // `renderProperties` or an override produced resolve there, and `undefined` list items drop out.
+  return stack.resolve(mergeOverrides(body, overrides)) as RenderedBody;
 }
 
 /** Intrinsics an override replaces whole rather than merges into (CDK's `deepMerge`). */

@@ -1,6 +1,6 @@
 import { CfnCondition, CfnElement, CfnMapping, CfnOutput, CfnParameter, CfnResource, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { currentPass, registerView, resolvedLogicalId, resolvedProperties } from './resolution';
+import { asTemplated, currentPass, registerView, resolvedLogicalId, resolvedProperties } from './resolution';
 import { isObject } from './value-kinds';
 import {
   isAwsCustomResource, isCustomResourceType, NativeView, SdkCall, sdkCalls, UnreadableCall, viewOfCall, viewsOfOtherProvider,
@@ -158,7 +158,7 @@ export class StackModel {
       const stack = this.stack;
       const index = new Map<string, CfnElement>();
       const visit = (c: IConstruct) => {
-        if (CfnElement.isCfnElement(c) && c.stack === stack) index.set(resolvedLogicalId(c), c);
+        if (CfnElement.isCfnElement(c) && c.stack === stack) index.set(resolvedLogicalId(c), CfnResource.isCfnResource(c) ? asTemplated(c) : c);
         for (const child of c.node.children) {
           if (!Stack.isStack(child) || child === stack) visit(child);
         }

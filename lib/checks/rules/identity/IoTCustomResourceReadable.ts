@@ -60,7 +60,7 @@ export const IoTCustomResourceReadable = defineRule({
   attackEnterprise: ['T1078', 'T1098'],
   attackIcs: ['T0859'],
   level: NagMessageLevel.WARN,
-  info: 'A custom resource sets AWS IoT, SSM or Secrets Manager state, or its provider touches AWS IoT, in a way the pack cannot read, so no rule judged it.',
+  info: 'A custom resource sets AWS IoT, SSM or Secrets Manager state, or its provider touches AWS IoT, in a way the pack cannot read, so no rule judged it (also: resources brought in by the deprecated core CfnInclude, `Unreadable::CfnInclude`).',
   explanation:
     'A custom resource makes the API call CloudFormation has no resource for: a policy, a principal attachment, a role alias, '
     + 'logging or audit settings. What it does is as much a part of the deployment as a native resource, but a call computed '
@@ -72,7 +72,8 @@ export const IoTCustomResourceReadable = defineRule({
     + '(tokens inside are fine); for another provider, a PolicyDocument object or JSON string and a RoleArn beside the role '
     + 'alias; prefer native resources or AwsCustomResource to a home-made provider. A provider that creates keys should put the '
     + 'private key in Secrets Manager and return its ARN. Otherwise review what the resource and its provider do and acknowledge '
-    + 'this finding with the reason.',
+    + 'this finding with the reason. Bring a template in with `aws-cdk-lib/cloudformation-include`\'s `CfnInclude`, whose resources '
+    + 'the pack reads, not the deprecated `CfnInclude` of `aws-cdk-lib` (or scan the template with `cdk-secure-iot scan`).',
   resourceTypes: ['*'],
 }, (node: CfnResource): NagRuleResult => {
   if (!isCustomResourceType(node.cfnResourceType)) return NagRuleCompliance.NOT_APPLICABLE;
