@@ -14,6 +14,8 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // CDK's CloudFormation validator off for in-process synths but where a test asks for every validator.
+  setupFiles: ['<rootDir>/test/support/unit-setup.ts'],
   transform: {
     '^.+\\.tsx?$': 'ts-jest',
   },
