@@ -19,6 +19,8 @@ module.exports = {
   transform: {
     '^.+\\.tsx?$': 'ts-jest',
   },
+  // The slowest files first (test/support/sequencer.js says why).
+  testSequencer: '<rootDir>/test/support/sequencer.js',
   // Synthesizing CDK apps is CPU-bound; two cores on CI.
   maxWorkers: 2,
   testTimeout: 120000,
