@@ -11,6 +11,7 @@ const SLOWEST_FIRST = [
   'test/package/git-install.test.ts',
   'test/package/tarball.test.ts',
   'test/package/newest-peers.test.ts',
+  'test/package/old-peers.test.ts',
   'test/package/lowest-peers.test.ts',
   'test/examples.test.ts',
   'test/readme.test.ts',
