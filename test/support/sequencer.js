@@ -13,6 +13,7 @@ const SLOWEST_FIRST = [
   'test/package/newest-peers.test.ts',
   'test/package/old-peers.test.ts',
   'test/package/lowest-peers.test.ts',
+  'test/typecheck.test.ts',
   'test/examples.test.ts',
   'test/readme.test.ts',
   'test/runtime/rotation.test.ts',
