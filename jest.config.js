@@ -14,9 +14,13 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // CDK's CloudFormation validator off for in-process synths but where a test asks for every validator.
+  setupFiles: ['<rootDir>/test/support/unit-setup.ts'],
   transform: {
     '^.+\\.tsx?$': 'ts-jest',
   },
+  // The slowest files first (test/support/sequencer.js says why).
+  testSequencer: '<rootDir>/test/support/sequencer.js',
   // Synthesizing CDK apps is CPU-bound; two cores on CI.
   maxWorkers: 2,
   testTimeout: 120000,

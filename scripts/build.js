@@ -6,7 +6,8 @@
  *
  * Runs on `npm run build`, on `prepare` (so `npm ci` here and a git install get a working package)
  * and on `prepack` (so a tarball never ships a stale dist/, whatever tool packs it). `npm pack` runs
- * both, prepack first: the prepare that follows it in the same command does not build again.
+ * both, prepack first: the prepare that follows it in the same command does not build again; nor
+ * does the first of the two prepares npm runs for a git install (below).
  *
  * With `--pack` (prepack), it then takes the development-only fields out of package.json for the
  * packed manifest, as `pinst` does, and `scripts/postpack.js` puts them back: the scripts point at
@@ -29,6 +30,12 @@ if (fs.existsSync(saved)) {
 
 const npmCommand = process.env.npm_command;
 if (!packing && process.env.npm_lifecycle_event === 'prepare' && (npmCommand === 'pack' || npmCommand === 'publish')) {
+  process.exit(0);
+}
+// Installed from git, npm (pacote) runs `npm install` in its clone, whose prepare this is (it sets
+// _PACOTE_NO_PREPARE_ for it), then runs prepare again itself before packing the clone (with
+// npm_package_resolved set). Building on the second only halves the build time of a git install.
+if (!packing && process.env.npm_lifecycle_event === 'prepare' && process.env._PACOTE_NO_PREPARE_ && !process.env.npm_package_resolved) {
   process.exit(0);
 }
 

@@ -1,27 +1,19 @@
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { POSTURE_REPORT_FILES } from '../lib';
 import { PostureDocument } from '../lib/report/private/posture';
+import { synthesizedAssembly } from './support/synthesized-apps';
 import { reportedFindings } from './validation';
 
 const ROOT = path.resolve(__dirname, '..');
 
-/** Synthesizes an example app as `cdk synth` does: a fresh process with its cdk.json context. */
-function synthExample(name: string): string {
-  const dir = path.join(ROOT, 'examples', name);
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), `example-${name}-`));
-  // An example with its own cdk.json runs from its folder; the others from the root, with the root's cdk.json.
-  const own = fs.existsSync(path.join(dir, 'cdk.json'));
-  const context = JSON.parse(fs.readFileSync(path.join(own ? dir : ROOT, 'cdk.json'), 'utf8')).context;
-  execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(dir, 'app.ts')], {
-    cwd: own ? dir : ROOT,
-    env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context) },
-    stdio: 'pipe',
-  });
-  return outdir;
-}
+/**
+ * An example app's cloud assembly, synthesized as `cdk synth` does (a fresh process with its
+ * cdk.json context, every validator on), once per `npm test` run for every test file that reads it
+ * (test/support/synthesized-apps.ts). An example with its own cdk.json runs from its folder; the
+ * others from the root, with the root's cdk.json.
+ */
+const synthExample = (name: string): string => synthesizedAssembly(name);
 
 test('examples/minimal synthesizes with every validator active and no finding', () => {
   const out = synthExample('minimal');
@@ -43,7 +35,7 @@ interface Synthesized {
   readonly out: string;
 }
 const cache = new Map<string, Synthesized>();
-/** Each example is synthesized once per run (a fresh process each takes tens of seconds). */
+/** Each example's assembly, read once per file. */
 function synthesized(name: string): Synthesized {
   if (!cache.has(name)) cache.set(name, synthesizeOnce(name));
   return cache.get(name)!;

@@ -35,6 +35,9 @@ export function validationFindings(app: App): Finding[] {
   const quiet = jest.spyOn(console, 'error').mockImplementation(() => undefined);
   const quietLog = jest.spyOn(console, 'log').mockImplementation(() => undefined);
   let outdir: string;
+  // The unit tests' setup turns CDK's validator off for in-process synths (test/support/unit-setup.ts); not here.
+  const validation = process.env.CDK_VALIDATION;
+  delete process.env.CDK_VALIDATION;
   try {
     outdir = app.synth().directory;
   } catch (e) {
@@ -42,6 +45,7 @@ export function validationFindings(app: App): Finding[] {
     if (!fs.existsSync(path.join(app.outdir, 'validation-report.json'))) throw e;
     outdir = app.outdir;
   } finally {
+    if (validation !== undefined) process.env.CDK_VALIDATION = validation;
     quiet.mockRestore();
     quietLog.mockRestore();
   }

@@ -4,10 +4,10 @@
  * app.synth(), its shares never add up to more than the process lived, and it reports peak memory.
  * No timing is asserted beyond that: figures belong in `npm run bench`, not in a pass/fail test.
  */
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { described, run } from '../support/child-process';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -17,15 +17,16 @@ test('the probe splits a one-resource synth into exclusive shares, CDK\'s valida
     const probeFile = path.join(dir, 'probe.json');
     const context = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')).context;
     const start = process.hrtime.bigint();
-    const child = spawnSync(process.execPath, [
+    const child = run(process.execPath, [
       '-r', path.join(ROOT, 'bench', 'synth-probe.js'),
       '-r', 'ts-node/register/transpile-only',
       path.join(ROOT, 'bench', 'one-resource-app.ts'),
     ], {
       cwd: ROOT,
       env: { ...process.env, CDK_OUTDIR: path.join(dir, 'out'), CDK_CONTEXT_JSON: JSON.stringify(context), BENCH_PROBE_FILE: probeFile },
-      encoding: 'utf8',
+      timeoutMs: 120_000,
     });
+    if (child.timedOut) throw new Error(described(child));
     const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
     expect(child.stderr).toBe('');
     expect(child.status).toBe(0);

@@ -1,6 +1,7 @@
 /*
- * The HTML posture report in a real browser: Debian's Chromium (no browser download), driven by
- * playwright-core. `.ci/run` installs Chromium; on a machine without it, `apt-get install chromium`.
+ * The HTML posture report in a real browser: the headless Chromium the devDependency
+ * `@sparticuz/chromium` ships inside its npm package (test/support/browser.ts; `CHROMIUM_PATH`
+ * picks another), driven by playwright-core. Nothing to install besides `npm ci`.
  * The screenshot is kept in test-output/ for a person to look at.
  */
 import * as fs from 'fs';
@@ -10,8 +11,8 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import { Browser, chromium } from 'playwright-core';
 import { POSTURE_REPORT_FILES, RiskProfile, SecurityPostureReport } from '../../lib';
+import { chromiumLaunch } from '../support/browser';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = path.join(__dirname, '..', '..', 'test-output', 'posture-report.png');
 
 // Runs in the page; typed here without the DOM library, which the rest of the project must not see.
@@ -21,9 +22,6 @@ let browser: Browser;
 let html: string;
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`No Chromium at ${CHROMIUM}: install Debian's package (apt-get install chromium; .ci/run does) or set CHROMIUM_PATH`);
-  }
   const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'posture-browser-')) });
   const env = { account: '111122223333', region: 'eu-west-1' };
   const fleet = new Stack(app, 'IndustrialFleetWithALongStackNameThatMustWrapInsteadOfScrolling', { env });
@@ -39,7 +37,7 @@ beforeAll(async () => {
   Validations.of(app).addPlugins(new SecurityPostureReport(app, { failOnMissingPractice: false }));
   app.synth();
   html = path.join(app.outdir, POSTURE_REPORT_FILES.html);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  browser = await chromium.launch(await chromiumLaunch());
 });
 
 afterAll(async () => {

@@ -2,12 +2,12 @@
  * The command line as a real process: what `npx cdk-secure-iot scan` runs, from the TypeScript
  * source through ts-node (the package's `bin` is the same file compiled, see the last test).
  */
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as iot from 'aws-cdk-lib/aws-iot';
+import { run } from '../support/child-process';
 import { jsonReportValidator, sarifValidator } from './schemas';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -20,13 +20,16 @@ interface Run {
   readonly stderr: string;
 }
 
+/** The longest one CLI run may take before it is killed. */
+const CLI_TIMEOUT_MS = 110_000;
+
 function cdkSecureIot(args: string[], cwd: string): Run {
-  const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', CLI, ...args], {
+  const r = run(process.execPath, ['-r', 'ts-node/register/transpile-only', CLI, ...args], {
     cwd,
-    encoding: 'utf8',
     env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), NODE_PATH: path.join(ROOT, 'node_modules') },
-    timeout: 110_000,
+    timeoutMs: CLI_TIMEOUT_MS,
   });
+  if (r.timedOut) throw new Error(`${r.command} was killed after ${CLI_TIMEOUT_MS} ms:\n${r.stdout}\n${r.stderr}`);
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -80,9 +83,7 @@ test('a SAM template as JSON with --fail-on warning: exit 1 on warnings alone', 
 
 test('a reader that stops early (| head) gets no stack trace', () => {
   const script = `"${process.execPath}" -r ts-node/register/transpile-only "${CLI}" scan "${path.join(FIXTURES, 'insecure.yaml')}" --format sarif | head -c 20 >/dev/null`;
-  const r = spawnSync('sh', ['-c', script], {
-    cwd: ROOT, encoding: 'utf8', env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') }, timeout: 110_000,
-  });
+  const r = run('sh', ['-c', script], { cwd: ROOT, env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') }, timeoutMs: CLI_TIMEOUT_MS });
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
 });

@@ -14,7 +14,7 @@ export interface RunOptions {
   readonly cwd: string;
   /** The longest the command may run before it and everything it started are killed. */
   readonly timeoutMs: number;
-  /** The environment; default the test's own. */
+  /** The environment; default the test's own (either way without the unit tests' `CDK_VALIDATION=false`). */
   readonly env?: NodeJS.ProcessEnv;
   /** Written to the command's standard input. */
   readonly input?: string;
@@ -33,6 +33,19 @@ export interface RunResult {
   readonly ms: number;
 }
 
+/**
+ * Set by the unit tests' setup (test/support/unit-setup.ts) beside `CDK_VALIDATION=false`: a child
+ * gets neither, so an app it synthesizes runs every validator, as in a user's shell.
+ */
+export const UNIT_TESTS_SKIP_CDK_VALIDATION = 'CDK_SECURE_IOT_UNIT_TESTS_SKIP_CDK_VALIDATION';
+
+/** The environment a child gets: `env` without what the unit tests' setup added to it. */
+export function childEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (!env[UNIT_TESTS_SKIP_CDK_VALIDATION]) return env;
+  const { [UNIT_TESTS_SKIP_CDK_VALIDATION]: _marker, CDK_VALIDATION: _validation, ...rest } = env;
+  return rest;
+}
+
 /** `timeout`'s exit status when it had to signal the command (124), or kill it (137 after -k). */
 const TIMED_OUT = new Set([124, 137]);
 
@@ -42,7 +55,7 @@ export function run(command: string, args: readonly string[], options: RunOption
   const start = Date.now();
   const r = spawnSync('timeout', ['--kill-after=5', `${seconds}`, command, ...args], {
     cwd: options.cwd,
-    env: options.env ?? process.env,
+    env: childEnvironment(options.env ?? process.env),
     input: options.input,
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
