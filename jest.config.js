@@ -8,12 +8,20 @@
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
+/**
+ * What `npm test` runs: everything but the tests that install the packed library and run the
+ * pages' shell commands as a user does (`npm run test:install`, jest.install.config.js), which
+ * need the npm registry and take minutes of npm installs; `.ci/run` runs both.
+ */
+const INSTALL_TESTS = ['<rootDir>/test/package/', '<rootDir>/test/docs-commands.test.ts'];
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', ...INSTALL_TESTS],
   // CDK's CloudFormation validator off for in-process synths but where a test asks for every validator.
   setupFiles: ['<rootDir>/test/support/unit-setup.ts'],
   transform: {

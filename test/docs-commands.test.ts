@@ -12,15 +12,16 @@ import { reportedFindings } from './validation';
  * `npm ci` would, offline and with no AWS account. A block that synthesizes must also succeed as
  * the user sees it: templates in the out folder, no CfnSynthesisError, a clean validation report.
  *
- * The root README's two set-up commands are the exception: running `npm ci` or `npm test` inside
- * `npm test` would recurse, so `.ci/run` runs them, and this test checks that it does.
+ * The root README's set-up commands are the exception: running `npm ci`, `npm test` or this very
+ * test run (`npm run test:install`) inside it would recurse, so `.ci/run` runs them, and this test
+ * checks that it does.
  */
 
 const ROOT = path.resolve(__dirname, '..');
 /** The longest one block may take (a `cdk synth` of an example is 20-60 s on two busy cores). */
 const BLOCK_LIMIT_MS = 240_000;
 /** The root README's set-up commands, which `.ci/run` runs instead of this test. */
-const SETUP_COMMANDS = ['npm ci && npx cdk synth', 'npm test'];
+const SETUP_COMMANDS = ['npm ci && npx cdk synth', 'npm test', 'npm run test:install'];
 
 /** One shell fence of a page. */
 interface ShellBlock {
@@ -195,7 +196,7 @@ describe('every shell block runs as written', () => {
   test.each(RUN.map((b) => [`${b.page}:${b.line}`, b] as const))('%s', (_name, block) => {
     // Inside `npm test`, `npm test` recurses and `npm ci` reinstalls every package: only the
     // README's set-up block may hold them, and .ci/run runs that one.
-    const recursive = commandLines(block.text).flatMap((l) => l.split(/&&|\|\||;/)).map((c) => c.trim()).filter((c) => /^npm (ci|test|t)\b/.test(c));
+    const recursive = commandLines(block.text).flatMap((l) => l.split(/&&|\|\||;/)).map((c) => c.trim()).filter((c) => /^npm (ci|test|t|run test:install)\b/.test(c));
     if (recursive.length) throw new Error(`${block.page}:${block.line} runs ${recursive.join(', ')}: only the root README's set-up block may, which .ci/run runs`);
     for (const stale of assemblies(copy)) fs.rmSync(stale, { recursive: true, force: true });
     const r = run('bash', ['-euo', 'pipefail', '-c', block.text], { cwd: copy, timeoutMs: BLOCK_LIMIT_MS, env: USER_ENV });

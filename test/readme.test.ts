@@ -6,7 +6,7 @@ import * as ts from 'typescript';
  * The pages people read: the root README, the reference in docs/, and each example's README.
  * Every ```ts snippet compiles against the library (one TypeScript program for all of them, which
  * is what keeps this file fast), every relative link lands on a file and heading, and the root
- * README stays a front door: small, with a table of contents, the two set-up commands in its
+ * README stays a front door: small, with a table of contents, the set-up commands in its
  * Development section, and no link to a registry page the package does not have.
  */
 
@@ -170,12 +170,13 @@ describe('the root README is the front door', () => {
     expect(targets).toContain('#development');
   });
 
-  test('its Development section holds exactly the two set-up commands, which .ci/run runs', () => {
+  test('its Development section holds exactly the set-up commands, which .ci/run runs', () => {
     const fences = [...section(readme, 'Development').matchAll(/^```(\w*)\n([\s\S]*?)^```/gm)];
-    expect(fences.map((f) => [f[1], f[2]])).toEqual([['bash', 'npm ci && npx cdk synth\nnpm test\n']]);
+    expect(fences.map((f) => [f[1], f[2]])).toEqual([['bash', 'npm ci && npx cdk synth\nnpm test\nnpm run test:install\n']]);
     const ci = fs.readFileSync(path.join(ROOT, '.ci', 'run'), 'utf8');
     expect(ci).toMatch(/^npm ci\b/m);
     expect(ci).toMatch(/^npm test$/m);
+    expect(ci).toMatch(/^npm run test:install$/m);
     expect(ci).toMatch(/^npx cdk synth$/m);
   });
 });

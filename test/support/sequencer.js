@@ -8,6 +8,7 @@
 const Sequencer = require('@jest/test-sequencer').default;
 
 const SLOWEST_FIRST = [
+  'test/docs-commands.test.ts',
   'test/package/git-install.test.ts',
   'test/package/tarball.test.ts',
   'test/package/newest-peers.test.ts',
