@@ -24,6 +24,9 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', ...INSTALL_TESTS],
   // CDK's CloudFormation validator off for in-process synths but where a test asks for every validator.
   setupFiles: ['<rootDir>/test/support/unit-setup.ts'],
+  // One folder per run for what tests write (test/support/run-folder.ts).
+  globalSetup: '<rootDir>/test/support/global-setup.js',
+  globalTeardown: '<rootDir>/test/support/global-teardown.js',
   transform: {
     '^.+\\.tsx?$': 'ts-jest',
   },

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
+import { runFolder } from './support/run-folder';
 import { App, AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IotSecurityChecks } from '../lib';
@@ -20,7 +20,7 @@ export interface Finding {
  */
 export function newValidatedApp(props: AppProps = {}): App {
   return new App({
-    outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-secure-iot-test-')),
+    outdir: fs.mkdtempSync(path.join(runFolder(), 'app-')),
     ...props,
     context: { '@aws-cdk/core:validateAgainstDefaultRules': true, ...props.context },
   });

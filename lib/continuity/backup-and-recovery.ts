@@ -363,8 +363,15 @@ export class BackupAndRecovery extends Construct {
   }
 
   private regionOf(vault: backup.IBackupVault | undefined): string | undefined {
-    if (!vault || Token.isUnresolved(vault.backupVaultArn)) return undefined;
-    const region = Arn.split(vault.backupVaultArn, ArnFormat.COLON_RESOURCE_NAME).region;
+    if (!vault) return undefined;
+    if (!Token.isUnresolved(vault.backupVaultArn)) {
+      const region = Arn.split(vault.backupVaultArn, ArnFormat.COLON_RESOURCE_NAME).region;
+      return region && !Token.isUnresolved(region) ? region : undefined;
+    }
+    // An ARN with a token in another part (`arn:aws:backup:us-west-2:${AWS::AccountId}:...`): a
+    // token's text holds no colon, so the region is the fourth part as written, when literal.
+    const parts = vault.backupVaultArn.split(':');
+    const region = parts.length >= 7 && parts[0] === 'arn' ? parts[3] : undefined;
     return region && !Token.isUnresolved(region) ? region : undefined;
   }
 

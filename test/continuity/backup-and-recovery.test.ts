@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Aws, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -192,6 +192,15 @@ test('CRITICAL_INFRASTRUCTURE without a second-region vault is an error; so is a
   expect(() => new BackupAndRecovery(s, 'B', {
     copyToSecondRegion: true, secondRegionVault: backup.BackupVault.fromBackupVaultArn(s, 'Same', 'arn:aws:backup:eu-west-1:111122223333:backup-vault:x'),
   })).toThrow(/secondRegionVault must be in a region other than the stack's \(eu-west-1\), got a vault in eu-west-1/);
+  // The region is read where another part of the ARN is a token (the account, as the water example writes it).
+  const t = stack();
+  expect(() => new BackupAndRecovery(t, 'B', {
+    copyToSecondRegion: true, secondRegionVault: backup.BackupVault.fromBackupVaultArn(t, 'SameTokenAccount', `arn:aws:backup:eu-west-1:${Aws.ACCOUNT_ID}:backup-vault:x`),
+  })).toThrow(/secondRegionVault must be in a region other than the stack's \(eu-west-1\), got a vault in eu-west-1/);
+  const u = stack();
+  expect(() => new BackupAndRecovery(u, 'B', {
+    copyToSecondRegion: true, secondRegionVault: backup.BackupVault.fromBackupVaultArn(u, 'OtherTokenAccount', `arn:aws:backup:us-west-2:${Aws.ACCOUNT_ID}:backup-vault:x`),
+  })).not.toThrow();
 });
 
 test('null props are the defaults, not a TypeError', () => {

@@ -31,3 +31,10 @@ test('a command that does not exist says so', () => {
   expect(r.status).toBe(127);
   expect(described(r)).toMatch(/no-such-command-here .* exited 127/);
 });
+
+test('a command that ignores TERM is killed 5 s later, and reported as timed out', () => {
+  const r = run('bash', ['-c', "trap '' TERM; sleep 30"], { cwd, timeoutMs: 1000 });
+  expect(r.timedOut).toBe(true);
+  expect(r.ms).toBeLessThan(15_000);
+  expect(described(r)).toMatch(/was killed with everything it started after its time limit/);
+});

@@ -71,7 +71,9 @@ export function run(command: string, args: readonly string[], options: RunOption
     cwd: options.cwd,
     status: r.status,
     signal: r.signal,
-    timedOut: backstop || (r.status !== null && TIMED_OUT.has(r.status) && Date.now() - start >= seconds * 1000),
+    // `timeout` exits 124 when the command ended on TERM; one that ignores TERM is killed, with
+    // `timeout` itself (it signals its own process group), 5 s later.
+    timedOut: backstop || ((r.signal !== null || (r.status !== null && TIMED_OUT.has(r.status))) && Date.now() - start >= seconds * 1000),
     stdout: r.stdout ?? '',
     stderr: r.stderr ?? '',
     ms: Date.now() - start,

@@ -4,17 +4,18 @@
  * many test files read them: test/examples.test.ts reads the examples' cloud assemblies, the
  * runtime checks (test/runtime) every template of every app. Each app takes tens of seconds.
  *
- * The assemblies live in the system's temporary folder under a hash of every file that can change
- * them (lib, bin, examples, the handler bundles, the lock file, cdk.json), each made once across
+ * The assemblies live in the run's folder (run-folder.ts: made for each jest run and removed after
+ * it, so no run reads what another made), under a hash of every file that can change them (lib,
+ * bin, examples, the handler bundles, the lock file, cdk.json, tsconfig.json), each made once across
  * jest's workers (test/support/made-once.ts): a worker that needs an app another is synthesizing
  * synthesizes the apps nobody has taken meanwhile, then waits for it.
  */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { described, run } from './child-process';
 import { pause, tryMadeOnce } from './made-once';
+import { runFolder } from './run-folder';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 /** How long one app may take to synthesize before it and its children are killed. */
@@ -56,7 +57,7 @@ function sourcesHash(): string {
   const hash = crypto.createHash('sha256');
   const files = ['lib', 'bin', 'examples', path.join('dist', 'handlers')]
     .flatMap((d) => filesUnder(path.join(ROOT, d)))
-    .concat([path.join(ROOT, 'package-lock.json'), path.join(ROOT, 'cdk.json')])
+    .concat(['package-lock.json', 'cdk.json', 'tsconfig.json'].map((f) => path.join(ROOT, f)))
     .sort();
   for (const file of files) {
     hash.update(path.relative(ROOT, file));
@@ -81,7 +82,7 @@ const known = new Map<string, string>();
 /** The app's assembly folder, synthesized unless cached; undefined while another process synthesizes it. */
 function tryAssembly(app: SynthApp): string | undefined {
   hashOfRun ??= sourcesHash();
-  return tryMadeOnce(path.join(os.tmpdir(), 'cdk-secure-iot-synth', hashOfRun, app.name), (work) => {
+  return tryMadeOnce(path.join(runFolder(), 'synth', hashOfRun, app.name), (work) => {
     synthesize(app, work);
     // Sources changed while it synthesized: this run reads what it made, unpublished.
     return sourcesHash() === hashOfRun;
