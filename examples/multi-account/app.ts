@@ -62,9 +62,9 @@ const {
     fleets: c.objectList<keyof FleetTarget>('fleets', [
       { account: '333333333333', region: 'eu-west-1', signingCertificateArn: 'arn:aws:acm:eu-west-1:333333333333:certificate/11111111-1111-1111-1111-111111111111' },
       { account: '444444444444', region: 'us-east-1', signingCertificateArn: 'arn:aws:acm:us-east-1:444444444444:certificate/22222222-2222-2222-2222-222222222222' },
-    ], { account: CONTEXT_FORMS.account, region: CONTEXT_FORMS.region, signingCertificateArn: CONTEXT_FORMS.certificateArn }),
+    ], { account: CONTEXT_FORMS.account, region: CONTEXT_FORMS.region, signingCertificateArn: CONTEXT_FORMS.certificateArn }, ['account', 'region']),
     /** An S3 bucket per region, readable by the organization, that holds the baseline's function code. */
-    baselineAssetsBucket: c.string('baselineAssetsBucket', `iot-baseline-assets-${management}-\${AWS::Region}`),
+    baselineAssetsBucket: c.string('baselineAssetsBucket', `iot-baseline-assets-${management}-\${AWS::Region}`, CONTEXT_FORMS.bucketName),
   };
 });
 const profile = RiskProfile.INDUSTRIAL;

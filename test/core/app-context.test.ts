@@ -88,6 +88,29 @@ describe('a JSON list of objects (the multi-account fleets)', () => {
     expect(() => fleets([fleet, { ...fleet, regoin: 'eu-west-1' }])).toThrow(/\(item 1: unknown regoin\)$/);
     expect(() => fleets('["333333333333"]')).toThrow(/\(item 0 is not an object\)$/);
   });
+
+  test('two items alike in the fields that must be unique are refused (two fleets in one account and region would be one stage twice)', () => {
+    const unique = (value: unknown) => parseContextObjectList('fleets', value, fields, [fleet], ['account', 'region']);
+    const otherCertificate = { ...fleet, signingCertificateArn: fleet.signingCertificateArn.replace(/1111$/, '2222') };
+    expect(() => unique([fleet, { ...fleet, region: 'us-east-1' }, otherCertificate]))
+      .toThrow(/no two with the same account and region, .*\(items 0 and 2 have the same account and region\)$/);
+    expect(unique([fleet, { ...fleet, account: '444444444444' }])).toHaveLength(2);
+    // Without uniqueBy, alike items are read as given.
+    expect(fleets([fleet, fleet])).toHaveLength(2);
+  });
+});
+
+test('a bucket name may hold ${AWS::Region} and ${AWS::AccountId}, and nothing S3 refuses', () => {
+  const bucket = (v: string) => parseContextString('baselineAssetsBucket', v, CONTEXT_FORMS.bucketName);
+  expect(bucket('iot-baseline-assets-111111111111-${AWS::Region}')).toBe('iot-baseline-assets-111111111111-${AWS::Region}');
+  expect(bucket('assets-${AWS::AccountId}-${AWS::Region}')).toBe('assets-${AWS::AccountId}-${AWS::Region}');
+  for (const bad of ['Bad Bucket!', 'UPPER', 'a', '${AWS::StackName}-x', '-lead', 'x'.repeat(81)]) {
+    expect(() => bucket(bad)).toThrow(/^context value 'baselineAssetsBucket' must be an S3 bucket name/);
+  }
+});
+
+test('a string list that names an item twice is refused', () => {
+  expect(() => regions('["eu-west-1","eu-west-1"]')).toThrow(/, each once, .*\('eu-west-1' is given twice\)$/);
 });
 
 describe('AppContext', () => {

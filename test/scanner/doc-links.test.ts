@@ -87,7 +87,10 @@ describe('once package.json names the repository, links point into it at the ver
   });
 
   test('without a repository, or with one not reachable over https, the installed files', () => {
-    for (const repository of [undefined, '', { type: 'git' }, 'file:../elsewhere']) {
+    for (const repository of [undefined, '', { type: 'git' }, 'file:../elsewhere',
+      // Credentials, a query or fragment, or characters a URI may not hold never reach a report.
+      'https://token:secret@github.com/acme/cdk-secure-iot.git', 'https://github.com/acme/r?x=1#frag',
+      'https://github.com/acme/r" onclick="x', 'https://github.com/acme/my repo']) {
       expect(repositoryWebAddress(repository)).toBeUndefined();
       expect(packageFileUri(pkg(repository), 'RULES.md', 'a')).toBe('file:///opt/app/node_modules/cdk-secure-iot/RULES.md#a');
     }

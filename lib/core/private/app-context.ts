@@ -30,6 +30,14 @@ export const CONTEXT_FORMS = {
   // A StackSet's deployment targets take OU IDs and the organization's root ID (r-...).
   organizationalUnitId: { pattern: /^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/, description: 'an AWS Organizations OU or root ID', example: 'ou-abcd-11111111' },
   repository: { pattern: /^[\w.-]+\/[\w.-]+$/, description: 'owner/name', example: 'example-org/iot-platform' },
+  // A bucket name (S3's characters), where ${AWS::Region} and ${AWS::AccountId} may stand for the
+  // parts a StackSet instance fills in.
+  bucketName: {
+    pattern: /^(?=.{3,80}$)(?!.*[.-]$)[a-z0-9](?:[a-z0-9.-]|\$\{AWS::(?:Region|AccountId)\})*$/,
+    description: 'an S3 bucket name (lower-case letters, digits, dots and hyphens; ${AWS::Region} and ${AWS::AccountId} allowed)',
+    // Without a placeholder, which a shell would expand unquoted after -c.
+    example: 'iot-baseline-assets-111111111111-eu-west-1',
+  },
   connectionArn: {
     pattern: /^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[0-9a-f-]+$/,
     description: 'a CodeConnections connection ARN',
@@ -92,6 +100,8 @@ export function parseContextStringList(key: string, value: unknown, example: str
   const list = parseList(key, value, what, example);
   const bad = list.find((item) => typeof item !== 'string' || item === '' || (form && !form.pattern.test(item)));
   if (bad !== undefined) throw refused(key, what, example, value, ` (${shown(bad)} is not ${form?.description ?? 'a string'})`);
+  const twice = list.find((item, i) => list.indexOf(item) !== i);
+  if (twice !== undefined) throw refused(key, `${what}, each once`, example, value, ` (${shown(twice)} is given twice)`);
   return list as string[];
 }
 
@@ -100,12 +110,12 @@ export function parseContextStringList(key: string, value: unknown, example: str
  * `[{ "account": "...", "region": "..." }]`.
  */
 export function parseContextObjectList<K extends string>(
-  key: string, value: unknown, fields: { readonly [field in K]: StringForm }, example: { [field in K]: string }[],
+  key: string, value: unknown, fields: { readonly [field in K]: StringForm }, example: { [field in K]: string }[], uniqueBy: K[] = [],
 ): { [field in K]: string }[] {
   const names = Object.keys(fields) as K[];
-  const what = `a JSON list of objects with ${names.join(', ')}, at least one`;
+  const what = `a JSON list of objects with ${names.join(', ')}, at least one${uniqueBy.length ? `, no two with the same ${uniqueBy.join(' and ')}` : ''}`;
   const list = parseList(key, value, what, example);
-  return list.map((item, i) => {
+  const items = list.map((item, i) => {
     if (typeof item !== 'object' || item === null || Array.isArray(item)) {
       throw refused(key, what, example, value, ` (item ${i} is not an object)`);
     }
@@ -121,6 +131,16 @@ export function parseContextObjectList<K extends string>(
     if (unknown.length) throw refused(key, what, example, value, ` (item ${i}: unknown ${unknown.join(', ')})`);
     return Object.fromEntries(names.map((name) => [name, record[name]])) as { [field in K]: string };
   });
+  if (uniqueBy.length) {
+    const seen = new Map<string, number>();
+    items.forEach((item, i) => {
+      const id = JSON.stringify(uniqueBy.map((f) => item[f]));
+      const first = seen.get(id);
+      if (first !== undefined) throw refused(key, what, example, value, ` (items ${first} and ${i} have the same ${uniqueBy.join(' and ')})`);
+      seen.set(id, i);
+    });
+  }
+  return items;
 }
 
 /**
@@ -144,9 +164,9 @@ export class AppContext {
     return this.read(key, fallback, (v) => parseContextStringList(key, v, fallback, form));
   }
 
-  /** A JSON list of objects with the given string fields, or `fallback` when the key is absent. */
-  public objectList<K extends string>(key: string, fallback: { [field in K]: string }[], fields: { readonly [field in K]: StringForm }): { [field in K]: string }[] {
-    return this.read(key, fallback, (v) => parseContextObjectList(key, v, fields, fallback));
+  /** A JSON list of objects with the given string fields (no two alike in `uniqueBy`), or `fallback` when the key is absent. */
+  public objectList<K extends string>(key: string, fallback: { [field in K]: string }[], fields: { readonly [field in K]: StringForm }, uniqueBy: K[] = []): { [field in K]: string }[] {
+    return this.read(key, fallback, (v) => parseContextObjectList(key, v, fields, fallback, uniqueBy));
   }
 
   /** Throws one error listing every problem found, if any. */

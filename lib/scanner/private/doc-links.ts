@@ -53,7 +53,17 @@ export function repositoryWebAddress(repository: unknown): { readonly url: strin
       .replace(/^(?:git|ssh|http):\/\/(?:[^@/]+@)?/, 'https://');
   }
   url = url.replace(/\.git$/, '').replace(/\/+$/, '');
-  if (!/^https:\/\/[^/]+\/.+/.test(url)) return undefined;
+  // Only a plain https address of a repository: no credentials (https://token@host), query,
+  // fragment or character a URI may not hold, so nothing of package.json's value leaks into a
+  // report or breaks its links; anything else links the installed files instead.
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (parsed.protocol !== 'https:' || parsed.username || parsed.password || parsed.search || parsed.hash
+    || !/^https:\/\/[A-Za-z0-9.-]+(?::\d+)?\/[\w.~%/-]+$/.test(url)) return undefined;
   const directory = typeof record?.directory === 'string' && record.directory !== '' ? record.directory.replace(/^\/+|\/+$/g, '') : undefined;
   return { url, ...(directory ? { directory } : {}) };
 }
