@@ -201,7 +201,8 @@ const CDK_TO_CLOUDFORMATION = (CfnResource.prototype as unknown as CfnResourceIn
  * retention policies. That is the same sequence `_toCloudFormation` runs, less the parts no rule
  * reads and that cost half of a render (the logical ID, `DependsOn` and `Metadata`, each resolved
  * anew), and it gives the same result: test/checks/reading.test.ts compares the two on every
- * resource of the reference app, the examples and hand-built edge cases. A resource that
+ * resource of the reference app and the bench app, and with the template `app.synth()` writes on
+ * hand-built edge cases (overrides, tokens an L1 renders, Type overrides). A resource that
  * overrides `_toCloudFormation`, or that CDK leaves out of the template, is rendered by CDK's
  * function itself.
  */
