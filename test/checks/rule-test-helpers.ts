@@ -5,6 +5,7 @@ import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
 import { NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { IConstruct } from 'constructs';
+import { scanTemplates, ScanFinding } from '../../lib';
 import { withResolutionCache } from '../../lib/checks/private/cfn';
 
 /** A fresh app and stack for one test. */
@@ -18,6 +19,18 @@ export function includeTemplate(stack: Stack, template: object, id = 'Included')
   const file = path.join(dir, 'template.json');
   fs.writeFileSync(file, JSON.stringify(template));
   return new CfnInclude(stack, id, { templateFile: file });
+}
+
+/** The scanner's findings on a YAML template of `lines`, written to a folder that is removed after. */
+export function scanYaml(lines: string[]): ScanFinding[] {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iotsec-scan-'));
+  try {
+    const file = path.join(dir, 'template.yaml');
+    fs.writeFileSync(file, lines.join('\n'));
+    return scanTemplates([file]).findings;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Every CfnResource under `scope`. */

@@ -1,6 +1,3 @@
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { CfnJson, CfnOutput, CfnParameter, CfnResource, CustomResource, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
@@ -8,14 +5,13 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { NagRuleResult } from 'cdk-nag';
-import { scanTemplates } from '../../../lib';
 import { IotSecurityChecks } from '../../../lib/checks';
 import { acknowledge } from '../../../lib/core/private/secure-defaults';
 import { isIotName, isIotText } from '../../../lib/checks/private/custom-resource-providers';
 import { IoTCustomResourceReadable as ID13, IoTNoSecretFlows as ID11 } from '../../../lib/checks/rules/identity';
 import { IotEventConfigurations } from '../../../lib/monitoring/iot-event-configurations';
 import { FleetIndexing } from '../../../lib/inventory/fleet-indexing';
-import { cfnResources, check, COMPLIANT, includeTemplate, newStack, NOT_APPLICABLE } from '../rule-test-helpers';
+import { cfnResources, check, COMPLIANT, includeTemplate, newStack, NOT_APPLICABLE, scanYaml } from '../rule-test-helpers';
 
 const TRUST = { Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
 const OUTSIDE = 'arn:aws:lambda:eu-west-1:111111111111:function:provider';
@@ -422,9 +418,7 @@ describe('our own constructs and the scanner', () => {
   });
 
   test('a SAM template through the scanner: inline Python that creates keys and puts them in S3', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-provider-'));
-    const file = path.join(dir, 'template.yaml');
-    fs.writeFileSync(file, [
+    const findings = scanYaml([
       'Transform: AWS::Serverless-2016-10-31',
       'Resources:',
       '  KeysFunction:',
@@ -442,13 +436,12 @@ describe('our own constructs and the scanner', () => {
       '    Properties:',
       '      ServiceToken: !GetAtt KeysFunction.Arn',
       '      ThingName: sensor-1',
-    ].join('\n'));
-    const ids = scanTemplates([file]).findings.filter((f) => /ID1[13]\b/.test(f.ruleId)).map((f) => `${f.resource} ${f.findingId}`).sort();
+    ]);
+    const ids = findings.filter((f) => /ID1[13]\b/.test(f.ruleId)).map((f) => `${f.resource} ${f.findingId}`).sort();
     expect(ids).toEqual([
       'DeviceKeys IoTSecurity-ID11[Flow::PrivateKey->S3Object:KeysFunction]',
       'DeviceKeys IoTSecurity-ID13[Unreadable::Provider[code]]',
     ]);
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test('an IoT resource referenced by a thing attached through a CDK L1 is an input too', () => {

@@ -1,6 +1,3 @@
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import * as iotAlpha from '@aws-cdk/aws-iot-alpha';
 import * as actions from '@aws-cdk/aws-iot-actions-alpha';
 import { App, CfnOutput, CfnParameter, Fn, Stack } from 'aws-cdk-lib';
@@ -14,10 +11,10 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cr from 'aws-cdk-lib/custom-resources';
-import { DevicePolicy, FleetProvisioning, scanTemplates } from '../../../lib';
+import { DevicePolicy, FleetProvisioning } from '../../../lib';
 import { iotServiceRoles } from '../../../lib/checks/private/iot-service-roles';
 import { IoTServiceRoleLeastPrivilege as GW13, IoTServiceRoleUnused as GW14 } from '../../../lib/checks/rules';
-import { check, checkType, cfnResources, COMPLIANT, includeTemplate, newStack, NON_COMPLIANT, NOT_APPLICABLE } from '../rule-test-helpers';
+import { check, checkType, cfnResources, COMPLIANT, includeTemplate, newStack, NON_COMPLIANT, NOT_APPLICABLE, scanYaml } from '../rule-test-helpers';
 import { withResolutionCache } from '../../../lib/checks/private/cfn';
 
 const ROLE = 'AWS::IAM::Role';
@@ -572,9 +569,7 @@ describe('a role or function of another stack of the same app', () => {
 
 describe('the scanner reads the same roles from YAML and SAM', () => {
   test('short-form intrinsics (!GetAtt, !Sub, !If) and a SAM function with an IoTRule event and a Role', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw13-'));
-    const file = path.join(dir, 'template.yaml');
-    fs.writeFileSync(file, [
+    const findings = scanYaml([
       'Transform: AWS::Serverless-2016-10-31',
       'Conditions:',
       '  Prod: !Equals [!Ref AWS::Region, eu-west-1]',
@@ -609,8 +604,8 @@ describe('the scanner reads the same roles from YAML and SAM', () => {
       '      Role: !GetAtt FnRole.Arn',
       '      Events:',
       '        Iot: { Type: IoTRule, Properties: { Sql: "SELECT * FROM \'devices/+/data\'" } }',
-    ].join('\n'));
-    const found = scanTemplates([file]).findings.filter((f) => /-GW1[34]\b/.test(f.ruleId)).map((f) => `${f.resource} ${f.findingId}`);
+    ]);
+    const found = findings.filter((f) => /-GW1[34]\b/.test(f.ruleId)).map((f) => `${f.resource} ${f.findingId}`);
     expect(found.sort()).toEqual([
       'FnRole IoTSecurity-GW13[ManagedPolicy::AmazonS3FullAccess]',
       'RepublishRole IoTSecurity-GW13[Resource::*]',
