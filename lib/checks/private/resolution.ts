@@ -163,6 +163,11 @@ const RETYPED = new WeakMap<CfnResource, CfnResource>();
 export function asTemplated(node: CfnResource): CfnResource {
   const declared = node.cfnResourceType;
   if (!Token.isUnresolved(declared) && (declared.startsWith('Custom::') || declared === 'AWS::CloudFormation::CustomResource')) return node;
+  // Only a token type, a `Type` override or a renderer of its own can make the template's type
+  // another: any other resource is itself without a render (the stack model indexes every
+  // resource through here, also for a rule used on its own, outside a pass's memo).
+  const internals = node as unknown as CfnResourceInternals;
+  if (!Token.isUnresolved(declared) && !('Type' in internals.rawOverrides) && internals._toCloudFormation === CDK_TO_CLOUDFORMATION) return node;
   const resolved = resolveResource(node);
   if (resolved.type === declared || typeof resolved.type !== 'string') return node;
   let retyped = RETYPED.get(node);
