@@ -16,7 +16,7 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import {
-  assemblyStacks, compareWithSnapshot, describeDifferences, IntegTestFile, readIntegManifest, ROOT, selectTests, synthesizeOrThrow, writeSnapshot,
+  assemblyStacks, compareWithSnapshot, deployedStacks, describeDifferences, IntegTestFile, readIntegManifest, ROOT, selectTests, synthesizeOrThrow, writeSnapshot,
 } from '../test/integ/support/assembly';
 import { deleteRetained, RetainedResource, retainedResources, teardownClients, TeardownOutcome } from '../test/integ/support/teardown';
 
@@ -132,12 +132,12 @@ async function deployOne(test: IntegTestFile, region: string, clean: boolean): P
   if (outside.length > 0) {
     return { test: test.name, passed: false, minutes: minutes(), detail: `runs only in ${outside[0].regions!.join(', ')}, not ${region}`, left: [] };
   }
-  const artifactIds = [...new Set(cases.flatMap((c) => [...c.stacks, ...c.assertionStackName ? [c.assertionStackName] : []]))];
-  const stacks = assemblyStacks(outdir).filter((s) => artifactIds.includes(s.artifactId));
+  const stacks = deployedStacks(outdir);
+  const selectors = stacks.map((s) => s.displayName);
   const env = { ...process.env, AWS_REGION: region, AWS_DEFAULT_REGION: region, CDK_DEFAULT_REGION: region };
   const outputsFile = path.join(outdir, 'outputs.json');
   console.log(`=== ${test.name}: deploying ${stacks.map((s) => s.stackName).join(', ')} to ${region}`);
-  const deployed = await cdk(['deploy', '--app', outdir, '--require-approval', 'never', '--ci', '--no-notices', '--outputs-file', outputsFile, ...artifactIds], env, path.join(outdir, 'deploy.log'));
+  const deployed = await cdk(['deploy', '--app', outdir, '--require-approval', 'never', '--ci', '--no-notices', '--outputs-file', outputsFile, ...selectors], env, path.join(outdir, 'deploy.log'));
   const results = assertionResults(outputsFile);
   const failedAssertions = results.filter((r) => r.status !== 'success');
   const passed = deployed === 0 && results.length > 0 && failedAssertions.length === 0;
@@ -150,13 +150,13 @@ async function deployOne(test: IntegTestFile, region: string, clean: boolean): P
         : `${results.length} assertions passed`;
   console.log(`=== ${test.name}: ${detail}`);
   if (!clean) {
-    console.log(`=== ${test.name}: --no-clean: the stacks stay; destroy them with \`npx cdk destroy --app ${path.relative(ROOT, outdir)} --force ${artifactIds.join(' ')}\`, then \`npx ts-node --transpile-only scripts/integ.ts teardown ${test.name}\``);
+    console.log(`=== ${test.name}: --no-clean: the stacks stay; destroy them with \`npx cdk destroy --app ${path.relative(ROOT, outdir)} --force ${selectors.join(' ')}\`, then \`npx ts-node --transpile-only scripts/integ.ts teardown ${test.name}\``);
     await recordRetained(test, region, stacks);
     return { test: test.name, passed, minutes: minutes(), detail, left: [] };
   }
   const retained = await recordRetained(test, region, stacks);
   console.log(`=== ${test.name}: destroying`);
-  const destroyed = await cdk(['destroy', '--app', outdir, '--force', '--ci', '--no-notices', ...artifactIds], env, path.join(outdir, 'destroy.log'));
+  const destroyed = await cdk(['destroy', '--app', outdir, '--force', '--ci', '--no-notices', ...selectors], env, path.join(outdir, 'destroy.log'));
   if (destroyed !== 0) {
     return { test: test.name, passed: false, minutes: minutes(), detail: `${detail}; destroy failed (exit ${destroyed}), the stacks and ${retained.length} retained resources stay: see ${path.relative(ROOT, path.join(outdir, 'destroy.log'))}`, left: [] };
   }

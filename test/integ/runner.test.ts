@@ -121,7 +121,7 @@ describe('teardown', () => {
 
   test('finds the resources a delete leaves (Retain, RetainExceptOnCreate, Snapshot) on every page of the stack', async () => {
     const stack: AssemblyStack = {
-      artifactId: 'S', stackName: 'S', templateFile: 'S.template.json',
+      artifactId: 'S', displayName: 'S', stackName: 'S', templateFile: 'S.template.json',
       template: {
         Resources: {
           Table: { Type: 'AWS::DynamoDB::Table', DeletionPolicy: 'Retain' },

@@ -1,8 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { runOk } from '../support/child-process';
 import { runFolder } from '../support/run-folder';
 import {
-  assemblyStacks, compareWithSnapshot, describeDifferences, integTests, readIntegManifest, synthesizeOrThrow,
+  assemblyStacks, compareWithSnapshot, deployedStacks, describeDifferences, integTests, ROOT, synthesizeOrThrow,
 } from './support/assembly';
 import { sdkCallProblems } from './support/sdk-calls';
 
@@ -39,11 +40,8 @@ describe.each(TESTS.map((t) => [t.name, t] as const))('integ.%s', (_name, integ)
 
   test('deploys only env-agnostic stacks, each a test case or an assertion stack, and asserts something', () => {
     const dir = assemblyOf(integ.name);
-    const manifest = readIntegManifest(dir);
-    const cases = Object.values(manifest.testCases);
-    const named = new Set(cases.flatMap((c) => [...c.stacks, ...c.assertionStackName ? [c.assertionStackName] : []]));
     const stacks = assemblyStacks(dir);
-    expect(stacks.map((s) => s.artifactId).sort()).toEqual([...named].sort());
+    expect(deployedStacks(dir).map((s) => s.artifactId)).toEqual(stacks.map((s) => s.artifactId));
     const calls = stacks.flatMap((s) => Object.values(s.template.Resources ?? {}))
       .filter((r) => r.Type.startsWith('Custom::DeployAssert@'));
     expect(calls.length).toBeGreaterThan(0);
@@ -52,6 +50,13 @@ describe.each(TESTS.map((t) => [t.name, t] as const))('integ.%s', (_name, integ)
       // An env-agnostic stack deploys to whichever account and region the caller's credentials name.
       expect(fs.readFileSync(path.join(dir, f), 'utf8')).toContain('current_account-current_region');
     }
+  });
+
+  test('the CDK CLI selects exactly the stacks the runner deploys and destroys, by the names it passes', () => {
+    const dir = assemblyOf(integ.name);
+    const selectors = deployedStacks(dir).map((s) => s.displayName);
+    const listed = runOk(process.execPath, [path.join(ROOT, 'node_modules', 'aws-cdk', 'bin', 'cdk'), 'ls', '--app', dir, '--no-notices', ...selectors], { cwd: ROOT, timeoutMs: 60_000 });
+    expect(listed.trim().split('\n').sort()).toEqual([...selectors].sort());
   });
 
   test('every AWS API call of its assertions is a real SDK v3 command whose IAM action exists', () => {

@@ -108,6 +108,8 @@ export function readIntegManifest(dir: string): IntegManifest {
 /** A stack of the assembly: its artifact ID, its CloudFormation name and its template. */
 export interface AssemblyStack {
   readonly artifactId: string;
+  /** What the CDK CLI selects a stack by: its construct path (the artifact ID does not match). */
+  readonly displayName: string;
   readonly stackName: string;
   readonly templateFile: string;
   readonly template: CfnTemplate;
@@ -132,6 +134,13 @@ interface ManifestArtifact {
   readonly displayName?: string;
 }
 
+/** The stacks an integration test deploys: its test cases' and their assertion stacks. */
+export function deployedStacks(dir: string): AssemblyStack[] {
+  const cases = Object.values(readIntegManifest(dir).testCases);
+  const ids = new Set(cases.flatMap((c) => [...c.stacks, ...c.assertionStackName ? [c.assertionStackName] : []]));
+  return assemblyStacks(dir).filter((s) => ids.has(s.artifactId));
+}
+
 /** The CloudFormation stacks of an assembly (nested assemblies are not used by IntegTest). */
 export function assemblyStacks(dir: string): AssemblyStack[] {
   const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { artifacts?: { [id: string]: ManifestArtifact } };
@@ -141,6 +150,7 @@ export function assemblyStacks(dir: string): AssemblyStack[] {
     const templateFile = artifact.properties.templateFile;
     stacks.push({
       artifactId,
+      displayName: artifact.displayName ?? artifactId,
       stackName: artifact.properties.stackName ?? artifactId,
       templateFile,
       template: JSON.parse(fs.readFileSync(path.join(dir, templateFile), 'utf8')) as CfnTemplate,
