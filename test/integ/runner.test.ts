@@ -6,12 +6,12 @@ import {
 import { CloudFormationClient, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient, DeleteLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DeleteTableCommand, DescribeTableCommand, DynamoDBClient, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
-import { KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { assertionResults } from '../../scripts/integ';
+import { assertionResults, expectedAssertionOutputs, judge } from '../../scripts/integ';
 import { runFolder } from '../support/run-folder';
 import { AssemblyStack, canonical, compareWithSnapshot, IntegTestFile, selectTests } from './support/assembly';
 import { expectationProblems, sdkCallProblems } from './support/sdk-calls';
@@ -91,6 +91,23 @@ describe('assertion results', () => {
   });
 });
 
+describe('the verdict', () => {
+  const ok = (output: string) => ({ output, status: 'success' });
+  test('a test passes only when the deployment succeeded and every declared assertion came back a success', () => {
+    expect(judge(0, [ok('AssertionResultsA'), ok('AssertionResultsB')], ['AssertionResultsA', 'AssertionResultsB'], 'log').passed).toBe(true);
+    expect(judge(1, [ok('AssertionResultsA')], ['AssertionResultsA'], 'log')).toEqual({ passed: false, detail: expect.stringMatching(/^deployment failed \(exit 1\)/) });
+    expect(judge(0, [ok('AssertionResultsA')], ['AssertionResultsA', 'AssertionResultsB'], 'log')).toEqual({ passed: false, detail: expect.stringContaining('AssertionResultsB: no result') });
+    expect(judge(0, [ok('AssertionResultsA'), { output: 'AssertionResultsB', status: 'fail', message: 'Expected ACTIVE' }], ['AssertionResultsA', 'AssertionResultsB'], 'log'))
+      .toEqual({ passed: false, detail: expect.stringContaining('AssertionResultsB: fail Expected ACTIVE') });
+    expect(judge(0, [{ output: 'AssertionResultsA', status: 'unreadable', message: 'x' }], ['AssertionResultsA'], 'log').passed).toBe(false);
+  });
+
+  test('the declared assertions are the AssertionResults outputs of the stacks', () => {
+    const stack = (Outputs: object): AssemblyStack => ({ artifactId: 'A', displayName: 'A', stackName: 'A', templateFile: 'A.template.json', template: { Outputs } });
+    expect(expectedAssertionOutputs([stack({ AssertionResultsX: {}, Other: {} }), stack({ AssertionResultsY: {} })])).toEqual(['AssertionResultsX', 'AssertionResultsY']);
+  });
+});
+
 describe('assertion calls', () => {
   test('a real command whose IAM action exists passes; a misspelt API, an unknown action and an uninstalled client do not', () => {
     expect(sdkCallProblems('x', 'IoT', 'describeThing')).toEqual([]);
@@ -131,34 +148,55 @@ describe('teardown', () => {
 
   const retained = (type: string, physicalId: string): RetainedResource => ({ stackName: 'S', logicalId: physicalId, type, physicalId });
 
-  test('finds the resources a delete leaves (Retain, RetainExceptOnCreate, Snapshot) on every page of the stack', async () => {
+  test('finds what a delete leaves (retained resources, functions\' own log groups) on every page, never what the stack did not make', async () => {
     const stack: AssemblyStack = {
       artifactId: 'S', displayName: 'S', stackName: 'S', templateFile: 'S.template.json',
       template: {
         Resources: {
           Table: { Type: 'AWS::DynamoDB::Table', DeletionPolicy: 'Retain' },
           Key: { Type: 'AWS::KMS::Key', DeletionPolicy: 'RetainExceptOnCreate' },
+          Taken: { Type: 'AWS::Backup::BackupVault', DeletionPolicy: 'Retain' },
           Role: { Type: 'AWS::IAM::Role' },
           Topic: { Type: 'AWS::SNS::Topic', DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Retain' },
+          Fn: { Type: 'AWS::Lambda::Function' },
+          Logged: { Type: 'AWS::Lambda::Function', Properties: { LoggingConfig: { LogGroup: { Ref: 'LogGroup' } } } },
         },
       },
     };
+    const summary = (LogicalResourceId: string, PhysicalResourceId: string, ResourceType: string, ResourceStatus: string) =>
+      ({ LogicalResourceId, PhysicalResourceId, ResourceType, ResourceStatus: ResourceStatus as never, LastUpdatedTimestamp: new Date() });
     cfn.on(ListStackResourcesCommand, { StackName: 'S', NextToken: undefined }).resolves({
       StackResourceSummaries: [
-        { LogicalResourceId: 'Table', PhysicalResourceId: 'registry', ResourceType: 'AWS::DynamoDB::Table', LastUpdatedTimestamp: new Date(), ResourceStatus: 'CREATE_COMPLETE' },
-        { LogicalResourceId: 'Role', PhysicalResourceId: 'role', ResourceType: 'AWS::IAM::Role', LastUpdatedTimestamp: new Date(), ResourceStatus: 'CREATE_COMPLETE' },
+        summary('Table', 'registry', 'AWS::DynamoDB::Table', 'DELETE_SKIPPED'),
+        summary('Role', 'role', 'AWS::IAM::Role', 'CREATE_COMPLETE'),
+        // Its name was taken by a vault that already existed: not the test's to delete.
+        summary('Taken', 'someone-elses-vault', 'AWS::Backup::BackupVault', 'CREATE_FAILED'),
       ],
       NextToken: 'page2',
     }).on(ListStackResourcesCommand, { StackName: 'S', NextToken: 'page2' }).resolves({
       StackResourceSummaries: [
-        { LogicalResourceId: 'Key', PhysicalResourceId: 'key-id', ResourceType: 'AWS::KMS::Key', LastUpdatedTimestamp: new Date(), ResourceStatus: 'CREATE_COMPLETE' },
-        { LogicalResourceId: 'Topic', PhysicalResourceId: 'topic', ResourceType: 'AWS::SNS::Topic', LastUpdatedTimestamp: new Date(), ResourceStatus: 'CREATE_COMPLETE' },
+        summary('Key', 'key-id', 'AWS::KMS::Key', 'CREATE_COMPLETE'),
+        summary('Topic', 'topic', 'AWS::SNS::Topic', 'CREATE_COMPLETE'),
+        summary('Fn', 'my-function', 'AWS::Lambda::Function', 'CREATE_COMPLETE'),
+        summary('Logged', 'logged-function', 'AWS::Lambda::Function', 'CREATE_COMPLETE'),
       ],
     });
     expect(await retainedResources(clients, [stack])).toEqual([
       { stackName: 'S', logicalId: 'Table', type: 'AWS::DynamoDB::Table', physicalId: 'registry' },
       { stackName: 'S', logicalId: 'Key', type: 'AWS::KMS::Key', physicalId: 'key-id' },
+      { stackName: 'S', logicalId: 'Fn (its log group)', type: 'AWS::Logs::LogGroup', physicalId: '/aws/lambda/my-function' },
     ]);
+  });
+
+  test('a stack that was never made leaves nothing; another error stops the run', async () => {
+    const stack: AssemblyStack = {
+      artifactId: 'S', displayName: 'S', stackName: 'S', templateFile: 'S.template.json',
+      template: { Resources: { Table: { Type: 'AWS::DynamoDB::Table', DeletionPolicy: 'Retain' } } },
+    };
+    cfn.on(ListStackResourcesCommand).rejectsOnce(Object.assign(awsError('ValidationError'), { message: 'Stack with id S does not exist' }));
+    expect(await retainedResources(clients, [stack])).toEqual([]);
+    cfn.on(ListStackResourcesCommand).rejects(awsError('ExpiredTokenException'));
+    await expect(retainedResources(clients, [stack])).rejects.toThrow(/ExpiredTokenException/);
   });
 
   test('empties a versioned bucket across pages (versions and delete markers), retries one that late logs refill, then deletes it', async () => {
@@ -183,15 +221,15 @@ describe('teardown', () => {
     expect(s3.commandCalls(DeleteBucketCommand)).toHaveLength(0);
   });
 
-  test('turns a table\'s deletion protection off before deleting it; a table already gone is fine', async () => {
+  test('turns a table\'s deletion protection off, then deletes it once it is no longer UPDATING; a table already gone is fine', async () => {
     ddb.on(DescribeTableCommand, { TableName: 't' }).resolves({ Table: { DeletionProtectionEnabled: true } });
     ddb.on(DescribeTableCommand, { TableName: 'gone' }).rejects(awsError('ResourceNotFoundException'));
     ddb.on(UpdateTableCommand).resolves({});
-    ddb.on(DeleteTableCommand).resolves({});
-    const outcomes = await deleteRetained(clients, [retained('AWS::DynamoDB::Table', 't'), retained('AWS::DynamoDB::Table', 'gone')]);
+    ddb.on(DeleteTableCommand).rejectsOnce(awsError('ResourceInUseException')).resolves({});
+    const outcomes = await deleteRetained(clients, [retained('AWS::DynamoDB::Table', 't'), retained('AWS::DynamoDB::Table', 'gone')], { retryDelayMs: 1 });
     expect(outcomes.map((o) => o.outcome)).toEqual(['deleted', 'gone']);
     expect(ddb.commandCalls(UpdateTableCommand)[0].args[0].input).toEqual({ TableName: 't', DeletionProtectionEnabled: false });
-    expect(ddb.commandCalls(DeleteTableCommand).map((c) => c.args[0].input.TableName)).toEqual(['t']);
+    expect(ddb.commandCalls(DeleteTableCommand).map((c) => c.args[0].input.TableName)).toEqual(['t', 't']);
   });
 
   test('a vault: its policy (which denies deleting recovery points) first, every recovery point, then the vault once they are gone', async () => {
@@ -220,6 +258,7 @@ describe('teardown', () => {
   test('keys go last, scheduled for deletion after 7 days (again is fine); an unknown type or a refusal is left with its reason', async () => {
     kms.on(ScheduleKeyDeletionCommand, { KeyId: 'k1' }).resolves({});
     kms.on(ScheduleKeyDeletionCommand, { KeyId: 'k2' }).rejects(awsError('KMSInvalidStateException'));
+    kms.on(DescribeKeyCommand, { KeyId: 'k2' }).resolves({ KeyMetadata: { KeyId: 'k2', KeyState: 'PendingDeletion' } });
     logs.on(DeleteLogGroupCommand).rejects(awsError('AccessDeniedException'));
     const outcomes = await deleteRetained(clients, [
       retained('AWS::KMS::Key', 'k1'), retained('AWS::Logs::LogGroup', 'lg'), retained('AWS::KMS::Key', 'k2'), retained('AWS::EFS::FileSystem', 'fs'),

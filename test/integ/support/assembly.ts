@@ -10,8 +10,9 @@ import { run, described, RunResult } from '../../support/child-process';
  * Why not `integ-runner` itself: its newest release on npm (2.197.10) carries a toolkit that reads
  * cloud assemblies up to schema 53, and aws-cdk-lib 2.276 writes schema 55, so it refuses to read
  * the snapshots as well as to deploy ("Cloud assembly schema version mismatch"). This runner does
- * what it does with the project's own CDK CLI; the files stay in its layout, so an `integ-runner`
- * that reads schema 55 can take them over.
+ * what it does with the project's own CDK CLI. The snapshots keep integ-runner's folder names and
+ * files, less what no comparison reads (asset folders, tree.json, the per-stack metadata files): an
+ * `integ-runner` that reads schema 55 would write them whole again with `--update-on-failed`.
  */
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');

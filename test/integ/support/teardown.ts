@@ -2,7 +2,7 @@ import { BackupClient, DeleteBackupVaultAccessPolicyCommand, DeleteBackupVaultCo
 import { CloudFormationClient, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient, DeleteLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DeleteTableCommand, DescribeTableCommand, DynamoDBClient, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
-import { KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { DeleteSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DeleteQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -58,22 +58,47 @@ export function teardownClients(region: string): TeardownClients {
 }
 
 /** Deletion policies under which CloudFormation leaves a resource behind when its stack is deleted. */
-const LEFT_BY_DELETE = new Set(['Retain', 'RetainExceptOnCreate', 'Snapshot']);
+const LEFT_BY_DELETE = new Set(['Retain', 'RetainExceptOnCreate']);
 
-/** The resources of `stacks` that deleting the stacks would leave, with their physical IDs. */
+/**
+ * Statuses of resources this stack did not make, or that are gone: a resource that failed to
+ * create (its name taken by one that already existed) must never be deleted as the test's.
+ */
+const NOT_MADE = new Set(['CREATE_FAILED', 'DELETE_COMPLETE']);
+
+/**
+ * The resources of `stacks` that deleting the stacks would leave, with their physical IDs: the
+ * retained resources, and the log group Lambda makes for each function that names none
+ * (`/aws/lambda/<name>`, outside the stack). A stack that was never made has none.
+ */
 export async function retainedResources(clients: TeardownClients, stacks: readonly AssemblyStack[]): Promise<RetainedResource[]> {
   const found: RetainedResource[] = [];
   for (const stack of stacks) {
-    const retainedIds = new Set(Object.entries(stack.template.Resources ?? {})
+    const resources = stack.template.Resources ?? {};
+    const retainedIds = new Set(Object.entries(resources)
       .filter(([, r]) => LEFT_BY_DELETE.has(r.DeletionPolicy ?? ''))
       .map(([id]) => id));
-    if (retainedIds.size === 0) continue;
+    const functionIds = new Set(Object.entries(resources)
+      .filter(([, r]) => r.Type === 'AWS::Lambda::Function' && !(r.Properties?.LoggingConfig as { LogGroup?: unknown } | undefined)?.LogGroup)
+      .map(([id]) => id));
+    if (retainedIds.size === 0 && functionIds.size === 0) continue;
     let token: string | undefined;
     do {
-      const page = await clients.cloudformation.send(new ListStackResourcesCommand({ StackName: stack.stackName, NextToken: token }));
+      let page;
+      try {
+        page = await clients.cloudformation.send(new ListStackResourcesCommand({ StackName: stack.stackName, NextToken: token }));
+      } catch (e) {
+        if ((e as Error).name === 'ValidationError' && /does not exist/.test((e as Error).message)) break;
+        throw e;
+      }
       for (const r of page.StackResourceSummaries ?? []) {
-        if (r.LogicalResourceId && retainedIds.has(r.LogicalResourceId) && r.PhysicalResourceId && r.ResourceType) {
-          found.push({ stackName: stack.stackName, logicalId: r.LogicalResourceId, type: r.ResourceType, physicalId: r.PhysicalResourceId });
+        const id = r.LogicalResourceId;
+        if (!id || !r.PhysicalResourceId || !r.ResourceType || NOT_MADE.has(r.ResourceStatus ?? '')) continue;
+        if (retainedIds.has(id)) {
+          found.push({ stackName: stack.stackName, logicalId: id, type: r.ResourceType, physicalId: r.PhysicalResourceId });
+        }
+        if (functionIds.has(id)) {
+          found.push({ stackName: stack.stackName, logicalId: `${id} (its log group)`, type: 'AWS::Logs::LogGroup', physicalId: `/aws/lambda/${r.PhysicalResourceId}` });
         }
       }
       token = page.NextToken;
@@ -123,7 +148,8 @@ async function deleteOne(clients: TeardownClients, r: RetainedResource, options:
       if (table.Table?.DeletionProtectionEnabled) {
         await clients.dynamodb.send(new UpdateTableCommand({ TableName: r.physicalId, DeletionProtectionEnabled: false }));
       }
-      await clients.dynamodb.send(new DeleteTableCommand({ TableName: r.physicalId }));
+      // A table is UPDATING for a moment after that change, and DeleteTable refuses it meanwhile.
+      await retrying(() => clients.dynamodb.send(new DeleteTableCommand({ TableName: r.physicalId })), 'ResourceInUseException', options);
       return { outcome: 'deleted' };
     }
     case 'AWS::Logs::LogGroup':
@@ -141,9 +167,11 @@ async function deleteOne(clients: TeardownClients, r: RetainedResource, options:
       try {
         await clients.kms.send(new ScheduleKeyDeletionCommand({ KeyId: r.physicalId, PendingWindowInDays: 7 }));
       } catch (e) {
-        // Already pending deletion (a rerun of the teardown): that is the outcome wanted.
-        if ((e as { name?: string }).name === 'KMSInvalidStateException') return { outcome: 'scheduled', reason: 'already pending deletion' };
-        throw e;
+        // Already pending deletion (a rerun of the teardown) is the outcome wanted; another state is not.
+        if ((e as { name?: string }).name !== 'KMSInvalidStateException') throw e;
+        const key = await clients.kms.send(new DescribeKeyCommand({ KeyId: r.physicalId }));
+        if (key.KeyMetadata?.KeyState === 'PendingDeletion') return { outcome: 'scheduled', reason: 'already pending deletion' };
+        return { outcome: 'left', reason: `the key is ${key.KeyMetadata?.KeyState ?? 'in an unknown state'}, and cannot be scheduled for deletion` };
       }
       return { outcome: 'scheduled' };
     default:
@@ -221,6 +249,19 @@ async function deleteVault(backup: BackupClient, vault: string, options: Teardow
       return { outcome: 'deleted' };
     } catch (e) {
       if ((e as { name?: string }).name !== 'InvalidRequestException' || attempt >= attempts) throw e;
+      await sleep(options.retryDelayMs ?? 30_000);
+    }
+  }
+}
+
+/** Calls `fn` again while it fails with `retryOn`, up to the options' attempts. */
+async function retrying<T>(fn: () => Promise<T>, retryOn: string, options: TeardownOptions): Promise<T> {
+  const attempts = options.attempts ?? 6;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if ((e as { name?: string }).name !== retryOn || attempt >= attempts) throw e;
       await sleep(options.retryDelayMs ?? 30_000);
     }
   }
