@@ -83,6 +83,17 @@ const THING_PLACEHOLDER = '${aws:iot:thing:ThingName}';
 /** How long the device waits for an answer: the rotation passes a topic rule, a state machine and a function. */
 const REPLY_TIMEOUT_MS = 60_000;
 
+/** The device store starts as the secret's generated placeholder (not JSON): no state yet. */
+export function parseState(text: string | undefined): DeviceState {
+  try {
+    const parsed = JSON.parse(text ?? '');
+    if (parsed && typeof parsed === 'object' && Array.isArray(parsed.certificateIds)) return parsed as DeviceState;
+  } catch {
+    // the placeholder
+  }
+  return { certificateIds: [] };
+}
+
 export async function runDevice(event: DeviceEvent, env: DeviceEnvironment): Promise<DeviceResult> {
   switch (event?.action) {
     case 'provision': return provision(event.serialNumber, env);
@@ -164,11 +175,12 @@ async function askForCertificate(session: MqttSession, thing: string, expectedJo
   const next = await session.request(`${jobs}/start-next`, { clientToken: env.randomId() },
     { accepted: `${jobs}/start-next/accepted`, rejected: `${jobs}/start-next/rejected` }, REPLY_TIMEOUT_MS);
   if (!next.accepted) return { outcome: 'job-rejected', reply: next.payload };
-  const execution = next.payload.execution as { jobId?: string; jobDocument?: { [k: string]: unknown } } | undefined;
+  const execution = next.payload.execution as { jobId?: string; jobDocument?: { [k: string]: unknown } | string } | undefined;
   if (!execution?.jobId) return { outcome: 'no-job' };
   const jobId = execution.jobId;
   if (expectedJobId !== undefined && jobId !== expectedJobId) return { outcome: 'unexpected-job', jobId };
-  const doc = execution.jobDocument ?? {};
+  // The MQTT API sends the document as JSON (the SDK's model: an object); the HTTPS API as a string.
+  const doc: { [k: string]: unknown } = typeof execution.jobDocument === 'string' ? JSON.parse(execution.jobDocument) : execution.jobDocument ?? {};
   if (doc.operation !== 'rotate-certificate') return { outcome: 'not-a-rotation', jobId, operation: doc.operation };
   const topic = (name: string) => {
     const t = doc[name];

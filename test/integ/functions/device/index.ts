@@ -7,7 +7,7 @@
 import { randomBytes } from 'crypto';
 import { DescribeEndpointCommand, IoTClient } from '@aws-sdk/client-iot';
 import { GetSecretValueCommand, PutSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DeviceEvent, DeviceResult, DeviceState, runDevice } from './device';
+import { DeviceEvent, DeviceResult, parseState, runDevice } from './device';
 import { newKeyAndCsr } from './keys';
 import { connect } from './mqtt';
 
@@ -28,17 +28,6 @@ async function readSecret(secretId: string): Promise<string | undefined> {
     if (e instanceof ResourceNotFoundException) return undefined;
     throw e;
   }
-}
-
-/** The device store starts as the secret's generated placeholder (not JSON): no state yet. */
-export function parseState(text: string | undefined): DeviceState {
-  try {
-    const parsed = JSON.parse(text ?? '');
-    if (parsed && typeof parsed === 'object' && Array.isArray(parsed.certificateIds)) return parsed as DeviceState;
-  } catch {
-    // the placeholder
-  }
-  return { certificateIds: [] };
 }
 
 export async function handler(event: DeviceEvent): Promise<DeviceResult> {

@@ -83,12 +83,16 @@ const claimData = (id: string, arn: string) => ({ ClaimCertificateId: id, ClaimC
 
 async function allow(p: FixtureProperties): Promise<void> {
   for (const serial of p.Serials) {
-    await dynamodb.send(new PutItemCommand({
-      TableName: p.AllowListTable,
-      Item: { serialNumber: { S: serial }, status: { S: 'ALLOWED' } },
-      // A row the test already moved on (PROVISIONED, REVOKED) is not reset by an update.
-      ConditionExpression: 'attribute_not_exists(serialNumber)',
-    })).catch((e) => { if (errorName(e) !== 'ConditionalCheckFailedException') throw e; });
+    try {
+      await dynamodb.send(new PutItemCommand({
+        TableName: p.AllowListTable,
+        Item: { serialNumber: { S: serial }, status: { S: 'ALLOWED' } },
+        // A row the test already moved on (PROVISIONED, REVOKED) is not reset by an update.
+        ConditionExpression: 'attribute_not_exists(serialNumber)',
+      }));
+    } catch (e) {
+      if (errorName(e) !== 'ConditionalCheckFailedException') throw e;
+    }
   }
 }
 
@@ -178,10 +182,12 @@ async function deleteJobs(thingName: string, jobIdPrefix: string): Promise<void>
     throw e;
   }
   for (const jobId of jobIds) {
-    await iot.send(new DeleteJobCommand({ jobId, force: true })).catch((e) => {
+    try {
+      await iot.send(new DeleteJobCommand({ jobId, force: true }));
+    } catch (e) {
       // Already being deleted, or gone.
       if (!['ResourceNotFoundException', 'InvalidStateTransitionException'].includes(errorName(e))) throw e;
-    });
+    }
   }
 }
 
