@@ -3,12 +3,13 @@
  * certificate over MQTT (CreateCertificateFromCsr with a CSR made on the device, then RegisterThing
  * with the template and its serial), and AWS IoT holds exactly what the construct promises: the
  * thing secure-iot-integ-fleet-<serial>, one certificate attached to it (the device's own, not the
- * claim), ACTIVE, with the device policy; the allow list row PROVISIONED; and a second
- * provisioning with the same serial refused by the pre-provisioning hook.
+ * claim), ACTIVE, with the device policy; the allow list row PROVISIONED; the device connecting
+ * as its thing with it; and a second provisioning with the same serial refused by the
+ * pre-provisioning hook.
  */
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
-import { certificateArn, invokeOnce, LIST_THING_PRINCIPALS, waitFor } from './support/device-assertions';
+import { certificateArn, deviceConnects, invokeOnce, LIST_THING_PRINCIPALS, waitFor } from './support/device-assertions';
 import { TestFleet } from './support/test-fleet';
 
 const SERIAL = 'SN0001';
@@ -45,7 +46,11 @@ const row = a.awsApiCall('DynamoDB', 'getItem', {
 }).expect(ExpectedResult.objectLike({ Item: { status: { S: 'PROVISIONED' }, certificateId: { S: deviceCertificateId } } }));
 row.provider.addToRolePolicy({ Effect: 'Allow', Action: ['kms:Decrypt'], Resource: [fleet.provisioning.encryptionKey.keyArn] });
 
+// The device connects as its thing with its own certificate (the device policy: client ID = thing
+// name, certificate attached); AWS IoT may take seconds to authorize it, so the attempt is retried.
+const connects = deviceConnects(integ, fleet.device, 'current', true, deviceCertificateId, registryWait);
+
 // The same serial again, from another claim connection: the hook admits a serial once.
 const again = invokeOnce(integ, fleet.device, { action: 'provision', serialNumber: SERIAL }, 'outcome', ExpectedResult.exact('refused'));
 
-provision.next(thing).next(principals).next(active).next(policy).next(row).next(again);
+provision.next(thing).next(principals).next(active).next(policy).next(row).next(connects).next(again);

@@ -127,6 +127,20 @@ describe('Delete', () => {
     expect(iot.commandCalls(DeleteThingCommand)).toHaveLength(2);
   });
 
+  test('a refused provisioning\'s PENDING_ACTIVATION certificate is deactivated when it cannot be deleted as it is, else left to expire', async () => {
+    account();
+    iot.on(DeleteCertificateCommand, { certificateId: ID('d') }).rejectsOnce(err('CertificateStateException')).resolves({});
+    await onEvent({ RequestType: 'Delete', PhysicalResourceId: ID('c'), ResourceProperties: PROPS });
+    expect(iot.commandCalls(UpdateCertificateCommand, { certificateId: ID('d') }).map((c) => c.args[0].input)).toEqual([{ certificateId: ID('d'), newStatus: 'INACTIVE' }]);
+    expect(iot.commandCalls(DeleteCertificateCommand, { certificateId: ID('d') })).toHaveLength(2);
+
+    iot.reset();
+    account();
+    iot.on(DeleteCertificateCommand, { certificateId: ID('d') }).rejects(err('CertificateStateException'));
+    iot.on(UpdateCertificateCommand, { certificateId: ID('d') }).rejects(err('InvalidRequestException'));
+    await expect(onEvent({ RequestType: 'Delete', PhysicalResourceId: ID('c'), ResourceProperties: PROPS })).resolves.toBeDefined();
+  });
+
   test('nothing was ever made (a failed create): the delete succeeds', async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: 'generated-placeholder' });
     dynamodb.on(GetItemCommand).resolves({});

@@ -221,6 +221,7 @@ export async function retire(certificateId: string): Promise<void> {
   const attached = (await iot.send(new ListPrincipalThingsCommand({ principal: arn }))).things ?? [];
   for (const thingName of attached) await iot.send(new DetachThingPrincipalCommand({ thingName, principal: arn }));
   if (description!.status === 'ACTIVE') await iot.send(new UpdateCertificateCommand({ certificateId, newStatus: 'INACTIVE' }));
+  let pendingDeactivated = false;
   // Detaching propagates asynchronously: until it has, DeleteCertificate answers DeleteConflictException.
   for (let attempt = 1; ; attempt++) {
     try {
@@ -228,6 +229,19 @@ export async function retire(certificateId: string): Promise<void> {
       return;
     } catch (e) {
       if (errorName(e) === 'ResourceNotFoundException') return;
+      if (errorName(e) === 'CertificateStateException' && description!.status === 'PENDING_ACTIVATION') {
+        // A refused provisioning's certificate. Should AWS IoT not delete it as it is, deactivated
+        // it may be; failing that, AWS IoT deletes it when its ownership token expires (one hour).
+        if (!pendingDeactivated) {
+          pendingDeactivated = true;
+          try {
+            await iot.send(new UpdateCertificateCommand({ certificateId, newStatus: 'INACTIVE' }));
+            continue;
+          } catch { /* fall through */ }
+        }
+        log({ event: 'left-to-expire', certificateId, reason: 'PENDING_ACTIVATION: AWS IoT deletes it within an hour of its issue' });
+        return;
+      }
       if (errorName(e) !== 'DeleteConflictException' || attempt >= 8) throw e;
       await fixtureTiming.sleep(2000 * attempt);
     }
