@@ -45,6 +45,10 @@ const connects = deviceConnects(integ, fleet.device, 'current', true, firstId, D
 
 // ---- Rotation
 const startRotation = invokeOnce(integ, operator, { action: 'startRotation', jobId, thingArn }, 'jobId', ExpectedResult.exact(jobId));
+// AWS IoT creates a job's executions asynchronously (and paced by the template's rollout): the
+// device takes its job once the execution is QUEUED, as a device told by notify-next would.
+const queued = waitFor(a.awsApiCall('IoT', 'describeJobExecution', { jobId, thingName }),
+  ExpectedResult.objectLike({ execution: { jobId, status: 'QUEUED' } }), Duration.minutes(3));
 // One invocation: a job execution serves one CSR. The device waits up to 60 s for its certificate
 // (topic rule, state machine, send function), inside the assertion provider's 2 minutes.
 const rotate = invokeOnce(integ, fleet.device, { action: 'rotate', jobId }, 'outcome', ExpectedResult.exact('rotated'), ['newCertificateId', 'oldCertificateId']);
@@ -84,6 +88,6 @@ const oldStillInactive = a.awsApiCall('IoT', 'describeCertificate', { certificat
 const refused = deviceConnects(integ, fleet.device, 'current', false, newId, revocationWait);
 
 provision.next(connects)
-  .next(startRotation).next(rotate).next(oldInactive).next(onlyNewAttached).next(oldPolicyDetached).next(newActive).next(newPolicy)
+  .next(startRotation).next(queued).next(rotate).next(oldInactive).next(onlyNewAttached).next(oldPolicyDetached).next(newActive).next(newPolicy)
   .next(rotatedRow).next(oldRefused).next(newConnects)
   .next(revoke).next(revoked).next(revokedRow).next(noneAttached).next(newInactive).next(oldStillInactive).next(refused);
