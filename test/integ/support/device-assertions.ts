@@ -25,7 +25,7 @@ export function deviceConnects(integ: IntegTest, device: lambda.IFunction, certi
 /**
  * Waits for `call` to match: AWS IoT's registry, detaches and Step Functions are eventually
  * consistent. Each call's provider gets `extra` (actions the framework cannot derive from the API
- * name, such as ListThingPrincipalsV2 being authorized as iot:ListThingPrincipals).
+ * name, such as kms:Decrypt for an encrypted table).
  */
 export function waitFor(call: IApiCall, expected: ExpectedResult, totalTimeout: Duration, extra: object[] = []): IApiCall {
   call.expect(expected);
@@ -37,5 +37,8 @@ export function waitFor(call: IApiCall, expected: ExpectedResult, totalTimeout: 
   return call;
 }
 
-/** ListThingPrincipalsV2 is authorized as iot:ListThingPrincipals (API reference). */
+/**
+ * ListThingPrincipalsV2: the API reference says it needs iot:ListThingPrincipals, the Service
+ * Authorization Reference lists iot:ListThingPrincipalsV2 (which integ-tests grants): both are granted.
+ */
 export const LIST_THING_PRINCIPALS = { Effect: 'Allow', Action: ['iot:ListThingPrincipals'], Resource: ['*'] };
