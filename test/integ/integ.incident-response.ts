@@ -9,7 +9,8 @@
  *   events that must touch nothing: a claim naming the bystander thing with the bulb's certificate
  *   (CertificateNotAttachedToThing), a relay-shaped claim whose Device Defender finding does not exist
  *   (FindingUnreadable), and a valid-looking claim put by a principal the bus does not admit (refused
- *   by EventBridge: no incident at all).
+ *   by EventBridge: no incident at all; the same principal's put on a control bus goes through, so
+ *   the refusal is the findings bus policy's, not a missing IAM grant).
  * - INDUSTRIAL (AUTOMATIC_WITH_APPROVAL_FOR_CRITICAL): a high-criticality pump waits for approval
  *   (incident OPEN, approval PENDING, execution RUNNING, device untouched); the approver approves
  *   through the decision function; the pump is quarantined and its policy detached, and its
