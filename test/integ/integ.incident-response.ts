@@ -75,11 +75,15 @@ const provider = new cr.Provider(stack, 'FixtureProvider', {
   logGroup: new logs.LogGroup(stack, 'FixtureProviderLogs', { retention: logs.RetentionDays.ONE_WEEK, removalPolicy: RemovalPolicy.DESTROY }),
 });
 const certificates = stack.formatArn({ service: 'iot', resource: 'cert', resourceName: '*' });
-fixture.addToRolePolicy(new iam.PolicyStatement({ actions: ['iot:CreateKeysAndCertificate'], resources: ['*'] }));
+// Neither supports a resource-level permission (Service Authorization Reference, AWS IoT).
+fixture.addToRolePolicy(new iam.PolicyStatement({ actions: ['iot:CreateKeysAndCertificate', 'iot:ListAttachedPolicies'], resources: ['*'] }));
 // Certificate IDs are not known before deployment. AttachPolicy and DetachPolicy are authorized
 // on the target (the certificate); AttachThingPrincipal and DetachThingPrincipal on the certificate.
 fixture.addToRolePolicy(new iam.PolicyStatement({
-  actions: ['iot:AttachPolicy', 'iot:DetachPolicy', 'iot:AttachThingPrincipal', 'iot:DetachThingPrincipal', 'iot:UpdateCertificate', 'iot:DeleteCertificate'],
+  actions: [
+    'iot:AttachPolicy', 'iot:DetachPolicy', 'iot:AttachThingPrincipal', 'iot:DetachThingPrincipal',
+    'iot:DescribeCertificate', 'iot:UpdateCertificate', 'iot:DeleteCertificate',
+  ],
   resources: [certificates],
 }));
 
@@ -98,7 +102,9 @@ function device(id: string, response: IncidentResponse, name: string, criticalit
     // arn:<partition>:states:<region>:<account>:stateMachine:<name>
     resourceName: `${Fn.select(6, Fn.split(':', playbook))}:*`,
   });
-  fixture.addToRolePolicy(new iam.PolicyStatement({ actions: ['iot:AttachThingPrincipal', 'iot:DetachThingPrincipal', 'iot:ListThingPrincipals'], resources: [thingArn] }));
+  fixture.addToRolePolicy(new iam.PolicyStatement({
+    actions: ['iot:AttachThingPrincipal', 'iot:DetachThingPrincipal', 'iot:ListThingPrincipals', 'iot:ListThingGroupsForThing'], resources: [thingArn],
+  }));
   fixture.addToRolePolicy(new iam.PolicyStatement({ actions: ['iot:RemoveThingFromThingGroup'], resources: [thingArn, response.quarantineGroup.attrArn] }));
   fixture.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [playbook] }));
   fixture.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:StopExecution'], resources: [executions] }));

@@ -1,7 +1,7 @@
 import {
-  AttachPolicyCommand, AttachThingPrincipalCommand, CreateKeysAndCertificateCommand, DeleteCertificateCommand, DetachPolicyCommand,
-  DetachThingPrincipalCommand, IoTClient, ListThingPrincipalsCommand, RemoveThingFromThingGroupCommand, ResourceNotFoundException,
-  UpdateCertificateCommand,
+  AttachPolicyCommand, AttachThingPrincipalCommand, CreateKeysAndCertificateCommand, DeleteCertificateCommand, DescribeCertificateCommand,
+  DetachPolicyCommand, DetachThingPrincipalCommand, IoTClient, ListAttachedPoliciesCommand, ListThingGroupsForThingCommand,
+  ListThingPrincipalsCommand, RemoveThingFromThingGroupCommand, ResourceNotFoundException, UpdateCertificateCommand,
 } from '@aws-sdk/client-iot';
 import { ExecutionDoesNotExist, ListExecutionsCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -25,6 +25,9 @@ beforeEach(() => {
   DETACH_WAIT.intervalMs = 0;
   iot.on(CreateKeysAndCertificateCommand).resolves({ certificateId: ID, certificateArn: ARN, certificatePem: 'pem', keyPair: { PrivateKey: 'key' } });
   iot.on(ListThingPrincipalsCommand).resolves({ principals: [] });
+  iot.on(ListThingGroupsForThingCommand).resolves({ thingGroups: [] });
+  iot.on(ListAttachedPoliciesCommand).resolves({ policies: [] });
+  iot.on(DescribeCertificateCommand).resolves({ certificateDescription: { certificateId: ID, status: 'ACTIVE' } });
   sfn.on(ListExecutionsCommand).resolves({ executions: [] });
 });
 
@@ -37,21 +40,25 @@ test('Create: an active certificate with the device policy, attached to the thin
 
 test('Create that fails after the certificate exists removes it (CloudFormation sends no Delete) and fails', async () => {
   iot.on(AttachThingPrincipalCommand).rejects(new Error('thing not found'));
+  iot.on(ListAttachedPoliciesCommand).resolves({ policies: [{ policyName: props.PolicyName }] });
   await expect(handler(event('Create'))).rejects.toThrow('thing not found');
   expect(iotCalls()).toEqual([
     'CreateKeysAndCertificate', 'AttachPolicy', 'AttachThingPrincipal',
-    'DetachPolicy', 'DetachThingPrincipal', 'ListThingPrincipals', 'UpdateCertificate', 'DeleteCertificate',
+    'DescribeCertificate', 'ListAttachedPolicies', 'DetachPolicy', 'ListThingPrincipals', 'UpdateCertificate', 'DeleteCertificate',
   ]);
   expect(iot.commandCalls(DeleteCertificateCommand)[0].args[0].input).toEqual({ certificateId: ID, forceDelete: true });
 });
 
-test('Delete: stops running playbook executions first (every page, without error or cause), then releases and deletes the certificate', async () => {
+test('Delete after an approval nobody gave: stops the running executions (every page, without error or cause), releases and deletes the certificate', async () => {
   sfn.on(ListExecutionsCommand)
     .resolvesOnce({ executions: [{ executionArn: `${MACHINE}:a`, stateMachineArn: MACHINE, name: 'a', status: 'RUNNING', startDate: new Date() }], nextToken: 'next' })
     .resolvesOnce({ executions: [{ executionArn: `${MACHINE}:b`, stateMachineArn: MACHINE, name: 'b', status: 'RUNNING', startDate: new Date() }] });
   sfn.on(StopExecutionCommand, { executionArn: `${MACHINE}:b` }).rejects(new ExecutionDoesNotExist({ message: 'ended', $metadata: {} }));
-  // AWS IoT lists the certificate on the thing once more after the detach (it is asynchronous).
-  iot.on(ListThingPrincipalsCommand).resolvesOnce({ principals: [ARN] }).resolves({ principals: [] });
+  iot.on(ListAttachedPoliciesCommand)
+    .resolvesOnce({ policies: [{ policyName: props.PolicyName }], nextMarker: 'm' })
+    .resolvesOnce({ policies: [{ policyName: 'added-by-hand' }] });
+  // Listed twice more after the detach (it is asynchronous), then gone.
+  iot.on(ListThingPrincipalsCommand).resolvesOnce({ principals: [ARN] }).resolvesOnce({ principals: [ARN] }).resolves({ principals: [] });
 
   expect(await handler(event('Delete', ARN))).toEqual({ PhysicalResourceId: ARN });
   expect(sfn.commandCalls(ListExecutionsCommand).map((c) => c.args[0].input)).toEqual([
@@ -60,22 +67,45 @@ test('Delete: stops running playbook executions first (every page, without error
   ]);
   expect(sfn.commandCalls(StopExecutionCommand).map((c) => c.args[0].input)).toEqual([{ executionArn: `${MACHINE}:a` }, { executionArn: `${MACHINE}:b` }]);
   expect(iotCalls()).toEqual([
-    'RemoveThingFromThingGroup', 'DetachPolicy', 'DetachThingPrincipal', 'ListThingPrincipals', 'ListThingPrincipals', 'UpdateCertificate', 'DeleteCertificate',
+    'ListThingGroupsForThing', 'DescribeCertificate', 'ListAttachedPolicies', 'ListAttachedPolicies', 'DetachPolicy', 'DetachPolicy',
+    'ListThingPrincipals', 'DetachThingPrincipal', 'ListThingPrincipals', 'ListThingPrincipals', 'UpdateCertificate', 'DeleteCertificate',
   ]);
-  expect(iot.commandCalls(RemoveThingFromThingGroupCommand)[0].args[0].input).toEqual({ thingGroupName: 'Quarantine', thingName: props.ThingName });
+  expect(iot.commandCalls(DetachPolicyCommand).map((c) => c.args[0].input.policyName)).toEqual([props.PolicyName, 'added-by-hand']);
   expect(iot.commandCalls(UpdateCertificateCommand)[0].args[0].input).toEqual({ certificateId: ID, newStatus: 'INACTIVE' });
 });
 
-test('Delete takes what is already gone as done (the playbook detached the policy, the thing was never quarantined)', async () => {
+test('Delete after a containment: takes the thing out of quarantine, and leaves alone what the playbook already did', async () => {
+  iot.on(ListThingGroupsForThingCommand).resolves({ thingGroups: [{ groupName: 'Other' }, { groupName: 'Quarantine' }] });
+  iot.on(DescribeCertificateCommand).resolves({ certificateDescription: { certificateId: ID, status: 'INACTIVE' } });
+  iot.on(ListThingPrincipalsCommand).resolvesOnce({ principals: [ARN] }).resolves({ principals: [] });
+
+  await handler(event('Delete', ARN));
+  expect(iot.commandCalls(RemoveThingFromThingGroupCommand).map((c) => c.args[0].input)).toEqual([{ thingGroupName: 'Quarantine', thingName: props.ThingName }]);
+  // The playbook detached the policy and deactivated the certificate: neither is done again.
+  expect(iot.commandCalls(DetachPolicyCommand)).toHaveLength(0);
+  expect(iot.commandCalls(UpdateCertificateCommand)).toHaveLength(0);
+  expect(iot.commandCalls(DeleteCertificateCommand)).toHaveLength(1);
+});
+
+test('Delete of a thing in no quarantine touches no group; of a certificate already gone, nothing more', async () => {
+  iot.on(DescribeCertificateCommand).rejects(notFound());
+  await handler(event('Delete', ARN));
+  expect(iotCalls()).toEqual(['ListThingGroupsForThing', 'DescribeCertificate']);
+});
+
+test('Delete takes a resource that went away between the look and the act as done', async () => {
+  iot.on(ListThingGroupsForThingCommand).resolves({ thingGroups: [{ groupName: 'Quarantine' }] });
   iot.on(RemoveThingFromThingGroupCommand).rejects(notFound());
+  iot.on(ListAttachedPoliciesCommand).resolves({ policies: [{ policyName: props.PolicyName }] });
   iot.on(DetachPolicyCommand).rejects(notFound());
+  iot.on(ListThingPrincipalsCommand).resolvesOnce({ principals: [ARN] }).rejects(notFound());
   iot.on(DetachThingPrincipalCommand).rejects(notFound());
   iot.on(DeleteCertificateCommand).rejects(notFound());
   await expect(handler(event('Delete', ARN))).resolves.toEqual({ PhysicalResourceId: ARN });
 });
 
 test('Delete fails on any other error, so CloudFormation reports the leftover instead of losing it', async () => {
-  iot.on(DetachPolicyCommand).rejects(new Error('Rate exceeded'));
+  iot.on(ListAttachedPoliciesCommand).rejects(new Error('Rate exceeded'));
   await expect(handler(event('Delete', ARN))).rejects.toThrow('Rate exceeded');
   expect(iot.commandCalls(DeleteCertificateCommand)).toHaveLength(0);
 });
@@ -83,13 +113,13 @@ test('Delete fails on any other error, so CloudFormation reports the leftover in
 test('Delete fails when the certificate stays attached to the thing', async () => {
   iot.on(ListThingPrincipalsCommand).resolves({ principals: [ARN] });
   await expect(handler(event('Delete', ARN))).rejects.toThrow(`certificate ${ARN} is still attached to thing ${props.ThingName} after ${DETACH_WAIT.attempts} checks`);
-  expect(iot.commandCalls(ListThingPrincipalsCommand)).toHaveLength(DETACH_WAIT.attempts);
+  expect(iot.commandCalls(ListThingPrincipalsCommand)).toHaveLength(DETACH_WAIT.attempts + 1);
   expect(iot.commandCalls(DeleteCertificateCommand)).toHaveLength(0);
 });
 
 test('Delete of a Create that failed before a certificate existed touches no certificate', async () => {
   await handler(event('Delete', 'some-placeholder-id'));
-  expect(iotCalls()).toEqual(['RemoveThingFromThingGroup']);
+  expect(iotCalls()).toEqual(['ListThingGroupsForThing']);
 });
 
 test('Update keeps the certificate', async () => {

@@ -7,14 +7,14 @@
  *
  * Delete: everything the run may have left, whatever the playbooks did: running executions of the
  * playbook stopped (an execution waiting for approval would run until its approval timeout),
- * the thing out of the quarantine group, the policy and the thing detached from the certificate,
- * the certificate set INACTIVE and deleted. Each step tolerates what is already gone, so a
- * delete after a failed run still removes the certificate.
+ * the thing out of the quarantine group, the policies and the thing detached from the certificate,
+ * the certificate set INACTIVE and deleted. Each step acts on what AWS IoT lists and takes what
+ * is already gone as done, so a delete after a failed run still removes the certificate.
  */
 import {
   AttachPolicyCommand, AttachThingPrincipalCommand, CertificateStatus, CreateKeysAndCertificateCommand, DeleteCertificateCommand,
-  DetachPolicyCommand, DetachThingPrincipalCommand, IoTClient, ListThingPrincipalsCommand, RemoveThingFromThingGroupCommand,
-  UpdateCertificateCommand,
+  DescribeCertificateCommand, DetachPolicyCommand, DetachThingPrincipalCommand, IoTClient, ListAttachedPoliciesCommand,
+  ListThingGroupsForThingCommand, ListThingPrincipalsCommand, RemoveThingFromThingGroupCommand, UpdateCertificateCommand,
 } from '@aws-sdk/client-iot';
 import { ExecutionStatus, ListExecutionsCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 
@@ -95,18 +95,66 @@ export async function stopRunningExecutions(stateMachineArn: string): Promise<nu
   return stopped;
 }
 
-/** Detaches the certificate from the thing and waits until AWS IoT no longer lists it there. */
-export async function detachFromThing(thingName: string, arn: string): Promise<void> {
-  await tolerateGone(() => iot.send(new DetachThingPrincipalCommand({ thingName, principal: arn })));
-  for (let attempt = 1; attempt <= DETACH_WAIT.attempts; attempt++) {
-    let principals: string[] = [];
+/**
+ * Every step below looks before it acts: what AWS IoT answers for detaching a policy that is not
+ * attached, or removing a thing from a group it is not in, is not documented, and the playbooks
+ * have already done some of it.
+ */
+
+/** Takes the thing out of the quarantine group, if it is in it. */
+export async function leaveQuarantine(thingName: string, groupName: string): Promise<void> {
+  let nextToken: string | undefined;
+  do {
+    let page;
     try {
-      principals = (await iot.send(new ListThingPrincipalsCommand({ thingName }))).principals ?? [];
+      page = await iot.send(new ListThingGroupsForThingCommand({ thingName, nextToken }));
     } catch (e) {
       if (errorName(e) === 'ResourceNotFoundException') return;
       throw e;
     }
-    if (!principals.includes(arn)) return;
+    if ((page.thingGroups ?? []).some((g) => g.groupName === groupName)) {
+      await tolerateGone(() => iot.send(new RemoveThingFromThingGroupCommand({ thingGroupName: groupName, thingName })));
+      return;
+    }
+    nextToken = page.nextToken || undefined;
+  } while (nextToken);
+}
+
+/** Detaches every policy attached to the certificate (the device policy, unless a playbook detached it). */
+export async function detachPolicies(arn: string): Promise<void> {
+  const names: string[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await iot.send(new ListAttachedPoliciesCommand({ target: arn, marker }));
+    names.push(...(page.policies ?? []).map((x) => x.policyName!).filter((n) => n));
+    marker = page.nextMarker || undefined;
+  } while (marker);
+  for (const policyName of names) await tolerateGone(() => iot.send(new DetachPolicyCommand({ policyName, target: arn })));
+}
+
+/** The principals of the thing, every page ([] once the thing is gone). */
+async function principalsOf(thingName: string): Promise<string[]> {
+  const principals: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    try {
+      const page = await iot.send(new ListThingPrincipalsCommand({ thingName, nextToken }));
+      principals.push(...(page.principals ?? []));
+      nextToken = page.nextToken || undefined;
+    } catch (e) {
+      if (errorName(e) === 'ResourceNotFoundException') return [];
+      throw e;
+    }
+  } while (nextToken);
+  return principals;
+}
+
+/** Detaches the certificate from the thing, if attached, and waits until AWS IoT no longer lists it there. */
+export async function detachFromThing(thingName: string, arn: string): Promise<void> {
+  if (!(await principalsOf(thingName)).includes(arn)) return;
+  await tolerateGone(() => iot.send(new DetachThingPrincipalCommand({ thingName, principal: arn })));
+  for (let attempt = 1; attempt <= DETACH_WAIT.attempts; attempt++) {
+    if (!(await principalsOf(thingName)).includes(arn)) return;
     await sleep(DETACH_WAIT.intervalMs);
   }
   throw new Error(`certificate ${arn} is still attached to thing ${thingName} after ${DETACH_WAIT.attempts} checks`);
@@ -114,16 +162,23 @@ export async function detachFromThing(thingName: string, arn: string): Promise<v
 
 async function removeCertificate(p: FixtureProperties, arn: string): Promise<void> {
   const certificateId = CERTIFICATE_ARN.exec(arn)![1];
-  await tolerateGone(() => iot.send(new DetachPolicyCommand({ policyName: p.PolicyName, target: arn })));
+  let status: string | undefined;
+  try {
+    status = (await iot.send(new DescribeCertificateCommand({ certificateId }))).certificateDescription?.status;
+  } catch (e) {
+    if (errorName(e) === 'ResourceNotFoundException') return;
+    throw e;
+  }
+  await detachPolicies(arn);
   await detachFromThing(p.ThingName, arn);
-  await tolerateGone(() => iot.send(new UpdateCertificateCommand({ certificateId, newStatus: CertificateStatus.INACTIVE })));
-  // forceDelete: a policy attached by anyone else (a return to baseline run by hand) does not keep the certificate.
+  // A certificate is deleted only once it is not ACTIVE (a playbook may have deactivated it already).
+  if (status === CertificateStatus.ACTIVE) await iot.send(new UpdateCertificateCommand({ certificateId, newStatus: CertificateStatus.INACTIVE }));
   await tolerateGone(() => iot.send(new DeleteCertificateCommand({ certificateId, forceDelete: true })));
 }
 
 async function remove(p: FixtureProperties, physicalId: string | undefined): Promise<FixtureResponse> {
   await stopRunningExecutions(p.StateMachineArn);
-  await tolerateGone(() => iot.send(new RemoveThingFromThingGroupCommand({ thingGroupName: p.QuarantineGroupName, thingName: p.ThingName })));
+  await leaveQuarantine(p.ThingName, p.QuarantineGroupName);
   // A Create that failed before the certificate existed has the framework's placeholder as its ID.
   if (physicalId !== undefined && CERTIFICATE_ARN.test(physicalId)) await removeCertificate(p, physicalId);
   return { PhysicalResourceId: physicalId ?? 'none' };
