@@ -72,7 +72,7 @@ beforeEach(() => {
   for (const stub of [iot, sfn, eventBridge, dynamodb, lambda]) stub.reset();
 });
 
-test.each(['Bulb', 'Bystander', 'Pump'])('the fixture of %s creates and removes its certificate with its own grants only', async (device) => {
+test.each(['Bulb', 'Bystander', 'Pump', 'Sensor'])('the fixture of %s creates and removes its certificate with its own grants only', async (device) => {
   const policy = policyOfFunction('creates the test devices\' certificates');
   const properties = resolved(template.Resources[`${device}Certificate`].Properties) as FixtureProperties;
   const arn = `arn:${TEST_ENV.partition}:iot:${TEST_ENV.region}:${TEST_ENV.account}:cert/${'d'.repeat(64)}`;

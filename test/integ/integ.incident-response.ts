@@ -14,7 +14,13 @@
  * - INDUSTRIAL (AUTOMATIC_WITH_APPROVAL_FOR_CRITICAL): a high-criticality pump waits for approval
  *   (incident OPEN, approval PENDING, execution RUNNING, device untouched); the approver approves
  *   through the decision function; the pump is quarantined and its policy detached, and its
- *   certificate stays ACTIVE (high fails open).
+ *   certificate stays ACTIVE (high fails open). A sensor with the same device policy, which no
+ *   event names, keeps it.
+ *
+ * Timeouts: 10 minutes for a playbook's record (EventBridge to Step Functions, then a dozen calls
+ * with retries: seconds in practice), 2 minutes for AWS IoT's registry to show what the playbook
+ * wrote (eventually consistent reads). Run with `npm run integ -- incident-response`
+ * (docs/verification.md: permissions, time, cost).
  *
  * Which producer: the findings bus denies events:PutEvents to every principal but those given
  * grantPutFindings, so the events are put by a test function given grantPutFindings (the documented
@@ -49,19 +55,24 @@ const consumer = new IncidentResponse(stack, 'Consumer', { riskProfile: RiskProf
 // 30 minutes: long enough for the test to approve, short enough that a run nobody cleans up ends soon.
 const industrial = new IncidentResponse(stack, 'Industrial', { riskProfile: RiskProfile.INDUSTRIAL, approvalTimeout: Duration.minutes(30), ...smallest });
 
-// The device policy a playbook detaches: connect as the thing, nothing else.
-const devicePolicy = new iot.CfnPolicy(stack, 'DevicePolicy', {
-  policyName: `${NAME}-device`,
-  policyDocument: {
-    Version: '2012-10-17',
-    Statement: [{
-      Effect: 'Allow',
-      Action: 'iot:Connect',
-      Resource: Fn.sub('arn:${AWS::Partition}:iot:${AWS::Region}:${AWS::AccountId}:client/${!iot:Connection.Thing.ThingName}'),
-      Condition: { Bool: { 'iot:Connection.Thing.IsAttached': 'true' } },
-    }],
-  },
-});
+// The device policies a playbook detaches (connect as the thing, nothing else), one per construct:
+// which certificates still hold one (ListTargetsForPolicy) is what the assertions read.
+function devicePolicy(id: string, name: string): iot.CfnPolicy {
+  return new iot.CfnPolicy(stack, id, {
+    policyName: `${NAME}-${name}`,
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{
+        Effect: 'Allow',
+        Action: 'iot:Connect',
+        Resource: Fn.sub('arn:${AWS::Partition}:iot:${AWS::Region}:${AWS::AccountId}:client/${!iot:Connection.Thing.ThingName}'),
+        Condition: { Bool: { 'iot:Connection.Thing.IsAttached': 'true' } },
+      }],
+    },
+  });
+}
+const consumerPolicy = devicePolicy('ConsumerDevicePolicy', 'consumer-device');
+const industrialPolicy = devicePolicy('IndustrialDevicePolicy', 'industrial-device');
 
 // The test devices' certificates: created by a custom resource, and removed by it on Delete with
 // whatever the run left (see functions/incident-fixture).
@@ -93,7 +104,7 @@ interface TestDevice {
   readonly certificateArn: string;
 }
 
-function device(id: string, response: IncidentResponse, name: string, criticality: string): TestDevice {
+function device(id: string, response: IncidentResponse, policy: iot.CfnPolicy, name: string, criticality: string): TestDevice {
   const thing = new iot.CfnThing(stack, id, { thingName: `${NAME}-${name}`, attributePayload: { attributes: { criticality } } });
   const playbook = response.playbook(FINDING_CLASS).stateMachineArn;
   const thingArn = stack.formatArn({ service: 'iot', resource: 'thing', resourceName: thing.ref });
@@ -115,7 +126,7 @@ function device(id: string, response: IncidentResponse, name: string, criticalit
     resourceType: 'Custom::SecureIotIntegTestCertificate',
     properties: {
       ThingName: thing.ref,
-      PolicyName: devicePolicy.ref,
+      PolicyName: policy.ref,
       QuarantineGroupName: response.quarantineGroup.ref,
       StateMachineArn: playbook,
     },
@@ -125,9 +136,11 @@ function device(id: string, response: IncidentResponse, name: string, criticalit
   return { thingName: thing.ref, certificateId: certificate.getAttString('CertificateId'), certificateArn: certificate.getAttString('CertificateArn') };
 }
 
-const bulb = device('Bulb', consumer, 'bulb', 'low');
-const bystander = device('Bystander', consumer, 'bystander', 'low');
-const pump = device('Pump', industrial, 'pump', 'high');
+const bulb = device('Bulb', consumer, consumerPolicy, 'bulb', 'low');
+const bystander = device('Bystander', consumer, consumerPolicy, 'bystander', 'low');
+const pump = device('Pump', industrial, industrialPolicy, 'pump', 'high');
+// No event names it: with the pump's policy, it shows the approval touched the pump's certificate only.
+const sensor = device('Sensor', industrial, industrialPolicy, 'sensor', 'medium');
 
 // The producer (given grantPutFindings on both buses), the forger (its own IAM policy allows
 // PutEvents on the consumer bus, the bus's policy does not admit it) and the approver.
@@ -182,8 +195,12 @@ function executions(response: IncidentResponse, status: string, count: number): 
 const certificateStatus = (d: TestDevice, status: string) => a.awsApiCall('Iot', 'describeCertificate', { certificateId: d.certificateId })
   .expect(ExpectedResult.objectLike({ certificateDescription: { status } }))
   .waitForAssertions(SHORT_WAIT);
-const certificatePolicies = (d: TestDevice, policies: object[]) => a.awsApiCall('Iot', 'listAttachedPolicies', { target: d.certificateArn })
-  .expect(ExpectedResult.objectLike({ policies }))
+const certificatePolicies = (d: TestDevice, policy: iot.CfnPolicy) => a.awsApiCall('Iot', 'listAttachedPolicies', { target: d.certificateArn })
+  .expect(ExpectedResult.objectLike({ policies: [{ policyName: policy.ref }] }))
+  .waitForAssertions(SHORT_WAIT);
+/** The certificates a device policy is still attached to: never an empty list (whether AWS IoT answers [] or nothing is not documented). */
+const policyTargets = (policy: iot.CfnPolicy, holder: TestDevice) => a.awsApiCall('Iot', 'listTargetsForPolicy', { policyName: policy.ref })
+  .expect(ExpectedResult.objectLike({ targets: [holder.certificateArn] }))
   .waitForAssertions(SHORT_WAIT);
 const quarantined = (response: IncidentResponse, things: string[]) => a.awsApiCall('Iot', 'listThingsInThingGroup', { thingGroupName: response.quarantineGroup.ref })
   .expect(ExpectedResult.objectLike({ things }))
@@ -207,7 +224,7 @@ put(producer, consumer.findingsBus.eventBusName, { ...claim, thingName: bulb.thi
   .next(put(forger, consumer.findingsBus.eventBusName, { ...claim, thingName: bystander.thingName, certificateId: bystander.certificateId }, false))
   .next(incidents(consumer, bulb.thingName, [{
     status: S('CONTAINED'), findingClass: S(FINDING_CLASS), quarantinedThings: S(bulb.thingName), certificateId: S(bulb.certificateId),
-    detachedPolicies: S(devicePolicy.ref), certificateDeactivated: S('true'), criticality: S('low'), approver: S('none (automatic)'), dryRun: S('false'),
+    detachedPolicies: S(consumerPolicy.ref), certificateDeactivated: S('true'), criticality: S('low'), approver: S('none (automatic)'), dryRun: S('false'),
   }], PLAYBOOK_WAIT))
   .next(incidents(consumer, bystander.thingName, [{ status: S('REJECTED'), rejection: { S: Match.stringLikeRegexp('^CertificateNotAttachedToThing: ') } }], PLAYBOOK_WAIT))
   .next(incidents(consumer, bystander.certificateId, [{ status: S('REJECTED'), rejection: { S: Match.stringLikeRegexp('^FindingUnreadable: ') } }], PLAYBOOK_WAIT))
@@ -215,25 +232,26 @@ put(producer, consumer.findingsBus.eventBusName, { ...claim, thingName: bulb.thi
   .next(executions(consumer, 'FAILED', 2))
   .next(quarantined(consumer, [bulb.thingName]))
   .next(certificateStatus(bulb, 'INACTIVE'))
-  .next(certificatePolicies(bulb, []))
   .next(certificateStatus(bystander, 'ACTIVE'))
-  .next(certificatePolicies(bystander, [{ policyName: devicePolicy.ref }]));
+  // The bulb's certificate no longer holds the device policy; the bystander's still does.
+  .next(policyTargets(consumerPolicy, bystander));
 
 // INDUSTRIAL: a high-criticality device waits for a human, then is contained on approval.
 put(producer, industrial.findingsBus.eventBusName, { ...claim, thingName: pump.thingName, certificateId: pump.certificateId }, true)
   .next(incidents(industrial, pump.thingName, [{ status: S('OPEN'), approvalStatus: S('PENDING'), findingClass: S(FINDING_CLASS) }], PLAYBOOK_WAIT))
   .next(executions(industrial, 'RUNNING', 1))
   .next(certificateStatus(pump, 'ACTIVE'))
-  .next(certificatePolicies(pump, [{ policyName: devicePolicy.ref }]))
+  .next(certificatePolicies(pump, industrialPolicy))
   .next(a.invokeFunction({
     functionName: approver.functionName,
     payload: JSON.stringify({ tableName: industrial.incidentTable.tableName, thingName: pump.thingName, decisionFunctionName: industrial.decisionFunction.functionName }),
   }).expect(ExpectedResult.objectLike({ Payload: Match.serializedJson(Match.objectLike({ statusCode: 200 })) })))
   .next(incidents(industrial, pump.thingName, [{
     status: S('CONTAINED'), approvalStatus: S('APPROVED'), approver: S(`lambda:Invoke caller (${APPROVER})`), quarantinedThings: S(pump.thingName),
-    certificateId: S(pump.certificateId), detachedPolicies: S(devicePolicy.ref), certificateDeactivated: S('false'), criticality: S('high'),
+    certificateId: S(pump.certificateId), detachedPolicies: S(industrialPolicy.ref), certificateDeactivated: S('false'), criticality: S('high'),
   }], PLAYBOOK_WAIT))
   .next(executions(industrial, 'SUCCEEDED', 1))
   .next(quarantined(industrial, [pump.thingName]))
   .next(certificateStatus(pump, 'ACTIVE'))
-  .next(certificatePolicies(pump, []));
+  // The pump's certificate no longer holds the device policy; the sensor's, which no event named, still does.
+  .next(policyTargets(industrialPolicy, sensor));
