@@ -103,6 +103,9 @@ test('the producer may put finding events on both findings buses; the bus polici
   for (const bus of buses) await produce({ busName: resolved({ Ref: bus }), detail: { findingClass: 'SHARED_OR_REVOKED_CERTIFICATE' } });
   expect(eventBridge.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries![0].Source)).toEqual([FindingEvent.SOURCE, FindingEvent.SOURCE]);
   expect(refused(producer, recorded({ eventbridge: eventBridge }))).toEqual([]);
+  // The test's put of another detail type must be refused by this grant, not let through.
+  const other = { 'events:source': FindingEvent.SOURCE, 'events:detail-type': 'secure-iot-integ-incident not a finding' };
+  for (const bus of buses) expect(producer.isAllowed('events:PutEvents', resolved({ 'Fn::GetAtt': [bus, 'Arn'] }), other)).toBe(false);
 
   const producerRole = resolved({ 'Fn::GetAtt': [roleOf(template, find('AWS::Lambda::Function', 'a finding producer given grantPutFindings')), 'Arn'] });
   const forgerRole = resolved({ 'Fn::GetAtt': [roleOf(template, find('AWS::Lambda::Function', 'a principal the findings bus does not admit')), 'Arn'] });

@@ -5,12 +5,13 @@
  * Two IncidentResponse constructs, each with the shared-or-revoked-certificate playbook (the one that
  * quarantines, detaches the device's policies and, for a fail-closed device, deactivates its certificate):
  * - CONSUMER (AUTOMATIC_QUARANTINE): a low-criticality bulb is contained at once: in the quarantine
- *   group, its policy detached, its certificate INACTIVE, the incident CONTAINED. Beside it, three
- *   events that must touch nothing: a claim naming the bystander thing with the bulb's certificate
+ *   group, its policy detached, its certificate INACTIVE, the incident CONTAINED. Beside it, four
+ *   puts that must touch nothing: a claim naming the bystander thing with the bulb's certificate
  *   (CertificateNotAttachedToThing), a relay-shaped claim whose Device Defender finding does not exist
- *   (FindingUnreadable), and a valid-looking claim put by a principal the bus does not admit (refused
- *   by EventBridge: no incident at all; the same principal's put on a control bus goes through, so
- *   the refusal is the findings bus policy's, not a missing IAM grant).
+ *   (FindingUnreadable), an event of another detail type from the producer (refused: its grant is
+ *   for finding events only), and a valid-looking claim put by a principal the bus does not admit
+ *   (refused by EventBridge: no incident at all; the same principal's put on a control bus goes
+ *   through, so the refusal is the findings bus policy's, not a missing IAM grant).
  * - INDUSTRIAL (AUTOMATIC_WITH_APPROVAL_FOR_CRITICAL): a high-criticality pump waits for approval
  *   (incident OPEN, approval PENDING, execution RUNNING, device untouched); the approver approves
  *   through the decision function; the pump is quarantined and its policy detached, and its
@@ -164,8 +165,8 @@ const SHORT_WAIT = { totalTimeout: Duration.minutes(2), interval: Duration.secon
 /** EventBridge to Step Functions, then a playbook of a dozen calls with retries: seconds, given minutes. */
 const PLAYBOOK_WAIT = { totalTimeout: Duration.minutes(10), interval: Duration.seconds(15) };
 
-function put(fn: typeof producer, busName: string, detail: object, accepted: boolean): IApiCall {
-  return a.invokeFunction({ functionName: fn.functionName, payload: JSON.stringify({ busName, detail }) })
+function put(fn: typeof producer, busName: string, detail: object, accepted: boolean, detailType?: string): IApiCall {
+  return a.invokeFunction({ functionName: fn.functionName, payload: JSON.stringify({ busName, detail, detailType }) })
     .expect(ExpectedResult.objectLike({ Payload: Match.serializedJson(Match.objectLike({ accepted })) }));
 }
 
@@ -207,7 +208,7 @@ const quarantined = (response: IncidentResponse, things: string[]) => a.awsApiCa
   .waitForAssertions(SHORT_WAIT);
 const S = (value: string) => ({ S: value });
 
-// CONSUMER: automatic quarantine, and three claims that touch nothing.
+// CONSUMER: automatic quarantine, and four puts that touch nothing.
 const claim = { findingClass: FINDING_CLASS, severity: 'HIGH', reason: `${NAME}: a test finding` };
 put(producer, consumer.findingsBus.eventBusName, { ...claim, thingName: bulb.thingName, certificateId: bulb.certificateId }, true)
   .next(put(producer, consumer.findingsBus.eventBusName, { ...claim, thingName: bystander.thingName, certificateId: bulb.certificateId }, true))
@@ -220,6 +221,8 @@ put(producer, consumer.findingsBus.eventBusName, { ...claim, thingName: bulb.thi
     nonCompliantResource: { resourceType: 'DEVICE_CERTIFICATE', resourceIdentifier: { deviceCertificateId: bystander.certificateId } },
     reasonForNonCompliance: `${NAME}: a finding that does not exist`,
   }, `${NAME}-no-such-task`), true))
+  // The producer's grant is for finding events only (events:detail-type).
+  .next(put(producer, consumer.findingsBus.eventBusName, { ...claim, thingName: bystander.thingName, certificateId: bystander.certificateId }, false, `${NAME} not a finding`))
   .next(put(forger, controlBus.eventBusName, { ...claim, thingName: bystander.thingName, certificateId: bystander.certificateId }, true))
   .next(put(forger, consumer.findingsBus.eventBusName, { ...claim, thingName: bystander.thingName, certificateId: bystander.certificateId }, false))
   .next(incidents(consumer, bulb.thingName, [{

@@ -17,6 +17,12 @@ test('puts one finding event in the contract the playbooks start on', async () =
   });
 });
 
+test('puts another detail type when asked (what a grant limited to finding events must refuse)', async () => {
+  eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-2' }] });
+  await handler({ busName: 'bus', detail, detailType: 'Something Else' });
+  expect(eventBridge.commandCalls(PutEventsCommand)[0].args[0].input.Entries![0]).toMatchObject({ Source: FindingEvent.SOURCE, DetailType: 'Something Else' });
+});
+
 test.each([
   ['the request fails (an explicit Deny in the bus policy)', () => eventBridge.on(PutEventsCommand).rejects(named('AccessDeniedException', 'explicit deny')), 'AccessDeniedException: explicit deny'],
   ['the entry fails', () => eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'NotAuthorizedForSourceException', ErrorMessage: 'no' }] }), 'NotAuthorizedForSourceException: no'],

@@ -3,7 +3,8 @@
  * detail type and detail the audit relay of FleetAuditing puts), and says whether EventBridge
  * took it. integ.incident-response deploys it twice: as the producer given grantPutFindings, and
  * as a forger whose own IAM policy allows events:PutEvents on the bus but whom the bus's policy
- * does not admit.
+ * does not admit. `detailType` puts something other than a finding event, which the producer's
+ * grant (limited by events:detail-type) must refuse.
  */
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { FindingDetail, FindingEvent } from '../../../../lib/core/finding-event';
@@ -11,6 +12,8 @@ import { FindingDetail, FindingEvent } from '../../../../lib/core/finding-event'
 export interface PutFindingRequest {
   readonly busName: string;
   readonly detail: FindingDetail;
+  /** Another detail type than the findings' (a grant limited to finding events must refuse it). */
+  readonly detailType?: string;
 }
 
 /** What EventBridge did with the event: taken (with its ID), or refused for lack of authorization. */
@@ -39,7 +42,7 @@ export async function handler(request: PutFindingRequest): Promise<PutFindingRes
       Entries: [{
         EventBusName: request.busName,
         Source: FindingEvent.SOURCE,
-        DetailType: FindingEvent.DETAIL_TYPE,
+        DetailType: request.detailType ?? FindingEvent.DETAIL_TYPE,
         Detail: JSON.stringify(request.detail),
       }],
     }));
