@@ -14,7 +14,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { assertionResults } from '../../scripts/integ';
 import { runFolder } from '../support/run-folder';
 import { AssemblyStack, canonical, compareWithSnapshot, IntegTestFile, selectTests } from './support/assembly';
-import { sdkCallProblems } from './support/sdk-calls';
+import { expectationProblems, sdkCallProblems } from './support/sdk-calls';
 import { deleteRetained, RetainedResource, retainedResources, TeardownClients } from './support/teardown';
 
 /** The integration tests' runner, offline: snapshots, assertion outputs, and the teardown against fake AWS clients. */
@@ -101,6 +101,18 @@ describe('assertion calls', () => {
       expect.stringMatching(/grants iot:DescribeThingz .* an action IAM does not have/),
     ]);
     expect(sdkCallProblems('x', 'Comprehend', 'detectEntities')).toEqual([expect.stringMatching(/@aws-sdk\/client-comprehend is not a devDependency/)]);
+  });
+});
+
+describe('expectations', () => {
+  test('expect() on a call whose attributes are read is refused; assertAtPath, or expect() alone, is fine', () => {
+    const call = { service: 'Backup', api: 'describeBackupJob', expected: '{"$ObjectLike":{}}' };
+    expect(expectationProblems('x', { ...call, flattenResponse: 'true', outputPaths: ['RecoveryPointArn'] })).toEqual([
+      expect.stringContaining('x: Backup.describeBackupJob has expect() and its RecoveryPointArn read with getAtt'),
+    ]);
+    expect(expectationProblems('x', { ...call, flattenResponse: 'true', outputPaths: ['State', 'RecoveryPointArn'], actualPath: 'State' })).toEqual([]);
+    expect(expectationProblems('x', { ...call, flattenResponse: 'false' })).toEqual([]);
+    expect(expectationProblems('x', { service: 'Backup', api: 'startBackupJob', flattenResponse: 'true', outputPaths: ['BackupJobId'] })).toEqual([]);
   });
 });
 

@@ -5,7 +5,7 @@ import { runFolder } from '../support/run-folder';
 import {
   assemblyStacks, compareWithSnapshot, deployedStacks, describeDifferences, integTests, ROOT, synthesizeOrThrow,
 } from './support/assembly';
-import { sdkCallProblems } from './support/sdk-calls';
+import { expectationProblems, sdkCallProblems } from './support/sdk-calls';
 
 /**
  * Every integration test synthesizes and matches its snapshot, offline (`npm run integ` deploys
@@ -59,13 +59,14 @@ describe.each(TESTS.map((t) => [t.name, t] as const))('integ.%s', (_name, integ)
     expect(listed.trim().split('\n').sort()).toEqual([...selectors].sort());
   });
 
-  test('every AWS API call of its assertions is a real SDK v3 command whose IAM action exists', () => {
+  test('every AWS API call of its assertions is a real SDK v3 command whose IAM action exists, and each expectation can meet its response', () => {
     const problems: string[] = [];
     for (const stack of assemblyStacks(assemblyOf(integ.name))) {
       for (const [id, r] of Object.entries(stack.template.Resources ?? {})) {
         const props = r.Properties ?? {};
         if (!r.Type.startsWith('Custom::DeployAssert@SdkCall') || typeof props.service !== 'string' || typeof props.api !== 'string') continue;
         problems.push(...sdkCallProblems(`${stack.stackName}/${id}`, props.service, props.api));
+        problems.push(...expectationProblems(`${stack.stackName}/${id}`, props));
       }
     }
     expect(problems).toEqual([]);

@@ -35,3 +35,18 @@ export function sdkCallProblems(where: string, service: string, api: string): st
   }
   return problems;
 }
+
+/**
+ * An assertion that can never pass as written: integ-tests compares `expect()` with the whole
+ * response only when no attribute of the call is read. Once `getAtt`/`getAttString` is used, the
+ * handler flattens the response and keeps only the paths read, so the expected object meets
+ * `undefined` (a waiting call then polls until it times out). Assert at a path instead.
+ */
+export function expectationProblems(where: string, props: { readonly [key: string]: unknown }): string[] {
+  const flattened = props.flattenResponse === 'true' || (Array.isArray(props.outputPaths) && props.outputPaths.length > 0);
+  if (props.expected !== undefined && flattened && !props.actualPath) {
+    const read = Array.isArray(props.outputPaths) ? (props.outputPaths as string[]).join(', ') : 'attributes';
+    return [`${where}: ${String(props.service)}.${String(props.api)} has expect() and its ${read} read with getAtt: integ-tests then compares the expectation with nothing; use assertAtPath(), or a second call for the expectation`];
+  }
+  return [];
+}
