@@ -3,6 +3,7 @@ import {
   CancelJobCommand,
   DeleteJobCommand,
   DeletePackageVersionCommand,
+  DescribeEndpointCommand,
   DescribeJobCommand,
   IoTClient,
   ListJobsCommand,
@@ -10,6 +11,7 @@ import {
   ResourceNotFoundException,
   UpdateThingCommand,
 } from '@aws-sdk/client-iot';
+import { DeleteThingShadowCommand, IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { DeleteObjectsCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { ExecutionDoesNotExist, ListExecutionsCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -19,7 +21,18 @@ import { CustomResourceRequest } from '../../../lib/core/private/custom-resource
 const iot = mockClient(IoTClient);
 const s3 = mockClient(S3Client);
 const sfn = mockClient(SFNClient);
-const clients: Clients = { iot: new IoTClient({}), s3: new S3Client({}), sfn: new SFNClient({}), sleep: async () => undefined };
+const iotData = mockClient(IoTDataPlaneClient);
+const endpoints: string[] = [];
+const clients: Clients = {
+  iot: new IoTClient({}),
+  s3: new S3Client({}),
+  sfn: new SFNClient({}),
+  iotData: (endpoint) => {
+    endpoints.push(endpoint);
+    return new IoTDataPlaneClient({ endpoint });
+  },
+  sleep: async () => undefined,
+};
 const SM = 'arn:aws:states:eu-west-1:111122223333:stateMachine:Release';
 const notFound = () => new ResourceNotFoundException({ message: 'gone', $metadata: {} });
 
@@ -45,6 +58,9 @@ beforeEach(() => {
   iot.reset();
   s3.reset();
   sfn.reset();
+  iotData.reset();
+  endpoints.length = 0;
+  iot.on(DescribeEndpointCommand).resolves({ endpointAddress: 'abc-ats.iot.eu-west-1.amazonaws.com' });
   jest.spyOn(console, 'log').mockImplementation(() => undefined);
 });
 
@@ -102,6 +118,9 @@ describe('Delete removes what the release automation made', () => {
       { Bucket: 'upload-bucket', Delete: { Objects: [{ Key: 'incoming/secure-iot-integ-ota-device/1.0.0/firmware.bin', VersionId: 'v1' }], Quiet: true } },
       { Bucket: 'upload-bucket', Delete: { Objects: [{ Key: 'incoming/secure-iot-integ-ota-device/0.9.0/firmware.bin', VersionId: 'd1' }], Quiet: true } },
     ]);
+    expect(endpoints).toEqual(['https://abc-ats.iot.eu-west-1.amazonaws.com']);
+    expect(iot.commandCalls(DescribeEndpointCommand)[0].args[0].input).toEqual({ endpointType: 'iot:Data-ATS' });
+    expect(iotData.commandCalls(DeleteThingShadowCommand)[0].args[0].input).toEqual({ thingName: props.ThingName, shadowName: '$package' });
     // Package versions go only once no job is left.
     const order = iot.calls().map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name);
     expect(order.lastIndexOf('DescribeJobCommand')).toBeLessThan(order.indexOf('DeletePackageVersionCommand'));
@@ -126,6 +145,7 @@ describe('Delete removes what the release automation made', () => {
     sfn.on(ListExecutionsCommand).rejects(Object.assign(new Error('no'), { name: 'StateMachineDoesNotExist' }));
     iot.on(ListJobsCommand).rejects(notFound());
     iot.on(ListPackageVersionsCommand).rejects(notFound());
+    iotData.on(DeleteThingShadowCommand).rejects(Object.assign(new Error('none'), { name: 'ResourceNotFoundException' }));
     s3.on(ListObjectVersionsCommand).resolves({ IsTruncated: false });
     await onEvent(request('Delete', 'secure-iot-integ-ota-canary-1-fixture'), clients);
     expect(iot.commandCalls(DeleteJobCommand)).toHaveLength(0);

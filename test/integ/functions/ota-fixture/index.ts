@@ -10,7 +10,9 @@
  *  2. cancels (force) and deletes (force) every job that targets the test's thing groups, and
  *     waits until they are gone;
  *  3. deletes every version of the test's software package (CloudFormation deletes the package,
- *     which IoT refuses while it has versions);
+ *     which IoT refuses while it has versions), and the thing's `$package` shadow, which AWS IoT
+ *     writes when a job with destination package versions succeeds and the account's package
+ *     configuration lets jobs update it (a thing's shadows outlive the thing);
  *  4. deletes every object version and delete marker under the given prefixes of the upload and
  *     release buckets (the buckets are retained: the runner deletes them).
  * Signing jobs cannot be deleted: they stay in Signer's job history, and cost nothing.
@@ -23,9 +25,11 @@ import {
   DescribeJobCommand,
   IoTClient,
   ListJobsCommand,
+  DescribeEndpointCommand,
   ListPackageVersionsCommand,
   UpdateThingCommand,
 } from '@aws-sdk/client-iot';
+import { DeleteThingShadowCommand, IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { DeleteObjectsCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { ListExecutionsCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { CustomResourceRequest, CustomResourceResult, respond } from '../../../../lib/core/private/custom-resource';
@@ -46,6 +50,8 @@ export interface Clients {
   readonly iot: Pick<IoTClient, 'send'>;
   readonly s3: Pick<S3Client, 'send'>;
   readonly sfn: Pick<SFNClient, 'send'>;
+  /** The IoT data plane client on the account's endpoint (`iot:Data-ATS`). */
+  readonly iotData: (endpoint: string) => Pick<IoTDataPlaneClient, 'send'>;
   /** Waits between polls; tests pass one that does not wait. */
   readonly sleep: (ms: number) => Promise<void>;
 }
@@ -153,6 +159,17 @@ async function deletePackageVersions(c: Clients, packageName: string): Promise<s
   return versions;
 }
 
+async function deletePackageShadow(c: Clients, thingName: string): Promise<boolean> {
+  const { endpointAddress } = await c.iot.send(new DescribeEndpointCommand({ endpointType: 'iot:Data-ATS' }));
+  try {
+    await c.iotData(`https://${endpointAddress}`).send(new DeleteThingShadowCommand({ thingName, shadowName: '$package' }));
+    return true;
+  } catch (e) {
+    if (errorName(e) === 'ResourceNotFoundException') return false;
+    throw e;
+  }
+}
+
 /** Splits `bucket/prefix`. */
 export function bucketAndPrefix(entry: string): { bucket: string; prefix: string } {
   const slash = entry.indexOf('/');
@@ -188,9 +205,10 @@ export async function cleanUp(c: Clients, props: FixtureProperties): Promise<{ [
   const jobIds = [...new Set((await Promise.all(props.ThingGroupNames.map((g) => jobsOf(c, g)))).flat())];
   await deleteJobs(c, jobIds);
   const versions = await deletePackageVersions(c, props.PackageName);
+  const shadow = await deletePackageShadow(c, props.ThingName);
   let objects = 0;
   for (const entry of props.ObjectPrefixes) objects += await deleteObjects(c, entry);
-  const summary = { StoppedExecutions: String(stopped), DeletedJobs: jobIds.join(','), DeletedPackageVersions: versions.join(','), DeletedObjectVersions: String(objects) };
+  const summary = { StoppedExecutions: String(stopped), DeletedJobs: jobIds.join(','), DeletedPackageVersions: versions.join(','), DeletedPackageShadow: String(shadow), DeletedObjectVersions: String(objects) };
   console.log(JSON.stringify({ level: 'INFO', cleanup: summary }));
   return summary;
 }
@@ -214,6 +232,7 @@ const clients: Clients = {
   iot: new IoTClient({}),
   s3: new S3Client({}),
   sfn: new SFNClient({}),
+  iotData: (endpoint) => new IoTDataPlaneClient({ endpoint }),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
