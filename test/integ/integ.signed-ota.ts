@@ -222,7 +222,7 @@ const canaryJob = assertions.awsApiCall('IoT', 'describeJob', { jobId: canaryJob
     // The template's abort criteria (CRITICAL_INFRASTRUCTURE: above 1 %, from 100 things) and timeout.
     abortConfig: { criteriaList: Match.arrayWith([{ failureType: 'FAILED', action: 'CANCEL', thresholdPercentage: 1, minNumberOfExecutedThings: 100 }]) },
     timeoutConfig: { inProgressTimeoutInMinutes: 60 },
-    presignedUrlConfig: { expiresInSec: 300 },
+    // The template's presigned URL configuration shows in the device's download (step 3).
   },
 }));
 
