@@ -77,13 +77,12 @@ const pipeline = new SignedFirmwarePipeline(stack, 'Firmware', {
   releaseTimeout: Duration.hours(1),
   deviceTypes: [{ thingTypeName: DEVICE_TYPE, targetThingGroupNames: [FLEET_GROUP] }],
 });
-pipeline.node.addDependency(fleetGroup);
 const canaryGroup = pipeline.node.findChild('Canary0') as iot.CfnThingGroup;
 
 // The thing's type and groups on Create; on Delete, everything the release automation made at run time.
 const fixtureFunction = testFunction(stack, 'FixtureFunction', {
   entry: 'ota-fixture/index.ts',
-  description: 'cdk-secure-iot integ (signed OTA): puts the test thing in its groups; on delete, removes jobs, package versions and objects',
+  description: 'cdk-secure-iot integ (signed OTA): gives the test thing its type and groups; on delete, removes executions, jobs, package versions, shadow and objects',
   timeout: Duration.minutes(10),
 });
 const account = (resource: string, resourceName: string) => stack.formatArn({ service: 'iot', resource, resourceName });
