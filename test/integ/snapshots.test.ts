@@ -29,7 +29,7 @@ function assemblyOf(name: string): string {
 }
 
 test('the five runtime paths each have an integration test', () => {
-  expect(TESTS.map((t) => t.name)).toEqual(expect.arrayContaining(['backup']));
+  expect(TESTS.map((t) => t.name)).toEqual(expect.arrayContaining(['backup', 'certificate-lifecycle', 'fleet-provisioning', 'incident-response', 'signed-ota']));
 });
 
 describe.each(TESTS.map((t) => [t.name, t] as const))('integ.%s', (_name, integ) => {

@@ -16,6 +16,7 @@ const SLOWEST_FIRST = [
   'test/package/lowest-peers.test.ts',
   'test/typecheck.test.ts',
   'test/examples.test.ts',
+  'test/integ/snapshots.test.ts',
   'test/readme.test.ts',
   'test/runtime/rotation.test.ts',
   'test/scanner/cli-e2e.test.ts',

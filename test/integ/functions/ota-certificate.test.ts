@@ -1,5 +1,5 @@
 // Before @peculiar/x509, which needs it.
-import '../support/reflect-metadata';
+import 'reflect-metadata';
 import { ACMClient, DeleteCertificateCommand, ImportCertificateCommand, ResourceNotFoundException } from '@aws-sdk/client-acm';
 import * as x509 from '@peculiar/x509';
 import { mockClient } from 'aws-sdk-client-mock';

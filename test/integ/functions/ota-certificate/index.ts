@@ -8,7 +8,7 @@
  * prime256v1 is one of ACM's key types). The private key exists only in this invocation and in
  * ACM: it is never returned, logged or written anywhere. Delete deletes the certificate.
  */
-import '../../support/reflect-metadata';
+import 'reflect-metadata';
 import { ACMClient, DeleteCertificateCommand, ImportCertificateCommand } from '@aws-sdk/client-acm';
 import * as x509 from '@peculiar/x509';
 import { createPrivateKey, webcrypto } from 'crypto';
