@@ -132,7 +132,8 @@ function assemblies(dir: string, depth = 3): string[] {
   if (fs.existsSync(path.join(dir, 'manifest.json')) && fs.existsSync(path.join(dir, 'cdk.out'))) return [dir];
   if (depth === 0) return [];
   return fs.readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && e.name !== 'node_modules' && e.name !== 'dist' && !e.name.startsWith('.'))
+    // The integration tests' snapshots (test/integ/*.snapshot) are committed assemblies, not output.
+    .filter((e) => e.isDirectory() && e.name !== 'node_modules' && e.name !== 'dist' && !e.name.startsWith('.') && !e.name.endsWith('.snapshot'))
     .flatMap((e) => assemblies(path.join(dir, e.name), depth - 1));
 }
 
