@@ -10,6 +10,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
 import { BackupAndRecovery, DevicePolicy, FleetProvisioning, RiskProfile } from '../../lib';
+import { exactly } from './support/exactly';
 
 const app = new App();
 const stack = new Stack(app, 'SecureIotInteg-Backup');
@@ -84,7 +85,7 @@ startBackup.provider.addToRolePolicy({ Effect: 'Allow', Action: ['iam:PassRole']
 // at: the state is asserted at its path (an expect() on the whole response would see nothing).
 const backupJob = integ.assertions.awsApiCall('Backup', 'describeBackupJob', {
   BackupJobId: startBackup.getAttString('BackupJobId'),
-}).assertAtPath('State', ExpectedResult.exact('COMPLETED'))
+}).assertAtPath('State', exactly('COMPLETED'))
   .waitForAssertions({ totalTimeout: Duration.minutes(50), interval: Duration.seconds(30), backoffRate: 1 });
 
 const recoveryPoint = integ.assertions.awsApiCall('Backup', 'describeRecoveryPoint', {

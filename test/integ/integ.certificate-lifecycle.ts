@@ -15,6 +15,7 @@ import { App, Aws, Duration, Stack } from 'aws-cdk-lib';
 import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { certificateArn, deviceConnects, invokeOnce, LIST_THING_PRINCIPALS, waitFor } from './support/device-assertions';
 import { TestFleet } from './support/test-fleet';
+import { exactly } from './support/exactly';
 
 const SERIAL = 'SN0001';
 
@@ -38,20 +39,20 @@ const allowListRow = () => a.awsApiCall('DynamoDB', 'getItem', {
 });
 
 // ---- Provisioning
-const provision = invokeOnce(integ, fleet.device, { action: 'provision', serialNumber: SERIAL }, 'outcome', ExpectedResult.exact('provisioned'), ['certificateId']);
+const provision = invokeOnce(integ, fleet.device, { action: 'provision', serialNumber: SERIAL }, 'outcome', exactly('provisioned'), ['certificateId']);
 const firstId = provision.getAttString('Payload.certificateId');
 // AWS IoT may take seconds to authorize a certificate just attached: the device retries connecting (idempotent).
 const connects = deviceConnects(integ, fleet.device, 'current', true, firstId, Duration.minutes(2));
 
 // ---- Rotation
-const startRotation = invokeOnce(integ, operator, { action: 'startRotation', jobId, thingArn }, 'jobId', ExpectedResult.exact(jobId));
+const startRotation = invokeOnce(integ, operator, { action: 'startRotation', jobId, thingArn }, 'jobId', exactly(jobId));
 // AWS IoT creates a job's executions asynchronously (and paced by the template's rollout): the
 // device takes its job once the execution is QUEUED, as a device told by notify-next would.
 const queued = waitFor(a.awsApiCall('IoT', 'describeJobExecution', { jobId, thingName }),
   ExpectedResult.objectLike({ execution: { jobId, status: 'QUEUED' } }), Duration.minutes(3));
 // One invocation: a job execution serves one CSR. The device waits up to 60 s for its certificate
 // (topic rule, state machine, send function), inside the assertion provider's 2 minutes.
-const rotate = invokeOnce(integ, fleet.device, { action: 'rotate', jobId }, 'outcome', ExpectedResult.exact('rotated'), ['newCertificateId', 'oldCertificateId']);
+const rotate = invokeOnce(integ, fleet.device, { action: 'rotate', jobId }, 'outcome', exactly('rotated'), ['newCertificateId', 'oldCertificateId']);
 const newId = rotate.getAttString('Payload.newCertificateId');
 // The old certificate is retired by the execution the confirmation starts, and detaching
 // propagates asynchronously: each check waits up to 3 minutes.

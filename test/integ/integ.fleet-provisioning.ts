@@ -11,6 +11,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { certificateArn, deviceConnects, invokeOnce, LIST_THING_PRINCIPALS, waitFor } from './support/device-assertions';
 import { TestFleet } from './support/test-fleet';
+import { exactly } from './support/exactly';
 
 const SERIAL = 'SN0001';
 
@@ -23,7 +24,7 @@ const integ = new IntegTest(app, 'FleetProvisioning', { testCases: [stack], diff
 const a = integ.assertions;
 
 // The device provisions itself over MQTT (one invocation: RegisterThing is not repeatable).
-const provision = invokeOnce(integ, fleet.device, { action: 'provision', serialNumber: SERIAL }, 'outcome', ExpectedResult.exact('provisioned'), ['certificateId', 'thingName']);
+const provision = invokeOnce(integ, fleet.device, { action: 'provision', serialNumber: SERIAL }, 'outcome', exactly('provisioned'), ['certificateId', 'thingName']);
 const deviceCertificateId = provision.getAttString('Payload.certificateId');
 const deviceCertificateArn = certificateArn(deviceCertificateId);
 
@@ -51,6 +52,6 @@ row.provider.addToRolePolicy({ Effect: 'Allow', Action: ['kms:Decrypt'], Resourc
 const connects = deviceConnects(integ, fleet.device, 'current', true, deviceCertificateId, registryWait);
 
 // The same serial again, from another claim connection: the hook admits a serial once.
-const again = invokeOnce(integ, fleet.device, { action: 'provision', serialNumber: SERIAL }, 'outcome', ExpectedResult.exact('refused'));
+const again = invokeOnce(integ, fleet.device, { action: 'provision', serialNumber: SERIAL }, 'outcome', exactly('refused'));
 
 provision.next(thing).next(principals).next(active).next(policy).next(row).next(connects).next(again);

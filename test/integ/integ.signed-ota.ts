@@ -21,6 +21,7 @@ import * as iot from 'aws-cdk-lib/aws-iot';
 import { AwsApiCall, ExpectedResult, IntegTest, InvocationType, Match } from '@aws-cdk/integ-tests-alpha';
 import { RiskProfile, SignedFirmwarePipeline } from '../../lib';
 import { testFunction } from './support/test-function';
+import { exactly } from './support/exactly';
 
 const PREFIX = 'secure-iot-integ-ota';
 const DEVICE_TYPE = `${PREFIX}-device`;
@@ -208,7 +209,7 @@ const first = upload(RELEASE);
 // was published, and the canary job was created for the canary group, from the job template.
 // Signing takes a minute or two; the state machine polls Signer every 10 seconds: 15 minutes.
 const canaryJobs = assertions.awsApiCall('IoT', 'listJobs', { thingGroupName: CANARY_GROUP }) as AwsApiCall;
-canaryJobs.assertAtPath('jobs.0.targetSelection', ExpectedResult.exact('SNAPSHOT'))
+canaryJobs.assertAtPath('jobs.0.targetSelection', exactly('SNAPSHOT'))
   .waitForAssertions({ totalTimeout: Duration.minutes(15), interval: Duration.seconds(30) });
 const canaryJobId = canaryJobs.getAttString('jobs.0.jobId');
 const canaryJob = assertions.awsApiCall('IoT', 'describeJob', { jobId: canaryJobId }).expect(ExpectedResult.objectLike({
@@ -253,7 +254,7 @@ const released = outcomeOf(RELEASE, {
 // GetObject, not HeadObject: integ-tests would grant s3:HeadObject, which IAM does not have. Only
 // the metadata is read back (the answer is cut to the asserted and referenced paths).
 const signedImage = assertions.awsApiCall('S3', 'getObject', { Bucket: pipeline.releaseBucket.bucketName, Key: releaseKey }) as AwsApiCall;
-signedImage.assertAtPath('Metadata.firmware-version', ExpectedResult.exact(RELEASE));
+signedImage.assertAtPath('Metadata.firmware-version', exactly(RELEASE));
 // The release bucket is encrypted with the pipeline's key.
 signedImage.provider.addToRolePolicy({ Effect: 'Allow', Action: ['kms:Decrypt'], Resource: [pipeline.encryptionKey.keyArn] });
 const signingJob = assertions.awsApiCall('Signer', 'describeSigningJob', { jobId: signedImage.getAttString('Metadata.signing-job-id') }).expect(ExpectedResult.objectLike({

@@ -10,10 +10,13 @@ import { DescribeKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-
 import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { ExpectedResult } from '@aws-cdk/integ-tests-alpha';
+import { Token } from 'aws-cdk-lib';
 import { mockClient } from 'aws-sdk-client-mock';
 import { assertionResults, expectedAssertionOutputs, judge } from '../../scripts/integ';
 import { runFolder } from '../support/run-folder';
 import { AssemblyStack, canonical, compareWithSnapshot, IntegTestFile, selectTests } from './support/assembly';
+import { exactly } from './support/exactly';
 import { expectationProblems, sdkCallProblems } from './support/sdk-calls';
 import { deleteRetained, RetainedResource, retainedResources, TeardownClients } from './support/teardown';
 
@@ -130,6 +133,22 @@ describe('expectations', () => {
     expect(expectationProblems('x', { ...call, flattenResponse: 'true', outputPaths: ['State', 'RecoveryPointArn'], actualPath: 'State' })).toEqual([]);
     expect(expectationProblems('x', { ...call, flattenResponse: 'false' })).toEqual([]);
     expect(expectationProblems('x', { service: 'Backup', api: 'startBackupJob', flattenResponse: 'true', outputPaths: ['BackupJobId'] })).toEqual([]);
+  });
+
+  test('ExpectedResult.exact is refused wherever it is, even nested or inside serialized JSON; exactly() matches the whole string only', () => {
+    const encoded = (r: ExpectedResult) => r.result;
+    const call = { service: 'IoT', api: 'describeThing', flattenResponse: 'false' };
+    expect(expectationProblems('x', { ...call, expected: encoded(ExpectedResult.exact('ACTIVE')) })).toEqual([expect.stringContaining('never matches')]);
+    expect(expectationProblems('x', { ...call, expected: encoded(ExpectedResult.objectLike({ a: { $Exact: 'b' } })) })).toEqual([expect.stringContaining('never matches')]);
+    expect(expectationProblems('x', { ...call, expected: encoded(ExpectedResult.objectLike({ Payload: JSON.stringify({ $Exact: 'b' }) })) })).toEqual([expect.stringContaining('never matches')]);
+    expect(expectationProblems('x', { ...call, expected: encoded(ExpectedResult.objectLike({ note: 'the text $Exact is no matcher' })) })).toEqual([]);
+    expect(expectationProblems('x', { ...call, expected: encoded(exactly('1.0.0')) })).toEqual([]);
+    // The handler tests patterns with the gm flags: exactly() still means the whole string.
+    const pattern = new RegExp(JSON.parse(exactly('1.0.0').result).$StringLike, 'gm');
+    expect(['1.0.0', '1a0b0', 'x\n1.0.0', '1.0.0\nx', ' 1.0.0'].map((v) => pattern.test(v) && (pattern.lastIndex = 0, true))).toEqual([true, false, false, false, false]);
+    // A token is kept for the deployment to fill in; the text around it is escaped.
+    const withToken = JSON.parse(exactly(`job.${Token.asString({ Ref: 'X' })}`).result).$StringLike as string;
+    expect(withToken).toMatch(/^\(\?<!\[\\s\\S\]\)job\\\.\$\{Token\[[^\]]+\]\}\(\?!\[\\s\\S\]\)$/);
   });
 });
 

@@ -43,10 +43,38 @@ export function sdkCallProblems(where: string, service: string, api: string): st
  * `undefined` (a waiting call then polls until it times out). Assert at a path instead.
  */
 export function expectationProblems(where: string, props: { readonly [key: string]: unknown }): string[] {
+  const problems: string[] = [];
+  const call = `${String(props.service)}.${String(props.api)}`;
   const flattened = props.flattenResponse === 'true' || (Array.isArray(props.outputPaths) && props.outputPaths.length > 0);
   if (props.expected !== undefined && flattened && !props.actualPath) {
     const read = Array.isArray(props.outputPaths) ? (props.outputPaths as string[]).join(', ') : 'attributes';
-    return [`${where}: ${String(props.service)}.${String(props.api)} has expect() and its ${read} read with getAtt: integ-tests then compares the expectation with nothing; use assertAtPath(), or a second call for the expectation`];
+    problems.push(`${where}: ${call} has expect() and its ${read} read with getAtt: integ-tests then compares the expectation with nothing; use assertAtPath(), or a second call for the expectation`);
   }
-  return [];
+  if (typeof props.expected === 'string' && usesExact(props.expected)) {
+    problems.push(`${where}: ${call} expects ExpectedResult.exact(), which integ-tests' handler never matches (it does not read $Exact): use exactly() from test/integ/support/exactly.ts`);
+  }
+  return problems;
+}
+
+/** Whether an encoded expectation holds `{"$Exact": ...}` anywhere, serialized JSON inside it included. */
+function usesExact(encoded: string): boolean {
+  let found = false;
+  const visit = (v: unknown): void => {
+    if (typeof v === 'string') {
+      if (v.includes('$Exact')) {
+        try {
+          visit(JSON.parse(v));
+        } catch {
+          // A plain string that happens to name it is no matcher.
+        }
+      }
+    } else if (Array.isArray(v)) {
+      v.forEach(visit);
+    } else if (v !== null && typeof v === 'object') {
+      if (Object.keys(v).includes('$Exact')) found = true;
+      Object.values(v).forEach(visit);
+    }
+  };
+  visit(encoded);
+  return found;
 }
