@@ -140,7 +140,7 @@ async function deploy(tests: readonly IntegTestFile[], region: string, clean: bo
       runs.push(await deployOne(test, region, clean, start));
     } catch (e) {
       // One test's failure (expired credentials, an unreadable stack) does not stop the others.
-      runs.push({ test: test.name, passed: false, minutes: (Date.now() - start) / 60_000, detail: `stopped: ${(e as Error).message}. ${cleanupHint}`, left: [] });
+      runs.push({ test: test.name, passed: false, minutes: (Date.now() - start) / 60_000, detail: [`stopped: ${(e as Error).message.trim()}`, cleanupHint].filter(Boolean).join('. '), left: [] });
     }
   }
   console.log('\nIntegration tests:');
