@@ -169,6 +169,7 @@ async function deployOne(test: IntegTestFile, region: string, clean: boolean, st
   const minutes = () => (Date.now() - start) / 60_000;
   const outdir = outdirOf(test);
   const clients = teardownClients(region);
+  cleanupHint = '';
   const lock = takeLock(test);
   try {
     console.log(`\n=== ${test.name}: synthesizing`);
