@@ -19,6 +19,7 @@ import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import {
   AssemblyStack, compareWithSnapshot, deployedStacks, describeDifferences, IntegTestFile, readIntegManifest, ROOT, selectTests, synthesizeOrThrow, writeSnapshot,
 } from '../test/integ/support/assembly';
+import { alive } from '../test/support/made-once';
 import { deleteRetained, RetainedResource, retainedResources, TeardownClients, teardownClients, TeardownOutcome } from '../test/integ/support/teardown';
 
 /** Where a deployment's assembly, outputs, logs and record of what it made go (git-ignored). */
@@ -232,19 +233,10 @@ function takeLock(test: IntegTestFile): { release: () => void } {
     fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
   } catch {
     const holder = Number(fs.readFileSync(file, 'utf8').trim());
-    if (holder && isAlive(holder)) throw new Error(`another run (pid ${holder}) is running '${test.name}' (${path.relative(ROOT, file)})`);
+    if (holder && alive(holder)) throw new Error(`another run (pid ${holder}) is running '${test.name}' (${path.relative(ROOT, file)})`);
     fs.writeFileSync(file, `${process.pid}\n`);
   }
   return { release: () => fs.rmSync(file, { force: true }) };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Which of `names` exist in the region now (a stack deleted long ago is not listed by name). */
