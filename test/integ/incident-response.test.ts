@@ -5,10 +5,13 @@ import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsStub, mockClient } from 'aws-sdk-client-mock';
-import { FindingEvent } from '../../lib';
-import { callTarget, CallTarget, IamPolicy, principalPolicy, RequestContext, resolveValue, roleOf, TEST_ENV } from '../runtime/iam';
+import { FindingClass, FindingEvent } from '../../lib';
+import { AslMachine, runJsonataStateMachine, TaskFailure } from '../runtime/asl-jsonata';
+import { Fleet } from '../runtime/fleet-double';
+import { callTarget, CallTarget, IamPolicy, principalPolicy, RequestContext, resolveValue, roleOf, stateMachineDefinition, TEST_ENV } from '../runtime/iam';
 import { CfnTemplate } from '../runtime/synthesized';
 import { handler as approve } from './functions/incident-approver';
 import { FixtureProperties, handler as fixture } from './functions/incident-fixture';
@@ -133,4 +136,96 @@ test('the approver may find the pending incident and invoke the decision functio
   lambda.on(InvokeCommand).resolves({ Payload: new TextEncoder().encode(JSON.stringify({ statusCode: 200, body: '{}' })) as never });
   await approve({ tableName: resolved({ Ref: table }), thingName: 'secure-iot-integ-incident-pump', decisionFunctionName: resolved({ Ref: decision }) });
   expect(refused(approver, recorded({ dynamodb, lambda }))).toEqual([]);
+});
+
+test('the pump\'s line membership is added and removed with its custom resource\'s own grants', () => {
+  const membership = logicalId('Custom::AWS', 'PumpLineMembership');
+  const singleton = logicalId('AWS::Lambda::Function', 'AWS679f53fac002430cb0da5b7982bd2287');
+  const policy = principalPolicy(template, roleOf(template, singleton));
+  const calls = ['Create', 'Delete'].map((when) => JSON.parse(resolved(template.Resources[membership].Properties[when])));
+  expect(calls.map((c) => c.action)).toEqual(['addThingToThingGroup', 'removeThingFromThingGroup']);
+  expect(calls[0].parameters).toEqual({ thingGroupName: 'secure-iot-integ-incident-pump-line', thingName: 'secure-iot-integ-incident-pump' });
+  expect(refused(policy, calls.map((c) => ({ target: callTarget(c.service, c.action, c.parameters) })))).toEqual([]);
+});
+
+describe('the assertions on incident records', () => {
+  const deployAssert = stack.node.root.node.findAll().find((c): c is Stack => Stack.isStack(c) && c !== stack)!;
+  const assertions = Object.values((Template.fromStack(deployAssert).toJSON() as CfnTemplate).Resources);
+  /** A value of the assertion stack as a deployment would see it: the test stack's outputs resolved, certificate IDs made hex. */
+  const deployed = (value: unknown): any => {
+    if (typeof value === 'string') return value.replace(/\$\{Custom:(\w+)Certificate\.CertificateId\}/g, (_, d: string) => CERTIFICATE[d]);
+    if (Array.isArray(value)) return value.map(deployed);
+    if (value && typeof value === 'object') {
+      const v = value as Record<string, any>;
+      if (v['Fn::Join']) return (deployed(v['Fn::Join'][1]) as string[]).join(v['Fn::Join'][0]);
+      const output = v['Fn::ImportValue'] ? String(v['Fn::ImportValue']).split(':').pop()! : v['Fn::GetStackOutput']?.OutputName;
+      if (output) return deployed(resolved(template.Outputs![output].Value));
+      if (v.Ref === 'AWS::Region') return TEST_ENV.region;
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deployed(x)]));
+    }
+    return value;
+  };
+  const CERTIFICATE: { [device: string]: string } = { Bulb: 'a'.repeat(64), Bystander: 'b'.repeat(64), Pump: 'c'.repeat(64), Sensor: 'd'.repeat(64) };
+  const scans = assertions.filter((r) => r.Properties?.api === 'scan').map((r) => ({
+    parameters: Object.fromEntries(Object.entries<any>(r.Properties!.parameters).map(([k, v]) => [k, JSON.parse(deployed(v))])),
+    items: JSON.parse(deployed(r.Properties!.expected)).$ObjectLike.Items as Record<string, any>[],
+  }));
+
+  test('every scan returns only the attributes it asserts: never a pending approval\'s task token, nor the finding', () => {
+    expect(scans).toHaveLength(5);
+    for (const { parameters, items } of scans) {
+      const names = parameters.ExpressionAttributeNames as Record<string, string>;
+      const projected = (parameters.ProjectionExpression as string).split(', ').map((placeholder) => names[placeholder]);
+      expect(projected.sort()).toEqual([...new Set(items.flatMap((i) => Object.keys(i)))].sort());
+      expect(projected).not.toContain('approvalToken');
+      expect(projected).not.toContain('finding');
+      // DynamoDB refuses a name the expressions do not use, and one they use that is not defined.
+      const used = `${parameters.FilterExpression} ${parameters.ProjectionExpression}`.match(/#\w+/g)!;
+      expect(new Set(used)).toEqual(new Set(Object.keys(names)));
+    }
+  });
+
+  /** The rejection an assertion waits for on `subject`, as a pattern the assertion handler would apply (gm flags). */
+  const rejectionPattern = (subject: string) => {
+    const found = scans.filter((s) => s.parameters.ExpressionAttributeValues[':subject'].S === subject && s.items[0].rejection);
+    expect(found).toHaveLength(1);
+    return (text: string) => new RegExp(found[0].items[0].rejection.S.$StringLike, 'gm').test(text);
+  };
+  const consumerPlaybook = (): AslMachine => {
+    const ids = Object.keys(template.Resources).filter((id) => template.Resources[id].Type === 'AWS::StepFunctions::StateMachine' && id.startsWith('Consumer'));
+    const playbooks = ids.map((id) => stateMachineDefinition(template, id) as AslMachine).filter((asl) => asl.Comment?.startsWith('cdk-secure-iot playbook:'));
+    expect(playbooks).toHaveLength(1);
+    return playbooks[0];
+  };
+  const [bulb, bystander] = ['secure-iot-integ-incident-bulb', 'secure-iot-integ-incident-bystander'];
+  let runs = 0;
+  /** The rejection the test stack's consumer playbook records for `detail`, run against `fleet`. */
+  async function rejection(fleet: Fleet, detail: object, doubles = fleet.doubles()): Promise<string> {
+    const id = `run-${++runs}`;
+    const r = await runJsonataStateMachine(consumerPlaybook(), { findingClass: FindingClass.SHARED_OR_REVOKED_CERTIFICATE, dryRun: false, source: FindingEvent.SOURCE, detail }, doubles, { executionName: id });
+    expect(r.status).toBe('FAILED');
+    return fleet.incident(id)!.rejection;
+  }
+  const fleet = () => new Fleet().thing(bulb, 'low').thing(bystander, 'low').certificate(CERTIFICATE.Bulb, [bulb]).certificate(CERTIFICATE.Bystander, [bystander]);
+
+  test('the bystander claim\'s pattern is the whole text the playbook writes, not "attached to no thing" nor another thing list', async () => {
+    const matches = rejectionPattern(bystander);
+    expect(matches(await rejection(fleet(), { thingName: bystander, certificateId: CERTIFICATE.Bulb }))).toBe(true);
+    const orphan = new Fleet().thing(bystander, 'low').certificate(CERTIFICATE.Bulb, []);
+    expect(matches(await rejection(orphan, { thingName: bystander, certificateId: CERTIFICATE.Bulb }))).toBe(false);
+    const shared = fleet().thing('other', 'low').certificate(CERTIFICATE.Bulb, [bulb, 'other']);
+    expect(matches(await rejection(shared, { thingName: bystander, certificateId: CERTIFICATE.Bulb }))).toBe(false);
+  });
+
+  test('the unknown finding\'s pattern is "does not exist" only: a playbook that cannot read findings at all fails it', async () => {
+    const matches = rejectionPattern(CERTIFICATE.Bystander);
+    const relayed = { findingId: '00000000-0000-4000-8000-000000000000', checkName: 'DEVICE_CERTIFICATE_SHARED_CHECK', certificateId: CERTIFICATE.Bystander };
+    expect(matches(await rejection(fleet(), relayed))).toBe(true);
+    for (const error of ['Iot.AccessDeniedException', 'Iot.IotException', 'Iot.InvalidRequestException', 'States.TaskFailed']) {
+      const f = fleet();
+      const doubles = { ...f.doubles(), 'arn:aws:states:::aws-sdk:iot:describeAuditFinding': () => { throw new TaskFailure(error, 'refused'); } };
+      const text = await rejection(f, relayed, doubles);
+      expect([error, text.startsWith('FindingUnreadable: '), matches(text)]).toEqual([error, true, false]);
+    }
+  });
 });

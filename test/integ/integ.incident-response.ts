@@ -13,8 +13,9 @@
  *   (refused by EventBridge: no incident at all; the same principal's put on a control bus goes
  *   through, so the refusal is the findings bus policy's, not a missing IAM grant).
  * - INDUSTRIAL (AUTOMATIC_WITH_APPROVAL_FOR_CRITICAL): a high-criticality pump waits for approval
- *   (incident OPEN, approval PENDING, execution RUNNING, device untouched); the approver approves
- *   through the decision function; the pump is quarantined and its policy detached, and its
+ *   (incident OPEN, approval PENDING, execution RUNNING, device untouched: its certificate ACTIVE
+ *   with its policy, and its groups exactly the static group it was created in, so not in
+ *   quarantine); the approver approves through the decision function; the pump is quarantined and its policy detached, and its
  *   certificate stays ACTIVE (high fails open). A sensor with the same device policy, which no
  *   event names, keeps it.
  *
@@ -40,6 +41,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { FindingClass, IncidentResponse, RiskProfile } from '../../lib';
 import { detailOf } from '../../lib/monitoring/handlers/audit-findings-relay';
 import { APPROVER } from './functions/incident-approver';
+import { exactly } from './support/exactly';
 import { testFunction } from './support/test-function';
 
 const NAME = 'secure-iot-integ-incident';
@@ -140,6 +142,28 @@ function device(id: string, response: IncidentResponse, policy: iot.CfnPolicy, n
 const bulb = device('Bulb', consumer, consumerPolicy, 'bulb', 'low');
 const bystander = device('Bystander', consumer, consumerPolicy, 'bystander', 'low');
 const pump = device('Pump', industrial, industrialPolicy, 'pump', 'high');
+// A static group the pump is in from the start, as a fleet's device would be (a production line):
+// while approval is pending, the pump's groups are exactly this one, so it is not in quarantine yet.
+const pumpLine = new iot.CfnThingGroup(stack, 'PumpLine', {
+  thingGroupName: `${NAME}-pump-line`,
+  thingGroupProperties: { thingGroupDescription: `${NAME}: the pump's group before any incident (nothing is attached to it)` },
+});
+const pumpLineMembership = {
+  service: 'Iot',
+  parameters: { thingGroupName: pumpLine.ref, thingName: pump.thingName },
+  physicalResourceId: cr.PhysicalResourceId.of(`${NAME}-pump-line-membership`),
+};
+new cr.AwsCustomResource(stack, 'PumpLineMembership', {
+  onCreate: { ...pumpLineMembership, action: 'addThingToThingGroup' },
+  // Removed before the group and the thing are deleted (it depends on both by reference).
+  onDelete: { ...pumpLineMembership, action: 'removeThingFromThingGroup', ignoreErrorCodesMatching: 'ResourceNotFoundException' },
+  // Both are authorized on the thing and on the thing group (Service Authorization Reference, AWS IoT).
+  policy: cr.AwsCustomResourcePolicy.fromStatements([new iam.PolicyStatement({
+    actions: ['iot:AddThingToThingGroup', 'iot:RemoveThingFromThingGroup'],
+    resources: [stack.formatArn({ service: 'iot', resource: 'thing', resourceName: pump.thingName }), pumpLine.attrArn],
+  })]),
+  installLatestAwsSdk: false,
+});
 // No event names it: with the pump's policy, it shows the approval touched the pump's certificate only.
 const sensor = device('Sensor', industrial, industrialPolicy, 'sensor', 'medium');
 
@@ -170,13 +194,22 @@ function put(fn: typeof producer, busName: string, detail: object, accepted: boo
     .expect(ExpectedResult.objectLike({ Payload: Match.serializedJson(Match.objectLike({ accepted })) }));
 }
 
-/** The incident records whose subject (the claimed thing, else certificate) is `subject`. */
+/**
+ * The incident records whose subject (the claimed thing, else certificate) is `subject`, with only
+ * the attributes `items` assert: the response goes to the assertion provider's logs and into the
+ * CloudFormation response (4096 bytes at most), and a pending incident's approvalToken (the task
+ * token, which never leaves the incident table) or its finding must not. Every attribute is named
+ * by placeholder: some (status) are DynamoDB reserved words.
+ */
 function incidents(response: IncidentResponse, subject: string, items: object[], wait: typeof SHORT_WAIT): IApiCall {
+  const attributes = [...new Set(items.flatMap((item) => Object.keys(item)))];
+  if (attributes.length === 0) throw new Error('incidents(): assert at least one attribute');
   const call = a.awsApiCall('DynamoDB', 'scan', {
     TableName: response.incidentTable.tableName,
     ConsistentRead: true,
     FilterExpression: '#subject = :subject',
-    ExpressionAttributeNames: { '#subject': 'subject' },
+    ProjectionExpression: attributes.map((_, i) => `#a${i}`).join(', '),
+    ExpressionAttributeNames: { '#subject': 'subject', ...Object.fromEntries(attributes.map((name, i) => [`#a${i}`, name])) },
     ExpressionAttributeValues: { ':subject': { S: subject } },
   });
   // The table is encrypted with the construct's key: reading it needs kms:Decrypt.
@@ -207,6 +240,10 @@ const quarantined = (response: IncidentResponse, things: string[]) => a.awsApiCa
   .expect(ExpectedResult.objectLike({ things }))
   .waitForAssertions(SHORT_WAIT);
 const S = (value: string) => ({ S: value });
+/** `value` and nothing else, inside an objectLike (exactly() is the top-level form). */
+const whole = (value: string): object => JSON.parse(exactly(value).result);
+/** A finding ID in the shape Device Defender gives them (a UUID) that no audit made: only "does not exist" can refuse it. */
+const NO_SUCH_FINDING = '00000000-0000-4000-8000-000000000000';
 
 // CONSUMER: automatic quarantine, and four puts that touch nothing.
 const claim = { findingClass: FINDING_CLASS, severity: 'HIGH', reason: `${NAME}: a test finding` };
@@ -214,7 +251,7 @@ put(producer, consumer.findingsBus.eventBusName, { ...claim, thingName: bulb.thi
   .next(put(producer, consumer.findingsBus.eventBusName, { ...claim, thingName: bystander.thingName, certificateId: bulb.certificateId }, true))
   // As the relay puts it (detailOf), for a finding Device Defender never made.
   .next(put(producer, consumer.findingsBus.eventBusName, detailOf({
-    findingId: `${NAME}-no-such-finding`,
+    findingId: NO_SUCH_FINDING,
     taskId: `${NAME}-no-such-task`,
     checkName: 'DEVICE_CERTIFICATE_SHARED_CHECK',
     severity: 'CRITICAL',
@@ -229,8 +266,19 @@ put(producer, consumer.findingsBus.eventBusName, { ...claim, thingName: bulb.thi
     status: S('CONTAINED'), findingClass: S(FINDING_CLASS), quarantinedThings: S(bulb.thingName), certificateId: S(bulb.certificateId),
     detachedPolicies: S(consumerPolicy.ref), certificateDeactivated: S('true'), criticality: S('low'), approver: S('none (automatic)'), dryRun: S('false'),
   }], PLAYBOOK_WAIT))
-  .next(incidents(consumer, bystander.thingName, [{ status: S('REJECTED'), rejection: { S: Match.stringLikeRegexp('^CertificateNotAttachedToThing: ') } }], PLAYBOOK_WAIT))
-  .next(incidents(consumer, bystander.certificateId, [{ status: S('REJECTED'), rejection: { S: Match.stringLikeRegexp('^FindingUnreadable: ') } }], PLAYBOOK_WAIT))
+  // The whole rejection as the playbook writes it: the bulb's certificate verified as attached to the
+  // bulb, so not to the bystander (not "attached to no thing", not "could not be listed").
+  .next(incidents(consumer, bystander.thingName, [{
+    status: S('REJECTED'),
+    rejection: { S: whole(`CertificateNotAttachedToThing: certificate ${bulb.certificateId} is not attached to thing ${bystander.thingName} (it is attached to ${bulb.thingName})`) },
+  }], PLAYBOOK_WAIT))
+  // Refused because AWS IoT says the finding does not exist (DescribeAuditFinding's documented
+  // not-found error, as Step Functions names an SDK integration's errors), not because the
+  // playbook could not read findings at all (AccessDenied, a malformed request).
+  .next(incidents(consumer, bystander.certificateId, [{
+    status: S('REJECTED'),
+    rejection: { S: whole(`FindingUnreadable: Device Defender finding ${NO_SUCH_FINDING} could not be read: Iot.ResourceNotFoundException`) },
+  }], PLAYBOOK_WAIT))
   .next(executions(consumer, 'SUCCEEDED', 1))
   .next(executions(consumer, 'FAILED', 2))
   .next(quarantined(consumer, [bulb.thingName]))
@@ -245,6 +293,11 @@ put(producer, industrial.findingsBus.eventBusName, { ...claim, thingName: pump.t
   .next(executions(industrial, 'RUNNING', 1))
   .next(certificateStatus(pump, 'ACTIVE'))
   .next(certificatePolicies(pump, industrialPolicy))
+  // Last before the approval: the pump's groups are its line's only (an array literal is exact), so
+  // the playbook did not quarantine before asking.
+  .next(a.awsApiCall('Iot', 'listThingGroupsForThing', { thingName: pump.thingName })
+    .expect(ExpectedResult.objectLike({ thingGroups: [{ groupName: pumpLine.ref }] }))
+    .waitForAssertions(SHORT_WAIT))
   .next(a.invokeFunction({
     functionName: approver.functionName,
     payload: JSON.stringify({ tableName: industrial.incidentTable.tableName, thingName: pump.thingName, decisionFunctionName: industrial.decisionFunction.functionName }),
