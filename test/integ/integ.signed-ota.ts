@@ -5,14 +5,18 @@
  * for one device type, a thing of that type in the canary group and in the fleet group, and a
  * throwaway code-signing certificate (ECDSA P-256, codeSigning) imported into ACM by a custom
  * resource. The assertions then upload firmware 1.0.0 as a build system would, act as the canary
- * device, and check each step with real calls: Signer signed the image, the package version is
- * published, the version registry holds the release, the canary job targets the canary group and
- * the fleet job was created only after it succeeded. Then an older image (0.9.0) is uploaded: the
- * version gate refuses it before anything is signed and no job is made for it.
+ * device, and check each step with real calls: Signer signed the image, the released image and
+ * the one the device downloaded are Signer's signed object (size and SHA-256), the package version
+ * is published, the version registry holds the release, the canary job targets the canary group,
+ * and the state machine created the fleet job only after it saw the canary job COMPLETED with its
+ * one canary succeeded and none failed. Then an older image (0.9.0) is uploaded: the version gate
+ * refuses it before anything is signed and no job is made for it.
  *
- * Needs fleet indexing (thing indexing mode REGISTRY at least) in the account and region: the
- * pipeline makes dynamic thing groups, which AWS IoT creates only with it. The test does not
- * switch it on. Job events (event configurations) are not needed.
+ * Needs fleet indexing (thing indexing mode REGISTRY at least) in the account and region: AWS IoT
+ * Software Package Catalog itself requires it ("Enabling AWS IoT fleet indexing is a requirement
+ * to use Software Package Catalog", Getting started with Software Package Catalog), and the
+ * pipeline's dynamic thing groups exist only with it. The test does not switch it on. Job events
+ * (event configurations) are not needed.
  */
 import { App, ArnFormat, CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
@@ -96,9 +100,12 @@ fixtureFunction.addToRolePolicy(new iam.PolicyStatement({
   actions: ['iot:UpdateThing'],
   resources: [account('thing', THING), account('thingtype', DEVICE_TYPE)],
 }));
-// The thing's `$package` shadow, on the account's data endpoint.
+// The thing's `$package` shadow, on the account's data endpoint. A named shadow is authorized on
+// thing/<thing>/<shadow> (AWS IoT Core action resources; the Software Package Catalog policy
+// examples use thing/<thing>/$package): the classic thing/<thing> ARN would not allow it, and the
+// classic shadow is not deleted. `$package` is no IAM policy variable (those are `${...}`).
 fixtureFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['iot:DescribeEndpoint'], resources: ['*'] }));
-fixtureFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['iot:DeleteThingShadow'], resources: [account('thing', THING)] }));
+fixtureFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['iot:DeleteThingShadow'], resources: [account('thing', `${THING}/$package`)] }));
 // ListJobs and ListExecutions name no job or execution; the job IDs are made at run time.
 fixtureFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['iot:ListJobs'], resources: ['*'] }));
 fixtureFunction.addToRolePolicy(new iam.PolicyStatement({
@@ -165,6 +172,28 @@ outcomeFunction.addToRolePolicy(new iam.PolicyStatement({
   resources: [executionArns()],
 }));
 
+// Compares the released image and the device's download with the object Signer signed.
+const signedImageFunction = testFunction(stack, 'SignedImageFunction', {
+  entry: 'ota-signed-image/index.ts',
+  description: 'cdk-secure-iot integ (signed OTA): compares the released and downloaded image with the signed object',
+  timeout: Duration.minutes(1),
+});
+signedImageFunction.addToRolePolicy(new iam.PolicyStatement({
+  actions: ['signer:DescribeSigningJob'],
+  resources: [`arn:${stack.partition}:signer:${stack.region}:${stack.account}:/signing-jobs/*`],
+}));
+signedImageFunction.addToRolePolicy(new iam.PolicyStatement({
+  actions: ['s3:GetObject'],
+  resources: [pipeline.uploadBucket.arnForObjects(`signed/${DEVICE_TYPE}/*`), pipeline.releaseBucket.arnForObjects(`releases/${DEVICE_TYPE}/*`)],
+}));
+// The source is read at the version Signer signed.
+signedImageFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObjectVersion'], resources: [pipeline.uploadBucket.arnForObjects(`incoming/${DEVICE_TYPE}/*`)] }));
+signedImageFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [pipeline.encryptionKey.keyArn] }));
+signedImageFunction.addToRolePolicy(new iam.PolicyStatement({
+  actions: ['iot:DescribeJobExecution'],
+  resources: [account('job', '*'), account('thing', THING)],
+}));
+
 /** The release state machine's executions: `arn:<partition>:states:<region>:<account>:execution:<name>:*`. */
 function executionArns(): string {
   return stack.formatArn({
@@ -227,8 +256,10 @@ const canaryJob = assertions.awsApiCall('IoT', 'describeJob', { jobId: canaryJob
 }));
 
 // 3. The canary device takes the job: the document names 1.0.0 and a presigned URL of the signed
-// image, the download works, the device reports SUCCEEDED. The rollout is paced (10 a minute):
-// the execution can take a minute to be queued, so the device is asked again for 10 minutes.
+// image, the download works, the device reports SUCCEEDED (with the image's size and SHA-256 in the
+// status details, which step 5 compares with the signed object, and which a retried call after a
+// lost answer reports again). The rollout is paced (10 a minute): the execution can take a minute
+// to be queued, so the device is asked again for 10 minutes.
 const device = assertions.invokeFunction({
   functionName: deviceFunction.functionName,
   invocationType: InvocationType.REQUEST_RESPONSE,
@@ -238,7 +269,10 @@ const device = assertions.invokeFunction({
 })).waitForAssertions({ totalTimeout: Duration.minutes(10), interval: Duration.seconds(20) });
 
 // 4. The release ends: the state machine checks the canary job every 5 minutes, creates the fleet
-// job only once the canary succeeded, records the release and succeeds. 20 minutes.
+// job only once the canary succeeded, records the release and succeeds. 20 minutes. The canary gate
+// itself: what DescribeCanaryJob last returned before CreateFleetJob was entered (from the
+// execution's history) is the canary job COMPLETED, its one thing succeeded, none failed, rejected,
+// timed out, cancelled or removed: the pipeline's `CanaryDone?` condition, met, not skipped.
 const released = outcomeOf(RELEASE, {
   status: 'SUCCEEDED',
   verdict: 'PROCEED',
@@ -246,6 +280,7 @@ const released = outcomeOf(RELEASE, {
     'CheckVersion', 'StartSigningJob', 'CommitVersion', 'PublishSignedImage', 'RegisterPackageVersion', 'PublishPackageVersion',
     'UpdateOutOfDateGroup', 'CreateCanaryJob', 'WaitForCanary', 'DescribeCanaryJob', 'CreateFleetJob', 'RecordRelease', 'Released',
   ]),
+  canaryBeforeFleet: { status: 'COMPLETED', succeeded: 1, failed: 0, rejected: 0, timedOut: 0, canceled: 0, removed: 0 },
 }, Duration.minutes(20));
 
 // 5. What the release left: the signed image in the release bucket, made by a Signer job that
@@ -262,6 +297,27 @@ const signingJob = assertions.awsApiCall('Signer', 'describeSigningJob', { jobId
   platformId: 'AWSIoTDeviceManagement-SHA256-ECDSA',
   signingMaterial: { certificateArn: signingCertificate.certificateArn },
   source: { s3: { bucketName: pipeline.uploadBucket.bucketName, key: uploadKey(RELEASE) } },
+}));
+// The released object, and the image the canary downloaded (its execution's status details), are
+// the object the signing job wrote (same size and SHA-256): a pipeline publishing the upload fails.
+const signedIsReleased = assertions.invokeFunction({
+  functionName: signedImageFunction.functionName,
+  invocationType: InvocationType.REQUEST_RESPONSE,
+  payload: JSON.stringify({
+    signingJobId: signedImage.getAttString('Metadata.signing-job-id'),
+    releaseBucket: pipeline.releaseBucket.bucketName,
+    releaseKey,
+    thingName: THING,
+    canaryJobId,
+  }),
+}).expect(ExpectedResult.objectLike({
+  Payload: Match.serializedJson(Match.objectLike({
+    signingStatus: 'Succeeded',
+    signedBucket: pipeline.uploadBucket.bucketName,
+    signedKey: Match.stringLikeRegexp(`^signed/${DEVICE_TYPE}/1\\.0\\.0/`),
+    releasedIsSigned: true,
+    deviceGotSigned: true,
+  })),
 }));
 const packageVersion = assertions.awsApiCall('IoT', 'getPackageVersion', { packageName, versionName: RELEASE }).expect(ExpectedResult.objectLike({
   status: 'PUBLISHED',
@@ -312,6 +368,6 @@ const versionsAfter = assertions.awsApiCall('IoT', 'listPackageVersions', { pack
 const registryAfterRollback = registry();
 
 // In this order: each step needs the one before (the rollback only means something once 1.0.0 is released).
-first.next(canaryJobs).next(canaryJob).next(device).next(released).next(signedImage).next(signingJob).next(packageVersion)
+first.next(canaryJobs).next(canaryJob).next(device).next(released).next(signedImage).next(signingJob).next(signedIsReleased).next(packageVersion)
   .next(registryAfterRelease).next(fleetJobs).next(rollback).next(refused).next(canaryJobsAfter).next(fleetJobsAfter)
   .next(versionsAfter).next(registryAfterRollback);

@@ -130,15 +130,31 @@ describe('Delete removes what the release automation made', () => {
     world();
     iot.on(DescribeJobCommand, { jobId: 'fw1-fleet' }).resolves({ job: { status: 'CANCELED' } });
     iot.on(DeleteJobCommand, { jobId: 'fw1-fleet' }).rejects(Object.assign(new Error('busy'), { name: 'InvalidStateTransitionException' }));
-    await expect(onEvent(request('Delete', 'secure-iot-integ-ota-canary-1-fixture'), clients)).rejects.toThrow(/jobs still there after five minutes/);
+    await expect(onEvent(request('Delete', 'secure-iot-integ-ota-canary-1-fixture'), clients)).rejects.toThrow(/delete jobs: Error: jobs still there after five minutes/);
     expect(iot.commandCalls(DeleteJobCommand, { jobId: 'fw1-fleet' })).toHaveLength(30);
-    expect(iot.commandCalls(DeletePackageVersionCommand)).toHaveLength(0);
+    // The other steps still ran.
+    expect(iot.commandCalls(DeletePackageVersionCommand)).toHaveLength(1);
+    expect(iotData.commandCalls(DeleteThingShadowCommand)).toHaveLength(1);
+    expect(s3.commandCalls(DeleteObjectsCommand)).toHaveLength(2);
+  });
+
+  test('a shadow it may not delete fails the delete, after everything else was removed', async () => {
+    world();
+    iotData.on(DeleteThingShadowCommand).rejects(Object.assign(new Error('not authorized'), { name: 'UnauthorizedException' }));
+    sfn.on(StopExecutionCommand, { executionArn: `${SM}:a` }).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    const failure = onEvent(request('Delete', 'secure-iot-integ-ota-canary-1-fixture'), clients);
+    await expect(failure).rejects.toThrow('clean-up incomplete (2 of its steps failed): stop executions: AccessDeniedException: denied | delete the $package shadow: UnauthorizedException: not authorized');
+    expect(iot.commandCalls(DeleteJobCommand)).toHaveLength(2);
+    expect(iot.commandCalls(DeletePackageVersionCommand)).toHaveLength(1);
+    expect(s3.commandCalls(DeleteObjectsCommand)).toHaveLength(2);
   });
 
   test('objects S3 could not delete fail the delete', async () => {
     world();
     s3.on(DeleteObjectsCommand).resolves({ Errors: [{ Key: 'incoming/x', Code: 'AccessDenied' }] });
     await expect(onEvent(request('Delete', 'secure-iot-integ-ota-canary-1-fixture'), clients)).rejects.toThrow(/could not delete 1 object versions in upload-bucket: incoming\/x AccessDenied/);
+    // The release bucket's prefix is still cleaned after the upload bucket's failed.
+    expect(s3.commandCalls(ListObjectVersionsCommand, { Bucket: 'release-bucket' })).toHaveLength(1);
   });
 
   test('a state machine, groups or package already gone are nothing to clean', async () => {

@@ -1,6 +1,6 @@
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, HistoryEvent, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { keyOf, outcome, summarize } from './ota-release-outcome';
+import { canarySeen, keyOf, outcome, summarize } from './ota-release-outcome';
 
 const sfn = mockClient(SFNClient);
 const SM = 'arn:aws:states:eu-west-1:111122223333:stateMachine:Release';
@@ -31,6 +31,31 @@ test('states once each in the order first entered, and the version gate\'s verdi
   const polls = summarize([entered('WaitForCanary'), entered('DescribeCanaryJob'), entered('WaitForCanary'), entered('DescribeCanaryJob'), entered('CreateFleetJob')]);
   expect(polls.states).toEqual(['WaitForCanary', 'DescribeCanaryJob', 'CreateFleetJob']);
   expect(summarize([exited('CheckVersion', { gate: 'x' })]).verdict).toBeUndefined();
+});
+
+test('the canary job as the gate saw it just before the fleet job: the last DescribeCanaryJob output', () => {
+  const canary = (Status: string, details: object) => ({ gate: { verdict: 'PROCEED' }, canary: { Job: { JobId: 'c', Status, JobProcessDetails: details } } });
+  const polled = summarize([
+    entered('WaitForCanary'), entered('DescribeCanaryJob'), exited('DescribeCanaryJob', canary('IN_PROGRESS', { NumberOfQueuedThings: 1 })),
+    entered('CanaryDone?', 'ChoiceStateEntered'), entered('WaitForCanary'),
+    entered('DescribeCanaryJob'), exited('DescribeCanaryJob', canary('COMPLETED', { NumberOfSucceededThings: 1, NumberOfFailedThings: 0 })),
+    entered('CanaryDone?', 'ChoiceStateEntered'), entered('CreateFleetJob'), entered('RecordRelease'),
+  ]);
+  expect(polled.canaryBeforeFleet).toEqual({ status: 'COMPLETED', succeeded: 1, failed: 0, rejected: 0, timedOut: 0, canceled: 0, removed: 0 });
+  // A gate that let the fleet job go while the canary was still running shows it.
+  const early = summarize([
+    entered('DescribeCanaryJob'), exited('DescribeCanaryJob', canary('IN_PROGRESS', { NumberOfInProgressThings: 1 })), entered('CreateFleetJob'),
+  ]);
+  expect(early.canaryBeforeFleet).toEqual({ status: 'IN_PROGRESS', succeeded: undefined, failed: 0, rejected: 0, timedOut: 0, canceled: 0, removed: 0 });
+  // No canary polled before the fleet job (or no fleet job): nothing to report.
+  expect(summarize([entered('CreateFleetJob'), entered('DescribeCanaryJob'), exited('DescribeCanaryJob', canary('COMPLETED', {}))])).not.toHaveProperty('canaryBeforeFleet');
+  expect(summarize([entered('DescribeCanaryJob'), exited('DescribeCanaryJob', canary('FAILED', {})), entered('NotifyCanaryFailed')])).not.toHaveProperty('canaryBeforeFleet');
+});
+
+test('a canary output the test cannot read reports nothing', () => {
+  expect(canarySeen('not json')).toBeUndefined();
+  expect(canarySeen('{"canary":{}}')).toBeUndefined();
+  expect(canarySeen('{"canary":{"Job":{"Status":"COMPLETED","JobProcessDetails":{"NumberOfRejectedThings":2}}}}')).toMatchObject({ status: 'COMPLETED', rejected: 2 });
 });
 
 test('finds the upload\'s executions over pages, prefers a SUCCEEDED one, and reads its history', async () => {

@@ -4,7 +4,8 @@
  * leaves only the pipeline's retained resources.
  *
  * Create (and Update) gives the test thing its type and puts it into its thing groups
- * (AWS::IoT::Thing has no thing type, and CloudFormation has no thing group membership). Delete, in this order:
+ * (AWS::IoT::Thing has no thing type, and CloudFormation has no thing group membership). Delete, in
+ * this order, each step even if one before it failed (the failures are reported together):
  *  1. stops the release executions still running (one waiting for a canary that never finished),
  *     so none creates a job after the cleanup;
  *  2. cancels (force) and deletes (force) every job that targets the test's thing groups, and
@@ -200,16 +201,35 @@ async function deleteObjects(c: Clients, entry: string): Promise<number> {
   return deleted;
 }
 
+/**
+ * Every step runs even when one before it failed (an access denied on the shadow must not leave
+ * the objects behind); the failures are then thrown together, so the Delete fails loudly and
+ * deleting the stack again retries what is left. The order still matters when all works: no
+ * execution left to create a job, no job left on a package version.
+ */
 export async function cleanUp(c: Clients, props: FixtureProperties): Promise<{ [k: string]: string }> {
-  const stopped = await stopExecutions(c, props.StateMachineArn);
-  const jobIds = [...new Set((await Promise.all(props.ThingGroupNames.map((g) => jobsOf(c, g)))).flat())];
-  await deleteJobs(c, jobIds);
-  const versions = await deletePackageVersions(c, props.PackageName);
-  const shadow = await deletePackageShadow(c, props.ThingName);
+  const failures: string[] = [];
+  const step = async <T>(name: string, run: () => Promise<T>, none: T): Promise<T> => {
+    try {
+      return await run();
+    } catch (e) {
+      failures.push(`${name}: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+      return none;
+    }
+  };
+  const stopped = await step('stop executions', () => stopExecutions(c, props.StateMachineArn), 0);
+  const jobIds: string[] = [];
+  await step('delete jobs', async () => {
+    jobIds.push(...new Set((await Promise.all(props.ThingGroupNames.map((g) => jobsOf(c, g)))).flat()));
+    await deleteJobs(c, jobIds);
+  }, undefined);
+  const versions = await step('delete package versions', () => deletePackageVersions(c, props.PackageName), [] as string[]);
+  const shadow = await step('delete the $package shadow', () => deletePackageShadow(c, props.ThingName), false);
   let objects = 0;
-  for (const entry of props.ObjectPrefixes) objects += await deleteObjects(c, entry);
+  for (const entry of props.ObjectPrefixes) objects += await step(`delete objects under ${entry}`, () => deleteObjects(c, entry), 0);
   const summary = { StoppedExecutions: String(stopped), DeletedJobs: jobIds.join(','), DeletedPackageVersions: versions.join(','), DeletedPackageShadow: String(shadow), DeletedObjectVersions: String(objects) };
-  console.log(JSON.stringify({ level: 'INFO', cleanup: summary }));
+  console.log(JSON.stringify({ level: failures.length ? 'ERROR' : 'INFO', cleanup: summary, failures }));
+  if (failures.length > 0) throw new Error(`clean-up incomplete (${failures.length} of its steps failed): ${failures.join(' | ')}`);
   return summary;
 }
 
