@@ -3,7 +3,7 @@
  * client ID and certificate each connection uses, what is published where, what the device keeps,
  * and how it answers refusals, missing jobs and refused connections.
  */
-import { DeviceEnvironment, DeviceState, MqttSession, parseState, RejectedError, Reply, runDevice } from './device/device';
+import { DeviceEnvironment, DeviceState, isRefusal, MqttSession, parseState, RejectedError, Reply, runDevice } from './device/device';
 
 const THING = 'secure-iot-integ-x-SN1';
 const ROTATION_DOC = {
@@ -20,13 +20,15 @@ interface Sent { readonly clientId: string; readonly certificatePem: string; rea
 class FakeIot {
   readonly sent: Sent[] = [];
   readonly refuse = new Set<string>();
+  readonly timeout = new Set<string>();
   failConnects = 0;
   replies: { [topic: string]: Reply } = {};
   registerError?: Error;
   disconnects = 0;
 
   connect = async (clientId: string, credential: { certificatePem: string }): Promise<MqttSession> => {
-    if (this.refuse.has(credential.certificatePem)) throw new Error('AWS_ERROR_MQTT_UNEXPECTED_HANGUP');
+    if (this.refuse.has(credential.certificatePem)) throw new Error('Failed to connect: libaws-c-mqtt: AWS_ERROR_MQTT_UNEXPECTED_HANGUP, The connection was closed unexpectedly.');
+    if (this.timeout.has(credential.certificatePem)) throw new Error(`connecting as ${clientId}: no answer in 20000 ms`);
     if (this.failConnects > 0) { this.failConnects--; throw new Error('not yet authorized'); }
     const record = (kind: string, topic?: string, payload?: unknown) => this.sent.push({ clientId, certificatePem: credential.certificatePem, kind, topic, payload });
     record('connect');
@@ -92,13 +94,21 @@ describe('provision', () => {
 
   test('a refusal is an answer: the certificate is recorded for the cleanup, the device keeps what it had', async () => {
     const iot = new FakeIot();
-    iot.registerError = new RejectedError('InvalidParameters', 'refused by the pre-provisioning hook');
+    iot.registerError = new RejectedError('AccessDenied', 'refused by the pre-provisioning hook', 403);
     const { env, store } = environment(iot, provisioned);
     const result = await runDevice({ action: 'provision', serialNumber: 'SN1' }, env);
-    expect(result).toEqual({ outcome: 'refused', errorCode: 'InvalidParameters', message: 'refused by the pre-provisioning hook', certificateId: ID('a') });
+    expect(result).toEqual({ outcome: 'refused', statusCode: 403, errorCode: 'AccessDenied', message: 'refused by the pre-provisioning hook', certificateId: ID('a') });
     expect(store.state.current).toEqual(provisioned.current);
     expect(store.state.certificateIds).toEqual([ID('a'), ID('a')]);
     expect(iot.disconnects).toBe(1);
+  });
+
+  test('a criticality of its own goes with the serial (the hook is to override it)', async () => {
+    const iot = new FakeIot();
+    const { env } = environment(iot);
+    await runDevice({ action: 'provision', serialNumber: 'SN1', criticality: 'low' }, env);
+    expect(iot.sent.find((s) => s.kind === 'registerThing')?.payload).toEqual({ token: 'token', parameters: { SerialNumber: 'SN1', Criticality: 'low' } });
+    await expect(runDevice({ action: 'provision', serialNumber: 'SN1', criticality: 3 as unknown as string }, env)).rejects.toThrow(/invalid criticality/);
   });
 
   test('another error fails the invocation, after disconnecting', async () => {
@@ -131,7 +141,7 @@ describe('rotate', () => {
     iot.failConnects = 0;
     const { env, store } = environment(iot, provisioned);
     const result = await runDevice({ action: 'rotate', jobId: 'rotate-1' }, env);
-    expect(result).toEqual({ outcome: 'rotated', jobId: 'rotate-1', oldCertificateId: ID('a'), newCertificateId: ID('b'), jobUpdated: true });
+    expect(result).toEqual({ outcome: 'rotated', jobId: 'rotate-1', oldCertificateId: ID('a'), newCertificateId: ID('b') });
     const messages = iot.sent.filter((s) => s.kind !== 'connect').map((s) => [s.certificatePem, s.kind, s.topic, s.payload]);
     expect(messages).toEqual([
       ['DEVICE-CERT', 'request', `${jobs}/start-next`, { clientToken: 'r4nd' }],
@@ -146,6 +156,17 @@ describe('rotate', () => {
       previous: provisioned.current,
       certificateIds: [ID('a'), ID('b')],
     });
+  });
+
+  test('a rejected job update is not a rotation done: the device keeps the new certificate and says so', async () => {
+    const iot = new FakeIot();
+    iot.replies = { ...rotationReplies(), [`${jobs}/rotate-1/update`]: { accepted: false, payload: { code: 'InvalidStateTransition' } } };
+    const { env, store } = environment(iot, provisioned);
+    await expect(runDevice({ action: 'rotate', jobId: 'rotate-1' }, env)).resolves.toEqual({
+      outcome: 'job-update-rejected', jobId: 'rotate-1', oldCertificateId: ID('a'), newCertificateId: ID('b'), reply: { code: 'InvalidStateTransition' },
+    });
+    expect(store.state.current?.certificateId).toBe(ID('b'));
+    expect(iot.disconnects).toBe(2);
   });
 
   test('retries connecting with the new certificate while AWS IoT catches up', async () => {
@@ -215,7 +236,27 @@ describe('connect', () => {
     iot.refuse.add('OLD-CERT');
     const { env } = environment(iot, rotated);
     await expect(runDevice({ action: 'connect', certificate: 'previous' }, env))
-      .resolves.toEqual({ connected: false, certificateId: ID('c'), error: 'AWS_ERROR_MQTT_UNEXPECTED_HANGUP' });
+      .resolves.toEqual({ connected: false, refused: true, certificateId: ID('c'), error: 'Failed to connect: libaws-c-mqtt: AWS_ERROR_MQTT_UNEXPECTED_HANGUP, The connection was closed unexpectedly.' });
+  });
+
+  test('a local timeout is a failed connection, not a refusal', async () => {
+    const iot = new FakeIot();
+    iot.timeout.add('DEVICE-CERT');
+    const { env } = environment(iot, rotated);
+    await expect(runDevice({ action: 'connect' }, env)).resolves.toMatchObject({ connected: false, refused: false, certificateId: ID('a') });
+  });
+
+  test.each([
+    ['Server rejected connection.', true],
+    ['Failed to connect: libaws-c-mqtt: AWS_ERROR_MQTT_UNEXPECTED_HANGUP, The connection was closed unexpectedly.', true],
+    ['Failed to connect: aws-c-io: AWS_IO_TLS_ERROR_NEGOTIATION_FAILURE, TLS (SSL) negotiation failed', true],
+    ['Failed to connect: aws-c-io: AWS_IO_TLS_ERROR_ALERT_RECEIVED, Fatal TLS Alert was received', true],
+    ['Failed to connect: aws-c-io: AWS_IO_SOCKET_TIMEOUT, socket operation timed out.', false],
+    ['Failed to connect: aws-c-io: AWS_IO_DNS_QUERY_FAILED, A nonrecoverable failure when query to dns occurred.', false],
+    ['Failed to connect: aws-c-io: AWS_IO_SOCKET_CONNECTION_REFUSED, socket connection refused.', false],
+    ['connecting as x: no answer in 20000 ms', false],
+  ])('%p is a refusal: %p', (error, refusal) => {
+    expect(isRefusal(error)).toBe(refusal);
   });
 
   test('no such certificate is an error, not a refusal', async () => {

@@ -141,6 +141,19 @@ describe('Delete', () => {
     await expect(onEvent({ RequestType: 'Delete', PhysicalResourceId: ID('c'), ResourceProperties: PROPS })).resolves.toBeDefined();
   });
 
+  test('a policy or thing detached meanwhile (ResourceNotFoundException) is done, not a failure', async () => {
+    account();
+    iot.on(DetachPolicyCommand).rejects(err('ResourceNotFoundException'));
+    iot.on(DetachThingPrincipalCommand).rejects(err('ResourceNotFoundException'));
+    await expect(onEvent({ RequestType: 'Delete', PhysicalResourceId: ID('c'), ResourceProperties: PROPS })).resolves.toBeDefined();
+    expect(iot.commandCalls(DeleteCertificateCommand).map((c) => c.args[0].input.certificateId).sort()).toEqual([ID('a'), ID('b'), ID('c'), ID('d')]);
+
+    iot.reset();
+    account();
+    iot.on(DetachPolicyCommand).rejects(err('ThrottlingException'));
+    await expect(onEvent({ RequestType: 'Delete', PhysicalResourceId: ID('c'), ResourceProperties: PROPS })).rejects.toThrow(/ThrottlingException/);
+  });
+
   test('nothing was ever made (a failed create): the delete succeeds', async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: 'generated-placeholder' });
     dynamodb.on(GetItemCommand).resolves({});

@@ -16,10 +16,26 @@ export function invokeOnce(integ: IntegTest, fn: lambda.IFunction, payload: obje
   return call;
 }
 
-/** Invokes the test device's `connect` action (idempotent, so it may be retried) and expects whether AWS IoT let it connect. */
+/**
+ * Invokes the test device's `connect` action (idempotent, so it may be retried) and expects whether
+ * AWS IoT let it connect. Not connecting must be AWS IoT refusing it (`refused`: the broker refused
+ * or closed the connection), not a timeout or a network error here: those are retried.
+ */
 export function deviceConnects(integ: IntegTest, device: lambda.IFunction, certificate: 'current' | 'previous', connected: boolean, certificateId: string, totalTimeout: Duration): IApiCall {
+  const answer = connected ? { connected, certificateId } : { connected, refused: true, certificateId };
   return waitFor(integ.assertions.invokeFunction({ functionName: device.functionName, payload: JSON.stringify({ action: 'connect', certificate }) }),
-    ExpectedResult.objectLike({ Payload: Match.serializedJson(Match.objectLike({ connected, certificateId })) }), totalTimeout);
+    ExpectedResult.objectLike({ Payload: Match.serializedJson(Match.objectLike(answer)) }), totalTimeout);
+}
+
+/**
+ * Waits until the registry probe (TestFleet.addProbe) counts `count` of what `probe` asks for: a
+ * certificate's policies or a thing's principals. An empty list is asserted through it, not an
+ * awsApiCall: the SDK models these lists as optional, and objectLike fails on a missing key.
+ */
+export function probeCounts(integ: IntegTest, probe: lambda.IFunction, request: { action: 'attachedPolicies'; target: string } | { action: 'thingPrincipals'; thingName: string },
+  count: number, totalTimeout: Duration): IApiCall {
+  return waitFor(integ.assertions.invokeFunction({ functionName: probe.functionName, payload: JSON.stringify(request) }),
+    ExpectedResult.objectLike({ Payload: Match.serializedJson(Match.objectLike({ count })) }), totalTimeout);
 }
 
 /**

@@ -8,7 +8,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { DevicePolicy, FleetProvisioning } from '../../../lib';
+import { Criticality, DevicePolicy, FleetProvisioning, RiskProfile } from '../../../lib';
+import { criticalityOf } from '../../../lib/core/private/default-tags';
 import { testFunction } from './test-function';
 
 /** The prebuilt aws-crt binary the device function carries, and the Lambda architecture it runs on. */
@@ -46,6 +47,12 @@ export class TestFleet extends Construct {
   /** Differs per deployment: run-time names (job IDs) take it, as the last run's may still be deleting. */
   public readonly runId: string;
   public readonly key: kms.Key;
+  /**
+   * The criticality the pre-provisioning hook gives a device whose allow list row names none: the
+   * fleet's risk profile's (INDUSTRIAL, stated here as the library's default is). The test rows
+   * name none, so a provisioned thing must carry this one, whatever the device sent.
+   */
+  public readonly criticality: Criticality;
 
   constructor(scope: Construct, id: string, props: TestFleetProps) {
     super(scope, id);
@@ -58,7 +65,10 @@ export class TestFleet extends Construct {
       pendingWindow: Duration.days(7),
     });
     this.devicePolicy = new DevicePolicy(this, 'DevicePolicy');
+    const riskProfile = RiskProfile.INDUSTRIAL;
+    this.criticality = criticalityOf(riskProfile);
     this.provisioning = new FleetProvisioning(this, 'Provisioning', {
+      riskProfile,
       devicePolicy: this.devicePolicy,
       templateName: `secure-iot-integ-${props.name}`,
       thingNamePrefix: this.thingNamePrefix,
@@ -90,7 +100,7 @@ export class TestFleet extends Construct {
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (inputDir: string, outputDir: string) => copyAwsCrt(inputDir, outputDir),
+          afterBundling: (_inputDir: string, outputDir: string) => copyAwsCrt(outputDir),
         },
       },
     });
@@ -163,6 +173,26 @@ export class TestFleet extends Construct {
   }
 
   /**
+   * The registry probe (functions/registry-probe): lists a certificate's policies or a thing's
+   * principals, an absent list read as empty, for the assertions that something is gone.
+   */
+  public addProbe(): nodejs.NodejsFunction {
+    const probe = testFunction(this, 'Probe', {
+      entry: 'registry-probe/index.ts',
+      description: 'cdk-secure-iot integration test probe: a certificate\'s policies or a thing\'s principals, none when absent',
+      timeout: Duration.seconds(30),
+    });
+    const stack = Stack.of(this);
+    // ListAttachedPolicies has no resource type in IAM.
+    probe.addToRolePolicy(new iam.PolicyStatement({ actions: ['iot:ListAttachedPolicies'], resources: ['*'] }));
+    probe.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['iot:ListThingPrincipals'],
+      resources: [stack.formatArn({ service: 'iot', resource: 'thing', resourceName: `${this.thingNamePrefix}*` })],
+    }));
+    return probe;
+  }
+
+  /**
    * The test operator (functions/operator): starts rotations and revocations with nothing but
    * `grantStartRotation` and `grantRevoke`, so the test proves those grants are enough.
    */
@@ -182,16 +212,20 @@ export class TestFleet extends Construct {
   }
 }
 
-/** Shell commands (run by the CDK on this machine after esbuild) that copy aws-crt's JS and the one binary the function runs. */
-function copyAwsCrt(inputDir: string, outputDir: string): string[] {
-  const from = path.join(inputDir, 'node_modules', 'aws-crt');
+/**
+ * The command (run by the CDK on this machine after esbuild) that copies aws-crt's JS and the one
+ * binary the function runs beside the bundle. aws-crt is found where Node would load it for the
+ * device SDK (hoisted or nested), and copied by Node itself (fs.cpSync), so no POSIX cp or mkdir
+ * is needed; the paths go in as base64 JSON, which no shell (bash, cmd) reads anything into.
+ */
+function copyAwsCrt(outputDir: string): string[] {
+  const sdk = path.dirname(require.resolve('aws-iot-device-sdk-v2/package.json'));
+  const from = path.dirname(require.resolve('aws-crt/package.json', { paths: [sdk] }));
   const to = path.join(outputDir, 'node_modules', 'aws-crt');
-  const q = (p: string) => JSON.stringify(p);
-  return [
-    `mkdir -p ${q(path.join(to, 'dist', 'bin', CRT_PLATFORM))}`,
-    `cp ${q(path.join(from, 'package.json'))} ${q(path.join(from, 'LICENSE'))} ${q(path.join(from, 'NOTICE'))} ${q(to)}`,
-    `cp ${q(path.join(from, 'dist', 'index.js'))} ${q(path.join(to, 'dist'))}`,
-    `cp -R ${q(path.join(from, 'dist', 'common'))} ${q(path.join(from, 'dist', 'native'))} ${q(path.join(to, 'dist'))}`,
-    `cp ${q(path.join(from, 'dist', 'bin', CRT_PLATFORM, 'aws-crt-nodejs.node'))} ${q(path.join(to, 'dist', 'bin', CRT_PLATFORM))}`,
-  ];
+  const files = ['package.json', 'LICENSE', 'NOTICE', path.join('dist', 'index.js'), path.join('dist', 'common'), path.join('dist', 'native'),
+    path.join('dist', 'bin', CRT_PLATFORM, 'aws-crt-nodejs.node')];
+  const args = Buffer.from(JSON.stringify({ from, to, files })).toString('base64');
+  const script = `const fs=require('fs'),p=require('path');const a=JSON.parse(Buffer.from('${args}','base64').toString());`
+    + 'for(const f of a.files){fs.mkdirSync(p.dirname(p.join(a.to,f)),{recursive:true});fs.cpSync(p.join(a.from,f),p.join(a.to,f),{recursive:true});}';
+  return [`node -e "${script}"`];
 }

@@ -6,12 +6,16 @@
  * Actions (the event's `action`):
  * - `provision`: connects with the claim certificate under the claim client ID prefix, makes a key
  *   pair and a CSR, calls CreateCertificateFromCsr then RegisterThing with the template and the
- *   serial; keeps the key and certificate when provisioned. A refusal is an answer, not an error.
+ *   serial (and a `Criticality` of its own when the event has one: the hook must override it);
+ *   keeps the key and certificate when provisioned. A rejection is an answer, not an error: its
+ *   statusCode, errorCode and errorMessage are returned for the assertions to tell what it was.
  * - `rotate`: connects as its thing, takes its next job (jobs MQTT API StartNextPendingJobExecution),
  *   follows the rotation job document: publishes a new CSR naming the job, receives the
- *   certificate, reconnects with it, confirms over it and reports the job SUCCEEDED.
+ *   certificate, reconnects with it, confirms over it and reports the job SUCCEEDED; `rotated`
+ *   only when AWS IoT accepted that update (`job-update-rejected` otherwise).
  * - `connect`: tries to connect as its thing with its current (or previous) certificate, and says
- *   whether AWS IoT let it.
+ *   whether AWS IoT let it, and when not, whether AWS IoT refused it (`refused`: the broker
+ *   refused or closed the connection) or it failed here (a timeout, DNS, the network).
  * Every certificate ID the device is given is recorded first, so the test stack's cleanup finds
  * each one, a refused provisioning's included.
  */
@@ -52,7 +56,7 @@ export interface MqttSession {
 
 /** An error AWS IoT answered with on a rejected topic (the SDK's modeled error). */
 export class RejectedError extends Error {
-  constructor(readonly errorCode: string, message: string) {
+  constructor(readonly errorCode: string, message: string, readonly statusCode?: number) {
     super(message);
     this.name = 'RejectedError';
   }
@@ -72,7 +76,7 @@ export interface DeviceEnvironment {
 }
 
 export type DeviceEvent =
-  | { action: 'provision'; serialNumber: string }
+  | { action: 'provision'; serialNumber: string; criticality?: string }
   | { action: 'rotate'; jobId?: string }
   | { action: 'connect'; certificate?: 'current' | 'previous' };
 
@@ -96,15 +100,18 @@ export function parseState(text: string | undefined): DeviceState {
 
 export async function runDevice(event: DeviceEvent, env: DeviceEnvironment): Promise<DeviceResult> {
   switch (event?.action) {
-    case 'provision': return provision(event.serialNumber, env);
+    case 'provision': return provision(event.serialNumber, event.criticality, env);
     case 'rotate': return rotate(event.jobId, env);
     case 'connect': return tryConnect(event.certificate ?? 'current', env);
     default: throw new Error(`unknown action ${JSON.stringify((event as { action?: unknown })?.action)}`);
   }
 }
 
-async function provision(serialNumber: string, env: DeviceEnvironment): Promise<DeviceResult> {
+async function provision(serialNumber: string, criticality: string | undefined, env: DeviceEnvironment): Promise<DeviceResult> {
   if (typeof serialNumber !== 'string' || !SERIAL.test(serialNumber)) throw new Error(`invalid serialNumber ${JSON.stringify(serialNumber)}`);
+  if (criticality !== undefined && typeof criticality !== 'string') throw new Error(`invalid criticality ${JSON.stringify(criticality)}`);
+  // A device claiming its own criticality: the template's pre-provisioning hook must replace it.
+  const parameters: { [name: string]: string } = criticality === undefined ? { SerialNumber: serialNumber } : { SerialNumber: serialNumber, Criticality: criticality };
   const claim = await env.loadClaim();
   const session = await env.connect(`${env.claimClientIdPrefix}${serialNumber}-${env.randomId()}`, claim);
   try {
@@ -115,9 +122,11 @@ async function provision(serialNumber: string, env: DeviceEnvironment): Promise<
     await env.saveState({ ...before, certificateIds: [...before.certificateIds, issued.certificateId] });
     let thingName: string;
     try {
-      ({ thingName } = await session.registerThing(env.templateName, issued.certificateOwnershipToken, { SerialNumber: serialNumber }));
+      ({ thingName } = await session.registerThing(env.templateName, issued.certificateOwnershipToken, parameters));
     } catch (e) {
-      if (e instanceof RejectedError) return { outcome: 'refused', errorCode: e.errorCode, message: e.message, certificateId: issued.certificateId };
+      if (e instanceof RejectedError) {
+        return { outcome: 'refused', statusCode: e.statusCode, errorCode: e.errorCode, message: e.message, certificateId: issued.certificateId };
+      }
       throw e;
     }
     const state = await env.loadState();
@@ -155,9 +164,13 @@ async function rotate(expectedJobId: string | undefined, env: DeviceEnvironment)
     const jobs = `$aws/things/${thing}/jobs/${jobId}`;
     const update = await next.request(`${jobs}/update`, { status: 'SUCCEEDED' },
       { accepted: `${jobs}/update/accepted`, rejected: `${jobs}/update/rejected` }, REPLY_TIMEOUT_MS);
+    // The certificate is the device's either way (the old one is being retired): it keeps it.
     const latest = await env.loadState();
     await env.saveState({ ...latest, current: credential, previous: old });
-    return { outcome: 'rotated', jobId, oldCertificateId: old.certificateId, newCertificateId: credential.certificateId, jobUpdated: update.accepted };
+    const ids = { jobId, oldCertificateId: old.certificateId, newCertificateId: credential.certificateId };
+    // Rotated only when AWS IoT took the job's SUCCEEDED: a rejected update is not a rotation done.
+    if (!update.accepted) return { outcome: 'job-update-rejected', ...ids, reply: update.payload };
+    return { outcome: 'rotated', ...ids };
   } finally {
     await next.disconnect();
   }
@@ -219,8 +232,22 @@ async function tryConnect(which: 'current' | 'previous', env: DeviceEnvironment)
     // Client ID = thing name, as the device policy requires.
     session = await env.connect(state.thingName, credential);
   } catch (e) {
-    return { connected: false, certificateId: credential.certificateId, error: String((e as Error).message ?? e) };
+    const error = errorText(e);
+    return { connected: false, refused: isRefusal(error), certificateId: credential.certificateId, error };
   }
   await session.disconnect();
   return { connected: true, certificateId: credential.certificateId };
+}
+
+const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/**
+ * Whether a failed connection was AWS IoT refusing the device, as the AWS CRT reports it: a CONNACK
+ * with a non-zero return code ("Server rejected connection."), the broker closing the connection
+ * (AWS_ERROR_MQTT_UNEXPECTED_HANGUP: what AWS IoT does to a certificate it does not authorize), or
+ * the TLS handshake failing or ending in an alert from the server. Anything else (our own
+ * timeout, DNS, no route, TCP refused, the network) is a failure here, not a refusal.
+ */
+export function isRefusal(error: string): boolean {
+  return /Server rejected connection|AWS_ERROR_MQTT_UNEXPECTED_HANGUP|AWS_ERROR_MQTT5_CONNACK_CONNECTION_REFUSED|AWS_IO_TLS_ERROR_NEGOTIATION_FAILURE|AWS_IO_TLS_ERROR_ALERT_RECEIVED|AWS_IO_TLS_ALERT_NOT_GRACEFUL|AWS_IO_SOCKET_CLOSED/.test(error);
 }

@@ -21,7 +21,7 @@ const json = (payload: ArrayBuffer): { [key: string]: unknown } => JSON.parse(ne
 function rejected(e: unknown): unknown {
   const modeled = (e as { modeledError?: { errorCode?: string; errorMessage?: string; statusCode?: number } })?.modeledError;
   if (modeled && (modeled.errorCode || modeled.statusCode)) {
-    return new RejectedError(modeled.errorCode ?? String(modeled.statusCode), modeled.errorMessage ?? 'rejected');
+    return new RejectedError(modeled.errorCode ?? String(modeled.statusCode), modeled.errorMessage ?? 'rejected', modeled.statusCode);
   }
   return e;
 }
@@ -37,7 +37,14 @@ export async function connect(endpoint: string, clientId: string, credential: { 
     .build();
   const connection = new mqtt.MqttClient().new_connection(config);
   connection.on('error', (e) => console.log(JSON.stringify({ event: 'mqtt-error', clientId, error: String(e) })));
-  await withTimeout(connection.connect(), CONNECT_TIMEOUT_MS + 5_000, `connecting as ${clientId}`);
+  try {
+    await withTimeout(connection.connect(), CONNECT_TIMEOUT_MS + 5_000, `connecting as ${clientId}`);
+  } catch (e) {
+    // Not left connecting (or reconnecting) behind the invocation: the next one would meet it.
+    await withTimeout(connection.disconnect(), 5_000, 'disconnecting').catch(() => undefined);
+    // The CRT rejects with a string naming the error (device.ts's isRefusal reads it).
+    throw e instanceof Error ? e : new Error(String(e));
+  }
   console.log(JSON.stringify({ event: 'connected', clientId }));
   let identity: iotidentity.IotIdentityClientv2 | undefined;
   const identityClient = () => identity ??= iotidentity.IotIdentityClientv2.newFromMqtt311(connection, {

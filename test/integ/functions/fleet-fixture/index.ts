@@ -217,9 +217,10 @@ export async function retire(certificateId: string): Promise<void> {
   }
   const arn = description!.certificateArn!;
   const policies = (await iot.send(new ListAttachedPoliciesCommand({ target: arn, recursive: false }))).policies ?? [];
-  for (const policy of policies) await iot.send(new DetachPolicyCommand({ policyName: policy.policyName, target: arn }));
+  // Detached meanwhile (the revocation, a rotation's retirement, an earlier delete attempt): done.
+  for (const policy of policies) await alreadyGone(() => iot.send(new DetachPolicyCommand({ policyName: policy.policyName, target: arn })));
   const attached = (await iot.send(new ListPrincipalThingsCommand({ principal: arn }))).things ?? [];
-  for (const thingName of attached) await iot.send(new DetachThingPrincipalCommand({ thingName, principal: arn }));
+  for (const thingName of attached) await alreadyGone(() => iot.send(new DetachThingPrincipalCommand({ thingName, principal: arn })));
   if (description!.status === 'ACTIVE') await iot.send(new UpdateCertificateCommand({ certificateId, newStatus: 'INACTIVE' }));
   let pendingDeactivated = false;
   // Detaching propagates asynchronously: until it has, DeleteCertificate answers DeleteConflictException.
@@ -245,6 +246,15 @@ export async function retire(certificateId: string): Promise<void> {
       if (errorName(e) !== 'DeleteConflictException' || attempt >= 8) throw e;
       await fixtureTiming.sleep(2000 * attempt);
     }
+  }
+}
+
+/** Runs `f`; ResourceNotFoundException (what was to be removed is gone already) counts as done. */
+async function alreadyGone(f: () => Promise<unknown>): Promise<void> {
+  try {
+    await f();
+  } catch (e) {
+    if (errorName(e) !== 'ResourceNotFoundException') throw e;
   }
 }
 
