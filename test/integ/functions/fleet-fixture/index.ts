@@ -20,7 +20,8 @@ import {
   ListJobExecutionsForThingCommand, ListPrincipalThingsCommand, ListThingPrincipalsCommand, UpdateCertificateCommand,
 } from '@aws-sdk/client-iot';
 import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ListExecutionsCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { alreadyGone, errorName, ProviderEvent, ProviderResponse, stopRunningExecutions } from '../shared/cleanup';
 
 const iot = new IoTClient({ maxAttempts: 8 });
 const dynamodb = new DynamoDBClient({ maxAttempts: 5 });
@@ -39,20 +40,11 @@ export interface FixtureProperties {
   readonly StateMachineArns: string[];
 }
 
-export interface FixtureEvent {
-  readonly RequestType: 'Create' | 'Update' | 'Delete';
-  readonly PhysicalResourceId?: string;
-  readonly ResourceProperties: FixtureProperties;
-}
-
-export interface FixtureResponse {
-  readonly PhysicalResourceId: string;
-  readonly Data?: { [key: string]: string };
-}
+export type FixtureEvent = ProviderEvent<FixtureProperties>;
+export type FixtureResponse = ProviderResponse<{ [key: string]: string }>;
 
 const CERTIFICATE_ID = /^[0-9a-f]{64}$/;
 const log = (o: object) => console.log(JSON.stringify(o));
-const errorName = (e: unknown) => (e as { name?: string })?.name ?? '';
 export const fixtureTiming = { sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)) };
 
 export async function onEvent(event: FixtureEvent): Promise<FixtureResponse> {
@@ -123,7 +115,7 @@ async function cleanUp(p: FixtureProperties, claimCertificateId: string | undefi
       problems.push(`${what}: ${errorName(e)} ${(e as Error).message}`);
     }
   };
-  for (const arn of p.StateMachineArns) await attempt(`stopping executions of ${arn}`, () => stopRunning(arn));
+  for (const arn of p.StateMachineArns) await attempt(`stopping executions of ${arn}`, () => stopRunningExecutions(sfn, arn));
 
   const certificates = new Set<string>();
   await attempt('reading the device store', async () => {
@@ -155,17 +147,6 @@ async function cleanUp(p: FixtureProperties, claimCertificateId: string | undefi
   for (const thing of things) await attempt(`deleting thing ${thing}`, () => deleteThing(thing));
   log({ event: 'cleaned-up', certificates: [...certificates], things, problems });
   if (problems.length > 0) throw new Error(`Left in the account: ${problems.join('; ')}`);
-}
-
-async function stopRunning(stateMachineArn: string): Promise<void> {
-  let nextToken: string | undefined;
-  do {
-    const page = await sfn.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', nextToken }));
-    for (const e of page.executions ?? []) {
-      await sfn.send(new StopExecutionCommand({ executionArn: e.executionArn, cause: 'integration test stack deleted' }));
-    }
-    nextToken = page.nextToken;
-  } while (nextToken);
 }
 
 async function deleteJobs(thingName: string, jobIdPrefix: string): Promise<void> {
@@ -246,15 +227,6 @@ export async function retire(certificateId: string): Promise<void> {
       if (errorName(e) !== 'DeleteConflictException' || attempt >= 8) throw e;
       await fixtureTiming.sleep(2000 * attempt);
     }
-  }
-}
-
-/** Runs `f`; ResourceNotFoundException (what was to be removed is gone already) counts as done. */
-async function alreadyGone(f: () => Promise<unknown>): Promise<void> {
-  try {
-    await f();
-  } catch (e) {
-    if (errorName(e) !== 'ResourceNotFoundException') throw e;
   }
 }
 

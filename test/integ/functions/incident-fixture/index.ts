@@ -16,7 +16,8 @@ import {
   DescribeCertificateCommand, DetachPolicyCommand, DetachThingPrincipalCommand, IoTClient, ListAttachedPoliciesCommand,
   ListThingGroupsForThingCommand, ListThingPrincipalsCommand, RemoveThingFromThingGroupCommand, UpdateCertificateCommand,
 } from '@aws-sdk/client-iot';
-import { ExecutionStatus, ListExecutionsCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { alreadyGone, errorName, ProviderEvent, ProviderResponse, stopRunningExecutions } from '../shared/cleanup';
 
 /** The custom resource's properties (CloudFormation hands them over as strings). */
 export interface FixtureProperties {
@@ -26,17 +27,8 @@ export interface FixtureProperties {
   readonly StateMachineArn: string;
 }
 
-/** The Provider framework's onEvent request (the parts read here). */
-export interface FixtureEvent {
-  readonly RequestType: 'Create' | 'Update' | 'Delete';
-  readonly PhysicalResourceId?: string;
-  readonly ResourceProperties: FixtureProperties;
-}
-
-export interface FixtureResponse {
-  readonly PhysicalResourceId: string;
-  readonly Data?: { readonly CertificateId: string; readonly CertificateArn: string };
-}
+export type FixtureEvent = ProviderEvent<FixtureProperties>;
+export type FixtureResponse = ProviderResponse<{ readonly CertificateId: string; readonly CertificateArn: string }>;
 
 /** How long Delete waits for AWS IoT to show the certificate detached from the thing (DetachThingPrincipal is asynchronous). */
 export const DETACH_WAIT = { attempts: 20, intervalMs: 3000 };
@@ -47,17 +39,6 @@ const iot = new IoTClient({});
 const sfn = new SFNClient({});
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The name of an AWS SDK error, or '' for anything else. */
-const errorName = (e: unknown): string => (e instanceof Error ? e.name : '');
-
-/** Runs `step`, taking "it is already gone" as done. */
-async function tolerateGone(step: () => Promise<unknown>): Promise<void> {
-  try {
-    await step();
-  } catch (e) {
-    if (errorName(e) !== 'ResourceNotFoundException') throw e;
-  }
-}
 
 async function create(p: FixtureProperties): Promise<FixtureResponse> {
   const cert = await iot.send(new CreateKeysAndCertificateCommand({ setAsActive: true }));
@@ -74,26 +55,6 @@ async function create(p: FixtureProperties): Promise<FixtureResponse> {
   return { PhysicalResourceId: arn, Data: { CertificateId: certificateId, CertificateArn: arn } };
 }
 
-/** Stops every running execution of the playbook: one may wait for an approval nobody gives. */
-export async function stopRunningExecutions(stateMachineArn: string): Promise<number> {
-  let stopped = 0;
-  let nextToken: string | undefined;
-  do {
-    const page = await sfn.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: ExecutionStatus.RUNNING, nextToken }));
-    for (const execution of page.executions ?? []) {
-      try {
-        // No error or cause: for an encrypted execution they would be encrypted with its key, which this role may not use.
-        await sfn.send(new StopExecutionCommand({ executionArn: execution.executionArn }));
-        stopped++;
-      } catch (e) {
-        // It ended between the list and the stop.
-        if (errorName(e) !== 'ExecutionDoesNotExist') throw e;
-      }
-    }
-    nextToken = page.nextToken || undefined;
-  } while (nextToken);
-  return stopped;
-}
 
 /**
  * Every step below looks before it acts: what AWS IoT answers for detaching a policy that is not
@@ -113,7 +74,7 @@ export async function leaveQuarantine(thingName: string, groupName: string): Pro
       throw e;
     }
     if ((page.thingGroups ?? []).some((g) => g.groupName === groupName)) {
-      await tolerateGone(() => iot.send(new RemoveThingFromThingGroupCommand({ thingGroupName: groupName, thingName })));
+      await alreadyGone(() => iot.send(new RemoveThingFromThingGroupCommand({ thingGroupName: groupName, thingName })));
       return;
     }
     nextToken = page.nextToken || undefined;
@@ -129,7 +90,7 @@ export async function detachPolicies(arn: string): Promise<void> {
     names.push(...(page.policies ?? []).map((x) => x.policyName!).filter((n) => n));
     marker = page.nextMarker || undefined;
   } while (marker);
-  for (const policyName of names) await tolerateGone(() => iot.send(new DetachPolicyCommand({ policyName, target: arn })));
+  for (const policyName of names) await alreadyGone(() => iot.send(new DetachPolicyCommand({ policyName, target: arn })));
 }
 
 /** The principals of the thing, every page ([] once the thing is gone). */
@@ -152,7 +113,7 @@ async function principalsOf(thingName: string): Promise<string[]> {
 /** Detaches the certificate from the thing, if attached, and waits until AWS IoT no longer lists it there. */
 export async function detachFromThing(thingName: string, arn: string): Promise<void> {
   if (!(await principalsOf(thingName)).includes(arn)) return;
-  await tolerateGone(() => iot.send(new DetachThingPrincipalCommand({ thingName, principal: arn })));
+  await alreadyGone(() => iot.send(new DetachThingPrincipalCommand({ thingName, principal: arn })));
   for (let attempt = 1; attempt <= DETACH_WAIT.attempts; attempt++) {
     if (!(await principalsOf(thingName)).includes(arn)) return;
     await sleep(DETACH_WAIT.intervalMs);
@@ -173,11 +134,11 @@ async function removeCertificate(p: FixtureProperties, arn: string): Promise<voi
   await detachFromThing(p.ThingName, arn);
   // A certificate is deleted only once it is not ACTIVE (a playbook may have deactivated it already).
   if (status === CertificateStatus.ACTIVE) await iot.send(new UpdateCertificateCommand({ certificateId, newStatus: CertificateStatus.INACTIVE }));
-  await tolerateGone(() => iot.send(new DeleteCertificateCommand({ certificateId, forceDelete: true })));
+  await alreadyGone(() => iot.send(new DeleteCertificateCommand({ certificateId, forceDelete: true })));
 }
 
 async function remove(p: FixtureProperties, physicalId: string | undefined): Promise<FixtureResponse> {
-  await stopRunningExecutions(p.StateMachineArn);
+  await stopRunningExecutions(sfn, p.StateMachineArn);
   await leaveQuarantine(p.ThingName, p.QuarantineGroupName);
   // A Create that failed before the certificate existed has the framework's placeholder as its ID.
   if (physicalId !== undefined && CERTIFICATE_ARN.test(physicalId)) await removeCertificate(p, physicalId);

@@ -32,8 +32,9 @@ import {
 } from '@aws-sdk/client-iot';
 import { DeleteThingShadowCommand, IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { DeleteObjectsCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
-import { ListExecutionsCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { CustomResourceRequest, CustomResourceResult, respond } from '../../../../lib/core/private/custom-resource';
+import { errorName, stopRunningExecutions } from '../shared/cleanup';
 
 export interface FixtureProperties {
   readonly ThingName: string;
@@ -57,33 +58,8 @@ export interface Clients {
   readonly sleep: (ms: number) => Promise<void>;
 }
 
-const errorName = (e: unknown) => (e as { name?: string })?.name;
 const ACTIVE_JOB = ['IN_PROGRESS', 'SCHEDULED'];
 
-async function stopExecutions(c: Clients, stateMachineArn: string): Promise<number> {
-  let stopped = 0;
-  let nextToken: string | undefined;
-  do {
-    let page;
-    try {
-      page = await c.sfn.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', nextToken }));
-    } catch (e) {
-      if (errorName(e) === 'StateMachineDoesNotExist') return stopped;
-      throw e;
-    }
-    for (const e of page.executions ?? []) {
-      try {
-        await c.sfn.send(new StopExecutionCommand({ executionArn: e.executionArn, error: 'IntegTestCleanup', cause: 'The integration test stack is being deleted' }));
-        stopped++;
-      } catch (err) {
-        // It ended between the listing and the stop.
-        if (errorName(err) !== 'ExecutionDoesNotExist') throw err;
-      }
-    }
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return stopped;
-}
 
 async function jobsOf(c: Clients, thingGroupName: string): Promise<string[]> {
   const ids: string[] = [];
@@ -217,7 +193,7 @@ export async function cleanUp(c: Clients, props: FixtureProperties): Promise<{ [
       return none;
     }
   };
-  const stopped = await step('stop executions', () => stopExecutions(c, props.StateMachineArn), 0);
+  const stopped = await step('stop executions', () => stopRunningExecutions(c.sfn, props.StateMachineArn), 0);
   const jobIds: string[] = [];
   await step('delete jobs', async () => {
     jobIds.push(...new Set((await Promise.all(props.ThingGroupNames.map((g) => jobsOf(c, g)))).flat()));
