@@ -162,8 +162,26 @@ interface DeploymentRecord {
   readonly retained: RetainedResource[];
 }
 
+function recordFile(test: IntegTestFile): string {
+  return path.join(outdirOf(test), 'retained.json');
+}
+
 function writeRecord(test: IntegTestFile, record: DeploymentRecord): void {
-  fs.writeFileSync(path.join(outdirOf(test), 'retained.json'), `${JSON.stringify(record, undefined, 2)}\n`);
+  fs.writeFileSync(recordFile(test), `${JSON.stringify(record, undefined, 2)}\n`);
+}
+
+/** The record of an earlier run that still lists resources to delete, if any. */
+function pendingRecord(test: IntegTestFile): DeploymentRecord | undefined {
+  if (!fs.existsSync(recordFile(test))) return undefined;
+  const record = JSON.parse(fs.readFileSync(recordFile(test), 'utf8')) as DeploymentRecord;
+  return record.retained?.length ? record : undefined;
+}
+
+/** After a teardown, the record keeps only what is still in the account (nothing: no record). */
+function keepWhatIsLeft(test: IntegTestFile, region: string, stacks: string[], outcomes: readonly TeardownOutcome[]): void {
+  const left = outcomes.filter((o) => o.outcome === 'left').map((o) => o.resource);
+  if (left.length > 0) writeRecord(test, { region, stacks, retained: left });
+  else fs.rmSync(recordFile(test), { force: true });
 }
 
 async function deployOne(test: IntegTestFile, region: string, clean: boolean, start: number): Promise<TestRun> {
@@ -173,6 +191,14 @@ async function deployOne(test: IntegTestFile, region: string, clean: boolean, st
   cleanupHint = '';
   const lock = takeLock(test);
   try {
+    // A record still listing resources is a run not torn down: its folder is all that finds them.
+    const pending = pendingRecord(test);
+    if (pending) {
+      return {
+        test: test.name, passed: false, minutes: minutes(), left: [],
+        detail: `not run: an earlier run's ${pending.retained.length} retained resources in ${pending.region} are not torn down yet (${path.relative(ROOT, recordFile(test))}): destroy its stacks if they stand, then npx ts-node --transpile-only scripts/integ.ts teardown ${test.name}`,
+      };
+    }
     console.log(`\n=== ${test.name}: synthesizing`);
     fs.rmSync(outdir, { recursive: true, force: true });
     synthesizeOrThrow(test, outdir);
@@ -218,6 +244,7 @@ async function deployOne(test: IntegTestFile, region: string, clean: boolean, st
     }
     const left = await deleteRetained(clients, retained);
     report(test, left);
+    keepWhatIsLeft(test, region, stacks.map((s) => s.stackName), left);
     cleanupHint = '';
     return { test: test.name, passed: verdict.passed, minutes: minutes(), detail: verdict.detail, left };
   } finally {
@@ -262,7 +289,7 @@ async function stackExists(clients: TeardownClients, name: string): Promise<bool
 async function teardown(tests: readonly IntegTestFile[], region: string): Promise<number> {
   let failedTests = 0;
   for (const test of tests) {
-    const file = path.join(outdirOf(test), 'retained.json');
+    const file = recordFile(test);
     if (!fs.existsSync(file)) {
       console.log(`${test.name}: nothing recorded (${path.relative(ROOT, file)} is absent)`);
       continue;
@@ -278,6 +305,7 @@ async function teardown(tests: readonly IntegTestFile[], region: string): Promis
     }
     const outcomes = await deleteRetained(clients, record.retained);
     report(test, outcomes);
+    keepWhatIsLeft(test, at, record.stacks ?? [], outcomes);
     if (outcomes.some((o) => o.outcome === 'left')) failedTests++;
   }
   return failedTests > 0 ? 1 : 0;
