@@ -1,9 +1,8 @@
-import * as fs from 'fs';
 import * as path from 'path';
 import { ScanInputError } from '../scan-error';
 import { ScanAcknowledgment } from '../scan-result';
 import { rulePackName } from './pack';
-import { parseTemplateText } from './template-loader';
+import { parseTemplateText, readTextFile } from './template-loader';
 
 /** What an acknowledgment matched: its reason and where it was written (and, from a file, which entry). */
 export interface AcknowledgmentMatch {
@@ -30,10 +29,10 @@ function covers(id: string, findingId: string, ruleId: string): boolean {
 export function readAcknowledgmentsFile(file: string): ScanAcknowledgment[] {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readTextFile(file);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ScanInputError(file, code === 'ENOENT' ? 'no such acknowledgments file' : `cannot be read (${code})`);
+    if (e instanceof ScanInputError && e.problem === 'no such file') throw new ScanInputError(file, 'no such acknowledgments file');
+    throw e;
   }
   const list = parseTemplateText(file, text).template as unknown;
   if (!Array.isArray(list)) {

@@ -1,6 +1,6 @@
-import * as fs from 'fs';
 import { Alias, Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument, Scalar, visit } from 'yaml';
 import { ScanInputError } from '../scan-error';
+import { readRegularFile } from './files';
 
 /**
  * A key written twice in one mapping. CloudFormation reads the last one (its value replaces the
@@ -100,14 +100,7 @@ function longForm(tag: string, value: unknown, file: string, line: number | unde
  * bytes or bytes that are not UTF-8 is named in one line, never echoed.
  */
 export function readTextFile(file: string): string {
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ScanInputError(file, code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? (e as Error).message})`);
-  }
-  return decodeText(file, bytes);
+  return decodeText(file, readRegularFile(file));
 }
 
 /** `bytes` as UTF-8 text, or a `ScanInputError` saying what else they are. */
