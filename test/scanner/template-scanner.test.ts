@@ -530,6 +530,98 @@ describe('folders and cloud assemblies', () => {
     expect(scanTemplates([dir]).templates.map((t) => path.basename(t.file))).toEqual(['t.json']);
   });
 
+  describe('a cloud assembly whose manifest is wrong: one named error per artifact, the rest scanned', () => {
+    const stack = (templateFile: unknown, extra: object = {}) => ({ type: 'aws:cloudformation:stack', properties: { templateFile }, ...extra });
+    const nested = (directoryName: unknown) => ({ type: 'cdk:cloud-assembly', properties: { directoryName } });
+    const insecure = { Resources: { P: { Type: 'AWS::IoT::Policy', Properties: { PolicyDocument: OPEN_POLICY } } } };
+    function assembly(artifacts: unknown): { result: ReturnType<typeof scanTemplates>; manifest: string } {
+      write('cdk.out/cdk.out', { version: '36.0.0' });
+      const manifest = write('cdk.out/manifest.json', { version: '36.0.0', artifacts });
+      write('cdk.out/Good.template.json', insecure);
+      return { result: scanTemplates([path.join(dir, 'cdk.out')]), manifest };
+    }
+    const problems = (result: ReturnType<typeof scanTemplates>) => result.unreadable.map((u) => [path.relative(dir, u.file), u.reason]);
+
+    test.each([
+      ['a list', [stack('Good.template.json')]],
+      ["the string 'Good.template.json'", 'Good.template.json'],
+      ['null', null],
+    ])("'artifacts' that is %s: named, nothing else read", (what, artifacts) => {
+      const { result, manifest } = assembly(artifacts);
+      expect(result.unreadable).toEqual([{ file: manifest, reason: `'artifacts' must be a mapping of artifact IDs to artifacts, got ${what}` }]);
+    });
+
+    test('wrongly typed artifacts, properties and metadata: each named with its artifact ID, the good stack scanned', () => {
+      const { result } = assembly({
+        Good: stack('Good.template.json'),
+        List: [1],
+        Text: 'x',
+        NoType: { properties: {} },
+        Props: { type: 'cdk:cloud-assembly', properties: 'assembly-x' },
+        Dir: nested(7),
+        Missing: nested('assembly-gone'),
+        Empty: stack(''),
+        MetaList: stack('Good.template.json', { metadata: { '/Good': 'aws:cdk:logicalId' } }),
+        MetaFile: stack('Good.template.json', { additionalMetadataFile: 3 }),
+        Asset: { type: 'cdk:asset-manifest', properties: { file: 1 } },
+      });
+      expect(result.templates.map((t) => path.basename(t.file))).toEqual(['Good.template.json']);
+      expect(result.findings.some((f) => f.resource === 'P' && f.ruleId === 'IoTSecurity-ID1')).toBe(true);
+      const m = path.join('cdk.out', 'manifest.json');
+      const shape = "an artifact is a mapping with a 'type' (aws:cloudformation:stack, cdk:cloud-assembly, ...) and 'properties'";
+      expect(problems(result)).toEqual([
+        [m, `artifact 'List': is a list: ${shape}`],
+        [m, `artifact 'Text': is the string 'x': ${shape}`],
+        [m, `artifact 'NoType': 'type' must be a string, got nothing: ${shape}`],
+        [m, "artifact 'Props': 'properties' must be a mapping, got the string 'assembly-x'"],
+        [m, "artifact 'Dir': 'properties.directoryName' must be the nested assembly's folder (a string, relative to the manifest's folder), got the number 7"],
+        [m, "artifact 'Missing': the nested assembly 'assembly-gone' does not exist"],
+        [m, "artifact 'Empty': 'properties.templateFile' must be the stack template's file name (a string, relative to the manifest's folder), got an empty string"],
+        [m, "artifact 'MetaList': 'metadata' of '/Good' must be a list of { type, data } entries, got the string 'aws:cdk:logicalId'; the stack is scanned without those entries"],
+        [m, "artifact 'MetaFile': 'additionalMetadataFile' must be a file name (a string, relative to the manifest's folder), got the number 3; the stack is scanned without those entries"],
+      ]);
+    });
+
+    test('a nested assembly cycle (a -> b -> a) and one pointing at itself are named; an assembly named twice is read once', () => {
+      write('cdk.out/a/cdk.out', { version: '36.0.0' });
+      write('cdk.out/a/manifest.json', { version: '36.0.0', artifacts: { B: nested('../b'), B2: nested('../b'), Self: nested('./') } });
+      write('cdk.out/b/manifest.json', { version: '36.0.0', artifacts: { A: nested('../a'), S: stack('S.template.json') } });
+      write('cdk.out/b/S.template.json', insecure);
+      const result = scanTemplates([path.join(dir, 'cdk.out', 'a')]);
+      expect(result.templates.map((t) => path.relative(dir, t.file))).toEqual([path.join('cdk.out', 'b', 'S.template.json')]);
+      expect(problems(result)).toEqual([
+        [path.join('cdk.out', 'a', 'manifest.json'), "artifact 'Self': the nested assembly './' is this assembly itself: a nested assembly is a folder of its own (a stage's assembly-<name> folder)"],
+        [path.join('cdk.out', 'b', 'manifest.json'), `artifact 'A': the nested assembly '../a' is ${path.join(dir, 'cdk.out', 'a')}, which holds this assembly (a cycle): a nested assembly is a folder of its own (a stage's assembly-<name> folder)`],
+      ]);
+    });
+
+    test('a chain of assemblies each naming the next twice is read once each, not 2^n times', () => {
+      const depth = 40;
+      write('cdk.out/cdk.out', { version: '36.0.0' });
+      for (let i = 0; i < depth; i++) {
+        const here = i === 0 ? 'cdk.out' : path.join('cdk.out', `n${i}`);
+        write(path.join(here, 'manifest.json'), { artifacts: i + 1 < depth ? { X: nested(i === 0 ? 'n1' : `../n${i + 1}`), Y: nested(i === 0 ? 'n1' : `../n${i + 1}`) } : { S: stack('S.template.json') } });
+      }
+      write(path.join('cdk.out', `n${depth - 1}`, 'S.template.json'), insecure);
+      const result = scanTemplates([path.join(dir, 'cdk.out')]);
+      expect(result.templates).toHaveLength(1);
+      expect(result.unreadable).toEqual([]);
+    });
+  });
+
+  test('a socket in a scanned folder is listed as skipped', async () => {
+    const net = await import('net');
+    write('t.json', { Resources: { T: { Type: 'AWS::SNS::Topic' } } });
+    const socket = path.join(dir, 'control.sock');
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(socket, resolve));
+    try {
+      expect(scanTemplates([dir]).notices.map((n) => [n.file, n.message])).toEqual([[socket, 'skipped: a socket, not a file']]);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
   test('the same template named twice is scanned once', () => {
     expect(scanTemplates([fixture('secure.json'), fixture('secure.json')]).templates).toHaveLength(1);
   });

@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ScanInputError } from '../scan-error';
-import { decodeText, isTemplate, LoadedTemplate, loadTemplate, parseTemplateText } from './template-loader';
+import { notAFile, readRegularFile, statProblem } from './files';
+import { decodeText, isTemplate, LoadedTemplate, loadTemplate, parseTemplateText, quoted, readTextFile } from './template-loader';
 
 /** What the inputs expanded to: the templates to scan, the files of a folder passed over, the files that could not be read. */
 export interface ExpandedInputs {
@@ -58,8 +59,8 @@ export function expandInputs(inputs: readonly string[]): ExpandedInputs {
     let stat: fs.Stats;
     try {
       stat = fs.statSync(input);
-    } catch {
-      throw new ScanInputError(input, 'no such file or folder');
+    } catch (e) {
+      throw new ScanInputError(input, (e as NodeJS.ErrnoException)?.code === 'ENOENT' ? 'no such file or folder' : statProblem(e));
     }
     if (!stat.isDirectory()) {
       try {
@@ -88,13 +89,15 @@ export function expandInputs(inputs: readonly string[]): ExpandedInputs {
 /**
  * A cloud assembly has a `manifest.json` and, written by every CDK version since 1.0, a
  * `cdk.out` version marker, or a manifest with `artifacts`; a web app's `manifest.json` has neither.
+ * A `manifest.json` that is no regular file (a FIFO) is only read where the marker says it must be
+ * a manifest, and then refused by name.
  */
 function isCloudAssembly(dir: string): boolean {
   const manifest = path.join(dir, 'manifest.json');
   if (!fs.existsSync(manifest)) return false;
   if (fs.existsSync(path.join(dir, 'cdk.out'))) return true;
   try {
-    const parsed = JSON.parse(fs.readFileSync(manifest, 'utf8'));
+    const parsed = JSON.parse(decodeText(manifest, readRegularFile(manifest)));
     return typeof parsed?.artifacts === 'object' && parsed.artifacts !== null;
   } catch {
     return false;
@@ -102,28 +105,71 @@ function isCloudAssembly(dir: string): boolean {
 }
 
 interface MetadataEntry {
-  readonly type?: string;
+  readonly type?: unknown;
   readonly data?: unknown;
 }
 
-interface ManifestArtifact {
-  readonly type?: string;
-  readonly properties?: { readonly templateFile?: string; readonly directoryName?: string };
-  readonly metadata?: ArtifactMetadata;
-  readonly additionalMetadataFile?: string;
+/** Construct path -> its metadata entries (a `Map`: construct paths are data, `__proto__` included). */
+type ArtifactMetadata = Map<string, MetadataEntry[]>;
+
+function isMapping(value: unknown): value is { [key: string]: unknown } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-type ArtifactMetadata = { [path: string]: MetadataEntry[] };
+/** What a manifest holds instead of what it should, for a message: `null`, `a list`, `the number 42`. */
+function described(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'string') return value === '' ? 'an empty string' : `the string ${quoted(value)}`;
+  if (typeof value === 'number' || typeof value === 'boolean') return `the ${typeof value} ${String(value)}`;
+  return 'a mapping';
+}
 
-/** A stack artifact's construct metadata: in the manifest, or (newer CDK) in a file beside it. */
-function artifactMetadata(dir: string, artifact: ManifestArtifact): ArtifactMetadata {
-  let metadata: ArtifactMetadata = artifact.metadata ?? {};
-  if (artifact.additionalMetadataFile) {
-    try {
-      metadata = { ...metadata, ...JSON.parse(fs.readFileSync(path.join(dir, artifact.additionalMetadataFile), 'utf8')) };
-    } catch {
-      // The metadata only adds nested stacks and acknowledgments; without it the stack is still scanned.
+/** Reports one problem of one artifact of `manifestFile`. */
+type ArtifactProblem = (problem: string) => void;
+
+/**
+ * A stack artifact's construct metadata: in the manifest, or (newer CDK) in a file beside it. An
+ * entry that is not what CDK writes (a mapping of construct paths to lists of `{ type, data }`) is
+ * reported, the first one with how many more, and left out: the metadata only adds nested stacks
+ * and acknowledgments, so without it the stack is still scanned, acknowledging less.
+ */
+function artifactMetadata(dir: string, artifact: { [key: string]: unknown }, report: ArtifactProblem): ArtifactMetadata {
+  const metadata: ArtifactMetadata = new Map();
+  const problems: string[] = [];
+  const take = (source: unknown, where: string) => {
+    if (source === undefined) return;
+    if (!isMapping(source)) {
+      problems.push(`${where} must be a mapping of construct paths to lists of { type, data } entries, got ${described(source)}`);
+      return;
     }
+    for (const [constructPath, entries] of Object.entries(source)) {
+      if (!Array.isArray(entries)) {
+        problems.push(`${where} of ${quoted(constructPath)} must be a list of { type, data } entries, got ${described(entries)}`);
+        continue;
+      }
+      const bad = entries.findIndex((e) => !isMapping(e));
+      if (bad >= 0) problems.push(`${where} of ${quoted(constructPath)}, entry ${bad + 1}, is ${described(entries[bad])}: an entry is a mapping { type, data }`);
+      metadata.set(constructPath, [...(metadata.get(constructPath) ?? []), ...entries.filter(isMapping)]);
+    }
+  };
+  take(artifact.metadata, "'metadata'");
+  const extra = artifact.additionalMetadataFile;
+  if (extra !== undefined) {
+    if (typeof extra !== 'string' || extra === '') {
+      problems.push(`'additionalMetadataFile' must be a file name (a string, relative to the manifest's folder), got ${described(extra)}`);
+    } else {
+      const file = path.join(dir, extra);
+      try {
+        take(parseTemplateText(file, readTextFile(file)).template, `the metadata file ${quoted(extra)}`);
+      } catch (e) {
+        problems.push(`the metadata file ${quoted(extra)} ${asInputError(file, e).problem.replace(/^(?!is )/, 'cannot be used: ')}`);
+      }
+    }
+  }
+  if (problems.length > 0) {
+    report(`${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more metadata problem${problems.length > 2 ? 's' : ''})` : ''}; the stack is scanned without those entries`);
   }
   return metadata;
 }
@@ -138,8 +184,8 @@ function assemblyAcknowledgments(dir: string, metadata: ArtifactMetadata): Map<s
   const stackRoots: [string, string][] = [];
   const logicalIds: [string, string][] = [];
   const acks: [string, { [id: string]: string }][] = [];
-  for (const [constructPath, entries] of Object.entries(metadata)) {
-    for (const e of entries ?? []) {
+  for (const [constructPath, entries] of metadata) {
+    for (const e of entries) {
       if (e.type === 'aws:cdk:templateFile' && typeof e.data === 'string') stackRoots.push([constructPath, path.resolve(dir, e.data)]);
       if (e.type === 'aws:cdk:logicalId' && typeof e.data === 'string') logicalIds.push([constructPath, e.data]);
       if (e.type === ACKNOWLEDGED_RULES && e.data && typeof e.data === 'object') acks.push([constructPath, e.data as { [id: string]: string }]);
@@ -163,36 +209,75 @@ function assemblyAcknowledgments(dir: string, metadata: ArtifactMetadata): Map<s
   return result;
 }
 
-function readManifest(dir: string): { artifacts?: { [id: string]: ManifestArtifact } } {
-  const file = path.join(dir, 'manifest.json');
-  const manifest = parseTemplateText(file, decodeText(file, fs.readFileSync(file))).template;
-  if (typeof manifest !== 'object' || manifest === null) throw new ScanInputError(file, 'is not a cloud assembly manifest');
+function readManifest(file: string): { [key: string]: unknown } {
+  const manifest = parseTemplateText(file, readTextFile(file)).template;
+  if (!isMapping(manifest)) throw new ScanInputError(file, `is not a cloud assembly manifest: a manifest is a mapping with 'artifacts', got ${described(manifest)}`);
   return manifest;
 }
+
+/** The assemblies read in one expansion (real paths), and the chain of those holding the one being read. */
+interface AssemblyWalk {
+  readonly read: Set<string>;
+  readonly holding: { readonly real: string; readonly dir: string }[];
+}
+
+const ARTIFACT_SHAPE = "an artifact is a mapping with a 'type' (aws:cloudformation:stack, cdk:cloud-assembly, ...) and 'properties'";
 
 /**
  * The templates of a cloud assembly: its stacks, the nested stacks they deploy (named in the
  * construct metadata, or as `aws:asset:path` of the parent's `AWS::CloudFormation::Stack`, or
- * any `*.nested.template.json` left), and nested assemblies (stages).
+ * any `*.nested.template.json` left), and nested assemblies (stages). An artifact the manifest
+ * gets wrong (null, wrongly typed, a nested assembly that is missing or holds the one naming it)
+ * is one named error; the other artifacts are read all the same. Each assembly is read once,
+ * however many artifacts name it.
  */
-function cloudAssemblyTemplates(dir: string, unreadable: ScanInputError[]): LoadedTemplate[] {
+function cloudAssemblyTemplates(dir: string, unreadable: ScanInputError[], walk?: AssemblyWalk): LoadedTemplate[] {
   const templates: LoadedTemplate[] = [];
+  const manifestFile = path.join(dir, 'manifest.json');
+  const real = realPath(dir);
+  const w: AssemblyWalk = walk ?? { read: new Set(), holding: [] };
+  w.read.add(real);
   const included = (file: string) => templates.some((t) => path.resolve(t.file) === path.resolve(file))
     || unreadable.some((u) => path.resolve(u.file) === path.resolve(file));
-  let artifacts: { [id: string]: ManifestArtifact };
+  let manifest: { [key: string]: unknown };
   try {
-    artifacts = readManifest(dir).artifacts ?? {};
+    manifest = readManifest(manifestFile);
   } catch (e) {
-    unreadable.push(asInputError(path.join(dir, 'manifest.json'), e));
+    unreadable.push(asInputError(manifestFile, e));
     return templates;
   }
-  for (const artifact of Object.values(artifacts)) {
-    if (artifact.type === 'aws:cloudformation:stack' && artifact.properties?.templateFile) {
+  const artifacts = manifest.artifacts === undefined ? {} : manifest.artifacts;
+  if (!isMapping(artifacts)) {
+    unreadable.push(new ScanInputError(manifestFile, `'artifacts' must be a mapping of artifact IDs to artifacts, got ${described(artifacts)}`));
+  }
+  for (const [id, artifact] of Object.entries(isMapping(artifacts) ? artifacts : {})) {
+    const report: ArtifactProblem = (problem) => unreadable.push(new ScanInputError(manifestFile, `artifact ${quoted(id)}: ${problem}`));
+    if (!isMapping(artifact)) {
+      report(`is ${described(artifact)}: ${ARTIFACT_SHAPE}`);
+      continue;
+    }
+    const type = artifact.type;
+    if (typeof type !== 'string') {
+      report(`'type' must be a string, got ${described(type)}: ${ARTIFACT_SHAPE}`);
+      continue;
+    }
+    if (type !== 'aws:cloudformation:stack' && type !== 'cdk:cloud-assembly') continue;
+    const properties = artifact.properties;
+    if (!isMapping(properties)) {
+      report(`'properties' must be a mapping, got ${described(properties)}`);
+      continue;
+    }
+    if (type === 'aws:cloudformation:stack') {
+      const templateFile = properties.templateFile;
+      if (typeof templateFile !== 'string' || templateFile === '') {
+        report(`'properties.templateFile' must be the stack template's file name (a string, relative to the manifest's folder), got ${described(templateFile)}`);
+        continue;
+      }
       const start = templates.length;
-      const metadata = artifactMetadata(dir, artifact);
-      withNestedStacks(dir, path.join(dir, artifact.properties.templateFile), templates, unreadable);
-      for (const entries of Object.values(metadata)) {
-        for (const e of entries ?? []) {
+      const metadata = artifactMetadata(dir, artifact, report);
+      withNestedStacks(dir, path.join(dir, templateFile), templates, unreadable);
+      for (const entries of metadata.values()) {
+        for (const e of entries) {
           const nested = typeof e.data === 'string' ? path.join(dir, e.data) : undefined;
           if (e.type === 'aws:cdk:templateFile' && nested && fs.existsSync(nested) && !included(nested)) withNestedStacks(dir, nested, templates, unreadable);
         }
@@ -202,8 +287,38 @@ function cloudAssemblyTemplates(dir: string, unreadable: ScanInputError[]): Load
         const own = acks.get(path.resolve(templates[i].file));
         if (own) templates[i] = { ...templates[i], assemblyAcknowledgments: own };
       }
-    } else if (artifact.type === 'cdk:cloud-assembly' && artifact.properties?.directoryName) {
-      templates.push(...cloudAssemblyTemplates(path.join(dir, artifact.properties.directoryName), unreadable));
+    } else {
+      const directoryName = properties.directoryName;
+      if (typeof directoryName !== 'string' || directoryName === '') {
+        report(`'properties.directoryName' must be the nested assembly's folder (a string, relative to the manifest's folder), got ${described(directoryName)}`);
+        continue;
+      }
+      const nestedDir = path.join(dir, directoryName);
+      const nestedReal = realPath(nestedDir);
+      const holder = [...w.holding, { real, dir }].find((h) => h.real === nestedReal);
+      if (holder !== undefined) {
+        report(holder.real === real
+          ? `the nested assembly ${quoted(directoryName)} is this assembly itself: a nested assembly is a folder of its own (a stage's assembly-<name> folder)`
+          : `the nested assembly ${quoted(directoryName)} is ${holder.dir}, which holds this assembly (a cycle): a nested assembly is a folder of its own (a stage's assembly-<name> folder)`);
+        continue;
+      }
+      if (w.read.has(nestedReal)) continue;
+      let nestedStats: fs.Stats | undefined;
+      try {
+        nestedStats = fs.statSync(nestedDir);
+      } catch (e) {
+        report(`the nested assembly ${quoted(directoryName)} ${(e as NodeJS.ErrnoException)?.code === 'ENOENT' ? 'does not exist' : statProblem(e)}`);
+        continue;
+      }
+      if (!nestedStats.isDirectory()) {
+        report(`the nested assembly ${quoted(directoryName)} is ${notAFile(nestedStats) ?? 'a file'}, not a folder holding a manifest.json`);
+        continue;
+      }
+      if (!fs.existsSync(path.join(nestedDir, 'manifest.json'))) {
+        report(`the nested assembly ${quoted(directoryName)} has no manifest.json`);
+        continue;
+      }
+      templates.push(...cloudAssemblyTemplates(nestedDir, unreadable, { ...w, holding: [...w.holding, { real, dir }] }));
     }
   }
   for (const name of fs.readdirSync(dir).sort()) {
@@ -217,6 +332,15 @@ function cloudAssemblyTemplates(dir: string, unreadable: ScanInputError[]): Load
     }
   }
   return templates;
+}
+
+/** The real path of `p` (links resolved), or its absolute path where it cannot be resolved. */
+function realPath(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
 }
 
 /**
@@ -268,22 +392,52 @@ function walkFolder(dir: string, add: (t: LoadedTemplate) => void, result: Expan
       }
     } else if (entry.isSymbolicLink()) {
       // A linked file is read like any other (CloudFormation deploys what the link names); a linked
-      // folder is not walked, as links can loop, but said.
-      let target: fs.Stats | undefined;
+      // folder is not walked, as links can loop, but said, as is a link that leads nowhere.
+      let target: fs.Stats;
       try {
         target = fs.statSync(full);
-      } catch {
-        target = undefined;
+      } catch (e) {
+        result.skipped.push({ file: full, reason: brokenLink(full, e) });
+        continue;
       }
-      if (target?.isDirectory()) {
+      if (target.isDirectory()) {
         result.skipped.push({ file: full, reason: 'a symbolic link to a folder (scan its target to read it)' });
-      } else if (target?.isFile() && TEMPLATE_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) {
+      } else if (!target.isFile()) {
+        result.skipped.push({ file: full, reason: `a symbolic link to ${notAFile(target)}, not a file` });
+      } else if (TEMPLATE_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) {
         readFolderFile(full, entry.name, add, result);
       }
-    } else if (entry.isFile() && TEMPLATE_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) {
-      readFolderFile(full, entry.name, add, result);
+    } else if (entry.isFile()) {
+      if (TEMPLATE_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) readFolderFile(full, entry.name, add, result);
+    } else {
+      // Reading a FIFO waits for a writer, a device may never end: neither is opened, each is said.
+      result.skipped.push({ file: full, reason: `${specialKind(entry)}, not a file` });
     }
   }
+}
+
+/** What a folder entry that is neither a file, a folder nor a link is. */
+function specialKind(entry: fs.Dirent): string {
+  if (entry.isFIFO()) return 'a FIFO';
+  if (entry.isSocket()) return 'a socket';
+  if (entry.isCharacterDevice() || entry.isBlockDevice()) return 'a device';
+  return 'a special file';
+}
+
+/** Why the link `file` leads to nothing that can be read. */
+function brokenLink(file: string, e: unknown): string {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code === 'ELOOP') return 'a symbolic link in a loop (it leads back to itself)';
+  if (code === 'ENOENT') {
+    let target = '?';
+    try {
+      target = fs.readlinkSync(file);
+    } catch {
+      // Named without its target.
+    }
+    return `a broken symbolic link (its target ${quoted(target)} does not exist)`;
+  }
+  return `a symbolic link whose target ${statProblem(e)}`;
 }
 
 function readFolderFile(file: string, name: string, add: (t: LoadedTemplate) => void, result: ExpandedInputs): void {
@@ -294,7 +448,7 @@ function readFolderFile(file: string, name: string, add: (t: LoadedTemplate) => 
   const skipKnown = () => result.skipped.push({ file, reason: `not a CloudFormation template (${known![1]})` });
   let text: string;
   try {
-    text = decodeText(file, fs.readFileSync(file));
+    text = decodeText(file, readRegularFile(file));
   } catch (e) {
     const error = asInputError(file, e);
     // Binary content under a template's extension (a compressed or encrypted file) is not a template.
