@@ -113,6 +113,18 @@ describe('a scanned folder lists FIFOs, devices, broken links and link loops as 
   });
 });
 
+test('a folder holding only a FIFO: the error that replaces the report names what was skipped, exit 2', () => {
+  fs.mkdirSync(path.join(dir, 'only-pipe'));
+  mkfifo(path.join(dir, 'only-pipe', 'template.yaml'));
+  const r = cdkSecureIot(['scan', 'only-pipe'], dir);
+  expect(r).toEqual({
+    code: 2,
+    stdout: '',
+    stderr: 'cdk-secure-iot: only-pipe: the folder holds no CloudFormation template (.json, .yaml, .yml or .template with a Resources section); '
+      + 'skipped: only-pipe/template.yaml (a FIFO, not a file)\n',
+  });
+});
+
 test('a cloud assembly with broken artifacts: each named with its manifest and artifact ID, the good stack still reported, exit 2', () => {
   const out = path.join(dir, 'cdk.out');
   const stack = (templateFile: unknown) => ({ type: 'aws:cloudformation:stack', properties: { templateFile } });

@@ -77,9 +77,14 @@ export function expandInputs(inputs: readonly string[]): ExpandedInputs {
       found.forEach(add);
     } else {
       const before = result.templates.length + result.unreadable.length;
+      const skippedBefore = result.skipped.length;
       walkFolder(input, add, result);
       if (result.templates.length + result.unreadable.length === before) {
-        throw new ScanInputError(input, 'the folder holds no CloudFormation template (.json, .yaml, .yml or .template with a Resources section)');
+        // The error replaces the report, so what was skipped is said in it: the first, and how many.
+        const skipped = result.skipped.slice(skippedBefore);
+        const said = skipped.length === 0 ? ''
+          : `; skipped: ${skipped[0].file} (${skipped[0].reason})${skipped.length > 1 ? ` and ${skipped.length - 1} more` : ''}`;
+        throw new ScanInputError(input, `the folder holds no CloudFormation template (.json, .yaml, .yml or .template with a Resources section)${said}`);
       }
     }
   }
@@ -321,7 +326,15 @@ function cloudAssemblyTemplates(dir: string, unreadable: ScanInputError[], walk?
       templates.push(...cloudAssemblyTemplates(nestedDir, unreadable, { ...w, holding: [...w.holding, { real, dir }] }));
     }
   }
-  for (const name of fs.readdirSync(dir).sort()) {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir).sort();
+  } catch (e) {
+    // A folder whose manifest can be read but not its listing: its stacks are read, its left-over nested templates cannot be looked for.
+    unreadable.push(asInputError(dir, e));
+    return templates;
+  }
+  for (const name of names) {
     const file = path.join(dir, name);
     if (name.endsWith('.nested.template.json') && !included(file)) {
       try {
