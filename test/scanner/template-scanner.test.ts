@@ -607,6 +607,18 @@ describe('folders and cloud assemblies', () => {
       expect(result.templates).toHaveLength(1);
       expect(result.unreadable).toEqual([]);
     });
+    test('assemblies nested past 100 levels: the one too deep is named, not a stack overflow', () => {
+      write('cdk.out/cdk.out', { version: '36.0.0' });
+      for (let i = 0; i <= 100; i++) {
+        const here = i === 0 ? 'cdk.out' : path.join('cdk.out', `n${i}`);
+        write(path.join(here, 'manifest.json'), { artifacts: i < 100 ? { X: nested(i === 0 ? 'n1' : `../n${i + 1}`) } : { S: stack('S.template.json') } });
+      }
+      write(path.join('cdk.out', 'n100', 'S.template.json'), insecure);
+      const result = scanTemplates([path.join(dir, 'cdk.out')]);
+      expect(result.templates).toEqual([]);
+      expect(problems(result)).toEqual([[path.join('cdk.out', 'n99', 'manifest.json'),
+        "artifact 'X': the nested assembly '../n100' would be nested 101 levels deep, past the limit of 100: a stage nests a few levels"]]);
+    });
   });
 
   test('a socket in a scanned folder is listed as skipped', async () => {

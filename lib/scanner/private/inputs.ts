@@ -226,6 +226,12 @@ interface AssemblyWalk {
   readonly holding: { readonly real: string; readonly dir: string }[];
 }
 
+/**
+ * How deep cloud assemblies may nest. A CDK stage's assembly sits in its parent's, and stages nest
+ * a few levels; a deeper chain is no app's (and would run the reader out of stack).
+ */
+export const MAX_ASSEMBLY_NESTING = 100;
+
 const ARTIFACT_SHAPE = "an artifact is a mapping with a 'type' (aws:cloudformation:stack, cdk:cloud-assembly, ...) and 'properties'";
 
 /**
@@ -308,6 +314,10 @@ function cloudAssemblyTemplates(dir: string, unreadable: ScanInputError[], walk?
         continue;
       }
       if (w.read.has(nestedReal)) continue;
+      if (w.holding.length + 1 >= MAX_ASSEMBLY_NESTING) {
+        report(`the nested assembly ${quoted(directoryName)} would be nested ${MAX_ASSEMBLY_NESTING + 1} levels deep, past the limit of ${MAX_ASSEMBLY_NESTING}: a stage nests a few levels`);
+        continue;
+      }
       let nestedStats: fs.Stats | undefined;
       try {
         nestedStats = fs.statSync(nestedDir);
