@@ -100,7 +100,7 @@ export function formatText(result: ScanResult): string {
   }
   const unreadable = result.unreadable ?? [];
   if (unreadable.length > 0) {
-    lines.push('', 'Could not be read (not scanned):');
+    lines.push('', 'Could not be read, in whole or in part:');
     for (const u of unreadable) lines.push(`  ${u.file}${u.line !== undefined ? `:${u.line}` : ''}: ${u.reason}`);
   }
   lines.push('', summaryLine(result));
@@ -154,7 +154,7 @@ const NOTIFICATION_DUPLICATE_KEY = 'duplicate-key';
 const NOTIFICATION_DESCRIPTORS: sarif.ReportingDescriptor[] = [
   {
     id: NOTIFICATION_UNREADABLE,
-    shortDescription: { text: 'A file could not be read and was not scanned; every other input was.' },
+    shortDescription: { text: 'A file could not be read, in whole or in part (its reason says which); every other input was scanned.' },
     defaultConfiguration: { level: 'error' },
   },
   {
@@ -242,7 +242,7 @@ export function sarifLog(result: ScanResult, cwd: string = process.cwd()): objec
     ...unreadable.map((u): sarif.Notification => ({
       descriptor: { id: NOTIFICATION_UNREADABLE, index: 0 },
       level: 'error',
-      message: { text: `could not be read, not scanned: ${u.reason}` },
+      message: { text: `could not be read, in whole or in part: ${u.reason}` },
       locations: where(u.file, u.line),
     })),
   ];
