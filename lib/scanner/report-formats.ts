@@ -6,6 +6,7 @@ import { ALL_RULES } from '../checks/rules';
 import { fullRuleId, RuleMetadataOf } from './private/pack';
 import { FindingSeverity, ScanFinding, ScanNotice, ScannedTemplate, ScanResult, ScanUnreadableFile } from './scan-result';
 import { githubSlug, installedPackage, packageFileUri, rulesMdHeading } from './private/doc-links';
+import { printable, quoted } from './private/template-loader';
 import { SCANNER_NAME, ScanOutputFormat, scannerVersion } from './scanner-info';
 
 /** Counts over a result, as every format reports them. */
@@ -79,7 +80,9 @@ export function formatText(result: ScanResult): string {
     lines.push('', file);
     for (const [resource, findings] of byResource) {
       const first = findings[0];
-      lines.push(`  ${resource} (${first.resourceType})${first.line !== undefined ? ` line ${first.line}` : ''}`);
+      // A logical ID CloudFormation refuses (reported, and scanned all the same) may hold any text: quoted and escaped.
+      const shown = /^[A-Za-z0-9]+$/.test(resource) ? resource : quoted(resource);
+      lines.push(`  ${shown} (${printable(first.resourceType)})${first.line !== undefined ? ` line ${first.line}` : ''}`);
       for (const f of findings) {
         const label = f.acknowledged ? 'acknowledged' : f.severity;
         lines.push(`    ${label.padEnd(12)} ${f.findingId}`);

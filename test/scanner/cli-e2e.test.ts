@@ -204,6 +204,18 @@ describe('templates with keys and types CloudFormation refuses, and YAML flow st
     ].sort());
   });
 
+  test('text: a refused logical ID is shown quoted and escaped, never as raw bytes', () => {
+    fs.writeFileSync(path.join(folder, 'escape.json'), JSON.stringify({ Resources: { 'a\u001b[2Jb': policy } }));
+    try {
+      const r = cdkSecureIot(['scan', path.join('hostile', 'escape.json')], dir);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toContain("\n  'a\\u001b[2Jb' (AWS::IoT::Policy) line 1\n    error        IoTSecurity-ID1[Action::iot:*]");
+      expect(r.stdout + r.stderr).not.toMatch(/\u001b/);
+    } finally {
+      fs.rmSync(path.join(folder, 'escape.json'));
+    }
+  });
+
   test('a YAML flow-style template that starts with `{` is read as YAML: its findings, exit 1', () => {
     const r = cdkSecureIot(['scan', path.join('hostile', 'flow.yaml')], dir);
     expect(r.stderr).toBe('');
