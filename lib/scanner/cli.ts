@@ -81,8 +81,9 @@ function checksOptions(values: { [flag: string]: unknown }): templateScanner.Iot
 
 /** Runs the command line on `argv` (without `node` and the script); returns the exit code. */
 export function main(argv: readonly string[], io: CliIo): number {
+  const scanning: { inputs?: string[] } = {};
   try {
-    return run(argv, io);
+    return run(argv, io, scanning);
   } catch (e) {
     if (e instanceof UsageError) {
       io.stderr(`cdk-secure-iot: ${e.message}\n\n${USAGE}`);
@@ -92,12 +93,17 @@ export function main(argv: readonly string[], io: CliIo): number {
       io.stderr(`cdk-secure-iot: ${e.message}\n`);
       return EXIT_BAD_INPUT;
     }
-    io.stderr(`cdk-secure-iot: could not complete the scan: ${(e as Error)?.message ?? String(e)}\n`);
+    // Not an input error: the scanner's own bug. Its message may hold any text (a file's keys), so
+    // only its class is shown, with the inputs to attach to the report.
+    const name = e instanceof Error && /^[A-Za-z]{1,40}$/.test(e.name) ? e.name : typeof e;
+    const inputs = (scanning.inputs ?? []).map((a) => JSON.stringify(a).slice(1, -1)).join(' ');
+    io.stderr(`cdk-secure-iot: could not complete the scan of ${inputs || '(the arguments)'}: an internal error (${name}). `
+      + 'This is a bug in cdk-secure-iot, not in the input: please report it with the inputs attached\n');
     return EXIT_BAD_INPUT;
   }
 }
 
-function run(argv: readonly string[], io: CliIo): number {
+function run(argv: readonly string[], io: CliIo, scanning: { inputs?: string[] }): number {
   let parsed;
   try {
     parsed = parseArgs({
@@ -133,6 +139,7 @@ function run(argv: readonly string[], io: CliIo): number {
     throw new UsageError(command === undefined ? 'missing command' : `unknown command '${command}'`);
   }
   if (inputs.length === 0) throw new UsageError('name at least one template file, cdk.out or folder to scan');
+  scanning.inputs = inputs;
   const format = values.format!;
   if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got '${format}'`);
   const failOn = FAIL_ON[values['fail-on']!];

@@ -6,6 +6,7 @@ import { ALL_RULES } from '../checks/rules';
 import { fullRuleId, RuleMetadataOf } from './private/pack';
 import { FindingSeverity, ScanFinding, ScanNotice, ScannedTemplate, ScanResult, ScanUnreadableFile } from './scan-result';
 import { githubSlug, installedPackage, packageFileUri, rulesMdHeading } from './private/doc-links';
+import { printable, quoted } from './private/template-loader';
 import { SCANNER_NAME, ScanOutputFormat, scannerVersion } from './scanner-info';
 
 /** Counts over a result, as every format reports them. */
@@ -79,7 +80,9 @@ export function formatText(result: ScanResult): string {
     lines.push('', file);
     for (const [resource, findings] of byResource) {
       const first = findings[0];
-      lines.push(`  ${resource} (${first.resourceType})${first.line !== undefined ? ` line ${first.line}` : ''}`);
+      // A logical ID CloudFormation refuses (reported, and scanned all the same) may hold any text: quoted and escaped.
+      const shown = /^[A-Za-z0-9]+$/.test(resource) ? resource : quoted(resource);
+      lines.push(`  ${shown} (${printable(first.resourceType)})${first.line !== undefined ? ` line ${first.line}` : ''}`);
       for (const f of findings) {
         const label = f.acknowledged ? 'acknowledged' : f.severity;
         lines.push(`    ${label.padEnd(12)} ${f.findingId}`);
@@ -100,7 +103,7 @@ export function formatText(result: ScanResult): string {
   }
   const unreadable = result.unreadable ?? [];
   if (unreadable.length > 0) {
-    lines.push('', 'Could not be read (not scanned):');
+    lines.push('', 'Could not be read, in whole or in part:');
     for (const u of unreadable) lines.push(`  ${u.file}${u.line !== undefined ? `:${u.line}` : ''}: ${u.reason}`);
   }
   lines.push('', summaryLine(result));
@@ -154,7 +157,7 @@ const NOTIFICATION_DUPLICATE_KEY = 'duplicate-key';
 const NOTIFICATION_DESCRIPTORS: sarif.ReportingDescriptor[] = [
   {
     id: NOTIFICATION_UNREADABLE,
-    shortDescription: { text: 'A file could not be read and was not scanned; every other input was.' },
+    shortDescription: { text: 'A file could not be read, in whole or in part (its reason says which); every other input was scanned.' },
     defaultConfiguration: { level: 'error' },
   },
   {
@@ -242,7 +245,7 @@ export function sarifLog(result: ScanResult, cwd: string = process.cwd()): objec
     ...unreadable.map((u): sarif.Notification => ({
       descriptor: { id: NOTIFICATION_UNREADABLE, index: 0 },
       level: 'error',
-      message: { text: `could not be read, not scanned: ${u.reason}` },
+      message: { text: `could not be read, in whole or in part: ${u.reason}` },
       locations: where(u.file, u.line),
     })),
   ];

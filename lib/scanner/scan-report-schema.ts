@@ -27,7 +27,7 @@ export const SCAN_REPORT_JSON_SCHEMA = {
         acknowledged: { type: 'integer', minimum: 0 },
         notAnalyzed: { type: 'integer', minimum: 0, description: 'Notices of level warning about content that was not analyzed.' },
         duplicateKeys: { type: 'integer', minimum: 0, description: 'Keys written twice in one mapping, read as CloudFormation reads them (the last one wins).' },
-        unreadable: { type: 'integer', minimum: 0, description: 'Files that could not be read (not scanned).' },
+        unreadable: { type: 'integer', minimum: 0, description: 'Files that could not be read, in whole or in part.' },
       },
     },
     templates: {
@@ -78,7 +78,7 @@ export const SCAN_REPORT_JSON_SCHEMA = {
     },
     unreadable: {
       type: 'array',
-      description: 'Files that could not be read: not scanned, while every other input was.',
+      description: 'Files that could not be read, in whole or in part (a part CloudFormation refuses: the rest of the file was scanned, as its reason says), while every other input was scanned.',
       items: {
         type: 'object',
         required: ['file', 'reason'],

@@ -56,7 +56,10 @@ export interface ScanNotice {
   readonly message: string;
 }
 
-/** A file that could not be read: not scanned, while every other input was. */
+/**
+ * A file that could not be read, in whole or in part (a part CloudFormation would refuse, the rest
+ * of the file scanned, as `reason` says), while every other input was scanned.
+ */
 export interface ScanUnreadableFile {
   /** The file. */
   readonly file: string;

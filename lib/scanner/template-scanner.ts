@@ -78,11 +78,13 @@ export class TemplateScanner {
       try {
         scanned = this.scanTemplate(loaded, i, acknowledgments, usedHere);
       } catch (e) {
-        // One template the pack cannot take (a resource without a Type, ...) never stops the others.
-        unreadable.push(unreadableFile(e instanceof ScanInputError ? e : new ScanInputError(loaded.file, `could not be scanned: ${firstLine(e)}`)));
+        // One template the scanner fails on never stops the others. An error other than a
+        // ScanInputError is the scanner's own bug: its message (any text, maybe the file's) is not shown.
+        unreadable.push(unreadableFile(e instanceof ScanInputError ? e : internalError(loaded.file, e)));
         return;
       }
       usedHere.forEach((a) => used.add(a));
+      unreadable.push(...scanned.problems);
       templates.push(scanned.template);
       findings.push(...scanned.findings);
       notices.push(...readNotices(loaded), ...scanned.notices);
@@ -105,11 +107,6 @@ export class TemplateScanner {
   private scanTemplate(loaded: LoadedTemplate, index: number, acknowledgments: ScanAcknowledgment[], used: Set<ScanAcknowledgment>) {
     const { file } = loaded;
     const notices: ScanNotice[] = [];
-    for (const [id, r] of Object.entries<any>(loaded.template.Resources)) {
-      if (typeof r?.Type !== 'string') {
-        throw new ScanInputError(file, `resource ${id} has no Type`, loaded.resourceLines.get(id));
-      }
-    }
     const transforms = declaredTransforms(loaded.template);
     const sam = transforms.includes(SAM_TRANSFORM);
     let template = loaded.template;
@@ -158,16 +155,24 @@ export class TemplateScanner {
       template: { file, resources: built.typeByLogicalId.size, sam },
       findings,
       notices,
+      // What CloudFormation would refuse makes the file bad input (exit 2), though the rest of it was scanned.
+      problems: built.problems.map((p): ScanUnreadableFile => {
+        const line = p.section === 'Resources' && p.logicalId !== undefined ? loaded.resourceLines.get(p.logicalId) : undefined;
+        return { file, ...(line !== undefined ? { line } : {}), reason: p.problem };
+      }),
     };
   }
 }
 
-function unreadableFile(e: ScanInputError): ScanUnreadableFile {
-  return { file: e.file, ...(e.line !== undefined ? { line: e.line } : {}), reason: e.problem };
+/** An error the scanner did not expect: a bug report line naming the file, with only the error's class. */
+function internalError(file: string, e: unknown): ScanInputError {
+  const name = e instanceof Error && /^[A-Za-z]{1,40}$/.test(e.name) ? e.name : typeof e;
+  return new ScanInputError(file, `could not be scanned: the scanner failed on this file with an internal error (${name}). `
+    + 'This is a bug in cdk-secure-iot, not in the file: please report it with the file attached');
 }
 
-function firstLine(e: unknown): string {
-  return String((e as Error)?.message ?? e).split('\n')[0].replace(/[\u0000-\u001f\u007f-\u009f]/g, '?').slice(0, 200);
+function unreadableFile(e: ScanInputError): ScanUnreadableFile {
+  return { file: e.file, ...(e.line !== undefined ? { line: e.line } : {}), reason: e.problem };
 }
 
 /** `Mappings.RegionMap`, `Resources.Fn.Properties.Tags[0]`. */

@@ -123,7 +123,7 @@ describe('a repository folder with a file that cannot be read: the rest scanned,
     expect(r.stderr.split('\n')).toHaveLength(3);
     expect(r.stdout).toContain('repo/insecure.yaml\n  OpenPolicy (AWS::IoT::Policy) line 22\n');
     expect(r.stdout).toContain('  note     repo/blob.template: skipped: is a binary file (it holds NUL bytes), not a template\n');
-    expect(r.stdout).toContain('\nCould not be read (not scanned):\n  repo/bomb.yaml:13: YAML aliases expand');
+    expect(r.stdout).toContain('\nCould not be read, in whole or in part:\n  repo/bomb.yaml:13: YAML aliases expand');
     expect(r.stdout).toMatch(/3 errors, 1 warning, 0 acknowledged, 2 files not read\n$/);
     expect(r.stdout + r.stderr).not.toMatch(/[\u0000\u001b]/);
   });
@@ -161,4 +161,65 @@ test('the package bin is this file, compiled: shebang first, at the path tsconfi
   expect(build.include).toContain('lib/**/*.ts');
   expect(fs.readFileSync(CLI, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
   expect(pkg.files).toContain('dist/lib/**/*.js');
+});
+
+describe('templates with keys and types CloudFormation refuses, and YAML flow style (issue 26), through the real command line', () => {
+  const policy = { Type: 'AWS::IoT::Policy', Properties: { PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:*', Resource: '*' }] } } };
+  const POLICY = JSON.stringify(policy);
+  let folder: string;
+  beforeAll(() => {
+    folder = path.join(dir, 'hostile');
+    fs.mkdirSync(folder);
+    const put = (name: string, text: string) => fs.writeFileSync(path.join(folder, name), text);
+    put('proto.json', `{\n  "Resources": {\n    "__proto__": ${POLICY},\n    "Beside": ${POLICY}\n  }\n}\n`);
+    put('proto.yaml', `Resources:\n  __proto__: ${POLICY}\n`);
+    put('ids.json', JSON.stringify({ Resources: { 'my-id!': policy, '': policy, 'constructor': policy } }, null, 2));
+    put('param-type.json', JSON.stringify({ Parameters: { Stage: { Type: 5 } }, Resources: { Open: policy } }));
+    put('properties.json', JSON.stringify({ Resources: { T: { Type: 'AWS::SNS::Topic', Properties: 'none' }, Open: policy } }));
+    put('flow.yaml', "{Resources: {Flow: {Type: 'AWS::IoT::Policy', Properties: {PolicyDocument: {Statement: [{Effect: Allow, Action: 'iot:*', Resource: '*'}]}}}}}\n");
+  });
+
+  test('each refused key or type is one named line (file and line), exit 2, and every open policy is still reported', () => {
+    const r = cdkSecureIot(['scan', 'hostile', '--format', 'json'], dir);
+    expect(r.code).toBe(2);
+    const refused = (file: string, line: number, id: string) => `cdk-secure-iot: ${path.join('hostile', file)}:${line}: logical ID '${id}' is not alphanumeric: `
+      + 'CloudFormation refuses it (logical IDs are A-Za-z0-9); the resource and the rest of the template were scanned all the same';
+    expect(r.stderr.split('\n').filter(Boolean).sort()).toEqual([
+      refused('ids.json', 18, ''),
+      refused('ids.json', 3, 'my-id!'),
+      `cdk-secure-iot: ${path.join('hostile', 'param-type.json')}: the parameter 'Stage' has a Type that is a number, not a string: `
+        + 'CloudFormation refuses it (left out of the scan; the rest of the template was scanned)',
+      `cdk-secure-iot: ${path.join('hostile', 'properties.json')}:1: the resource 'T' has a Properties that is a string, not a mapping: `
+        + 'CloudFormation refuses it (left out of the scan; the rest of the template was scanned)',
+      refused('proto.json', 3, '__proto__'),
+      refused('proto.yaml', 2, '__proto__'),
+    ].sort());
+    expect(r.stderr).not.toMatch(/TypeError|is not a function|Construct|could not be scanned|JSON syntax error/);
+    const report = JSON.parse(r.stdout);
+    const open = report.findings.filter((f: { findingId: string }) => f.findingId === 'IoTSecurity-ID1[Action::iot:*]')
+      .map((f: { file: string; resource: string }) => `${path.basename(f.file)} ${f.resource}`);
+    expect(open.sort()).toEqual([
+      'flow.yaml Flow', 'ids.json ', 'ids.json constructor', 'ids.json my-id!', 'param-type.json Open',
+      'properties.json Open', 'proto.json Beside', 'proto.json __proto__', 'proto.yaml __proto__',
+    ].sort());
+  });
+
+  test('text: a refused logical ID is shown quoted and escaped, never as raw bytes', () => {
+    fs.writeFileSync(path.join(folder, 'escape.json'), JSON.stringify({ Resources: { 'a\u001b[2Jb': policy } }));
+    try {
+      const r = cdkSecureIot(['scan', path.join('hostile', 'escape.json')], dir);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toContain("\n  'a\\u001b[2Jb' (AWS::IoT::Policy) line 1\n    error        IoTSecurity-ID1[Action::iot:*]");
+      expect(r.stdout + r.stderr).not.toMatch(/\u001b/);
+    } finally {
+      fs.rmSync(path.join(folder, 'escape.json'));
+    }
+  });
+
+  test('a YAML flow-style template that starts with `{` is read as YAML: its findings, exit 1', () => {
+    const r = cdkSecureIot(['scan', path.join('hostile', 'flow.yaml')], dir);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('  Flow (AWS::IoT::Policy) line 1\n    error        IoTSecurity-ID1[Action::iot:*]');
+  });
 });

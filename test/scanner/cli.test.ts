@@ -192,7 +192,7 @@ describe('--format', () => {
       expect(r.code).toBe(2);
       expect(r.stdout).toContain(`  warning  ${dupes}:3: the key 'k' is written twice in 'Mappings.M' (lines 2 and 3): read as CloudFormation reads it, the last one wins\n`);
       expect(r.stdout).toContain(`  note     ${path.join(folder, 'package.json')}: skipped: not a CloudFormation template (an npm package file)\n`);
-      expect(r.stdout).toMatch(new RegExp(`\nCould not be read \\(not scanned\\):\n  ${bad}:\\d+: YAML syntax error: `));
+      expect(r.stdout).toMatch(new RegExp(`\nCould not be read, in whole or in part:\n  ${bad}:\\d+: YAML syntax error: `));
       expect(r.stdout.endsWith('0 errors, 0 warnings, 0 acknowledged, 1 duplicate key, 1 file not read\n')).toBe(true);
     });
 
@@ -217,7 +217,7 @@ describe('--format', () => {
       expect(notifications).toContainEqual({
         descriptor: { id: 'unreadable-file', index: 0 },
         level: 'error',
-        message: { text: expect.stringMatching(/^could not be read, not scanned: YAML syntax error: /) },
+        message: { text: expect.stringMatching(/^could not be read, in whole or in part: YAML syntax error: /) },
         locations: [{ physicalLocation: { artifactLocation: { uri: `file://${bad}` }, region: { startLine: expect.any(Number) } } }],
       });
       expect(notifications).toContainEqual(expect.objectContaining({
@@ -254,7 +254,7 @@ describe('bad input: one message on stderr, exit 2, never a stack trace', () => 
   const expectUnreadable = (r: Run, line: string) => {
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`cdk-secure-iot: ${line}\n`);
-    expect(r.stdout).toContain(`Could not be read (not scanned):\n  ${line}\n`);
+    expect(r.stdout).toContain(`Could not be read, in whole or in part:\n  ${line}\n`);
     expect(r.stdout.endsWith(', 1 file not read\n')).toBe(true);
   };
 
@@ -266,8 +266,9 @@ describe('bad input: one message on stderr, exit 2, never a stack trace', () => 
 
   test('a JSON syntax error names file and line', () => {
     const file = path.join(dir, 't.json');
-    fs.writeFileSync(file, '{\n  "Resources": {\n    "R": { "Type": "X" }\n  ,}\n}\n');
-    expectUnreadable(cli('scan', file), `${file}:4: JSON syntax error: Expected double-quoted property name`);
+    // Neither JSON nor YAML flow style (a mapping's key with no value after its colon and a second colon).
+    fs.writeFileSync(file, '{\n  "Resources": {\n    "R": { "Type": "X" }\n  ,: :}\n}\n');
+    expectUnreadable(cli('scan', file), `${file}:4: JSON syntax error: Expected double-quoted property name; read as YAML (flow style) instead, YAML syntax error: Unexpected : in flow map`);
   });
 
   test('a file named on the command line that is not CloudFormation', () => {
@@ -300,6 +301,20 @@ describe('bad input: one message on stderr, exit 2, never a stack trace', () => 
     const acks = path.join(dir, 'acks.json');
     fs.writeFileSync(acks, '[{ "id": "ID1" }]');
     expectBadInput(cli('scan', SECURE, '--acknowledgments', acks), `cdk-secure-iot: ${acks}: acknowledgment 1: 'resource' must be a non-empty string`);
+  });
+
+  test('an internal error outside any one file: a bug report line naming the inputs, no text of the error but its class', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { TemplateScanner } = require('../../lib/scanner/template-scanner');
+    const spy = jest.spyOn(TemplateScanner.prototype, 'scan').mockImplementationOnce(() => {
+      throw new RangeError('Maximum call stack size exceeded \u001b[2J secret');
+    });
+    try {
+      expectBadInput(cli('scan', SECURE, '--format', 'json'), `cdk-secure-iot: could not complete the scan of ${SECURE}: an internal error (RangeError). `
+        + 'This is a bug in cdk-secure-iot, not in the input: please report it with the inputs attached\n');
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   test('an output file that cannot be written', () => {

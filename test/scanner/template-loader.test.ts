@@ -154,12 +154,12 @@ describe('bad input', () => {
 
   test('a JSON syntax error quotes none of the text around it (V8 does), and escapes the token it names', () => {
     const e = inputError(() => parseTemplateText('t.json', '{"Resources": \u001b[2J\u0007 {"secret": "x"}}'));
-    expect(e.message).toBe('t.json: JSON syntax error: Unexpected token \'\\u001b\'');
+    expect(e.message).toBe('t.json:1: JSON syntax error: Unexpected token \'\\u001b\'; read as YAML (flow style) instead, YAML syntax error: Unexpected flow-seq-start token');
     expect(e.message).not.toMatch(/[\u0000-\u001f]|secret/);
   });
 
   test('a JSON syntax error names the file and line', () => {
-    const file = write('bad.json', '{\n  "Resources": {\n    "R": { "Type": "X" },\n  }\n}\n');
+    const file = write('bad.json', '{\n  "Resources": {\n    "R": { "Type": "X" },\n  ]\n}\n');
     const e = inputError(() => loadTemplate(file));
     expect(e.line).toBe(4);
     expect(e.message).toMatch(new RegExp(`^${file}:4: JSON syntax error: `));

@@ -116,11 +116,11 @@ describe('plain templates', () => {
     ]);
   });
 
-  test('a resource without Type makes the file unreadable, naming the line; the other inputs are scanned', () => {
+  test('a resource without Type is bad input, naming the line; the rest of that template and the other inputs are scanned', () => {
     const file = write('t.yaml', 'Resources:\n  Good:\n    Type: AWS::SNS::Topic\n  Bad:\n    Properties: {}\n');
     const result = scanTemplates([file, fixture('secure.json')]);
-    expect(result.unreadable).toEqual([{ file, line: 4, reason: 'resource Bad has no Type' }]);
-    expect(result.templates.map((t) => t.file)).toEqual([fixture('secure.json')]);
+    expect(result.unreadable).toEqual([{ file, line: 4, reason: "the resource 'Bad' has no Type: CloudFormation refuses it (left out of the scan; the rest of the template was scanned)" }]);
+    expect(result.templates).toEqual([{ file, resources: 1, sam: false }, { file: fixture('secure.json'), resources: expect.any(Number), sam: false }]);
     expect(scanFails(result, FindingSeverity.ERROR)).toBe(true);
   });
 
@@ -356,7 +356,7 @@ describe('folders and cloud assemblies', () => {
 
   test('a folder of real-repository files: templates scanned, each unreadable file with its reason, other files skipped with a note', () => {
     const insecure = write('infra/insecure.yaml', fs.readFileSync(fixture('insecure.yaml'), 'utf8'));
-    const broken = write('infra/broken.json', '{\n  "AWSTemplateFormatVersion": "2010-09-09",\n  "Resources": {\n    "R": { "Type": "X" },\n  }\n}\n');
+    const broken = write('infra/broken.json', '{\n  "AWSTemplateFormatVersion": "2010-09-09",\n  "Resources": {\n    "R": { "Type": "X" },\n  ]\n}\n');
     let bomb = 'Resources:\n  R:\n    Type: AWS::SNS::Topic\n    Metadata:\n      l0: &l0 [lol,lol,lol,lol,lol,lol,lol,lol,lol]\n';
     for (let i = 1; i < 9; i++) bomb += `      l${i}: &l${i} [${Array(9).fill(`*l${i - 1}`).join(',')}]\n`;
     const bombFile = write('infra/bomb.yaml', bomb);
@@ -369,12 +369,12 @@ describe('folders and cloud assemblies', () => {
     write('cdk.json', { app: 'npx ts-node bin/app.ts' });
     write('config.yaml', 'stage: prod\n');
     const result = scanTemplates([dir]);
-    expect(result.templates.map((t) => t.file)).toEqual([dupes, insecure]);
+    expect(result.templates.map((t) => t.file)).toEqual([dupes, insecure, noType]);
     expect(result.findings.length).toBeGreaterThan(0);
     expect(result.unreadable).toEqual([
       { file: bombFile, line: 13, reason: expect.stringMatching(/^YAML aliases expand the file past 500,000 values .*an alias bomb, read no further$/) },
-      { file: broken, line: 5, reason: 'JSON syntax error: Expected double-quoted property name' },
-      { file: noType, line: 2, reason: 'resource R has no Type' },
+      { file: broken, line: 5, reason: expect.stringMatching(/^JSON syntax error: Expected double-quoted property name; read as YAML \(flow style\) instead, YAML syntax error: /) },
+      { file: noType, line: 2, reason: "the resource 'R' has no Type: CloudFormation refuses it (left out of the scan; the rest of the template was scanned)" },
       { file: selfRef, line: 4, reason: 'the alias *r refers to a node that contains it (a self-referencing alias): it has no value' },
     ]);
     const notices = result.notices.map((n) => [path.relative(dir, n.file), n.severity, n.message]);
@@ -395,13 +395,14 @@ describe('folders and cloud assemblies', () => {
     // Names of files a folder usually holds beside its templates: the content decides.
     const named = ['manifest.json', 'tree.json', 'stack.metadata.json', 'app.assets.json', 'cdk.json', 'samconfig.yaml'].map((n) => write(n, policy));
     const flowNamed = write('cdk.context.json', '{Resources: {P: {Type: AWS::SNS::Topic}}}');
-    // A YAML flow mapping at the top level starts with `{` but is no JSON: unreadable, never skipped.
+    // A YAML flow mapping at the top level starts with `{` but is no JSON: read as YAML, as CloudFormation reads it.
     const flow = write('flow.yaml', "{Resources: {P: {Type: 'AWS::IoT::Policy', Properties: {PolicyDocument: {Statement: [{Effect: Allow, Action: 'iot:*', Resource: '*'}]}}}}}\n");
     const quoted = write('quoted.yaml', "{'Resources': {'P': {'Type': 'AWS::IoT::Policy'}}}\n");
     write('package.json', { name: 'x', scripts: { Resources: 'no' } });
     const result = scanTemplates([dir]);
-    expect(result.templates.map((t) => t.file).sort()).toEqual([...named].sort());
-    expect(result.unreadable.map((u) => u.file).sort()).toEqual([flow, quoted, flowNamed].sort());
+    expect(result.templates.map((t) => t.file).sort()).toEqual([...named, flow, quoted, flowNamed].sort());
+    expect(result.unreadable).toEqual([]);
+    expect(result.findings.filter((f) => f.file === flow).map((f) => f.findingId)).toContain('IoTSecurity-ID1[Action::iot:*]');
     expect(result.notices.map((n) => [path.relative(dir, n.file), n.message])).toEqual([['package.json', 'skipped: not a CloudFormation template (an npm package file)']]);
     expect(scanFails(result, FindingSeverity.ERROR)).toBe(true);
   });
@@ -506,7 +507,7 @@ describe('folders and cloud assemblies', () => {
     const b = write('cdk.out/B.template.json', '{ "Resources": {"P": ');
     const result = scanTemplates([path.join(dir, 'cdk.out')]);
     expect(result.templates.map((t) => t.file)).toEqual([a]);
-    expect(result.unreadable).toEqual([{ file: b, reason: 'JSON syntax error: Unexpected end of JSON input' }]);
+    expect(result.unreadable).toEqual([{ file: b, line: 1, reason: expect.stringMatching(/^JSON syntax error: Unexpected end of JSON input; read as YAML \(flow style\) instead, YAML syntax error: /) }]);
   });
 
   test('a cloud assembly whose manifest cannot be read, in a folder: reported, the folder\'s other templates scanned', () => {
@@ -515,7 +516,7 @@ describe('folders and cloud assemblies', () => {
     const t = write('t.json', fs.readFileSync(fixture('secure.json'), 'utf8'));
     const result = scanTemplates([dir]);
     expect(result.templates.map((x) => x.file)).toEqual([t]);
-    expect(result.unreadable).toEqual([{ file: manifest, reason: 'JSON syntax error: Unexpected end of JSON input' }]);
+    expect(result.unreadable).toEqual([{ file: manifest, line: 1, reason: expect.stringMatching(/^JSON syntax error: Unexpected end of JSON input; read as YAML \(flow style\) instead, YAML syntax error: /) }]);
   });
 
   test('a cloud assembly listing no stack is bad input', () => {
@@ -636,5 +637,70 @@ describe('folders and cloud assemblies', () => {
 
   test('the same template named twice is scanned once', () => {
     expect(scanTemplates([fixture('secure.json'), fixture('secure.json')]).templates).toHaveLength(1);
+  });
+});
+
+describe('keys and types CloudFormation would refuse (issue 26): named, and the rest of the template still scanned', () => {
+  const policy = (action = 'iot:*') => ({ Type: 'AWS::IoT::Policy', Properties: { PolicyDocument: { ...OPEN_POLICY, Statement: [{ ...OPEN_POLICY.Statement[0], Action: action }] } } });
+  const refused = (id: string) => `logical ID '${id}' is not alphanumeric: CloudFormation refuses it (logical IDs are A-Za-z0-9); `
+    + 'the resource and the rest of the template were scanned all the same';
+
+  test.each([
+    ['JSON', 't.json', '{\n  "Resources": {\n    "__proto__": POLICY,\n    "Other": POLICY\n  }\n}\n'],
+    ['YAML', 't.yaml', 'Resources:\n  __proto__: POLICY\n  Other: POLICY\n'],
+  ])('a logical ID __proto__ (%s): a named error on its line, and the policy under it and beside it still reported', (_format, name, text) => {
+    const file = write(name, text.replace(/POLICY/g, JSON.stringify(policy())));
+    const result = scanTemplates([file]);
+    expect(result.unreadable).toEqual([{ file, line: 3 - (name.endsWith('.yaml') ? 1 : 0), reason: refused('__proto__') }]);
+    expect(result.templates).toEqual([{ file, resources: 2, sam: false }]);
+    const id1 = result.findings.filter((f) => f.ruleId === 'IoTSecurity-ID1').map((f) => f.resource);
+    expect(id1.sort()).toEqual(['Other', '__proto__']);
+  });
+
+  test('other refused IDs (punctuation, empty) are named one by one; alphanumeric IDs that name Object members are ordinary', () => {
+    const file = write('t.json', { Resources: { 'my-id!': policy(), '': policy(), 'constructor': policy(), 'toString': policy(), 'hasOwnProperty': policy() } });
+    const result = scanTemplates([file]);
+    expect(result.unreadable.map((u) => u.reason).sort()).toEqual([refused(''), refused('my-id!')].sort());
+    expect(result.findings.filter((f) => f.ruleId === 'IoTSecurity-ID1').map((f) => f.resource).sort())
+      .toEqual(['', 'constructor', 'hasOwnProperty', 'my-id!', 'toString'].sort());
+  });
+
+  test.each([
+    ['a parameter whose Type is a number', { Parameters: { Stage: { Type: 5 } } }, "the parameter 'Stage' has a Type that is a number, not a string"],
+    ['a parameter that is a string', { Parameters: { Stage: 'String' } }, "the parameter 'Stage' is a string, not a mapping"],
+    ['a Parameters section that is a list', { Parameters: [{ Type: 'String' }] }, 'the Parameters section is a list, not a mapping of logical IDs'],
+    ['a Mappings entry that is not a map of maps', { Mappings: { M: { k: 1 } } }, "the mapping 'M' has a key whose value is not a mapping"],
+    ['a resource that is null', { Resources: { Null: null } }, "the resource 'Null' is null, not a mapping"],
+    ['a resource whose Type is a list', { Resources: { T: { Type: ['AWS::SNS::Topic'] } } }, "the resource 'T' has a Type that is a list, not a string"],
+    ['a resource whose Properties is a list', { Resources: { T: { Type: 'AWS::SNS::Topic', Properties: [1] } } }, "the resource 'T' has a Properties that is a list, not a mapping"],
+    ['a resource whose Properties is a string', { Resources: { T: { Type: 'AWS::SNS::Topic', Properties: 'x' } } }, "the resource 'T' has a Properties that is a string, not a mapping"],
+    ['an Outputs section that is a number', { Outputs: 7 }, 'the Outputs section is a number, not a mapping of logical IDs'],
+  ])('%s: a named error, never a TypeError; the open policy beside it still reported', (_name, extra, reason) => {
+    const template = { ...extra, Resources: { ...(extra as { Resources?: object }).Resources, Open: policy() } };
+    const file = write('t.json', template);
+    const result = scanTemplates([file]);
+    expect(result.unreadable).toEqual([{ file, ...(reason.includes('resource') ? { line: expect.any(Number) } : {}), reason: expect.stringContaining(`${reason}: CloudFormation refuses it (`) }]);
+    expect(result.findings.filter((f) => f.ruleId === 'IoTSecurity-ID1').map((f) => f.resource)).toEqual(['Open']);
+  });
+
+  test('an internal error is a bug report line naming the file, with no text of the error but its class', () => {
+    const file = write('t.json', { Resources: { Open: policy() } });
+    const other = write('u.json', { Resources: { T: { Type: 'AWS::SNS::Topic' } } });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { IotSecurityChecks } = require('../../lib/checks/iot-security-checks');
+    const spy = jest.spyOn(IotSecurityChecks.prototype, 'validateScope').mockImplementationOnce(() => {
+      throw new TypeError("Cannot read properties of null (reading 'secret-from-the-file')");
+    });
+    try {
+      const result = scanTemplates([file, other]);
+      expect(result.unreadable).toEqual([{
+        file,
+        reason: 'could not be scanned: the scanner failed on this file with an internal error (TypeError). '
+          + 'This is a bug in cdk-secure-iot, not in the file: please report it with the file attached',
+      }]);
+      expect(result.templates.map((t) => t.file)).toEqual([other]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

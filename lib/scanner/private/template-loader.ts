@@ -132,10 +132,29 @@ export function isTemplate(value: unknown): boolean {
     && typeof resources === 'object' && resources !== null && !Array.isArray(resources);
 }
 
-/** Parses template text; JSON goes through `JSON.parse` (fast, and exact about JSON), YAML through `yaml`. */
+/**
+ * Parses template text. Text that starts with `{` goes through `JSON.parse` first (fast, and
+ * exact about JSON: its duplicate keys and lines); when that fails it is read as YAML, since
+ * CloudFormation takes YAML flow style (`{Resources: {...}}`) too. Only when both fail is it an
+ * error, naming both: the JSON syntax error and the YAML one.
+ */
 export function parseTemplateText(file: string, text: string): LoadedTemplate {
   const body = text.replace(/^\uFEFF/, '');
-  return body.trimStart().startsWith('{') ? parseJson(file, body) : parseYaml(file, body);
+  if (!body.trimStart().startsWith('{')) return parseYaml(file, body);
+  let jsonError: ScanInputError;
+  try {
+    return parseJson(file, body);
+  } catch (e) {
+    if (!(e instanceof ScanInputError) || !e.problem.startsWith('JSON syntax error')) throw e;
+    jsonError = e;
+  }
+  try {
+    return parseYaml(file, body);
+  } catch (e) {
+    if (!(e instanceof ScanInputError) || !e.problem.startsWith('YAML syntax error')) throw e;
+    const yamlAt = e.line !== undefined && jsonError.line !== undefined && e.line !== jsonError.line ? ` (line ${e.line})` : '';
+    throw new ScanInputError(file, `${jsonError.problem}; read as YAML (flow style) instead, ${e.problem}${yamlAt}`, jsonError.line ?? e.line);
+  }
 }
 
 function lineAt(text: string, offset: number): number {
