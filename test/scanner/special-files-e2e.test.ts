@@ -58,14 +58,14 @@ describe('a FIFO or a device named on the command line is refused by name, never
   test('as templates: each named on stderr, the template beside them still scanned', () => {
     const r = cdkSecureIot(['scan', 'pipe.json', 'zero.yaml', 'insecure.yaml'], dir);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('cdk-secure-iot: pipe.json: is a FIFO, not a file: skipped\ncdk-secure-iot: zero.yaml: is a device, not a file: skipped\n');
+    expect(r.stderr).toBe('cdk-secure-iot: pipe.json: is a FIFO, not a file: not read\ncdk-secure-iot: zero.yaml: is a device, not a file: not read\n');
     expect(r.stdout).toContain('insecure.yaml\n  OpenPolicy (AWS::IoT::Policy) line 22\n');
     expect(r.stdout).toMatch(/2 files not read\n$/);
   });
 
   test.each([['a FIFO', 'pipe.json'], ['a device', 'zero.yaml']])('as --acknowledgments, %s', (kind, file) => {
     const r = cdkSecureIot(['scan', 'insecure.yaml', '--acknowledgments', file], dir);
-    expect(r).toEqual({ code: 2, stdout: '', stderr: `cdk-secure-iot: ${file}: is ${kind}, not a file: skipped\n` });
+    expect(r).toEqual({ code: 2, stdout: '', stderr: `cdk-secure-iot: ${file}: is ${kind}, not a file: not read\n` });
   });
 });
 
@@ -154,7 +154,7 @@ test('a cloud assembly with broken artifacts: each named with its manifest and a
   const r = cdkSecureIot(['scan', 'cdk.out'], dir);
   expect(r.code).toBe(2);
   expect(r.stderr.split('\n')).toEqual([
-    'cdk-secure-iot: cdk.out/assembly-Piped/manifest.json: is a FIFO, not a file: skipped',
+    'cdk-secure-iot: cdk.out/assembly-Piped/manifest.json: is a FIFO, not a file: not read',
     "cdk-secure-iot: cdk.out/assembly-Stage/manifest.json: artifact 'Back': the nested assembly '..' is cdk.out, which holds this assembly (a cycle): "
       + "a nested assembly is a folder of its own (a stage's assembly-<name> folder)",
     "cdk-secure-iot: cdk.out/assembly-Stage/manifest.json: artifact 'Listed': 'metadata' of '/S', entry 1, is null: an entry is a mapping { type, data }; "
@@ -165,11 +165,39 @@ test('a cloud assembly with broken artifacts: each named with its manifest and a
       + "(aws:cloudformation:stack, cdk:cloud-assembly, ...) and 'properties'",
     "cdk-secure-iot: cdk.out/manifest.json: artifact 'Itself': the nested assembly '.' is this assembly itself: "
       + "a nested assembly is a folder of its own (a stage's assembly-<name> folder)",
-    'cdk-secure-iot: cdk.out/Piped.template.json: is a FIFO, not a file: skipped',
-    'cdk-secure-iot: cdk.out/Zero.template.json: is a device, not a file: skipped',
+    'cdk-secure-iot: cdk.out/Piped.template.json: is a FIFO, not a file: not read',
+    'cdk-secure-iot: cdk.out/Zero.template.json: is a device, not a file: not read',
     '',
   ]);
   expect(r.stdout).toContain('cdk.out/Good.template.json\n  OpenPolicy (AWS::IoT::Policy)');
   expect(r.stdout).toContain('cdk.out/assembly-Stage/S.template.json\n  OpenPolicy (AWS::IoT::Policy)');
   expect(r.stdout + r.stderr).not.toMatch(/could not complete the scan|\n\s+at /);
+});
+
+describe('a manifest.json cannot hide what a scanned folder holds', () => {
+  test('an assembly that lists no stack, met in a folder walk, is an error naming its manifest (exit 2), not a folder passed over', () => {
+    const root = path.join(dir, 'hidden');
+    write(path.join(root, 'ok.json'), { Resources: { Topic: { Type: 'AWS::SNS::Topic' } } });
+    // 17 bytes that made the folder an assembly with nothing in it, and hid the policy below.
+    write(path.join(root, 'infra', 'manifest.json'), '{"artifacts":{}}');
+    write(path.join(root, 'infra', 'deep', 'bad.json'), INSECURE_TEMPLATE);
+    const r = cdkSecureIot(['scan', 'hidden'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${path.join('hidden', 'infra', 'manifest.json')}: the cloud assembly lists no stack template`);
+  });
+
+  test('a template beside an assembly\'s manifest that the manifest does not name is said, in text and JSON', () => {
+    const asm = path.join(dir, 'planted', 'cdk.out');
+    write(path.join(asm, 'cdk.out'), '{"version":"55.0.0"}');
+    write(path.join(asm, 'manifest.json'), { version: '55.0.0', artifacts: { Ok: { type: 'aws:cloudformation:stack', properties: { templateFile: 'Ok.template.json' } } } });
+    write(path.join(asm, 'Ok.template.json'), { Resources: { Topic: { Type: 'AWS::SNS::Topic' } } });
+    write(path.join(asm, 'Evil.template.json'), INSECURE_TEMPLATE);
+    for (const target of ['planted', path.join('planted', 'cdk.out')]) {
+      const text = cdkSecureIot(['scan', target], dir);
+      expect(`${text.stdout}${text.stderr}`).toContain(`Evil.template.json`);
+      expect(`${text.stdout}${text.stderr}`).toContain('the cloud assembly\'s manifest does not name');
+      const json = cdkSecureIot(['scan', target, '--format', 'json'], dir);
+      expect(json.stdout).toContain('Evil.template.json');
+    }
+  });
 });

@@ -37,7 +37,7 @@ export function readRegularFile(file: string): Buffer {
     throw new ScanInputError(file, statProblem(e));
   }
   const kind = notAFile(stats);
-  if (kind !== undefined) throw new ScanInputError(file, `is ${kind}, not a file: skipped`);
+  if (kind !== undefined) throw new ScanInputError(file, `is ${kind}, not a file: not read`);
   let fd: number;
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
@@ -46,7 +46,7 @@ export function readRegularFile(file: string): Buffer {
   }
   try {
     const opened = notAFile(fs.fstatSync(fd));
-    if (opened !== undefined) throw new ScanInputError(file, `is ${opened}, not a file: skipped`);
+    if (opened !== undefined) throw new ScanInputError(file, `is ${opened}, not a file: not read`);
     return fs.readFileSync(fd);
   } catch (e) {
     if (e instanceof ScanInputError) throw e;

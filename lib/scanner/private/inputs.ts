@@ -74,6 +74,7 @@ export function expandInputs(inputs: readonly string[]): ExpandedInputs {
       if (found.length === 0 && result.unreadable.length === unreadableBefore) {
         throw new ScanInputError(path.join(input, 'manifest.json'), 'the cloud assembly lists no stack template');
       }
+      noteUnlistedTemplates(input, found, result);
       found.forEach(add);
     } else {
       const before = result.templates.length + result.unreadable.length;
@@ -409,7 +410,15 @@ function walkFolder(dir: string, add: (t: LoadedTemplate) => void, result: Expan
     if (entry.isDirectory()) {
       if (SKIPPED_DIRS.has(entry.name) || entry.name.startsWith('.')) continue;
       if (isCloudAssembly(full)) {
-        cloudAssemblyTemplates(full, result.unreadable).forEach(add);
+        // A manifest.json makes a folder an assembly, whose manifest says what it holds: one that
+        // lists nothing would otherwise hide the folder and everything under it without a word.
+        const unreadableBefore = result.unreadable.length;
+        const found = cloudAssemblyTemplates(full, result.unreadable);
+        if (found.length === 0 && result.unreadable.length === unreadableBefore) {
+          result.unreadable.push(new ScanInputError(path.join(full, 'manifest.json'), 'the cloud assembly lists no stack template (a folder with a manifest.json is read as a cloud assembly: scan its templates by name)'));
+        }
+        noteUnlistedTemplates(full, found, result);
+        found.forEach(add);
       } else {
         walkFolder(full, add, result);
       }
@@ -435,6 +444,30 @@ function walkFolder(dir: string, add: (t: LoadedTemplate) => void, result: Expan
     } else {
       // Reading a FIFO waits for a writer, a device may never end: neither is opened, each is said.
       result.skipped.push({ file: full, reason: `${specialKind(entry)}, not a file` });
+    }
+  }
+}
+
+/** How CDK names the templates it writes into an assembly. */
+const ASSEMBLY_TEMPLATE_NAME = /\.template\.(json|ya?ml)$/i;
+
+/**
+ * Template files beside an assembly's manifest that the manifest does not name are not read (the
+ * manifest says what the assembly deploys), but said: a stray or planted template is never
+ * passed over in silence.
+ */
+function noteUnlistedTemplates(dir: string, found: readonly LoadedTemplate[], result: ExpandedInputs): void {
+  const read = new Set(found.map((t) => path.resolve(t.file)));
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    const full = path.join(dir, entry.name);
+    if (ASSEMBLY_TEMPLATE_NAME.test(entry.name) && !read.has(path.resolve(full))) {
+      result.skipped.push({ file: full, reason: 'a template the cloud assembly\'s manifest does not name: not read (scan it by name to read it)' });
     }
   }
 }
