@@ -8,6 +8,7 @@
  */
 import * as fs from 'fs';
 import { parseArgs } from 'util';
+import { errorClass } from './private/internal-error';
 import type * as postureModule from './private/posture';
 import type * as reportFormats from './report-formats';
 import { ScanInputError } from './scan-error';
@@ -95,9 +96,8 @@ export function main(argv: readonly string[], io: CliIo): number {
     }
     // Not an input error: the scanner's own bug. Its message may hold any text (a file's keys), so
     // only its class is shown, with the inputs to attach to the report.
-    const name = e instanceof Error && /^[A-Za-z]{1,40}$/.test(e.name) ? e.name : typeof e;
     const inputs = (scanning.inputs ?? []).map((a) => JSON.stringify(a).slice(1, -1)).join(' ');
-    io.stderr(`cdk-secure-iot: could not complete the scan of ${inputs || '(the arguments)'}: an internal error (${name}). `
+    io.stderr(`cdk-secure-iot: could not complete the scan of ${inputs || '(the arguments)'}: an internal error (${errorClass(e)}). `
       + 'This is a bug in cdk-secure-iot, not in the input: please report it with the inputs attached\n');
     return EXIT_BAD_INPUT;
   }

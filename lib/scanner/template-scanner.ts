@@ -3,6 +3,7 @@ import { assemblyAcknowledgment, fileAcknowledgment, metadataAcknowledgment, rea
 import { expandInputs } from './private/inputs';
 import { rulesById } from './private/pack';
 import { declaredTransforms, expandSam, SAM_TRANSFORM } from './private/sam';
+import { errorClass } from './private/internal-error';
 import { DuplicateKey, LoadedTemplate, quoted } from './private/template-loader';
 import { templateStack } from './private/template-stack';
 import { ScanInputError } from './scan-error';
@@ -166,8 +167,7 @@ export class TemplateScanner {
 
 /** An error the scanner did not expect: a bug report line naming the file, with only the error's class. */
 function internalError(file: string, e: unknown): ScanInputError {
-  const name = e instanceof Error && /^[A-Za-z]{1,40}$/.test(e.name) ? e.name : typeof e;
-  return new ScanInputError(file, `could not be scanned: the scanner failed on this file with an internal error (${name}). `
+  return new ScanInputError(file, `could not be scanned: the scanner failed on this file with an internal error (${errorClass(e)}). `
     + 'This is a bug in cdk-secure-iot, not in the file: please report it with the file attached');
 }
 

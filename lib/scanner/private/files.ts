@@ -1,12 +1,15 @@
 import * as fs from 'fs';
 import { ScanInputError } from '../scan-error';
 
+/** What both `fs.Stats` and a folder's `fs.Dirent` say of a path's kind. */
+type FileKind = Pick<fs.Stats, 'isFile' | 'isDirectory' | 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice'>;
+
 /**
  * What a path is when it is not a regular file, in plain words (`a FIFO`, `a device`), or
  * `undefined` for a regular file. Reading a FIFO waits for a writer that may never come, and a
  * device (`/dev/zero`, `/dev/urandom`) never ends: neither is ever read as a template.
  */
-export function notAFile(stats: fs.Stats): string | undefined {
+export function notAFile(stats: FileKind): string | undefined {
   if (stats.isFile()) return undefined;
   if (stats.isDirectory()) return 'a folder';
   if (stats.isFIFO()) return 'a FIFO';

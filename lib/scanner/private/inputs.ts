@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ScanInputError } from '../scan-error';
 import { notAFile, readRegularFile, statProblem } from './files';
-import { decodeText, isTemplate, LoadedTemplate, loadTemplate, parseTemplateText, quoted, readTextFile } from './template-loader';
+import { decodeText, isMapping, isTemplate, jsonType, LoadedTemplate, loadTemplate, parseTemplateText, quoted, readTextFile } from './template-loader';
 
 /** What the inputs expanded to: the templates to scan, the files of a folder passed over, the files that could not be read. */
 export interface ExpandedInputs {
@@ -118,18 +118,12 @@ interface MetadataEntry {
 /** Construct path -> its metadata entries (a `Map`: construct paths are data, `__proto__` included). */
 type ArtifactMetadata = Map<string, MetadataEntry[]>;
 
-function isMapping(value: unknown): value is { [key: string]: unknown } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** What a manifest holds instead of what it should, for a message: `null`, `a list`, `the number 42`. */
 function described(value: unknown): string {
   if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
   if (typeof value === 'string') return value === '' ? 'an empty string' : `the string ${quoted(value)}`;
   if (typeof value === 'number' || typeof value === 'boolean') return `the ${typeof value} ${String(value)}`;
-  return 'a mapping';
+  return jsonType(value);
 }
 
 /** Reports one problem of one artifact of `manifestFile`. */
@@ -443,7 +437,7 @@ function walkFolder(dir: string, add: (t: LoadedTemplate) => void, result: Expan
       if (TEMPLATE_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) readFolderFile(full, entry.name, add, result);
     } else {
       // Reading a FIFO waits for a writer, a device may never end: neither is opened, each is said.
-      result.skipped.push({ file: full, reason: `${specialKind(entry)}, not a file` });
+      result.skipped.push({ file: full, reason: `${notAFile(entry)}, not a file` });
     }
   }
 }
@@ -470,14 +464,6 @@ function noteUnlistedTemplates(dir: string, found: readonly LoadedTemplate[], re
       result.skipped.push({ file: full, reason: 'a template the cloud assembly\'s manifest does not name: not read (scan it by name to read it)' });
     }
   }
-}
-
-/** What a folder entry that is neither a file, a folder nor a link is. */
-function specialKind(entry: fs.Dirent): string {
-  if (entry.isFIFO()) return 'a FIFO';
-  if (entry.isSocket()) return 'a socket';
-  if (entry.isCharacterDevice() || entry.isBlockDevice()) return 'a device';
-  return 'a special file';
 }
 
 /** Why the link `file` leads to nothing that can be read. */

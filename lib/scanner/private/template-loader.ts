@@ -73,6 +73,21 @@ export function printable(text: string): string {
     .replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/** A JSON object: a mapping, not null and not a list. */
+export function isMapping(value: unknown): value is { [key: string]: any } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The JSON type of a value, in words: `a number`, `a list`, `null`. */
+export function jsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'number') return 'a number';
+  if (typeof value === 'boolean') return 'a boolean';
+  return typeof value === 'string' ? 'a string' : typeof value;
+}
+
 /** `printable(text)` in single quotes. */
 export function quoted(text: string): string {
   return `'${printable(text)}'`;
@@ -127,9 +142,7 @@ export function loadTemplate(file: string): LoadedTemplate {
 
 /** True when `value` has a `Resources` mapping, the one section every CloudFormation template needs. */
 export function isTemplate(value: unknown): boolean {
-  const resources = (value as { Resources?: unknown } | null)?.Resources;
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    && typeof resources === 'object' && resources !== null && !Array.isArray(resources);
+  return isMapping(value) && isMapping(value.Resources);
 }
 
 /**

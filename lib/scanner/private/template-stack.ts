@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { quoted } from './template-loader';
+import { isMapping, jsonType, quoted } from './template-loader';
 import { App, CfnCondition, CfnMapping, CfnOutput, CfnParameter, CfnResource, ICfnConditionExpression, IResolveContext, Stack } from 'aws-cdk-lib';
 
 /** A condition expression kept exactly as the template writes it. */
@@ -47,10 +47,6 @@ export interface TemplateStack {
 
 /** CloudFormation: logical IDs "must be alphanumeric (A-Za-z0-9) and unique within the template" (template anatomy, Resources). */
 const LOGICAL_ID = /^[A-Za-z0-9]+$/;
-
-function isMapping(value: unknown): value is { [key: string]: any } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 const SECTION_ITEM: { [section: string]: string } = {
   Parameters: 'parameter', Conditions: 'condition', Mappings: 'mapping', Resources: 'resource', Outputs: 'output',
@@ -167,14 +163,4 @@ export function templateStack(template: { [key: string]: any }, stackId: string)
     output.overrideLogicalId(id);
   }
   return { stack, logicalIdByPath, typeByLogicalId, problems };
-}
-
-/** The JSON type of a value, in words: `a number`, `a list`, `null`. */
-function jsonType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'number') return 'a number';
-  if (typeof value === 'boolean') return 'a boolean';
-  return typeof value === 'string' ? 'a string' : typeof value;
 }
