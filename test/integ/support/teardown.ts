@@ -242,16 +242,8 @@ async function deleteVault(backup: BackupClient, vault: string, options: Teardow
     return { outcome: 'left', reason: `recovery points could not be deleted (a vault lock, or a backup still running): ${stuck.join(', ')}` };
   }
   // Deleting a recovery point takes a while; the vault refuses to go while it holds any.
-  const attempts = options.attempts ?? 6;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await backup.send(new DeleteBackupVaultCommand({ BackupVaultName: vault }));
-      return { outcome: 'deleted' };
-    } catch (e) {
-      if ((e as { name?: string }).name !== 'InvalidRequestException' || attempt >= attempts) throw e;
-      await sleep(options.retryDelayMs ?? 30_000);
-    }
-  }
+  await retrying(() => backup.send(new DeleteBackupVaultCommand({ BackupVaultName: vault })), 'InvalidRequestException', options);
+  return { outcome: 'deleted' };
 }
 
 /** Calls `fn` again while it fails with `retryOn`, up to the options' attempts. */
