@@ -16,12 +16,12 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   AttachPolicyCommand, CreateKeysAndCertificateCommand, DeleteCertificateCommand, DeleteJobCommand, DeleteThingCommand,
-  DescribeCertificateCommand, DetachPolicyCommand, DetachThingPrincipalCommand, IoTClient, ListAttachedPoliciesCommand,
-  ListJobExecutionsForThingCommand, ListPrincipalThingsCommand, ListThingPrincipalsCommand, UpdateCertificateCommand,
+  DescribeCertificateCommand, DetachPolicyCommand, DetachThingPrincipalCommand, IoTClient,
+  ListJobExecutionsForThingCommand, ListPrincipalThingsCommand, UpdateCertificateCommand,
 } from '@aws-sdk/client-iot';
 import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { alreadyGone, errorName, ProviderEvent, ProviderResponse, stopRunningExecutions } from '../shared/cleanup';
+import { alreadyGone, attachedPolicies, errorName, ProviderEvent, ProviderResponse, stopRunningExecutions, thingPrincipals, unlessGone } from '../shared/cleanup';
 
 const iot = new IoTClient({ maxAttempts: 8 });
 const dynamodb = new DynamoDBClient({ maxAttempts: 5 });
@@ -136,7 +136,7 @@ async function cleanUp(p: FixtureProperties, claimCertificateId: string | undefi
   for (const thing of things) {
     await attempt(`deleting the rotation jobs of ${thing}`, () => deleteJobs(thing, p.RotationJobIdPrefix));
     await attempt(`listing the certificates of ${thing}`, async () => {
-      for (const principal of await thingPrincipals(thing)) certificates.add(principal.split('/').pop()!);
+      for (const principal of await unlessGone(() => thingPrincipals(iot, thing))) certificates.add(principal.split('/').pop()!);
     });
   }
   if (claimCertificateId && CERTIFICATE_ID.test(claimCertificateId)) certificates.add(claimCertificateId);
@@ -172,21 +172,6 @@ async function deleteJobs(thingName: string, jobIdPrefix: string): Promise<void>
   }
 }
 
-async function thingPrincipals(thingName: string): Promise<string[]> {
-  const principals: string[] = [];
-  let nextToken: string | undefined;
-  try {
-    do {
-      const page = await iot.send(new ListThingPrincipalsCommand({ thingName, nextToken }));
-      principals.push(...(page.principals ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken);
-  } catch (e) {
-    if (errorName(e) !== 'ResourceNotFoundException') throw e;
-  }
-  return principals;
-}
-
 /** Detaches a certificate from every policy and thing, deactivates and deletes it; one already gone is done. */
 export async function retire(certificateId: string): Promise<void> {
   let description;
@@ -197,7 +182,7 @@ export async function retire(certificateId: string): Promise<void> {
     throw e;
   }
   const arn = description!.certificateArn!;
-  const policies = (await iot.send(new ListAttachedPoliciesCommand({ target: arn, recursive: false }))).policies ?? [];
+  const policies = await attachedPolicies(iot, arn);
   // Detached meanwhile (the revocation, a rotation's retirement, an earlier delete attempt): done.
   for (const policy of policies) await alreadyGone(() => iot.send(new DetachPolicyCommand({ policyName: policy.policyName, target: arn })));
   const attached = (await iot.send(new ListPrincipalThingsCommand({ principal: arn }))).things ?? [];

@@ -13,11 +13,11 @@
  */
 import {
   AttachPolicyCommand, AttachThingPrincipalCommand, CertificateStatus, CreateKeysAndCertificateCommand, DeleteCertificateCommand,
-  DescribeCertificateCommand, DetachPolicyCommand, DetachThingPrincipalCommand, IoTClient, ListAttachedPoliciesCommand,
-  ListThingGroupsForThingCommand, ListThingPrincipalsCommand, RemoveThingFromThingGroupCommand, UpdateCertificateCommand,
+  DescribeCertificateCommand, DetachPolicyCommand, DetachThingPrincipalCommand, IoTClient,
+  ListThingGroupsForThingCommand, RemoveThingFromThingGroupCommand, UpdateCertificateCommand,
 } from '@aws-sdk/client-iot';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { alreadyGone, errorName, ProviderEvent, ProviderResponse, stopRunningExecutions } from '../shared/cleanup';
+import { alreadyGone, attachedPolicies, errorName, ProviderEvent, ProviderResponse, stopRunningExecutions, thingPrincipals, unlessGone } from '../shared/cleanup';
 
 /** The custom resource's properties (CloudFormation hands them over as strings). */
 export interface FixtureProperties {
@@ -83,31 +83,13 @@ export async function leaveQuarantine(thingName: string, groupName: string): Pro
 
 /** Detaches every policy attached to the certificate (the device policy, unless a playbook detached it). */
 export async function detachPolicies(arn: string): Promise<void> {
-  const names: string[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await iot.send(new ListAttachedPoliciesCommand({ target: arn, marker }));
-    names.push(...(page.policies ?? []).map((x) => x.policyName!).filter((n) => n));
-    marker = page.nextMarker || undefined;
-  } while (marker);
+  const names = (await attachedPolicies(iot, arn)).map((x) => x.policyName!).filter((n) => n);
   for (const policyName of names) await alreadyGone(() => iot.send(new DetachPolicyCommand({ policyName, target: arn })));
 }
 
 /** The principals of the thing, every page ([] once the thing is gone). */
-async function principalsOf(thingName: string): Promise<string[]> {
-  const principals: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    try {
-      const page = await iot.send(new ListThingPrincipalsCommand({ thingName, nextToken }));
-      principals.push(...(page.principals ?? []));
-      nextToken = page.nextToken || undefined;
-    } catch (e) {
-      if (errorName(e) === 'ResourceNotFoundException') return [];
-      throw e;
-    }
-  } while (nextToken);
-  return principals;
+function principalsOf(thingName: string): Promise<string[]> {
+  return unlessGone(() => thingPrincipals(iot, thingName));
 }
 
 /** Detaches the certificate from the thing, if attached, and waits until AWS IoT no longer lists it there. */

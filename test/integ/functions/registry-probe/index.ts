@@ -7,7 +7,8 @@
  * - `{"action": "attachedPolicies", "target": <certificate ARN>}` → `{count, policies}`
  * - `{"action": "thingPrincipals", "thingName"}` → `{count, principals}`
  */
-import { IoTClient, ListAttachedPoliciesCommand, ListThingPrincipalsCommand } from '@aws-sdk/client-iot';
+import { IoTClient } from '@aws-sdk/client-iot';
+import { attachedPolicies, thingPrincipals } from '../shared/cleanup';
 
 const iot = new IoTClient({});
 
@@ -21,24 +22,13 @@ export async function handler(event: ProbeEvent): Promise<{ count: number; polic
   switch (event?.action) {
     case 'attachedPolicies': {
       if (!isString(event.target)) throw new Error('attachedPolicies needs target');
-      const policies: string[] = [];
-      let marker: string | undefined;
-      do {
-        const page = await iot.send(new ListAttachedPoliciesCommand({ target: event.target, recursive: false, marker }));
-        policies.push(...(page.policies ?? []).map((p) => p.policyName ?? ''));
-        marker = page.nextMarker;
-      } while (marker);
+      const policies = (await attachedPolicies(iot, event.target)).map((p) => p.policyName ?? '');
       return { count: policies.length, policies };
     }
     case 'thingPrincipals': {
       if (!isString(event.thingName)) throw new Error('thingPrincipals needs thingName');
-      const principals: string[] = [];
-      let nextToken: string | undefined;
-      do {
-        const page = await iot.send(new ListThingPrincipalsCommand({ thingName: event.thingName, nextToken }));
-        principals.push(...(page.principals ?? []));
-        nextToken = page.nextToken;
-      } while (nextToken);
+      // A thing that is gone is an error here, never an empty list: the probe answers "none attached".
+      const principals = await thingPrincipals(iot, event.thingName);
       return { count: principals.length, principals };
     }
     default:

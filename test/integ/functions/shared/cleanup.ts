@@ -1,8 +1,9 @@
+import { IoTClient, ListAttachedPoliciesCommand, ListThingPrincipalsCommand, Policy } from '@aws-sdk/client-iot';
 import { ListExecutionsCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 
 /*
- * What the integration tests' fixtures share when they remove what a run made (esbuild bundles it
- * into each function that imports it).
+ * What the integration tests' functions share when they read or remove what a run made (esbuild
+ * bundles it into each function that imports it).
  */
 
 /** The name of an AWS SDK error, or '' for anything else. */
@@ -14,6 +15,40 @@ export async function alreadyGone(step: () => Promise<unknown>): Promise<void> {
     await step();
   } catch (e) {
     if (errorName(e) !== 'ResourceNotFoundException') throw e;
+  }
+}
+
+/** Every principal attached to a thing, from every page; an error (the thing gone included) as AWS IoT answers it. */
+export async function thingPrincipals(iot: Pick<IoTClient, 'send'>, thingName: string): Promise<string[]> {
+  const principals: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await iot.send(new ListThingPrincipalsCommand({ thingName, nextToken }));
+    principals.push(...(page.principals ?? []));
+    nextToken = page.nextToken || undefined;
+  } while (nextToken);
+  return principals;
+}
+
+/** Every policy attached to a target itself (not through its groups), from every page. */
+export async function attachedPolicies(iot: Pick<IoTClient, 'send'>, target: string): Promise<Policy[]> {
+  const policies: Policy[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await iot.send(new ListAttachedPoliciesCommand({ target, recursive: false, marker }));
+    policies.push(...(page.policies ?? []));
+    marker = page.nextMarker || undefined;
+  } while (marker);
+  return policies;
+}
+
+/** What `read` lists, or nothing when what it lists from is gone (ResourceNotFoundException). */
+export async function unlessGone<T>(read: () => Promise<T[]>): Promise<T[]> {
+  try {
+    return await read();
+  } catch (e) {
+    if (errorName(e) === 'ResourceNotFoundException') return [];
+    throw e;
   }
 }
 
