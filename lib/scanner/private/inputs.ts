@@ -69,12 +69,8 @@ export function expandInputs(inputs: readonly string[]): ExpandedInputs {
         result.unreadable.push(asInputError(input, e));
       }
     } else if (isCloudAssembly(input)) {
-      const unreadableBefore = result.unreadable.length;
-      const found = cloudAssemblyTemplates(input, result.unreadable);
-      if (found.length === 0 && result.unreadable.length === unreadableBefore) {
-        throw new ScanInputError(path.join(input, 'manifest.json'), 'the cloud assembly lists no stack template');
-      }
-      noteUnlistedTemplates(input, found, result);
+      const found = readAssembly(input, result);
+      if (found === undefined) throw new ScanInputError(path.join(input, 'manifest.json'), 'the cloud assembly lists no stack template');
       found.forEach(add);
     } else {
       const before = result.templates.length + result.unreadable.length;
@@ -406,13 +402,11 @@ function walkFolder(dir: string, add: (t: LoadedTemplate) => void, result: Expan
       if (isCloudAssembly(full)) {
         // A manifest.json makes a folder an assembly, whose manifest says what it holds: one that
         // lists nothing would otherwise hide the folder and everything under it without a word.
-        const unreadableBefore = result.unreadable.length;
-        const found = cloudAssemblyTemplates(full, result.unreadable);
-        if (found.length === 0 && result.unreadable.length === unreadableBefore) {
+        const found = readAssembly(full, result);
+        if (found === undefined) {
           result.unreadable.push(new ScanInputError(path.join(full, 'manifest.json'), 'the cloud assembly lists no stack template (a folder with a manifest.json is read as a cloud assembly: scan its templates by name)'));
         }
-        noteUnlistedTemplates(full, found, result);
-        found.forEach(add);
+        found?.forEach(add);
       } else {
         walkFolder(full, add, result);
       }
@@ -440,6 +434,17 @@ function walkFolder(dir: string, add: (t: LoadedTemplate) => void, result: Expan
       result.skipped.push({ file: full, reason: `${notAFile(entry)}, not a file` });
     }
   }
+}
+
+/**
+ * An assembly's templates, with the templates beside its manifest that it does not name said;
+ * `undefined` when it lists no stack and none of its artifacts failed (an empty assembly).
+ */
+function readAssembly(dir: string, result: ExpandedInputs): LoadedTemplate[] | undefined {
+  const unreadableBefore = result.unreadable.length;
+  const found = cloudAssemblyTemplates(dir, result.unreadable);
+  noteUnlistedTemplates(dir, found, result);
+  return found.length === 0 && result.unreadable.length === unreadableBefore ? undefined : found;
 }
 
 /** How CDK names the templates it writes into an assembly. */
