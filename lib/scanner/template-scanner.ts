@@ -1,12 +1,14 @@
 import { IotSecurityChecks } from '../checks/iot-security-checks';
 import { assemblyAcknowledgment, fileAcknowledgment, metadataAcknowledgment, readAcknowledgmentsFile } from './private/acknowledgments';
 import { expandInputs } from './private/inputs';
+import { ReadSettings, resolveLimits } from './private/limits';
 import { rulesById } from './private/pack';
 import { declaredTransforms, expandSam, SAM_TRANSFORM } from './private/sam';
 import { errorClass } from './private/internal-error';
 import { DuplicateKey, LoadedTemplate, quoted } from './private/template-loader';
 import { templateStack } from './private/template-stack';
 import { ScanInputError } from './scan-error';
+import { ScanLimits } from './scan-limits';
 import { FindingSeverity, ScanAcknowledgment, ScanFinding, ScanNotice, ScannedTemplate, ScanResult, ScanUnreadableFile } from './scan-result';
 
 /**
@@ -32,6 +34,19 @@ export interface ScanOptions {
    * @default - the pack's defaults
    */
   readonly checks?: IotSecurityChecksOptions;
+  /**
+   * How much the scan reads at most: past a limit, the file is reported unreadable (a named
+   * error), never read on.
+   * @default - the defaults of each `ScanLimits` field
+   */
+  readonly limits?: ScanLimits;
+  /**
+   * Whether symbolic links met in a scanned folder are followed: a linked file is read, a linked
+   * folder walked (each folder once, whatever links lead to it, so links cannot loop). When
+   * false, each link is listed as skipped. Paths named as inputs are always followed.
+   * @default true
+   */
+  readonly followLinks?: boolean;
 }
 
 const SEVERITY_ORDER = { error: 0, warning: 1, note: 2 };
@@ -47,9 +62,11 @@ const SEVERITY_ORDER = { error: 0, warning: 1, note: 2 };
  */
 export class TemplateScanner {
   private readonly options: ScanOptions;
+  private readonly read: ReadSettings;
 
   constructor(options: ScanOptions = {}) {
     this.options = options;
+    this.read = { limits: resolveLimits(options.limits, 'TemplateScanner'), followLinks: options.followLinks ?? true };
   }
 
   /**
@@ -65,9 +82,9 @@ export class TemplateScanner {
     if (inputs.length === 0) throw new ScanInputError('(no input)', 'name at least one template file or folder to scan');
     const acknowledgments = [
       ...(this.options.acknowledgments ?? []),
-      ...(this.options.acknowledgmentsFile ? readAcknowledgmentsFile(this.options.acknowledgmentsFile) : []),
+      ...(this.options.acknowledgmentsFile ? readAcknowledgmentsFile(this.options.acknowledgmentsFile, this.read) : []),
     ];
-    const expanded = expandInputs(inputs);
+    const expanded = expandInputs(inputs, this.read);
     const templates: ScannedTemplate[] = [];
     const findings: ScanFinding[] = [];
     const notices: ScanNotice[] = expanded.skipped.map((s) => ({ severity: FindingSeverity.NOTE, file: s.file, message: `skipped: ${s.reason}` }));

@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { ScanInputError } from '../scan-error';
 import { ScanAcknowledgment } from '../scan-result';
+import { DEFAULT_READ_SETTINGS, ReadSettings } from './limits';
 import { rulePackName } from './pack';
 import { parseTemplateText, readTextFile } from './template-loader';
 
@@ -26,7 +27,7 @@ function covers(id: string, findingId: string, ruleId: string): boolean {
 }
 
 /** Reads an acknowledgments file (JSON or YAML): a list of `{ id, resource, reason, template? }`. */
-export function readAcknowledgmentsFile(file: string): ScanAcknowledgment[] {
+export function readAcknowledgmentsFile(file: string, _settings: ReadSettings = DEFAULT_READ_SETTINGS): ScanAcknowledgment[] {
   let text: string;
   try {
     text = readTextFile(file);

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ScanInputError } from '../scan-error';
 import { notAFile, readRegularFile, statProblem } from './files';
+import { DEFAULT_READ_SETTINGS, ReadSettings } from './limits';
 import { decodeText, isMapping, isTemplate, jsonType, LoadedTemplate, loadTemplate, parseTemplateText, quoted, readTextFile } from './template-loader';
 
 /** What the inputs expanded to: the templates to scan, the files of a folder passed over, the files that could not be read. */
@@ -46,7 +47,7 @@ const SKIPPED_DIRS = new Set(['node_modules', '.git']);
  * in it. A file that cannot be read is recorded in `unreadable` and the rest are read; only a
  * path that does not exist, or a folder with nothing to scan, stops the expansion.
  */
-export function expandInputs(inputs: readonly string[]): ExpandedInputs {
+export function expandInputs(inputs: readonly string[], _settings: ReadSettings = DEFAULT_READ_SETTINGS): ExpandedInputs {
   const result: ExpandedInputs = { templates: [], skipped: [], unreadable: [] };
   const seen = new Set<string>();
   const add = (t: LoadedTemplate) => {

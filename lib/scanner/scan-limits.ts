@@ -1,0 +1,50 @@
+/**
+ * How much one scan reads at most. Each limit bounds the work a file can ask for (a file is
+ * anyone's: a pull request's template, a folder a CI job was handed), so a scan always ends; a
+ * limit reached is a named error on the file (exit code 2), never a stall. Every default is far
+ * above what CloudFormation itself deploys, and each can be raised.
+ */
+export interface ScanLimits {
+  /**
+   * The largest file the scanner reads, in bytes: a template, a cloud assembly manifest or
+   * metadata file, an acknowledgments file. CloudFormation takes a template of at most 1 MB (from
+   * S3; 51,200 bytes inline); a large CDK app's manifest holds a few MB of construct metadata.
+   * @default 16777216 (16 MiB)
+   */
+  readonly maxFileBytes?: number;
+  /**
+   * The longest single value (a string or key) in a template, in characters: none can be longer
+   * than the 1 MB template that holds it.
+   * @default 1048576 (1 Mi characters)
+   */
+  readonly maxScalarLength?: number;
+  /**
+   * How deep a template's values may nest. A template nests a few levels for its sections and
+   * resources, and a policy document or state machine definition a dozen more.
+   * @default 200
+   */
+  readonly maxNestingDepth?: number;
+  /**
+   * How many values (scalars, lists and mappings) a YAML file may expand to through its aliases:
+   * at two bytes the shortest value, what fits in CloudFormation's 1 MB, as the packaging tools
+   * upload aliases expanded.
+   * @default 500000
+   */
+  readonly maxAliasExpansion?: number;
+  /**
+   * How deep below a scanned folder the scanner looks for templates.
+   * @default 32
+   */
+  readonly maxFolderDepth?: number;
+  /**
+   * How many files one scan reads (templates, manifests, metadata files), folders and cloud
+   * assemblies together.
+   * @default 10000
+   */
+  readonly maxFiles?: number;
+  /**
+   * How deep cloud assemblies (a CDK stage's assembly in its parent's) and nested stacks may nest.
+   * @default 100
+   */
+  readonly maxAssemblyNesting?: number;
+}
