@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import { ScanInputError } from '../scan-error';
+import { DEFAULT_SCAN_LIMITS, ResolvedLimits } from './limits';
 
 /** What both `fs.Stats` and a folder's `fs.Dirent` say of a path's kind. */
 type FileKind = Pick<fs.Stats, 'isFile' | 'isDirectory' | 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice'>;
@@ -32,7 +33,7 @@ export function statProblem(e: unknown): string {
  * name before it is opened, as opening a device can act on it. The file is then opened without
  * blocking and checked again, so one swapped for a FIFO in between is refused too, never waited on.
  */
-export function readRegularFile(file: string): Buffer {
+export function readRegularFile(file: string, _limits: ResolvedLimits = DEFAULT_SCAN_LIMITS): Buffer {
   let stats: fs.Stats;
   try {
     stats = fs.statSync(file);

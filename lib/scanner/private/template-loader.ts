@@ -1,6 +1,7 @@
 import { Alias, Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument, Scalar, visit } from 'yaml';
 import { ScanInputError } from '../scan-error';
 import { readRegularFile } from './files';
+import { DEFAULT_SCAN_LIMITS, ResolvedLimits } from './limits';
 
 /**
  * A key written twice in one mapping. CloudFormation reads the last one (its value replaces the
@@ -114,8 +115,8 @@ function longForm(tag: string, value: unknown, file: string, line: number | unde
  * The text of a file, or why it is not text: CloudFormation reads UTF-8, and a file with NUL
  * bytes or bytes that are not UTF-8 is named in one line, never echoed.
  */
-export function readTextFile(file: string): string {
-  return decodeText(file, readRegularFile(file));
+export function readTextFile(file: string, limits: ResolvedLimits = DEFAULT_SCAN_LIMITS): string {
+  return decodeText(file, readRegularFile(file, limits));
 }
 
 /** `bytes` as UTF-8 text, or a `ScanInputError` saying what else they are. */
@@ -132,8 +133,8 @@ export function decodeText(file: string, bytes: Uint8Array): string {
 }
 
 /** Reads `path` as a CloudFormation template, JSON or YAML by its first character. */
-export function loadTemplate(file: string): LoadedTemplate {
-  const template = parseTemplateText(file, readTextFile(file));
+export function loadTemplate(file: string, limits: ResolvedLimits = DEFAULT_SCAN_LIMITS): LoadedTemplate {
+  const template = parseTemplateText(file, readTextFile(file, limits), limits);
   if (!isTemplate(template.template)) {
     throw new ScanInputError(file, 'is not a CloudFormation template: it has no Resources section');
   }
@@ -151,7 +152,7 @@ export function isTemplate(value: unknown): boolean {
  * CloudFormation takes YAML flow style (`{Resources: {...}}`) too. Only when both fail is it an
  * error, naming both: the JSON syntax error and the YAML one.
  */
-export function parseTemplateText(file: string, text: string): LoadedTemplate {
+export function parseTemplateText(file: string, text: string, _limits: ResolvedLimits = DEFAULT_SCAN_LIMITS): LoadedTemplate {
   const body = text.replace(/^\uFEFF/, '');
   if (!body.trimStart().startsWith('{')) return parseYaml(file, body);
   let jsonError: ScanInputError;
