@@ -112,8 +112,8 @@ describe('a repository folder with a file that cannot be read: the rest scanned,
     fs.writeFileSync(path.join(repo, 'blob.template'), Buffer.from([0x7b, 0x00, 0x1b, 0x5b, 0x32, 0x4a]));
     fs.writeFileSync(path.join(repo, 'package.json'), '{ "name": "x" }');
   });
-  const STDERR = 'cdk-secure-iot: repo/bomb.yaml:13: YAML aliases expand the file past 500,000 values (*l7 alone stands for 48,427,561), '
-    + 'more than a template CloudFormation accepts (1 MB) can hold: an alias bomb, read no further\n'
+  const STDERR = 'cdk-secure-iot: repo/bomb.yaml:13: YAML aliases expand the file past the 500,000 values a scan reads (*l7 alone stands for 48,427,561): '
+    + 'an alias bomb, read no further; raise --max-alias-expansion to read it\n'
     + 'cdk-secure-iot: repo/broken.yaml:3: YAML syntax error: ';
 
   test('text', () => {

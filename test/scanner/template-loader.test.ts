@@ -269,8 +269,8 @@ describe('YAML aliases: read, but bounded', () => {
     const e = inputError(() => parseTemplateText('bomb.yaml', text));
     expect(Date.now() - start).toBeLessThan(1000);
     expect(e.line).toBe(13);
-    expect(e.message).toBe('bomb.yaml:13: YAML aliases expand the file past 500,000 values (*l7 alone stands for 48,427,561), '
-      + 'more than a template CloudFormation accepts (1 MB) can hold: an alias bomb, read no further');
+    expect(e.message).toBe('bomb.yaml:13: YAML aliases expand the file past the 500,000 values a scan reads (*l7 alone stands for 48,427,561): '
+      + 'an alias bomb, read no further; raise --max-alias-expansion to read it');
   });
 
   test('aliases within the bound are read, each expanded, and the first one noted', () => {
@@ -319,9 +319,9 @@ describe('YAML aliases: read, but bounded', () => {
 describe('nesting is bounded', () => {
   const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
   test.each([
-    ['JSON', `{"Resources": {"R": {"Type": "X", "Properties": {"A": ${nested(300)}}}}}`, 't.json:1: nests deeper than 200 levels: not a template anyone wrote, read no further'],
-    ['YAML', `Resources:\n  R:\n    Type: X\n    Properties: { A: ${nested(300)} }\n`, 't.yaml:4: nests deeper than 200 levels (with its aliases expanded): not a template anyone wrote, read no further'],
-    ['YAML past its parser', `Resources: ${nested(5000)}\n`, 't.yaml:1: nests deeper than the YAML reader can follow (more than 200 levels are not a template anyone wrote)'],
+    ['JSON', `{"Resources": {"R": {"Type": "X", "Properties": {"A": ${nested(300)}}}}}`, 't.json:1: nests deeper than the 200 levels a scan reads: raise --max-nesting-depth to read it'],
+    ['YAML', `Resources:\n  R:\n    Type: X\n    Properties: { A: ${nested(300)} }\n`, 't.yaml:4: nests deeper than the 200 levels a scan reads (with its aliases expanded): raise --max-nesting-depth to read it'],
+    ['YAML past its parser', `Resources: ${nested(5000)}\n`, 't.yaml:1: nests deeper than the YAML reader can follow (some hundreds of levels, whatever --max-nesting-depth says; a template nests a few dozen)'],
   ])('%s: deeper than 200 levels is a named error', (name, text, message) => {
     expect(inputError(() => parseTemplateText(name === 'JSON' ? 't.json' : 't.yaml', text)).message).toBe(message);
   });
@@ -330,7 +330,7 @@ describe('nesting is bounded', () => {
     let text = 'Metadata:\n  a0: &a0 [x]\n';
     for (let i = 1; i <= 250; i++) text += `  a${i}: &a${i} [*a${i - 1}]\n`;
     text += 'Resources: {}\n';
-    expect(inputError(() => parseTemplateText('t.yaml', text)).message).toMatch(/^t\.yaml:\d+: nests deeper than 200 levels \(with its aliases expanded\)/);
+    expect(inputError(() => parseTemplateText('t.yaml', text)).message).toMatch(/^t\.yaml:\d+: nests deeper than the 200 levels a scan reads \(with its aliases expanded\)/);
   });
 
   test('150 levels are read', () => {

@@ -3,7 +3,7 @@ import { ScanInputError } from '../scan-error';
 import { ScanAcknowledgment } from '../scan-result';
 import { DEFAULT_READ_SETTINGS, ReadSettings } from './limits';
 import { rulePackName } from './pack';
-import { parseTemplateText, readTextFile } from './template-loader';
+import { parseTemplateText, printable, readTextFile } from './template-loader';
 
 /** What an acknowledgment matched: its reason and where it was written (and, from a file, which entry). */
 export interface AcknowledgmentMatch {
@@ -26,16 +26,20 @@ function covers(id: string, findingId: string, ruleId: string): boolean {
   return q === findingId || q === ruleId;
 }
 
-/** Reads an acknowledgments file (JSON or YAML): a list of `{ id, resource, reason, template? }`. */
-export function readAcknowledgmentsFile(file: string, _settings: ReadSettings = DEFAULT_READ_SETTINGS): ScanAcknowledgment[] {
+/**
+ * Reads an acknowledgments file (JSON or YAML): a list of `{ id, resource, reason, template? }`,
+ * within the scan's limits. A JSON list is read by `JSON.parse` (100,000 entries in a fraction of
+ * a second), whose keys are data: an entry's `__proto__` is a key like any other, never its prototype.
+ */
+export function readAcknowledgmentsFile(file: string, settings: ReadSettings = DEFAULT_READ_SETTINGS): ScanAcknowledgment[] {
   let text: string;
   try {
-    text = readTextFile(file);
+    text = readTextFile(file, settings.limits);
   } catch (e) {
     if (e instanceof ScanInputError && e.problem === 'no such file') throw new ScanInputError(file, 'no such acknowledgments file');
     throw e;
   }
-  const list = parseTemplateText(file, text).template as unknown;
+  const list = parseTemplateText(file, text, settings.limits).template as unknown;
   if (!Array.isArray(list)) {
     throw new ScanInputError(file, 'an acknowledgments file is a list of { id, resource, reason }');
   }
@@ -46,7 +50,7 @@ export function readAcknowledgmentsFile(file: string, _settings: ReadSettings = 
     }
     if (entry?.template !== undefined && typeof entry.template !== 'string') problems.push("'template' must be a string");
     if (problems.length > 0) {
-      throw new ScanInputError(file, `acknowledgment ${i + 1}: ${problems.join(', ')} (got ${JSON.stringify(entry)})`);
+      throw new ScanInputError(file, `acknowledgment ${i + 1}: ${problems.join(', ')} (got ${printable(JSON.stringify(entry) ?? String(entry))})`);
     }
     return { id: entry.id, resource: entry.resource, reason: entry.reason, template: entry.template };
   });

@@ -39,24 +39,6 @@ export interface LoadedTemplate {
   readonly firstMergeLine?: number;
 }
 
-/**
- * How deep a template may nest. CloudFormation documents no nesting limit, but a template
- * nests a few levels for its sections and resources, and a policy document or a state machine
- * definition inside a property a dozen more; a deeper file is not a template anyone wrote, and
- * the reader (and every rule after it) would run out of stack on it.
- */
-export const MAX_NESTING_DEPTH = 200;
-
-/**
- * How many values (scalars, lists and maps) a YAML file may expand to through its aliases.
- * CloudFormation takes a template of at most 1 MB (from S3; 51,200 bytes inline), and the
- * tools that accept aliases (`aws cloudformation package`, `sam deploy`) upload them expanded,
- * so the expansion has to fit in 1 MB too: at two bytes the shortest value (`0,`), 500,000
- * values. Past that, the file is an alias bomb (a 420-byte file of nine nested lists of nine
- * aliases stands for 43 million values), read no further.
- */
-export const MAX_YAML_VALUES = 500_000;
-
 /** CloudFormation's YAML short tags whose long form is `Fn::<Name>`. */
 const FN_TAGS = new Set([
   'Base64', 'Cidr', 'FindInMap', 'GetAZs', 'ImportValue', 'Join', 'Select', 'Split', 'Sub', 'Transform',
@@ -147,23 +129,23 @@ export function isTemplate(value: unknown): boolean {
 }
 
 /**
- * Parses template text. Text that starts with `{` goes through `JSON.parse` first (fast, and
- * exact about JSON: its duplicate keys and lines); when that fails it is read as YAML, since
- * CloudFormation takes YAML flow style (`{Resources: {...}}`) too. Only when both fail is it an
- * error, naming both: the JSON syntax error and the YAML one.
+ * Parses template text (or an acknowledgments list) within `limits`. Text that starts with `{` or
+ * `[` goes through `JSON.parse` first (fast, and exact about JSON: its duplicate keys and lines); when
+ * that fails it is read as YAML, since CloudFormation takes YAML flow style (`{Resources: {...}}`)
+ * too. Only when both fail is it an error, naming both: the JSON syntax error and the YAML one.
  */
-export function parseTemplateText(file: string, text: string, _limits: ResolvedLimits = DEFAULT_SCAN_LIMITS): LoadedTemplate {
+export function parseTemplateText(file: string, text: string, limits: ResolvedLimits = DEFAULT_SCAN_LIMITS): LoadedTemplate {
   const body = text.replace(/^\uFEFF/, '');
-  if (!body.trimStart().startsWith('{')) return parseYaml(file, body);
+  if (!/^\s*[{[]/.test(body)) return parseYaml(file, body, limits);
   let jsonError: ScanInputError;
   try {
-    return parseJson(file, body);
+    return parseJson(file, body, limits);
   } catch (e) {
     if (!(e instanceof ScanInputError) || !e.problem.startsWith('JSON syntax error')) throw e;
     jsonError = e;
   }
   try {
-    return parseYaml(file, body);
+    return parseYaml(file, body, limits);
   } catch (e) {
     if (!(e instanceof ScanInputError) || !e.problem.startsWith('YAML syntax error')) throw e;
     const yamlAt = e.line !== undefined && jsonError.line !== undefined && e.line !== jsonError.line ? ` (line ${e.line})` : '';
@@ -177,7 +159,7 @@ function lineAt(text: string, offset: number): number {
   return line;
 }
 
-function parseJson(file: string, text: string): LoadedTemplate {
+function parseJson(file: string, text: string, limits: ResolvedLimits): LoadedTemplate {
   let template: any;
   try {
     template = JSON.parse(text);
@@ -191,7 +173,7 @@ function parseJson(file: string, text: string): LoadedTemplate {
     const what = token ? `Unexpected token ${quoted(token[1])}` : printable(message.replace(/ in JSON at position \d+.*$/s, ''));
     throw new ScanInputError(file, `JSON syntax error: ${what}`, line);
   }
-  const structure = jsonStructure(file, text);
+  const structure = jsonStructure(file, text, limits);
   return { file, template, resourceLines: structure.resourceLines, duplicateKeys: structure.duplicates };
 }
 
@@ -205,12 +187,24 @@ interface JsonFrame {
   expectKey: boolean;
 }
 
+/** The error of a value nested past `--max-nesting-depth`. */
+function tooDeep(file: string, limit: number, line: number | undefined, how = ''): ScanInputError {
+  return new ScanInputError(file, `nests deeper than the ${limit.toLocaleString('en-US')} levels a scan reads${how}: raise --max-nesting-depth to read it`, line);
+}
+
+/** The error of a string or key longer than `--max-scalar-length`. */
+function tooLong(file: string, what: 'a key' | 'a string', length: number, limit: number, line: number | undefined): ScanInputError {
+  return new ScanInputError(file, `holds ${what} of ${length.toLocaleString('en-US')} characters, longer than the ${limit.toLocaleString('en-US')} a scan reads: `
+    + 'raise --max-scalar-length to read it', line);
+}
+
 /**
  * One pass over JSON text already known valid, tracking strings and nesting: the line of each
  * key of the top-level `Resources` object (the last one, the one read, where a key is written
- * twice), every key written twice in one object, and nesting past `MAX_NESTING_DEPTH`.
+ * twice), every key written twice in one object, nesting past `maxNestingDepth` and strings
+ * (keys or values) longer than `maxScalarLength`.
  */
-function jsonStructure(file: string, text: string): { resourceLines: Map<string, number>; duplicates: DuplicateKey[] } {
+function jsonStructure(file: string, text: string, limits: ResolvedLimits): { resourceLines: Map<string, number>; duplicates: DuplicateKey[] } {
   const resourceLines = new Map<string, number>();
   const duplicates: DuplicateKey[] = [];
   const stack: JsonFrame[] = [];
@@ -227,20 +221,26 @@ function jsonStructure(file: string, text: string): { resourceLines: Map<string,
         j++;
       }
       const top = stack[stack.length - 1];
-      if (top?.object && top.expectKey) {
+      const isKey = top?.object === true && top.expectKey;
+      // The text's length bounds the string's (an escape is longer than what it stands for).
+      if (j - i - 1 > limits.maxScalarLength) {
+        const length = escaped ? (JSON.parse(text.slice(i, j + 1)) as string).length : j - i - 1;
+        if (length > limits.maxScalarLength) throw tooLong(file, isKey ? 'a key' : 'a string', length, limits.maxScalarLength, line);
+      }
+      if (isKey) {
         const key = escaped ? JSON.parse(text.slice(i, j + 1)) as string : text.slice(i + 1, j);
-        const first = top.keys!.get(key);
+        const first = top!.keys!.get(key);
         if (first !== undefined) duplicates.push({ path: stack.slice(0, -1).map((f) => f.label), key, line, firstLine: first });
-        top.keys!.set(key, line);
-        top.label = key;
-        top.expectKey = false;
+        top!.keys!.set(key, line);
+        top!.label = key;
+        top!.expectKey = false;
         if (stack.length === 2 && stack[0].label === 'Resources') resourceLines.set(key, line);
       }
       i = j;
     } else if (c === 123 || c === 91) { // { [
       const object = c === 123;
       stack.push({ object, keys: object ? new Map() : undefined, label: object ? '' : '[0]', index: 0, expectKey: object });
-      if (stack.length > MAX_NESTING_DEPTH) throw new ScanInputError(file, `nests deeper than ${MAX_NESTING_DEPTH} levels: not a template anyone wrote, read no further`, line);
+      if (stack.length > limits.maxNestingDepth) throw tooDeep(file, limits.maxNestingDepth, line);
     } else if (c === 125 || c === 93) { // } ]
       stack.pop();
     } else if (c === 44) { // ,
@@ -265,7 +265,7 @@ function setKey(obj: { [key: string]: unknown }, key: string, value: unknown): v
   }
 }
 
-function parseYaml(file: string, text: string): LoadedTemplate {
+function parseYaml(file: string, text: string, limits: ResolvedLimits): LoadedTemplate {
   const lineCounter = new LineCounter();
   // Duplicate keys are read, and reported, as CloudFormation reads them (see `DuplicateKey`);
   // hash merges (`<<: *base`) are applied by `YamlReader`, as the packaging tools apply them.
@@ -276,11 +276,11 @@ function parseYaml(file: string, text: string): LoadedTemplate {
     const line = err.linePos?.[0]?.line ?? lineCounter.linePos(err.pos[0]).line;
     const message = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
     if (/Maximum call stack size exceeded/.test(message)) {
-      throw new ScanInputError(file, `nests deeper than the YAML reader can follow (more than ${MAX_NESTING_DEPTH} levels are not a template anyone wrote)`, line);
+      throw new ScanInputError(file, 'nests deeper than the YAML reader can follow (some hundreds of levels, whatever --max-nesting-depth says; a template nests a few dozen)', line);
     }
     throw new ScanInputError(file, `YAML syntax error: ${printable(message)}`, line);
   }
-  const reader = new YamlReader(doc, file, lineOf);
+  const reader = new YamlReader(doc, file, lineOf, limits);
   const template = reader.read() as { [key: string]: any };
   const resourceLines = new Map<string, number>();
   if (isMap(doc.contents)) {
@@ -312,8 +312,9 @@ function pathLabels(path: YamlPath | undefined): string[] {
 /**
  * Turns a YAML document into the template's JSON form: short tags to long forms, aliases to
  * the values they name. Before building anything it measures what the aliases expand to, so a
- * self-referencing alias, an expansion past `MAX_YAML_VALUES` or nesting past
- * `MAX_NESTING_DEPTH` is a named error, found in time linear in the file.
+ * self-referencing alias, an expansion past `maxAliasExpansion`, nesting past `maxNestingDepth`
+ * or a scalar (a key or a value) longer than `maxScalarLength` is a named error, found in time
+ * linear in the file.
  */
 class YamlReader {
   public readonly duplicates: DuplicateKey[] = [];
@@ -327,20 +328,22 @@ class YamlReader {
     private readonly doc: Document,
     private readonly file: string,
     private readonly lineOf: (n: Node | null | undefined) => number | undefined,
+    private readonly limits: ResolvedLimits,
   ) {}
 
   public read(): unknown {
     this.resolveAliases();
     const root = this.doc.contents as Node | null;
-    const { values } = this.measure(root, 1, []);
+    const { values } = this.measure(root, 1, [], false);
     // A file that large without aliases is bounded by its own size: only what aliases add is refused.
-    if (values > MAX_YAML_VALUES && this.targets.size > 0) {
+    const limit = this.limits.maxAliasExpansion;
+    if (values > limit && this.targets.size > 0) {
       const [alias, target] = [...this.targets].sort((a, b) => this.sizes.get(b[1])!.values - this.sizes.get(a[1])!.values)[0];
       const count = this.sizes.get(target)!.values;
       throw new ScanInputError(this.file,
-        `YAML aliases expand the file past ${MAX_YAML_VALUES.toLocaleString('en-US')} values (*${printable(alias.source)} alone stands for `
-        + `${Number.isFinite(count) ? count.toLocaleString('en-US') : 'more than 10^308'}), more than a template CloudFormation accepts (1 MB) can hold: `
-        + 'an alias bomb, read no further', this.lineOf(alias));
+        `YAML aliases expand the file past the ${limit.toLocaleString('en-US')} values a scan reads (*${printable(alias.source)} alone stands for `
+        + `${Number.isFinite(count) ? count.toLocaleString('en-US') : 'more than 10^308'}): an alias bomb, read no further; `
+        + 'raise --max-alias-expansion to read it', this.lineOf(alias));
     }
     return this.toJs(root, undefined);
   }
@@ -366,9 +369,15 @@ class YamlReader {
    * The values `node` expands to and its depth, measuring each aliased node once. `open` holds
    * the anchored nodes `node` lies within: an alias to one of them would contain itself.
    */
-  private measure(node: Node | null | undefined, level: number, open: Node[]): { values: number; depth: number } {
-    if (level > MAX_NESTING_DEPTH) this.tooDeep(node);
-    if (node === null || node === undefined || isScalar(node)) return { values: 1, depth: 1 };
+  private measure(node: Node | null | undefined, level: number, open: Node[], isKey: boolean): { values: number; depth: number } {
+    if (level > this.limits.maxNestingDepth) this.tooDeep(node);
+    if (node === null || node === undefined || isScalar(node)) {
+      const value = (node as Scalar | null | undefined)?.value;
+      if (typeof value === 'string' && value.length > this.limits.maxScalarLength) {
+        throw tooLong(this.file, isKey ? 'a key' : 'a string', value.length, this.limits.maxScalarLength, this.lineOf(node));
+      }
+      return { values: 1, depth: 1 };
+    }
     if (isAlias(node)) {
       const target = this.targets.get(node)!;
       if (open.includes(target)) {
@@ -376,9 +385,9 @@ class YamlReader {
       }
       let size = this.sizes.get(target);
       if (size === undefined) {
-        size = this.measure(target, level, open);
+        size = this.measure(target, level, open, isKey);
         this.sizes.set(target, size);
-      } else if (level + size.depth - 1 > MAX_NESTING_DEPTH) {
+      } else if (level + size.depth - 1 > this.limits.maxNestingDepth) {
         this.tooDeep(node);
       }
       return size;
@@ -386,9 +395,10 @@ class YamlReader {
     const within = (node as { anchor?: string }).anchor ? [...open, node] : open;
     let values = 1;
     let depth = 0;
-    const children: unknown[] = isMap(node) ? node.items.flatMap((p) => [p.key, p.value]) : isSeq(node) ? node.items : [];
-    for (const child of children) {
-      const c = this.measure(child as Node | null, level + 1, within);
+    const children: [unknown, boolean][] = isMap(node) ? node.items.flatMap((p) => [[p.key, true], [p.value, false]] as [unknown, boolean][])
+      : isSeq(node) ? node.items.map((item) => [item, false]) : [];
+    for (const [child, childIsKey] of children) {
+      const c = this.measure(child as Node | null, level + 1, within, childIsKey);
       values += c.values;
       depth = Math.max(depth, c.depth);
     }
@@ -396,7 +406,7 @@ class YamlReader {
   }
 
   private tooDeep(node: Node | null | undefined): never {
-    throw new ScanInputError(this.file, `nests deeper than ${MAX_NESTING_DEPTH} levels (with its aliases expanded): not a template anyone wrote, read no further`, this.lineOf(node));
+    throw tooDeep(this.file, this.limits.maxNestingDepth, this.lineOf(node), ' (with its aliases expanded)');
   }
 
   private toJs(node: Node | null | undefined, path: YamlPath | undefined): unknown {
