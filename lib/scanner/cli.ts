@@ -9,9 +9,11 @@
 import * as fs from 'fs';
 import { parseArgs } from 'util';
 import { errorClass } from './private/internal-error';
+import { DEFAULT_SCAN_LIMITS, limitAccepts, limitAllowed, limitFlag } from './private/limits';
 import type * as postureModule from './private/posture';
 import type * as reportFormats from './report-formats';
 import { ScanInputError } from './scan-error';
+import { ScanLimits } from './scan-limits';
 import { FindingSeverity } from './scan-result';
 import { ScanOutputFormat, scannerVersion } from './scanner-info';
 import type * as templateScanner from './template-scanner';
@@ -35,6 +37,18 @@ export const EXIT_FINDINGS = 1;
  * the scan is not complete.
  */
 export const EXIT_BAD_INPUT = 2;
+
+/** The limits, in the order the help lists them. */
+const LIMIT_NAMES = Object.keys(DEFAULT_SCAN_LIMITS) as (keyof ScanLimits)[];
+
+/** The units `--max-file-bytes` takes after its number, largest first. */
+const BYTE_UNITS: [string, number][] = [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]];
+
+/** A byte size as `--max-file-bytes` takes it: `16MiB` where it is a whole number of a unit, else the bytes. */
+function sizeFlagValue(bytes: number): string {
+  const unit = BYTE_UNITS.find(([, size]) => bytes % size === 0);
+  return unit ? `${bytes / unit[1]}${unit[0]}` : String(bytes);
+}
 
 export const USAGE = `Usage: cdk-secure-iot scan <template.json|template.yaml|cdk.out|folder>... [options]
 
@@ -61,6 +75,23 @@ Options:
   -h, --help                       show this help
   -v, --version                    show the version
 
+Limits (a limit reached is a named error, exit 2, naming the flag that raises it):
+  --max-file-bytes <n>             the largest file read (a template, a manifest, the
+                                   acknowledgments), in bytes, or with KiB, MiB or GiB
+                                   (default: ${sizeFlagValue(DEFAULT_SCAN_LIMITS.maxFileBytes)})
+  --max-scalar-length <n>          the longest string or key, in characters (default: ${DEFAULT_SCAN_LIMITS.maxScalarLength})
+  --max-nesting-depth <n>          how deep a file's values may nest (default: ${DEFAULT_SCAN_LIMITS.maxNestingDepth})
+  --max-alias-expansion <n>        the values a YAML file may expand to through its aliases
+                                   (default: ${DEFAULT_SCAN_LIMITS.maxAliasExpansion})
+  --max-folder-depth <n>           how deep below a scanned folder templates are looked for
+                                   (default: ${DEFAULT_SCAN_LIMITS.maxFolderDepth})
+  --max-files <n>                  the files, folders and cloud assemblies one scan reads
+                                   (default: ${DEFAULT_SCAN_LIMITS.maxFiles})
+  --max-assembly-nesting <n>       how deep cloud assemblies and nested stacks may nest
+                                   (default: ${DEFAULT_SCAN_LIMITS.maxAssemblyNesting})
+  --no-follow-links                list the symbolic links met in a scanned folder as skipped
+                                   (default: follow them, each folder read once)
+
 Exit codes: 0 clean, 1 findings at or above --fail-on, 2 bad input: a usage error, a missing
 path, or a file that could not be read (reported with its reason; the rest is still scanned
 and reported, and the code is 2 whatever the findings).
@@ -78,6 +109,29 @@ function checksOptions(values: { [flag: string]: unknown }): templateScanner.Iot
   const list = String(keys).split(',').map((k) => k.trim()).filter((k) => k.length > 0);
   if (list.length === 0) throw new UsageError(`--tag-keys takes a comma-separated list of tag keys, got '${String(keys)}'`);
   return { requiredTagKeys: list };
+}
+
+/**
+ * The limits set by flags (`--max-files 20000`, `--max-file-bytes 64MiB`), each checked as
+ * `TemplateScanner` checks it: a bad value is a usage error naming the flag, the value and what
+ * is allowed.
+ */
+function limitsOf(values: { [flag: string]: unknown }): ScanLimits {
+  const limits: { -readonly [K in keyof ScanLimits]?: number } = {};
+  for (const name of LIMIT_NAMES) {
+    const flag = limitFlag(name);
+    const text = values[flag.slice(2)];
+    if (text === undefined) continue;
+    const bytes = name === 'maxFileBytes';
+    const m = (bytes ? /^(\d+) ?(kib|mib|gib)?$/i : /^(\d+)$/).exec(String(text).trim());
+    const unit = m?.[2] === undefined ? 1 : BYTE_UNITS.find(([n]) => n.toLowerCase() === m[2].toLowerCase())![1];
+    const value = m ? Number(m[1]) * unit : NaN;
+    if (!limitAccepts(name, value)) {
+      throw new UsageError(`${flag} must be ${limitAllowed(name, bytes ? ' of bytes (or of KiB, MiB or GiB: 64MiB)' : '')}, got '${String(text)}'`);
+    }
+    limits[name] = value;
+  }
+  return limits;
 }
 
 /** Runs the command line on `argv` (without `node` and the script); returns the exit code. */
@@ -120,6 +174,8 @@ function run(argv: readonly string[], io: CliIo, scanning: { inputs?: string[] }
         'profile': { type: 'string' },
         'help': { type: 'boolean', short: 'h' },
         'version': { type: 'boolean', short: 'v' },
+        'no-follow-links': { type: 'boolean' },
+        ...Object.fromEntries(LIMIT_NAMES.map((name) => [limitFlag(name).slice(2), { type: 'string' as const }])),
       },
     });
   } catch (e) {
@@ -145,6 +201,7 @@ function run(argv: readonly string[], io: CliIo, scanning: { inputs?: string[] }
   const failOn = FAIL_ON[values['fail-on']!];
   if (failOn === undefined) throw new UsageError(`--fail-on must be one of ${Object.keys(FAIL_ON).join(', ')}, got '${values['fail-on']}'`);
   if (values.profile !== undefined && values.report === undefined) throw new UsageError('--profile goes with --report');
+  const limits = limitsOf(values);
   const PROFILES = ['consumer', 'industrial', 'critical-infrastructure'];
   if (values.profile !== undefined && !PROFILES.includes(values.profile)) {
     throw new UsageError(`--profile must be one of ${PROFILES.join(', ')}, got '${values.profile}'`);
@@ -154,10 +211,12 @@ function run(argv: readonly string[], io: CliIo, scanning: { inputs?: string[] }
   // and --version answer at once.
   const { TemplateScanner, scanFails } = require('./template-scanner') as typeof templateScanner;
   const { formatScanResult, summaryLine } = require('./report-formats') as typeof reportFormats;
-  const result = new TemplateScanner({
+  const { result, templates } = new TemplateScanner({
     acknowledgmentsFile: values.acknowledgments,
     checks: checksOptions(values),
-  }).scan(inputs);
+    limits,
+    followLinks: !values['no-follow-links'],
+  })._scanRead(inputs);
   const report = formatScanResult(result, format as ScanOutputFormat);
   if (values.output !== undefined) {
     try {
@@ -173,7 +232,7 @@ function run(argv: readonly string[], io: CliIo, scanning: { inputs?: string[] }
   let postureFailed = false;
   if (values.report !== undefined) {
     const posture = require('./private/posture') as typeof postureModule;
-    const doc = posture.scanPosture(inputs, result, values.profile === undefined ? undefined : posture.PROFILES_BY_NAME[values.profile]);
+    const doc = posture.scanPosture(templates, result, values.profile === undefined ? undefined : posture.PROFILES_BY_NAME[values.profile]);
     posture.writePosture(doc, values.report);
     postureFailed = doc.summary.failed;
     const missing = doc.environments.flatMap((e) => e.missingRequired);

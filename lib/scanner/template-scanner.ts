@@ -79,6 +79,15 @@ export class TemplateScanner {
    * acknowledgments file cannot be read.
    */
   public scan(inputs: string[]): ScanResult {
+    return this._scanRead(inputs).result;
+  }
+
+  /**
+   * `scan`, with the templates it read: what the command line's posture report judges, so they are
+   * read once, within this scan's limits.
+   * @internal
+   */
+  public _scanRead(inputs: string[]): { result: ScanResult; templates: LoadedTemplate[] } {
     if (inputs.length === 0) throw new ScanInputError('(no input)', 'name at least one template file or folder to scan');
     const acknowledgments = [
       ...(this.options.acknowledgments ?? []),
@@ -119,7 +128,7 @@ export class TemplateScanner {
     findings.sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0) || a.resource.localeCompare(b.resource)
       || SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.findingId.localeCompare(b.findingId));
     unreadable.sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0));
-    return { templates, findings, notices, unreadable };
+    return { result: { templates, findings, notices, unreadable }, templates: expanded.templates };
   }
 
   private scanTemplate(loaded: LoadedTemplate, index: number, acknowledgments: ScanAcknowledgment[], used: Set<ScanAcknowledgment>) {

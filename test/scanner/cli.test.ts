@@ -306,7 +306,7 @@ describe('bad input: one message on stderr, exit 2, never a stack trace', () => 
   test('an internal error outside any one file: a bug report line naming the inputs, no text of the error but its class', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { TemplateScanner } = require('../../lib/scanner/template-scanner');
-    const spy = jest.spyOn(TemplateScanner.prototype, 'scan').mockImplementationOnce(() => {
+    const spy = jest.spyOn(TemplateScanner.prototype, '_scanRead').mockImplementationOnce(() => {
       throw new RangeError('Maximum call stack size exceeded \u001b[2J secret');
     });
     try {

@@ -6,7 +6,7 @@ import { POSTURE_REPORT_FILES } from '../../report/security-posture-report';
 import { ScanInputError } from '../scan-error';
 import { ScanResult } from '../scan-result';
 import { scannerVersion } from '../scanner-info';
-import { expandInputs } from './inputs';
+import { LoadedTemplate } from './template-loader';
 import { declaredTransforms, expandSam, SAM_TRANSFORM } from './sam';
 
 /** The profiles `--profile` takes, by the names the command line uses. */
@@ -20,10 +20,11 @@ export const PROFILES_BY_NAME: { readonly [name: string]: RiskProfile } = {
  * The security posture report of scanned templates, as `SecurityPostureReport` writes it for a CDK
  * app: each template is a stack (in an unknown environment, unless a cloud assembly's manifest
  * names it), judged on its resources after SAM's expansion, with the scan's findings and
- * acknowledgments.
+ * acknowledgments. `templates` are those the scan read (never read a second time, so the report
+ * judges exactly what the scan did, within the same limits).
  */
-export function scanPosture(inputs: string[], result: ScanResult, profile: RiskProfile | undefined): PostureDocument {
-  const stacks = expandInputs(inputs).templates.map((loaded) => {
+export function scanPosture(templates: readonly LoadedTemplate[], result: ScanResult, profile: RiskProfile | undefined): PostureDocument {
+  const stacks = templates.map((loaded) => {
     const template = declaredTransforms(loaded.template).includes(SAM_TRANSFORM) ? expandSam(loaded.template).template : loaded.template;
     return { name: loaded.file, path: loaded.file, templateFile: path.basename(loaded.file), template };
   });

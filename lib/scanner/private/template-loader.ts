@@ -366,17 +366,17 @@ class YamlReader {
   }
 
   /**
-   * The values `node` expands to and its depth, measuring each aliased node once. `open` holds
-   * the anchored nodes `node` lies within: an alias to one of them would contain itself.
+   * The values `node` expands to and its depth (the lists and mappings nested in it, as JSON
+   * counts `[` and `{`), measuring each aliased node once. `open` holds the anchored nodes `node`
+   * lies within: an alias to one of them would contain itself.
    */
   private measure(node: Node | null | undefined, level: number, open: Node[], isKey: boolean): { values: number; depth: number } {
-    if (level > this.limits.maxNestingDepth) this.tooDeep(node);
     if (node === null || node === undefined || isScalar(node)) {
       const value = (node as Scalar | null | undefined)?.value;
       if (typeof value === 'string' && value.length > this.limits.maxScalarLength) {
         throw tooLong(this.file, isKey ? 'a key' : 'a string', value.length, this.limits.maxScalarLength, this.lineOf(node));
       }
-      return { values: 1, depth: 1 };
+      return { values: 1, depth: 0 };
     }
     if (isAlias(node)) {
       const target = this.targets.get(node)!;
@@ -385,13 +385,14 @@ class YamlReader {
       }
       let size = this.sizes.get(target);
       if (size === undefined) {
-        size = this.measure(target, level, open, isKey);
+        // Measured where it stands (from level 1), so nesting the alias pushes past the limit is said at the alias.
+        size = this.measure(target, 1, open, isKey);
         this.sizes.set(target, size);
-      } else if (level + size.depth - 1 > this.limits.maxNestingDepth) {
-        this.tooDeep(node);
       }
+      if (level + size.depth - 1 > this.limits.maxNestingDepth) this.tooDeep(node);
       return size;
     }
+    if (level > this.limits.maxNestingDepth) this.tooDeep(node);
     const within = (node as { anchor?: string }).anchor ? [...open, node] : open;
     let values = 1;
     let depth = 0;
