@@ -87,6 +87,19 @@ Resources:
     expect(e.message).toBe("t.yaml:5: unknown tag !Refx: CloudFormation's short forms are !Ref, !GetAtt, !Sub, !Join, !If, ...");
   });
 
+  test('plain scalars are read as CloudFormation reads them: YAML 1.1 booleans and numbers, no timestamps, no single-letter booleans', () => {
+    const props = parse('AWSTemplateFormatVersion: 2010-09-09\nResources:\n  R:\n    Type: X\n    Properties: '
+      + '{a: yes, b: Off, c: ON, d: no, e: true, y: Y, n: n, N: x, o: 0777, s: 1:20, t: 2010-09-09T10:00:00Z, u: ~}\n');
+    expect(props.AWSTemplateFormatVersion).toBe('2010-09-09');
+    expect(props.Resources.R.Properties).toEqual({ a: true, b: false, c: true, d: false, e: true, y: 'Y', n: 'n', N: 'x', o: 511, s: 80, t: '2010-09-09T10:00:00Z', u: null });
+  });
+
+  test.each(['binary aGVsbG8=', 'omap [{a: 1}]', 'pairs [{a: 1}]', 'set {a, b}', 'timestamp 2001-12-14'])('!!%s: a type CloudFormation does not support is refused by name, with its line', (value) => {
+    const e = inputError(() => parse(`Resources:\n  R:\n    Type: X\n    Properties:\n      A: !!${value}\n`));
+    expect(e.line).toBe(5);
+    expect(e.problem).toBe(`the tag !!${value.split(' ')[0]} is one CloudFormation does not support (it refuses YAML's binary, omap, pairs, set and timestamp types): write the value as a string, list or mapping`);
+  });
+
   test('!GetAtt without an attribute is bad input', () => {
     expect(inputError(() => parse('Resources:\n  R:\n    Type: X\n    Properties:\n      A: !GetAtt Res\n')).message)
       .toBe("t.yaml:5: !GetAtt needs 'Resource.Attribute', got 'Res'");

@@ -1,4 +1,4 @@
-import { Alias, Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument, Scalar, visit } from 'yaml';
+import { Alias, Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument, Scalar, ScalarTag, Tags, visit } from 'yaml';
 import { ScanInputError } from '../scan-error';
 import { readRegularFile } from './files';
 import { DEFAULT_SCAN_LIMITS, ResolvedLimits } from './limits';
@@ -269,7 +269,7 @@ function parseYaml(file: string, text: string, limits: ResolvedLimits): LoadedTe
   const lineCounter = new LineCounter();
   // Duplicate keys are read, and reported, as CloudFormation reads them (see `DuplicateKey`);
   // hash merges (`<<: *base`) are applied by `YamlReader`, as the packaging tools apply them.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, merge: false });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, merge: false, version: '1.1', customTags: cloudFormationTags });
   const lineOf = (node: Node | null | undefined) => (node?.range ? lineCounter.linePos(node.range[0]).line : undefined);
   if (doc.errors.length > 0) {
     const err = doc.errors[0];
@@ -296,6 +296,34 @@ function parseYaml(file: string, text: string, limits: ResolvedLimits): LoadedTe
 }
 
 const STANDARD_TAG = /^tag:yaml\.org,2002:/;
+
+/**
+ * The YAML 1.1 types CloudFormation does not support ("The binary, omap, pairs, set, and timestamp
+ * tags", CloudFormation User Guide, template-formats.html, through 2024): a value tagged with one is
+ * refused by name, as the service refuses the template.
+ */
+const REFUSED_TAGS = new Set(['binary', 'omap', 'pairs', 'set', 'timestamp'].map((t) => `tag:yaml.org,2002:${t}`));
+
+/**
+ * CloudFormation reads YAML 1.1 (template-formats.html), whose plain `yes`, `no`, `on` and `off`
+ * are booleans: the service deploys `PubliclyAccessible: on` as true (aws/aws-cli#5257 quotes
+ * them in `cloudformation package` for that reason; ASFHyP3/hyp3#2061 shows a tag `YES` deployed
+ * as `true`). Its parser, as PyYAML's and SnakeYAML's, does not count the single letters `y`,
+ * `Y`, `n`, `N` among them (the yaml package's 1.1 schema does: a key `N` would read as `false`),
+ * and it has no timestamp type, so `AWSTemplateFormatVersion: 2010-09-09` stays the string it is
+ * everywhere. Octal (`0777`), binary (`0b1`) and sexagesimal (`1:20`) numbers are read as YAML 1.1
+ * reads them.
+ */
+function cloudFormationTags(tags: Tags): Tags {
+  return tags
+    // Merges (`<<`) are applied by YamlReader, which reports them; the schema's own would hide the key.
+    .filter((tag) => typeof tag === 'string' || (tag.tag !== 'tag:yaml.org,2002:timestamp' && tag.tag !== 'tag:yaml.org,2002:merge'))
+    .map((tag) => {
+      if (typeof tag === 'string' || tag.tag !== 'tag:yaml.org,2002:bool' || !(tag as ScalarTag).test) return tag;
+      const test = new RegExp((tag as ScalarTag).test!.source.replace(/^\^\(\?:[YN]\|[yn]\|/, '^(?:'));
+      return { ...(tag as ScalarTag), test };
+    });
+}
 
 /** Where a value lies, from its key up to the top of the document. */
 interface YamlPath {
@@ -453,6 +481,9 @@ class YamlReader {
       value = node.items.map((item, i) => this.toJs(item as Node, { label: `[${i}]`, parent: path }));
     }
     const tag = node.tag;
+    if (tag && REFUSED_TAGS.has(tag)) {
+      throw new ScanInputError(this.file, `the tag !!${tag.slice('tag:yaml.org,2002:'.length)} is one CloudFormation does not support (it refuses YAML's binary, omap, pairs, set and timestamp types): write the value as a string, list or mapping`, this.lineOf(node));
+    }
     if (tag && !STANDARD_TAG.test(tag)) {
       if (!tag.startsWith('!') || tag.startsWith('!!')) {
         throw new ScanInputError(this.file, `unknown tag ${printable(tag)}`, this.lineOf(node));
