@@ -79,6 +79,8 @@ Limits (a limit reached is a named error, exit 2, naming the flag that raises it
   --max-file-bytes <n>             the largest file read (a template, a manifest, the
                                    acknowledgments), in bytes, or with KiB, MiB or GiB
                                    (default: ${sizeFlagValue(DEFAULT_SCAN_LIMITS.maxFileBytes)})
+  --max-yaml-bytes <n>             the largest YAML file read, as --max-file-bytes
+                                   (default: ${sizeFlagValue(DEFAULT_SCAN_LIMITS.maxYamlBytes)})
   --max-scalar-length <n>          the longest string or key, in characters (default: ${DEFAULT_SCAN_LIMITS.maxScalarLength})
   --max-nesting-depth <n>          how deep a file's values may nest (default: ${DEFAULT_SCAN_LIMITS.maxNestingDepth})
   --max-alias-expansion <n>        the values a YAML file may expand to through its aliases
@@ -122,7 +124,7 @@ function limitsOf(values: { [flag: string]: unknown }): ScanLimits {
     const flag = limitFlag(name);
     const text = values[flag.slice(2)];
     if (text === undefined) continue;
-    const bytes = name === 'maxFileBytes';
+    const bytes = name === 'maxFileBytes' || name === 'maxYamlBytes';
     const m = (bytes ? /^(\d+) ?(kib|mib|gib)?$/i : /^(\d+)$/).exec(String(text).trim());
     const unit = m?.[2] === undefined ? 1 : BYTE_UNITS.find(([n]) => n.toLowerCase() === m[2].toLowerCase())![1];
     const value = m ? Number(m[1]) * unit : NaN;

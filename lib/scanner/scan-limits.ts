@@ -13,6 +13,14 @@ export interface ScanLimits {
    */
   readonly maxFileBytes?: number;
   /**
+   * The largest YAML file the scanner reads, in bytes. YAML is read some 50 times slower than
+   * JSON (about 1 MB a second, less for hostile text), and no YAML template CloudFormation deploys
+   * is larger than 1 MB: this keeps one file's read to seconds, where `maxFileBytes` alone would
+   * let a YAML file take a minute.
+   * @default 2097152 (2 MiB)
+   */
+  readonly maxYamlBytes?: number;
+  /**
    * The longest single value (a string or key) in a template, in characters: none can be longer
    * than the 1 MB template that holds it.
    * @default 1048576 (1 Mi characters)

@@ -109,6 +109,32 @@ describe('maxFileBytes: a file is measured before a byte is read', () => {
   });
 });
 
+describe('maxYamlBytes: YAML reads slowly, so a YAML file is bounded before the YAML reader starts', () => {
+  const yaml = (n: number) => `Resources:\n  R:\n    Type: X\n    Properties:\n      A: '${'x'.repeat(n)}'\n`;
+
+  test('2 MiB by default; past it a named error with the size and the flag, at the limit the file reads', () => {
+    expect(DEFAULT_SCAN_LIMITS.maxYamlBytes).toBe(2 * MiB);
+    const at = yaml(1000);
+    expect(parseTemplateText('t.yaml', at, limits({ maxYamlBytes: Buffer.byteLength(at) })).template.Resources.R.Type).toBe('X');
+    const e = inputError(() => parseTemplateText('t.yaml', at, limits({ maxYamlBytes: Buffer.byteLength(at) - 1 })));
+    expect(e.problem).toBe(`is ${Buffer.byteLength(at).toLocaleString('en-US')} bytes of YAML, more than the ${(Buffer.byteLength(at) - 1).toLocaleString('en-US')} bytes of YAML a scan reads `
+      + '(CloudFormation deploys templates of at most 1 MB, and YAML reads slowly): raise --max-yaml-bytes to read it');
+  });
+
+  test('bytes, not characters: three-byte characters count three times', () => {
+    const text = yaml(0).replace("''", `'${'€'.repeat(400)}'`);
+    expect(text.length).toBeLessThan(1000);
+    expect(inputError(() => parseTemplateText('t.yaml', text, limits({ maxYamlBytes: 1000 }))).problem).toMatch(/^is 1,\d{3} bytes of YAML/);
+  });
+
+  test('JSON is not bounded by it; broken JSON past it is not tried as YAML flow style, and says so', () => {
+    const json = JSON.stringify({ Resources: { R: { Type: 'X', Properties: { A: 'x'.repeat(3000) } } } });
+    expect(parseTemplateText('t.json', json, limits({ maxYamlBytes: 1000 })).template.Resources.R.Type).toBe('X');
+    const e = inputError(() => parseTemplateText('t.json', `${json.slice(0, -1)},}`, limits({ maxYamlBytes: 1000 })));
+    expect(e.problem).toMatch(/^JSON syntax error: .*; not tried as YAML flow style, as it is larger than the 1,000 bytes of YAML a scan reads \(--max-yaml-bytes raises it\)$/);
+  });
+});
+
 describe('maxScalarLength: every string and key, JSON and YAML', () => {
   const long = (n: number) => 'x'.repeat(n);
 
@@ -244,7 +270,7 @@ describe('the acknowledgments file', () => {
 
 describe('the command line: a flag for every limit, and --no-follow-links', () => {
   const FLAGS: [keyof ScanLimits, string][] = [
-    ['maxFileBytes', '--max-file-bytes'], ['maxScalarLength', '--max-scalar-length'], ['maxNestingDepth', '--max-nesting-depth'],
+    ['maxFileBytes', '--max-file-bytes'], ['maxYamlBytes', '--max-yaml-bytes'], ['maxScalarLength', '--max-scalar-length'], ['maxNestingDepth', '--max-nesting-depth'],
     ['maxAliasExpansion', '--max-alias-expansion'], ['maxFolderDepth', '--max-folder-depth'], ['maxFiles', '--max-files'],
     ['maxAssemblyNesting', '--max-assembly-nesting'],
   ];
@@ -253,7 +279,7 @@ describe('the command line: a flag for every limit, and --no-follow-links', () =
     expect(FLAGS.map(([name]) => name).sort()).toEqual(Object.keys(DEFAULT_SCAN_LIMITS).sort());
     for (const [name, flag] of FLAGS) {
       const line = USAGE.slice(USAGE.indexOf(`  ${flag} <n>`)).split(/\n(?=  -)/)[0];
-      expect(line).toContain(`(default: ${name === 'maxFileBytes' ? '16MiB' : DEFAULT_SCAN_LIMITS[name]})`);
+      expect(line).toContain(`(default: ${name === 'maxFileBytes' ? '16MiB' : name === 'maxYamlBytes' ? '2MiB' : DEFAULT_SCAN_LIMITS[name]})`);
     }
     expect(USAGE).toContain('  --no-follow-links ');
   });
@@ -279,10 +305,10 @@ describe('the command line: a flag for every limit, and --no-follow-links', () =
   test('each flag sets its limit (byte sizes in KiB, MiB or GiB too); without flags, the defaults and links followed', () => {
     expect(settingsOf()).toEqual({ limits: DEFAULT_SCAN_LIMITS, followLinks: true });
     expect(settingsOf(
-      '--max-file-bytes', '64MiB', '--max-scalar-length', '2000000', '--max-nesting-depth', '300', '--max-alias-expansion', '1000000',
+      '--max-file-bytes', '64MiB', '--max-yaml-bytes', '3MiB', '--max-scalar-length', '2000000', '--max-nesting-depth', '300', '--max-alias-expansion', '1000000',
       '--max-folder-depth', '40', '--max-files', '20000', '--max-assembly-nesting', '5', '--no-follow-links',
     )).toEqual({
-      limits: { maxFileBytes: 64 * MiB, maxScalarLength: 2_000_000, maxNestingDepth: 300, maxAliasExpansion: 1_000_000, maxFolderDepth: 40, maxFiles: 20_000, maxAssemblyNesting: 5 },
+      limits: { maxFileBytes: 64 * MiB, maxYamlBytes: 3 * MiB, maxScalarLength: 2_000_000, maxNestingDepth: 300, maxAliasExpansion: 1_000_000, maxFolderDepth: 40, maxFiles: 20_000, maxAssemblyNesting: 5 },
       followLinks: false,
     });
     expect(settingsOf('--max-file-bytes', '512KiB').limits.maxFileBytes).toBe(512 * 1024);

@@ -6,6 +6,7 @@ export type ResolvedLimits = { readonly [K in keyof ScanLimits]-?: number };
 
 export const DEFAULT_SCAN_LIMITS: ResolvedLimits = {
   maxFileBytes: 16 * 1024 * 1024,
+  maxYamlBytes: 2 * 1024 * 1024,
   maxScalarLength: 1024 * 1024,
   maxNestingDepth: 200,
   maxAliasExpansion: 500_000,
@@ -34,6 +35,7 @@ export function limitFlag(name: keyof ScanLimits): string {
  */
 const LARGEST: { readonly [K in keyof ScanLimits]?: { readonly value: number; readonly why: string } } = {
   maxFileBytes: { value: buffer.constants.MAX_STRING_LENGTH, why: 'the longest text Node.js holds' },
+  maxYamlBytes: { value: buffer.constants.MAX_STRING_LENGTH, why: 'the longest text Node.js holds' },
 };
 
 /** The largest value the limit `name` takes, and why, where it has one below 2^53 - 1. */

@@ -1,6 +1,6 @@
 import { Alias, Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument, Scalar, ScalarTag, Tags, visit } from 'yaml';
 import { ScanInputError } from '../scan-error';
-import { readRegularFile } from './files';
+import { byteSize, readRegularFile } from './files';
 import { DEFAULT_SCAN_LIMITS, ResolvedLimits } from './limits';
 
 /**
@@ -144,6 +144,9 @@ export function parseTemplateText(file: string, text: string, limits: ResolvedLi
     if (!(e instanceof ScanInputError) || !e.problem.startsWith('JSON syntax error')) throw e;
     jsonError = e;
   }
+  if (yamlTooLarge(body, limits)) {
+    throw new ScanInputError(file, `${jsonError.problem}; not tried as YAML flow style, as it is larger than the ${byteSize(limits.maxYamlBytes)} of YAML a scan reads (--max-yaml-bytes raises it)`, jsonError.line);
+  }
   try {
     return parseYaml(file, body, limits);
   } catch (e) {
@@ -265,7 +268,17 @@ function setKey(obj: { [key: string]: unknown }, key: string, value: unknown): v
   }
 }
 
+/** True when `text` is more YAML than `limits.maxYamlBytes` lets a scan read. */
+function yamlTooLarge(text: string, limits: ResolvedLimits): boolean {
+  // A character is at least one byte in UTF-8 and at most three per UTF-16 unit: count only where it can matter.
+  return text.length > limits.maxYamlBytes || (text.length * 3 > limits.maxYamlBytes && Buffer.byteLength(text, 'utf8') > limits.maxYamlBytes);
+}
+
 function parseYaml(file: string, text: string, limits: ResolvedLimits): LoadedTemplate {
+  if (yamlTooLarge(text, limits)) {
+    throw new ScanInputError(file, `is ${byteSize(Buffer.byteLength(text, 'utf8'))} of YAML, more than the ${byteSize(limits.maxYamlBytes)} of YAML a scan reads `
+      + '(CloudFormation deploys templates of at most 1 MB, and YAML reads slowly): raise --max-yaml-bytes to read it');
+  }
   const lineCounter = new LineCounter();
   // Duplicate keys are read, and reported, as CloudFormation reads them (see `DuplicateKey`);
   // hash merges (`<<: *base`) are applied by `YamlReader`, as the packaging tools apply them.
