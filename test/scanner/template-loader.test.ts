@@ -260,10 +260,24 @@ describe('keys are data', () => {
     ['JSON', '{"Resources": {"R": {"Type": "X", "Properties": {"__proto__": {"polluted": true}}}}}'],
   ])('%s: a key __proto__ is an ordinary key, never the prototype', (_name, text) => {
     const props = parseTemplateText('t', text).template.Resources.R.Properties;
-    expect(Object.getPrototypeOf(props)).toBe(Object.prototype);
+    expect(Object.getPrototypeOf(props)).toBeNull();
     expect(Object.keys(props)).toEqual(['__proto__']);
     expect(Object.getOwnPropertyDescriptor(props, '__proto__')?.value).toEqual({ polluted: true });
     expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
+  });
+
+  test.each([
+    ['YAML', 'Resources:\n  R:\n    Type: X\n    Properties:\n      A: [{ B: 1 }]\n'],
+    ['JSON', '{"Resources": {"R": {"Type": "X", "Properties": {"A": [{"B": 1}]}}}}'],
+  ])('%s: every mapping read has no prototype, so a key the file does not write (constructor, toString) is not found', (_name, text) => {
+    const { template } = parseTemplateText('t', text);
+    for (const mapping of [template, template.Resources, template.Resources.R, template.Resources.R.Properties, template.Resources.R.Properties.A[0]]) {
+      expect(Object.getPrototypeOf(mapping)).toBeNull();
+      expect(mapping.constructor).toBeUndefined();
+      expect(mapping.toString).toBeUndefined();
+      expect('hasOwnProperty' in mapping).toBe(false);
+    }
+    expect(Array.isArray(template.Resources.R.Properties.A)).toBe(true);
   });
 });
 

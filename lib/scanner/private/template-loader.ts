@@ -177,7 +177,31 @@ function parseJson(file: string, text: string, limits: ResolvedLimits): LoadedTe
     throw new ScanInputError(file, `JSON syntax error: ${what}`, line);
   }
   const structure = jsonStructure(file, text, limits);
-  return { file, template, resourceLines: structure.resourceLines, duplicateKeys: structure.duplicates };
+  return { file, template: withoutPrototypes(template), resourceLines: structure.resourceLines, duplicateKeys: structure.duplicates };
+}
+
+/**
+ * `value` with every mapping in it made a dictionary without a prototype, in place: a key read
+ * from a file is data, so looking up `constructor` or `toString` in a template's mapping finds
+ * what the file wrote, or nothing, never `Object.prototype`'s. JSON.parse already keeps
+ * `__proto__` as an own key; the walk is iterative, as deep as the nesting limit lets a file be.
+ */
+function withoutPrototypes<T>(value: T): T {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const v = pending.pop();
+    if (typeof v !== 'object' || v === null) continue;
+    if (Array.isArray(v)) {
+      for (const item of v) if (typeof item === 'object' && item !== null) pending.push(item);
+    } else {
+      Object.setPrototypeOf(v, null);
+      for (const key of Object.keys(v)) {
+        const item = (v as { [key: string]: unknown })[key];
+        if (typeof item === 'object' && item !== null) pending.push(item);
+      }
+    }
+  }
+  return value;
 }
 
 interface JsonFrame {
@@ -259,13 +283,10 @@ function jsonStructure(file: string, text: string, limits: ResolvedLimits): { re
   return { resourceLines, duplicates };
 }
 
-/** Sets `key` on `obj` as an own data property, `__proto__` included (an ordinary key, never the prototype). */
+/** Sets `key` on `obj`, a dictionary without a prototype, as an own data property, `__proto__` included. */
 function setKey(obj: { [key: string]: unknown }, key: string, value: unknown): void {
-  if (key === '__proto__') {
-    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-  } else {
-    obj[key] = value;
-  }
+  // `obj` has no prototype, so `__proto__` has no setter: an ordinary assignment makes an ordinary key.
+  obj[key] = value;
 }
 
 /** True when `text` is more YAML than `limits.maxYamlBytes` lets a scan read. */
@@ -459,7 +480,8 @@ class YamlReader {
     } else if (isScalar(node)) {
       value = node.value;
     } else if (isMap(node)) {
-      const obj: { [key: string]: unknown } = {};
+      // A mapping of the file: no prototype, so a key it does not write is not found (`withoutPrototypes`).
+      const obj: { [key: string]: unknown } = Object.create(null);
       const lines = new Map<string, number | undefined>();
       const merges: unknown[] = [];
       for (const pair of node.items) {
