@@ -124,7 +124,7 @@ describe('symbolic links in a scanned folder are followed once', () => {
 });
 
 describe('folders passed over are said; dot-folders are walked', () => {
-  test('a template in .aws-sam/build or .serverless is scanned; node_modules, .git and a Python virtual environment are listed as skipped with why', () => {
+  test('a template in .aws-sam/build or .serverless is scanned; node_modules, .git, Python packages and tagged caches are listed as skipped with why', () => {
     write('app/template.yaml', 'Resources:\n  T:\n    Type: AWS::SNS::Topic\n');
     write('app/.aws-sam/build/template.yaml', `Resources:\n  OpenPolicy:\n    Type: AWS::IoT::Policy\n    Properties:\n      PolicyDocument: ${JSON.stringify(OPEN_POLICY)}\n`);
     write('app/.serverless/cloudformation-template-update-stack.json', INSECURE);
@@ -132,6 +132,11 @@ describe('folders passed over are said; dot-folders are walked', () => {
     write('app/.git/evil.json', INSECURE);
     write('app/.venv/pyvenv.cfg', 'home = /usr/bin\n');
     write('app/.venv/lib/t.json', INSECURE);
+    write('app/.mypy_cache/CACHEDIR.TAG', 'Signature: 8a477f597d28d172789f06886806bc55\n');
+    write('app/.mypy_cache/3.12/x.data.json', INSECURE);
+    write('app/.aws-sam/build/Fn/app.py', 'def handler(event, context): pass\n');
+    write('app/.aws-sam/build/Fn/botocore-1.35.0.dist-info/METADATA', 'Name: botocore\n');
+    write('app/.aws-sam/build/Fn/botocore/data/iot.json', INSECURE);
     const r = new TemplateScanner().scan([path.join(dir, 'app')]);
     expect(scanned(r)).toEqual([
       path.join('app', '.aws-sam', 'build', 'template.yaml'),
@@ -139,7 +144,9 @@ describe('folders passed over are said; dot-folders are walked', () => {
       path.join('app', 'template.yaml'),
     ]);
     expect(notes(r)).toEqual([
+      [path.join('app', '.aws-sam', 'build', 'Fn'), "skipped: installed Python packages (it holds 'botocore-1.35.0.dist-info'): not walked (scan it by name to read it)"],
       [path.join('app', '.git'), 'skipped: version control data: not walked'],
+      [path.join('app', '.mypy_cache'), 'skipped: a cache folder (it holds a CACHEDIR.TAG): not walked (scan it by name to read it)'],
       [path.join('app', '.venv'), 'skipped: a Python virtual environment (it holds a pyvenv.cfg), installed packages: not walked (scan it by name to read it)'],
       [path.join('app', 'node_modules'), "skipped: installed npm packages (node_modules), not this project's templates: not walked (scan it by name to read it)"],
     ]);

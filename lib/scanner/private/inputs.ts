@@ -37,15 +37,27 @@ const LOOKS_LIKE_TEMPLATE = /AWSTemplateFormatVersion|(?:^|[{,])\s*(?:Resources|
  * Folders a walk does not enter, each listed as skipped with why. A CI gate must not miss a template
  * that deploys, and dot-folders hold such templates (`.aws-sam/build` holds the templates `sam
  * deploy` uploads, `.serverless` the ones the Serverless Framework deploys), so dot-folders are
- * walked. Only what is never this project's deployment is left out: version control data, and
- * installed packages (`node_modules`, a Python virtual environment), whose own test templates
- * would bury the project's findings and use up `--max-files`. Each is said, and can be scanned by name.
+ * walked. Only what is never this project's deployment is left out, by what it says it is rather
+ * than by a dot: version control data, installed packages (`node_modules`, a Python virtual
+ * environment) and caches that tag themselves (`CACHEDIR.TAG`: mypy's, pytest's), whose thousands
+ * of JSON files would bury the project's findings in notes and use up `maxFiles`. Each is said,
+ * and can be scanned by name.
  */
 function skippedFolder(name: string, dir: string): string | undefined {
   if (name === '.git' || name === '.hg' || name === '.svn') return 'version control data: not walked';
   if (name === 'node_modules') return 'installed npm packages (node_modules), not this project\'s templates: not walked (scan it by name to read it)';
   if (fs.existsSync(path.join(dir, 'pyvenv.cfg'))) return 'a Python virtual environment (it holds a pyvenv.cfg), installed packages: not walked (scan it by name to read it)';
+  if (fs.existsSync(path.join(dir, 'CACHEDIR.TAG'))) return 'a cache folder (it holds a CACHEDIR.TAG): not walked (scan it by name to read it)';
   return undefined;
+}
+
+/**
+ * Why a folder holding `entries` is installed Python packages (a Lambda function's dependencies in
+ * `.aws-sam/build`, botocore's thousand JSON files among them), or `undefined`.
+ */
+function installedPackages(entries: readonly fs.Dirent[]): string | undefined {
+  const distInfo = entries.find((e) => e.isDirectory() && e.name.endsWith('.dist-info'));
+  return distInfo && `installed Python packages (it holds ${quoted(distInfo.name)}): not walked (scan it by name to read it)`;
 }
 
 /**
@@ -205,6 +217,11 @@ function visitFolder(v: Visit, todo: Visit[], w: FolderWalk): void {
     w.result.unreadable.push(asInputError(full, e));
     return;
   }
+  const packages = depth > 0 ? installedPackages(entries) : undefined;
+  if (packages !== undefined) {
+    w.result.skipped.push({ file: full, reason: packages });
+    return;
+  }
   // Reversed onto the stack, so the entries are visited in order, each folder's before the next entry.
   for (let i = entries.length - 1; i >= 0; i--) {
     const name = entries[i].name;
@@ -275,6 +292,8 @@ function readFolderFile(v: Visit, w: FolderWalk): void {
   try {
     bytes = readRegularFile(file, w.ctx.limits);
   } catch (e) {
+    // A file a folder holds for its tools (a package-lock.json of tens of MB, past maxFileBytes)
+    // is what its name says; any other file that cannot be read might be a template.
     if (known) skipKnown();
     else result.unreadable.push(asInputError(file, e));
     return;
