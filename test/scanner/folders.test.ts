@@ -159,15 +159,15 @@ describe('a file that reads as a template is never passed over for its bytes', (
   test('an invalid UTF-8 byte in a template in a folder: unreadable, exit 2, the other templates reported', () => {
     const policy = Buffer.concat([Buffer.from('Resources:\n  OpenPolicy:\n    Type: AWS::IoT::Policy  # caf'), Buffer.from([0xe9]), Buffer.from('\n')]);
     write('scan/bad-byte.yaml', policy);
-    write('scan/nul.json', Buffer.concat([Buffer.from('{"Resources": {"P": {"Type": "AWS::IoT::Policy"}}}'), Buffer.from([0])]));
+    write('scan/nul.json', Buffer.concat([Buffer.from('{"Resources": {"P": {"Type": "AWS::IoT::Policy"}}}\n'), Buffer.from([0])]));
     write('scan/image.json', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff]));
     write('scan/insecure.json', INSECURE);
     const r = cli('scan', 'scan');
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')).toEqual([
-      `cdk-secure-iot: ${path.join('scan', 'bad-byte.yaml')}: is not UTF-8 text, yet reads as a CloudFormation template (AWSTemplateFormatVersion or a Resources key): `
+      `cdk-secure-iot: ${path.join('scan', 'bad-byte.yaml')}:3: is not UTF-8 text, yet reads as a CloudFormation template (AWSTemplateFormatVersion or a Resources key): `
         + 'CloudFormation reads templates as UTF-8 text (save the file as UTF-8)',
-      `cdk-secure-iot: ${path.join('scan', 'nul.json')}: holds NUL bytes, yet reads as a CloudFormation template (AWSTemplateFormatVersion or a Resources key): `
+      `cdk-secure-iot: ${path.join('scan', 'nul.json')}:2: holds a NUL byte, yet reads as a CloudFormation template (AWSTemplateFormatVersion or a Resources key): `
         + 'CloudFormation reads templates as UTF-8 text (save the file as UTF-8)',
       '',
     ]);

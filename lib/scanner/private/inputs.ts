@@ -307,9 +307,12 @@ function readFolderFile(v: Visit, w: FolderWalk): void {
     // Binary content under a template's extension (a compressed or encrypted file) is not a
     // template; but one invalid byte must not hide one that is: text that reads as a template
     // once the bad bytes are replaced is unreadable (exit 2), never a note.
-    if (binary && LOOKS_LIKE_TEMPLATE.test(new TextDecoder('utf-8').decode(bytes))) {
-      result.unreadable.push(new ScanInputError(file, `${error.problem.startsWith('is a binary') ? 'holds NUL bytes' : 'is not UTF-8 text'}, yet reads as a `
-        + 'CloudFormation template (AWSTemplateFormatVersion or a Resources key): CloudFormation reads templates as UTF-8 text (save the file as UTF-8)'));
+    const lossy = binary ? new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes) : '';
+    if (binary && LOOKS_LIKE_TEMPLATE.test(lossy)) {
+      const nul = error.problem.startsWith('is a binary');
+      result.unreadable.push(new ScanInputError(file, `${nul ? 'holds a NUL byte' : 'is not UTF-8 text'}, yet reads as a CloudFormation template `
+        + '(AWSTemplateFormatVersion or a Resources key): CloudFormation reads templates as UTF-8 text (save the file as UTF-8)',
+      lineOfByte(bytes, nul ? bytes.indexOf(0) : firstDifference(bytes, Buffer.from(lossy, 'utf8')))));
     } else if (known) {
       skipKnown();
     } else if (binary) {
@@ -344,4 +347,18 @@ function readFolderFile(v: Visit, w: FolderWalk): void {
   } else {
     result.skipped.push({ file, reason: 'not a CloudFormation template (no Resources section)' });
   }
+}
+
+/** The first offset where `a` and `b` differ: where a lossy decoding replaced the first byte that is not UTF-8. */
+function firstDifference(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
+  return n;
+}
+
+/** The 1-based line of the byte at `offset`. */
+function lineOfByte(bytes: Uint8Array, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset; i++) if (bytes[i] === 0x0a) line++;
+  return line;
 }
