@@ -349,6 +349,7 @@ describe('folders and cloud assemblies', () => {
     expect(result.templates.map((t) => path.relative(dir, t.file))).toEqual([path.join('a', 'insecure.yaml'), path.join('b', 'secure.template')]);
     expect(result.findings.every((f) => f.file === path.join(dir, 'a', 'insecure.yaml'))).toBe(true);
     expect(result.notices.map((n) => [path.relative(dir, n.file), n.severity])).toEqual([
+      ['node_modules', FindingSeverity.NOTE],
       ['notes.yaml', FindingSeverity.NOTE],
       ['package.json', FindingSeverity.NOTE],
     ]);
@@ -407,17 +408,18 @@ describe('folders and cloud assemblies', () => {
     expect(scanFails(result, FindingSeverity.ERROR)).toBe(true);
   });
 
-  test('a template reached through a symbolic link is scanned; a linked folder is noted, not walked', () => {
+  test('a template reached through a symbolic link is scanned, a linked folder walked; a file two links lead to is read once', () => {
     const target = write('real/insecure.json', { Resources: { P: { Type: 'AWS::IoT::Policy', Properties: { PolicyDocument: OPEN_POLICY } } } });
     fs.mkdirSync(path.join(dir, 'scan'));
     write('scan/clean.json', { Resources: { T: { Type: 'AWS::SNS::Topic' } } });
     fs.symlinkSync(target, path.join(dir, 'scan', 'linked.json'));
     fs.symlinkSync(path.join(dir, 'real'), path.join(dir, 'scan', 'linked-folder'));
     const result = scanTemplates([path.join(dir, 'scan')]);
-    expect(result.templates.map((t) => path.basename(t.file))).toEqual(['clean.json', 'linked.json']);
-    expect(result.findings.some((f) => path.basename(f.file) === 'linked.json')).toBe(true);
+    const read = path.join('scan', 'linked-folder', 'insecure.json');
+    expect(result.templates.map((t) => path.relative(dir, t.file))).toEqual([path.join('scan', 'clean.json'), read]);
+    expect(result.findings.some((f) => path.relative(dir, f.file) === read)).toBe(true);
     expect(result.notices.map((n) => [path.relative(dir, n.file), n.message]))
-      .toEqual([[path.join('scan', 'linked-folder'), 'skipped: a symbolic link to a folder (scan its target to read it)']]);
+      .toEqual([[path.join('scan', 'linked.json'), `skipped: a symbolic link to a file already read (${path.join(dir, read)}): not read again`]]);
   });
 
   test('a folder whose only template cannot be read reports it, rather than a folder without templates', () => {
@@ -618,7 +620,7 @@ describe('folders and cloud assemblies', () => {
       const result = scanTemplates([path.join(dir, 'cdk.out')]);
       expect(result.templates).toEqual([]);
       expect(problems(result)).toEqual([[path.join('cdk.out', 'n99', 'manifest.json'),
-        "artifact 'X': the nested assembly '../n100' would be nested 101 levels deep, past the limit of 100: a stage nests a few levels"]]);
+        "artifact 'X': the nested assembly '../n100' would be nested 101 levels deep, past the limit of 100 (--max-assembly-nesting raises it): a stage nests a few levels"]]);
     });
   });
 
