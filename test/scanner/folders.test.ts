@@ -124,19 +124,12 @@ describe('symbolic links in a scanned folder are followed once', () => {
 });
 
 describe('folders passed over are said; dot-folders are walked', () => {
-  test('a template in .aws-sam/build or .serverless is scanned; node_modules, .git, Python packages and tagged caches are listed as skipped with why', () => {
+  test('a template in .aws-sam/build or .serverless is scanned; node_modules and .git are listed as skipped with why', () => {
     write('app/template.yaml', 'Resources:\n  T:\n    Type: AWS::SNS::Topic\n');
     write('app/.aws-sam/build/template.yaml', `Resources:\n  OpenPolicy:\n    Type: AWS::IoT::Policy\n    Properties:\n      PolicyDocument: ${JSON.stringify(OPEN_POLICY)}\n`);
     write('app/.serverless/cloudformation-template-update-stack.json', INSECURE);
     write('app/node_modules/dep/t.json', INSECURE);
     write('app/.git/evil.json', INSECURE);
-    write('app/.venv/pyvenv.cfg', 'home = /usr/bin\n');
-    write('app/.venv/lib/t.json', INSECURE);
-    write('app/.mypy_cache/CACHEDIR.TAG', 'Signature: 8a477f597d28d172789f06886806bc55\n');
-    write('app/.mypy_cache/3.12/x.data.json', INSECURE);
-    write('app/.aws-sam/build/Fn/app.py', 'def handler(event, context): pass\n');
-    write('app/.aws-sam/build/Fn/botocore-1.35.0.dist-info/METADATA', 'Name: botocore\n');
-    write('app/.aws-sam/build/Fn/botocore/data/iot.json', INSECURE);
     const r = new TemplateScanner().scan([path.join(dir, 'app')]);
     expect(scanned(r)).toEqual([
       path.join('app', '.aws-sam', 'build', 'template.yaml'),
@@ -144,14 +137,38 @@ describe('folders passed over are said; dot-folders are walked', () => {
       path.join('app', 'template.yaml'),
     ]);
     expect(notes(r)).toEqual([
-      [path.join('app', '.aws-sam', 'build', 'Fn'), "skipped: installed Python packages (it holds 'botocore-1.35.0.dist-info'): not walked (scan it by name to read it)"],
       [path.join('app', '.git'), 'skipped: version control data: not walked'],
-      [path.join('app', '.mypy_cache'), 'skipped: a cache folder (it holds a CACHEDIR.TAG): not walked (scan it by name to read it)'],
-      [path.join('app', '.venv'), 'skipped: a Python virtual environment (it holds a pyvenv.cfg), installed packages: not walked (scan it by name to read it)'],
       [path.join('app', 'node_modules'), "skipped: installed npm packages (node_modules), not this project's templates: not walked (scan it by name to read it)"],
     ]);
     // Named, a skipped folder is read.
     expect(scanned(new TemplateScanner().scan([path.join(dir, 'app', 'node_modules')]))).toEqual([path.join('app', 'node_modules', 'dep', 't.json')]);
+  });
+
+  test('a folder of installed packages or a cache is walked all the same (its marker is a file anyone can plant), its files that are not templates counted in one note', () => {
+    write('app/.venv/pyvenv.cfg', 'home = /usr/bin\n');
+    write('app/.venv/lib/t.json', INSECURE);
+    write('app/.venv/lib/data.json', '{"a": 1}');
+    write('app/.mypy_cache/CACHEDIR.TAG', 'Signature: 8a477f597d28d172789f06886806bc55\n');
+    write('app/.mypy_cache/3.12/x.data.json', '{"b": 2}');
+    write('app/.aws-sam/build/Fn/app.py', 'def handler(event, context): pass\n');
+    write('app/.aws-sam/build/Fn/botocore-1.35.0.dist-info/METADATA', 'Name: botocore\n');
+    write('app/.aws-sam/build/Fn/botocore/data/s3.json', '{"version": "2.0"}');
+    write('app/.aws-sam/build/Fn/botocore/data/sns.yaml', 'metadata: {}\n');
+    // The planted marker beside the deployment's own templates hides none of them.
+    write('app/infra/CACHEDIR.TAG', 'Signature: 8a477f597d28d172789f06886806bc55\n');
+    write('app/infra/policy.json', INSECURE);
+    const r = new TemplateScanner().scan([path.join(dir, 'app')]);
+    expect(scanned(r)).toEqual([path.join('app', '.venv', 'lib', 't.json'), path.join('app', 'infra', 'policy.json')]);
+    expect(r.findings.filter((f) => f.ruleId === 'IoTSecurity-ID1').map((f) => path.relative(dir, f.file))).toEqual([
+      path.join('app', '.venv', 'lib', 't.json'), path.join('app', 'infra', 'policy.json'),
+    ]);
+    const walked = (what: string, n?: string) => `skipped: ${what}: walked, and every file in it read${n === undefined ? '' : `; ${n} (counted here, not listed one by one)`}`;
+    expect(notes(r)).toEqual([
+      [path.join('app', '.aws-sam', 'build', 'Fn'), walked("installed Python packages (it holds 'botocore-1.35.0.dist-info')", "2 of its files with a template's extension are not templates")],
+      [path.join('app', '.mypy_cache'), walked('a cache folder (it holds a CACHEDIR.TAG)', "1 of its files with a template's extension is not a template")],
+      [path.join('app', '.venv'), walked('a Python virtual environment (it holds a pyvenv.cfg)', "1 of its files with a template's extension is not a template")],
+      [path.join('app', 'infra'), walked('a cache folder (it holds a CACHEDIR.TAG)')],
+    ]);
   });
 });
 

@@ -34,30 +34,36 @@ const TEMPLATE_EXTENSIONS = new Set(['.json', '.yaml', '.yml', '.template']);
 const LOOKS_LIKE_TEMPLATE = /AWSTemplateFormatVersion|(?:^|[{,])\s*(?:Resources|"Resources"|'Resources')\s*:/m;
 
 /**
- * Folders a walk does not enter, each listed as skipped with why. A CI gate must not miss a template
- * that deploys, and dot-folders hold such templates (`.aws-sam/build` holds the templates `sam
- * deploy` uploads, `.serverless` the ones the Serverless Framework deploys), so dot-folders are
- * walked. Only what is never this project's deployment is left out, by what it says it is rather
- * than by a dot: version control data, installed packages (`node_modules`, a Python virtual
- * environment) and caches that tag themselves (`CACHEDIR.TAG`: mypy's, pytest's), whose thousands
- * of JSON files would bury the project's findings in notes and use up `maxFiles`. Each is said,
- * and can be scanned by name.
+ * Folders a walk does not enter, each listed as skipped with why: version control data and
+ * `node_modules`, which no deployment reads templates from. Everything else is walked, dot-folders
+ * too: a CI gate must not miss a template that deploys, and `.aws-sam/build` holds the templates
+ * `sam deploy` uploads, `.serverless` the ones the Serverless Framework deploys.
  */
-function skippedFolder(name: string, dir: string): string | undefined {
+function skippedFolder(name: string): string | undefined {
   if (name === '.git' || name === '.hg' || name === '.svn') return 'version control data: not walked';
   if (name === 'node_modules') return 'installed npm packages (node_modules), not this project\'s templates: not walked (scan it by name to read it)';
-  if (fs.existsSync(path.join(dir, 'pyvenv.cfg'))) return 'a Python virtual environment (it holds a pyvenv.cfg), installed packages: not walked (scan it by name to read it)';
-  if (fs.existsSync(path.join(dir, 'CACHEDIR.TAG'))) return 'a cache folder (it holds a CACHEDIR.TAG): not walked (scan it by name to read it)';
   return undefined;
 }
 
 /**
- * Why a folder holding `entries` is installed Python packages (a Lambda function's dependencies in
- * `.aws-sam/build`, botocore's thousand JSON files among them), or `undefined`.
+ * Why a folder holding `entries` is installed packages or a cache (a Python virtual environment,
+ * a Lambda function's dependencies in `.aws-sam/build` with botocore's thousand JSON files, mypy's
+ * cache), or `undefined`. Such a folder is still walked and every file in it read, as any file
+ * can plant the marker that says so, but the files in it that are not templates are counted in
+ * one note, not listed one by one.
  */
-function installedPackages(entries: readonly fs.Dirent[]): string | undefined {
+function packageFolder(entries: readonly fs.Dirent[]): string | undefined {
+  if (entries.some((e) => e.name === 'pyvenv.cfg')) return 'a Python virtual environment (it holds a pyvenv.cfg)';
+  if (entries.some((e) => e.name === 'CACHEDIR.TAG')) return 'a cache folder (it holds a CACHEDIR.TAG)';
   const distInfo = entries.find((e) => e.isDirectory() && e.name.endsWith('.dist-info'));
-  return distInfo && `installed Python packages (it holds ${quoted(distInfo.name)}): not walked (scan it by name to read it)`;
+  return distInfo && `installed Python packages (it holds ${quoted(distInfo.name)})`;
+}
+
+/** A folder of installed packages or a cache, walked quietly: how many of its files were not templates. */
+interface QuietFolder {
+  readonly folder: string;
+  readonly what: string;
+  notTemplates: number;
 }
 
 /**
@@ -130,10 +136,16 @@ interface FolderWalk {
   readonly read: Map<string, string>;
   /** Symbolic links met, followed once the folders themselves are walked. */
   readonly links: Visit[];
+  /** The folders of installed packages and caches met, walked quietly. */
+  readonly quiet: QuietFolder[];
 }
 
 /** A folder entry to visit: a folder at `depth` below the one named, or an entry of one. */
-type Visit = { readonly full: string; readonly real: string; readonly name: string; readonly depth: number; readonly entry?: fs.Dirent };
+type Visit = {
+  readonly full: string; readonly real: string; readonly name: string; readonly depth: number; readonly entry?: fs.Dirent;
+  /** The folder of installed packages or cache this entry lies in, if any. */
+  readonly quiet?: QuietFolder;
+};
 
 /**
  * Every template in `dir` and below (cloud assemblies through their manifests): a file with a
@@ -147,12 +159,19 @@ type Visit = { readonly full: string; readonly real: string; readonly name: stri
  * stack of its own, so no depth runs it out of stack; past `maxFolderDepth`, a folder is a named error.
  */
 function walkFolder(dir: string, ctx: ReadContext, result: ExpandedInputs, add: (t: LoadedTemplate) => void): void {
-  const w: FolderWalk = { ctx, result, add, top: dir, walked: new Map(), read: new Map(), links: [] };
+  const w: FolderWalk = { ctx, result, add, top: dir, walked: new Map(), read: new Map(), links: [], quiet: [] };
   const skippedBefore = result.skipped.length;
   try {
     walkFrom({ full: dir, real: realPath(dir), name: path.basename(dir), depth: 0 }, w);
     // Following a link may walk folders holding more links: each is added here and followed in turn.
     for (let i = 0; i < w.links.length; i++) followLink(w.links[i], w);
+    for (const q of w.quiet) {
+      result.skipped.push({
+        file: q.folder,
+        reason: `${q.what}: walked, and every file in it read${q.notTemplates === 0 ? '' : `; ${counted(q.notTemplates)} of its files with a template's extension `
+          + `${q.notTemplates === 1 ? 'is not a template' : 'are not templates'} (counted here, not listed one by one)`}`,
+      });
+    }
   } finally {
     // In the order of their paths, as the folder's entries are, whether met before or after the links.
     const skipped = result.skipped.splice(skippedBefore).sort((a, b) => a.file.localeCompare(b.file));
@@ -166,7 +185,7 @@ function walkFrom(start: Visit, w: FolderWalk): void {
   for (let next = todo.pop(); next !== undefined; next = todo.pop()) {
     const { full, name, entry } = next;
     if (entry === undefined || entry.isDirectory()) {
-      const skipped = entry === undefined ? undefined : skippedFolder(name, full);
+      const skipped = entry === undefined ? undefined : skippedFolder(name);
       if (skipped !== undefined) w.result.skipped.push({ file: full, reason: skipped });
       else visitFolder(next, todo, w);
     } else if (entry.isSymbolicLink()) {
@@ -217,15 +236,16 @@ function visitFolder(v: Visit, todo: Visit[], w: FolderWalk): void {
     w.result.unreadable.push(asInputError(full, e));
     return;
   }
-  const packages = depth > 0 ? installedPackages(entries) : undefined;
+  let quiet = v.quiet;
+  const packages = quiet === undefined ? packageFolder(entries) : undefined;
   if (packages !== undefined) {
-    w.result.skipped.push({ file: full, reason: packages });
-    return;
+    quiet = { folder: full, what: packages, notTemplates: 0 };
+    w.quiet.push(quiet);
   }
   // Reversed onto the stack, so the entries are visited in order, each folder's before the next entry.
   for (let i = entries.length - 1; i >= 0; i--) {
     const name = entries[i].name;
-    todo.push({ full: path.join(full, name), real: path.join(real, name), name, depth: depth + 1, entry: entries[i] });
+    todo.push({ full: path.join(full, name), real: path.join(real, name), name, depth: depth + 1, entry: entries[i], quiet });
   }
 }
 
@@ -241,14 +261,14 @@ function followLink(link: Visit, w: FolderWalk): void {
   }
   const real = realPath(full);
   if (target.isDirectory()) {
-    const skipped = skippedFolder(name, full);
+    const skipped = skippedFolder(name);
     const walkedAs = w.walked.get(real);
     if (skipped !== undefined) {
       w.result.skipped.push({ file: full, reason: `a symbolic link to ${skipped}` });
     } else if (walkedAs !== undefined) {
       w.result.skipped.push({ file: full, reason: `a symbolic link to a folder already walked (${walkedAs}): not walked again` });
     } else {
-      walkFrom({ full, real, name, depth: link.depth }, w);
+      walkFrom({ full, real, name, depth: link.depth, quiet: link.quiet }, w);
     }
   } else if (!target.isFile()) {
     w.result.skipped.push({ file: full, reason: `a symbolic link to ${notAFile(target)}, not a file` });
@@ -286,7 +306,12 @@ function readFolderFile(v: Visit, w: FolderWalk): void {
   const { result } = w;
   w.read.set(v.real, file);
   const known = KNOWN_OTHER_FILES.find(([pattern]) => pattern.test(name));
-  const skipKnown = () => result.skipped.push({ file, reason: `not a CloudFormation template (${known![1]})` });
+  // In a folder of installed packages or a cache, files that are not templates are counted, not listed.
+  const notATemplate = (reason: string) => {
+    if (v.quiet !== undefined) v.quiet.notTemplates++;
+    else result.skipped.push({ file, reason });
+  };
+  const skipKnown = () => notATemplate(`not a CloudFormation template (${known![1]})`);
   w.ctx.take(file, 'file');
   let bytes: Buffer;
   try {
@@ -316,7 +341,7 @@ function readFolderFile(v: Visit, w: FolderWalk): void {
     } else if (known) {
       skipKnown();
     } else if (binary) {
-      result.skipped.push({ file, reason: error.problem });
+      notATemplate(error.problem);
     } else {
       result.unreadable.push(error);
     }
@@ -336,7 +361,7 @@ function readFolderFile(v: Visit, w: FolderWalk): void {
     } else if (known) {
       skipKnown();
     } else {
-      result.skipped.push({ file, reason: `not a CloudFormation template (${asInputError(file, e).problem})` });
+      notATemplate(`not a CloudFormation template (${asInputError(file, e).problem})`);
     }
     return;
   }
@@ -345,7 +370,7 @@ function readFolderFile(v: Visit, w: FolderWalk): void {
   } else if (known) {
     skipKnown();
   } else {
-    result.skipped.push({ file, reason: 'not a CloudFormation template (no Resources section)' });
+    notATemplate('not a CloudFormation template (no Resources section)');
   }
 }
 
