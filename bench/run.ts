@@ -106,6 +106,13 @@ function countResources(dir: string, into: { [stack: string]: number }, prefix =
 
 type Runner = 'ts-node' | 'ts-node-swc' | 'node';
 
+/**
+ * The preload that registers ts-node with SWC's transpiler (`ts-node --swc`), the tests' too: ts-node
+ * reads no environment variable for SWC, and `TS_NODE_SWC=true`, which this bench set until now,
+ * left every "SWC" run on TypeScript's transpiler.
+ */
+const TS_NODE_SWC = path.join(ROOT, 'test', 'support', 'ts-node-swc.js');
+
 /** The transpiler the app's cdk.json runs it with: ts-node with SWC (`--swc`) or with TypeScript. */
 function cdkJsonRunner(app: SynthApp): Runner {
   const command: string = JSON.parse(fs.readFileSync(path.join(app.cdkDir, 'cdk.json'), 'utf8')).app ?? '';
@@ -122,7 +129,7 @@ function synthOnce(app: SynthApp, runner = cdkJsonRunner(app), file = app.file):
   const probeFile = path.join(dir, 'probe.json');
   const outdir = path.join(dir, 'out');
   const context = JSON.parse(fs.readFileSync(path.join(app.cdkDir, 'cdk.json'), 'utf8')).context ?? {};
-  const loader = runner === 'node' ? [] : ['-r', 'ts-node/register/transpile-only'];
+  const loader = runner === 'node' ? [] : ['-r', runner === 'ts-node-swc' ? TS_NODE_SWC : 'ts-node/register/transpile-only'];
   const start = process.hrtime.bigint();
   const child = spawnSync(process.execPath, ['-r', require.resolve('./synth-probe.js'), ...loader, path.join(ROOT, file)], {
     cwd: app.cdkDir,
@@ -131,7 +138,6 @@ function synthOnce(app: SynthApp, runner = cdkJsonRunner(app), file = app.file):
       CDK_OUTDIR: outdir,
       CDK_CONTEXT_JSON: JSON.stringify(context),
       BENCH_PROBE_FILE: probeFile,
-      TS_NODE_SWC: runner === 'ts-node-swc' ? 'true' : '',
     },
     encoding: 'utf8',
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -230,7 +236,7 @@ function benchAppCommand(): void {
   } catch {
     swc = false;
   }
-  if (swc) rows.push(['ts-node --transpile-only, SWC (TS_NODE_SWC=true)', synthRuns(app, 'ts-node-swc')]);
+  if (swc) rows.push(['ts-node --transpile-only --swc', synthRuns(app, 'ts-node-swc')]);
   // At dist/'s depth in the package, so lib/ finds package.json and the bundled handlers as from dist/lib.
   const out = path.join(ROOT, '.bench-js');
   let transpileMs = 0;
