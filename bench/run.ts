@@ -13,7 +13,7 @@
  * 3. Scanner: `cdk-secure-iot scan` on one generated template of about 500 resources, in process
  *    (median after warm-up) and as a fresh process, as CI runs it; then its wall time, CPU time and
  *    peak memory by input size, each input in a fresh process (bench/scan-inputs.ts builds them):
- *    templates of 100 KB to 16 MB, a folder, a cloud assembly, a long acknowledgments file, and
+ *    templates of 100 KB to 16 MB (JSON; YAML to 4 MB), a folder, a cloud assembly, a long acknowledgments file, and
  *    hostile files at the default limits.
  * 4. FleetProvisioning's template size, which does not depend on the fleet size.
  * 5. Opt-in (`npm run bench -- app-command`): the app command's cost, ts-node with TypeScript's
@@ -412,8 +412,8 @@ const bytesShown = (n: number) => (n >= MB ? `${(n / MB).toFixed(1)} MB` : `${(n
 /**
  * The scanner's time and peak memory by input size (issue 20: bytes in, ms and MiB out), each
  * input scanned once in a fresh process of the compiled command line with `--format json`
- * (the report to /dev/null): generated templates of 100 KB to 16 MB as JSON and YAML (copies of
- * the 500-resource template's resources), a folder of templates, a cloud assembly with a large
+ * (the report to /dev/null): generated templates of 100 KB to 16 MB as JSON, to 4 MB as YAML
+ * (copies of the 500-resource template's resources), a folder of templates, a cloud assembly with a large
  * manifest, a 100,000-entry acknowledgments file, and the hostile files at the scanner's default
  * limits (alias expansion, nesting, one long scalar). A process that is not done in two minutes
  * is stopped and shown as such.
