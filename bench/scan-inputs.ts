@@ -145,8 +145,8 @@ export function acknowledgmentsText(base: Template, entries: number): string {
   const list = Array.from({ length: entries }, (_, i) => ({
     id: i % 2 ? 'IoTSecurity-INV1' : 'IoTSecurity-GW13',
     resource: ids[Math.floor(i / 2) % ids.length],
-    reason: `Reviewed in change ${100000 + i}: accepted for the lab fleet`,
-    ...(i < 2 * ids.length ? {} : { template: `service-${i % 100}/stack-${Math.floor(i / (2 * ids.length))}.template.json` }),
+    reason: `Reviewed in change ${100000 + i}: lab fleet`,
+    ...(i < 2 * ids.length ? {} : { template: `service-${i % 100}/stack-${Math.floor(i / (2 * ids.length))}.json` }),
   }));
   return `[\n${list.map((e) => JSON.stringify(e)).join(',\n')}\n]\n`;
 }
