@@ -179,16 +179,18 @@ export function aliasYaml(limit = DEFAULT_SCAN_LIMITS.maxAliasExpansion): { text
   return { text, values: anchors + refs * each[levels - 1] + around };
 }
 
-/** A template nested exactly `depth` levels deep (the root is level 1), in `format`: lists in one resource's Metadata. */
+/**
+ * A template nested exactly `depth` levels deep, in `format`: empty lists in lists in one
+ * resource's Metadata. Levels are the mappings and lists a value sits in, the root's included
+ * (the innermost list an empty one, so that YAML's reader, which once counted a scalar as a level,
+ * and JSON's count it alike).
+ */
 export function nestedTemplate(depth = DEFAULT_SCAN_LIMITS.maxNestingDepth, format: 'json' | 'yaml' = 'yaml'): string {
-  // Root (1), Resources (2), the resource (3), Metadata (4): the lists take the rest.
-  const lists = depth - 4;
-  if (format === 'json') {
-    // JSON counts the objects and lists a value sits in, not the value.
-    return `{"Resources":{"Deep":{"Type":"AWS::SNS::Topic","Metadata":{"n":${'['.repeat(lists)}1${']'.repeat(lists)}}}}}\n`;
-  }
-  // YAML counts the innermost scalar as a level of its own.
-  return `Resources:\n  Deep:\n    Type: AWS::SNS::Topic\n    Metadata:\n      n: ${'['.repeat(lists - 1)}1${']'.repeat(lists - 1)}\n`;
+  // The root (1), Resources (2), the resource (3) and its Metadata (4): the lists take the rest.
+  const lists = `${'['.repeat(depth - 4)}${']'.repeat(depth - 4)}`;
+  return format === 'json'
+    ? `{"Resources":{"Deep":{"Type":"AWS::SNS::Topic","Metadata":{"n":${lists}}}}}\n`
+    : `Resources:\n  Deep:\n    Type: AWS::SNS::Topic\n    Metadata:\n      n: ${lists}\n`;
 }
 
 /** A template with one scalar of `length` characters (the scanner's longest, `maxScalarLength`) as a topic's display name. */

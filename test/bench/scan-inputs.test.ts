@@ -101,9 +101,9 @@ test('the hostile files at the default limits are read; one step past, refused b
     write('nested-past.json', nestedTemplate(limits.maxNestingDepth + 1, 'json')),
   ]);
   expect(past.unreadable.map((u) => [path.basename(u.file), u.reason])).toEqual([
-    ['aliases-past.yaml', expect.stringMatching(/YAML aliases expand the file past 500,000 values/)],
-    ['nested-past.json', expect.stringMatching(/nests deeper than 200 levels/)],
-    ['nested-past.yaml', expect.stringMatching(/nests deeper than 200 levels/)],
+    ['aliases-past.yaml', expect.stringMatching(/^YAML aliases expand the file past .*500,000 values/)],
+    ['nested-past.json', expect.stringMatching(/^nests deeper than .*200 levels/)],
+    ['nested-past.yaml', expect.stringMatching(/^nests deeper than .*200 levels/)],
   ]);
 });
 
