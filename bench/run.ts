@@ -13,8 +13,8 @@
  * 3. Scanner: `cdk-secure-iot scan` on one generated template of about 500 resources, in process
  *    (median after warm-up) and as a fresh process, as CI runs it; then its wall time, CPU time and
  *    peak memory by input size, each input in a fresh process (bench/scan-inputs.ts builds them):
- *    templates of 100 KB to 16 MB (JSON; YAML to 2 MB), a folder, a cloud assembly, a long acknowledgments file, and
- *    hostile files at the default limits.
+ *    templates of 100 KB to 16 MB (JSON; YAML to 2 MB), a folder, a cloud assembly, a long
+ *    acknowledgments file, and hostile files at the default limits.
  * 4. FleetProvisioning's template size, which does not depend on the fleet size.
  * 5. Opt-in (`npm run bench -- app-command`): the app command's cost, ts-node with TypeScript's
  *    or SWC's transpiler against compiled JS.
