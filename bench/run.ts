@@ -11,7 +11,10 @@
  * 2. Rule pack: IotSecurityChecks' cost per resource on generated apps of 500, 2,000 and 5,000
  *    resources, next to cdk-nag's AwsSolutionsChecks on the same app.
  * 3. Scanner: `cdk-secure-iot scan` on one generated template of about 500 resources, in process
- *    (median after warm-up) and as a fresh process, as CI runs it.
+ *    (median after warm-up) and as a fresh process, as CI runs it; then its wall time, CPU time and
+ *    peak memory by input size, each input in a fresh process (bench/scan-inputs.ts builds them):
+ *    templates of 100 KB to 16 MB (JSON; YAML to 2 MB), a folder, a cloud assembly, a long
+ *    acknowledgments file, and hostile files at the default limits.
  * 4. FleetProvisioning's template size, which does not depend on the fleet size.
  * 5. Opt-in (`npm run bench -- app-command`): the app command's cost, ts-node with TypeScript's
  *    or SWC's transpiler against compiled JS.
@@ -24,6 +27,9 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { App, Stack } from 'aws-cdk-lib';
 import { DevicePolicy, FleetProvisioning, IotSecurityChecks, scanTemplates } from '../lib';
 import { generatedApp } from './generated-app';
+import {
+  acknowledgmentsText, aliasYaml, cloudAssembly, longScalarTemplate, nestedTemplate, Template, templateFolder, templateOfSize,
+} from './scan-inputs';
 
 const ROOT = path.resolve(__dirname, '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -106,6 +112,13 @@ function countResources(dir: string, into: { [stack: string]: number }, prefix =
 
 type Runner = 'ts-node' | 'ts-node-swc' | 'node';
 
+/**
+ * The preload that registers ts-node with SWC's transpiler (`ts-node --swc`), the tests' too: ts-node
+ * reads no environment variable for SWC, and `TS_NODE_SWC=true`, which this bench set until now,
+ * left every "SWC" run on TypeScript's transpiler.
+ */
+const TS_NODE_SWC = path.join(ROOT, 'test', 'support', 'ts-node-swc.js');
+
 /** The transpiler the app's cdk.json runs it with: ts-node with SWC (`--swc`) or with TypeScript. */
 function cdkJsonRunner(app: SynthApp): Runner {
   const command: string = JSON.parse(fs.readFileSync(path.join(app.cdkDir, 'cdk.json'), 'utf8')).app ?? '';
@@ -122,7 +135,7 @@ function synthOnce(app: SynthApp, runner = cdkJsonRunner(app), file = app.file):
   const probeFile = path.join(dir, 'probe.json');
   const outdir = path.join(dir, 'out');
   const context = JSON.parse(fs.readFileSync(path.join(app.cdkDir, 'cdk.json'), 'utf8')).context ?? {};
-  const loader = runner === 'node' ? [] : ['-r', 'ts-node/register/transpile-only'];
+  const loader = runner === 'node' ? [] : ['-r', runner === 'ts-node-swc' ? TS_NODE_SWC : 'ts-node/register/transpile-only'];
   const start = process.hrtime.bigint();
   const child = spawnSync(process.execPath, ['-r', require.resolve('./synth-probe.js'), ...loader, path.join(ROOT, file)], {
     cwd: app.cdkDir,
@@ -131,7 +144,6 @@ function synthOnce(app: SynthApp, runner = cdkJsonRunner(app), file = app.file):
       CDK_OUTDIR: outdir,
       CDK_CONTEXT_JSON: JSON.stringify(context),
       BENCH_PROBE_FILE: probeFile,
-      TS_NODE_SWC: runner === 'ts-node-swc' ? 'true' : '',
     },
     encoding: 'utf8',
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -230,7 +242,7 @@ function benchAppCommand(): void {
   } catch {
     swc = false;
   }
-  if (swc) rows.push(['ts-node --transpile-only, SWC (TS_NODE_SWC=true)', synthRuns(app, 'ts-node-swc')]);
+  if (swc) rows.push(['ts-node --transpile-only --swc', synthRuns(app, 'ts-node-swc')]);
   // At dist/'s depth in the package, so lib/ finds package.json and the bundled handlers as from dist/lib.
   const out = path.join(ROOT, '.bench-js');
   let transpileMs = 0;
@@ -325,25 +337,134 @@ function benchScan(): void {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-scan-'));
   try {
     const { file, resources } = generatedTemplate(500, dir);
-    const runs = Math.max(5, RUNS);
-    const [inProcessMs] = timeAlternately([() => scanTemplates([file])], runs);
-    const fresh: number[] = [];
-    for (let i = 0; i < Math.min(3, runs) + 1; i++) {
-      const start = process.hrtime.bigint();
-      try {
-        execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(ROOT, 'lib/scanner/cli.ts'), 'scan', file, '--format', 'sarif', '--fail-on', 'none'], {
-          cwd: ROOT, stdio: 'ignore', env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
-        });
-      } finally {
-        if (i > 0) fresh.push(Number(process.hrtime.bigint() - start) / 1e6); // the first run warms the file system cache
-      }
-    }
-    console.log(`\n## Scanner (cdk-secure-iot scan on one generated template; in process: median of ${runs} runs after two warm-up runs)\n`);
-    console.log('| resources | in process ms | us/resource | fresh process ms (ts-node, SARIF) |');
-    console.log('|---:|---:|---:|---:|');
-    console.log(`| ${resources} | ${inProcessMs.toFixed(0)} | ${(inProcessMs * 1000 / resources).toFixed(1)} | ${median(fresh).toFixed(0)} |`);
+    benchScanPerResource(file, resources);
+    benchScanSizes(JSON.parse(fs.readFileSync(file, 'utf8')), dir);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function benchScanPerResource(file: string, resources: number): void {
+  const runs = Math.max(5, RUNS);
+  const [inProcessMs] = timeAlternately([() => scanTemplates([file])], runs);
+  const fresh: number[] = [];
+  for (let i = 0; i < Math.min(3, runs) + 1; i++) {
+    const start = process.hrtime.bigint();
+    try {
+      execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(ROOT, 'lib/scanner/cli.ts'), 'scan', file, '--format', 'sarif', '--fail-on', 'none'], {
+        cwd: ROOT, stdio: 'ignore', env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
+      });
+    } finally {
+      if (i > 0) fresh.push(Number(process.hrtime.bigint() - start) / 1e6); // the first run warms the file system cache
+    }
+  }
+  console.log(`\n## Scanner (cdk-secure-iot scan on one generated template; in process: median of ${runs} runs after two warm-up runs)\n`);
+  console.log('| resources | in process ms | us/resource | fresh process ms (ts-node, SARIF) |');
+  console.log('|---:|---:|---:|---:|');
+  console.log(`| ${resources} | ${inProcessMs.toFixed(0)} | ${(inProcessMs * 1000 / resources).toFixed(1)} | ${median(fresh).toFixed(0)} |`);
+}
+
+/** One scan in a fresh process: its wall time, CPU time and peak memory (bench/scan-probe.js), exit code. */
+interface ScanRun {
+  readonly ms: number;
+  readonly cpuMs: number;
+  readonly peakMib: number;
+  readonly status: number | null;
+  readonly stderr: string;
+}
+
+/** The longest one scan of the size benchmark may take before it is stopped and reported as such. */
+const SCAN_TIMEOUT_MS = 120_000;
+
+/**
+ * The command line compiled as the package's bin runs (lib/ transpiled by esbuild, no type
+ * check, 0.5 s) into `dir`, beside a copy of package.json and a link to node_modules, so
+ * it finds both as from dist/lib; the scans are then node's start-up and the scan itself, not
+ * ts-node's transpiling. Returns the CLI's path.
+ */
+function compiledCli(dir: string): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('esbuild').buildSync({
+    entryPoints: tsFiles(path.join(ROOT, 'lib')), outdir: path.join(dir, 'lib'), outbase: path.join(ROOT, 'lib'),
+    format: 'cjs', platform: 'node', target: 'node20', logLevel: 'error',
+  });
+  fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  return path.join(dir, 'lib', 'scanner', 'cli.js');
+}
+
+function scanOnce(cli: string, args: string[], cwd: string): ScanRun {
+  const probeFile = path.join(cwd, `probe-${process.pid}.json`);
+  fs.rmSync(probeFile, { force: true });
+  const start = process.hrtime.bigint();
+  const child = spawnSync(process.execPath, ['-r', require.resolve('./scan-probe.js'), cli, 'scan', ...args, '--format', 'json', '--fail-on', 'none'], {
+    cwd, env: { ...process.env, BENCH_PROBE_FILE: probeFile }, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'],
+    maxBuffer: 256 * 1024 * 1024, timeout: SCAN_TIMEOUT_MS, killSignal: 'SIGKILL',
+  });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const probe = fs.existsSync(probeFile) ? JSON.parse(fs.readFileSync(probeFile, 'utf8')) : { maxRssKb: NaN, cpuMs: NaN };
+  return { ms, cpuMs: probe.cpuMs, peakMib: probe.maxRssKb / 1024, status: child.status, stderr: child.stderr ?? '' };
+}
+
+const MB = 1_000_000;
+const bytesShown = (n: number) => (n >= MB ? `${(n / MB).toFixed(1)} MB` : `${(n / 1000).toFixed(0)} KB`);
+
+/**
+ * The scanner's time and peak memory by input size (issue 20: bytes in, ms and MiB out), each
+ * input scanned once in a fresh process of the compiled command line with `--format json`
+ * (the report to /dev/null): generated templates of 100 KB to 16 MB as JSON, to 2 MB as YAML
+ * (copies of the 500-resource template's resources), a folder of templates, a cloud assembly with a large
+ * manifest, a 100,000-entry acknowledgments file, and the hostile files at the scanner's default
+ * limits (alias expansion, nesting, one long scalar). A process that is not done in two minutes
+ * is stopped and shown as such.
+ */
+function benchScanSizes(base: Template, dir: string): void {
+  const cli = compiledCli(path.join(dir, 'cli'));
+  const inputs = path.join(dir, 'inputs');
+  fs.mkdirSync(inputs);
+  const rows: { input: string; bytes: number; resources?: number; args: string[] }[] = [];
+  const put = (name: string, text: string) => {
+    fs.writeFileSync(path.join(inputs, name), text);
+    return Buffer.byteLength(text);
+  };
+  scanOnce(cli, [path.join(inputs, '..', 'generated.template.json')], inputs); // warms the file system cache
+  rows.push({ input: 'the process alone: a template of one topic', bytes: put('one.json', '{"Resources":{"T":{"Type":"AWS::SNS::Topic"}}}\n'), resources: 1, args: ['one.json'] });
+  // YAML stops at 2 MB, under the 2 MiB of YAML a scan reads by default (--max-yaml-bytes).
+  for (const [format, sizes] of [['json', [100_000, MB, 4 * MB, 16 * MB]], ['yaml', [100_000, MB, 2 * MB]]] as const) {
+    for (const size of sizes) {
+      const { text, resources } = templateOfSize(base, size, format);
+      const name = `t-${size}.${format}`;
+      rows.push({ input: `template, ${format.toUpperCase()}`, bytes: put(name, text), resources, args: [name] });
+    }
+  }
+  const [files, perFile] = [500, 10];
+  rows.push({ input: `folder of ${files} templates of ${perFile} resources`, bytes: templateFolder(base, path.join(inputs, 'repo'), files, perFile), resources: files * perFile, args: ['repo'] });
+  const asm = cloudAssembly(base, path.join(inputs, 'cdk.out'), 20);
+  rows.push({ input: `cloud assembly, 20 stacks, manifest ${bytesShown(asm.manifestBytes)}`, bytes: asm.bytes, resources: asm.resources, args: ['cdk.out'] });
+  const template = put('base.json', JSON.stringify(base, null, 1));
+  const acks = put('acks.json', acknowledgmentsText(base, 100_000));
+  rows.push({
+    input: `acknowledgments file of 100,000 entries (${bytesShown(acks)}), on the 500-resource template`,
+    bytes: template + acks,
+    resources: Object.keys(base.Resources).length,
+    args: ['base.json', '--acknowledgments', 'acks.json'],
+  });
+  const aliases = aliasYaml();
+  rows.push({ input: `YAML aliases expanding to ${aliases.values.toLocaleString('en')} values (limit 500,000)`, bytes: put('aliases.yaml', aliases.text), resources: 1, args: ['aliases.yaml'] });
+  rows.push({ input: 'nested 200 levels deep (the limit), YAML', bytes: put('nested.yaml', nestedTemplate(200, 'yaml')), resources: 1, args: ['nested.yaml'] });
+  rows.push({ input: 'nested 200 levels deep (the limit), JSON', bytes: put('nested.json', nestedTemplate(200, 'json')), resources: 1, args: ['nested.json'] });
+  rows.push({ input: 'one scalar of 1 MiB (the limit), JSON', bytes: put('scalar.json', longScalarTemplate(1024 * 1024, 'json')), resources: 1, args: ['scalar.json'] });
+  rows.push({ input: 'one scalar of 1 MiB (the limit), YAML', bytes: put('scalar.yaml', longScalarTemplate(1024 * 1024, 'yaml')), resources: 1, args: ['scalar.yaml'] });
+
+  console.log('\n## Scanner by input size (each input scanned once in a fresh process: node on the command line compiled by esbuild, --format json; '
+    + 'wall ms from spawn to exit, CPU ms and peak resident memory of the process)\n');
+  console.log('| input | bytes in | resources | wall ms | CPU ms | peak MiB | exit |');
+  console.log('|---|---:|---:|---:|---:|---:|---|');
+  for (const row of rows) {
+    const r = scanOnce(cli, row.args, inputs);
+    const exit = r.status === null ? `stopped after ${SCAN_TIMEOUT_MS / 1000} s` : `${r.status}${r.status === 2 ? `: ${r.stderr.split('\n')[0].slice(0, 120)}` : ''}`;
+    console.log(`| ${row.input} | ${row.bytes.toLocaleString('en')} | ${row.resources?.toLocaleString('en') ?? ''} | ${r.ms.toFixed(0)} `
+      + `| ${r.cpuMs.toFixed(0)} | ${r.peakMib.toFixed(0)} | ${exit} |`);
   }
 }
 

@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { described, run } from '../support/child-process';
+import { described, run, TS_NODE } from '../support/child-process';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -19,7 +19,7 @@ test('the probe splits a one-resource synth into exclusive shares, CDK\'s valida
     const start = process.hrtime.bigint();
     const child = run(process.execPath, [
       '-r', path.join(ROOT, 'bench', 'synth-probe.js'),
-      '-r', 'ts-node/register/transpile-only',
+      ...TS_NODE,
       path.join(ROOT, 'bench', 'one-resource-app.ts'),
     ], {
       cwd: ROOT,

@@ -1,13 +1,14 @@
 /*
  * The command line as a real process: what `npx cdk-secure-iot scan` runs, from the TypeScript
- * source through ts-node (the package's `bin` is the same file compiled, see the last test).
+ * source through ts-node with SWC (TS_NODE; the package's `bin` is the same file compiled, see the
+ * last test).
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as iot from 'aws-cdk-lib/aws-iot';
-import { run } from '../support/child-process';
+import { run, TS_NODE } from '../support/child-process';
 import { jsonReportValidator, sarifValidator } from './schemas';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -24,7 +25,7 @@ interface Run {
 const CLI_TIMEOUT_MS = 110_000;
 
 function cdkSecureIot(args: string[], cwd: string): Run {
-  const r = run(process.execPath, ['-r', 'ts-node/register/transpile-only', CLI, ...args], {
+  const r = run(process.execPath, [...TS_NODE, CLI, ...args], {
     cwd,
     env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), NODE_PATH: path.join(ROOT, 'node_modules') },
     timeoutMs: CLI_TIMEOUT_MS,
@@ -82,7 +83,7 @@ test('a SAM template as JSON with --fail-on warning: exit 1 on warnings alone', 
 });
 
 test('a reader that stops early (| head) gets no stack trace', () => {
-  const script = `"${process.execPath}" -r ts-node/register/transpile-only "${CLI}" scan "${path.join(FIXTURES, 'insecure.yaml')}" --format sarif | head -c 20 >/dev/null`;
+  const script = `"${process.execPath}" ${TS_NODE.map((a) => `"${a}"`).join(' ')} "${CLI}" scan "${path.join(FIXTURES, 'insecure.yaml')}" --format sarif | head -c 20 >/dev/null`;
   const r = run('sh', ['-c', script], { cwd: ROOT, env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') }, timeoutMs: CLI_TIMEOUT_MS });
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);

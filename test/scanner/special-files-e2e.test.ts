@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { run } from '../support/child-process';
+import { run, TS_NODE } from '../support/child-process';
 import { jsonReportValidator, sarifValidator } from './schemas';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -22,7 +22,7 @@ interface Run {
 }
 
 function cdkSecureIot(args: string[], cwd: string): Run {
-  const r = run(process.execPath, ['-r', 'ts-node/register/transpile-only', CLI, ...args], {
+  const r = run(process.execPath, [...TS_NODE, CLI, ...args], {
     cwd,
     env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), NODE_PATH: path.join(ROOT, 'node_modules') },
     timeoutMs: CLI_TIMEOUT_MS,

@@ -8,6 +8,7 @@
  * its whole output.
  */
 import { spawnSync } from 'child_process';
+import * as path from 'path';
 
 export interface RunOptions {
   /** The folder the command runs in. */
@@ -45,6 +46,12 @@ export function childEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const { [UNIT_TESTS_SKIP_CDK_VALIDATION]: _marker, CDK_VALIDATION: _validation, ...rest } = env;
   return rest;
 }
+
+/**
+ * Node's arguments before a TypeScript file, to run it as the apps' cdk.json commands do: ts-node
+ * without type checks, with SWC's transpiler (ts-node-swc.js says why).
+ */
+export const TS_NODE: readonly string[] = ['-r', path.join(__dirname, 'ts-node-swc.js')];
 
 /** `timeout`'s exit status when it had to signal the command (124), or kill it (137 after -k). */
 const TIMED_OUT = new Set([124, 137]);

@@ -13,7 +13,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { described, run } from './child-process';
+import { described, run, TS_NODE } from './child-process';
 import { pause, tryMadeOnce } from './made-once';
 import { runFolder } from './run-folder';
 
@@ -68,7 +68,7 @@ function sourcesHash(): string {
 
 function synthesize(app: SynthApp, outdir: string): void {
   const context = JSON.parse(fs.readFileSync(path.join(app.cwd, 'cdk.json'), 'utf8')).context ?? {};
-  const r = run(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(ROOT, app.entry)], {
+  const r = run(process.execPath, [...TS_NODE, path.join(ROOT, app.entry)], {
     cwd: app.cwd,
     env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context) },
     timeoutMs: SYNTH_TIMEOUT_MS,

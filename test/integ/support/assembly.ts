@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { run, described, RunResult } from '../../support/child-process';
+import { run, described, RunResult, TS_NODE } from '../../support/child-process';
 
 /**
  * Integration tests as `integ-runner` knows them: each `test/integ/integ.<name>.ts` is a CDK app
@@ -59,13 +59,14 @@ export function projectContext(): { [key: string]: unknown } {
 /**
  * Synthesizes one integration test into `outdir` as the CDK CLI would run it (the App writes its
  * assembly when the process ends): `CDK_OUTDIR` and `CDK_CONTEXT_JSON` set, the TypeScript run by
- * ts-node without type checks (`npm test` type-checks every file with `tsc`).
+ * ts-node without type checks, with SWC, as cdk.json's command runs it (`npm test` type-checks
+ * every file with `tsc`).
  */
 export function synthesize(test: IntegTestFile, outdir: string, timeoutMs = 180_000): RunResult {
   fs.rmSync(outdir, { recursive: true, force: true });
   fs.mkdirSync(outdir, { recursive: true });
   const { CDK_VALIDATION: _validation, ...env } = process.env;
-  return run(process.execPath, ['-r', 'ts-node/register/transpile-only', test.file], {
+  return run(process.execPath, [...TS_NODE, test.file], {
     cwd: ROOT,
     timeoutMs,
     env: {
