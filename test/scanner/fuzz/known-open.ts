@@ -1,0 +1,41 @@
+/*
+ * Bugs the fuzzer found in files other helpers own, each kept as a regression case (in
+ * regressions/, naming its entry here) but left out of the run until its owner fixes it. Random
+ * runs tolerate a violation an entry matches, so the rest of the properties stay checked. When a
+ * bug is fixed, delete its entry: its regression case then runs with the others.
+ */
+export interface KnownOpen {
+  readonly id: string;
+  /** The bug, in one line. */
+  readonly bug: string;
+  /** Who owns the file the fix goes in. */
+  readonly owner: string;
+  /** The violation(s) it causes, as check.ts words them. */
+  readonly violation: RegExp;
+}
+
+export const KNOWN_OPEN: readonly KnownOpen[] = [
+  {
+    id: 'manifest-template-outside-assembly',
+    bug: "a cloud assembly manifest's templateFile ('../../../etc/hostname') is read outside the assembly folder, and named in the error",
+    owner: 'walk (lib/scanner/private/inputs.ts)',
+    violation: /^stderr: a line naming no file of the case: "cdk-secure-iot: \/etc\/hostname: /,
+  },
+  {
+    id: 'limit-scalar-not-enforced',
+    bug: 'maxScalarLength is not applied yet: a template with a 1 Mi + 1 character string is read, not refused by name',
+    owner: 'limits (lib/scanner/private/template-loader.ts)',
+    violation: /^limit\[scalar\]/,
+  },
+  {
+    id: 'limit-file-size-not-enforced',
+    bug: 'maxFileBytes is not applied yet: a 16 MiB + 1 byte template is read, not refused by name',
+    owner: 'limits (lib/scanner/private/files.ts)',
+    violation: /^limit\[file-size\]/,
+  },
+];
+
+/** The entry a violation is a known open bug of, if any. */
+export function knownOpen(violation: string): KnownOpen | undefined {
+  return KNOWN_OPEN.find((k) => k.violation.test(violation));
+}
