@@ -40,6 +40,7 @@ export interface FuzzCase {
 /** The insecure resource: an IoT policy allowing iot:* on * (IoTSecurity-ID1). */
 export const TARGET_ID = 'TargetOpenPolicy';
 
+const SECURE_POLICY = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: 'arn:aws:iot:us-east-1:123456789012:client/${iot:Connection.Thing.ThingName}' }] };
 const WILDCARD_POLICY = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:*', Resource: '*' }] };
 
 /** Keys that mean something to JavaScript objects, or that CloudFormation refuses. */
@@ -93,7 +94,17 @@ function rarely<T>(arb: fc.Arbitrary<T>, n: number): fc.Arbitrary<T | undefined>
 const word = fc.constantFrom(...WORDS);
 const text = fc.oneof({ weight: 4, arbitrary: word }, { weight: 1, arbitrary: fc.string({ maxLength: 8 }) }, { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 4 }) });
 const key = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...PROPERTY_KEYS) }, { weight: 2, arbitrary: fc.constantFrom(...HOSTILE_KEYS) }, { weight: 1, arbitrary: fc.string({ maxLength: 6 }) });
+/** Scalars YAML reads by its own rules, not as the string they look like: booleans of YAML 1.1, infinities, NaN, octal, binary, timestamps. */
+const RAW_YAML: [string, Doc][] = [
+  ['yes', str('yes')], ['no', str('no')], ['on', str('on')], ['off', str('off')], ['~', nul], ['.inf', str('.inf')], ['-.inf', str('-.inf')],
+  ['.nan', str('.nan')], ['0x1F', num(31)], ['0o17', num(15)], ['017', num(17)], ['1_000', str('1_000')], ['2012-10-17', str('2012-10-17')],
+  ['12:30:00', str('12:30:00')], ['!!str 5', str('5')], ['!!int "7"', num(7)], ['!!float 1', num(1)], ['!!bool true', bool(true)], ['!!null ""', nul],
+  ['!!binary aGk=', str('aGk=')], ['!!timestamp 2001-12-14', str('2001-12-14')], ['1e400', num(0)], ['-0', num(0)], ['""', str('')], ["''", str('')],
+  ['!!str', str('')],
+];
+
 const scalar: fc.Arbitrary<Doc> = fc.oneof(
+  { weight: 1, arbitrary: fc.constantFrom(...RAW_YAML).map(([yaml, json]): Doc => ({ k: 'raw', yaml, json })) },
   { weight: 6, arbitrary: text.map(str) },
   { weight: 1, arbitrary: fc.integer({ min: -1e6, max: 1e6 }).map(num) },
   { weight: 1, arbitrary: fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e9, max: 1e9 }).map(num) },
@@ -152,13 +163,21 @@ const target = fc.record({
   listForms: fc.boolean(),
   extraProps: fc.array(fc.tuple(fc.constantFrom('PolicyName', 'Tags', ...HOSTILE_KEYS.filter((k) => k !== 'PolicyDocument')), value), { maxLength: 3 }),
   attributes: fc.array(fc.tuple(fc.constantFrom('Metadata', 'DependsOn', 'Condition', 'DeletionPolicy', 'UpdateReplacePolicy', 'UpdatePolicy'), value), { maxLength: 2 }),
-}).map(({ asString, listForms, extraProps, attributes }): Doc => {
-  const statement = map([['Effect', str('Allow')], ['Action', listForms ? seq([str('iot:*')]) : str('iot:*')], ['Resource', listForms ? seq([str('*')]) : str('*')]]);
+  // A key written twice, the insecure value last: CloudFormation reads the last one.
+  shadow: fc.constantFrom('none', 'none', 'none', 'document', 'type', 'action'),
+}).map(({ asString, listForms, extraProps, attributes, shadow }): Doc => {
+  const statement = map([
+    ...(shadow === 'action' ? [['Action', str('iot:Connect')] as const] : []),
+    ['Effect', str('Allow')], ['Action', listForms ? seq([str('iot:*')]) : str('iot:*')], ['Resource', listForms ? seq([str('*')]) : str('*')]]);
   const policy = map([['Version', str('2012-10-17')], ['Statement', seq([statement])]]);
   return map([
+    ...(shadow === 'type' ? [['Type', str('AWS::S3::Bucket')] as const] : []),
     ['Type', str('AWS::IoT::Policy')],
     ...attributes,
-    ['Properties', map([...extraProps, ['PolicyDocument', asString ? str(write(policy, 'json-compact')) : policy]])],
+    ['Properties', map([
+      ...(shadow === 'document' ? [['PolicyDocument', fromJs(SECURE_POLICY)] as const] : []),
+      ...extraProps,
+      ['PolicyDocument', asString ? str(write(policy, 'json-compact')) : policy]])],
   ]);
 });
 
@@ -295,13 +314,15 @@ type YamlFeature =
   | { kind: 'self-alias'; merge: boolean }
   | { kind: 'bomb'; levels: number; width: number }
   | { kind: 'unknown-tag'; tag: string }
-  | { kind: 'target-anchor' };
+  | { kind: 'target-anchor' }
+  | { kind: 'target-merge' };
 const yamlFeature: fc.Arbitrary<YamlFeature> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('alias' as const), merge: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('self-alias' as const), merge: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('bomb' as const), levels: fc.integer({ min: 1, max: 9 }), width: fc.integer({ min: 2, max: 9 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('unknown-tag' as const), tag: fc.constantFrom('!Foo', '!!binary', '!!set', '!Fn::Sub', '!', '!GetAtt2', '!<tag:x>') }) },
   { weight: 3, arbitrary: fc.constant({ kind: 'target-anchor' as const }) },
+  { weight: 2, arbitrary: fc.constant({ kind: 'target-merge' as const }) },
 );
 
 /** The pieces of a template, assembled once its style is known (YAML features only in YAML). */
@@ -319,6 +340,8 @@ export interface TemplateSpec {
   readonly yaml: YamlFeature[];
   /** Nested lists this deep in a neighbour's properties. */
   readonly nesting?: number;
+  /** The target's logical ID written once before, for a secure policy: the last one is read. */
+  readonly targetShadowed: boolean;
 }
 
 export const templateSpec: fc.Arbitrary<TemplateSpec> = fc.record({
@@ -342,7 +365,8 @@ export const templateSpec: fc.Arbitrary<TemplateSpec> = fc.record({
   duplicateNeighbours: fc.boolean(),
   yaml: fc.array(yamlFeature, { maxLength: 2 }),
   nesting: rarely(fc.constantFrom(20, 100, 190, 201, 300, 1500), 8),
-}, { requiredKeys: ['withTarget', 'target', 'targetAt', 'neighbours', 'sections', 'hostileTop', 'duplicateNeighbours', 'yaml'] });
+  targetShadowed: fc.oneof({ weight: 5, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+}, { requiredKeys: ['withTarget', 'target', 'targetAt', 'neighbours', 'sections', 'hostileTop', 'duplicateNeighbours', 'yaml', 'targetShadowed'] });
 
 function nested(depth: number): Doc {
   let d: Doc = str('bottom');
@@ -384,6 +408,11 @@ export function buildTemplate(spec: TemplateSpec, yaml: boolean): Doc {
         case 'unknown-tag':
           neighbours.push([`Tagged${i}`, map([['Type', str('AWS::S3::Bucket')], ['Properties', map([['BucketName', { k: 'tag', tag: f.tag, value: str('x') }]])]])]);
           break;
+        case 'target-merge':
+          // The target's properties merged (<<) from a mapping anchored before the resources: read as the packaging tools expand it.
+          topExtra.push([`Shared${i}`, { k: 'anchor', name, value: map([['PolicyDocument', fromJs(WILDCARD_POLICY)], ['PolicyName', str('shared')]]) }]);
+          targetDoc = map([['Type', str('AWS::IoT::Policy')], ['Properties', map([['<<', { k: 'alias', name }], ['PolicyName', str('own')]])]]);
+          break;
         case 'target-anchor':
           // The target's document anchored, and reused by a later resource.
           targetDoc = { k: 'anchor', name, value: spec.target };
@@ -393,10 +422,14 @@ export function buildTemplate(spec: TemplateSpec, yaml: boolean): Doc {
     });
   }
   const resources: [string, Doc][] = [...neighbours];
-  if (spec.withTarget) resources.splice(Math.min(spec.targetAt, resources.length), 0, [TARGET_ID, targetDoc]);
+  if (spec.withTarget) {
+    const at = Math.min(spec.targetAt, resources.length);
+    resources.splice(at, 0, [TARGET_ID, targetDoc]);
+    if (spec.targetShadowed) resources.splice(0, 0, [TARGET_ID, map([['Type', str('AWS::IoT::Policy')], ['Properties', map([['PolicyDocument', fromJs(SECURE_POLICY)]])]])]);
+  }
   // An alias must follow its anchor: the target's copy goes after the target.
   const copyAt = resources.findIndex(([id]) => id.startsWith('Copy'));
-  const targetIndex = resources.findIndex(([id]) => id === TARGET_ID);
+  const targetIndex = resources.map(([id]) => id).lastIndexOf(TARGET_ID);
   if (copyAt >= 0 && copyAt < targetIndex) resources.push(...resources.splice(copyAt, 1));
   return map([
     ...spec.sections.slice(0, 2),
@@ -466,21 +499,6 @@ function renderTemplate(p: string, t: { spec: TemplateSpec; style: Style; mutati
   };
 }
 
-/** The options of a run besides its inputs. */
-const options = fc.record({
-  format: fc.constantFrom('text', 'json', 'sarif'),
-  failOn: fc.option(fc.constantFrom('error', 'warning', 'none'), { nil: undefined }),
-  output: rarely(fc.constantFrom('./report.out', './missing-folder/report.out'), 6),
-  tagKeys: rarely(fc.constantFrom('Owner', 'a,b', '__proto__,constructor'), 6),
-  report: rarely(fc.constant('./posture'), 12),
-}).map(({ format, failOn, output, tagKeys, report }) => [
-  '--format', format,
-  ...(failOn ? ['--fail-on', failOn] : []),
-  ...(output ? ['--output', output] : []),
-  ...(tagKeys ? ['--tag-keys', tagKeys] : []),
-  ...(report ? ['--report', report] : []),
-]);
-
 /** An acknowledgements file: a list of entries, some of them bent, in any style, maybe byte-mutated. */
 const acknowledgments = fc.record({
   entries: fc.array(fc.oneof(
@@ -498,27 +516,41 @@ const acknowledgments = fc.record({
   name: fc.constantFrom('acks.json', 'acks.yaml', 'acks.txt'),
 }).map(({ entries, style: s, mutation, name }) => fileOf(`./${name}`.slice(2), mutateBytes(write(seq(entries), s), mutation).bytes));
 
+/** The options of a run besides its inputs. */
+const options = fc.record({
+  format: fc.constantFrom('text', 'json', 'sarif'),
+  failOn: fc.option(fc.constantFrom('error', 'warning', 'none'), { nil: undefined }),
+  output: rarely(fc.constantFrom('./report.out', './missing-folder/report.out'), 6),
+  tagKeys: rarely(fc.constantFrom('Owner', 'a,b', '__proto__,constructor'), 6),
+  report: rarely(fc.constant('./posture'), 12),
+  acks: rarely(acknowledgments, 5),
+}).map(({ format, failOn, output, tagKeys, report, acks }) => ({
+  args: [
+    '--format', format,
+    ...(failOn ? ['--fail-on', failOn] : []),
+    ...(output ? ['--output', output] : []),
+    ...(tagKeys ? ['--tag-keys', tagKeys] : []),
+    ...(report ? ['--report', report] : []),
+    ...(acks ? ['--acknowledgments', `./${acks.path}`] : []),
+  ],
+  files: acks ? [acks] : [],
+}));
+
 /** One template file named as the input. */
 export const singleTemplateCase: fc.Arbitrary<FuzzCase> = fc.record({
   t: templateFile,
   name: fc.constantFrom('template.json', 'template.yaml', 't.yml', 't.template', 'template.txt', 'manifest.json', 'x.metadata.json'),
   options,
-  acks: rarely(acknowledgments, 5),
-}).map(({ t, name, options: opts, acks }) => {
+}).map(({ t, name, options: opts }) => {
   const { file, targets } = renderTemplate(name, t, true);
-  return {
-    kind: 'template',
-    files: [file, ...(acks ? [acks] : [])],
-    inputs: [`./${name}`],
-    options: [...opts, ...(acks ? ['--acknowledgments', `./${acks.path}`] : [])],
-    targets,
-  };
+  return { kind: 'template', files: [file, ...opts.files], inputs: [`./${name}`], options: opts.args, targets };
 });
 
 /** A plain folder of several files (templates, other files, a subfolder), scanned as a folder. */
 export const folderCase: fc.Arbitrary<FuzzCase> = fc.record({
   templates: fc.array(fc.tuple(fc.constantFrom('a.json', 'b.yaml', 'c.yml', 'd.template', 'sub/e.json', 'sub/deeper/f.yaml', 'package.json', 'cdk.json',
-    'tree.json', 'g.metadata.json', 'samconfig.yaml', 'h.assets.json', 'tsconfig.json'), templateFile), { minLength: 1, maxLength: 4 }),
+    'tree.json', 'g.metadata.json', 'samconfig.yaml', 'h.assets.json', 'tsconfig.json', 'sp ace.json', 'ü.yaml', 'new\nline.json', 'esc\u001b[31m.yaml',
+    '--format.json', 'sub/-.yml', 'x.JSON', 'y.YAML', '\u202egnp.json'), templateFile), { minLength: 1, maxLength: 4 }),
   others: fc.array(fc.tuple(fc.constantFrom('README.md', 'notes.txt', 'x.json', 'y.yaml', 'sub/z.json'), fc.oneof(
     value.map((v) => write(v, 'json')), value.map((v) => write(v, 'yaml-block')), fc.string({ maxLength: 20 }))), { maxLength: 3 }),
   options,
@@ -531,7 +563,7 @@ export const folderCase: fc.Arbitrary<FuzzCase> = fc.record({
     files.set(name, r.file);
     targets.set(name, r.targets);
   }
-  return { kind: 'folder', files: [...files.values()], inputs: ['./'], options: opts, targets: [...targets.values()].flat() };
+  return { kind: 'folder', files: [...files.values(), ...opts.files], inputs: ['./'], options: opts.args, targets: [...targets.values()].flat() };
 });
 
 /** Manifest mutations: each makes one artifact (or the whole list) wrong the way a broken or hostile manifest can be. */
@@ -591,7 +623,8 @@ export const assemblyCase: fc.Arbitrary<FuzzCase> = fc.record({
   files.push({ path: `${root}garbage.json`, text: '[1, 2' });
   const manifest = mutateManifest(map([['version', str('36.0.0')], ['artifacts', map(artifacts)]]), c.mutation, 'Stack');
   files.push(fileOf(`${root}manifest.json`, mutateBytes(write(manifest, c.manifestStyle), c.manifestBytes).bytes));
-  return { kind: 'assembly', files, inputs: ['./'], options: c.options, targets };
+  files.push(...c.options.files);
+  return { kind: 'assembly', files, inputs: ['./'], options: c.options.args, targets };
 });
 
 function setIn(doc: Doc, path: string[], value: Doc | undefined): Doc {

@@ -118,6 +118,15 @@ function checkIn(c: FuzzCase, dir: string): CaseResult {
   }
   const json = run(['scan', ...inputs, ...kept, '--format', 'json', '--fail-on', 'none']);
   checkRun(json, dir, violations);
+  let unreadable: unknown[] | undefined;
+  try {
+    unreadable = json.stdout === '' ? undefined : JSON.parse(json.stdout).unreadable;
+  } catch {
+    // Said by the schema check of a JSON run, where there is one.
+  }
+  // With --fail-on none, the code says only whether every input was read.
+  const expected = json.stdout === '' || (unreadable?.length ?? 0) > 0 ? 2 : 0;
+  if (json.code !== expected) violations.push(`exit: --fail-on none exits ${json.code} where ${expected} is documented (${unreadable?.length ?? 'no report, '} files not read)`);
   if (c.targets.length > 0 && json.stdout !== '') {
     let result: { templates: { file: string }[]; findings: { file: string; resource: string; ruleId: string }[]; unreadable: { file: string }[]; notices: { file: string }[] } | undefined;
     try {
@@ -147,6 +156,7 @@ function checkRun(r: { code: number; stdout: string; stderr: string }, dir: stri
   for (const line of r.stderr.split('\n').filter((l) => l !== '')) {
     if (!line.startsWith('cdk-secure-iot: ')) violations.push(`stderr: a line without the 'cdk-secure-iot: ' prefix: ${JSON.stringify(line.slice(0, 120))}`);
     else if (!line.includes(dir)) violations.push(`stderr: a line naming no file of the case: ${JSON.stringify(line.slice(0, 160))}`);
+    if (TERMINAL_CONTROL.test(line.replace(/\t/g, ' '))) violations.push(`stderr-terminal: an error line holds a control character: ${JSON.stringify(line.slice(0, 160))}`);
   }
   for (const [where, text] of [['stderr', r.stderr], ['stdout', r.stdout]] as const) {
     if (BUG_REPORT.test(text)) violations.push(`internal-error: ${where} holds a bug-report line: ${excerpt(text, /[^\n]*This is a bug[^\n]*/)}`);

@@ -19,7 +19,9 @@ export type Doc =
   /** `*name`; JSON writes what the anchor holds (or null where it names nothing written before, or itself). */
   | { readonly k: 'alias'; readonly name: string }
   /** A value YAML block style writes inline in flow style (deep nesting would otherwise indent past any size). */
-  | { readonly k: 'flow'; readonly value: Doc };
+  | { readonly k: 'flow'; readonly value: Doc }
+  /** A scalar YAML reads by its own rules (`yes`, `~`, `.nan`, `0x1F`, `!!str 5`), written plain in YAML; JSON writes `json`. */
+  | { readonly k: 'raw'; readonly yaml: string; readonly json: Doc };
 
 export const str = (v: string): Doc => ({ k: 'str', v });
 export const num = (v: number): Doc => ({ k: 'num', v });
@@ -53,6 +55,7 @@ export function toJs(doc: Doc, anchors = new Map<string, Doc>()): unknown {
     case 'anchor': { anchors.delete(doc.name); const v = toJs(doc.value, anchors); anchors.set(doc.name, doc.value); return v; }
     case 'alias': { const target = anchors.get(doc.name); return target === undefined ? null : toJs(target, anchors); }
     case 'flow': return toJs(doc.value, anchors);
+    case 'raw': return toJs(doc.json, anchors);
   }
 }
 
@@ -106,6 +109,7 @@ function writeJson(doc: Doc, step: string, indent: string, anchors: Map<string, 
     }
     case 'alias': { const target = anchors.get(doc.name); return target === undefined ? 'null' : writeJson(target, step, indent, anchors); }
     case 'flow': return writeJson(doc.value, step, indent, anchors);
+    case 'raw': return writeJson(doc.json, step, indent, anchors);
   }
 }
 
@@ -127,6 +131,7 @@ function scalarYaml(doc: Doc): string | undefined {
     case 'seq': return doc.items.length === 0 ? '[]' : undefined;
     case 'map': return doc.entries.length === 0 ? '{}' : undefined;
     case 'flow': return writeFlow(doc.value);
+    case 'raw': return doc.yaml;
     default: return undefined;
   }
 }
