@@ -165,10 +165,22 @@ const target = fc.record({
   attributes: fc.array(fc.tuple(fc.constantFrom('Metadata', 'DependsOn', 'Condition', 'DeletionPolicy', 'UpdateReplacePolicy', 'UpdatePolicy'), value), { maxLength: 2 }),
   // A key written twice, the insecure value last: CloudFormation reads the last one.
   shadow: fc.constantFrom('none', 'none', 'none', 'document', 'type', 'action'),
-}).map(({ asString, listForms, extraProps, attributes, shadow }): Doc => {
+  // iot:* through intrinsics whose every value is iot:*, whatever the template's conditions and parameters hold.
+  action: fc.oneof(
+    { weight: 4, arbitrary: fc.constant(str('iot:*')) },
+    { weight: 1, arbitrary: fc.tuple(fc.boolean(), fc.constantFrom('Cond1', 'Missing', ...HOSTILE_KEYS)).map(([short, c]) => (short
+      ? { k: 'tag', tag: '!If', value: seq([str(c), str('iot:*'), str('iot:*')]) } as Doc : map([['Fn::If', seq([str(c), str('iot:*'), str('iot:*')])]]))) },
+    { weight: 1, arbitrary: fc.constantFrom<Doc>(
+      map([['Fn::Join', seq([str(''), seq([str('iot:'), str('*')])])]]), map([['Fn::Sub', str('iot:*')]]), { k: 'tag', tag: '!Sub', value: str('iot:*') },
+      map([['Fn::Select', seq([num(0), seq([str('iot:*'), str('x')])])]]), map([['Fn::Sub', seq([str('${A}:*'), map([['A', str('iot')]])])]]),
+    ) },
+  ),
+}).map(({ asString, listForms, extraProps, attributes, shadow, action }): Doc => {
   const statement = map([
     ...(shadow === 'action' ? [['Action', str('iot:Connect')] as const] : []),
-    ['Effect', str('Allow')], ['Action', listForms ? seq([str('iot:*')]) : str('iot:*')], ['Resource', listForms ? seq([str('*')]) : str('*')]]);
+    // In a policy written as a JSON string, an intrinsic is only text: CloudFormation resolves none there.
+    ['Effect', str('Allow')], ['Action', listForms ? seq([asString ? str('iot:*') : action]) : asString ? str('iot:*') : action],
+    ['Resource', listForms ? seq([str('*')]) : str('*')]]);
   const policy = map([['Version', str('2012-10-17')], ['Statement', seq([statement])]]);
   return map([
     ...(shadow === 'type' ? [['Type', str('AWS::S3::Bucket')] as const] : []),
@@ -226,7 +238,21 @@ const SKELETONS: [string, object][] = [
   ['AWS::IoT::AccountAuditConfiguration', { AccountId: { Ref: 'AWS::AccountId' }, RoleArn: ARN('Role'), AuditCheckConfigurations: { LoggingDisabledCheck: { Enabled: true } } }],
   ['AWS::IoT::Logging', { AccountId: { Ref: 'AWS::AccountId' }, RoleArn: ARN('Role'), DefaultLogLevel: 'WARN' }],
   ['AWS::CloudFormation::Stack', { TemplateURL: 'https://example.com/t.json', Parameters: { P: { Ref: TARGET_ID } } }],
+  ['AWS::Serverless::Api', { StageName: 'prod', Auth: { DefaultAuthorizer: 'NONE' }, DefinitionBody: { swagger: '2.0', paths: {} } }],
+  ['AWS::Serverless::StateMachine', { Definition: { StartAt: 'A', States: { A: { Type: 'Pass', End: true } } }, Policies: [{ Statement: [{ Effect: 'Allow', Action: 'iot:*', Resource: '*' }] }] }],
+  ['AWS::Serverless::SimpleTable', { PrimaryKey: { Name: 'id', Type: 'String' }, SSESpecification: { SSEEnabled: false } }],
+  ['AWS::Serverless::Function', { InlineCode: 'x', Handler: 'i.h', Runtime: 'python3.12', Role: ARN('Role'), AutoPublishAlias: 'live',
+    Environment: { Variables: { TOKEN: 'AKIAIOSFODNN7EXAMPLE' } }, Policies: [{ IoTPolicy: 'x' }, { Version: '2012-10-17', Statement: { Effect: 'Allow', Action: ['iot:Publish'], Resource: '*' } }],
+    Events: { Rule: { Type: 'IoTRule', Properties: { Sql: "SELECT * FROM '#'", AwsIotSqlVersion: '2016-03-23' } } }, Tags: { owner: 'o' } }],
 ];
+
+/** SAM's Globals as templates write them: merged into every function, API and table before the rules read them. */
+const GLOBALS = {
+  Function: { Runtime: 'nodejs22.x', Timeout: 3, Environment: { Variables: { STAGE: 'prod', PASSWORD: 'hunter2hunter2' } }, Tags: { owner: 'o' },
+    Layers: [{ Ref: 'Layer' }], VpcConfig: { SecurityGroupIds: ['sg-1'], SubnetIds: ['subnet-1'] } },
+  Api: { Auth: { DefaultAuthorizer: 'AWS_IAM' }, TracingEnabled: true },
+  SimpleTable: { SSESpecification: { SSEEnabled: true } },
+};
 
 /** Every subtree of `doc`, by its place in a walk (0: the whole). */
 function subtrees(doc: Doc): number {
@@ -255,6 +281,13 @@ const wrongType: fc.Arbitrary<(old: Doc) => Doc> = fc.oneof(
   fc.constant((old: Doc) => (old.k === 'seq' && old.items.length > 0 ? old.items[0] : map([['Value', old]]))),
   value.map((v) => () => v),
 );
+
+/** SAM's Globals, one value bent. */
+const globals: fc.Arbitrary<Doc> = fc.tuple(fc.nat(), fc.array(wrongType, { maxLength: 2 })).map(([at, bends]) => {
+  let body = fromJs(GLOBALS);
+  for (const bend of bends) body = replaceAt(body, at % subtrees(body), bend);
+  return body;
+});
 
 /** A resource as its owner writes it, with one value the rules read bent: of another JSON type, or any value. */
 const realistic: fc.Arbitrary<Doc> = fc.tuple(fc.constantFrom(...SKELETONS), fc.nat(), fc.array(wrongType, { maxLength: 2 }))
@@ -303,6 +336,7 @@ const outputs = fc.array(fc.tuple(logicalId, fc.oneof(
   value,
 )), { maxLength: 2 }).map(map);
 const transform = fc.oneof(
+  { weight: 3, arbitrary: fc.constant(str('AWS::Serverless-2016-10-31')) },
   fc.constantFrom('AWS::Serverless-2016-10-31', 'AWS::LanguageExtensions', 'AWS::Include', '\u001b[2J', 'x\ny').map(str),
   fc.array(fc.constantFrom('AWS::Serverless-2016-10-31', 'AWS::LanguageExtensions').map(str), { maxLength: 2 }).map(seq),
   value,
@@ -357,7 +391,7 @@ export const templateSpec: fc.Arbitrary<TemplateSpec> = fc.record({
     fc.option(fc.oneof(conditions, value), { nil: undefined }).map((v) => (v ? [['Conditions', v]] : [])),
     fc.option(fc.oneof(mappings, value), { nil: undefined }).map((v) => (v ? [['Mappings', v]] : [])),
     fc.option(fc.oneof(outputs, value), { nil: undefined }).map((v) => (v ? [['Outputs', v]] : [])),
-    fc.option(value, { nil: undefined }).map((v) => (v ? [['Globals', v]] : [])),
+    fc.option(fc.oneof(value, globals), { nil: undefined }).map((v) => (v ? [['Globals', v]] : [])),
     fc.option(value, { nil: undefined }).map((v) => (v ? [['Metadata', v]] : [])),
   ).map((parts) => parts.flat() as [string, Doc][]),
   hostileTop: fc.array(fc.tuple(fc.constantFrom(...HOSTILE_KEYS), value), { maxLength: 2 }),
