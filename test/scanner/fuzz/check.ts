@@ -80,8 +80,9 @@ function checkIn(c: FuzzCase, dir: string): CaseResult {
   const options = c.options.map(at);
   const violations: string[] = [];
   const first = run(['scan', ...inputs, ...options]);
-  const format = options[options.indexOf('--format') + 1] ?? 'text';
-  const output = options.includes('--output') ? options[options.indexOf('--output') + 1] : undefined;
+  const flag = (name: string) => (options.includes(name) ? options[options.indexOf(name) + 1] : undefined);
+  const format = flag('--format') ?? 'text';
+  const output = flag('--output');
   checkRun(first, dir, violations);
   if (first.ms > RUN_BOUND_MS) violations.push(`slow: the run took ${Math.round(first.ms)} ms (bound ${RUN_BOUND_MS} ms)`);
 
@@ -111,11 +112,7 @@ function checkIn(c: FuzzCase, dir: string): CaseResult {
   }
 
   // What was read and found, from the JSON report of the same inputs and acknowledgements.
-  const kept: string[] = [];
-  for (const flag of ['--acknowledgments', '--tag-keys']) {
-    const i = options.indexOf(flag);
-    if (i >= 0) kept.push(flag, options[i + 1]);
-  }
+  const kept = ['--acknowledgments', '--tag-keys'].flatMap((name) => (flag(name) !== undefined ? [name, flag(name)!] : []));
   const json = run(['scan', ...inputs, ...kept, '--format', 'json', '--fail-on', 'none']);
   checkRun(json, dir, violations);
   let unreadable: unknown[] | undefined;
