@@ -13,6 +13,10 @@ export interface FuzzFile {
   readonly path: string;
   readonly text?: string;
   readonly base64?: string;
+  /** A symbolic link to this target (relative to the link's folder, or absolute). */
+  readonly link?: string;
+  /** A FIFO: reading it waits for a writer that never comes. */
+  readonly fifo?: boolean;
 }
 
 /** An insecure resource the scan must report whenever it reads the file it sits in. */
@@ -376,6 +380,8 @@ export interface TemplateSpec {
   readonly nesting?: number;
   /** The target's logical ID written once before, for a secure policy: the last one is read. */
   readonly targetShadowed: boolean;
+  /** The target's logical ID: TARGET_ID, or a key that means something to JavaScript (CloudFormation refuses it; it is scanned all the same). */
+  readonly targetId?: string;
 }
 
 export const templateSpec: fc.Arbitrary<TemplateSpec> = fc.record({
@@ -400,6 +406,7 @@ export const templateSpec: fc.Arbitrary<TemplateSpec> = fc.record({
   yaml: fc.array(yamlFeature, { maxLength: 2 }),
   nesting: rarely(fc.constantFrom(20, 100, 190, 201, 300, 1500), 8),
   targetShadowed: fc.oneof({ weight: 5, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+  targetId: rarely(fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__', 'length'), 5),
 }, { requiredKeys: ['withTarget', 'target', 'targetAt', 'neighbours', 'sections', 'hostileTop', 'duplicateNeighbours', 'yaml', 'targetShadowed'] });
 
 function nested(depth: number): Doc {
@@ -410,7 +417,8 @@ function nested(depth: number): Doc {
 
 /** The template of `spec` as a document, for a YAML style or not. */
 export function buildTemplate(spec: TemplateSpec, yaml: boolean): Doc {
-  const neighbours = [...spec.neighbours];
+  const targetId = spec.targetId ?? TARGET_ID;
+  const neighbours = spec.neighbours.filter(([id]) => id !== targetId);
   if (spec.duplicateNeighbours && neighbours.length > 0) neighbours.push([neighbours[0][0], neighbours[neighbours.length - 1][1]]);
   if (spec.nesting !== undefined) neighbours.push(['Deep', map([['Type', str('AWS::IAM::Role')], ['Properties', map([['Policies', nested(spec.nesting)]])]])]);
   let targetDoc = spec.target;
@@ -458,12 +466,12 @@ export function buildTemplate(spec: TemplateSpec, yaml: boolean): Doc {
   const resources: [string, Doc][] = [...neighbours];
   if (spec.withTarget) {
     const at = Math.min(spec.targetAt, resources.length);
-    resources.splice(at, 0, [TARGET_ID, targetDoc]);
-    if (spec.targetShadowed) resources.splice(0, 0, [TARGET_ID, map([['Type', str('AWS::IoT::Policy')], ['Properties', map([['PolicyDocument', fromJs(SECURE_POLICY)]])]])]);
+    resources.splice(at, 0, [targetId, targetDoc]);
+    if (spec.targetShadowed) resources.splice(0, 0, [targetId, map([['Type', str('AWS::IoT::Policy')], ['Properties', map([['PolicyDocument', fromJs(SECURE_POLICY)]])]])]);
   }
   // An alias must follow its anchor: the target's copy goes after the target.
   const copyAt = resources.findIndex(([id]) => id.startsWith('Copy'));
-  const targetIndex = resources.map(([id]) => id).lastIndexOf(TARGET_ID);
+  const targetIndex = resources.map(([id]) => id).lastIndexOf(targetId);
   if (copyAt >= 0 && copyAt < targetIndex) resources.push(...resources.splice(copyAt, 1));
   return map([
     ...spec.sections.slice(0, 2),
@@ -529,7 +537,7 @@ function renderTemplate(p: string, t: { spec: TemplateSpec; style: Style; mutati
   const { bytes, intact } = mutateBytes(write(doc, t.style), t.mutation);
   return {
     file: fileOf(p, bytes),
-    targets: t.spec.withTarget ? [{ file: p, logicalId: TARGET_ID, intact, accounted }] : [],
+    targets: t.spec.withTarget ? [{ file: p, logicalId: t.spec.targetId ?? TARGET_ID, intact, accounted }] : [],
   };
 }
 
@@ -587,9 +595,16 @@ export const folderCase: fc.Arbitrary<FuzzCase> = fc.record({
     '--format.json', 'sub/-.yml', 'x.JSON', 'y.YAML', '\u202egnp.json'), templateFile), { minLength: 1, maxLength: 4 }),
   others: fc.array(fc.tuple(fc.constantFrom('README.md', 'notes.txt', 'x.json', 'y.yaml', 'sub/z.json'), fc.oneof(
     value.map((v) => write(v, 'json')), value.map((v) => write(v, 'yaml-block')), fc.string({ maxLength: 20 }))), { maxLength: 3 }),
+  specials: rarely(fc.uniqueArray(fc.constantFrom<FuzzFile>(
+    { path: 'link-a.json', link: 'a.json' }, { path: 'self.json', link: 'self.json' }, { path: 'loop', link: '.' },
+    { path: 'sub/back', link: '..' }, { path: 'linked-sub', link: 'sub' }, { path: 'pipe.json', fifo: true }, { path: 'sub/pipe.yaml', fifo: true },
+    { path: 'null.json', link: '/dev/null' }, { path: 'zero.yaml', link: '/dev/zero' }, { path: 'outside.json', link: '/etc/hostname' },
+    { path: 'broken.yaml', link: 'missing.yaml' },
+  ), { minLength: 1, maxLength: 3, selector: (f) => f.path }), 6),
   options,
-}).map(({ templates, others, options: opts }) => {
+}).map(({ templates, others, specials, options: opts }) => {
   const files = new Map<string, FuzzFile>();
+  for (const f of specials ?? []) files.set(f.path, f);
   const targets = new Map<string, FuzzTarget[]>();
   for (const [name, text] of others) files.set(name, { path: name, text });
   for (const [name, t] of templates) {
@@ -642,7 +657,7 @@ export const assemblyCase: fc.Arbitrary<FuzzCase> = fc.record({
   ];
   if (c.nestedStack) {
     files.push({ path: `${root}Nested.nested.template.json`, text: write(buildTemplate({ ...c.stack.spec, yaml: [] }, false), 'json') });
-    targets.push({ file: `${root}Nested.nested.template.json`, logicalId: TARGET_ID, intact: c.stack.spec.withTarget, accounted: false });
+    targets.push({ file: `${root}Nested.nested.template.json`, logicalId: c.stack.spec.targetId ?? TARGET_ID, intact: c.stack.spec.withTarget, accounted: false });
   }
   if (c.nestedAssembly) {
     artifacts.push(['Stage', map([['type', str('cdk:cloud-assembly')], ['properties', map([['directoryName', str('assembly-Stage')]])]])]);

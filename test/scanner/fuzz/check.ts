@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { ValidateFunction } from 'ajv';
 import { main } from '../../../lib/scanner/cli';
+import { run } from '../../support/child-process';
 import { runFolder } from '../../support/run-folder';
 import { jsonReportValidator, sarifValidator } from '../schemas';
 import { FuzzCase } from './arbitraries';
@@ -38,7 +39,7 @@ export interface CaseResult {
 
 let validators: { json: ValidateFunction; sarif: ValidateFunction } | undefined;
 
-function run(argv: string[]): { code: number; stdout: string; stderr: string; ms: number } {
+function runCli(argv: string[]): { code: number; stdout: string; stderr: string; ms: number } {
   let stdout = '';
   let stderr = '';
   const start = process.hrtime.bigint();
@@ -55,10 +56,18 @@ function excerpt(text: string, match: RegExp): string {
 /** Writes the case's files under a new folder of `base` (default: this test run's folder). */
 export function writeCase(c: FuzzCase, base = runFolder()): string {
   const dir = fs.mkdtempSync(path.join(base, 'fuzz-'));
-  for (const f of c.files) {
+  // Links and FIFOs last, so a link to a file or folder of the case finds it.
+  for (const f of [...c.files].sort((a, b) => Number(a.link !== undefined || !!a.fifo) - Number(b.link !== undefined || !!b.fifo))) {
     const full = path.join(dir, f.path);
     fs.mkdirSync(path.dirname(full), { recursive: true });
-    fs.writeFileSync(full, f.base64 !== undefined ? Buffer.from(f.base64, 'base64') : f.text ?? '');
+    if (f.link !== undefined) {
+      fs.symlinkSync(f.link, full);
+    } else if (f.fifo) {
+      const made = run('mkfifo', [full], { cwd: dir, timeoutMs: 10_000 });
+      if (made.status !== 0) throw new Error(`mkfifo ${full} failed: ${made.stderr}`);
+    } else {
+      fs.writeFileSync(full, f.base64 !== undefined ? Buffer.from(f.base64, 'base64') : f.text ?? '');
+    }
   }
   return dir;
 }
@@ -79,7 +88,7 @@ function checkIn(c: FuzzCase, dir: string): CaseResult {
   const inputs = c.inputs.map(at);
   const options = c.options.map(at);
   const violations: string[] = [];
-  const first = run(['scan', ...inputs, ...options]);
+  const first = runCli(['scan', ...inputs, ...options]);
   const flag = (name: string) => (options.includes(name) ? options[options.indexOf(name) + 1] : undefined);
   const format = flag('--format') ?? 'text';
   const output = flag('--output');
@@ -113,7 +122,7 @@ function checkIn(c: FuzzCase, dir: string): CaseResult {
 
   // What was read and found, from the JSON report of the same inputs and acknowledgements.
   const kept = ['--acknowledgments', '--tag-keys'].flatMap((name) => (flag(name) !== undefined ? [name, flag(name)!] : []));
-  const json = run(['scan', ...inputs, ...kept, '--format', 'json', '--fail-on', 'none']);
+  const json = runCli(['scan', ...inputs, ...kept, '--format', 'json', '--fail-on', 'none']);
   checkRun(json, dir, violations);
   let unreadable: unknown[] | undefined;
   try {
