@@ -179,7 +179,18 @@ const target = fc.record({
       map([['Fn::Select', seq([num(0), seq([str('iot:*'), str('x')])])]]), map([['Fn::Sub', seq([str('${A}:*'), map([['A', str('iot')]])])]]),
     ) },
   ),
-}).map(({ asString, listForms, extraProps, attributes, shadow, action }): Doc => {
+  // The same policy created by an AwsCustomResource call, or in a provisioning template's body: JSON strings in JSON strings.
+  form: fc.constantFrom('policy', 'policy', 'policy', 'policy', 'policy', 'policy', 'custom', 'provisioning'),
+}).map(({ asString, listForms, extraProps, attributes, shadow, action, form }): Doc => {
+  const wildcard = JSON.stringify(WILDCARD_POLICY);
+  if (form === 'custom') {
+    return map([['Type', str('Custom::AWS')], ...attributes, ['Properties', map([['ServiceToken', map([['Fn::GetAtt', seq([str('Provider'), str('Arn')])]])],
+      ['Create', str(JSON.stringify({ service: 'Iot', action: 'createPolicy', parameters: { policyName: 'p', policyDocument: wildcard }, physicalResourceId: { id: 'p' } }))]])]]);
+  }
+  if (form === 'provisioning') {
+    return map([['Type', str('AWS::IoT::ProvisioningTemplate')], ...attributes, ['Properties', map([['ProvisioningRoleArn', str('arn:aws:iam::123456789012:role/r')],
+      ['TemplateBody', str(JSON.stringify({ Resources: { policy: { Type: 'AWS::IoT::Policy', Properties: { PolicyDocument: wildcard } } } }))]])]]);
+  }
   const statement = map([
     ...(shadow === 'action' ? [['Action', str('iot:Connect')] as const] : []),
     // In a policy written as a JSON string, an intrinsic is only text: CloudFormation resolves none there.
