@@ -567,7 +567,7 @@ const acknowledgments = fc.record({
   style,
   mutation: byteMutation,
   name: fc.constantFrom('acks.json', 'acks.yaml', 'acks.txt'),
-}).map(({ entries, style: s, mutation, name }) => fileOf(`./${name}`.slice(2), mutateBytes(write(seq(entries), s), mutation).bytes));
+}).map(({ entries, style: s, mutation, name }) => fileOf(name, mutateBytes(write(seq(entries), s), mutation).bytes));
 
 /** The options of a run besides its inputs. */
 const options = fc.record({
