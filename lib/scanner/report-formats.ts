@@ -66,6 +66,18 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
+/** Characters a terminal acts on (controls, line breaks, the bidi controls that reorder a line). */
+const TERMINAL_CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text from a template, a manifest or an acknowledgments file (a finding ID's detail, a reason, a
+ * key, a file name) as one line of the text report: each character a terminal would act on
+ * escaped as JSON escapes it, nothing cut.
+ */
+function safe(text: string): string {
+  return text.replace(TERMINAL_CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** The text report: findings grouped by template and resource, each with its rule, severity and fix. */
 export function formatText(result: ScanResult): string {
   const s = summarize(result);
@@ -77,7 +89,7 @@ export function formatText(result: ScanResult): string {
     byResource.set(f.resource, [...(byResource.get(f.resource) ?? []), f]);
   }
   for (const [file, byResource] of byFile) {
-    lines.push('', file);
+    lines.push('', safe(file));
     for (const [resource, findings] of byResource) {
       const first = findings[0];
       // A logical ID CloudFormation refuses (reported, and scanned all the same) may hold any text: quoted and escaped.
@@ -85,10 +97,10 @@ export function formatText(result: ScanResult): string {
       lines.push(`  ${shown} (${printable(first.resourceType)})${first.line !== undefined ? ` line ${first.line}` : ''}`);
       for (const f of findings) {
         const label = f.acknowledged ? 'acknowledged' : f.severity;
-        lines.push(`    ${label.padEnd(12)} ${f.findingId}`);
+        lines.push(`    ${label.padEnd(12)} ${safe(f.findingId)}`);
         lines.push(`    ${''.padEnd(12)} ${f.message}`);
         if (f.acknowledged) {
-          lines.push(`    ${''.padEnd(12)} Reason (${f.acknowledgmentSource}): ${f.acknowledgmentReason}`);
+          lines.push(`    ${''.padEnd(12)} Reason (${f.acknowledgmentSource}): ${safe(f.acknowledgmentReason ?? '')}`);
         } else if (f.fix) {
           lines.push(`    ${''.padEnd(12)} Fix: ${f.fix}`);
         }
@@ -98,13 +110,13 @@ export function formatText(result: ScanResult): string {
   if (result.notices.length > 0) {
     lines.push('', 'Notices:');
     for (const n of result.notices) {
-      lines.push(`  ${n.severity.padEnd(8)} ${n.file}${n.line !== undefined ? `:${n.line}` : ''}${n.resource ? ` ${n.resource}` : ''}: ${n.message}`);
+      lines.push(`  ${n.severity.padEnd(8)} ${safe(n.file)}${n.line !== undefined ? `:${n.line}` : ''}${n.resource ? ` ${safe(n.resource)}` : ''}: ${safe(n.message)}`);
     }
   }
   const unreadable = result.unreadable ?? [];
   if (unreadable.length > 0) {
     lines.push('', 'Could not be read, in whole or in part:');
-    for (const u of unreadable) lines.push(`  ${u.file}${u.line !== undefined ? `:${u.line}` : ''}: ${u.reason}`);
+    for (const u of unreadable) lines.push(`  ${safe(u.file)}${u.line !== undefined ? `:${u.line}` : ''}: ${safe(u.reason)}`);
   }
   lines.push('', summaryLine(result));
   return lines.join('\n') + '\n';

@@ -5,7 +5,7 @@ import { ReadSettings, resolveLimits } from './private/limits';
 import { rulesById } from './private/pack';
 import { declaredTransforms, expandSam, SAM_TRANSFORM } from './private/sam';
 import { errorClass } from './private/internal-error';
-import { DuplicateKey, LoadedTemplate, quoted } from './private/template-loader';
+import { DuplicateKey, LoadedTemplate, printable, quoted } from './private/template-loader';
 import { templateStack } from './private/template-stack';
 import { ScanInputError } from './scan-error';
 import { ScanLimits } from './scan-limits';
@@ -145,7 +145,8 @@ export class TemplateScanner {
       notices.push(...expansion.notAnalyzed.map((n) => ({ severity: FindingSeverity.WARNING, file, resource: n.resource, message: n.message })));
     }
     for (const transform of transforms.filter((t) => t !== SAM_TRANSFORM)) {
-      notices.push({ severity: FindingSeverity.WARNING, file, message: `the transform ${transform} was not applied: the template was scanned as written` });
+      // The name is the template's text: escaped, so none of its bytes reaches a terminal as it is.
+      notices.push({ severity: FindingSeverity.WARNING, file, message: `the transform ${printable(transform)} was not applied: the template was scanned as written` });
     }
 
     const built = templateStack(template, `Template${index}`);

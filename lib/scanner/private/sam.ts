@@ -60,7 +60,9 @@ function expandFunction(id: string, props: { [key: string]: any }, out: SamExpan
   for (const key of FUNCTION_PASS_THROUGH) if (props[key] !== undefined) fn[key] = props[key];
   if (props.InlineCode !== undefined) fn.Code = { ZipFile: props.InlineCode };
   // SAM tags every function it creates with `lambda:createdBy`, after the function's own tags.
-  fn.Tags = [...((tagList(props.Tags) as unknown[] | undefined) ?? []), { Key: 'lambda:createdBy', Value: 'SAM' }];
+  // Tags that are neither a mapping nor a list (SAM refuses them) are left out, not spread.
+  const own = tagList(props.Tags);
+  fn.Tags = [...(Array.isArray(own) ? own : []), { Key: 'lambda:createdBy', Value: 'SAM' }];
   if (props.Tracing !== undefined) fn.TracingConfig = { Mode: props.Tracing };
   if (props.DeadLetterQueue?.TargetArn !== undefined) fn.DeadLetterConfig = { TargetArn: props.DeadLetterQueue.TargetArn };
   out.template.Resources[id] = { ...base, Type: 'AWS::Lambda::Function', Properties: fn };
@@ -130,7 +132,8 @@ function expandLayer(id: string, props: { [key: string]: any }, out: SamExpansio
  */
 export function expandSam(template: { [key: string]: any }): SamExpansion {
   const out: SamExpansion = {
-    template: { ...template, Resources: {} },
+    // Keys are data: a logical ID such as `__proto__` is a key of this mapping, never its prototype.
+    template: { ...template, Resources: Object.create(null) },
     generatedFrom: new Map(),
     notAnalyzed: [],
   };

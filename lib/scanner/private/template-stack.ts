@@ -131,7 +131,10 @@ export function templateStack(template: { [key: string]: any }, stackId: string)
     (m as unknown as { mapping: unknown }).mapping = mapping;
     m.overrideLogicalId(id);
   }
-  for (const [id, r] of entries('Resources', (v) => typed('Type', 'a string', v.Type, true) ?? typed('Properties', 'a mapping', v.Properties))) {
+  const resourceWrong = (v: any) => typed('Type', 'a string', v.Type, true)
+    ?? (v.Type === '' ? 'has an empty Type' : undefined)
+    ?? typed('Properties', 'a mapping', v.Properties);
+  for (const [id, r] of entries('Resources', resourceWrong)) {
     const type: string = r.Type;
     const resource = new CfnResource(resources, `R${n++}`, { type, properties: r.Properties ?? {} });
     resource.overrideLogicalId(id);
@@ -155,11 +158,13 @@ export function templateStack(template: { [key: string]: any }, stackId: string)
   for (const [id, o] of entries('Outputs', () => undefined)) {
     if (o.Value === undefined) continue;
     const output = new CfnOutput(outputs, `O${n++}`, {
-      // Outputs are raw template values (intrinsics included); CDK renders them as given.
-      value: o.Value as string,
+      value: '',
       description: typeof o.Description === 'string' ? o.Description : undefined,
       exportName: typeof o.Export?.Name === 'string' ? o.Export.Name : undefined,
     });
+    // Outputs are raw template values (intrinsics included), given after construction: CDK's
+    // constructor refuses a list, which would stop the scan of the whole template.
+    output.value = o.Value as string;
     output.overrideLogicalId(id);
   }
   return { stack, logicalIdByPath, typeByLogicalId, problems };
