@@ -11,6 +11,7 @@ import { parseArgs } from 'util';
 import { errorClass } from './private/internal-error';
 import { DEFAULT_SCAN_LIMITS, limitAccepts, limitAllowed, limitFlag } from './private/limits';
 import type * as postureModule from './private/posture';
+import { terminalSafe } from './private/terminal';
 import type * as reportFormats from './report-formats';
 import { ScanInputError } from './scan-error';
 import { ScanLimits } from './scan-limits';
@@ -143,11 +144,11 @@ export function main(argv: readonly string[], io: CliIo): number {
     return run(argv, io, scanning);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.stderr(`cdk-secure-iot: ${e.message}\n\n${USAGE}`);
+      io.stderr(`cdk-secure-iot: ${terminalSafe(e.message)}\n\n${USAGE}`);
       return EXIT_BAD_INPUT;
     }
     if (e instanceof ScanInputError) {
-      io.stderr(`cdk-secure-iot: ${e.message}\n`);
+      io.stderr(`cdk-secure-iot: ${terminalSafe(e.message)}\n`);
       return EXIT_BAD_INPUT;
     }
     // Not an input error: the scanner's own bug. Its message may hold any text (a file's keys), so
@@ -230,7 +231,7 @@ function run(argv: readonly string[], io: CliIo, scanning: { inputs?: string[] }
   } else {
     io.stdout(report);
   }
-  for (const u of result.unreadable) io.stderr(`cdk-secure-iot: ${u.file}${u.line !== undefined ? `:${u.line}` : ''}: ${u.reason}\n`);
+  for (const u of result.unreadable) io.stderr(`cdk-secure-iot: ${terminalSafe(`${u.file}${u.line !== undefined ? `:${u.line}` : ''}: ${u.reason}`)}\n`);
   let postureFailed = false;
   if (values.report !== undefined) {
     const posture = require('./private/posture') as typeof postureModule;

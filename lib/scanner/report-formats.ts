@@ -7,6 +7,7 @@ import { fullRuleId, RuleMetadataOf } from './private/pack';
 import { FindingSeverity, ScanFinding, ScanNotice, ScannedTemplate, ScanResult, ScanUnreadableFile } from './scan-result';
 import { githubSlug, installedPackage, packageFileUri, rulesMdHeading } from './private/doc-links';
 import { printable, quoted } from './private/template-loader';
+import { terminalSafe } from './private/terminal';
 import { SCANNER_NAME, ScanOutputFormat, scannerVersion } from './scanner-info';
 
 /** Counts over a result, as every format reports them. */
@@ -67,16 +68,12 @@ function plural(n: number, word: string): string {
 }
 
 /** Characters a terminal acts on (controls, line breaks, the bidi controls that reorder a line). */
-const TERMINAL_CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-
 /**
  * Text from a template, a manifest or an acknowledgments file (a finding ID's detail, a reason, a
  * key, a file name) as one line of the text report: each character a terminal would act on
  * escaped as JSON escapes it, nothing cut.
  */
-function safe(text: string): string {
-  return text.replace(TERMINAL_CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
+const safe = terminalSafe;
 
 /** The text report: findings grouped by template and resource, each with its rule, severity and fix. */
 export function formatText(result: ScanResult): string {

@@ -6,6 +6,7 @@
  * failure is kept as a JSON file and replayed as it is.
  */
 import * as fc from 'fast-check';
+import { DEFAULT_SCAN_LIMITS } from '../../../lib/scanner/private/limits';
 import { bool, Doc, fromJs, map, nul, num, seq, str, Style, write } from './document';
 
 /** A file of a case: text, or bytes (base64) where the text is not UTF-8. */
@@ -752,7 +753,7 @@ export function limitCase(limit: typeof LIMITS[number], s: Style): FuzzCase {
       break;
     }
     case 'scalar': text = write(base(str('x'.repeat(1024 * 1024 + 1))), s); break;
-    case 'file-size': text = write(base(str('y'.repeat(1024))), s) + ' '.repeat(16 * 1024 * 1024 + 1); break;
+    case 'file-size': text = write(base(str('y'.repeat(1024))), s) + ' '.repeat(DEFAULT_SCAN_LIMITS.maxFileBytes + 1); break;
   }
   return { kind: 'limit', files: [{ path: name, text }], inputs: [`./${name}`], options: ['--format', 'json'], targets: [], limit };
 }
