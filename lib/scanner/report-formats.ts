@@ -58,7 +58,7 @@ export function summarize(result: ScanResult): ScanSummary {
     warnings: open.filter((f) => f.severity === FindingSeverity.WARNING).length,
     acknowledged: result.findings.length - open.length,
     notAnalyzed: result.notices.filter((n) => n.severity === FindingSeverity.WARNING && n.key === undefined).length,
-    duplicateKeys: result.notices.filter((n) => n.key !== undefined).length,
+    duplicateKeys: result.notices.filter((n) => n.key !== undefined).reduce((sum, n) => sum + (n.count ?? 1), 0),
     unreadable: (result.unreadable ?? []).length,
   };
 }

@@ -72,6 +72,7 @@ export const SCAN_REPORT_JSON_SCHEMA = {
           line: { type: 'integer', minimum: 1 },
           key: { type: 'string', description: 'For a key written twice: the key.' },
           path: { type: 'string', description: 'For a key written twice: the mapping that holds it.' },
+          count: { type: 'integer', minimum: 2, description: 'For keys written twice: how many this notice stands for, where more than one (past the first hundred of a file).' },
           message: { type: 'string' },
         },
       },

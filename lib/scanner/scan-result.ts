@@ -52,6 +52,12 @@ export interface ScanNotice {
   readonly key?: string;
   /** For a key written twice: the mapping that holds it, from the top of the template (`Mappings.RegionMap`, `Resources.Fn.Properties.Tags[0]`; empty for a top-level section). */
   readonly path?: string;
+  /**
+   * For keys written twice: how many this notice stands for, where more than one (past the first
+   * hundred of a file, one notice counts the rest, with the first of them as its `key` and `path`).
+   * @default 1
+   */
+  readonly count?: number;
   /** What happened. */
   readonly message: string;
 }

@@ -111,10 +111,12 @@ export class TemplateScanner {
         return;
       }
       usedHere.forEach((a) => used.add(a));
-      unreadable.push(...scanned.problems);
+      // One file's lists can be as long as the file allows (200,000 keys written twice): never spread.
+      pushAll(unreadable, scanned.problems);
       templates.push(scanned.template);
-      findings.push(...scanned.findings);
-      notices.push(...readNotices(loaded), ...scanned.notices);
+      pushAll(findings, scanned.findings);
+      pushAll(notices, readNotices(loaded));
+      pushAll(notices, scanned.notices);
     });
     // A stale acknowledgment hides nothing today but would hide a future finding unseen: say so.
     for (const ack of acknowledgments.filter((a) => !used.has(a))) {
@@ -142,7 +144,7 @@ export class TemplateScanner {
       const expansion = expandSam(template);
       template = expansion.template;
       generatedFrom = expansion.generatedFrom;
-      notices.push(...expansion.notAnalyzed.map((n) => ({ severity: FindingSeverity.WARNING, file, resource: n.resource, message: n.message })));
+      pushAll(notices, expansion.notAnalyzed.map((n) => ({ severity: FindingSeverity.WARNING, file, resource: n.resource, message: n.message })));
     }
     for (const transform of transforms.filter((t) => t !== SAM_TRANSFORM)) {
       // The name is the template's text: escaped, so none of its bytes reaches a terminal as it is.
@@ -192,6 +194,11 @@ export class TemplateScanner {
   }
 }
 
+/** Appends `items` to `list` one by one: a spread of a list that long would overflow the call's arguments. */
+function pushAll<T>(list: T[], items: readonly T[]): void {
+  for (const item of items) list.push(item);
+}
+
 /** An error the scanner did not expect: a bug report line naming the file, with only the error's class. */
 function internalError(file: string, e: unknown): ScanInputError {
   return new ScanInputError(file, `could not be scanned: the scanner failed on this file with an internal error (${errorClass(e)}). `
@@ -219,9 +226,24 @@ function duplicateKeyNotice(file: string, d: DuplicateKey): ScanNotice {
   };
 }
 
+/** How many keys written twice one file reports one by one. */
+const MAX_DUPLICATE_NOTICES = 100;
+
 /** What the reader read differently from the text as written: keys written twice, YAML aliases. */
 function readNotices(loaded: LoadedTemplate): ScanNotice[] {
-  const notices = (loaded.duplicateKeys ?? []).map((d) => duplicateKeyNotice(loaded.file, d));
+  const duplicates = loaded.duplicateKeys ?? [];
+  // Each is a warning of its own up to a hundred; past that, one more says how many are not listed
+  // (a file of 200,000 keys written twice would otherwise report 200,000 lines).
+  const notices = duplicates.slice(0, MAX_DUPLICATE_NOTICES).map((d) => duplicateKeyNotice(loaded.file, d));
+  if (duplicates.length > MAX_DUPLICATE_NOTICES) {
+    const more = duplicates.length - MAX_DUPLICATE_NOTICES;
+    const first = duplicateKeyNotice(loaded.file, duplicates[MAX_DUPLICATE_NOTICES]);
+    notices.push({
+      ...first,
+      count: more,
+      message: `and ${more.toLocaleString('en-US')} more key${more === 1 ? '' : 's'} written twice, not listed one by one: read as CloudFormation reads them, the last one wins`,
+    });
+  }
   // AWS: "CloudFormation doesn't support ... Aliases; Hash merges" (template-formats.html, through
   // 2024), the service answering "YAML aliases are not allowed in CloudFormation templates"; `aws
   // cloudformation package` and `sam deploy` expand both before they upload (aws/aws-cli#3827).

@@ -9,7 +9,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { TemplateScanner } from '../../lib';
 import { main } from '../../lib/scanner/cli';
+import { summarize } from '../../lib/scanner/report-formats';
 
 const OPEN_POLICY = { Statement: [{ Effect: 'Allow', Action: 'iot:*', Resource: '*' }] };
 const INSECURE = { Resources: { OpenPolicy: { Type: 'AWS::IoT::Policy', Properties: { PolicyDocument: OPEN_POLICY } } } };
@@ -214,5 +216,15 @@ describe('memory', () => {
     const r = scan('policy.json', '--acknowledgments', 'acks.json');
     expect(r.stderr).toEqual([]);
     expect(r.findings).toContain(openPolicy('policy.json'));
+  });
+
+  test('200,000 keys written twice: the first hundred listed, the rest counted in one notice (the report stays small), the policy reported', () => {
+    const file = write('dup.json', `{"Resources": ${JSON.stringify(INSECURE.Resources)}, "Metadata": {${Array(200_000).fill('"a": 1').join(',')}}}`);
+    const r = new TemplateScanner().scan([file]);
+    const duplicates = r.notices.filter((n) => n.key !== undefined);
+    expect(duplicates).toHaveLength(101);
+    expect(duplicates[100]).toMatchObject({ key: 'a', path: 'Metadata', count: 199_899, message: expect.stringMatching(/^and 199,899 more keys written twice, not listed one by one/) });
+    expect(summarize(r).duplicateKeys).toBe(199_999);
+    expect(r.findings.map((f) => f.findingId)).toContain('IoTSecurity-ID1[Action::iot:*]');
   });
 });
