@@ -68,6 +68,7 @@ describe('a manifest.json met in a folder walk hides nothing', () => {
     const unnamed = `skipped: a template the cloud assembly's manifest does not name (${path.join(dir, 'proj', 'templates', 'manifest.json')}): `
       + 'read as a plain template, without the assembly\'s acknowledgments';
     expect(notes(result)).toEqual([
+      [path.join('proj', 'templates'), 'skipped: a cloud assembly, read through its manifest: walked, and every file in it read'],
       [path.join('proj', 'templates', 'evil.json'), unnamed],
       [path.join('proj', 'templates', 'sub', 'evil2.json'), unnamed],
     ]);
@@ -91,6 +92,9 @@ describe('a manifest.json met in a folder walk hides nothing', () => {
     ]);
     const unnamed = notes(result).filter(([, m]) => m.includes('manifest does not name')).map(([file]) => file);
     expect(unnamed).toEqual([path.join('proj', 'cdk.out', 'asset.0123abcd', 'planted.yaml')]);
+    // A stack template the manifest names that cannot be read is one error, not one from the manifest and one from the walk.
+    write('proj/cdk.out/S.template.json', '{ "Resources": ');
+    expect(problems(scan('proj')).map(([file]) => file)).toEqual([path.join('proj', 'cdk.out', 'S.template.json')]);
   });
 });
 
@@ -113,7 +117,7 @@ describe('a cloud assembly named on the command line: read through its manifest,
     const file = 'skipped: a file with a template\'s extension that the cloud assembly\'s manifest does not name: not read (scan it by name to read it)';
     const folder = 'skipped: a folder in the cloud assembly that its manifest does not lead to: not read (scan it by name to read it)';
     expect(notes(result)).toEqual([
-      [path.join('cdk.out', 'asset.0123abcd'), folder],
+      [path.join('cdk.out', 'asset.0123abcd'), folder.replace('a folder', 'an asset folder (files a stack deploys, such as a function\'s code)')],
       [path.join('cdk.out', 'Child.json'), file],
       [path.join('cdk.out', 'Old.template.json'), file],
       [path.join('cdk.out', 'assembly-Prod', 'Stray.yaml'), file],

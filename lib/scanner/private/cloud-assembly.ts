@@ -519,7 +519,11 @@ function noteUnlisted(dir: string, real: string, r: AssemblyRead, skipped: { fil
     }
     if (isFolder) {
       if (!r.read.has(realPath(full))) {
-        skipped.push({ file: full, reason: 'a folder in the cloud assembly that its manifest does not lead to: not read (scan it by name to read it)' });
+        skipped.push({
+          file: full,
+          reason: `${entry.name.startsWith('asset.') ? 'an asset folder (files a stack deploys, such as a function\'s code) ' : 'a folder '}`
+            + 'in the cloud assembly that its manifest does not lead to: not read (scan it by name to read it)',
+        });
       }
     } else if (TEMPLATE_EXTENSION.test(entry.name) && !ASSEMBLY_OWN_FILE.test(entry.name)
       && !r.loaded.has(path.resolve(full)) && !r.tried.has(realPath(full)) && !r.tried.has(path.join(real, entry.name))) {

@@ -251,7 +251,9 @@ function visitFolder(v: Visit, todo: Visit[], w: FolderWalk): void {
   }
   w.walked.set(real, full);
   // A nested assembly read through the manifest holding it is walked only.
-  if (!w.assemblies.has(real) && isCloudAssembly(full, w.ctx)) {
+  let assembly = w.assemblies.has(real);
+  if (!assembly && isCloudAssembly(full, w.ctx)) {
+    assembly = true;
     const manifest = path.join(full, 'manifest.json');
     const found = readAssembly(full, w.ctx, w.result.skipped, (t) => {
       w.viaManifest.add(path.resolve(t.file));
@@ -273,7 +275,8 @@ function visitFolder(v: Visit, todo: Visit[], w: FolderWalk): void {
     return;
   }
   let quiet = v.quiet;
-  const packages = quiet === undefined ? packageFolder(entries) : undefined;
+  // An assembly's own files (tree.json, *.assets.json, assets' code) are read, but counted, not listed.
+  const packages = quiet === undefined ? (assembly ? 'a cloud assembly, read through its manifest' : packageFolder(entries)) : undefined;
   if (packages !== undefined) {
     quiet = { folder: full, what: packages, notTemplates: 0 };
     w.quiet.push(quiet);
