@@ -159,6 +159,8 @@ test('a cloud assembly with broken artifacts: each named with its manifest and a
       + "a nested assembly is a folder of its own (a stage's assembly-<name> folder)",
     "cdk-secure-iot: cdk.out/assembly-Stage/manifest.json: artifact 'Listed': 'metadata' of '/S', entry 1, is null: an entry is a mapping { type, data }; "
       + 'the stack is scanned without those entries',
+    "cdk-secure-iot: cdk.out/manifest.json: artifact 'Zero': 'properties.templateFile' 'Zero.template.json' leads outside the cloud assembly cdk.out (to /dev/zero): "
+      + 'not read; an assembly names only files and folders inside its own folder',
     "cdk-secure-iot: cdk.out/manifest.json: artifact 'Numbered': 'properties.templateFile' must be the stack template's file name "
       + "(a string, relative to the manifest's folder), got the number 42",
     "cdk-secure-iot: cdk.out/manifest.json: artifact 'Nothing': is null: an artifact is a mapping with a 'type' "
@@ -166,7 +168,6 @@ test('a cloud assembly with broken artifacts: each named with its manifest and a
     "cdk-secure-iot: cdk.out/manifest.json: artifact 'Itself': the nested assembly '.' is this assembly itself: "
       + "a nested assembly is a folder of its own (a stage's assembly-<name> folder)",
     'cdk-secure-iot: cdk.out/Piped.template.json: is a FIFO, not a file: not read',
-    'cdk-secure-iot: cdk.out/Zero.template.json: is a device, not a file: not read',
     '',
   ]);
   expect(r.stdout).toContain('cdk.out/Good.template.json\n  OpenPolicy (AWS::IoT::Policy)');

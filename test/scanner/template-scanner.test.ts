@@ -587,14 +587,15 @@ describe('folders and cloud assemblies', () => {
 
     test('a nested assembly cycle (a -> b -> a) and one pointing at itself are named; an assembly named twice is read once', () => {
       write('cdk.out/a/cdk.out', { version: '36.0.0' });
-      write('cdk.out/a/manifest.json', { version: '36.0.0', artifacts: { B: nested('../b'), B2: nested('../b'), Self: nested('./') } });
-      write('cdk.out/b/manifest.json', { version: '36.0.0', artifacts: { A: nested('../a'), S: stack('S.template.json') } });
-      write('cdk.out/b/S.template.json', insecure);
+      // Inside the assembly named: a path leading out of it is refused (assembly-hostile.test.ts).
+      write('cdk.out/a/manifest.json', { version: '36.0.0', artifacts: { B: nested('b'), B2: nested('./b'), Self: nested('./') } });
+      write('cdk.out/a/b/manifest.json', { version: '36.0.0', artifacts: { A: nested('..'), S: stack('S.template.json') } });
+      write('cdk.out/a/b/S.template.json', insecure);
       const result = scanTemplates([path.join(dir, 'cdk.out', 'a')]);
-      expect(result.templates.map((t) => path.relative(dir, t.file))).toEqual([path.join('cdk.out', 'b', 'S.template.json')]);
+      expect(result.templates.map((t) => path.relative(dir, t.file))).toEqual([path.join('cdk.out', 'a', 'b', 'S.template.json')]);
       expect(problems(result)).toEqual([
+        [path.join('cdk.out', 'a', 'b', 'manifest.json'), `artifact 'A': the nested assembly '..' is ${path.join(dir, 'cdk.out', 'a')}, which holds this assembly (a cycle): a nested assembly is a folder of its own (a stage's assembly-<name> folder)`],
         [path.join('cdk.out', 'a', 'manifest.json'), "artifact 'Self': the nested assembly './' is this assembly itself: a nested assembly is a folder of its own (a stage's assembly-<name> folder)"],
-        [path.join('cdk.out', 'b', 'manifest.json'), `artifact 'A': the nested assembly '../a' is ${path.join(dir, 'cdk.out', 'a')}, which holds this assembly (a cycle): a nested assembly is a folder of its own (a stage's assembly-<name> folder)`],
       ]);
     });
 

@@ -3,7 +3,7 @@ import { ScanInputError } from '../scan-error';
 import { ScanAcknowledgment } from '../scan-result';
 import { DEFAULT_READ_SETTINGS, ReadSettings } from './limits';
 import { rulePackName } from './pack';
-import { parseTemplateText, printable, readTextFile } from './template-loader';
+import { AssemblyAcknowledgments, parseTemplateText, printable, readTextFile } from './template-loader';
 
 /** What an acknowledgment matched: its reason and where it was written (and, from a file, which entry). */
 export interface AcknowledgmentMatch {
@@ -67,8 +67,8 @@ export function fileAcknowledgment(acks: readonly ScanAcknowledgment[], file: st
 }
 
 /** The acknowledgment a CDK app recorded in its cloud assembly that covers the finding (exact ID, as cdk-nag v3 matches). */
-export function assemblyAcknowledgment(acks: ReadonlyMap<string, ReadonlyMap<string, string>> | undefined, resource: string, findingId: string): AcknowledgmentMatch | undefined {
-  const reason = acks?.get(resource)?.get(findingId);
+export function assemblyAcknowledgment(acks: AssemblyAcknowledgments | undefined, resource: string, findingId: string): AcknowledgmentMatch | undefined {
+  const reason = acks?.reasonFor(resource, findingId);
   return reason === undefined ? undefined : { reason, source: 'cloud assembly metadata' };
 }
 

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { ScanInputError } from '../scan-error';
 import { notAFile, readRegularFile, statProblem } from './files';
 import { asInputError, counted, ReadContext } from './read-context';
-import { decodeText, isMapping, jsonType, LoadedTemplate, loadTemplate, parseTemplateText, quoted, readTextFile } from './template-loader';
+import { AssemblyAcknowledgments, decodeText, isMapping, jsonType, LoadedTemplate, loadTemplate, parseTemplateText, quoted, readTextFile } from './template-loader';
 
 /** `Validations.ACKNOWLEDGED_RULES_METADATA_KEY` of aws-cdk-lib, which older versions lack. */
 const ACKNOWLEDGED_RULES = 'aws:cdk:acknowledged-rules';
@@ -52,7 +52,8 @@ type ArtifactProblem = (problem: string) => void;
  * reported, the first one with how many more, and left out: the metadata only adds nested stacks
  * and acknowledgments, so without it the stack is still scanned, acknowledging less.
  */
-function artifactMetadata(dir: string, artifact: { [key: string]: unknown }, ctx: ReadContext, report: ArtifactProblem): ArtifactMetadata {
+function artifactMetadata(dir: string, artifact: { [key: string]: unknown }, r: AssemblyRead, report: ArtifactProblem): ArtifactMetadata {
+  const { ctx } = r;
   const metadata: ArtifactMetadata = new Map();
   const problems: string[] = [];
   const take = (source: unknown, where: string) => {
@@ -85,7 +86,10 @@ function artifactMetadata(dir: string, artifact: { [key: string]: unknown }, ctx
       problems.push(`'additionalMetadataFile' must be a file name (a string, relative to the manifest's folder), got ${described(extra)}`);
     } else {
       const file = path.join(dir, extra);
+      const away = outsideProblem(r, file);
       try {
+        if (away !== undefined) throw new ScanInputError(file, away);
+        r.tried.set(realPath(file), file);
         ctx.take(file, 'file');
         take(parseTemplateText(file, readTextFile(file, ctx.limits), ctx.limits).template, `the metadata file ${quoted(extra)}`);
       } catch (e) {
@@ -101,76 +105,90 @@ function artifactMetadata(dir: string, artifact: { [key: string]: unknown }, ctx
 
 /** A node of a tree of construct paths, one level per `/`-separated segment. */
 interface PathNode {
+  readonly parent?: PathNode;
   readonly children: Map<string, PathNode>;
-  /** The template file of the stack whose construct this is (the first one the metadata names). */
-  stackTemplate?: string;
-  /** The acknowledgments made on this construct, each with its place in the metadata. */
-  readonly acks: { readonly order: number; readonly data: { [id: string]: unknown } }[];
-}
-
-function pathNode(): PathNode {
-  return { children: new Map(), acks: [] };
+  /**
+   * The template file of the stack whose construct this is (the first one the metadata names), or
+   * null where the metadata names one outside the assembly: the resources below belong to no stack read.
+   */
+  stackTemplate?: string | null;
+  /** The acknowledgments made on this construct: finding ID -> reason, the last one written kept. */
+  reasons?: Map<string, string>;
 }
 
 /**
- * The acknowledgments (`Validations.of(x).acknowledge`) a CDK app recorded in its cloud
- * assembly, by template file and logical ID: the construct metadata maps each path to a logical
- * ID, each stack (nested ones included) to its template file, and holds every acknowledgment on
- * the construct it was made on, which covers every resource below it. The stacks and the
- * acknowledgments are put in a tree of construct paths, so each resource finds its stack (the
- * deepest one above it) and the acknowledgments above it in one walk down its own path: the work
- * grows with the metadata's size, where comparing every resource with every stack and every
- * acknowledgment stalled on the metadata of a large app (tens of thousands of each).
+ * The acknowledgments (`Validations.of(x).acknowledge`) a CDK app recorded in its cloud assembly,
+ * by template file: the construct metadata maps each path to a logical ID, each stack (nested ones
+ * included) to its template file, and holds every acknowledgment on the construct it was made on,
+ * which covers every resource below it. Each is kept once, on its node of a tree of construct
+ * paths; a finding looks its resource's node up and walks up to the root, the deepest
+ * acknowledgment winning (as cdk-nag reads them). Work and memory grow with the metadata's size:
+ * copying every acknowledgment above a resource into its own table took 4 GB for 40,000
+ * acknowledgments on the app and 40,000 resources. `outside` says whether a template file the
+ * metadata names leaves the assembly (its resources then belong to no template read).
  */
-function assemblyAcknowledgments(dir: string, metadata: ArtifactMetadata): Map<string, Map<string, Map<string, string>>> {
-  const root = pathNode();
+function assemblyAcknowledgments(dir: string, metadata: ArtifactMetadata, outside: (file: string) => boolean): Map<string, AssemblyAcknowledgments> {
+  const root: PathNode = { children: new Map() };
   const logicalIds: [string, string][] = [];
   const nodeAt = (constructPath: string) => {
     let node = root;
     for (const segment of constructPath.split('/')) {
       let child = node.children.get(segment);
       if (!child) {
-        child = pathNode();
+        child = { parent: node, children: new Map() };
         node.children.set(segment, child);
       }
       node = child;
     }
     return node;
   };
-  let order = 0;
+  let acknowledged = false;
   for (const [constructPath, entries] of metadata) {
     for (const e of entries) {
       if (e.type === 'aws:cdk:templateFile' && typeof e.data === 'string') {
         const node = nodeAt(constructPath);
-        node.stackTemplate ??= path.resolve(dir, e.data);
+        const file = path.resolve(dir, e.data);
+        if (node.stackTemplate === undefined) node.stackTemplate = outside(file) ? null : file;
       }
       if (e.type === 'aws:cdk:logicalId' && typeof e.data === 'string') logicalIds.push([constructPath, e.data]);
-      if (e.type === ACKNOWLEDGED_RULES && e.data && typeof e.data === 'object') nodeAt(constructPath).acks.push({ order: order++, data: e.data as { [id: string]: unknown } });
+      if (e.type === ACKNOWLEDGED_RULES && e.data && typeof e.data === 'object') {
+        const node = nodeAt(constructPath);
+        const reasons = node.reasons ?? new Map<string, string>();
+        node.reasons = reasons;
+        for (const [key, reason] of Object.entries(e.data)) reasons.set(key.replace(/^annotation::/i, ''), String(reason));
+        acknowledged = true;
+      }
     }
   }
-  const result = new Map<string, Map<string, Map<string, string>>>();
-  if (order === 0) return result;
+  const result = new Map<string, AssemblyAcknowledgments>();
+  if (!acknowledged) return result;
+  const byTemplate = new Map<string, Map<string, PathNode>>();
   for (const [resourcePath, logicalId] of logicalIds) {
-    // Down the resource's path: the deepest stack is its own, and every acknowledgment met covers it.
-    let node: PathNode | undefined = root;
-    let stackTemplate: string | undefined;
-    const acks: PathNode['acks'][number][] = [];
+    // Down the resource's path, as far as the tree goes: the deepest stack is its own, and the
+    // deepest node is where its lookups start (the tree holds only stacks, acknowledgments and what is above them).
+    let node = root;
+    let stackTemplate: string | null | undefined;
     for (const segment of resourcePath.split('/')) {
-      node = node.children.get(segment);
-      if (!node) break;
-      stackTemplate = node.stackTemplate ?? stackTemplate;
-      for (const ack of node.acks) acks.push(ack);
+      const child = node.children.get(segment);
+      if (!child) break;
+      node = child;
+      if (node.stackTemplate !== undefined) stackTemplate = node.stackTemplate;
     }
-    if (stackTemplate === undefined || acks.length === 0) continue;
-    // In the metadata's order, as the reasons of a finding acknowledged twice are read: the last one stays.
-    acks.sort((a, b) => a.order - b.order);
-    const byLogicalId = result.get(stackTemplate) ?? new Map<string, Map<string, string>>();
-    result.set(stackTemplate, byLogicalId);
-    const ids = byLogicalId.get(logicalId) ?? new Map<string, string>();
-    byLogicalId.set(logicalId, ids);
-    for (const { data } of acks) {
-      for (const [key, reason] of Object.entries(data)) ids.set(key.replace(/^annotation::/i, ''), String(reason));
-    }
+    if (!stackTemplate) continue;
+    const nodes = byTemplate.get(stackTemplate) ?? new Map<string, PathNode>();
+    byTemplate.set(stackTemplate, nodes);
+    nodes.set(logicalId, node);
+  }
+  for (const [file, nodes] of byTemplate) {
+    result.set(file, {
+      reasonFor(logicalId: string, findingId: string): string | undefined {
+        for (let node = nodes.get(logicalId); node !== undefined; node = node.parent) {
+          const reason = node.reasons?.get(findingId);
+          if (reason !== undefined) return reason;
+        }
+        return undefined;
+      },
+    });
   }
   return result;
 }
@@ -185,39 +203,74 @@ function readManifest(file: string, ctx: ReadContext): { [key: string]: unknown 
 /** One read of a cloud assembly and the assemblies nested in it. */
 interface AssemblyRead {
   readonly ctx: ReadContext;
+  /** The real path of the assembly read (the outermost): nothing it names is read from outside it. */
+  readonly root: string;
+  /** The assembly as named. */
+  readonly rootAs: string;
+  /** Every file read or tried as the assembly's (manifests, metadata files, templates): real path -> the path it was read as. */
+  readonly tried: Map<string, string>;
   /** The templates read, in the order met. */
   readonly found: LoadedTemplate[];
   /** Every template file read or tried (resolved paths), so none is read twice. */
   readonly loaded: Set<string>;
-  /** The assemblies read (real paths). */
-  readonly read: Set<string>;
+  /** The assemblies read: real path -> the folder as named. */
+  readonly read: Map<string, string>;
   /** The chain of assemblies holding the one being read: real path -> the folder as named. */
   readonly holding: Map<string, string>;
 }
 
 const ARTIFACT_SHAPE = "an artifact is a mapping with a 'type' (aws:cloudformation:stack, cdk:cloud-assembly, ...) and 'properties'";
 
+/** What reading a cloud assembly found, for the folder walk that met it. */
+export interface AssemblyFound {
+  /** False when the assembly lists no stack and none of its artifacts failed (an empty assembly). */
+  readonly listsSomething: boolean;
+  /** The real paths of the assemblies read, nested ones included. */
+  readonly assemblies: ReadonlySet<string>;
+  /** Every file read or tried as the assembly's: real path -> the path it was read as. */
+  readonly files: ReadonlyMap<string, string>;
+}
+
 /**
  * The templates of the cloud assembly `dir`, passed to `add` in the order met: its stacks, the
  * nested stacks they deploy (named in the construct metadata, or as `aws:asset:path` of the
  * parent's `AWS::CloudFormation::Stack`, or any `*.nested.template.json` left), and nested
  * assemblies (stages). An artifact the manifest gets wrong (null, wrongly typed, a nested assembly
- * that is missing, holds the one naming it or nests past `maxAssemblyNesting`) is one named error;
- * the other artifacts are read all the same. Each assembly is read once, however many artifacts
- * name it. The templates beside the manifest it does not name are noted in `skipped`. Returns
- * false when the assembly lists no stack and none of its artifacts failed (an empty assembly).
+ * that is missing, holds the one naming it or nests past `maxAssemblyNesting`, a path leading
+ * outside the assembly's folder) is one named error; the other artifacts are read all the same.
+ * Each assembly is read once, however many artifacts name it.
+ *
+ * An assembly named on the command line is read only through its manifest (a cdk.out keeps the
+ * templates of stacks since removed), and every file with a template's extension and every
+ * folder in it the manifest does not lead to is noted in `skipped`. One met in a folder walk
+ * (`named` false) is noted nothing: the walk reads the rest of its folder as any folder's.
  */
-export function readAssembly(dir: string, ctx: ReadContext, skipped: { file: string; reason: string }[], add: (t: LoadedTemplate) => void): boolean {
+export function readAssembly(dir: string, ctx: ReadContext, skipped: { file: string; reason: string }[], add: (t: LoadedTemplate) => void, named = true): AssemblyFound {
   const unreadableBefore = ctx.unreadable.length;
-  const r: AssemblyRead = { ctx, found: [], loaded: new Set(), read: new Set(), holding: new Map() };
+  const r: AssemblyRead = { ctx, root: realPath(dir), rootAs: dir, tried: new Map(), found: [], loaded: new Set(), read: new Map(), holding: new Map() };
   try {
     readAssemblies(dir, r);
   } finally {
     // Past the file limit, what was read is still reported.
     r.found.forEach(add);
   }
-  noteUnlistedTemplates(dir, r.found, skipped);
-  return r.found.length > 0 || ctx.unreadable.length > unreadableBefore;
+  if (named) for (const [real, as] of r.read) noteUnlisted(as, real, r, skipped);
+  return {
+    listsSomething: r.found.length > 0 || ctx.unreadable.length > unreadableBefore,
+    assemblies: new Set(r.read.keys()),
+    files: r.tried,
+  };
+}
+
+/**
+ * Why `file`, named by the assembly, is not read as its own: its real path (links resolved) lies
+ * outside the assembly's folder. `undefined` when inside.
+ */
+function outsideProblem(r: AssemblyRead, file: string): string | undefined {
+  const real = realPath(file);
+  const rel = path.relative(r.root, real);
+  if (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel)) return undefined;
+  return `leads outside the cloud assembly ${r.rootAs} (to ${real}): not read; an assembly names only files and folders inside its own folder`;
 }
 
 /**
@@ -228,7 +281,7 @@ function readAssemblies(dir: string, r: AssemblyRead): void {
   const open: { artifacts: Generator<string, void, void>; real: string }[] = [];
   const enter = (d: string) => {
     const real = realPath(d);
-    r.read.add(real);
+    r.read.set(real, d);
     r.holding.set(real, d);
     open.push({ artifacts: assemblyArtifacts(d, real, open.length + 1, r), real });
   };
@@ -252,6 +305,7 @@ function readAssemblies(dir: string, r: AssemblyRead): void {
 function* assemblyArtifacts(dir: string, real: string, level: number, r: AssemblyRead): Generator<string, void, void> {
   const { ctx } = r;
   const manifestFile = path.join(dir, 'manifest.json');
+  r.tried.set(realPath(manifestFile), manifestFile);
   let manifest: { [key: string]: unknown };
   try {
     manifest = readManifest(manifestFile, ctx);
@@ -288,16 +342,27 @@ function* assemblyArtifacts(dir: string, real: string, level: number, r: Assembl
         continue;
       }
       const start = r.found.length;
-      const metadata = artifactMetadata(dir, artifact, ctx, report);
-      withNestedStacks(dir, path.join(dir, templateFile), r);
-      for (const entries of metadata.values()) {
+      const metadata = artifactMetadata(dir, artifact, r, report);
+      const stackFile = path.join(dir, templateFile);
+      const away = outsideProblem(r, stackFile);
+      if (away !== undefined) report(`'properties.templateFile' ${quoted(templateFile)} ${away}`);
+      else withNestedStacks(dir, stackFile, r);
+      for (const [constructPath, entries] of metadata) {
         for (const e of entries) {
           if (e.type !== 'aws:cdk:templateFile' || typeof e.data !== 'string') continue;
           const nested = path.join(dir, e.data);
-          if (!r.loaded.has(path.resolve(nested)) && fs.existsSync(nested)) withNestedStacks(dir, nested, r);
+          if (r.loaded.has(path.resolve(nested)) || !fs.existsSync(nested)) continue;
+          const nestedAway = outsideProblem(r, nested);
+          if (nestedAway !== undefined) {
+            // Said once: every artifact's lookups below refuse it all the same.
+            r.loaded.add(path.resolve(nested));
+            report(`the template file ${quoted(e.data)} (aws:cdk:templateFile of ${quoted(constructPath)}) ${nestedAway}`);
+          } else {
+            withNestedStacks(dir, nested, r);
+          }
         }
       }
-      const acks = assemblyAcknowledgments(dir, metadata);
+      const acks = assemblyAcknowledgments(dir, metadata, (file) => outsideProblem(r, file) !== undefined);
       for (let i = start; i < r.found.length; i++) {
         const own = acks.get(path.resolve(r.found[i].file));
         if (own) r.found[i] = { ...r.found[i], assemblyAcknowledgments: own };
@@ -309,6 +374,11 @@ function* assemblyArtifacts(dir: string, real: string, level: number, r: Assembl
         continue;
       }
       const nestedDir = path.join(dir, directoryName);
+      const nestedAway = outsideProblem(r, nestedDir);
+      if (nestedAway !== undefined) {
+        report(`the nested assembly ${quoted(directoryName)} ${nestedAway}`);
+        continue;
+      }
       const nestedReal = realPath(nestedDir);
       const holder = r.holding.get(nestedReal);
       if (holder !== undefined) {
@@ -351,7 +421,8 @@ function* assemblyArtifacts(dir: string, real: string, level: number, r: Assembl
     return;
   }
   for (const name of names) {
-    if (name.endsWith('.nested.template.json')) loadOnce(path.join(dir, name), r);
+    // A link leading out of the assembly is not its template (named, it is noted; in a walk, the walk follows it).
+    if (name.endsWith('.nested.template.json') && outsideProblem(r, path.join(dir, name)) === undefined) loadOnce(path.join(dir, name), r);
   }
 }
 
@@ -360,6 +431,7 @@ function loadOnce(file: string, r: AssemblyRead): LoadedTemplate | undefined {
   const key = path.resolve(file);
   if (r.loaded.has(key)) return undefined;
   r.loaded.add(key);
+  r.tried.set(realPath(file), file);
   try {
     r.ctx.take(file, 'file');
     const loaded = loadTemplate(file, r.ctx.limits);
@@ -398,6 +470,12 @@ function withNestedStacks(dir: string, file: string, r: AssemblyRead): void {
       if (resource?.Type !== 'AWS::CloudFormation::Stack' || typeof assetPath !== 'string' || !assetPath.endsWith('.json')) continue;
       const nested = path.join(dir, assetPath);
       if (r.loaded.has(path.resolve(nested)) || !fs.existsSync(nested)) continue;
+      const away = outsideProblem(r, nested);
+      if (away !== undefined) {
+        r.loaded.add(path.resolve(nested));
+        r.ctx.unreadable.push(new ScanInputError(next.file, `the nested stack ${quoted(logicalId)} (aws:asset:path ${quoted(assetPath)}) ${away}`, loaded.resourceLines.get(logicalId)));
+        continue;
+      }
       if (next.level >= maxNesting) {
         r.ctx.unreadable.push(new ScanInputError(next.file, `the nested stack ${quoted(logicalId)} (${quoted(assetPath)}) would be nested ${next.level + 1} levels deep, `
           + `past the limit of ${counted(maxNesting)} (--max-assembly-nesting raises it): not read`, loaded.resourceLines.get(logicalId)));
@@ -410,16 +488,19 @@ function withNestedStacks(dir: string, file: string, r: AssemblyRead): void {
   }
 }
 
-/** How CDK names the templates it writes into an assembly. */
-const ASSEMBLY_TEMPLATE_NAME = /\.template\.(json|ya?ml)$/i;
+/** Extensions a template file has (as the folder walk reads them). */
+const TEMPLATE_EXTENSION = /\.(json|ya?ml|template)$/i;
+/** The files CDK writes into an assembly that are not templates (the manifest and metadata files read are known by path). */
+const ASSEMBLY_OWN_FILE = /^(manifest|tree|validation-report)\.json$|\.assets\.json$/;
 
 /**
- * Template files beside an assembly's manifest that the manifest does not name are not read (the
- * manifest says what the assembly deploys), but said: a stray or planted template is never
- * passed over in silence.
+ * Of an assembly named on the command line, the files with a template's extension (`Child.json`
+ * as well as `*.template.json`: CloudFormation deploys a nested stack's template under any name)
+ * and the folders (assets, stray assemblies) that its manifest does not lead to are not read (the
+ * manifest says what the assembly deploys, and a cdk.out keeps the templates of removed stacks),
+ * but said: a stray or planted template is never passed over in silence.
  */
-function noteUnlistedTemplates(dir: string, found: readonly LoadedTemplate[], skipped: { file: string; reason: string }[]): void {
-  const read = new Set(found.map((t) => path.resolve(t.file)));
+function noteUnlisted(dir: string, real: string, r: AssemblyRead, skipped: { file: string; reason: string }[]): void {
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
@@ -428,8 +509,25 @@ function noteUnlistedTemplates(dir: string, found: readonly LoadedTemplate[], sk
   }
   for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     const full = path.join(dir, entry.name);
-    if (ASSEMBLY_TEMPLATE_NAME.test(entry.name) && !read.has(path.resolve(full))) {
-      skipped.push({ file: full, reason: 'a template the cloud assembly\'s manifest does not name: not read (scan it by name to read it)' });
+    let isFolder = entry.isDirectory();
+    if (entry.isSymbolicLink()) {
+      try {
+        isFolder = fs.statSync(full).isDirectory();
+      } catch {
+        // A broken link: named below if it has a template's extension.
+      }
+    }
+    if (isFolder) {
+      if (!r.read.has(realPath(full))) {
+        skipped.push({
+          file: full,
+          reason: `${entry.name.startsWith('asset.') ? 'an asset folder (files a stack deploys, such as a function\'s code) ' : 'a folder '}`
+            + 'in the cloud assembly that its manifest does not lead to: not read (scan it by name to read it)',
+        });
+      }
+    } else if (TEMPLATE_EXTENSION.test(entry.name) && !ASSEMBLY_OWN_FILE.test(entry.name)
+      && !r.loaded.has(path.resolve(full)) && !r.tried.has(realPath(full)) && !r.tried.has(path.join(real, entry.name))) {
+      skipped.push({ file: full, reason: 'a file with a template\'s extension that the cloud assembly\'s manifest does not name: not read (scan it by name to read it)' });
     }
   }
 }

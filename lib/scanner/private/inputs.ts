@@ -108,7 +108,7 @@ function expandInput(input: string, ctx: ReadContext, result: ExpandedInputs, ad
       result.unreadable.push(asInputError(input, e));
     }
   } else if (isCloudAssembly(input, ctx)) {
-    if (!readAssembly(input, ctx, result.skipped, add)) throw new ScanInputError(path.join(input, 'manifest.json'), 'the cloud assembly lists no stack template');
+    if (!readAssembly(input, ctx, result.skipped, add).listsSomething) throw new ScanInputError(path.join(input, 'manifest.json'), 'the cloud assembly lists no stack template');
   } else {
     const before = result.templates.length + result.unreadable.length;
     const skippedBefore = result.skipped.length;
@@ -138,6 +138,12 @@ interface FolderWalk {
   readonly links: Visit[];
   /** The folders of installed packages and caches met, walked quietly. */
   readonly quiet: QuietFolder[];
+  /** The real paths of the cloud assemblies read through their manifests (nested ones included), each read once. */
+  readonly assemblies: Set<string>;
+  /** The folders of the cloud assemblies met, as walked, with their manifests. */
+  readonly assemblyFolders: { readonly folder: string; readonly manifest: string }[];
+  /** The templates read through a manifest (resolved paths). */
+  readonly viaManifest: Set<string>;
 }
 
 /** A folder entry to visit: a folder at `depth` below the one named, or an entry of one. */
@@ -159,12 +165,16 @@ type Visit = {
  * stack of its own, so no depth runs it out of stack; past `maxFolderDepth`, a folder is a named error.
  */
 function walkFolder(dir: string, ctx: ReadContext, result: ExpandedInputs, add: (t: LoadedTemplate) => void): void {
-  const w: FolderWalk = { ctx, result, add, top: dir, walked: new Map(), read: new Map(), links: [], quiet: [] };
+  const w: FolderWalk = {
+    ctx, result, add, top: dir, walked: new Map(), read: new Map(), links: [], quiet: [], assemblies: new Set(), assemblyFolders: [], viaManifest: new Set(),
+  };
   const skippedBefore = result.skipped.length;
+  const templatesBefore = result.templates.length;
   try {
     walkFrom({ full: dir, real: realPath(dir), name: path.basename(dir), depth: 0 }, w);
     // Following a link may walk folders holding more links: each is added here and followed in turn.
     for (let i = 0; i < w.links.length; i++) followLink(w.links[i], w);
+    noteUnlistedTemplates(result.templates.slice(templatesBefore), w);
     for (const q of w.quiet) {
       result.skipped.push({
         file: q.folder,
@@ -176,6 +186,25 @@ function walkFolder(dir: string, ctx: ReadContext, result: ExpandedInputs, add: 
     // In the order of their paths, as the folder's entries are, whether met before or after the links.
     const skipped = result.skipped.splice(skippedBefore).sort((a, b) => a.file.localeCompare(b.file));
     for (const s of skipped) result.skipped.push(s);
+  }
+}
+
+/**
+ * The templates read in an assembly's folder that its manifest does not name: read as any folder's
+ * (a planted manifest.json must not hide the folder's other templates), and said.
+ */
+function noteUnlistedTemplates(templates: readonly LoadedTemplate[], w: FolderWalk): void {
+  if (w.assemblyFolders.length === 0) return;
+  for (const t of templates) {
+    if (w.viaManifest.has(path.resolve(t.file))) continue;
+    // The deepest assembly holding it: the manifest that would have named it.
+    let holder: { folder: string; manifest: string } | undefined;
+    for (const a of w.assemblyFolders) {
+      if (t.file.startsWith(a.folder + path.sep) && (holder === undefined || a.folder.length > holder.folder.length)) holder = a;
+    }
+    if (holder !== undefined) {
+      w.result.skipped.push({ file: t.file, reason: `a template the cloud assembly's manifest does not name (${holder.manifest}): read as a plain template, without the assembly's acknowledgments` });
+    }
   }
 }
 
@@ -200,7 +229,12 @@ function walkFrom(start: Visit, w: FolderWalk): void {
   }
 }
 
-/** Reads the folder `v` as a cloud assembly, or lists it onto `todo`: once, and no deeper than `maxFolderDepth`. */
+/**
+ * Lists the folder `v` onto `todo`, once and no deeper than `maxFolderDepth`; a cloud assembly is
+ * first read through its manifest (its stacks with their acknowledgments, its nested stacks and
+ * assemblies), then walked as any folder for what the manifest does not lead to, the files it
+ * read left out.
+ */
 function visitFolder(v: Visit, todo: Visit[], w: FolderWalk): void {
   const { full, real, depth } = v;
   const walkedAs = w.walked.get(real);
@@ -216,17 +250,21 @@ function visitFolder(v: Visit, todo: Visit[], w: FolderWalk): void {
     return;
   }
   w.walked.set(real, full);
-  if (isCloudAssembly(full, w.ctx)) {
-    // A manifest.json makes a folder an assembly, whose manifest says what it holds: one that
-    // lists nothing would otherwise hide the folder and everything under it without a word.
+  // A nested assembly read through the manifest holding it is walked only.
+  let assembly = w.assemblies.has(real);
+  if (!assembly && isCloudAssembly(full, w.ctx)) {
+    assembly = true;
+    const manifest = path.join(full, 'manifest.json');
     const found = readAssembly(full, w.ctx, w.result.skipped, (t) => {
-      w.read.set(realPath(t.file), t.file);
+      w.viaManifest.add(path.resolve(t.file));
       w.add(t);
-    });
-    if (!found) {
-      w.result.unreadable.push(new ScanInputError(path.join(full, 'manifest.json'), 'the cloud assembly lists no stack template (a folder with a manifest.json is read as a cloud assembly: scan its templates by name)'));
+    }, false);
+    for (const a of found.assemblies) w.assemblies.add(a);
+    for (const [fileReal, as] of found.files) if (!w.read.has(fileReal)) w.read.set(fileReal, as);
+    w.assemblyFolders.push({ folder: full, manifest });
+    if (!found.listsSomething) {
+      w.result.unreadable.push(new ScanInputError(manifest, 'the cloud assembly lists no stack template (a folder with a manifest.json is read as a cloud assembly: scan its templates by name)'));
     }
-    return;
   }
   let entries: fs.Dirent[];
   try {
@@ -237,7 +275,8 @@ function visitFolder(v: Visit, todo: Visit[], w: FolderWalk): void {
     return;
   }
   let quiet = v.quiet;
-  const packages = quiet === undefined ? packageFolder(entries) : undefined;
+  // An assembly's own files (tree.json, *.assets.json, assets' code) are read, but counted, not listed.
+  const packages = quiet === undefined ? (assembly ? 'a cloud assembly, read through its manifest' : packageFolder(entries)) : undefined;
   if (packages !== undefined) {
     quiet = { folder: full, what: packages, notTemplates: 0 };
     w.quiet.push(quiet);
@@ -245,6 +284,8 @@ function visitFolder(v: Visit, todo: Visit[], w: FolderWalk): void {
   // Reversed onto the stack, so the entries are visited in order, each folder's before the next entry.
   for (let i = entries.length - 1; i >= 0; i--) {
     const name = entries[i].name;
+    // A file an assembly's manifest led to (its templates, manifest and metadata) is read once, as the assembly's.
+    if (entries[i].isFile() && w.read.has(path.join(real, name))) continue;
     todo.push({ full: path.join(full, name), real: path.join(real, name), name, depth: depth + 1, entry: entries[i], quiet });
   }
 }

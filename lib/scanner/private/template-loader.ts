@@ -23,14 +23,24 @@ export interface DuplicateKey {
   readonly firstLine?: number;
 }
 
+/**
+ * The acknowledgments a CDK app recorded in its cloud assembly for one template: the reason of the
+ * one that covers a resource's finding (the deepest above the resource's construct), if any. A
+ * lookup, not a table: an acknowledgment on the app covers every resource, and copying it into
+ * each one's table cost acknowledgments x resources.
+ */
+export interface AssemblyAcknowledgments {
+  reasonFor(logicalId: string, findingId: string): string | undefined;
+}
+
 /** A CloudFormation template read from a file, in the long (JSON) form of every intrinsic. */
 export interface LoadedTemplate {
   readonly file: string;
   readonly template: { [key: string]: any };
   /** The 1-based line of each resource's logical ID, where the parser gives it. */
   readonly resourceLines: ReadonlyMap<string, number>;
-  /** Acknowledgments a CDK app recorded in its cloud assembly: logical ID -> finding ID -> reason. */
-  readonly assemblyAcknowledgments?: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  /** Acknowledgments a CDK app recorded in its cloud assembly, looked up per resource and finding. */
+  readonly assemblyAcknowledgments?: AssemblyAcknowledgments;
   /** Keys written twice, read as CloudFormation reads them: the last one wins. */
   readonly duplicateKeys?: DuplicateKey[];
   /** The line of the first YAML alias (`*name`), where the file uses any: CloudFormation itself refuses aliases. */
