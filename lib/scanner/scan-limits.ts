@@ -8,16 +8,19 @@ export interface ScanLimits {
   /**
    * The largest file the scanner reads, in bytes: a template, a cloud assembly manifest or
    * metadata file, an acknowledgments file. CloudFormation takes a template of at most 1 MB (from
-   * S3; 51,200 bytes inline); a large CDK app's manifest holds a few MB of construct metadata.
-   * @default 16777216 (16 MiB)
+   * S3; 51,200 bytes inline) and 500 resources; a CDK app writes one metadata file per stack (about
+   * 1.5 KB a resource, under 1 MB for 500), and older CDK versions one manifest of a few MB for a
+   * few thousand resources. A JSON file of 8 MiB reads in seconds (7.4 MB of 50,000 policies: 17 s).
+   * @default 8388608 (8 MiB)
    */
   readonly maxFileBytes?: number;
   /**
-   * The largest YAML file the scanner reads, in bytes. YAML is read some 50 times slower than
-   * JSON (about 1 MB a second, less for hostile text), and no YAML template CloudFormation deploys
-   * is larger than 1 MB: this keeps one file's read to seconds, where `maxFileBytes` alone would
-   * let a YAML file take a minute.
-   * @default 2097152 (2 MiB)
+   * The largest YAML file the scanner reads, in bytes, and the most characters its strings and
+   * keys may come to with its aliases expanded. YAML is read some 50 times slower than JSON (about
+   * 1 MB a second, less for hostile text: a 2 MiB flow list `[1,1,...]` took 21 s), and no template
+   * CloudFormation deploys is larger than 1 MB: this keeps one file's read to seconds, where
+   * `maxFileBytes` alone would let a YAML file take a minute.
+   * @default 1048576 (1 MiB)
    */
   readonly maxYamlBytes?: number;
   /**
