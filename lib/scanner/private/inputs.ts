@@ -138,6 +138,8 @@ interface FolderWalk {
   readonly links: Visit[];
   /** The folders of installed packages and caches met, walked quietly. */
   readonly quiet: QuietFolder[];
+  /** The files met (links to files too) without a template's extension: not read, counted in one note. */
+  otherFiles: number;
 }
 
 /** A folder entry to visit: a folder at `depth` below the one named, or an entry of one. */
@@ -159,12 +161,13 @@ type Visit = {
  * stack of its own, so no depth runs it out of stack; past `maxFolderDepth`, a folder is a named error.
  */
 function walkFolder(dir: string, ctx: ReadContext, result: ExpandedInputs, add: (t: LoadedTemplate) => void): void {
-  const w: FolderWalk = { ctx, result, add, top: dir, walked: new Map(), read: new Map(), links: [], quiet: [] };
+  const w: FolderWalk = { ctx, result, add, top: dir, walked: new Map(), read: new Map(), links: [], quiet: [], otherFiles: 0 };
   const skippedBefore = result.skipped.length;
   try {
     walkFrom({ full: dir, real: realPath(dir), name: path.basename(dir), depth: 0 }, w);
     // Following a link may walk folders holding more links: each is added here and followed in turn.
     for (let i = 0; i < w.links.length; i++) followLink(w.links[i], w);
+    if (w.otherFiles > 0) result.skipped.push({ file: dir, reason: otherFilesNote(w.otherFiles) });
     for (const q of w.quiet) {
       result.skipped.push({
         file: q.folder,
@@ -193,6 +196,7 @@ function walkFrom(start: Visit, w: FolderWalk): void {
       else w.result.skipped.push({ file: full, reason: 'a symbolic link: not followed (--no-follow-links)' });
     } else if (entry.isFile()) {
       if (TEMPLATE_EXTENSIONS.has(path.extname(name).toLowerCase())) readFolderFile(next, w);
+      else w.otherFiles++;
     } else {
       // Reading a FIFO waits for a writer, a device may never end: neither is opened, each is said.
       w.result.skipped.push({ file: full, reason: `${notAFile(entry)}, not a file` });
@@ -276,7 +280,15 @@ function followLink(link: Visit, w: FolderWalk): void {
     const readAs = w.read.get(real);
     if (readAs !== undefined) w.result.skipped.push({ file: full, reason: `a symbolic link to a file already read (${readAs}): not read again` });
     else readFolderFile({ ...link, real }, w);
+  } else {
+    w.otherFiles++;
   }
+}
+
+/** The note of a folder walk on the files it did not read for their names: how many, and how to read one. */
+function otherFilesNote(n: number): string {
+  return `${counted(n)} ${n === 1 ? 'file' : 'files'} without a template's extension (.json, .yaml, .yml, .template) `
+    + `${n === 1 ? 'was' : 'were'} not read: name a file to scan it`;
 }
 
 /** Why the link `file` leads to nothing that can be read. */
@@ -298,8 +310,8 @@ function brokenLink(file: string, e: unknown): string {
 /**
  * Reads the file `v`, met in a folder walk, as a template if it is one. A name says what such a file
  * usually is, not what this one is: CloudFormation deploys a template under any name
- * (`manifest.json` outside a cloud assembly, `x.metadata.json`), so one whose text says it is a
- * template is read like any other file.
+ * (`manifest.json` outside a cloud assembly, `tsconfig.json`), so every file is parsed and its
+ * value decides; a known name only says what a file that is not a template is.
  */
 function readFolderFile(v: Visit, w: FolderWalk): void {
   const { full: file, name } = v;
@@ -347,10 +359,8 @@ function readFolderFile(v: Visit, w: FolderWalk): void {
     }
     return;
   }
-  if (known && !LOOKS_LIKE_TEMPLATE.test(text)) {
-    skipKnown();
-    return;
-  }
+  // A known name is read all the same: the parsed value decides, as `{"Reso\u0075rces": ...}` is
+  // a template whatever text a pattern looks for.
   let loaded: LoadedTemplate;
   try {
     loaded = parseTemplateText(file, text, w.ctx.limits);
