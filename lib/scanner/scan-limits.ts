@@ -1,8 +1,10 @@
 /**
  * How much one scan reads at most. Each limit bounds the work a file can ask for (a file is
- * anyone's: a pull request's template, a folder a CI job was handed), so a scan always ends; a
- * limit reached is a named error on the file (exit code 2), never a stall. Every default is far
- * above what CloudFormation itself deploys, and each can be raised.
+ * anyone's: a pull request's template, a folder a CI job was handed), so a scan always ends, in
+ * time about linear in what the limits let a file be (within the defaults, one hostile file can
+ * still take some seconds: docs/scanner.md states the slowest measured). A limit reached is a
+ * named error on the file (exit code 2). Every default is above what CloudFormation itself
+ * deploys, and each can be raised.
  */
 export interface ScanLimits {
   /**
@@ -38,7 +40,7 @@ export interface ScanLimits {
   /**
    * How many values (scalars, lists and mappings) a YAML file may expand to through its aliases:
    * at two bytes the shortest value, what fits in CloudFormation's 1 MB, as the packaging tools
-   * upload aliases expanded.
+   * upload aliases expanded. The characters those values hold are bounded by `maxYamlBytes`.
    * @default 500000
    */
   readonly maxAliasExpansion?: number;
