@@ -61,18 +61,18 @@ function write(name: string, text: string): string {
 }
 
 describe('maxFileBytes: a file is measured before a byte is read', () => {
-  test('the default is 16 MiB: a file one byte larger is refused, one of 16 MiB is read', () => {
-    expect(DEFAULT_SCAN_LIMITS.maxFileBytes).toBe(16 * MiB);
-    const over = sparse('over.json', 16 * MiB + 1);
+  test('the default is 8 MiB: a file one byte larger is refused, one of 8 MiB is read', () => {
+    expect(DEFAULT_SCAN_LIMITS.maxFileBytes).toBe(8 * MiB);
+    const over = sparse('over.json', 8 * MiB + 1);
     expect(inputError(() => loadTemplate(over)).message)
-      .toBe(`${over}: is 16,777,217 bytes, larger than the 16 MiB a scan reads: raise --max-file-bytes to read it`);
+      .toBe(`${over}: is 8,388,609 bytes, larger than the 8 MiB a scan reads: raise --max-file-bytes to read it`);
     // Read, and then refused for what it holds.
-    expect(inputError(() => loadTemplate(sparse('at.json', 16 * MiB))).problem).toBe('is a binary file (it holds NUL bytes), not a template');
+    expect(inputError(() => loadTemplate(sparse('at.json', 8 * MiB))).problem).toBe('is a binary file (it holds NUL bytes), not a template');
   });
 
   test('a 20 MiB file is named with its size; raised to 32 MiB, the same file is read', () => {
     const file = sparse('big.json', 20 * MiB);
-    expect(inputError(() => loadTemplate(file)).problem).toBe('is 20.0 MiB, larger than the 16 MiB a scan reads: raise --max-file-bytes to read it');
+    expect(inputError(() => loadTemplate(file)).problem).toBe('is 20.0 MiB, larger than the 8 MiB a scan reads: raise --max-file-bytes to read it');
     expect(inputError(() => loadTemplate(file, limits({ maxFileBytes: 32 * MiB }))).problem).toBe('is a binary file (it holds NUL bytes), not a template');
   });
 
@@ -103,7 +103,7 @@ describe('maxFileBytes: a file is measured before a byte is read', () => {
   test('the acknowledgments file too, and --max-file-bytes raises it', () => {
     const acks = sparse('acks.json', 17 * MiB);
     const r = cli('scan', SECURE, '--acknowledgments', acks);
-    expect(r).toEqual({ code: 2, stdout: '', stderr: `cdk-secure-iot: ${acks}: is 17.0 MiB, larger than the 16 MiB a scan reads: raise --max-file-bytes to read it\n` });
+    expect(r).toEqual({ code: 2, stdout: '', stderr: `cdk-secure-iot: ${acks}: is 17.0 MiB, larger than the 8 MiB a scan reads: raise --max-file-bytes to read it\n` });
     expect(cli('scan', SECURE, '--acknowledgments', acks, '--max-file-bytes', '17MiB').stderr)
       .toBe(`cdk-secure-iot: ${acks}: is a binary file (it holds NUL bytes), not a template\n`);
   });
@@ -112,8 +112,8 @@ describe('maxFileBytes: a file is measured before a byte is read', () => {
 describe('maxYamlBytes: YAML reads slowly, so a YAML file is bounded before the YAML reader starts', () => {
   const yaml = (n: number) => `Resources:\n  R:\n    Type: X\n    Properties:\n      A: '${'x'.repeat(n)}'\n`;
 
-  test('2 MiB by default; past it a named error with the size and the flag, at the limit the file reads', () => {
-    expect(DEFAULT_SCAN_LIMITS.maxYamlBytes).toBe(2 * MiB);
+  test('1 MiB by default; past it a named error with the size and the flag, at the limit the file reads', () => {
+    expect(DEFAULT_SCAN_LIMITS.maxYamlBytes).toBe(MiB);
     const at = yaml(1000);
     expect(parseTemplateText('t.yaml', at, limits({ maxYamlBytes: Buffer.byteLength(at) })).template.Resources.R.Type).toBe('X');
     const e = inputError(() => parseTemplateText('t.yaml', at, limits({ maxYamlBytes: Buffer.byteLength(at) - 1 })));
@@ -226,7 +226,8 @@ describe('maxAliasExpansion: the values a YAML file stands for through its alias
 describe('the acknowledgments file', () => {
   test('a JSON list of 100,000 entries is read by JSON.parse, not the YAML reader', () => {
     const entries = Array.from({ length: 100_000 }, (_, i) => ({ id: 'IoTSecurity-ID1', resource: `Policy${i}`, reason: 'lab account' }));
-    const text = JSON.stringify(entries, undefined, 1);
+    const text = JSON.stringify(entries);
+    expect(text.length).toBeLessThan(DEFAULT_SCAN_LIMITS.maxFileBytes);
     const file = write('acks.json', text);
     const parse = jest.spyOn(JSON, 'parse');
     try {
@@ -279,7 +280,7 @@ describe('the command line: a flag for every limit, and --no-follow-links', () =
     expect(FLAGS.map(([name]) => name).sort()).toEqual(Object.keys(DEFAULT_SCAN_LIMITS).sort());
     for (const [name, flag] of FLAGS) {
       const line = USAGE.slice(USAGE.indexOf(`  ${flag} <n>`)).split(/\n(?=  -)/)[0];
-      expect(line).toContain(`(default: ${name === 'maxFileBytes' ? '16MiB' : name === 'maxYamlBytes' ? '2MiB' : DEFAULT_SCAN_LIMITS[name]})`);
+      expect(line).toContain(`(default: ${name === 'maxFileBytes' ? '8MiB' : name === 'maxYamlBytes' ? '1MiB' : DEFAULT_SCAN_LIMITS[name]})`);
     }
     expect(USAGE).toContain('  --no-follow-links ');
   });

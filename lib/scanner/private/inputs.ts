@@ -144,6 +144,8 @@ interface FolderWalk {
   readonly assemblyFolders: { readonly folder: string; readonly manifest: string }[];
   /** The templates read through a manifest (resolved paths). */
   readonly viaManifest: Set<string>;
+  /** The files met (links to files too) without a template's extension: not read, counted in one note. */
+  otherFiles: number;
 }
 
 /** A folder entry to visit: a folder at `depth` below the one named, or an entry of one. */
@@ -166,7 +168,7 @@ type Visit = {
  */
 function walkFolder(dir: string, ctx: ReadContext, result: ExpandedInputs, add: (t: LoadedTemplate) => void): void {
   const w: FolderWalk = {
-    ctx, result, add, top: dir, walked: new Map(), read: new Map(), links: [], quiet: [], assemblies: new Set(), assemblyFolders: [], viaManifest: new Set(),
+    ctx, result, add, top: dir, walked: new Map(), read: new Map(), links: [], quiet: [], assemblies: new Set(), assemblyFolders: [], viaManifest: new Set(), otherFiles: 0,
   };
   const skippedBefore = result.skipped.length;
   const templatesBefore = result.templates.length;
@@ -175,6 +177,7 @@ function walkFolder(dir: string, ctx: ReadContext, result: ExpandedInputs, add: 
     // Following a link may walk folders holding more links: each is added here and followed in turn.
     for (let i = 0; i < w.links.length; i++) followLink(w.links[i], w);
     noteUnlistedTemplates(result.templates.slice(templatesBefore), w);
+    if (w.otherFiles > 0) result.skipped.push({ file: dir, reason: otherFilesNote(w.otherFiles) });
     for (const q of w.quiet) {
       result.skipped.push({
         file: q.folder,
@@ -222,6 +225,7 @@ function walkFrom(start: Visit, w: FolderWalk): void {
       else w.result.skipped.push({ file: full, reason: 'a symbolic link: not followed (--no-follow-links)' });
     } else if (entry.isFile()) {
       if (TEMPLATE_EXTENSIONS.has(path.extname(name).toLowerCase())) readFolderFile(next, w);
+      else w.otherFiles++;
     } else {
       // Reading a FIFO waits for a writer, a device may never end: neither is opened, each is said.
       w.result.skipped.push({ file: full, reason: `${notAFile(entry)}, not a file` });
@@ -317,7 +321,15 @@ function followLink(link: Visit, w: FolderWalk): void {
     const readAs = w.read.get(real);
     if (readAs !== undefined) w.result.skipped.push({ file: full, reason: `a symbolic link to a file already read (${readAs}): not read again` });
     else readFolderFile({ ...link, real }, w);
+  } else {
+    w.otherFiles++;
   }
+}
+
+/** The note of a folder walk on the files it did not read for their names: how many, and how to read one. */
+function otherFilesNote(n: number): string {
+  return `${counted(n)} ${n === 1 ? 'file' : 'files'} without a template's extension (.json, .yaml, .yml, .template) `
+    + `${n === 1 ? 'was' : 'were'} not read: name a file to scan it`;
 }
 
 /** Why the link `file` leads to nothing that can be read. */
@@ -339,8 +351,8 @@ function brokenLink(file: string, e: unknown): string {
 /**
  * Reads the file `v`, met in a folder walk, as a template if it is one. A name says what such a file
  * usually is, not what this one is: CloudFormation deploys a template under any name
- * (`manifest.json` outside a cloud assembly, `x.metadata.json`), so one whose text says it is a
- * template is read like any other file.
+ * (`manifest.json` outside a cloud assembly, `tsconfig.json`), so every file is parsed and its
+ * value decides; a known name only says what a file that is not a template is.
  */
 function readFolderFile(v: Visit, w: FolderWalk): void {
   const { full: file, name } = v;
@@ -388,10 +400,8 @@ function readFolderFile(v: Visit, w: FolderWalk): void {
     }
     return;
   }
-  if (known && !LOOKS_LIKE_TEMPLATE.test(text)) {
-    skipKnown();
-    return;
-  }
+  // A known name is read all the same: the parsed value decides, as `{"Reso\u0075rces": ...}` is
+  // a template whatever text a pattern looks for.
   let loaded: LoadedTemplate;
   try {
     loaded = parseTemplateText(file, text, w.ctx.limits);

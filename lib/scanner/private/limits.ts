@@ -5,8 +5,8 @@ import { ScanLimits } from '../scan-limits';
 export type ResolvedLimits = { readonly [K in keyof ScanLimits]-?: number };
 
 export const DEFAULT_SCAN_LIMITS: ResolvedLimits = {
-  maxFileBytes: 16 * 1024 * 1024,
-  maxYamlBytes: 2 * 1024 * 1024,
+  maxFileBytes: 8 * 1024 * 1024,
+  maxYamlBytes: 1024 * 1024,
   maxScalarLength: 1024 * 1024,
   maxNestingDepth: 200,
   maxAliasExpansion: 500_000,

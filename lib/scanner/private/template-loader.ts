@@ -369,6 +369,21 @@ function cloudFormationTags(tags: Tags): Tags {
     });
 }
 
+/** What a YAML node stands for once its aliases are expanded. */
+interface Expansion {
+  /** Its scalars, lists and mappings. */
+  readonly values: number;
+  /** The characters of its scalars, keys included. */
+  readonly chars: number;
+  /** The lists and mappings nested in it, as JSON counts `[` and `{`. */
+  readonly depth: number;
+}
+
+/** A count as the messages write it: `10,000`, or beyond what a number holds. */
+function counted(n: number): string {
+  return Number.isFinite(n) ? n.toLocaleString('en-US') : 'more than 10^308';
+}
+
 /** Where a value lies, from its key up to the top of the document. */
 interface YamlPath {
   readonly label: string;
@@ -384,16 +399,16 @@ function pathLabels(path: YamlPath | undefined): string[] {
 /**
  * Turns a YAML document into the template's JSON form: short tags to long forms, aliases to
  * the values they name. Before building anything it measures what the aliases expand to, so a
- * self-referencing alias, an expansion past `maxAliasExpansion`, nesting past `maxNestingDepth`
- * or a scalar (a key or a value) longer than `maxScalarLength` is a named error, found in time
- * linear in the file.
+ * self-referencing alias, an expansion past `maxAliasExpansion` values or past `maxYamlBytes`
+ * characters of strings and keys, nesting past `maxNestingDepth` or a scalar (a key or a value)
+ * longer than `maxScalarLength` is a named error, found in time linear in the file.
  */
 class YamlReader {
   public readonly duplicates: DuplicateKey[] = [];
   public firstAliasLine?: number;
   public firstMergeLine?: number;
   private readonly targets = new Map<Alias, Node>();
-  private readonly sizes = new Map<Node, { values: number; depth: number }>();
+  private readonly sizes = new Map<Node, Expansion>();
   private readonly reported = new Set<Node>();
 
   constructor(
@@ -406,18 +421,35 @@ class YamlReader {
   public read(): unknown {
     this.resolveAliases();
     const root = this.doc.contents as Node | null;
-    const { values } = this.measure(root, 1, [], false);
+    const { values, chars } = this.measure(root, 1, [], false);
     // A file that large without aliases is bounded by its own size: only what aliases add is refused.
     const limit = this.limits.maxAliasExpansion;
     if (values > limit && this.targets.size > 0) {
-      const [alias, target] = [...this.targets].sort((a, b) => this.sizes.get(b[1])!.values - this.sizes.get(a[1])!.values)[0];
-      const count = this.sizes.get(target)!.values;
+      const [alias, count] = this.largestAlias('values');
       throw new ScanInputError(this.file,
         `YAML aliases expand the file past the ${limit.toLocaleString('en-US')} values a scan reads (*${printable(alias.source)} alone stands for `
-        + `${Number.isFinite(count) ? count.toLocaleString('en-US') : 'more than 10^308'}): an alias bomb, read no further; `
-        + 'raise --max-alias-expansion to read it', this.lineOf(alias));
+        + `${counted(count)}): an alias bomb, read no further; raise --max-alias-expansion to read it`, this.lineOf(alias));
+    }
+    // A few values can stand for long strings: `X: &a <1 MB>` then `[*a, *a, ...]`. Expanded, the
+    // file must still be what a scan reads of YAML, as without aliases its strings and keys never
+    // come to more characters than its bytes.
+    if (chars > this.limits.maxYamlBytes && this.targets.size > 0) {
+      const [alias, count] = this.largestAlias('chars');
+      throw new ScanInputError(this.file,
+        `YAML aliases expand the file's strings and keys to ${counted(chars)} characters, past the ${byteSize(this.limits.maxYamlBytes)} of YAML a scan reads `
+        + `(*${printable(alias.source)} alone stands for ${counted(count)}): read no further; raise --max-yaml-bytes to read it`, this.lineOf(alias));
     }
     return this.toJs(root, undefined);
+  }
+
+  /** The alias whose expansion is the largest by `measure`, and that size. */
+  private largestAlias(measure: 'values' | 'chars'): [Alias, number] {
+    let largest: [Alias, number] | undefined;
+    for (const [alias, target] of this.targets) {
+      const size = this.sizes.get(target)![measure];
+      if (largest === undefined || size > largest[1]) largest = [alias, size];
+    }
+    return largest!;
   }
 
   /** Each alias's node, found once for all (as `Alias.resolve` does per alias): the last anchor of its name before it. */
@@ -442,13 +474,14 @@ class YamlReader {
    * counts `[` and `{`), measuring each aliased node once. `open` holds the anchored nodes `node`
    * lies within: an alias to one of them would contain itself.
    */
-  private measure(node: Node | null | undefined, level: number, open: Node[], isKey: boolean): { values: number; depth: number } {
+  private measure(node: Node | null | undefined, level: number, open: Node[], isKey: boolean): Expansion {
     if (node === null || node === undefined || isScalar(node)) {
       const value = (node as Scalar | null | undefined)?.value;
       if (typeof value === 'string' && value.length > this.limits.maxScalarLength) {
         throw tooLong(this.file, isKey ? 'a key' : 'a string', value.length, this.limits.maxScalarLength, this.lineOf(node));
       }
-      return { values: 1, depth: 0 };
+      // What the scalar reads as: a string's characters, a number's or a boolean's as JSON writes it.
+      return { values: 1, chars: typeof value === 'string' ? value.length : value === null || value === undefined ? 0 : String(value).length, depth: 0 };
     }
     if (isAlias(node)) {
       const target = this.targets.get(node)!;
@@ -467,15 +500,17 @@ class YamlReader {
     if (level > this.limits.maxNestingDepth) this.tooDeep(node);
     const within = (node as { anchor?: string }).anchor ? [...open, node] : open;
     let values = 1;
+    let chars = 0;
     let depth = 0;
     const children: [unknown, boolean][] = isMap(node) ? node.items.flatMap((p) => [[p.key, true], [p.value, false]] as [unknown, boolean][])
       : isSeq(node) ? node.items.map((item) => [item, false]) : [];
     for (const [child, childIsKey] of children) {
       const c = this.measure(child as Node | null, level + 1, within, childIsKey);
       values += c.values;
+      chars += c.chars;
       depth = Math.max(depth, c.depth);
     }
-    return { values, depth: depth + 1 };
+    return { values, chars, depth: depth + 1 };
   }
 
   private tooDeep(node: Node | null | undefined): never {
@@ -501,7 +536,9 @@ class YamlReader {
           // A YAML 1.1 merge key: the mappings it names fill in the keys this one does not write.
           this.firstMergeLine ??= this.lineOf(keyNode);
           const source = this.toJs(pair.value as Node | null, path);
-          merges.push(...(Array.isArray(source) ? source : [source]));
+          // One at a time: a spread passes every item as an argument, and a list as long as the file overflows the stack.
+          if (Array.isArray(source)) for (const item of source) merges.push(item);
+          else merges.push(source);
           continue;
         }
         const key = isScalar(keyNode) ? String((keyNode as Scalar).value) : String(this.toJs(keyNode, path));
