@@ -173,7 +173,8 @@ export function aliasYaml(limit = DEFAULT_SCAN_LIMITS.maxAliasExpansion): { text
   const around = 16 + 2 * levels;
   const refs = Math.floor((limit - anchors - around - 2) / (each[levels - 1] + 0));
   let text = 'Resources:\n  Expanded:\n    Type: AWS::SNS::Topic\n    Metadata:\n';
-  text += `      l0: &l0 [${Array(width).fill('lol').join(', ')}]\n`;
+  // One-character values: the expansion stays within the characters a scan reads of YAML too (maxYamlBytes).
+  text += `      l0: &l0 [${Array(width).fill('x').join(', ')}]\n`;
   for (let l = 1; l < levels; l++) text += `      l${l}: &l${l} [${Array(width).fill(`*l${l - 1}`).join(', ')}]\n`;
   text += `      refs: [${Array(refs).fill(`*l${levels - 1}`).join(', ')}]\n`;
   return { text, values: anchors + refs * each[levels - 1] + around };
@@ -193,8 +194,18 @@ export function nestedTemplate(depth = DEFAULT_SCAN_LIMITS.maxNestingDepth, form
     : `Resources:\n  Deep:\n    Type: AWS::SNS::Topic\n    Metadata:\n      n: ${lists}\n`;
 }
 
-/** A template with one scalar of `length` characters (the scanner's longest, `maxScalarLength`) as a topic's display name. */
+/**
+ * A template with one scalar of `length` characters (the scanner's longest, `maxScalarLength`) as a
+ * topic's display name. As YAML it must also fit the YAML a scan reads (`maxYamlBytes`, as large by
+ * default): `yamlScalarAtLimit()` is the longest that does.
+ */
 export function longScalarTemplate(length = DEFAULT_SCAN_LIMITS.maxScalarLength, format: 'json' | 'yaml' = 'json'): string {
   const template = { Resources: { Long: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: 'x'.repeat(length), KmsMasterKeyId: 'alias/aws/sns' } } } };
   return templateText(template, format);
+}
+
+/** The longest scalar a YAML template of `longScalarTemplate` holds within both limits: the scalar's, and the YAML a scan reads. */
+export function yamlScalarAtLimit(limits = DEFAULT_SCAN_LIMITS): number {
+  const overhead = Buffer.byteLength(longScalarTemplate(0, 'yaml'));
+  return Math.min(limits.maxScalarLength, limits.maxYamlBytes - overhead);
 }

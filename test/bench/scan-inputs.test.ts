@@ -10,7 +10,7 @@ import * as path from 'path';
 import { scanTemplates } from '../../lib';
 import { DEFAULT_SCAN_LIMITS } from '../../lib/scanner/private/limits';
 import {
-  acknowledgmentsText, aliasYaml, cloudAssembly, longScalarTemplate, nestedTemplate, Template, templateFolder, templateOfSize,
+  acknowledgmentsText, aliasYaml, cloudAssembly, longScalarTemplate, nestedTemplate, Template, templateFolder, templateOfSize, yamlScalarAtLimit,
 } from '../../bench/scan-inputs';
 import { runOk } from '../support/child-process';
 import { runFolder } from '../support/run-folder';
@@ -89,7 +89,7 @@ test('the hostile files at the default limits are read; one step past, refused b
     write('nested.yaml', nestedTemplate(limits.maxNestingDepth, 'yaml')),
     write('nested.json', nestedTemplate(limits.maxNestingDepth, 'json')),
     write('scalar.json', longScalarTemplate(limits.maxScalarLength, 'json')),
-    write('scalar.yaml', longScalarTemplate(limits.maxScalarLength, 'yaml')),
+    write('scalar.yaml', longScalarTemplate(yamlScalarAtLimit(limits), 'yaml')),
   ];
   const read = scanTemplates(atLimits);
   expect(read.unreadable).toEqual([]);

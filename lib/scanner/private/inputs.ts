@@ -59,6 +59,9 @@ function packageFolder(entries: readonly fs.Dirent[]): string | undefined {
   return distInfo && `installed Python packages (it holds ${quoted(distInfo.name)})`;
 }
 
+/** A file named as CloudFormation and CDK name templates: `x.template.json`, `x.template.yaml`, `x.template`. */
+const NAMED_AS_TEMPLATE = /(\.template\.(json|ya?ml)|\.template)$/i;
+
 /** A folder of installed packages or a cache, walked quietly: how many of its files were not templates. */
 interface QuietFolder {
   readonly folder: string;
@@ -360,8 +363,10 @@ function readFolderFile(v: Visit, w: FolderWalk): void {
   w.read.set(v.real, file);
   const known = KNOWN_OTHER_FILES.find(([pattern]) => pattern.test(name));
   // In a folder of installed packages or a cache, files that are not templates are counted, not listed.
+  // In a folder of installed packages, a cache or an assembly's own files, what is not a template is
+  // counted, not listed; but a file named as a template (`Stack.template.json`) is always said.
   const notATemplate = (reason: string) => {
-    if (v.quiet !== undefined) v.quiet.notTemplates++;
+    if (v.quiet !== undefined && !NAMED_AS_TEMPLATE.test(name)) v.quiet.notTemplates++;
     else result.skipped.push({ file, reason });
   };
   const skipKnown = () => notATemplate(`not a CloudFormation template (${known![1]})`);
