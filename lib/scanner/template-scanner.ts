@@ -96,7 +96,7 @@ export class TemplateScanner {
     const expanded = expandInputs(inputs, this.read);
     const templates: ScannedTemplate[] = [];
     const findings: ScanFinding[] = [];
-    const notices: ScanNotice[] = expanded.skipped.map((s) => ({ severity: FindingSeverity.NOTE, file: s.file, message: `skipped: ${s.reason}` }));
+    const notices: ScanNotice[] = expanded.skipped.map((s) => ({ severity: FindingSeverity.NOTE, file: s.file, message: s.read ? s.reason : `skipped: ${s.reason}` }));
     const unreadable: ScanUnreadableFile[] = expanded.unreadable.map(unreadableFile);
     const used = new Set<ScanAcknowledgment>();
     expanded.templates.forEach((loaded, i) => {

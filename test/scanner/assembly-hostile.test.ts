@@ -65,10 +65,10 @@ describe('a manifest.json met in a folder walk hides nothing', () => {
     expect(scanned(result)).toEqual([path.join('proj', 'templates', 'benign.json'), path.join('proj', 'templates', 'evil.json'), path.join('proj', 'templates', 'sub', 'evil2.json')]);
     expect(problems(result)).toEqual([]);
     // The template the manifest names is read once, as the assembly's, and not noted; the others are.
-    const unnamed = `skipped: a template the cloud assembly's manifest does not name (${path.join(dir, 'proj', 'templates', 'manifest.json')}): `
-      + 'read as a plain template, without the assembly\'s acknowledgments';
+    const unnamed = `a template the cloud assembly's manifest does not name (${path.join(dir, 'proj', 'templates', 'manifest.json')}): `
+      + 'read as a plain template, without the assembly\'s acknowledgments (a stale template of a stack since removed? delete it)';
     expect(notes(result)).toEqual([
-      [path.join('proj', 'templates'), 'skipped: a cloud assembly, read through its manifest: walked, and every file in it read'],
+      [path.join('proj', 'templates'), 'a cloud assembly, read through its manifest: walked, and every file in it read'],
       [path.join('proj', 'templates', 'evil.json'), unnamed],
       [path.join('proj', 'templates', 'sub', 'evil2.json'), unnamed],
     ]);
@@ -98,8 +98,8 @@ describe('a manifest.json met in a folder walk hides nothing', () => {
   });
 });
 
-describe('a cloud assembly named on the command line: read through its manifest, the rest said', () => {
-  test('a Child.json, a stale *.template.json and folders the manifest does not lead to are each noted (only *.template.json was)', () => {
+describe('a cloud assembly named on the command line: read through its manifest, then the rest of its folder', () => {
+  test('a Child.json, a stale *.template.json and a stray template in a nested assembly are read as plain templates and said (only *.template.json was noted, nothing read)', () => {
     write('cdk.out/cdk.out', { version: '36.0.0' });
     write('cdk.out/manifest.json', { version: '36.0.0', artifacts: { S: stack('S.template.json'), Prod: { type: 'cdk:cloud-assembly', properties: { directoryName: 'assembly-Prod' } } } });
     write('cdk.out/S.template.json', CLEAN);
@@ -113,18 +113,34 @@ describe('a cloud assembly named on the command line: read through its manifest,
     write('cdk.out/assembly-Prod/Stray.yaml', 'Resources: {}\n');
     const result = scan('cdk.out');
     expect(problems(result)).toEqual([]);
-    expect(scanned(result)).toEqual([path.join('cdk.out', 'S.template.json'), path.join('cdk.out', 'assembly-Prod', 'E.template.json')]);
-    const file = 'skipped: a file with a template\'s extension that the cloud assembly\'s manifest does not name: not read (scan it by name to read it)';
-    const folder = 'skipped: a folder in the cloud assembly that its manifest does not lead to: not read (scan it by name to read it)';
+    expect(scanned(result)).toEqual([
+      path.join('cdk.out', 'S.template.json'), path.join('cdk.out', 'assembly-Prod', 'E.template.json'),
+      path.join('cdk.out', 'assembly-Prod', 'Stray.yaml'), path.join('cdk.out', 'Child.json'), path.join('cdk.out', 'Old.template.json'),
+    ]);
+    const unnamed = (manifest: string) => `a template the cloud assembly's manifest does not name (${path.join(dir, manifest)}): read as a plain template, `
+      + "without the assembly's acknowledgments (a stale template of a stack since removed? delete it)";
     expect(notes(result)).toEqual([
-      [path.join('cdk.out', 'asset.0123abcd'), folder.replace('a folder', 'an asset folder (files a stack deploys, such as a function\'s code)')],
-      [path.join('cdk.out', 'Child.json'), file],
-      [path.join('cdk.out', 'Old.template.json'), file],
-      [path.join('cdk.out', 'assembly-Prod', 'Stray.yaml'), file],
+      ['cdk.out', "skipped: 2 files without a template's extension (.json, .yaml, .yml, .template) were not read: name a file to scan it"],
+      ['cdk.out', "a cloud assembly, read through its manifest: walked, and every file in it read; 2 of its files with a template's extension are not templates (counted here, not listed one by one)"],
+      [path.join('cdk.out', 'assembly-Prod', 'Stray.yaml'), unnamed(path.join('cdk.out', 'assembly-Prod', 'manifest.json'))],
+      [path.join('cdk.out', 'Child.json'), unnamed(path.join('cdk.out', 'manifest.json'))],
+      [path.join('cdk.out', 'Old.template.json'), unnamed(path.join('cdk.out', 'manifest.json'))],
     ]);
     const r = cli('scan', 'cdk.out');
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1);
     expect(r.stdout).toContain('Child.json');
+  });
+
+  test('a manifest.json planted in a folder of templates named on the command line hides none of them (it was exit 0)', () => {
+    write('infra/manifest.json', { artifacts: { S: stack('benign.json') } });
+    write('infra/cdk.out', { version: '36.0.0' });
+    write('infra/benign.json', CLEAN);
+    write('infra/evil.json', INSECURE);
+    write('infra/sub/evil2.json', INSECURE);
+    const r = cli('scan', 'infra');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(path.join('infra', 'evil.json'));
+    expect(r.stdout).toContain(path.join('infra', 'sub', 'evil2.json'));
   });
 });
 
@@ -170,7 +186,8 @@ describe('every path an assembly names stays inside it, links resolved', () => {
     write('cdk.out/Meta.template.json', CLEAN);
     write('cdk.out/Parent.template.json', { Resources: { Child: { Type: 'AWS::CloudFormation::Stack', Properties: { TemplateURL: 'https://example.com/t' }, Metadata: { 'aws:asset:path': '../evil.json' } } } });
     const result = scan('cdk.out');
-    expect(scanned(result)).toEqual([path.join('cdk.out', 'Meta.template.json'), path.join('cdk.out', 'Parent.template.json')]);
+    // The linked template is read as the folder walk reads any linked file: a plain template, not the assembly's.
+    expect(scanned(result)).toEqual([path.join('cdk.out', 'Meta.template.json'), path.join('cdk.out', 'Parent.template.json'), path.join('cdk.out', 'Linked.template.json')]);
     const m = path.join('cdk.out', 'manifest.json');
     const out = (to: string) => `leads outside the cloud assembly ${path.join(dir, 'cdk.out')} (to ${fs.realpathSync(path.join(dir, to))}): not read; `
       + 'an assembly names only files and folders inside its own folder';

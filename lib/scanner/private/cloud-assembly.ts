@@ -240,12 +240,10 @@ export interface AssemblyFound {
  * outside the assembly's folder) is one named error; the other artifacts are read all the same.
  * Each assembly is read once, however many artifacts name it.
  *
- * An assembly named on the command line is read only through its manifest (a cdk.out keeps the
- * templates of stacks since removed), and every file with a template's extension and every
- * folder in it the manifest does not lead to is noted in `skipped`. One met in a folder walk
- * (`named` false) is noted nothing: the walk reads the rest of its folder as any folder's.
+ * Only what the manifest leads to is read here: the folder walk (inputs.ts) reads the rest of the
+ * assembly's folder as any folder's, as a manifest.json anyone can plant must hide nothing.
  */
-export function readAssembly(dir: string, ctx: ReadContext, skipped: { file: string; reason: string }[], add: (t: LoadedTemplate) => void, named = true): AssemblyFound {
+export function readAssembly(dir: string, ctx: ReadContext, add: (t: LoadedTemplate) => void): AssemblyFound {
   const unreadableBefore = ctx.unreadable.length;
   const r: AssemblyRead = { ctx, root: realPath(dir), rootAs: dir, tried: new Map(), found: [], loaded: new Set(), read: new Map(), holding: new Map() };
   try {
@@ -254,7 +252,6 @@ export function readAssembly(dir: string, ctx: ReadContext, skipped: { file: str
     // Past the file limit, what was read is still reported.
     r.found.forEach(add);
   }
-  if (named) for (const [real, as] of r.read) noteUnlisted(as, real, r, skipped);
   return {
     listsSomething: r.found.length > 0 || ctx.unreadable.length > unreadableBefore,
     assemblies: new Set(r.read.keys()),
@@ -421,7 +418,7 @@ function* assemblyArtifacts(dir: string, real: string, level: number, r: Assembl
     return;
   }
   for (const name of names) {
-    // A link leading out of the assembly is not its template (named, it is noted; in a walk, the walk follows it).
+    // A link leading out of the assembly is not its template (the folder walk follows it, as any link).
     if (name.endsWith('.nested.template.json') && outsideProblem(r, path.join(dir, name)) === undefined) loadOnce(path.join(dir, name), r);
   }
 }
@@ -488,46 +485,3 @@ function withNestedStacks(dir: string, file: string, r: AssemblyRead): void {
   }
 }
 
-/** Extensions a template file has (as the folder walk reads them). */
-const TEMPLATE_EXTENSION = /\.(json|ya?ml|template)$/i;
-/** The files CDK writes into an assembly that are not templates (the manifest and metadata files read are known by path). */
-const ASSEMBLY_OWN_FILE = /^(manifest|tree|validation-report)\.json$|\.assets\.json$/;
-
-/**
- * Of an assembly named on the command line, the files with a template's extension (`Child.json`
- * as well as `*.template.json`: CloudFormation deploys a nested stack's template under any name)
- * and the folders (assets, stray assemblies) that its manifest does not lead to are not read (the
- * manifest says what the assembly deploys, and a cdk.out keeps the templates of removed stacks),
- * but said: a stray or planted template is never passed over in silence.
- */
-function noteUnlisted(dir: string, real: string, r: AssemblyRead, skipped: { file: string; reason: string }[]): void {
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-    const full = path.join(dir, entry.name);
-    let isFolder = entry.isDirectory();
-    if (entry.isSymbolicLink()) {
-      try {
-        isFolder = fs.statSync(full).isDirectory();
-      } catch {
-        // A broken link: named below if it has a template's extension.
-      }
-    }
-    if (isFolder) {
-      if (!r.read.has(realPath(full))) {
-        skipped.push({
-          file: full,
-          reason: `${entry.name.startsWith('asset.') ? 'an asset folder (files a stack deploys, such as a function\'s code) ' : 'a folder '}`
-            + 'in the cloud assembly that its manifest does not lead to: not read (scan it by name to read it)',
-        });
-      }
-    } else if (TEMPLATE_EXTENSION.test(entry.name) && !ASSEMBLY_OWN_FILE.test(entry.name)
-      && !r.loaded.has(path.resolve(full)) && !r.tried.has(realPath(full)) && !r.tried.has(path.join(real, entry.name))) {
-      skipped.push({ file: full, reason: 'a file with a template\'s extension that the cloud assembly\'s manifest does not name: not read (scan it by name to read it)' });
-    }
-  }
-}

@@ -11,7 +11,11 @@ import { decodeText, isTemplate, LoadedTemplate, loadTemplate, parseTemplateText
 export interface ExpandedInputs {
   readonly templates: LoadedTemplate[];
   /** Files and folders met while walking a plain folder that are not read, with why. */
-  readonly skipped: { file: string; reason: string }[];
+  /**
+   * Files and folders passed over, each with why; `read` where the note is about one that was read
+   * all the same (a template a cloud assembly's manifest does not name, a package folder walked).
+   */
+  readonly skipped: { file: string; reason: string; read?: boolean }[];
   /** Templates (named, in a folder or in a cloud assembly) that could not be read, each with why: the others are read all the same. */
   readonly unreadable: ScanInputError[];
 }
@@ -110,9 +114,10 @@ function expandInput(input: string, ctx: ReadContext, result: ExpandedInputs, ad
     } catch (e) {
       result.unreadable.push(asInputError(input, e));
     }
-  } else if (isCloudAssembly(input, ctx)) {
-    if (!readAssembly(input, ctx, result.skipped, add).listsSomething) throw new ScanInputError(path.join(input, 'manifest.json'), 'the cloud assembly lists no stack template');
   } else {
+    // A folder named is walked, a cloud assembly (cdk.out) too: read through its manifest, for its
+    // acknowledgments and nested stacks, then as any folder for what the manifest does not name.
+    // A manifest.json anyone can plant in a folder of templates must not hide the others.
     const before = result.templates.length + result.unreadable.length;
     const skippedBefore = result.skipped.length;
     walkFolder(input, ctx, result, add);
@@ -183,7 +188,7 @@ function walkFolder(dir: string, ctx: ReadContext, result: ExpandedInputs, add: 
     if (w.otherFiles > 0) result.skipped.push({ file: dir, reason: otherFilesNote(w.otherFiles) });
     for (const q of w.quiet) {
       result.skipped.push({
-        file: q.folder,
+        file: q.folder, read: true,
         reason: `${q.what}: walked, and every file in it read${q.notTemplates === 0 ? '' : `; ${counted(q.notTemplates)} of its files with a template's extension `
           + `${q.notTemplates === 1 ? 'is not a template' : 'are not templates'} (counted here, not listed one by one)`}`,
       });
@@ -205,11 +210,16 @@ function noteUnlistedTemplates(templates: readonly LoadedTemplate[], w: FolderWa
     if (w.viaManifest.has(path.resolve(t.file))) continue;
     // The deepest assembly holding it: the manifest that would have named it.
     let holder: { folder: string; manifest: string } | undefined;
+    const real = realPath(t.file);
     for (const a of w.assemblyFolders) {
-      if (t.file.startsWith(a.folder + path.sep) && (holder === undefined || a.folder.length > holder.folder.length)) holder = a;
+      if (real.startsWith(a.folder + path.sep) && (holder === undefined || a.folder.length > holder.folder.length)) holder = a;
     }
     if (holder !== undefined) {
-      w.result.skipped.push({ file: t.file, reason: `a template the cloud assembly's manifest does not name (${holder.manifest}): read as a plain template, without the assembly's acknowledgments` });
+      w.result.skipped.push({
+        file: t.file, read: true,
+        reason: `a template the cloud assembly's manifest does not name (${holder.manifest}): read as a plain template, without the assembly's acknowledgments `
+          + '(a stale template of a stack since removed? delete it)',
+      });
     }
   }
 }
@@ -262,13 +272,16 @@ function visitFolder(v: Visit, todo: Visit[], w: FolderWalk): void {
   if (!assembly && isCloudAssembly(full, w.ctx)) {
     assembly = true;
     const manifest = path.join(full, 'manifest.json');
-    const found = readAssembly(full, w.ctx, w.result.skipped, (t) => {
+    const found = readAssembly(full, w.ctx, (t) => {
       w.viaManifest.add(path.resolve(t.file));
       w.add(t);
-    }, false);
-    for (const a of found.assemblies) w.assemblies.add(a);
+    });
+    for (const a of found.assemblies) {
+      w.assemblies.add(a);
+      w.assemblyFolders.push({ folder: a, manifest: path.join(a, 'manifest.json') });
+    }
     for (const [fileReal, as] of found.files) if (!w.read.has(fileReal)) w.read.set(fileReal, as);
-    w.assemblyFolders.push({ folder: full, manifest });
+    if (!found.assemblies.has(real)) w.assemblyFolders.push({ folder: real, manifest });
     if (!found.listsSomething) {
       w.result.unreadable.push(new ScanInputError(manifest, 'the cloud assembly lists no stack template (a folder with a manifest.json is read as a cloud assembly: scan its templates by name)'));
     }
