@@ -6,40 +6,19 @@
  * Every fixture is built here, in a folder of its own.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { FindingSeverity, ScanResult, TemplateScanner } from '../../lib';
-import { main } from '../../lib/scanner/cli';
+import { CLEAN, INSECURE, freshFolder, removeFolder, runCli, writeFile } from './scan-fixtures';
 
-const OPEN_POLICY = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:*', Resource: '*' }] };
-const INSECURE = { Resources: { OpenPolicy: { Type: 'AWS::IoT::Policy', Properties: { PolicyDocument: OPEN_POLICY } } } };
-const CLEAN = { Resources: { Topic: { Type: 'AWS::SNS::Topic' } } };
 const OPEN_FINDING = 'IoTSecurity-ID1[Action::iot:*]';
 
 let dir: string;
-beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scan-assembly-')); });
-afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+beforeEach(() => { dir = freshFolder('scan-assembly-'); });
+afterEach(() => removeFolder(dir));
 
-function write(name: string, content: string | object): string {
-  const file = path.join(dir, name);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
-  return file;
-}
-
-/** The command line, in process, run in `dir`. */
-function cli(...argv: string[]): { code: number; stdout: string; stderr: string } {
-  let stdout = '';
-  let stderr = '';
-  const cwd = process.cwd();
-  process.chdir(dir);
-  try {
-    const code = main(argv, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; } });
-    return { code, stdout, stderr };
-  } finally {
-    process.chdir(cwd);
-  }
-}
+/** The command line, in process, run in the test's folder. */
+const cli = (...argv: string[]) => runCli(argv, dir);
+const write = (name: string, content: string | object | Buffer) => writeFile(dir, name, content);
 
 const rel = (file: string) => path.relative(dir, file);
 const notes = (r: ScanResult) => r.notices.filter((n) => n.severity === FindingSeverity.NOTE).map((n) => [rel(n.file), n.message]);

@@ -6,45 +6,23 @@
  * a stack overflow. Every fixture is built here, in a folder of its own.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { FindingSeverity, ScanResult, TemplateScanner } from '../../lib';
-import { main } from '../../lib/scanner/cli';
 import { expandInputs } from '../../lib/scanner/private/inputs';
 import { DEFAULT_READ_SETTINGS, DEFAULT_SCAN_LIMITS } from '../../lib/scanner/private/limits';
-
-const OPEN_POLICY = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:*', Resource: '*' }] };
-const INSECURE = { Resources: { OpenPolicy: { Type: 'AWS::IoT::Policy', Properties: { PolicyDocument: OPEN_POLICY } } } };
-const CLEAN = { Resources: { Topic: { Type: 'AWS::SNS::Topic' } } };
+import { CLEAN, INSECURE, OPEN_POLICY, freshFolder, removeFolder, runCli, writeFile } from './scan-fixtures';
 
 let dir: string;
-beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scan-folders-')); });
-afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+beforeEach(() => { dir = freshFolder('scan-folders-'); });
+afterEach(() => removeFolder(dir));
 
-function write(name: string, content: string | object | Buffer): string {
-  const file = path.join(dir, name);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, typeof content === 'string' || Buffer.isBuffer(content) ? content : JSON.stringify(content, null, 2));
-  return file;
-}
+/** The command line, in process, run in the test's folder. */
+const cli = (...argv: string[]) => runCli(argv, dir);
+const write = (name: string, content: string | object | Buffer) => writeFile(dir, name, content, 2);
 
 function link(target: string, name: string): void {
   fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
   fs.symlinkSync(target, path.join(dir, name));
-}
-
-/** The command line, in process, run in `dir`. */
-function cli(...argv: string[]): { code: number; stdout: string; stderr: string } {
-  let stdout = '';
-  let stderr = '';
-  const cwd = process.cwd();
-  process.chdir(dir);
-  try {
-    const code = main(argv, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; } });
-    return { code, stdout, stderr };
-  } finally {
-    process.chdir(cwd);
-  }
 }
 
 const rel = (file: string) => path.relative(dir, file);

@@ -7,28 +7,21 @@
  * the property-based test under fuzz/); this file is the index of the issue's classes.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { TemplateScanner } from '../../lib';
 import { main } from '../../lib/scanner/cli';
 import { summarize } from '../../lib/scanner/report-formats';
+import { INSECURE, OPEN_POLICY, freshFolder, removeFolder, writeFile } from './scan-fixtures';
 
-const OPEN_POLICY = { Statement: [{ Effect: 'Allow', Action: 'iot:*', Resource: '*' }] };
-const INSECURE = { Resources: { OpenPolicy: { Type: 'AWS::IoT::Policy', Properties: { PolicyDocument: OPEN_POLICY } } } };
 /** Nine nested lists of nine aliases: 9^9 values from a few hundred bytes. */
 const ALIAS_BOMB = ['a: &a ["x","x","x","x","x","x","x","x","x"]',
   ...'bcdefghi'.split('').map((n, i) => `${n}: &${n} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`), 'Resources: {}'].join('\n') + '\n';
 
 let dir: string;
-beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scan-issue26-')); });
-afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+beforeEach(() => { dir = freshFolder('scan-issue26-'); });
+afterEach(() => removeFolder(dir));
 
-function write(name: string, content: string | object | Buffer): string {
-  const file = path.join(dir, name);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, typeof content === 'string' || Buffer.isBuffer(content) ? content : JSON.stringify(content, null, 2));
-  return file;
-}
+const write = (name: string, content: string | object | Buffer) => writeFile(dir, name, content, 2);
 
 interface Run {
   readonly code: number;

@@ -5,17 +5,16 @@
  */
 import * as buffer from 'buffer';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { main, USAGE } from '../../lib/scanner/cli';
+import { USAGE } from '../../lib/scanner/cli';
 import { readAcknowledgmentsFile } from '../../lib/scanner/private/acknowledgments';
 import { readRegularFile } from '../../lib/scanner/private/files';
 import { DEFAULT_SCAN_LIMITS, ResolvedLimits } from '../../lib/scanner/private/limits';
 import { loadTemplate, parseTemplateText } from '../../lib/scanner/private/template-loader';
-import { ScanInputError } from '../../lib/scanner/scan-error';
 import { ScanLimits } from '../../lib/scanner/scan-limits';
 import { TemplateScanner } from '../../lib/scanner/template-scanner';
 import { run } from '../support/child-process';
+import { freshFolder, inputError, removeFolder, runCli } from './scan-fixtures';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SECURE = path.join(__dirname, 'fixtures', 'secure.json');
@@ -25,26 +24,10 @@ function limits(set: ScanLimits): ResolvedLimits {
   return { ...DEFAULT_SCAN_LIMITS, ...set } as ResolvedLimits;
 }
 
-function inputError(fn: () => unknown): ScanInputError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ScanInputError) return e;
-    throw new Error(`expected a ScanInputError, got ${e}`);
-  }
-  throw new Error('expected a ScanInputError, nothing was thrown');
-}
-
-function cli(...argv: string[]): { code: number; stdout: string; stderr: string } {
-  let stdout = '';
-  let stderr = '';
-  const code = main(argv, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; } });
-  return { code, stdout, stderr };
-}
-
 let dir: string;
-beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scan-limits-')); });
-afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+beforeEach(() => { dir = freshFolder('scan-limits-'); });
+afterEach(() => removeFolder(dir));
+const cli = (...argv: string[]) => runCli(argv);
 
 /** A file of `size` bytes that takes no room: all NUL bytes, read as a binary file once its size is allowed. */
 function sparse(name: string, size: number): string {

@@ -1,22 +1,15 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import Ajv from 'ajv';
-import { main } from '../../lib/scanner/cli';
+import { freshFolder, removeFolder, runCli } from './scan-fixtures';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 const SCHEMA = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'schema', 'iot-security-posture.schema.json'), 'utf8'));
 
-function cli(...argv: string[]): { code: number; stdout: string; stderr: string } {
-  let stdout = '';
-  let stderr = '';
-  const code = main(argv, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; } });
-  return { code, stdout, stderr };
-}
-
 let dir: string;
-beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scan-posture-')); });
-afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+beforeEach(() => { dir = freshFolder('scan-posture-'); });
+afterEach(() => removeFolder(dir));
+const cli = (...argv: string[]) => runCli(argv);
 
 function backupTemplate(): string {
   const file = path.join(dir, 'continuity.json');

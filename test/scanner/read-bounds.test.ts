@@ -5,49 +5,20 @@
  * Big inputs are built here, never committed.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { main } from '../../lib/scanner/cli';
 import { expandInputs } from '../../lib/scanner/private/inputs';
 import { DEFAULT_SCAN_LIMITS, ResolvedLimits } from '../../lib/scanner/private/limits';
 import { asInputError } from '../../lib/scanner/private/read-context';
 import { parseTemplateText } from '../../lib/scanner/private/template-loader';
-import { ScanInputError } from '../../lib/scanner/scan-error';
+import { freshFolder, inputError, removeFolder, runCli, writeFile } from './scan-fixtures';
 
 let dir: string;
-beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scan-bounds-')); });
-afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+beforeEach(() => { dir = freshFolder('scan-bounds-'); });
+afterEach(() => removeFolder(dir));
 
-function write(name: string, content: string): string {
-  const file = path.join(dir, name);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, content);
-  return file;
-}
-
-/** The command line, in process, run in `dir`. */
-function cli(...argv: string[]): { code: number; stdout: string; stderr: string } {
-  let stdout = '';
-  let stderr = '';
-  const cwd = process.cwd();
-  process.chdir(dir);
-  try {
-    const code = main(argv, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; } });
-    return { code, stdout, stderr };
-  } finally {
-    process.chdir(cwd);
-  }
-}
-
-function inputError(fn: () => unknown): ScanInputError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ScanInputError) return e;
-    throw new Error(`expected a ScanInputError, got ${e}`);
-  }
-  throw new Error('expected a ScanInputError, nothing was thrown');
-}
+/** The command line, in process, run in the test's folder. */
+const cli = (...argv: string[]) => runCli(argv, dir);
+const write = (name: string, content: string | object | Buffer) => writeFile(dir, name, content);
 
 const limits = (set: Partial<ResolvedLimits>): ResolvedLimits => ({ ...DEFAULT_SCAN_LIMITS, ...set });
 

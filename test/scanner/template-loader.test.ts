@@ -1,20 +1,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ScanInputError } from '../../lib';
 import { loadTemplate, parseTemplateText } from '../../lib/scanner/private/template-loader';
+import { inputError } from './scan-fixtures';
 
 const parse = (text: string) => parseTemplateText('t.yaml', text).template;
-
-function inputError(fn: () => unknown): ScanInputError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ScanInputError) return e;
-    throw new Error(`expected a ScanInputError, got ${e}`);
-  }
-  throw new Error('expected a ScanInputError, nothing was thrown');
-}
 
 describe('YAML short tags', () => {
   test('each maps to its long form', () => {
