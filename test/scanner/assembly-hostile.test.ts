@@ -47,7 +47,7 @@ describe('a manifest.json met in a folder walk hides nothing', () => {
     const unnamed = `a template the cloud assembly's manifest does not name (${path.join(dir, 'proj', 'templates', 'manifest.json')}): `
       + 'read as a plain template, without the assembly\'s acknowledgments (a stale template of a stack since removed? delete it)';
     expect(notes(result)).toEqual([
-      [path.join('proj', 'templates'), 'a cloud assembly, read through its manifest: walked, and every file in it read'],
+      [path.join('proj', 'templates'), "a cloud assembly, read through its manifest: walked, and every file in it read; 1 of its files with a template's extension is not a template (counted here, not listed one by one)"],
       [path.join('proj', 'templates', 'evil.json'), unnamed],
       [path.join('proj', 'templates', 'sub', 'evil2.json'), unnamed],
     ]);
@@ -100,7 +100,7 @@ describe('a cloud assembly named on the command line: read through its manifest,
       + "without the assembly's acknowledgments (a stale template of a stack since removed? delete it)";
     expect(notes(result)).toEqual([
       ['cdk.out', "skipped: 2 files without a template's extension (.json, .yaml, .yml, .template) were not read: name a file to scan it"],
-      ['cdk.out', "a cloud assembly, read through its manifest: walked, and every file in it read; 2 of its files with a template's extension are not templates (counted here, not listed one by one)"],
+      ['cdk.out', "a cloud assembly, read through its manifest: walked, and every file in it read; 4 of its files with a template's extension are not templates (counted here, not listed one by one)"],
       [path.join('cdk.out', 'assembly-Prod', 'Stray.yaml'), unnamed(path.join('cdk.out', 'assembly-Prod', 'manifest.json'))],
       [path.join('cdk.out', 'Child.json'), unnamed(path.join('cdk.out', 'manifest.json'))],
       [path.join('cdk.out', 'Old.template.json'), unnamed(path.join('cdk.out', 'manifest.json'))],
@@ -212,5 +212,83 @@ describe('acknowledgments are kept per construct, looked up per finding', () => 
       ['Deep', 'on the resource'],
       ['R7', 'on the app'],
     ]);
+  });
+});
+
+describe('a second review: what an assembly reads is never what hides a file from the walk', () => {
+  const outer = (extra: object = {}) => ({ version: '36.0.0', artifacts: { Good: stack('Good.template.json'), Sub: { type: 'cdk:cloud-assembly', properties: { directoryName: 'sub' } }, ...extra } });
+
+  test('a nested assembly\'s manifest.json linked from outside: named, and the file it leads to read and reported (was exit 0, nothing said)', () => {
+    write('cdk.out/cdk.out', { version: '36.0.0' });
+    write('cdk.out/manifest.json', outer());
+    write('cdk.out/Good.template.json', CLEAN);
+    write('z/policy.json', INSECURE);
+    fs.mkdirSync(path.join(dir, 'cdk.out', 'sub'));
+    fs.symlinkSync(path.join('..', '..', 'z', 'policy.json'), path.join(dir, 'cdk.out', 'sub', 'manifest.json'));
+    const r = cli('scan', 'cdk.out');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`cdk-secure-iot: ${path.join('cdk.out', 'sub', 'manifest.json')}: leads outside the cloud assembly cdk.out`);
+    expect(openFindings(scan('cdk.out'))).toEqual([[path.join('cdk.out', 'sub', 'manifest.json'), 'OpenPolicy', false]]);
+  });
+
+  test('a template written as a nested assembly\'s manifest.json, or named as a metadata file, is read by the walk and reported', () => {
+    write('cdk.out/cdk.out', { version: '36.0.0' });
+    write('cdk.out/manifest.json', outer({ Meta: stack('Meta.template.json', { additionalMetadataFile: 'meta.json' }) }));
+    write('cdk.out/Good.template.json', CLEAN);
+    write('cdk.out/Meta.template.json', CLEAN);
+    write('cdk.out/sub/manifest.json', INSECURE);
+    write('cdk.out/meta.json', INSECURE);
+    const found = openFindings(scan('cdk.out')).map(([file]) => file);
+    expect(found).toEqual([path.join('cdk.out', 'meta.json'), path.join('cdk.out', 'sub', 'manifest.json')]);
+  });
+
+  test('one metadata file named by 150 artifacts is read once', () => {
+    write('cdk.out/cdk.out', { version: '36.0.0' });
+    const artifacts: { [id: string]: object } = {};
+    for (let i = 0; i < 150; i++) artifacts[`S${i}`] = stack('S.template.json', { additionalMetadataFile: 'shared.metadata.json' });
+    write('cdk.out/manifest.json', { version: '36.0.0', artifacts });
+    write('cdk.out/S.template.json', CLEAN);
+    write('cdk.out/shared.metadata.json', { '/S': [{ type: 'aws:cdk:logicalId', data: 'Topic' }] });
+    // Each file read counts against --max-files: read once per artifact, 150 reads would pass a limit of 20.
+    const result = new TemplateScanner({ limits: { maxFiles: 20 } }).scan([path.join(dir, 'cdk.out')]);
+    expect(problems(result)).toEqual([]);
+    expect(scanned(result)).toEqual([path.join('cdk.out', 'S.template.json')]);
+  });
+
+  test('20,000 logical IDs under one construct path of 200,000 segments, with one acknowledgment: the path walked once (it took two minutes)', () => {
+    const deep = Array(200_000).fill('a').join('/');
+    write('cdk.out/cdk.out', { version: '36.0.0' });
+    write('cdk.out/manifest.json', {
+      version: '36.0.0',
+      artifacts: {
+        S: stack('S.template.json', {
+          metadata: {
+            '/S': [{ type: 'aws:cdk:templateFile', data: 'S.template.json' }, { type: 'aws:cdk:acknowledged-rules', data: { [OPEN_FINDING]: 'lab' } }],
+            [`/S/${deep}`]: Array.from({ length: 20_000 }, (_, i) => ({ type: 'aws:cdk:logicalId', data: `R${i}` })),
+          },
+        }),
+      },
+    });
+    write('cdk.out/S.template.json', INSECURE);
+    expect(openFindings(scan('cdk.out'))).toEqual([[path.join('cdk.out', 'S.template.json'), 'OpenPolicy', false]]);
+  });
+
+  test('an acknowledgment whose reason is a mapping or a list is kept as its JSON text, not an internal error', () => {
+    write('cdk.out/cdk.out', { version: '36.0.0' });
+    write('cdk.out/manifest.json', {
+      version: '36.0.0',
+      artifacts: {
+        S: stack('S.template.json', {
+          metadata: {
+            '/S': [{ type: 'aws:cdk:templateFile', data: 'S.template.json' }, { type: 'aws:cdk:acknowledged-rules', data: { [OPEN_FINDING]: { x: 1 } } }],
+            '/S/OpenPolicy': [{ type: 'aws:cdk:logicalId', data: 'OpenPolicy' }],
+          },
+        }),
+      },
+    });
+    write('cdk.out/S.template.json', INSECURE);
+    const result = scan('cdk.out');
+    expect(problems(result)).toEqual([]);
+    expect(result.findings.find((f) => f.findingId === OPEN_FINDING)).toMatchObject({ acknowledged: true, acknowledgmentReason: '{"x":1}' });
   });
 });

@@ -162,3 +162,19 @@ describe('files without a template\'s extension are counted in one note per fold
     ]);
   });
 });
+
+describe('YAML complex keys', () => {
+  test.each([['? {a: 1}', 'a mapping'], ['? [a, b]', 'a list']])('%s as a key is a named error with its line, never a TypeError or the text "a,b"', (key, what) => {
+    const e = inputError(() => parseTemplateText('t.yaml', `Resources:\n  ${key}\n  : {Type: AWS::SNS::Topic}\n`));
+    expect(e.line).toBe(2);
+    expect(e.problem).toBe(`a mapping key that is ${what} (YAML's complex key, \`? ...\`): a template's keys are strings`);
+  });
+
+  test('in a folder, a file CloudFormation could not read either (its Resources key escaped, a complex key in it) is said with the reason, never an internal error', () => {
+    write('scan/t.yaml', `"Reso\\u0075rces":\n  OpenPolicy:\n    Type: AWS::IoT::Policy\n    Metadata: {? {a: 1} : x}\n`);
+    const r = cli('scan', 'scan');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("skipped: scan/t.yaml (not a CloudFormation template (a mapping key that is a mapping (YAML's complex key, `? ...`): a template's keys are strings))");
+    expect(r.stderr).not.toMatch(/internal error|TypeError/);
+  });
+});

@@ -89,9 +89,20 @@ function artifactMetadata(dir: string, artifact: { [key: string]: unknown }, r: 
       const away = outsideProblem(r, file);
       try {
         if (away !== undefined) throw new ScanInputError(file, away);
-        r.tried.set(realPath(file), file);
-        ctx.take(file, 'file');
-        take(parseTemplateText(file, readTextFile(file, ctx.limits), ctx.limits).template, `the metadata file ${quoted(extra)}`);
+        // Read once however many artifacts name it: 150 artifacts naming one 6 MB file parsed it 150 times.
+        const real = realPath(file);
+        let read = r.metadataFiles.get(real);
+        if (read === undefined) {
+          try {
+            ctx.take(file, 'file');
+            read = { value: parseTemplateText(file, readTextFile(file, ctx.limits), ctx.limits).template };
+          } catch (e) {
+            read = { error: e };
+          }
+          r.metadataFiles.set(real, read);
+        }
+        if ('error' in read) throw read.error;
+        take(read.value, `the metadata file ${quoted(extra)}`);
       } catch (e) {
         problems.push(`the metadata file ${quoted(extra)} ${asInputError(file, e).problem.replace(/^(?!is )/, 'cannot be used: ')}`);
       }
@@ -130,7 +141,10 @@ interface PathNode {
 function assemblyAcknowledgments(dir: string, metadata: ArtifactMetadata, outside: (file: string) => boolean): Map<string, AssemblyAcknowledgments> {
   const root: PathNode = { children: new Map() };
   const logicalIds: [string, string][] = [];
+  const nodeByPath = new Map<string, PathNode>();
   const nodeAt = (constructPath: string) => {
+    const known = nodeByPath.get(constructPath);
+    if (known !== undefined) return known;
     let node = root;
     for (const segment of constructPath.split('/')) {
       let child = node.children.get(segment);
@@ -140,6 +154,7 @@ function assemblyAcknowledgments(dir: string, metadata: ArtifactMetadata, outsid
       }
       node = child;
     }
+    nodeByPath.set(constructPath, node);
     return node;
   };
   let acknowledged = false;
@@ -155,7 +170,8 @@ function assemblyAcknowledgments(dir: string, metadata: ArtifactMetadata, outsid
         const node = nodeAt(constructPath);
         const reasons = node.reasons ?? new Map<string, string>();
         node.reasons = reasons;
-        for (const [key, reason] of Object.entries(e.data)) reasons.set(key.replace(/^annotation::/i, ''), String(reason));
+        // A reason is a string as CDK writes it; any other value is kept as its JSON text (String() of a mapping read without a prototype throws).
+        for (const [key, reason] of Object.entries(e.data)) reasons.set(key.replace(/^annotation::/i, ''), typeof reason === 'string' ? reason : JSON.stringify(reason) ?? 'null');
         acknowledged = true;
       }
     }
@@ -163,17 +179,26 @@ function assemblyAcknowledgments(dir: string, metadata: ArtifactMetadata, outsid
   const result = new Map<string, AssemblyAcknowledgments>();
   if (!acknowledged) return result;
   const byTemplate = new Map<string, Map<string, PathNode>>();
+  // Each construct path walked once, however many logical IDs it holds: 20,000 entries under one
+  // path of 200,000 segments walked it 20,000 times (two minutes); once, the work is the file's size.
+  const walked = new Map<string, { node: PathNode; stackTemplate: string | null | undefined }>();
   for (const [resourcePath, logicalId] of logicalIds) {
-    // Down the resource's path, as far as the tree goes: the deepest stack is its own, and the
-    // deepest node is where its lookups start (the tree holds only stacks, acknowledgments and what is above them).
-    let node = root;
-    let stackTemplate: string | null | undefined;
-    for (const segment of resourcePath.split('/')) {
-      const child = node.children.get(segment);
-      if (!child) break;
-      node = child;
-      if (node.stackTemplate !== undefined) stackTemplate = node.stackTemplate;
+    let down = walked.get(resourcePath);
+    if (down === undefined) {
+      // Down the resource's path, as far as the tree goes: the deepest stack is its own, and the
+      // deepest node is where its lookups start (the tree holds only stacks, acknowledgments and what is above them).
+      let node = root;
+      let stackTemplate: string | null | undefined;
+      for (const segment of resourcePath.split('/')) {
+        const child = node.children.get(segment);
+        if (!child) break;
+        node = child;
+        if (node.stackTemplate !== undefined) stackTemplate = node.stackTemplate;
+      }
+      down = { node, stackTemplate };
+      walked.set(resourcePath, down);
     }
+    const { node, stackTemplate } = down;
     if (!stackTemplate) continue;
     const nodes = byTemplate.get(stackTemplate) ?? new Map<string, PathNode>();
     byTemplate.set(stackTemplate, nodes);
@@ -207,7 +232,11 @@ interface AssemblyRead {
   readonly root: string;
   /** The assembly as named. */
   readonly rootAs: string;
-  /** Every file read or tried as the assembly's (manifests, metadata files, templates): real path -> the path it was read as. */
+  /**
+   * Every template read or tried as the assembly's: real path -> the path it was read as. Only
+   * these are left out of the folder walk; its manifests and metadata files are read again there,
+   * so a template planted under such a name is read all the same.
+   */
   readonly tried: Map<string, string>;
   /** The templates read, in the order met. */
   readonly found: LoadedTemplate[];
@@ -217,6 +246,8 @@ interface AssemblyRead {
   readonly read: Map<string, string>;
   /** The chain of assemblies holding the one being read: real path -> the folder as named. */
   readonly holding: Map<string, string>;
+  /** The metadata files read (real path): what each holds, or why it could not be read. */
+  readonly metadataFiles: Map<string, { readonly value: unknown } | { readonly error: unknown }>;
 }
 
 const ARTIFACT_SHAPE = "an artifact is a mapping with a 'type' (aws:cloudformation:stack, cdk:cloud-assembly, ...) and 'properties'";
@@ -227,7 +258,7 @@ export interface AssemblyFound {
   readonly listsSomething: boolean;
   /** The real paths of the assemblies read, nested ones included. */
   readonly assemblies: ReadonlySet<string>;
-  /** Every file read or tried as the assembly's: real path -> the path it was read as. */
+  /** Every template read or tried as the assembly's (its error recorded): real path -> the path it was read as. */
   readonly files: ReadonlyMap<string, string>;
 }
 
@@ -245,7 +276,7 @@ export interface AssemblyFound {
  */
 export function readAssembly(dir: string, ctx: ReadContext, add: (t: LoadedTemplate) => void): AssemblyFound {
   const unreadableBefore = ctx.unreadable.length;
-  const r: AssemblyRead = { ctx, root: realPath(dir), rootAs: dir, tried: new Map(), found: [], loaded: new Set(), read: new Map(), holding: new Map() };
+  const r: AssemblyRead = { ctx, root: realPath(dir), rootAs: dir, tried: new Map(), found: [], loaded: new Set(), read: new Map(), holding: new Map(), metadataFiles: new Map() };
   try {
     readAssemblies(dir, r);
   } finally {
@@ -302,9 +333,11 @@ function readAssemblies(dir: string, r: AssemblyRead): void {
 function* assemblyArtifacts(dir: string, real: string, level: number, r: AssemblyRead): Generator<string, void, void> {
   const { ctx } = r;
   const manifestFile = path.join(dir, 'manifest.json');
-  r.tried.set(realPath(manifestFile), manifestFile);
   let manifest: { [key: string]: unknown };
   try {
+    // A nested assembly's manifest.json linked from outside is not the assembly's (the folder walk reads what it leads to).
+    const away = outsideProblem(r, manifestFile);
+    if (away !== undefined) throw new ScanInputError(manifestFile, away);
     manifest = readManifest(manifestFile, ctx);
   } catch (e) {
     ctx.unreadable.push(asInputError(manifestFile, e));

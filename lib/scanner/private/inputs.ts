@@ -424,8 +424,9 @@ function readFolderFile(v: Visit, w: FolderWalk): void {
   try {
     loaded = parseTemplateText(file, text, w.ctx.limits);
   } catch (e) {
-    // A broken file that says it is a template is unreadable; any other is not ours to judge.
-    if (LOOKS_LIKE_TEMPLATE.test(text)) {
+    // A broken file that says it is a template is unreadable; any other is not ours to judge. The
+    // reader's own failure (not a ScanInputError) is never taken for "not a template": it is reported.
+    if (LOOKS_LIKE_TEMPLATE.test(text) || !(e instanceof ScanInputError)) {
       result.unreadable.push(asInputError(file, e));
     } else if (known) {
       skipKnown();

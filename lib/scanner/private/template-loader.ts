@@ -541,7 +541,12 @@ class YamlReader {
           else merges.push(source);
           continue;
         }
-        const key = isScalar(keyNode) ? String((keyNode as Scalar).value) : String(this.toJs(keyNode, path));
+        if (!isScalar(keyNode)) {
+          // `? [a, b]` or `? {a: 1}`: JSON has only string keys, and so has every template CloudFormation reads.
+          throw new ScanInputError(this.file, `a mapping key that is ${isSeq(keyNode) ? 'a list' : isMap(keyNode) ? 'a mapping' : 'an alias'} (YAML's complex key, \`? ...\`): `
+            + 'a template\'s keys are strings', this.lineOf(keyNode));
+        }
+        const key = String((keyNode as Scalar).value);
         const line = this.lineOf(keyNode);
         // A mapping read twice (through an alias) reports its duplicates once, at its first path.
         if (lines.has(key) && !this.reported.has(keyNode)) {
