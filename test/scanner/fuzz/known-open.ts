@@ -19,12 +19,6 @@ export interface KnownOpen {
 }
 
 export const KNOWN_OPEN: readonly KnownOpen[] = [
-  {
-    id: 'manifest-template-outside-assembly',
-    bug: "a cloud assembly manifest's templateFile ('../../../etc/hostname') is read outside the assembly folder, and named in the error",
-    owner: 'walk (lib/scanner/private/inputs.ts)',
-    violation: /^stderr: a line naming no file of the case: "cdk-secure-iot: \/etc\/hostname: /,
-  },
 ];
 
 /** The entry a violation of case `c` is a known open bug of, if any. */
