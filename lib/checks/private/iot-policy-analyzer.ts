@@ -568,9 +568,11 @@ function covers(deny: ResourcePattern, allow: ResourcePattern): boolean {
   const prefix = atoms.slice(0, -1);
   if (!prefix.every((a) => a.k === 'char')) return false;
   if (allow.atoms.length < prefix.length) return false;
+  // Character for character, case included: AWS IoT topic names and filters, client IDs and thing
+  // names are case-sensitive, so a Deny of `topic/Devices/*` takes nothing from an Allow of `topic/devices/*`.
   return prefix.every((a, i) => {
     const b = allow.atoms[i];
-    return b.k === 'char' && b.c.toLowerCase() === (a as { c: string }).c.toLowerCase();
+    return b.k === 'char' && b.c === (a as { c: string }).c;
   });
 }
 
@@ -767,16 +769,27 @@ class DocumentAnalysis {
     if (p.notResource && named.has('ListRetainedMessages')) this.acc.add('unscopedDataPlane', 'Action::iot:ListRetainedMessages');
   }
 
-  /** The values of `iot:Connection.Thing.IsAttached` a Condition tests, if it tests it with a boolean operator. */
-  private isAttachedValues(condition: Evaluated | undefined): string[][] {
+  /**
+   * The values of `iot:Connection.Thing.IsAttached` a Condition tests, if it tests it with a
+   * boolean operator, each with its set qualifier. IAM reads `ForAnyValue:` as the plain operator
+   * for a single-valued key that is present (and as false where it is absent, as the plain one),
+   * but `ForAllValues:` as true where the key is absent or empty (IAM's condition operators
+   * reference). AWS IoT supplies the key only for a connection authenticated by an X.509
+   * certificate (a thing is associated with a connection through its certificate), so under
+   * `ForAllValues:` a connection through a custom authorizer or Cognito passes the condition.
+   */
+  private isAttachedValues(condition: Evaluated | undefined): { values: string[]; forAllValues: boolean }[] {
     if (!isJsonObject(condition)) return [];
-    const out: string[][] = [];
+    const out: { values: string[]; forAllValues: boolean }[] = [];
     for (const [operator, block] of Object.entries(condition)) {
-      const op = operator.toLowerCase().replace(/^for(all|any)values:/, '');
-      if (!IS_ATTACHED_OPERATORS.has(op) || !isJsonObject(block)) continue;
+      const m = /^(forallvalues:|foranyvalue:)?(.*)$/s.exec(operator.toLowerCase())!;
+      if (!IS_ATTACHED_OPERATORS.has(m[2]) || !isJsonObject(block)) continue;
       for (const [key, value] of Object.entries(block)) {
         if (key.toLowerCase() !== 'iot:connection.thing.isattached') continue;
-        out.push((Array.isArray(value) ? value : [value]).map((v) => (v === true ? 'true' : v === false ? 'false' : this.literal(v)?.toLowerCase() ?? '?')));
+        out.push({
+          forAllValues: m[1] === 'forallvalues:',
+          values: (Array.isArray(value) ? value : [value]).map((v) => (v === true ? 'true' : v === false ? 'false' : this.literal(v)?.toLowerCase() ?? '?')),
+        });
       }
     }
     return out;
@@ -784,10 +797,11 @@ class DocumentAnalysis {
 
   /**
    * Whether a Condition requires `iot:Connection.Thing.IsAttached` to be true. Several values of
-   * one key are ORed: a list that also holds `false` lets any client in, and is no requirement.
+   * one key are ORed: a list that also holds `false` lets any client in, and is no requirement;
+   * nor is `ForAllValues:`, true for a connection without the key.
    */
   private requiresAttachedThing(condition: Evaluated | undefined): boolean {
-    return this.isAttachedValues(condition).some((values) => values.length > 0 && values.every((v) => v === 'true'));
+    return this.isAttachedValues(condition).some((t) => !t.forAllValues && t.values.length > 0 && t.values.every((v) => v === 'true'));
   }
 
   /** Whether a Condition is exactly `iot:Connection.Thing.IsAttached` is false (one operator, one key). */
@@ -795,8 +809,9 @@ class DocumentAnalysis {
     if (!isJsonObject(condition)) return false;
     const blocks = Object.values(condition);
     if (blocks.length !== 1 || !isJsonObject(blocks[0]) || Object.keys(blocks[0]).length !== 1) return false;
-    const values = this.isAttachedValues(condition);
-    return values.length === 1 && values[0].length > 0 && values[0].every((v) => v === 'false');
+    // A Deny under `ForAllValues:` applies also where the key is absent: it denies at least as much.
+    const tests = this.isAttachedValues(condition);
+    return tests.length === 1 && tests[0].values.length > 0 && tests[0].values.every((v) => v === 'false');
   }
 }
 

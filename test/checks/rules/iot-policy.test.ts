@@ -179,6 +179,28 @@ describe('IoTPolicyDataPlaneScopedToThing (ID2)', () => {
     expect(checkType(rule, stack, POLICY)).toEqual(['Resource::arn:aws:iot:${AWS::Region}:${AWS::AccountId}:client/${iot:ClientId}']);
   });
 
+  test('Noncompliance: a Deny that differs from the Allow only in case takes nothing from it (topic names are case-sensitive)', () => {
+    const allow = { Effect: 'Allow', Action: 'iot:Publish', Resource: `${ARN}:topic/devices/*` };
+    const withDeny = (resource: string) => {
+      const stack = newStack();
+      policy(stack, { Statement: [allow, { Effect: 'Deny', Action: 'iot:Publish', Resource: resource }] });
+      return checkType(rule, stack, POLICY);
+    };
+    expect(withDeny(`${ARN}:topic/Devices/*`)).toEqual([`Resource::${ARN}:topic/devices/*`]);
+    expect(withDeny(`${ARN}:topic/devices/*`)).toEqual(COMPLIANT);
+  });
+
+  test.each([
+    ['Bool', COMPLIANT],
+    ['ForAnyValue:Bool', COMPLIANT],
+    // IAM reads ForAllValues as true where the key is absent, and AWS IoT supplies it only for certificate connections.
+    ['ForAllValues:Bool', [`Resource::${ARN}:client/\${iot:ClientId}`]],
+  ])('client/${iot:ClientId} under %s on iot:Connection.Thing.IsAttached true', (operator, expected) => {
+    const stack = newStack();
+    policy(stack, { Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: `${ARN}:client/\${iot:ClientId}`, Condition: { [operator]: { 'iot:Connection.Thing.IsAttached': 'true' } } }] });
+    expect(checkType(rule, stack, POLICY)).toEqual(expected);
+  });
+
   test('Compliance: thing-scoped, with a literal broadcast topic', () => {
     const stack = newStack();
     policy(stack, devicePolicy(stack));
