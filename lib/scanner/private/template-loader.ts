@@ -2,6 +2,7 @@ import { Alias, Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, 
 import { ScanInputError } from '../scan-error';
 import { byteSize, readRegularFile } from './files';
 import { DEFAULT_SCAN_LIMITS, ResolvedLimits } from './limits';
+import { terminalSafe } from './terminal';
 
 /**
  * A key written twice in one mapping. CloudFormation reads the last one (its value replaces the
@@ -62,8 +63,8 @@ const FN_TAGS = new Set([
  */
 export function printable(text: string): string {
   const short = text.length > 60 ? `${text.slice(0, 60)}...` : text;
-  return JSON.stringify(short).slice(1, -1).replace(/\\"/g, '"')
-    .replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  // JSON's escapes take the C0 controls and backslashes; terminalSafe the C1 and bidi controls JSON leaves.
+  return terminalSafe(JSON.stringify(short).slice(1, -1).replace(/\\"/g, '"'));
 }
 
 /** A JSON object: a mapping, not null and not a list. */
