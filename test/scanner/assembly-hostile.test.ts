@@ -28,6 +28,16 @@ const scan = (...inputs: string[]) => new TemplateScanner().scan(inputs.map((i) 
 const stack = (templateFile: string, extra: object = {}) => ({ type: 'aws:cloudformation:stack', properties: { templateFile }, ...extra });
 const openFindings = (r: ScanResult) => r.findings.filter((f) => f.findingId === OPEN_FINDING).map((f) => [rel(f.file), f.resource, f.acknowledged]);
 
+/** A CDK app's assembly in `root`: stack S (a clean template, its asset manifest) and stage Prod (`assembly-Prod`) with stack E of `stageTemplate`. */
+function appWithStage(root: string, stageTemplate: object): void {
+  write(`${root}/cdk.out`, { version: '36.0.0' });
+  write(`${root}/manifest.json`, { version: '36.0.0', artifacts: { S: stack('S.template.json'), Prod: { type: 'cdk:cloud-assembly', properties: { directoryName: 'assembly-Prod' } } } });
+  write(`${root}/S.template.json`, CLEAN);
+  write(`${root}/S.assets.json`, { version: '36.0.0', files: {} });
+  write(`${root}/assembly-Prod/manifest.json`, { version: '36.0.0', artifacts: { E: stack('E.template.json') } });
+  write(`${root}/assembly-Prod/E.template.json`, stageTemplate);
+}
+
 describe('a manifest.json met in a folder walk hides nothing', () => {
   test('a planted manifest naming one benign template: the folder\'s other templates, and its subfolders\', are read and reported (was exit 0, 0 errors, no note)', () => {
     write('proj/templates/manifest.json', '{"artifacts":{"S":{"type":"aws:cloudformation:stack","properties":{"templateFile":"benign.json"}}}}');
@@ -54,13 +64,8 @@ describe('a manifest.json met in a folder walk hides nothing', () => {
   });
 
   test('a real cdk.out in a walk: its stacks and stages read once through the manifests, an asset folder walked like any folder', () => {
-    write('proj/cdk.out/cdk.out', { version: '36.0.0' });
-    write('proj/cdk.out/manifest.json', { version: '36.0.0', artifacts: { S: stack('S.template.json'), Prod: { type: 'cdk:cloud-assembly', properties: { directoryName: 'assembly-Prod' } } } });
-    write('proj/cdk.out/S.template.json', CLEAN);
-    write('proj/cdk.out/S.assets.json', { version: '36.0.0', files: {} });
+    appWithStage('proj/cdk.out', INSECURE);
     write('proj/cdk.out/assembly-Prod/cdk.out', { version: '36.0.0' });
-    write('proj/cdk.out/assembly-Prod/manifest.json', { version: '36.0.0', artifacts: { E: stack('E.template.json') } });
-    write('proj/cdk.out/assembly-Prod/E.template.json', INSECURE);
     write('proj/cdk.out/asset.0123abcd/planted.yaml', 'Resources:\n  OpenPolicy:\n    Type: AWS::IoT::Policy\n    Properties:\n      PolicyDocument: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: "iot:*", Resource: "*"}]}\n');
     const result = scan('proj');
     expect(problems(result)).toEqual([]);
@@ -79,16 +84,11 @@ describe('a manifest.json met in a folder walk hides nothing', () => {
 
 describe('a cloud assembly named on the command line: read through its manifest, then the rest of its folder', () => {
   test('a Child.json, a stale *.template.json and a stray template in a nested assembly are read as plain templates and said (only *.template.json was noted, nothing read)', () => {
-    write('cdk.out/cdk.out', { version: '36.0.0' });
-    write('cdk.out/manifest.json', { version: '36.0.0', artifacts: { S: stack('S.template.json'), Prod: { type: 'cdk:cloud-assembly', properties: { directoryName: 'assembly-Prod' } } } });
-    write('cdk.out/S.template.json', CLEAN);
-    write('cdk.out/S.assets.json', { version: '36.0.0', files: {} });
+    appWithStage('cdk.out', CLEAN);
     write('cdk.out/tree.json', { version: 'tree-0.1', tree: {} });
     write('cdk.out/Child.json', INSECURE);
     write('cdk.out/Old.template.json', INSECURE);
     write('cdk.out/asset.0123abcd/index.js', 'exports.handler = () => 1;\n');
-    write('cdk.out/assembly-Prod/manifest.json', { version: '36.0.0', artifacts: { E: stack('E.template.json') } });
-    write('cdk.out/assembly-Prod/E.template.json', CLEAN);
     write('cdk.out/assembly-Prod/Stray.yaml', 'Resources: {}\n');
     const result = scan('cdk.out');
     expect(problems(result)).toEqual([]);
